@@ -1,0 +1,61 @@
+# The two commands: `make run` (try Grants locally) and `make test` (the whole suite).
+# Both install what they need: a virtualenv in .venv, Python packages, GOV.UK Frontend from npm.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
+ASSETS := grants/static/govuk
+
+.PHONY: run test install assets db seed worker beat lint clean
+
+run: install ## Serve the embedded default (SQLite, in-process jobs, captured email) with demo data
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install ## Run the whole suite against real PostgreSQL and Redis
+	GRANTS_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed $(ASSETS)/.installed
+
+assets: $(ASSETS)/.installed
+
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Grants needs Python 3.11 or newer (set PYTHON=...)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/base.txt -r requirements/dev.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(ASSETS)/.installed: node_modules/.package-lock.json
+	rm -rf $(ASSETS)
+	mkdir -p $(ASSETS)
+	cp -R $(GOVUK_DIST)/assets/. $(ASSETS)/
+	cp $(GOVUK_DIST)/govuk-frontend.min.css $(GOVUK_DIST)/govuk-frontend.min.js $(ASSETS)/
+	touch $@
+
+db: install ## Apply migrations to DATABASE_URL (or the development SQLite file)
+	$(FLASK) db upgrade
+
+seed: install
+	$(FLASK) seed-demo
+
+worker: install ## A Celery worker (needs REDIS_URL)
+	$(BIN)/celery -A workers worker --loglevel=INFO
+
+beat: install ## The one Celery beat scheduler (needs REDIS_URL)
+	$(BIN)/celery -A workers beat --loglevel=INFO
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules $(ASSETS) .pytest_cache

@@ -1,0 +1,163 @@
+"""Configuration: one class per environment, chosen by ``GRANTS_ENV``.
+
+Every setting comes from the environment. ``development`` (the default) needs no services: SQLite
+under ``instance/``, background jobs run in-process and email is captured in the database.
+``production`` refuses to start without the secrets it must not guess.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration Grants can start with."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment; safe for production unless overridden."""
+
+    name = "base"
+
+    def __init__(self, environ: dict[str, str] | None = None):
+        env = os.environ if environ is None else environ
+        self.SECRET_KEY = env.get("SECRET_KEY")
+        database_url = env.get("DATABASE_URL")
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url) if database_url else None
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.BASE_URL = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        if env.get("SERVER_NAME"):
+            self.SERVER_NAME = env["SERVER_NAME"]
+        self.PREFERRED_URL_SCHEME = env.get("PREFERRED_URL_SCHEME", "https")
+        # How many reverse proxies in front of gunicorn set X-Forwarded-* (0: trust none).
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
+
+        # Email: "capture" keeps every message in the database (readable by programme officers)
+        # and prints it to the log; "smtp" sends through MAIL_SERVER.
+        self.MAIL_BACKEND = env.get("MAIL_BACKEND") or ("smtp" if env.get("MAIL_SERVER") else "capture")
+        self.MAIL_SERVER = env.get("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = int(env.get("MAIL_PORT", "25"))
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_USE_TLS = _bool(env.get("MAIL_USE_TLS"))
+        self.MAIL_USE_SSL = _bool(env.get("MAIL_USE_SSL"))
+        self.MAIL_TIMEOUT = float(env.get("MAIL_TIMEOUT", "30"))
+        self.MAIL_RETRY_BASE_SECONDS = float(env.get("MAIL_RETRY_BASE_SECONDS", "30"))
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "Grants <no-reply@grants.example.org>")
+
+        # Background jobs. Without a broker the tasks run in-process, after the commit that queued them.
+        self.CELERY_TASK_ALWAYS_EAGER = _bool(env.get("CELERY_TASK_ALWAYS_EAGER"), default=self.REDIS_URL is None)
+        self.CELERY_TASK_DEFAULT_QUEUE = env.get("CELERY_QUEUE", "grants")
+
+        self.SESSION_COOKIE_NAME = "grants_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool(env.get("SESSION_COOKIE_SECURE"), default=True)
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=int(env.get("SESSION_HOURS", "8")))
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
+        self.WTF_CSRF_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = 8 * 3600
+        self.PASSWORD_RESET_MAX_AGE = int(env.get("PASSWORD_RESET_MINUTES", "60")) * 60
+        self.HSTS = True
+        self.SERVICE_NAME = env.get("SERVICE_NAME", "Grants")
+        self.SERVICE_PHASE = env.get("SERVICE_PHASE", "Beta")
+        self.SUPPORT_EMAIL = env.get("SUPPORT_EMAIL", "grants-support@grants.example.org")
+        self.PAGE_SIZE = 50
+        self.TESTING = False
+        self.DEBUG = False
+
+    def validate(self) -> None:
+        """Raise ConfigError if the application must not start with these settings."""
+        missing = [key for key in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not getattr(self, key)]
+        if missing:
+            names = ", ".join("DATABASE_URL" if key == "SQLALCHEMY_DATABASE_URI" else key for key in missing)
+            raise ConfigError(
+                f"Grants cannot start in {self.name} without {names}. "
+                "Set it in the environment (see the configuration table in README.md)."
+            )
+        if self.MAIL_BACKEND not in {"capture", "smtp"}:
+            raise ConfigError(f"MAIL_BACKEND must be 'capture' or 'smtp', not {self.MAIL_BACKEND!r}.")
+
+
+def _development_secret_key() -> str:
+    """A random key kept in instance/, so development sessions survive a restart."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class DevelopmentConfig(Config):
+    name = "development"
+
+    def __init__(self, environ=None):
+        super().__init__(environ)
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        self.TEMPLATES_AUTO_RELOAD = True
+        self.SECRET_KEY = self.SECRET_KEY or _development_secret_key()
+        self.SQLALCHEMY_DATABASE_URI = self.SQLALCHEMY_DATABASE_URI or f"sqlite:///{INSTANCE / 'grants.sqlite'}"
+        self.SESSION_COOKIE_SECURE = False
+        self.PREFERRED_URL_SCHEME = "http"
+        self.HSTS = False
+        self.SERVICE_PHASE = "Demo"
+
+
+class TestingConfig(Config):
+    name = "testing"
+
+    def __init__(self, environ=None):
+        super().__init__(environ)
+        env = os.environ if environ is None else environ
+        self.TESTING = True
+        self.SECRET_KEY = self.SECRET_KEY or "testing-secret-key-not-for-production"
+        self.SQLALCHEMY_DATABASE_URI = self.SQLALCHEMY_DATABASE_URI or "sqlite://"
+        # Tests switch CSRF on where they test it; everywhere else forms post without a token.
+        self.WTF_CSRF_ENABLED = False
+        self.SESSION_COOKIE_SECURE = False
+        self.PREFERRED_URL_SCHEME = "http"
+        self.MAIL_BACKEND = env.get("MAIL_BACKEND", "capture")
+        # In tests, jobs run in-process unless a test asks for the real worker.
+        self.CELERY_TASK_ALWAYS_EAGER = _bool(env.get("CELERY_TASK_ALWAYS_EAGER"), default=True)
+
+
+class ProductionConfig(Config):
+    name = "production"
+
+
+CONFIGS = {cls.name: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)}
+
+
+def config_for(name: str | None = None, environ: dict[str, str] | None = None) -> Config:
+    """The configuration named by ``name`` or ``GRANTS_ENV`` (default: development)."""
+    env = os.environ if environ is None else environ
+    name = (name or env.get("GRANTS_ENV") or "development").strip().lower()
+    try:
+        cls = CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"GRANTS_ENV must be one of {', '.join(sorted(CONFIGS))}, not {name!r}.") from None
+    config = cls(environ)
+    config.validate()
+    return config

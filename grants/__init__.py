@@ -1,0 +1,96 @@
+"""Grants: a workflow service for place-based systems-leadership grant programmes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import ROOT, Config, config_for
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = ROOT / "templates"
+MIGRATIONS_DIR = ROOT / "migrations"
+
+# Areas, each a package with a blueprint. Their models, tasks and navigation load with them.
+AREAS = ("main", "accounts", "directory", "notifications", "admin")
+
+
+def create_app(config: Config | Mapping | str | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` is a Config instance, the name of an environment, a mapping of settings laid over the
+    environment's configuration (``GRANTS_ENV``, default ``development``), or None.
+    """
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        static_folder=str(PACKAGE_DIR / "static"),
+        template_folder=None,
+    )
+    if isinstance(config, Config):
+        settings = config
+    elif isinstance(config, str):
+        settings = config_for(config)
+    else:
+        settings = config_for()
+    app.config.from_object(settings)
+    app.config["ENV_NAME"] = settings.name
+    if isinstance(config, Mapping):
+        app.config.update(config)
+
+    _configure_logging(app)
+    _init_extensions(app)
+    _register_areas(app)
+    _register_cli(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("grants").setLevel(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _init_extensions(app: Flask) -> None:
+    from grants.core.db import enable_sqlite_foreign_keys
+    from grants.core.jobs import celery_init_app, install_session_hooks
+    from grants.core.security import init_security
+    from grants.core.templating import init_templating
+    from grants.extensions import csrf, db, login_manager, migrate, wtforms_helpers
+
+    trusted_proxies = int(app.config.get("TRUSTED_PROXIES", 0) or 0)
+    if trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies, x_host=trusted_proxies)
+
+    db.init_app(app)
+    with app.app_context():
+        enable_sqlite_foreign_keys(db.engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    wtforms_helpers.init_app(app)
+    init_templating(app, TEMPLATES_DIR)
+    init_security(app)
+    install_session_hooks()
+    celery_init_app(app)
+
+
+def _register_areas(app: Flask) -> None:
+    import importlib
+
+    for area in AREAS:
+        module = importlib.import_module(f"grants.{area}")
+        module.init_app(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from grants.accounts.cli import users_cli
+    from grants.demo import seed_demo_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)

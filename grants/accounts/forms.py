@@ -1,0 +1,111 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.widgets import CheckboxInput
+
+from grants.core.permissions import ALL_ROLES
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter your email address"), Length(max=254)],
+    )
+    password = PasswordField("Password", widget=GovPasswordInput(), validators=[InputRequired("Enter your password")])
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired("Enter your full name"),
+            Length(max=200, message="Name must be 200 characters or fewer"),
+        ],
+    )
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        description="We will send messages about your bids to this address.",
+        validators=[
+            InputRequired("Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email("Enter an email address in the correct format, like name@example.org", check_deliverability=False),
+        ],
+    )
+    password = PasswordField(
+        "Create a password",
+        widget=GovPasswordInput(),
+        description="Must be 12 characters or more. A few unrelated words together make a strong password.",
+        validators=[InputRequired("Enter a password")],
+    )
+    confirm_password = PasswordField(
+        "Confirm password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Confirm your password"), EqualTo("password", "The passwords do not match")],
+    )
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired("Enter your email address"),
+            Length(max=254),
+            Email("Enter an email address in the correct format, like name@example.org", check_deliverability=False),
+        ],
+    )
+    submit = SubmitField("Send reset link", widget=GovSubmitInput())
+
+
+def _new_password_field():
+    return PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description="Must be 12 characters or more.",
+        validators=[InputRequired("Enter a new password")],
+    )
+
+
+def _confirm_password_field():
+    return PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Confirm your new password"), EqualTo("password", "The passwords do not match")],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _new_password_field()
+    confirm_password = _confirm_password_field()
+    submit = SubmitField("Save new password", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", widget=GovPasswordInput(), validators=[InputRequired("Enter your current password")]
+    )
+    password = _new_password_field()
+    confirm_password = _confirm_password_field()
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class SignOutForm(FlaskForm):
+    submit = SubmitField("Sign out", widget=GovSubmitInput())
+
+
+class RolesForm(FlaskForm):
+    roles = SelectMultipleField(
+        "Roles",
+        choices=[SelectChoice(role.value, role.label) for role in ALL_ROLES],
+        widget=GovCheckboxesInput(),
+        option_widget=CheckboxInput(),
+        description="Select every role this person holds.",
+    )
+    submit = SubmitField("Save roles", widget=GovSubmitInput())

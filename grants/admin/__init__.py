@@ -1,0 +1,18 @@
+"""Administration: people's roles, and the audit trail."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from grants.admin.routes import bp
+    from grants.core.navigation import register_nav
+    from grants.core.permissions import Role
+    from grants.main.dashboard import register_dashboard_link
+
+    app.register_blueprint(bp)
+    register_nav("People", "admin.users", roles=[Role.ADMIN], order=70)
+    register_nav("Audit trail", "admin.audit_log", roles=[Role.ADMIN, Role.PROGRAMME_OFFICER], order=75)
+    register_dashboard_link(Role.ADMIN, "Manage people and roles", "admin.users")
+    register_dashboard_link(Role.ADMIN, "Read the audit trail", "admin.audit_log")
+    register_dashboard_link(Role.PROGRAMME_OFFICER, "Read the audit trail", "admin.audit_log")
+    register_dashboard_link(Role.PROGRAMME_OFFICER, "Email sent by the service", "notifications.outbox")

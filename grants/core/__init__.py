@@ -1,0 +1,1 @@
+"""What every area shares: model base, audit, money, times, errors, permissions, workflows, jobs."""

@@ -1,0 +1,37 @@
+"""Domain errors raised by services. Routes turn them into messages; nothing half-changes."""
+
+from __future__ import annotations
+
+
+class GrantsError(Exception):
+    """Base class: a request the service refuses, with a message fit to show the person."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidTransition(GrantsError):
+    """A state change that the thing's workflow does not allow from its current state."""
+
+    def __init__(self, thing: str, current: str, target: str, message: str | None = None):
+        self.thing, self.current, self.target = thing, current, target
+        super().__init__(message or f"A {thing} that is {_words(current)} cannot become {_words(target)}.")
+
+
+class PermissionDenied(GrantsError):
+    """The person may not do this to this object."""
+
+    def __init__(self, message: str = "You do not have permission to do that."):
+        super().__init__(message)
+
+
+class NotFound(GrantsError):
+    """The object does not exist (or the person may not know that it does)."""
+
+    def __init__(self, message: str = "Page not found"):
+        super().__init__(message)
+
+
+def _words(state: str) -> str:
+    return state.replace("_", " ")

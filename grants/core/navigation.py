@@ -1,0 +1,49 @@
+"""The service navigation: each area registers its entries with the roles that may see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_login import current_user
+
+from grants.core.permissions import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    roles: frozenset[Role] | None  # None: every signed-in person
+    order: int
+    active_prefix: str | None = None  # blueprint name whose pages mark this entry as current
+
+    def visible_to(self, user) -> bool:
+        if not user.is_authenticated:
+            return False
+        return self.roles is None or user.has_any_role(*self.roles)
+
+
+_ITEMS: list[NavItem] = []
+
+
+def register_nav(label: str, endpoint: str, *, roles=None, order: int = 50, active_prefix: str | None = None):
+    item = NavItem(label, endpoint, frozenset(Role(r) for r in roles) if roles else None, order, active_prefix)
+    if item not in _ITEMS:
+        _ITEMS.append(item)
+
+
+def nav_items_for(user) -> list[NavItem]:
+    return sorted((item for item in _ITEMS if item.visible_to(user)), key=lambda item: (item.order, item.label))
+
+
+def service_navigation() -> list[dict]:
+    """Items in the shape ``govukServiceNavigation`` takes, with the current page marked."""
+    endpoint = request.endpoint or ""
+    items = []
+    for item in nav_items_for(current_user):
+        blueprint = item.active_prefix
+        current = endpoint == item.endpoint
+        active = current or bool(blueprint and endpoint.startswith(blueprint + "."))
+        items.append({"text": item.label, "href": url_for(item.endpoint), "current": current, "active": active})
+    return items

@@ -1,0 +1,40 @@
+"""Every list is paginated and ordered; this turns a page of results into GOV.UK pagination."""
+
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+
+from grants.extensions import db
+
+
+def paginate(statement, per_page: int | None = None):
+    """A Flask-SQLAlchemy pagination of ``statement`` (which must have an ORDER BY) at ``?page=``."""
+    if statement._order_by_clauses == ():
+        raise ValueError("lists are always ordered: add order_by() before paginating")
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    return db.paginate(statement, per_page=per_page, max_per_page=per_page, error_out=False, count=True)
+
+
+def pagination_params(page) -> dict | None:
+    """Parameters for ``govukPagination`` that keep the other query-string arguments."""
+    if page.pages <= 1:
+        return None
+    args = request.args.to_dict()
+    endpoint = request.endpoint
+    view_args = dict(request.view_args or {})
+
+    def href(number):
+        return url_for(endpoint, **{**view_args, **args, "page": number})
+
+    items = []
+    for number in page.iter_pages(left_edge=1, left_current=1, right_current=1, right_edge=1):
+        if number is None:
+            items.append({"ellipsis": True})
+        else:
+            items.append({"number": number, "href": href(number), "current": number == page.page})
+    params = {"items": items}
+    if page.has_prev:
+        params["previous"] = {"href": href(page.prev_num)}
+    if page.has_next:
+        params["next"] = {"href": href(page.next_num)}
+    return params

@@ -1,0 +1,50 @@
+"""Template filters and globals shared by every area."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from grants.core.money import format_pence
+from grants.core.navigation import service_navigation
+from grants.core.pagination import pagination_params
+from grants.core.permissions import ROLE_LABELS, Role
+from grants.core.times import format_date, format_datetime
+
+
+def role_label(role: str) -> str:
+    try:
+        return ROLE_LABELS[Role(role)]
+    except ValueError:
+        return role
+
+
+def init_templating(app: Flask, templates_dir) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(templates_dir)),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.add_template_filter(format_pence, "money")
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(role_label, "role_label")
+    app.add_template_global(pagination_params)
+    app.add_template_global(service_navigation)
+
+    @app.context_processor
+    def _service():
+        config = current_app.config
+        return {
+            "service_name": config["SERVICE_NAME"],
+            "service_phase": config["SERVICE_PHASE"],
+            "support_email": config["SUPPORT_EMAIL"],
+        }

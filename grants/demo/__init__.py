@@ -1,0 +1,79 @@
+"""``flask --app wsgi seed-demo``: a believable programme for a newcomer to walk around.
+
+Running it again changes nothing that is already there. Later areas add their part of the story in
+their own ``seed_*`` functions, called from ``seed_demo``.
+"""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from grants.accounts import services as account_services
+from grants.accounts.models import User
+from grants.core.permissions import Role
+from grants.demo.data import DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, THEMES
+from grants.directory.models import Organisation, Place, Theme
+from grants.extensions import db
+
+
+def _get_or_create(model, lookup: dict, **values):
+    instance = db.session.scalar(db.select(model).filter_by(**lookup))
+    if instance is None:
+        instance = model(**lookup, **values)
+        db.session.add(instance)
+        db.session.flush()
+    return instance
+
+
+def seed_places() -> dict[str, Place]:
+    return {code: _get_or_create(Place, {"ons_code": code}, name=name, region=region) for code, name, region in PLACES}
+
+
+def seed_themes() -> dict[str, Theme]:
+    return {
+        slug: _get_or_create(Theme, {"slug": slug}, name=name, description=description)
+        for slug, name, description in THEMES
+    }
+
+
+def seed_organisations(places: dict[str, Place]) -> dict[str, Organisation]:
+    organisations = {}
+    for row in ORGANISATIONS:
+        values = {key: value for key, value in row.items() if key not in {"org_id", "place"}}
+        organisations[row["org_id"]] = _get_or_create(
+            Organisation, {"org_id": row["org_id"]}, place=places[row["place"]], **values
+        )
+    return organisations
+
+
+def seed_users(organisations: dict[str, Organisation]) -> list[tuple[User, bool]]:
+    seeded = []
+    for email, name, roles, org_id in DEMO_USERS:
+        user = account_services.user_by_email(email)
+        created = user is None
+        if created:
+            user = account_services.create_user(email=email, name=name, roles=roles, password=DEMO_PASSWORD)
+            user.organisation = organisations.get(org_id) if org_id else None
+        seeded.append((user, created))
+    return seeded
+
+
+def seed_demo() -> list[tuple[User, bool]]:
+    places = seed_places()
+    seed_themes()
+    organisations = seed_organisations(places)
+    return seed_users(organisations)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Create demo organisations, places, themes and a user for every role."""
+    users = seed_demo()
+    db.session.commit()
+    click.echo("Demo data is ready. Sign in at /sign-in with any of these accounts:")
+    click.echo(f"  password for every demo account: {DEMO_PASSWORD}")
+    for user, created in users:
+        roles = ", ".join(Role(role).label for role in sorted(user.roles))
+        click.echo(f"  {user.email:<34} {roles}{'' if created else '  (already there)'}")

@@ -1,0 +1,13 @@
+"""Home, dashboards by role, static information pages and the error pages."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from grants.main import errors
+    from grants.main.assets import assets_bp
+    from grants.main.routes import bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(assets_bp)
+    errors.register(app)

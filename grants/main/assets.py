@@ -1,0 +1,12 @@
+"""GOV.UK Frontend's built files, copied from npm into grants/static/govuk by ``make assets``.
+
+The stylesheet refers to its fonts and images under ``/assets/``, so they are served there.
+"""
+
+from flask import Blueprint
+
+from grants import PACKAGE_DIR
+
+GOVUK_DIR = PACKAGE_DIR / "static" / "govuk"
+
+assets_bp = Blueprint("assets", __name__, static_folder=str(GOVUK_DIR), static_url_path="/assets")

@@ -1,0 +1,92 @@
+"""Error pages in the service's own style, and the audit of every refused request."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from grants.core import audit
+from grants.core.errors import NotFound, PermissionDenied
+from grants.extensions import db
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: (
+        "There is a problem with your request",
+        "The service could not understand what was sent. Go back and try again.",
+    ),
+    403: (
+        "You do not have permission to see this page",
+        "Your account does not give you access to this page or action.",
+    ),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. "
+        "If you pasted the web address, check you copied the entire address.",
+    ),
+    405: (
+        "That action is not available here",
+        "This page cannot be used in that way. Go back and use the buttons and links on the page.",
+    ),
+    413: ("The file or form is too large", "What you sent is larger than the service accepts. Try a smaller file."),
+    500: (
+        "Sorry, there is a problem with the service",
+        "Try again later. If you were sending a form, what you entered has not been saved.",
+    ),
+}
+
+
+def _audit_refusal(action: str, detail: dict) -> None:
+    """Keep a record of the refusal, and nothing else the request may have half-done."""
+    try:
+        db.session.rollback()
+        audit.record(action, object_type="request", after={"method": request.method, **detail})
+        db.session.commit()
+    except Exception:  # the refusal must still be shown if the database is unavailable
+        db.session.rollback()
+        log.exception("could not audit %s", action)
+
+
+def render_error(status: int, message: str | None = None):
+    title, default_message = MESSAGES.get(status, MESSAGES[400])
+    return render_template("errors/error.html", status=status, title=title, message=message or default_message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        _audit_refusal("access.csrf_refused", {"reason": error.description})
+        return render_error(
+            400,
+            "The form could not be sent because it had expired or did not come from this service. "
+            "Go back, refresh the page and try again.",
+        )
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        _audit_refusal("access.refused", {"status": 403})
+        return render_error(403)
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(error):
+        _audit_refusal("access.refused", {"status": 403, "reason": error.message})
+        return render_error(403, error.message)
+
+    @app.errorhandler(NotFound)
+    def not_found(error):
+        return render_error(404, error.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code in MESSAGES:
+            return render_error(error.code)
+        return error
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,33 @@
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from grants.main.dashboard import dashboard_panels
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    if current_user.is_authenticated:
+        return render_template("main/dashboard.html", panels=dashboard_panels(current_user))
+    return render_template("main/home.html")
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("main/accessibility.html")
+
+
+@bp.get("/cookies")
+def cookies():
+    return render_template("main/cookies.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("main/privacy.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"status": "ok"}

@@ -1,0 +1,19 @@
+"""Email: an outbox written with the change that caused it, sent by a job after commit."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from grants.core.navigation import register_nav
+    from grants.core.permissions import Role
+    from grants.notifications import tasks  # noqa: F401  (registers the Celery tasks)
+    from grants.notifications.routes import bp
+
+    app.register_blueprint(bp)
+    register_nav(
+        "Email",
+        "notifications.outbox",
+        roles=[Role.PROGRAMME_OFFICER, Role.ADMIN],
+        order=80,
+        active_prefix="notifications",
+    )

@@ -1,0 +1,48 @@
+"""Delivering a rendered email: captured locally (the embedded default) or over SMTP."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+
+from grants.notifications.models import Notification
+
+log = logging.getLogger("grants.email")
+
+
+def build_message(notification: Notification) -> EmailMessage:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["To"] = notification.recipient_email
+    message["Subject"] = notification.subject
+    message["Message-ID"] = make_msgid(idstring=f"grants-{notification.id}")
+    message.set_content(notification.body_text)
+    message.add_alternative(notification.body_html, subtype="html")
+    return message
+
+
+def deliver(notification: Notification) -> str:
+    """Send the email; returns the status it should have afterwards. Raises on SMTP failure."""
+    if current_app.config["MAIL_BACKEND"] == "capture":
+        log.info(
+            "Captured email to %s: %s\n%s", notification.recipient_email, notification.subject, notification.body_text
+        )
+        return "captured"
+    _send_smtp(build_message(notification))
+    return "sent"
+
+
+def _send_smtp(message: EmailMessage) -> None:
+    config = current_app.config
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.core.db import UTCDateTime, utcnow
+from grants.extensions import db
+
+STATUSES = ("pending", "sent", "captured", "failed")
+
+
+class Notification(db.Model):
+    """One email. Written in the same transaction as the change that caused it; the dedupe key
+    makes a second attempt to queue the same message a no-op."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    recipient_email: Mapped[str] = mapped_column(String(254), nullable=False)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    template: Mapped[str] = mapped_column(String(80), nullable=False)
+    context: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    dedupe_key: Mapped[str] = mapped_column(
+        String(200), unique=True, nullable=False, default=lambda: f"once:{uuid.uuid4().hex}"
+    )
+    subject: Mapped[str] = mapped_column(String(300), nullable=False)
+    body_text: Mapped[str] = mapped_column(Text, nullable=False)
+    body_html: Mapped[str] = mapped_column(Text, nullable=False)
+    sensitive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    recipient = relationship("User", lazy="raise")
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'captured', 'failed')", name="known_status"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index("ix_notifications_status_created_at", "status", "created_at"),
+    )

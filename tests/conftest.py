@@ -1,0 +1,152 @@
+"""The test harness: a real PostgreSQL database created and dropped by the run, per-test rollback,
+clients signed in by role, and a real Celery worker on a real Redis.
+
+Services are found from ``DATABASE_URL`` and ``REDIS_URL`` (or the local defaults). Outside CI a
+missing service skips the tests that need it, with the reason; under ``CI=true`` it fails them, and
+any skipped test fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg
+import pytest
+import redis as redis_lib
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from config import normalise_database_url
+from grants import create_app
+from grants.extensions import db as _db
+
+os.environ["GRANTS_ENV"] = "testing"
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+pytest_plugins = ["tests.fixtures.clients", "tests.fixtures.workers", "tests.fixtures.smtp"]
+
+
+def service_missing(what: str, error: Exception):
+    message = f"{what} is not reachable ({error}). Start it, or set the URL in the environment."
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under CI a skipped test is a defect: the run fails and says which."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if IN_CI and skipped:
+        reporter.write_line(
+            f"CI=true: {len(skipped)} test(s) were skipped; skipped tests are not allowed in CI.", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    url = normalise_database_url(os.environ.get("DATABASE_URL") or DEFAULT_POSTGRES)
+    try:
+        with psycopg.connect(_libpq(url), connect_timeout=5, autocommit=True) as connection:
+            connection.execute("SELECT 1")
+    except psycopg.Error as error:
+        service_missing("PostgreSQL", error)
+    return url
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server_url):
+    """A database of this run's own, dropped at the end."""
+    name = f"grants_test_{uuid.uuid4().hex[:12]}"
+    admin = _libpq(postgres_server_url)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _create_test_app(database_url: str, **overrides):
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SERVER_NAME": None, **overrides})
+
+
+def make_test_app(database_url: str, **overrides):
+    """Another application for the test run. Building one makes its Celery current; the previous
+    current Celery (the main test app's) is given back, so tasks keep running in the main app."""
+    from celery import current_app as current_celery
+
+    previous = current_celery._get_current_object()
+    application = _create_test_app(database_url, **overrides)
+    previous.set_current()
+    previous.set_default()
+    return application
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """The application on the run's PostgreSQL database, migrated to head."""
+    from tests.fixtures.clients import IsolatedClient
+
+    application = _create_test_app(database_url)
+    application.test_client_class = IsolatedClient
+    assert application.config["TESTING"], "tests must run with GRANTS_ENV=testing"
+    with application.app_context():
+        upgrade()
+    return application
+
+
+@pytest.fixture
+def db(app):
+    """The database for one test: everything it does, including commits, is rolled back after."""
+    with app.app_context():
+        engines = _db._app_engines[app]
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection  # every session of this test uses this one connection
+        _db.session.remove()
+        _db.session.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            engines[None] = engine
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def committed_db(app):
+    """For tests where another process (a Celery worker) must see the data: real commits,
+    every table emptied afterwards."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        tables = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
+        with _db.engine.begin() as connection:
+            connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+# --- Redis --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL") or DEFAULT_REDIS
+    try:
+        redis_lib.Redis.from_url(url, socket_connect_timeout=5).ping()
+    except redis_lib.RedisError as error:
+        service_missing("Redis", error)
+    return url

@@ -1,0 +1,80 @@
+"""Reading pages the way a person (or a screen reader) would: headings, navigation, errors."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from sqlalchemy import event
+
+from grants.extensions import db
+
+
+def text(html: str) -> str:
+    """The visible words of a page, whitespace collapsed."""
+    without_tags = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", html, flags=re.S)
+    return " ".join(unescape(without_tags).split())
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+def nav_labels(html: str) -> list[str]:
+    """The entries of the service navigation, in order (the service name excluded)."""
+    lists = re.search(r'<ul class="govuk-service-navigation__list".*?</ul>', html, flags=re.S)
+    if not lists:
+        return []
+    items = re.findall(r'<li class="govuk-service-navigation__item.*?</li>', lists.group(0), flags=re.S)
+    return [text(item) for item in items]
+
+
+def error_summary(html: str) -> list[str]:
+    summary = re.search(r'<div class="govuk-error-summary".*?</ul>', html, flags=re.S)
+    if not summary:
+        return []
+    return [text(item) for item in re.findall(r"<li>.*?</li>", summary.group(0), flags=re.S)]
+
+
+def field_error(html: str, field_id: str) -> str | None:
+    """The GOV.UK error message shown beside the field, if any."""
+    match = re.search(rf'<p id="{re.escape(field_id)}-error" class="govuk-error-message">(.*?)</p>', html, flags=re.S)
+    return text(match.group(1)).removeprefix("Error:").strip() if match else None
+
+
+def h1(html: str) -> str:
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", html, flags=re.S)
+    return text(match.group(1)) if match else ""
+
+
+class QueryCounter:
+    """Counts the SQL statements run while it is active: ``with QueryCounter() as count: ...``."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        self.engine = db.engine
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+def current_nav(html: str) -> list[str]:
+    """The navigation entries marked as the current page or section."""
+    lists = re.search(r'<ul class="govuk-service-navigation__list".*?</ul>', html, flags=re.S)
+    items = re.findall(
+        r"<li class=\"govuk-service-navigation__item.*?</li>", lists.group(0) if lists else "", flags=re.S
+    )
+    return [text(item) for item in items if "aria-current=" in item]

@@ -1,0 +1,73 @@
+import pytest
+
+from config import ConfigError, DevelopmentConfig, config_for, normalise_database_url
+from grants import create_app
+
+PRODUCTION = {"GRANTS_ENV": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql://db.example/grants"}
+
+
+def test_production_refuses_to_start_without_secret_key():
+    environ = {key: value for key, value in PRODUCTION.items() if key != "SECRET_KEY"}
+    with pytest.raises(ConfigError, match="without SECRET_KEY"):
+        config_for(environ=environ)
+
+
+def test_production_refuses_to_start_without_database_url():
+    environ = {key: value for key, value in PRODUCTION.items() if key != "DATABASE_URL"}
+    with pytest.raises(ConfigError, match="without DATABASE_URL"):
+        config_for(environ=environ)
+
+
+def test_create_app_in_production_without_secrets_fails_with_the_message(monkeypatch):
+    monkeypatch.setenv("GRANTS_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.example/grants")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_with_its_secrets_is_secure_by_default():
+    config = config_for(environ=PRODUCTION)
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://db.example/grants"
+    assert config.SESSION_COOKIE_SECURE and config.SESSION_COOKIE_HTTPONLY
+    assert config.SESSION_COOKIE_SAMESITE == "Lax"
+    assert config.WTF_CSRF_ENABLED and config.HSTS and not config.DEBUG
+    assert config.CELERY_TASK_ALWAYS_EAGER, "no REDIS_URL: jobs run in-process"
+    assert not config_for(environ={**PRODUCTION, "REDIS_URL": "redis://r:6379/0"}).CELERY_TASK_ALWAYS_EAGER
+
+
+def test_development_is_the_default_and_needs_no_services():
+    config = config_for(environ={})
+    assert isinstance(config, DevelopmentConfig)
+    assert config.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///") and "instance" in config.SQLALCHEMY_DATABASE_URI
+    assert config.CELERY_TASK_ALWAYS_EAGER
+    assert config.MAIL_BACKEND == "capture"
+    assert config.SECRET_KEY and config.SECRET_KEY == config_for(environ={}).SECRET_KEY  # kept across restarts
+
+
+def test_mail_server_switches_email_to_smtp():
+    config = config_for(environ={**PRODUCTION, "MAIL_SERVER": "smtp.example", "MAIL_PORT": "587", "MAIL_USE_TLS": "1"})
+    assert (config.MAIL_BACKEND, config.MAIL_SERVER, config.MAIL_PORT, config.MAIL_USE_TLS) == (
+        "smtp",
+        "smtp.example",
+        587,
+        True,
+    )
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(ConfigError, match="GRANTS_ENV must be one of"):
+        config_for(environ={"GRANTS_ENV": "staging"})
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_use_psycopg3(given, expected):
+    assert normalise_database_url(given) == expected

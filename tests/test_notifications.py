@@ -1,0 +1,116 @@
+import pytest
+
+from grants.core.permissions import Role
+from grants.notifications.models import Notification
+from grants.notifications.services import queue_email
+from grants.notifications.tasks import MAX_ATTEMPTS, REMOVED
+from tests.factories import UserFactory
+from tests.helpers import text
+
+
+def queue_reset_notice(db, email="lead@example.org", **kwargs):
+    notification = queue_email(email, "password_changed", {"name": "Aisha"}, **kwargs)
+    db.session.commit()
+    return notification
+
+
+def test_captured_email_is_kept_and_readable_by_a_programme_officer(db, programme_officer_client):
+    notification = queue_reset_notice(db)
+    assert notification.status == "captured" and notification.sent_at is not None
+    listing = text(programme_officer_client.get("/email/").get_data(as_text=True))
+    assert "lead@example.org" in listing and "Your Grants password has been changed" in listing
+    page = text(programme_officer_client.get(f"/email/{notification.id}").get_data(as_text=True))
+    assert "Dear Aisha" in page
+
+
+@pytest.mark.parametrize("role", [Role.APPLICANT, Role.ENABLER, Role.STEERING_CHAIR, Role.FINANCE_APPROVER])
+def test_others_cannot_read_the_outbox(db, client_for, role):
+    notification = queue_reset_notice(db)
+    client = client_for(UserFactory(roles=[role]))
+    assert client.get("/email/").status_code == 403
+    assert client.get(f"/email/{notification.id}").status_code == 403
+
+
+def test_email_goes_over_smtp_with_text_and_html(smtp_app, db, mailbox):
+    notification = queue_reset_notice(db)
+    assert notification.status == "sent"
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == "lead@example.org"
+    assert message["Subject"] == "Your Grants password has been changed"
+    assert "Dear Aisha" in message.get_body(("plain",)).get_content()
+    assert "<p>Dear Aisha,</p>" in message.get_body(("html",)).get_content()
+
+
+def test_private_links_are_removed_once_sent(smtp_app, db, mailbox):
+    notification = queue_reset_notice(db, sensitive=True)
+    assert notification.status == "sent"
+    assert notification.body_text == REMOVED and notification.context == {}
+    assert "Dear Aisha" in mailbox.wait_for(1)[0].get_body(("plain",)).get_content()
+
+
+def test_in_process_an_smtp_refusal_leaves_the_email_pending_with_the_reason(smtp_app, db, mailbox):
+    mailbox.refuse_with = "451 Try again later"
+    notification = queue_reset_notice(db)
+    db.session.refresh(notification)
+    assert (notification.status, notification.attempts) == ("pending", 1)
+    assert "451" in notification.last_error
+    assert mailbox.messages == []
+
+
+def test_the_last_allowed_attempt_marks_the_email_failed(smtp_app, db, mailbox):
+    from grants.notifications.tasks import send_notification
+
+    mailbox.refuse_with = "451 Try again later"
+    notification = queue_reset_notice(db)
+    notification.attempts = MAX_ATTEMPTS - 1
+    db.session.commit()
+    assert send_notification.apply(args=[notification.id]).get() == "failed"
+    db.session.refresh(notification)
+    assert (notification.status, notification.attempts) == ("failed", MAX_ATTEMPTS)
+
+
+def test_a_dedupe_key_queues_a_message_only_once(db):
+    first = queue_reset_notice(db, dedupe_key="reminder:round-1:user-1:7-days")
+    second = queue_reset_notice(db, dedupe_key="reminder:round-1:user-1:7-days")
+    assert first is not None and second is None
+    assert db.session.scalar(db.select(db.func.count()).select_from(Notification)) == 1
+
+
+def test_a_sent_message_is_not_sent_again(smtp_app, db, mailbox):
+    from grants.notifications.tasks import send_notification
+
+    notification = queue_reset_notice(db)
+    assert send_notification.apply(args=[notification.id]).get() == "sent"
+    assert len(mailbox.wait_for(1)) == 1
+    assert notification.attempts == 1
+
+
+def test_the_sweep_sends_email_whose_job_was_lost(app, db):
+    from datetime import timedelta
+
+    from grants.core.db import utcnow
+    from grants.notifications.tasks import send_unsent
+
+    lost = Notification(
+        recipient_email="a@example.org",
+        template="password_changed",
+        context={},
+        subject="s",
+        body_text="t",
+        body_html="h",
+        created_at=utcnow() - timedelta(minutes=10),
+    )
+    recent = Notification(
+        recipient_email="b@example.org",
+        template="password_changed",
+        context={},
+        subject="s",
+        body_text="t",
+        body_html="h",
+    )
+    db.session.add_all([lost, recent])
+    db.session.commit()
+    assert app.extensions["celery"].tasks["notifications.send_unsent"].apply().get() == 1
+    db.session.expire_all()
+    assert (lost.status, recent.status) == ("captured", "pending")
+    assert send_unsent.name == "notifications.send_unsent"

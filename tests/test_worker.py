@@ -1,0 +1,45 @@
+"""Jobs sent through Redis are run by a real Celery worker process, which sends email over SMTP."""
+
+import pytest
+
+from grants.extensions import db
+from grants.notifications.models import Notification
+from grants.notifications.services import queue_email
+
+pytestmark = pytest.mark.worker
+
+
+def queue_and_commit(broker_app, email):
+    with broker_app.app_context():
+        notification = queue_email(email, "password_changed", {"name": "Aisha"})
+        db.session.commit()
+        return notification.id
+
+
+def status_of(app, notification_id, wait_for, timeout=60):
+    import time
+
+    deadline = time.monotonic() + timeout
+    with app.app_context():
+        while True:
+            db.session.expire_all()
+            row = db.session.get(Notification, notification_id)
+            if row.status in wait_for or time.monotonic() > deadline:
+                return row.status, row.attempts, row.last_error
+            time.sleep(0.1)
+
+
+def test_a_task_sent_through_redis_is_run_by_the_worker(broker_app, celery_worker, committed_db, mailbox):
+    notification_id = queue_and_commit(broker_app, "lead@example.org")
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == "lead@example.org"
+    assert status_of(broker_app, notification_id, {"sent"}) == ("sent", 1, None)
+    assert "notifications.send[" in celery_worker.log()
+
+
+def test_the_worker_retries_until_the_mail_server_accepts(broker_app, celery_worker, committed_db, mailbox):
+    mailbox.refuse_times = 2
+    notification_id = queue_and_commit(broker_app, "lead@example.org")
+    status, attempts, last_error = status_of(broker_app, notification_id, {"sent", "failed"})
+    assert (status, attempts, last_error) == ("sent", 3, None)
+    assert len(mailbox.wait_for(1)) == 1
