@@ -43,3 +43,56 @@ def test_the_worker_retries_until_the_mail_server_accepts(broker_app, celery_wor
     status, attempts, last_error = status_of(broker_app, notification_id, {"sent", "failed"})
     assert (status, attempts, last_error) == ("sent", 3, None)
     assert len(mailbox.wait_for(1)) == 1
+
+
+def test_every_scheduled_job_is_a_registered_task(app):
+    from workers.schedule import BEAT_SCHEDULE
+
+    registered = app.extensions["celery"].tasks
+    assert BEAT_SCHEDULE, "the beat schedule is empty"
+    for name, entry in BEAT_SCHEDULE.items():
+        assert entry["task"] in registered, f"{name} schedules an unknown task {entry['task']}"
+
+
+def test_beat_starts_against_redis(app, database_url, redis_url, worker_queue, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from config import ROOT
+
+    env = {
+        **os.environ,
+        "GRANTS_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CELERY_QUEUE": worker_queue,
+    }
+    log_path = tmp_path / "beat.log"
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers",
+        "beat",
+        "--loglevel=DEBUG",
+        "--schedule",
+        str(tmp_path / "beat-schedule"),
+        "--pidfile",
+        str(tmp_path / "beat.pid"),
+    ]
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "notifications.send_unsent" not in log_path.read_text():
+            assert process.poll() is None, log_path.read_text()
+            time.sleep(0.2)
+        log = log_path.read_text()
+        assert "beat: Starting..." in log and "notifications.send_unsent" in log, log
+        assert redis_url.split("://")[1].split("/")[0] in log
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
