@@ -46,7 +46,7 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url) if database_url else None
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = env.get("REDIS_URL") or None
-        self.BASE_URL = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        self.BASE_URL = (env.get("BASE_URL") or "").rstrip("/")
         if env.get("SERVER_NAME"):
             self.SERVER_NAME = env["SERVER_NAME"]
         self.PREFERRED_URL_SCHEME = env.get("PREFERRED_URL_SCHEME", "https")
@@ -55,7 +55,10 @@ class Config:
 
         # Email: "capture" keeps every message in the database (readable by programme officers)
         # and prints it to the log; "smtp" sends through MAIL_SERVER.
+        self.MAIL_BACKEND_SET = bool(env.get("MAIL_BACKEND"))
         self.MAIL_BACKEND = env.get("MAIL_BACKEND") or ("smtp" if env.get("MAIL_SERVER") else "capture")
+        # Print private links (password resets) from captured email to the log: development only.
+        self.LOG_SENSITIVE_EMAIL = False
         self.MAIL_SERVER = env.get("MAIL_SERVER", "localhost")
         self.MAIL_PORT = int(env.get("MAIL_PORT", "25"))
         self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
@@ -84,6 +87,8 @@ class Config:
         self.SERVICE_PHASE = env.get("SERVICE_PHASE", "Beta")
         self.SUPPORT_EMAIL = env.get("SUPPORT_EMAIL", "grants-support@grants.example.org")
         self.PAGE_SIZE = 50
+        self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or str(INSTANCE / "uploads")
+        self.PARTNER_LINK_DAYS = int(env.get("PARTNER_LINK_DAYS", "21"))
         self.TESTING = False
         self.DEBUG = False
 
@@ -98,6 +103,11 @@ class Config:
             )
         if self.MAIL_BACKEND not in {"capture", "smtp"}:
             raise ConfigError(f"MAIL_BACKEND must be 'capture' or 'smtp', not {self.MAIL_BACKEND!r}.")
+        if not self.BASE_URL.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"Grants cannot start in {self.name} without BASE_URL, the site's address for links in email "
+                "(for example https://grants.example.org)."
+            )
 
 
 def _development_secret_key() -> str:
@@ -115,6 +125,8 @@ class DevelopmentConfig(Config):
 
     def __init__(self, environ=None):
         super().__init__(environ)
+        self.BASE_URL = self.BASE_URL or "http://127.0.0.1:5000"
+        self.LOG_SENSITIVE_EMAIL = True
         INSTANCE.mkdir(parents=True, exist_ok=True)
         self.TEMPLATES_AUTO_RELOAD = True
         self.SECRET_KEY = self.SECRET_KEY or _development_secret_key()
@@ -132,6 +144,7 @@ class TestingConfig(Config):
         super().__init__(environ)
         env = os.environ if environ is None else environ
         self.TESTING = True
+        self.BASE_URL = self.BASE_URL or "http://127.0.0.1:5000"
         self.SECRET_KEY = self.SECRET_KEY or "testing-secret-key-not-for-production"
         self.SQLALCHEMY_DATABASE_URI = self.SQLALCHEMY_DATABASE_URI or "sqlite://"
         # Tests switch CSRF on where they test it; everywhere else forms post without a token.
@@ -145,6 +158,14 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     name = "production"
+
+    def validate(self) -> None:
+        super().validate()
+        if self.MAIL_BACKEND == "capture" and not self.MAIL_BACKEND_SET:
+            raise ConfigError(
+                "Grants cannot start in production without MAIL_SERVER (or MAIL_BACKEND=capture to keep email "
+                "in the database on purpose)."
+            )
 
 
 CONFIGS = {cls.name: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig)}

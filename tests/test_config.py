@@ -3,7 +3,13 @@ import pytest
 from config import ConfigError, DevelopmentConfig, config_for, normalise_database_url
 from grants import create_app
 
-PRODUCTION = {"GRANTS_ENV": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql://db.example/grants"}
+PRODUCTION = {
+    "GRANTS_ENV": "production",
+    "SECRET_KEY": "s" * 40,
+    "DATABASE_URL": "postgresql://db.example/grants",
+    "BASE_URL": "https://grants.example.org",
+    "MAIL_SERVER": "smtp.example.org",
+}
 
 
 def test_production_refuses_to_start_without_secret_key():
@@ -16,6 +22,19 @@ def test_production_refuses_to_start_without_database_url():
     environ = {key: value for key, value in PRODUCTION.items() if key != "DATABASE_URL"}
     with pytest.raises(ConfigError, match="without DATABASE_URL"):
         config_for(environ=environ)
+
+
+def test_production_refuses_to_start_without_its_own_address():
+    environ = {key: value for key, value in PRODUCTION.items() if key != "BASE_URL"}
+    with pytest.raises(ConfigError, match="without BASE_URL"):
+        config_for(environ=environ)
+
+
+def test_production_refuses_to_capture_email_unless_told_to():
+    environ = {key: value for key, value in PRODUCTION.items() if key != "MAIL_SERVER"}
+    with pytest.raises(ConfigError, match="without MAIL_SERVER"):
+        config_for(environ=environ)
+    assert config_for(environ={**environ, "MAIL_BACKEND": "capture"}).MAIL_BACKEND == "capture"
 
 
 def test_create_app_in_production_without_secrets_fails_with_the_message(monkeypatch):
@@ -33,16 +52,21 @@ def test_production_with_its_secrets_is_secure_by_default():
     assert config.SESSION_COOKIE_SAMESITE == "Lax"
     assert config.WTF_CSRF_ENABLED and config.HSTS and not config.DEBUG
     assert config.CELERY_TASK_ALWAYS_EAGER, "no REDIS_URL: jobs run in-process"
+    assert config.MAIL_BACKEND == "smtp" and not config.LOG_SENSITIVE_EMAIL
     assert not config_for(environ={**PRODUCTION, "REDIS_URL": "redis://r:6379/0"}).CELERY_TASK_ALWAYS_EAGER
 
 
-def test_development_is_the_default_and_needs_no_services():
+def test_development_is_the_default_and_needs_no_services(tmp_path, monkeypatch):
+    import config as config_module
+
+    monkeypatch.setattr(config_module, "INSTANCE", tmp_path)
     config = config_for(environ={})
     assert isinstance(config, DevelopmentConfig)
-    assert config.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///") and "instance" in config.SQLALCHEMY_DATABASE_URI
+    assert config.SQLALCHEMY_DATABASE_URI == f"sqlite:///{tmp_path / 'grants.sqlite'}"
     assert config.CELERY_TASK_ALWAYS_EAGER
     assert config.MAIL_BACKEND == "capture"
     assert config.SECRET_KEY and config.SECRET_KEY == config_for(environ={}).SECRET_KEY  # kept across restarts
+    assert (tmp_path / "secret_key").exists()
 
 
 def test_mail_server_switches_email_to_smtp():

@@ -62,3 +62,9 @@ def test_every_demo_user_signs_in_and_sees_the_navigation_of_their_roles(demo_ap
     expected = [label for label in NAVIGATION[Role.ADMIN] if any(label in NAVIGATION[role] for role in roles)]
     assert nav_labels(html) == expected
     assert name in html
+
+
+def test_seed_demo_refuses_to_run_in_production(demo_app, monkeypatch):
+    monkeypatch.setitem(demo_app.config, "ENV_NAME", "production")
+    result = demo_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0 and "will not run in production without --force" in result.output

@@ -49,3 +49,16 @@ def test_audit_trigger_exists_on_sqlite_too(tmp_path, app):
         else:
             raise AssertionError("deleting an audit event was allowed")
     engine.dispose()
+
+
+def test_the_database_accepts_every_role_the_code_knows(db):
+    """Alembic does not compare CHECK constraints: adding a role without a migration fails here."""
+    from grants.accounts.models import UserRole
+    from grants.core.permissions import Role
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    for role in Role:
+        db.session.add(UserRole(user_id=user.id, role=role.value))
+    db.session.flush()
+    assert {grant.role for grant in db.session.scalars(db.select(UserRole))} == {role.value for role in Role}

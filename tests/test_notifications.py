@@ -41,20 +41,33 @@ def test_email_goes_over_smtp_with_text_and_html(smtp_app, db, mailbox):
     assert "<p>Dear Aisha,</p>" in message.get_body(("html",)).get_content()
 
 
-def test_private_links_are_removed_once_sent(smtp_app, db, mailbox):
+def test_private_content_is_removed_once_sent(smtp_app, db, mailbox):
     notification = queue_reset_notice(db, sensitive=True)
     assert notification.status == "sent"
     assert notification.body_text == REMOVED and notification.context == {}
     assert "Dear Aisha" in mailbox.wait_for(1)[0].get_body(("plain",)).get_content()
 
 
-def test_in_process_an_smtp_refusal_leaves_the_email_pending_with_the_reason(smtp_app, db, mailbox):
+def test_in_process_an_smtp_refusal_leaves_the_email_pending_until_its_retry_is_due(smtp_app, db, mailbox):
+    from datetime import timedelta
+
+    from grants.core.db import utcnow
+    from grants.notifications.tasks import send_due
+
     mailbox.refuse_with = "451 Try again later"
     notification = queue_reset_notice(db)
     db.session.refresh(notification)
     assert (notification.status, notification.attempts) == ("pending", 1)
-    assert "451" in notification.last_error
-    assert mailbox.messages == []
+    assert "451" in notification.last_error and notification.next_attempt_at is not None
+    assert send_due.apply().get() == 0, "not yet due"
+
+    mailbox.refuse_with = None
+    notification.next_attempt_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    assert send_due.apply().get() == 1
+    db.session.refresh(notification)
+    assert (notification.status, notification.attempts) == ("sent", 2)
+    assert len(mailbox.wait_for(1)) == 1
 
 
 def test_the_last_allowed_attempt_marks_the_email_failed(smtp_app, db, mailbox):
@@ -62,7 +75,7 @@ def test_the_last_allowed_attempt_marks_the_email_failed(smtp_app, db, mailbox):
 
     mailbox.refuse_with = "451 Try again later"
     notification = queue_reset_notice(db)
-    notification.attempts = MAX_ATTEMPTS - 1
+    notification.attempts, notification.next_attempt_at = MAX_ATTEMPTS - 1, None
     db.session.commit()
     assert send_notification.apply(args=[notification.id]).get() == "failed"
     db.session.refresh(notification)
@@ -89,28 +102,45 @@ def test_the_sweep_sends_email_whose_job_was_lost(app, db):
     from datetime import timedelta
 
     from grants.core.db import utcnow
-    from grants.notifications.tasks import send_unsent
+    from grants.notifications.tasks import send_due
 
-    lost = Notification(
+    def row(email, **extra):
+        return Notification(
+            recipient_email=email,
+            template="password_changed",
+            context={},
+            subject="s",
+            body_text="t",
+            body_html="h",
+            **extra,
+        )
+
+    lost = row("a@example.org", created_at=utcnow() - timedelta(minutes=10))
+    recent = row("b@example.org")
+    db.session.add_all([lost, recent])
+    db.session.commit()
+    assert send_due.apply().get() == 1
+    db.session.expire_all()
+    assert (lost.status, recent.status) == ("captured", "pending")
+
+
+def test_an_early_duplicate_job_does_not_send_before_the_retry_is_due(smtp_app, db, mailbox):
+    from datetime import timedelta
+
+    from grants.core.db import utcnow
+    from grants.notifications.tasks import send_notification
+
+    notification = Notification(
         recipient_email="a@example.org",
         template="password_changed",
         context={},
         subject="s",
         body_text="t",
         body_html="h",
-        created_at=utcnow() - timedelta(minutes=10),
+        attempts=1,
+        next_attempt_at=utcnow() + timedelta(minutes=10),
     )
-    recent = Notification(
-        recipient_email="b@example.org",
-        template="password_changed",
-        context={},
-        subject="s",
-        body_text="t",
-        body_html="h",
-    )
-    db.session.add_all([lost, recent])
+    db.session.add(notification)
     db.session.commit()
-    assert app.extensions["celery"].tasks["notifications.send_unsent"].apply().get() == 1
-    db.session.expire_all()
-    assert (lost.status, recent.status) == ("captured", "pending")
-    assert send_unsent.name == "notifications.send_unsent"
+    assert send_notification.apply(args=[notification.id]).get() == "not_due"
+    assert mailbox.messages == []

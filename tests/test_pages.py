@@ -140,3 +140,15 @@ def test_govuk_frontend_assets_are_served(client):
 
 def test_health_check(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/admin/people?q=a%00b", "/admin/audit?action=%00", "/admin/people?%00=1"])
+def test_nul_characters_in_a_query_are_refused_cleanly(db, admin_client, path):
+    assert admin_client.get(path).status_code == 400
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-3", "x", "0"])
+def test_odd_page_numbers_show_the_first_page(db, admin_client, page):
+    response = admin_client.get(f"/admin/people?page={page}")
+    assert response.status_code == 200
+    assert "Administrator Person" in text(response.get_data(as_text=True))

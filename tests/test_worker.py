@@ -87,11 +87,11 @@ def test_beat_starts_against_redis(app, database_url, redis_url, worker_queue, t
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and "notifications.send_unsent" not in log_path.read_text():
+        while time.monotonic() < deadline and "notifications.send_due" not in log_path.read_text():
             assert process.poll() is None, log_path.read_text()
             time.sleep(0.2)
         log = log_path.read_text()
-        assert "beat: Starting..." in log and "notifications.send_unsent" in log, log
+        assert "beat: Starting..." in log and "notifications.send_due" in log, log
         assert redis_url.split("://")[1].split("/")[0] in log
     finally:
         process.terminate()

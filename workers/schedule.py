@@ -5,5 +5,5 @@ due, never a long countdown on the broker.
 """
 
 BEAT_SCHEDULE: dict[str, dict] = {
-    "send-unsent-email": {"task": "notifications.send_unsent", "schedule": 300.0},
+    "send-due-email": {"task": "notifications.send_due", "schedule": 60.0},
 }

@@ -2,28 +2,42 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput
 
+from grants.accounts.passwords import password_problem
+from grants.core.forms import strip
 from grants.core.permissions import ALL_ROLES
+
+
+class NewPasswordMixin:
+    """Checks the new password with the other fields, so every problem shows at once."""
+
+    def validate_password(self, field):
+        email = self.email.data if hasattr(self, "email") else None
+        problem = password_problem(field.data or "", email)
+        if problem:
+            raise ValidationError(problem)
 
 
 class SignInForm(FlaskForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
-        validators=[InputRequired("Enter your email address"), Length(max=254)],
+        filters=[strip],
+        validators=[DataRequired("Enter your email address"), Length(max=254)],
     )
     password = PasswordField("Password", widget=GovPasswordInput(), validators=[InputRequired("Enter your password")])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(NewPasswordMixin, FlaskForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
+        filters=[strip],
         validators=[
-            InputRequired("Enter your full name"),
+            DataRequired("Enter your full name"),
             Length(max=200, message="Name must be 200 characters or fewer"),
         ],
     )
@@ -31,8 +45,9 @@ class RegisterForm(FlaskForm):
         "Email address",
         widget=GovTextInput(),
         description="We will send messages about your bids to this address.",
+        filters=[strip],
         validators=[
-            InputRequired("Enter your email address"),
+            DataRequired("Enter your email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
             Email("Enter an email address in the correct format, like name@example.org", check_deliverability=False),
         ],
@@ -55,8 +70,9 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
+        filters=[strip],
         validators=[
-            InputRequired("Enter your email address"),
+            DataRequired("Enter your email address"),
             Length(max=254),
             Email("Enter an email address in the correct format, like name@example.org", check_deliverability=False),
         ],
@@ -81,13 +97,13 @@ def _confirm_password_field():
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     password = _new_password_field()
     confirm_password = _confirm_password_field()
     submit = SubmitField("Save new password", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     current_password = PasswordField(
         "Current password", widget=GovPasswordInput(), validators=[InputRequired("Enter your current password")]
     )

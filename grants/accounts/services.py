@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants.accounts.models import User, UserRole
+from grants.accounts.passwords import password_problem
 from grants.accounts.tokens import make_reset_token, user_for_reset_token
 from grants.core import audit
 from grants.core.db import utcnow
@@ -15,9 +16,8 @@ from grants.core.permissions import Role
 from grants.extensions import db
 from grants.notifications.services import queue_email
 
-PASSWORD_MIN_LENGTH = 12
-PASSWORD_MAX_LENGTH = 256
 _DUMMY_HASH: str | None = None
+RESET_EMAIL_WINDOW_SECONDS = 15 * 60
 
 
 class AccountError(GrantsError):
@@ -28,17 +28,6 @@ class AccountError(GrantsError):
 
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
-
-
-def password_problem(password: str, email: str | None = None) -> str | None:
-    """Why a new password is not acceptable, or None."""
-    if len(password or "") < PASSWORD_MIN_LENGTH:
-        return f"Password must be {PASSWORD_MIN_LENGTH} characters or more"
-    if len(password) > PASSWORD_MAX_LENGTH:
-        return f"Password must be {PASSWORD_MAX_LENGTH} characters or fewer"
-    if email and password.strip().lower() == normalise_email(email):
-        return "Password must not be your email address"
-    return None
 
 
 def user_by_email(email: str) -> User | None:
@@ -103,14 +92,17 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         audit.record("auth.password_reset_requested", after={"email": normalise_email(email)[:254], "known": False})
         return
-    queue_email(
+    # One email per person per quarter hour, however often the form is sent.
+    window = int(utcnow().timestamp() // RESET_EMAIL_WINDOW_SECONDS)
+    queued = queue_email(
         user.email,
         "password_reset",
         {"name": user.name, "token": make_reset_token(user)},
         user=user,
         sensitive=True,
+        dedupe_key=f"password_reset:{user.id}:{window}",
     )
-    audit.record("auth.password_reset_requested", user, actor=user, after={"known": True})
+    audit.record("auth.password_reset_requested", user, actor=user, after={"known": True, "sent": queued is not None})
 
 
 def reset_password(token: str, password: str) -> User:

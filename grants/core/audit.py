@@ -87,6 +87,12 @@ def audit_type(obj: Any) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(obj).__name__).lower()
 
 
+def _unproxied(obj: Any) -> Any:
+    """The object behind a proxy such as Flask-Login's ``current_user``."""
+    getter = getattr(obj, "_get_current_object", None)
+    return getter() if callable(getter) else obj
+
+
 def record(
     action: str,
     obj: Any = None,
@@ -102,6 +108,7 @@ def record(
     ``actor`` defaults to the signed-in person. ``obj`` may be a model instance (it is flushed so it has
     an id) or ``None`` with ``object_type``/``object_id`` given directly.
     """
+    obj, actor = _unproxied(obj), _unproxied(actor)
     if obj is not None:
         if getattr(obj, "id", None) is None:
             db.session.flush()

@@ -70,8 +70,9 @@ def _send_pending(session: Session) -> None:
             log.exception("could not enqueue %s%r", name, args)
 
 
-def _drop_pending(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
+def _drop_pending(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole change rolled back, not a savepoint inside it
+        session.info.pop(PENDING_KEY, None)
 
 
 def install_session_hooks() -> None:
@@ -80,7 +81,7 @@ def install_session_hooks() -> None:
 
     if not event.contains(Session, "after_commit", _send_pending):
         event.listen(Session, "after_commit", _send_pending)
-        event.listen(Session, "after_rollback", _drop_pending)
+        event.listen(Session, "after_soft_rollback", _drop_pending)
 
 
 __all__ = ["celery_init_app", "enqueue_after_commit", "install_session_hooks"]

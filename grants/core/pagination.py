@@ -6,13 +6,17 @@ from flask import current_app, request, url_for
 
 from grants.extensions import db
 
+MAX_PAGE = 100_000  # beyond any real list; larger numbers are typing mistakes or probes
+
 
 def paginate(statement, per_page: int | None = None):
     """A Flask-SQLAlchemy pagination of ``statement`` (which must have an ORDER BY) at ``?page=``."""
     if statement._order_by_clauses == ():
         raise ValueError("lists are always ordered: add order_by() before paginating")
     per_page = per_page or current_app.config["PAGE_SIZE"]
-    return db.paginate(statement, per_page=per_page, max_per_page=per_page, error_out=False, count=True)
+    page = request.args.get("page", 1, type=int)
+    page = page if 1 <= page <= MAX_PAGE else 1
+    return db.paginate(statement, page=page, per_page=per_page, max_per_page=per_page, error_out=False, count=True)
 
 
 def pagination_params(page) -> dict | None:

@@ -6,7 +6,7 @@ import secrets
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask, abort, g, request
 
 
 def is_safe_redirect(target: str | None) -> bool:
@@ -52,7 +52,21 @@ def _content_security_policy(nonce: str) -> str:
     )
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in value for value in values)
+
+
 def init_security(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul_characters():
+        """A NUL character is never part of real input, and PostgreSQL cannot store one."""
+        if "\x00" in request.path or _has_nul(request.args.values()) or _has_nul(request.args.keys()):
+            abort(400)
+        if request.method in {"POST", "PUT", "PATCH"} and (
+            _has_nul(request.form.values()) or _has_nul(request.form.keys())
+        ):
+            abort(400)
+
     @app.context_processor
     def _nonce():
         return {"csp_nonce": csp_nonce}

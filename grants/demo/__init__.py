@@ -7,6 +7,7 @@ their own ``seed_*`` functions, called from ``seed_demo``.
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from grants.accounts import services as account_services
@@ -67,9 +68,14 @@ def seed_demo() -> list[tuple[User, bool]]:
 
 
 @click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Seed even in production (the demo accounts share a published password).")
 @with_appcontext
-def seed_demo_command():
+def seed_demo_command(force):
     """Create demo organisations, places, themes and a user for every role."""
+    if current_app.config["ENV_NAME"] == "production" and not force:
+        raise click.ClickException(
+            "seed-demo creates accounts with a published password; it will not run in production without --force."
+        )
     users = seed_demo()
     db.session.commit()
     click.echo("Demo data is ready. Sign in at /sign-in with any of these accounts:")

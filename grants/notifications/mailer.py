@@ -29,9 +29,11 @@ def build_message(notification: Notification) -> EmailMessage:
 def deliver(notification: Notification) -> str:
     """Send the email; returns the status it should have afterwards. Raises on SMTP failure."""
     if current_app.config["MAIL_BACKEND"] == "capture":
-        log.info(
-            "Captured email to %s: %s\n%s", notification.recipient_email, notification.subject, notification.body_text
-        )
+        if notification.sensitive and not current_app.config["LOG_SENSITIVE_EMAIL"]:
+            body = "[not shown: this message contains a private link]"
+        else:
+            body = notification.body_text
+        log.info("Captured email to %s: %s\n%s", notification.recipient_email, notification.subject, body)
         return "captured"
     _send_smtp(build_message(notification))
     return "sent"

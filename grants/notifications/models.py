@@ -35,6 +35,8 @@ class Notification(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a failed attempt is due to be tried again (None: the first attempt has not been made).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     recipient = relationship("User", lazy="raise")
 
@@ -42,4 +44,5 @@ class Notification(db.Model):
         CheckConstraint("status IN ('pending', 'sent', 'captured', 'failed')", name="known_status"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_notifications_status_created_at", "status", "created_at"),
+        Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
     )

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
@@ -23,5 +23,4 @@ def outbox():
 @roles_required(Role.PROGRAMME_OFFICER, Role.ADMIN)
 def show(notification_id):
     notification = db.get_or_404(Notification, notification_id)
-    hide_body = notification.sensitive and current_app.config["ENV_NAME"] == "production"
-    return render_template("notifications/show.html", notification=notification, hide_body=hide_body)
+    return render_template("notifications/show.html", notification=notification, hide_body=notification.sensitive)

@@ -19,12 +19,14 @@ def test_sign_in_then_sign_out(db, client):
     response = sign_in(client, "Priya@Example.org ")
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert h1(client.get("/").get_data(as_text=True)) == "Your dashboard"
-    assert audit_actions(db, "auth.signed_in")[0].actor_id == user.id
+    signed_in = audit_actions(db, "auth.signed_in")[0]
+    assert (signed_in.actor_id, signed_in.object_type, signed_in.object_id) == (user.id, "user", str(user.id))
 
     response = client.post("/sign-out")
     assert response.headers["Location"] == "/sign-in"
     assert client.get("/account").status_code == 302
-    assert audit_actions(db, "auth.signed_out")[0].object_id == str(user.id)
+    signed_out = audit_actions(db, "auth.signed_out")[0]
+    assert (signed_out.actor_id, signed_out.object_type, signed_out.object_id) == (user.id, "user", str(user.id))
 
 
 def test_wrong_password_is_refused_audited_and_explained_beside_the_field(db, client):
@@ -36,7 +38,9 @@ def test_wrong_password_is_refused_audited_and_explained_beside_the_field(db, cl
     assert field_error(html, "email") == "Enter a correct email address and password"
     assert "<title>Error: Sign in" in html
     failed = audit_actions(db, "auth.sign_in_failed")
-    assert [(event.object_id, event.after) for event in failed] == [(str(user.id), {"email": "tom@example.org"})]
+    assert [(event.object_type, event.object_id, event.after) for event in failed] == [
+        ("user", str(user.id), {"email": "tom@example.org"})
+    ]
     assert client.get("/account").status_code == 302
 
 
@@ -122,3 +126,24 @@ def test_get_sign_out_asks_for_confirmation_and_does_not_sign_out(db, client_for
     html = client.get("/sign-out").get_data(as_text=True)
     assert h1(html) == "Sign out"
     assert client.get("/account").status_code == 200
+
+
+def test_a_nul_character_in_the_form_is_refused_cleanly(db, client):
+    response = client.post("/sign-in", data={"email": "a\x00@example.org", "password": "x"})
+    assert response.status_code == 400
+    assert db.session.scalars(db.select(AuditEvent)).all() == []
+
+
+def test_a_name_of_only_spaces_is_not_a_name(db, client):
+    from tests.helpers import field_error
+
+    html = client.post(
+        "/register",
+        data={
+            "name": "   ",
+            "email": "a@example.org",
+            "password": "long enough pass",
+            "confirm_password": "long enough pass",
+        },
+    ).get_data(as_text=True)
+    assert field_error(html, "name") == "Enter your full name"

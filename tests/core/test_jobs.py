@@ -28,3 +28,16 @@ def test_work_is_dropped_when_the_change_rolls_back(db):
     db.session.rollback()
     db.session.commit()
     assert CALLS == []
+
+
+def test_a_savepoint_that_fails_inside_the_change_keeps_the_work_already_queued(db):
+    CALLS.clear()
+    enqueue_after_commit(record_call, 3)
+    try:
+        with db.session.begin_nested():
+            audit.record("thing.happened", object_type="thing", object_id=3)
+            raise ValueError("inner step refused")
+    except ValueError:
+        pass
+    db.session.commit()
+    assert CALLS == [3]
