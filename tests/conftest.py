@@ -94,11 +94,16 @@ def make_test_app(database_url: str, **overrides):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def upload_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("uploads")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, upload_folder):
     """The application on the run's PostgreSQL database, migrated to head."""
     from tests.fixtures.clients import IsolatedClient
 
-    application = _create_test_app(database_url)
+    application = _create_test_app(database_url, UPLOAD_FOLDER=str(upload_folder))
     application.test_client_class = IsolatedClient
     assert application.config["TESTING"], "tests must run with GRANTS_ENV=testing"
     with application.app_context():

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import factory
 from werkzeug.security import generate_password_hash
 
 from grants.accounts.models import User, UserRole
+from grants.applications.models import (
+    SECTIONS,
+    Application,
+    BudgetLine,
+    CommitmentPlan,
+    OutcomeMeasurePlan,
+    Partner,
+)
+from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.directory.models import Organisation, Place, Theme
+from grants.documents.models import Document
 from grants.extensions import db
+from grants.rounds.models import Round, RubricCriterion
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
@@ -81,3 +94,122 @@ class ApplicantFactory(UserFactory):
 
     organisation = factory.SubFactory(OrganisationFactory)
     roles = _grant_roles(default=[Role.APPLICANT])
+
+
+# --- Rounds and bids ----------------------------------------------------------------------------------
+
+
+class RoundFactory(BaseFactory):
+    """An open round, accepting bids now: 25 places of £27,000 with £10,000 match funding."""
+
+    class Meta:
+        model = Round
+
+    code = factory.Sequence(lambda n: f"LV{n + 2}")
+    title = factory.Sequence(lambda n: f"Local Vision wave {n + 2}")
+    summary = "Funding for local partnerships to tackle a shared issue."
+    opens_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=10))
+    closes_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=30))
+    award_pence = 2_700_000
+    match_required_pence = 1_000_000
+    places = 25
+    budget_pence = factory.LazyAttribute(lambda r: r.places * r.award_pence if r.places else 67_500_000)
+    tranche_plan = factory.LazyFunction(lambda: [50, 30, 20])
+    status = "open"
+
+    @factory.post_generation
+    def themes(round_, create, extracted, **kwargs):
+        round_.themes = list(extracted) if extracted is not None else [ThemeFactory(), ThemeFactory()]
+        if create:
+            db.session.commit()
+
+    @factory.post_generation
+    def criteria(round_, create, extracted, **kwargs):
+        round_.criteria = (
+            [
+                RubricCriterion(position=1, title="Strength of the partnership", weight=60, scale_min=0, scale_max=5),
+                RubricCriterion(position=2, title="Measurable outcomes", weight=40, scale_min=0, scale_max=5),
+            ]
+            if extracted is None
+            else list(extracted)
+        )
+        if create:
+            db.session.commit()
+
+
+class ApplicationFactory(BaseFactory):
+    """A draft bid by an applicant's organisation; ``lead_applicant`` belongs to ``lead_organisation``."""
+
+    class Meta:
+        model = Application
+
+    round = factory.SubFactory(RoundFactory)
+    lead_organisation = factory.SubFactory(OrganisationFactory, sector="local_government")
+    lead_applicant = factory.SubFactory(ApplicantFactory, organisation=factory.SelfAttribute("..lead_organisation"))
+    status = "draft"
+    section_states = factory.LazyFunction(dict)
+
+
+class PartnerFactory(BaseFactory):
+    class Meta:
+        model = Partner
+
+    application = factory.SubFactory(ApplicationFactory)
+    organisation = factory.SubFactory(OrganisationFactory, sector="nhs")
+    role = "Leads the work with GP practices."
+    contact_name = factory.Sequence(lambda n: f"Partner Contact {n}")
+    contact_email = factory.Sequence(lambda n: f"partner{n}@example.org")
+    status = "confirmed"
+    invitation_nonce = factory.Sequence(lambda n: f"{n:032x}")
+    invited_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=2))
+    responded_at = factory.LazyAttribute(lambda p: None if p.status == "invited" else utcnow() - timedelta(days=1))
+
+
+class DocumentFactory(BaseFactory):
+    class Meta:
+        model = Document
+
+    kind = "match_evidence"
+    original_filename = "pledge-letter.pdf"
+    stored_name = factory.Sequence(lambda n: f"{n:032x}.pdf")
+    content_type = "application/pdf"
+    size_bytes = 2048
+    sha256 = "0" * 64
+
+
+def complete_bid(application: Application, **overrides) -> Application:
+    """Fill every section of a draft so that it can be submitted: a confirmed NHS partner, a £10,000
+    pledge with its letter, a measure, a learning commitment and a budget that adds up to £27,000."""
+    application.title = overrides.get("title", "Better together for older people")
+    application.place = overrides.get("place") or PlaceFactory()
+    application.themes = [application.round.themes[0]]
+    application.issue = "Older people move between hospital and home without a plan."
+    application.shared_vision = "Everyone gets home safely, with the right support."
+    application.systems_leadership = "No single service owns the journey home."
+    application.outcomes = "Fewer delayed discharges."
+    application.match_funder = "Wigan Health and Wellbeing Board"
+    application.match_amount_pence = overrides.get("match_amount_pence", 1_000_000)
+    application.amount_requested_pence = overrides.get("amount_requested_pence", 2_700_000)
+    application.measures = [
+        OutcomeMeasurePlan(
+            position=1, name="Delayed discharges", unit="per month", baseline=40, target=20, direction="down"
+        )
+    ]
+    application.commitments = [
+        CommitmentPlan(
+            position=1,
+            kind="case_study",
+            description="Publish what we learn.",
+            target_date=date.today() + timedelta(days=365),
+        )
+    ]
+    application.budget_lines = overrides.get("budget_lines") or [
+        BudgetLine(position=1, description="Facilitated workshops", amount_pence=1_500_000),
+        BudgetLine(position=2, description="Citizen panel", amount_pence=1_200_000),
+    ]
+    application.section_states = {section: "completed" for section in SECTIONS}
+    db.session.commit()
+    PartnerFactory(application=application, status=overrides.get("partner_status", "confirmed"))
+    DocumentFactory(application_id=application.id)
+    db.session.expire(application)
+    return application

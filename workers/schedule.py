@@ -6,4 +6,5 @@ due, never a long countdown on the broker.
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "send-due-email": {"task": "notifications.send_due", "schedule": 60.0},
+    "close-due-rounds": {"task": "rounds.close_due", "schedule": 60.0},
 }

@@ -2,11 +2,11 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput
 
 from grants.accounts.passwords import password_problem
-from grants.core.forms import strip
+from grants.core.forms import Length, strip
 from grants.core.permissions import ALL_ROLES
 
 

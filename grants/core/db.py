@@ -69,3 +69,15 @@ def enable_sqlite_foreign_keys(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def lock_and_refresh(session, instance) -> None:
+    """Take the row lock on ``instance`` (waiting for anyone holding it), then reload it, so checks
+    that follow see the latest committed state. Two requests cannot both act on the same old state."""
+    from sqlalchemy import inspect, select
+
+    mapper = inspect(instance).mapper
+    key = [getattr(instance, column.key) for column in mapper.primary_key]
+    condition = [column == value for column, value in zip(mapper.primary_key, key, strict=True)]
+    session.execute(select(*mapper.primary_key).where(*condition).with_for_update())
+    session.refresh(instance)

@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime, time
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovTextInput
-from wtforms import Field, RadioField, StringField
+from wtforms import Field, RadioField, StringField, validators
 from wtforms.fields.choices import SelectChoice
 
 from grants.core.money import MoneyError, format_pence, parse_pounds
@@ -187,3 +187,39 @@ class YesNoField(RadioField):
 def strip(value):
     """A WTForms filter: surrounding spaces removed, so "   " counts as empty."""
     return value.strip() if isinstance(value, str) else value
+
+
+class Required:
+    """The field must have a value after it has been read: ``0`` counts, spaces do not.
+
+    For the fields above (money, numbers, dates, times), where ``InputRequired`` would accept spaces
+    and ``DataRequired`` would refuse a valid zero.
+    """
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        from wtforms.validators import StopValidation
+
+        if field.errors:  # could not be read: that message says more
+            raise StopValidation()
+        if field.data is None or (isinstance(field.data, str) and not field.data.strip()):
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+class Length(validators.Length):
+    """WTForms' Length with a message in words, naming the field: "Postcode must be 10 characters or fewer"."""
+
+    def __call__(self, form, field):
+        if self.message is None:
+            name = re.sub(r"\s*\(.*\)$", "", field.label.text).rstrip("?")
+            if self.max != -1 and len(field.data or "") > self.max:
+                raise validators.ValidationError(f"{name} must be {self.max:,} characters or fewer")
+            if self.min != -1 and len(field.data or "") < self.min:
+                raise validators.ValidationError(f"{name} must be {self.min:,} characters or more")
+            return
+        super().__call__(form, field)

@@ -17,8 +17,11 @@ class NavItem:
     roles: frozenset[Role] | None  # None: every signed-in person
     order: int
     active_prefix: str | None = None  # blueprint name whose pages mark this entry as current
+    public: bool = False  # shown to visitors who have not signed in too
 
     def visible_to(self, user) -> bool:
+        if self.public:
+            return True
         if not user.is_authenticated:
             return False
         return self.roles is None or user.has_any_role(*self.roles)
@@ -27,8 +30,10 @@ class NavItem:
 _ITEMS: list[NavItem] = []
 
 
-def register_nav(label: str, endpoint: str, *, roles=None, order: int = 50, active_prefix: str | None = None):
-    item = NavItem(label, endpoint, frozenset(Role(r) for r in roles) if roles else None, order, active_prefix)
+def register_nav(
+    label: str, endpoint: str, *, roles=None, order: int = 50, active_prefix: str | None = None, public: bool = False
+):
+    item = NavItem(label, endpoint, frozenset(Role(r) for r in roles) if roles else None, order, active_prefix, public)
     if item not in _ITEMS:
         _ITEMS.append(item)
 

@@ -4,4 +4,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from grants.directory import models  # noqa: F401
+    from grants.core.navigation import register_nav
+    from grants.core.permissions import Role
+    from grants.directory.routes import bp
+    from grants.main.dashboard import register_dashboard_link
+
+    app.register_blueprint(bp)
+    register_nav("Your organisation", "directory.organisation", roles=[Role.APPLICANT], order=22)
+    register_dashboard_link(Role.APPLICANT, "Your organisation's details", "directory.organisation")
+    register_dashboard_link(Role.PROGRAMME_OFFICER, "Themes", "directory.themes")

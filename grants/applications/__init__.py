@@ -1,0 +1,25 @@
+"""Bids: the applicant's task list, partners confirming by emailed link, submission and withdrawal,
+and the programme officer's list of every bid."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from grants.applications import manage_routes, partner_routes, routes
+    from grants.core.navigation import register_nav
+    from grants.core.permissions import Role
+    from grants.main.dashboard import register_dashboard_link
+
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(partner_routes.bp)
+    app.register_blueprint(manage_routes.bp)
+    register_nav("Your bids", "applications.index", roles=[Role.APPLICANT], order=20, active_prefix="applications")
+    register_nav(
+        "Applications",
+        "manage_applications.index",
+        roles=[Role.PROGRAMME_OFFICER],
+        order=30,
+        active_prefix="manage_applications",
+    )
+    register_dashboard_link(Role.APPLICANT, "Your bids", "applications.index")
+    register_dashboard_link(Role.PROGRAMME_OFFICER, "All applications", "manage_applications.index")

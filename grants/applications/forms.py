@@ -1,0 +1,442 @@
+"""Forms for each section of a bid. Each saves as a draft whatever is valid in form; whether a section
+is complete is decided by ``sections.problems``, the same rules that check the whole bid."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
+from wtforms.widgets import CheckboxInput
+
+from grants.applications.models import COMMITMENT_KINDS
+from grants.core.forms import DateInputField, Length, MoneyField, NumberField, YesNoField, strip
+from grants.directory.models import SECTORS
+
+LIMITS = {
+    "issue": 3000,
+    "shared_vision": 2000,
+    "systems_leadership": 2000,
+    "outcomes": 2000,
+    "learning_plan": 1500,
+    "role": 500,
+    "commitment": 500,
+    "withdrawal_reason": 1000,
+    "response_note": 1000,
+}
+ROWS = {"measures": 6, "commitments": 6, "budget_lines": 12}
+
+
+def optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+def long_answer(label: str, limit_key: str, description: str = ""):
+    return TextAreaField(
+        label,
+        widget=GovCharacterCount(),
+        description=description,
+        validators=[
+            Length(max=LIMITS[limit_key], message=f"{label} must be {LIMITS[limit_key]:,} characters or fewer")
+        ],
+    )
+
+
+class SectionForm(FlaskForm):
+    """Every section ends by asking whether it is finished (the GOV.UK task list pattern)."""
+
+    completed = YesNoField(
+        "Have you completed this section?",
+        validators=[InputRequired("Select whether you have completed this section")],
+    )
+    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed.data == "yes"
+
+
+class PartnershipForm(SectionForm):
+    pass
+
+
+class IssueForm(SectionForm):
+    title = StringField(
+        "Project title",
+        widget=GovTextInput(),
+        description="A short name for your project, like Better together for older people in Wigan",
+        validators=[Length(max=200, message="Project title must be 200 characters or fewer")],
+    )
+    place_id = SelectField(
+        "Place",
+        coerce=optional_int,
+        widget=GovSelect(),
+        validate_choice=True,
+        description="The local authority area the project will benefit.",
+    )
+    themes = SelectMultipleField(
+        "Which issues will the project tackle?",
+        coerce=int,
+        widget=GovCheckboxesInput(),
+        option_widget=CheckboxInput(),
+        description="Select all that apply.",
+    )
+    issue = long_answer(
+        "The issue", "issue", "What is the issue in your place, who does it affect, and why has it been hard to solve?"
+    )
+
+    def values(self) -> dict:
+        return {
+            "title": (self.title.data or "").strip(),
+            "place_id": self.place_id.data or None,
+            "theme_ids": self.themes.data or [],
+            "issue": self.issue.data or "",
+        }
+
+
+class VisionForm(SectionForm):
+    shared_vision = long_answer(
+        "Your shared vision",
+        "shared_vision",
+        "Describe, in plain language, what the partners want to be different and why.",
+    )
+
+    def values(self) -> dict:
+        return {"shared_vision": self.shared_vision.data or ""}
+
+
+class ApproachForm(SectionForm):
+    systems_leadership = long_answer(
+        "Why a systems-leadership approach",
+        "systems_leadership",
+        "Why does this issue need leaders from across the system working together, rather than one service's fix?",
+    )
+
+    def values(self) -> dict:
+        return {"systems_leadership": self.systems_leadership.data or ""}
+
+
+class MeasureRow(Form):
+    name = StringField("Measure", widget=GovTextInput(), validators=[Length(max=200)])
+    unit = StringField(
+        "Unit", widget=GovTextInput(), description="For example, people or %", validators=[Length(max=60)]
+    )
+    baseline = NumberField("Baseline")
+    target = NumberField("Target")
+    direction = SelectField(
+        "Better is",
+        widget=GovSelect(),
+        choices=[SelectChoice("up", "Higher"), SelectChoice("down", "Lower")],
+        default="up",
+    )
+
+    def is_blank(self) -> bool:
+        return not (self.name.data or "").strip() and self.baseline.data is None and self.target.data is None
+
+    def validate_name(self, field):
+        if not (field.data or "").strip() and not self.is_blank():
+            raise ValidationError("Enter the name of the measure")
+
+
+class OutcomesForm(SectionForm):
+    outcomes = long_answer(
+        "Intended outcomes", "outcomes", "What will be better for people in your place, and by when?"
+    )
+    measures = FieldList(FormField(MeasureRow), min_entries=ROWS["measures"], max_entries=ROWS["measures"])
+
+    def values(self) -> dict:
+        rows = [row.form for row in self.measures if not row.form.is_blank()]
+        return {
+            "outcomes": self.outcomes.data or "",
+            "measures": [
+                {
+                    "name": row.name.data.strip(),
+                    "unit": (row.unit.data or "").strip(),
+                    "baseline": row.baseline.data,
+                    "target": row.target.data,
+                    "direction": row.direction.data or "up",
+                }
+                for row in rows
+            ],
+        }
+
+
+class MatchForm(SectionForm):
+    match_funder = StringField(
+        "Who has pledged the match funding?",
+        widget=GovTextInput(),
+        description="For example, Wigan Health and Wellbeing Board",
+        validators=[Length(max=200)],
+    )
+    match_amount = MoneyField("Amount pledged", description="In pounds, for example 10,000")
+    evidence = FileField(
+        "Pledge letter", widget=GovFileInput(), description="A PDF, DOCX or ODT file smaller than 10 MB."
+    )
+
+    def values(self) -> dict:
+        upload = self.evidence.data if getattr(self.evidence.data, "filename", None) else None
+        return {
+            "match_funder": (self.match_funder.data or "").strip(),
+            "match_amount_pence": self.match_amount.data,
+            "evidence": upload,
+        }
+
+
+class CommitmentRow(Form):
+    kind = SelectField(
+        "Kind of commitment",
+        widget=GovSelect(),
+        choices=[SelectChoice("", "Choose a kind")]
+        + [SelectChoice(key, label) for key, label in COMMITMENT_KINDS.items()],
+        default="",
+        validate_choice=True,
+    )
+    description = TextAreaField("What you will do", widget=GovTextArea(), validators=[Length(max=LIMITS["commitment"])])
+    target_date = DateInputField("Target date")
+
+    def is_blank(self) -> bool:
+        return not self.kind.data and not (self.description.data or "").strip() and self.target_date.data is None
+
+    def validate_kind(self, field):
+        if not field.data and not self.is_blank():
+            raise ValidationError("Choose the kind of commitment")
+
+    def validate_description(self, field):
+        if not (field.data or "").strip() and not self.is_blank():
+            raise ValidationError("Describe what you will do")
+
+
+class LearningForm(SectionForm):
+    learning_plan = long_answer(
+        "How you will share what you learn",
+        "learning_plan",
+        "Who will you share with, and how will what you learn change other work?",
+    )
+    commitments = FieldList(FormField(CommitmentRow), min_entries=ROWS["commitments"], max_entries=ROWS["commitments"])
+
+    def values(self) -> dict:
+        rows = [row.form for row in self.commitments if not row.form.is_blank()]
+        return {
+            "learning_plan": self.learning_plan.data or "",
+            "commitments": [
+                {
+                    "kind": row.kind.data,
+                    "description": row.description.data.strip(),
+                    "target_date": row.target_date.data,
+                }
+                for row in rows
+            ],
+        }
+
+
+class BudgetRow(Form):
+    description = StringField("What the money is for", widget=GovTextInput(), validators=[Length(max=200)])
+    amount = MoneyField("Amount")
+
+    def is_blank(self) -> bool:
+        return not (self.description.data or "").strip() and self.amount.data is None
+
+    def validate_description(self, field):
+        if not (field.data or "").strip() and not self.is_blank():
+            raise ValidationError("Enter what the money is for")
+
+    def validate_amount(self, field):
+        if not self.is_blank():
+            if field.data is None:
+                raise ValidationError("Enter the amount")
+            if field.data == 0:
+                raise ValidationError("The amount must be more than £0")
+
+
+class BudgetForm(SectionForm):
+    amount_requested = MoneyField("Amount requested", description="In pounds, for example 27,000")
+    budget_lines = FieldList(FormField(BudgetRow), min_entries=ROWS["budget_lines"], max_entries=ROWS["budget_lines"])
+
+    def values(self) -> dict:
+        rows = [row.form for row in self.budget_lines if not row.form.is_blank()]
+        return {
+            "amount_requested_pence": self.amount_requested.data,
+            "budget_lines": [
+                {"description": row.description.data.strip(), "amount_pence": row.amount.data} for row in rows
+            ],
+        }
+
+
+SECTION_FORMS = {
+    "partnership": PartnershipForm,
+    "issue": IssueForm,
+    "vision": VisionForm,
+    "approach": ApproachForm,
+    "outcomes": OutcomesForm,
+    "match": MatchForm,
+    "learning": LearningForm,
+    "budget": BudgetForm,
+}
+
+
+def initial_data(application, section: str) -> dict:
+    """What a section's form shows when opened: what has been saved so far."""
+    state = application.section_state(section)
+    data = {"completed": "yes" if state == "completed" else None}
+    if section == "issue":
+        data.update(
+            title=application.title,
+            place_id=application.place_id,
+            themes=[theme.id for theme in application.themes],
+            issue=application.issue,
+        )
+    elif section == "vision":
+        data.update(shared_vision=application.shared_vision)
+    elif section == "approach":
+        data.update(systems_leadership=application.systems_leadership)
+    elif section == "outcomes":
+        data.update(
+            outcomes=application.outcomes,
+            measures=[
+                {"name": m.name, "unit": m.unit, "baseline": m.baseline, "target": m.target, "direction": m.direction}
+                for m in application.measures
+            ],
+        )
+    elif section == "match":
+        data.update(match_funder=application.match_funder, match_amount=application.match_amount_pence)
+    elif section == "learning":
+        data.update(
+            learning_plan=application.learning_plan,
+            commitments=[
+                {"kind": c.kind, "description": c.description, "target_date": c.target_date}
+                for c in application.commitments
+            ],
+        )
+    elif section == "budget":
+        data.update(
+            amount_requested=application.amount_requested_pence,
+            budget_lines=[
+                {"description": line.description, "amount": line.amount_pence} for line in application.budget_lines
+            ],
+        )
+    return data
+
+
+class PartnerForm(FlaskForm):
+    organisation_name = StringField(
+        "Organisation name",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[DataRequired("Enter the organisation's name"), Length(max=200)],
+    )
+    sector = SelectField(
+        "Sector",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(key, label) for key, label in SECTORS.items()],
+        validators=[InputRequired("Select the organisation's sector")],
+    )
+    org_id = StringField(
+        "Organisation identifier (optional)",
+        widget=GovTextInput(),
+        description="For example GB-CHC-1234567 for a charity or GB-COH-01234567 for a company",
+        validators=[Optional(), Length(max=80)],
+    )
+    role = TextAreaField(
+        "Their role in the partnership",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        validators=[
+            DataRequired("Describe their role in the partnership"),
+            Length(max=LIMITS["role"], message="Their role must be 500 characters or fewer"),
+        ],
+    )
+    contact_name = StringField(
+        "Contact's full name",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[DataRequired("Enter the contact's full name"), Length(max=200)],
+    )
+    contact_email = EmailField(
+        "Contact's email address",
+        widget=GovTextInput(),
+        description="We will email them a link to confirm their organisation's part. They do not need an account.",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter the contact's email address"),
+            Length(max=254),
+            Email("Enter an email address in the correct format, like name@example.org", check_deliverability=False),
+        ],
+    )
+    submit = SubmitField("Save partner and send the invitation", widget=GovSubmitInput())
+
+    def values(self) -> dict:
+        return {
+            "organisation_name": self.organisation_name.data.strip(),
+            "sector": self.sector.data,
+            "org_id": (self.org_id.data or "").strip().upper() or None,
+            "role": self.role.data.strip(),
+            "contact_name": self.contact_name.data.strip(),
+            "contact_email": self.contact_email.data.strip().lower(),
+        }
+
+
+class PartnerResponseForm(FlaskForm):
+    response = SelectField(
+        "Will your organisation take part in this partnership?",
+        widget=GovRadioInput(),
+        choices=[SelectChoice("confirmed", "Yes, we confirm our part"), SelectChoice("declined", "No, we decline")],
+        validators=[InputRequired("Select whether your organisation will take part")],
+    )
+    note = TextAreaField(
+        "Message to the lead organisation (optional)",
+        widget=GovCharacterCount(),
+        validators=[Optional(), Length(max=LIMITS["response_note"])],
+    )
+    submit = SubmitField("Send response", widget=GovSubmitInput())
+
+
+class SubmitForm(FlaskForm):
+    submit = SubmitField("Accept and submit the bid", widget=GovSubmitInput())
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are you withdrawing the bid?",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        validators=[
+            DataRequired("Enter why you are withdrawing the bid"),
+            Length(max=LIMITS["withdrawal_reason"], message="The reason must be 1,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Withdraw the bid", widget=GovSubmitInput())
+
+
+class ApplicationFilterForm(FlaskForm):
+    """The officer's filters: a GET form, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Reference or title", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
+    round = SelectField("Round", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+    status = SelectField("Status", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+    theme = SelectField("Theme", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+    place = SelectField("Place", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+    sector = SelectField("Lead sector", widget=GovSelect(), validators=[Optional()], validate_choice=False)

@@ -1,0 +1,95 @@
+"""Reading bids: every list ordered, everything a page shows loaded in a fixed number of queries."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import joinedload, selectinload
+
+from grants.applications.models import Application, application_themes
+from grants.applications.workflow import TIMELINE_ACTIONS
+from grants.core.audit import AuditEvent
+from grants.core.db import utcnow
+from grants.directory.models import Organisation
+from grants.extensions import db
+from grants.rounds.models import Round
+
+
+def organisation_applications(organisation_id: int) -> list[Application]:
+    return db.session.scalars(
+        db.select(Application)
+        .where(Application.lead_organisation_id == organisation_id)
+        .options(selectinload(Application.themes))
+        .order_by(Application.created_at.desc(), Application.id.desc())
+    ).all()
+
+
+def load_application(application_id: int) -> Application | None:
+    """One bid with everything its pages show."""
+    return db.session.scalar(
+        db.select(Application)
+        .where(Application.id == application_id)
+        .options(
+            selectinload(Application.partners),
+            selectinload(Application.measures),
+            selectinload(Application.commitments),
+            selectinload(Application.budget_lines),
+            selectinload(Application.documents),
+        )
+    )
+
+
+def accepting_rounds(now=None) -> list[Round]:
+    now = now or utcnow()
+    return db.session.scalars(
+        db.select(Round)
+        .where(Round.status == "open", Round.opens_at <= now, Round.closes_at > now)
+        .order_by(Round.closes_at, Round.id)
+    ).all()
+
+
+def officer_statement(filters: dict):
+    """The programme officer's list of bids, filtered; the lead organisation, round and place
+    come in the same query, the themes in one more."""
+    statement = (
+        db.select(Application)
+        .join(Application.lead_organisation)
+        .options(
+            joinedload(Application.round),
+            joinedload(Application.lead_organisation),
+            joinedload(Application.place),
+            selectinload(Application.themes),
+        )
+    )
+    if filters.get("round"):
+        statement = statement.where(Application.round_id == filters["round"])
+    if filters.get("status"):
+        statement = statement.where(Application.status == filters["status"])
+    if filters.get("theme"):
+        statement = statement.where(
+            Application.id.in_(
+                db.select(application_themes.c.application_id).where(application_themes.c.theme_id == filters["theme"])
+            )
+        )
+    if filters.get("place"):
+        statement = statement.where(Application.place_id == filters["place"])
+    if filters.get("sector"):
+        statement = statement.where(Organisation.sector == filters["sector"])
+    if filters.get("q"):
+        pattern = f"%{filters['q'].lower()}%"
+        statement = statement.where(
+            db.or_(db.func.lower(Application.reference).like(pattern), db.func.lower(Application.title).like(pattern))
+        )
+    return statement.order_by(Application.submitted_at.desc().nulls_last(), Application.id.desc())
+
+
+def timeline(application: Application) -> list[tuple]:
+    """(when, what, detail) for the applicant's status timeline, from the audit trail."""
+    events = db.session.scalars(
+        db.select(AuditEvent)
+        .where(
+            AuditEvent.object_type == "application",
+            AuditEvent.object_id == str(application.id),
+            AuditEvent.action.in_(TIMELINE_ACTIONS),
+        )
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    ).all()
+    return [(event.occurred_at, TIMELINE_ACTIONS[event.action], (event.after or {}).get("reason")) for event in events]

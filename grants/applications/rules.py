@@ -1,0 +1,167 @@
+"""What makes a section complete and a bid eligible. The section pages and the final check use the
+same rules, so "completed" on the task list means the bid will not be refused for that section."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from grants.applications.models import SECTIONS, Application
+from grants.core.db import utcnow
+from grants.core.money import format_pence
+
+
+@dataclass(frozen=True)
+class Problem:
+    section: str
+    field: str  # the form field it belongs to, for the error message beside it
+    message: str
+
+
+def _partnership(app: Application):
+    if not app.partners:
+        yield "partnership", "Add at least one partner organisation"
+
+
+def _issue(app: Application):
+    if not app.title.strip():
+        yield "title", "Enter a project title"
+    if app.place_id is None:
+        yield "place_id", "Select the place the project will benefit"
+    if not app.themes:
+        yield "themes", "Select at least one issue the project will tackle"
+    elif any(theme not in app.round.themes for theme in app.themes):
+        yield "themes", "Select only issues that this round funds"
+    if not app.issue.strip():
+        yield "issue", "Describe the issue"
+
+
+def _vision(app: Application):
+    if not app.shared_vision.strip():
+        yield "shared_vision", "Describe your shared vision"
+
+
+def _approach(app: Application):
+    if not app.systems_leadership.strip():
+        yield "systems_leadership", "Explain why a systems-leadership approach fits the issue"
+
+
+def _outcomes(app: Application):
+    if not app.outcomes.strip():
+        yield "outcomes", "Describe the intended outcomes"
+    if not app.measures:
+        yield "measures", "Add at least one measure of success"
+    for number, measure in enumerate(app.measures, start=1):
+        if measure.target is None:
+            yield "measures", f"Enter a target for measure {number}, {measure.name}"
+
+
+def _match(app: Application):
+    if not app.match_funder.strip():
+        yield "match_funder", "Enter who has pledged the match funding"
+    if app.match_amount_pence is None:
+        yield "match_amount", "Enter the amount pledged"
+    if app.match_evidence is None:
+        yield "evidence", "Upload the pledge letter"
+
+
+def _learning(app: Application):
+    if not app.commitments:
+        yield "commitments", "Add at least one learning commitment"
+    for number, commitment in enumerate(app.commitments, start=1):
+        if commitment.target_date is None:
+            yield "commitments", f"Enter a target date for learning commitment {number}"
+
+
+def _budget(app: Application):
+    award = app.round.award_pence
+    requested = app.amount_requested_pence
+    if requested is None:
+        yield "amount_requested", "Enter the amount requested"
+    elif requested > award:
+        yield "amount_requested", f"The amount requested must be {format_pence(award)} or less"
+    if not app.budget_lines:
+        yield "budget_lines", "Add at least one budget line"
+    elif requested is not None and app.budget_total_pence != requested:
+        yield (
+            "budget_lines",
+            (
+                f"The budget lines add up to {format_pence(app.budget_total_pence)}; they must add up to the "
+                f"amount requested, {format_pence(requested)}"
+            ),
+        )
+
+
+RULES = {
+    "partnership": _partnership,
+    "issue": _issue,
+    "vision": _vision,
+    "approach": _approach,
+    "outcomes": _outcomes,
+    "match": _match,
+    "learning": _learning,
+    "budget": _budget,
+}
+assert set(RULES) == set(SECTIONS)
+
+
+def section_problems(app: Application, section: str) -> list[Problem]:
+    return [Problem(section, field, message) for field, message in RULES[section](app)]
+
+
+def bid_problems(app: Application) -> list[Problem]:
+    """Every reason the bid cannot be submitted yet, section by section."""
+    problems = []
+    for section, title in SECTIONS.items():
+        found = section_problems(app, section)
+        if found:
+            problems.extend(found)
+        elif app.section_state(section) != "completed":
+            problems.append(Problem(section, "completed", f"Mark the section ‘{title}’ as completed"))
+    return problems
+
+
+def eligibility_problems(app: Application, now: datetime | None = None) -> list[Problem]:
+    """The round's eligibility rules (configurable per round) and its deadline."""
+    now = now or utcnow()
+    rule = app.round.rule
+    problems = []
+    if not app.round.is_accepting(now):
+        problems.append(Problem("round", "round", "The round has closed: bids can no longer be submitted"))
+    sectors = {app.lead_organisation.sector} | {partner.organisation.sector for partner in app.partners}
+    if len(sectors) < rule["min_partner_sectors"]:
+        problems.append(
+            Problem(
+                "partnership",
+                "partnership",
+                f"The partnership must include organisations from at least {rule['min_partner_sectors']} sectors",
+            )
+        )
+    confirmed = sum(1 for partner in app.partners if partner.status == "confirmed")
+    if confirmed < rule["min_confirmed_partners"]:
+        needed = rule["min_confirmed_partners"]
+        problems.append(
+            Problem(
+                "partnership",
+                "partnership",
+                f"At least {needed} partner{'s' if needed != 1 else ''} must confirm their part before you submit",
+            )
+        )
+    if rule["match_at_least_required"] and (app.match_amount_pence or 0) < app.round.match_required_pence:
+        problems.append(
+            Problem(
+                "match",
+                "match_amount",
+                f"The match funding pledged must be at least {format_pence(app.round.match_required_pence)}",
+            )
+        )
+    if len(app.commitments) < rule["min_learning_commitments"]:
+        problems.append(
+            Problem(
+                "learning",
+                "commitments",
+                f"Make at least {rule['min_learning_commitments']} learning commitment"
+                f"{'s' if rule['min_learning_commitments'] != 1 else ''}",
+            )
+        )
+    return problems

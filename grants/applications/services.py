@@ -1,0 +1,397 @@
+"""Changing bids. Each function checks, changes, flushes and audits; the route or task commits."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from grants.applications import rules
+from grants.applications.models import (
+    SECTIONS,
+    Application,
+    BudgetLine,
+    CommitmentPlan,
+    OutcomeMeasurePlan,
+    Partner,
+)
+from grants.applications.permissions import can_start_application
+from grants.applications.tokens import make_partner_token
+from grants.applications.workflow import APPLICATION_WORKFLOW, WITHDRAWABLE
+from grants.core import audit
+from grants.core.db import lock_and_refresh, utcnow
+from grants.core.errors import GrantsError, InvalidTransition
+from grants.directory.models import Organisation, Place, Theme
+from grants.documents.services import save_document
+from grants.extensions import db
+from grants.notifications.services import queue_email
+from grants.rounds.models import Round
+from grants.rounds.services import next_reference
+
+
+class ApplicationError(GrantsError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class NotEditable(ApplicationError):
+    pass
+
+
+class Incomplete(GrantsError):
+    """The section or bid has problems; nothing was kept."""
+
+    def __init__(self, problems: list[rules.Problem]):
+        super().__init__(problems[0].message)
+        self.problems = problems
+
+
+def _check_editable(application: Application, now: datetime | None = None) -> None:
+    if application.status != "draft":
+        raise NotEditable("This bid has been submitted and can no longer be changed.")
+    if not application.round.is_accepting(now):
+        raise NotEditable("The round has closed: this bid can no longer be changed.")
+
+
+def _lock(application: Application) -> None:
+    """Reload the bid under a row lock, so two requests cannot both submit or withdraw it."""
+    lock_and_refresh(db.session, application)
+
+
+def _mark(application: Application, section: str, state: str) -> None:
+    application.section_states = {**(application.section_states or {}), section: state}
+
+
+# --- Starting a bid ---------------------------------------------------------------------------------
+
+
+def live_application_for(round_id: int, organisation_id: int) -> Application | None:
+    return db.session.scalar(
+        db.select(Application).where(
+            Application.round_id == round_id,
+            Application.lead_organisation_id == organisation_id,
+            Application.status != "withdrawn",
+        )
+    )
+
+
+def start_application(round_: Round, *, actor, now: datetime | None = None) -> Application:
+    if not can_start_application(actor):
+        raise ApplicationError("Set up your organisation's profile before you start a bid.")
+    if not round_.is_accepting(now):
+        raise ApplicationError("This round is not accepting bids.")
+    if live_application_for(round_.id, actor.organisation_id):
+        raise ApplicationError("Your organisation already has a bid in this round.")
+    application = Application(
+        round=round_,
+        lead_organisation_id=actor.organisation_id,
+        lead_applicant_id=actor.id,
+        status="draft",
+        section_states={},
+        place_id=actor.organisation.place_id if actor.organisation else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+    except IntegrityError:  # a colleague started one at the same moment
+        raise ApplicationError("Your organisation already has a bid in this round.") from None
+    audit.record("application.created", application, actor=actor, after={"round": round_.code})
+    return application
+
+
+# --- Sections ---------------------------------------------------------------------------------------
+
+
+def _apply_issue(application: Application, values: dict, actor) -> None:
+    application.title = values["title"]
+    place_id = values["place_id"]
+    application.place_id = place_id if place_id and db.session.get(Place, place_id) else None
+    in_scope = {theme.id for theme in application.round.themes}
+    chosen = [theme_id for theme_id in values["theme_ids"] if theme_id in in_scope]
+    application.themes = list(db.session.scalars(db.select(Theme).where(Theme.id.in_(chosen)))) if chosen else []
+    application.issue = values["issue"]
+
+
+def _apply_text(*attributes):
+    def apply(application: Application, values: dict, actor) -> None:
+        for attribute in attributes:
+            setattr(application, attribute, values[attribute])
+
+    return apply
+
+
+def _apply_outcomes(application: Application, values: dict, actor) -> None:
+    application.outcomes = values["outcomes"]
+    application.measures = [
+        OutcomeMeasurePlan(position=position, **measure) for position, measure in enumerate(values["measures"], 1)
+    ]
+
+
+def _apply_match(application: Application, values: dict, actor) -> None:
+    application.match_funder = values["match_funder"]
+    application.match_amount_pence = values["match_amount_pence"]
+    if values.get("evidence") is not None:
+        save_document(values["evidence"], kind="match_evidence", application=application, actor=actor)
+        db.session.expire(application, ["documents"])
+
+
+def _apply_learning(application: Application, values: dict, actor) -> None:
+    application.learning_plan = values["learning_plan"]
+    application.commitments = [
+        CommitmentPlan(position=position, **commitment) for position, commitment in enumerate(values["commitments"], 1)
+    ]
+
+
+def _apply_budget(application: Application, values: dict, actor) -> None:
+    application.amount_requested_pence = values["amount_requested_pence"]
+    application.budget_lines = [
+        BudgetLine(position=position, **line) for position, line in enumerate(values["budget_lines"], 1)
+    ]
+
+
+APPLIERS = {
+    "partnership": lambda application, values, actor: None,
+    "issue": _apply_issue,
+    "vision": _apply_text("shared_vision"),
+    "approach": _apply_text("systems_leadership"),
+    "outcomes": _apply_outcomes,
+    "match": _apply_match,
+    "learning": _apply_learning,
+    "budget": _apply_budget,
+}
+assert set(APPLIERS) == set(SECTIONS)
+
+
+def save_section(application: Application, section: str, values: dict, *, complete: bool, actor) -> None:
+    """Keep what was entered. Marking the section complete also checks it; if it has problems,
+    ``Incomplete`` is raised and the caller rolls back, so nothing is kept."""
+    _check_editable(application)
+    APPLIERS[section](application, values, actor)
+    db.session.flush()
+    if complete:
+        problems = rules.section_problems(application, section)
+        if problems:
+            raise Incomplete(problems)
+    state = "completed" if complete else "in_progress"
+    _mark(application, section, state)
+    db.session.flush()
+    audit.record("application.section_saved", application, actor=actor, after={"section": section, "state": state})
+
+
+# --- Partners ---------------------------------------------------------------------------------------
+
+
+def _partner_organisation(application: Application, values: dict) -> Organisation:
+    organisation = None
+    if values["org_id"]:
+        organisation = db.session.scalar(db.select(Organisation).where(Organisation.org_id == values["org_id"]))
+    if organisation is None:
+        organisation = Organisation(name=values["organisation_name"], sector=values["sector"], org_id=values["org_id"])
+        db.session.add(organisation)
+        db.session.flush()
+    if organisation.id == application.lead_organisation_id:
+        raise ApplicationError("Your own organisation leads the bid: add the other organisations", field="org_id")
+    if any(partner.organisation_id == organisation.id for partner in application.partners):
+        raise ApplicationError("This organisation is already a partner in the bid", field="organisation_name")
+    return organisation
+
+
+def _invite(partner: Partner, *, actor) -> None:
+    partner.status = "invited"
+    partner.invitation_nonce = secrets.token_hex(16)
+    partner.invited_at = utcnow()
+    partner.responded_at = None
+    partner.response_note = None
+    db.session.flush()
+    application = partner.application
+    queue_email(
+        partner.contact_email,
+        "partner_invitation",
+        {
+            "contact_name": partner.contact_name,
+            "organisation": partner.organisation.name,
+            "lead_organisation": application.lead_organisation.name,
+            "lead_applicant": actor.name,
+            "bid_title": application.display_title,
+            "round_title": application.round.title,
+            "role": partner.role,
+            "token": make_partner_token(partner),
+        },
+    )
+
+
+def add_partner(application: Application, values: dict, *, actor) -> Partner:
+    _check_editable(application)
+    with db.session.no_autoflush:
+        organisation = _partner_organisation(application, values)
+    partner = Partner(
+        application=application,
+        organisation=organisation,
+        role=values["role"],
+        contact_name=values["contact_name"],
+        contact_email=values["contact_email"],
+    )
+    db.session.add(partner)
+    _invite(partner, actor=actor)
+    if application.section_state("partnership") == "not_started":
+        _mark(application, "partnership", "in_progress")
+    audit.record(
+        "partner.invited",
+        partner,
+        actor=actor,
+        after={
+            "application_id": application.id,
+            "organisation": organisation.name,
+            "contact_email": partner.contact_email,
+        },
+    )
+    return partner
+
+
+def update_partner(application: Application, partner: Partner, values: dict, *, actor) -> None:
+    """Change a partner's details. A new contact or role needs their confirmation again."""
+    _check_editable(application)
+    before = {
+        "role": partner.role,
+        "contact_name": partner.contact_name,
+        "contact_email": partner.contact_email,
+        "status": partner.status,
+    }
+    reconfirm = values["contact_email"] != partner.contact_email or values["role"] != partner.role
+    partner.role, partner.contact_name = values["role"], values["contact_name"]
+    partner.contact_email = values["contact_email"]
+    if reconfirm:
+        _invite(partner, actor=actor)
+    db.session.flush()
+    audit.record(
+        "partner.updated",
+        partner,
+        actor=actor,
+        before=before,
+        after={
+            "role": partner.role,
+            "contact_name": partner.contact_name,
+            "contact_email": partner.contact_email,
+            "status": partner.status,
+        },
+    )
+
+
+def remove_partner(application: Application, partner: Partner, *, actor) -> None:
+    _check_editable(application)
+    audit.record(
+        "partner.removed",
+        partner,
+        actor=actor,
+        before={"application_id": application.id, "organisation": partner.organisation.name},
+    )
+    application.partners.remove(partner)
+    if not application.partners and application.section_state("partnership") == "completed":
+        _mark(application, "partnership", "in_progress")
+    db.session.flush()
+
+
+def resend_invitation(application: Application, partner: Partner, *, actor) -> None:
+    _check_editable(application)
+    if partner.status != "invited":
+        raise ApplicationError("This partner has already responded.")
+    _invite(partner, actor=actor)
+    audit.record("partner.reinvited", partner, actor=actor, after={"contact_email": partner.contact_email})
+
+
+RESPONDABLE = {"draft", "submitted"}
+
+
+def respond_as_partner(partner: Partner, response: str, note: str | None) -> None:
+    """The partner's contact confirms or declines, through their emailed link."""
+    lock_and_refresh(db.session, partner)
+    if partner.status != "invited":
+        raise ApplicationError("Your organisation has already responded to this invitation.")
+    if partner.application.status not in RESPONDABLE:
+        raise ApplicationError("This bid is no longer open to responses.")
+    if response not in {"confirmed", "declined"}:
+        raise ApplicationError("Select whether your organisation will take part", field="response")
+    partner.status = response
+    partner.responded_at = utcnow()
+    partner.response_note = (note or "").strip() or None
+    db.session.flush()
+    audit.record(
+        f"partner.{response}",
+        partner,
+        before={"status": "invited"},
+        after={"status": response, "contact_email": partner.contact_email},
+    )
+    application = partner.application
+    queue_email(
+        application.lead_applicant.email,
+        "partner_response",
+        {
+            "name": application.lead_applicant.name,
+            "organisation": partner.organisation.name,
+            "contact_name": partner.contact_name,
+            "response": response,
+            "note": partner.response_note,
+            "bid_title": application.display_title,
+            "application_id": application.id,
+        },
+        user=application.lead_applicant,
+    )
+
+
+# --- Submitting and withdrawing ---------------------------------------------------------------------
+
+
+def submission_problems(application: Application, now: datetime | None = None) -> list[rules.Problem]:
+    return rules.bid_problems(application) + rules.eligibility_problems(application, now)
+
+
+def submit_application(application: Application, *, actor, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    _lock(application)
+    _check_editable(application, now)
+    problems = submission_problems(application, now)
+    if problems:
+        raise Incomplete(problems)
+    application.reference = next_reference(application.round_id)
+    application.submitted_at = now
+    APPLICATION_WORKFLOW.move(application, "submitted", actor=actor, reference=application.reference)
+    queue_email(
+        actor.email,
+        "application_submitted",
+        {
+            "name": actor.name,
+            "reference": application.reference,
+            "bid_title": application.display_title,
+            "round_title": application.round.title,
+            "application_id": application.id,
+        },
+        user=actor,
+    )
+    return application.reference
+
+
+def withdraw_application(application: Application, reason: str, *, actor) -> None:
+    _lock(application)
+    if application.status not in WITHDRAWABLE:
+        raise InvalidTransition(
+            "application",
+            application.status,
+            "withdrawn",
+            "A decision has been made on this bid, so it can no longer be withdrawn.",
+        )
+    application.withdrawn_at = utcnow()
+    application.withdrawal_reason = reason.strip()
+    APPLICATION_WORKFLOW.move(application, "withdrawn", actor=actor, reason=application.withdrawal_reason)
+    queue_email(
+        actor.email,
+        "application_withdrawn",
+        {
+            "name": actor.name,
+            "reference": application.reference,
+            "bid_title": application.display_title,
+            "reason": application.withdrawal_reason,
+        },
+        user=actor,
+    )

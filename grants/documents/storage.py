@@ -1,0 +1,103 @@
+"""Checking and keeping uploaded files.
+
+A file is accepted by what it is, not what it is called: a PDF starts with ``%PDF-``; a DOCX is a
+ZIP holding ``word/document.xml``; an ODT is a ZIP whose ``mimetype`` entry says so. It is written
+under a random name in ``UPLOAD_FOLDER``, with its size and SHA-256 kept in the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import secrets
+import zipfile
+from pathlib import Path
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+
+from grants.core.errors import GrantsError
+
+MAX_BYTES = 10 * 1024 * 1024
+TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": "application/vnd.oasis.opendocument.text",
+}
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+
+
+class UploadError(GrantsError):
+    pass
+
+
+def detect_type(data: bytes) -> str | None:
+    """``pdf``, ``docx``, ``odt`` or None, from the bytes alone."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names and archive.read("mimetype").strip() == ODT_MIMETYPE:
+                return "odt"
+            if "[Content_Types].xml" in names and "word/document.xml" in names:
+                return "docx"
+    except (zipfile.BadZipFile, KeyError, ValueError, RuntimeError, EOFError, NotImplementedError):
+        return None
+    return None
+
+
+def read_upload(upload: FileStorage) -> tuple[bytes, str]:
+    """The file's bytes and its type, or UploadError with a message fit for the error summary."""
+    data = upload.stream.read(MAX_BYTES + 1)
+    if not data:
+        raise UploadError("The selected file is empty")
+    if len(data) > MAX_BYTES:
+        raise UploadError("The selected file must be smaller than 10 MB")
+    kind = detect_type(data)
+    if kind is None:
+        raise UploadError("The selected file must be a PDF, DOCX or ODT")
+    return data, kind
+
+
+def upload_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_bytes(data: bytes, extension: str) -> tuple[str, str]:
+    """Write the bytes under a new random name; returns (stored name, SHA-256)."""
+    stored_name = f"{secrets.token_hex(16)}.{extension}"
+    path = upload_folder() / stored_name
+    temporary = path.with_suffix(".part")
+    with open(temporary, "xb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.rename(path)
+    return stored_name, hashlib.sha256(data).hexdigest()
+
+
+def path_of(stored_name: str) -> Path:
+    path = (upload_folder() / stored_name).resolve()
+    if path.parent != upload_folder().resolve():
+        raise UploadError("That file is not in the upload folder")
+    return path
+
+
+def discard(stored_name: str) -> None:
+    """Remove a file whose database row was never committed."""
+    try:
+        path_of(stored_name).unlink(missing_ok=True)
+    except UploadError:
+        pass
+
+
+def safe_download_name(original: str, kind: str) -> str:
+    stem = Path(original).stem
+    cleaned = "".join(ch if ch.isalnum() or ch in " -_." else "_" for ch in stem).strip(" .") or "document"
+    return f"{cleaned[:100]}.{kind}"

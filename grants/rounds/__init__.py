@@ -1,0 +1,22 @@
+"""Funding rounds (waves): the public call for bids and the programme officer's management of it."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from grants.core.navigation import register_nav
+    from grants.core.permissions import Role
+    from grants.main.dashboard import register_dashboard_link
+    from grants.rounds import (
+        manage_routes,
+        routes,
+        tasks,  # noqa: F401  (registers the Celery tasks)
+    )
+
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(manage_routes.bp)
+    register_nav("Funding rounds", "rounds.index", order=10, active_prefix="rounds", public=True)
+    register_nav(
+        "Manage rounds", "round_admin.index", roles=[Role.PROGRAMME_OFFICER], order=25, active_prefix="round_admin"
+    )
+    register_dashboard_link(Role.PROGRAMME_OFFICER, "Manage rounds and rubrics", "round_admin.index")

@@ -1,0 +1,271 @@
+"""The programme officer's rounds: create, change, publish, close, and the rubric."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from grants.core.errors import GrantsError
+from grants.core.forms import london_datetime, split_london
+from grants.core.permissions import Role, roles_required
+from grants.directory.models import Theme
+from grants.extensions import db
+from grants.rounds import queries, services
+from grants.rounds.forms import ConfirmForm, CriterionForm, RoundForm, RoundWordingForm
+from grants.rounds.models import DEFAULT_AWARD_PENCE, DEFAULT_ELIGIBILITY, DEFAULT_MATCH_PENCE, Round, RubricCriterion
+from grants.rounds.workflow import MOVE_LABELS, ROUND_WORKFLOW
+
+bp = Blueprint("round_admin", __name__, url_prefix="/manage/rounds")
+
+
+@bp.get("/")
+@roles_required(Role.PROGRAMME_OFFICER)
+def index():
+    rounds, counts = queries.managed_rounds()
+    return render_template("rounds/manage/index.html", rounds=rounds, counts=counts)
+
+
+def _round_form(round_: Round | None) -> RoundForm:
+    if request.method == "GET":
+        if round_ is None:
+            data = {
+                "award": DEFAULT_AWARD_PENCE,
+                "match_required": DEFAULT_MATCH_PENCE,
+                "match_funder_label": "the local health and wellbeing board",
+                "places": 25,
+                "tranche_plan": "50, 30, 20",
+                **DEFAULT_ELIGIBILITY,
+            }
+        else:
+            opens_on, opens_time = split_london(round_.opens_at)
+            closes_on, closes_time = split_london(round_.closes_at)
+            data = {
+                "title": round_.title,
+                "code": round_.code,
+                "summary": round_.summary,
+                "guidance": round_.guidance,
+                "opens_on": opens_on,
+                "opens_time": opens_time,
+                "closes_on": closes_on,
+                "closes_time": closes_time,
+                "assessment_deadline": round_.assessment_deadline,
+                "award": round_.award_pence,
+                "match_required": round_.match_required_pence,
+                "match_funder_label": round_.match_funder_label,
+                "places": round_.places,
+                "budget": None if round_.places else round_.budget_pence,
+                "tranche_plan": ", ".join(str(part) for part in round_.tranche_plan),
+                "themes": [theme.id for theme in round_.themes],
+                **round_.rule,
+            }
+        form = RoundForm(data=data)
+    else:
+        form = RoundForm()
+    form.themes.choices = [
+        (theme.id, theme.name)
+        for theme in db.session.scalars(db.select(Theme).where(Theme.is_active).order_by(Theme.name))
+    ]
+    return form
+
+
+def _details(form: RoundForm) -> services.RoundDetails:
+    places = form.places.data
+    return services.RoundDetails(
+        code=form.code.data,
+        title=form.title.data.strip(),
+        summary=form.summary.data.strip(),
+        guidance=(form.guidance.data or "").strip(),
+        opens_at=london_datetime(form.opens_on.data, form.opens_time.data),
+        closes_at=london_datetime(form.closes_on.data, form.closes_time.data),
+        assessment_deadline=form.assessment_deadline.data,
+        award_pence=form.award.data,
+        match_required_pence=form.match_required.data,
+        match_funder_label=form.match_funder_label.data.strip(),
+        places=places,
+        budget_pence=places * form.award.data if places else form.budget.data,
+        tranche_plan=form.tranche_plan.parsed,
+        eligibility={
+            "min_partner_sectors": form.min_partner_sectors.data,
+            "min_confirmed_partners": form.min_confirmed_partners.data,
+            "match_at_least_required": bool(form.match_at_least_required.data),
+            "min_learning_commitments": form.min_learning_commitments.data,
+        },
+        theme_ids=form.themes.data or [],
+    )
+
+
+def _field_error(form, error: GrantsError, fallback: str) -> None:
+    name = getattr(error, "field", None)
+    field = form[name] if name in form else form[fallback]
+    field.errors = [*field.errors, error.message]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def new():
+    form = _round_form(None)
+    if form.validate_on_submit():
+        try:
+            round_ = services.create_round(_details(form), actor=current_user)
+        except services.RoundError as error:
+            db.session.rollback()
+            _field_error(form, error, "title")
+        else:
+            db.session.commit()
+            flash(f"Round {round_.code} has been created as a draft.", "success")
+            return redirect(url_for("round_admin.show", round_id=round_.id))
+    return render_template("rounds/manage/form.html", form=form, round=None)
+
+
+@bp.get("/<int:round_id>")
+@roles_required(Role.PROGRAMME_OFFICER)
+def show(round_id):
+    round_ = queries.round_with_criteria(round_id) or abort(404)
+    moves = [(target, MOVE_LABELS[target]) for target in sorted(ROUND_WORKFLOW.targets(round_.status))]
+    return render_template(
+        "rounds/manage/show.html",
+        round=round_,
+        moves=moves,
+        form=ConfirmForm(),
+        editable=services.editable_fields(round_),
+        criteria_editable=round_.status in services.CRITERIA_EDITABLE,
+        total_weight=sum(c.weight for c in round_.criteria),
+    )
+
+
+def _wording_form(round_: Round, editable: set[str]) -> RoundWordingForm:
+    if request.method == "GET":
+        closes_on, closes_time = split_london(round_.closes_at)
+        form = RoundWordingForm(
+            data={
+                "title": round_.title,
+                "summary": round_.summary,
+                "guidance": round_.guidance,
+                "closes_on": closes_on,
+                "closes_time": closes_time,
+                "assessment_deadline": round_.assessment_deadline,
+            }
+        )
+    else:
+        form = RoundWordingForm()
+    shown = editable | ({"closes_on", "closes_time"} if "closes_at" in editable else set())
+    for name in [name for name in form._fields if name not in shown | {"csrf_token", "submit"}]:
+        del form[name]
+    return form
+
+
+def _wording_changes(form: RoundWordingForm) -> dict:
+    changes = {}
+    for name in ("title", "summary", "guidance"):
+        if name in form:
+            changes[name] = (form[name].data or "").strip()
+    if "closes_on" in form:
+        changes["closes_at"] = london_datetime(form.closes_on.data, form.closes_time.data)
+    if "assessment_deadline" in form:
+        changes["assessment_deadline"] = form.assessment_deadline.data
+    return changes
+
+
+@bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def edit(round_id):
+    round_ = db.get_or_404(Round, round_id)
+    editable = services.editable_fields(round_)
+    if editable == set():
+        flash(f"A round that is {round_.status_label.lower()} can no longer be changed.", "info")
+        return redirect(url_for("round_admin.show", round_id=round_.id))
+    if editable is None:
+        form = _round_form(round_)
+        template = "rounds/manage/form.html"
+    else:
+        form = _wording_form(round_, editable)
+        template = "rounds/manage/wording.html"
+    if form.validate_on_submit():
+        changes = services.as_changes(_details(form)) if editable is None else _wording_changes(form)
+        try:
+            services.update_round(round_, changes, actor=current_user)
+        except services.RoundError as error:
+            db.session.rollback()
+            _field_error(form, error, "title" if "title" in form else "assessment_deadline")
+        else:
+            db.session.commit()
+            flash("The round has been saved.", "success")
+            return redirect(url_for("round_admin.show", round_id=round_.id))
+    return render_template(template, form=form, round=round_)
+
+
+@bp.post("/<int:round_id>/status")
+@roles_required(Role.PROGRAMME_OFFICER)
+def move(round_id):
+    round_ = db.get_or_404(Round, round_id)
+    target = request.form.get("target", "")
+    if not ConfirmForm().validate_on_submit() or target not in ROUND_WORKFLOW.states:
+        abort(400)
+    try:
+        services.move_round(round_, target, actor=current_user)
+    except GrantsError as error:
+        db.session.rollback()
+        flash(error.message, "info")
+    else:
+        db.session.commit()
+        flash(f"Round {round_.code} is now {round_.status_label.lower()}.", "success")
+    return redirect(url_for("round_admin.show", round_id=round_.id))
+
+
+@bp.route("/<int:round_id>/criteria/new", methods=["GET", "POST"])
+@bp.route("/<int:round_id>/criteria/<int:criterion_id>", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def criterion(round_id, criterion_id=None):
+    round_ = queries.round_with_criteria(round_id) or abort(404)
+    item = None
+    if criterion_id is not None:
+        item = db.session.get(RubricCriterion, criterion_id)
+        if item is None or item.round_id != round_.id:
+            abort(404)
+    if round_.status not in services.CRITERIA_EDITABLE:
+        flash("The rubric cannot change once assessment has started.", "info")
+        return redirect(url_for("round_admin.show", round_id=round_.id))
+    if request.method == "POST":
+        form = CriterionForm()
+    elif item:
+        form = CriterionForm(obj=item)
+    else:
+        form = CriterionForm(data={"scale_min": 0, "scale_max": 5})
+    if form.validate_on_submit():
+        values = {
+            "title": form.title.data.strip(),
+            "guidance": (form.guidance.data or "").strip(),
+            "weight": form.weight.data,
+            "scale_min": form.scale_min.data,
+            "scale_max": form.scale_max.data,
+        }
+        try:
+            services.save_criterion(round_, item, values, actor=current_user)
+        except services.RoundError as error:
+            db.session.rollback()
+            _field_error(form, error, "title")
+        else:
+            db.session.commit()
+            flash("The rubric has been saved.", "success")
+            return redirect(url_for("round_admin.show", round_id=round_.id) + "#rubric")
+    return render_template("rounds/manage/criterion.html", round=round_, criterion=item, form=form)
+
+
+@bp.post("/<int:round_id>/criteria/<int:criterion_id>/remove")
+@roles_required(Role.PROGRAMME_OFFICER)
+def remove_criterion(round_id, criterion_id):
+    round_ = queries.round_with_criteria(round_id) or abort(404)
+    item = db.session.get(RubricCriterion, criterion_id)
+    if item is None or item.round_id != round_.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.remove_criterion(round_, item, actor=current_user)
+    except services.RoundError as error:
+        db.session.rollback()
+        flash(error.message, "info")
+    else:
+        db.session.commit()
+        flash("The criterion has been removed.", "success")
+    return redirect(url_for("round_admin.show", round_id=round_.id) + "#rubric")

@@ -1,0 +1,25 @@
+"""The public call for bids: open and upcoming rounds, and what each funds."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+
+from grants.extensions import db
+from grants.rounds import queries
+from grants.rounds.forms import ConfirmForm
+from grants.rounds.models import Round
+
+bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+
+
+@bp.get("/")
+def index():
+    return render_template("rounds/index.html", **queries.public_rounds())
+
+
+@bp.get("/<int:round_id>")
+def show(round_id):
+    round_ = db.get_or_404(Round, round_id)
+    if round_.status == "draft":
+        abort(404)
+    return render_template("rounds/show.html", round=round_, form=ConfirmForm())

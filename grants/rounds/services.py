@@ -1,0 +1,217 @@
+"""Changing rounds and their rubrics. Each function checks, changes, flushes and audits; never commits."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime
+
+from grants.core import audit
+from grants.core.db import utcnow
+from grants.core.errors import GrantsError
+from grants.core.money import format_pence
+from grants.directory.models import Theme
+from grants.extensions import db
+from grants.rounds.models import SUGGESTED_RUBRIC, Round, RubricCriterion
+from grants.rounds.workflow import ROUND_WORKFLOW
+
+
+def as_changes(details: RoundDetails) -> dict:
+    return asdict(details)
+
+
+# Which details can still change in each state. Money, rules and themes are fixed once applicants
+# can see them; dates and wording can be corrected (a closing time extended) while the round is open.
+EDITABLE = {
+    "draft": None,  # everything
+    "open": {"title", "summary", "guidance", "closes_at", "assessment_deadline"},
+    "closed": {"assessment_deadline"},
+    "assessing": {"assessment_deadline"},
+}
+CRITERIA_EDITABLE = {"draft", "open", "closed"}
+
+
+class RoundError(GrantsError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class RoundDetails:
+    code: str
+    title: str
+    summary: str
+    guidance: str
+    opens_at: datetime
+    closes_at: datetime
+    assessment_deadline: date | None
+    award_pence: int
+    match_required_pence: int
+    match_funder_label: str
+    places: int | None
+    budget_pence: int
+    tranche_plan: list[int]
+    eligibility: dict
+    theme_ids: list[int]
+
+
+def editable_fields(round_: Round) -> set[str] | None:
+    """None means every field; an empty set means nothing can change."""
+    return EDITABLE.get(round_.status, set())
+
+
+def _values(details: RoundDetails) -> dict:
+    values = {key: getattr(details, key) for key in details.__dataclass_fields__ if key != "theme_ids"}
+    values["code"] = details.code.strip().upper()
+    return values
+
+
+def _check(details: RoundDetails, round_id: int | None = None) -> None:
+    if details.closes_at <= details.opens_at:
+        raise RoundError("The closing time must be after the opening time", field="closes_on")
+    if details.budget_pence < details.award_pence:
+        raise RoundError(
+            f"The budget must allow at least one award of {format_pence(details.award_pence)}", field="budget"
+        )
+    taken = db.session.scalar(db.select(Round.id).where(Round.code == details.code.strip().upper()))
+    if taken and taken != round_id:
+        raise RoundError("Another round already uses this code", field="code")
+
+
+def _themes(theme_ids: list[int]) -> list[Theme]:
+    themes = db.session.scalars(db.select(Theme).where(Theme.id.in_(theme_ids))).all()
+    return sorted(themes, key=lambda theme: theme.name)
+
+
+def _summary(round_: Round) -> dict:
+    summary = {}
+    for key in RoundDetails.__dataclass_fields__:
+        if key == "theme_ids":
+            summary[key] = sorted(theme.id for theme in round_.themes)
+            continue
+        value = getattr(round_, key)
+        summary[key] = value.isoformat() if isinstance(value, date | datetime) else value
+    return summary
+
+
+def create_round(details: RoundDetails, *, actor) -> Round:
+    _check(details)
+    round_ = Round(**_values(details), status="draft")
+    round_.themes = _themes(details.theme_ids)
+    round_.criteria = [
+        RubricCriterion(position=index, title=title, weight=weight, guidance=guidance, scale_min=0, scale_max=5)
+        for index, (title, weight, guidance) in enumerate(SUGGESTED_RUBRIC, start=1)
+    ]
+    db.session.add(round_)
+    db.session.flush()
+    audit.record("round.created", round_, actor=actor, after=_summary(round_))
+    return round_
+
+
+def _current_details(round_: Round) -> RoundDetails:
+    values = {key: getattr(round_, key) for key in RoundDetails.__dataclass_fields__ if key != "theme_ids"}
+    return RoundDetails(**values, theme_ids=[theme.id for theme in round_.themes])
+
+
+def update_round(round_: Round, changes: dict, *, actor) -> None:
+    """Change the round's details; only those its state allows (see EDITABLE)."""
+    allowed = editable_fields(round_)
+    if allowed == set():
+        raise RoundError(f"A round that is {round_.status} can no longer be changed.")
+    if allowed is not None and set(changes) - allowed:
+        locked = ", ".join(sorted(set(changes) - allowed))
+        raise RoundError(f"These details cannot change once the round is {round_.status}: {locked}.")
+    details = replace(_current_details(round_), **changes)
+    _check(details, round_.id)
+    before = _summary(round_)
+    values = _values(details)
+    for key in changes:
+        if key == "theme_ids":
+            round_.themes = _themes(details.theme_ids)
+        else:
+            setattr(round_, key, values[key])
+    db.session.flush()
+    after = _summary(round_)
+    changed = sorted(key for key in after if after[key] != before[key])
+    if changed:
+        audit.record(
+            "round.updated",
+            round_,
+            actor=actor,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+
+
+def move_round(round_: Round, target: str, *, actor, now: datetime | None = None) -> None:
+    """Publish, close, start assessing, mark decided or archive a round."""
+    now = now or utcnow()
+    ROUND_WORKFLOW.check(round_, target)
+    if target == "open":
+        if not round_.themes:
+            raise RoundError("Choose at least one theme in scope before publishing the round.")
+        if not round_.criteria:
+            raise RoundError("Add at least one rubric criterion before publishing the round.")
+        if round_.closes_at <= now:
+            raise RoundError("The closing time has passed. Change it before publishing the round.")
+    ROUND_WORKFLOW.move(round_, target, actor=actor)
+
+
+def close_due_rounds(now: datetime | None = None) -> list[int]:
+    """Close every open round whose closing time has passed. Returns their ids."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        db.select(Round).where(Round.status == "open", Round.closes_at <= now).order_by(Round.id).with_for_update()
+    ).all()
+    for round_ in due:
+        ROUND_WORKFLOW.move(round_, "closed", reason="closing time reached")
+    return [round_.id for round_ in due]
+
+
+def next_reference(round_id: int) -> str:
+    """``LV2-0007``: the next number in the round, taken under a row lock so no two bids share one."""
+    round_ = db.session.scalars(db.select(Round).where(Round.id == round_id).with_for_update()).one()
+    round_.last_reference_number += 1
+    db.session.flush()
+    return f"{round_.code}-{round_.last_reference_number:04d}"
+
+
+# --- Rubric -----------------------------------------------------------------------------------------
+
+
+def _check_criteria_editable(round_: Round) -> None:
+    if round_.status not in CRITERIA_EDITABLE:
+        raise RoundError("The rubric cannot change once assessment has started.")
+
+
+def save_criterion(round_: Round, criterion: RubricCriterion | None, values: dict, *, actor) -> RubricCriterion:
+    _check_criteria_editable(round_)
+    if values["scale_max"] <= values["scale_min"]:
+        raise RoundError("The highest score must be more than the lowest score", field="scale_max")
+    before = None
+    if criterion is None:
+        criterion = RubricCriterion(round=round_, position=max((c.position for c in round_.criteria), default=0) + 1)
+        db.session.add(criterion)
+    else:
+        before = {key: getattr(criterion, key) for key in values}
+    for key, value in values.items():
+        setattr(criterion, key, value)
+    db.session.flush()
+    audit.record(
+        "round.criterion_saved", round_, actor=actor, before=before, after={"criterion_id": criterion.id, **values}
+    )
+    return criterion
+
+
+def remove_criterion(round_: Round, criterion: RubricCriterion, *, actor) -> None:
+    _check_criteria_editable(round_)
+    if len(round_.criteria) == 1 and round_.status != "draft":
+        raise RoundError("A published round needs at least one criterion.")
+    round_.criteria.remove(criterion)
+    db.session.flush()
+    audit.record(
+        "round.criterion_removed",
+        round_,
+        actor=actor,
+        before={"criterion_id": criterion.id, "title": criterion.title, "weight": criterion.weight},
+    )

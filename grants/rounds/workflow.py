@@ -1,0 +1,23 @@
+"""Every move a round can make, in one place."""
+
+from grants.core.workflow import Workflow
+
+ROUND_WORKFLOW = Workflow(
+    "round",
+    {
+        "draft": {"open"},
+        "open": {"closed"},
+        "closed": {"assessing"},
+        "assessing": {"decided"},
+        "decided": {"archived"},
+    },
+)
+
+# The words on the button that makes each move, for the officer's round page.
+MOVE_LABELS = {
+    "open": "Publish the round",
+    "closed": "Close the round now",
+    "assessing": "Start assessment",
+    "decided": "Mark decisions as made",
+    "archived": "Archive the round",
+}

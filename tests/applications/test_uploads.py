@@ -1,0 +1,144 @@
+"""The pledge letter: PDF, DOCX or ODT up to 10 MB, checked by content; nothing kept when refused."""
+
+import io
+import zipfile
+
+import pytest
+
+from grants.applications.models import Application
+from grants.documents.models import Document
+from grants.documents.storage import MAX_BYTES, detect_type
+from tests.factories import ApplicantFactory, ApplicationFactory
+from tests.fixtures.clients import sign_in_client
+from tests.helpers import field_error
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+def odt_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def bid(db):
+    return ApplicationFactory()
+
+
+@pytest.fixture
+def lead(app, bid):
+    return sign_in_client(app, bid.lead_applicant)
+
+
+def upload(lead, bid, content: bytes, filename: str):
+    return lead.post(
+        f"/applications/{bid.id}/sections/match",
+        content_type="multipart/form-data",
+        data={
+            "match_funder": "Wigan Health and Wellbeing Board",
+            "match_amount": "10,000",
+            "completed": "yes",
+            "evidence": (io.BytesIO(content), filename),
+        },
+    )
+
+
+def stored_files(upload_folder):
+    return sorted(path.name for path in upload_folder.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "kind"),
+    [(PDF, "pledge.pdf", "pdf"), (docx_bytes(), "pledge.docx", "docx"), (odt_bytes(), "pledge.odt", "odt")],
+)
+def test_a_pledge_letter_is_kept_with_its_size_and_checksum(db, bid, lead, upload_folder, content, filename, kind):
+    import hashlib
+
+    before = stored_files(upload_folder)
+    response = upload(lead, bid, content, filename)
+    assert response.headers["Location"] == f"/applications/{bid.id}"
+    document = db.session.scalars(db.select(Document)).one()
+    assert (document.original_filename, document.size_bytes, document.sha256) == (
+        filename,
+        len(content),
+        hashlib.sha256(content).hexdigest(),
+    )
+    assert document.stored_name.endswith("." + kind) and filename not in document.stored_name
+    assert stored_files(upload_folder) == sorted(before + [document.stored_name])
+    assert (upload_folder / document.stored_name).read_bytes() == content
+    assert db.session.get(Application, bid.id).section_state("match") == "completed"
+
+
+@pytest.mark.parametrize(
+    ("content", "filename"),
+    [
+        (b"MZ\x90\x00 not a pdf", "pledge.pdf"),
+        (b"<html><script>alert(1)</script></html>", "pledge.pdf"),
+        (b"PK\x03\x04 broken zip", "pledge.docx"),
+        (b"plain text pledge", "pledge.txt"),
+    ],
+)
+def test_a_file_of_the_wrong_type_is_refused_and_nothing_is_kept(db, bid, lead, upload_folder, content, filename):
+    before = stored_files(upload_folder)
+    html = upload(lead, bid, content, filename).get_data(as_text=True)
+    assert field_error(html, "evidence") == "The selected file must be a PDF, DOCX or ODT"
+    assert db.session.scalars(db.select(Document)).all() == []
+    assert stored_files(upload_folder) == before
+    stored = db.session.get(Application, bid.id)
+    assert (stored.match_funder, stored.section_state("match")) == ("", "not_started")
+
+
+def test_a_file_over_10_mb_is_refused_and_nothing_is_kept(db, bid, lead, upload_folder):
+    before = stored_files(upload_folder)
+    html = upload(lead, bid, PDF + b"0" * MAX_BYTES, "big.pdf").get_data(as_text=True)
+    assert field_error(html, "evidence") == "The selected file must be smaller than 10 MB"
+    assert db.session.scalars(db.select(Document)).all() == []
+    assert stored_files(upload_folder) == before
+
+
+def test_an_empty_file_is_refused(db, bid, lead):
+    html = upload(lead, bid, b"", "empty.pdf").get_data(as_text=True)
+    assert field_error(html, "evidence") == "The selected file is empty"
+
+
+def test_a_file_kept_before_a_refusal_elsewhere_in_the_section_is_removed(db, bid, lead, upload_folder):
+    before = stored_files(upload_folder)
+    response = lead.post(
+        f"/applications/{bid.id}/sections/match",
+        content_type="multipart/form-data",
+        data={"match_funder": "", "match_amount": "10,000", "completed": "yes", "evidence": (io.BytesIO(PDF), "p.pdf")},
+    )
+    assert field_error(response.get_data(as_text=True), "match_funder") == "Enter who has pledged the match funding"
+    assert db.session.scalars(db.select(Document)).all() == []
+    assert stored_files(upload_folder) == before
+
+
+def test_the_letter_is_downloaded_as_an_attachment_by_the_bids_people_only(app, db, bid, lead):
+    upload(lead, bid, PDF, "Pledge <letter>.pdf")
+    document = db.session.scalars(db.select(Document)).one()
+    response = lead.get(f"/applications/{bid.id}/documents/{document.id}")
+    assert response.status_code == 200 and response.data == PDF
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert "Pledge _letter_.pdf" in response.headers["Content-Disposition"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    outsider = sign_in_client(app, ApplicantFactory())
+    assert outsider.get(f"/applications/{bid.id}/documents/{document.id}").status_code == 404
+
+
+def test_content_sniffing_ignores_the_name():
+    assert detect_type(PDF) == "pdf"
+    assert detect_type(docx_bytes()) == "docx"
+    assert detect_type(odt_bytes()) == "odt"
+    assert detect_type(b"GIF89a") is None
