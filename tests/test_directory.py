@@ -9,9 +9,17 @@ from tests.factories import OrganisationFactory, PlaceFactory, ThemeFactory, Use
 from tests.fixtures.clients import sign_in_client
 from tests.helpers import field_error
 
-PROFILE = {"name": "Wigan Community Food Network", "sector": "voluntary_community", "charity_number": "1190001",
-           "company_number": "", "org_id": "", "address_line_1": "12 Market Street", "address_line_2": "",
-           "town": "Wigan", "postcode": "wn11hx"}
+PROFILE = {
+    "name": "Wigan Community Food Network",
+    "sector": "voluntary_community",
+    "charity_number": "1190001",
+    "company_number": "",
+    "org_id": "",
+    "address_line_1": "12 Market Street",
+    "address_line_2": "",
+    "town": "Wigan",
+    "postcode": "wn11hx",
+}
 
 
 @pytest.fixture
@@ -24,27 +32,39 @@ def test_an_applicant_sets_up_their_organisation(db, newcomer):
     response = newcomer.post("/organisation", data={**PROFILE, "place_id": place.id})
     assert response.headers["Location"] == "/applications"
     organisation = db.session.scalars(db.select(Organisation)).one()
-    assert (organisation.org_id, organisation.postcode, organisation.place_id) == ("GB-CHC-1190001", "WN1 1HX",
-                                                                                  place.id)
+    assert (organisation.org_id, organisation.postcode, organisation.place_id) == (
+        "GB-CHC-1190001",
+        "WN1 1HX",
+        place.id,
+    )
     assert db.session.get(User, newcomer.user.id).organisation_id == organisation.id
     assert db.session.scalars(db.select(AuditEvent.action)).all() == ["organisation.created"]
 
 
 def test_a_company_number_becomes_the_identifier(db, newcomer):
     place = PlaceFactory()
-    newcomer.post("/organisation", data={**PROFILE, "charity_number": "", "company_number": "1234567",
-                                         "sector": "private", "place_id": place.id})
+    newcomer.post(
+        "/organisation",
+        data={**PROFILE, "charity_number": "", "company_number": "1234567", "sector": "private", "place_id": place.id},
+    )
     assert db.session.scalars(db.select(Organisation)).one().org_id == "GB-COH-01234567"
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"postcode": "XYZ 123"}, "postcode", "Enter a real postcode, like WN1 1YN"),
-    ({"postcode": "W" * 13}, "postcode", "Postcode must be 12 characters or fewer"),
-    ({"charity_number": "12ab"}, "charity_number", "Enter a charity number in the correct format, like 1234567"),
-    ({"org_id": "charity 42"}, "org_id", "Enter an organisation identifier in the correct format, like GB-CHC-1234567"),
-    ({"name": "  "}, "name", "Enter your organisation's name"),
-    ({"place_id": ""}, "place_id", "Select the local authority area"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"postcode": "XYZ 123"}, "postcode", "Enter a real postcode, like WN1 1YN"),
+        ({"postcode": "W" * 13}, "postcode", "Postcode must be 12 characters or fewer"),
+        ({"charity_number": "12ab"}, "charity_number", "Enter a charity number in the correct format, like 1234567"),
+        (
+            {"org_id": "charity 42"},
+            "org_id",
+            "Enter an organisation identifier in the correct format, like GB-CHC-1234567",
+        ),
+        ({"name": "  "}, "name", "Enter your organisation's name"),
+        ({"place_id": ""}, "place_id", "Select the local authority area"),
+    ],
+)
 def test_bad_profile_details_are_explained(db, newcomer, changes, field, message):
     place = PlaceFactory()
     html = newcomer.post("/organisation", data={**PROFILE, "place_id": place.id, **changes}).get_data(as_text=True)
@@ -60,15 +80,18 @@ def test_an_identifier_already_registered_cannot_be_claimed(db, newcomer):
 
 
 def test_a_member_updates_the_profile_and_the_change_is_audited(db, applicant_client):
-    applicant_client.post("/organisation", data={**PROFILE, "place_id": PlaceFactory().id,
-                                                 "org_id": applicant_client.user.organisation.org_id})
+    applicant_client.post(
+        "/organisation",
+        data={**PROFILE, "place_id": PlaceFactory().id, "org_id": applicant_client.user.organisation.org_id},
+    )
     event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "organisation.updated")).one()
     assert event.after["name"] == "Wigan Community Food Network"
 
 
 def test_programme_officers_add_and_retire_themes(db, programme_officer_client):
-    programme_officer_client.post("/manage/themes/new", data={"name": "Loneliness", "description": "x",
-                                                              "is_active": "y"})
+    programme_officer_client.post(
+        "/manage/themes/new", data={"name": "Loneliness", "description": "x", "is_active": "y"}
+    )
     theme = db.session.scalars(db.select(Theme)).one()
     assert (theme.slug, theme.is_active) == ("loneliness", True)
     programme_officer_client.post(f"/manage/themes/{theme.id}", data={"name": "Loneliness", "description": "x"})

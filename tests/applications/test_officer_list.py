@@ -14,13 +14,30 @@ def bids(db):
     wave1, wave2 = RoundFactory(code="LV1"), RoundFactory(code="LV2")
     wigan, leeds = PlaceFactory(name="Wigan"), PlaceFactory(name="Leeds")
     falls = ThemeFactory(name="Falls prevention")
-    a = ApplicationFactory(round=wave2, title="Safe at home", status="submitted", reference="LV2-0001",
-                           place=wigan, lead_organisation=OrganisationFactory(sector="local_government"))
+    a = ApplicationFactory(
+        round=wave2,
+        title="Safe at home",
+        status="submitted",
+        reference="LV2-0001",
+        place=wigan,
+        lead_organisation=OrganisationFactory(sector="local_government"),
+    )
     a.themes = [falls]
-    b = ApplicationFactory(round=wave2, title="Active Leeds", status="draft", place=leeds,
-                           lead_organisation=OrganisationFactory(sector="voluntary_community"))
-    c = ApplicationFactory(round=wave1, title="Food for all", status="approved", reference="LV1-0004",
-                           place=wigan, lead_organisation=OrganisationFactory(sector="nhs"))
+    b = ApplicationFactory(
+        round=wave2,
+        title="Active Leeds",
+        status="draft",
+        place=leeds,
+        lead_organisation=OrganisationFactory(sector="voluntary_community"),
+    )
+    c = ApplicationFactory(
+        round=wave1,
+        title="Food for all",
+        status="approved",
+        reference="LV1-0004",
+        place=wigan,
+        lead_organisation=OrganisationFactory(sector="nhs"),
+    )
     return {"a": a, "b": b, "c": c, "wave2": wave2, "wigan": wigan, "falls": falls}
 
 
@@ -28,14 +45,17 @@ def titles(client, query=""):
     return text(client.get("/manage/applications/" + query).get_data(as_text=True))
 
 
-@pytest.mark.parametrize(("query", "shown", "hidden"), [
-    ("", ["Safe at home", "Active Leeds", "Food for all"], []),
-    ("?status=draft", ["Active Leeds"], ["Safe at home", "Food for all"]),
-    ("?sector=nhs", ["Food for all"], ["Safe at home", "Active Leeds"]),
-    ("?q=lv2-0001", ["Safe at home"], ["Active Leeds", "Food for all"]),
-    ("?q=FOOD", ["Food for all"], ["Safe at home", "Active Leeds"]),
-    ("?status=nonsense&round=x", ["Safe at home", "Active Leeds", "Food for all"], []),
-])
+@pytest.mark.parametrize(
+    ("query", "shown", "hidden"),
+    [
+        ("", ["Safe at home", "Active Leeds", "Food for all"], []),
+        ("?status=draft", ["Active Leeds"], ["Safe at home", "Food for all"]),
+        ("?sector=nhs", ["Food for all"], ["Safe at home", "Active Leeds"]),
+        ("?q=lv2-0001", ["Safe at home"], ["Active Leeds", "Food for all"]),
+        ("?q=FOOD", ["Food for all"], ["Safe at home", "Active Leeds"]),
+        ("?status=nonsense&round=x", ["Safe at home", "Active Leeds", "Food for all"], []),
+    ],
+)
 def test_filters_and_search(db, bids, programme_officer_client, query, shown, hidden):
     page = titles(programme_officer_client, query)
     for title in shown:
@@ -65,11 +85,12 @@ def test_the_csv_export_has_every_matching_bid(db, bids, programme_officer_clien
     assert response.headers["Content-Disposition"] == 'attachment; filename="applications.csv"'
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [(row["Reference"], row["Title"], row["Place"], row["Themes"]) for row in rows] == [
-        ("LV2-0001", "Safe at home", "Wigan", "Falls prevention")]
+        ("LV2-0001", "Safe at home", "Wigan", "Falls prevention")
+    ]
 
 
 def test_the_csv_cannot_carry_a_spreadsheet_formula(db, bids, programme_officer_client):
-    bids["a"].title = "=HYPERLINK(\"http://evil.example\")"
+    bids["a"].title = '=HYPERLINK("http://evil.example")'
     db.session.commit()
     response = programme_officer_client.get("/manage/applications/export.csv")
     assert "'=HYPERLINK" in response.get_data(as_text=True)

@@ -12,12 +12,25 @@ from tests.factories import ApplicationFactory, RoundFactory, ThemeFactory
 from tests.helpers import QueryCounter, error_summary, field_error, h1, text
 
 NEW_ROUND = {
-    "title": "Local Vision wave 3", "code": "lv3", "summary": "Funding for local partnerships.",
-    "guidance": "Apply as a partnership.", "opens_on": ["1", "3", "2027"], "opens_time": "9am",
-    "closes_on": ["30", "6", "2027"], "closes_time": "12pm", "assessment_deadline": ["31", "7", "2027"],
-    "award": "27,000", "match_required": "£10,000", "match_funder_label": "the local health and wellbeing board",
-    "places": "25", "budget": "", "tranche_plan": "50, 30, 20", "min_partner_sectors": "2",
-    "min_confirmed_partners": "1", "match_at_least_required": "y", "min_learning_commitments": "1",
+    "title": "Local Vision wave 3",
+    "code": "lv3",
+    "summary": "Funding for local partnerships.",
+    "guidance": "Apply as a partnership.",
+    "opens_on": ["1", "3", "2027"],
+    "opens_time": "9am",
+    "closes_on": ["30", "6", "2027"],
+    "closes_time": "12pm",
+    "assessment_deadline": ["31", "7", "2027"],
+    "award": "27,000",
+    "match_required": "£10,000",
+    "match_funder_label": "the local health and wellbeing board",
+    "places": "25",
+    "budget": "",
+    "tranche_plan": "50, 30, 20",
+    "min_partner_sectors": "2",
+    "min_confirmed_partners": "1",
+    "match_at_least_required": "y",
+    "min_learning_commitments": "1",
 }
 
 
@@ -27,7 +40,11 @@ def test_a_programme_officer_creates_a_draft_round_with_the_suggested_rubric(db,
     round_ = db.session.scalars(db.select(Round)).one()
     assert response.headers["Location"] == f"/manage/rounds/{round_.id}"
     assert (round_.code, round_.status, round_.award_pence, round_.match_required_pence) == (
-        "LV3", "draft", 2_700_000, 1_000_000)
+        "LV3",
+        "draft",
+        2_700_000,
+        1_000_000,
+    )
     assert (round_.places, round_.budget_pence, round_.tranche_plan) == (25, 67_500_000, [50, 30, 20])
     assert round_.opens_at == datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # GMT in March
     assert round_.closes_at == datetime(2027, 6, 30, 11, 0, tzinfo=UTC)  # midday BST
@@ -38,20 +55,30 @@ def test_a_programme_officer_creates_a_draft_round_with_the_suggested_rubric(db,
     assert "30 June 2027 at midday" in page and "£675,000" in page
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"closes_on": ["1", "2", "2027"]}, "closes_on", "The closing time must be after the opening time"),
-    ({"places": "", "budget": ""}, "budget", "Enter the number of projects to fund or a total budget"),
-    ({"budget": "100,000"}, "budget", "Enter the number of projects to fund or a total budget, not both"),
-    ({"places": "", "budget": "20,000"}, "budget", "The budget must allow at least one award of £27,000.00"),
-    ({"tranche_plan": "50, 30"}, "tranche_plan", "The tranche percentages must each be more than 0 and add up to 100"),
-    ({"tranche_plan": "half"}, "tranche_plan",
-     "Enter the tranche plan as whole percentages separated by commas, like 50, 30, 20"),
-    ({"code": "LV-3!"}, "code", "The reference prefix must be 2 to 8 capital letters or digits, like LV2"),
-    ({"award": "   "}, "award", "Enter the award per project"),
-    ({"closes_time": "25:00"}, "closes_time", "Closing time must be a time, like 5pm or 17:00"),
-    ({"opens_on": ["30", "2", "2027"]}, "opens_on", "Opening date must be a real date, like 27 3 2027"),
-    ({"places": "two"}, "places", "Number of projects to fund must be a whole number, like 25"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"closes_on": ["1", "2", "2027"]}, "closes_on", "The closing time must be after the opening time"),
+        ({"places": "", "budget": ""}, "budget", "Enter the number of projects to fund or a total budget"),
+        ({"budget": "100,000"}, "budget", "Enter the number of projects to fund or a total budget, not both"),
+        ({"places": "", "budget": "20,000"}, "budget", "The budget must allow at least one award of £27,000.00"),
+        (
+            {"tranche_plan": "50, 30"},
+            "tranche_plan",
+            "The tranche percentages must each be more than 0 and add up to 100",
+        ),
+        (
+            {"tranche_plan": "half"},
+            "tranche_plan",
+            "Enter the tranche plan as whole percentages separated by commas, like 50, 30, 20",
+        ),
+        ({"code": "LV-3!"}, "code", "The reference prefix must be 2 to 8 capital letters or digits, like LV2"),
+        ({"award": "   "}, "award", "Enter the award per project"),
+        ({"closes_time": "25:00"}, "closes_time", "Closing time must be a time, like 5pm or 17:00"),
+        ({"opens_on": ["30", "2", "2027"]}, "opens_on", "Opening date must be a real date, like 27 3 2027"),
+        ({"places": "two"}, "places", "Number of projects to fund must be a whole number, like 25"),
+    ],
+)
 def test_bad_round_details_are_explained_and_nothing_is_created(db, programme_officer_client, changes, field, message):
     html = programme_officer_client.post("/manage/rounds/new", data={**NEW_ROUND, **changes}).get_data(as_text=True)
     assert field_error(html, field) == message
@@ -109,10 +136,17 @@ def test_once_open_only_wording_and_dates_can_change(db, programme_officer_clien
     html = programme_officer_client.get(f"/manage/rounds/{round_.id}/edit").get_data(as_text=True)
     assert 'name="award"' not in html and 'name="closes_time"' in html
     later = (round_.closes_at + timedelta(days=7)).astimezone(UTC)
-    response = programme_officer_client.post(f"/manage/rounds/{round_.id}/edit", data={
-        "title": "Extended wave", "summary": round_.summary, "guidance": "",
-        "closes_on": [str(later.day), str(later.month), str(later.year)], "closes_time": "5pm",
-        "award": "1"})
+    response = programme_officer_client.post(
+        f"/manage/rounds/{round_.id}/edit",
+        data={
+            "title": "Extended wave",
+            "summary": round_.summary,
+            "guidance": "",
+            "closes_on": [str(later.day), str(later.month), str(later.year)],
+            "closes_time": "5pm",
+            "award": "1",
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(round_)
     assert round_.title == "Extended wave" and round_.award_pence == 2_700_000
@@ -130,19 +164,30 @@ def test_the_service_refuses_locked_changes(db):
 
 def test_the_rubric_is_edited_until_assessment_starts(db, programme_officer_client):
     round_ = RoundFactory(status="closed")
-    response = programme_officer_client.post(f"/manage/rounds/{round_.id}/criteria/new", data={
-        "title": "Citizen voice", "guidance": "How residents shape it", "weight": "20", "scale_min": "0",
-        "scale_max": "5"})
+    response = programme_officer_client.post(
+        f"/manage/rounds/{round_.id}/criteria/new",
+        data={
+            "title": "Citizen voice",
+            "guidance": "How residents shape it",
+            "weight": "20",
+            "scale_min": "0",
+            "scale_max": "5",
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(round_)
     assert [c.title for c in round_.criteria][-1] == "Citizen voice"
-    html = programme_officer_client.post(f"/manage/rounds/{round_.id}/criteria/new", data={
-        "title": "Bad", "weight": "1", "scale_min": "5", "scale_max": "5"}).get_data(as_text=True)
+    html = programme_officer_client.post(
+        f"/manage/rounds/{round_.id}/criteria/new",
+        data={"title": "Bad", "weight": "1", "scale_min": "5", "scale_max": "5"},
+    ).get_data(as_text=True)
     assert field_error(html, "scale_max") == "The highest score must be more than the lowest score"
     round_.status = "assessing"
     db.session.commit()
-    programme_officer_client.post(f"/manage/rounds/{round_.id}/criteria/new", data={
-        "title": "Late", "weight": "1", "scale_min": "0", "scale_max": "5"})
+    programme_officer_client.post(
+        f"/manage/rounds/{round_.id}/criteria/new",
+        data={"title": "Late", "weight": "1", "scale_min": "0", "scale_max": "5"},
+    )
     db.session.refresh(round_)
     assert "Late" not in [c.title for c in round_.criteria]
 
