@@ -40,8 +40,40 @@ def test_seed_creates_the_programmes_reference_data(demo_app):
         wigan = db.session.scalars(db.select(Place).where(Place.ons_code == "E08000010")).one()
         assert wigan.name == "Wigan"
         sectors = set(db.session.scalars(db.select(Organisation.sector)))
-        assert {"local_government", "nhs", "voluntary_community", "private"} <= sectors
-        assert db.session.scalar(db.select(db.func.count()).select_from(Organisation)) == len(ORGANISATIONS)
+        assert {"local_government", "nhs", "voluntary_community", "private", "police", "housing"} <= sectors
+        org_ids = set(db.session.scalars(db.select(Organisation.org_id)))
+        assert {row["org_id"] for row in ORGANISATIONS} <= org_ids
+
+
+def test_seed_creates_a_decided_wave_and_an_open_wave_with_bids_in_every_state(demo_app):
+    from grants.applications.models import Application
+    from grants.rounds.models import Round
+
+    with demo_app.app_context():
+        rounds = {r.code: r for r in db.session.scalars(db.select(Round))}
+        assert (rounds["LV1"].status, rounds["LV2"].status) == ("decided", "open")
+        assert rounds["LV2"].is_accepting()
+
+        def states(code):
+            rows = db.session.execute(
+                db.select(Application.status, db.func.count())
+                .where(Application.round_id == rounds[code].id)
+                .group_by(Application.status)
+            )
+            return dict(rows.all())
+
+        wave1, wave2 = states("LV1"), states("LV2")
+        assert sum(wave1.values()) >= 40 and wave1["approved"] == 25 and {"reserve", "rejected"} <= set(wave1)
+        assert sum(wave2.values()) >= 40 and {"draft", "submitted", "withdrawn"} <= set(wave2)
+        places = db.session.scalar(db.select(db.func.count(db.distinct(Application.place_id))))
+        assert places >= 30
+
+
+def test_the_demo_applicant_has_a_bid_to_finish_in_the_open_wave(demo_app):
+    client = demo_app.test_client()
+    client.post("/sign-in", data={"email": "applicant@example.org", "password": DEMO_PASSWORD})
+    page = client.get("/applications").get_data(as_text=True)
+    assert "Systems Leadership – Local Vision, wave 2" in page and "Draft" in page
 
 
 def test_seeding_twice_changes_nothing(demo_app):

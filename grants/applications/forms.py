@@ -45,7 +45,14 @@ LIMITS = {
     "withdrawal_reason": 1000,
     "response_note": 1000,
 }
-ROWS = {"measures": 6, "commitments": 6, "budget_lines": 12}
+# Most rows a list can have; a section shows what is saved plus a few empty rows to fill in.
+ROWS = {"measures": 8, "commitments": 8, "budget_lines": 15}
+EMPTY_ROWS = {"measures": 2, "commitments": 2, "budget_lines": 3}
+
+
+def _padded(rows: list[dict], key: str, blank: dict) -> list[dict]:
+    wanted = min(ROWS[key], len(rows) + EMPTY_ROWS[key])
+    return rows + [dict(blank) for _ in range(wanted - len(rows))]
 
 
 def optional_int(value):
@@ -163,7 +170,7 @@ class OutcomesForm(SectionForm):
     outcomes = long_answer(
         "Intended outcomes", "outcomes", "What will be better for people in your place, and by when?"
     )
-    measures = FieldList(FormField(MeasureRow), min_entries=ROWS["measures"], max_entries=ROWS["measures"])
+    measures = FieldList(FormField(MeasureRow), min_entries=1, max_entries=ROWS["measures"])
 
     def values(self) -> dict:
         rows = [row.form for row in self.measures if not row.form.is_blank()]
@@ -233,7 +240,7 @@ class LearningForm(SectionForm):
         "learning_plan",
         "Who will you share with, and how will what you learn change other work?",
     )
-    commitments = FieldList(FormField(CommitmentRow), min_entries=ROWS["commitments"], max_entries=ROWS["commitments"])
+    commitments = FieldList(FormField(CommitmentRow), min_entries=1, max_entries=ROWS["commitments"])
 
     def values(self) -> dict:
         rows = [row.form for row in self.commitments if not row.form.is_blank()]
@@ -271,7 +278,7 @@ class BudgetRow(Form):
 
 class BudgetForm(SectionForm):
     amount_requested = MoneyField("Amount requested", description="In pounds, for example 27,000")
-    budget_lines = FieldList(FormField(BudgetRow), min_entries=ROWS["budget_lines"], max_entries=ROWS["budget_lines"])
+    budget_lines = FieldList(FormField(BudgetRow), min_entries=1, max_entries=ROWS["budget_lines"])
 
     def values(self) -> dict:
         rows = [row.form for row in self.budget_lines if not row.form.is_blank()]
@@ -313,27 +320,43 @@ def initial_data(application, section: str) -> dict:
     elif section == "outcomes":
         data.update(
             outcomes=application.outcomes,
-            measures=[
-                {"name": m.name, "unit": m.unit, "baseline": m.baseline, "target": m.target, "direction": m.direction}
-                for m in application.measures
-            ],
+            measures=_padded(
+                [
+                    {
+                        "name": m.name,
+                        "unit": m.unit,
+                        "baseline": m.baseline,
+                        "target": m.target,
+                        "direction": m.direction,
+                    }
+                    for m in application.measures
+                ],
+                "measures",
+                {"direction": "up"},
+            ),
         )
     elif section == "match":
         data.update(match_funder=application.match_funder, match_amount=application.match_amount_pence)
     elif section == "learning":
         data.update(
             learning_plan=application.learning_plan,
-            commitments=[
-                {"kind": c.kind, "description": c.description, "target_date": c.target_date}
-                for c in application.commitments
-            ],
+            commitments=_padded(
+                [
+                    {"kind": c.kind, "description": c.description, "target_date": c.target_date}
+                    for c in application.commitments
+                ],
+                "commitments",
+                {"kind": ""},
+            ),
         )
     elif section == "budget":
         data.update(
             amount_requested=application.amount_requested_pence,
-            budget_lines=[
-                {"description": line.description, "amount": line.amount_pence} for line in application.budget_lines
-            ],
+            budget_lines=_padded(
+                [{"description": line.description, "amount": line.amount_pence} for line in application.budget_lines],
+                "budget_lines",
+                {},
+            ),
         )
     return data
 

@@ -344,7 +344,10 @@ def respond_as_partner(partner: Partner, response: str, note: str | None) -> Non
 
 
 def submission_problems(application: Application, now: datetime | None = None) -> list[rules.Problem]:
-    return rules.bid_problems(application) + rules.eligibility_problems(application, now)
+    """Every reason the bid cannot be submitted, each said once."""
+    problems = rules.bid_problems(application)
+    said = {(problem.section, problem.field) for problem in problems}
+    return problems + [p for p in rules.eligibility_problems(application, now) if (p.section, p.field) not in said]
 
 
 def submit_application(application: Application, *, actor, now: datetime | None = None) -> str:

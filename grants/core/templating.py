@@ -4,12 +4,33 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
 
 from grants.core.money import format_pence
 from grants.core.navigation import service_navigation
 from grants.core.pagination import pagination_params
 from grants.core.permissions import ROLE_LABELS, Role
 from grants.core.times import format_date, format_datetime
+
+
+def html(template: str, *values) -> Markup:
+    """A fragment of HTML with each value escaped: ``html("<strong>{}</strong>", name)``."""
+    return Markup(template).format(*values)  # noqa: S704 (the fragment is written in a template; values escaped)
+
+
+def link(href: str, text: str, hidden: str | None = None, classes: str = "govuk-link") -> Markup:
+    """A link, its text escaped; ``hidden`` adds visually hidden words for screen readers."""
+    extra = Markup('<span class="govuk-visually-hidden"> {}</span>').format(hidden) if hidden else ""
+    return Markup('<a class="{}" href="{}">{}{}</a>').format(classes, href, text, extra)
+
+
+def format_number(value) -> str:
+    """``1900.0`` → ``1,900``; ``12.5`` → ``12.5``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}"
 
 
 def role_label(role: str) -> str:
@@ -37,7 +58,10 @@ def init_templating(app: Flask, templates_dir) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(format_number, "number")
     app.add_template_global(pagination_params)
+    app.add_template_global(html)
+    app.add_template_global(link)
     app.add_template_global(service_navigation)
 
     @app.context_processor

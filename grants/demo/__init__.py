@@ -14,6 +14,7 @@ from grants.accounts import services as account_services
 from grants.accounts.models import User
 from grants.core.permissions import Role
 from grants.demo.data import DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, THEMES
+from grants.demo.programme import seed_programme
 from grants.directory.models import Organisation, Place, Theme
 from grants.extensions import db
 
@@ -28,7 +29,9 @@ def _get_or_create(model, lookup: dict, **values):
 
 
 def seed_places() -> dict[str, Place]:
-    return {code: _get_or_create(Place, {"ons_code": code}, name=name, region=region) for code, name, region in PLACES}
+    return {
+        code: _get_or_create(Place, {"ons_code": code}, name=name, region=region) for code, name, region, _ in PLACES
+    }
 
 
 def seed_themes() -> dict[str, Theme]:
@@ -62,9 +65,11 @@ def seed_users(organisations: dict[str, Organisation]) -> list[tuple[User, bool]
 
 def seed_demo() -> list[tuple[User, bool]]:
     places = seed_places()
-    seed_themes()
+    themes = seed_themes()
     organisations = seed_organisations(places)
-    return seed_users(organisations)
+    users = seed_users(organisations)
+    seed_programme(themes, places, {user.email: user for user, _ in users})
+    return users
 
 
 @click.command("seed-demo")

@@ -1,0 +1,370 @@
+"""The demo programme's two waves: a decided wave 1 and an open wave 2, each with 40+ bids across
+places, themes and states, so a newcomer sees a living programme. Dates are relative to today."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+from grants.accounts.models import User, UserRole
+from grants.applications.models import (
+    SECTIONS,
+    Application,
+    BudgetLine,
+    CommitmentPlan,
+    OutcomeMeasurePlan,
+    Partner,
+)
+from grants.core.audit import AuditEvent
+from grants.core.db import utcnow
+from grants.core.permissions import Role
+from grants.core.times import from_london
+from grants.demo.data import PLACES
+from grants.demo.stories import STORIES, partner_roles
+from grants.directory.models import Organisation, Place, Theme
+from grants.documents import storage
+from grants.documents.models import Document
+from grants.extensions import db
+from grants.rounds.models import SUGGESTED_RUBRIC, Round, RubricCriterion
+
+WAVE_1_OUTCOMES = ["approved"] * 25 + ["reserve"] * 4 + ["rejected"] * 9 + ["ineligible", "withdrawn"]
+WAVE_2_STATES = ["submitted"] * 22 + ["draft"] * 20 + ["withdrawn"] * 2
+COUNCIL_NAMES = {"Kingston upon Hull, City of": "Hull City Council", "Bristol, City of": "Bristol City Council"}
+PARTNER_KINDS = [
+    ("nhs", "{region} NHS Integrated Care Partnership"),
+    ("voluntary_community", "{place} Council for Voluntary Service"),
+    ("police", "{place} Neighbourhood Policing Team"),
+    ("housing", "{place} Homes"),
+    ("public_health", "{place} Public Health Partnership"),
+    ("private", "{place} Chamber of Commerce"),
+]
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>"
+    b"endobj\n4 0 obj<</Length 88>>stream\nBT /F1 18 Tf 72 760 Td (Health and wellbeing board: pledge of match "
+    b"funding) Tj ET\nendstream\nendobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _council(place: Place, lae: str) -> Organisation:
+    org_id = f"GB-LAE-{lae}"
+    organisation = db.session.scalar(db.select(Organisation).where(Organisation.org_id == org_id))
+    if organisation is None:
+        name = COUNCIL_NAMES.get(place.name, f"{place.name} Council")
+        organisation = Organisation(
+            name=name,
+            sector="local_government",
+            org_id=org_id,
+            place=place,
+            address_line_1="Town Hall",
+            town=place.name.split(",")[0],
+            postcode="",
+        )
+        db.session.add(organisation)
+    return organisation
+
+
+def _partner_organisation(kind: tuple[str, str], place: Place) -> Organisation:
+    sector, pattern = kind
+    name = pattern.format(place=place.name.split(",")[0], region=place.region)
+    organisation = db.session.scalar(db.select(Organisation).where(Organisation.name == name))
+    if organisation is None:
+        organisation = Organisation(name=name, sector=sector, place=place, town=place.name.split(",")[0])
+        db.session.add(organisation)
+    return organisation
+
+
+def _lead_applicant(organisation: Organisation, lae: str, users: dict[str, User]) -> User:
+    if organisation.org_id in users:
+        return users[organisation.org_id]
+    email = f"bids.{lae.lower()}@example.org"
+    user = db.session.scalar(db.select(User).where(User.email == email))
+    if user is None:  # an account with no password: it exists to be the bid's lead, not to sign in
+        user = User(
+            email=email,
+            name=f"Partnership lead, {organisation.name}",
+            organisation=organisation,
+            role_grants=[UserRole(role=Role.APPLICANT.value)],
+        )
+        db.session.add(user)
+    users[organisation.org_id] = user
+    return user
+
+
+def _round(
+    code: str, title: str, summary: str, opens_days: int, closes_days: int, status: str, themes: list[Theme]
+) -> Round:
+    today = utcnow().date()
+
+    def at_midday(days: int):  # rounds open and close at midday, UK time
+        return from_london(datetime.combine(today + timedelta(days=days), time(12, 0)))
+
+    round_ = Round(
+        code=code,
+        title=title,
+        summary=summary,
+        status=status,
+        guidance=(
+            "Bids come from a lead organisation on behalf of a local partnership. Tell us about the issue in "
+            "your place, the vision the partners share, and why the issue needs leaders from across the "
+            "system. Each funded project receives £27,000, matched by £10,000 from the local health and "
+            "wellbeing board, and the support of an experienced enabler."
+        ),
+        opens_at=at_midday(opens_days),
+        closes_at=at_midday(closes_days),
+        assessment_deadline=today + timedelta(days=closes_days + 35),
+        places=25,
+        budget_pence=25 * 2_700_000,
+        themes=themes,
+        criteria=[
+            RubricCriterion(position=i, title=t, weight=w, guidance=g, scale_min=0, scale_max=5)
+            for i, (t, w, g) in enumerate(SUGGESTED_RUBRIC, start=1)
+        ],
+    )
+    db.session.add(round_)
+    db.session.flush()
+    return round_
+
+
+def _audit(action: str, application: Application, when, actor=None, before=None, after=None) -> None:
+    db.session.add(
+        AuditEvent(
+            action=action,
+            occurred_at=when,
+            actor_id=getattr(actor, "id", None),
+            object_type="application",
+            object_id=str(application.id),
+            before=before,
+            after=after,
+        )
+    )
+
+
+def _fill(application: Application, story: dict, place: Place, rng: random.Random, sections: list[str]) -> None:
+    """Write the bid's answers for the given sections, in the place's own words."""
+    town = place.name.split(",")[0]
+    if "issue" in sections:
+        application.title = story["title"].format(place=town)
+        application.issue = story["issue"].format(place=town)
+    if "vision" in sections:
+        application.shared_vision = story["vision"].format(place=town)
+    if "approach" in sections:
+        application.systems_leadership = story["approach"].format(place=town)
+    if "outcomes" in sections:
+        application.outcomes = story["outcomes"].format(place=town)
+        application.measures = [
+            OutcomeMeasurePlan(position=i, name=name, unit=unit, baseline=baseline, target=target, direction=direction)
+            for i, (name, unit, baseline, target, direction) in enumerate(story["measures"], start=1)
+        ]
+    if "match" in sections:
+        application.match_funder = f"{town} Health and Wellbeing Board"
+        application.match_amount_pence = 1_000_000
+    if "learning" in sections:
+        application.learning_plan = (
+            f"We will share what we learn with other places through the learning network, "
+            f"and apply the approach to another issue in {town}."
+        )
+        application.commitments = [
+            CommitmentPlan(
+                position=1,
+                kind="case_study",
+                description="Publish a case study of what changed.",
+                target_date=(utcnow() + timedelta(days=rng.randint(300, 420))).date(),
+            ),
+            CommitmentPlan(
+                position=2,
+                kind="apply_elsewhere",
+                description=f"Apply the approach to {rng.choice(story['next_issues'])} in {town}.",
+                target_date=(utcnow() + timedelta(days=rng.randint(420, 540))).date(),
+            ),
+        ]
+    if "budget" in sections:
+        requested = rng.choice([2_700_000, 2_700_000, 2_650_000, 2_500_000])
+        first = rng.choice([1_200_000, 1_350_000, 1_500_000])
+        second = rng.choice([600_000, 750_000, 900_000])
+        application.amount_requested_pence = requested
+        application.budget_lines = [
+            BudgetLine(position=1, description="Facilitated system workshops and action learning", amount_pence=first),
+            BudgetLine(position=2, description="Community and citizen voice work", amount_pence=second),
+            BudgetLine(
+                position=3, description="Evaluation and sharing learning", amount_pence=requested - first - second
+            ),
+        ]
+    if "issue" in sections:
+        application.place = place
+    application.section_states = {section: "completed" for section in sections}
+
+
+def _partners(application: Application, place: Place, rng: random.Random, all_confirmed: bool, when) -> None:
+    kinds = rng.sample(PARTNER_KINDS, rng.randint(2, 4))
+    if not any(kind[0] == "nhs" for kind in kinds):
+        kinds[0] = PARTNER_KINDS[0]
+    roles = partner_roles()
+    for number, kind in enumerate(kinds):
+        organisation = _partner_organisation(kind, place)
+        status = "confirmed" if all_confirmed or number == 0 else rng.choice(["confirmed", "invited", "declined"])
+        first, last = (
+            rng.choice(["Sam", "Priya", "Joe", "Fatima", "Owen", "Grace", "Ravi", "Niamh"]),
+            rng.choice(["Hughes", "Begum", "Clarke", "Okoro", "Walsh", "Singh", "Evans", "Reid"]),
+        )
+        application.partners.append(
+            Partner(
+                organisation=organisation,
+                role=roles[kind[0]],
+                contact_name=f"{first} {last}",
+                contact_email=f"{first.lower()}.{last.lower()}.{application.id}@example.org",
+                status=status,
+                invitation_nonce=f"{application.id:016x}{number:016x}",
+                invited_at=when,
+                responded_at=None if status == "invited" else when + timedelta(days=rng.randint(1, 6)),
+            )
+        )
+
+
+def _evidence(application: Application, uploaded_by: User, when) -> None:
+    stored_name, digest = storage.store_bytes(DEMO_PDF, "pdf")
+    db.session.add(
+        Document(
+            application_id=application.id,
+            kind="match_evidence",
+            original_filename="Health and wellbeing board pledge letter.pdf",
+            stored_name=stored_name,
+            content_type=storage.TYPES["pdf"],
+            size_bytes=len(DEMO_PDF),
+            sha256=digest,
+            uploaded_by_id=uploaded_by.id,
+            uploaded_at=when,
+        )
+    )
+
+
+def _bid(round_, place, lae, lead_user, status, story, rng, when, users, sections=None) -> Application:
+    organisation = lead_user.organisation if lead_user else _council(place, lae)
+    lead = lead_user or _lead_applicant(organisation, lae, users)
+    db.session.flush()
+    application = Application(
+        round=round_,
+        lead_organisation=organisation,
+        lead_applicant=lead,
+        status="draft",
+        section_states={},
+        created_at=when,
+        updated_at=when,
+    )
+    db.session.add(application)
+    db.session.flush()
+    _audit("application.created", application, when, actor=lead, after={"round": round_.code})
+    submitted = status != "draft" and not (status == "withdrawn" and rng.random() < 0.5)
+    if sections is None:
+        sections = list(SECTIONS) if submitted or status != "draft" else list(SECTIONS)[: rng.randint(1, 7)]
+    _fill(application, story, place, rng, sections)
+    application.themes = [story["theme"]]
+    _partners(application, place, rng, all_confirmed=submitted, when=when + timedelta(days=1))
+    if "match" in sections:
+        _evidence(application, lead, when + timedelta(days=2))
+    if submitted:
+        round_.last_reference_number += 1
+        application.reference = f"{round_.code}-{round_.last_reference_number:04d}"
+        application.submitted_at = when + timedelta(days=rng.randint(5, 20))
+        application.status = "submitted"
+        _audit(
+            "application.submitted",
+            application,
+            application.submitted_at,
+            actor=lead,
+            before={"status": "draft"},
+            after={"status": "submitted", "reference": application.reference},
+        )
+    if status in {"approved", "reserve", "rejected", "ineligible"}:
+        decided_at = round_.closes_at + timedelta(days=rng.randint(30, 45))
+        if status != "ineligible":
+            _audit(
+                "application.under_review",
+                application,
+                round_.closes_at + timedelta(days=2),
+                before={"status": "submitted"},
+                after={"status": "under_review"},
+            )
+        _audit(
+            f"application.{status}",
+            application,
+            decided_at,
+            before={"status": "submitted" if status == "ineligible" else "under_review"},
+            after={"status": status},
+        )
+        application.status = status
+    if status == "withdrawn":
+        application.withdrawn_at = when + timedelta(days=25)
+        application.withdrawal_reason = rng.choice(
+            [
+                "Our health and wellbeing board could not confirm the match funding this year.",
+                "The partners agreed to apply together with a neighbouring place instead.",
+            ]
+        )
+        _audit(
+            "application.withdrawn",
+            application,
+            application.withdrawn_at,
+            actor=lead,
+            before={"status": application.status},
+            after={"status": "withdrawn", "reason": application.withdrawal_reason},
+        )
+        application.status = "withdrawn"
+    application.updated_at = when
+    return application
+
+
+def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_users: dict[str, User]) -> bool:
+    """Create both waves unless they are already there. Returns whether anything was created."""
+    if db.session.scalar(db.select(Round.id).where(Round.code.in_(["LV1", "LV2"]))):
+        return False
+    rng = random.Random(20261122)
+    theme_list = [themes[slug] for slug in STORIES]
+    wave1 = _round(
+        "LV1",
+        "Systems Leadership – Local Vision, wave 1",
+        "Funding for 25 local partnerships to tackle a wicked issue together, with an enabler each.",
+        -520,
+        -430,
+        "closed",
+        theme_list,
+    )
+    wave2 = _round(
+        "LV2",
+        "Systems Leadership – Local Vision, wave 2",
+        "A second wave, open to public, private and not-for-profit leads of local partnerships.",
+        -45,
+        60,
+        "open",
+        theme_list,
+    )
+    users: dict[str, User] = {}
+    stories = list(STORIES.values())
+    # Wave 1: 40 bids, decided. Wave 2: 44 bids, open. The demo applicants lead two of wave 2's.
+    wave1_places = [row for row in PLACES if row[0] not in {"E08000010", "E06000052"}][:40]
+    for number, (code, _, _, lae) in enumerate(wave1_places):
+        story = {**stories[number % len(stories)], "theme": theme_list[number % len(theme_list)]}
+        when = wave1.opens_at + timedelta(days=rng.randint(3, 60))
+        _bid(wave1, places[code], lae, None, WAVE_1_OUTCOMES[number], story, rng, when, users)
+    wave1.status = "decided"
+
+    wave2_places = PLACES[:44]
+    demo_leads = {
+        "E08000010": demo_users.get("applicant@example.org"),
+        "E06000052": demo_users.get("applicant.cornwall@example.org"),
+    }
+    states = list(WAVE_2_STATES)
+    rng.shuffle(states)
+    for number, (code, _, _, lae) in enumerate(wave2_places):
+        story = {**stories[(number + 3) % len(stories)], "theme": theme_list[(number + 3) % len(theme_list)]}
+        when = wave2.opens_at + timedelta(days=rng.randint(2, 40))
+        lead_user = demo_leads.get(code)
+        status = {"E08000010": "draft", "E06000052": "submitted"}.get(code, states[number % len(states)])
+        # Aisha's bid in Wigan is most of the way there, for a newcomer to finish and submit.
+        sections = list(SECTIONS)[:6] if code == "E08000010" else None
+        application = _bid(wave2, places[code], lae, lead_user, status, story, rng, when, users, sections)
+        if code == "E08000010":
+            application.section_states = {**application.section_states, "match": "in_progress"}
+    db.session.flush()
+    return True
