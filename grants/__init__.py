@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import ROOT, Config, config_for
 
@@ -80,9 +81,18 @@ def _init_extensions(app: Flask) -> None:
     celery_init_app(app)
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:id>`` matches only numbers a database id can be; a larger one is simply not found."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def _register_areas(app: Flask) -> None:
     import importlib
 
+    app.url_map.converters["int"] = BoundedIntConverter
     for area in AREAS:
         module = importlib.import_module(f"grants.{area}")
         module.init_app(app)

@@ -6,7 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from grants.core.db import UTCDateTime
+from grants.core.db import UTCDateTime, compare_type
 
 config = context.config
 if config.config_file_name:
@@ -47,6 +47,7 @@ def run_migrations_online():
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
+    conf_args["compare_type"] = compare_type
 
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)

@@ -78,3 +78,11 @@ def current_nav(html: str) -> list[str]:
         r"<li class=\"govuk-service-navigation__item.*?</li>", lists.group(0) if lists else "", flags=re.S
     )
     return [text(item) for item in items if "aria-current=" in item]
+
+
+def run_task(task, *args):
+    """Run a Celery task in-process and return its result (or raise its error).
+
+    ``disable_sync_subtasks=False``: Celery's guard against joining inside a task is one flag shared
+    by all threads, which tests that run work in several threads at once can leave set."""
+    return task.apply(args=args).get(disable_sync_subtasks=False)

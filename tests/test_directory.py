@@ -72,11 +72,24 @@ def test_bad_profile_details_are_explained(db, newcomer, changes, field, message
     assert db.session.scalars(db.select(Organisation)).all() == []
 
 
-def test_an_identifier_already_registered_cannot_be_claimed(db, newcomer):
-    OrganisationFactory(org_id="GB-CHC-1190001")
+def test_an_identifier_registered_by_members_cannot_be_claimed(db, newcomer):
+    from tests.factories import ApplicantFactory
+
+    holder = OrganisationFactory(org_id="GB-CHC-1190001")
+    ApplicantFactory(organisation=holder)
     html = newcomer.post("/organisation", data={**PROFILE, "place_id": PlaceFactory().id}).get_data(as_text=True)
     assert "already registered" in field_error(html, "org_id")
     assert db.session.get(User, newcomer.user.id).organisation_id is None
+
+
+def test_an_organisation_only_named_as_a_partner_is_taken_on_by_its_own_applicant(db, newcomer):
+    named = OrganisationFactory(org_id="GB-CHC-1190001", name="Food network (as a partner typed it)")
+    response = newcomer.post("/organisation", data={**PROFILE, "place_id": PlaceFactory().id})
+    assert response.status_code == 302
+    db.session.refresh(named)
+    assert db.session.get(User, newcomer.user.id).organisation_id == named.id
+    assert named.name == "Wigan Community Food Network"
+    assert db.session.scalars(db.select(AuditEvent.action)).all() == ["organisation.claimed"]
 
 
 def test_a_member_updates_the_profile_and_the_change_is_audited(db, applicant_client):

@@ -5,6 +5,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect
 
+from grants.core.db import compare_type
 from grants.extensions import db
 from tests.conftest import make_test_app
 
@@ -12,7 +13,7 @@ from tests.conftest import make_test_app
 def test_models_and_migrations_agree_on_postgresql(app):
     with app.app_context():
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
             differences = compare_metadata(context, db.metadata)
     assert differences == [], f"run `flask --app wsgi db migrate`: the models have changed: {differences}"
 
@@ -25,7 +26,8 @@ def test_migrations_build_the_embedded_sqlite_database(tmp_path, app):
         tables = set(inspect(db.engine).get_table_names())
         assert {"users", "user_roles", "audit_events", "notifications", "organisations", "places", "themes"} <= tables
         with db.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
+            differences = compare_metadata(context, db.metadata)
         assert differences == []
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}

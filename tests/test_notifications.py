@@ -5,7 +5,7 @@ from grants.notifications.models import Notification
 from grants.notifications.services import queue_email
 from grants.notifications.tasks import MAX_ATTEMPTS, REMOVED
 from tests.factories import UserFactory
-from tests.helpers import text
+from tests.helpers import run_task, text
 
 
 def queue_reset_notice(db, email="lead@example.org", **kwargs):
@@ -59,12 +59,12 @@ def test_in_process_an_smtp_refusal_leaves_the_email_pending_until_its_retry_is_
     db.session.refresh(notification)
     assert (notification.status, notification.attempts) == ("pending", 1)
     assert "451" in notification.last_error and notification.next_attempt_at is not None
-    assert send_due.apply().get() == 0, "not yet due"
+    assert run_task(send_due) == 0, "not yet due"
 
     mailbox.refuse_with = None
     notification.next_attempt_at = utcnow() - timedelta(minutes=5)
     db.session.commit()
-    assert send_due.apply().get() == 1
+    assert run_task(send_due) == 1
     db.session.refresh(notification)
     assert (notification.status, notification.attempts) == ("sent", 2)
     assert len(mailbox.wait_for(1)) == 1
@@ -77,7 +77,7 @@ def test_the_last_allowed_attempt_marks_the_email_failed(smtp_app, db, mailbox):
     notification = queue_reset_notice(db)
     notification.attempts, notification.next_attempt_at = MAX_ATTEMPTS - 1, None
     db.session.commit()
-    assert send_notification.apply(args=[notification.id]).get() == "failed"
+    assert run_task(send_notification, notification.id) == "failed"
     db.session.refresh(notification)
     assert (notification.status, notification.attempts) == ("failed", MAX_ATTEMPTS)
 
@@ -93,7 +93,7 @@ def test_a_sent_message_is_not_sent_again(smtp_app, db, mailbox):
     from grants.notifications.tasks import send_notification
 
     notification = queue_reset_notice(db)
-    assert send_notification.apply(args=[notification.id]).get() == "sent"
+    assert run_task(send_notification, notification.id) == "sent"
     assert len(mailbox.wait_for(1)) == 1
     assert notification.attempts == 1
 
@@ -119,7 +119,7 @@ def test_the_sweep_sends_email_whose_job_was_lost(app, db):
     recent = row("b@example.org")
     db.session.add_all([lost, recent])
     db.session.commit()
-    assert send_due.apply().get() == 1
+    assert run_task(send_due) == 1
     db.session.expire_all()
     assert (lost.status, recent.status) == ("captured", "pending")
 
@@ -142,5 +142,5 @@ def test_an_early_duplicate_job_does_not_send_before_the_retry_is_due(smtp_app, 
     )
     db.session.add(notification)
     db.session.commit()
-    assert send_notification.apply(args=[notification.id]).get() == "not_due"
+    assert run_task(send_notification, notification.id) == "not_due"
     assert mailbox.messages == []

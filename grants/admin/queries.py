@@ -8,8 +8,10 @@ from grants.extensions import db
 def users_statement(query: str | None = None):
     statement = db.select(User).options(selectinload(User.role_grants)).order_by(User.name, User.id)
     if query:
-        pattern = f"%{query.strip().lower()}%"
-        statement = statement.where(db.or_(User.email.like(pattern), db.func.lower(User.name).like(pattern)))
+        text = query.strip().lower()
+        statement = statement.where(
+            db.or_(User.email.contains(text, autoescape=True), db.func.lower(User.name).contains(text, autoescape=True))
+        )
     return statement
 
 

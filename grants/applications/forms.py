@@ -280,6 +280,10 @@ class BudgetForm(SectionForm):
     amount_requested = MoneyField("Amount requested", description="In pounds, for example 27,000")
     budget_lines = FieldList(FormField(BudgetRow), min_entries=1, max_entries=ROWS["budget_lines"])
 
+    def validate_amount_requested(self, field):
+        if field.data == 0:
+            raise ValidationError("The amount requested must be more than £0")
+
     def values(self) -> dict:
         rows = [row.form for row in self.budget_lines if not row.form.is_blank()]
         return {

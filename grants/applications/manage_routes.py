@@ -40,7 +40,7 @@ EXPORT_BATCH = 500
 
 
 def _int(value):
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isdecimal() and value.isascii() and len(value) < 10 else None
 
 
 def _filters(form: ApplicationFilterForm) -> dict:

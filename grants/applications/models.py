@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import TimestampMixin, UTCDateTime
+from grants.core.db import Money, TimestampMixin, UTCDateTime
 from grants.directory.models import Organisation, Place, Theme
 from grants.documents.models import Document
 from grants.extensions import db
@@ -94,8 +94,8 @@ class Application(TimestampMixin, db.Model):
     outcomes: Mapped[str] = mapped_column(Text, nullable=False, default="")
     learning_plan: Mapped[str] = mapped_column(Text, nullable=False, default="")
     match_funder: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    match_amount_pence: Mapped[int | None] = mapped_column(Integer)
-    amount_requested_pence: Mapped[int | None] = mapped_column(Integer)
+    match_amount_pence: Mapped[int | None] = mapped_column(Money)
+    amount_requested_pence: Mapped[int | None] = mapped_column(Money)
     section_states: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -260,6 +260,6 @@ class BudgetLine(db.Model):
     )
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     description: Mapped[str] = mapped_column(String(200), nullable=False)
-    amount_pence: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount_pence: Mapped[int] = mapped_column(Money, nullable=False)
 
     __table_args__ = (CheckConstraint("amount_pence > 0", name="amount_positive"),)

@@ -74,9 +74,12 @@ def officer_statement(filters: dict):
     if filters.get("sector"):
         statement = statement.where(Organisation.sector == filters["sector"])
     if filters.get("q"):
-        pattern = f"%{filters['q'].lower()}%"
+        text = filters["q"].lower()
         statement = statement.where(
-            db.or_(db.func.lower(Application.reference).like(pattern), db.func.lower(Application.title).like(pattern))
+            db.or_(
+                db.func.lower(Application.reference).contains(text, autoescape=True),
+                db.func.lower(Application.title).contains(text, autoescape=True),
+            )
         )
     return statement.order_by(Application.submitted_at.desc().nulls_last(), Application.id.desc())
 

@@ -128,13 +128,17 @@ def eligibility_problems(app: Application, now: datetime | None = None) -> list[
     problems = []
     if not app.round.is_accepting(now):
         problems.append(Problem("round", "round", "The round has closed: bids can no longer be submitted"))
-    sectors = {app.lead_organisation.sector} | {partner.organisation.sector for partner in app.partners}
+    # Only partners who have confirmed their part count towards the partnership's sectors.
+    sectors = {app.lead_organisation.sector} | {
+        partner.organisation.sector for partner in app.partners if partner.status == "confirmed"
+    }
     if len(sectors) < rule["min_partner_sectors"]:
         problems.append(
             Problem(
                 "partnership",
                 "partnership",
-                f"The partnership must include organisations from at least {rule['min_partner_sectors']} sectors",
+                f"The lead organisation and its confirmed partners must come from at least "
+                f"{rule['min_partner_sectors']} sectors",
             )
         )
     confirmed = sum(1 for partner in app.partners if partner.status == "confirmed")

@@ -49,6 +49,9 @@ class Incomplete(GrantsError):
 
 
 def _check_editable(application: Application, now: datetime | None = None) -> None:
+    """Refuse changes to a bid that is no longer a draft, checked under the bid's row lock so that a
+    submission committed a moment ago is seen."""
+    _lock(application)
     if application.status != "draft":
         raise NotEditable("This bid has been submitted and can no longer be changed.")
     if not application.round.is_accepting(now):
@@ -352,7 +355,6 @@ def submission_problems(application: Application, now: datetime | None = None) -
 
 def submit_application(application: Application, *, actor, now: datetime | None = None) -> str:
     now = now or utcnow()
-    _lock(application)
     _check_editable(application, now)
     problems = submission_problems(application, now)
     if problems:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import BigInteger, DateTime, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -52,6 +52,10 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+# Money is integer pence in a 64-bit column: a budget of millions of pounds must never overflow.
+Money = BigInteger
+
+
 class TimestampMixin:
     """``created_at`` and ``updated_at``, set by the database session in UTC."""
 
@@ -81,3 +85,13 @@ def lock_and_refresh(session, instance) -> None:
     condition = [column == value for column, value in zip(mapper.primary_key, key, strict=True)]
     session.execute(select(*mapper.primary_key).where(*condition).with_for_update())
     session.refresh(instance)
+
+
+def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
+    """Alembic's type comparison, except that SQLite's INTEGER and BIGINT are the same 64-bit
+    storage there, so the difference is not a change worth a migration."""
+    from sqlalchemy import Integer
+
+    if context.dialect.name == "sqlite" and isinstance(inspected_type, Integer) and isinstance(metadata_type, Integer):
+        return False
+    return None  # Alembic's own comparison decides

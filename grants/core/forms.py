@@ -181,7 +181,7 @@ class YesNoField(RadioField):
 
     def pre_validate(self, form):
         if self.data not in (None, "yes", "no"):
-            raise ValueError(f"Select yes or no for {self.label.text.lower().rstrip('?')}")
+            raise validators.ValidationError("Select yes or no")
 
 
 def strip(value):

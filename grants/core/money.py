@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-MAX_PENCE = 10**13  # £100 billion: anything larger is a typing mistake, not a grant
+MAX_PENCE = 10**11  # £1 billion: anything larger is a typing mistake, not a grant
 
 
 class MoneyError(ValueError):
@@ -43,7 +43,7 @@ def parse_pounds(text: str) -> int:
         raise MoneyError("Enter an amount in pounds and pence, with no more than 2 decimal places")
     pence = int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
     if pence > MAX_PENCE:
-        raise MoneyError("Enter a smaller amount")
+        raise MoneyError("Enter an amount of £1,000,000,000 or less")
     return pence
 
 

@@ -29,19 +29,27 @@ FIELDS = (
 
 
 def save_organisation(user, values: dict) -> Organisation:
-    """Create the applicant's organisation, or update the one they belong to."""
+    """Create the applicant's organisation, or update the one they belong to.
+
+    An organisation so far only named as a partner in someone's bid (no one belongs to it) is taken on
+    by the first applicant who registers it with its identifier; one that has members is never taken.
+    """
     if values["place_id"] is None or db.session.get(Place, values["place_id"]) is None:
         raise DirectoryError("Select the local authority area", field="place_id")
     organisation = user.organisation
+    claimed = False
     if values["org_id"]:
         holder = db.session.scalar(db.select(Organisation).where(Organisation.org_id == values["org_id"]))
         if holder is not None and holder is not organisation:
-            raise DirectoryError(
-                "An organisation with this identifier is already registered. Ask a colleague who uses Grants to "
-                "contact the programme team, who can add you to it.",
-                field="org_id",
-            )
-    before = {key: getattr(organisation, key) for key in FIELDS} if organisation else None
+            if organisation is not None or _has_members(holder):
+                raise DirectoryError(
+                    "An organisation with this identifier is already registered. Ask a colleague who uses Grants "
+                    "to contact the programme team, who can add you to it.",
+                    field="org_id",
+                )
+            organisation, claimed = holder, True
+            user.organisation = holder
+    before = {key: getattr(organisation, key) for key in FIELDS} if organisation and not claimed else None
     if organisation is None:
         organisation = Organisation()
         db.session.add(organisation)
@@ -51,7 +59,9 @@ def save_organisation(user, values: dict) -> Organisation:
     db.session.flush()
     after = {key: getattr(organisation, key) for key in FIELDS}
     if before is None:
-        audit.record("organisation.created", organisation, actor=user, after=after)
+        audit.record(
+            "organisation.claimed" if claimed else "organisation.created", organisation, actor=user, after=after
+        )
     elif before != after:
         changed = [key for key in FIELDS if before[key] != after[key]]
         audit.record(
@@ -62,6 +72,12 @@ def save_organisation(user, values: dict) -> Organisation:
             after={key: after[key] for key in changed},
         )
     return organisation
+
+
+def _has_members(organisation: Organisation) -> bool:
+    from grants.accounts.models import User
+
+    return db.session.scalar(db.select(User.id).where(User.organisation_id == organisation.id).limit(1)) is not None
 
 
 def slugify(name: str) -> str:

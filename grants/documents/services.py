@@ -45,6 +45,14 @@ def _keep_files(session):
     session.info.pop(PENDING_FILES, None)
 
 
+def discard_uncommitted_uploads(_exception=None) -> None:
+    """At the end of a request: files written for a change that never committed (the request
+    failed before its commit) are removed. After a commit the list is empty."""
+    session = db.session()
+    for stored_name in session.info.pop(PENDING_FILES, []):
+        storage.discard(stored_name)
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _discard_files(session, previous_transaction):
     if previous_transaction.parent is None:  # the whole change, not a savepoint inside it

@@ -41,8 +41,10 @@ def detect_type(data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            if "mimetype" in names and archive.read("mimetype").strip() == ODT_MIMETYPE:
-                return "odt"
+            if "mimetype" in names:  # read only its first bytes: a small zip can unpack to gigabytes
+                with archive.open("mimetype") as entry:
+                    if entry.read(len(ODT_MIMETYPE) + 2).strip() == ODT_MIMETYPE:
+                        return "odt"
             if "[Content_Types].xml" in names and "word/document.xml" in names:
                 return "docx"
     except (zipfile.BadZipFile, KeyError, ValueError, RuntimeError, EOFError, NotImplementedError):

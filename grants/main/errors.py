@@ -32,7 +32,10 @@ MESSAGES = {
         "That action is not available here",
         "This page cannot be used in that way. Go back and use the buttons and links on the page.",
     ),
-    413: ("The file or form is too large", "What you sent is larger than the service accepts. Try a smaller file."),
+    413: (
+        "The file or form is too large",
+        "What you sent is larger than the service accepts. Documents must be smaller than 10 MB.",
+    ),
     500: (
         "Sorry, there is a problem with the service",
         "Try again later. If you were sending a form, what you entered has not been saved.",

@@ -131,6 +131,10 @@ class RoundForm(FlaskForm):
         if not re.fullmatch(r"[A-Z0-9]{2,8}", field.data):
             raise ValidationError("The reference prefix must be 2 to 8 capital letters or digits, like LV2")
 
+    def validate_award(self, field):
+        if field.data == 0:
+            raise ValidationError("The award per project must be more than £0")
+
     def validate_tranche_plan(self, field):
         try:
             field.parsed = parse_tranche_plan(field.data)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import TimestampMixin, UTCDateTime, utcnow
+from grants.core.db import Money, TimestampMixin, UTCDateTime, utcnow
 from grants.directory.models import Theme
 from grants.extensions import db
 
@@ -49,13 +49,13 @@ class Round(TimestampMixin, db.Model):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     assessment_deadline: Mapped[date | None] = mapped_column(Date)
-    award_pence: Mapped[int] = mapped_column(Integer, nullable=False, default=DEFAULT_AWARD_PENCE)
-    match_required_pence: Mapped[int] = mapped_column(Integer, nullable=False, default=DEFAULT_MATCH_PENCE)
+    award_pence: Mapped[int] = mapped_column(Money, nullable=False, default=DEFAULT_AWARD_PENCE)
+    match_required_pence: Mapped[int] = mapped_column(Money, nullable=False, default=DEFAULT_MATCH_PENCE)
     match_funder_label: Mapped[str] = mapped_column(
         String(120), nullable=False, default="the local health and wellbeing board"
     )
     places: Mapped[int | None] = mapped_column(Integer)
-    budget_pence: Mapped[int] = mapped_column(Integer, nullable=False)
+    budget_pence: Mapped[int] = mapped_column(Money, nullable=False)
     tranche_plan: Mapped[list] = mapped_column(JSON, nullable=False, default=lambda: list(DEFAULT_TRANCHE_PLAN))
     eligibility: Mapped[dict] = mapped_column(JSON, nullable=False, default=lambda: dict(DEFAULT_ELIGIBILITY))
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")

@@ -20,7 +20,9 @@ def public_rounds(now=None) -> dict:
     return {
         "open_rounds": [r for r in rounds if r.is_accepting(now)],
         "upcoming_rounds": [r for r in rounds if r.is_upcoming(now)],
-        "past_rounds": sorted((r for r in rounds if r.closes_at <= now), key=lambda r: r.closes_at, reverse=True),
+        "past_rounds": sorted(
+            (r for r in rounds if r.closes_at <= now or r.status != "open"), key=lambda r: r.closes_at, reverse=True
+        ),
     }
 
 

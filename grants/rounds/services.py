@@ -161,7 +161,11 @@ def close_due_rounds(now: datetime | None = None) -> list[int]:
     """Close every open round whose closing time has passed. Returns their ids."""
     now = now or utcnow()
     due = db.session.scalars(
-        db.select(Round).where(Round.status == "open", Round.closes_at <= now).order_by(Round.id).with_for_update()
+        db.select(Round)
+        .where(Round.status == "open", Round.closes_at <= now)
+        .order_by(Round.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     for round_ in due:
         ROUND_WORKFLOW.move(round_, "closed", reason="closing time reached")
@@ -170,7 +174,9 @@ def close_due_rounds(now: datetime | None = None) -> list[int]:
 
 def next_reference(round_id: int) -> str:
     """``LV2-0007``: the next number in the round, taken under a row lock so no two bids share one."""
-    round_ = db.session.scalars(db.select(Round).where(Round.id == round_id).with_for_update()).one()
+    round_ = db.session.scalars(
+        db.select(Round).where(Round.id == round_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
     round_.last_reference_number += 1
     db.session.flush()
     return f"{round_.code}-{round_.last_reference_number:04d}"

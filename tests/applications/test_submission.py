@@ -117,7 +117,7 @@ def test_a_partnership_from_one_sector_is_ineligible(db, bid, lead):
     bid.partners[0].organisation.sector = bid.lead_organisation.sector
     db.session.commit()
     html = submit(lead, bid).get_data(as_text=True)
-    assert "The partnership must include organisations from at least 2 sectors" in error_summary(html)
+    assert "The lead organisation and its confirmed partners must come from at least 2 sectors" in error_summary(html)
     assert_still_a_draft(db, bid)
 
 
@@ -147,7 +147,7 @@ def test_eligibility_rules_are_set_per_round(db, bid, lead):
     bid.match_amount_pence = 0
     db.session.commit()
     problems = error_summary(submit(lead, bid).get_data(as_text=True))
-    assert "The partnership must include organisations from at least 3 sectors" in problems
+    assert "The lead organisation and its confirmed partners must come from at least 3 sectors" in problems
     assert "At least 2 partners must confirm their part before you submit" in problems
     assert not any("match funding" in problem for problem in problems)
 

@@ -38,7 +38,8 @@ def test_parse_pounds(text, pence):
         ("1.234", "no more than 2 decimal places"),
         ("NaN", "Enter an amount in pounds"),
         ("Infinity", "Enter an amount in pounds"),
-        ("1e20", "smaller amount"),
+        ("1e20", "£1,000,000,000 or less"),
+        ("1000000000.01", "£1,000,000,000 or less"),
     ],
 )
 def test_parse_pounds_refuses_with_a_clear_message(text, message):

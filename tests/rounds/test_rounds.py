@@ -9,7 +9,7 @@ from grants.core.db import utcnow
 from grants.rounds.models import Round
 from grants.rounds.services import close_due_rounds
 from tests.factories import ApplicationFactory, RoundFactory, ThemeFactory
-from tests.helpers import QueryCounter, error_summary, field_error, h1, text
+from tests.helpers import QueryCounter, error_summary, field_error, h1, run_task, text
 
 NEW_ROUND = {
     "title": "Local Vision wave 3",
@@ -123,7 +123,7 @@ def test_a_round_without_themes_cannot_be_published(db, programme_officer_client
 def test_an_open_round_closes_by_itself_at_its_closing_time(app, db):
     due = RoundFactory(closes_at=utcnow() - timedelta(seconds=1))
     later = RoundFactory()
-    assert app.extensions["celery"].tasks["rounds.close_due"].apply().get() == [due.id]
+    assert run_task(app.extensions["celery"].tasks["rounds.close_due"]) == [due.id]
     db.session.expire_all()
     assert (due.status, later.status) == ("closed", "open")
     event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "round.closed")).one()
