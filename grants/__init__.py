@@ -17,7 +17,20 @@ TEMPLATES_DIR = ROOT / "templates"
 MIGRATIONS_DIR = ROOT / "migrations"
 
 # Areas, each a package with a blueprint. Their models, tasks and navigation load with them.
-AREAS = ("main", "accounts", "directory", "documents", "rounds", "applications", "notifications", "admin")
+AREAS = (
+    "main",
+    "accounts",
+    "directory",
+    "documents",
+    "rounds",
+    "applications",
+    "reviews",
+    "projects",
+    "funding",
+    "learning",
+    "notifications",
+    "admin",
+)
 
 
 def create_app(config: Config | Mapping | str | None = None) -> Flask:

@@ -21,6 +21,7 @@ from grants.core.permissions import Role
 from grants.directory.models import Organisation, Place, Theme
 from grants.documents.models import Document
 from grants.extensions import db
+from grants.reviews.models import Decision, ReviewAssignment, Score
 from grants.rounds.models import Round, RubricCriterion
 
 PASSWORD = "correct horse battery staple"
@@ -180,7 +181,7 @@ class DocumentFactory(BaseFactory):
 def complete_bid(application: Application, **overrides) -> Application:
     """Fill every section of a draft so that it can be submitted: a confirmed NHS partner, a £10,000
     pledge with its letter, a measure, a learning commitment and a budget that adds up to £27,000."""
-    application.title = overrides.get("title", "Better together for older people")
+    application.title = overrides.get("title") or application.title or "Better together for older people"
     application.place = overrides.get("place") or PlaceFactory()
     application.themes = [application.round.themes[0]]
     application.issue = "Older people move between hospital and home without a plan."
@@ -213,3 +214,51 @@ def complete_bid(application: Application, **overrides) -> Application:
     DocumentFactory(application_id=application.id)
     db.session.expire(application)
     return application
+
+
+# --- Assessment ---------------------------------------------------------------------------------------
+
+
+class ReviewAssignmentFactory(BaseFactory):
+    class Meta:
+        model = ReviewAssignment
+
+    application = factory.SubFactory(ApplicationFactory)
+    reviewer = factory.SubFactory(UserFactory, roles=[Role.STEERING_MEMBER])
+    due_on = factory.LazyFunction(lambda: date.today() + timedelta(days=14))
+    status = "assigned"
+
+
+def under_review_bid(round_=None, **kwargs) -> Application:
+    """A complete, submitted bid now under review, in an assessing round."""
+    round_ = round_ or RoundFactory(status="assessing", assessment_deadline=date.today() + timedelta(days=30))
+    application = complete_bid(ApplicationFactory(round=round_, **kwargs))
+    round_.last_reference_number += 1
+    application.reference = f"{round_.code}-{round_.last_reference_number:04d}"
+    application.status = "under_review"
+    application.submitted_at = utcnow()
+    db.session.commit()
+    return application
+
+
+def submitted_review(application, values: list[int], reviewer=None, justification="Because.") -> ReviewAssignment:
+    """A reviewer's submitted scores for the bid, one value per criterion in the rubric's order."""
+    assignment = ReviewAssignmentFactory(
+        application=application,
+        status="submitted",
+        submitted_at=utcnow(),
+        **({"reviewer": reviewer} if reviewer else {}),
+    )
+    for criterion, value in zip(application.round.criteria, values, strict=True):
+        db.session.add(
+            Score(assignment=assignment, criterion_id=criterion.id, value=value, justification=justification)
+        )
+    db.session.commit()
+    return assignment
+
+
+def decide(application, outcome: str, rationale: str = "Agreed by the steering group.", **kwargs) -> Decision:
+    decision = Decision(application_id=application.id, outcome=outcome, rationale=rationale, **kwargs)
+    db.session.add(decision)
+    db.session.commit()
+    return decision

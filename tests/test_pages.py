@@ -14,6 +14,8 @@ NAV_ORDER = [
     "Your organisation",
     "Manage rounds",
     "Applications",
+    "Your reviews",
+    "Assessment",
     "People",
     "Audit trail",
     "Email",
@@ -23,10 +25,10 @@ NAV_ORDER = [
 EVERYONE = ["Funding rounds", "Your account", "Sign out"]
 NAVIGATION = {
     Role.APPLICANT: EVERYONE + ["Your bids", "Your organisation"],
-    Role.STEERING_MEMBER: EVERYONE,
-    Role.STEERING_CHAIR: EVERYONE,
+    Role.STEERING_MEMBER: EVERYONE + ["Your reviews"],
+    Role.STEERING_CHAIR: EVERYONE + ["Assessment"],
     Role.ENABLER: EVERYONE,
-    Role.PROGRAMME_OFFICER: EVERYONE + ["Manage rounds", "Applications", "Audit trail", "Email"],
+    Role.PROGRAMME_OFFICER: EVERYONE + ["Manage rounds", "Applications", "Assessment", "Audit trail", "Email"],
     Role.FINANCE_APPROVER: EVERYONE,
     Role.ADMIN: EVERYONE + ["People", "Audit trail", "Email"],
 }

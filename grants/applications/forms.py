@@ -100,6 +100,7 @@ class IssueForm(SectionForm):
         coerce=optional_int,
         widget=GovSelect(),
         validate_choice=True,
+        invalid_choice_message="Choose a place from the list",
         description="The local authority area the project will benefit.",
     )
     themes = SelectMultipleField(

@@ -27,6 +27,7 @@ from grants.directory.models import Place
 from grants.documents import storage
 from grants.documents.models import Document
 from grants.extensions import db
+from grants.reviews.queries import decision_in_effect
 from grants.rounds.forms import ConfirmForm
 from grants.rounds.models import Round
 
@@ -115,6 +116,7 @@ def show(application_id):
         editable=can_edit_application(current_user, application),
         withdrawable=can_withdraw_application(current_user, application),
         timeline=queries.timeline(application),
+        decision=decision_in_effect(application.id),
     )
 
 

@@ -84,6 +84,7 @@ class OrganisationForm(FlaskForm):
         "Local authority area",
         coerce=optional_int,
         widget=GovSelect(),
+        invalid_choice_message="Choose the local authority area from the list",
         validators=[InputRequired("Select the local authority area")],
     )
     submit = SubmitField("Save organisation", widget=GovSubmitInput())

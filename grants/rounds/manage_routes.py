@@ -10,6 +10,7 @@ from grants.core.forms import london_datetime, split_london
 from grants.core.permissions import Role, roles_required
 from grants.directory.models import Theme
 from grants.extensions import db
+from grants.reviews.services import start_assessment
 from grants.rounds import queries, services
 from grants.rounds.forms import ConfirmForm, CriterionForm, RoundForm, RoundWordingForm
 from grants.rounds.models import DEFAULT_AWARD_PENCE, DEFAULT_ELIGIBILITY, DEFAULT_MATCH_PENCE, Round, RubricCriterion
@@ -121,7 +122,7 @@ def new():
 @roles_required(Role.PROGRAMME_OFFICER)
 def show(round_id):
     round_ = queries.round_with_criteria(round_id) or abort(404)
-    moves = [(target, MOVE_LABELS[target]) for target in sorted(ROUND_WORKFLOW.targets(round_.status))]
+    moves = [(t, MOVE_LABELS[t]) for t in sorted(ROUND_WORKFLOW.targets(round_.status)) if t != "decided"]
     return render_template(
         "rounds/manage/show.html",
         round=round_,
@@ -202,7 +203,12 @@ def move(round_id):
     if not ConfirmForm().validate_on_submit() or target not in ROUND_WORKFLOW.states:
         abort(400)
     try:
-        services.move_round(round_, target, actor=current_user)
+        if target == "assessing":
+            start_assessment(round_, actor=current_user)
+        elif target == "decided":
+            raise GrantsError("Decisions take effect from the chair's assessment page.")
+        else:
+            services.move_round(round_, target, actor=current_user)
     except GrantsError as error:
         db.session.rollback()
         flash(error.message, "info")

@@ -56,6 +56,7 @@ class Round(TimestampMixin, db.Model):
     )
     places: Mapped[int | None] = mapped_column(Integer)
     budget_pence: Mapped[int] = mapped_column(Money, nullable=False)
+    project_months: Mapped[int] = mapped_column(Integer, nullable=False, default=12, server_default="12")
     tranche_plan: Mapped[list] = mapped_column(JSON, nullable=False, default=lambda: list(DEFAULT_TRANCHE_PLAN))
     eligibility: Mapped[dict] = mapped_column(JSON, nullable=False, default=lambda: dict(DEFAULT_ELIGIBILITY))
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
@@ -72,6 +73,7 @@ class Round(TimestampMixin, db.Model):
         CheckConstraint("match_required_pence >= 0", name="match_not_negative"),
         CheckConstraint("budget_pence >= award_pence", name="budget_at_least_one_award"),
         CheckConstraint("places IS NULL OR places > 0", name="places_positive"),
+        CheckConstraint("project_months BETWEEN 1 AND 120", name="project_months_range"),
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="known_status"),
     )
 

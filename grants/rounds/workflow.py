@@ -17,7 +17,7 @@ ROUND_WORKFLOW = Workflow(
 MOVE_LABELS = {
     "open": "Publish the round",
     "closed": "Close the round now",
-    "assessing": "Start assessment",
+    "assessing": "Start assessment (bids go under review)",
     "decided": "Mark decisions as made",
     "archived": "Archive the round",
 }

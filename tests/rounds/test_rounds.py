@@ -94,13 +94,25 @@ def test_a_round_code_is_used_once(db, programme_officer_client):
 
 def test_a_round_moves_through_its_states_one_step_at_a_time(db, programme_officer_client):
     round_ = RoundFactory(status="draft")
-    for target in ["open", "closed", "assessing", "decided", "archived"]:
+    for target in ["open", "closed", "assessing"]:
         response = programme_officer_client.post(f"/manage/rounds/{round_.id}/status", data={"target": target})
         assert response.status_code == 302
         db.session.refresh(round_)
         assert round_.status == target
     actions = db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert actions == ["round.open", "round.closed", "round.assessing", "round.decided", "round.archived"]
+    assert actions == ["round.open", "round.closed", "round.assessing"]
+
+
+def test_decisions_are_not_made_from_the_round_page(db, programme_officer_client):
+    round_ = RoundFactory(status="assessing")
+    programme_officer_client.post(f"/manage/rounds/{round_.id}/status", data={"target": "decided"})
+    db.session.refresh(round_)
+    assert round_.status == "assessing"
+    round_.status = "decided"
+    db.session.commit()
+    programme_officer_client.post(f"/manage/rounds/{round_.id}/status", data={"target": "archived"})
+    db.session.refresh(round_)
+    assert round_.status == "archived"
 
 
 def test_a_round_cannot_skip_a_state(db, programme_officer_client):

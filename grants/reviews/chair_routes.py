@@ -1,0 +1,235 @@
+"""The steering group chair's assessment: moderation, the ranked portfolio, and decisions.
+Programme officers can read these pages; only a chair acts on them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from grants.applications.models import SECTIONS, Application
+from grants.core.errors import GrantsError
+from grants.core.permissions import Role, roles_required
+from grants.extensions import db
+from grants.reviews import decisions, permissions, queries, services
+from grants.reviews.forms import BulkDecisionForm, DecisionForm, NoteForm
+from grants.reviews.models import ReviewAssignment
+from grants.rounds.forms import ConfirmForm
+from grants.rounds.models import Round
+
+bp = Blueprint("assessment", __name__, url_prefix="/assessment")
+VIEWERS = (Role.STEERING_CHAIR, Role.PROGRAMME_OFFICER)
+PER_PAGE = 100
+
+
+@bp.get("/")
+@roles_required(*VIEWERS)
+def index():
+    rounds = db.session.scalars(
+        db.select(Round).where(Round.status.in_(["closed", "assessing", "decided"])).order_by(Round.closes_at.desc())
+    ).all()
+    return render_template("reviews/assessment/index.html", rounds=rounds)
+
+
+def _load_round(round_id: int) -> Round:
+    round_ = db.session.scalar(db.select(Round).where(Round.id == round_id).options(selectinload(Round.criteria)))
+    if round_ is None or round_.status in {"draft", "open"}:
+        abort(404)
+    return round_
+
+
+def _ranking_page(round_: Round, bulk_form: BulkDecisionForm, status: int = 200):
+    assessments = queries.round_assessment(round_)
+    page = max(1, min(request.args.get("page", 1, type=int), 1 + (len(assessments) - 1) // PER_PAGE))
+    shown = assessments[(page - 1) * PER_PAGE : page * PER_PAGE]
+    effect = decisions.portfolio_effect(round_, assessments, decisions.current_outcomes(assessments))
+    conflicted = queries.conflicted_application_ids(current_user.id)
+    return render_template(
+        "reviews/assessment/round.html",
+        round=round_,
+        assessments=shown,
+        total=len(assessments),
+        page=page,
+        pages=1 + (len(assessments) - 1) // PER_PAGE if assessments else 1,
+        effect=effect,
+        balance=queries.selected_balance(assessments),
+        form=bulk_form,
+        conflicted=conflicted,
+        can_decide=permissions.is_chair(current_user) and round_.status == "assessing",
+        undecided=decisions.undecided_count(round_) if round_.status == "assessing" else 0,
+        criteria={criterion.id: criterion for criterion in round_.criteria},
+    ), status
+
+
+@bp.get("/rounds/<int:round_id>")
+@roles_required(*VIEWERS)
+def round_view(round_id):
+    return _ranking_page(_load_round(round_id), BulkDecisionForm(formdata=None))
+
+
+@bp.post("/rounds/<int:round_id>/bulk")
+@roles_required(Role.STEERING_CHAIR)
+def bulk(round_id):
+    """Several bids at once: checked first, then confirmed before anything is recorded."""
+    round_ = _load_round(round_id)
+    form = BulkDecisionForm()
+    if not form.validate_on_submit():
+        return _ranking_page(round_, form, 400)
+    requests = [
+        decisions.DecisionRequest(
+            application_id, form.outcome.data, form.rationale.data, rank_override_reason=form.rank_override_reason.data
+        )
+        for application_id in form.application_ids.data
+    ]
+    try:
+        if form.confirmed.data != "yes":
+            assessments, effect = decisions.check_decisions(round_, requests, actor=current_user)
+            chosen = [a for a in assessments if a.application.id in set(form.application_ids.data)]
+            return render_template(
+                "reviews/assessment/confirm_bulk.html", round=round_, form=form, chosen=chosen, effect=effect
+            )
+        decisions.record_decisions(round_, requests, actor=current_user)
+    except GrantsError as error:
+        db.session.rollback()
+        field = form[error.field] if getattr(error, "field", None) in form else form.outcome
+        field.errors = [*field.errors, error.message]
+        return _ranking_page(round_, form, 400)
+    db.session.commit()
+    flash(
+        f"{len(requests)} decision{'s' if len(requests) != 1 else ''} recorded. They take effect when you "
+        "confirm the round's decisions.",
+        "success",
+    )
+    return redirect(url_for("assessment.round_view", round_id=round_.id))
+
+
+def _load_bid(application_id: int) -> Application:
+    application = db.session.scalar(
+        db.select(Application)
+        .where(Application.id == application_id)
+        .options(
+            selectinload(Application.partners),
+            selectinload(Application.measures),
+            selectinload(Application.commitments),
+            selectinload(Application.budget_lines),
+            selectinload(Application.documents),
+        )
+    )
+    if application is None or application.status not in queries.ASSESSED_STATES:
+        abort(404)
+    if current_user.has_role(Role.STEERING_CHAIR) and not current_user.has_role(Role.PROGRAMME_OFFICER):
+        if not permissions.can_moderate(current_user, application):
+            abort(404)  # a chair with a conflict does not see the bid at all
+    return application
+
+
+@bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
+@roles_required(*VIEWERS)
+def bid(application_id):
+    application = _load_bid(application_id)
+    round_ = application.round
+    assessments = queries.round_assessment(round_)
+    assessment = next(a for a in assessments if a.application.id == application.id)
+    decision = assessment.decision
+    can_decide = (
+        permissions.can_decide(current_user, application)
+        and application.status == "under_review"
+        and (decision is None or decision.effective_at is None)
+    )
+    if request.method == "POST":
+        if not can_decide:
+            abort(403)
+        form = DecisionForm()
+    else:
+        form = DecisionForm(obj=decision) if decision else DecisionForm(formdata=None)
+    if request.method == "POST" and form.validate_on_submit():
+        request_ = decisions.DecisionRequest(
+            application.id,
+            form.outcome.data,
+            form.rationale.data,
+            form.rank_override_reason.data,
+            form.conditions.data,
+            form.feedback.data,
+            bool(form.feedback_released.data),
+        )
+        try:
+            decisions.record_decisions(round_, [request_], actor=current_user)
+        except GrantsError as error:
+            db.session.rollback()
+            field = form[error.field] if getattr(error, "field", None) in form else form.outcome
+            field.errors = [*field.errors, error.message]
+        else:
+            db.session.commit()
+            flash(f"Decision recorded for {application.reference}.", "success")
+            return redirect(url_for("assessment.round_view", round_id=round_.id))
+    assignments = queries.assignments_of_bid(application.id)
+    return render_template(
+        "reviews/assessment/bid.html",
+        application=application,
+        assessment=assessment,
+        decision=decision,
+        assignments=assignments,
+        scores={a.id: {score.criterion_id: score for score in a.scores} for a in assignments},
+        criteria=round_.criteria,
+        form=form,
+        can_decide=can_decide,
+        note_form=NoteForm(formdata=None),
+        sections=SECTIONS,
+        can_moderate=permissions.is_chair(current_user) and round_.status in {"closed", "assessing"},
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/look-again")
+@roles_required(Role.STEERING_CHAIR)
+def look_again(assignment_id):
+    assignment = db.get_or_404(ReviewAssignment, assignment_id)
+    application = _load_bid(assignment.application_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            services.request_look_again(assignment, form.note.data, actor=current_user)
+        except GrantsError as error:
+            db.session.rollback()
+            flash(error.message, "info")
+        else:
+            db.session.commit()
+            flash(f"{assignment.reviewer.name} has been asked to look again.", "success")
+    else:
+        flash("Say what you would like the reviewer to look at again.", "info")
+    return redirect(url_for("assessment.bid", application_id=application.id))
+
+
+@bp.route("/rounds/<int:round_id>/apply", methods=["GET", "POST"])
+@roles_required(Role.STEERING_CHAIR)
+def apply(round_id):
+    """The decisions take effect: letters, projects and the round decided."""
+    round_ = _load_round(round_id)
+    form = ConfirmForm()
+    assessments = queries.round_assessment(round_)
+    effect = decisions.portfolio_effect(round_, assessments, decisions.current_outcomes(assessments))
+    if form.validate_on_submit():
+        try:
+            applied = decisions.apply_decisions(round_, actor=current_user)
+        except GrantsError as error:
+            db.session.rollback()
+            flash(error.message, "info")
+        else:
+            db.session.commit()
+            flash(
+                f"{applied.decisions} decisions have taken effect and {applied.projects} projects have been "
+                "set up. Applicants and partners are being told.",
+                "success",
+            )
+        return redirect(url_for("assessment.round_view", round_id=round_.id))
+    counts = {
+        outcome: sum(1 for a in assessments if a.decision and a.decision.outcome == outcome)
+        for outcome in ("approved", "reserve", "rejected")
+    }
+    return render_template(
+        "reviews/assessment/apply.html",
+        round=round_,
+        form=form,
+        effect=effect,
+        counts=counts,
+        undecided=decisions.undecided(round_),
+    )

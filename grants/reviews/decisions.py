@@ -1,0 +1,259 @@
+"""The chair's decisions: recorded within the budget, then made to take effect for the whole round."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from grants.applications.models import Application
+from grants.applications.workflow import APPLICATION_WORKFLOW
+from grants.core import audit
+from grants.core.db import lock_and_refresh, utcnow
+from grants.core.errors import GrantsError, PermissionDenied
+from grants.core.money import format_pence
+from grants.extensions import db
+from grants.notifications.services import queue_email
+from grants.projects.services import create_project
+from grants.reviews import permissions, queries
+from grants.reviews.models import OUTCOMES, Decision
+from grants.rounds.workflow import ROUND_WORKFLOW
+
+
+class DecisionError(GrantsError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class DecisionRequest:
+    application_id: int
+    outcome: str
+    rationale: str
+    rank_override_reason: str | None = None
+    conditions: str | None = None
+    feedback: str | None = None
+    feedback_released: bool = False
+
+
+@dataclass
+class PortfolioEffect:
+    """What the approved set would be after some decisions: its cost and size against the round."""
+
+    total_pence: int
+    count: int
+    budget_pence: int
+    places: int | None
+
+    @property
+    def over_budget_pence(self) -> int:
+        return max(0, self.total_pence - self.budget_pence)
+
+    @property
+    def over_places(self) -> int:
+        return max(0, self.count - self.places) if self.places else 0
+
+    def problem(self) -> str | None:
+        if self.over_budget_pence:
+            return (
+                f"These decisions would approve {format_pence(self.total_pence)}, which is "
+                f"{format_pence(self.over_budget_pence)} over the round's budget of "
+                f"{format_pence(self.budget_pence)}."
+            )
+        if self.over_places:
+            return (
+                f"These decisions would approve {self.count} projects, {self.over_places} more than the "
+                f"round's {self.places} places."
+            )
+        return None
+
+
+def portfolio_effect(round_, assessments, outcomes: dict[int, str]) -> PortfolioEffect:
+    approved = [a for a in assessments if outcomes.get(a.application.id) == "approved"]
+    return PortfolioEffect(
+        total_pence=sum(a.application.amount_requested_pence or 0 for a in approved),
+        count=len(approved),
+        budget_pence=round_.budget_pence,
+        places=round_.places,
+    )
+
+
+def current_outcomes(assessments) -> dict[int, str]:
+    return {a.application.id: a.decision.outcome for a in assessments if a.decision is not None}
+
+
+def out_of_rank(assessments, outcomes: dict[int, str], application_id: int) -> list[Application]:
+    """The bids ranked above this one that would not be approved, if this one were."""
+    above = []
+    for assessment in assessments:
+        if assessment.application.id == application_id:
+            return above
+        if outcomes.get(assessment.application.id) != "approved":
+            above.append(assessment.application)
+    return above
+
+
+def check_decisions(round_, requests: list[DecisionRequest], *, actor) -> tuple[list, PortfolioEffect]:
+    """Everything that would refuse these decisions, raised as DecisionError; otherwise the ranking
+    and the portfolio they would make."""
+    if round_.status != "assessing":
+        raise DecisionError("Decisions are made while the round is being assessed.")
+    assessments = queries.round_assessment(round_)
+    by_id = {a.application.id: a for a in assessments}
+    conflicted = queries.conflicted_application_ids(actor.id)
+    for request in requests:
+        assessment = by_id.get(request.application_id)
+        if assessment is None or assessment.application.status != "under_review":
+            raise DecisionError("Only bids under review can be decided.")
+        if not permissions.can_decide(actor, assessment.application, conflicted):
+            raise PermissionDenied("You have declared a conflict of interest with this bid; another chair decides it.")
+        if assessment.decision is not None and assessment.decision.effective_at is not None:
+            raise DecisionError("This decision has already taken effect.")
+        if request.outcome not in OUTCOMES:
+            raise DecisionError("Choose approve, reserve or reject", field="outcome")
+        if not request.rationale.strip():
+            raise DecisionError("Give the reason for the decision", field="rationale")
+    outcomes = {**current_outcomes(assessments), **{r.application_id: r.outcome for r in requests}}
+    effect = portfolio_effect(round_, assessments, outcomes)
+    if effect.problem():
+        raise DecisionError(effect.problem(), field="outcome")
+    for request in requests:
+        if request.outcome != "approved" or (request.rank_override_reason or "").strip():
+            continue
+        skipped = out_of_rank(assessments, outcomes, request.application_id)
+        if skipped:
+            names = ", ".join(application.reference for application in skipped[:5])
+            more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+            raise DecisionError(
+                f"{by_id[request.application_id].application.reference} is ranked below {names}{more}, which would "
+                "not be approved. Say why it should be approved ahead of them.",
+                field="rank_override_reason",
+            )
+    return assessments, effect
+
+
+def record_decisions(round_, requests: list[DecisionRequest], *, actor) -> list[Decision]:
+    """Record (or change) decisions that have not yet taken effect. All or nothing."""
+    if not permissions.is_chair(actor):
+        raise PermissionDenied("Only a steering group chair can decide.")
+    lock_and_refresh(db.session, round_)
+    assessments, _ = check_decisions(round_, requests, actor=actor)
+    by_id = {a.application.id: a for a in assessments}
+    recorded = []
+    for request in requests:
+        decision = by_id[request.application_id].decision
+        before = None
+        if decision is None:
+            decision = Decision(application_id=request.application_id)
+            db.session.add(decision)
+        else:
+            before = {"outcome": decision.outcome, "rationale": decision.rationale}
+        decision.outcome = request.outcome
+        decision.rationale = request.rationale.strip()
+        decision.rank_override_reason = (request.rank_override_reason or "").strip() or None
+        decision.conditions = (request.conditions or "").strip() or None
+        decision.feedback = (request.feedback or "").strip() or None
+        decision.feedback_released = bool(request.feedback_released and decision.feedback)
+        decision.decided_by_id = actor.id
+        decision.decided_at = utcnow()
+        db.session.flush()
+        audit.record(
+            "decision.recorded",
+            decision,
+            actor=actor,
+            before=before,
+            after={
+                "application_id": request.application_id,
+                "outcome": decision.outcome,
+                "rationale": decision.rationale,
+                "rank_override_reason": decision.rank_override_reason,
+            },
+        )
+        recorded.append(decision)
+    return recorded
+
+
+def undecided_count(round_) -> int:
+    return db.session.scalar(
+        db.select(db.func.count(Application.id))
+        .outerjoin(Decision, Decision.application_id == Application.id)
+        .where(Application.round_id == round_.id, Application.status == "under_review", Decision.id.is_(None))
+    )
+
+
+def undecided(round_) -> list[Application]:
+    return db.session.scalars(
+        db.select(Application)
+        .outerjoin(Decision, Decision.application_id == Application.id)
+        .where(Application.round_id == round_.id, Application.status == "under_review", Decision.id.is_(None))
+        .order_by(Application.reference)
+    ).all()
+
+
+@dataclass
+class Applied:
+    decisions: int
+    projects: int
+
+
+def apply_decisions(round_, *, actor, now: datetime | None = None) -> Applied:
+    """Decisions take effect: every bid moves to its outcome, applicants and partners get their letters,
+    each approved bid becomes a project, and the round is decided. Running it again does nothing more."""
+    if not permissions.is_chair(actor):
+        raise PermissionDenied("Only a steering group chair can decide.")
+    now = now or utcnow()
+    lock_and_refresh(db.session, round_)
+    if round_.status == "decided":
+        return Applied(0, 0)
+    if round_.status != "assessing":
+        raise DecisionError("Decisions take effect while the round is being assessed.")
+    waiting = undecided(round_)
+    if waiting:
+        raise DecisionError(
+            f"{len(waiting)} bid{'s' if len(waiting) != 1 else ''} still need a decision, "
+            f"starting with {waiting[0].reference}."
+        )
+    assessments = queries.round_assessment(round_)
+    effect = portfolio_effect(round_, assessments, current_outcomes(assessments))
+    if effect.problem():
+        raise DecisionError(effect.problem())
+    pending = [a.decision for a in assessments if a.decision is not None and a.decision.effective_at is None]
+    projects = 0
+    for decision in sorted(pending, key=lambda d: d.application.reference):
+        application = decision.application
+        APPLICATION_WORKFLOW.move(application, decision.outcome, actor=actor, decision_id=decision.id)
+        decision.effective_at = now
+        if decision.outcome == "approved":
+            create_project(application, decided_on=now.date(), actor=actor)
+            projects += 1
+        _send_letters(application, decision)
+    ROUND_WORKFLOW.move(round_, "decided", actor=actor, decisions=len(pending), projects=projects)
+    return Applied(len(pending), projects)
+
+
+def _send_letters(application: Application, decision: Decision) -> None:
+    context = {
+        "reference": application.reference,
+        "bid_title": application.display_title,
+        "round_title": application.round.title,
+        "lead_organisation": application.lead_organisation.name,
+        "outcome": decision.outcome,
+        "award": format_pence(application.amount_requested_pence or 0),
+        "conditions": decision.conditions,
+        "feedback": decision.feedback if decision.feedback_released else None,
+        "application_id": application.id,
+    }
+    lead = application.lead_applicant
+    recipients = [(lead.email, lead.name, lead, True)] + [
+        (partner.contact_email, partner.contact_name, None, False)
+        for partner in application.partners
+        if partner.status == "confirmed"
+    ]
+    for email, name, user, is_lead in recipients:
+        queue_email(
+            email,
+            f"decision_{decision.outcome}",
+            {**context, "name": name, "is_lead": is_lead},
+            user=user,
+            dedupe_key=f"decision:{application.id}:{email}",
+        )

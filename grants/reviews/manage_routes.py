@@ -1,0 +1,125 @@
+"""The programme officer assigns reviewers, by hand or automatically, and screens eligibility."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from grants.accounts.models import User
+from grants.applications.models import Application
+from grants.core.db import utcnow
+from grants.core.errors import GrantsError
+from grants.core.permissions import Role, roles_required
+from grants.extensions import db
+from grants.reviews import queries, services
+from grants.reviews.forms import AssignForm, AutoAssignForm, IneligibleForm
+from grants.reviews.models import ReviewAssignment
+from grants.rounds.forms import ConfirmForm
+from grants.rounds.models import Round
+
+bp = Blueprint("review_admin", __name__, url_prefix="/manage")
+
+
+def _default_due(round_: Round):
+    return round_.assessment_deadline or (utcnow() + timedelta(days=21)).date()
+
+
+@bp.get("/rounds/<int:round_id>/reviewers")
+@roles_required(Role.PROGRAMME_OFFICER)
+def index(round_id):
+    round_ = db.get_or_404(Round, round_id)
+    form = AutoAssignForm(data={"per_bid": 3, "due_on": _default_due(round_)})
+    return _overview(round_, form)
+
+
+def _overview(round_: Round, form: AutoAssignForm):
+    return render_template(
+        "reviews/manage/index.html",
+        round=round_,
+        bids=services.assignable_bids(round_),
+        form=form,
+        assignments=queries.round_assignments(round_.id),
+        action_form=ConfirmForm(),
+    )
+
+
+@bp.post("/rounds/<int:round_id>/reviewers/auto")
+@roles_required(Role.PROGRAMME_OFFICER)
+def auto_assign(round_id):
+    round_ = db.get_or_404(Round, round_id)
+    form = AutoAssignForm()
+    if form.validate_on_submit():
+        try:
+            made = services.auto_assign(round_, form.per_bid.data, form.due_on.data, actor=current_user)
+        except services.ReviewError as error:
+            db.session.rollback()
+            flash(error.message, "info")
+        else:
+            db.session.commit()
+            flash(f"{made} assignment{'s' if made != 1 else ''} made. Each reviewer has been emailed.", "success")
+        return redirect(url_for("review_admin.index", round_id=round_.id))
+    return _overview(round_, form)
+
+
+@bp.route("/applications/<int:application_id>/reviewers", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def assign(application_id):
+    application = db.get_or_404(Application, application_id)
+    eligible, excluded = services.reviewer_choices(application)
+    form = AssignForm() if request.method == "POST" else AssignForm(data={"due_on": _default_due(application.round)})
+    form.reviewer_id.choices = [(member.id, member.name) for member in eligible]
+    if form.validate_on_submit():
+        reviewer = db.session.get(User, form.reviewer_id.data)
+        try:
+            services.assign_reviewer(application, reviewer, form.due_on.data, actor=current_user)
+        except GrantsError as error:
+            db.session.rollback()
+            form.reviewer_id.errors = [*form.reviewer_id.errors, error.message]
+        else:
+            db.session.commit()
+            flash(f"{reviewer.name} has been asked to review {application.reference}.", "success")
+            return redirect(url_for("review_admin.index", round_id=application.round_id))
+    return render_template(
+        "reviews/manage/assign.html",
+        application=application,
+        form=form,
+        excluded=excluded,
+        assignments=queries.assignments_of_bid(application.id),
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/unassign")
+@roles_required(Role.PROGRAMME_OFFICER)
+def unassign(assignment_id):
+    assignment = db.get_or_404(ReviewAssignment, assignment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.unassign(assignment, actor=current_user)
+    except GrantsError as error:
+        db.session.rollback()
+        flash(error.message, "info")
+    else:
+        db.session.commit()
+        flash(f"{assignment.reviewer.name} no longer reviews {assignment.application.reference}.", "success")
+    return redirect(url_for("review_admin.index", round_id=assignment.application.round_id))
+
+
+@bp.route("/applications/<int:application_id>/ineligible", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def ineligible(application_id):
+    application = db.get_or_404(Application, application_id)
+    form = IneligibleForm()
+    if form.validate_on_submit():
+        try:
+            services.mark_ineligible(application, form.reason.data, actor=current_user)
+        except GrantsError as error:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, error.message]
+        else:
+            db.session.commit()
+            flash(f"{application.reference} has been marked ineligible and the applicant told why.", "success")
+            return redirect(url_for("manage_applications.show", application_id=application.id))
+    return render_template("reviews/manage/ineligible.html", application=application, form=form)

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.core.db import TimestampMixin, UTCDateTime, utcnow
+from grants.extensions import db
+
+ASSIGNMENT_STATUSES = ("assigned", "in_progress", "submitted", "conflicted", "withdrawn")
+ASSIGNMENT_LABELS = {
+    "assigned": "Conflict not yet declared",
+    "in_progress": "Scoring",
+    "submitted": "Scores submitted",
+    "conflicted": "Conflict declared",
+    "withdrawn": "Unassigned",
+}
+ASSIGNMENT_COLOURS = {
+    "assigned": "grey",
+    "in_progress": "light-blue",
+    "submitted": "green",
+    "conflicted": "red",
+    "withdrawn": "grey",
+}
+OUTCOMES = ("approved", "reserve", "rejected")
+OUTCOME_LABELS = {"approved": "Approve", "reserve": "Reserve", "rejected": "Reject"}
+
+
+class ConflictDeclaration(db.Model):
+    """A steering member's answer, before seeing a bid, to whether they have a conflict of interest."""
+
+    __tablename__ = "conflict_declarations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), nullable=False)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
+    has_conflict: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    nature: Mapped[str | None] = mapped_column(Text)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("application_id", "reviewer_id"),
+        CheckConstraint("NOT has_conflict OR nature IS NOT NULL", name="conflict_has_nature"),
+    )
+
+
+class ReviewAssignment(TimestampMixin, db.Model):
+    """A steering member asked to score one bid by a due date."""
+
+    __tablename__ = "review_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), nullable=False)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="assigned")
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    look_again_note: Mapped[str | None] = mapped_column(Text)
+    look_again_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application = relationship("Application", lazy="joined", innerjoin=True)
+    reviewer = relationship("User", foreign_keys=[reviewer_id], lazy="joined", innerjoin=True)
+    scores: Mapped[list[Score]] = relationship(back_populates="assignment", cascade="all, delete-orphan", lazy="select")
+
+    __table_args__ = (
+        UniqueConstraint("application_id", "reviewer_id"),
+        Index("ix_review_assignments_application_status", "application_id", "status"),
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in ASSIGNMENT_STATUSES)})", name="known_status"),
+        CheckConstraint("status <> 'submitted' OR submitted_at IS NOT NULL", name="submitted_has_time"),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return ASSIGNMENT_LABELS[self.status]
+
+    @property
+    def status_colour(self) -> str:
+        return ASSIGNMENT_COLOURS[self.status]
+
+    @property
+    def is_active(self) -> bool:
+        """Still expected to score (not conflicted, not taken off the bid)."""
+        return self.status in {"assigned", "in_progress", "submitted"}
+
+
+class Score(db.Model):
+    """A reviewer's current score for one criterion of one bid, with the reason for it."""
+
+    __tablename__ = "scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("review_assignments.id", ondelete="CASCADE"), nullable=False)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("rubric_criteria.id", ondelete="RESTRICT"), nullable=False)
+    value: Mapped[int | None] = mapped_column(Integer)
+    justification: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+    assignment: Mapped[ReviewAssignment] = relationship(back_populates="scores")
+    criterion = relationship("RubricCriterion", lazy="joined", innerjoin=True)
+
+    __table_args__ = (UniqueConstraint("assignment_id", "criterion_id"),)
+
+
+class ScoreRevision(db.Model):
+    """Every saved version of a score: the history kept when a reviewer revises."""
+
+    __tablename__ = "score_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("review_assignments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("rubric_criteria.id", ondelete="RESTRICT"), nullable=False)
+    value: Mapped[int | None] = mapped_column(Integer)
+    justification: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    submitted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Decision(TimestampMixin, db.Model):
+    """The chair's decision on a bid: recorded first, then made to take effect for the whole round."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    outcome: Mapped[str] = mapped_column(String(20), nullable=False)
+    rationale: Mapped[str] = mapped_column(Text, nullable=False)
+    rank_override_reason: Mapped[str | None] = mapped_column(Text)
+    conditions: Mapped[str | None] = mapped_column(Text)
+    feedback: Mapped[str | None] = mapped_column(Text)
+    feedback_released: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    effective_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application = relationship("Application", lazy="joined", innerjoin=True)
+    decided_by = relationship("User", lazy="select")
+
+    __table_args__ = (
+        CheckConstraint(f"outcome IN ({', '.join(repr(o) for o in OUTCOMES)})", name="known_outcome"),
+        CheckConstraint("length(rationale) > 0", name="has_rationale"),
+    )

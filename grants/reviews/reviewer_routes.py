@@ -1,0 +1,123 @@
+"""The steering member's reviews: declare conflicts, then score the bids assigned to them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from grants.applications.models import SECTIONS, Application
+from grants.core.permissions import Role, roles_required
+from grants.extensions import db
+from grants.reviews import permissions, queries, services
+from grants.reviews.forms import ConflictForm, scores_form
+from grants.reviews.models import ReviewAssignment
+
+bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+
+
+def load_assignment(assignment_id: int) -> ReviewAssignment:
+    """The reviewer's own assignment, or 404 — also once they have declared a conflict."""
+    assignment = db.session.get(ReviewAssignment, assignment_id)
+    if assignment is None or not permissions.owns(current_user, assignment):
+        abort(404)
+    if assignment.status in {"conflicted", "withdrawn"}:
+        abort(404)
+    return assignment
+
+
+@bp.get("/")
+@roles_required(Role.STEERING_MEMBER)
+def index():
+    return render_template("reviews/index.html", assignments=queries.reviewer_assignments(current_user.id))
+
+
+def _bid(assignment: ReviewAssignment) -> Application:
+    return db.session.scalar(
+        db.select(Application)
+        .where(Application.id == assignment.application_id)
+        .options(
+            selectinload(Application.partners),
+            selectinload(Application.measures),
+            selectinload(Application.commitments),
+            selectinload(Application.budget_lines),
+            selectinload(Application.documents),
+        )
+    )
+
+
+@bp.route("/<int:assignment_id>", methods=["GET", "POST"])
+@roles_required(Role.STEERING_MEMBER)
+def assignment(assignment_id):
+    assignment = load_assignment(assignment_id)
+    if assignment.status == "assigned":
+        return _declare(assignment)
+    return _score(assignment)
+
+
+def _declare(assignment: ReviewAssignment):
+    """Before the bid's content: who is in the partnership, and the declaration."""
+    form = ConflictForm()
+    if form.validate_on_submit():
+        has_conflict = form.has_conflict.data == "yes"
+        try:
+            services.declare(assignment, has_conflict=has_conflict, nature=form.nature.data, actor=current_user)
+        except services.ReviewError as error:
+            db.session.rollback()
+            form.nature.errors = [*form.nature.errors, error.message]
+        else:
+            db.session.commit()
+            if has_conflict:
+                flash("Thank you. You have been taken off this bid and the programme team will reassign it.", "success")
+                return redirect(url_for("reviews.index"))
+            return redirect(url_for("reviews.assignment", assignment_id=assignment.id))
+    application = db.session.scalar(
+        db.select(Application)
+        .where(Application.id == assignment.application_id)
+        .options(selectinload(Application.partners))
+    )
+    return render_template("reviews/declare.html", assignment=assignment, application=application, form=form)
+
+
+def _score(assignment: ReviewAssignment):
+    application = _bid(assignment)
+    criteria = application.round.criteria
+    current = {score.criterion_id: score for score in assignment.scores}
+    if request.method == "GET":
+        data = {}
+        for criterion in criteria:
+            score = current.get(criterion.id)
+            data[f"value_{criterion.id}"] = str(score.value) if score and score.value is not None else None
+            data[f"justification_{criterion.id}"] = score.justification if score else ""
+        form = scores_form(criteria, data)
+    else:
+        form = scores_form(criteria)
+    editable = permissions.can_score(current_user, assignment)
+    if request.method == "POST" and editable and form.validate_on_submit():
+        submit = bool(form.submit_scores.data)
+        try:
+            services.save_scores(assignment, form.entries(), submit=submit, actor=current_user)
+        except services.ScoreProblems as problems:
+            db.session.rollback()
+            for name, message in problems.problems:
+                form[name].errors = [*form[name].errors, message]
+        else:
+            db.session.commit()
+            flash(
+                "Your scores have been submitted." if submit else "Your scores have been saved as a draft.", "success"
+            )
+            return redirect(
+                url_for("reviews.index") if submit else url_for("reviews.assignment", assignment_id=assignment.id)
+            )
+    elif request.method == "POST" and not editable:
+        flash("Scoring for this round has closed.", "info")
+    return render_template(
+        "reviews/score.html",
+        assignment=assignment,
+        application=application,
+        form=form,
+        criteria=criteria,
+        sections=SECTIONS,
+        editable=editable,
+        closes_at=permissions.scoring_closes_at(application.round),
+    )

@@ -1,0 +1,388 @@
+"""Assessment: assigning reviewers, conflicts of interest, scores and moderation. Each function
+checks, changes, flushes and audits; the route or task commits."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from grants.accounts.models import User, UserRole
+from grants.applications.models import Application, Partner
+from grants.applications.workflow import APPLICATION_WORKFLOW
+from grants.core import audit
+from grants.core.db import lock_and_refresh, utcnow
+from grants.core.errors import GrantsError, PermissionDenied
+from grants.core.permissions import Role
+from grants.extensions import db
+from grants.notifications.services import queue_email
+from grants.reviews import permissions
+from grants.reviews.models import ConflictDeclaration, ReviewAssignment, Score, ScoreRevision
+from grants.reviews.workflow import ASSIGNMENT_WORKFLOW
+from grants.rounds.workflow import ROUND_WORKFLOW
+
+
+class ReviewError(GrantsError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- Who can review a bid ---------------------------------------------------------------------------
+
+
+def steering_members() -> list[User]:
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .join(UserRole)
+            .where(UserRole.role == Role.STEERING_MEMBER.value, User.is_active.is_(True))
+            .order_by(User.name, User.id)
+        ).unique()
+    )
+
+
+def _partnership_organisations(application_ids: list[int]) -> dict[int, set[int]]:
+    """Each bid's lead and partner organisations."""
+    organisations: dict[int, set[int]] = {}
+    for application_id, lead_id in db.session.execute(
+        db.select(Application.id, Application.lead_organisation_id).where(Application.id.in_(application_ids))
+    ):
+        organisations[application_id] = {lead_id}
+    for application_id, organisation_id in db.session.execute(
+        db.select(Partner.application_id, Partner.organisation_id).where(Partner.application_id.in_(application_ids))
+    ):
+        organisations[application_id].add(organisation_id)
+    return organisations
+
+
+def _conflicts(application_ids: list[int]) -> set[tuple[int, int]]:
+    """(bid, reviewer) pairs with a declared conflict."""
+    return set(
+        db.session.execute(
+            db.select(ConflictDeclaration.application_id, ConflictDeclaration.reviewer_id).where(
+                ConflictDeclaration.application_id.in_(application_ids), ConflictDeclaration.has_conflict.is_(True)
+            )
+        ).all()
+    )
+
+
+def ineligibility(reviewer: User, application_id: int, organisations: dict[int, set[int]], conflicts) -> str | None:
+    """Why this person may not review this bid, or None."""
+    if (application_id, reviewer.id) in conflicts:
+        return "has declared a conflict of interest with this bid"
+    if reviewer.organisation_id is not None and reviewer.organisation_id in organisations.get(application_id, set()):
+        return "is from the lead organisation or a partner in this bid"
+    return None
+
+
+def reviewer_choices(application: Application) -> tuple[list[User], list[tuple[User, str]]]:
+    """Steering members who may review the bid, and those who may not with the reason why."""
+    organisations = _partnership_organisations([application.id])
+    conflicts = _conflicts([application.id])
+    eligible, excluded = [], []
+    for member in steering_members():
+        reason = ineligibility(member, application.id, organisations, conflicts)
+        if reason:
+            excluded.append((member, reason))
+        else:
+            eligible.append(member)
+    return eligible, excluded
+
+
+def assignable_bids(round_) -> list[Application]:
+    return db.session.scalars(
+        db.select(Application)
+        .where(Application.round_id == round_.id, Application.status.in_(permissions.ASSIGNABLE_BID_STATES))
+        .order_by(Application.reference)
+    ).all()
+
+
+# --- Assigning --------------------------------------------------------------------------------------
+
+
+def _check_assignable(application: Application) -> None:
+    if application.status not in permissions.ASSIGNABLE_BID_STATES:
+        raise ReviewError("Only submitted bids can be assigned for review.")
+    if application.round.status not in permissions.ASSESSABLE_ROUND_STATES:
+        raise ReviewError("Reviewers are assigned once the round has closed.")
+
+
+def _notify_assigned(assignment: ReviewAssignment) -> None:
+    queue_email(
+        assignment.reviewer.email,
+        "review_assigned",
+        {
+            "name": assignment.reviewer.name,
+            "reference": assignment.application.reference,
+            "due_on": assignment.due_on.isoformat(),
+            "assignment_id": assignment.id,
+        },
+        user=assignment.reviewer,
+    )
+
+
+def assign_reviewer(application: Application, reviewer: User, due_on: date, *, actor) -> ReviewAssignment:
+    _check_assignable(application)
+    if not reviewer.has_role(Role.STEERING_MEMBER):
+        raise ReviewError("Only steering group members can review bids.", field="reviewer_id")
+    reason = ineligibility(
+        reviewer, application.id, _partnership_organisations([application.id]), _conflicts([application.id])
+    )
+    if reason:
+        raise ReviewError(f"{reviewer.name} {reason}.", field="reviewer_id")
+    existing = db.session.scalar(
+        db.select(ReviewAssignment).where(
+            ReviewAssignment.application_id == application.id, ReviewAssignment.reviewer_id == reviewer.id
+        )
+    )
+    if existing is not None and existing.is_active:
+        raise ReviewError(f"{reviewer.name} is already reviewing this bid.", field="reviewer_id")
+    if existing is not None:  # taken off earlier; asked again
+        existing.status, existing.due_on, existing.assigned_by_id = "assigned", due_on, actor.id
+        assignment = existing
+    else:
+        assignment = ReviewAssignment(
+            application=application, reviewer=reviewer, due_on=due_on, assigned_by_id=actor.id, status="assigned"
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(assignment)
+        except IntegrityError:
+            raise ReviewError(f"{reviewer.name} is already reviewing this bid.", field="reviewer_id") from None
+    db.session.flush()
+    audit.record(
+        "review.assigned",
+        assignment,
+        actor=actor,
+        after={"application_id": application.id, "reviewer_id": reviewer.id, "due_on": due_on.isoformat()},
+    )
+    _notify_assigned(assignment)
+    return assignment
+
+
+def auto_assign(round_, per_bid: int, due_on: date, *, actor) -> int:
+    """Give every submitted bid ``per_bid`` active reviewers, choosing the least busy eligible steering
+    members first. Never someone with a conflict, or from the lead or a partner organisation.
+    Returns how many assignments were made."""
+    if round_.status not in permissions.ASSESSABLE_ROUND_STATES:
+        raise ReviewError("Reviewers are assigned once the round has closed.")
+    reviewers = steering_members()
+    if not reviewers:
+        raise ReviewError("There are no steering group members to assign.")
+    bids = assignable_bids(round_)
+    ids = [bid.id for bid in bids]
+    organisations, conflicts = _partnership_organisations(ids), _conflicts(ids)
+    existing = db.session.scalars(
+        db.select(ReviewAssignment).join(Application).where(Application.round_id == round_.id)
+    ).all()
+    by_pair = {(a.application_id, a.reviewer_id): a for a in existing}
+    load = Counter(a.reviewer_id for a in existing if a.is_active)
+    made = 0
+    for bid in bids:
+        active = {a.reviewer_id for a in existing if a.application_id == bid.id and a.is_active}
+        needed = per_bid - len(active)
+        if needed <= 0:
+            continue
+        candidates = [
+            reviewer
+            for reviewer in reviewers
+            if (bid.id, reviewer.id) not in by_pair  # never someone already asked (or taken off) for this bid
+            and ineligibility(reviewer, bid.id, organisations, conflicts) is None
+        ]
+        for reviewer in sorted(candidates, key=lambda r: (load[r.id], r.name, r.id))[:needed]:
+            assign_reviewer(bid, reviewer, due_on, actor=actor)
+            load[reviewer.id] += 1
+            made += 1
+    audit.record("review.auto_assigned", round_, actor=actor, after={"per_bid": per_bid, "made": made})
+    return made
+
+
+def unassign(assignment: ReviewAssignment, *, actor) -> None:
+    ASSIGNMENT_WORKFLOW.move(assignment, "withdrawn", actor=actor, action="review.unassigned")
+
+
+# --- Conflicts --------------------------------------------------------------------------------------
+
+
+def declare(assignment: ReviewAssignment, *, has_conflict: bool, nature: str | None, actor) -> None:
+    """The reviewer's declaration, before they see the bid. A conflict takes them off it for good:
+    they lose access, any scores they gave leave the result, and the bid needs another reviewer."""
+    lock_and_refresh(db.session, assignment)
+    if assignment.reviewer_id != actor.id:
+        raise PermissionDenied()
+    if assignment.status not in {"assigned", "in_progress", "submitted"}:
+        raise ReviewError("You are no longer reviewing this bid.")
+    if has_conflict and not (nature or "").strip():
+        raise ReviewError("Describe the conflict of interest", field="nature")
+    declaration = db.session.scalar(
+        db.select(ConflictDeclaration).where(
+            ConflictDeclaration.application_id == assignment.application_id, ConflictDeclaration.reviewer_id == actor.id
+        )
+    )
+    if declaration is None:
+        declaration = ConflictDeclaration(
+            application_id=assignment.application_id, reviewer_id=actor.id, has_conflict=has_conflict
+        )
+        db.session.add(declaration)
+    elif not has_conflict:
+        raise ReviewError("You have already declared for this bid.")
+    declaration.has_conflict = has_conflict
+    declaration.nature = nature.strip() if has_conflict else None
+    declaration.declared_at = utcnow()
+    db.session.flush()
+    audit.record(
+        "review.conflict_declared" if has_conflict else "review.no_conflict_declared",
+        declaration,
+        actor=actor,
+        after={"application_id": assignment.application_id, "has_conflict": has_conflict, "nature": declaration.nature},
+    )
+    ASSIGNMENT_WORKFLOW.move(assignment, "conflicted" if has_conflict else "in_progress", actor=actor)
+
+
+# --- Scores -----------------------------------------------------------------------------------------
+
+
+def save_scores(
+    assignment: ReviewAssignment,
+    entries: dict[int, tuple[int | None, str]],
+    *,
+    submit: bool,
+    actor,
+    now: datetime | None = None,
+) -> None:
+    """Keep the reviewer's scores (criterion id → value and justification). Submitting needs every
+    criterion scored on its scale with a justification. Every change is kept in the history."""
+    now = now or utcnow()
+    lock_and_refresh(db.session, assignment)
+    if not permissions.can_score(actor, assignment, now):
+        if assignment.status not in {"in_progress", "submitted"}:
+            raise PermissionDenied("You are not reviewing this bid.")
+        raise ReviewError("Scoring for this round has closed.")
+    criteria = {criterion.id: criterion for criterion in assignment.application.round.criteria}
+    problems = []
+    for criterion_id, criterion in criteria.items():
+        value, justification = entries.get(criterion_id, (None, ""))
+        if value is not None and not criterion.scale_min <= value <= criterion.scale_max:
+            problems.append(
+                (
+                    f"value_{criterion_id}",
+                    f"Give {criterion.title} a score from {criterion.scale_min} to {criterion.scale_max}",
+                )
+            )
+        elif submit and value is None:
+            problems.append((f"value_{criterion_id}", f"Give {criterion.title} a score"))
+        elif submit and not justification.strip():
+            problems.append((f"justification_{criterion_id}", f"Explain your score for {criterion.title}"))
+    if problems:
+        raise ScoreProblems(problems)
+    current = {score.criterion_id: score for score in assignment.scores}
+    for criterion_id in criteria:
+        value, justification = entries.get(criterion_id, (None, ""))
+        score = current.get(criterion_id)
+        if score is None:
+            score = Score(assignment=assignment, criterion_id=criterion_id)
+            db.session.add(score)
+        elif (score.value, score.justification) == (value, justification.strip()) and not submit:
+            continue
+        score.value, score.justification = value, justification.strip()
+        db.session.add(
+            ScoreRevision(
+                assignment_id=assignment.id,
+                criterion_id=criterion_id,
+                value=value,
+                justification=score.justification,
+                submitted=submit,
+                recorded_at=now,
+            )
+        )
+    target = "submitted" if submit else "in_progress"
+    if submit:
+        assignment.submitted_at = now
+        assignment.look_again_note = None
+    if assignment.status != target:
+        ASSIGNMENT_WORKFLOW.move(
+            assignment, target, actor=actor, action="review.scores_submitted" if submit else "review.reopened"
+        )
+    else:
+        db.session.flush()
+        audit.record(
+            "review.scores_submitted" if submit else "review.scores_saved",
+            assignment,
+            actor=actor,
+            after={"scores": {str(k): v[0] for k, v in entries.items()}},
+        )
+
+
+class ScoreProblems(GrantsError):
+    """(form field name, message) for each criterion that cannot be saved or submitted as it is."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__(problems[0][1])
+        self.problems = problems
+
+
+# --- Moderation -------------------------------------------------------------------------------------
+
+
+def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> None:
+    """The chair asks a reviewer to look again; their scores leave the result until they resubmit."""
+    lock_and_refresh(db.session, assignment)
+    if assignment.status != "submitted":
+        raise ReviewError("You can ask for another look only at submitted scores.")
+    if not note.strip():
+        raise ReviewError("Say what you would like the reviewer to look at again", field="note")
+    assignment.look_again_note = note.strip()
+    assignment.look_again_requested_at = utcnow()
+    ASSIGNMENT_WORKFLOW.move(
+        assignment, "in_progress", actor=actor, action="review.look_again_requested", note=assignment.look_again_note
+    )
+    queue_email(
+        assignment.reviewer.email,
+        "review_look_again",
+        {
+            "name": assignment.reviewer.name,
+            "reference": assignment.application.reference,
+            "note": assignment.look_again_note,
+            "assignment_id": assignment.id,
+        },
+        user=assignment.reviewer,
+    )
+
+
+# --- The round's assessment --------------------------------------------------------------------------
+
+
+def start_assessment(round_, *, actor) -> int:
+    """The round moves to assessing and every submitted bid goes under review. Returns how many."""
+    lock_and_refresh(db.session, round_)
+    ROUND_WORKFLOW.check(round_, "assessing")
+    bids = db.session.scalars(
+        db.select(Application)
+        .where(Application.round_id == round_.id, Application.status == "submitted")
+        .order_by(Application.id)
+    ).all()
+    for bid in bids:
+        APPLICATION_WORKFLOW.move(bid, "under_review", actor=actor)
+    ROUND_WORKFLOW.move(round_, "assessing", actor=actor, bids=len(bids))
+    return len(bids)
+
+
+def mark_ineligible(application: Application, reason: str, *, actor) -> None:
+    """The programme team finds a submitted bid ineligible; the applicant is told why."""
+    lock_and_refresh(db.session, application)
+    if not reason.strip():
+        raise ReviewError("Say why the bid is ineligible", field="reason")
+    APPLICATION_WORKFLOW.move(application, "ineligible", actor=actor, reason=reason.strip())
+    queue_email(
+        application.lead_applicant.email,
+        "application_ineligible",
+        {
+            "name": application.lead_applicant.name,
+            "reference": application.reference,
+            "bid_title": application.display_title,
+            "reason": reason.strip(),
+        },
+        user=application.lead_applicant,
+    )

@@ -1,0 +1,128 @@
+"""Programme officers assign steering members, by hand or automatically, never where there is a conflict."""
+
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+
+from grants.core.permissions import Role
+from grants.notifications.models import Notification
+from grants.reviews.models import ConflictDeclaration, ReviewAssignment
+from tests.factories import ApplicantFactory, PartnerFactory, UserFactory, under_review_bid
+from tests.helpers import field_error
+
+DUE = date.today() + timedelta(days=14)
+
+
+def due_fields():
+    return {"due_on": [str(DUE.day), str(DUE.month), str(DUE.year)]}
+
+
+def members(count):
+    return [UserFactory(roles=[Role.STEERING_MEMBER], name=f"Member {n}") for n in range(count)]
+
+
+def test_automatic_assignment_gives_each_bid_its_reviewers_evenly(db, programme_officer_client):
+    first = under_review_bid()
+    bids = [first] + [under_review_bid(first.round) for _ in range(4)]
+    people = members(4)
+    response = programme_officer_client.post(
+        f"/manage/rounds/{first.round_id}/reviewers/auto", data={"per_bid": "3", **due_fields()}
+    )
+    assert response.status_code == 302
+    assignments = db.session.scalars(db.select(ReviewAssignment)).all()
+    assert Counter(a.application_id for a in assignments) == {bid.id: 3 for bid in bids}
+    load = Counter(a.reviewer_id for a in assignments)
+    assert set(load) == {p.id for p in people} and max(load.values()) - min(load.values()) <= 1
+    assert all(a.due_on == DUE and a.status == "assigned" for a in assignments)
+    assert (
+        len(db.session.scalars(db.select(Notification).where(Notification.template == "review_assigned")).all()) == 15
+    )
+
+
+def test_automatic_assignment_skips_conflicts_and_the_partnerships_own_people(db, programme_officer_client):
+    bid = under_review_bid()
+    conflicted, from_lead, from_partner, free = members(4)
+    db.session.add(
+        ConflictDeclaration(
+            application_id=bid.id, reviewer_id=conflicted.id, has_conflict=True, nature="I chair the lead's board"
+        )
+    )
+    from_lead.organisation_id = bid.lead_organisation_id
+    from_partner.organisation_id = bid.partners[0].organisation_id
+    db.session.commit()
+    programme_officer_client.post(
+        f"/manage/rounds/{bid.round_id}/reviewers/auto", data={"per_bid": "3", **due_fields()}
+    )
+    assert db.session.scalars(db.select(ReviewAssignment.reviewer_id)).all() == [free.id]
+
+
+def test_running_it_again_keeps_what_is_there(db, programme_officer_client):
+    bid = under_review_bid()
+    members(3)
+    for _ in range(2):
+        programme_officer_client.post(
+            f"/manage/rounds/{bid.round_id}/reviewers/auto", data={"per_bid": "2", **due_fields()}
+        )
+    assert len(db.session.scalars(db.select(ReviewAssignment)).all()) == 2
+
+
+def test_assigning_by_hand_refuses_someone_from_the_partnership(db, programme_officer_client):
+    bid = under_review_bid()
+    insider = UserFactory(roles=[Role.STEERING_MEMBER], organisation=bid.partners[0].organisation)
+    members(1)
+    page = programme_officer_client.get(f"/manage/applications/{bid.id}/reviewers").get_data(as_text=True)
+    assert f"{insider.name} is from the lead organisation or a partner in this bid" in page
+    html = programme_officer_client.post(
+        f"/manage/applications/{bid.id}/reviewers", data={"reviewer_id": insider.id, **due_fields()}
+    ).get_data(as_text=True)
+    assert field_error(html, "reviewer_id") == "Choose a steering group member who can review this bid"
+    assert db.session.scalars(db.select(ReviewAssignment)).all() == []
+
+
+def test_the_service_refuses_a_conflicted_reviewer_whatever_the_form(db):
+    from grants.reviews import services
+
+    bid = under_review_bid()
+    [member] = members(1)
+    db.session.add(
+        ConflictDeclaration(application_id=bid.id, reviewer_id=member.id, has_conflict=True, nature="Family")
+    )
+    db.session.commit()
+    with pytest.raises(services.ReviewError, match="has declared a conflict of interest"):
+        services.assign_reviewer(bid, member, DUE, actor=UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+
+
+def test_assigning_by_hand(db, programme_officer_client):
+    bid = under_review_bid()
+    [member] = members(1)
+    response = programme_officer_client.post(
+        f"/manage/applications/{bid.id}/reviewers", data={"reviewer_id": member.id, **due_fields()}
+    )
+    assert response.status_code == 302
+    assignment = db.session.scalars(db.select(ReviewAssignment)).one()
+    assert (assignment.reviewer_id, assignment.assigned_by_id) == (member.id, programme_officer_client.user.id)
+
+
+@pytest.mark.parametrize("role", [Role.STEERING_MEMBER, Role.STEERING_CHAIR, Role.APPLICANT])
+def test_only_programme_officers_assign(db, client_for, role):
+    bid = under_review_bid()
+    members(2)
+    client = client_for(UserFactory(roles=[role]) if role != Role.APPLICANT else ApplicantFactory())
+    assert (
+        client.post(f"/manage/rounds/{bid.round_id}/reviewers/auto", data={"per_bid": "2", **due_fields()}).status_code
+        == 403
+    )
+    assert db.session.scalars(db.select(ReviewAssignment)).all() == []
+
+
+def test_a_partner_organisation_added_later_still_excludes(db, programme_officer_client):
+    bid = under_review_bid()
+    [member] = members(1)
+    extra = PartnerFactory(application=bid)
+    member.organisation_id = extra.organisation_id
+    db.session.commit()
+    programme_officer_client.post(
+        f"/manage/rounds/{bid.round_id}/reviewers/auto", data={"per_bid": "1", **due_fields()}
+    )
+    assert db.session.scalars(db.select(ReviewAssignment)).all() == []

@@ -1,0 +1,273 @@
+"""The chair moderates, chooses a portfolio within budget, and makes the decisions take effect."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from grants.applications.models import Application
+from grants.core.audit import AuditEvent
+from grants.core.permissions import Role
+from grants.funding.models import GrantAgreement, MatchFunding, Tranche
+from grants.learning.models import LearningCommitment
+from grants.notifications.models import Notification
+from grants.projects.models import Project
+from grants.reviews.models import Decision, ReviewAssignment
+from grants.rounds.models import Round
+from tests.factories import (
+    RoundFactory,
+    UserFactory,
+    decide,
+    submitted_review,
+    under_review_bid,
+)
+from tests.fixtures.clients import sign_in_client
+from tests.helpers import QueryCounter, field_error, h1, text
+
+
+@pytest.fixture
+def round_(db):
+    # Room for 2 projects of up to £27,000: a budget of £54,000.
+    return RoundFactory(
+        code="LV7",
+        status="assessing",
+        places=2,
+        budget_pence=5_400_000,
+        assessment_deadline=date.today() + timedelta(days=20),
+    )
+
+
+@pytest.fixture
+def bids(round_):
+    """Three bids, ranked: strong (92), middling (60), weak (32)."""
+    strong, middling, weak = (under_review_bid(round_, title=title) for title in ("Strong", "Middling", "Weak"))
+    for bid, values in ((strong, [5, 4]), (middling, [3, 3]), (weak, [2, 1])):
+        submitted_review(bid, values)
+        submitted_review(bid, values)
+    return strong, middling, weak
+
+
+@pytest.fixture
+def chair(app, db):
+    return sign_in_client(app, UserFactory(roles=[Role.STEERING_CHAIR, Role.STEERING_MEMBER]))
+
+
+def decide_through_page(client, bid, outcome, **extra):
+    return client.post(
+        f"/assessment/applications/{bid.id}",
+        data={"outcome": outcome, "rationale": "The steering group agreed.", **extra},
+    )
+
+
+def test_the_ranking_orders_bids_with_a_running_total(db, round_, bids, chair):
+    page = text(chair.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True))
+    strong, middling, weak = bids
+    assert page.index(strong.reference) < page.index(middling.reference) < page.index(weak.reference)
+    assert "92.0" in page and "60.0" in page and "32.0" in page
+    assert "£54,000" in page and "£81,000" in page  # running totals: 27k, 54k, 81k
+
+
+def test_weighted_scores_shown_match_a_hand_computation(db, round_, bids, chair):
+    strong = bids[0]
+    # Rubric weights 60 and 40, scale 0–5; both reviewers gave 5 and 4: 100 × (60×5/5 + 40×4/5)/100 = 92
+    html = chair.get(f"/assessment/applications/{strong.id}").get_data(as_text=True)
+    assert "92.0 out of 100" in text(html)
+
+
+def test_disagreement_is_flagged_with_justifications_side_by_side(db, round_, chair):
+    bid = under_review_bid(round_)
+    submitted_review(bid, [5, 3], justification="Every sector is there.")
+    submitted_review(bid, [2, 3], justification="The police are missing.")
+    page = text(chair.get(f"/assessment/applications/{bid.id}").get_data(as_text=True))
+    assert "Every sector is there." in page and "The police are missing." in page
+    assert "Disagree" in page and "2–5" in page
+    assert "1 to moderate" in text(chair.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True))
+
+
+def test_the_chair_asks_a_reviewer_to_look_again(db, round_, bids, chair):
+    strong = bids[0]
+    assignment = db.session.scalars(
+        db.select(ReviewAssignment).where(ReviewAssignment.application_id == strong.id)
+    ).first()
+    response = chair.post(
+        f"/assessment/assignments/{assignment.id}/look-again", data={"note": "Is the citizen voice really that strong?"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(assignment)
+    assert (assignment.status, assignment.look_again_note) == (
+        "in_progress",
+        "Is the citizen voice really that strong?",
+    )
+    assert db.session.scalars(db.select(Notification).where(Notification.template == "review_look_again")).one()
+    assert "Reviews in" in chair.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True)
+
+
+def test_approving_over_the_budget_is_refused_and_nothing_changes(db, round_, bids, chair):
+    strong, middling, weak = bids
+    decide(strong, "approved")
+    decide(middling, "approved")
+    round_.places = None  # the budget alone decides
+    db.session.commit()
+    html = decide_through_page(chair, weak, "approved", rank_override_reason="x").get_data(as_text=True)
+    assert field_error(html, "outcome") == (
+        "These decisions would approve £81,000.00, which is £27,000.00 over the round's budget of £54,000.00."
+    )
+    assert db.session.scalar(db.select(Decision).where(Decision.application_id == weak.id)) is None
+
+
+def test_approving_more_projects_than_places_is_refused(db, round_, bids, chair):
+    strong, middling, weak = bids
+    round_.budget_pence = 100_000_000
+    db.session.commit()
+    decide(strong, "approved")
+    decide(middling, "approved")
+    html = decide_through_page(chair, weak, "approved", rank_override_reason="x").get_data(as_text=True)
+    assert "would approve 3 projects, 1 more than the round's 2 places" in field_error(html, "outcome")
+    assert db.session.scalar(db.select(Decision).where(Decision.application_id == weak.id)) is None
+
+
+def test_approving_out_of_rank_order_asks_why(db, round_, bids, chair):
+    strong, middling, weak = bids
+    html = decide_through_page(chair, middling, "approved").get_data(as_text=True)
+    assert field_error(html, "rank_override_reason").startswith(
+        f"{middling.reference} is ranked below {strong.reference}"
+    )
+    assert db.session.scalars(db.select(Decision)).all() == []
+    decide_through_page(chair, middling, "approved", rank_override_reason="The only bid from a coastal town.")
+    decision = db.session.scalars(db.select(Decision)).one()
+    assert decision.rank_override_reason == "The only bid from a coastal town."
+
+
+@pytest.mark.parametrize("role", [Role.PROGRAMME_OFFICER, Role.STEERING_MEMBER, Role.FINANCE_APPROVER])
+def test_only_a_chair_can_decide(db, app, round_, bids, role):
+    client = sign_in_client(app, UserFactory(roles=[role]))
+    response = decide_through_page(client, bids[0], "approved")
+    assert response.status_code == 403
+    assert db.session.scalars(db.select(Decision)).all() == []
+
+
+def test_a_chair_with_a_conflict_cannot_see_or_decide_the_bid(db, round_, bids, chair):
+    from grants.reviews.models import ConflictDeclaration
+
+    db.session.add(
+        ConflictDeclaration(
+            application_id=bids[0].id, reviewer_id=chair.user.id, has_conflict=True, nature="Former employer"
+        )
+    )
+    db.session.commit()
+    assert chair.get(f"/assessment/applications/{bids[0].id}").status_code == 404
+    assert decide_through_page(chair, bids[0], "approved").status_code == 404
+    assert db.session.scalars(db.select(Decision)).all() == []
+
+
+def test_decisions_in_bulk_are_confirmed_before_they_are_recorded(db, round_, bids, chair):
+    strong, middling, weak = bids
+    data = {
+        "application_ids": [str(strong.id), str(middling.id)],
+        "outcome": "approved",
+        "rationale": "The two strongest partnerships.",
+    }
+    page = text(chair.post(f"/assessment/rounds/{round_.id}/bulk", data=data).get_data(as_text=True))
+    assert "Confirm these decisions" in page and "2 projects, £54,000 of £54,000" in page
+    assert db.session.scalars(db.select(Decision)).all() == []
+    chair.post(f"/assessment/rounds/{round_.id}/bulk", data={**data, "confirmed": "yes"})
+    assert {d.application_id for d in db.session.scalars(db.select(Decision))} == {strong.id, middling.id}
+
+
+def test_a_bulk_selection_over_budget_is_refused(db, round_, bids, chair):
+    data = {
+        "application_ids": [str(b.id) for b in bids],
+        "outcome": "approved",
+        "rationale": "All of them.",
+        "confirmed": "yes",
+    }
+    response = chair.post(f"/assessment/rounds/{round_.id}/bulk", data=data)
+    assert response.status_code == 400
+    assert "£27,000.00 over the round's budget" in text(response.get_data(as_text=True))
+    assert db.session.scalars(db.select(Decision)).all() == []
+
+
+def test_decisions_take_effect_once(db, app, round_, bids, chair):
+    strong, middling, weak = bids
+    decide(strong, "approved", feedback="A model partnership.", feedback_released=True)
+    decide(middling, "reserve")
+    decide(weak, "rejected", feedback="Internal note only.")
+    for _ in range(2):
+        response = chair.post(f"/assessment/rounds/{round_.id}/apply")
+        assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Round, round_.id).status == "decided"
+    statuses = {a.id: a.status for a in db.session.scalars(db.select(Application))}
+    assert statuses == {strong.id: "approved", middling.id: "reserve", weak.id: "rejected"}
+    [project] = db.session.scalars(db.select(Project)).all()
+    assert (project.application_id, project.reference, project.status, project.award_pence) == (
+        strong.id,
+        strong.reference,
+        "setup",
+        2_700_000,
+    )
+    assert len(db.session.scalars(db.select(GrantAgreement)).all()) == 1
+    assert db.session.scalars(db.select(MatchFunding)).one().amount_pence == 1_000_000
+    assert [c.kind for c in db.session.scalars(db.select(LearningCommitment))] == ["case_study"]
+    letters = db.session.scalars(db.select(Notification).where(Notification.template.like("decision_%"))).all()
+    # the lead and the one confirmed partner of each bid, once each
+    assert sorted(n.template for n in letters) == sorted(
+        ["decision_approved"] * 2 + ["decision_reserve"] * 2 + ["decision_rejected"] * 2
+    )
+    assert [
+        e.action for e in db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "round.decided"))
+    ] == ["round.decided"]
+
+
+def test_tranches_sum_exactly_to_the_award(db, round_, bids, chair):
+    strong = bids[0]
+    strong.amount_requested_pence = 2_650_001  # does not divide evenly by 50/30/20
+    strong.budget_lines[0].amount_pence += 2_650_001 - 2_700_000
+    db.session.commit()
+    decide(strong, "approved")
+    decide(bids[1], "rejected")
+    decide(bids[2], "rejected")
+    chair.post(f"/assessment/rounds/{round_.id}/apply")
+    project = db.session.scalars(db.select(Project)).one()
+    tranches = db.session.scalars(db.select(Tranche).order_by(Tranche.sequence)).all()
+    assert [t.amount_pence for t in tranches] == [1_325_000, 795_000, 530_001]
+    assert sum(t.amount_pence for t in tranches) == project.award_pence == 2_650_001
+    assert tranches[0].due_on == project.starts_on and tranches[-1].due_on < project.ends_on
+
+
+def test_decisions_do_not_take_effect_while_bids_are_undecided(db, round_, bids, chair):
+    decide(bids[0], "approved")
+    chair.post(f"/assessment/rounds/{round_.id}/apply")
+    assert db.session.get(Round, round_.id).status == "assessing"
+    assert db.session.scalars(db.select(Project)).all() == []
+
+
+def test_the_applicant_sees_the_outcome_and_only_released_feedback(db, app, round_, bids, chair):
+    strong, middling, weak = bids
+    decide(strong, "approved", feedback="A model partnership.", feedback_released=True)
+    decide(middling, "rejected", rationale="Not enough", feedback="Internal view.")
+    decide(weak, "rejected")
+    lead = sign_in_client(app, strong.lead_applicant)
+    assert "Approved for funding" not in text(lead.get(f"/applications/{strong.id}").get_data(as_text=True))
+    chair.post(f"/assessment/rounds/{round_.id}/apply")
+    page = text(lead.get(f"/applications/{strong.id}").get_data(as_text=True))
+    assert "Approved for funding" in page and "A model partnership." in page
+    other = text(
+        sign_in_client(app, middling.lead_applicant).get(f"/applications/{middling.id}").get_data(as_text=True)
+    )
+    assert "was not able to fund" in other and "Internal view." not in other
+
+
+def test_the_ranking_page_runs_a_fixed_number_of_queries(db, round_, chair):
+    from tests.reviews.bulk import add_scored_bids
+
+    def queries_for(count: int) -> int:
+        add_scored_bids(round_, count)
+        with QueryCounter() as counter:
+            assert chair.get(f"/assessment/rounds/{round_.id}").status_code == 200
+        return counter.count
+
+    assert queries_for(10) == queries_for(1_000)
+
+
+def test_the_heading_of_the_bid_page(db, round_, bids, chair):
+    assert h1(chair.get(f"/assessment/applications/{bids[0].id}").get_data(as_text=True)) == "Strong"
