@@ -45,14 +45,16 @@ def test_seed_creates_the_programmes_reference_data(demo_app):
         assert {row["org_id"] for row in ORGANISATIONS} <= org_ids
 
 
-def test_seed_creates_a_decided_wave_and_an_open_wave_with_bids_in_every_state(demo_app):
+def test_seed_creates_a_decided_an_assessing_and_an_open_wave(demo_app):
     from grants.applications.models import Application
+    from grants.projects.models import Project
+    from grants.reviews.models import ReviewAssignment
     from grants.rounds.models import Round
 
     with demo_app.app_context():
         rounds = {r.code: r for r in db.session.scalars(db.select(Round))}
-        assert (rounds["LV1"].status, rounds["LV2"].status) == ("decided", "open")
-        assert rounds["LV2"].is_accepting()
+        assert [rounds[code].status for code in ("LV1", "LV2", "LV3")] == ["decided", "assessing", "open"]
+        assert rounds["LV3"].is_accepting()
 
         def states(code):
             rows = db.session.execute(
@@ -64,23 +66,45 @@ def test_seed_creates_a_decided_wave_and_an_open_wave_with_bids_in_every_state(d
 
         wave1, wave2 = states("LV1"), states("LV2")
         assert sum(wave1.values()) >= 40 and wave1["approved"] == 25 and {"reserve", "rejected"} <= set(wave1)
-        assert sum(wave2.values()) >= 40 and {"draft", "submitted", "withdrawn"} <= set(wave2)
+        assert sum(wave2.values()) >= 40 and wave2["under_review"] >= 30
+        assert db.session.scalar(db.select(db.func.count()).select_from(Project)) == 25
+        scored = dict(
+            db.session.execute(
+                db.select(ReviewAssignment.status, db.func.count())
+                .join(Application)
+                .where(Application.round_id == rounds["LV2"].id)
+                .group_by(ReviewAssignment.status)
+            ).all()
+        )
+        assert scored["submitted"] > 0 and scored["assigned"] > 0, "wave 2 is part-scored"
         places = db.session.scalar(db.select(db.func.count(db.distinct(Application.place_id))))
         assert places >= 30
+
+
+def test_wave_one_was_decided_in_rank_order_within_budget(demo_app):
+    from grants.reviews.queries import round_assessment
+    from grants.rounds.models import Round
+
+    with demo_app.app_context():
+        wave1 = db.session.scalars(db.select(Round).where(Round.code == "LV1")).one()
+        ranked = round_assessment(wave1)
+        outcomes = [a.decision.outcome for a in ranked]
+        assert outcomes[:25] == ["approved"] * 25 and outcomes[25:29] == ["reserve"] * 4
+        assert sum(a.application.amount_requested_pence for a in ranked[:25]) <= wave1.budget_pence
 
 
 def test_the_demo_applicant_has_a_bid_to_finish_in_the_open_wave(demo_app):
     client = demo_app.test_client()
     client.post("/sign-in", data={"email": "applicant@example.org", "password": DEMO_PASSWORD})
     page = client.get("/applications").get_data(as_text=True)
-    assert "Systems Leadership – Local Vision, wave 2" in page and "Draft" in page
+    assert "Systems Leadership – Local Vision, wave 3" in page and "Draft" in page
 
 
-def test_seeding_twice_changes_nothing(demo_app):
-    result = demo_app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0 and "already there" in result.output
-    with demo_app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(Place)) == len(PLACES)
+def test_the_demo_steering_member_has_bids_to_review(demo_app):
+    client = demo_app.test_client()
+    client.post("/sign-in", data={"email": "steering.member@example.org", "password": DEMO_PASSWORD})
+    page = client.get("/reviews/").get_data(as_text=True)
+    assert "Conflict not yet declared" in page and "Scores submitted" in page
 
 
 @pytest.mark.parametrize(("email", "name", "roles", "org"), DEMO_USERS, ids=[row[0] for row in DEMO_USERS])

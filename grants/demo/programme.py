@@ -25,10 +25,48 @@ from grants.directory.models import Organisation, Place, Theme
 from grants.documents import storage
 from grants.documents.models import Document
 from grants.extensions import db
+from grants.projects.services import create_project
+from grants.reviews import queries as review_queries
+from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment, Score
 from grants.rounds.models import SUGGESTED_RUBRIC, Round, RubricCriterion
 
-WAVE_1_OUTCOMES = ["approved"] * 25 + ["reserve"] * 4 + ["rejected"] * 9 + ["ineligible", "withdrawn"]
-WAVE_2_STATES = ["submitted"] * 22 + ["draft"] * 20 + ["withdrawn"] * 2
+# Wave 1 (decided): 40 bids, 38 assessed. Wave 2 (being assessed): 44 bids. Wave 3 (open): 14 bids.
+WAVE_1_STATES = ["under_review"] * 38 + ["ineligible", "withdrawn"]
+WAVE_2_STATES = ["under_review"] * 34 + ["draft"] * 6 + ["withdrawn"] * 2 + ["ineligible"] * 2
+WAVE_3_STATES = ["submitted"] * 6 + ["draft"] * 6
+DEMO_APPLICANT_PLACES = {"E08000010", "E06000052"}  # Wigan and Cornwall: the demo applicants' councils
+EXTRA_STEERING_MEMBERS = [
+    ("Helen Ward", "helen.ward"),
+    ("Kwame Boateng", "kwame.boateng"),
+    ("Siobhan Kelly", "siobhan.kelly"),
+    ("Rob Taylor", "rob.taylor"),
+]
+JUSTIFICATIONS = {
+    "high": [
+        "Partners from every sector are named, with clear roles.",
+        "A vision residents would recognise.",
+        "Strong evidence that no single agency can solve this.",
+        "Citizens help shape the work throughout.",
+        "Measures with honest baselines and stretching targets.",
+        "Commitments to share learning are specific.",
+    ],
+    "middle": [
+        "The partnership is there but some roles are vague.",
+        "The vision is shared but not yet vivid.",
+        "The case for systems leadership is partly made.",
+        "Community voice is mentioned more than planned.",
+        "Measures are sensible but baselines are missing.",
+        "Learning plans are general.",
+    ],
+    "low": [
+        "Mostly one sector; partners' parts are unclear.",
+        "Reads as one organisation's plan.",
+        "Could be done by a single service.",
+        "Little sign of residents' voice.",
+        "Outcomes are hard to measure.",
+        "Sharing learning is an afterthought.",
+    ],
+}
 COUNCIL_NAMES = {"Kingston upon Hull, City of": "Hull City Council", "Bristol, City of": "Bristol City Council"}
 PARTNER_KINDS = [
     ("nhs", "{region} NHS Integrated Care Partnership"),
@@ -255,7 +293,7 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
     db.session.add(application)
     db.session.flush()
     _audit("application.created", application, when, actor=lead, after={"round": round_.code})
-    submitted = status != "draft" and not (status == "withdrawn" and rng.random() < 0.5)
+    submitted = status in {"submitted", "under_review", "ineligible"} or (status == "withdrawn" and rng.random() < 0.5)
     if sections is None:
         sections = list(SECTIONS) if submitted or status != "draft" else list(SECTIONS)[: rng.randint(1, 7)]
     _fill(application, story, place, rng, sections)
@@ -276,24 +314,25 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
             before={"status": "draft"},
             after={"status": "submitted", "reference": application.reference},
         )
-    if status in {"approved", "reserve", "rejected", "ineligible"}:
-        decided_at = round_.closes_at + timedelta(days=rng.randint(30, 45))
-        if status != "ineligible":
-            _audit(
-                "application.under_review",
-                application,
-                round_.closes_at + timedelta(days=2),
-                before={"status": "submitted"},
-                after={"status": "under_review"},
-            )
+    if status == "under_review":
         _audit(
-            f"application.{status}",
+            "application.under_review",
             application,
-            decided_at,
-            before={"status": "submitted" if status == "ineligible" else "under_review"},
-            after={"status": status},
+            round_.closes_at + timedelta(days=2),
+            before={"status": "submitted"},
+            after={"status": "under_review"},
         )
-        application.status = status
+        application.status = "under_review"
+    if status == "ineligible":
+        reason = "The match funding pledge was not from the health and wellbeing board."
+        _audit(
+            "application.ineligible",
+            application,
+            round_.closes_at + timedelta(days=4),
+            before={"status": "submitted"},
+            after={"status": "ineligible", "reason": reason},
+        )
+        application.status = "ineligible"
     if status == "withdrawn":
         application.withdrawn_at = when + timedelta(days=25)
         application.withdrawal_reason = rng.choice(
@@ -315,56 +354,205 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
     return application
 
 
+def _steering_group(demo_users: dict[str, User]) -> list[User]:
+    """The demo's steering member and chair, and four more members who exist only to review."""
+    members = [
+        demo_users[email]
+        for email in ("steering.member@example.org", "steering.chair@example.org")
+        if email in demo_users
+    ]
+    for name, handle in EXTRA_STEERING_MEMBERS:
+        email = f"{handle}@example.org"
+        user = db.session.scalar(db.select(User).where(User.email == email))
+        if user is None:  # no password: they review in the story, they do not sign in
+            user = User(email=email, name=name, role_grants=[UserRole(role=Role.STEERING_MEMBER.value)])
+            db.session.add(user)
+        members.append(user)
+    db.session.flush()
+    return members
+
+
+def _quality(rng: random.Random) -> float:
+    return min(1.0, max(0.0, rng.gauss(0.6, 0.2)))
+
+
+def _assess(round_: Round, reviewers: list[User], rng: random.Random, *, scored_share: float) -> None:
+    """Three reviewers for each bid under review; most declare no conflict and score it."""
+    bids = db.session.scalars(
+        db.select(Application)
+        .where(Application.round_id == round_.id, Application.status == "under_review")
+        .order_by(Application.reference)
+    ).all()
+    criteria = round_.criteria
+    officer_due = round_.assessment_deadline - timedelta(days=7)
+    for number, bid in enumerate(bids):
+        quality = _quality(rng)
+        chosen = [reviewers[(number + offset) % len(reviewers)] for offset in range(3)]
+        for reviewer in chosen:
+            when = round_.closes_at + timedelta(days=rng.randint(3, 10))
+            assignment = ReviewAssignment(
+                application=bid,
+                reviewer=reviewer,
+                due_on=officer_due,
+                status="assigned",
+                created_at=when,
+                updated_at=when,
+            )
+            db.session.add(assignment)
+            if rng.random() < 0.03:  # a declared conflict: taken off the bid
+                db.session.add(
+                    ConflictDeclaration(
+                        application_id=bid.id,
+                        reviewer_id=reviewer.id,
+                        has_conflict=True,
+                        nature="I was a trustee of a partner organisation until last year.",
+                        declared_at=when,
+                    )
+                )
+                assignment.status = "conflicted"
+                continue
+            if rng.random() > scored_share + 0.15:
+                continue  # not yet declared
+            db.session.add(
+                ConflictDeclaration(
+                    application_id=bid.id, reviewer_id=reviewer.id, has_conflict=False, declared_at=when
+                )
+            )
+            assignment.status = "in_progress"
+            submitted = scored_share >= 1 or rng.random() < scored_share / (scored_share + 0.15)
+            db.session.flush()
+            for criterion in criteria:
+                level = quality + rng.gauss(0, 0.15)
+                value = round(
+                    criterion.scale_min + max(0.0, min(1.0, level)) * (criterion.scale_max - criterion.scale_min)
+                )
+                band = "high" if level > 0.7 else "low" if level < 0.4 else "middle"
+                justification = JUSTIFICATIONS[band][(criterion.position - 1) % 6]
+                db.session.add(
+                    Score(
+                        assignment=assignment,
+                        criterion_id=criterion.id,
+                        value=value if submitted or rng.random() < 0.6 else None,
+                        justification=justification,
+                        updated_at=when,
+                    )
+                )
+            if submitted:
+                assignment.status, assignment.submitted_at = "submitted", when + timedelta(days=rng.randint(2, 9))
+    db.session.flush()
+
+
+def _decide(round_: Round, chair: User) -> None:
+    """Wave 1's decisions, in rank order within the budget, and the 25 projects they created."""
+    decided_at = round_.closes_at + timedelta(days=40)
+    assessments = review_queries.round_assessment(round_)
+    outcomes = ["approved"] * 25 + ["reserve"] * 4
+    for position, assessment in enumerate(assessments):
+        application = assessment.application
+        outcome = outcomes[position] if position < len(outcomes) else "rejected"
+        feedback = {
+            "approved": "A partnership with every sector at the table and a clear case for working as a system.",
+            "reserve": "A strong bid that narrowly missed the funding line.",
+            "rejected": "The steering group wanted to see more partners sharing ownership of the issue.",
+        }[outcome]
+        db.session.add(
+            Decision(
+                application_id=application.id,
+                outcome=outcome,
+                decided_by_id=chair.id,
+                rationale=f"Ranked {position + 1} of {len(assessments)} by weighted score.",
+                feedback=feedback,
+                feedback_released=True,
+                decided_at=decided_at,
+                effective_at=decided_at,
+            )
+        )
+        _audit(
+            f"application.{outcome}",
+            application,
+            decided_at,
+            actor=chair,
+            before={"status": "under_review"},
+            after={"status": outcome},
+        )
+        application.status = outcome
+        if outcome == "approved":
+            create_project(application, decided_on=decided_at.date(), actor=chair)
+    round_.status = "decided"
+    db.session.flush()
+
+
 def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_users: dict[str, User]) -> bool:
-    """Create both waves unless they are already there. Returns whether anything was created."""
-    if db.session.scalar(db.select(Round.id).where(Round.code.in_(["LV1", "LV2"]))):
+    """Create the three waves unless they are already there. Returns whether anything was created."""
+    if db.session.scalar(db.select(Round.id).where(Round.code.in_(["LV1", "LV2", "LV3"]))):
         return False
     rng = random.Random(20261122)
     theme_list = [themes[slug] for slug in STORIES]
+    stories = list(STORIES.values())
+    users: dict[str, User] = {}
+    reviewers = _steering_group(demo_users)
+    chair = demo_users.get("steering.chair@example.org") or reviewers[0]
+    others = [row for row in PLACES if row[0] not in DEMO_APPLICANT_PLACES]
+
+    def bids(round_, rows, states, start_story, demo_leads=None):
+        for number, (code, _, _, lae) in enumerate(rows):
+            story = {
+                **stories[(number + start_story) % len(stories)],
+                "theme": theme_list[(number + start_story) % len(theme_list)],
+            }
+            when = round_.opens_at + timedelta(days=rng.randint(2, 40))
+            lead_user = (demo_leads or {}).get(code)
+            sections = None
+            status = states[number % len(states)]
+            if lead_user and code == "E08000010":  # Aisha's bid: most of the way there, to finish and submit
+                status, sections = "draft", list(SECTIONS)[:6]
+            elif lead_user:
+                status = "submitted"
+            application = _bid(round_, places[code], lae, lead_user, status, story, rng, when, users, sections)
+            if lead_user and code == "E08000010":
+                application.section_states = {**application.section_states, "match": "in_progress"}
+
     wave1 = _round(
         "LV1",
         "Systems Leadership – Local Vision, wave 1",
         "Funding for 25 local partnerships to tackle a wicked issue together, with an enabler each.",
-        -520,
-        -430,
-        "closed",
+        -560,
+        -470,
+        "assessing",
         theme_list,
     )
+    bids(wave1, others[:40], WAVE_1_STATES, 0)
+    _assess(wave1, reviewers, rng, scored_share=1.0)
+    _decide(wave1, chair)
+
     wave2 = _round(
         "LV2",
         "Systems Leadership – Local Vision, wave 2",
         "A second wave, open to public, private and not-for-profit leads of local partnerships.",
-        -45,
+        -110,
+        -20,
+        "assessing",
+        theme_list,
+    )
+    states = list(WAVE_2_STATES)
+    rng.shuffle(states)
+    bids(wave2, others[5:49], states, 3)
+    _assess(wave2, reviewers, rng, scored_share=0.55)
+
+    wave3 = _round(
+        "LV3",
+        "Systems Leadership – Local Vision, wave 3",
+        "A third wave, including partnerships for health and social care pioneers.",
+        -30,
         60,
         "open",
         theme_list,
     )
-    users: dict[str, User] = {}
-    stories = list(STORIES.values())
-    # Wave 1: 40 bids, decided. Wave 2: 44 bids, open. The demo applicants lead two of wave 2's.
-    wave1_places = [row for row in PLACES if row[0] not in {"E08000010", "E06000052"}][:40]
-    for number, (code, _, _, lae) in enumerate(wave1_places):
-        story = {**stories[number % len(stories)], "theme": theme_list[number % len(theme_list)]}
-        when = wave1.opens_at + timedelta(days=rng.randint(3, 60))
-        _bid(wave1, places[code], lae, None, WAVE_1_OUTCOMES[number], story, rng, when, users)
-    wave1.status = "decided"
-
-    wave2_places = PLACES[:44]
     demo_leads = {
         "E08000010": demo_users.get("applicant@example.org"),
         "E06000052": demo_users.get("applicant.cornwall@example.org"),
     }
-    states = list(WAVE_2_STATES)
-    rng.shuffle(states)
-    for number, (code, _, _, lae) in enumerate(wave2_places):
-        story = {**stories[(number + 3) % len(stories)], "theme": theme_list[(number + 3) % len(theme_list)]}
-        when = wave2.opens_at + timedelta(days=rng.randint(2, 40))
-        lead_user = demo_leads.get(code)
-        status = {"E08000010": "draft", "E06000052": "submitted"}.get(code, states[number % len(states)])
-        # Aisha's bid in Wigan is most of the way there, for a newcomer to finish and submit.
-        sections = list(SECTIONS)[:6] if code == "E08000010" else None
-        application = _bid(wave2, places[code], lae, lead_user, status, story, rng, when, users, sections)
-        if code == "E08000010":
-            application.section_states = {**application.section_states, "match": "in_progress"}
+    wave3_rows = [row for row in PLACES if row[0] in DEMO_APPLICANT_PLACES] + others[20:32]
+    bids(wave3, wave3_rows, WAVE_3_STATES, 5, demo_leads)
     db.session.flush()
     return True

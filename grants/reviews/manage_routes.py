@@ -35,13 +35,20 @@ def index(round_id):
 
 
 def _overview(round_: Round, form: AutoAssignForm):
+    bids = services.assignable_bids(round_)
+    assignments = queries.round_assignments(round_.id)
+    active = {bid.id: sum(1 for a in assignments.get(bid.id, []) if a.is_active) for bid in bids}
+    # A bid with fewer reviewers than the others (usually after a conflict) is offered for reassignment.
+    target = max(active.values(), default=0)
     return render_template(
         "reviews/manage/index.html",
         round=round_,
-        bids=services.assignable_bids(round_),
+        bids=bids,
         form=form,
-        assignments=queries.round_assignments(round_.id),
+        assignments=assignments,
         action_form=ConfirmForm(),
+        needing={bid_id for bid_id, count in active.items() if count < target},
+        target=target,
     )
 
 

@@ -126,3 +126,24 @@ def test_a_partner_organisation_added_later_still_excludes(db, programme_officer
         f"/manage/rounds/{bid.round_id}/reviewers/auto", data={"per_bid": "1", **due_fields()}
     )
     assert db.session.scalars(db.select(ReviewAssignment)).all() == []
+
+
+def test_a_bid_left_short_by_a_conflict_is_offered_for_reassignment(db, app, programme_officer_client):
+    from grants.reviews import services
+    from tests.factories import ReviewAssignmentFactory
+    from tests.helpers import text
+
+    first, second = under_review_bid(), None
+    second = under_review_bid(first.round)
+    for bid in (first, second):
+        for _ in range(2):
+            ReviewAssignmentFactory(application=bid)
+    assignment = db.session.scalars(
+        db.select(ReviewAssignment).where(ReviewAssignment.application_id == second.id)
+    ).first()
+    services.declare(assignment, has_conflict=True, nature="Board member", actor=assignment.reviewer)
+    db.session.commit()
+    page = text(programme_officer_client.get(f"/manage/rounds/{first.round_id}/reviewers").get_data(as_text=True))
+    assert "1 bid has fewer than 2 active reviewers" in page
+    assert page.index(second.reference) < page.index("Needs another reviewer")
+    assert page.count("Needs another reviewer") == 1
