@@ -27,6 +27,7 @@ from grants.directory.models import Place
 from grants.documents import storage
 from grants.documents.models import Document
 from grants.extensions import db
+from grants.reviews import permissions as review_permissions
 from grants.reviews.queries import decision_in_effect
 from grants.rounds.forms import ConfirmForm
 from grants.rounds.models import Round
@@ -325,7 +326,11 @@ def withdraw(application_id):
 @bp.get("/applications/<int:application_id>/documents/<int:document_id>")
 @login_required
 def document(application_id, document_id):
-    application = load_visible(application_id)
+    application = queries.load_application(application_id)
+    if application is None or not (
+        can_view_application(current_user, application) or review_permissions.can_read_bid(current_user, application)
+    ):
+        abort(404)
     document = db.session.get(Document, document_id)
     if document is None or document.application_id != application.id:
         abort(404)

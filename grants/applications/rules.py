@@ -73,11 +73,16 @@ def _learning(app: Application):
             yield "commitments", f"Enter a target date for learning commitment {number}"
 
 
+MIN_REQUEST_PENCE = 100_000  # £1,000: less is not a partnership grant, and tranches must each be whole pence
+
+
 def _budget(app: Application):
     award = app.round.award_pence
     requested = app.amount_requested_pence
     if requested is None:
         yield "amount_requested", "Enter the amount requested"
+    elif requested < MIN_REQUEST_PENCE:
+        yield "amount_requested", f"The amount requested must be at least {format_pence(MIN_REQUEST_PENCE)}"
     elif requested > award:
         yield "amount_requested", f"The amount requested must be {format_pence(award)} or less"
     if not app.budget_lines:

@@ -8,7 +8,8 @@ from flask import render_template
 
 from grants.core import audit
 from grants.core.dates import add_months
-from grants.core.money import split_pence
+from grants.core.errors import GrantsError
+from grants.core.money import format_pence, split_pence
 from grants.extensions import db
 from grants.funding.models import GrantAgreement, MatchFunding, Tranche
 
@@ -24,6 +25,10 @@ def schedule_tranches(project, plan: list[int], months: int) -> list[Tranche]:
     """The round's plan (50/30/20 %) applied to the project's award; the rounding remainder goes to
     the last tranche, so the tranches always sum exactly to the award."""
     amounts = split_pence(project.award_pence, plan)
+    if min(amounts) <= 0:
+        raise GrantsError(
+            f"An award of {format_pence(project.award_pence)} is too small to pay in {len(plan)} tranches."
+        )
     dates = tranche_due_dates(project.starts_on, months, len(plan))
     tranches = [
         Tranche(project=project, sequence=number, percentage=percentage, amount_pence=amount, due_on=due_on)

@@ -12,8 +12,8 @@ from grants.core.errors import GrantsError
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
 from grants.reviews import decisions, permissions, queries, services
-from grants.reviews.forms import BulkDecisionForm, DecisionForm, NoteForm
-from grants.reviews.models import ReviewAssignment
+from grants.reviews.forms import BulkDecisionForm, ConflictNatureForm, DecisionForm, NoteForm
+from grants.reviews.models import Decision, ReviewAssignment
 from grants.rounds.forms import ConfirmForm
 from grants.rounds.models import Round
 
@@ -43,7 +43,7 @@ def _ranking_page(round_: Round, bulk_form: BulkDecisionForm, status: int = 200)
     page = max(1, min(request.args.get("page", 1, type=int), 1 + (len(assessments) - 1) // PER_PAGE))
     shown = assessments[(page - 1) * PER_PAGE : page * PER_PAGE]
     effect = decisions.portfolio_effect(round_, assessments, decisions.current_outcomes(assessments))
-    conflicted = queries.conflicted_application_ids(current_user.id)
+    conflicted = queries.conflicted_application_ids(current_user)
     return render_template(
         "reviews/assessment/round.html",
         round=round_,
@@ -77,9 +77,12 @@ def bulk(round_id):
         return _ranking_page(round_, form, 400)
     requests = [
         decisions.DecisionRequest(
-            application_id, form.outcome.data, form.rationale.data, rank_override_reason=form.rank_override_reason.data
+            application_id,
+            form.outcome.data,
+            form.rationale.data,
+            rank_override_reason=form.rank_override_reason.data or None,
         )
-        for application_id in form.application_ids.data
+        for application_id in dict.fromkeys(form.application_ids.data)  # each bid once, in the order given
     ]
     try:
         if form.confirmed.data != "yes":
@@ -117,25 +120,47 @@ def _load_bid(application_id: int) -> Application:
     )
     if application is None or application.status not in queries.ASSESSED_STATES:
         abort(404)
-    if current_user.has_role(Role.STEERING_CHAIR) and not current_user.has_role(Role.PROGRAMME_OFFICER):
-        if not permissions.can_moderate(current_user, application):
-            abort(404)  # a chair with a conflict does not see the bid at all
+    if permissions.has_conflict(current_user, application):
+        abort(404)  # whatever their roles, someone with a conflict does not see the bid at all
     return application
+
+
+def _bid_page(application: Application, form: DecisionForm, can_decide: bool, note_errors=None, status=200):
+    round_ = application.round
+    assessments = queries.round_assessment(round_)
+    assessment = next(a for a in assessments if a.application.id == application.id)
+    assignments = queries.assignments_of_bid(application.id)
+    return render_template(
+        "reviews/assessment/bid.html",
+        application=application,
+        assessment=assessment,
+        decision=assessment.decision,
+        assignments=assignments,
+        scores={a.id: {score.criterion_id: score for score in a.scores} for a in assignments},
+        criteria=round_.criteria,
+        form=form,
+        can_decide=can_decide,
+        note_form=NoteForm(formdata=None),
+        note_errors=note_errors or {},
+        sections=SECTIONS,
+        can_moderate=permissions.is_chair(current_user) and permissions.scoring_open(round_),
+    ), status
+
+
+def _can_decide_now(application: Application, decision) -> bool:
+    return (
+        permissions.can_decide(current_user, application)
+        and application.status == "under_review"
+        and (decision is None or decision.effective_at is None)
+    )
 
 
 @bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
 @roles_required(*VIEWERS)
 def bid(application_id):
     application = _load_bid(application_id)
-    round_ = application.round
-    assessments = queries.round_assessment(round_)
-    assessment = next(a for a in assessments if a.application.id == application.id)
-    decision = assessment.decision
-    can_decide = (
-        permissions.can_decide(current_user, application)
-        and application.status == "under_review"
-        and (decision is None or decision.effective_at is None)
-    )
+    decision = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id))
+    can_decide = _can_decide_now(application, decision)
     if request.method == "POST":
         if not can_decide:
             abort(403)
@@ -153,7 +178,7 @@ def bid(application_id):
             bool(form.feedback_released.data),
         )
         try:
-            decisions.record_decisions(round_, [request_], actor=current_user)
+            decisions.record_decisions(application.round, [request_], actor=current_user)
         except GrantsError as error:
             db.session.rollback()
             field = form[error.field] if getattr(error, "field", None) in form else form.outcome
@@ -161,22 +186,30 @@ def bid(application_id):
         else:
             db.session.commit()
             flash(f"Decision recorded for {application.reference}.", "success")
-            return redirect(url_for("assessment.round_view", round_id=round_.id))
-    assignments = queries.assignments_of_bid(application.id)
-    return render_template(
-        "reviews/assessment/bid.html",
-        application=application,
-        assessment=assessment,
-        decision=decision,
-        assignments=assignments,
-        scores={a.id: {score.criterion_id: score for score in a.scores} for a in assignments},
-        criteria=round_.criteria,
-        form=form,
-        can_decide=can_decide,
-        note_form=NoteForm(formdata=None),
-        sections=SECTIONS,
-        can_moderate=permissions.is_chair(current_user) and round_.status in {"closed", "assessing"},
-    )
+            return redirect(url_for("assessment.round_view", round_id=application.round_id))
+    return _bid_page(application, form, can_decide)
+
+
+@bp.route("/applications/<int:application_id>/conflict", methods=["GET", "POST"])
+@roles_required(Role.STEERING_CHAIR)
+def declare_conflict(application_id):
+    """Before looking at a bid, a chair can say they have a conflict with it."""
+    application = _load_bid(application_id)
+    form = ConflictNatureForm()
+    if form.validate_on_submit():
+        try:
+            services.declare_chair_conflict(application, form.nature.data, actor=current_user)
+        except GrantsError as error:
+            db.session.rollback()
+            form.nature.errors = [*form.nature.errors, error.message]
+        else:
+            db.session.commit()
+            flash(
+                f"Conflict declared. You will not see {application.reference} again; another chair decides it.",
+                "success",
+            )
+            return redirect(url_for("assessment.round_view", round_id=application.round_id))
+    return render_template("reviews/assessment/conflict.html", application=application, form=form)
 
 
 @bp.post("/assignments/<int:assignment_id>/look-again")
@@ -185,18 +218,22 @@ def look_again(assignment_id):
     assignment = db.get_or_404(ReviewAssignment, assignment_id)
     application = _load_bid(assignment.application_id)
     form = NoteForm()
+    error = None
     if form.validate_on_submit():
         try:
             services.request_look_again(assignment, form.note.data, actor=current_user)
-        except GrantsError as error:
+        except GrantsError as problem:
             db.session.rollback()
-            flash(error.message, "info")
+            error = problem.message
         else:
             db.session.commit()
             flash(f"{assignment.reviewer.name} has been asked to look again.", "success")
+            return redirect(url_for("assessment.bid", application_id=application.id))
     else:
-        flash("Say what you would like the reviewer to look at again.", "info")
-    return redirect(url_for("assessment.bid", application_id=application.id))
+        error = next(iter(form.note.errors), "Say what you would like the reviewer to look at again")
+    decision = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id))
+    form = DecisionForm(obj=decision) if decision else DecisionForm(formdata=None)
+    return _bid_page(application, form, _can_decide_now(application, decision), {assignment.id: error}, 400)
 
 
 @bp.route("/rounds/<int:round_id>/apply", methods=["GET", "POST"])

@@ -33,7 +33,7 @@ class DecisionRequest:
     rank_override_reason: str | None = None
     conditions: str | None = None
     feedback: str | None = None
-    feedback_released: bool = False
+    feedback_released: bool | None = None
 
 
 @dataclass
@@ -93,6 +93,20 @@ def out_of_rank(assessments, outcomes: dict[int, str], application_id: int) -> l
     return above
 
 
+def _lock_round(round_, *, bids: bool = False) -> None:
+    """Take the round's lock (and, to make decisions take effect, its bids' locks), then forget what
+    this session read before, so every check sees what other chairs have just committed."""
+    lock_and_refresh(db.session, round_)
+    if bids:
+        db.session.execute(
+            db.select(Application.id)
+            .where(Application.round_id == round_.id)
+            .order_by(Application.id)
+            .with_for_update()
+        )
+    db.session.expire_all()
+
+
 def check_decisions(round_, requests: list[DecisionRequest], *, actor) -> tuple[list, PortfolioEffect]:
     """Everything that would refuse these decisions, raised as DecisionError; otherwise the ranking
     and the portfolio they would make."""
@@ -100,7 +114,7 @@ def check_decisions(round_, requests: list[DecisionRequest], *, actor) -> tuple[
         raise DecisionError("Decisions are made while the round is being assessed.")
     assessments = queries.round_assessment(round_)
     by_id = {a.application.id: a for a in assessments}
-    conflicted = queries.conflicted_application_ids(actor.id)
+    conflicted = queries.conflicted_application_ids(actor)
     for request in requests:
         assessment = by_id.get(request.application_id)
         if assessment is None or assessment.application.status != "under_review":
@@ -136,7 +150,9 @@ def record_decisions(round_, requests: list[DecisionRequest], *, actor) -> list[
     """Record (or change) decisions that have not yet taken effect. All or nothing."""
     if not permissions.is_chair(actor):
         raise PermissionDenied("Only a steering group chair can decide.")
-    lock_and_refresh(db.session, round_)
+    if len({request.application_id for request in requests}) != len(requests):
+        raise DecisionError("Each bid can be decided once at a time.", field="application_ids")
+    _lock_round(round_)
     assessments, _ = check_decisions(round_, requests, actor=actor)
     by_id = {a.application.id: a for a in assessments}
     recorded = []
@@ -150,10 +166,16 @@ def record_decisions(round_, requests: list[DecisionRequest], *, actor) -> list[
             before = {"outcome": decision.outcome, "rationale": decision.rationale}
         decision.outcome = request.outcome
         decision.rationale = request.rationale.strip()
-        decision.rank_override_reason = (request.rank_override_reason or "").strip() or None
-        decision.conditions = (request.conditions or "").strip() or None
-        decision.feedback = (request.feedback or "").strip() or None
-        decision.feedback_released = bool(request.feedback_released and decision.feedback)
+        # A field the request does not carry (None) keeps what was recorded before: a bulk decision
+        # does not wipe the conditions or feedback written on the bid's own page.
+        if request.rank_override_reason is not None:
+            decision.rank_override_reason = request.rank_override_reason.strip() or None
+        if request.conditions is not None:
+            decision.conditions = request.conditions.strip() or None
+        if request.feedback is not None:
+            decision.feedback = request.feedback.strip() or None
+        if request.feedback_released is not None:
+            decision.feedback_released = bool(request.feedback_released and decision.feedback)
         decision.decided_by_id = actor.id
         decision.decided_at = utcnow()
         db.session.flush()
@@ -202,7 +224,7 @@ def apply_decisions(round_, *, actor, now: datetime | None = None) -> Applied:
     if not permissions.is_chair(actor):
         raise PermissionDenied("Only a steering group chair can decide.")
     now = now or utcnow()
-    lock_and_refresh(db.session, round_)
+    _lock_round(round_, bids=True)
     if round_.status == "decided":
         return Applied(0, 0)
     if round_.status != "assessing":

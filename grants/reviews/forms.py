@@ -45,6 +45,16 @@ class ConflictForm(FlaskForm):
         return valid
 
 
+class ConflictNatureForm(FlaskForm):
+    nature = TextAreaField(
+        "Describe the conflict",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        validators=[DataRequired("Describe the conflict of interest"), Length(max=1000)],
+    )
+    submit = SubmitField("Declare the conflict", widget=GovSubmitInput())
+
+
 def scores_form(criteria, data: dict | None = None) -> FlaskForm:
     """A form with a score and a justification for each of the round's criteria."""
 

@@ -53,16 +53,36 @@ def is_chair(user) -> bool:
     return bool(user.is_authenticated and user.has_role(Role.STEERING_CHAIR))
 
 
-def can_moderate(user, application, conflicted_ids: set[int] | None = None) -> bool:
-    """A chair, unless they declared a conflict on this bid (a co-chair decides it instead)."""
-    if not is_chair(user):
-        return False
+def has_conflict(user, application, conflicted_ids: set[int] | None = None) -> bool:
+    """Declared a conflict with the bid, or from its lead or a partner organisation."""
     if conflicted_ids is None:
         from grants.reviews.queries import conflicted_application_ids
 
-        conflicted_ids = conflicted_application_ids(user.id)
-    return application.id not in conflicted_ids
+        conflicted_ids = conflicted_application_ids(user)
+    return application.id in conflicted_ids
+
+
+def can_moderate(user, application, conflicted_ids: set[int] | None = None) -> bool:
+    """A chair, unless they have a conflict with this bid (a co-chair decides it instead)."""
+    return is_chair(user) and not has_conflict(user, application, conflicted_ids)
 
 
 def can_decide(user, application, conflicted_ids: set[int] | None = None) -> bool:
     return can_moderate(user, application, conflicted_ids) and application.round.status == "assessing"
+
+
+def can_read_bid(user, application) -> bool:
+    """Someone assessing the bid: a reviewer who declared no conflict, or a chair without one."""
+    if not user.is_authenticated:
+        return False
+    from grants.extensions import db
+    from grants.reviews.models import ReviewAssignment
+
+    reviewing = db.session.scalar(
+        db.select(ReviewAssignment.id).where(
+            ReviewAssignment.application_id == application.id,
+            ReviewAssignment.reviewer_id == user.id,
+            ReviewAssignment.status.in_(["in_progress", "submitted"]),
+        )
+    )
+    return reviewing is not None or (can_moderate(user, application) and application.status != "draft")

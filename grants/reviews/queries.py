@@ -110,14 +110,28 @@ def rank(assessments: list[BidAssessment]) -> list[BidAssessment]:
     return ordered
 
 
-def conflicted_application_ids(user_id: int) -> set[int]:
-    return set(
+def conflicted_application_ids(user) -> set[int]:
+    """Bids this person must not see or decide: those they declared a conflict with, and those their
+    own organisation leads or is a partner in."""
+    from grants.applications.models import Partner
+
+    ids = set(
         db.session.scalars(
             db.select(ConflictDeclaration.application_id).where(
-                ConflictDeclaration.reviewer_id == user_id, ConflictDeclaration.has_conflict.is_(True)
+                ConflictDeclaration.reviewer_id == user.id, ConflictDeclaration.has_conflict.is_(True)
             )
         )
     )
+    if user.organisation_id is not None:
+        ids |= set(
+            db.session.scalars(
+                db.select(Application.id).where(Application.lead_organisation_id == user.organisation_id)
+            )
+        )
+        ids |= set(
+            db.session.scalars(db.select(Partner.application_id).where(Partner.organisation_id == user.organisation_id))
+        )
+    return ids
 
 
 def assignments_of_bid(application_id: int) -> list[ReviewAssignment]:

@@ -10,7 +10,7 @@ from grants.applications.models import SECTIONS, Application
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
 from grants.reviews import permissions, queries, services
-from grants.reviews.forms import ConflictForm, scores_form
+from grants.reviews.forms import ConflictForm, ConflictNatureForm, scores_form
 from grants.reviews.models import ReviewAssignment
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
@@ -121,3 +121,24 @@ def _score(assignment: ReviewAssignment):
         editable=editable,
         closes_at=permissions.scoring_closes_at(application.round),
     )
+
+
+@bp.route("/<int:assignment_id>/conflict", methods=["GET", "POST"])
+@roles_required(Role.STEERING_MEMBER)
+def declare_conflict(assignment_id):
+    """A conflict noticed after starting to score: declared here, it takes the reviewer off the bid."""
+    assignment = load_assignment(assignment_id)
+    if assignment.status == "assigned":
+        return redirect(url_for("reviews.assignment", assignment_id=assignment.id))
+    form = ConflictNatureForm()
+    if form.validate_on_submit():
+        try:
+            services.declare(assignment, has_conflict=True, nature=form.nature.data, actor=current_user)
+        except services.ReviewError as error:
+            db.session.rollback()
+            form.nature.errors = [*form.nature.errors, error.message]
+        else:
+            db.session.commit()
+            flash("Thank you. You have been taken off this bid and your scores for it no longer count.", "success")
+            return redirect(url_for("reviews.index"))
+    return render_template("reviews/conflict_later.html", assignment=assignment, form=form)

@@ -139,8 +139,14 @@ def assign_reviewer(application: Application, reviewer: User, due_on: date, *, a
     )
     if existing is not None and existing.is_active:
         raise ReviewError(f"{reviewer.name} is already reviewing this bid.", field="reviewer_id")
-    if existing is not None:  # taken off earlier; asked again
-        existing.status, existing.due_on, existing.assigned_by_id = "assigned", due_on, actor.id
+    if existing is not None:  # taken off earlier; asked again, their earlier "no conflict" still stands
+        declared = db.session.scalar(
+            db.select(ConflictDeclaration.id).where(
+                ConflictDeclaration.application_id == application.id, ConflictDeclaration.reviewer_id == reviewer.id
+            )
+        )
+        existing.status = "in_progress" if declared else "assigned"
+        existing.due_on, existing.assigned_by_id = due_on, actor.id
         assignment = existing
     else:
         assignment = ReviewAssignment(
@@ -200,6 +206,10 @@ def auto_assign(round_, per_bid: int, due_on: date, *, actor) -> int:
 
 
 def unassign(assignment: ReviewAssignment, *, actor) -> None:
+    """Take a reviewer off a bid. Not once scoring has closed: the record decisions rest on stays."""
+    lock_and_refresh(db.session, assignment)
+    if assignment.status == "submitted" and not permissions.scoring_open(assignment.application.round):
+        raise ReviewError("Scoring for this round has closed: submitted reviews stay as they are.")
     ASSIGNMENT_WORKFLOW.move(assignment, "withdrawn", actor=actor, action="review.unassigned")
 
 
@@ -241,6 +251,38 @@ def declare(assignment: ReviewAssignment, *, has_conflict: bool, nature: str | N
     ASSIGNMENT_WORKFLOW.move(assignment, "conflicted" if has_conflict else "in_progress", actor=actor)
 
 
+def declare_chair_conflict(application: Application, nature: str, *, actor) -> None:
+    """A chair declares a conflict with a bid they were not asked to review: from then on they
+    neither see nor decide it, and any review of theirs on it stops counting."""
+    if not permissions.is_chair(actor):
+        raise PermissionDenied("Only a steering group chair can declare a conflict here.")
+    if not (nature or "").strip():
+        raise ReviewError("Describe the conflict of interest", field="nature")
+    declaration = db.session.scalar(
+        db.select(ConflictDeclaration).where(
+            ConflictDeclaration.application_id == application.id, ConflictDeclaration.reviewer_id == actor.id
+        )
+    )
+    if declaration is None:
+        declaration = ConflictDeclaration(application_id=application.id, reviewer_id=actor.id, has_conflict=True)
+        db.session.add(declaration)
+    declaration.has_conflict, declaration.nature, declaration.declared_at = True, nature.strip(), utcnow()
+    db.session.flush()
+    audit.record(
+        "review.conflict_declared",
+        declaration,
+        actor=actor,
+        after={"application_id": application.id, "has_conflict": True, "nature": declaration.nature, "as": "chair"},
+    )
+    assignment = db.session.scalar(
+        db.select(ReviewAssignment).where(
+            ReviewAssignment.application_id == application.id, ReviewAssignment.reviewer_id == actor.id
+        )
+    )
+    if assignment is not None and assignment.is_active:
+        ASSIGNMENT_WORKFLOW.move(assignment, "conflicted", actor=actor)
+
+
 # --- Scores -----------------------------------------------------------------------------------------
 
 
@@ -260,6 +302,11 @@ def save_scores(
         if assignment.status not in {"in_progress", "submitted"}:
             raise PermissionDenied("You are not reviewing this bid.")
         raise ReviewError("Scoring for this round has closed.")
+    if assignment.status == "submitted" and not submit:
+        raise ReviewError(
+            "Your scores are submitted: submit your changes, so the scores that count are replaced "
+            "by the new ones rather than withdrawn."
+        )
     criteria = {criterion.id: criterion for criterion in assignment.application.round.criteria}
     problems = []
     for criterion_id, criterion in criteria.items():
@@ -300,7 +347,7 @@ def save_scores(
     target = "submitted" if submit else "in_progress"
     if submit:
         assignment.submitted_at = now
-        assignment.look_again_note = None
+        assignment.look_again_note = None  # answered
     if assignment.status != target:
         ASSIGNMENT_WORKFLOW.move(
             assignment, target, actor=actor, action="review.scores_submitted" if submit else "review.reopened"
@@ -327,17 +374,19 @@ class ScoreProblems(GrantsError):
 
 
 def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> None:
-    """The chair asks a reviewer to look again; their scores leave the result until they resubmit."""
+    """The chair asks a reviewer to look again. Their submitted scores keep counting until they submit
+    new ones; it can be asked only while scoring is open."""
     lock_and_refresh(db.session, assignment)
     if assignment.status != "submitted":
         raise ReviewError("You can ask for another look only at submitted scores.")
+    if not permissions.scoring_open(assignment.application.round):
+        raise ReviewError("Scoring for this round has closed, so scores can no longer be changed.")
     if not note.strip():
         raise ReviewError("Say what you would like the reviewer to look at again", field="note")
     assignment.look_again_note = note.strip()
     assignment.look_again_requested_at = utcnow()
-    ASSIGNMENT_WORKFLOW.move(
-        assignment, "in_progress", actor=actor, action="review.look_again_requested", note=assignment.look_again_note
-    )
+    db.session.flush()
+    audit.record("review.look_again_requested", assignment, actor=actor, after={"note": assignment.look_again_note})
     queue_email(
         assignment.reviewer.email,
         "review_look_again",

@@ -229,7 +229,7 @@ def criterion(round_id, criterion_id=None):
         if item is None or item.round_id != round_.id:
             abort(404)
     if round_.status not in services.CRITERIA_EDITABLE:
-        flash("The rubric cannot change once assessment has started.", "info")
+        flash("The rubric cannot change once the round has closed.", "info")
         return redirect(url_for("round_admin.show", round_id=round_.id))
     if request.method == "POST":
         form = CriterionForm()

@@ -27,7 +27,7 @@ EDITABLE = {
     "closed": {"assessment_deadline"},
     "assessing": {"assessment_deadline"},
 }
-CRITERIA_EDITABLE = {"draft", "open", "closed"}
+CRITERIA_EDITABLE = {"draft", "open"}  # fixed once the round closes and scoring can begin
 
 
 class RoundError(GrantsError):
@@ -187,7 +187,7 @@ def next_reference(round_id: int) -> str:
 
 def _check_criteria_editable(round_: Round) -> None:
     if round_.status not in CRITERIA_EDITABLE:
-        raise RoundError("The rubric cannot change once assessment has started.")
+        raise RoundError("The rubric cannot change once the round has closed.")
 
 
 def save_criterion(round_: Round, criterion: RubricCriterion | None, values: dict, *, actor) -> RubricCriterion:

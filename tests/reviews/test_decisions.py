@@ -93,8 +93,9 @@ def test_the_chair_asks_a_reviewer_to_look_again(db, round_, bids, chair):
     )
     assert response.status_code == 302
     db.session.refresh(assignment)
+    # The scores keep counting until the reviewer submits new ones.
     assert (assignment.status, assignment.look_again_note) == (
-        "in_progress",
+        "submitted",
         "Is the citizen voice really that strong?",
     )
     assert db.session.scalars(db.select(Notification).where(Notification.template == "review_look_again")).one()

@@ -174,8 +174,8 @@ def test_the_service_refuses_locked_changes(db):
         services.update_round(round_, {"award_pence": 1}, actor=None)
 
 
-def test_the_rubric_is_edited_until_assessment_starts(db, programme_officer_client):
-    round_ = RoundFactory(status="closed")
+def test_the_rubric_is_edited_until_the_round_closes(db, programme_officer_client):
+    round_ = RoundFactory(status="open")
     response = programme_officer_client.post(
         f"/manage/rounds/{round_.id}/criteria/new",
         data={
@@ -194,14 +194,16 @@ def test_the_rubric_is_edited_until_assessment_starts(db, programme_officer_clie
         data={"title": "Bad", "weight": "1", "scale_min": "5", "scale_max": "5"},
     ).get_data(as_text=True)
     assert field_error(html, "scale_max") == "The highest score must be more than the lowest score"
-    round_.status = "assessing"
+    round_.status = "closed"  # scoring can begin: the rubric is fixed
     db.session.commit()
     programme_officer_client.post(
         f"/manage/rounds/{round_.id}/criteria/new",
         data={"title": "Late", "weight": "1", "scale_min": "0", "scale_max": "5"},
     )
+    criterion = round_.criteria[0]
+    programme_officer_client.post(f"/manage/rounds/{round_.id}/criteria/{criterion.id}/remove")
     db.session.refresh(round_)
-    assert "Late" not in [c.title for c in round_.criteria]
+    assert "Late" not in [c.title for c in round_.criteria] and criterion in round_.criteria
 
 
 @pytest.mark.parametrize("role_client", ["applicant_client", "steering_chair_client", "finance_approver_client"])
