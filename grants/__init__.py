@@ -26,6 +26,7 @@ AREAS = (
     "applications",
     "reviews",
     "projects",
+    "enablers",
     "funding",
     "learning",
     "notifications",

@@ -20,6 +20,7 @@ from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.directory.models import Organisation, Place, Theme
 from grants.documents.models import Document
+from grants.enablers.models import EnablerAssignment, EnablerProfile
 from grants.extensions import db
 from grants.reviews.models import Decision, ReviewAssignment, Score
 from grants.rounds.models import Round, RubricCriterion
@@ -262,3 +263,52 @@ def decide(application, outcome: str, rationale: str = "Agreed by the steering g
     db.session.add(decision)
     db.session.commit()
     return decision
+
+
+# --- Projects and enablers ---------------------------------------------------------------------------
+
+
+def funded_project(round_=None, **kwargs):
+    """A project created from an approved bid, as decisions taking effect would create it."""
+    from grants.projects.services import create_project
+
+    application = under_review_bid(round_, **kwargs)
+    application.status = "approved"
+    db.session.commit()
+    project = create_project(application, decided_on=date.today() - timedelta(days=40))
+    db.session.commit()
+    return project
+
+
+class EnablerProfileFactory(BaseFactory):
+    """An enabler (a user with the enabler role) and their profile: capacity 3, no specialisms."""
+
+    class Meta:
+        model = EnablerProfile
+
+    user = factory.SubFactory(UserFactory, roles=[Role.ENABLER])
+    bio = "Twenty years of leading change across councils and the NHS."
+    capacity = 3
+    approaches = factory.LazyFunction(list)
+    regions = factory.LazyFunction(list)
+
+    @factory.post_generation
+    def themes(profile, create, extracted, **kwargs):
+        profile.themes = list(extracted or [])
+        if create:
+            db.session.commit()
+
+    @factory.post_generation
+    def places(profile, create, extracted, **kwargs):
+        profile.places = list(extracted or [])
+        if create:
+            db.session.commit()
+
+
+def assign(project, enabler_user, starts_on=None) -> EnablerAssignment:
+    assignment = EnablerAssignment(
+        project_id=project.id, enabler_id=enabler_user.id, starts_on=starts_on or date.today() - timedelta(days=30)
+    )
+    db.session.add(assignment)
+    db.session.commit()
+    return assignment

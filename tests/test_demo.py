@@ -122,3 +122,17 @@ def test_seed_demo_refuses_to_run_in_production(demo_app, monkeypatch):
     monkeypatch.setitem(demo_app.config, "ENV_NAME", "production")
     result = demo_app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "will not run in production without --force" in result.output
+
+
+def test_the_demo_enabler_supports_wave_one_projects_with_months_of_updates(demo_app):
+    from grants.enablers.models import EnablerAssignment, EnablerProfile
+    from grants.projects.models import ProjectUpdate
+
+    with demo_app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(EnablerProfile)) >= 8
+        assert db.session.scalar(db.select(db.func.count()).select_from(EnablerAssignment)) == 25
+        assert db.session.scalar(db.select(db.func.count()).select_from(ProjectUpdate)) >= 100
+    client = demo_app.test_client()
+    client.post("/sign-in", data={"email": "enabler@example.org", "password": DEMO_PASSWORD})
+    page = client.get("/enabler").get_data(as_text=True)
+    assert "LV1-" in page and "Your projects" in page

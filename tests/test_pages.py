@@ -14,6 +14,9 @@ NAV_ORDER = [
     "Your organisation",
     "Manage rounds",
     "Applications",
+    "Projects",
+    "Your projects",
+    "Enablers",
     "Your reviews",
     "Assessment",
     "People",
@@ -24,12 +27,13 @@ NAV_ORDER = [
 ]
 EVERYONE = ["Funding rounds", "Your account", "Sign out"]
 NAVIGATION = {
-    Role.APPLICANT: EVERYONE + ["Your bids", "Your organisation"],
-    Role.STEERING_MEMBER: EVERYONE + ["Your reviews"],
-    Role.STEERING_CHAIR: EVERYONE + ["Assessment"],
-    Role.ENABLER: EVERYONE,
-    Role.PROGRAMME_OFFICER: EVERYONE + ["Manage rounds", "Applications", "Assessment", "Audit trail", "Email"],
-    Role.FINANCE_APPROVER: EVERYONE,
+    Role.APPLICANT: EVERYONE + ["Your bids", "Your organisation", "Projects"],
+    Role.STEERING_MEMBER: EVERYONE + ["Your reviews", "Projects"],
+    Role.STEERING_CHAIR: EVERYONE + ["Assessment", "Projects"],
+    Role.ENABLER: EVERYONE + ["Your projects"],
+    Role.PROGRAMME_OFFICER: EVERYONE
+    + ["Manage rounds", "Applications", "Projects", "Enablers", "Assessment", "Audit trail", "Email"],
+    Role.FINANCE_APPROVER: EVERYONE + ["Projects"],
     Role.ADMIN: EVERYONE + ["People", "Audit trail", "Email"],
 }
 

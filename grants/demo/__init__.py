@@ -14,6 +14,7 @@ from grants.accounts import services as account_services
 from grants.accounts.models import User
 from grants.core.permissions import Role
 from grants.demo.data import DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, THEMES
+from grants.demo.enablers import seed_enablers
 from grants.demo.programme import seed_programme
 from grants.directory.models import Organisation, Place, Theme
 from grants.extensions import db
@@ -68,7 +69,9 @@ def seed_demo() -> list[tuple[User, bool]]:
     themes = seed_themes()
     organisations = seed_organisations(places)
     users = seed_users(organisations)
-    seed_programme(themes, places, {user.email: user for user, _ in users})
+    by_email = {user.email: user for user, _ in users}
+    seed_programme(themes, places, by_email)
+    seed_enablers(themes, by_email.get("enabler@example.org"))
     return users
 
 

@@ -1,7 +1,29 @@
-"""Funded projects: created from approved bids."""
+"""Funded projects: created from approved bids; their page, the enabler's log and the RAG."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.navigation import register_nav
+    from grants.core.permissions import Role
+    from grants.main.dashboard import register_dashboard_link
     from grants.projects import models  # noqa: F401
+    from grants.projects.routes import bp
+
+    app.register_blueprint(bp)
+    register_nav(
+        "Projects",
+        "projects.index",
+        order=32,
+        active_prefix="projects",
+        roles=[
+            Role.PROGRAMME_OFFICER,
+            Role.FINANCE_APPROVER,
+            Role.STEERING_CHAIR,
+            Role.STEERING_MEMBER,
+            Role.APPLICANT,
+        ],
+    )
+    register_dashboard_link(Role.PROGRAMME_OFFICER, "Projects", "projects.index")
+    register_dashboard_link(Role.APPLICANT, "Your projects", "projects.index")
+    register_dashboard_link(Role.STEERING_CHAIR, "Funded projects", "projects.index")

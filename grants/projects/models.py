@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import Money, TimestampMixin
+from grants.core.db import Money, TimestampMixin, UTCDateTime, utcnow
 from grants.extensions import db
 
 STATUSES = ("setup", "active", "closing", "closed")
@@ -33,7 +33,13 @@ class Project(TimestampMixin, db.Model):
     starts_on: Mapped[date] = mapped_column(Date, nullable=False)
     ends_on: Mapped[date] = mapped_column(Date, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="setup")
+    # The project's RAG: its latest update's, unless a programme officer has overridden it since.
     rag: Mapped[str | None] = mapped_column(String(5))
+    rag_override: Mapped[str | None] = mapped_column(String(5))
+    rag_override_reason: Mapped[str | None] = mapped_column(Text)
+    rag_overridden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    rag_overridden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_update_on: Mapped[date | None] = mapped_column(Date)
 
     application = relationship("Application", lazy="select")
     round = relationship("Round", lazy="joined", innerjoin=True)
@@ -43,6 +49,7 @@ class Project(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="known_status"),
         CheckConstraint("rag IS NULL OR rag IN ('red', 'amber', 'green')", name="known_rag"),
+        CheckConstraint("rag_override IS NULL OR rag_override IN ('red', 'amber', 'green')", name="known_rag_override"),
         CheckConstraint("award_pence > 0", name="award_positive"),
         CheckConstraint("ends_on > starts_on", name="ends_after_start"),
     )
@@ -53,3 +60,66 @@ class Project(TimestampMixin, db.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def rag_label(self) -> str:
+        return RAG_LABELS.get(self.rag, "Not yet rated")
+
+
+RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
+RAG_COLOURS = {"red": "red", "amber": "orange", "green": "green", None: "grey"}
+UPDATE_KINDS = {
+    "workshop": "Workshop",
+    "coaching": "Coaching",
+    "partnership_meeting": "Partnership meeting",
+    "site_visit": "Site visit",
+    "other": "Other",
+}
+
+
+class ProjectUpdate(TimestampMixin, db.Model):
+    """An entry in the enabler's log of a project. Edits keep the earlier version as a revision."""
+
+    __tablename__ = "project_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    happened_on: Mapped[date] = mapped_column(Date, nullable=False)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    hours: Mapped[float | None] = mapped_column(Float)
+    what_happened: Mapped[str] = mapped_column(Text, nullable=False)
+    shifting: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    risks: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    rag: Mapped[str] = mapped_column(String(5), nullable=False)
+    next_steps: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    private_note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    author = relationship("User", lazy="joined")
+
+    __table_args__ = (
+        Index("ix_project_updates_project_happened", "project_id", "happened_on"),
+        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in UPDATE_KINDS)})", name="known_kind"),
+        CheckConstraint("rag IN ('red', 'amber', 'green')", name="known_rag"),
+        CheckConstraint("hours IS NULL OR (hours >= 0 AND hours <= 200)", name="hours_range"),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return UPDATE_KINDS[self.kind]
+
+
+class ProjectUpdateRevision(db.Model):
+    """An update as it was before an edit."""
+
+    __tablename__ = "project_update_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(
+        ForeignKey("project_updates.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    content: Mapped[dict] = mapped_column(JSON, nullable=False)
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    edited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

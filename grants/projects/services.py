@@ -6,10 +6,12 @@ from datetime import date, timedelta
 
 from grants.core import audit
 from grants.core.dates import add_months, first_of_next_month
+from grants.core.db import utcnow
+from grants.core.errors import GrantsError
 from grants.extensions import db
 from grants.funding.services import set_up_funding
 from grants.learning.services import carry_over_commitments
-from grants.projects.models import Project
+from grants.projects.models import Project, ProjectUpdate, ProjectUpdateRevision
 
 
 def project_for(application_id: int) -> Project | None:
@@ -52,3 +54,108 @@ def create_project(application, *, decided_on: date, actor=None) -> Project:
     set_up_funding(project, application, months=months, actor=actor)
     carry_over_commitments(project, application, actor=actor)
     return project
+
+
+# --- The project log --------------------------------------------------------------------------------
+
+UPDATE_FIELDS = (
+    "happened_on",
+    "kind",
+    "hours",
+    "what_happened",
+    "shifting",
+    "risks",
+    "rag",
+    "next_steps",
+    "private_note",
+)
+
+
+class ProjectError(GrantsError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def _content(update: ProjectUpdate) -> dict:
+    content = {key: getattr(update, key) for key in UPDATE_FIELDS}
+    content["happened_on"] = update.happened_on.isoformat()
+    return content
+
+
+def refresh_rag(project: Project) -> None:
+    """The project's RAG and last update date, from its latest update unless an override is newer."""
+    latest = db.session.scalar(
+        db.select(ProjectUpdate)
+        .where(ProjectUpdate.project_id == project.id)
+        .order_by(ProjectUpdate.happened_on.desc(), ProjectUpdate.id.desc())
+        .limit(1)
+    )
+    project.last_update_on = latest.happened_on if latest else None
+    override_stands = project.rag_override is not None and (
+        latest is None or project.rag_overridden_at >= latest.created_at
+    )
+    project.rag = project.rag_override if override_stands else (latest.rag if latest else None)
+
+
+def log_update(project: Project, values: dict, *, actor) -> ProjectUpdate:
+    if values["happened_on"] > date.today():
+        raise ProjectError("The date must be today or in the past", field="happened_on")
+    update = ProjectUpdate(project_id=project.id, author_id=actor.id, **{k: values[k] for k in UPDATE_FIELDS})
+    db.session.add(update)
+    db.session.flush()
+    refresh_rag(project)
+    audit.record(
+        "project.update_logged",
+        project,
+        actor=actor,
+        after={"update_id": update.id, "rag": update.rag, "happened_on": update.happened_on.isoformat()},
+    )
+    return update
+
+
+def edit_update(update: ProjectUpdate, values: dict, *, actor) -> None:
+    """Change an update, keeping the earlier version."""
+    if values["happened_on"] > date.today():
+        raise ProjectError("The date must be today or in the past", field="happened_on")
+    before = _content(update)
+    for key in UPDATE_FIELDS:
+        setattr(update, key, values[key])
+    after = _content(update)
+    if before == after:
+        return
+    db.session.add(
+        ProjectUpdateRevision(update_id=update.id, version=update.version, content=before, edited_by_id=actor.id)
+    )
+    update.version += 1
+    db.session.flush()
+    project = db.session.get(Project, update.project_id)
+    refresh_rag(project)
+    changed = [key for key in after if after[key] != before[key] and key != "private_note"]
+    audit.record(
+        "project.update_edited",
+        project,
+        actor=actor,
+        before={k: before[k] for k in changed},
+        after={"update_id": update.id, **{k: after[k] for k in changed}},
+    )
+
+
+def override_rag(project: Project, rag: str | None, reason: str, *, actor) -> None:
+    """A programme officer's RAG for the project, until the next update (or until cleared with None)."""
+    if rag is not None and not (reason or "").strip():
+        raise ProjectError("Give the reason for overriding the RAG", field="reason")
+    before = {"rag": project.rag, "rag_override": project.rag_override}
+    project.rag_override = rag
+    project.rag_override_reason = reason.strip() if rag else None
+    project.rag_overridden_by_id = actor.id if rag else None
+    project.rag_overridden_at = utcnow() if rag else None
+    refresh_rag(project)
+    db.session.flush()
+    audit.record(
+        "project.rag_overridden" if rag else "project.rag_override_cleared",
+        project,
+        actor=actor,
+        before=before,
+        after={"rag": project.rag, "reason": project.rag_override_reason},
+    )

@@ -1,0 +1,18 @@
+"""Enablers: profiles, matching to projects with the reasons shown, and assignment with history."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from grants.core.navigation import register_nav
+    from grants.core.permissions import Role
+    from grants.enablers import models  # noqa: F401
+    from grants.enablers.routes import bp
+    from grants.main.dashboard import register_dashboard_link
+
+    app.register_blueprint(bp)
+    register_nav("Your projects", "enablers.home", roles=[Role.ENABLER], order=35, active_prefix="enablers")
+    register_nav("Enablers", "enablers.pool", roles=[Role.PROGRAMME_OFFICER], order=38)
+    register_dashboard_link(Role.ENABLER, "Your projects and what is due", "enablers.home")
+    register_dashboard_link(Role.ENABLER, "Your profile", "enablers.profile")
+    register_dashboard_link(Role.PROGRAMME_OFFICER, "Enablers", "enablers.pool")

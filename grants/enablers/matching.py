@@ -1,0 +1,129 @@
+"""Which enabler suits a project, and why.
+
+Enablers are ranked by these reasons, in this order:
+
+1. **Available**: their availability dates include today. Those who are not are listed last.
+2. **Capacity**: those with room (current projects fewer than their capacity) before those at or over it.
+3. **Theme overlap**: the more of the project's themes they specialise in, the higher.
+4. **Place**: covering the project's place beats covering its region, which beats neither.
+5. **Load**: a lighter load (current projects as a share of capacity) ranks higher.
+6. **Name**, so the order is always the same.
+
+Anyone linked to the project's lead or partner organisations (by their own organisation or a link
+they have declared) is not ranked at all: they are shown apart, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from grants.accounts.models import User
+from grants.applications.models import Application, Partner
+from grants.enablers.models import EnablerAssignment, EnablerProfile
+from grants.extensions import db
+
+
+@dataclass
+class Match:
+    profile: EnablerProfile
+    load: int
+    theme_overlap: list[str] = field(default_factory=list)
+    place_match: str | None = None  # "place", "region" or None
+    available: bool = True
+    link: str | None = None  # why they may not support this project
+
+    @property
+    def enabler(self) -> User:
+        return self.profile.user
+
+    @property
+    def has_capacity(self) -> bool:
+        return self.load < self.profile.capacity
+
+    @property
+    def load_share(self) -> float:
+        return self.load / self.profile.capacity if self.profile.capacity else float("inf")
+
+    def sort_key(self):
+        place_rank = {"place": 2, "region": 1}.get(self.place_match, 0)
+        return (
+            not self.available,
+            not self.has_capacity,
+            -len(self.theme_overlap),
+            -place_rank,
+            self.load_share,
+            self.enabler.name,
+            self.enabler.id,
+        )
+
+    def reasons(self) -> list[str]:
+        reasons = []
+        if self.theme_overlap:
+            reasons.append(f"Specialises in {', '.join(self.theme_overlap)}")
+        else:
+            reasons.append("No specialism in the project's themes")
+        reasons.append(
+            {"place": "Covers the project's place", "region": "Works in the project's region"}.get(
+                self.place_match, "Does not cover the project's place or region"
+            )
+        )
+        reasons.append(
+            f"Supporting {self.load} of {self.profile.capacity} projects"
+            + ("" if self.has_capacity else ": at or over capacity")
+        )
+        if not self.available:
+            reasons.append("Not available at the moment")
+        return reasons
+
+
+def current_loads() -> Counter:
+    return Counter(
+        db.session.scalars(db.select(EnablerAssignment.enabler_id).where(EnablerAssignment.ends_on.is_(None)))
+    )
+
+
+def partnership_organisations(application_id: int) -> set[int]:
+    lead = db.session.scalar(db.select(Application.lead_organisation_id).where(Application.id == application_id))
+    partners = db.session.scalars(db.select(Partner.organisation_id).where(Partner.application_id == application_id))
+    return {lead, *partners}
+
+
+def link_reason(profile: EnablerProfile, organisations: set[int]) -> str | None:
+    if profile.user.organisation_id in organisations:
+        return f"Works for {profile.user.organisation.name}, which is in the partnership"
+    linked = [organisation.name for organisation in profile.links if organisation.id in organisations]
+    if linked:
+        return f"Has declared a link with {', '.join(linked)}"
+    return None
+
+
+def rank(project, today: date | None = None) -> tuple[list[Match], list[Match]]:
+    """(ranked enablers who may support the project, those linked to its partnership)."""
+    today = today or date.today()
+    profiles = db.session.scalars(
+        db.select(EnablerProfile).join(EnablerProfile.user).where(User.is_active.is_(True))
+    ).all()
+    loads = current_loads()
+    organisations = partnership_organisations(project.application_id)
+    project_themes = {theme.id: theme.name for theme in project.application.themes}
+    place = project.place
+    ranked, linked = [], []
+    for profile in profiles:
+        match = Match(
+            profile=profile,
+            load=loads.get(profile.user_id, 0),
+            theme_overlap=sorted(project_themes[t.id] for t in profile.themes if t.id in project_themes),
+            place_match=(
+                "place"
+                if place and place in profile.places
+                else "region"
+                if place and place.region in (profile.regions or [])
+                else None
+            ),
+            available=profile.available_on(today),
+            link=link_reason(profile, organisations),
+        )
+        (linked if match.link else ranked).append(match)
+    return sorted(ranked, key=Match.sort_key), sorted(linked, key=lambda m: m.enabler.name)

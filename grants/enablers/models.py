@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, Integer, Table, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.core.db import TimestampMixin
+from grants.directory.models import Organisation, Place, Theme
+from grants.extensions import db
+
+APPROACHES = [
+    "Action learning",
+    "Appreciative inquiry",
+    "Asset-based community development",
+    "Coaching leaders across organisations",
+    "Facilitating large-group events",
+    "Systems mapping",
+    "Co-production with residents",
+    "Evaluation and measuring impact",
+]
+REGIONS = [
+    "North East",
+    "North West",
+    "Yorkshire and The Humber",
+    "East Midlands",
+    "West Midlands",
+    "East of England",
+    "London",
+    "South East",
+    "South West",
+]
+
+enabler_themes = Table(
+    "enabler_themes",
+    db.metadata,
+    Column("profile_id", ForeignKey("enabler_profiles.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id", ondelete="RESTRICT"), primary_key=True),
+)
+enabler_places = Table(
+    "enabler_places",
+    db.metadata,
+    Column("profile_id", ForeignKey("enabler_profiles.id", ondelete="CASCADE"), primary_key=True),
+    Column("place_id", ForeignKey("places.id", ondelete="RESTRICT"), primary_key=True),
+)
+enabler_links = Table(
+    "enabler_links",
+    db.metadata,
+    Column("profile_id", ForeignKey("enabler_profiles.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class EnablerProfile(TimestampMixin, db.Model):
+    """What an enabler brings: specialisms, where they work, how many projects they can support."""
+
+    __tablename__ = "enabler_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, unique=True)
+    bio: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    approaches: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    regions: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    capacity: Mapped[int] = mapped_column(Integer, nullable=False, default=3)
+    available_from: Mapped[date | None] = mapped_column(Date)
+    available_until: Mapped[date | None] = mapped_column(Date)
+
+    user = relationship("User", lazy="joined", innerjoin=True)
+    themes: Mapped[list[Theme]] = relationship(secondary=enabler_themes, order_by=Theme.name, lazy="selectin")
+    places: Mapped[list[Place]] = relationship(secondary=enabler_places, order_by=Place.name, lazy="selectin")
+    links: Mapped[list[Organisation]] = relationship(
+        secondary=enabler_links, order_by=Organisation.name, lazy="selectin"
+    )
+
+    __table_args__ = (
+        CheckConstraint("capacity >= 0 AND capacity <= 50", name="capacity_range"),
+        CheckConstraint(
+            "available_until IS NULL OR available_from IS NULL OR available_until >= available_from",
+            name="availability_ordered",
+        ),
+    )
+
+    def available_on(self, day: date) -> bool:
+        return (self.available_from is None or self.available_from <= day) and (
+            self.available_until is None or day <= self.available_until
+        )
+
+
+class EnablerAssignment(TimestampMixin, db.Model):
+    """An enabler supporting a project for a while. A project has at most one current enabler;
+    past assignments are kept as its history."""
+
+    __tablename__ = "enabler_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False)
+    enabler_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
+    starts_on: Mapped[date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    end_reason: Mapped[str | None] = mapped_column(Text)
+    capacity_override_reason: Mapped[str | None] = mapped_column(Text)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    enabler = relationship("User", foreign_keys=[enabler_id], lazy="joined", innerjoin=True)
+    project = relationship("Project", lazy="select")
+
+    __table_args__ = (
+        Index(
+            "uq_enabler_assignments_one_current_per_project",
+            "project_id",
+            unique=True,
+            postgresql_where=text("ends_on IS NULL"),
+            sqlite_where=text("ends_on IS NULL"),
+        ),
+        Index("ix_enabler_assignments_project_id", "project_id"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+    )
+
+    @property
+    def is_current(self) -> bool:
+        return self.ends_on is None

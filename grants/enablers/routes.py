@@ -1,0 +1,245 @@
+"""Enablers: their home and profile; programme officers' pool of enablers and matching to projects."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from grants.accounts.models import User
+from grants.core.errors import GrantsError
+from grants.core.permissions import Role, roles_required
+from grants.directory.models import Organisation, Place, Theme
+from grants.enablers import matching, services
+from grants.enablers.forms import AssignForm, EndForm, InviteForm, ProfileForm
+from grants.enablers.models import EnablerAssignment, EnablerProfile
+from grants.extensions import db
+from grants.learning.models import LearningCommitment
+from grants.projects import queries as project_queries
+from grants.projects.models import Project
+
+bp = Blueprint("enablers", __name__)
+DUE_WITHIN = timedelta(days=60)
+
+
+# --- The enabler's own pages ------------------------------------------------------------------------
+
+
+@bp.get("/enabler")
+@roles_required(Role.ENABLER)
+def home():
+    assignments = db.session.scalars(
+        db.select(EnablerAssignment)
+        .where(EnablerAssignment.enabler_id == current_user.id, EnablerAssignment.ends_on.is_(None))
+        .order_by(EnablerAssignment.starts_on)
+    ).all()
+    projects = db.session.scalars(
+        db.select(Project).where(Project.id.in_([a.project_id for a in assignments])).order_by(Project.reference)
+    ).all()
+    due = db.session.scalars(
+        db.select(LearningCommitment)
+        .where(
+            LearningCommitment.project_id.in_([p.id for p in projects]),
+            LearningCommitment.status != "done",
+            LearningCommitment.due_on <= date.today() + DUE_WITHIN,
+        )
+        .order_by(LearningCommitment.due_on)
+    ).all()
+    profile = services.profile_of(current_user)
+    return render_template(
+        "enablers/home.html",
+        projects=projects,
+        due=due,
+        profile=profile,
+        today=date.today(),
+        references={p.id: p.reference for p in projects},
+    )
+
+
+def _profile_form(user, profile: EnablerProfile | None) -> ProfileForm:
+    if request.method == "GET" and profile is not None:
+        form = ProfileForm(
+            data={
+                "bio": profile.bio,
+                "approaches": profile.approaches,
+                "regions": profile.regions,
+                "capacity": profile.capacity,
+                "available_from": profile.available_from,
+                "available_until": profile.available_until,
+                "themes": [t.id for t in profile.themes],
+                "places": [p.id for p in profile.places],
+                "links": ", ".join(o.org_id or "" for o in profile.links),
+            }
+        )
+    else:
+        form = ProfileForm()
+    form.themes.choices = [(t.id, t.name) for t in db.session.scalars(db.select(Theme).order_by(Theme.name))]
+    form.places.choices = [(p.id, p.name) for p in db.session.scalars(db.select(Place).order_by(Place.name))]
+    return form
+
+
+def _save_profile(user, form: ProfileForm) -> bool:
+    identifiers = form.link_identifiers()
+    found = {
+        o.org_id: o.id for o in db.session.scalars(db.select(Organisation).where(Organisation.org_id.in_(identifiers)))
+    }
+    unknown = [identifier for identifier in identifiers if identifier not in found]
+    if unknown:
+        form.links.errors = [*form.links.errors, f"No organisation in Grants has the identifier {unknown[0]}"]
+        return False
+    values = {
+        "bio": form.bio.data or "",
+        "approaches": form.approaches.data or [],
+        "regions": form.regions.data or [],
+        "capacity": form.capacity.data,
+        "available_from": form.available_from.data,
+        "available_until": form.available_until.data,
+        "theme_ids": form.themes.data or [],
+        "place_ids": form.places.data or [],
+        "link_ids": list(found.values()),
+    }
+    try:
+        services.save_profile(user, values, actor=current_user)
+    except services.EnablerError as error:
+        db.session.rollback()
+        field = form[error.field] if error.field in form else form.bio
+        field.errors = [*field.errors, error.message]
+        return False
+    db.session.commit()
+    return True
+
+
+@bp.route("/enabler/profile", methods=["GET", "POST"])
+@roles_required(Role.ENABLER)
+def profile():
+    form = _profile_form(current_user, services.profile_of(current_user))
+    if form.validate_on_submit() and _save_profile(current_user, form):
+        flash("Your profile has been saved.", "success")
+        return redirect(url_for("enablers.home"))
+    return render_template("enablers/profile.html", form=form, person=current_user, own=True)
+
+
+# --- The programme officer's pool -------------------------------------------------------------------
+
+
+@bp.get("/manage/enablers")
+@roles_required(Role.PROGRAMME_OFFICER)
+def pool():
+    profiles = db.session.scalars(db.select(EnablerProfile).join(EnablerProfile.user).order_by(User.name)).all()
+    return render_template("enablers/pool.html", profiles=profiles, loads=matching.current_loads())
+
+
+@bp.route("/manage/enablers/invite", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            user = services.invite_enabler(email=form.email.data, name=form.name.data, actor=current_user)
+        except GrantsError as error:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, error.message]
+        else:
+            db.session.commit()
+            flash(f"{user.name} has been invited: they have been emailed a link to choose a password.", "success")
+            return redirect(url_for("enablers.edit", user_id=user.id))
+    return render_template("enablers/invite.html", form=form)
+
+
+@bp.route("/manage/enablers/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def edit(user_id):
+    person = db.get_or_404(User, user_id)
+    if not person.has_role(Role.ENABLER):
+        abort(404)
+    form = _profile_form(person, services.profile_of(person))
+    if form.validate_on_submit() and _save_profile(person, form):
+        flash(f"{person.name}'s profile has been saved.", "success")
+        return redirect(url_for("enablers.pool"))
+    return render_template("enablers/profile.html", form=form, person=person, own=False)
+
+
+# --- Matching and assignment ------------------------------------------------------------------------
+
+
+def _load_project(project_id: int) -> Project:
+    project = project_queries.load_project(project_id)
+    if project is None:
+        abort(404)
+    return project
+
+
+def _matching_page(project: Project, form: AssignForm, end_form: EndForm, status: int = 200):
+    ranked, linked = matching.rank(project)
+    return render_template(
+        "enablers/match.html",
+        project=project,
+        ranked=ranked,
+        linked=linked,
+        form=form,
+        end_form=end_form,
+        current=services.current_assignment(project),
+        assignments=project_queries.assignments_of(project.id),
+    ), status
+
+
+@bp.route("/manage/projects/<int:project_id>/enabler", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def match(project_id):
+    project = _load_project(project_id)
+    ranked, _ = matching.rank(project)
+    form = AssignForm() if request.method == "POST" else AssignForm(formdata=None)
+    form.enabler_id.choices = [(m.enabler.id, m.enabler.name) for m in ranked]
+    if form.validate_on_submit():
+        enabler = db.session.get(User, form.enabler_id.data)
+        try:
+            if services.current_assignment(project):
+                services.reassign_enabler(
+                    project,
+                    enabler,
+                    reason=form.reason.data or "",
+                    override_reason=form.override_reason.data,
+                    actor=current_user,
+                )
+            else:
+                services.assign_enabler(
+                    project,
+                    enabler,
+                    reason=form.reason.data,
+                    override_reason=form.override_reason.data,
+                    actor=current_user,
+                )
+        except GrantsError as error:
+            db.session.rollback()
+            field = form[error.field] if getattr(error, "field", None) in form else form.enabler_id
+            field.errors = [*field.errors, error.message]
+        else:
+            db.session.commit()
+            flash(
+                f"{enabler.name} now supports {project.reference}. They and the project lead have been emailed.",
+                "success",
+            )
+            return redirect(url_for("projects.show", project_id=project.id))
+        return _matching_page(project, form, EndForm(formdata=None), 400)
+    return _matching_page(project, form, EndForm(formdata=None))
+
+
+@bp.post("/manage/projects/<int:project_id>/enabler/end")
+@roles_required(Role.PROGRAMME_OFFICER)
+def end(project_id):
+    project = _load_project(project_id)
+    form = EndForm()
+    if form.validate_on_submit():
+        try:
+            services.end_assignment(project, reason=form.reason.data, actor=current_user)
+        except GrantsError as error:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, error.message]
+        else:
+            db.session.commit()
+            flash(f"The enabler's support for {project.reference} has ended.", "success")
+            return redirect(url_for("enablers.match", project_id=project.id))
+    assign_form = AssignForm(formdata=None)
+    assign_form.enabler_id.choices = []
+    return _matching_page(project, assign_form, form, 400)

@@ -1,0 +1,205 @@
+"""Enablers' profiles and their assignment to projects. Each function checks, changes, flushes and
+audits; the caller commits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+
+from grants.accounts import services as account_services
+from grants.accounts.models import User
+from grants.accounts.tokens import make_reset_token
+from grants.core import audit
+from grants.core.db import lock_and_refresh
+from grants.core.errors import GrantsError
+from grants.core.permissions import Role
+from grants.directory.models import Organisation, Place, Theme
+from grants.enablers.matching import current_loads, link_reason, partnership_organisations
+from grants.enablers.models import EnablerAssignment, EnablerProfile
+from grants.extensions import db
+from grants.notifications.services import queue_email
+
+
+class EnablerError(GrantsError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+PROFILE_FIELDS = ("bio", "approaches", "regions", "capacity", "available_from", "available_until")
+
+
+def profile_of(user) -> EnablerProfile | None:
+    return db.session.scalar(db.select(EnablerProfile).where(EnablerProfile.user_id == user.id))
+
+
+def _summary(profile: EnablerProfile) -> dict:
+    summary = {key: getattr(profile, key) for key in PROFILE_FIELDS}
+    for key in ("available_from", "available_until"):
+        summary[key] = summary[key].isoformat() if summary[key] else None
+    summary["themes"] = sorted(theme.id for theme in profile.themes)
+    summary["places"] = sorted(place.id for place in profile.places)
+    summary["links"] = sorted(organisation.id for organisation in profile.links)
+    return summary
+
+
+def save_profile(user, values: dict, *, actor) -> EnablerProfile:
+    """Create or update an enabler's profile (their own, or any for a programme officer)."""
+    if values["available_from"] and values["available_until"] and values["available_until"] < values["available_from"]:
+        raise EnablerError("The end of availability must be after its start", field="available_until")
+    profile = profile_of(user)
+    before = _summary(profile) if profile else None
+    if profile is None:
+        profile = EnablerProfile(user_id=user.id)
+        db.session.add(profile)
+    for key in PROFILE_FIELDS:
+        setattr(profile, key, values[key])
+    profile.themes = list(db.session.scalars(db.select(Theme).where(Theme.id.in_(values["theme_ids"] or [0]))))
+    profile.places = list(db.session.scalars(db.select(Place).where(Place.id.in_(values["place_ids"] or [0]))))
+    profile.links = list(
+        db.session.scalars(db.select(Organisation).where(Organisation.id.in_(values["link_ids"] or [0])))
+    )
+    db.session.flush()
+    after = _summary(profile)
+    if before != after:
+        changed = [key for key in after if before is None or before[key] != after[key]]
+        audit.record(
+            "enabler.profile_saved",
+            profile,
+            actor=actor,
+            before={k: before[k] for k in changed} if before else None,
+            after={k: after[k] for k in changed},
+        )
+    return profile
+
+
+def invite_enabler(*, email: str, name: str, actor) -> User:
+    """A new enabler's account, without a password: they are emailed a link to choose one."""
+    user = account_services.create_user(email=email, name=name, roles=[Role.ENABLER], password=None, actor=actor)
+    db.session.add(EnablerProfile(user_id=user.id))
+    db.session.flush()
+    queue_email(
+        user.email,
+        "enabler_invitation",
+        {"name": name, "token": make_reset_token(user), "inviter": actor.name},
+        user=user,
+        sensitive=True,
+    )
+    audit.record("enabler.invited", user, actor=actor, after={"email": user.email})
+    return user
+
+
+# --- Assignment -------------------------------------------------------------------------------------
+
+
+def current_assignment(project) -> EnablerAssignment | None:
+    return db.session.scalar(
+        db.select(EnablerAssignment).where(
+            EnablerAssignment.project_id == project.id, EnablerAssignment.ends_on.is_(None)
+        )
+    )
+
+
+def _check_can_support(project, enabler: User, override_reason: str | None) -> EnablerProfile:
+    profile = profile_of(enabler)
+    if profile is None or not enabler.has_role(Role.ENABLER) or not enabler.is_active:
+        raise EnablerError("Choose an enabler from the list", field="enabler_id")
+    link = link_reason(profile, partnership_organisations(project.application_id))
+    if link:
+        raise EnablerError(
+            f"{enabler.name} cannot support this project: {link[0].lower()}{link[1:]}.", field="enabler_id"
+        )
+    load = current_loads().get(enabler.id, 0)
+    if load >= profile.capacity and not (override_reason or "").strip():
+        raise EnablerError(
+            f"{enabler.name} is already supporting {load} of {profile.capacity} projects. To assign them anyway, "
+            "give the reason for going over their capacity.",
+            field="override_reason",
+        )
+    return profile
+
+
+def _notify(project, enabler: User, template: str) -> None:
+    lead = project.application.lead_applicant
+    context = {
+        "reference": project.reference,
+        "project_title": project.title,
+        "enabler": enabler.name,
+        "enabler_email": enabler.email,
+        "lead_organisation": project.lead_organisation.name,
+        "project_id": project.id,
+    }
+    queue_email(enabler.email, f"{template}_enabler", {**context, "name": enabler.name}, user=enabler)
+    queue_email(lead.email, f"{template}_lead", {**context, "name": lead.name}, user=lead)
+
+
+def assign_enabler(
+    project, enabler: User, *, reason: str | None, override_reason: str | None, actor, today: date | None = None
+) -> EnablerAssignment:
+    """The project's (first, or next) enabler. A project with a current enabler is reassigned instead."""
+    lock_and_refresh(db.session, project)
+    if current_assignment(project) is not None:
+        raise EnablerError("This project already has an enabler: reassign it instead.", field="enabler_id")
+    _check_can_support(project, enabler, override_reason)
+    assignment = EnablerAssignment(
+        project_id=project.id,
+        enabler_id=enabler.id,
+        starts_on=today or date.today(),
+        reason=(reason or "").strip() or None,
+        assigned_by_id=actor.id,
+        capacity_override_reason=(override_reason or "").strip() or None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(assignment)
+    except IntegrityError:
+        raise EnablerError("This project already has an enabler: reassign it instead.", field="enabler_id") from None
+    audit.record(
+        "enabler.assigned",
+        project,
+        actor=actor,
+        after={
+            "enabler_id": enabler.id,
+            "reason": assignment.reason,
+            "capacity_override_reason": assignment.capacity_override_reason,
+        },
+    )
+    _notify(project, enabler, "enabler_assigned")
+    return assignment
+
+
+def end_assignment(project, *, reason: str, actor, today: date | None = None) -> EnablerAssignment:
+    lock_and_refresh(db.session, project)
+    assignment = current_assignment(project)
+    if assignment is None:
+        raise EnablerError("This project has no enabler at the moment.")
+    if not (reason or "").strip():
+        raise EnablerError("Give the reason", field="reason")
+    assignment.ends_on = today or date.today()
+    assignment.end_reason = reason.strip()
+    db.session.flush()
+    audit.record(
+        "enabler.ended",
+        project,
+        actor=actor,
+        before={"enabler_id": assignment.enabler_id},
+        after={"reason": assignment.end_reason},
+    )
+    _notify(project, assignment.enabler, "enabler_ended")
+    return assignment
+
+
+def reassign_enabler(
+    project, enabler: User, *, reason: str, override_reason: str | None, actor, today: date | None = None
+) -> EnablerAssignment:
+    """A new enabler in place of the current one, for a reason; the history keeps both."""
+    if not (reason or "").strip():
+        raise EnablerError("Give the reason for the change of enabler", field="reason")
+    current = current_assignment(project)
+    if current is not None and current.enabler_id == enabler.id:
+        raise EnablerError(f"{enabler.name} is already this project's enabler.", field="enabler_id")
+    _check_can_support(project, enabler, override_reason)
+    if current is not None:
+        end_assignment(project, reason=reason, actor=actor, today=today)
+    return assign_enabler(project, enabler, reason=reason, override_reason=override_reason, actor=actor, today=today)

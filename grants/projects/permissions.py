@@ -1,0 +1,53 @@
+"""Who may see a project and what they may do. An enabler sees only the projects they support now;
+an applicant only their own organisation's."""
+
+from __future__ import annotations
+
+from grants.core.permissions import Role
+
+STAFF = (Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+OVERSIGHT = (Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER, Role.STEERING_CHAIR, Role.STEERING_MEMBER)
+
+
+def current_enabler_id(project) -> int | None:
+    from grants.enablers.services import current_assignment
+
+    assignment = current_assignment(project)
+    return assignment.enabler_id if assignment else None
+
+
+def is_member(user, project) -> bool:
+    return bool(user.has_role(Role.APPLICANT) and user.organisation_id == project.lead_organisation_id)
+
+
+def is_current_enabler(user, project, enabler_id: int | None = ...) -> bool:
+    if not user.has_role(Role.ENABLER):
+        return False
+    if enabler_id is ...:
+        enabler_id = current_enabler_id(project)
+    return enabler_id == user.id
+
+
+def can_view_project(user, project, enabler_id: int | None = ...) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.has_any_role(*OVERSIGHT) or is_member(user, project):
+        return True
+    return is_current_enabler(user, project, enabler_id)
+
+
+def can_log_update(user, project, enabler_id: int | None = ...) -> bool:
+    return project.status in {"setup", "active", "closing"} and is_current_enabler(user, project, enabler_id)
+
+
+def can_edit_update(user, update, project, enabler_id: int | None = ...) -> bool:
+    return update.author_id == user.id and can_log_update(user, project, enabler_id)
+
+
+def can_see_private_notes(user) -> bool:
+    """Private notes are for programme staff; their author sees their own too."""
+    return bool(user.is_authenticated and user.has_any_role(*STAFF))
+
+
+def can_manage(user) -> bool:
+    return bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))

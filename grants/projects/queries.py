@@ -1,0 +1,67 @@
+"""Reading projects: each page in a fixed number of queries, however long its log."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import selectinload
+
+from grants.applications.models import Application
+from grants.enablers.models import EnablerAssignment
+from grants.extensions import db
+from grants.projects.models import Project, ProjectUpdate
+
+UPDATES_PER_PAGE = 25
+
+
+def load_project(project_id: int) -> Project | None:
+    return db.session.scalar(
+        db.select(Project)
+        .where(Project.id == project_id)
+        .options(selectinload(Project.application).selectinload(Application.partners))
+    )
+
+
+def assignments_of(project_id: int) -> list[EnablerAssignment]:
+    """Current enabler first, then past ones, most recent first."""
+    return db.session.scalars(
+        db.select(EnablerAssignment)
+        .where(EnablerAssignment.project_id == project_id)
+        .order_by(
+            EnablerAssignment.ends_on.is_not(None), EnablerAssignment.starts_on.desc(), EnablerAssignment.id.desc()
+        )
+    ).all()
+
+
+def updates_statement(project_id: int):
+    return (
+        db.select(ProjectUpdate)
+        .where(ProjectUpdate.project_id == project_id)
+        .order_by(ProjectUpdate.happened_on.desc(), ProjectUpdate.id.desc())
+    )
+
+
+def projects_statement(filters: dict):
+    statement = db.select(Project).order_by(Project.reference)
+    if filters.get("round"):
+        statement = statement.where(Project.round_id == filters["round"])
+    if filters.get("status"):
+        statement = statement.where(Project.status == filters["status"])
+    if filters.get("rag"):
+        statement = (
+            statement.where(Project.rag == filters["rag"])
+            if filters["rag"] != "none"
+            else statement.where(Project.rag.is_(None))
+        )
+    if filters.get("organisation"):
+        statement = statement.where(Project.lead_organisation_id == filters["organisation"])
+    return statement
+
+
+def current_enablers(project_ids: list[int]) -> dict[int, EnablerAssignment]:
+    return {
+        assignment.project_id: assignment
+        for assignment in db.session.scalars(
+            db.select(EnablerAssignment).where(
+                EnablerAssignment.project_id.in_(project_ids), EnablerAssignment.ends_on.is_(None)
+            )
+        )
+    }

@@ -1,0 +1,141 @@
+"""Projects: the list, the project page with its timeline, the enabler's log and the RAG."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from grants.core.errors import GrantsError
+from grants.core.pagination import paginate
+from grants.core.permissions import Role
+from grants.extensions import db
+from grants.projects import permissions, queries, services
+from grants.projects.forms import RagOverrideForm, UpdateForm
+from grants.projects.models import RAG_LABELS, STATUS_LABELS, STATUSES, Project, ProjectUpdate
+from grants.rounds.models import Round
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+
+def load_visible(project_id: int) -> tuple[Project, int | None]:
+    """The project and its current enabler's id, or 404 for anyone who may not see it."""
+    project = queries.load_project(project_id)
+    if project is None:
+        abort(404)
+    enabler_id = permissions.current_enabler_id(project)
+    if not permissions.can_view_project(current_user, project, enabler_id):
+        abort(404)
+    return project, enabler_id
+
+
+@bp.get("/")
+@login_required
+def index():
+    filters = {
+        "round": request.args.get("round", type=int),
+        "status": request.args.get("status"),
+        "rag": request.args.get("rag"),
+    }
+    if filters["status"] not in STATUSES:
+        filters["status"] = None
+    if filters["rag"] not in (*RAG_LABELS, "none"):
+        filters["rag"] = None
+    if current_user.has_any_role(*permissions.OVERSIGHT):
+        pass
+    elif current_user.has_role(Role.APPLICANT) and current_user.organisation_id:
+        filters["organisation"] = current_user.organisation_id
+    elif current_user.has_role(Role.ENABLER):
+        return redirect(url_for("enablers.home"))
+    else:
+        abort(403)
+    page = paginate(queries.projects_statement(filters))
+    enablers = queries.current_enablers([project.id for project in page.items])
+    rounds = db.session.scalars(
+        db.select(Round).where(Round.status.in_(["decided", "archived"])).order_by(Round.closes_at.desc())
+    ).all()
+    return render_template(
+        "projects/index.html",
+        page=page,
+        enablers=enablers,
+        filters=filters,
+        rounds=rounds,
+        statuses=STATUS_LABELS,
+        rags=RAG_LABELS,
+    )
+
+
+def _project_page(project: Project, enabler_id: int | None, rag_form: RagOverrideForm, status: int = 200):
+    updates = paginate(queries.updates_statement(project.id), per_page=queries.UPDATES_PER_PAGE)
+    return render_template(
+        "projects/show.html",
+        project=project,
+        application=project.application,
+        updates=updates,
+        assignments=queries.assignments_of(project.id),
+        can_log=permissions.can_log_update(current_user, project, enabler_id),
+        can_manage=permissions.can_manage(current_user),
+        staff=permissions.can_see_private_notes(current_user),
+        form=rag_form,
+    ), status
+
+
+@bp.get("/<int:project_id>")
+@login_required
+def show(project_id):
+    project, enabler_id = load_visible(project_id)
+    return _project_page(project, enabler_id, RagOverrideForm(formdata=None))
+
+
+@bp.route("/<int:project_id>/updates/new", methods=["GET", "POST"])
+@bp.route("/<int:project_id>/updates/<int:update_id>/edit", methods=["GET", "POST"])
+@login_required
+def update(project_id, update_id=None):
+    project, enabler_id = load_visible(project_id)
+    item = None
+    if update_id is not None:
+        item = db.session.get(ProjectUpdate, update_id)
+        if item is None or item.project_id != project.id:
+            abort(404)
+        if not permissions.can_edit_update(current_user, item, project, enabler_id):
+            abort(403)
+    elif not permissions.can_log_update(current_user, project, enabler_id):
+        abort(403)
+    form = UpdateForm(obj=item) if item and request.method == "GET" else UpdateForm()
+    if form.validate_on_submit():
+        try:
+            if item:
+                services.edit_update(item, form.values(), actor=current_user)
+            else:
+                services.log_update(project, form.values(), actor=current_user)
+        except GrantsError as error:
+            db.session.rollback()
+            field = form[error.field] if getattr(error, "field", None) in form else form.what_happened
+            field.errors = [*field.errors, error.message]
+        else:
+            db.session.commit()
+            flash(
+                "The update has been saved." if item else "The update has been added to the project's log.", "success"
+            )
+            return redirect(url_for("projects.show", project_id=project.id))
+    return render_template("projects/update_form.html", project=project, form=form, item=item)
+
+
+@bp.post("/<int:project_id>/rag")
+@login_required
+def rag(project_id):
+    project, enabler_id = load_visible(project_id)
+    if not permissions.can_manage(current_user):
+        abort(403)
+    form = RagOverrideForm()
+    if form.validate_on_submit():
+        value = None if form.rag.data == "clear" else form.rag.data
+        try:
+            services.override_rag(project, value, form.reason.data or "", actor=current_user)
+        except GrantsError as error:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, error.message]
+        else:
+            db.session.commit()
+            flash("The project's RAG has been saved.", "success")
+            return redirect(url_for("projects.show", project_id=project.id) + "#rag")
+    return _project_page(project, enabler_id, form, 400)
