@@ -274,6 +274,10 @@ def funded_project(round_=None, **kwargs):
 
     application = under_review_bid(round_, **kwargs)
     application.status = "approved"
+    round_ = application.round
+    if round_.closes_at > utcnow() - timedelta(days=60):  # bids closed before the decision
+        round_.opens_at = min(round_.opens_at, utcnow() - timedelta(days=120))
+        round_.closes_at = utcnow() - timedelta(days=60)
     db.session.commit()
     project = create_project(application, decided_on=date.today() - timedelta(days=40))
     db.session.commit()

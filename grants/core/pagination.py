@@ -9,6 +9,18 @@ from grants.extensions import db
 MAX_PAGE = 100_000  # beyond any real list; larger numbers are typing mistakes or probes
 
 
+MAX_ID = 2**31 - 1
+
+
+def id_arg(name: str) -> int | None:
+    """A record id from the query string, or None if it is missing or could not be one."""
+    value = (request.args.get(name) or "").strip()
+    if not value.isascii() or not value.isdecimal():
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
+
+
 def paginate(statement, per_page: int | None = None):
     """A Flask-SQLAlchemy pagination of ``statement`` (which must have an ORDER BY) at ``?page=``."""
     if statement._order_by_clauses == ():

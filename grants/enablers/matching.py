@@ -19,8 +19,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from grants.accounts.models import User
+from grants.accounts.models import User, UserRole
 from grants.applications.models import Application, Partner
+from grants.core.permissions import Role
 from grants.enablers.models import EnablerAssignment, EnablerProfile
 from grants.extensions import db
 
@@ -78,6 +79,19 @@ class Match:
         return reasons
 
 
+def active_enablers_statement():
+    """Profiles of people who are enablers now: active accounts holding the role."""
+    return (
+        db.select(EnablerProfile)
+        .join(EnablerProfile.user)
+        .where(
+            User.is_active.is_(True),
+            User.id.in_(db.select(UserRole.user_id).where(UserRole.role == Role.ENABLER.value)),
+        )
+        .order_by(User.name, User.id)
+    )
+
+
 def current_loads() -> Counter:
     return Counter(
         db.session.scalars(db.select(EnablerAssignment.enabler_id).where(EnablerAssignment.ends_on.is_(None)))
@@ -99,12 +113,53 @@ def link_reason(profile: EnablerProfile, organisations: set[int]) -> str | None:
     return None
 
 
+def links_with_current_projects(enabler_ids: list[int] | None = None) -> dict[int, list[str]]:
+    """Enabler id → references of projects they support now despite a link with the partnership
+    (declared after they were assigned). A fixed number of queries, however many enablers."""
+    from grants.projects.models import Project
+
+    statement = (
+        db.select(EnablerAssignment.enabler_id, Project.reference, Project.application_id)
+        .join(Project, Project.id == EnablerAssignment.project_id)
+        .where(EnablerAssignment.ends_on.is_(None))
+        .order_by(Project.reference)
+    )
+    if enabler_ids is not None:
+        statement = statement.where(EnablerAssignment.enabler_id.in_(enabler_ids))
+    rows = db.session.execute(statement).all()
+    if not rows:
+        return {}
+    application_ids = {row.application_id for row in rows}
+    organisations: dict[int, set[int]] = {}
+    for application_id, organisation_id in db.session.execute(
+        db.select(Application.id, Application.lead_organisation_id).where(Application.id.in_(application_ids))
+    ):
+        organisations.setdefault(application_id, set()).add(organisation_id)
+    for application_id, organisation_id in db.session.execute(
+        db.select(Partner.application_id, Partner.organisation_id).where(Partner.application_id.in_(application_ids))
+    ):
+        organisations.setdefault(application_id, set()).add(organisation_id)
+    profiles = {
+        profile.user_id: profile
+        for profile in db.session.scalars(
+            db.select(EnablerProfile).where(EnablerProfile.user_id.in_({row.enabler_id for row in rows}))
+        )
+    }
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        profile = profiles.get(row.enabler_id)
+        if profile is None:
+            continue
+        own = {profile.user.organisation_id, *(organisation.id for organisation in profile.links)}
+        if own & organisations.get(row.application_id, set()):
+            found.setdefault(row.enabler_id, []).append(row.reference)
+    return found
+
+
 def rank(project, today: date | None = None) -> tuple[list[Match], list[Match]]:
     """(ranked enablers who may support the project, those linked to its partnership)."""
     today = today or date.today()
-    profiles = db.session.scalars(
-        db.select(EnablerProfile).join(EnablerProfile.user).where(User.is_active.is_(True))
-    ).all()
+    profiles = db.session.scalars(active_enablers_statement()).all()
     loads = current_loads()
     organisations = partnership_organisations(project.application_id)
     project_themes = {theme.id: theme.name for theme in project.application.themes}

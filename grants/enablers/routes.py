@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from grants.accounts.models import User
 from grants.core.errors import GrantsError
+from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.directory.models import Organisation, Place, Theme
 from grants.enablers import matching, services
@@ -107,6 +108,13 @@ def _save_profile(user, form: ProfileForm) -> bool:
         field.errors = [*field.errors, error.message]
         return False
     db.session.commit()
+    linked = matching.links_with_current_projects([user.id]).get(user.id)
+    if linked:
+        flash(
+            f"The links now declared include organisations in the partnership of {', '.join(linked)}, "
+            "which this enabler supports. The programme team will decide whether the support should change.",
+            "important",
+        )
     return True
 
 
@@ -126,8 +134,14 @@ def profile():
 @bp.get("/manage/enablers")
 @roles_required(Role.PROGRAMME_OFFICER)
 def pool():
-    profiles = db.session.scalars(db.select(EnablerProfile).join(EnablerProfile.user).order_by(User.name)).all()
-    return render_template("enablers/pool.html", profiles=profiles, loads=matching.current_loads())
+    page = paginate(matching.active_enablers_statement())
+    ids = [profile.user_id for profile in page.items]
+    return render_template(
+        "enablers/pool.html",
+        page=page,
+        loads=matching.current_loads(),
+        linked=matching.links_with_current_projects(ids),
+    )
 
 
 @bp.route("/manage/enablers/invite", methods=["GET", "POST"])
@@ -221,15 +235,15 @@ def match(project_id):
                 "success",
             )
             return redirect(url_for("projects.show", project_id=project.id))
-        return _matching_page(project, form, EndForm(formdata=None), 400)
-    return _matching_page(project, form, EndForm(formdata=None))
+        return _matching_page(project, form, EndForm(formdata=None, prefix="end"), 400)
+    return _matching_page(project, form, EndForm(formdata=None, prefix="end"))
 
 
 @bp.post("/manage/projects/<int:project_id>/enabler/end")
 @roles_required(Role.PROGRAMME_OFFICER)
 def end(project_id):
     project = _load_project(project_id)
-    form = EndForm()
+    form = EndForm(prefix="end")
     if form.validate_on_submit():
         try:
             services.end_assignment(project, reason=form.reason.data, actor=current_user)

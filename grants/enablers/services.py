@@ -15,7 +15,12 @@ from grants.core.db import lock_and_refresh
 from grants.core.errors import GrantsError
 from grants.core.permissions import Role
 from grants.directory.models import Organisation, Place, Theme
-from grants.enablers.matching import current_loads, link_reason, partnership_organisations
+from grants.enablers.matching import (
+    current_loads,
+    link_reason,
+    links_with_current_projects,
+    partnership_organisations,
+)
 from grants.enablers.models import EnablerAssignment, EnablerProfile
 from grants.extensions import db
 from grants.notifications.services import queue_email
@@ -71,6 +76,10 @@ def save_profile(user, values: dict, *, actor) -> EnablerProfile:
             before={k: before[k] for k in changed} if before else None,
             after={k: after[k] for k in changed},
         )
+    if before is None or before["links"] != after["links"]:
+        linked = links_with_current_projects([user.id]).get(user.id, [])
+        if linked:  # declared, not refused: the programme team decides what happens to the support
+            audit.record("enabler.linked_with_current_project", profile, actor=actor, after={"projects": linked})
     return profile
 
 
@@ -105,6 +114,7 @@ def _check_can_support(project, enabler: User, override_reason: str | None) -> E
     profile = profile_of(enabler)
     if profile is None or not enabler.has_role(Role.ENABLER) or not enabler.is_active:
         raise EnablerError("Choose an enabler from the list", field="enabler_id")
+    lock_and_refresh(db.session, profile)  # two assignments of one enabler at once are counted one after the other
     link = link_reason(profile, partnership_organisations(project.application_id))
     if link:
         raise EnablerError(
@@ -141,14 +151,15 @@ def assign_enabler(
     lock_and_refresh(db.session, project)
     if current_assignment(project) is not None:
         raise EnablerError("This project already has an enabler: reassign it instead.", field="enabler_id")
-    _check_can_support(project, enabler, override_reason)
+    profile = _check_can_support(project, enabler, override_reason)
+    over_capacity = current_loads().get(enabler.id, 0) >= profile.capacity
     assignment = EnablerAssignment(
         project_id=project.id,
         enabler_id=enabler.id,
         starts_on=today or date.today(),
         reason=(reason or "").strip() or None,
         assigned_by_id=actor.id,
-        capacity_override_reason=(override_reason or "").strip() or None,
+        capacity_override_reason=(override_reason or "").strip() or None if over_capacity else None,
     )
     try:
         with db.session.begin_nested():
@@ -169,7 +180,7 @@ def assign_enabler(
     return assignment
 
 
-def end_assignment(project, *, reason: str, actor, today: date | None = None) -> EnablerAssignment:
+def end_assignment(project, *, reason: str, actor, today: date | None = None, notify: bool = True) -> EnablerAssignment:
     lock_and_refresh(db.session, project)
     assignment = current_assignment(project)
     if assignment is None:
@@ -186,7 +197,8 @@ def end_assignment(project, *, reason: str, actor, today: date | None = None) ->
         before={"enabler_id": assignment.enabler_id},
         after={"reason": assignment.end_reason},
     )
-    _notify(project, assignment.enabler, "enabler_ended")
+    if notify:
+        _notify(project, assignment.enabler, "enabler_ended")
     return assignment
 
 
@@ -200,6 +212,13 @@ def reassign_enabler(
     if current is not None and current.enabler_id == enabler.id:
         raise EnablerError(f"{enabler.name} is already this project's enabler.", field="enabler_id")
     _check_can_support(project, enabler, override_reason)
-    if current is not None:
-        end_assignment(project, reason=reason, actor=actor, today=today)
+    if current is not None:  # the outgoing enabler is told; the lead hears once, of the new one
+        end_assignment(project, reason=reason, actor=actor, today=today, notify=False)
+        outgoing = current.enabler
+        queue_email(
+            outgoing.email,
+            "enabler_ended_enabler",
+            {"name": outgoing.name, "reference": project.reference, "project_title": project.title},
+            user=outgoing,
+        )
     return assign_enabler(project, enabler, reason=reason, override_reason=override_reason, actor=actor, today=today)

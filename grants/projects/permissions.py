@@ -28,10 +28,22 @@ def is_current_enabler(user, project, enabler_id: int | None = ...) -> bool:
     return enabler_id == user.id
 
 
+def hidden_application_ids(user) -> set[int]:
+    """Bids whose projects a steering-group member may not see: those they are conflicted with.
+    Programme staff see every project."""
+    if user.has_any_role(*STAFF):
+        return set()
+    from grants.reviews.queries import conflicted_application_ids
+
+    return conflicted_application_ids(user)
+
+
 def can_view_project(user, project, enabler_id: int | None = ...) -> bool:
     if not user.is_authenticated:
         return False
-    if user.has_any_role(*OVERSIGHT) or is_member(user, project):
+    if is_member(user, project):
+        return True
+    if user.has_any_role(*OVERSIGHT) and project.application_id not in hidden_application_ids(user):
         return True
     return is_current_enabler(user, project, enabler_id)
 

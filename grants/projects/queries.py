@@ -53,6 +53,8 @@ def projects_statement(filters: dict):
         )
     if filters.get("organisation"):
         statement = statement.where(Project.lead_organisation_id == filters["organisation"])
+    if filters.get("hidden"):
+        statement = statement.where(Project.application_id.not_in(filters["hidden"]))
     return statement
 
 

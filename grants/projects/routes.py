@@ -6,8 +6,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from grants.core.errors import GrantsError
-from grants.core.pagination import paginate
+from grants.core.pagination import id_arg, paginate
 from grants.core.permissions import Role
+from grants.enablers.matching import links_with_current_projects
 from grants.extensions import db
 from grants.projects import permissions, queries, services
 from grants.projects.forms import RagOverrideForm, UpdateForm
@@ -32,7 +33,7 @@ def load_visible(project_id: int) -> tuple[Project, int | None]:
 @login_required
 def index():
     filters = {
-        "round": request.args.get("round", type=int),
+        "round": id_arg("round"),
         "status": request.args.get("status"),
         "rag": request.args.get("rag"),
     }
@@ -41,7 +42,7 @@ def index():
     if filters["rag"] not in (*RAG_LABELS, "none"):
         filters["rag"] = None
     if current_user.has_any_role(*permissions.OVERSIGHT):
-        pass
+        filters["hidden"] = permissions.hidden_application_ids(current_user)
     elif current_user.has_role(Role.APPLICANT) and current_user.organisation_id:
         filters["organisation"] = current_user.organisation_id
     elif current_user.has_role(Role.ENABLER):
@@ -75,6 +76,12 @@ def _project_page(project: Project, enabler_id: int | None, rag_form: RagOverrid
         can_log=permissions.can_log_update(current_user, project, enabler_id),
         can_manage=permissions.can_manage(current_user),
         staff=permissions.can_see_private_notes(current_user),
+        sees_reasons=current_user.has_any_role(*permissions.OVERSIGHT),
+        enabler_linked=bool(
+            enabler_id
+            and permissions.can_manage(current_user)
+            and project.reference in links_with_current_projects([enabler_id]).get(enabler_id, [])
+        ),
         form=rag_form,
     ), status
 
@@ -137,5 +144,5 @@ def rag(project_id):
         else:
             db.session.commit()
             flash("The project's RAG has been saved.", "success")
-            return redirect(url_for("projects.show", project_id=project.id) + "#rag")
+            return redirect(url_for("projects.show", project_id=project.id) + "#rag-override")
     return _project_page(project, enabler_id, form, 400)

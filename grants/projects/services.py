@@ -8,6 +8,7 @@ from grants.core import audit
 from grants.core.dates import add_months, first_of_next_month
 from grants.core.db import utcnow
 from grants.core.errors import GrantsError
+from grants.core.times import format_date, to_london
 from grants.extensions import db
 from grants.funding.services import set_up_funding
 from grants.learning.services import carry_over_commitments
@@ -84,7 +85,8 @@ def _content(update: ProjectUpdate) -> dict:
 
 
 def refresh_rag(project: Project) -> None:
-    """The project's RAG and last update date, from its latest update unless an override is newer."""
+    """The project's RAG and last update date: a programme officer's override while it stands,
+    otherwise the latest update's."""
     latest = db.session.scalar(
         db.select(ProjectUpdate)
         .where(ProjectUpdate.project_id == project.id)
@@ -92,32 +94,55 @@ def refresh_rag(project: Project) -> None:
         .limit(1)
     )
     project.last_update_on = latest.happened_on if latest else None
-    override_stands = project.rag_override is not None and (
-        latest is None or project.rag_overridden_at >= latest.created_at
-    )
-    project.rag = project.rag_override if override_stands else (latest.rag if latest else None)
+    project.rag = project.rag_override or (latest.rag if latest else None)
+
+
+def _check_date(project: Project, happened_on: date) -> None:
+    if happened_on > date.today():
+        raise ProjectError("The date must be today or in the past", field="happened_on")
+    earliest = to_london(project.round.closes_at).date()
+    if happened_on < earliest:
+        raise ProjectError(
+            f"The date must be on or after {format_date(earliest)}, when bids for this round closed",
+            field="happened_on",
+        )
+
+
+def _clear_override(project: Project) -> bool:
+    if project.rag_override is None:
+        return False
+    project.rag_override = None
+    project.rag_override_reason = None
+    project.rag_overridden_by_id = None
+    project.rag_overridden_at = None
+    return True
 
 
 def log_update(project: Project, values: dict, *, actor) -> ProjectUpdate:
-    if values["happened_on"] > date.today():
-        raise ProjectError("The date must be today or in the past", field="happened_on")
+    """A new entry in the project log. Its RAG becomes the project's: a new update replaces any override."""
+    _check_date(project, values["happened_on"])
     update = ProjectUpdate(project_id=project.id, author_id=actor.id, **{k: values[k] for k in UPDATE_FIELDS})
     db.session.add(update)
     db.session.flush()
+    override_cleared = _clear_override(project)
     refresh_rag(project)
     audit.record(
         "project.update_logged",
         project,
         actor=actor,
-        after={"update_id": update.id, "rag": update.rag, "happened_on": update.happened_on.isoformat()},
+        after={
+            "update_id": update.id,
+            "rag": update.rag,
+            "happened_on": update.happened_on.isoformat(),
+            "rag_override_cleared": override_cleared,
+        },
     )
     return update
 
 
 def edit_update(update: ProjectUpdate, values: dict, *, actor) -> None:
     """Change an update, keeping the earlier version."""
-    if values["happened_on"] > date.today():
-        raise ProjectError("The date must be today or in the past", field="happened_on")
+    _check_date(db.session.get(Project, update.project_id), values["happened_on"])
     before = _content(update)
     for key in UPDATE_FIELDS:
         setattr(update, key, values[key])

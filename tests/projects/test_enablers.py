@@ -146,9 +146,9 @@ def test_a_linked_enabler_is_never_assigned(db, project):
 
 def test_ending_support_needs_a_reason(db, programme_officer_client, project):
     assign(project, EnablerProfileFactory().user)
-    response = programme_officer_client.post(f"/manage/projects/{project.id}/enabler/end", data={"reason": ""})
+    response = programme_officer_client.post(f"/manage/projects/{project.id}/enabler/end", data={"end-reason": ""})
     assert response.status_code == 400 and error_summary(response.get_data(as_text=True)) == ["Give the reason"]
-    programme_officer_client.post(f"/manage/projects/{project.id}/enabler/end", data={"reason": "Project paused"})
+    programme_officer_client.post(f"/manage/projects/{project.id}/enabler/end", data={"end-reason": "Project paused"})
     assert db.session.scalars(db.select(EnablerAssignment)).one().ends_on == date.today()
 
 
