@@ -64,3 +64,144 @@ def test_the_database_accepts_every_role_the_code_knows(db):
         db.session.add(UserRole(user_id=user.id, role=role.value))
     db.session.flush()
     assert {grant.role for grant in db.session.scalars(db.select(UserRole))} == {role.value for role in Role}
+
+
+def _insert(connection, table: str, **values) -> None:
+    from sqlalchemy import column
+    from sqlalchemy import table as table_of
+
+    connection.execute(table_of(table, *(column(name) for name in values)).insert().values(**values))
+
+
+def test_projects_funded_before_conditions_existed_get_them_with_their_agreement_schedule(tmp_path, app):
+    """The funding migration gives existing tranches the default conditions and existing agreements the
+    schedule their words describe."""
+    import json
+
+    url = f"sqlite:///{tmp_path / 'grants.sqlite'}"
+    sqlite_app = make_test_app(url)
+    now = "2026-01-01 09:00:00"
+    stamps = {"created_at": now, "updated_at": now}
+    with sqlite_app.app_context():
+        upgrade(revision="94d4740bf95d")
+        with db.engine.begin() as connection:
+            _insert(
+                connection,
+                "users",
+                id=1,
+                email="lead@example.org",
+                name="Lead",
+                session_token="t",
+                is_active=1,
+                **stamps,
+            )
+            _insert(
+                connection,
+                "organisations",
+                id=1,
+                name="Wigan Council",
+                sector="local_government",
+                address_line_1="",
+                address_line_2="",
+                town="",
+                postcode="",
+                **stamps,
+            )
+            _insert(
+                connection,
+                "rounds",
+                id=1,
+                code="LV1",
+                title="Wave 1",
+                summary="",
+                guidance="",
+                opens_at=now,
+                closes_at="2026-02-01 09:00:00",
+                award_pence=2_700_000,
+                match_required_pence=1_000_000,
+                match_funder_label="the board",
+                budget_pence=2_700_000,
+                tranche_plan="[50, 30, 20]",
+                eligibility="{}",
+                status="decided",
+                last_reference_number=1,
+                **stamps,
+            )
+            _insert(
+                connection,
+                "applications",
+                id=1,
+                round_id=1,
+                lead_organisation_id=1,
+                lead_applicant_id=1,
+                status="approved",
+                reference="LV1-0001",
+                submitted_at=now,
+                title="Home safely",
+                issue="",
+                shared_vision="",
+                systems_leadership="",
+                outcomes="",
+                learning_plan="",
+                match_funder="",
+                section_states="{}",
+                **stamps,
+            )
+            _insert(
+                connection,
+                "projects",
+                id=1,
+                application_id=1,
+                round_id=1,
+                reference="LV1-0001",
+                title="Home safely",
+                lead_organisation_id=1,
+                award_pence=2_700_000,
+                starts_on="2026-03-01",
+                ends_on="2027-02-28",
+                status="setup",
+                **stamps,
+            )
+            for sequence, share, amount, due in [
+                (1, 50, 1_350_000, "2026-03-01"),
+                (2, 30, 810_000, "2026-08-01"),
+                (3, 20, 540_000, "2027-02-01"),
+            ]:
+                _insert(
+                    connection,
+                    "tranches",
+                    project_id=1,
+                    sequence=sequence,
+                    percentage=share,
+                    amount_pence=amount,
+                    due_on=due,
+                    status="scheduled",
+                    **stamps,
+                )
+            _insert(
+                connection,
+                "grant_agreements",
+                project_id=1,
+                version=1,
+                status="draft",
+                terms="The terms",
+                award_pence=2_700_000,
+                **stamps,
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            kinds = connection.exec_driver_sql(
+                "SELECT t.sequence, c.kind FROM tranche_conditions c JOIN tranches t ON t.id = c.tranche_id "
+                "ORDER BY t.sequence, c.position"
+            ).all()
+            schedule = connection.exec_driver_sql("SELECT schedule FROM grant_agreements").scalar()
+        db.engine.dispose()
+    assert [tuple(row) for row in kinds] == [
+        (1, "agreement_signed"),
+        (1, "match_confirmed"),
+        (1, "enabler_assigned"),
+        (2, "report_accepted"),
+        (3, "report_accepted"),
+        (3, "learning_evidenced"),
+    ]
+    assert json.loads(schedule) == [[1, 1350000, "2026-03-01"], [2, 810000, "2026-08-01"], [3, 540000, "2027-02-01"]]

@@ -16,6 +16,7 @@ NAV_ORDER = [
     "Applications",
     "Projects",
     "Your projects",
+    "Funding",
     "Enablers",
     "Your reviews",
     "Assessment",
@@ -32,8 +33,8 @@ NAVIGATION = {
     Role.STEERING_CHAIR: EVERYONE + ["Assessment", "Projects"],
     Role.ENABLER: EVERYONE + ["Your projects"],
     Role.PROGRAMME_OFFICER: EVERYONE
-    + ["Manage rounds", "Applications", "Projects", "Enablers", "Assessment", "Audit trail", "Email"],
-    Role.FINANCE_APPROVER: EVERYONE + ["Projects"],
+    + ["Manage rounds", "Applications", "Projects", "Funding", "Enablers", "Assessment", "Audit trail", "Email"],
+    Role.FINANCE_APPROVER: EVERYONE + ["Projects", "Funding"],
     Role.ADMIN: EVERYONE + ["People", "Audit trail", "Email"],
 }
 

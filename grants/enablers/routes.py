@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import contains_eager
 
 from grants.accounts.models import User
 from grants.core.errors import GrantsError
@@ -16,6 +17,7 @@ from grants.enablers import matching, services
 from grants.enablers.forms import AssignForm, EndForm, InviteForm, ProfileForm
 from grants.enablers.models import EnablerAssignment, EnablerProfile
 from grants.extensions import db
+from grants.funding.models import Tranche, TrancheCondition
 from grants.learning.models import LearningCommitment
 from grants.projects import queries as project_queries
 from grants.projects.models import Project
@@ -47,11 +49,24 @@ def home():
         )
         .order_by(LearningCommitment.due_on)
     ).all()
+    conditions = db.session.scalars(
+        db.select(TrancheCondition)
+        .join(TrancheCondition.tranche)
+        .where(
+            TrancheCondition.owner_id == current_user.id,
+            TrancheCondition.met_at.is_(None),
+            Tranche.status.in_(("scheduled", "eligible", "held")),
+            Tranche.project_id.in_([p.id for p in projects]),
+        )
+        .options(contains_eager(TrancheCondition.tranche))
+        .order_by(Tranche.due_on, TrancheCondition.id)
+    ).all()
     profile = services.profile_of(current_user)
     return render_template(
         "enablers/home.html",
         projects=projects,
         due=due,
+        conditions=conditions,
         profile=profile,
         today=date.today(),
         references={p.id: p.reference for p in projects},

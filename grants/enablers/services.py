@@ -14,6 +14,7 @@ from grants.core import audit
 from grants.core.db import lock_and_refresh
 from grants.core.errors import GrantsError
 from grants.core.permissions import Role
+from grants.core.signals import project_changed
 from grants.directory.models import Organisation, Place, Theme
 from grants.enablers.matching import (
     current_loads,
@@ -177,6 +178,7 @@ def assign_enabler(
         },
     )
     _notify(project, enabler, "enabler_assigned")
+    project_changed.send(project, actor=actor)
     return assignment
 
 
@@ -199,6 +201,7 @@ def end_assignment(project, *, reason: str, actor, today: date | None = None, no
     )
     if notify:
         _notify(project, assignment.enabler, "enabler_ended")
+    project_changed.send(project, actor=actor)
     return assignment
 
 

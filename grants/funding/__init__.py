@@ -1,7 +1,32 @@
-"""Money for projects: grant agreements, tranches and match funding."""
+"""Money for projects: grant agreements, tranches released on conditions with two signatures, and
+match funding."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.navigation import register_nav
+    from grants.core.permissions import Role
+    from grants.core.signals import project_changed
     from grants.funding import models  # noqa: F401
+    from grants.funding.routes import bp
+    from grants.main.dashboard import register_dashboard_link
+
+    app.register_blueprint(bp)
+    project_changed.connect(_evaluate, weak=False)
+    register_nav(
+        "Funding",
+        "funding.index",
+        roles=[Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER],
+        order=36,
+        active_prefix="funding",
+    )
+    register_dashboard_link(Role.FINANCE_APPROVER, "Releases waiting for your approval", "funding.approvals")
+    register_dashboard_link(Role.FINANCE_APPROVER, "Funding across the portfolio", "funding.index")
+    register_dashboard_link(Role.PROGRAMME_OFFICER, "Funding", "funding.index")
+
+
+def _evaluate(project, actor=None, **_):
+    from grants.funding.services.conditions import evaluate_project
+
+    evaluate_project(project, actor=actor)

@@ -1,20 +1,62 @@
+"""Money for a project: its grant agreement (in versions), tranches with their conditions, the payment
+record of each release, and the match funding from the health and wellbeing board.
+
+The rules that matter most are database rules as well as Python ones: a tranche is paid at most once
+(one payment per tranche, and the release itself is a conditional update); the two signatures on a
+payment are different people; a signed agreement and a released tranche never change."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DDL, JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import Money, TimestampMixin, UTCDateTime
+from grants.core.db import Money, TimestampMixin, UTCDateTime, utcnow
 from grants.extensions import db
 
-AGREEMENT_STATUSES = ("draft", "issued", "signed", "superseded")
+AGREEMENT_STATUSES = ("draft", "issued", "signed", "superseded", "withdrawn")
+AGREEMENT_STATUS_LABELS = {
+    "draft": "Draft",
+    "issued": "Waiting for signature",
+    "signed": "Signed",
+    "superseded": "Replaced by a later version",
+    "withdrawn": "Withdrawn before signature",
+}
 TRANCHE_STATUSES = ("scheduled", "eligible", "requested", "released", "held")
+TRANCHE_STATUS_LABELS = {
+    "scheduled": "Waiting for conditions",
+    "eligible": "Ready to request",
+    "requested": "Waiting for finance approval",
+    "released": "Released",
+    "held": "Held",
+}
+TRANCHE_STATUS_COLOURS = {
+    "scheduled": "grey",
+    "eligible": "blue",
+    "requested": "yellow",
+    "released": "green",
+    "held": "red",
+}
 MATCH_STATUSES = ("pledged", "confirmed", "received")
+MATCH_STATUS_LABELS = {"pledged": "Pledged", "confirmed": "Confirmed", "received": "Received"}
+CONDITION_KINDS = {
+    "agreement_signed": "Grant agreement signed",
+    "match_confirmed": "Match funding confirmed",
+    "enabler_assigned": "Enabler assigned",
+    "report_accepted": "Progress report accepted",
+    "learning_evidenced": "Learning commitment evidenced",
+    "custom": "Other condition",
+}
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
 class GrantAgreement(TimestampMixin, db.Model):
-    """The agreement a project's lead signs. A signed version never changes; a variation is a new one."""
+    """The agreement a project's lead signs. A signed version never changes; a variation is a new
+    version, signed again, which replaces it."""
 
     __tablename__ = "grant_agreements"
 
@@ -23,17 +65,58 @@ class GrantAgreement(TimestampMixin, db.Model):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
     terms: Mapped[str] = mapped_column(Text, nullable=False)
+    # The schedule the words describe: [[sequence, amount_pence, "due date"], ...].
+    schedule: Mapped[list | None] = mapped_column(JSON)
     award_pence: Mapped[int] = mapped_column(Money, nullable=False)
+    variation_reason: Mapped[str | None] = mapped_column(Text)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    signed_name: Mapped[str | None] = mapped_column(String(200))
+    signed_ip: Mapped[str | None] = mapped_column(String(45))
+    signed_user_agent: Mapped[str | None] = mapped_column(String(300))
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     project = relationship("Project", lazy="joined", innerjoin=True)
+    issued_by = relationship("User", foreign_keys=[issued_by_id], lazy="select")
+    signed_by = relationship("User", foreign_keys=[signed_by_id], lazy="select")
 
     __table_args__ = (
-        UniqueConstraint("project_id", "version"),
-        CheckConstraint(f"status IN ({', '.join(repr(s) for s in AGREEMENT_STATUSES)})", name="known_status"),
+        db.UniqueConstraint("project_id", "version"),
+        CheckConstraint(_in("status", AGREEMENT_STATUSES), name="known_status"),
         CheckConstraint("award_pence > 0", name="award_positive"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("status IN ('draft', 'withdrawn') OR issued_at IS NOT NULL", name="issued_when_not_draft"),
+        CheckConstraint(
+            "status NOT IN ('signed', 'superseded') "
+            "OR (signed_at IS NOT NULL AND signed_by_id IS NOT NULL AND signed_name IS NOT NULL)",
+            name="signed_by_someone",
+        ),
+        # At most one agreement in force, and at most one being prepared, per project.
+        Index(
+            "uq_grant_agreements_one_signed_per_project",
+            "project_id",
+            unique=True,
+            postgresql_where=text("status = 'signed'"),
+            sqlite_where=text("status = 'signed'"),
+        ),
+        Index(
+            "uq_grant_agreements_one_open_per_project",
+            "project_id",
+            unique=True,
+            postgresql_where=text("status IN ('draft', 'issued')"),
+            sqlite_where=text("status IN ('draft', 'issued')"),
+        ),
     )
+
+    @property
+    def status_label(self) -> str:
+        return AGREEMENT_STATUS_LABELS[self.status]
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in ("draft", "issued")
 
 
 class Tranche(TimestampMixin, db.Model):
@@ -44,17 +127,123 @@ class Tranche(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False)
     sequence: Mapped[int] = mapped_column(Integer, nullable=False)
-    percentage: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The round's plan percentage it came from; None once the amount is set by hand.
+    percentage: Mapped[int | None] = mapped_column(Integer)
     amount_pence: Mapped[int] = mapped_column(Money, nullable=False)
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="scheduled")
+    eligible_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    held_reason: Mapped[str | None] = mapped_column(Text)
 
     project = relationship("Project", lazy="joined", innerjoin=True)
+    requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="select")
+    conditions: Mapped[list[TrancheCondition]] = relationship(
+        back_populates="tranche",
+        order_by="TrancheCondition.position, TrancheCondition.id",
+        cascade="all, delete-orphan",
+        lazy="select",
+    )
 
     __table_args__ = (
-        UniqueConstraint("project_id", "sequence"),
+        db.UniqueConstraint("project_id", "sequence"),
         CheckConstraint("amount_pence > 0", name="amount_positive"),
-        CheckConstraint(f"status IN ({', '.join(repr(s) for s in TRANCHE_STATUSES)})", name="known_status"),
+        CheckConstraint("sequence >= 1", name="sequence_positive"),
+        CheckConstraint(_in("status", TRANCHE_STATUSES), name="known_status"),
+        CheckConstraint(
+            "status NOT IN ('requested', 'released') OR (requested_at IS NOT NULL AND requested_by_id IS NOT NULL)",
+            name="requested_by_someone",
+        ),
+        CheckConstraint("status <> 'released' OR released_at IS NOT NULL", name="released_when"),
+        CheckConstraint("status <> 'held' OR (held_reason IS NOT NULL AND held_at IS NOT NULL)", name="held_why"),
+        Index("ix_tranches_status_due_on", "status", "due_on"),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return TRANCHE_STATUS_LABELS[self.status]
+
+    @property
+    def status_colour(self) -> str:
+        return TRANCHE_STATUS_COLOURS[self.status]
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet paid: its amount, date and conditions can still change."""
+        return self.status != "released"
+
+
+class TrancheCondition(TimestampMixin, db.Model):
+    """What must be true before a tranche is paid. The built-in kinds are met from the service's own
+    state; a custom one (and a built-in one the service cannot yet see) is confirmed by its owner."""
+
+    __tablename__ = "tranche_conditions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tranche_id: Mapped[int] = mapped_column(ForeignKey("tranches.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    met_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    tranche: Mapped[Tranche] = relationship(back_populates="conditions", lazy="select")
+    owner = relationship("User", foreign_keys=[owner_id], lazy="select")
+    met_by = relationship("User", foreign_keys=[met_by_id], lazy="select")
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", CONDITION_KINDS), name="known_kind"),
+        CheckConstraint(
+            "kind <> 'custom' OR (description IS NOT NULL AND owner_id IS NOT NULL)", name="custom_described"
+        ),
+        Index(
+            "uq_tranche_conditions_one_builtin_per_tranche",
+            "tranche_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("kind <> 'custom'"),
+            sqlite_where=text("kind <> 'custom'"),
+        ),
+        Index("ix_tranche_conditions_tranche_id", "tranche_id"),
+    )
+
+    @property
+    def is_met(self) -> bool:
+        return self.met_at is not None
+
+    @property
+    def label(self) -> str:
+        return self.description if self.kind == "custom" else CONDITION_KINDS[self.kind]
+
+
+class Payment(db.Model):
+    """A released tranche: the money that left, and the two people who signed for it. One per tranche;
+    rows are never changed or deleted."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tranche_id: Mapped[int] = mapped_column(ForeignKey("tranches.id", ondelete="RESTRICT"), nullable=False, unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False, index=True)
+    amount_pence: Mapped[int] = mapped_column(Money, nullable=False)
+    reference: Mapped[str] = mapped_column(String(100), nullable=False)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False)
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False)
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    approved_by = relationship("User", foreign_keys=[approved_by_id], lazy="select")
+    requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="select")
+
+    __table_args__ = (
+        CheckConstraint("amount_pence > 0", name="amount_positive"),
+        CheckConstraint("approved_by_id <> requested_by_id", name="two_people"),
+        CheckConstraint("length(reference) > 0", name="reference_given"),
     )
 
 
@@ -69,10 +258,119 @@ class MatchFunding(TimestampMixin, db.Model):
     amount_pence: Mapped[int] = mapped_column(Money, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="pledged")
     evidence_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    confirmation_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"))
+    confirmation_note: Mapped[str | None] = mapped_column(Text)
+    received_on: Mapped[date | None] = mapped_column(Date)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    received_reference: Mapped[str | None] = mapped_column(String(100))
+    receipt_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"))
 
     project = relationship("Project", lazy="select")
+    evidence = relationship("Document", foreign_keys=[evidence_document_id], lazy="select")
+    confirmation_document = relationship("Document", foreign_keys=[confirmation_document_id], lazy="select")
+    receipt_document = relationship("Document", foreign_keys=[receipt_document_id], lazy="select")
 
     __table_args__ = (
         CheckConstraint("amount_pence >= 0", name="amount_not_negative"),
-        CheckConstraint(f"status IN ({', '.join(repr(s) for s in MATCH_STATUSES)})", name="known_status"),
+        CheckConstraint(_in("status", MATCH_STATUSES), name="known_status"),
+        CheckConstraint(
+            "status = 'pledged' OR (confirmed_at IS NOT NULL AND confirmed_by_id IS NOT NULL)", name="confirmed_by"
+        ),
+        CheckConstraint("status <> 'received' OR received_on IS NOT NULL", name="received_when"),
+        Index("ix_match_funding_project_id", "project_id", unique=True),
     )
+
+    @property
+    def status_label(self) -> str:
+        return MATCH_STATUS_LABELS[self.status]
+
+
+# Database rules no code path (or console session) can get round: a signed agreement keeps its words,
+# a released tranche its amount and status, and a payment is never changed or removed.
+IMMUTABLE_SQL = {
+    "postgresql": [
+        """
+        CREATE OR REPLACE FUNCTION grant_agreements_signed_unchanged() RETURNS trigger AS $$
+        BEGIN
+            IF OLD.status = 'signed' AND (
+                NEW.terms IS DISTINCT FROM OLD.terms OR NEW.award_pence IS DISTINCT FROM OLD.award_pence
+                OR NEW.schedule::text IS DISTINCT FROM OLD.schedule::text
+                OR NEW.version IS DISTINCT FROM OLD.version OR NEW.project_id IS DISTINCT FROM OLD.project_id
+                OR NEW.signed_at IS DISTINCT FROM OLD.signed_at OR NEW.signed_by_id IS DISTINCT FROM OLD.signed_by_id
+                OR NEW.signed_name IS DISTINCT FROM OLD.signed_name OR NEW.status NOT IN ('signed', 'superseded')
+            ) THEN
+                RAISE EXCEPTION 'a signed grant agreement cannot be changed';
+            END IF;
+            IF OLD.status IN ('superseded', 'withdrawn') THEN
+                RAISE EXCEPTION 'a replaced or withdrawn grant agreement cannot be changed';
+            END IF;
+            RETURN NEW;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE TRIGGER grant_agreements_signed_unchanged BEFORE UPDATE ON grant_agreements
+        FOR EACH ROW EXECUTE FUNCTION grant_agreements_signed_unchanged()
+        """,
+        """
+        CREATE OR REPLACE FUNCTION tranches_released_unchanged() RETURNS trigger AS $$
+        BEGIN
+            IF OLD.status = 'released' AND (
+                NEW.status <> 'released' OR NEW.amount_pence <> OLD.amount_pence
+                OR NEW.released_at IS DISTINCT FROM OLD.released_at
+            ) THEN
+                RAISE EXCEPTION 'a released tranche cannot be changed';
+            END IF;
+            RETURN NEW;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE TRIGGER tranches_released_unchanged BEFORE UPDATE ON tranches
+        FOR EACH ROW EXECUTE FUNCTION tranches_released_unchanged()
+        """,
+        """
+        CREATE OR REPLACE FUNCTION payments_append_only() RETURNS trigger AS $$
+        BEGIN
+            RAISE EXCEPTION 'payments are never changed or removed';
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE TRIGGER payments_append_only BEFORE UPDATE OR DELETE ON payments
+        FOR EACH ROW EXECUTE FUNCTION payments_append_only()
+        """,
+    ],
+    "sqlite": [
+        """
+        CREATE TRIGGER grant_agreements_signed_unchanged BEFORE UPDATE ON grant_agreements
+        WHEN OLD.status IN ('superseded', 'withdrawn') OR (OLD.status = 'signed' AND (
+            NEW.terms IS NOT OLD.terms OR NEW.award_pence IS NOT OLD.award_pence OR NEW.schedule IS NOT OLD.schedule
+            OR NEW.version IS NOT OLD.version OR NEW.project_id IS NOT OLD.project_id
+            OR NEW.signed_at IS NOT OLD.signed_at OR NEW.signed_by_id IS NOT OLD.signed_by_id
+            OR NEW.signed_name IS NOT OLD.signed_name OR NEW.status NOT IN ('signed', 'superseded')))
+        BEGIN SELECT RAISE(ABORT, 'a signed grant agreement cannot be changed'); END
+        """,
+        """
+        CREATE TRIGGER tranches_released_unchanged BEFORE UPDATE ON tranches
+        WHEN OLD.status = 'released' AND (NEW.status <> 'released' OR NEW.amount_pence <> OLD.amount_pence
+            OR NEW.released_at IS NOT OLD.released_at)
+        BEGIN SELECT RAISE(ABORT, 'a released tranche cannot be changed'); END
+        """,
+        """
+        CREATE TRIGGER payments_no_update BEFORE UPDATE ON payments
+        BEGIN SELECT RAISE(ABORT, 'payments are never changed or removed'); END
+        """,
+        """
+        CREATE TRIGGER payments_no_delete BEFORE DELETE ON payments
+        BEGIN SELECT RAISE(ABORT, 'payments are never changed or removed'); END
+        """,
+    ],
+}
+_TABLE_OF = {"grant_agreements": GrantAgreement, "tranches": Tranche, "payments": Payment}
+for _dialect, _statements in IMMUTABLE_SQL.items():
+    for _statement in _statements:
+        _table = next(name for name in _TABLE_OF if f" ON {name}" in _statement or f"FUNCTION {name}" in _statement)
+        event.listen(_TABLE_OF[_table].__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))

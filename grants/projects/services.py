@@ -52,8 +52,8 @@ def create_project(application, *, decided_on: date, actor=None) -> Project:
             "ends_on": project.ends_on.isoformat(),
         },
     )
-    set_up_funding(project, application, months=months, actor=actor)
     carry_over_commitments(project, application, actor=actor)
+    set_up_funding(project, application, months=months, actor=actor)
     return project
 
 

@@ -58,6 +58,8 @@ class Round(TimestampMixin, db.Model):
     budget_pence: Mapped[int] = mapped_column(Money, nullable=False)
     project_months: Mapped[int] = mapped_column(Integer, nullable=False, default=12, server_default="12")
     tranche_plan: Mapped[list] = mapped_column(JSON, nullable=False, default=lambda: list(DEFAULT_TRANCHE_PLAN))
+    # The words of its grant agreements, with {{ placeholders }}; None for the service's default.
+    agreement_template: Mapped[str | None] = mapped_column(Text)
     eligibility: Mapped[dict] = mapped_column(JSON, nullable=False, default=lambda: dict(DEFAULT_ELIGIBILITY))
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
     last_reference_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -1,0 +1,749 @@
+"""Funding pages: the portfolio for finance, a project's agreement, schedule, conditions and match
+funding, and the two signatures on every release."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from grants.core import audit
+from grants.core.errors import GrantsError
+from grants.core.pagination import id_arg, paginate
+from grants.core.permissions import Role, roles_required
+from grants.documents import storage
+from grants.documents.models import Document
+from grants.extensions import db
+from grants.funding import permissions, queries
+from grants.funding.forms import (
+    FILE_TYPES,
+    ActionForm,
+    AgreementTemplateForm,
+    ApproveForm,
+    ConditionForm,
+    ConfirmConditionForm,
+    MatchConfirmForm,
+    MatchReceivedForm,
+    ReasonForm,
+    ScheduleForm,
+    SignForm,
+)
+from grants.funding.models import CONDITION_KINDS, GrantAgreement, Payment, Tranche, TrancheCondition
+from grants.funding.services import FundingError
+from grants.funding.services import agreements as agreement_services
+from grants.funding.services import conditions as condition_services
+from grants.funding.services import match as match_services
+from grants.funding.services import release as release_services
+from grants.funding.services import schedule as schedule_services
+from grants.funding.services import terms as terms_module
+from grants.projects import queries as project_queries
+from grants.projects.models import Project
+from grants.rounds.models import Round
+
+bp = Blueprint("funding", __name__)
+
+
+# --- Loading, with the permission check ------------------------------------------------------------------
+
+
+def _project(project_id: int) -> Project:
+    """The project, or 404 for anyone who may not see it."""
+    project = project_queries.load_project(project_id)
+    if project is None or not permissions.can_view_funding(current_user, project):
+        abort(404)
+    return project
+
+
+def _tranche(tranche_id: int) -> Tranche:
+    tranche = db.session.get(Tranche, tranche_id)
+    if tranche is None:
+        abort(404)
+    return tranche
+
+
+def _condition(condition_id: int) -> TrancheCondition:
+    condition = db.session.get(TrancheCondition, condition_id)
+    if condition is None or not permissions.can_view_funding(current_user, condition.tranche.project):
+        abort(404)
+    return condition
+
+
+def _refused(action: str, obj, error: FundingError) -> None:
+    """Nothing of the refused change is kept; the refusal itself is."""
+    db.session.rollback()
+    audit.record(action, obj, after={"reason": error.message})
+    db.session.commit()
+
+
+def _show_error(form, error: FundingError, default_field: str) -> None:
+    name = error.field if error.field and error.field in form else default_field
+    field = form[name]
+    field.errors = [*field.errors, error.message]
+
+
+def _to_project(project_id: int, anchor: str = ""):
+    return redirect(url_for("funding.project", project_id=project_id) + anchor)
+
+
+# --- The portfolio --------------------------------------------------------------------------------------
+
+
+@bp.get("/funding/")
+@roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+def index():
+    view = request.args.get("view") if request.args.get("view") in queries.VIEWS else "due"
+    round_id = id_arg("round")
+    page = paginate(queries.tranches_statement(view, round_id))
+    tranche_ids = [tranche.id for tranche in page.items]
+    return render_template(
+        "funding/index.html",
+        view=view,
+        views=queries.VIEWS,
+        round_id=round_id,
+        rounds=db.session.scalars(
+            db.select(Round).where(Round.status.in_(("decided", "archived"))).order_by(Round.closes_at.desc())
+        ).all(),
+        totals=queries.totals(round_id),
+        view_totals=queries.view_totals(view, round_id),
+        page=page,
+        payments=queries.payments_for(tranche_ids),
+        waiting=condition_services.unmet_conditions(tranche_ids),
+    )
+
+
+@bp.get("/funding/approvals")
+@roles_required(Role.FINANCE_APPROVER)
+def approvals():
+    return redirect(url_for("funding.index", view="requested"))
+
+
+@bp.get("/funding/tranches.csv")
+@roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+def export():
+    view = request.args.get("view") if request.args.get("view") in queries.VIEWS else "all"
+    round_id = id_arg("round")
+    audit.record("funding.exported", object_type="tranches", after={"view": view, "round_id": round_id})
+    db.session.commit()
+    filename = f"grants-tranches-{view}-{date.today().isoformat()}.csv"
+    return Response(
+        stream_with_context(queries.csv_lines(view, round_id)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- A project's funding ------------------------------------------------------------------------------
+
+
+def _project_page(project: Project, status: int = 200, **forms):
+    tranches = db.session.scalars(
+        db.select(Tranche)
+        .where(Tranche.project_id == project.id)
+        .options(selectinload(Tranche.conditions).selectinload(TrancheCondition.owner))
+        .order_by(Tranche.sequence)
+    ).all()
+    payments = {p.tranche_id: p for p in db.session.scalars(db.select(Payment).where(Payment.project_id == project.id))}
+    agreements = agreement_services.agreements_of(project.id)
+    user = current_user
+    return render_template(
+        "funding/project.html",
+        project=project,
+        tranches=tranches,
+        payments=payments,
+        agreements=agreements,
+        current=next((a for a in agreements if a.status in ("draft", "issued")), None),
+        in_force=next((a for a in agreements if a.status == "signed"), None),
+        match=match_services.match_of(project.id),
+        released=sum(p.amount_pence for p in payments.values()),
+        schedule_editable=schedule_services.schedule_editable(project.id),
+        can_manage=permissions.can_manage(user),
+        can_hold=permissions.can_see_portfolio(user),
+        can_record_match=permissions.can_see_portfolio(user),
+        is_staff=permissions.can_see_portfolio(user),
+        can_sign=any(permissions.can_sign(user, a) for a in agreements[:1]),
+        can_confirm=lambda condition: permissions.can_confirm(user, condition),
+        form=forms.get("form") or ActionForm(formdata=None),
+    ), status
+
+
+@bp.get("/projects/<int:project_id>/funding")
+@login_required
+def project(project_id):
+    return _project_page(_project(project_id))
+
+
+@bp.route("/projects/<int:project_id>/funding/schedule", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def schedule(project_id):
+    project = _project(project_id)
+    tranches = schedule_services.tranches_of(project.id)
+    if not schedule_services.schedule_editable(project.id):
+        flash("The schedule is part of the signed agreement. Start a variation to change it.", "important")
+        return _to_project(project.id)
+    if request.method == "POST":
+        form = ScheduleForm()
+    else:
+        form = ScheduleForm(
+            formdata=None,
+            data={"tranches": [{"tranche_id": t.id, "amount": t.amount_pence, "due_on": t.due_on} for t in tranches]},
+        )
+    if form.validate_on_submit():
+        changes = []
+        try:
+            for row in form.tranches:
+                changes.append(
+                    schedule_services.TrancheChange(
+                        int(row.form.tranche_id.data), row.form.amount.data, row.form.due_on.data
+                    )
+                )
+        except (TypeError, ValueError):
+            abort(400)
+        try:
+            schedule_services.change_schedule(project, changes, actor=current_user)
+        except FundingError as error:
+            _refused("funding.schedule_change_refused", project, error)
+            _schedule_error(form, error)
+        else:
+            db.session.commit()
+            flash("The tranche schedule has been saved.", "success")
+            return _to_project(project.id, "#schedule")
+    return render_template(
+        "funding/schedule.html",
+        project=project,
+        form=form,
+        tranches=tranches,
+        rows=list(zip(form.tranches, tranches, strict=False)),
+    ), (400 if form.errors else 200)
+
+
+def _schedule_error(form: ScheduleForm, error: FundingError) -> None:
+    parts = (error.field or "tranches-0-amount").split("-")
+    index = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
+    name = parts[2] if len(parts) == 3 and parts[2] in ("amount", "due_on") else "amount"
+    if index < len(form.tranches):
+        field = form.tranches[index].form[name]
+        field.errors = [*field.errors, error.message]
+        form.tranches.errors = [entry.errors for entry in form.tranches.entries]  # the list keeps its own copy
+
+
+# --- The agreement ---------------------------------------------------------------------------------------
+
+
+def _agreement(project: Project, version: int) -> GrantAgreement:
+    agreement = db.session.scalar(
+        db.select(GrantAgreement).where(GrantAgreement.project_id == project.id, GrantAgreement.version == version)
+    )
+    if agreement is None:
+        abort(404)
+    if agreement.status == "draft" and not permissions.can_see_portfolio(current_user):
+        abort(404)  # a draft is the programme team's until it is issued
+    return agreement
+
+
+def _agreement_page(project, agreement, form, status=200):
+    words = agreement.terms
+    if agreement.status == "draft":
+        words = agreement_services.current_terms(project, agreement.version)  # as it would be issued now
+    return render_template(
+        "funding/agreement.html",
+        project=project,
+        agreement=agreement,
+        words=words,
+        form=form,
+        can_sign=agreement.status == "issued" and permissions.can_sign(current_user, agreement),
+        can_manage=permissions.can_manage(current_user),
+        action_form=ActionForm(formdata=None),
+    ), status
+
+
+@bp.get("/projects/<int:project_id>/agreement/<int:version>")
+@login_required
+def agreement(project_id, version):
+    project = _project(project_id)
+    agreement = _agreement(project, version)
+    form = SignForm(formdata=None, data={"terms_digest": terms_module.digest(agreement.terms)})
+    return _agreement_page(project, agreement, form)
+
+
+@bp.post("/projects/<int:project_id>/agreement/<int:version>/sign")
+@login_required
+def sign(project_id, version):
+    project = _project(project_id)
+    agreement = _agreement(project, version)
+    if not permissions.can_sign(current_user, agreement):
+        abort(403)
+    form = SignForm()
+    if form.validate_on_submit():
+        try:
+            agreement_services.sign_agreement(
+                agreement,
+                actor=current_user,
+                typed_name=form.full_name.data,
+                confirmed=bool(form.confirm.data),
+                terms_digest=form.terms_digest.data or "",
+                ip_address=request.remote_addr,
+                user_agent=request.user_agent.string,
+            )
+        except FundingError as error:
+            _refused("funding.signature_refused", agreement, error)
+            agreement = _agreement(project, version)
+            _show_error(form, error, "full_name")
+            form.terms_digest.data = terms_module.digest(agreement.terms)
+        else:
+            db.session.commit()
+            flash(
+                f"You have signed version {agreement.version} of the grant agreement. A copy is in your email.",
+                "success",
+            )
+            return _to_project(project.id)
+    return _agreement_page(project, agreement, form, 400)
+
+
+@bp.post("/projects/<int:project_id>/agreement/<int:version>/issue")
+@roles_required(Role.PROGRAMME_OFFICER)
+def issue(project_id, version):
+    project = _project(project_id)
+    agreement = _agreement(project, version)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        agreement_services.issue_agreement(agreement, actor=current_user)
+    except GrantsError as error:
+        _refused("funding.issue_refused", agreement, FundingError(error.message))
+        flash(error.message, "important")
+    else:
+        db.session.commit()
+        flash(
+            f"Version {agreement.version} of the agreement has been issued. The project lead has been emailed.",
+            "success",
+        )
+    return _to_project(project.id, "#agreement")
+
+
+@bp.route("/projects/<int:project_id>/agreement/variation", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def variation(project_id):
+    project = _project(project_id)
+    form = ReasonForm()
+    form.reason.label.text = "Why does the agreement need to change?"
+    form.submit.label.text = "Start the variation"
+    if form.validate_on_submit():
+        try:
+            new = agreement_services.start_variation(project, reason=form.reason.data, actor=current_user)
+        except FundingError as error:
+            _refused("funding.variation_refused", project, error)
+            _show_error(form, error, "reason")
+        else:
+            db.session.commit()
+            flash(
+                f"Version {new.version} is being prepared. Change the schedule if you need to, "
+                "then issue it for signature.",
+                "success",
+            )
+            return _to_project(project.id, "#agreement")
+    return render_template(
+        "funding/reason.html",
+        project=project,
+        form=form,
+        title="Vary the grant agreement",
+        lede="The signed agreement stays in force until the new version is signed. "
+        "Unpaid tranches can be changed meanwhile.",
+    ), (400 if form.errors else 200)
+
+
+@bp.post("/projects/<int:project_id>/agreement/<int:version>/withdraw")
+@roles_required(Role.PROGRAMME_OFFICER)
+def withdraw(project_id, version):
+    project = _project(project_id)
+    agreement = _agreement(project, version)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        agreement_services.withdraw_variation(agreement, actor=current_user)
+    except GrantsError as error:
+        _refused("funding.withdraw_refused", agreement, FundingError(error.message))
+        flash(error.message, "important")
+    else:
+        db.session.commit()
+        flash(f"Version {agreement.version} has been withdrawn. The signed agreement stays in force.", "success")
+    return _to_project(project.id, "#agreement")
+
+
+# --- Conditions ---------------------------------------------------------------------------------------
+
+
+@bp.route("/funding/tranches/<int:tranche_id>/conditions/new", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def add_condition(tranche_id):
+    tranche = _tranche(tranche_id)
+    project = _project(tranche.project_id)
+    form = ConditionForm()
+    owners = condition_services.possible_owners(project)
+    form.owner_id.choices = [(0, "Choose someone")] + [(person.id, person.name) for person in owners]
+    if form.validate_on_submit():
+        owner = next((person for person in owners if person.id == form.owner_id.data), None)
+        try:
+            condition_services.add_condition(
+                tranche, kind=form.kind.data, description=form.description.data, owner=owner, actor=current_user
+            )
+        except FundingError as error:
+            _refused("funding.condition_refused", tranche, error)
+            tranche = _tranche(tranche_id)
+            _show_error(form, error, "kind")
+        else:
+            db.session.commit()
+            flash(f"The condition has been added to tranche {tranche.sequence}.", "success")
+            return _to_project(project.id, f"#tranche-{tranche.sequence}")
+    return render_template(
+        "funding/condition_new.html", project=project, tranche=tranche, form=form, kinds=CONDITION_KINDS
+    ), (400 if form.errors else 200)
+
+
+@bp.post("/funding/conditions/<int:condition_id>/remove")
+@roles_required(Role.PROGRAMME_OFFICER)
+def remove_condition(condition_id):
+    condition = _condition(condition_id)
+    project_id, sequence = condition.tranche.project_id, condition.tranche.sequence
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        condition_services.remove_condition(condition, actor=current_user)
+    except FundingError as error:
+        _refused("funding.condition_refused", condition, error)
+        flash(error.message, "important")
+    else:
+        db.session.commit()
+        flash(f"The condition has been removed from tranche {sequence}.", "success")
+    return _to_project(project_id, f"#tranche-{sequence}")
+
+
+@bp.route("/funding/conditions/<int:condition_id>/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_condition(condition_id):
+    condition = _condition(condition_id)
+    if not permissions.can_confirm(current_user, condition):
+        abort(403)
+    tranche, project = condition.tranche, condition.tranche.project
+    form = ConfirmConditionForm()
+    if form.validate_on_submit():
+        try:
+            condition_services.confirm_condition(condition, actor=current_user, note=form.note.data)
+        except FundingError as error:
+            _refused("funding.condition_refused", condition, error)
+            condition = _condition(condition_id)
+            _show_error(form, error, "note")
+        else:
+            db.session.commit()
+            flash(f"“{condition.label}” is confirmed for tranche {tranche.sequence}.", "success")
+            return _to_project(project.id, f"#tranche-{tranche.sequence}")
+    return render_template(
+        "funding/condition_confirm.html", project=project, tranche=tranche, condition=condition, form=form
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/funding/conditions/<int:condition_id>/reopen", methods=["GET", "POST"])
+@login_required
+def reopen_condition(condition_id):
+    condition = _condition(condition_id)
+    if not (permissions.can_confirm(current_user, condition) or permissions.can_manage(current_user)):
+        abort(403)
+    tranche, project = condition.tranche, condition.tranche.project
+    form = ReasonForm()
+    form.reason.label.text = "Why is the condition no longer met?"
+    form.submit.label.text = "Reopen the condition"
+    if form.validate_on_submit():
+        try:
+            condition_services.reopen_condition(condition, actor=current_user, reason=form.reason.data)
+        except FundingError as error:
+            _refused("funding.condition_refused", condition, error)
+            _show_error(form, error, "reason")
+        else:
+            db.session.commit()
+            flash(f"“{condition.label}” is open again for tranche {tranche.sequence}.", "success")
+            return _to_project(project.id, f"#tranche-{tranche.sequence}")
+    return render_template(
+        "funding/reason.html",
+        project=project,
+        form=form,
+        title=f"Reopen “{condition.label}”",
+        lede=f"Tranche {tranche.sequence} will wait for this condition again.",
+    ), (400 if form.errors else 200)
+
+
+# --- Releases: request, approve, return, hold, resume ------------------------------------------------------
+
+
+@bp.post("/funding/tranches/<int:tranche_id>/request")
+@roles_required(Role.PROGRAMME_OFFICER)
+def request_release(tranche_id):
+    tranche = _tranche(tranche_id)
+    project_id, sequence = tranche.project_id, tranche.sequence
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        release_services.request_release(tranche, actor=current_user)
+    except FundingError as error:
+        _refused("funding.release_request_refused", tranche, error)
+        flash(error.message, "important")
+    else:
+        db.session.commit()
+        flash(
+            f"The release of tranche {sequence} has been requested. A finance approver has been asked to approve it.",
+            "success",
+        )
+    return _to_project(project_id, f"#tranche-{sequence}")
+
+
+def _tranche_page(tranche: Tranche, form: ApproveForm, status: int = 200):
+    project = tranche.project
+    return render_template(
+        "funding/tranche.html",
+        project=project,
+        tranche=tranche,
+        payment=db.session.scalar(db.select(Payment).where(Payment.tranche_id == tranche.id)),
+        form=form,
+        can_approve=permissions.can_approve(current_user, tranche),
+        own_request=tranche.status == "requested" and tranche.requested_by_id == current_user.id,
+        can_hold=permissions.can_hold(current_user) and tranche.status not in ("released", "held"),
+        action_form=ActionForm(formdata=None),
+    ), status
+
+
+@bp.route("/funding/tranches/<int:tranche_id>", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+def tranche(tranche_id):
+    tranche = _tranche(tranche_id)
+    if request.method == "GET":
+        return _tranche_page(tranche, ApproveForm(formdata=None))
+    if not permissions.can_approve(current_user, tranche):
+        reason = (
+            "You requested this release, so someone else must approve it."
+            if tranche.requested_by_id == current_user.id
+            else "Only a finance approver can approve a requested release."
+        )
+        if tranche.status == "released":
+            reason = f"Tranche {tranche.sequence} has already been released."
+        _refused("funding.release_refused", tranche, FundingError(reason))
+        flash(reason, "important")
+        return _tranche_page(
+            _tranche(tranche_id), ApproveForm(formdata=None), 403 if tranche.status == "requested" else 409
+        )
+    form = ApproveForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.password.data):
+            _refused("funding.reauthentication_failed", tranche, FundingError("The password was not right"))
+            form = ApproveForm()
+            form.validate()
+            form.password.errors = ["The password is not right. Enter your own password to approve the payment"]
+            return _tranche_page(_tranche(tranche_id), form, 400)
+        try:
+            release_services.approve_release(tranche, actor=current_user, payment_reference=form.payment_reference.data)
+        except FundingError as error:
+            _refused("funding.release_refused", tranche, error)
+            tranche = _tranche(tranche_id)
+            _show_error(form, error, "payment_reference")
+        else:
+            db.session.commit()
+            flash(f"Tranche {tranche.sequence} of {tranche.project.reference} has been released.", "success")
+            return redirect(url_for("funding.index", view="requested"))
+    return _tranche_page(tranche, form, 400)
+
+
+def _reason_action(
+    tranche_id: int, *, service, refusal: str, title: str, lede: str, label: str, button: str, done: str
+):
+    tranche = _tranche(tranche_id)
+    project = tranche.project
+    form = ReasonForm()
+    form.reason.label.text, form.submit.label.text = label, button
+    if form.validate_on_submit():
+        try:
+            service(tranche, actor=current_user, reason=form.reason.data)
+        except FundingError as error:
+            _refused(refusal, tranche, error)
+            tranche = _tranche(tranche_id)
+            _show_error(form, error, "reason")
+        else:
+            db.session.commit()
+            flash(done.format(sequence=tranche.sequence), "success")
+            return _to_project(project.id, f"#tranche-{tranche.sequence}")
+    return render_template(
+        "funding/reason.html", project=project, form=form, title=title.format(sequence=tranche.sequence), lede=lede
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/funding/tranches/<int:tranche_id>/return", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_APPROVER)
+def return_request(tranche_id):
+    return _reason_action(
+        tranche_id,
+        service=release_services.return_request,
+        refusal="funding.return_refused",
+        title="Return the request for tranche {sequence}",
+        lede="The programme officer who requested it is told why. They can request it again.",
+        label="Why are you returning the request?",
+        button="Return the request",
+        done="The request for tranche {sequence} has been returned.",
+    )
+
+
+@bp.route("/funding/tranches/<int:tranche_id>/hold", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+def hold(tranche_id):
+    return _reason_action(
+        tranche_id,
+        service=release_services.hold_tranche,
+        refusal="funding.hold_refused",
+        title="Hold tranche {sequence}",
+        lede="A held tranche cannot be requested or released until the hold is lifted. "
+        "The project lead sees the reason.",
+        label="Why is the tranche held?",
+        button="Hold the tranche",
+        done="Tranche {sequence} is held.",
+    )
+
+
+@bp.post("/funding/tranches/<int:tranche_id>/resume")
+@roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+def resume(tranche_id):
+    tranche = _tranche(tranche_id)
+    project_id, sequence = tranche.project_id, tranche.sequence
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        release_services.resume_tranche(tranche, actor=current_user)
+    except FundingError as error:
+        _refused("funding.resume_refused", tranche, error)
+        flash(error.message, "important")
+    else:
+        db.session.commit()
+        flash(f"The hold on tranche {sequence} has been lifted.", "success")
+    return _to_project(project_id, f"#tranche-{sequence}")
+
+
+# --- Match funding ----------------------------------------------------------------------------------------
+
+
+def _match(project: Project):
+    match = match_services.match_of(project.id)
+    if match is None:
+        abort(404)
+    return match
+
+
+@bp.route("/projects/<int:project_id>/match/confirm", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+def confirm_match(project_id):
+    project = _project(project_id)
+    match = _match(project)
+    form = MatchConfirmForm()
+    if form.validate_on_submit():
+        try:
+            match_services.confirm_match(match, actor=current_user, note=form.note.data, upload=form.upload())
+        except FundingError as error:
+            _refused("funding.match_refused", match, error)
+            _show_error(form, error, "evidence")
+        else:
+            db.session.commit()
+            flash("The match funding is confirmed.", "success")
+            return _to_project(project.id, "#match")
+    return render_template(
+        "funding/match_confirm.html", project=project, match=match, form=form, file_types=FILE_TYPES
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/projects/<int:project_id>/match/received", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+def match_received(project_id):
+    project = _project(project_id)
+    match = _match(project)
+    form = MatchReceivedForm()
+    if form.validate_on_submit():
+        try:
+            match_services.record_match_received(
+                match,
+                actor=current_user,
+                received_on=form.received_on.data,
+                reference=form.reference.data,
+                upload=form.upload(),
+            )
+        except FundingError as error:
+            _refused("funding.match_refused", match, error)
+            _show_error(form, error, "reference")
+        else:
+            db.session.commit()
+            flash("The match funding is recorded as received.", "success")
+            return _to_project(project.id, "#match")
+    return render_template(
+        "funding/match_received.html", project=project, match=match, form=form, file_types=FILE_TYPES
+    ), (400 if form.errors else 200)
+
+
+@bp.get("/projects/<int:project_id>/funding/documents/<int:document_id>")
+@login_required
+def document(project_id, document_id):
+    project = _project(project_id)
+    match = match_services.match_of(project.id)
+    allowed = (
+        {match.evidence_document_id, match.confirmation_document_id, match.receipt_document_id} if match else set()
+    )
+    if document_id not in allowed - {None}:
+        abort(404)
+    document = db.get_or_404(Document, document_id)
+    kind = document.stored_name.rsplit(".", 1)[-1]
+    return send_file(
+        storage.path_of(document.stored_name),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=storage.safe_download_name(document.original_filename, kind),
+        max_age=0,
+    )
+
+
+# --- A round's agreement template -----------------------------------------------------------------------
+
+
+@bp.route("/manage/rounds/<int:round_id>/agreement-terms", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def round_terms(round_id):
+    round_ = db.get_or_404(Round, round_id)
+    current = round_.agreement_template or terms_module.DEFAULT_TERMS
+    form = (
+        AgreementTemplateForm()
+        if request.method == "POST"
+        else AgreementTemplateForm(formdata=None, data={"template": current})
+    )
+    if form.validate_on_submit():
+        unknown = terms_module.unknown_placeholders(form.template.data)
+        if unknown:
+            form.template.errors = [
+                f"{{{{ {unknown[0]} }}}} is not a placeholder the service knows. Use only the placeholders listed"
+            ]
+        else:
+            before = round_.agreement_template
+            round_.agreement_template = form.template.data.replace("\r\n", "\n")
+            audit.record(
+                "round.agreement_terms_changed",
+                round_,
+                before={"template": before},
+                after={"template": round_.agreement_template},
+            )
+            db.session.commit()
+            flash("The agreement terms have been saved. Agreements issued from now on use them.", "success")
+            return redirect(url_for("round_admin.show", round_id=round_.id))
+    return render_template(
+        "funding/round_terms.html", round=round_, form=form, placeholders=terms_module.PLACEHOLDERS
+    ), (400 if form.errors else 200)

@@ -1,0 +1,257 @@
+"""Grant agreements: issued by a programme officer, signed by the project's lead in the service.
+
+A version moves ``draft → issued → signed``; a signed version never changes. A variation is a new
+version (``draft → issued → signed``) that replaces the signed one when it is signed, or is withdrawn.
+The agreement's words are written from the round's template when it is issued, and again whenever the
+schedule changes before signature; the lead signs exactly the words they read."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from grants.core import audit
+from grants.core.db import lock_and_refresh, utcnow
+from grants.core.workflow import Workflow
+from grants.extensions import db
+from grants.funding.models import GrantAgreement, MatchFunding
+from grants.funding.services import terms as terms_module
+from grants.funding.services.common import FundingError, hold_project
+from grants.funding.services.conditions import evaluate_project
+from grants.funding.services.schedule import open_agreement, tranches_of
+from grants.notifications.services import queue_email
+
+AGREEMENT_WORKFLOW = Workflow(
+    "grant agreement",
+    {
+        "draft": {"issued", "withdrawn"},
+        "issued": {"signed", "withdrawn"},
+        "signed": {"superseded"},
+    },
+)
+
+
+def agreements_of(project_id: int) -> list[GrantAgreement]:
+    """Every version, newest first."""
+    return list(
+        db.session.scalars(
+            db.select(GrantAgreement)
+            .where(GrantAgreement.project_id == project_id)
+            .order_by(GrantAgreement.version.desc())
+        )
+    )
+
+
+def signed_agreement(project_id: int) -> GrantAgreement | None:
+    return db.session.scalar(
+        db.select(GrantAgreement).where(GrantAgreement.project_id == project_id, GrantAgreement.status == "signed")
+    )
+
+
+def schedule_of(project_id: int) -> list[list]:
+    """``[[sequence, amount_pence, "due date"], ...]``: the schedule an agreement's words describe."""
+    return [[t.sequence, t.amount_pence, t.due_on.isoformat()] for t in tranches_of(project_id)]
+
+
+def write_words(agreement: GrantAgreement, project) -> bool:
+    """The agreement's words and schedule, as the project stands now. True if they changed."""
+    words = current_terms(project, agreement.version)
+    schedule = schedule_of(project.id)
+    if (words, schedule) == (agreement.terms, agreement.schedule):
+        return False
+    agreement.terms, agreement.schedule = words, schedule
+    return True
+
+
+def current_terms(project, version: int) -> str:
+    from grants.learning.models import LearningCommitment
+
+    match = db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project.id))
+    commitments = db.session.scalars(
+        db.select(LearningCommitment).where(LearningCommitment.project_id == project.id).order_by(LearningCommitment.id)
+    ).all()
+    return terms_module.terms_for(project, version, tranches_of(project.id), match, commitments)
+
+
+def refresh_open_terms(project, *, actor=None) -> None:
+    """After the schedule changes, the agreement waiting for signature says what was changed."""
+    agreement = open_agreement(project.id)
+    if agreement is None:
+        return
+    if write_words(agreement, project):
+        db.session.flush()
+        if agreement.status == "issued":
+            audit.record("funding.agreement_reworded", agreement, actor=actor, after={"version": agreement.version})
+
+
+def issue_agreement(agreement: GrantAgreement, *, actor) -> None:
+    project = agreement.project
+    hold_project(project)
+    lock_and_refresh(db.session, agreement)
+    AGREEMENT_WORKFLOW.check(agreement, "issued")
+    write_words(agreement, project)
+    agreement.issued_at, agreement.issued_by_id = utcnow(), actor.id
+    AGREEMENT_WORKFLOW.move(
+        agreement, "issued", actor=actor, action="funding.agreement_issued", version=agreement.version
+    )
+    lead = project.application.lead_applicant
+    queue_email(
+        lead.email,
+        "agreement_issued",
+        {
+            "name": lead.name,
+            "reference": project.reference,
+            "project_title": project.title,
+            "version": agreement.version,
+            "project_id": project.id,
+        },
+        user=lead,
+    )
+
+
+def can_sign(user, agreement: GrantAgreement) -> bool:
+    """The project's lead applicant signs, for the lead organisation."""
+    project = agreement.project
+    return bool(
+        user.is_authenticated
+        and user.id == project.application.lead_applicant_id
+        and user.organisation_id == project.lead_organisation_id
+    )
+
+
+def _same_name(typed: str, name: str) -> bool:
+    def normal(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+    return normal(typed) == normal(name)
+
+
+def sign_agreement(
+    agreement: GrantAgreement,
+    *,
+    actor,
+    typed_name: str,
+    confirmed: bool,
+    terms_digest: str,
+    ip_address: str | None,
+    user_agent: str | None,
+) -> None:
+    """The lead's signature: their typed full name and confirmation, with who, when and from where.
+    The previous signed version, if any, is replaced; the project's first signature makes it active."""
+    project = agreement.project
+    hold_project(project)
+    lock_and_refresh(db.session, agreement)
+    if not can_sign(actor, agreement):
+        raise FundingError("Only the project's lead applicant can sign the agreement.")
+    if agreement.status != "issued":
+        raise FundingError(
+            "This agreement has already been signed."
+            if agreement.status == "signed"
+            else "This agreement is not ready to sign."
+        )
+    if terms_digest != terms_module.digest(agreement.terms):
+        raise FundingError(
+            "The agreement changed while you were reading it. Read the new version before you sign.", field="full_name"
+        )
+    errors = []
+    if not _same_name(typed_name or "", actor.name):
+        errors.append(FundingError(f"Type your full name as it is on your account: {actor.name}", field="full_name"))
+    if not confirmed:
+        errors.append(FundingError("Confirm that you agree to the terms for your organisation", field="confirm"))
+    if errors:
+        raise errors[0]
+    previous = signed_agreement(project.id)
+    if previous is not None:
+        previous.superseded_at = utcnow()
+        AGREEMENT_WORKFLOW.move(
+            previous, "superseded", actor=actor, action="funding.agreement_superseded", by_version=agreement.version
+        )
+    agreement.signed_at, agreement.signed_by_id = utcnow(), actor.id
+    agreement.signed_name = " ".join(typed_name.split())
+    agreement.signed_ip = (ip_address or "")[:45] or None
+    agreement.signed_user_agent = (user_agent or "")[:300] or None
+    AGREEMENT_WORKFLOW.move(
+        agreement,
+        "signed",
+        actor=actor,
+        action="funding.agreement_signed",
+        version=agreement.version,
+        signed_name=agreement.signed_name,
+        terms_sha256=terms_module.digest(agreement.terms),
+    )
+    if project.status == "setup":
+        project.status = "active"
+        db.session.flush()
+        audit.record("project.active", project, actor=actor, before={"status": "setup"}, after={"status": "active"})
+    evaluate_project(project, actor=actor)
+    queue_email(
+        actor.email,
+        "agreement_signed",
+        {
+            "name": actor.name,
+            "reference": project.reference,
+            "project_title": project.title,
+            "version": agreement.version,
+            "project_id": project.id,
+        },
+        user=actor,
+    )
+
+
+def start_variation(project, *, reason: str, actor) -> GrantAgreement:
+    """A new version of a signed agreement, to change its schedule or terms; the signed one stays in
+    force until the new one is signed."""
+    hold_project(project)
+    if not (reason or "").strip():
+        raise FundingError("Give the reason for the variation", field="reason")
+    current = signed_agreement(project.id)
+    if current is None:
+        raise FundingError("Only a signed agreement can be varied. Change the draft instead.")
+    if open_agreement(project.id) is not None:
+        raise FundingError("A new version of this agreement is already being prepared.")
+    version = max(agreement.version for agreement in agreements_of(project.id)) + 1
+    agreement = GrantAgreement(
+        project_id=project.id,
+        version=version,
+        status="draft",
+        award_pence=project.award_pence,
+        variation_reason=reason.strip(),
+    )
+    write_words(agreement, project)
+    db.session.add(agreement)
+    db.session.flush()
+    audit.record(
+        "funding.variation_started",
+        agreement,
+        actor=actor,
+        after={"version": version, "reason": agreement.variation_reason},
+    )
+    return agreement
+
+
+def withdraw_variation(agreement: GrantAgreement, *, actor) -> None:
+    """Abandon a variation before it is signed: the signed version stays in force, and the schedule
+    goes back to what that version says."""
+    project = agreement.project
+    hold_project(project)
+    lock_and_refresh(db.session, agreement)
+    if agreement.version == 1:
+        raise FundingError("The first version of an agreement cannot be withdrawn; change it instead.")
+    AGREEMENT_WORKFLOW.move(agreement, "withdrawn", actor=actor, action="funding.variation_withdrawn")
+    _restore_signed_schedule(project, actor=actor)
+
+
+def _restore_signed_schedule(project, *, actor) -> None:
+    """Back to the amounts and dates of the signed version, for the tranches not yet paid."""
+    signed = signed_agreement(project.id)
+    by_sequence = {sequence: (amount, due) for sequence, amount, due in (signed.schedule or [])}
+    changed = False
+    for tranche in tranches_of(project.id):
+        if tranche.status == "released" or tranche.sequence not in by_sequence:
+            continue
+        amount, due = by_sequence[tranche.sequence]
+        if (tranche.amount_pence, tranche.due_on.isoformat()) != (amount, due):
+            tranche.amount_pence, tranche.due_on, changed = amount, date.fromisoformat(due), True
+    if changed:
+        db.session.flush()
+        audit.record("funding.schedule_restored", project, actor=actor, after={"tranches": schedule_of(project.id)})

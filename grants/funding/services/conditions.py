@@ -1,0 +1,321 @@
+"""What each tranche waits for, and the moment it is ready to pay.
+
+Built-in conditions are met from the service's own state by an *evaluator*: a function of the project
+registered for the condition's kind. Areas register evaluators for what they own (the agreement and
+match funding here; reports and learning in their areas). A built-in kind with no evaluator yet, and
+every custom condition, is confirmed by hand by its owner.
+
+``evaluate_project`` runs whenever something a condition depends on changes (the ``project_changed``
+signal, or directly from this area's own changes): it marks conditions met or unmet and moves each
+unpaid tranche between ``scheduled`` and ``eligible``, telling the programme officers when one
+becomes ready."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from grants.accounts.models import User, UserRole
+from grants.core import audit
+from grants.core.db import utcnow
+from grants.core.permissions import Role
+from grants.extensions import db
+from grants.funding.models import CONDITION_KINDS, GrantAgreement, MatchFunding, Tranche, TrancheCondition
+from grants.funding.services.common import FundingError, hold_project
+from grants.notifications.services import queue_email
+
+Evaluator = Callable[[object], bool]
+EVALUATORS: dict[str, Evaluator] = {}
+
+
+def register_evaluator(kind: str, evaluator: Evaluator) -> None:
+    if kind not in CONDITION_KINDS or kind == "custom":
+        raise ValueError(f"{kind!r} is not a built-in condition")
+    EVALUATORS[kind] = evaluator
+
+
+def is_automatic(kind: str) -> bool:
+    return kind in EVALUATORS
+
+
+def _agreement_signed(project) -> bool:
+    return bool(
+        db.session.scalar(
+            db.select(GrantAgreement.id).where(
+                GrantAgreement.project_id == project.id, GrantAgreement.status == "signed"
+            )
+        )
+    )
+
+
+def _match_confirmed(project) -> bool:
+    return bool(
+        db.session.scalar(
+            db.select(MatchFunding.id).where(
+                MatchFunding.project_id == project.id, MatchFunding.status.in_(("confirmed", "received"))
+            )
+        )
+    )
+
+
+def _enabler_assigned(project) -> bool:
+    from grants.enablers.services import current_assignment
+
+    return current_assignment(project) is not None
+
+
+register_evaluator("agreement_signed", _agreement_signed)
+register_evaluator("match_confirmed", _match_confirmed)
+register_evaluator("enabler_assigned", _enabler_assigned)
+
+
+def default_kinds(sequence: int, count: int) -> list[str]:
+    """The first tranche waits for the agreement, the match funding and an enabler; later ones for
+    an accepted progress report; the last also for evidence that learning was shared."""
+    if sequence == 1:
+        return ["agreement_signed", "match_confirmed", "enabler_assigned"]
+    if sequence == count:
+        return ["report_accepted", "learning_evidenced"]
+    return ["report_accepted"]
+
+
+def add_default_conditions(tranches: list[Tranche]) -> None:
+    for tranche in tranches:
+        for position, kind in enumerate(default_kinds(tranche.sequence, len(tranches))):
+            tranche.conditions.append(TrancheCondition(kind=kind, position=position))
+
+
+# --- Evaluation ---------------------------------------------------------------------------------------
+
+
+def evaluate_project(project, *, actor=None) -> list[Tranche]:
+    """Bring every unpaid tranche's conditions and status up to date. Returns tranches newly eligible."""
+    tranches = list(
+        db.session.scalars(
+            db.select(Tranche)
+            .where(Tranche.project_id == project.id, Tranche.status != "released")
+            .order_by(Tranche.sequence)
+        )
+    )
+    if not tranches:
+        return []
+    results = {kind: evaluator(project) for kind, evaluator in EVALUATORS.items()}
+    newly_eligible = []
+    for tranche in tranches:
+        for condition in tranche.conditions:
+            if condition.kind in results:
+                met = results[condition.kind]
+                if met and condition.met_at is None:
+                    condition.met_at = utcnow()
+                elif not met and condition.met_at is not None:
+                    condition.met_at, condition.met_by_id = None, None
+        if _update_status(tranche, actor):
+            newly_eligible.append(tranche)
+    db.session.flush()
+    for tranche in newly_eligible:
+        _tell_officers(tranche)
+    return newly_eligible
+
+
+def all_met(tranche: Tranche) -> bool:
+    return all(condition.is_met for condition in tranche.conditions)
+
+
+def _update_status(tranche: Tranche, actor) -> bool:
+    """Scheduled ↔ eligible as the conditions say. A request whose conditions lapse goes back too;
+    a held tranche stays held. True if the tranche has just become eligible."""
+    ready = all_met(tranche)
+    if tranche.status == "scheduled" and ready:
+        tranche.status, tranche.eligible_at = "eligible", utcnow()
+        audit.record("funding.tranche_eligible", tranche, actor=actor, after=_money(tranche))
+        return True
+    if tranche.status in ("eligible", "requested") and not ready:
+        before = tranche.status
+        tranche.status, tranche.eligible_at = "scheduled", None
+        tranche.requested_at = tranche.requested_by_id = None
+        unmet = [condition.label for condition in tranche.conditions if not condition.is_met]
+        audit.record(
+            "funding.tranche_conditions_lapsed",
+            tranche,
+            actor=actor,
+            before={"status": before},
+            after={"status": "scheduled", "unmet": unmet},
+        )
+    return False
+
+
+def _money(tranche: Tranche) -> dict:
+    return {"status": tranche.status, "sequence": tranche.sequence, "amount_pence": tranche.amount_pence}
+
+
+def programme_officers() -> list[User]:
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .where(
+                User.is_active.is_(True),
+                User.id.in_(db.select(UserRole.user_id).where(UserRole.role == Role.PROGRAMME_OFFICER.value)),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def _tell_officers(tranche: Tranche) -> None:
+    project = tranche.project
+    for officer in programme_officers():
+        queue_email(
+            officer.email,
+            "tranche_eligible",
+            {
+                "name": officer.name,
+                "reference": project.reference,
+                "project_title": project.title,
+                "sequence": tranche.sequence,
+                "amount_pence": tranche.amount_pence,
+                "project_id": project.id,
+            },
+            user=officer,
+            dedupe_key=f"tranche-eligible:{tranche.id}:{officer.id}:{tranche.eligible_at.isoformat()}",
+        )
+
+
+# --- Conditions confirmed by hand, added and removed -----------------------------------------------------
+
+
+def can_confirm(user, condition: TrancheCondition) -> bool:
+    """A custom condition is confirmed by its named owner; a built-in one the service cannot see yet,
+    by a programme officer."""
+    if condition.kind == "custom":
+        return condition.owner_id == user.id
+    return not is_automatic(condition.kind) and user.has_role(Role.PROGRAMME_OFFICER)
+
+
+def _check_changeable(tranche: Tranche) -> None:
+    if tranche.status == "released":
+        raise FundingError(f"Tranche {tranche.sequence} has been paid; its conditions are settled.")
+    if tranche.status == "requested":
+        raise FundingError(
+            f"Tranche {tranche.sequence} is waiting for finance approval. Its conditions cannot change now."
+        )
+
+
+def confirm_condition(condition: TrancheCondition, *, actor, note: str) -> None:
+    tranche = condition.tranche
+    hold_project(tranche.project)
+    db.session.refresh(condition)
+    if not can_confirm(actor, condition):
+        raise FundingError("Only the condition's owner can confirm it.")
+    _check_changeable(tranche)
+    if condition.is_met:
+        raise FundingError("This condition has already been confirmed.")
+    if not (note or "").strip():
+        raise FundingError("Say how the condition was met", field="note")
+    condition.met_at, condition.met_by_id, condition.note = utcnow(), actor.id, note.strip()
+    db.session.flush()
+    audit.record(
+        "funding.condition_confirmed",
+        condition,
+        actor=actor,
+        after={"tranche_id": tranche.id, "kind": condition.kind, "note": condition.note},
+    )
+    evaluate_project(tranche.project, actor=actor)
+
+
+def reopen_condition(condition: TrancheCondition, *, actor, reason: str) -> None:
+    """Undo a confirmation made by hand (it was a mistake, or no longer holds)."""
+    tranche = condition.tranche
+    hold_project(tranche.project)
+    db.session.refresh(condition)
+    if not can_confirm(actor, condition) and not actor.has_role(Role.PROGRAMME_OFFICER):
+        raise FundingError("Only the condition's owner or a programme officer can reopen it.")
+    if is_automatic(condition.kind):
+        raise FundingError("This condition follows the service's own records and cannot be reopened by hand.")
+    _check_changeable(tranche)
+    if not condition.is_met:
+        raise FundingError("This condition is not met yet.")
+    if not (reason or "").strip():
+        raise FundingError("Give the reason", field="reason")
+    condition.met_at = condition.met_by_id = None
+    condition.note = None
+    db.session.flush()
+    audit.record(
+        "funding.condition_reopened", condition, actor=actor, after={"tranche_id": tranche.id, "reason": reason.strip()}
+    )
+    evaluate_project(tranche.project, actor=actor)
+
+
+def possible_owners(project) -> list[User]:
+    """Who can own a custom condition: programme officers and the project's current enabler."""
+    from grants.enablers.services import current_assignment
+
+    people = programme_officers()
+    assignment = current_assignment(project)
+    if assignment is not None and assignment.enabler not in people:
+        people.append(assignment.enabler)
+    return people
+
+
+def add_condition(
+    tranche: Tranche, *, kind: str, description: str | None, owner: User | None, actor
+) -> TrancheCondition:
+    hold_project(tranche.project)
+    _check_changeable(tranche)
+    if kind not in CONDITION_KINDS:
+        raise FundingError("Choose a kind of condition", field="kind")
+    if kind == "custom":
+        if not (description or "").strip():
+            raise FundingError("Describe the condition", field="description")
+        if owner is None or owner not in possible_owners(tranche.project):
+            raise FundingError("Choose who confirms the condition", field="owner_id")
+    elif any(condition.kind == kind for condition in tranche.conditions):
+        raise FundingError(f"Tranche {tranche.sequence} already waits for this.", field="kind")
+    condition = TrancheCondition(
+        kind=kind,
+        description=description.strip() if kind == "custom" else None,
+        owner_id=owner.id if kind == "custom" else None,
+        position=len(tranche.conditions),
+    )
+    tranche.conditions.append(condition)
+    db.session.flush()
+    audit.record(
+        "funding.condition_added",
+        condition,
+        actor=actor,
+        after={
+            "tranche_id": tranche.id,
+            "kind": kind,
+            "description": condition.description,
+            "owner_id": condition.owner_id,
+        },
+    )
+    evaluate_project(tranche.project, actor=actor)
+    return condition
+
+
+def remove_condition(condition: TrancheCondition, *, actor) -> None:
+    tranche = condition.tranche
+    hold_project(tranche.project)
+    _check_changeable(tranche)
+    audit.record(
+        "funding.condition_removed",
+        condition,
+        actor=actor,
+        before={"tranche_id": tranche.id, "kind": condition.kind, "description": condition.description},
+    )
+    tranche.conditions.remove(condition)
+    db.session.flush()
+    evaluate_project(tranche.project, actor=actor)
+
+
+def unmet_conditions(tranche_ids: list[int]) -> dict[int, list[TrancheCondition]]:
+    """Tranche id → the conditions it still waits for, in one query."""
+    waiting: dict[int, list[TrancheCondition]] = {tranche_id: [] for tranche_id in tranche_ids}
+    if not tranche_ids:
+        return waiting
+    for condition in db.session.scalars(
+        db.select(TrancheCondition)
+        .where(TrancheCondition.tranche_id.in_(tranche_ids), TrancheCondition.met_at.is_(None))
+        .order_by(TrancheCondition.tranche_id, TrancheCondition.position, TrancheCondition.id)
+    ):
+        waiting[condition.tranche_id].append(condition)
+    return waiting

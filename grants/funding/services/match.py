@@ -1,0 +1,109 @@
+"""Match funding from the health and wellbeing board: ``pledged → confirmed → received``, each step
+with its evidence. Confirmation meets the first tranche's "match funding confirmed" condition."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from werkzeug.datastructures import FileStorage
+
+from grants.core.db import utcnow
+from grants.core.permissions import Role
+from grants.core.times import format_date, to_london
+from grants.core.workflow import Workflow
+from grants.documents.services import save_document
+from grants.documents.storage import UploadError
+from grants.extensions import db
+from grants.funding.models import MatchFunding
+from grants.funding.services.common import FundingError, hold_project
+from grants.funding.services.conditions import evaluate_project
+
+MATCH_WORKFLOW = Workflow("match funding", {"pledged": {"confirmed"}, "confirmed": {"received"}})
+
+
+def match_of(project_id: int) -> MatchFunding | None:
+    return db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project_id))
+
+
+def can_record(user) -> bool:
+    return user.has_any_role(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+
+
+def _money(match: MatchFunding, **more) -> dict:
+    return {"funder": match.funder, "amount_pence": match.amount_pence, **more}
+
+
+def confirm_match(match: MatchFunding, *, actor, note: str, upload: FileStorage | None) -> None:
+    """The board has confirmed its contribution: a letter or minute uploaded, or described."""
+    project = match.project
+    hold_project(project)
+    db.session.refresh(match)
+    if not can_record(actor):
+        raise FundingError("Only the programme team or finance can confirm match funding.")
+    if match.status != "pledged":
+        raise FundingError(f"The match funding is {match.status_label.lower()} already.")
+    note = (note or "").strip()
+    if not note and upload is None:
+        raise FundingError("Upload the board's confirmation or describe the evidence", field="evidence")
+    document = None
+    if upload is not None:
+        try:
+            document = save_document(upload, kind="match_confirmation", application=project.application, actor=actor)
+        except UploadError as error:
+            raise FundingError(error.message, field="evidence") from None
+    match.confirmed_at, match.confirmed_by_id = utcnow(), actor.id
+    match.confirmation_note = note or None
+    match.confirmation_document_id = document.id if document else None
+    MATCH_WORKFLOW.move(
+        match,
+        "confirmed",
+        actor=actor,
+        action="funding.match_confirmed",
+        **_money(match, note=match.confirmation_note, document_id=match.confirmation_document_id),
+    )
+    evaluate_project(project, actor=actor)
+
+
+def record_match_received(
+    match: MatchFunding, *, actor, received_on: date, reference: str, upload: FileStorage | None
+) -> None:
+    """The money has arrived from the board."""
+    project = match.project
+    hold_project(project)
+    db.session.refresh(match)
+    if not can_record(actor):
+        raise FundingError("Only the programme team or finance can record match funding received.")
+    if match.status != "confirmed":
+        raise FundingError(
+            "Confirm the match funding before recording it as received."
+            if match.status == "pledged"
+            else "The match funding has been received already."
+        )
+    if received_on > date.today():
+        raise FundingError("The date received must be today or in the past", field="received_on")
+    confirmed_on = to_london(match.confirmed_at).date()
+    if received_on < confirmed_on:
+        raise FundingError(
+            f"The date received must be on or after {format_date(confirmed_on)}, when it was confirmed",
+            field="received_on",
+        )
+    reference = " ".join((reference or "").split())
+    if not reference:
+        raise FundingError("Enter the reference of the payment from the board", field="reference")
+    document = None
+    if upload is not None:
+        try:
+            document = save_document(upload, kind="match_receipt", application=project.application, actor=actor)
+        except UploadError as error:
+            raise FundingError(error.message, field="evidence") from None
+    match.received_on, match.received_by_id = received_on, actor.id
+    match.received_reference = reference[:100]
+    match.receipt_document_id = document.id if document else None
+    MATCH_WORKFLOW.move(
+        match,
+        "received",
+        actor=actor,
+        action="funding.match_received",
+        **_money(match, received_on=received_on.isoformat(), reference=match.received_reference),
+    )
+    evaluate_project(project, actor=actor)

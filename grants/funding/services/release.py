@@ -1,0 +1,265 @@
+"""Paying a tranche, with two signatures: a programme officer requests the release of an eligible
+tranche, and a finance approver who is someone else approves it with the payment reference.
+
+    scheduled → eligible → requested → released
+         (any of the first three) → held → scheduled (→ eligible, if its conditions are met)
+    requested → eligible (returned by finance, with a reason)
+
+Released exactly once: the project's row is locked for the whole approval, the release is a
+conditional update that only a ``requested`` tranche passes, and the payment table allows one
+payment per tranche. Any one of the three would do; together they leave no gap."""
+
+from __future__ import annotations
+
+from grants.accounts.models import User, UserRole
+from grants.core import audit
+from grants.core.db import utcnow
+from grants.core.money import format_pence
+from grants.core.permissions import Role
+from grants.core.workflow import Workflow
+from grants.extensions import db
+from grants.funding.models import Payment, Tranche
+from grants.funding.services.agreements import signed_agreement
+from grants.funding.services.common import FundingError, hold_project
+from grants.funding.services.conditions import all_met, evaluate_project
+from grants.notifications.services import queue_email
+
+# The moves people make. Becoming eligible (and lapsing back) is the conditions' doing: see conditions.py.
+TRANCHE_WORKFLOW = Workflow(
+    "tranche",
+    {
+        "scheduled": {"eligible", "held"},
+        "eligible": {"scheduled", "requested", "held"},
+        "requested": {"released", "eligible", "scheduled", "held"},
+        "held": {"scheduled"},
+    },
+)
+
+
+def _money(tranche: Tranche, **more) -> dict:
+    return {"sequence": tranche.sequence, "amount_pence": tranche.amount_pence, **more}
+
+
+def released_total(project_id: int) -> int:
+    return db.session.scalar(
+        db.select(db.func.coalesce(db.func.sum(Payment.amount_pence), 0)).where(Payment.project_id == project_id)
+    )
+
+
+def _check_payable(tranche: Tranche) -> None:
+    """What must hold for money to go: earlier tranches paid, and the amount and date the signed
+    agreement says (a variation waiting for signature may have changed them)."""
+    project = tranche.project
+    earlier = db.session.scalar(
+        db.select(Tranche.sequence)
+        .where(Tranche.project_id == project.id, Tranche.sequence < tranche.sequence, Tranche.status != "released")
+        .order_by(Tranche.sequence)
+        .limit(1)
+    )
+    if earlier is not None:
+        raise FundingError(f"Tranche {earlier} must be released before tranche {tranche.sequence}.")
+    agreement = signed_agreement(project.id)
+    if agreement is None:
+        raise FundingError("Nothing can be paid until the grant agreement is signed.")
+    agreed = {sequence: (amount, due) for sequence, amount, due in (agreement.schedule or [])}
+    if agreed.get(tranche.sequence) != (tranche.amount_pence, tranche.due_on.isoformat()):
+        raise FundingError(
+            f"Tranche {tranche.sequence} differs from the signed agreement. It can be paid once the new version "
+            "of the agreement is signed, or the variation withdrawn."
+        )
+    if released_total(project.id) + tranche.amount_pence > project.award_pence:
+        raise FundingError(
+            f"Paying {format_pence(tranche.amount_pence)} would take the payments beyond the award of "
+            f"{format_pence(project.award_pence)}."
+        )
+
+
+def request_release(tranche: Tranche, *, actor) -> None:
+    """The programme officer's signature: this tranche is ready to pay."""
+    project = tranche.project
+    hold_project(project)
+    db.session.refresh(tranche)
+    if not actor.has_role(Role.PROGRAMME_OFFICER):
+        raise FundingError("Only a programme officer can request a release.")
+    evaluate_project(project, actor=actor)
+    if tranche.status != "eligible":
+        waiting = [condition.label.lower() for condition in tranche.conditions if not condition.is_met]
+        if tranche.status == "scheduled" and waiting:
+            raise FundingError(f"Tranche {tranche.sequence} is still waiting for: {', '.join(waiting)}.")
+        raise FundingError(f"Tranche {tranche.sequence} is {tranche.status_label.lower()}: it cannot be requested now.")
+    _check_payable(tranche)
+    tranche.requested_at, tranche.requested_by_id = utcnow(), actor.id
+    TRANCHE_WORKFLOW.move(tranche, "requested", actor=actor, action="funding.release_requested", **_money(tranche))
+    for approver in finance_approvers(exclude=actor.id):
+        queue_email(
+            approver.email,
+            "release_requested",
+            {
+                "name": approver.name,
+                "reference": project.reference,
+                "sequence": tranche.sequence,
+                "amount_pence": tranche.amount_pence,
+                "requested_by": actor.name,
+                "tranche_id": tranche.id,
+            },
+            user=approver,
+        )
+
+
+def finance_approvers(*, exclude: int | None = None) -> list[User]:
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .where(
+                User.is_active.is_(True),
+                User.id != (exclude or 0),
+                User.id.in_(db.select(UserRole.user_id).where(UserRole.role == Role.FINANCE_APPROVER.value)),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def approve_release(tranche: Tranche, *, actor, payment_reference: str) -> Payment:
+    """The finance approver's signature: the money goes, once."""
+    project = tranche.project
+    hold_project(project)
+    db.session.refresh(tranche)
+    reference = " ".join((payment_reference or "").split())
+    if not actor.has_role(Role.FINANCE_APPROVER):
+        raise FundingError("Only a finance approver can approve a release.")
+    if tranche.status == "released":
+        raise FundingError(f"Tranche {tranche.sequence} has already been released.")
+    if tranche.status != "requested":
+        raise FundingError(f"Tranche {tranche.sequence} has not been requested for release.")
+    if tranche.requested_by_id == actor.id:
+        raise FundingError("You requested this release, so someone else must approve it.")
+    if not reference:
+        raise FundingError("Enter the payment reference", field="payment_reference")
+    if len(reference) > 100:
+        raise FundingError("The payment reference must be 100 characters or fewer", field="payment_reference")
+    evaluate_project(project, actor=actor)
+    if not all_met(tranche):
+        raise FundingError(f"Tranche {tranche.sequence}'s conditions are no longer all met. It needs a new request.")
+    _check_payable(tranche)
+    now = utcnow()
+    released = db.session.execute(
+        db.update(Tranche)
+        .where(Tranche.id == tranche.id, Tranche.status == "requested", Tranche.requested_by_id != actor.id)
+        .values(status="released", released_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if released != 1:
+        raise FundingError(f"Tranche {tranche.sequence} has already been released.")
+    payment = Payment(
+        tranche_id=tranche.id,
+        project_id=project.id,
+        amount_pence=tranche.amount_pence,
+        reference=reference,
+        requested_by_id=tranche.requested_by_id,
+        approved_by_id=actor.id,
+        approved_at=now,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    db.session.refresh(tranche)
+    audit.record(
+        "funding.tranche_released",
+        tranche,
+        actor=actor,
+        before={"status": "requested"},
+        after=_money(
+            tranche,
+            status="released",
+            payment_id=payment.id,
+            payment_reference=reference,
+            requested_by_id=payment.requested_by_id,
+            approved_by_id=actor.id,
+        ),
+    )
+    lead = project.application.lead_applicant
+    queue_email(
+        lead.email,
+        "tranche_released",
+        {
+            "name": lead.name,
+            "reference": project.reference,
+            "project_title": project.title,
+            "sequence": tranche.sequence,
+            "amount_pence": tranche.amount_pence,
+            "project_id": project.id,
+        },
+        user=lead,
+    )
+    return payment
+
+
+def return_request(tranche: Tranche, *, actor, reason: str) -> None:
+    """Finance sends a request back to the programme team, with the reason."""
+    project = tranche.project
+    hold_project(project)
+    db.session.refresh(tranche)
+    if not actor.has_role(Role.FINANCE_APPROVER):
+        raise FundingError("Only a finance approver can return a request.")
+    if tranche.status != "requested":
+        raise FundingError(f"Tranche {tranche.sequence} is not waiting for approval.")
+    if not (reason or "").strip():
+        raise FundingError("Give the reason for returning the request", field="reason")
+    requester = tranche.requested_by
+    tranche.requested_at = tranche.requested_by_id = None
+    TRANCHE_WORKFLOW.move(
+        tranche, "eligible", actor=actor, action="funding.release_returned", **_money(tranche, reason=reason.strip())
+    )
+    evaluate_project(project, actor=actor)
+    if requester is not None:
+        queue_email(
+            requester.email,
+            "release_returned",
+            {
+                "name": requester.name,
+                "reference": project.reference,
+                "sequence": tranche.sequence,
+                "reason": reason.strip(),
+                "returned_by": actor.name,
+                "project_id": project.id,
+            },
+            user=requester,
+        )
+
+
+def can_hold(user) -> bool:
+    return user.has_any_role(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+
+
+def hold_tranche(tranche: Tranche, *, actor, reason: str) -> None:
+    project = tranche.project
+    hold_project(project)
+    db.session.refresh(tranche)
+    if not can_hold(actor):
+        raise FundingError("Only the programme team or finance can hold a tranche.")
+    if tranche.status in ("released", "held"):
+        raise FundingError(f"Tranche {tranche.sequence} is {tranche.status_label.lower()} already.")
+    if not (reason or "").strip():
+        raise FundingError("Give the reason for holding the tranche", field="reason")
+    tranche.held_at, tranche.held_by_id, tranche.held_reason = utcnow(), actor.id, reason.strip()
+    tranche.requested_at = tranche.requested_by_id = None
+    TRANCHE_WORKFLOW.move(
+        tranche, "held", actor=actor, action="funding.tranche_held", **_money(tranche, reason=reason.strip())
+    )
+
+
+def resume_tranche(tranche: Tranche, *, actor) -> None:
+    """Lift a hold: the tranche waits for its conditions again (and is eligible at once if they are met)."""
+    project = tranche.project
+    hold_project(project)
+    db.session.refresh(tranche)
+    if not can_hold(actor):
+        raise FundingError("Only the programme team or finance can lift a hold.")
+    if tranche.status != "held":
+        raise FundingError(f"Tranche {tranche.sequence} is not held.")
+    reason = tranche.held_reason
+    tranche.held_at = tranche.held_by_id = tranche.held_reason = None
+    TRANCHE_WORKFLOW.move(
+        tranche, "scheduled", actor=actor, action="funding.tranche_resumed", **_money(tranche, held_reason=reason)
+    )
+    evaluate_project(project, actor=actor)

@@ -1,0 +1,36 @@
+"""A new project's money: its tranches with their conditions, a draft agreement and the pledged match funding."""
+
+from __future__ import annotations
+
+from grants.core import audit
+from grants.extensions import db
+from grants.funding.models import GrantAgreement, MatchFunding
+from grants.funding.services.agreements import write_words
+from grants.funding.services.conditions import add_default_conditions
+from grants.funding.services.schedule import schedule_tranches
+
+
+def set_up_funding(project, application, *, months: int, actor=None) -> None:
+    tranches = schedule_tranches(project, list(application.round.tranche_plan), months)
+    add_default_conditions(tranches)
+    evidence = application.match_evidence
+    db.session.add(
+        MatchFunding(
+            project=project,
+            funder=application.match_funder or "Health and wellbeing board",
+            amount_pence=application.match_amount_pence or 0,
+            status="pledged",
+            evidence_document_id=evidence.id if evidence else None,
+        )
+    )
+    db.session.flush()
+    agreement = GrantAgreement(project_id=project.id, version=1, status="draft", award_pence=project.award_pence)
+    write_words(agreement, project)
+    db.session.add(agreement)
+    db.session.flush()
+    audit.record(
+        "funding.scheduled",
+        project,
+        actor=actor,
+        after={"tranches": [[t.sequence, t.amount_pence, t.due_on.isoformat()] for t in tranches]},
+    )

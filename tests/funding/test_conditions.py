@@ -1,0 +1,139 @@
+"""What a tranche waits for: met from the service's own records as things happen, or confirmed by
+the condition's owner; all met, the tranche is eligible and the programme officers are told."""
+
+import pytest
+
+from grants.core.audit import AuditEvent
+from grants.core.permissions import Role
+from grants.enablers.services import end_assignment
+from grants.funding.models import TrancheCondition
+from grants.funding.services import FundingError
+from grants.funding.services import conditions as conditions_service
+from grants.notifications.models import Notification
+from tests.factories import EnablerProfileFactory, UserFactory, assign
+from tests.fixtures.clients import sign_in_client
+from tests.funding.conftest import confirm_match, give_enabler, issue_and_sign, ready_to_request, tranches
+from tests.helpers import field_error, text
+
+
+def _kinds(tranche):
+    return {condition.kind: condition.is_met for condition in tranche.conditions}
+
+
+def test_each_tranche_starts_with_the_default_conditions(db, project):
+    first, second, last = tranches(project)
+    assert _kinds(first) == {"agreement_signed": False, "match_confirmed": False, "enabler_assigned": False}
+    assert _kinds(second) == {"report_accepted": False}
+    assert _kinds(last) == {"report_accepted": False, "learning_evidenced": False}
+    assert {t.status for t in (first, second, last)} == {"scheduled"}
+
+
+def test_conditions_are_met_as_things_happen_and_the_officers_are_told(db, project, officer):
+    other_officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+    issue_and_sign(project, officer)
+    assert _kinds(tranches(project)[0])["agreement_signed"] is True
+    confirm_match(project, officer)
+    assert tranches(project)[0].status == "scheduled"
+    give_enabler(project, officer)  # the enabler area says so; funding hears it
+    first = tranches(project)[0]
+    assert first.status == "eligible" and first.eligible_at is not None
+    told = db.session.scalars(db.select(Notification).where(Notification.template == "tranche_eligible")).all()
+    assert sorted(n.recipient_email for n in told) == sorted([officer.email, other_officer.email])
+    assert db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.action == "funding.tranche_eligible")).all()
+
+
+def test_a_condition_that_stops_holding_makes_the_tranche_wait_again(db, project, officer):
+    ready_to_request(project, officer)
+    end_assignment(project, reason="Enabler left the programme", actor=officer)
+    db.session.commit()
+    first = tranches(project)[0]
+    assert (first.status, _kinds(first)["enabler_assigned"]) == ("scheduled", False)
+    lapsed = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "funding.tranche_conditions_lapsed")
+    ).one()
+    assert lapsed.after["unmet"] == ["Enabler assigned"]
+
+
+def test_a_custom_condition_is_confirmed_by_its_owner_only(db, app, project, officer):
+    enabler = EnablerProfileFactory().user
+    assign(project, enabler)
+    second = tranches(project)[1]
+    condition = conditions_service.add_condition(
+        second, kind="custom", description="Systems map shared with the board", owner=enabler, actor=officer
+    )
+    db.session.commit()
+    assert sign_in_client(app, officer).get(f"/funding/conditions/{condition.id}/confirm").status_code == 403
+    other_enabler = EnablerProfileFactory().user
+    assert sign_in_client(app, other_enabler).get(f"/funding/conditions/{condition.id}/confirm").status_code == 404
+    client = sign_in_client(app, enabler)
+    assert "Systems map shared with the board" in text(client.get("/enabler").get_data(as_text=True))  # what is due
+    html = client.post(f"/funding/conditions/{condition.id}/confirm", data={"note": " "}).get_data(as_text=True)
+    assert field_error(html, "note") == "Say how the condition was met"
+    assert (
+        client.post(f"/funding/conditions/{condition.id}/confirm", data={"note": "Shared on 3 May."}).status_code == 302
+    )
+    stored = db.session.get(TrancheCondition, condition.id)
+    assert (stored.met_by_id, stored.note) == (enabler.id, "Shared on 3 May.")
+
+
+def test_a_custom_condition_needs_a_description_and_an_owner_who_can_confirm_it(db, project, officer):
+    second = tranches(project)[1]
+    with pytest.raises(FundingError, match="Describe the condition"):
+        conditions_service.add_condition(second, kind="custom", description=" ", owner=officer, actor=officer)
+    outsider = UserFactory(roles=[Role.STEERING_MEMBER])
+    with pytest.raises(FundingError, match="Choose who confirms"):
+        conditions_service.add_condition(second, kind="custom", description="Something", owner=outsider, actor=officer)
+    with pytest.raises(FundingError, match="already waits for this"):
+        conditions_service.add_condition(second, kind="report_accepted", description=None, owner=None, actor=officer)
+
+
+def test_a_report_is_confirmed_by_the_programme_officer_until_reports_arrive_in_the_service(db, app, project, officer):
+    second = tranches(project)[1]
+    [report] = second.conditions
+    assert not conditions_service.is_automatic("report_accepted")
+    client = sign_in_client(app, officer)
+    assert (
+        client.post(f"/funding/conditions/{report.id}/confirm", data={"note": "Q2 report accepted"}).status_code == 302
+    )
+    assert db.session.get(TrancheCondition, report.id).is_met
+    response = client.post(f"/funding/conditions/{report.id}/reopen", data={"reason": "Accepted by mistake"})
+    assert response.status_code == 302 and not db.session.get(TrancheCondition, report.id).is_met
+
+
+def test_built_in_conditions_are_not_confirmed_by_hand(db, app, project, officer):
+    first = tranches(project)[0]
+    signed = next(c for c in first.conditions if c.kind == "agreement_signed")
+    assert (
+        sign_in_client(app, officer)
+        .post(f"/funding/conditions/{signed.id}/confirm", data={"note": "Trust me"})
+        .status_code
+        == 403
+    )
+    assert not db.session.get(TrancheCondition, signed.id).is_met
+
+
+def test_removing_the_last_unmet_condition_makes_the_tranche_eligible(db, project, officer):
+    ready_to_request(project, officer)
+    second = tranches(project)[1]
+    conditions_service.remove_condition(second.conditions[0], actor=officer)
+    db.session.commit()
+    assert tranches(project)[1].status == "eligible"
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.condition_removed")).one()
+    assert event.before["kind"] == "report_accepted"
+
+
+def test_an_evaluator_registered_by_another_area_is_used(db, project, officer, monkeypatch):
+    monkeypatch.setitem(conditions_service.EVALUATORS, "report_accepted", lambda project: True)
+    ready_to_request(project, officer)
+    assert _kinds(tranches(project)[1])["report_accepted"] is True
+    with pytest.raises(ValueError, match="not a built-in condition"):
+        conditions_service.register_evaluator("custom", lambda project: True)
+
+
+def test_the_applicant_sees_what_each_tranche_waits_for(db, app, project, officer, lead):
+    issue_and_sign(project, officer)
+    html = text(sign_in_client(app, lead).get(f"/projects/{project.id}/funding").get_data(as_text=True))
+    assert "Tranche 1: £13,500.00 Waiting for conditions" in html
+    assert "Met Grant agreement signed" in html and "Waiting Match funding confirmed" in html
+    assert "Waiting Enabler assigned" in html
+    assert "Request release" not in html and "Add a condition" not in html  # staff actions are not offered

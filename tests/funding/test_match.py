@@ -1,0 +1,112 @@
+"""The board's match funding: pledged in the bid, confirmed with evidence, received; each step audited,
+and confirmation meets the first tranche's condition."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+
+from grants.core.audit import AuditEvent
+from grants.core.permissions import Role
+from grants.documents.models import Document
+from grants.funding.models import MatchFunding
+from grants.funding.services import FundingError
+from grants.funding.services import match as match_service
+from tests.factories import ApplicantFactory, UserFactory
+from tests.fixtures.clients import sign_in_client
+from tests.funding.conftest import confirm_match, tranches
+from tests.helpers import error_summary, field_error
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _match(db, project) -> MatchFunding:
+    return db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project.id))
+
+
+def test_confirmation_needs_evidence_and_meets_the_condition(db, project, programme_officer_client):
+    url = f"/projects/{project.id}/match/confirm"
+    html = programme_officer_client.post(url, data={"note": ""}).get_data(as_text=True)
+    assert error_summary(html) == ["Upload the board's confirmation or describe the evidence"]
+    assert _match(db, project).status == "pledged"
+    response = programme_officer_client.post(
+        url, data={"evidence": (io.BytesIO(PDF), "board letter.pdf")}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    stored = _match(db, project)
+    assert stored.status == "confirmed" and stored.confirmed_by_id == programme_officer_client.user.id
+    document = db.session.get(Document, stored.confirmation_document_id)
+    assert (document.kind, document.application_id) == ("match_confirmation", project.application_id)
+    assert next(c for c in tranches(project)[0].conditions if c.kind == "match_confirmed").is_met
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.match_confirmed")).one()
+    assert event.after["amount_pence"] == 1_000_000 and event.after["document_id"] == document.id
+
+
+def test_a_file_that_is_not_a_document_is_refused(db, project, programme_officer_client):
+    response = programme_officer_client.post(
+        f"/projects/{project.id}/match/confirm",
+        data={"evidence": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "letter.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert field_error(response.get_data(as_text=True), "evidence") == "The selected file must be a PDF, DOCX or ODT"
+    assert _match(db, project).status == "pledged"
+
+
+def test_received_money_is_recorded_with_its_date_and_reference(db, project, officer, finance_approver_client):
+    url = f"/projects/{project.id}/match/received"
+    today = date.today()
+    on_today = [str(today.day), str(today.month), str(today.year)]
+    html = finance_approver_client.post(url, data={"received_on": on_today, "reference": "HWB-1"}).get_data(
+        as_text=True
+    )
+    assert "Confirm the match funding before recording it as received." in error_summary(html)[0]
+    confirm_match(project, officer)
+    tomorrow = date.today() + timedelta(days=1)
+    html = finance_approver_client.post(
+        url, data={"received_on": [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)], "reference": "HWB-1"}
+    ).get_data(as_text=True)
+    assert field_error(html, "received_on") == "The date received must be today or in the past"
+    response = finance_approver_client.post(url, data={"received_on": on_today, "reference": " HWB-1 "})
+    assert response.status_code == 302
+    stored = _match(db, project)
+    assert (stored.status, stored.received_on, stored.received_reference) == ("received", today, "HWB-1")
+    assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.match_received")).one()
+
+
+def test_match_funding_does_not_go_backwards_or_twice(db, project, officer):
+    record = confirm_match(project, officer)
+    with pytest.raises(FundingError, match="confirmed already"):
+        match_service.confirm_match(record, actor=officer, note="Again", upload=None)
+
+
+@pytest.mark.parametrize("role", [Role.APPLICANT, Role.ENABLER, Role.STEERING_CHAIR])
+def test_only_the_programme_team_and_finance_record_match_funding(db, app, project, role):
+    user = (
+        ApplicantFactory(organisation=project.lead_organisation)
+        if role is Role.APPLICANT
+        else UserFactory(roles=[role])
+    )
+    response = sign_in_client(app, user).post(f"/projects/{project.id}/match/confirm", data={"note": "Trust me"})
+    assert response.status_code == 403
+    assert _match(db, project).status == "pledged"
+
+
+def test_evidence_is_downloaded_by_those_who_see_the_project_only(db, app, project, officer, programme_officer_client):
+    programme_officer_client.post(
+        f"/projects/{project.id}/match/confirm",
+        data={"evidence": (io.BytesIO(PDF), "board letter.pdf")},
+        content_type="multipart/form-data",
+    )
+    document_id = _match(db, project).confirmation_document_id
+    url = f"/projects/{project.id}/funding/documents/{document_id}"
+    lead = sign_in_client(app, project.application.lead_applicant).get(url)
+    assert lead.status_code == 200 and lead.data == PDF
+    assert sign_in_client(app, ApplicantFactory()).get(url).status_code == 404
+    other = _another_bids_document()
+    assert programme_officer_client.get(f"/projects/{project.id}/funding/documents/{other}").status_code == 404
+
+
+def _another_bids_document():
+    from tests.factories import ApplicationFactory, DocumentFactory
+
+    return DocumentFactory(application_id=ApplicationFactory().id).id

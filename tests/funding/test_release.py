@@ -1,0 +1,245 @@
+"""Releasing a tranche takes two signatures: the programme officer's request and a different
+finance approver's approval, with the payment reference and their password. Every money movement
+is audited; payments never exceed the award."""
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy import text as sql
+
+from grants.core.audit import AuditEvent
+from grants.core.permissions import Role
+from grants.funding.models import Payment, Tranche
+from grants.funding.services import FundingError, agreements, release
+from grants.funding.services.conditions import remove_condition
+from grants.funding.services.schedule import TrancheChange, change_schedule
+from grants.notifications.models import Notification
+from tests.factories import PASSWORD, UserFactory
+from tests.fixtures.clients import sign_in_client
+from tests.funding.conftest import issue_and_sign, ready_to_request, tranches
+from tests.helpers import field_error, text
+
+
+@pytest.fixture
+def finance_client(app, finance):
+    return sign_in_client(app, finance)
+
+
+@pytest.fixture
+def officer_client(app, officer):
+    return sign_in_client(app, officer)
+
+
+def _requested(db, project, officer):
+    tranche = ready_to_request(project, officer)
+    release.request_release(tranche, actor=officer)
+    db.session.commit()
+    return tranche
+
+
+def _payments(db):
+    return db.session.scalars(db.select(Payment)).all()
+
+
+def test_a_tranche_is_requested_approved_and_released_once(
+    db, project, officer, finance, officer_client, finance_client
+):
+    tranche = ready_to_request(project, officer)
+    assert officer_client.post(f"/funding/tranches/{tranche.id}/request").status_code == 302
+    assert db.session.get(Tranche, tranche.id).status == "requested"
+    asked = db.session.scalars(db.select(Notification).where(Notification.template == "release_requested")).one()
+    assert asked.recipient_email == finance.email
+    response = finance_client.post(
+        f"/funding/tranches/{tranche.id}", data={"payment_reference": "BACS-0001", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    stored = db.session.get(Tranche, tranche.id)
+    assert stored.status == "released" and stored.released_at is not None
+    [payment] = _payments(db)
+    assert (payment.amount_pence, payment.reference, payment.requested_by_id, payment.approved_by_id) == (
+        1_350_000,
+        "BACS-0001",
+        officer.id,
+        finance.id,
+    )
+    released = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.tranche_released")).one()
+    assert released.actor_id == finance.id and released.after["amount_pence"] == 1_350_000
+    assert released.after["payment_reference"] == "BACS-0001" and released.after["requested_by_id"] == officer.id
+    lead_told = db.session.scalars(db.select(Notification).where(Notification.template == "tranche_released")).one()
+    assert lead_told.recipient_email == project.application.lead_applicant.email
+    again = finance_client.post(
+        f"/funding/tranches/{tranche.id}", data={"payment_reference": "BACS-0002", "password": PASSWORD}
+    )
+    assert again.status_code == 409 and "has already been released" in text(again.get_data(as_text=True))
+    assert len(_payments(db)) == 1
+
+
+def test_a_tranche_whose_conditions_are_not_met_cannot_be_requested(db, project, officer, officer_client):
+    issue_and_sign(project, officer)
+    first = tranches(project)[0]
+    response = officer_client.post(f"/funding/tranches/{first.id}/request", follow_redirects=True)
+    page = text(response.get_data(as_text=True))
+    assert "Tranche 1 is still waiting for: match funding confirmed, enabler assigned." in page
+    assert db.session.get(Tranche, first.id).status == "scheduled"
+    refusal = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "funding.release_request_refused")
+    ).one()
+    assert refusal.object_id == str(first.id) and "still waiting" in refusal.after["reason"]
+
+
+def test_the_requester_cannot_approve_their_own_request(db, app, project):
+    both = UserFactory(roles=[Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER])
+    tranche = _requested(db, project, both)
+    client = sign_in_client(app, both)
+    page = client.get(f"/funding/tranches/{tranche.id}").get_data(as_text=True)
+    assert "another finance approver must approve it" in text(page) and "Approve and release" not in page
+    response = client.post(f"/funding/tranches/{tranche.id}", data={"payment_reference": "X1", "password": PASSWORD})
+    assert response.status_code == 403
+    assert db.session.get(Tranche, tranche.id).status == "requested" and _payments(db) == []
+    with pytest.raises(FundingError, match="someone else must approve it"):
+        release.approve_release(tranche, actor=both, payment_reference="X1")
+    db.session.rollback()
+    # The database holds the rule too: a payment signed twice by one person is refused.
+    with pytest.raises(Exception, match="ck_payments_two_people"):
+        with db.session.begin_nested():
+            db.session.execute(
+                insert(Payment).values(
+                    tranche_id=tranche.id,
+                    project_id=project.id,
+                    amount_pence=tranche.amount_pence,
+                    reference="X1",
+                    requested_by_id=both.id,
+                    approved_by_id=both.id,
+                )
+            )
+
+
+def test_approval_asks_for_the_password_again(db, project, officer, finance_client):
+    tranche = _requested(db, project, officer)
+    response = finance_client.post(
+        f"/funding/tranches/{tranche.id}", data={"payment_reference": "B-1", "password": "wrong"}
+    )
+    assert response.status_code == 400
+    assert field_error(response.get_data(as_text=True), "password").startswith("The password is not right")
+    assert db.session.get(Tranche, tranche.id).status == "requested" and _payments(db) == []
+    assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.reauthentication_failed")).one()
+    html = finance_client.post(
+        f"/funding/tranches/{tranche.id}", data={"payment_reference": " ", "password": PASSWORD}
+    ).get_data(as_text=True)
+    assert field_error(html, "payment_reference") == "Enter the payment reference"
+
+
+@pytest.mark.parametrize("role", [Role.PROGRAMME_OFFICER, Role.APPLICANT, Role.STEERING_CHAIR, Role.ENABLER])
+def test_only_a_finance_approver_approves(db, app, project, officer, role):
+    tranche = _requested(db, project, officer)
+    client = sign_in_client(app, UserFactory(roles=[role]))
+    response = client.post(f"/funding/tranches/{tranche.id}", data={"payment_reference": "B-1", "password": PASSWORD})
+    assert response.status_code == 403
+    assert db.session.get(Tranche, tranche.id).status == "requested"
+
+
+@pytest.mark.parametrize("role", [Role.FINANCE_APPROVER, Role.APPLICANT, Role.STEERING_CHAIR, Role.ENABLER])
+def test_only_a_programme_officer_requests(db, app, project, officer, role):
+    tranche = ready_to_request(project, officer)
+    client = sign_in_client(app, UserFactory(roles=[role]))
+    assert client.post(f"/funding/tranches/{tranche.id}/request").status_code == 403
+    assert db.session.get(Tranche, tranche.id).status == "eligible"
+
+
+def test_tranches_are_released_in_order(db, project, officer):
+    ready_to_request(project, officer)
+    second = tranches(project)[1]
+    remove_condition(second.conditions[0], actor=officer)
+    db.session.commit()
+    assert tranches(project)[1].status == "eligible"
+    with pytest.raises(FundingError, match="Tranche 1 must be released before tranche 2"):
+        release.request_release(tranches(project)[1], actor=officer)
+
+
+def test_payments_never_exceed_the_award(db, project, officer, finance):
+    """Every tranche released: the payments add up to the award exactly, and nothing more can go."""
+    ready_to_request(project, officer)
+    for tranche in tranches(project)[1:]:
+        for condition in list(tranche.conditions):
+            remove_condition(condition, actor=officer)
+    db.session.commit()
+    for tranche in tranches(project):
+        release.request_release(tranche, actor=officer)
+        release.approve_release(tranche, actor=finance, payment_reference=f"B-{tranche.sequence}")
+        db.session.commit()
+    assert sum(p.amount_pence for p in _payments(db)) == project.award_pence == release.released_total(project.id)
+    with pytest.raises(Exception, match="released tranche cannot be changed"):
+        with db.session.begin_nested():
+            db.session.execute(
+                sql("UPDATE tranches SET amount_pence = amount_pence + 1 WHERE project_id = :id"), {"id": project.id}
+            )
+    with pytest.raises(Exception, match="payments are never changed or removed"):
+        with db.session.begin_nested():
+            db.session.execute(sql("DELETE FROM payments"))
+    assert release.released_total(project.id) == project.award_pence
+
+
+def test_a_tranche_is_held_and_resumed(db, project, officer, finance, officer_client, finance_client):
+    tranche = _requested(db, project, officer)
+    html = finance_client.post(f"/funding/tranches/{tranche.id}/hold", data={"reason": ""}).get_data(as_text=True)
+    assert field_error(html, "reason") == "Give the reason"
+    response = finance_client.post(f"/funding/tranches/{tranche.id}/hold", data={"reason": "Bank details changed"})
+    assert response.status_code == 302
+    held = db.session.get(Tranche, tranche.id)
+    assert (held.status, held.held_reason, held.requested_by_id) == ("held", "Bank details changed", None)
+    with pytest.raises(FundingError, match="has not been requested"):
+        release.approve_release(held, actor=finance, payment_reference="B-1")
+    db.session.commit()  # nothing was changed; this ends the refused attempt's transaction
+    lead = sign_in_client(finance_client.application, project.application.lead_applicant)
+    assert "Held since" in text(lead.get(f"/projects/{project.id}/funding").get_data(as_text=True))
+    assert officer_client.post(f"/funding/tranches/{tranche.id}/resume").status_code == 302
+    resumed = db.session.get(Tranche, tranche.id)
+    assert (resumed.status, resumed.held_reason) == ("eligible", None)  # its conditions still met
+    actions = db.session.scalars(
+        db.select(AuditEvent.action).where(AuditEvent.object_type == "tranche").order_by(AuditEvent.id)
+    ).all()
+    assert actions == [
+        "funding.tranche_eligible",
+        "funding.release_requested",
+        "funding.tranche_held",
+        "funding.tranche_resumed",
+        "funding.tranche_eligible",  # resumed, and its conditions are still met
+    ]
+
+
+def test_finance_returns_a_request_with_a_reason(db, project, officer, finance_client):
+    tranche = _requested(db, project, officer)
+    response = finance_client.post(f"/funding/tranches/{tranche.id}/return", data={"reason": "Wrong bank account"})
+    assert response.status_code == 302
+    assert db.session.get(Tranche, tranche.id).status == "eligible"
+    told = db.session.scalars(db.select(Notification).where(Notification.template == "release_returned")).one()
+    assert told.recipient_email == officer.email and "Wrong bank account" in told.body_text
+
+
+def test_a_tranche_changed_by_an_unsigned_variation_waits_for_its_signature(db, project, officer):
+    ready_to_request(project, officer)
+    agreements.start_variation(project, reason="Bring money forward", actor=officer)
+    rows = tranches(project)
+    change_schedule(
+        project,
+        [
+            TrancheChange(rows[0].id, 1_500_000, rows[0].due_on),
+            TrancheChange(rows[1].id, 660_000, rows[1].due_on),
+            TrancheChange(rows[2].id, 540_000, rows[2].due_on),
+        ],
+        actor=officer,
+    )
+    db.session.commit()
+    with pytest.raises(FundingError, match="differs from the signed agreement"):
+        release.request_release(tranches(project)[0], actor=officer)
+
+
+def test_a_request_lapses_when_its_conditions_stop_holding(db, project, officer, finance):
+    from grants.enablers.services import end_assignment
+
+    tranche = _requested(db, project, officer)
+    end_assignment(project, reason="Enabler unwell", actor=officer)
+    db.session.commit()
+    assert db.session.get(Tranche, tranche.id).status == "scheduled"
+    with pytest.raises(FundingError, match="has not been requested"):
+        release.approve_release(db.session.get(Tranche, tranche.id), actor=finance, payment_reference="B-1")
+    assert _payments(db) == []
