@@ -73,7 +73,7 @@ def _grant_roles(default=()):
         chosen = default if extracted is None else extracted
         user.role_grants = [UserRole(role=Role(role).value) for role in chosen]
         if create:
-            db.session.flush()
+            db.session.commit()  # kept, like the user, when a test rolls back a refused change
 
     return factory.PostGeneration(grant)
 

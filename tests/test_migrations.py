@@ -195,7 +195,20 @@ def test_projects_funded_before_conditions_existed_get_them_with_their_agreement
                 "ORDER BY t.sequence, c.position"
             ).all()
             schedule = connection.exec_driver_sql("SELECT schedule FROM grant_agreements").scalar()
+        with db.engine.begin() as connection:  # signed, its words are the database's to keep, on SQLite too
+            connection.exec_driver_sql(
+                "UPDATE grant_agreements SET status = 'signed', issued_at = '2026-01-02 09:00:00', "
+                "signed_at = '2026-01-03 09:00:00', signed_by_id = 1, signed_name = 'Lead'"
+            )
+        refusals = []
+        for statement in ("UPDATE grant_agreements SET terms = 'Other terms'", "DELETE FROM grant_agreements"):
+            with db.engine.connect() as connection:
+                try:
+                    connection.exec_driver_sql(statement)
+                except Exception as error:  # noqa: BLE001
+                    refusals.append(str(error))
         db.engine.dispose()
+    assert len(refusals) == 2 and all("signed grant agreement cannot be" in refusal for refusal in refusals)
     assert [tuple(row) for row in kinds] == [
         (1, "agreement_signed"),
         (1, "match_confirmed"),

@@ -182,7 +182,11 @@ def assign_enabler(
     return assignment
 
 
-def end_assignment(project, *, reason: str, actor, today: date | None = None, notify: bool = True) -> EnablerAssignment:
+def end_assignment(
+    project, *, reason: str, actor, today: date | None = None, replacing: bool = False
+) -> EnablerAssignment:
+    """End the current enabler's support. ``replacing``: part of a change of enabler, whose caller
+    tells people and other areas once the new enabler is in place."""
     lock_and_refresh(db.session, project)
     assignment = current_assignment(project)
     if assignment is None:
@@ -199,9 +203,9 @@ def end_assignment(project, *, reason: str, actor, today: date | None = None, no
         before={"enabler_id": assignment.enabler_id},
         after={"reason": assignment.end_reason},
     )
-    if notify:
+    if not replacing:
         _notify(project, assignment.enabler, "enabler_ended")
-    project_changed.send(project, actor=actor)
+        project_changed.send(project, actor=actor)
     return assignment
 
 
@@ -216,7 +220,7 @@ def reassign_enabler(
         raise EnablerError(f"{enabler.name} is already this project's enabler.", field="enabler_id")
     _check_can_support(project, enabler, override_reason)
     if current is not None:  # the outgoing enabler is told; the lead hears once, of the new one
-        end_assignment(project, reason=reason, actor=actor, today=today, notify=False)
+        end_assignment(project, reason=reason, actor=actor, today=today, replacing=True)
         outgoing = current.enabler
         queue_email(
             outgoing.email,

@@ -294,6 +294,12 @@ IMMUTABLE_SQL = {
         """
         CREATE OR REPLACE FUNCTION grant_agreements_signed_unchanged() RETURNS trigger AS $$
         BEGIN
+            IF TG_OP = 'DELETE' THEN
+                IF OLD.status IN ('signed', 'superseded') THEN
+                    RAISE EXCEPTION 'a signed grant agreement cannot be deleted';
+                END IF;
+                RETURN OLD;
+            END IF;
             IF OLD.status = 'signed' AND (
                 NEW.terms IS DISTINCT FROM OLD.terms OR NEW.award_pence IS DISTINCT FROM OLD.award_pence
                 OR NEW.schedule::text IS DISTINCT FROM OLD.schedule::text
@@ -311,15 +317,24 @@ IMMUTABLE_SQL = {
         $$ LANGUAGE plpgsql
         """,
         """
-        CREATE TRIGGER grant_agreements_signed_unchanged BEFORE UPDATE ON grant_agreements
+        CREATE TRIGGER grant_agreements_signed_unchanged BEFORE UPDATE OR DELETE ON grant_agreements
         FOR EACH ROW EXECUTE FUNCTION grant_agreements_signed_unchanged()
         """,
         """
         CREATE OR REPLACE FUNCTION tranches_released_unchanged() RETURNS trigger AS $$
         BEGIN
+            IF TG_OP = 'DELETE' THEN
+                IF OLD.status = 'released' THEN
+                    RAISE EXCEPTION 'a released tranche cannot be deleted';
+                END IF;
+                RETURN OLD;
+            END IF;
             IF OLD.status = 'released' AND (
                 NEW.status <> 'released' OR NEW.amount_pence <> OLD.amount_pence
-                OR NEW.released_at IS DISTINCT FROM OLD.released_at
+                OR NEW.released_at IS DISTINCT FROM OLD.released_at OR NEW.due_on <> OLD.due_on
+                OR NEW.sequence <> OLD.sequence OR NEW.project_id <> OLD.project_id
+                OR NEW.requested_by_id IS DISTINCT FROM OLD.requested_by_id
+                OR NEW.requested_at IS DISTINCT FROM OLD.requested_at
             ) THEN
                 RAISE EXCEPTION 'a released tranche cannot be changed';
             END IF;
@@ -328,7 +343,7 @@ IMMUTABLE_SQL = {
         $$ LANGUAGE plpgsql
         """,
         """
-        CREATE TRIGGER tranches_released_unchanged BEFORE UPDATE ON tranches
+        CREATE TRIGGER tranches_released_unchanged BEFORE UPDATE OR DELETE ON tranches
         FOR EACH ROW EXECUTE FUNCTION tranches_released_unchanged()
         """,
         """
@@ -356,8 +371,20 @@ IMMUTABLE_SQL = {
         """
         CREATE TRIGGER tranches_released_unchanged BEFORE UPDATE ON tranches
         WHEN OLD.status = 'released' AND (NEW.status <> 'released' OR NEW.amount_pence <> OLD.amount_pence
-            OR NEW.released_at IS NOT OLD.released_at)
+            OR NEW.released_at IS NOT OLD.released_at OR NEW.due_on <> OLD.due_on OR NEW.sequence <> OLD.sequence
+            OR NEW.project_id <> OLD.project_id OR NEW.requested_by_id IS NOT OLD.requested_by_id
+            OR NEW.requested_at IS NOT OLD.requested_at)
         BEGIN SELECT RAISE(ABORT, 'a released tranche cannot be changed'); END
+        """,
+        """
+        CREATE TRIGGER tranches_released_not_deleted BEFORE DELETE ON tranches
+        WHEN OLD.status = 'released'
+        BEGIN SELECT RAISE(ABORT, 'a released tranche cannot be deleted'); END
+        """,
+        """
+        CREATE TRIGGER grant_agreements_signed_not_deleted BEFORE DELETE ON grant_agreements
+        WHEN OLD.status IN ('signed', 'superseded')
+        BEGIN SELECT RAISE(ABORT, 'a signed grant agreement cannot be deleted'); END
         """,
         """
         CREATE TRIGGER payments_no_update BEFORE UPDATE ON payments

@@ -42,7 +42,7 @@ from grants.funding.forms import (
     SignForm,
 )
 from grants.funding.models import CONDITION_KINDS, GrantAgreement, Payment, Tranche, TrancheCondition
-from grants.funding.services import FundingError
+from grants.funding.services import ConditionsLapsed, FundingError
 from grants.funding.services import agreements as agreement_services
 from grants.funding.services import conditions as condition_services
 from grants.funding.services import match as match_services
@@ -82,9 +82,12 @@ def _condition(condition_id: int) -> TrancheCondition:
 
 
 def _refused(action: str, obj, error: FundingError) -> None:
-    """Nothing of the refused change is kept; the refusal itself is."""
+    """Nothing of the refused change is kept; the refusal itself is. A refusal because a tranche's
+    conditions have lapsed also records the lapse, so the tranche no longer looks ready."""
     db.session.rollback()
     audit.record(action, obj, after={"reason": error.message})
+    if isinstance(error, ConditionsLapsed):
+        condition_services.evaluate_project(obj.project, actor=current_user)
     db.session.commit()
 
 
@@ -92,6 +95,13 @@ def _show_error(form, error: FundingError, default_field: str) -> None:
     name = error.field if error.field and error.field in form else default_field
     field = form[name]
     field.errors = [*field.errors, error.message]
+
+
+def _confirm_page(project: Project, *, title: str, lede: str, button: str):
+    """Are you sure? A change that weakens a payment control, or undoes work, is asked about first."""
+    return render_template(
+        "funding/confirm.html", project=project, title=title, lede=lede, button=button, form=ActionForm(formdata=None)
+    )
 
 
 def _to_project(project_id: int, anchor: str = ""):
@@ -175,6 +185,7 @@ def _project_page(project: Project, status: int = 200, **forms):
         is_staff=permissions.can_see_portfolio(user),
         can_sign=any(permissions.can_sign(user, a) for a in agreements[:1]),
         can_confirm=lambda condition: permissions.can_confirm(user, condition),
+        owner_can_confirm=condition_services.owner_can_confirm,
         form=forms.get("form") or ActionForm(formdata=None),
     ), status
 
@@ -248,8 +259,8 @@ def _agreement(project: Project, version: int) -> GrantAgreement:
     )
     if agreement is None:
         abort(404)
-    if agreement.status == "draft" and not permissions.can_see_portfolio(current_user):
-        abort(404)  # a draft is the programme team's until it is issued
+    if agreement.issued_at is None and not permissions.can_see_portfolio(current_user):
+        abort(404)  # a version never issued (a draft, or a variation withdrawn as a draft) is the programme team's
     return agreement
 
 
@@ -305,7 +316,8 @@ def sign(project_id, version):
         else:
             db.session.commit()
             flash(
-                f"You have signed version {agreement.version} of the grant agreement. A copy is in your email.",
+                f"You have signed version {agreement.version} of the grant agreement. "
+                "We have emailed you a confirmation.",
                 "success",
             )
             return _to_project(project.id)
@@ -364,11 +376,18 @@ def variation(project_id):
     ), (400 if form.errors else 200)
 
 
-@bp.post("/projects/<int:project_id>/agreement/<int:version>/withdraw")
+@bp.route("/projects/<int:project_id>/agreement/<int:version>/withdraw", methods=["GET", "POST"])
 @roles_required(Role.PROGRAMME_OFFICER)
 def withdraw(project_id, version):
     project = _project(project_id)
     agreement = _agreement(project, version)
+    if request.method == "GET":
+        return _confirm_page(
+            project,
+            title=f"Withdraw version {agreement.version} of the agreement?",
+            lede="The signed agreement stays in force, and the unpaid tranches go back to its amounts and dates.",
+            button="Withdraw the variation",
+        )
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -391,6 +410,8 @@ def add_condition(tranche_id):
     tranche = _tranche(tranche_id)
     project = _project(tranche.project_id)
     form = ConditionForm()
+    present = {condition.kind for condition in tranche.conditions if condition.kind != "custom"}
+    form.kind.choices = [choice for choice in form.kind.choices if choice.value not in present]
     owners = condition_services.possible_owners(project)
     form.owner_id.choices = [(0, "Choose someone")] + [(person.id, person.name) for person in owners]
     if form.validate_on_submit():
@@ -412,11 +433,19 @@ def add_condition(tranche_id):
     ), (400 if form.errors else 200)
 
 
-@bp.post("/funding/conditions/<int:condition_id>/remove")
+@bp.route("/funding/conditions/<int:condition_id>/remove", methods=["GET", "POST"])
 @roles_required(Role.PROGRAMME_OFFICER)
 def remove_condition(condition_id):
     condition = _condition(condition_id)
     project_id, sequence = condition.tranche.project_id, condition.tranche.sequence
+    if request.method == "GET":
+        return _confirm_page(
+            condition.tranche.project,
+            title=f"Remove “{condition.label}” from tranche {sequence}?",
+            lede=f"Tranche {sequence} will no longer wait for it. If its other conditions are met, it becomes ready "
+            "to request at once.",
+            button="Remove the condition",
+        )
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

@@ -231,3 +231,43 @@ def test_a_rounds_agreement_terms_use_only_known_placeholders(db, project, progr
     )
     agreements.issue_agreement(agreement_of(project), actor=officer)
     assert agreement_of(project).terms == f"{project.lead_organisation.name} receives £27,000.00."
+
+
+def test_a_variation_withdrawn_before_it_was_issued_stays_with_the_programme_team(db, app, project, officer, lead):
+    issue_and_sign(project, officer)
+    agreements.start_variation(project, reason="Internal idea", actor=officer)
+    agreements.withdraw_variation(agreement_of(project, 2), actor=officer)
+    db.session.commit()
+    client = sign_in_client(app, lead)
+    assert client.get(f"/projects/{project.id}/agreement/2").status_code == 404
+    assert "Version 2" not in text(client.get(f"/projects/{project.id}/funding").get_data(as_text=True))
+
+
+def test_a_signed_agreement_cannot_be_deleted(db, project, officer):
+    agreement = issue_and_sign(project, officer)
+    with pytest.raises(Exception, match="a signed grant agreement cannot be deleted"):
+        with db.session.begin_nested():
+            db.session.execute(sql("DELETE FROM grant_agreements WHERE id = :id"), {"id": agreement.id})
+    assert agreement_of(project).status == "signed"
+
+
+def test_the_services_check_who_acts_too(db, project, lead):
+    with pytest.raises(FundingError, match="Only a programme officer can issue an agreement"):
+        agreements.issue_agreement(agreement_of(project), actor=lead)
+    db.session.rollback()
+    rows = tranches(project)
+    with pytest.raises(FundingError, match="Only a programme officer can change the tranche schedule"):
+        change_schedule(project, [TrancheChange(t.id, t.amount_pence, t.due_on) for t in rows], actor=lead)
+    db.session.rollback()
+    assert agreement_of(project).status == "draft"
+
+
+def test_withdrawing_a_variation_is_confirmed_first(db, project, officer, programme_officer_client):
+    issue_and_sign(project, officer)
+    agreements.start_variation(project, reason="Try", actor=officer)
+    db.session.commit()
+    page = programme_officer_client.get(f"/projects/{project.id}/agreement/2/withdraw").get_data(as_text=True)
+    assert "Withdraw version 2 of the agreement?" in text(page)
+    assert agreement_of(project, 2).status == "draft"
+    assert programme_officer_client.post(f"/projects/{project.id}/agreement/2/withdraw").status_code == 302
+    assert agreement_of(project, 2).status == "withdrawn"

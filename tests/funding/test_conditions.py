@@ -137,3 +137,36 @@ def test_the_applicant_sees_what_each_tranche_waits_for(db, app, project, office
     assert "Met Grant agreement signed" in html and "Waiting Match funding confirmed" in html
     assert "Waiting Enabler assigned" in html
     assert "Request release" not in html and "Add a condition" not in html  # staff actions are not offered
+
+
+def test_a_condition_whose_owner_has_moved_on_is_confirmed_by_a_programme_officer(db, app, project, officer):
+    enabler = give_enabler(project, officer)
+    condition = conditions_service.add_condition(
+        tranches(project)[1], kind="custom", description="Systems map shared", owner=enabler, actor=officer
+    )
+    db.session.commit()
+    officer_client = sign_in_client(app, officer)
+    assert officer_client.get(f"/funding/conditions/{condition.id}/confirm").status_code == 403  # the owner can
+    end_assignment(project, reason="Left the programme", actor=officer)
+    db.session.commit()
+    page = text(officer_client.get(f"/projects/{project.id}/funding").get_data(as_text=True))
+    assert "who no longer can: a programme officer confirms it instead" in page
+    response = officer_client.post(f"/funding/conditions/{condition.id}/confirm", data={"note": "Seen the map"})
+    assert response.status_code == 302 and db.session.get(TrancheCondition, condition.id).met_by_id == officer.id
+
+
+def test_removing_a_condition_is_confirmed_first(db, project, programme_officer_client):
+    [report] = tranches(project)[1].conditions
+    report_id = report.id
+    page = text(programme_officer_client.get(f"/funding/conditions/{report_id}/remove").get_data(as_text=True))
+    assert "Remove “Progress report accepted” from tranche 2?" in page
+    assert db.session.get(TrancheCondition, report_id) is not None
+    assert programme_officer_client.post(f"/funding/conditions/{report_id}/remove").status_code == 302
+    assert db.session.scalar(db.select(TrancheCondition.id).where(TrancheCondition.id == report_id)) is None
+
+
+def test_the_new_condition_form_offers_what_the_tranche_does_not_wait_for_yet(db, project, programme_officer_client):
+    second = tranches(project)[1]
+    html = programme_officer_client.get(f"/funding/tranches/{second.id}/conditions/new").get_data(as_text=True)
+    assert 'value="report_accepted"' not in html and 'value="match_confirmed"' in html
+    assert 'data-aria-controls="conditional-kind' in html  # the description and owner are revealed for "other"

@@ -243,3 +243,119 @@ def test_a_request_lapses_when_its_conditions_stop_holding(db, project, officer,
     with pytest.raises(FundingError, match="has not been requested"):
         release.approve_release(db.session.get(Tranche, tranche.id), actor=finance, payment_reference="B-1")
     assert _payments(db) == []
+
+
+def test_a_requested_tranche_cannot_be_changed_by_a_variation(db, project, officer):
+    tranche = _requested(db, project, officer)
+    agreements.start_variation(project, reason="More up front", actor=officer)
+    rows = tranches(project)
+    with pytest.raises(FundingError, match="Tranche 1 is waiting for finance approval and cannot change"):
+        change_schedule(
+            project,
+            [
+                TrancheChange(rows[0].id, 2_000_000, rows[0].due_on),
+                TrancheChange(rows[1].id, 160_000, rows[1].due_on),
+                TrancheChange(rows[2].id, 540_000, rows[2].due_on),
+            ],
+            actor=officer,
+        )
+    db.session.rollback()
+    assert db.session.get(Tranche, tranche.id).amount_pence == 1_350_000
+
+
+def test_a_request_whose_conditions_lapsed_unseen_is_refused_and_goes_back(
+    db, project, officer, finance_client, monkeypatch
+):
+    from grants.funding.services import conditions
+
+    tranche = _requested(db, project, officer)
+    monkeypatch.setitem(conditions.EVALUATORS, "match_confirmed", lambda project: False)  # the board withdrew
+    response = finance_client.post(
+        f"/funding/tranches/{tranche.id}", data={"payment_reference": "B-1", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "conditions are no longer all met, so it cannot be paid" in text(response.get_data(as_text=True))
+    stored = db.session.get(Tranche, tranche.id)
+    assert (stored.status, stored.requested_by_id) == ("scheduled", None) and _payments(db) == []
+    told = db.session.scalars(db.select(Notification).where(Notification.template == "release_lapsed")).all()
+    assert sorted(n.recipient_email for n in told) == sorted([officer.email, finance_client.user.email])
+    assert "match funding confirmed" in told[0].body_text
+
+
+def test_changing_the_enabler_keeps_a_pending_request(db, project, officer):
+    from grants.enablers.services import reassign_enabler
+    from tests.factories import EnablerProfileFactory
+
+    tranche = _requested(db, project, officer)
+    reassign_enabler(project, EnablerProfileFactory().user, reason="Moved region", override_reason=None, actor=officer)
+    db.session.commit()
+    stored = db.session.get(Tranche, tranche.id)
+    assert (stored.status, stored.requested_by_id) == ("requested", officer.id)
+    assert (
+        db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.tranche_conditions_lapsed")).all()
+        == []
+    )
+
+
+def test_a_payment_beyond_the_award_is_refused(db, project, officer, finance):
+    """Whatever else has been paid (here, a payment recorded against the last tranche), nothing goes
+    beyond the award."""
+    tranche = _requested(db, project, officer)
+    last = tranches(project)[2]
+    db.session.execute(
+        insert(Payment).values(
+            tranche_id=last.id,
+            project_id=project.id,
+            amount_pence=2_000_000,
+            reference="EARLIER",
+            requested_by_id=officer.id,
+            approved_by_id=finance.id,
+        )
+    )
+    db.session.commit()
+    with pytest.raises(FundingError, match="beyond the award of £27,000.00"):
+        release.approve_release(tranche, actor=finance, payment_reference="B-1")
+    db.session.rollback()
+    assert db.session.get(Tranche, tranche.id).status == "requested"
+
+
+def test_every_money_movement_is_audited(db, project, officer, finance):
+    from grants.core.audit import AuditEvent as Event
+    from tests.funding.conftest import confirm_match, give_enabler
+
+    issue_and_sign(project, officer)
+    record = confirm_match(project, officer)
+    from datetime import date
+
+    from grants.funding.services import match
+
+    match.record_match_received(record, actor=finance, received_on=date.today(), reference="HWB-9", upload=None)
+    give_enabler(project, officer)
+    first = tranches(project)[0]
+    release.request_release(first, actor=officer)
+    release.return_request(first, actor=finance, reason="Wrong account")
+    release.request_release(first, actor=officer)
+    release.hold_tranche(first, actor=finance, reason="Checking the account")
+    release.resume_tranche(first, actor=officer)
+    release.request_release(first, actor=officer)
+    release.approve_release(first, actor=finance, payment_reference="B-1")
+    db.session.commit()
+    actions = db.session.scalars(db.select(Event.action).where(Event.action.like("funding.%")).order_by(Event.id)).all()
+    assert actions == [
+        "funding.scheduled",
+        "funding.agreement_issued",
+        "funding.agreement_signed",
+        "funding.match_confirmed",
+        "funding.match_received",
+        "funding.tranche_eligible",
+        "funding.release_requested",
+        "funding.release_returned",
+        "funding.release_requested",
+        "funding.tranche_held",
+        "funding.tranche_resumed",
+        "funding.tranche_eligible",
+        "funding.release_requested",
+        "funding.tranche_released",
+    ]
+    returned = db.session.scalars(db.select(Event).where(Event.action == "funding.release_returned")).one()
+    assert returned.actor_id == finance.id and returned.after["reason"] == "Wrong account"

@@ -16,7 +16,7 @@ from grants.core.workflow import Workflow
 from grants.extensions import db
 from grants.funding.models import GrantAgreement, MatchFunding
 from grants.funding.services import terms as terms_module
-from grants.funding.services.common import FundingError, hold_project
+from grants.funding.services.common import FundingError, hold_project, require_officer
 from grants.funding.services.conditions import evaluate_project
 from grants.funding.services.schedule import open_agreement, tranches_of
 from grants.notifications.services import queue_email
@@ -87,6 +87,7 @@ def refresh_open_terms(project, *, actor=None) -> None:
 def issue_agreement(agreement: GrantAgreement, *, actor) -> None:
     project = agreement.project
     hold_project(project)
+    require_officer(actor, "issue an agreement")
     lock_and_refresh(db.session, agreement)
     AGREEMENT_WORKFLOW.check(agreement, "issued")
     write_words(agreement, project)
@@ -202,6 +203,7 @@ def start_variation(project, *, reason: str, actor) -> GrantAgreement:
     """A new version of a signed agreement, to change its schedule or terms; the signed one stays in
     force until the new one is signed."""
     hold_project(project)
+    require_officer(actor, "vary an agreement")
     if not (reason or "").strip():
         raise FundingError("Give the reason for the variation", field="reason")
     current = signed_agreement(project.id)
@@ -234,6 +236,7 @@ def withdraw_variation(agreement: GrantAgreement, *, actor) -> None:
     goes back to what that version says."""
     project = agreement.project
     hold_project(project)
+    require_officer(actor, "withdraw a variation")
     lock_and_refresh(db.session, agreement)
     if agreement.version == 1:
         raise FundingError("The first version of an agreement cannot be withdrawn; change it instead.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from grants.core.db import lock_and_refresh
 from grants.core.errors import GrantsError
+from grants.core.permissions import Role
 from grants.extensions import db
 
 
@@ -15,7 +16,18 @@ class FundingError(GrantsError):
         self.field = field
 
 
+class ConditionsLapsed(FundingError):
+    """The conditions of a requested tranche no longer hold: refused, and the tranche must go back to
+    waiting (the caller records that after rolling the refused change back)."""
+
+
 def hold_project(project) -> None:
     """Every change to a project's money starts by locking the project's row, so two changes to the
     same project's agreement, schedule or payments happen one after the other, never interleaved."""
     lock_and_refresh(db.session, project)
+
+
+def require_officer(actor, doing: str) -> None:
+    """Services check who acts as well as the routes: only a programme officer may ``doing``."""
+    if actor is None or not actor.has_role(Role.PROGRAMME_OFFICER):
+        raise FundingError(f"Only a programme officer can {doing}.")

@@ -20,7 +20,7 @@ from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.extensions import db
 from grants.funding.models import CONDITION_KINDS, GrantAgreement, MatchFunding, Tranche, TrancheCondition
-from grants.funding.services.common import FundingError, hold_project
+from grants.funding.services.common import FundingError, hold_project, require_officer
 from grants.notifications.services import queue_email
 
 Evaluator = Callable[[object], bool]
@@ -94,6 +94,7 @@ def evaluate_project(project, *, actor=None) -> list[Tranche]:
             db.select(Tranche)
             .where(Tranche.project_id == project.id, Tranche.status != "released")
             .order_by(Tranche.sequence)
+            .execution_options(populate_existing=True)
         )
     )
     if not tranches:
@@ -129,7 +130,7 @@ def _update_status(tranche: Tranche, actor) -> bool:
         audit.record("funding.tranche_eligible", tranche, actor=actor, after=_money(tranche))
         return True
     if tranche.status in ("eligible", "requested") and not ready:
-        before = tranche.status
+        before, requester = tranche.status, tranche.requested_by
         tranche.status, tranche.eligible_at = "scheduled", None
         tranche.requested_at = tranche.requested_by_id = None
         unmet = [condition.label for condition in tranche.conditions if not condition.is_met]
@@ -140,6 +141,8 @@ def _update_status(tranche: Tranche, actor) -> bool:
             before={"status": before},
             after={"status": "scheduled", "unmet": unmet},
         )
+        if before == "requested":
+            _tell_of_lapsed_request(tranche, requester, unmet)
     return False
 
 
@@ -179,15 +182,56 @@ def _tell_officers(tranche: Tranche) -> None:
         )
 
 
+def _tell_of_lapsed_request(tranche: Tranche, requester, unmet: list[str]) -> None:
+    """A request waiting for approval no longer stands: whoever made it, and finance, are told."""
+    from grants.funding.services.release import finance_approvers
+
+    project = tranche.project
+    people = [requester] if requester is not None else []
+    people += [approver for approver in finance_approvers() if approver not in people]
+    for person in people:
+        queue_email(
+            person.email,
+            "release_lapsed",
+            {
+                "name": person.name,
+                "reference": project.reference,
+                "sequence": tranche.sequence,
+                "amount_pence": tranche.amount_pence,
+                "unmet": ", ".join(unmet).lower(),
+                "project_id": project.id,
+            },
+            user=person,
+        )
+
+
 # --- Conditions confirmed by hand, added and removed -----------------------------------------------------
 
 
+def owner_can_confirm(condition: TrancheCondition) -> bool:
+    """Whether the named owner of a custom condition still can: an active programme officer, or the
+    project's current enabler."""
+    from grants.enablers.services import current_assignment
+
+    owner = condition.owner
+    if owner is None or not owner.is_active:
+        return False
+    if owner.has_role(Role.PROGRAMME_OFFICER):
+        return True
+    assignment = current_assignment(condition.tranche.project)
+    return assignment is not None and assignment.enabler_id == owner.id
+
+
 def can_confirm(user, condition: TrancheCondition) -> bool:
-    """A custom condition is confirmed by its named owner; a built-in one the service cannot see yet,
-    by a programme officer."""
+    """A custom condition is confirmed by its named owner (by a programme officer once the owner no
+    longer can, say an enabler who has moved on); a built-in one the service cannot see yet, by a
+    programme officer."""
+    is_officer = user.has_role(Role.PROGRAMME_OFFICER)
     if condition.kind == "custom":
-        return condition.owner_id == user.id
-    return not is_automatic(condition.kind) and user.has_role(Role.PROGRAMME_OFFICER)
+        if condition.owner_id == user.id:
+            return owner_can_confirm(condition)
+        return is_officer and not owner_can_confirm(condition)
+    return not is_automatic(condition.kind) and is_officer
 
 
 def _check_changeable(tranche: Tranche) -> None:
@@ -202,6 +246,7 @@ def _check_changeable(tranche: Tranche) -> None:
 def confirm_condition(condition: TrancheCondition, *, actor, note: str) -> None:
     tranche = condition.tranche
     hold_project(tranche.project)
+    db.session.refresh(tranche)
     db.session.refresh(condition)
     if not can_confirm(actor, condition):
         raise FundingError("Only the condition's owner can confirm it.")
@@ -225,6 +270,7 @@ def reopen_condition(condition: TrancheCondition, *, actor, reason: str) -> None
     """Undo a confirmation made by hand (it was a mistake, or no longer holds)."""
     tranche = condition.tranche
     hold_project(tranche.project)
+    db.session.refresh(tranche)
     db.session.refresh(condition)
     if not can_confirm(actor, condition) and not actor.has_role(Role.PROGRAMME_OFFICER):
         raise FundingError("Only the condition's owner or a programme officer can reopen it.")
@@ -259,6 +305,8 @@ def add_condition(
     tranche: Tranche, *, kind: str, description: str | None, owner: User | None, actor
 ) -> TrancheCondition:
     hold_project(tranche.project)
+    require_officer(actor, "add a condition")
+    db.session.refresh(tranche)
     _check_changeable(tranche)
     if kind not in CONDITION_KINDS:
         raise FundingError("Choose a kind of condition", field="kind")
@@ -295,6 +343,8 @@ def add_condition(
 def remove_condition(condition: TrancheCondition, *, actor) -> None:
     tranche = condition.tranche
     hold_project(tranche.project)
+    require_officer(actor, "remove a condition")
+    db.session.refresh(tranche)
     _check_changeable(tranche)
     audit.record(
         "funding.condition_removed",

@@ -20,7 +20,7 @@ from grants.core.workflow import Workflow
 from grants.extensions import db
 from grants.funding.models import Payment, Tranche
 from grants.funding.services.agreements import signed_agreement
-from grants.funding.services.common import FundingError, hold_project
+from grants.funding.services.common import ConditionsLapsed, FundingError, hold_project
 from grants.funding.services.conditions import all_met, evaluate_project
 from grants.notifications.services import queue_email
 
@@ -140,12 +140,20 @@ def approve_release(tranche: Tranche, *, actor, payment_reference: str) -> Payme
         raise FundingError("The payment reference must be 100 characters or fewer", field="payment_reference")
     evaluate_project(project, actor=actor)
     if not all_met(tranche):
-        raise FundingError(f"Tranche {tranche.sequence}'s conditions are no longer all met. It needs a new request.")
+        raise ConditionsLapsed(
+            f"Tranche {tranche.sequence}'s conditions are no longer all met, so it cannot be paid. "
+            "It goes back to waiting for them."
+        )
     _check_payable(tranche)
     now = utcnow()
     released = db.session.execute(
         db.update(Tranche)
-        .where(Tranche.id == tranche.id, Tranche.status == "requested", Tranche.requested_by_id != actor.id)
+        .where(
+            Tranche.id == tranche.id,
+            Tranche.status == "requested",
+            Tranche.requested_by_id != actor.id,
+            Tranche.amount_pence == tranche.amount_pence,  # the amount both signatures are for
+        )
         .values(status="released", released_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -12,7 +12,7 @@ from grants.core.money import format_pence, split_pence
 from grants.core.times import format_date
 from grants.extensions import db
 from grants.funding.models import GrantAgreement, Tranche
-from grants.funding.services.common import FundingError, hold_project
+from grants.funding.services.common import FundingError, hold_project, require_officer
 
 
 def tranche_due_dates(starts_on: date, months: int, count: int) -> list[date]:
@@ -43,8 +43,14 @@ def schedule_tranches(project, plan: list[int], months: int) -> list[Tranche]:
 
 
 def tranches_of(project_id: int) -> list[Tranche]:
+    """The project's tranches as the database has them now (what the session held is refreshed)."""
     return list(
-        db.session.scalars(db.select(Tranche).where(Tranche.project_id == project_id).order_by(Tranche.sequence))
+        db.session.scalars(
+            db.select(Tranche)
+            .where(Tranche.project_id == project_id)
+            .order_by(Tranche.sequence)
+            .execution_options(populate_existing=True)
+        )
     )
 
 
@@ -75,6 +81,7 @@ def change_schedule(project, changes: list[TrancheChange], *, actor) -> None:
     from grants.funding.services.agreements import refresh_open_terms
 
     hold_project(project)
+    require_officer(actor, "change the tranche schedule")
     if not schedule_editable(project.id):
         raise FundingError("The schedule is part of the signed agreement. Start a variation to change it.")
     tranches = {tranche.id: tranche for tranche in tranches_of(project.id)}
@@ -85,8 +92,12 @@ def change_schedule(project, changes: list[TrancheChange], *, actor) -> None:
     for number, tranche in enumerate(sorted(tranches.values(), key=lambda t: t.sequence), start=1):
         change = wanted[tranche.id]
         field = f"tranches-{number - 1}"
-        if not tranche.is_open and (change.amount_pence, change.due_on) != (tranche.amount_pence, tranche.due_on):
-            raise FundingError(f"Tranche {tranche.sequence} has been paid and cannot change.", field=f"{field}-amount")
+        if tranche.status in ("requested", "released") and (change.amount_pence, change.due_on) != (
+            tranche.amount_pence,
+            tranche.due_on,
+        ):
+            why = "has been paid" if tranche.status == "released" else "is waiting for finance approval"
+            raise FundingError(f"Tranche {tranche.sequence} {why} and cannot change.", field=f"{field}-amount")
         if change.amount_pence <= 0:
             raise FundingError(f"Tranche {tranche.sequence} must be more than £0", field=f"{field}-amount")
         if not project.starts_on <= change.due_on <= project.ends_on:
