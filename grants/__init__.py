@@ -28,6 +28,8 @@ AREAS = (
     "projects",
     "enablers",
     "funding",
+    "monitoring",
+    "leadership",
     "learning",
     "notifications",
     "admin",

@@ -188,3 +188,24 @@ def test_the_demo_enabler_has_a_funding_condition_to_confirm(demo_app):
     client.post("/sign-in", data={"email": "enabler@example.org", "password": DEMO_PASSWORD})
     page = client.get("/enabler").get_data(as_text=True)
     assert "Funding condition" in page and "systems map is shared with its board" in page
+
+
+def test_wave_one_reports_measures_and_self_assessments(demo_app):
+    from grants.leadership import queries as leadership
+    from grants.monitoring.models import OutcomeValue, ProgressReport
+    from grants.projects.models import Project
+
+    with demo_app.app_context():
+        statuses = set(db.session.scalars(db.select(ProgressReport.status).distinct()))
+        assert statuses == {"due", "submitted", "accepted", "changes_requested"}
+        assert db.session.scalar(db.select(db.func.count(OutcomeValue.id))) >= 50
+        project_ids = list(db.session.scalars(db.select(Project.id)))
+        scores = leadership.domain_scores(project_ids)
+        changes = leadership.paired_change(scores, sorted({d for by in scores.values() for d in by}))
+        assert leadership.pairs_count(scores) >= 30
+        assert all(change.change > 0 for change in changes)  # a believable shift, upwards in every domain
+    client = demo_app.test_client()
+    client.post("/sign-in", data={"email": "officer@example.org", "password": DEMO_PASSWORD})
+    page = client.get("/rounds/1/leadership").get_data(as_text=True)
+    assert "Average score, 1 to 5, on people who answered at the start and the end" in page
+    assert "Progress report" in client.get("/monitoring/reports").get_data(as_text=True)

@@ -16,6 +16,7 @@ from grants.core.permissions import Role
 from grants.demo.data import DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, THEMES
 from grants.demo.enablers import seed_enablers
 from grants.demo.funding import seed_funding
+from grants.demo.monitoring import seed_monitoring
 from grants.demo.programme import seed_programme
 from grants.directory.models import Organisation, Place, Theme
 from grants.extensions import db
@@ -73,6 +74,7 @@ def seed_demo() -> list[tuple[User, bool]]:
     by_email = {user.email: user for user, _ in users}
     seed_programme(themes, places, by_email)
     seed_enablers(themes, by_email.get("enabler@example.org"))
+    seed_monitoring(by_email.get("officer@example.org"))
     seed_funding(by_email.get("officer@example.org"), by_email.get("finance@example.org"))
     return users
 

@@ -182,15 +182,11 @@ def _meet(tranche: Tranche) -> None:
 
 
 def _confirm_manual(tranche: Tranche, officer: User) -> None:
-    """A later tranche's progress report (and, for the last, learning evidence) confirmed by hand."""
+    """The last tranche's learning evidence, confirmed by hand (its reports are accepted in demo.monitoring)."""
     for condition in tranche.conditions:
-        if condition.kind in ("report_accepted", "learning_evidenced") and condition.met_at is None:
+        if condition.kind == "learning_evidenced" and condition.met_at is None:
             condition.met_at, condition.met_by_id = _at(tranche.due_on - timedelta(days=5)), officer.id
-            condition.note = (
-                f"Progress report for the period to {tranche.due_on:%B %Y} accepted."
-                if condition.kind == "report_accepted"
-                else "Case study published in the learning library."
-            )
+            condition.note = "Case study published in the learning library."
             _audit(
                 "funding.condition_confirmed",
                 condition,

@@ -12,6 +12,7 @@ from grants.core.times import format_date, to_london
 from grants.extensions import db
 from grants.funding.services import set_up_funding
 from grants.learning.services import carry_over_commitments
+from grants.monitoring.services import set_up_monitoring
 from grants.projects.models import Project, ProjectUpdate, ProjectUpdateRevision
 
 
@@ -53,6 +54,7 @@ def create_project(application, *, decided_on: date, actor=None) -> Project:
         },
     )
     carry_over_commitments(project, application, actor=actor)
+    set_up_monitoring(project, application, actor=actor)
     set_up_funding(project, application, months=months, actor=actor)
     return project
 

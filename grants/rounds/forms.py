@@ -100,6 +100,20 @@ class RoundForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired("Enter the tranche plan")],
     )
+    project_months = WholeNumberField(
+        "Project length in months",
+        minimum=1,
+        maximum=120,
+        description="Projects start on the first of the month after the decision.",
+        validators=[Required("Enter the project length in months")],
+    )
+    report_every_months = WholeNumberField(
+        "Progress reports every",
+        minimum=1,
+        maximum=12,
+        description="In months, from the project's start. A final report is also due a month after the end.",
+        validators=[Required("Enter how often progress reports are due")],
+    )
     themes = SelectMultipleField(
         "Themes in scope", coerce=int, widget=GovCheckboxesInput(), option_widget=CheckboxInput()
     )

@@ -35,6 +35,8 @@ def _round_form(round_: Round | None) -> RoundForm:
                 "match_funder_label": "the local health and wellbeing board",
                 "places": 25,
                 "tranche_plan": "50, 30, 20",
+                "project_months": 12,
+                "report_every_months": 3,
                 **DEFAULT_ELIGIBILITY,
             }
         else:
@@ -56,6 +58,8 @@ def _round_form(round_: Round | None) -> RoundForm:
                 "places": round_.places,
                 "budget": None if round_.places else round_.budget_pence,
                 "tranche_plan": ", ".join(str(part) for part in round_.tranche_plan),
+                "project_months": round_.project_months,
+                "report_every_months": round_.report_every_months,
                 "themes": [theme.id for theme in round_.themes],
                 **round_.rule,
             }
@@ -85,6 +89,8 @@ def _details(form: RoundForm) -> services.RoundDetails:
         places=places,
         budget_pence=places * form.award.data if places else form.budget.data,
         tranche_plan=form.tranche_plan.parsed,
+        project_months=form.project_months.data,
+        report_every_months=form.report_every_months.data,
         eligibility={
             "min_partner_sectors": form.min_partner_sectors.data,
             "min_confirmed_partners": form.min_confirmed_partners.data,

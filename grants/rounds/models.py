@@ -57,6 +57,8 @@ class Round(TimestampMixin, db.Model):
     places: Mapped[int | None] = mapped_column(Integer)
     budget_pence: Mapped[int] = mapped_column(Money, nullable=False)
     project_months: Mapped[int] = mapped_column(Integer, nullable=False, default=12, server_default="12")
+    # Progress reports: one for every so many months from the project's start, and a final report.
+    report_every_months: Mapped[int] = mapped_column(Integer, nullable=False, default=3, server_default="3")
     tranche_plan: Mapped[list] = mapped_column(JSON, nullable=False, default=lambda: list(DEFAULT_TRANCHE_PLAN))
     # The words of its grant agreements, with {{ placeholders }}; None for the service's default.
     agreement_template: Mapped[str | None] = mapped_column(Text)
@@ -76,6 +78,7 @@ class Round(TimestampMixin, db.Model):
         CheckConstraint("budget_pence >= award_pence", name="budget_at_least_one_award"),
         CheckConstraint("places IS NULL OR places > 0", name="places_positive"),
         CheckConstraint("project_months BETWEEN 1 AND 120", name="project_months_range"),
+        CheckConstraint("report_every_months BETWEEN 1 AND 12", name="report_every_months_range"),
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="known_status"),
     )
 

@@ -51,6 +51,8 @@ class RoundDetails:
     places: int | None
     budget_pence: int
     tranche_plan: list[int]
+    project_months: int
+    report_every_months: int
     eligibility: dict
     theme_ids: list[int]
 

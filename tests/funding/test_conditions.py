@@ -87,17 +87,17 @@ def test_a_custom_condition_needs_a_description_and_an_owner_who_can_confirm_it(
         conditions_service.add_condition(second, kind="report_accepted", description=None, owner=None, actor=officer)
 
 
-def test_a_report_is_confirmed_by_the_programme_officer_until_reports_arrive_in_the_service(db, app, project, officer):
-    second = tranches(project)[1]
-    [report] = second.conditions
-    assert not conditions_service.is_automatic("report_accepted")
+def test_learning_evidence_is_confirmed_by_the_programme_officer_until_the_library_is_in_the_service(
+    db, app, project, officer
+):
+    last = tranches(project)[2]
+    learning = next(c for c in last.conditions if c.kind == "learning_evidenced")
+    assert not conditions_service.is_automatic("learning_evidenced")
     client = sign_in_client(app, officer)
-    assert (
-        client.post(f"/funding/conditions/{report.id}/confirm", data={"note": "Q2 report accepted"}).status_code == 302
-    )
-    assert db.session.get(TrancheCondition, report.id).is_met
-    response = client.post(f"/funding/conditions/{report.id}/reopen", data={"reason": "Accepted by mistake"})
-    assert response.status_code == 302 and not db.session.get(TrancheCondition, report.id).is_met
+    response = client.post(f"/funding/conditions/{learning.id}/confirm", data={"note": "Case study published"})
+    assert response.status_code == 302 and db.session.get(TrancheCondition, learning.id).is_met
+    response = client.post(f"/funding/conditions/{learning.id}/reopen", data={"reason": "Confirmed by mistake"})
+    assert response.status_code == 302 and not db.session.get(TrancheCondition, learning.id).is_met
 
 
 def test_built_in_conditions_are_not_confirmed_by_hand(db, app, project, officer):
@@ -123,11 +123,11 @@ def test_removing_the_last_unmet_condition_makes_the_tranche_eligible(db, projec
 
 
 def test_an_evaluator_registered_by_another_area_is_used(db, project, officer, monkeypatch):
-    monkeypatch.setitem(conditions_service.EVALUATORS, "report_accepted", lambda project: True)
+    monkeypatch.setitem(conditions_service.EVALUATORS, "learning_evidenced", lambda project, tranche: True)
     ready_to_request(project, officer)
-    assert _kinds(tranches(project)[1])["report_accepted"] is True
+    assert _kinds(tranches(project)[2])["learning_evidenced"] is True
     with pytest.raises(ValueError, match="not a built-in condition"):
-        conditions_service.register_evaluator("custom", lambda project: True)
+        conditions_service.register_evaluator("custom", lambda project, tranche: True)
 
 
 def test_the_applicant_sees_what_each_tranche_waits_for(db, app, project, officer, lead):

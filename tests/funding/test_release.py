@@ -269,7 +269,7 @@ def test_a_request_whose_conditions_lapsed_unseen_is_refused_and_goes_back(
     from grants.funding.services import conditions
 
     tranche = _requested(db, project, officer)
-    monkeypatch.setitem(conditions.EVALUATORS, "match_confirmed", lambda project: False)  # the board withdrew
+    monkeypatch.setitem(conditions.EVALUATORS, "match_confirmed", lambda project, tranche: False)  # the board withdrew
     response = finance_client.post(
         f"/funding/tranches/{tranche.id}", data={"payment_reference": "B-1", "password": PASSWORD}
     )

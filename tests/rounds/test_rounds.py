@@ -27,6 +27,8 @@ NEW_ROUND = {
     "places": "25",
     "budget": "",
     "tranche_plan": "50, 30, 20",
+    "project_months": "12",
+    "report_every_months": "3",
     "min_partner_sectors": "2",
     "min_confirmed_partners": "1",
     "match_at_least_required": "y",

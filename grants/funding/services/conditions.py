@@ -1,6 +1,6 @@
 """What each tranche waits for, and the moment it is ready to pay.
 
-Built-in conditions are met from the service's own state by an *evaluator*: a function of the project
+Built-in conditions are met from the service's own state by an *evaluator*: a function of the project and tranche
 registered for the condition's kind. Areas register evaluators for what they own (the agreement and
 match funding here; reports and learning in their areas). A built-in kind with no evaluator yet, and
 every custom condition, is confirmed by hand by its owner.
@@ -23,11 +23,12 @@ from grants.funding.models import CONDITION_KINDS, GrantAgreement, MatchFunding,
 from grants.funding.services.common import FundingError, hold_project, require_officer
 from grants.notifications.services import queue_email
 
-Evaluator = Callable[[object], bool]
+Evaluator = Callable[[object, Tranche], bool]
 EVALUATORS: dict[str, Evaluator] = {}
 
 
 def register_evaluator(kind: str, evaluator: Evaluator) -> None:
+    """``evaluator(project, tranche) -> bool``: whether the condition of this kind is met for the tranche."""
     if kind not in CONDITION_KINDS or kind == "custom":
         raise ValueError(f"{kind!r} is not a built-in condition")
     EVALUATORS[kind] = evaluator
@@ -37,7 +38,7 @@ def is_automatic(kind: str) -> bool:
     return kind in EVALUATORS
 
 
-def _agreement_signed(project) -> bool:
+def _agreement_signed(project, tranche=None) -> bool:
     return bool(
         db.session.scalar(
             db.select(GrantAgreement.id).where(
@@ -47,7 +48,7 @@ def _agreement_signed(project) -> bool:
     )
 
 
-def _match_confirmed(project) -> bool:
+def _match_confirmed(project, tranche=None) -> bool:
     return bool(
         db.session.scalar(
             db.select(MatchFunding.id).where(
@@ -57,7 +58,7 @@ def _match_confirmed(project) -> bool:
     )
 
 
-def _enabler_assigned(project) -> bool:
+def _enabler_assigned(project, tranche=None) -> bool:
     from grants.enablers.services import current_assignment
 
     return current_assignment(project) is not None
@@ -99,12 +100,11 @@ def evaluate_project(project, *, actor=None) -> list[Tranche]:
     )
     if not tranches:
         return []
-    results = {kind: evaluator(project) for kind, evaluator in EVALUATORS.items()}
     newly_eligible = []
     for tranche in tranches:
         for condition in tranche.conditions:
-            if condition.kind in results:
-                met = results[condition.kind]
+            if condition.kind in EVALUATORS:
+                met = EVALUATORS[condition.kind](project, tranche)
                 if met and condition.met_at is None:
                     condition.met_at = utcnow()
                 elif not met and condition.met_at is not None:

@@ -1,0 +1,208 @@
+"""Wave 1's monitoring: progress reports in every state (in step with how far each project's money has
+got), milestones, outcome measures with their values, and leadership self-assessments at the start
+and the end that show a believable shift."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+
+from grants.accounts.models import User
+from grants.core.audit import AuditEvent, audit_type
+from grants.core.db import utcnow
+from grants.extensions import db
+from grants.leadership.models import (
+    AssessmentInvitation,
+    AssessmentResponse,
+    AssessmentScore,
+    Participant,
+)
+from grants.leadership.services import digest, ensure_framework
+from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport
+from grants.projects.models import Project
+
+# How far each project's reports have got, in the order of demo.funding.PLAN: the number of regular
+# reports accepted, the state of the next one, and of the final report.
+REPORTS = (
+    [(0, "submitted", "due"), (0, "changes_requested", "due"), (0, "due", "due")] * 2  # waiting to be signed
+    + [(1, "submitted", "due")] * 5  # first tranche ready, requested or held
+    + [(1, "submitted", "due"), (1, "changes_requested", "due")]  # second tranche waiting for its report
+    + [(2, "submitted", "due")] * 2  # second tranche requested or held
+    + [(3, None, "submitted")] * 2
+    + [(3, None, "due")] * 3  # third tranche waiting for the final report
+    + [(3, None, "accepted")] * 5  # paid in full
+)
+NARRATIVES = [
+    "The partnership board met monthly. We mapped the journey of twelve residents across services and found "
+    "four hand-offs where nobody was responsible.",
+    "Frontline staff from the council, the NHS trust and two charities ran a joint pilot in one neighbourhood, "
+    "with the enabler facilitating fortnightly reflection sessions.",
+    "We held a citizens' panel of 24 residents, who chose the two priorities the partnership now works on.",
+]
+CHANGES = [
+    "Decisions about the pilot are now made at the partnership board, not in each organisation separately.",
+    "The police and the NHS now share a single referral route, agreed by their front-line managers.",
+    "Partners now bring their own data to the board and discuss it openly, including what is not working.",
+]
+MILESTONES = [
+    ("Partnership agreement signed by every partner", 2),
+    ("Citizens' panel meets for the first time", 4),
+    ("Shared data dashboard in use by the partnership board", 7),
+    ("Pilot extended to a second neighbourhood", 10),
+]
+FIRST_NAMES = ["Amira", "Ben", "Carys", "Dev", "Ellen", "Femi", "Grace", "Hamid", "Isla", "Joe", "Kiran", "Lucy"]
+LAST_NAMES = ["Ahmed", "Barker", "Chen", "Doyle", "Evans", "Farah", "Gill", "Hughes", "Iqbal", "Jones"]
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return min(datetime.combine(day, time(hour), tzinfo=UTC), utcnow() - timedelta(hours=1))
+
+
+def _audit(action: str, obj, when: datetime, actor, after: dict) -> None:
+    db.session.add(
+        AuditEvent(
+            action=action,
+            occurred_at=when,
+            actor_id=actor.id if actor else None,
+            object_type=audit_type(obj),
+            object_id=str(obj.id),
+            after=after,
+        )
+    )
+
+
+def seed_monitoring(officer: User | None) -> None:
+    if officer is None or db.session.scalar(
+        db.select(ProgressReport.id).where(ProgressReport.status != "due").limit(1)
+    ):
+        return
+    rng = random.Random(77)
+    projects = db.session.scalars(
+        db.select(Project).where(Project.reference.like("LV1-%")).order_by(Project.reference)
+    ).all()
+    for number, (project, plan) in enumerate(zip(projects, REPORTS, strict=False)):
+        _reports(project, plan, officer, rng, number)
+        _milestones(project, rng)
+    db.session.flush()
+    _self_assessments(projects, rng)
+    db.session.flush()
+
+
+def _reports(project: Project, plan, officer: User, rng: random.Random, number: int) -> None:
+    accepted, next_state, final_state = plan
+    lead = project.application.lead_applicant
+    reports = db.session.scalars(
+        db.select(ProgressReport).where(ProgressReport.project_id == project.id).order_by(ProgressReport.sequence)
+    ).all()
+    regular = [report for report in reports if not report.is_final]
+    final = next(report for report in reports if report.is_final)
+    states = ["accepted"] * accepted + ([next_state] if next_state else [])
+    states += ["due"] * (len(regular) - len(states))
+    measures = db.session.scalars(db.select(OutcomeMeasure).where(OutcomeMeasure.project_id == project.id)).all()
+    written = [(report, state) for report, state in zip(regular, states, strict=False)] + [(final, final_state)]
+    for index, (report, state) in enumerate(written, start=1):
+        if state == "due":
+            continue
+        report.narrative = NARRATIVES[(number + index) % len(NARRATIVES)]
+        report.partnership_change = CHANGES[(number + index) % len(CHANGES)]
+        report.rag = rng.choice(["green", "green", "amber"])
+        report.submitted_at, report.submitted_by_id = _at(report.due_on - timedelta(days=3)), lead.id
+        report.submissions = 1
+        report.status = state
+        _audit("monitoring.report_submitted", report, report.submitted_at, lead, {"status": "submitted"})
+        if state in ("accepted", "changes_requested"):
+            report.reviewed_at, report.reviewed_by_id = _at(report.due_on + timedelta(days=7), 14), officer.id
+            report.review_comment = (
+                None
+                if state == "accepted"
+                else "Please add the outcome figures for the period and say what the citizens' panel decided."
+            )
+            _audit(f"monitoring.report_{state}", report, report.reviewed_at, officer, {"status": state})
+        for measure in measures:
+            _value(measure, report, index / len(written), rng, lead)
+
+
+def _value(measure: OutcomeMeasure, report: ProgressReport, progress: float, rng: random.Random, lead: User) -> None:
+    if measure.baseline is None or measure.target is None:
+        return
+    value = measure.baseline + (measure.target - measure.baseline) * progress * rng.uniform(0.6, 1.1)
+    db.session.add(
+        OutcomeValue(
+            measure_id=measure.id,
+            report_id=report.id,
+            recorded_on=report.period_end,
+            value=round(value, 1),
+            recorded_by_id=lead.id,
+        )
+    )
+
+
+def _milestones(project: Project, rng: random.Random) -> None:
+    for title, month in MILESTONES:
+        due = project.starts_on + timedelta(days=30 * month)
+        done = due + timedelta(days=rng.randint(-20, 25)) if rng.random() < 0.75 else None
+        db.session.add(
+            Milestone(
+                project_id=project.id,
+                title=title,
+                due_on=due,
+                done_on=done if done and done <= date.today() else None,
+                owner=rng.choice(["The partnership board", "Council lead", "NHS trust lead", "Voluntary sector lead"]),
+            )
+        )
+
+
+def _self_assessments(projects: list[Project], rng: random.Random) -> None:
+    """Participants in twelve projects, answering at the start and mostly at the end, most rating
+    themselves higher by the end: the shift the programme's evaluation looks for."""
+    framework = ensure_framework()
+    db.session.flush()
+    behaviours = [(domain.name, behaviour) for domain in framework.domains for behaviour in domain.behaviours]
+    growth = {domain.name: rng.uniform(0.3, 1.1) for domain in framework.domains}
+    for number, project in enumerate(projects[-12:]):
+        count = rng.randint(5, 8) if number % 4 else 4  # a few projects too small to show their results
+        for person in range(count):
+            first = FIRST_NAMES[(number + person) % len(FIRST_NAMES)]
+            name = f"{first} {LAST_NAMES[(number * 3 + person) % len(LAST_NAMES)]}"
+            participant = Participant(
+                project_id=project.id,
+                name=name,
+                email=f"{name.lower().replace(' ', '.')}.{project.id}@example.org",
+                organisation_name=rng.choice(
+                    ["Council", "NHS trust", "Police", "Community charity", "Housing association"]
+                ),
+                created_at=_at(project.starts_on),
+            )
+            db.session.add(participant)
+            db.session.flush()
+            start = {behaviour.id: rng.choice([1, 2, 2, 3, 3, 3, 4]) for _, behaviour in behaviours}
+            stages = [("baseline", project.starts_on + timedelta(days=20), 0.0)]
+            if rng.random() < 0.7:
+                stages.append(("midpoint", project.starts_on + timedelta(days=190), 0.5))
+            if rng.random() < 0.85:
+                stages.append(("final", project.ends_on - timedelta(days=10), 1.0))
+            for stage, day, share in stages:
+                when = _at(day)
+                invitation = AssessmentInvitation(
+                    participant_id=participant.id,
+                    stage=stage,
+                    framework_id=framework.id,
+                    token_digest=digest(f"demo-{participant.id}-{stage}-{rng.random()}"),
+                    sent_at=when - timedelta(days=4),
+                    used_at=when,
+                )
+                response = AssessmentResponse(
+                    participant_id=participant.id, stage=stage, framework_id=framework.id, submitted_at=when
+                )
+                response.scores = [
+                    AssessmentScore(
+                        behaviour_id=behaviour.id,
+                        value=_rating(start[behaviour.id] + growth[domain] * share + rng.uniform(-0.6, 0.6)),
+                    )
+                    for domain, behaviour in behaviours
+                ]
+                db.session.add_all([invitation, response])
+
+
+def _rating(value: float) -> int:
+    return max(1, min(5, round(value)))

@@ -1,0 +1,369 @@
+"""Leadership self-assessments: the project's participants and results, the participant's own page
+(reached by their emailed link, no account needed), the wave's results and the framework."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from grants.core.audit import record as audit_record
+from grants.core.errors import GrantsError, NotFound
+from grants.core.permissions import Role, roles_required
+from grants.extensions import db
+from grants.leadership import queries, services
+from grants.leadership.forms import (
+    ActionForm,
+    DomainForm,
+    InviteForm,
+    ParticipantForm,
+    ScaleForm,
+    self_assessment_form,
+)
+from grants.leadership.models import STAGE_LABELS, STAGES, LeadershipDomain, Participant
+from grants.projects import permissions as project_permissions
+from grants.projects import queries as project_queries
+from grants.projects.models import Project
+from grants.rounds.models import Round
+
+bp = Blueprint("leadership", __name__)
+
+
+def _project(project_id: int) -> Project:
+    project = project_queries.load_project(project_id)
+    if project is None or not project_permissions.can_view_project(current_user, project):
+        abort(404)
+    return project
+
+
+def _show_error(form, error: GrantsError, default: str) -> None:
+    name = getattr(error, "field", None)
+    field = form[name] if name and name in form else form[default]
+    field.errors = [*field.errors, error.message]
+
+
+def _refused(action: str, obj, error: GrantsError) -> None:
+    db.session.rollback()
+    audit_record(action, obj, after={"reason": error.message})
+    db.session.commit()
+
+
+def _results(project_ids: list[int]) -> dict:
+    """What the results pages show: every figure, and whether the groups are big enough to show."""
+    framework = services.current_framework()
+    scores = queries.domain_scores(project_ids)
+    domains = [domain.name for domain in framework.domains] if framework else []
+    for (_, _), by_domain in scores.items():  # domains of earlier versions, after the current ones
+        domains += [name for name in by_domain if name not in domains]
+    changes = queries.paired_change(scores, domains)
+    pairs = queries.pairs_count(scores)
+    staff = services.can_see_individuals(current_user)
+    return {
+        "changes": changes,
+        "chart": queries.chart_rows(changes),
+        "pairs": pairs,
+        "respondents": queries.respondents(scores),
+        "shown": staff or pairs >= queries.MIN_GROUP,
+        "min_group": queries.MIN_GROUP,
+    }
+
+
+@bp.get("/projects/<int:project_id>/leadership")
+@login_required
+def project(project_id):
+    project = _project(project_id)
+    manage = services.can_manage_participants(current_user, project)
+    participants = queries.participants_of(project.id) if manage or services.can_see_individuals(current_user) else []
+    invite_form = InviteForm(formdata=None)
+    invite_form.participants.choices = [(p.id, p.name) for p in participants]
+    return render_template(
+        "leadership/project.html",
+        project=project,
+        participants=participants,
+        stages=queries.stages_of([p.id for p in participants]),
+        stage_labels=STAGE_LABELS,
+        stage_keys=STAGES,
+        manage=manage,
+        individuals=services.can_see_individuals(current_user),
+        invite_form=invite_form,
+        **_results([project.id]),
+    )
+
+
+@bp.route("/projects/<int:project_id>/leadership/participants/new", methods=["GET", "POST"])
+@login_required
+def add_participant(project_id):
+    project = _project(project_id)
+    if not services.can_manage_participants(current_user, project):
+        abort(403)
+    form = ParticipantForm()
+    if form.validate_on_submit():
+        try:
+            services.add_participant(
+                project,
+                name=form.name.data,
+                email=form.email.data,
+                organisation_name=form.organisation_name.data,
+                actor=current_user,
+            )
+        except GrantsError as error:
+            _refused("leadership.participant_refused", project, error)
+            _show_error(form, error, "email")
+        else:
+            db.session.commit()
+            flash(f"{form.name.data} has been added. Invite them to a self-assessment when it is time.", "success")
+            return redirect(url_for("leadership.project", project_id=project.id) + "#participants")
+    return render_template("leadership/participant.html", project=project, form=form), (400 if form.errors else 200)
+
+
+@bp.post("/projects/<int:project_id>/leadership/invite")
+@login_required
+def invite(project_id):
+    project = _project(project_id)
+    if not services.can_manage_participants(current_user, project):
+        abort(403)
+    participants = queries.participants_of(project.id)
+    form = InviteForm()
+    form.participants.choices = [(p.id, p.name) for p in participants]
+    if form.validate_on_submit():
+        chosen = [p for p in participants if p.id in set(form.participants.data)]
+        try:
+            invited, answered = services.invite(project, chosen, form.stage.data, actor=current_user)
+        except GrantsError as error:
+            _refused("leadership.invitation_refused", project, error)
+            _show_error(form, error, "participants")
+        else:
+            db.session.commit()
+            message = f"{invited} {'person has' if invited == 1 else 'people have'} been emailed a link."
+            if answered:
+                message += f" {answered} had already answered and were not sent it again."
+            flash(message, "success")
+            return redirect(url_for("leadership.project", project_id=project.id) + "#participants")
+    return render_template(
+        "leadership/project.html",
+        project=project,
+        participants=participants,
+        stages=queries.stages_of([p.id for p in participants]),
+        stage_labels=STAGE_LABELS,
+        stage_keys=STAGES,
+        manage=True,
+        individuals=services.can_see_individuals(current_user),
+        invite_form=form,
+        form=form,
+        **_results([project.id]),
+    ), 400
+
+
+@bp.get("/projects/<int:project_id>/leadership/participants/<int:participant_id>")
+@login_required
+def participant(project_id, participant_id):
+    project = _project(project_id)
+    if not services.can_see_individuals(current_user):
+        abort(403)
+    person = db.session.get(Participant, participant_id)
+    if person is None or person.project_id != project.id:
+        abort(404)
+    scores = queries.domain_scores([project.id])
+    mine = {stage: scores.get((person.id, stage), {}) for stage in STAGES}
+    domains = sorted({domain for by_domain in mine.values() for domain in by_domain})
+    return render_template(
+        "leadership/participant_answers.html",
+        project=project,
+        person=person,
+        mine=mine,
+        domains=domains,
+        stage_labels=STAGE_LABELS,
+        stage_keys=STAGES,
+    )
+
+
+@bp.get("/rounds/<int:round_id>/leadership")
+@roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER, Role.STEERING_CHAIR, Role.STEERING_MEMBER)
+def wave(round_id):
+    round_ = db.get_or_404(Round, round_id)
+    hidden = project_permissions.hidden_application_ids(current_user)
+    projects = db.session.scalars(
+        db.select(Project).where(Project.round_id == round_.id).order_by(Project.reference)
+    ).all()
+    projects = [project for project in projects if project.application_id not in hidden]
+    scores = queries.domain_scores([project.id for project in projects])
+    by_project = {project.id: 0 for project in projects}
+    participant_projects = dict(
+        db.session.execute(
+            db.select(Participant.id, Participant.project_id).where(
+                Participant.project_id.in_([project.id for project in projects] or [0])
+            )
+        ).all()
+    )
+    for participant_id in {p for p, _ in scores}:
+        if (participant_id, "baseline") in scores and (participant_id, "final") in scores:
+            by_project[participant_projects[participant_id]] += 1
+    return render_template(
+        "leadership/wave.html",
+        round=round_,
+        projects=projects,
+        by_project=by_project,
+        **_results([project.id for project in projects]),
+    )
+
+
+# --- The participant's own page -------------------------------------------------------------------------
+
+
+@bp.route("/self-assessment/<token>", methods=["GET", "POST"])
+def answer(token):
+    if len(token) > 100:
+        abort(404)
+    try:
+        invitation = services.invitation_for(token)
+    except NotFound:
+        return render_template("leadership/link_problem.html", used=False), 404
+    if invitation.used_at is not None:
+        return render_template("leadership/link_problem.html", used=True), 410
+    framework = invitation.framework
+    form = self_assessment_form(framework)
+    if form.validate_on_submit():
+        answers = {
+            behaviour.id: int(form[f"behaviour_{behaviour.id}"].data)
+            for domain in framework.domains
+            for behaviour in domain.behaviours
+        }
+        try:
+            services.submit_self_assessment(token, answers)
+        except GrantsError as error:
+            db.session.rollback()
+            if invitation_used(token):
+                return render_template("leadership/link_problem.html", used=True), 410
+            _show_error(form, error, "submit")
+        else:
+            db.session.commit()
+            return render_template("leadership/thanks.html", stage=STAGE_LABELS[invitation.stage].lower())
+    return render_template(
+        "leadership/answer.html",
+        invitation=invitation,
+        framework=framework,
+        form=form,
+        project=invitation.participant and db.session.get(Project, invitation.participant.project_id),
+        stage=STAGE_LABELS[invitation.stage].lower(),
+    ), (400 if form.errors else 200)
+
+
+def invitation_used(token: str) -> bool:
+    try:
+        return services.invitation_for(token).used_at is not None
+    except NotFound:
+        return False
+
+
+# --- The framework ----------------------------------------------------------------------------------
+
+
+@bp.get("/leadership/framework")
+@roles_required(Role.PROGRAMME_OFFICER)
+def framework():
+    current = services.ensure_framework(current_user)
+    db.session.commit()
+    return render_template(
+        "leadership/framework.html",
+        framework=current,
+        editable=not services.in_use(current),
+        form=ActionForm(formdata=None),
+    )
+
+
+@bp.route("/leadership/framework/domains/new", methods=["GET", "POST"])
+@bp.route("/leadership/framework/domains/<int:domain_id>", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def domain(domain_id=None):
+    current = services.ensure_framework(current_user)
+    item = None
+    if domain_id is not None:
+        item = db.session.get(LeadershipDomain, domain_id)
+        if item is None or item.framework_id != current.id:
+            abort(404)
+    if request.method == "GET" and item is not None:
+        form = DomainForm(
+            formdata=None,
+            data={
+                "name": item.name,
+                "description": item.description,
+                "behaviours": "\n".join(b.text for b in item.behaviours),
+            },
+        )
+    else:
+        form = DomainForm()
+    if form.validate_on_submit():
+        try:
+            services.save_domain(
+                current,
+                item,
+                name=form.name.data,
+                description=form.description.data or "",
+                behaviours=form.behaviours.data.splitlines(),
+                actor=current_user,
+            )
+        except GrantsError as error:
+            _refused("leadership.framework_refused", current, error)
+            _show_error(form, error, "name")
+        else:
+            db.session.commit()
+            flash("The domain has been saved.", "success")
+            return redirect(url_for("leadership.framework"))
+    return render_template("leadership/domain.html", form=form, item=item), (400 if form.errors else 200)
+
+
+@bp.route("/leadership/framework/domains/<int:domain_id>/remove", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def remove_domain(domain_id):
+    current = services.ensure_framework(current_user)
+    item = db.session.get(LeadershipDomain, domain_id)
+    if item is None or item.framework_id != current.id:
+        abort(404)
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        try:
+            services.remove_domain(current, item, actor=current_user)
+        except GrantsError as error:
+            _refused("leadership.framework_refused", current, error)
+            flash(error.message, "important")
+        else:
+            db.session.commit()
+            flash("The domain has been removed.", "success")
+        return redirect(url_for("leadership.framework"))
+    return render_template("leadership/remove_domain.html", item=item, form=ActionForm(formdata=None))
+
+
+@bp.route("/leadership/framework/scale", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def scale():
+    current = services.ensure_framework(current_user)
+    if request.method == "GET":
+        form = ScaleForm(
+            formdata=None, data={"name": current.name, **{f"point_{n}": t for n, t in enumerate(current.scale, 1)}}
+        )
+    else:
+        form = ScaleForm()
+    if form.validate_on_submit():
+        try:
+            services.save_scale(
+                current, name=form.name.data, scale=[form[f"point_{n}"].data for n in range(1, 6)], actor=current_user
+            )
+        except GrantsError as error:
+            _refused("leadership.framework_refused", current, error)
+            _show_error(form, error, "name")
+        else:
+            db.session.commit()
+            flash("The framework's name and scale have been saved.", "success")
+            return redirect(url_for("leadership.framework"))
+    return render_template("leadership/scale.html", form=form), (400 if form.errors else 200)
+
+
+@bp.post("/leadership/framework/new-version")
+@roles_required(Role.PROGRAMME_OFFICER)
+def new_version():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    new = services.start_new_version(actor=current_user)
+    db.session.commit()
+    flash(f"Version {new.version} is ready to change. Self-assessments sent from now on use it.", "success")
+    return redirect(url_for("leadership.framework"))

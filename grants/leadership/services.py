@@ -1,0 +1,315 @@
+"""The leadership framework and self-assessments. Each function checks, changes, flushes and audits;
+the caller commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+
+from grants.core import audit
+from grants.core.db import utcnow
+from grants.core.errors import GrantsError, NotFound
+from grants.core.permissions import Role
+from grants.extensions import db
+from grants.leadership import default
+from grants.leadership.models import (
+    STAGE_PHRASES,
+    STAGES,
+    AssessmentInvitation,
+    AssessmentResponse,
+    AssessmentScore,
+    LeadershipBehaviour,
+    LeadershipDomain,
+    LeadershipFramework,
+    Participant,
+)
+from grants.notifications.services import queue_email
+
+STAFF = (Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+
+
+class LeadershipError(GrantsError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- The framework ----------------------------------------------------------------------------------
+
+
+def current_framework() -> LeadershipFramework | None:
+    return db.session.scalar(db.select(LeadershipFramework).where(LeadershipFramework.is_current.is_(True)))
+
+
+def ensure_framework(actor=None) -> LeadershipFramework:
+    """The current framework; the default one, created the first time it is needed."""
+    framework = current_framework()
+    if framework is not None:
+        return framework
+    framework = LeadershipFramework(name=default.NAME, version=1, is_current=True, scale=list(default.SCALE))
+    framework.domains = [
+        LeadershipDomain(
+            position=position,
+            name=name,
+            description=description,
+            behaviours=[LeadershipBehaviour(position=number, text=text) for number, text in enumerate(behaviours)],
+        )
+        for position, (name, description, behaviours) in enumerate(default.DOMAINS)
+    ]
+    try:
+        with db.session.begin_nested():
+            db.session.add(framework)
+    except IntegrityError:  # created by someone else at the same moment
+        return current_framework()
+    audit.record("leadership.framework_created", framework, actor=actor, after={"name": framework.name, "version": 1})
+    return framework
+
+
+def in_use(framework: LeadershipFramework) -> bool:
+    """Answered or sent out: its words are then kept as they are."""
+    return bool(
+        db.session.scalar(
+            db.select(AssessmentInvitation.id).where(AssessmentInvitation.framework_id == framework.id).limit(1)
+        )
+    )
+
+
+def _check_editable(framework: LeadershipFramework, actor) -> None:
+    if not actor.has_role(Role.PROGRAMME_OFFICER):
+        raise LeadershipError("Only a programme officer can change the framework.")
+    if in_use(framework):
+        raise LeadershipError(
+            "Participants have been sent this framework, so its words are kept. Start a new version to change it."
+        )
+
+
+def save_domain(
+    framework: LeadershipFramework,
+    domain: LeadershipDomain | None,
+    *,
+    name: str,
+    description: str,
+    behaviours: list[str],
+    actor,
+) -> LeadershipDomain:
+    _check_editable(framework, actor)
+    behaviours = [line.strip() for line in behaviours if line.strip()]
+    if not name.strip():
+        raise LeadershipError("Enter the domain's name", field="name")
+    if not behaviours:
+        raise LeadershipError("Enter at least one behaviour, one on each line", field="behaviours")
+    if len(behaviours) > 12:
+        raise LeadershipError("A domain can have at most 12 behaviours", field="behaviours")
+    before = _domain_summary(domain) if domain else None
+    if domain is None:
+        domain = LeadershipDomain(position=len(framework.domains))
+        framework.domains.append(domain)
+    domain.name, domain.description = name.strip(), description.strip()
+    domain.behaviours = [LeadershipBehaviour(position=number, text=text) for number, text in enumerate(behaviours)]
+    db.session.flush()
+    audit.record("leadership.domain_saved", domain, actor=actor, before=before, after=_domain_summary(domain))
+    return domain
+
+
+def remove_domain(framework: LeadershipFramework, domain: LeadershipDomain, *, actor) -> None:
+    _check_editable(framework, actor)
+    if len(framework.domains) == 1:
+        raise LeadershipError("A framework needs at least one domain.")
+    audit.record("leadership.domain_removed", domain, actor=actor, before=_domain_summary(domain))
+    framework.domains.remove(domain)
+    db.session.flush()
+
+
+def save_scale(framework: LeadershipFramework, *, name: str, scale: list[str], actor) -> None:
+    _check_editable(framework, actor)
+    if not name.strip():
+        raise LeadershipError("Enter the framework's name", field="name")
+    if len(scale) != 5 or not all(point.strip() for point in scale):
+        raise LeadershipError("Describe each of the five points of the scale", field="point_1")
+    before = {"name": framework.name, "scale": framework.scale}
+    framework.name, framework.scale = name.strip(), [point.strip() for point in scale]
+    db.session.flush()
+    audit.record(
+        "leadership.scale_saved",
+        framework,
+        actor=actor,
+        before=before,
+        after={"name": framework.name, "scale": framework.scale},
+    )
+
+
+def start_new_version(*, actor) -> LeadershipFramework:
+    """A copy of the current framework to change; answers given on the old one keep its words."""
+    if not actor.has_role(Role.PROGRAMME_OFFICER):
+        raise LeadershipError("Only a programme officer can change the framework.")
+    old = ensure_framework(actor)
+    old.is_current = False
+    db.session.flush()
+    new = LeadershipFramework(name=old.name, version=old.version + 1, is_current=True, scale=list(old.scale))
+    new.domains = [
+        LeadershipDomain(
+            position=domain.position,
+            name=domain.name,
+            description=domain.description,
+            behaviours=[LeadershipBehaviour(position=b.position, text=b.text) for b in domain.behaviours],
+        )
+        for domain in old.domains
+    ]
+    db.session.add(new)
+    db.session.flush()
+    audit.record("leadership.framework_versioned", new, actor=actor, after={"version": new.version, "from": old.id})
+    return new
+
+
+def _domain_summary(domain: LeadershipDomain) -> dict:
+    return {"name": domain.name, "behaviours": [b.text for b in domain.behaviours]}
+
+
+# --- Participants and invitations --------------------------------------------------------------------
+
+
+def can_manage_participants(user, project) -> bool:
+    """The project team (applicants of the lead organisation) and programme officers."""
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.PROGRAMME_OFFICER):
+        return True
+    return user.has_role(Role.APPLICANT) and user.organisation_id == project.lead_organisation_id
+
+
+def can_see_individuals(user) -> bool:
+    """Individual answers are for programme staff only."""
+    return bool(user.is_authenticated and user.has_any_role(*STAFF))
+
+
+def add_participant(project, *, name: str, email: str, organisation_name: str, actor) -> Participant:
+    if not can_manage_participants(actor, project):
+        raise LeadershipError("Only the project team can add participants.")
+    email = (email or "").strip().lower()
+    if db.session.scalar(
+        db.select(Participant.id).where(Participant.project_id == project.id, Participant.email == email)
+    ):
+        raise LeadershipError(f"{email} is already a participant in this project", field="email")
+    participant = Participant(
+        project_id=project.id,
+        name=name.strip(),
+        email=email,
+        organisation_name=(organisation_name or "").strip(),
+        added_by_id=actor.id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(participant)
+    except IntegrityError:
+        raise LeadershipError(f"{email} is already a participant in this project", field="email") from None
+    audit.record("leadership.participant_added", participant, actor=actor, after={"project_id": project.id})
+    return participant
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(project, participants: list[Participant], stage: str, *, actor) -> tuple[int, int]:
+    """Email each participant a link for ``stage``. Those who have answered it already are left alone.
+    Returns (invited, already answered)."""
+    if not can_manage_participants(actor, project):
+        raise LeadershipError("Only the project team can invite participants.")
+    if stage not in STAGES:
+        raise LeadershipError("Choose the stage", field="stage")
+    if not participants:
+        raise LeadershipError("Choose who to invite", field="participants")
+    framework = ensure_framework(actor)
+    answered = set(
+        db.session.scalars(
+            db.select(AssessmentResponse.participant_id).where(
+                AssessmentResponse.participant_id.in_([p.id for p in participants]), AssessmentResponse.stage == stage
+            )
+        )
+    )
+    existing = {
+        invitation.participant_id: invitation
+        for invitation in db.session.scalars(
+            db.select(AssessmentInvitation).where(
+                AssessmentInvitation.participant_id.in_([p.id for p in participants]),
+                AssessmentInvitation.stage == stage,
+            )
+        )
+    }
+    invited = 0
+    for participant in participants:
+        if participant.project_id != project.id:
+            raise LeadershipError("Choose participants from this project", field="participants")
+        if participant.id in answered:
+            continue
+        token = secrets.token_urlsafe(32)
+        invitation = existing.get(participant.id)
+        if invitation is None:  # a new link; sending again replaces the old one, which stops working
+            invitation = AssessmentInvitation(participant_id=participant.id, stage=stage)
+            db.session.add(invitation)
+        invitation.framework_id, invitation.token_digest = framework.id, digest(token)
+        invitation.sent_at, invitation.used_at = utcnow(), None
+        queue_email(
+            participant.email,
+            "self_assessment_invitation",
+            {
+                "name": participant.name,
+                "reference": project.reference,
+                "project_title": project.title,
+                "stage": STAGE_PHRASES[stage],
+                "token": token,
+                "inviter": actor.name,
+            },
+            sensitive=True,
+        )
+        invited += 1
+    db.session.flush()
+    audit.record(
+        "leadership.invited",
+        project,
+        actor=actor,
+        after={"stage": stage, "invited": invited, "already_answered": len(answered)},
+    )
+    return invited, len(answered)
+
+
+def invitation_for(token: str) -> AssessmentInvitation:
+    invitation = db.session.scalar(
+        db.select(AssessmentInvitation).where(AssessmentInvitation.token_digest == digest(token or ""))
+    )
+    if invitation is None:
+        raise NotFound("This link is not right, or a newer one has been sent. Use the link in the latest email.")
+    return invitation
+
+
+def submit_self_assessment(token: str, answers: dict[int, int]) -> AssessmentResponse:
+    """A participant's answers, through their link: once per stage."""
+    invitation = invitation_for(token)
+    db.session.refresh(invitation, with_for_update=True)  # two submissions of one link wait for each other
+    if invitation.used_at is not None:
+        raise LeadershipError("You have already answered this self-assessment. Thank you.")
+    framework = db.session.get(LeadershipFramework, invitation.framework_id)
+    behaviour_ids = [b.id for domain in framework.domains for b in domain.behaviours]
+    missing = [behaviour_id for behaviour_id in behaviour_ids if answers.get(behaviour_id) not in (1, 2, 3, 4, 5)]
+    if missing:
+        raise LeadershipError("Choose a rating for every statement", field=f"behaviour_{missing[0]}")
+    response = AssessmentResponse(
+        participant_id=invitation.participant_id, stage=invitation.stage, framework_id=framework.id
+    )
+    response.scores = [AssessmentScore(behaviour_id=b, value=answers[b]) for b in behaviour_ids]
+    try:
+        with db.session.begin_nested():
+            db.session.add(response)
+    except IntegrityError:
+        raise LeadershipError("You have already answered this self-assessment. Thank you.") from None
+    invitation.used_at = utcnow()
+    db.session.flush()
+    audit.record(
+        "leadership.self_assessment_submitted",
+        invitation.participant,
+        actor=None,
+        after={"stage": invitation.stage, "response_id": response.id},
+    )
+    return response

@@ -1,0 +1,230 @@
+"""A project's monitoring: milestones, progress reports with their review, and outcome measures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from grants.core.audit import record as audit_record
+from grants.core.errors import GrantsError
+from grants.core.pagination import paginate
+from grants.core.permissions import Role, roles_required
+from grants.extensions import db
+from grants.monitoring import queries, services
+from grants.monitoring.forms import ActionForm, MilestoneForm, ReviewForm, report_form
+from grants.monitoring.models import Milestone, ProgressReport
+from grants.projects import permissions as project_permissions
+from grants.projects import queries as project_queries
+from grants.projects.models import Project
+
+bp = Blueprint("monitoring", __name__)
+
+
+def _project(project_id: int) -> Project:
+    project = project_queries.load_project(project_id)
+    if project is None or not project_permissions.can_view_project(current_user, project):
+        abort(404)
+    return project
+
+
+def _refused(action: str, obj, error: GrantsError) -> None:
+    db.session.rollback()
+    audit_record(action, obj, after={"reason": error.message})
+    db.session.commit()
+
+
+def _show_error(form, error: GrantsError, default: str) -> None:
+    name = getattr(error, "field", None)
+    field = form[name] if name and name in form else form[default]
+    field.errors = [*field.errors, error.message]
+
+
+@bp.get("/projects/<int:project_id>/monitoring")
+@login_required
+def project(project_id):
+    project = _project(project_id)
+    measures = queries.measures_of(project.id)
+    values = queries.reported_values([measure.id for measure in measures])
+    return render_template(
+        "monitoring/project.html",
+        project=project,
+        reports=queries.reports_of(project.id),
+        milestones=queries.milestones_of(project.id),
+        charts=[(measure, values[measure.id], queries.chart(measure, values[measure.id])) for measure in measures],
+        can_edit_milestones=services.can_edit_milestones(current_user, project),
+        today=date.today(),
+    )
+
+
+# --- Milestones -------------------------------------------------------------------------------------
+
+
+def _milestone(project: Project, milestone_id: int) -> Milestone:
+    milestone = db.session.get(Milestone, milestone_id)
+    if milestone is None or milestone.project_id != project.id:
+        abort(404)
+    return milestone
+
+
+@bp.route("/projects/<int:project_id>/milestones/new", methods=["GET", "POST"])
+@bp.route("/projects/<int:project_id>/milestones/<int:milestone_id>", methods=["GET", "POST"])
+@login_required
+def milestone(project_id, milestone_id=None):
+    project = _project(project_id)
+    item = _milestone(project, milestone_id) if milestone_id else None
+    if not services.can_edit_milestones(current_user, project):
+        abort(403)
+    form = MilestoneForm(obj=item) if item and request.method == "GET" else MilestoneForm()
+    if form.validate_on_submit():
+        values = services.MilestoneValues(form.title.data, form.due_on.data, form.done_on.data, form.owner.data or "")
+        try:
+            services.save_milestone(project, item, values, actor=current_user)
+        except GrantsError as error:
+            _refused("monitoring.milestone_refused", project, error)
+            _show_error(form, error, "title")
+        else:
+            db.session.commit()
+            flash("The milestone has been saved.", "success")
+            return redirect(url_for("monitoring.project", project_id=project.id) + "#milestones")
+    return render_template("monitoring/milestone.html", project=project, form=form, item=item), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/projects/<int:project_id>/milestones/<int:milestone_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_milestone(project_id, milestone_id):
+    project = _project(project_id)
+    item = _milestone(project, milestone_id)
+    if not services.can_edit_milestones(current_user, project):
+        abort(403)
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        services.remove_milestone(item, actor=current_user, project=project)
+        db.session.commit()
+        flash(f"“{item.title}” has been removed.", "success")
+        return redirect(url_for("monitoring.project", project_id=project.id) + "#milestones")
+    form = ActionForm(formdata=None)
+    return render_template("monitoring/remove_milestone.html", project=project, item=item, form=form)
+
+
+# --- Progress reports ---------------------------------------------------------------------------------
+
+
+def _report(project: Project, report_id: int) -> ProgressReport:
+    report = db.session.get(ProgressReport, report_id)
+    if report is None or report.project_id != project.id:
+        abort(404)
+    return report
+
+
+def _report_form(report: ProgressReport, project: Project, *, formdata=True):
+    measures = queries.measures_of(project.id)
+    open_milestones = [m for m in queries.milestones_of(project.id) if m.done_on is None]
+    if formdata:
+        return report_form(measures, open_milestones), measures, open_milestones
+    data = {"narrative": report.narrative, "partnership_change": report.partnership_change, "rag": report.rag}
+    data.update({f"outcome_{measure_id}": value for measure_id, value in queries.report_values(report.id).items()})
+    return report_form(measures, open_milestones, formdata=None, data=data), measures, open_milestones
+
+
+def _report_page(project, report, form, review_form, status=200):
+    can_write = services.is_project_team(current_user, project) and report.is_editable
+    return render_template(
+        "monitoring/report.html",
+        project=project,
+        report=report,
+        form=form,
+        review_form=review_form,
+        can_write=can_write,
+        can_review=report.status == "submitted" and services.can_review(current_user, report),
+        values=queries.report_values(report.id),
+        measures=queries.measures_of(project.id),
+        opens_on=services.opens_on(report),
+        today=date.today(),
+    ), status
+
+
+@bp.get("/projects/<int:project_id>/reports/<int:report_id>")
+@login_required
+def report(project_id, report_id):
+    project = _project(project_id)
+    item = _report(project, report_id)
+    form, _, _ = _report_form(item, project, formdata=False)
+    return _report_page(project, item, form, ReviewForm(formdata=None))
+
+
+@bp.post("/projects/<int:project_id>/reports/<int:report_id>")
+@login_required
+def write_report(project_id, report_id):
+    project = _project(project_id)
+    item = _report(project, report_id)
+    if not services.is_project_team(current_user, project):
+        abort(403)
+    form, measures, open_milestones = _report_form(item, project)
+    if form.validate_on_submit():
+        values = services.ReportValues(
+            narrative=form.narrative.data or "",
+            partnership_change=form.partnership_change.data or "",
+            rag=form.rag.data or None,
+            outcomes={measure.id: form[f"outcome_{measure.id}"].data for measure in measures},
+            milestones_done={m.id: form[f"milestone_{m.id}"].data for m in open_milestones},
+        )
+        submit = bool(form.submit.data)
+        try:
+            services.save_report(item, values, actor=current_user, submit=submit)
+        except GrantsError as error:
+            _refused("monitoring.report_refused", item, error)
+            item = _report(project, report_id)
+            _show_error(form, error, "narrative")
+        else:
+            db.session.commit()
+            flash(
+                f"{item.title} has been submitted. The programme team will review it."
+                if submit
+                else "Your draft has been saved. Submit it when it is ready.",
+                "success",
+            )
+            return redirect(url_for("monitoring.report", project_id=project.id, report_id=item.id))
+    return _report_page(project, item, form, ReviewForm(formdata=None), 400)
+
+
+@bp.post("/projects/<int:project_id>/reports/<int:report_id>/review")
+@roles_required(Role.PROGRAMME_OFFICER)
+def review(project_id, report_id):
+    project = _project(project_id)
+    item = _report(project, report_id)
+    if not services.can_review(current_user, item):
+        abort(403)
+    review_form = ReviewForm()
+    if review_form.validate_on_submit():
+        try:
+            services.review_report(
+                item, accept=review_form.decision.data == "accept", comment=review_form.comment.data, actor=current_user
+            )
+        except GrantsError as error:
+            _refused("monitoring.review_refused", item, error)
+            item = _report(project, report_id)
+            _show_error(review_form, error, "decision")
+        else:
+            db.session.commit()
+            flash(
+                f"{item.title} for {project.reference} is accepted."
+                if item.status == "accepted"
+                else f"The project team has been asked to change {item.title.lower()}.",
+                "success",
+            )
+            return redirect(url_for("monitoring.reports"))
+    form, _, _ = _report_form(item, project, formdata=False)
+    return _report_page(project, item, form, review_form, 400)
+
+
+@bp.get("/monitoring/reports")
+@roles_required(Role.PROGRAMME_OFFICER)
+def reports():
+    view = "overdue" if request.args.get("view") == "overdue" else "submitted"
+    page = paginate(queries.reports_statement(view))
+    return render_template("monitoring/reports.html", page=page, view=view, today=date.today())

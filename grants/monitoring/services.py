@@ -1,0 +1,341 @@
+"""Monitoring a project: its milestones, its progress reports (written by the project team, reviewed
+by a programme officer) and the values of its outcome measures. Each function checks, changes,
+flushes and audits; the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from grants.core import audit
+from grants.core.dates import add_months
+from grants.core.db import lock_and_refresh, utcnow
+from grants.core.errors import GrantsError
+from grants.core.permissions import Role
+from grants.core.signals import project_changed
+from grants.core.times import format_date
+from grants.core.workflow import Workflow
+from grants.extensions import db
+from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport
+from grants.notifications.services import queue_email
+
+REPORT_DUE_DAYS = 14  # a regular report is due two weeks after its period ends
+OPENS_DAYS_BEFORE_END = 14  # and can be submitted from two weeks before
+
+REPORT_WORKFLOW = Workflow(
+    "progress report",
+    {
+        "due": {"submitted"},
+        "submitted": {"accepted", "changes_requested"},
+        "changes_requested": {"submitted"},
+    },
+)
+
+
+class MonitoringError(GrantsError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- Setting up ---------------------------------------------------------------------------------------
+
+
+def report_periods(starts_on: date, ends_on: date, every_months: int) -> list[tuple[date, date, date, bool]]:
+    """``(start, end, due, is_final)`` for each report: one for every ``every_months`` from the start
+    while a period ends before the project does, then a final report for the whole project, due a
+    month after its end (it covers the last period too)."""
+    periods, number = [], 1
+    while True:
+        start = add_months(starts_on, (number - 1) * every_months)
+        end = add_months(starts_on, number * every_months) - timedelta(days=1)
+        if end >= ends_on:
+            break
+        periods.append((start, end, end + timedelta(days=REPORT_DUE_DAYS), False))
+        number += 1
+    periods.append((starts_on, ends_on, add_months(ends_on, 1), True))
+    return periods
+
+
+def set_up_monitoring(project, application, *, actor=None) -> None:
+    """A new project's schedule of reports, and the outcome measures from its bid."""
+    periods = report_periods(project.starts_on, project.ends_on, application.round.report_every_months)
+    db.session.add_all(
+        ProgressReport(
+            project_id=project.id,
+            sequence=sequence,
+            is_final=is_final,
+            period_start=start,
+            period_end=end,
+            due_on=due,
+        )
+        for sequence, (start, end, due, is_final) in enumerate(periods, start=1)
+    )
+    db.session.add_all(
+        OutcomeMeasure(
+            project_id=project.id,
+            position=plan.position,
+            name=plan.name,
+            unit=plan.unit,
+            baseline=plan.baseline,
+            target=plan.target,
+            direction=plan.direction,
+            source_plan_id=plan.id,
+        )
+        for plan in application.measures
+    )
+    db.session.flush()
+    audit.record(
+        "monitoring.scheduled",
+        project,
+        actor=actor,
+        after={"reports": [[sequence, due.isoformat()] for sequence, (_, _, due, _) in enumerate(periods, start=1)]},
+    )
+
+
+# --- Who may do what --------------------------------------------------------------------------------
+
+
+def is_project_team(user, project) -> bool:
+    """The project team: applicants of the lead organisation."""
+    return bool(
+        user.is_authenticated and user.has_role(Role.APPLICANT) and user.organisation_id == project.lead_organisation_id
+    )
+
+
+def can_review(user, report: ProgressReport) -> bool:
+    """A programme officer who did not write it (and never an applicant)."""
+    return bool(
+        user.is_authenticated
+        and user.has_role(Role.PROGRAMME_OFFICER)
+        and not user.has_role(Role.APPLICANT)
+        and report.submitted_by_id != user.id
+    )
+
+
+def can_edit_milestones(user, project) -> bool:
+    return is_project_team(user, project) or bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
+
+
+# --- Milestones -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MilestoneValues:
+    title: str
+    due_on: date
+    done_on: date | None
+    owner: str
+
+
+def _check_milestone(project, values: MilestoneValues) -> None:
+    if not values.title.strip():
+        raise MonitoringError("Enter what the milestone is", field="title")
+    if values.done_on and values.done_on > date.today():
+        raise MonitoringError("The date it was done must be today or in the past", field="done_on")
+    if values.done_on and values.done_on < project.starts_on:
+        raise MonitoringError(
+            f"The date it was done must be on or after {format_date(project.starts_on)}, when the project started",
+            field="done_on",
+        )
+
+
+def save_milestone(project, milestone: Milestone | None, values: MilestoneValues, *, actor) -> Milestone:
+    if not can_edit_milestones(actor, project):
+        raise MonitoringError("Only the project team or a programme officer can change milestones.")
+    _check_milestone(project, values)
+    before = _milestone_summary(milestone) if milestone else None
+    if milestone is None:
+        milestone = Milestone(project_id=project.id)
+        db.session.add(milestone)
+    milestone.title, milestone.due_on = values.title.strip(), values.due_on
+    milestone.done_on, milestone.owner = values.done_on, values.owner.strip()
+    db.session.flush()
+    after = _milestone_summary(milestone)
+    if after != before:
+        audit.record("monitoring.milestone_saved", milestone, actor=actor, before=before, after=after)
+    return milestone
+
+
+def remove_milestone(milestone: Milestone, *, actor, project) -> None:
+    if not can_edit_milestones(actor, project):
+        raise MonitoringError("Only the project team or a programme officer can change milestones.")
+    audit.record("monitoring.milestone_removed", milestone, actor=actor, before=_milestone_summary(milestone))
+    db.session.delete(milestone)
+    db.session.flush()
+
+
+def _milestone_summary(milestone: Milestone) -> dict:
+    return {
+        "title": milestone.title,
+        "due_on": milestone.due_on.isoformat(),
+        "done_on": milestone.done_on.isoformat() if milestone.done_on else None,
+        "owner": milestone.owner,
+    }
+
+
+# --- Progress reports --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportValues:
+    narrative: str
+    partnership_change: str
+    rag: str | None
+    outcomes: dict[int, float | None]  # measure id → the value at the end of the period
+    milestones_done: dict[int, date | None]  # milestone id → the date it was done
+
+
+def opens_on(report: ProgressReport) -> date:
+    return report.period_end - timedelta(days=OPENS_DAYS_BEFORE_END)
+
+
+def save_report(report: ProgressReport, values: ReportValues, *, actor, submit: bool) -> None:
+    """Save the team's report as it stands; with ``submit``, send it for review (all of it needed)."""
+    project = report.project
+    lock_and_refresh(db.session, report)
+    if not is_project_team(actor, project):
+        raise MonitoringError("Only the project team can write its reports.")
+    if not report.is_editable:
+        raise MonitoringError(f"This report is {report.status_label.lower()}: it cannot be changed now.")
+    report.narrative = (values.narrative or "").strip()
+    report.partnership_change = (values.partnership_change or "").strip()
+    report.rag = values.rag or None
+    _save_outcomes(report, values.outcomes, actor)
+    _save_milestones(project, values.milestones_done, actor)
+    db.session.flush()
+    if submit:
+        _submit(report, actor)
+
+
+def _submit(report: ProgressReport, actor) -> None:
+    if date.today() < opens_on(report):
+        raise MonitoringError(f"You can submit this report from {format_date(opens_on(report))}.")
+    missing = [
+        (field, message)
+        for field, message, present in (
+            ("narrative", "Say what happened in this period", report.narrative),
+            ("partnership_change", "Say what changed in how the partners work together", report.partnership_change),
+            ("rag", "Choose how the project is going", report.rag),
+        )
+        if not present
+    ]
+    if missing:
+        raise MonitoringError(missing[0][1], field=missing[0][0])
+    report.submitted_at, report.submitted_by_id = utcnow(), actor.id
+    report.reviewed_at = report.reviewed_by_id = None
+    report.submissions += 1
+    REPORT_WORKFLOW.move(
+        report, "submitted", actor=actor, action="monitoring.report_submitted", submissions=report.submissions
+    )
+
+
+def _save_outcomes(report: ProgressReport, outcomes: dict[int, float | None], actor) -> None:
+    measures = {
+        measure.id: measure
+        for measure in db.session.scalars(
+            db.select(OutcomeMeasure).where(OutcomeMeasure.project_id == report.project_id)
+        )
+    }
+    existing = {
+        value.measure_id: value
+        for value in db.session.scalars(db.select(OutcomeValue).where(OutcomeValue.report_id == report.id))
+    }
+    for measure_id, number in outcomes.items():
+        if measure_id not in measures:
+            raise MonitoringError("The measures changed while you were writing. Look at the report again.")
+        current = existing.get(measure_id)
+        if number is None:
+            if current is not None:
+                db.session.delete(current)
+        elif current is None:
+            db.session.add(
+                OutcomeValue(
+                    measure_id=measure_id,
+                    report_id=report.id,
+                    recorded_on=report.period_end,
+                    value=number,
+                    recorded_by_id=actor.id,
+                )
+            )
+        else:
+            current.value, current.recorded_by_id = number, actor.id
+
+
+def _save_milestones(project, done: dict[int, date | None], actor) -> None:
+    if not done:
+        return
+    milestones = {
+        milestone.id: milestone
+        for milestone in db.session.scalars(db.select(Milestone).where(Milestone.project_id == project.id))
+    }
+    for milestone_id, done_on in done.items():
+        milestone = milestones.get(milestone_id)
+        if milestone is None:
+            raise MonitoringError("The milestones changed while you were writing. Look at the report again.")
+        if done_on == milestone.done_on:
+            continue
+        save_milestone(
+            project,
+            milestone,
+            MilestoneValues(milestone.title, milestone.due_on, done_on, milestone.owner),
+            actor=actor,
+        )
+
+
+def review_report(report: ProgressReport, *, accept: bool, comment: str, actor) -> None:
+    """The programme officer's review: accept, or ask for changes saying what."""
+    project = report.project
+    lock_and_refresh(db.session, report)
+    if not can_review(actor, report):
+        raise MonitoringError(
+            "You wrote this report, so someone else must review it."
+            if report.submitted_by_id == actor.id
+            else "Only a programme officer can review a report."
+        )
+    comment = (comment or "").strip()
+    if not accept and not comment:
+        raise MonitoringError("Say what needs to change", field="comment")
+    report.reviewed_at, report.reviewed_by_id, report.review_comment = utcnow(), actor.id, comment or None
+    REPORT_WORKFLOW.move(
+        report,
+        "accepted" if accept else "changes_requested",
+        actor=actor,
+        action="monitoring.report_accepted" if accept else "monitoring.report_changes_requested",
+        comment=report.review_comment,
+    )
+    author = report.submitted_by
+    if author is not None:
+        queue_email(
+            author.email,
+            "report_accepted" if accept else "report_changes_requested",
+            {
+                "name": author.name,
+                "reference": project.reference,
+                "title": report.title,
+                "comment": report.review_comment or "",
+                "project_id": project.id,
+                "report_id": report.id,
+            },
+            user=author,
+        )
+    if accept:
+        project_changed.send(project, actor=actor)
+
+
+# --- What the funding conditions ask of reports ------------------------------------------------------
+
+
+def reports_accepted_for(project, tranche) -> bool:
+    """A later tranche waits for every regular report whose period ended before it is due; the last
+    tranche also for the final report. There must be at least one."""
+    from grants.funding.models import Tranche
+
+    reports = db.session.scalars(
+        db.select(ProgressReport).where(ProgressReport.project_id == project.id).order_by(ProgressReport.sequence)
+    ).all()
+    last = db.session.scalar(db.select(db.func.max(Tranche.sequence)).where(Tranche.project_id == project.id))
+    relevant = [report for report in reports if not report.is_final and report.period_end < tranche.due_on]
+    if tranche.sequence == last:
+        relevant += [report for report in reports if report.is_final]
+    return bool(relevant) and all(report.status == "accepted" for report in relevant)

@@ -1,0 +1,248 @@
+"""Leadership self-assessments: the framework, participants' one-use links, the change from baseline
+to final on pairs only, and small groups kept from project teams."""
+
+import re
+
+import pytest
+
+from grants.core.permissions import Role
+from grants.leadership import queries, services
+from grants.leadership.models import AssessmentInvitation, AssessmentResponse, AssessmentScore, Participant
+from grants.notifications.models import Notification
+from tests.factories import ApplicantFactory, EnablerProfileFactory, UserFactory, assign, funded_project
+from tests.fixtures.clients import sign_in_client
+from tests.helpers import QueryCounter, error_summary, field_error, text
+
+
+@pytest.fixture
+def project(db):
+    return funded_project()
+
+
+@pytest.fixture
+def lead(app, project):
+    return sign_in_client(app, project.application.lead_applicant)
+
+
+@pytest.fixture
+def framework(db):
+    framework = services.ensure_framework()
+    db.session.commit()
+    return framework
+
+
+def _participant(db, project, number):
+    person = Participant(project_id=project.id, name=f"Person {number}", email=f"p{number}@example.org")
+    db.session.add(person)
+    db.session.commit()
+    return person
+
+
+def _answer(db, framework, person, stage, by_domain):
+    """A response rating every behaviour of each domain as given (a list gives each behaviour its own)."""
+    response = AssessmentResponse(participant_id=person.id, stage=stage, framework_id=framework.id)
+    for domain in framework.domains:
+        values = by_domain.get(domain.name, 3)
+        values = values if isinstance(values, list) else [values] * len(domain.behaviours)
+        response.scores += [
+            AssessmentScore(behaviour_id=behaviour.id, value=value)
+            for behaviour, value in zip(domain.behaviours, values, strict=True)
+        ]
+    db.session.add(response)
+    db.session.commit()
+    return response
+
+
+def _token_from(message):
+    """The one-use token in an invitation, as the participant receives it (it is not kept once sent)."""
+    return re.search(r"/self-assessment/([A-Za-z0-9_-]+)", message.get_body(("plain",)).get_content()).group(1)
+
+
+def test_the_default_framework_has_the_seven_domains(db, framework):
+    assert [d.name for d in framework.domains] == [
+        "Working across boundaries",
+        "Building relationships and trust",
+        "Shared purpose and vision",
+        "Distributed leadership",
+        "Asset- and strength-based working",
+        "Learning and adapting",
+        "Community and citizen voice",
+    ]
+    assert len(framework.scale) == 5 and all(len(d.behaviours) == 3 for d in framework.domains)
+
+
+def test_a_participant_is_invited_and_answers_once(smtp_app, mailbox, db, app, project, lead, framework):
+    lead.post(
+        f"/projects/{project.id}/leadership/participants/new", data={"name": "Ada Obi", "email": "Ada@Example.org"}
+    )
+    person = db.session.scalars(db.select(Participant)).one()
+    assert person.email == "ada@example.org"
+    response = lead.post(
+        f"/projects/{project.id}/leadership/invite", data={"stage": "baseline", "participants": [person.id]}
+    )
+    assert response.status_code == 302
+    email = db.session.scalars(
+        db.select(Notification).where(Notification.template == "self_assessment_invitation")
+    ).one()
+    assert email.recipient_email == "ada@example.org" and email.sensitive
+    message = mailbox.wait_for(1)[-1]
+    assert message["To"] == "ada@example.org"
+    token = _token_from(message)
+    assert token not in (email.body_text + email.body_html)  # the link is not kept once sent
+    visitor = app.test_client()  # no account needed
+    page = visitor.get(f"/self-assessment/{token}")
+    assert page.status_code == 200 and "Working across boundaries" in text(page.get_data(as_text=True))
+    behaviours = [b for d in framework.domains for b in d.behaviours]
+    partial = {f"behaviour_{b.id}": "4" for b in behaviours[1:]}
+    html = visitor.post(f"/self-assessment/{token}", data=partial).get_data(as_text=True)
+    assert field_error(html, f"behaviour_{behaviours[0].id}") == "Choose a rating for this statement"
+    assert db.session.scalars(db.select(AssessmentResponse)).all() == []
+    answers = {f"behaviour_{b.id}": "4" for b in behaviours}
+    assert "Thank you" in text(visitor.post(f"/self-assessment/{token}", data=answers).get_data(as_text=True))
+    again = visitor.post(f"/self-assessment/{token}", data=answers)
+    assert again.status_code == 410 and "already answered" in text(again.get_data(as_text=True))
+    assert visitor.get(f"/self-assessment/{token}").status_code == 410
+    assert len(db.session.scalars(db.select(AssessmentResponse)).all()) == 1
+    assert visitor.get("/self-assessment/not-a-real-link").status_code == 404
+
+
+def test_sending_again_replaces_the_link_and_skips_those_who_answered(smtp_app, mailbox, db, project, framework):
+    team = project.application.lead_applicant
+    first, second = _participant(db, project, 1), _participant(db, project, 2)
+    services.invite(project, [first, second], "baseline", actor=team)
+    db.session.commit()
+    old = _token_from(next(message for message in mailbox.wait_for(2) if message["To"] == first.email))
+    _answer(db, framework, second, "baseline", {})
+    invited, answered = services.invite(project, [first, second], "baseline", actor=team)
+    db.session.commit()
+    assert (invited, answered) == (1, 1)
+    with pytest.raises(Exception, match="a newer one has been sent"):
+        services.invitation_for(old)
+
+
+def test_the_change_is_computed_on_pairs_only(db, project, framework):
+    boundaries, trust = framework.domains[0].name, framework.domains[1].name
+    a, b, c, d = (_participant(db, project, n) for n in range(4))
+    _answer(db, framework, a, "baseline", {boundaries: 2, trust: [1, 2, 3]})  # trust 2.0
+    _answer(db, framework, a, "final", {boundaries: 4, trust: [3, 3, 3]})
+    _answer(db, framework, b, "baseline", {boundaries: 3, trust: [2, 2, 5]})  # trust 3.0
+    _answer(db, framework, b, "final", {boundaries: 4, trust: [4, 4, 4]})
+    _answer(db, framework, c, "baseline", {boundaries: 1})  # baseline only: not compared
+    _answer(db, framework, d, "final", {boundaries: 5})  # final only: not compared
+    _answer(db, framework, d, "midpoint", {boundaries: 5})
+    scores = queries.domain_scores([project.id])
+    changes = {change.domain: change for change in queries.paired_change(scores, [boundaries, trust])}
+    # By hand: boundaries, pairs a and b: start (2 + 3) / 2 = 2.5, end (4 + 4) / 2 = 4.0, change +1.5.
+    assert (changes[boundaries].pairs, changes[boundaries].baseline, changes[boundaries].final) == (2, 2.5, 4.0)
+    assert changes[boundaries].change == pytest.approx(1.5)
+    # Trust: start (2.0 + 3.0) / 2 = 2.5, end (3 + 4) / 2 = 3.5.
+    assert (changes[trust].baseline, changes[trust].final) == (pytest.approx(2.5), pytest.approx(3.5))
+    assert queries.pairs_count(scores) == 2
+    assert queries.respondents(scores) == {"baseline": 3, "midpoint": 1, "final": 3}
+
+
+def _pairs(db, project, framework, count, start=0):
+    for number in range(start, start + count):
+        person = _participant(db, project, number)
+        _answer(db, framework, person, "baseline", {})
+        _answer(db, framework, person, "final", {framework.domains[0].name: 5})
+
+
+def test_fewer_than_five_pairs_are_kept_from_the_project_team(
+    db, app, project, lead, framework, programme_officer_client
+):
+    _pairs(db, project, framework, 4)
+    team_page = text(lead.get(f"/projects/{project.id}/leadership").get_data(as_text=True))
+    assert "Results are shown once at least 5 people have answered" in team_page and "+2.0" not in team_page
+    staff_page = text(programme_officer_client.get(f"/projects/{project.id}/leadership").get_data(as_text=True))
+    assert "Working across boundaries 3.0 5.0 +2.0 4" in staff_page
+    enabler = EnablerProfileFactory().user
+    assign(project, enabler)
+    assert "+2.0" not in text(
+        sign_in_client(app, enabler).get(f"/projects/{project.id}/leadership").get_data(as_text=True)
+    )
+    _pairs(db, project, framework, 1, start=10)
+    team_page = text(lead.get(f"/projects/{project.id}/leadership").get_data(as_text=True))
+    assert "Working across boundaries 3.0 5.0 +2.0 5" in team_page
+
+
+def test_individual_answers_are_for_programme_staff_only(db, app, project, lead, framework, programme_officer_client):
+    person = _participant(db, project, 1)
+    _answer(db, framework, person, "baseline", {framework.domains[0].name: 2})
+    url = f"/projects/{project.id}/leadership/participants/{person.id}"
+    assert lead.get(url).status_code == 403
+    assert "Working across boundaries 2.0 Not answered" in text(
+        programme_officer_client.get(url).get_data(as_text=True)
+    )
+    assert f'href="{url}"' not in lead.get(f"/projects/{project.id}/leadership").get_data(as_text=True)
+
+
+def test_only_the_team_adds_and_invites_participants(db, app, project, framework):
+    stranger = sign_in_client(app, ApplicantFactory())
+    assert stranger.get(f"/projects/{project.id}/leadership").status_code == 404
+    steering = sign_in_client(app, UserFactory(roles=[Role.STEERING_MEMBER]))
+    assert (
+        steering.post(
+            f"/projects/{project.id}/leadership/participants/new", data={"name": "X", "email": "x@example.org"}
+        ).status_code
+        == 403
+    )
+    assert db.session.scalars(db.select(Participant)).all() == []
+
+
+def test_a_participant_is_added_once(db, project, lead):
+    data = {"name": "Ada Obi", "email": "ada@example.org"}
+    lead.post(f"/projects/{project.id}/leadership/participants/new", data=data)
+    html = lead.post(f"/projects/{project.id}/leadership/participants/new", data=data).get_data(as_text=True)
+    assert field_error(html, "email") == "ada@example.org is already a participant in this project"
+
+
+def test_a_framework_sent_out_keeps_its_words(db, project, framework, programme_officer_client):
+    domain = framework.domains[0]
+    url = f"/leadership/framework/domains/{domain.id}"
+    data = {"name": "Working across boundaries", "behaviours": "I cross boundaries.\nI share resources."}
+    assert programme_officer_client.post(url, data=data).status_code == 302
+    services.invite(project, [_participant(db, project, 1)], "baseline", actor=project.application.lead_applicant)
+    db.session.commit()
+    html = programme_officer_client.post(url, data={**data, "behaviours": "Changed"}).get_data(as_text=True)
+    assert "Start a new version to change it" in error_summary(html)[0]
+    assert programme_officer_client.post("/leadership/framework/new-version").status_code == 302
+    current = services.current_framework()
+    assert current.version == 2 and current.id != framework.id
+    assert [b.text for b in current.domains[0].behaviours] == ["I cross boundaries.", "I share resources."]
+    invitation = db.session.scalars(db.select(AssessmentInvitation)).one()
+    assert invitation.framework_id == framework.id  # the link sent still asks the words it was sent with
+
+
+def test_the_project_and_wave_views_run_a_fixed_number_of_queries(db, app, framework, programme_officer_client):
+    def count(people):
+        project = funded_project()
+        _pairs(db, project, framework, people, start=people * 100)
+        with QueryCounter() as project_view:
+            assert programme_officer_client.get(f"/projects/{project.id}/leadership").status_code == 200
+        with QueryCounter() as wave_view:
+            assert programme_officer_client.get(f"/rounds/{project.round_id}/leadership").status_code == 200
+        return len(project_view.statements), len(wave_view.statements)
+
+    assert count(2) == count(12)
+
+
+def test_the_wave_view_pools_pairs_and_leaves_out_conflicted_projects(db, app, framework):
+    from grants.reviews.models import ConflictDeclaration
+
+    first = funded_project()
+    second = funded_project(first.round)
+    _pairs(db, first, framework, 3)
+    _pairs(db, second, framework, 3, start=50)
+    chair = UserFactory(roles=[Role.STEERING_CHAIR])
+    page = text(sign_in_client(app, chair).get(f"/rounds/{first.round_id}/leadership").get_data(as_text=True))
+    assert "Compared: 6 people" in page and "Working across boundaries 3.0 5.0 +2.0 6" in page
+    db.session.add(
+        ConflictDeclaration(
+            application_id=second.application_id, reviewer_id=chair.id, has_conflict=True, nature="Trustee"
+        )
+    )
+    db.session.commit()
+    page = text(sign_in_client(app, chair).get(f"/rounds/{first.round_id}/leadership").get_data(as_text=True))
+    assert second.reference not in page and "Compared: 3 people" in page
+    assert sign_in_client(app, ApplicantFactory()).get(f"/rounds/{first.round_id}/leadership").status_code == 403
