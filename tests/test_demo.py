@@ -209,3 +209,42 @@ def test_wave_one_reports_measures_and_self_assessments(demo_app):
     page = client.get("/rounds/1/leadership").get_data(as_text=True)
     assert "Average score, 1 to 5, on people who answered at the start and the end" in page
     assert "Progress report" in client.get("/monitoring/reports").get_data(as_text=True)
+
+
+def test_wave_one_learning_is_in_every_state_and_published_across_themes(demo_app):
+    from datetime import date
+
+    from grants.funding.models import Tranche
+    from grants.learning.models import LearningCommitment, LearningItem
+    from grants.learning.services import learning_evidenced_for
+
+    with demo_app.app_context():
+        items = db.session.scalars(db.select(LearningItem)).all()
+        assert {item.status for item in items} == {"draft", "submitted", "returned", "published", "internal"}
+        published = [item for item in items if item.status == "published"]
+        stories = {item.project.application.themes[0].slug for item in published if item.kind == "case_study"}
+        assert {"safeguarding", "older-people", "alcohol-misuse", "physical-activity", "food-poverty"} <= stories
+        commitments = db.session.scalars(db.select(LearningCommitment)).all()
+        assert {c.state(date.today()) for c in commitments} == {"planned", "in_progress", "done", "overdue"}
+        applied = [c for c in commitments if c.applied_project_id]
+        assert applied and all(c.status == "done" and c.applied_project_id != c.project_id for c in applied)
+        # Every project paid in full has the published learning its last tranche waited for.
+        paid_in_full = db.session.scalars(
+            db.select(Tranche.project_id)
+            .group_by(Tranche.project_id)
+            .having(db.func.count() == db.func.sum(db.case((Tranche.status == "released", 1), else_=0)))
+        ).all()
+        assert len(paid_in_full) == 5
+        from grants.projects.models import Project
+
+        assert all(learning_evidenced_for(db.session.get(Project, project_id)) for project_id in paid_in_full)
+    client = demo_app.test_client()
+    # The library on SQLite: the simple word search and the filters.
+    safeguarding = client.get("/learning/?q=front+door&theme=safeguarding").get_data(as_text=True)
+    assert "One front door" in safeguarding and "A safer night out" not in safeguarding
+    assert "0 items" in client.get("/learning/?q=zzzz").get_data(as_text=True)
+    assert "<entry>" in client.get("/learning/feed.atom").get_data(as_text=True)
+    assert "Lessons applied across issues" in client.get("/learning/network/older-people").get_data(as_text=True)
+    client.post("/sign-in", data={"email": "officer@example.org", "password": DEMO_PASSWORD})
+    assert "Waiting for review" not in client.get("/learning/review").get_data(as_text=True)
+    assert "Nothing is waiting for review" not in client.get("/learning/review").get_data(as_text=True)

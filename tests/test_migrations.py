@@ -5,15 +5,17 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect
 
-from grants.core.db import compare_type
+from grants.core.db import compare_type, include_object
 from grants.extensions import db
 from tests.conftest import make_test_app
+
+COMPARE = {"compare_type": compare_type, "include_object": include_object}
 
 
 def test_models_and_migrations_agree_on_postgresql(app):
     with app.app_context():
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
+            context = MigrationContext.configure(connection, opts=COMPARE)
             differences = compare_metadata(context, db.metadata)
     assert differences == [], f"run `flask --app wsgi db migrate`: the models have changed: {differences}"
 
@@ -26,7 +28,7 @@ def test_migrations_build_the_embedded_sqlite_database(tmp_path, app):
         tables = set(inspect(db.engine).get_table_names())
         assert {"users", "user_roles", "audit_events", "notifications", "organisations", "places", "themes"} <= tables
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
+            context = MigrationContext.configure(connection, opts=COMPARE)
             differences = compare_metadata(context, db.metadata)
         assert differences == []
         downgrade(revision="base")

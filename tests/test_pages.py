@@ -10,6 +10,7 @@ from tests.helpers import current_nav, h1, nav_labels, text
 
 NAV_ORDER = [
     "Funding rounds",
+    "Learning library",
     "Your bids",
     "Your organisation",
     "Manage rounds",
@@ -26,7 +27,7 @@ NAV_ORDER = [
     "Your account",
     "Sign out",
 ]
-EVERYONE = ["Funding rounds", "Your account", "Sign out"]
+EVERYONE = ["Funding rounds", "Learning library", "Your account", "Sign out"]
 NAVIGATION = {
     Role.APPLICANT: EVERYONE + ["Your bids", "Your organisation", "Projects"],
     Role.STEERING_MEMBER: EVERYONE + ["Your reviews", "Projects"],
@@ -47,7 +48,7 @@ def expected_nav(*roles) -> list[str]:
 def test_anonymous_home_page_invites_applicants_and_has_no_crown(client):
     html = client.get("/").get_data(as_text=True)
     assert h1(html) == "Funding for local partnerships to tackle shared issues together"
-    assert nav_labels(html) == ["Funding rounds", "Sign in"]
+    assert nav_labels(html) == ["Funding rounds", "Learning library", "Sign in"]
     assert "govuk-header" not in html and "Crown copyright" not in html and "govuk-logo" not in html
     assert 'class="govuk-phase-banner' in html and "Beta" in text(html)
     assert "Skip to main content" in html

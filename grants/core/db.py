@@ -95,3 +95,13 @@ def compare_type(context, inspected_column, metadata_column, inspected_type, met
     if context.dialect.name == "sqlite" and isinstance(inspected_type, Integer) and isinstance(metadata_type, Integer):
         return False
     return None  # Alembic's own comparison decides
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Alembic compares every table, column and index except expression indexes marked
+    ``info={"expression_index": True}``: the database rewrites their expression in its own words,
+    so comparing the text would always see a change. Their migration writes them by hand."""
+    if type_ != "index":
+        return True
+    model_index = compare_to if reflected else obj
+    return not (model_index is not None and model_index.info.get("expression_index"))

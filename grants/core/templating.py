@@ -24,6 +24,14 @@ def link(href: str, text: str, hidden: str | None = None, classes: str = "govuk-
     return Markup('<a class="{}" href="{}">{}{}</a>').format(classes, href, text, extra)
 
 
+def paragraphs(value: str | None, classes: str = "govuk-body") -> Markup:
+    """Text as people wrote it: a paragraph for each blank-line-separated block, line breaks kept."""
+    blocks = [block.strip() for block in (value or "").replace("\r\n", "\n").split("\n\n") if block.strip()]
+    return Markup("").join(
+        Markup('<p class="{}">{}</p>').format(classes, Markup("<br>").join(block.split("\n"))) for block in blocks
+    )
+
+
 def format_number(value) -> str:
     """``1900.0`` → ``1,900``; ``12.5`` → ``12.5``."""
     if value is None:
@@ -59,6 +67,7 @@ def init_templating(app: Flask, templates_dir) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(format_number, "number")
+    app.add_template_filter(paragraphs, "paragraphs")
     app.add_template_global(pagination_params)
     app.add_template_global(html)
     app.add_template_global(link)

@@ -16,6 +16,7 @@ from grants.core.permissions import Role
 from grants.demo.data import DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, THEMES
 from grants.demo.enablers import seed_enablers
 from grants.demo.funding import seed_funding
+from grants.demo.learning import seed_learning
 from grants.demo.monitoring import seed_monitoring
 from grants.demo.programme import seed_programme
 from grants.directory.models import Organisation, Place, Theme
@@ -75,6 +76,7 @@ def seed_demo() -> list[tuple[User, bool]]:
     seed_programme(themes, places, by_email)
     seed_enablers(themes, by_email.get("enabler@example.org"))
     seed_monitoring(by_email.get("officer@example.org"))
+    seed_learning(by_email.get("officer@example.org"))
     seed_funding(by_email.get("officer@example.org"), by_email.get("finance@example.org"))
     return users
 

@@ -145,8 +145,6 @@ def _story(project, number, agreement_state, match_state, progress, officer, fin
                 )
             )
         return
-    if paid >= 1:
-        _confirm_manual(following, officer)
     _meet(following)
     if state in ("eligible", "requested", "held"):
         following.status, following.eligible_at = "eligible", _at(following.due_on - timedelta(days=2))
@@ -181,25 +179,8 @@ def _meet(tranche: Tranche) -> None:
             condition.met_at = _at(tranche.due_on - timedelta(days=3))
 
 
-def _confirm_manual(tranche: Tranche, officer: User) -> None:
-    """The last tranche's learning evidence, confirmed by hand (its reports are accepted in demo.monitoring)."""
-    for condition in tranche.conditions:
-        if condition.kind == "learning_evidenced" and condition.met_at is None:
-            condition.met_at, condition.met_by_id = _at(tranche.due_on - timedelta(days=5)), officer.id
-            condition.note = "Case study published in the learning library."
-            _audit(
-                "funding.condition_confirmed",
-                condition,
-                condition.met_at,
-                officer,
-                {"kind": condition.kind, "note": condition.note},
-            )
-
-
 def _release(project, tranche: Tranche, officer: User, finance: User) -> None:
-    if tranche.sequence > 1:
-        _confirm_manual(tranche, officer)
-    _meet(tranche)
+    _meet(tranche)  # its reports (demo.monitoring) and learning (demo.learning) are in place
     day = max(tranche.due_on, project.starts_on + timedelta(days=25))
     requested_at, released_at = _at(day, 10), _at(day + timedelta(days=2), 11)
     tranche.status, tranche.eligible_at = "released", _at(day - timedelta(days=1))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from grants.core.db import UTCDateTime, utcnow
 from grants.extensions import db
 
-KINDS = ("match_evidence", "match_confirmation", "match_receipt")
+KINDS = ("match_evidence", "match_confirmation", "match_receipt", "learning_evidence")
 
 
 class Document(db.Model):

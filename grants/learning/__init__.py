@@ -1,7 +1,22 @@
-"""Learning-sharing commitments and what projects learn."""
+"""Learning: the commitments projects make to apply and share what they learn, the case studies and
+insights they write, the public learning library that a programme officer publishes to, and the
+learning network that shows where lessons travelled."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.navigation import register_nav
+    from grants.core.permissions import Role
+    from grants.funding.services.conditions import register_evaluator
     from grants.learning import models  # noqa: F401
+    from grants.learning.library_routes import bp as library_bp
+    from grants.learning.routes import bp
+    from grants.learning.services import learning_evidenced_for
+    from grants.main.dashboard import register_dashboard_link
+
+    app.register_blueprint(bp)
+    app.register_blueprint(library_bp)
+    register_evaluator("learning_evidenced", learning_evidenced_for)
+    register_nav("Learning library", "library.index", order=12, active_prefix="library", public=True)
+    register_dashboard_link(Role.PROGRAMME_OFFICER, "Learning to review", "learning.reviews")

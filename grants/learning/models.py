@@ -1,19 +1,50 @@
+"""What projects commit to do with their learning, and what they learn: commitments carried over
+from the bid, and learning items (case studies and insights) that a programme officer publishes to
+the public library."""
+
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.applications.models import COMMITMENT_KINDS
-from grants.core.db import TimestampMixin
+from grants.core.db import TimestampMixin, UTCDateTime
 from grants.extensions import db
 
 COMMITMENT_STATUSES = ("planned", "in_progress", "done")
+COMMITMENT_STATUS_LABELS = {"planned": "Planned", "in_progress": "In progress", "done": "Done", "overdue": "Overdue"}
+COMMITMENT_STATUS_COLOURS = {"planned": "grey", "in_progress": "blue", "done": "green", "overdue": "red"}
+
+ITEM_KINDS = {"case_study": "Case study", "insight": "Insight"}
+ITEM_STATUSES = ("draft", "submitted", "returned", "published", "internal")
+ITEM_STATUS_LABELS = {
+    "draft": "Draft",
+    "submitted": "Waiting for review",
+    "returned": "Returned with comments",
+    "published": "Published",
+    "internal": "Kept internal",
+}
+ITEM_STATUS_COLOURS = {
+    "draft": "grey",
+    "submitted": "blue",
+    "returned": "orange",
+    "published": "green",
+    "internal": "purple",
+}
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
 class LearningCommitment(TimestampMixin, db.Model):
-    """A project's commitment to apply and share what it learns, carried over from its bid."""
+    """A project's commitment to apply and share what it learns, carried over from its bid.
+
+    Its status is planned, in progress or done; *overdue* is never stored: it is read from the due
+    date (see ``state``). A commitment to apply the approach to another issue says where it was
+    applied: another theme, another place, or another project in the service (shown on both)."""
 
     __tablename__ = "learning_commitments"
 
@@ -26,12 +57,137 @@ class LearningCommitment(TimestampMixin, db.Model):
     source_plan_id: Mapped[int | None] = mapped_column(
         ForeignKey("application_commitments.id", ondelete="SET NULL"), unique=True
     )
+    evidence_url: Mapped[str | None] = mapped_column(String(500))
+    evidence_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"))
+    evidence_note: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    applied_theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="RESTRICT"))
+    applied_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"))
+    applied_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), index=True)
+    applied_description: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project = relationship("Project", foreign_keys=[project_id], lazy="select")
+    evidence_document = relationship("Document", lazy="select")
+    applied_theme = relationship("Theme", lazy="select")
+    applied_place = relationship("Place", lazy="select")
+    applied_project = relationship("Project", foreign_keys=[applied_project_id], lazy="select")
 
     __table_args__ = (
-        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in COMMITMENT_KINDS)})", name="known_kind"),
-        CheckConstraint(f"status IN ({', '.join(repr(s) for s in COMMITMENT_STATUSES)})", name="known_status"),
+        CheckConstraint(_in("kind", COMMITMENT_KINDS), name="known_kind"),
+        CheckConstraint(_in("status", COMMITMENT_STATUSES), name="known_status"),
+        CheckConstraint("applied_project_id IS NULL OR applied_project_id <> project_id", name="applied_elsewhere"),
     )
 
     @property
     def kind_label(self) -> str:
         return COMMITMENT_KINDS[self.kind]
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status != "done" and self.due_on is not None and self.due_on < today
+
+    def state(self, today: date) -> str:
+        """The status people see: ``overdue`` when it is not done and its date has passed."""
+        return "overdue" if self.is_overdue(today) else self.status
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(self.evidence_url or self.evidence_document_id)
+
+    @property
+    def applied_to(self) -> bool:
+        return bool(self.applied_theme_id or self.applied_place_id or self.applied_project_id)
+
+    @property
+    def applied_targets(self) -> list[str]:
+        """Where the lesson went, in words: the theme, the place and the project it was applied to."""
+        parts = []
+        if self.applied_theme is not None:
+            parts.append(self.applied_theme.name)
+        if self.applied_place is not None:
+            parts.append(self.applied_place.name)
+        if self.applied_project is not None:
+            parts.append(f"{self.applied_project.reference}: {self.applied_project.title}")
+        return parts
+
+
+learning_item_themes = Table(
+    "learning_item_themes",
+    db.metadata,
+    Column("item_id", ForeignKey("learning_items.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+# The words the library searches, in one expression: the index below is built on it and the search
+# query repeats it exactly, so PostgreSQL uses the index.
+SEARCH_DOCUMENT = (
+    "to_tsvector('english'::regconfig, coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || "
+    "coalesce(body, '') || ' ' || coalesce(what_worked, '') || ' ' || coalesce(what_did_not, ''))"
+)
+
+
+class LearningItem(TimestampMixin, db.Model):
+    """A case study or insight written by the project team or its enabler, reviewed by a programme
+    officer who publishes it to the public library, returns it with comments, or keeps it internal:
+    ``draft → submitted → published | returned | internal``; ``returned → submitted``;
+    ``published → internal`` (taken down); ``internal → published``."""
+
+    __tablename__ = "learning_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False, index=True)
+    commitment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("learning_commitments.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, default="case_study")
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    body: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    what_worked: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    what_did_not: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
+    consent_to_publish: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project = relationship("Project", lazy="select")
+    commitment = relationship("LearningCommitment", lazy="select")
+    place = relationship("Place", lazy="select")
+    themes = relationship("Theme", secondary=learning_item_themes, lazy="select", order_by="Theme.name")
+    author = relationship("User", foreign_keys=[author_id], lazy="select")
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id], lazy="select")
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", ITEM_KINDS), name="known_kind"),
+        CheckConstraint(_in("status", ITEM_STATUSES), name="known_status"),
+        CheckConstraint("length(title) > 0", name="titled"),
+        CheckConstraint("status <> 'published' OR (consent_to_publish AND published_at IS NOT NULL)", name="consented"),
+        Index("ix_learning_items_status_published_at", "status", "published_at"),
+        Index(
+            "ix_learning_items_search", text(SEARCH_DOCUMENT), postgresql_using="gin", info={"expression_index": True}
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return ITEM_KINDS[self.kind]
+
+    @property
+    def status_label(self) -> str:
+        return ITEM_STATUS_LABELS[self.status]
+
+    @property
+    def status_colour(self) -> str:
+        return ITEM_STATUS_COLOURS[self.status]
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in ("draft", "returned")
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == "published"

@@ -1,8 +1,85 @@
+"""Learning: the project's commitments (carried over from its bid, kept up to date with evidence and
+where the learning was applied) and its learning items (written by the team or its enabler,
+published by a programme officer). Each function checks who acts and what is allowed, changes,
+flushes and audits; the caller commits."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from werkzeug.datastructures import FileStorage
+
 from grants.core import audit
+from grants.core.db import lock_and_refresh, utcnow
+from grants.core.errors import GrantsError
+from grants.core.permissions import Role
+from grants.core.signals import project_changed
+from grants.core.workflow import Workflow
+from grants.directory.models import Place, Theme
 from grants.extensions import db
-from grants.learning.models import LearningCommitment
+from grants.learning.models import COMMITMENT_KINDS, COMMITMENT_STATUSES, LearningCommitment, LearningItem
+from grants.notifications.services import queue_email
+from grants.projects import permissions as project_permissions
+
+COMMITMENT_WORKFLOW = Workflow(
+    "learning commitment",
+    {
+        "planned": {"in_progress", "done"},
+        "in_progress": {"planned", "done"},
+        "done": {"in_progress"},
+    },
+)
+ITEM_WORKFLOW = Workflow(
+    "learning item",
+    {
+        "draft": {"submitted"},
+        "returned": {"submitted"},
+        "submitted": {"published", "returned", "internal"},
+        "published": {"internal"},
+        "internal": {"published"},
+    },
+)
+
+
+class LearningError(GrantsError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- Who may do what --------------------------------------------------------------------------------
+
+
+def is_officer(user) -> bool:
+    return bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
+
+
+def can_update_commitments(user, project) -> bool:
+    """The project team keeps its commitments up to date; a programme officer may too."""
+    return project_permissions.is_member(user, project) or is_officer(user)
+
+
+def can_write_items(user, project, enabler_id: int | None = ...) -> bool:
+    """Learning items are written by the project team or the project's enabler."""
+    return project_permissions.is_member(user, project) or project_permissions.is_current_enabler(
+        user, project, enabler_id
+    )
+
+
+def can_edit_item(user, item: LearningItem, project, enabler_id: int | None = ...) -> bool:
+    return item.is_editable and can_write_items(user, project, enabler_id)
+
+
+def can_review(user, item: LearningItem) -> bool:
+    """Only a programme officer publishes, and never one who wrote the item (nor an applicant)."""
+    return bool(
+        is_officer(user) and not user.has_role(Role.APPLICANT) and (item.author_id is None or item.author_id != user.id)
+    )
+
+
+# --- Commitments --------------------------------------------------------------------------------------
 
 
 def carry_over_commitments(project, application, *, actor=None) -> list[LearningCommitment]:
@@ -28,3 +105,357 @@ def carry_over_commitments(project, application, *, actor=None) -> list[Learning
             after={"commitments": [commitment.id for commitment in commitments]},
         )
     return commitments
+
+
+@dataclass(frozen=True)
+class CommitmentPlan:
+    kind: str
+    description: str
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: str
+    evidence_url: str
+    evidence_note: str
+    upload: FileStorage | None = None
+    remove_document: bool = False
+    applied_theme_id: int | None = None
+    applied_place_id: int | None = None
+    applied_project_id: int | None = None
+    applied_description: str = ""
+
+
+def _summary(commitment: LearningCommitment) -> dict:
+    return {
+        "kind": commitment.kind,
+        "description": commitment.description,
+        "due_on": commitment.due_on.isoformat() if commitment.due_on else None,
+        "status": commitment.status,
+        "evidence_url": commitment.evidence_url,
+        "evidence_document_id": commitment.evidence_document_id,
+        "evidence_note": commitment.evidence_note,
+        "applied_theme_id": commitment.applied_theme_id,
+        "applied_place_id": commitment.applied_place_id,
+        "applied_project_id": commitment.applied_project_id,
+        "applied_description": commitment.applied_description,
+    }
+
+
+def _require_commitment_editor(actor, project) -> None:
+    if not can_update_commitments(actor, project):
+        raise LearningError("Only the project team or a programme officer can change the project's commitments.")
+
+
+def _check_plan(plan: CommitmentPlan) -> None:
+    if plan.kind not in COMMITMENT_KINDS:
+        raise LearningError("Choose what kind of commitment it is", field="kind")
+    if not plan.description.strip():
+        raise LearningError("Describe the commitment", field="description")
+    if plan.due_on is None:
+        raise LearningError("Enter the date it is due by", field="due_on")
+
+
+def add_commitment(project, plan: CommitmentPlan, *, actor) -> LearningCommitment:
+    _require_commitment_editor(actor, project)
+    _check_plan(plan)
+    commitment = LearningCommitment(
+        project_id=project.id, kind=plan.kind, description=plan.description.strip(), due_on=plan.due_on
+    )
+    db.session.add(commitment)
+    db.session.flush()
+    audit.record("learning.commitment_added", commitment, actor=actor, after=_summary(commitment))
+    return commitment
+
+
+def revise_commitment(commitment: LearningCommitment, plan: CommitmentPlan, *, actor) -> None:
+    """Change what was committed to, or by when. The earlier words stay in the audit trail."""
+    lock_and_refresh(db.session, commitment)
+    _require_commitment_editor(actor, commitment.project)
+    _check_plan(plan)
+    before = _summary(commitment)
+    commitment.kind, commitment.description, commitment.due_on = plan.kind, plan.description.strip(), plan.due_on
+    db.session.flush()
+    if _summary(commitment) != before:
+        audit.record("learning.commitment_revised", commitment, actor=actor, before=before, after=_summary(commitment))
+
+
+def _check_url(url: str) -> str:
+    url = url.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        raise LearningError("Enter a web address starting with https://", field="evidence_url")
+    return url
+
+
+def record_progress(commitment: LearningCommitment, progress: Progress, *, actor) -> None:
+    """The commitment's status, its evidence, and where the learning was applied. *Done* needs
+    evidence (a link, a file or a published learning item for it); a commitment to apply the approach
+    elsewhere also needs to say where."""
+    project = commitment.project
+    lock_and_refresh(db.session, commitment)
+    _require_commitment_editor(actor, project)
+    if progress.status not in COMMITMENT_STATUSES:
+        raise LearningError("Choose the commitment's status", field="status")
+    before = _summary(commitment)
+    commitment.evidence_url = _check_url(progress.evidence_url) or None
+    commitment.evidence_note = progress.evidence_note.strip()
+    if progress.remove_document and progress.upload is None:
+        commitment.evidence_document_id = None
+    if progress.upload is not None:
+        from grants.documents.services import save_document
+        from grants.documents.storage import UploadError
+
+        try:
+            document = save_document(
+                progress.upload, kind="learning_evidence", application=project.application, actor=actor
+            )
+        except UploadError as error:
+            raise LearningError(error.message, field="evidence_file") from None
+        commitment.evidence_document_id = document.id
+    _set_applied(commitment, progress)
+    if progress.status == "done":
+        _check_done(commitment)
+    if progress.status != commitment.status:
+        COMMITMENT_WORKFLOW.check(commitment, progress.status)
+        commitment.done_at = utcnow() if progress.status == "done" else None
+        COMMITMENT_WORKFLOW.move(
+            commitment, progress.status, actor=actor, action=f"learning.commitment_{progress.status}"
+        )
+    db.session.flush()
+    after = _summary(commitment)
+    if after != before:
+        audit.record("learning.commitment_updated", commitment, actor=actor, before=before, after=after)
+
+
+def _set_applied(commitment: LearningCommitment, progress: Progress) -> None:
+    if commitment.kind != "apply_elsewhere":
+        commitment.applied_theme_id = commitment.applied_place_id = commitment.applied_project_id = None
+        commitment.applied_description = ""
+        return
+    if progress.applied_theme_id is not None and db.session.get(Theme, progress.applied_theme_id) is None:
+        raise LearningError("Choose a theme from the list", field="applied_theme")
+    if progress.applied_place_id is not None and db.session.get(Place, progress.applied_place_id) is None:
+        raise LearningError("Choose a place from the list", field="applied_place")
+    if progress.applied_project_id is not None:
+        from grants.projects.models import Project
+
+        if progress.applied_project_id == commitment.project_id:
+            raise LearningError("Choose another project: this is the project the learning came from", "applied_project")
+        if db.session.get(Project, progress.applied_project_id) is None:
+            raise LearningError("Choose a project from the list", field="applied_project")
+    commitment.applied_theme_id = progress.applied_theme_id
+    commitment.applied_place_id = progress.applied_place_id
+    commitment.applied_project_id = progress.applied_project_id
+    commitment.applied_description = progress.applied_description.strip()
+
+
+def published_item_for(commitment: LearningCommitment) -> bool:
+    return bool(
+        db.session.scalar(
+            db.select(LearningItem.id).where(
+                LearningItem.commitment_id == commitment.id, LearningItem.status == "published"
+            )
+        )
+    )
+
+
+def _check_done(commitment: LearningCommitment) -> None:
+    if commitment.kind == "apply_elsewhere":
+        if not commitment.applied_to:
+            raise LearningError(
+                "Say where the learning was applied: another theme, another place or another project",
+                field="applied_theme",
+            )
+        if not commitment.applied_description:
+            raise LearningError("Describe how the learning was applied", field="applied_description")
+    if not (commitment.has_evidence or published_item_for(commitment)):
+        raise LearningError(
+            "Add evidence before marking it done: a link, a file, or a learning item published for it",
+            field="evidence_url",
+        )
+
+
+# --- Learning items ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemValues:
+    kind: str
+    title: str
+    summary: str
+    body: str
+    what_worked: str
+    what_did_not: str
+    theme_ids: list[int]
+    place_id: int | None
+    commitment_id: int | None
+    consent: bool
+
+
+def _item_summary(item: LearningItem) -> dict:
+    return {
+        "kind": item.kind,
+        "title": item.title,
+        "commitment_id": item.commitment_id,
+        "place_id": item.place_id,
+        "themes": sorted(theme.id for theme in item.themes),
+        "consent_to_publish": item.consent_to_publish,
+        "words": len(" ".join((item.summary, item.body, item.what_worked, item.what_did_not)).split()),
+    }
+
+
+def save_item(project, item: LearningItem | None, values: ItemValues, *, actor, submit: bool) -> LearningItem:
+    """Write or change a draft (or a returned item); with ``submit``, send it for review."""
+    if item is not None:
+        lock_and_refresh(db.session, item)
+    if not can_write_items(actor, project):
+        raise LearningError("Only the project team or the project's enabler can write its learning.")
+    if item is not None and not item.is_editable:
+        raise LearningError(f"This item is {item.status_label.lower()}: it cannot be changed now.")
+    if not values.title.strip():
+        raise LearningError("Enter a title", field="title")
+    if values.kind not in ("case_study", "insight"):
+        raise LearningError("Choose whether it is a case study or an insight", field="kind")
+    themes = _themes(values.theme_ids)
+    if values.place_id is not None and db.session.get(Place, values.place_id) is None:
+        raise LearningError("Choose a place from the list", field="place")
+    if values.commitment_id is not None:
+        commitment = db.session.get(LearningCommitment, values.commitment_id)
+        if commitment is None or commitment.project_id != project.id:
+            raise LearningError("Choose one of this project's commitments", field="commitment")
+    before = _item_summary(item) if item else None
+    if item is None:
+        item = LearningItem(project_id=project.id, author_id=actor.id, status="draft")
+        db.session.add(item)
+    item.kind, item.title = values.kind, values.title.strip()
+    item.summary, item.body = values.summary.strip(), values.body.strip()
+    item.what_worked, item.what_did_not = values.what_worked.strip(), values.what_did_not.strip()
+    item.themes = themes
+    item.place_id, item.commitment_id = values.place_id, values.commitment_id
+    item.consent_to_publish = bool(values.consent)
+    db.session.flush()
+    after = _item_summary(item)
+    if after != before:
+        audit.record("learning.item_saved", item, actor=actor, before=before, after=after)
+    if submit:
+        _submit(item, actor)
+    return item
+
+
+def _themes(theme_ids: list[int]) -> list[Theme]:
+    if not theme_ids:
+        return []
+    themes = db.session.scalars(db.select(Theme).where(Theme.id.in_(theme_ids)).order_by(Theme.name)).all()
+    if len(themes) != len(set(theme_ids)):
+        raise LearningError("Choose themes from the list", field="themes")
+    return list(themes)
+
+
+def _submit(item: LearningItem, actor) -> None:
+    missing = [
+        (field, message)
+        for field, message, present in (
+            ("summary", "Write a short summary", item.summary),
+            ("body", "Tell the story: what the partnership did and what happened", item.body),
+            ("what_worked", "Say what worked", item.what_worked),
+            ("what_did_not", "Say what did not work, or what you would do differently", item.what_did_not),
+            ("themes", "Choose at least one theme", item.themes),
+        )
+        if not present
+    ]
+    if missing:
+        raise LearningError(missing[0][1], field=missing[0][0])
+    item.submitted_at = utcnow()
+    item.reviewed_at = item.reviewed_by_id = None
+    ITEM_WORKFLOW.move(item, "submitted", actor=actor, action="learning.item_submitted")
+
+
+REVIEW_DECISIONS = {"publish": "published", "return": "returned", "internal": "internal"}
+
+
+def review_item(item: LearningItem, *, decision: str, comment: str, actor) -> None:
+    """A programme officer publishes the item, returns it with comments, or keeps it internal."""
+    lock_and_refresh(db.session, item)
+    if not can_review(actor, item):
+        raise LearningError(
+            "You wrote this item, so another programme officer must review it."
+            if is_officer(actor) and item.author_id == actor.id
+            else "Only a programme officer can publish learning."
+        )
+    if decision not in REVIEW_DECISIONS:
+        raise LearningError("Choose what to do with the item", field="decision")
+    target = REVIEW_DECISIONS[decision]
+    comment = (comment or "").strip()
+    if target == "returned" and not comment:
+        raise LearningError("Say what needs to change", field="comment")
+    if target == "published" and not item.consent_to_publish:
+        raise LearningError(
+            "The authors have not agreed to publish it: return it to ask, or keep it internal", field="decision"
+        )
+    ITEM_WORKFLOW.check(item, target)
+    item.reviewed_at, item.reviewed_by_id, item.review_comment = utcnow(), actor.id, comment or None
+    was_public = item.is_public
+    if target == "published":
+        item.published_at = utcnow()
+    ITEM_WORKFLOW.move(item, target, actor=actor, action=f"learning.item_{target}", comment=item.review_comment)
+    _tell_author(item, target)
+    if was_public or item.is_public:
+        project_changed.send(item.project, actor=actor)
+
+
+def withdraw_item(item: LearningItem, *, reason: str, actor) -> None:
+    """Take a published item out of the library (it is kept, internal)."""
+    lock_and_refresh(db.session, item)
+    if not is_officer(actor):
+        raise LearningError("Only a programme officer can take learning out of the library.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise LearningError("Say why it is coming out of the library", field="reason")
+    ITEM_WORKFLOW.check(item, "internal")
+    item.reviewed_at, item.reviewed_by_id, item.review_comment = utcnow(), actor.id, reason
+    ITEM_WORKFLOW.move(item, "internal", actor=actor, action="learning.item_withdrawn", reason=reason)
+    _tell_author(item, "withdrawn")
+    project_changed.send(item.project, actor=actor)
+
+
+def _tell_author(item: LearningItem, outcome: str) -> None:
+    author = item.author
+    if author is None:
+        return
+    queue_email(
+        author.email,
+        "learning_item_reviewed",
+        {
+            "name": author.name,
+            "title": item.title,
+            "reference": item.project.reference,
+            "outcome": outcome,
+            "comment": item.review_comment or "",
+            "project_id": item.project_id,
+            "item_id": item.id,
+        },
+        user=author,
+    )
+
+
+# --- What the funding conditions ask of learning -------------------------------------------------------
+
+
+def learning_evidenced_for(project, tranche=None) -> bool:
+    """Met when a learning item evidencing one of the project's commitments is published."""
+    return bool(
+        db.session.scalar(
+            db.select(LearningItem.id)
+            .join(LearningCommitment, LearningCommitment.id == LearningItem.commitment_id)
+            .where(
+                LearningItem.project_id == project.id,
+                LearningCommitment.project_id == project.id,
+                LearningItem.status == "published",
+            )
+            .limit(1)
+        )
+    )

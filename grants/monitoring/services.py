@@ -328,7 +328,8 @@ def review_report(report: ProgressReport, *, accept: bool, comment: str, actor) 
 
 def reports_accepted_for(project, tranche) -> bool:
     """A later tranche waits for every regular report whose period ended before it is due; the last
-    tranche also for the final report. There must be at least one."""
+    tranche also for the final report. A tranche due before any period has ended waits for the first
+    report, so the condition can always be met."""
     from grants.funding.models import Tranche
 
     reports = db.session.scalars(
@@ -338,4 +339,6 @@ def reports_accepted_for(project, tranche) -> bool:
     relevant = [report for report in reports if not report.is_final and report.period_end < tranche.due_on]
     if tranche.sequence == last:
         relevant += [report for report in reports if report.is_final]
+    if not relevant:
+        relevant = reports[:1]
     return bool(relevant) and all(report.status == "accepted" for report in relevant)

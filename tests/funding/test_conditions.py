@@ -87,15 +87,22 @@ def test_a_custom_condition_needs_a_description_and_an_owner_who_can_confirm_it(
         conditions_service.add_condition(second, kind="report_accepted", description=None, owner=None, actor=officer)
 
 
-def test_learning_evidence_is_confirmed_by_the_programme_officer_until_the_library_is_in_the_service(
-    db, app, project, officer
-):
+def test_a_condition_confirmed_by_hand_before_it_became_automatic_stays_confirmed(db, app, project, officer):
+    """Before reports and learning were in the service, officers confirmed them by hand. The evaluator
+    does not undo those decisions (a tranche would be pulled back); an officer can still reopen one."""
+    from grants.core.db import utcnow
+
     last = tranches(project)[2]
     learning = next(c for c in last.conditions if c.kind == "learning_evidenced")
-    assert not conditions_service.is_automatic("learning_evidenced")
+    assert conditions_service.is_automatic("learning_evidenced")
     client = sign_in_client(app, officer)
     response = client.post(f"/funding/conditions/{learning.id}/confirm", data={"note": "Case study published"})
-    assert response.status_code == 302 and db.session.get(TrancheCondition, learning.id).is_met
+    assert response.status_code == 403  # automatic now: nobody confirms it by hand
+    learning.met_at, learning.met_by_id, learning.note = utcnow(), officer.id, "Case study published"
+    db.session.commit()
+    conditions_service.evaluate_project(project, actor=officer)
+    db.session.commit()
+    assert db.session.get(TrancheCondition, learning.id).is_met  # no published item, but kept
     response = client.post(f"/funding/conditions/{learning.id}/reopen", data={"reason": "Confirmed by mistake"})
     assert response.status_code == 302 and not db.session.get(TrancheCondition, learning.id).is_met
 

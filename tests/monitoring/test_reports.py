@@ -262,3 +262,18 @@ def test_the_officer_sees_reports_waiting_for_review(db, project, programme_offi
     assert f"{project.reference}: {report.title}" in page
     overdue = text(programme_officer_client.get("/monitoring/reports?view=overdue").get_data(as_text=True))
     assert "No reports are overdue." in overdue
+
+
+def test_a_tranche_due_before_any_period_ends_waits_for_the_first_report(db, project):
+    officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+    reports = _reports(db, project)
+    second = db.session.scalars(db.select(Tranche).where(Tranche.project_id == project.id, Tranche.sequence == 2)).one()
+    first = _open(db, reports[0])
+    second.due_on = first.period_end - timedelta(days=10)  # before the first period ends
+    db.session.commit()
+    assert [r for r in reports if not r.is_final and r.period_end < second.due_on] == []
+    assert not services.reports_accepted_for(project, second)
+    _submitted(db, project, first)
+    services.review_report(first, accept=True, comment="", actor=officer)
+    db.session.commit()
+    assert services.reports_accepted_for(project, db.session.get(Tranche, second.id))

@@ -38,6 +38,14 @@ def is_automatic(kind: str) -> bool:
     return kind in EVALUATORS
 
 
+def is_confirmed_by_hand(condition: TrancheCondition) -> bool:
+    """Confirmed by a person (``met_by_id``), not by an evaluator. A built-in condition confirmed by
+    hand before the service could tell for itself (a progress report accepted, learning shared, before
+    those areas were in the service) stays confirmed: the evaluator does not undo a person's
+    decision. A programme officer can still reopen it."""
+    return condition.met_at is not None and condition.met_by_id is not None
+
+
 def _agreement_signed(project, tranche=None) -> bool:
     return bool(
         db.session.scalar(
@@ -103,7 +111,7 @@ def evaluate_project(project, *, actor=None) -> list[Tranche]:
     newly_eligible = []
     for tranche in tranches:
         for condition in tranche.conditions:
-            if condition.kind in EVALUATORS:
+            if condition.kind in EVALUATORS and not is_confirmed_by_hand(condition):
                 met = EVALUATORS[condition.kind](project, tranche)
                 if met and condition.met_at is None:
                     condition.met_at = utcnow()
@@ -274,7 +282,7 @@ def reopen_condition(condition: TrancheCondition, *, actor, reason: str) -> None
     db.session.refresh(condition)
     if not can_confirm(actor, condition) and not actor.has_role(Role.PROGRAMME_OFFICER):
         raise FundingError("Only the condition's owner or a programme officer can reopen it.")
-    if is_automatic(condition.kind):
+    if is_automatic(condition.kind) and not is_confirmed_by_hand(condition):
         raise FundingError("This condition follows the service's own records and cannot be reopened by hand.")
     _check_changeable(tranche)
     if not condition.is_met:

@@ -128,6 +128,9 @@ def change_schedule(project, changes: list[TrancheChange], *, actor) -> None:
             "funding.schedule_changed", project, actor=actor, before={"tranches": before}, after={"tranches": after}
         )
         refresh_open_terms(project, actor=actor)
+        from grants.funding.services.conditions import evaluate_project
+
+        evaluate_project(project, actor=actor)  # which reports a tranche waits for follows its due date
 
 
 def _difference(total: int, award: int) -> str:

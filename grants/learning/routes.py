@@ -1,0 +1,387 @@
+"""A project's learning, signed in: its commitments and their progress, its learning items and their
+review by the programme team."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from grants.core.audit import record as audit_record
+from grants.core.errors import GrantsError
+from grants.core.pagination import paginate
+from grants.core.permissions import Role, roles_required
+from grants.directory.models import Place, Theme
+from grants.documents import storage
+from grants.extensions import db
+from grants.learning import queries, services
+from grants.learning.forms import ActionForm, CommitmentForm, ItemForm, ProgressForm, ReviewForm, WithdrawForm
+from grants.learning.models import (
+    COMMITMENT_STATUS_COLOURS,
+    COMMITMENT_STATUS_LABELS,
+    LearningCommitment,
+    LearningItem,
+)
+from grants.projects import permissions as project_permissions
+from grants.projects import queries as project_queries
+from grants.projects.models import Project
+
+bp = Blueprint("learning", __name__)
+
+
+def _project(project_id: int) -> tuple[Project, int | None]:
+    project = project_queries.load_project(project_id)
+    if project is None:
+        abort(404)
+    enabler_id = project_permissions.current_enabler_id(project)
+    if not project_permissions.can_view_project(current_user, project, enabler_id):
+        abort(404)
+    return project, enabler_id
+
+
+def _refused(action: str, obj, error: GrantsError) -> None:
+    db.session.rollback()
+    audit_record(action, obj, after={"reason": error.message})
+    db.session.commit()
+
+
+def _show_error(form, error: GrantsError, default: str) -> None:
+    name = getattr(error, "field", None)
+    field = form[name] if name and name in form else form[default]
+    field.errors = [*field.errors, error.message]
+
+
+def _forbidden(action: str, obj) -> None:
+    """A refusal is recorded before the 403."""
+    audit_record(action, obj, after={"reason": "not permitted"})
+    db.session.commit()
+    abort(403)
+
+
+@bp.get("/projects/<int:project_id>/learning")
+@login_required
+def project(project_id):
+    project, enabler_id = _project(project_id)
+    return render_template(
+        "learning/project.html",
+        project=project,
+        commitments=queries.commitments_of(project.id),
+        evidenced=queries.published_items_for_commitments(project.id),
+        items=queries.items_of(project.id),
+        applied_here=queries.applied_here(project.id),
+        can_update=services.can_update_commitments(current_user, project),
+        can_write=services.can_write_items(current_user, project, enabler_id),
+        labels=COMMITMENT_STATUS_LABELS,
+        colours=COMMITMENT_STATUS_COLOURS,
+        today=date.today(),
+    )
+
+
+# --- Commitments --------------------------------------------------------------------------------------
+
+
+def _commitment(project: Project, commitment_id: int) -> LearningCommitment:
+    commitment = db.session.get(LearningCommitment, commitment_id)
+    if commitment is None or commitment.project_id != project.id:
+        abort(404)
+    return commitment
+
+
+def _to_project(project_id: int, anchor: str = "") -> str:
+    return url_for("learning.project", project_id=project_id) + anchor
+
+
+@bp.route("/projects/<int:project_id>/commitments/new", methods=["GET", "POST"])
+@bp.route("/projects/<int:project_id>/commitments/<int:commitment_id>/change", methods=["GET", "POST"])
+@login_required
+def plan(project_id, commitment_id=None):
+    project, _ = _project(project_id)
+    item = _commitment(project, commitment_id) if commitment_id else None
+    if not services.can_update_commitments(current_user, project):
+        _forbidden("learning.commitment_refused", item or project)
+    form = CommitmentForm(obj=item) if item and request.method == "GET" else CommitmentForm()
+    if form.validate_on_submit():
+        plan = services.CommitmentPlan(form.kind.data, form.description.data or "", form.due_on.data)
+        try:
+            if item:
+                services.revise_commitment(item, plan, actor=current_user)
+            else:
+                services.add_commitment(project, plan, actor=current_user)
+        except GrantsError as error:
+            _refused("learning.commitment_refused", item or project, error)
+            _show_error(form, error, "description")
+        else:
+            db.session.commit()
+            flash("The commitment has been saved.", "success")
+            return redirect(_to_project(project.id, "#commitments"))
+    return render_template("learning/commitment_plan.html", project=project, form=form, item=item), (
+        400 if form.errors else 200
+    )
+
+
+def _progress_form(project: Project, commitment: LearningCommitment, *, formdata=True) -> ProgressForm:
+    if formdata:
+        form = ProgressForm()
+    else:
+        form = ProgressForm(
+            formdata=None,
+            data={
+                "status": commitment.status,
+                "evidence_url": commitment.evidence_url or "",
+                "evidence_note": commitment.evidence_note,
+                "applied_theme": commitment.applied_theme_id,
+                "applied_place": commitment.applied_place_id,
+                "applied_project": commitment.applied_project_id,
+                "applied_description": commitment.applied_description,
+            },
+        )
+    if commitment.kind == "apply_elsewhere":
+        form.set_choices(
+            db.session.scalars(db.select(Theme).where(Theme.is_active).order_by(Theme.name)).all(),
+            db.session.scalars(db.select(Place).order_by(Place.name)).all(),
+            queries.project_choices(project.id),
+        )
+    else:
+        form.set_choices([], [], [])
+    return form
+
+
+@bp.route("/projects/<int:project_id>/commitments/<int:commitment_id>", methods=["GET", "POST"])
+@login_required
+def commitment(project_id, commitment_id):
+    project, _ = _project(project_id)
+    item = _commitment(project, commitment_id)
+    can_update = services.can_update_commitments(current_user, project)
+    if request.method == "POST" and not can_update:
+        _forbidden("learning.commitment_refused", item)
+    form = _progress_form(project, item, formdata=request.method == "POST")
+    if request.method == "POST" and form.validate_on_submit():
+        progress = services.Progress(
+            status=form.status.data,
+            evidence_url=form.evidence_url.data or "",
+            evidence_note=form.evidence_note.data or "",
+            upload=form.upload(),
+            remove_document=bool(form.remove_document.data),
+            applied_theme_id=form.applied_theme.data,
+            applied_place_id=form.applied_place.data,
+            applied_project_id=form.applied_project.data,
+            applied_description=form.applied_description.data or "",
+        )
+        try:
+            services.record_progress(item, progress, actor=current_user)
+        except GrantsError as error:
+            _refused("learning.commitment_refused", item, error)
+            item = _commitment(project, commitment_id)
+            _show_error(form, error, "status")
+        else:
+            db.session.commit()
+            flash("The commitment's progress has been saved.", "success")
+            return redirect(_to_project(project.id, "#commitments"))
+    return render_template(
+        "learning/commitment.html",
+        project=project,
+        item=item,
+        form=form,
+        can_update=can_update,
+        evidenced=item.id in queries.published_items_for_commitments(project.id),
+        labels=COMMITMENT_STATUS_LABELS,
+        colours=COMMITMENT_STATUS_COLOURS,
+        today=date.today(),
+    ), (400 if form.errors else 200)
+
+
+@bp.get("/projects/<int:project_id>/commitments/<int:commitment_id>/evidence")
+@login_required
+def evidence(project_id, commitment_id):
+    project, _ = _project(project_id)
+    item = _commitment(project, commitment_id)
+    document = item.evidence_document
+    if document is None:
+        abort(404)
+    kind = document.stored_name.rsplit(".", 1)[-1]
+    return send_file(
+        storage.path_of(document.stored_name),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=storage.safe_download_name(document.original_filename, kind),
+        max_age=0,
+    )
+
+
+# --- Learning items ---------------------------------------------------------------------------------
+
+
+def _item(project: Project, item_id: int) -> LearningItem:
+    item = db.session.get(LearningItem, item_id)
+    if item is None or item.project_id != project.id:
+        abort(404)
+    return item
+
+
+def _item_form(project: Project, item: LearningItem | None, *, formdata=True) -> ItemForm:
+    if formdata:
+        form = ItemForm()
+    elif item is not None:
+        form = ItemForm(
+            formdata=None,
+            data={
+                "kind": item.kind,
+                "title": item.title,
+                "summary": item.summary,
+                "body": item.body,
+                "what_worked": item.what_worked,
+                "what_did_not": item.what_did_not,
+                "themes": [theme.id for theme in item.themes],
+                "place": item.place_id,
+                "commitment": item.commitment_id,
+                "consent": item.consent_to_publish,
+            },
+        )
+    else:
+        application = project.application
+        form = ItemForm(
+            formdata=None,
+            data={"kind": "case_study", "place": project.place_id, "themes": [t.id for t in application.themes]},
+        )
+    form.set_choices(
+        db.session.scalars(db.select(Theme).where(Theme.is_active).order_by(Theme.name)).all(),
+        db.session.scalars(db.select(Place).order_by(Place.name)).all(),
+        queries.commitments_of(project.id),
+    )
+    return form
+
+
+@bp.route("/projects/<int:project_id>/learning/items/new", methods=["GET", "POST"])
+@bp.route("/projects/<int:project_id>/learning/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def write(project_id, item_id=None):
+    project, enabler_id = _project(project_id)
+    item = _item(project, item_id) if item_id else None
+    allowed = (
+        services.can_edit_item(current_user, item, project, enabler_id)
+        if item
+        else services.can_write_items(current_user, project, enabler_id)
+    )
+    if not allowed:
+        _forbidden("learning.item_refused", item or project)
+    form = _item_form(project, item, formdata=request.method == "POST")
+    if request.method == "POST" and form.validate_on_submit():
+        values = services.ItemValues(
+            kind=form.kind.data,
+            title=form.title.data or "",
+            summary=form.summary.data or "",
+            body=form.body.data or "",
+            what_worked=form.what_worked.data or "",
+            what_did_not=form.what_did_not.data or "",
+            theme_ids=list(form.themes.data or []),
+            place_id=form.place.data,
+            commitment_id=form.commitment.data,
+            consent=bool(form.consent.data),
+        )
+        submit = bool(form.submit.data)
+        try:
+            saved = services.save_item(project, item, values, actor=current_user, submit=submit)
+        except GrantsError as error:
+            _refused("learning.item_refused", item or project, error)
+            item = _item(project, item_id) if item_id else None
+            _show_error(form, error, "title")
+        else:
+            db.session.commit()
+            flash(
+                "Thank you. The programme team will review it."
+                if submit
+                else "Your draft has been saved. Submit it for review when it is ready.",
+                "success",
+            )
+            return redirect(url_for("learning.item", project_id=project.id, item_id=saved.id))
+    return render_template("learning/write.html", project=project, form=form, item=item), (400 if form.errors else 200)
+
+
+def _review_form(item: LearningItem, *, formdata=True) -> ReviewForm:
+    form = ReviewForm() if formdata else ReviewForm(formdata=None)
+    if item.status == "internal":
+        form.decision.choices = [choice for choice in form.decision.choices if choice.value == "publish"]
+    return form
+
+
+def _item_page(project, item, enabler_id, review_form, withdraw_form, status=200):
+    return render_template(
+        "learning/item.html",
+        project=project,
+        item=item,
+        can_edit=services.can_edit_item(current_user, item, project, enabler_id),
+        can_review=item.status in ("submitted", "internal") and services.can_review(current_user, item),
+        can_withdraw=item.status == "published" and services.is_officer(current_user),
+        review_form=review_form,
+        withdraw_form=withdraw_form,
+        form=review_form if review_form.errors else withdraw_form,
+    ), status
+
+
+@bp.get("/projects/<int:project_id>/learning/items/<int:item_id>")
+@login_required
+def item(project_id, item_id):
+    project, enabler_id = _project(project_id)
+    found = _item(project, item_id)
+    return _item_page(project, found, enabler_id, _review_form(found, formdata=False), WithdrawForm(formdata=None))
+
+
+@bp.post("/projects/<int:project_id>/learning/items/<int:item_id>/review")
+@login_required
+def review(project_id, item_id):
+    project, enabler_id = _project(project_id)
+    found = _item(project, item_id)
+    if not services.can_review(current_user, found):
+        _forbidden("learning.review_refused", found)
+    form = _review_form(found)
+    if form.validate_on_submit():
+        try:
+            services.review_item(
+                found, decision=form.decision.data, comment=form.comment.data or "", actor=current_user
+            )
+        except GrantsError as error:
+            _refused("learning.review_refused", found, error)
+            found = _item(project, item_id)
+            _show_error(form, error, "decision")
+        else:
+            db.session.commit()
+            flash(
+                {
+                    "published": f"“{found.title}” is published in the learning library.",
+                    "returned": f"“{found.title}” has been returned to its authors.",
+                    "internal": f"“{found.title}” is kept as internal learning.",
+                }[found.status],
+                "success",
+            )
+            return redirect(url_for("learning.reviews"))
+    return _item_page(project, found, enabler_id, form, WithdrawForm(formdata=None), 400)
+
+
+@bp.post("/projects/<int:project_id>/learning/items/<int:item_id>/withdraw")
+@login_required
+def withdraw(project_id, item_id):
+    project, enabler_id = _project(project_id)
+    found = _item(project, item_id)
+    if not services.is_officer(current_user):
+        _forbidden("learning.withdraw_refused", found)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw_item(found, reason=form.reason.data or "", actor=current_user)
+        except GrantsError as error:
+            _refused("learning.withdraw_refused", found, error)
+            found = _item(project, item_id)
+            _show_error(form, error, "reason")
+        else:
+            db.session.commit()
+            flash(f"“{found.title}” has been taken out of the learning library.", "success")
+            return redirect(url_for("learning.item", project_id=project.id, item_id=found.id))
+    return _item_page(project, found, enabler_id, _review_form(found, formdata=False), form, 400)
+
+
+@bp.get("/learning/review")
+@roles_required(Role.PROGRAMME_OFFICER)
+def reviews():
+    page = paginate(queries.review_statement())
+    return render_template("learning/reviews.html", page=page, form=ActionForm(formdata=None))
