@@ -102,6 +102,7 @@ def record(
     after: dict | None = None,
     object_type: str | None = None,
     object_id: Any = None,
+    anonymous: bool = False,
 ) -> AuditEvent:
     """Add an audit event to the current transaction; the caller's commit keeps it with the change.
 
@@ -114,7 +115,9 @@ def record(
             db.session.flush()
         object_type = object_type or audit_type(obj)
         object_id = obj.id
-    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+    if anonymous:  # someone acting through an emailed link, whoever is signed in on this browser
+        actor = None
+    elif actor is None and has_request_context() and current_user and current_user.is_authenticated:
         actor = current_user
     event_row = AuditEvent(
         action=action,

@@ -47,22 +47,26 @@ def _refused(action: str, obj, error: GrantsError) -> None:
     db.session.commit()
 
 
-def _results(project_ids: list[int]) -> dict:
-    """What the results pages show: every figure, and whether the groups are big enough to show."""
+def _results(project_ids: list[int], scores: dict | None = None) -> dict:
+    """What the results pages show: every figure, and whether the groups are big enough to show.
+    Someone who is not programme staff sees no domain whose pairs are fewer than ``MIN_GROUP``."""
     framework = services.current_framework()
-    scores = queries.domain_scores(project_ids)
+    scores = queries.domain_scores(project_ids) if scores is None else scores
     domains = [domain.name for domain in framework.domains] if framework else []
     for (_, _), by_domain in scores.items():  # domains of earlier versions, after the current ones
         domains += [name for name in by_domain if name not in domains]
     changes = queries.paired_change(scores, domains)
     pairs = queries.pairs_count(scores)
     staff = services.can_see_individuals(current_user)
+    shown = staff or pairs >= queries.MIN_GROUP
+    if shown and not staff:
+        changes = [change for change in changes if change.pairs >= queries.MIN_GROUP]
     return {
         "changes": changes,
         "chart": queries.chart_rows(changes),
         "pairs": pairs,
         "respondents": queries.respondents(scores),
-        "shown": staff or pairs >= queries.MIN_GROUP,
+        "shown": shown,
         "min_group": queries.MIN_GROUP,
     }
 
@@ -197,12 +201,17 @@ def wave(round_id):
     for participant_id in {p for p, _ in scores}:
         if (participant_id, "baseline") in scores and (participant_id, "final") in scores:
             by_project[participant_projects[participant_id]] += 1
+    if not services.can_see_individuals(current_user):
+        # Only projects big enough to show on their own count towards the wave: otherwise the wave's
+        # figures less a shown project's would give away a small project's answers.
+        shown = {project_id for project_id, count in by_project.items() if count >= queries.MIN_GROUP}
+        scores = {key: value for key, value in scores.items() if participant_projects.get(key[0]) in shown}
     return render_template(
         "leadership/wave.html",
         round=round_,
         projects=projects,
         by_project=by_project,
-        **_results([project.id for project in projects]),
+        **_results([project.id for project in projects], scores),
     )
 
 
@@ -216,8 +225,17 @@ def answer(token):
     try:
         invitation = services.invitation_for(token)
     except NotFound:
+        audit_record(
+            "leadership.link_refused",
+            object_type="assessment_invitation",
+            after={"reason": "unknown link"},
+            anonymous=True,
+        )
+        db.session.commit()
         return render_template("leadership/link_problem.html", used=False), 404
     if invitation.used_at is not None:
+        audit_record("leadership.link_refused", invitation, after={"reason": "already used"}, anonymous=True)
+        db.session.commit()
         return render_template("leadership/link_problem.html", used=True), 410
     framework = invitation.framework
     form = self_assessment_form(framework)
@@ -231,6 +249,8 @@ def answer(token):
             services.submit_self_assessment(token, answers)
         except GrantsError as error:
             db.session.rollback()
+            audit_record("leadership.link_refused", invitation, after={"reason": error.message}, anonymous=True)
+            db.session.commit()
             if invitation_used(token):
                 return render_template("leadership/link_problem.html", used=True), 410
             _show_error(form, error, "submit")

@@ -9,7 +9,7 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 
 from grants.core import audit
-from grants.core.db import utcnow
+from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import GrantsError, NotFound
 from grants.core.permissions import Role
 from grants.extensions import db
@@ -145,6 +145,9 @@ def start_new_version(*, actor) -> LeadershipFramework:
     if not actor.has_role(Role.PROGRAMME_OFFICER):
         raise LeadershipError("Only a programme officer can change the framework.")
     old = ensure_framework(actor)
+    lock_and_refresh(db.session, old)
+    if not old.is_current:
+        raise LeadershipError("Someone has just started a new version. Look at the framework again.")
     old.is_current = False
     db.session.flush()
     new = LeadershipFramework(name=old.name, version=old.version + 1, is_current=True, scale=list(old.scale))
@@ -222,6 +225,14 @@ def invite(project, participants: list[Participant], stage: str, *, actor) -> tu
     if not participants:
         raise LeadershipError("Choose who to invite", field="participants")
     framework = ensure_framework(actor)
+    # The participants' rows are locked first, so two sends at once (a double click) take turns:
+    # the second finds the first's invitations and replaces them instead of adding its own.
+    db.session.scalars(
+        db.select(Participant.id)
+        .where(Participant.id.in_([p.id for p in participants]))
+        .order_by(Participant.id)
+        .with_for_update()
+    ).all()
     answered = set(
         db.session.scalars(
             db.select(AssessmentResponse.participant_id).where(
@@ -309,7 +320,7 @@ def submit_self_assessment(token: str, answers: dict[int, int]) -> AssessmentRes
     audit.record(
         "leadership.self_assessment_submitted",
         invitation.participant,
-        actor=None,
+        anonymous=True,
         after={"stage": invitation.stage, "response_id": response.id},
     )
     return response

@@ -30,14 +30,15 @@ def measures_of(project_id: int) -> list[OutcomeMeasure]:
 
 
 def reported_values(measure_ids: list[int]) -> dict[int, list[OutcomeValue]]:
-    """Measure id → its values from reports the team has submitted (drafts are not shown), oldest first."""
+    """Measure id → its values from reports submitted or accepted (drafts, and reports being changed,
+    are not shown), oldest first."""
     found: dict[int, list[OutcomeValue]] = {measure_id: [] for measure_id in measure_ids}
     if not measure_ids:
         return found
     statement = (
         db.select(OutcomeValue)
         .join(ProgressReport, ProgressReport.id == OutcomeValue.report_id)
-        .where(OutcomeValue.measure_id.in_(measure_ids), ProgressReport.status != "due")
+        .where(OutcomeValue.measure_id.in_(measure_ids), ProgressReport.status.in_(("submitted", "accepted")))
         .order_by(OutcomeValue.recorded_on, OutcomeValue.id)
     )
     for value in db.session.scalars(statement):
@@ -58,9 +59,9 @@ def reports_statement(status: str):
     if status == "overdue":
         return statement.where(
             ProgressReport.status.in_(("due", "changes_requested")), ProgressReport.due_on < date.today()
-        ).order_by(ProgressReport.due_on, Project.reference)
+        ).order_by(ProgressReport.due_on, Project.reference, ProgressReport.id)
     return statement.where(ProgressReport.status == "submitted").order_by(
-        ProgressReport.submitted_at, Project.reference
+        ProgressReport.submitted_at, Project.reference, ProgressReport.id
     )
 
 

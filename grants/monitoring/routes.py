@@ -132,7 +132,15 @@ def _report_form(report: ProgressReport, project: Project, *, formdata=True):
 
 
 def _report_page(project, report, form, review_form, status=200):
-    can_write = services.is_project_team(current_user, project) and report.is_editable
+    team = services.is_project_team(current_user, project)
+    can_write = team and report.is_editable
+    # What the team is still writing is theirs: others see a report once it is submitted (programme
+    # staff also see what they asked to be changed).
+    shows_content = (
+        team
+        or report.status in ("submitted", "accepted")
+        or (report.status == "changes_requested" and current_user.has_any_role(*project_permissions.STAFF))
+    )
     return render_template(
         "monitoring/report.html",
         project=project,
@@ -140,6 +148,7 @@ def _report_page(project, report, form, review_form, status=200):
         form=form,
         review_form=review_form,
         can_write=can_write,
+        shows_content=shows_content,
         can_review=report.status == "submitted" and services.can_review(current_user, report),
         values=queries.report_values(report.id),
         measures=queries.measures_of(project.id),

@@ -114,6 +114,9 @@ def can_review(user, report: ProgressReport) -> bool:
 
 
 def can_edit_milestones(user, project) -> bool:
+    """The team or a programme officer, while the project runs (a closed project's record is kept)."""
+    if project.status == "closed":
+        return False
     return is_project_team(user, project) or bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
 
 
@@ -196,6 +199,8 @@ def save_report(report: ProgressReport, values: ReportValues, *, actor, submit: 
     lock_and_refresh(db.session, report)
     if not is_project_team(actor, project):
         raise MonitoringError("Only the project team can write its reports.")
+    if project.status == "closed":
+        raise MonitoringError("The project is closed: its reports can no longer be changed.")
     if not report.is_editable:
         raise MonitoringError(f"This report is {report.status_label.lower()}: it cannot be changed now.")
     report.narrative = (values.narrative or "").strip()
@@ -275,12 +280,15 @@ def _save_milestones(project, done: dict[int, date | None], actor) -> None:
             raise MonitoringError("The milestones changed while you were writing. Look at the report again.")
         if done_on == milestone.done_on:
             continue
-        save_milestone(
-            project,
-            milestone,
-            MilestoneValues(milestone.title, milestone.due_on, done_on, milestone.owner),
-            actor=actor,
-        )
+        try:
+            save_milestone(
+                project,
+                milestone,
+                MilestoneValues(milestone.title, milestone.due_on, done_on, milestone.owner),
+                actor=actor,
+            )
+        except MonitoringError as error:  # shown next to this milestone's field in the report
+            raise MonitoringError(error.message, field=f"milestone_{milestone.id}") from None
 
 
 def review_report(report: ProgressReport, *, accept: bool, comment: str, actor) -> None:

@@ -232,11 +232,11 @@ def test_the_wave_view_pools_pairs_and_leaves_out_conflicted_projects(db, app, f
 
     first = funded_project()
     second = funded_project(first.round)
-    _pairs(db, first, framework, 3)
-    _pairs(db, second, framework, 3, start=50)
+    _pairs(db, first, framework, 5)
+    _pairs(db, second, framework, 5, start=50)
     chair = UserFactory(roles=[Role.STEERING_CHAIR])
     page = text(sign_in_client(app, chair).get(f"/rounds/{first.round_id}/leadership").get_data(as_text=True))
-    assert "Compared: 6 people" in page and "Working across boundaries 3.0 5.0 +2.0 6" in page
+    assert "Compared: 10 people" in page and "Working across boundaries 3.0 5.0 +2.0 10" in page
     db.session.add(
         ConflictDeclaration(
             application_id=second.application_id, reviewer_id=chair.id, has_conflict=True, nature="Trustee"
@@ -244,5 +244,55 @@ def test_the_wave_view_pools_pairs_and_leaves_out_conflicted_projects(db, app, f
     )
     db.session.commit()
     page = text(sign_in_client(app, chair).get(f"/rounds/{first.round_id}/leadership").get_data(as_text=True))
-    assert second.reference not in page and "Compared: 3 people" in page
+    assert second.reference not in page and "Compared: 5 people" in page
     assert sign_in_client(app, ApplicantFactory()).get(f"/rounds/{first.round_id}/leadership").status_code == 403
+
+
+def test_a_domain_with_fewer_than_five_pairs_is_kept_from_the_project_team(
+    db, app, project, lead, framework, programme_officer_client
+):
+    """Six pairs in all, but only three answered the last domain at the end: that row is staff-only."""
+    _pairs(db, project, framework, 6)
+    last = framework.domains[-1]
+    behaviours = [behaviour.id for behaviour in last.behaviours]
+    finals = db.session.scalars(
+        db.select(AssessmentResponse).where(AssessmentResponse.stage == "final").order_by(AssessmentResponse.id)
+    ).all()
+    for response in finals[:3]:
+        db.session.execute(
+            db.delete(AssessmentScore).where(
+                AssessmentScore.response_id == response.id, AssessmentScore.behaviour_id.in_(behaviours)
+            )
+        )
+    db.session.commit()
+    team_page = text(lead.get(f"/projects/{project.id}/leadership").get_data(as_text=True))
+    assert "Working across boundaries 3.0 5.0 +2.0 6" in team_page
+    assert f"{last.name} 3.0 3.0" not in team_page
+    staff_page = text(programme_officer_client.get(f"/projects/{project.id}/leadership").get_data(as_text=True))
+    assert f"{last.name} 3.0 3.0 0.0 3" in staff_page or f"{last.name} 3.0 3.0 +0.0 3" in staff_page
+
+
+def test_the_wave_counts_only_projects_big_enough_to_show_for_the_steering_group(db, app, framework):
+    """Otherwise the wave's averages less a shown project's would give away a small project's answers."""
+    big = funded_project()
+    small = funded_project(big.round)
+    _pairs(db, big, framework, 5)
+    person = _participant(db, small, 99)
+    _answer(db, framework, person, "baseline", {framework.domains[0].name: 1})
+    _answer(db, framework, person, "final", {framework.domains[0].name: 1})
+    member = UserFactory(roles=[Role.STEERING_MEMBER])
+    page = text(sign_in_client(app, member).get(f"/rounds/{big.round_id}/leadership").get_data(as_text=True))
+    assert "Working across boundaries 3.0 5.0 +2.0 5" in page
+    staff = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+    page = text(sign_in_client(app, staff).get(f"/rounds/{big.round_id}/leadership").get_data(as_text=True))
+    assert "Working across boundaries 2.7 4.3 +1.7 6" in page
+
+
+def test_refused_links_are_audited_without_the_signed_in_person(db, app, project, framework):
+    from grants.core.audit import AuditEvent
+
+    officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+    client = sign_in_client(app, officer)
+    assert client.get("/self-assessment/not-a-real-link").status_code == 404
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "leadership.link_refused")).one()
+    assert event.actor_id is None and event.after == {"reason": "unknown link"}

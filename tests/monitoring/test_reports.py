@@ -277,3 +277,55 @@ def test_a_tranche_due_before_any_period_ends_waits_for_the_first_report(db, pro
     services.review_report(first, accept=True, comment="", actor=officer)
     db.session.commit()
     assert services.reports_accepted_for(project, db.session.get(Tranche, second.id))
+
+
+def test_a_draft_is_the_teams_until_it_is_submitted(db, app, project, lead):
+    report = _open(db, _reports(db, project)[0])
+    lead.post(
+        f"/projects/{project.id}/reports/{report.id}",
+        data={**_complete(narrative="Half-written thoughts about the board"), "save": "y"},
+    )
+    enabler = EnablerProfileFactory().user
+    assign(project, enabler)
+    page = text(sign_in_client(app, enabler).get(f"/projects/{project.id}/reports/{report.id}").get_data(as_text=True))
+    assert "Half-written thoughts" not in page and "has not submitted this report yet" in page
+    assert "Half-written thoughts" in text(
+        lead.get(f"/projects/{project.id}/reports/{report.id}").get_data(as_text=True)
+    )
+    lead.post(f"/projects/{project.id}/reports/{report.id}", data={**_complete(), "submit": "y"})
+    page = text(sign_in_client(app, enabler).get(f"/projects/{project.id}/reports/{report.id}").get_data(as_text=True))
+    assert "We mapped the journey home." in page
+
+
+def test_a_milestone_date_in_a_report_is_checked_next_to_its_field(db, project, lead):
+    milestone = Milestone(project_id=project.id, title="Board formed", due_on=date.today())
+    db.session.add(milestone)
+    db.session.commit()
+    report = _open(db, _reports(db, project)[0])
+    tomorrow = date.today() + timedelta(days=1)
+    response = lead.post(
+        f"/projects/{project.id}/reports/{report.id}",
+        data={
+            **_complete(),
+            f"milestone_{milestone.id}": [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)],
+            "save": "y",
+        },
+    )
+    assert response.status_code == 400
+    assert field_error(response.get_data(as_text=True), f"milestone_{milestone.id}") == (
+        "The date it was done must be today or in the past"
+    )
+    assert db.session.get(Milestone, milestone.id).done_on is None
+
+
+def test_a_closed_projects_record_is_kept(db, project, lead):
+    project.status = "closed"
+    db.session.commit()
+    data = {"title": "Late addition", "due_on": ["1", "1", "2027"], "owner": ""}
+    assert lead.post(f"/projects/{project.id}/milestones/new", data=data).status_code == 403
+    report = _reports(db, project)[0]
+    with pytest.raises(services.MonitoringError, match="closed"):
+        services.save_report(
+            report, services.ReportValues(**_complete(), outcomes={}, milestones_done={}), actor=lead.user, submit=False
+        )
+    db.session.rollback()
