@@ -57,16 +57,20 @@ def run_migrations_online():
             # forbid while foreign keys are enforced. Its own procedure: switch enforcement off (before
             # any transaction), change the tables, check every reference, switch it back on.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration left references to missing rows: {broken[:5]}")
             if sqlite:
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-                if broken:
-                    raise RuntimeError(f"the migration left references to missing rows: {broken[:5]}")
-        if sqlite:
-            connection.commit()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+        finally:
+            if sqlite:  # the connection goes back to the pool enforcing foreign keys again
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -184,9 +184,15 @@ class YesNoField(RadioField):
             raise validators.ValidationError("Select yes or no")
 
 
+# Control characters that no one types and XML cannot carry (tabs and line breaks are kept): pasted
+# from word processors, they would break the Atom feed and exports.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def strip(value):
-    """A WTForms filter: surrounding spaces removed, so "   " counts as empty."""
-    return value.strip() if isinstance(value, str) else value
+    """A WTForms filter: control characters dropped and surrounding spaces removed, so "   " counts
+    as empty."""
+    return _CONTROL.sub("", value).strip() if isinstance(value, str) else value
 
 
 class Required:

@@ -298,6 +298,11 @@ def network_of(theme: Theme) -> dict:
             LearningCommitment.status == "done",
             LearningCommitment.kind == "apply_elsewhere",
             or_(
+                LearningCommitment.applied_theme_id.is_not(None),
+                LearningCommitment.applied_place_id.is_not(None),
+                LearningCommitment.applied_project_id.is_not(None),
+            ),
+            or_(
                 LearningCommitment.applied_theme_id == theme.id,
                 LearningCommitment.project_id.in_(project_ids or [0]),
                 and_(

@@ -63,13 +63,18 @@ def _forbidden(action: str, obj) -> None:
 @login_required
 def project(project_id):
     project, enabler_id = _project(project_id)
+    hidden = project_permissions.hidden_application_ids(current_user)  # projects a steering member may not see
     return render_template(
         "learning/project.html",
         project=project,
         commitments=queries.commitments_of(project.id),
         evidenced=queries.published_items_for_commitments(project.id),
         items=queries.items_of(project.id),
-        applied_here=queries.applied_here(project.id),
+        applied_here=[
+            commitment
+            for commitment in queries.applied_here(project.id, done_only=True)
+            if commitment.kind == "apply_elsewhere" and commitment.project.application_id not in hidden
+        ],
         can_update=services.can_update_commitments(current_user, project),
         can_write=services.can_write_items(current_user, project, enabler_id),
         labels=COMMITMENT_STATUS_LABELS,
@@ -138,7 +143,11 @@ def _progress_form(project: Project, commitment: LearningCommitment, *, formdata
         )
     if commitment.kind == "apply_elsewhere":
         form.set_choices(
-            db.session.scalars(db.select(Theme).where(Theme.is_active).order_by(Theme.name)).all(),
+            db.session.scalars(
+                db.select(Theme)
+                .where(db.or_(Theme.is_active, Theme.id == commitment.applied_theme_id))
+                .order_by(Theme.name)
+            ).all(),
             db.session.scalars(db.select(Place).order_by(Place.name)).all(),
             queries.project_choices(project.id),
         )
@@ -244,8 +253,11 @@ def _item_form(project: Project, item: LearningItem | None, *, formdata=True) ->
             formdata=None,
             data={"kind": "case_study", "place": project.place_id, "themes": [t.id for t in application.themes]},
         )
+    current = [theme.id for theme in item.themes] if item is not None else []
     form.set_choices(
-        db.session.scalars(db.select(Theme).where(Theme.is_active).order_by(Theme.name)).all(),
+        db.session.scalars(
+            db.select(Theme).where(db.or_(Theme.is_active, Theme.id.in_(current))).order_by(Theme.name)
+        ).all(),
         db.session.scalars(db.select(Place).order_by(Place.name)).all(),
         queries.commitments_of(project.id),
     )

@@ -5,6 +5,7 @@ flushes and audits; the caller commits."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
@@ -174,8 +175,13 @@ def revise_commitment(commitment: LearningCommitment, plan: CommitmentPlan, *, a
     lock_and_refresh(db.session, commitment)
     _require_commitment_editor(actor, commitment.project)
     _check_plan(plan)
+    if commitment.status == "done" and plan.kind != commitment.kind:
+        raise LearningError("The commitment is done: its kind cannot change now", field="kind")
     before = _summary(commitment)
     commitment.kind, commitment.description, commitment.due_on = plan.kind, plan.description.strip(), plan.due_on
+    if commitment.kind != "apply_elsewhere":
+        commitment.applied_theme_id = commitment.applied_place_id = commitment.applied_project_id = None
+        commitment.applied_description = ""
     db.session.flush()
     if _summary(commitment) != before:
         audit.record("learning.commitment_revised", commitment, actor=actor, before=before, after=_summary(commitment))
@@ -185,7 +191,10 @@ def _check_url(url: str) -> str:
     url = url.strip()
     if not url:
         return ""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # for example an unclosed [ where an IPv6 address would go
+        raise LearningError("Enter a web address starting with https://", field="evidence_url") from None
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
         raise LearningError("Enter a web address starting with https://", field="evidence_url")
     return url
@@ -304,7 +313,11 @@ def _item_summary(item: LearningItem) -> dict:
         "place_id": item.place_id,
         "themes": sorted(theme.id for theme in item.themes),
         "consent_to_publish": item.consent_to_publish,
-        "words": len(" ".join((item.summary, item.body, item.what_worked, item.what_did_not)).split()),
+        # The words themselves are the item's; the trail shows which parts changed, and when.
+        "text": {
+            name: hashlib.sha256((getattr(item, name) or "").encode()).hexdigest()[:16]
+            for name in ("summary", "body", "what_worked", "what_did_not")
+        },
     }
 
 
@@ -370,7 +383,7 @@ def _submit(item: LearningItem, actor) -> None:
     if missing:
         raise LearningError(missing[0][1], field=missing[0][0])
     item.submitted_at = utcnow()
-    item.reviewed_at = item.reviewed_by_id = None
+    item.reviewed_at = item.reviewed_by_id = item.review_comment = None
     ITEM_WORKFLOW.move(item, "submitted", actor=actor, action="learning.item_submitted")
 
 
@@ -385,6 +398,12 @@ def review_item(item: LearningItem, *, decision: str, comment: str, actor) -> No
             "You wrote this item, so another programme officer must review it."
             if is_officer(actor) and item.author_id == actor.id
             else "Only a programme officer can publish learning."
+        )
+    if item.status not in ("submitted", "internal"):
+        raise LearningError(
+            "Take it out of the library with a reason instead."
+            if item.status == "published"
+            else f"This item is {item.status_label.lower()}: there is nothing to review."
         )
     if decision not in REVIEW_DECISIONS:
         raise LearningError("Choose what to do with the item", field="decision")
@@ -412,6 +431,8 @@ def withdraw_item(item: LearningItem, *, reason: str, actor) -> None:
     lock_and_refresh(db.session, item)
     if not is_officer(actor):
         raise LearningError("Only a programme officer can take learning out of the library.")
+    if item.status != "published":
+        raise LearningError("Only a published item can be taken out of the library.")
     reason = (reason or "").strip()
     if not reason:
         raise LearningError("Say why it is coming out of the library", field="reason")
