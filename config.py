@@ -72,6 +72,9 @@ class Config:
         # Background jobs. Without a broker the tasks run in-process, after the commit that queued them.
         self.CELERY_TASK_ALWAYS_EAGER = _bool(env.get("CELERY_TASK_ALWAYS_EAGER"), default=self.REDIS_URL is None)
         self.CELERY_TASK_DEFAULT_QUEUE = env.get("CELERY_QUEUE", "grants")
+        self.CELERY_TASK_SOFT_TIME_LIMIT = int(env.get("CELERY_TASK_SOFT_TIME_LIMIT", "600"))
+        self.CELERY_TASK_TIME_LIMIT = int(env.get("CELERY_TASK_TIME_LIMIT", "900"))
+        self.CELERY_VISIBILITY_TIMEOUT = int(env.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
 
         self.SESSION_COOKIE_NAME = "grants_session"
         self.SESSION_COOKIE_HTTPONLY = True
@@ -100,6 +103,11 @@ class Config:
             raise ConfigError(
                 f"Grants cannot start in {self.name} without {names}. "
                 "Set it in the environment (see the configuration table in README.md)."
+            )
+        if not 0 < self.CELERY_TASK_SOFT_TIME_LIMIT < self.CELERY_TASK_TIME_LIMIT < self.CELERY_VISIBILITY_TIMEOUT:
+            raise ConfigError(
+                "The task limits must grow: CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < "
+                "CELERY_VISIBILITY_TIMEOUT (otherwise the broker hands a running task to a second worker)."
             )
         if self.MAIL_BACKEND not in {"capture", "smtp"}:
             raise ConfigError(f"MAIL_BACKEND must be 'capture' or 'smtp', not {self.MAIL_BACKEND!r}.")

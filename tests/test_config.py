@@ -95,3 +95,12 @@ def test_unknown_environment_is_refused():
 )
 def test_database_urls_use_psycopg3(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def test_workers_acknowledge_late_with_limits_below_the_brokers_visibility_timeout(app):
+    conf = app.extensions["celery"].conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost and conf.worker_prefetch_multiplier == 1
+    assert conf.accept_content == ["json"] and conf.task_serializer == "json"
+    assert 0 < conf.task_soft_time_limit < conf.task_time_limit < conf.broker_transport_options["visibility_timeout"]
+    with pytest.raises(ConfigError, match="task limits must grow"):
+        config_for(environ={**PRODUCTION, "CELERY_TASK_TIME_LIMIT": "7200"})

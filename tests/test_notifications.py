@@ -144,3 +144,43 @@ def test_an_early_duplicate_job_does_not_send_before_the_retry_is_due(smtp_app, 
     db.session.commit()
     assert run_task(send_notification, notification.id) == "not_due"
     assert mailbox.messages == []
+
+
+def test_an_officer_sends_a_failed_email_again_and_it_is_delivered(smtp_app, db, mailbox, client_for):
+    from grants.core.audit import AuditEvent
+    from grants.notifications.tasks import send_notification
+
+    mailbox.refuse_with = "550 Mailbox unavailable"
+    notification = queue_reset_notice(db)
+    notification.attempts, notification.next_attempt_at = MAX_ATTEMPTS - 1, None
+    db.session.commit()
+    assert run_task(send_notification, notification.id) == "failed"
+    mailbox.refuse_with = None
+    officer = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+    page = text(officer.get(f"/email/{notification.id}").get_data(as_text=True))
+    assert "Send it again" in page and "550" in page
+    response = officer.post(f"/email/{notification.id}/resend")
+    assert response.status_code == 302
+    db.session.refresh(notification)
+    assert notification.status == "sent" and notification.attempts == 1
+    assert len(mailbox.wait_for(1)) == 1
+    assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "notification.resent")).one()
+    again = officer.post(f"/email/{notification.id}/resend")  # sent now: nothing to resend
+    assert again.status_code == 400 and "only a failed email can be sent again" in text(again.get_data(as_text=True))
+    assert len(mailbox.messages) == 1
+
+
+def test_a_failed_email_whose_private_link_was_removed_is_not_sent_again(smtp_app, db, mailbox, client_for):
+    from grants.notifications.tasks import send_notification
+
+    mailbox.refuse_with = "550 Mailbox unavailable"
+    notification = queue_reset_notice(db, sensitive=True)
+    notification.attempts, notification.next_attempt_at = MAX_ATTEMPTS - 1, None
+    db.session.commit()
+    assert run_task(send_notification, notification.id) == "failed"
+    officer = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+    response = officer.post(f"/email/{notification.id}/resend")
+    assert response.status_code == 400 and "private link" in text(response.get_data(as_text=True))
+    db.session.refresh(notification)
+    assert notification.status == "failed"
+    assert client_for(UserFactory(roles=[Role.APPLICANT])).post(f"/email/{notification.id}/resend").status_code == 403

@@ -43,7 +43,12 @@ def celery_init_app(app: Flask) -> Celery:
         timezone="UTC",
         enable_utc=True,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
+        # A task taking longer than this is stopped (the soft limit first, so it can end cleanly);
+        # the broker redelivers an unacknowledged task only after the visibility timeout, which is
+        # longer than any task may run, so a slow task is never run twice at once.
+        task_soft_time_limit=app.config["CELERY_TASK_SOFT_TIME_LIMIT"],
+        task_time_limit=app.config["CELERY_TASK_TIME_LIMIT"],
+        broker_transport_options={"visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"]},
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app

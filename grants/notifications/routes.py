@@ -1,10 +1,18 @@
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
 from grants.notifications.models import STATUSES, Notification
 from grants.notifications.queries import outbox_statement
+from grants.notifications.services import ResendError, resend
+
+
+class ResendForm(FlaskForm):
+    """The resend button: only the CSRF token travels with it."""
+
 
 bp = Blueprint("notifications", __name__, url_prefix="/email")
 
@@ -23,4 +31,35 @@ def outbox():
 @roles_required(Role.PROGRAMME_OFFICER, Role.ADMIN)
 def show(notification_id):
     notification = db.get_or_404(Notification, notification_id)
-    return render_template("notifications/show.html", notification=notification, hide_body=notification.sensitive)
+    return _page(notification, ResendForm(formdata=None))
+
+
+def _page(notification, form, error=None, status=200):
+    return render_template(
+        "notifications/show.html",
+        notification=notification,
+        hide_body=notification.sensitive,
+        resend_form=form,
+        resend_error=error,
+    ), status
+
+
+@bp.post("/<int:notification_id>/resend")
+@roles_required(Role.PROGRAMME_OFFICER, Role.ADMIN)
+def send_again(notification_id):
+    from grants.core.audit import record
+
+    notification = db.get_or_404(Notification, notification_id)
+    form = ResendForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        resend(notification, actor=current_user)
+    except ResendError as error:
+        db.session.rollback()
+        record("notification.resend_refused", notification, after={"reason": error.message})
+        db.session.commit()
+        return _page(db.session.get(Notification, notification_id), form, error.message, 400)
+    db.session.commit()
+    flash(f"The email to {notification.recipient_email} is being sent again.", "success")
+    return redirect(url_for("notifications.show", notification_id=notification.id))

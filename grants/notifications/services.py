@@ -54,3 +54,32 @@ def queue_email(
 
     enqueue_after_commit(send_notification, notification.id)
     return notification
+
+
+class ResendError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def resend(notification: Notification, *, actor) -> None:
+    """A failed email, tried again from the start (a programme officer or administrator asks, once the
+    mail server or the address is put right). Messages whose private link was removed cannot be: the
+    person has to be sent a new link from where it came."""
+    from grants.core import audit
+    from grants.core.db import lock_and_refresh
+    from grants.notifications.tasks import REMOVED, send_notification
+
+    lock_and_refresh(db.session, notification)
+    if notification.status != "failed":
+        raise ResendError(f"This email is {notification.status}: only a failed email can be sent again.")
+    if notification.sensitive and notification.body_text == REMOVED:
+        raise ResendError(
+            "This email held a private link, which was removed when it failed. Send a new one from where it came "
+            "(for example, invite the person again)."
+        )
+    before = {"status": notification.status, "attempts": notification.attempts, "last_error": notification.last_error}
+    notification.status, notification.attempts, notification.next_attempt_at = "pending", 0, None
+    db.session.flush()
+    audit.record("notification.resent", notification, actor=actor, before=before, after={"status": "pending"})
+    enqueue_after_commit(send_notification, notification.id)
