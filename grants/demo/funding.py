@@ -8,11 +8,10 @@ to change."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 
 from grants.accounts.models import User
-from grants.core.audit import AuditEvent, audit_type
-from grants.core.db import utcnow
+from grants.demo.history import at, past_event
 from grants.enablers.services import current_assignment
 from grants.extensions import db
 from grants.funding.models import GrantAgreement, MatchFunding, Payment, Tranche, TrancheCondition
@@ -40,25 +39,6 @@ HOLD_REASONS = [
 ]
 
 
-def _at(day: date, hour: int = 10) -> datetime:
-    """A time on ``day`` (never in the future)."""
-    return min(datetime.combine(day, time(hour), tzinfo=UTC), utcnow() - timedelta(hours=1))
-
-
-def _audit(action: str, obj, when: datetime, actor: User | None, after: dict, before: dict | None = None) -> None:
-    db.session.add(
-        AuditEvent(
-            action=action,
-            occurred_at=when,
-            actor_id=actor.id if actor else None,
-            object_type=audit_type(obj),
-            object_id=str(obj.id),
-            before=before,
-            after=after,
-        )
-    )
-
-
 def seed_funding(officer: User | None, finance: User | None) -> None:
     if officer is None or finance is None:
         return
@@ -84,26 +64,30 @@ def _story(project, number, agreement_state, match_state, progress, officer, fin
         write_words(agreement, project)
         agreement.status, agreement.issued_at, agreement.issued_by_id = (
             "issued",
-            _at(decided + timedelta(days=3)),
+            at(decided + timedelta(days=3)),
             officer.id,
         )
-        _audit("funding.agreement_issued", agreement, agreement.issued_at, officer, {"status": "issued", "version": 1})
+        past_event(
+            "funding.agreement_issued", agreement, agreement.issued_at, officer, {"status": "issued", "version": 1}
+        )
     if agreement_state == "signed":
-        signed_at = _at(decided + timedelta(days=9), 15)
+        signed_at = at(decided + timedelta(days=9), 15)
         agreement.status, agreement.signed_at, agreement.signed_by_id = "signed", signed_at, lead.id
         agreement.signed_name, agreement.signed_ip = lead.name, "192.0.2.10"
         agreement.signed_user_agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"
-        _audit("funding.agreement_signed", agreement, signed_at, lead, {"status": "signed", "signed_name": lead.name})
+        past_event(
+            "funding.agreement_signed", agreement, signed_at, lead, {"status": "signed", "signed_name": lead.name}
+        )
         project.status = "active"
     match = db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project.id))
     if match_state in ("confirmed", "received"):
         match.status, match.confirmed_at, match.confirmed_by_id = (
             "confirmed",
-            _at(project.starts_on + timedelta(days=20)),
+            at(project.starts_on + timedelta(days=20)),
             officer.id,
         )
         match.confirmation_note = f"Letter from {match.funder} confirming {match.amount_pence // 100:,} pounds."
-        _audit(
+        past_event(
             "funding.match_confirmed",
             match,
             match.confirmed_at,
@@ -113,10 +97,10 @@ def _story(project, number, agreement_state, match_state, progress, officer, fin
     if match_state == "received":
         match.status, match.received_on = "received", project.starts_on + timedelta(days=50)
         match.received_by_id, match.received_reference = finance.id, f"HWB-{project.reference}"
-        _audit(
+        past_event(
             "funding.match_received",
             match,
-            _at(match.received_on),
+            at(match.received_on),
             finance,
             {"status": "received", "amount_pence": match.amount_pence},
         )
@@ -147,14 +131,14 @@ def _story(project, number, agreement_state, match_state, progress, officer, fin
         return
     _meet(following)
     if state in ("eligible", "requested", "held"):
-        following.status, following.eligible_at = "eligible", _at(following.due_on - timedelta(days=2))
+        following.status, following.eligible_at = "eligible", at(following.due_on - timedelta(days=2))
     if state == "requested":
         following.status, following.requested_at, following.requested_by_id = (
             "requested",
-            _at(following.due_on),
+            at(following.due_on),
             officer.id,
         )
-        _audit(
+        past_event(
             "funding.release_requested",
             following,
             following.requested_at,
@@ -162,9 +146,9 @@ def _story(project, number, agreement_state, match_state, progress, officer, fin
             {"status": "requested", "amount_pence": following.amount_pence},
         )
     if state == "held":
-        following.status, following.held_at, following.held_by_id = "held", _at(following.due_on), finance.id
+        following.status, following.held_at, following.held_by_id = "held", at(following.due_on), finance.id
         following.held_reason = HOLD_REASONS[number % len(HOLD_REASONS)]
-        _audit(
+        past_event(
             "funding.tranche_held",
             following,
             following.held_at,
@@ -176,14 +160,14 @@ def _story(project, number, agreement_state, match_state, progress, officer, fin
 def _meet(tranche: Tranche) -> None:
     for condition in tranche.conditions:
         if condition.met_at is None:
-            condition.met_at = _at(tranche.due_on - timedelta(days=3))
+            condition.met_at = at(tranche.due_on - timedelta(days=3))
 
 
 def _release(project, tranche: Tranche, officer: User, finance: User) -> None:
     _meet(tranche)  # its reports (demo.monitoring) and learning (demo.learning) are in place
     day = max(tranche.due_on, project.starts_on + timedelta(days=25))
-    requested_at, released_at = _at(day, 10), _at(day + timedelta(days=2), 11)
-    tranche.status, tranche.eligible_at = "released", _at(day - timedelta(days=1))
+    requested_at, released_at = at(day, 10), at(day + timedelta(days=2), 11)
+    tranche.status, tranche.eligible_at = "released", at(day - timedelta(days=1))
     tranche.requested_at, tranche.requested_by_id, tranche.released_at = requested_at, officer.id, released_at
     db.session.flush()
     payment = Payment(
@@ -197,14 +181,14 @@ def _release(project, tranche: Tranche, officer: User, finance: User) -> None:
     )
     db.session.add(payment)
     db.session.flush()
-    _audit(
+    past_event(
         "funding.release_requested",
         tranche,
         requested_at,
         officer,
         {"status": "requested", "amount_pence": tranche.amount_pence},
     )
-    _audit(
+    past_event(
         "funding.tranche_released",
         tranche,
         released_at,

@@ -5,11 +5,10 @@ study evidencing their commitment, which is what their last tranche waited for."
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from grants.accounts.models import User
-from grants.core.audit import AuditEvent, audit_type
-from grants.core.db import utcnow
+from grants.demo.history import at, past_event
 from grants.directory.models import Theme
 from grants.extensions import db
 from grants.learning.models import LearningCommitment, LearningItem
@@ -132,23 +131,6 @@ INSIGHT = (
 )
 
 
-def _at(day: date, hour: int = 10) -> datetime:
-    return min(datetime.combine(day, time(hour), tzinfo=UTC), utcnow() - timedelta(hours=1))
-
-
-def _audit(action: str, obj, when: datetime, actor: User | None, after: dict) -> None:
-    db.session.add(
-        AuditEvent(
-            action=action,
-            occurred_at=when,
-            actor_id=actor.id if actor else None,
-            object_type=audit_type(obj),
-            object_id=str(obj.id),
-            after=after,
-        )
-    )
-
-
 def seed_learning(officer: User | None) -> None:
     if officer is None or db.session.scalar(db.select(LearningItem.id).limit(1)):
         return
@@ -218,7 +200,7 @@ def _progress(commitment: LearningCommitment, state: str, today: date, project: 
         return
     commitment.status = state
     if state == "done":
-        commitment.done_at = item.published_at if item else _at(today - timedelta(days=30))
+        commitment.done_at = item.published_at if item else at(today - timedelta(days=30))
         commitment.evidence_note = "The case study is published in the learning library."
 
 
@@ -241,7 +223,7 @@ def _apply(commitment, state, today, project, slug, themes, by_theme, place) -> 
         f"{target.name.lower() if target else 'another issue'} in {place}."
     )
     commitment.evidence_url = f"https://example.org/learning/{project.reference.lower()}-applied"
-    commitment.done_at = _at(today - timedelta(days=10 + commitment.id % 40))
+    commitment.done_at = at(today - timedelta(days=10 + commitment.id % 40))
 
 
 def _item(project, lead, officer, slug, place, state, case, number, themes) -> LearningItem:
@@ -264,7 +246,7 @@ def _item(project, lead, officer, slug, place, state, case, number, themes) -> L
         consent_to_publish=state != "internal",
         status="draft",
         author_id=lead.id,
-        created_at=_at(start + timedelta(days=200)),
+        created_at=at(start + timedelta(days=200)),
     )
     item.themes = list(project.application.themes)
     next_theme = themes.get(NEXT_THEME.get(slug, ""))
@@ -274,15 +256,15 @@ def _item(project, lead, officer, slug, place, state, case, number, themes) -> L
     db.session.flush()
     if state == "draft":
         return item
-    item.status, item.submitted_at = "submitted", _at(start + timedelta(days=230 + number))
-    _audit("learning.item_submitted", item, item.submitted_at, lead, {"status": "submitted"})
+    item.status, item.submitted_at = "submitted", at(start + timedelta(days=230 + number))
+    past_event("learning.item_submitted", item, item.submitted_at, lead, {"status": "submitted"})
     if state == "submitted":
         return item
-    item.reviewed_at, item.reviewed_by_id = _at(start + timedelta(days=240 + number), 14), officer.id
+    item.reviewed_at, item.reviewed_by_id = at(start + timedelta(days=240 + number), 14), officer.id
     if state == "returned":
         item.review_comment = "Lovely story. Please say more about what did not work, and check consent with partners."
     if state == "published":
         item.published_at = item.reviewed_at
     item.status = state
-    _audit(f"learning.item_{state}", item, item.reviewed_at, officer, {"status": state})
+    past_event(f"learning.item_{state}", item, item.reviewed_at, officer, {"status": state})
     return item

@@ -5,11 +5,10 @@ and the end that show a believable shift."""
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from grants.accounts.models import User
-from grants.core.audit import AuditEvent, audit_type
-from grants.core.db import utcnow
+from grants.demo.history import at, past_event
 from grants.extensions import db
 from grants.leadership.models import (
     AssessmentInvitation,
@@ -54,23 +53,6 @@ FIRST_NAMES = ["Amira", "Ben", "Carys", "Dev", "Ellen", "Femi", "Grace", "Hamid"
 LAST_NAMES = ["Ahmed", "Barker", "Chen", "Doyle", "Evans", "Farah", "Gill", "Hughes", "Iqbal", "Jones"]
 
 
-def _at(day: date, hour: int = 10) -> datetime:
-    return min(datetime.combine(day, time(hour), tzinfo=UTC), utcnow() - timedelta(hours=1))
-
-
-def _audit(action: str, obj, when: datetime, actor, after: dict) -> None:
-    db.session.add(
-        AuditEvent(
-            action=action,
-            occurred_at=when,
-            actor_id=actor.id if actor else None,
-            object_type=audit_type(obj),
-            object_id=str(obj.id),
-            after=after,
-        )
-    )
-
-
 def seed_monitoring(officer: User | None) -> None:
     if officer is None or db.session.scalar(
         db.select(ProgressReport.id).where(ProgressReport.status != "due").limit(1)
@@ -106,18 +88,18 @@ def _reports(project: Project, plan, officer: User, rng: random.Random, number: 
         report.narrative = NARRATIVES[(number + index) % len(NARRATIVES)]
         report.partnership_change = CHANGES[(number + index) % len(CHANGES)]
         report.rag = rng.choice(["green", "green", "amber"])
-        report.submitted_at, report.submitted_by_id = _at(report.due_on - timedelta(days=3)), lead.id
+        report.submitted_at, report.submitted_by_id = at(report.due_on - timedelta(days=3)), lead.id
         report.submissions = 1
         report.status = state
-        _audit("monitoring.report_submitted", report, report.submitted_at, lead, {"status": "submitted"})
+        past_event("monitoring.report_submitted", report, report.submitted_at, lead, {"status": "submitted"})
         if state in ("accepted", "changes_requested"):
-            report.reviewed_at, report.reviewed_by_id = _at(report.due_on + timedelta(days=7), 14), officer.id
+            report.reviewed_at, report.reviewed_by_id = at(report.due_on + timedelta(days=7), 14), officer.id
             report.review_comment = (
                 None
                 if state == "accepted"
                 else "Please add the outcome figures for the period and say what the citizens' panel decided."
             )
-            _audit(f"monitoring.report_{state}", report, report.reviewed_at, officer, {"status": state})
+            past_event(f"monitoring.report_{state}", report, report.reviewed_at, officer, {"status": state})
         for measure in measures:
             _value(measure, report, index / len(written), rng, lead)
 
@@ -171,7 +153,7 @@ def _self_assessments(projects: list[Project], rng: random.Random) -> None:
                 organisation_name=rng.choice(
                     ["Council", "NHS trust", "Police", "Community charity", "Housing association"]
                 ),
-                created_at=_at(project.starts_on),
+                created_at=at(project.starts_on),
             )
             db.session.add(participant)
             db.session.flush()
@@ -182,7 +164,7 @@ def _self_assessments(projects: list[Project], rng: random.Random) -> None:
             if rng.random() < 0.85:
                 stages.append(("final", project.ends_on - timedelta(days=10), 1.0))
             for stage, day, share in stages:
-                when = _at(day)
+                when = at(day)
                 invitation = AssessmentInvitation(
                     participant_id=participant.id,
                     stage=stage,

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from grants.core.audit import record as audit_record
 from grants.core.errors import GrantsError, NotFound
 from grants.core.permissions import Role, roles_required
+from grants.core.views import record_refusal, show_error
 from grants.extensions import db
 from grants.leadership import queries, services
 from grants.leadership.forms import (
@@ -33,18 +34,6 @@ def _project(project_id: int) -> Project:
     if project is None or not project_permissions.can_view_project(current_user, project):
         abort(404)
     return project
-
-
-def _show_error(form, error: GrantsError, default: str) -> None:
-    name = getattr(error, "field", None)
-    field = form[name] if name and name in form else form[default]
-    field.errors = [*field.errors, error.message]
-
-
-def _refused(action: str, obj, error: GrantsError) -> None:
-    db.session.rollback()
-    audit_record(action, obj, after={"reason": error.message})
-    db.session.commit()
 
 
 def _results(project_ids: list[int], scores: dict | None = None) -> dict:
@@ -110,8 +99,8 @@ def add_participant(project_id):
                 actor=current_user,
             )
         except GrantsError as error:
-            _refused("leadership.participant_refused", project, error)
-            _show_error(form, error, "email")
+            record_refusal("leadership.participant_refused", project, error)
+            show_error(form, error, "email")
         else:
             db.session.commit()
             flash(f"{form.name.data} has been added. Invite them to a self-assessment when it is time.", "success")
@@ -133,8 +122,8 @@ def invite(project_id):
         try:
             invited, answered = services.invite(project, chosen, form.stage.data, actor=current_user)
         except GrantsError as error:
-            _refused("leadership.invitation_refused", project, error)
-            _show_error(form, error, "participants")
+            record_refusal("leadership.invitation_refused", project, error)
+            show_error(form, error, "participants")
         else:
             db.session.commit()
             message = f"{invited} {'person has' if invited == 1 else 'people have'} been emailed a link."
@@ -253,7 +242,7 @@ def answer(token):
             db.session.commit()
             if invitation_used(token):
                 return render_template("leadership/link_problem.html", used=True), 410
-            _show_error(form, error, "submit")
+            show_error(form, error, "submit")
         else:
             db.session.commit()
             return render_template("leadership/thanks.html", stage=STAGE_LABELS[invitation.stage].lower())
@@ -322,8 +311,8 @@ def domain(domain_id=None):
                 actor=current_user,
             )
         except GrantsError as error:
-            _refused("leadership.framework_refused", current, error)
-            _show_error(form, error, "name")
+            record_refusal("leadership.framework_refused", current, error)
+            show_error(form, error, "name")
         else:
             db.session.commit()
             flash("The domain has been saved.", "success")
@@ -344,7 +333,7 @@ def remove_domain(domain_id):
         try:
             services.remove_domain(current, item, actor=current_user)
         except GrantsError as error:
-            _refused("leadership.framework_refused", current, error)
+            record_refusal("leadership.framework_refused", current, error)
             flash(error.message, "important")
         else:
             db.session.commit()
@@ -369,8 +358,8 @@ def scale():
                 current, name=form.name.data, scale=[form[f"point_{n}"].data for n in range(1, 6)], actor=current_user
             )
         except GrantsError as error:
-            _refused("leadership.framework_refused", current, error)
-            _show_error(form, error, "name")
+            record_refusal("leadership.framework_refused", current, error)
+            show_error(form, error, "name")
         else:
             db.session.commit()
             flash("The framework's name and scale have been saved.", "success")

@@ -12,6 +12,7 @@ from grants.core.audit import record as audit_record
 from grants.core.errors import GrantsError
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
+from grants.core.views import record_refusal, show_error
 from grants.directory.models import Place, Theme
 from grants.documents import storage
 from grants.extensions import db
@@ -38,18 +39,6 @@ def _project(project_id: int) -> tuple[Project, int | None]:
     if not project_permissions.can_view_project(current_user, project, enabler_id):
         abort(404)
     return project, enabler_id
-
-
-def _refused(action: str, obj, error: GrantsError) -> None:
-    db.session.rollback()
-    audit_record(action, obj, after={"reason": error.message})
-    db.session.commit()
-
-
-def _show_error(form, error: GrantsError, default: str) -> None:
-    name = getattr(error, "field", None)
-    field = form[name] if name and name in form else form[default]
-    field.errors = [*field.errors, error.message]
 
 
 def _forbidden(action: str, obj) -> None:
@@ -114,8 +103,8 @@ def plan(project_id, commitment_id=None):
             else:
                 services.add_commitment(project, plan, actor=current_user)
         except GrantsError as error:
-            _refused("learning.commitment_refused", item or project, error)
-            _show_error(form, error, "description")
+            record_refusal("learning.commitment_refused", item or project, error)
+            show_error(form, error, "description")
         else:
             db.session.commit()
             flash("The commitment has been saved.", "success")
@@ -180,9 +169,9 @@ def commitment(project_id, commitment_id):
         try:
             services.record_progress(item, progress, actor=current_user)
         except GrantsError as error:
-            _refused("learning.commitment_refused", item, error)
+            record_refusal("learning.commitment_refused", item, error)
             item = _commitment(project, commitment_id)
-            _show_error(form, error, "status")
+            show_error(form, error, "status")
         else:
             db.session.commit()
             flash("The commitment's progress has been saved.", "success")
@@ -295,9 +284,9 @@ def write(project_id, item_id=None):
         try:
             saved = services.save_item(project, item, values, actor=current_user, submit=submit)
         except GrantsError as error:
-            _refused("learning.item_refused", item or project, error)
+            record_refusal("learning.item_refused", item or project, error)
             item = _item(project, item_id) if item_id else None
-            _show_error(form, error, "title")
+            show_error(form, error, "title")
         else:
             db.session.commit()
             flash(
@@ -353,9 +342,9 @@ def review(project_id, item_id):
                 found, decision=form.decision.data, comment=form.comment.data or "", actor=current_user
             )
         except GrantsError as error:
-            _refused("learning.review_refused", found, error)
+            record_refusal("learning.review_refused", found, error)
             found = _item(project, item_id)
-            _show_error(form, error, "decision")
+            show_error(form, error, "decision")
         else:
             db.session.commit()
             flash(
@@ -382,9 +371,9 @@ def withdraw(project_id, item_id):
         try:
             services.withdraw_item(found, reason=form.reason.data or "", actor=current_user)
         except GrantsError as error:
-            _refused("learning.withdraw_refused", found, error)
+            record_refusal("learning.withdraw_refused", found, error)
             found = _item(project, item_id)
-            _show_error(form, error, "reason")
+            show_error(form, error, "reason")
         else:
             db.session.commit()
             flash(f"“{found.title}” has been taken out of the learning library.", "success")

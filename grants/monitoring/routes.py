@@ -7,10 +7,10 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from grants.core.audit import record as audit_record
 from grants.core.errors import GrantsError
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
+from grants.core.views import record_refusal, show_error
 from grants.extensions import db
 from grants.monitoring import queries, services
 from grants.monitoring.forms import ActionForm, MilestoneForm, ReviewForm, report_form
@@ -27,18 +27,6 @@ def _project(project_id: int) -> Project:
     if project is None or not project_permissions.can_view_project(current_user, project):
         abort(404)
     return project
-
-
-def _refused(action: str, obj, error: GrantsError) -> None:
-    db.session.rollback()
-    audit_record(action, obj, after={"reason": error.message})
-    db.session.commit()
-
-
-def _show_error(form, error: GrantsError, default: str) -> None:
-    name = getattr(error, "field", None)
-    field = form[name] if name and name in form else form[default]
-    field.errors = [*field.errors, error.message]
 
 
 @bp.get("/projects/<int:project_id>/monitoring")
@@ -82,8 +70,8 @@ def milestone(project_id, milestone_id=None):
         try:
             services.save_milestone(project, item, values, actor=current_user)
         except GrantsError as error:
-            _refused("monitoring.milestone_refused", project, error)
-            _show_error(form, error, "title")
+            record_refusal("monitoring.milestone_refused", project, error)
+            show_error(form, error, "title")
         else:
             db.session.commit()
             flash("The milestone has been saved.", "success")
@@ -186,9 +174,9 @@ def write_report(project_id, report_id):
         try:
             services.save_report(item, values, actor=current_user, submit=submit)
         except GrantsError as error:
-            _refused("monitoring.report_refused", item, error)
+            record_refusal("monitoring.report_refused", item, error)
             item = _report(project, report_id)
-            _show_error(form, error, "narrative")
+            show_error(form, error, "narrative")
         else:
             db.session.commit()
             flash(
@@ -215,9 +203,9 @@ def review(project_id, report_id):
                 item, accept=review_form.decision.data == "accept", comment=review_form.comment.data, actor=current_user
             )
         except GrantsError as error:
-            _refused("monitoring.review_refused", item, error)
+            record_refusal("monitoring.review_refused", item, error)
             item = _report(project, report_id)
-            _show_error(review_form, error, "decision")
+            show_error(review_form, error, "decision")
         else:
             db.session.commit()
             flash(
