@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
+from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovTextInput
 from wtforms import Field, RadioField, StringField, validators
 from wtforms.fields.choices import SelectChoice
@@ -229,3 +230,7 @@ class Length(validators.Length):
                 raise validators.ValidationError(f"{name} must be {self.min:,} characters or more")
             return
         super().__call__(form, field)
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token travels with it."""

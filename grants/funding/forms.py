@@ -42,10 +42,6 @@ FILE_TYPES = ",".join(
 )
 
 
-class ActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token travels with it."""
-
-
 class TrancheRow(Form):
     tranche_id = HiddenField()
     amount = MoneyField("Amount", validators=[Required("Enter the amount")])

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from grants.core import audit
 from grants.core.errors import GrantsError
+from grants.core.forms import ActionForm
 from grants.core.pagination import id_arg, paginate
 from grants.core.permissions import Role, roles_required
 from grants.documents import storage
@@ -30,7 +31,6 @@ from grants.extensions import db
 from grants.funding import permissions, queries
 from grants.funding.forms import (
     FILE_TYPES,
-    ActionForm,
     AgreementTemplateForm,
     ApproveForm,
     ConditionForm,

@@ -17,10 +17,6 @@ from grants.core.forms import Length, strip
 from grants.leadership.models import STAGE_LABELS
 
 
-class ActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token travels with it."""
-
-
 class ParticipantForm(FlaskForm):
     name = StringField(
         "Full name",

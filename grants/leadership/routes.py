@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 
 from grants.core.audit import record as audit_record
 from grants.core.errors import GrantsError, NotFound
+from grants.core.forms import ActionForm
 from grants.core.permissions import Role, roles_required
 from grants.core.views import record_refusal, show_error
 from grants.extensions import db
 from grants.leadership import queries, services
 from grants.leadership.forms import (
-    ActionForm,
     DomainForm,
     InviteForm,
     ParticipantForm,

@@ -24,10 +24,6 @@ from grants.funding.forms import FILE_HINT
 from grants.learning.models import COMMITMENT_KINDS, COMMITMENT_STATUS_LABELS, ITEM_KINDS
 
 
-class ActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token travels with it."""
-
-
 class CommitmentForm(FlaskForm):
     kind = RadioField(
         "What kind of commitment is it?",

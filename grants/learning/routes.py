@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from grants.core.audit import record as audit_record
 from grants.core.errors import GrantsError
+from grants.core.forms import ActionForm
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.core.views import record_refusal, show_error
@@ -17,7 +18,7 @@ from grants.directory.models import Place, Theme
 from grants.documents import storage
 from grants.extensions import db
 from grants.learning import queries, services
-from grants.learning.forms import ActionForm, CommitmentForm, ItemForm, ProgressForm, ReviewForm, WithdrawForm
+from grants.learning.forms import CommitmentForm, ItemForm, ProgressForm, ReviewForm, WithdrawForm
 from grants.learning.models import (
     COMMITMENT_STATUS_COLOURS,
     COMMITMENT_STATUS_LABELS,

@@ -17,10 +17,6 @@ from grants.core.times import format_date
 from grants.projects.forms import RAG_CHOICES
 
 
-class ActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token travels with it."""
-
-
 class MilestoneForm(FlaskForm):
     title = StringField(
         "Milestone",

@@ -8,12 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from grants.core.errors import GrantsError
+from grants.core.forms import ActionForm
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.core.views import record_refusal, show_error
 from grants.extensions import db
 from grants.monitoring import queries, services
-from grants.monitoring.forms import ActionForm, MilestoneForm, ReviewForm, report_form
+from grants.monitoring.forms import MilestoneForm, ReviewForm, report_form
 from grants.monitoring.models import Milestone, ProgressReport
 from grants.projects import permissions as project_permissions
 from grants.projects import queries as project_queries

@@ -1,18 +1,13 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
+from grants.core.forms import ActionForm
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
 from grants.notifications.models import STATUSES, Notification
 from grants.notifications.queries import outbox_statement
 from grants.notifications.services import ResendError, resend
-
-
-class ResendForm(FlaskForm):
-    """The resend button: only the CSRF token travels with it."""
-
 
 bp = Blueprint("notifications", __name__, url_prefix="/email")
 
@@ -31,7 +26,7 @@ def outbox():
 @roles_required(Role.PROGRAMME_OFFICER, Role.ADMIN)
 def show(notification_id):
     notification = db.get_or_404(Notification, notification_id)
-    return _page(notification, ResendForm(formdata=None))
+    return _page(notification, ActionForm(formdata=None))
 
 
 def _page(notification, form, error=None, status=200):
@@ -50,7 +45,7 @@ def send_again(notification_id):
     from grants.core.audit import record
 
     notification = db.get_or_404(Notification, notification_id)
-    form = ResendForm()
+    form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
     try:
