@@ -11,7 +11,7 @@ PORT ?= 5000
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 ASSETS := grants/static/govuk
 
-.PHONY: run test install assets db seed worker beat lint clean
+.PHONY: run test install assets db seed worker beat bench-jobs lint clean
 
 run: install ## Serve the embedded default (SQLite, in-process jobs, captured email) with demo data
 	$(FLASK) db upgrade
@@ -53,6 +53,9 @@ worker: install ## A Celery worker (needs REDIS_URL)
 
 beat: install ## The one Celery beat scheduler (needs REDIS_URL)
 	$(BIN)/celery -A workers beat --loglevel=INFO
+
+bench-jobs: install ## Benchmark the reminder sweep and email delivery on PostgreSQL (prints figures)
+	GRANTS_ENV=testing $(BIN)/python -m tests.benchmarks.bench_jobs $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

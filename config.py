@@ -75,6 +75,9 @@ class Config:
         self.CELERY_TASK_SOFT_TIME_LIMIT = int(env.get("CELERY_TASK_SOFT_TIME_LIMIT", "600"))
         self.CELERY_TASK_TIME_LIMIT = int(env.get("CELERY_TASK_TIME_LIMIT", "900"))
         self.CELERY_VISIBILITY_TIMEOUT = int(env.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+        # How often a worker looks for jobs whose worker died (unacknowledged for longer than the
+        # visibility timeout) to hand them out again.
+        self.CELERY_RESTORE_CHECK_SECONDS = int(env.get("CELERY_RESTORE_CHECK_SECONDS", "60"))
 
         self.SESSION_COOKIE_NAME = "grants_session"
         self.SESSION_COOKIE_HTTPONLY = True

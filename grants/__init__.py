@@ -31,7 +31,9 @@ AREAS = (
     "monitoring",
     "leadership",
     "learning",
+    "progress",
     "notifications",
+    "reminders",
     "admin",
 )
 
@@ -116,7 +118,9 @@ def _register_areas(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from grants.accounts.cli import users_cli
+    from grants.core.cli import jobs_cli
     from grants.demo import seed_demo_command
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_demo_command)

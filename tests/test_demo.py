@@ -248,3 +248,20 @@ def test_wave_one_learning_is_in_every_state_and_published_across_themes(demo_ap
     client.post("/sign-in", data={"email": "officer@example.org", "password": DEMO_PASSWORD})
     assert "Waiting for review" not in client.get("/learning/review").get_data(as_text=True)
     assert "Nothing is waiting for review" not in client.get("/learning/review").get_data(as_text=True)
+
+
+def test_the_demo_has_a_compiled_progress_report_of_wave_one(demo_app):
+    from grants.funding.models import Payment
+    from grants.progress.models import ProgressCompilation
+
+    result = demo_app.test_cli_runner().invoke(args=["seed-demo"])  # seeding again compiles nothing new
+    assert result.exit_code == 0, result.output
+    with demo_app.app_context():
+        [compilation] = db.session.scalars(db.select(ProgressCompilation)).all()
+        assert compilation.status == "done" and len(compilation.rows) == 25
+        paid = db.session.scalar(db.select(db.func.sum(Payment.amount_pence)))
+        assert compilation.figures["released_pence"] == paid > 0
+    client = demo_app.test_client()
+    client.post("/sign-in", data={"email": "steering.member@example.org", "password": DEMO_PASSWORD})
+    page = client.get("/progress/").get_data(as_text=True)
+    assert "Compiled " in page and "LV1-0001" in page and "Leadership: the change from the start to the end" in page

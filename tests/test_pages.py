@@ -21,6 +21,7 @@ NAV_ORDER = [
     "Enablers",
     "Your reviews",
     "Assessment",
+    "Progress",
     "People",
     "Audit trail",
     "Email",
@@ -30,13 +31,23 @@ NAV_ORDER = [
 EVERYONE = ["Funding rounds", "Learning library", "Your account", "Sign out"]
 NAVIGATION = {
     Role.APPLICANT: EVERYONE + ["Your bids", "Your organisation", "Projects"],
-    Role.STEERING_MEMBER: EVERYONE + ["Your reviews", "Projects"],
-    Role.STEERING_CHAIR: EVERYONE + ["Assessment", "Projects"],
+    Role.STEERING_MEMBER: EVERYONE + ["Your reviews", "Projects", "Progress"],
+    Role.STEERING_CHAIR: EVERYONE + ["Assessment", "Projects", "Progress"],
     Role.ENABLER: EVERYONE + ["Your projects"],
     Role.PROGRAMME_OFFICER: EVERYONE
-    + ["Manage rounds", "Applications", "Projects", "Funding", "Enablers", "Assessment", "Audit trail", "Email"],
+    + [
+        "Manage rounds",
+        "Applications",
+        "Projects",
+        "Funding",
+        "Enablers",
+        "Assessment",
+        "Progress",
+        "Audit trail",
+        "Email",
+    ],
     Role.FINANCE_APPROVER: EVERYONE + ["Projects", "Funding"],
-    Role.ADMIN: EVERYONE + ["People", "Audit trail", "Email"],
+    Role.ADMIN: EVERYONE + ["Progress", "People", "Audit trail", "Email"],
 }
 
 

@@ -46,7 +46,13 @@ def test_the_worker_retries_until_the_mail_server_accepts(broker_app, celery_wor
 
 
 def test_every_scheduled_job_is_a_registered_task(app):
-    from workers.schedule import BEAT_SCHEDULE
+    from celery import current_app as current_celery
+
+    previous = current_celery._get_current_object()
+    from workers.schedule import BEAT_SCHEDULE  # importing ``workers`` builds the worker's own app
+
+    previous.set_current()  # and the tests' app stays the one tasks run in
+    previous.set_default()
 
     registered = app.extensions["celery"].tasks
     assert BEAT_SCHEDULE, "the beat schedule is empty"

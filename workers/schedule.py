@@ -4,7 +4,16 @@ Periodic sweeps are added here by the areas that need them, each as a set-based 
 due, never a long countdown on the broker.
 """
 
+from celery.schedules import crontab
+
 BEAT_SCHEDULE: dict[str, dict] = {
     "send-due-email": {"task": "notifications.send_due", "schedule": 60.0},
     "close-due-rounds": {"task": "rounds.close_due", "schedule": 60.0},
+    # Mondays at 7am UTC (7am in winter, 8am in summer in London): compile the progress report and
+    # email it to the steering group.
+    "weekly-progress-digest": {
+        "task": "progress.weekly_digest",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+    "send-reminders": {"task": "reminders.run", "schedule": 300.0},
 }

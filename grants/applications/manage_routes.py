@@ -15,6 +15,7 @@ from grants.applications.permissions import can_view_application
 from grants.core.money import format_pence
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
+from grants.core.spreadsheets import safe_cell
 from grants.core.times import format_datetime
 from grants.directory.models import SECTORS, Place, Theme
 from grants.extensions import db
@@ -99,10 +100,10 @@ def export():
 def _csv_row(application) -> list:
     return [
         application.reference or "",
-        _safe_cell(application.display_title),
+        safe_cell(application.display_title),
         application.round.code,
         STATUS_LABELS[application.status],
-        _safe_cell(application.lead_organisation.name),
+        safe_cell(application.lead_organisation.name),
         SECTORS[application.lead_organisation.sector],
         application.place.name if application.place else "",
         application.place.ons_code if application.place else "",
@@ -111,11 +112,6 @@ def _csv_row(application) -> list:
         format_pence(application.match_amount_pence),
         format_datetime(application.submitted_at),
     ]
-
-
-def _safe_cell(value: str) -> str:
-    """Text that a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @bp.get("/<int:application_id>")

@@ -48,7 +48,13 @@ def celery_init_app(app: Flask) -> Celery:
         # longer than any task may run, so a slow task is never run twice at once.
         task_soft_time_limit=app.config["CELERY_TASK_SOFT_TIME_LIMIT"],
         task_time_limit=app.config["CELERY_TASK_TIME_LIMIT"],
-        broker_transport_options={"visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"]},
+        broker_transport_options={
+            "visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"],
+            # A job whose worker died is handed out again once it is older than the visibility
+            # timeout; the workers look for such jobs this often.
+            "unacked_restore_interval": app.config["CELERY_RESTORE_CHECK_SECONDS"],
+            "unacked_restore_throttle": 1,
+        },
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app

@@ -19,6 +19,7 @@ from grants.demo.funding import seed_funding
 from grants.demo.learning import seed_learning
 from grants.demo.monitoring import seed_monitoring
 from grants.demo.programme import seed_programme
+from grants.demo.progress import seed_progress
 from grants.directory.models import Organisation, Place, Theme
 from grants.extensions import db
 
@@ -78,6 +79,7 @@ def seed_demo() -> list[tuple[User, bool]]:
     seed_monitoring(by_email.get("officer@example.org"))
     seed_learning(by_email.get("officer@example.org"))
     seed_funding(by_email.get("officer@example.org"), by_email.get("finance@example.org"))
+    seed_progress()  # last: it reports on everything above
     return users
 
 

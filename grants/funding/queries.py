@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy.orm import contains_eager
 
-from grants.core.money import format_pence
+from grants.core.spreadsheets import plain_pounds, safe_cell
 from grants.directory.models import Organisation
 from grants.extensions import db
 from grants.funding.models import MatchFunding, Payment, Tranche
@@ -121,12 +121,6 @@ CSV_HEADER = [
 ]
 
 
-def _cell(value) -> str:
-    """A spreadsheet never runs what a cell says: text that starts like a formula is quoted."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def csv_lines(view: str, round_id: int | None = None, batch: int = 500) -> Iterator[str]:
     """The tranches of a view as CSV, a batch at a time (two queries a batch), header first."""
     buffer = io.StringIO()
@@ -151,17 +145,17 @@ def csv_lines(view: str, round_id: int | None = None, batch: int = 500) -> Itera
             project = tranche.project
             writer.writerow(
                 [
-                    _cell(project.reference),
-                    _cell(project.lead_organisation.name),
-                    _cell(project.lead_organisation.org_id),
+                    safe_cell(project.reference),
+                    safe_cell(project.lead_organisation.name),
+                    safe_cell(project.lead_organisation.org_id),
                     tranche.sequence,
-                    format_pence(tranche.amount_pence).replace("£", "").replace(",", ""),
+                    plain_pounds(tranche.amount_pence),
                     tranche.amount_pence,
                     tranche.due_on.isoformat(),
                     tranche.status,
                     tranche.requested_at.isoformat() if tranche.requested_at else "",
                     tranche.released_at.isoformat() if tranche.released_at else "",
-                    _cell(payment.reference) if payment else "",
+                    safe_cell(payment.reference) if payment else "",
                 ]
             )
         yield flush()

@@ -95,6 +95,54 @@ def pairs_count(scores: dict[tuple[int, str], dict[str, float]]) -> int:
     return sum(1 for p in participants if (p, "baseline") in scores and (p, "final") in scores)
 
 
+def domain_order(framework_domains: list[str], scores: dict[tuple[int, str], dict[str, float]]) -> list[str]:
+    """The current framework's domains in its order, then those of earlier versions that were answered."""
+    domains = list(framework_domains)
+    for by_domain in scores.values():
+        domains += [name for name in by_domain if name not in domains]
+    return domains
+
+
+def visible_changes(changes: list[DomainChange], pairs: int, *, staff: bool) -> tuple[bool, list[DomainChange]]:
+    """The small-numbers rule: (whether the results are shown, the domains shown). Programme staff see
+    everything; anyone else sees nothing below ``MIN_GROUP`` pairs, and no domain with fewer."""
+    shown = staff or pairs >= MIN_GROUP
+    if shown and not staff:
+        changes = [change for change in changes if change.pairs >= MIN_GROUP]
+    return shown, changes
+
+
+def participant_projects(project_ids: list[int]) -> dict[int, int]:
+    """Participant id → their project's id: one query."""
+    if not project_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            db.select(Participant.id, Participant.project_id).where(Participant.project_id.in_(project_ids))
+        ).all()
+    )
+
+
+def pairs_by_project(
+    scores: dict[tuple[int, str], dict[str, float]], projects_of: dict[int, int], project_ids: list[int]
+) -> dict[int, int]:
+    """Project id → how many of its participants answered at both the start and the end."""
+    counts = dict.fromkeys(project_ids, 0)
+    for participant_id in {participant for participant, _ in scores}:
+        if (participant_id, "baseline") in scores and (participant_id, "final") in scores:
+            counts[projects_of[participant_id]] += 1
+    return counts
+
+
+def from_projects_shown_alone(
+    scores: dict[tuple[int, str], dict[str, float]], projects_of: dict[int, int], pairs: dict[int, int]
+) -> dict[tuple[int, str], dict[str, float]]:
+    """Only the answers of projects big enough to be shown on their own: otherwise a group's figures
+    less a shown project's would give away a small project's answers. For anyone but programme staff."""
+    shown = {project_id for project_id, count in pairs.items() if count >= MIN_GROUP}
+    return {key: value for key, value in scores.items() if projects_of.get(key[0]) in shown}
+
+
 def participants_of(project_id: int) -> list[Participant]:
     return db.session.scalars(
         db.select(Participant).where(Participant.project_id == project_id).order_by(Participant.name, Participant.id)

@@ -41,15 +41,11 @@ def _results(project_ids: list[int], scores: dict | None = None) -> dict:
     Someone who is not programme staff sees no domain whose pairs are fewer than ``MIN_GROUP``."""
     framework = services.current_framework()
     scores = queries.domain_scores(project_ids) if scores is None else scores
-    domains = [domain.name for domain in framework.domains] if framework else []
-    for (_, _), by_domain in scores.items():  # domains of earlier versions, after the current ones
-        domains += [name for name in by_domain if name not in domains]
-    changes = queries.paired_change(scores, domains)
+    domains = queries.domain_order([domain.name for domain in framework.domains] if framework else [], scores)
     pairs = queries.pairs_count(scores)
-    staff = services.can_see_individuals(current_user)
-    shown = staff or pairs >= queries.MIN_GROUP
-    if shown and not staff:
-        changes = [change for change in changes if change.pairs >= queries.MIN_GROUP]
+    shown, changes = queries.visible_changes(
+        queries.paired_change(scores, domains), pairs, staff=services.can_see_individuals(current_user)
+    )
     return {
         "changes": changes,
         "chart": queries.chart_rows(changes),
@@ -178,23 +174,12 @@ def wave(round_id):
         db.select(Project).where(Project.round_id == round_.id).order_by(Project.reference)
     ).all()
     projects = [project for project in projects if project.application_id not in hidden]
-    scores = queries.domain_scores([project.id for project in projects])
-    by_project = {project.id: 0 for project in projects}
-    participant_projects = dict(
-        db.session.execute(
-            db.select(Participant.id, Participant.project_id).where(
-                Participant.project_id.in_([project.id for project in projects] or [0])
-            )
-        ).all()
-    )
-    for participant_id in {p for p, _ in scores}:
-        if (participant_id, "baseline") in scores and (participant_id, "final") in scores:
-            by_project[participant_projects[participant_id]] += 1
+    project_ids = [project.id for project in projects]
+    scores = queries.domain_scores(project_ids)
+    projects_of = queries.participant_projects(project_ids)
+    by_project = queries.pairs_by_project(scores, projects_of, project_ids)
     if not services.can_see_individuals(current_user):
-        # Only projects big enough to show on their own count towards the wave: otherwise the wave's
-        # figures less a shown project's would give away a small project's answers.
-        shown = {project_id for project_id, count in by_project.items() if count >= queries.MIN_GROUP}
-        scores = {key: value for key, value in scores.items() if participant_projects.get(key[0]) in shown}
+        scores = queries.from_projects_shown_alone(scores, projects_of, by_project)
     return render_template(
         "leadership/wave.html",
         round=round_,

@@ -29,21 +29,88 @@ def measures_of(project_id: int) -> list[OutcomeMeasure]:
     ).all()
 
 
+# Values count once their report is submitted or accepted: drafts, and reports being changed, do not.
+COUNTED_REPORT_STATUSES = ("submitted", "accepted")
+
+
+def _counted(statement):
+    return statement.join(ProgressReport, ProgressReport.id == OutcomeValue.report_id).where(
+        ProgressReport.status.in_(COUNTED_REPORT_STATUSES)
+    )
+
+
 def reported_values(measure_ids: list[int]) -> dict[int, list[OutcomeValue]]:
-    """Measure id → its values from reports submitted or accepted (drafts, and reports being changed,
-    are not shown), oldest first."""
+    """Measure id → its counted values, oldest first."""
     found: dict[int, list[OutcomeValue]] = {measure_id: [] for measure_id in measure_ids}
     if not measure_ids:
         return found
     statement = (
-        db.select(OutcomeValue)
-        .join(ProgressReport, ProgressReport.id == OutcomeValue.report_id)
-        .where(OutcomeValue.measure_id.in_(measure_ids), ProgressReport.status.in_(("submitted", "accepted")))
+        _counted(db.select(OutcomeValue))
+        .where(OutcomeValue.measure_id.in_(measure_ids))
         .order_by(OutcomeValue.recorded_on, OutcomeValue.id)
     )
     for value in db.session.scalars(statement):
         found[value.measure_id].append(value)
     return found
+
+
+def measures_with_latest():
+    """Every measure of every project with its latest counted value (the last of ``reported_values``):
+    one query, however many projects. Rows have the measure's columns, ``latest`` and ``latest_on``."""
+    ranked = _counted(
+        db.select(
+            OutcomeValue.measure_id,
+            OutcomeValue.value,
+            OutcomeValue.recorded_on,
+            db.func.row_number()
+            .over(
+                partition_by=OutcomeValue.measure_id,
+                order_by=(OutcomeValue.recorded_on.desc(), OutcomeValue.id.desc()),
+            )
+            .label("rank"),
+        )
+    ).subquery()
+    latest = db.select(ranked).where(ranked.c.rank == 1).subquery()
+    return db.session.execute(
+        db.select(
+            OutcomeMeasure.project_id,
+            OutcomeMeasure.name,
+            OutcomeMeasure.unit,
+            OutcomeMeasure.direction,
+            OutcomeMeasure.baseline,
+            OutcomeMeasure.target,
+            latest.c.value.label("latest"),
+            latest.c.recorded_on.label("latest_on"),
+        )
+        .outerjoin(latest, latest.c.measure_id == OutcomeMeasure.id)
+        .order_by(OutcomeMeasure.project_id, OutcomeMeasure.position, OutcomeMeasure.id)
+    ).all()
+
+
+# Where a measure stands against its target, by its latest counted value.
+AGAINST_TARGET = {
+    "met": "Target met",
+    "on_track": "Moving towards target",
+    "off_track": "Not moving towards target",
+    "not_reported": "No value reported yet",
+    "no_target": "No target set",
+}
+
+
+def against_target(direction: str, baseline: float | None, target: float | None, latest: float | None) -> str:
+    """One of ``AGAINST_TARGET``. Met: the latest value has reached the target (for a measure where lower
+    is better, come down to it). On track: not there yet, but better than the baseline; without a
+    baseline there is nothing to be better than, so a measure short of its target is off track."""
+    if target is None:
+        return "no_target"
+    if latest is None:
+        return "not_reported"
+    sign = 1 if direction == "up" else -1
+    if sign * (latest - target) >= 0:
+        return "met"
+    if baseline is not None and sign * (latest - baseline) > 0:
+        return "on_track"
+    return "off_track"
 
 
 def report_values(report_id: int) -> dict[int, float]:

@@ -26,25 +26,56 @@ def build_message(notification: Notification) -> EmailMessage:
     return message
 
 
-def deliver(notification: Notification) -> str:
-    """Send the email; returns the status it should have afterwards. Raises on SMTP failure."""
-    if current_app.config["MAIL_BACKEND"] == "capture":
-        if notification.sensitive and not current_app.config["LOG_SENSITIVE_EMAIL"]:
-            body = "[not shown: this message contains a private link]"
-        else:
-            body = notification.body_text
-        log.info("Captured email to %s: %s\n%s", notification.recipient_email, notification.subject, body)
-        return "captured"
-    _send_smtp(build_message(notification))
-    return "sent"
+class Postbox:
+    """Delivers a run of emails over one SMTP connection, opened at the first message and opened
+    again after a failure. ``with Postbox() as postbox: postbox.deliver(notification)``."""
 
+    def __init__(self):
+        self._smtp: smtplib.SMTP | None = None
 
-def _send_smtp(message: EmailMessage) -> None:
-    config = current_app.config
-    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        smtp.send_message(message)
+    def __enter__(self) -> Postbox:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def deliver(self, notification: Notification) -> str:
+        """Send the email; returns the status it should have afterwards. Raises on SMTP failure."""
+        if current_app.config["MAIL_BACKEND"] == "capture":
+            if notification.sensitive and not current_app.config["LOG_SENSITIVE_EMAIL"]:
+                body = "[not shown: this message contains a private link]"
+            else:
+                body = notification.body_text
+            log.info("Captured email to %s: %s\n%s", notification.recipient_email, notification.subject, body)
+            return "captured"
+        message = build_message(notification)
+        try:
+            self._connection().send_message(message)
+        except Exception:
+            self.close()  # the connection may be half-way through a command: start afresh next time
+            raise
+        return "sent"
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            config = current_app.config
+            smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+            smtp = smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+            try:
+                if config["MAIL_USE_TLS"]:
+                    smtp.starttls()
+                if config["MAIL_USERNAME"]:
+                    smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            except Exception:
+                smtp.close()
+                raise
+            self._smtp = smtp
+        return self._smtp
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except Exception:  # already gone; nothing to tidy
+                smtp.close()

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from grants.core.db import UTCDateTime, utcnow
 from grants.extensions import db
 
-STATUSES = ("pending", "sent", "captured", "failed")
+# cancelled: a reminder whose cause went away before it was sent (the report was submitted, say).
+STATUSES = ("pending", "sent", "captured", "failed", "cancelled")
 
 
 class Notification(db.Model):
@@ -28,8 +29,9 @@ class Notification(db.Model):
         String(200), unique=True, nullable=False, default=lambda: f"once:{uuid.uuid4().hex}"
     )
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
-    body_text: Mapped[str] = mapped_column(Text, nullable=False)
-    body_html: Mapped[str] = mapped_column(Text, nullable=False)
+    # Written when queued, or (reminders queued in bulk by a sweep) rendered when sent.
+    body_text: Mapped[str | None] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
     sensitive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -41,7 +43,8 @@ class Notification(db.Model):
     recipient = relationship("User", lazy="raise")
 
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'captured', 'failed')", name="known_status"),
+        CheckConstraint("status IN ('pending', 'sent', 'captured', 'failed', 'cancelled')", name="known_status"),
+        CheckConstraint("status IN ('pending', 'cancelled') OR body_text IS NOT NULL", name="rendered_when_sent"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_notifications_status_created_at", "status", "created_at"),
         Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import render_template
 from sqlalchemy.exc import IntegrityError
 
+from grants.accounts.models import User
 from grants.core.jobs import enqueue_after_commit
 from grants.core.urls import absolute_url
 from grants.extensions import db
@@ -18,6 +21,35 @@ def render_email(template: str, context: dict) -> tuple[str, str, str]:
     text = render_template(f"email/{template}/body.txt", **values)
     html = render_template(f"email/{template}/body.html", **values)
     return " ".join(subject.split()), text, html
+
+
+# Emails queued in bulk by the reminder sweeps are rendered when sent: template name -> a function
+# taking the row's context and returning the template's values, or None when the email should no
+# longer go (the report it reminds about was submitted, say).
+DEFERRED: dict[str, Callable[[dict], dict | None]] = {}
+
+
+def renders_when_sent(template: str):
+    """Register how to render ``template`` at send time: ``@renders_when_sent("reminder_x")``."""
+
+    def register(function):
+        DEFERRED[template] = function
+        return function
+
+    return register
+
+
+def render_when_sent(notification: Notification) -> bool:
+    """Fill in the body of a row queued without one. False: its reason has gone, do not send."""
+    values = DEFERRED[notification.template](dict(notification.context or {}))
+    if values is None:
+        return False
+    recipient = db.session.get(User, notification.recipient_id) if notification.recipient_id else None
+    values.setdefault("name", recipient.name if recipient else notification.recipient_email)
+    values.setdefault("subject", notification.subject)
+    subject, notification.body_text, notification.body_html = render_email(notification.template, values)
+    notification.subject = notification.subject or subject
+    return True
 
 
 def queue_email(

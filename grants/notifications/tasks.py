@@ -16,8 +16,9 @@ from flask import current_app
 from grants.core.db import utcnow
 from grants.core.jobs import enqueue_after_commit
 from grants.extensions import db
-from grants.notifications.mailer import deliver
+from grants.notifications.mailer import Postbox
 from grants.notifications.models import Notification
+from grants.notifications.services import render_when_sent
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
@@ -25,7 +26,8 @@ REMOVED = "[Removed: this message contained a private link for its recipient.]"
 FIRST_ATTEMPT_LOST_AFTER = timedelta(minutes=5)  # no first attempt by then: its job never arrived
 RETRY_GRACE = timedelta(minutes=1)  # let Celery's own retry go first
 EARLY_TOLERANCE = timedelta(seconds=1)
-SWEEP_LIMIT = 500
+SWEEP_LIMIT = 5000
+BATCH_SIZE = 100
 
 
 def retry_delay(attempt: int) -> float:
@@ -40,32 +42,46 @@ def _forget_private_content(notification: Notification) -> None:
         notification.context = {}
 
 
-@shared_task(bind=True, name="notifications.send", max_retries=MAX_ATTEMPTS)
-def send_notification(self, notification_id: int) -> str:
+def attempt(notification_id: int, postbox: Postbox) -> tuple[str, float | None]:
+    """Try to send one outbox row: (what happened, seconds until it should be tried again or None).
+
+    The row is locked while it is sent, and skipped if another worker holds it; a row that has gone
+    (sent, failed or cancelled) is never sent again. The commit straight after the mail server accepts
+    the message is what makes a second attempt a no-op.
+    """
     now = utcnow()
     notification = db.session.scalar(
-        db.select(Notification).where(Notification.id == notification_id).with_for_update()
+        db.select(Notification).where(Notification.id == notification_id).with_for_update(skip_locked=True)
     )
     if notification is None:
-        return "missing"
+        db.session.rollback()
+        exists = db.session.scalar(db.select(Notification.id).where(Notification.id == notification_id))
+        return ("busy" if exists else "missing"), None
     if notification.status != "pending":
-        return notification.status
+        db.session.rollback()
+        return notification.status, None
     if notification.next_attempt_at is not None and notification.next_attempt_at > now + EARLY_TOLERANCE:
-        return "not_due"  # a duplicate message; the attempt that is due will come
+        db.session.rollback()
+        return "not_due", None  # a duplicate message; the attempt that is due will come
     notification.attempts += 1
     try:
-        notification.status = deliver(notification)
+        if notification.body_text is None and not render_when_sent(notification):
+            notification.attempts -= 1
+            notification.status = "cancelled"
+            db.session.commit()
+            return "cancelled", None
+        notification.status = postbox.deliver(notification)
     except Exception as error:  # SMTP and network errors: keep the reason, try again later
-        return _after_failure(self, notification, error, now)
+        return _after_failure(notification, error, now)
     notification.sent_at = now
     notification.next_attempt_at = None
     notification.last_error = None
     _forget_private_content(notification)
     db.session.commit()
-    return notification.status
+    return notification.status, None
 
 
-def _after_failure(task, notification: Notification, error: Exception, now) -> str:
+def _after_failure(notification: Notification, error: Exception, now) -> tuple[str, float | None]:
     notification.last_error = f"{type(error).__name__}: {error}"[:2000]
     if notification.attempts >= MAX_ATTEMPTS:
         notification.status = "failed"
@@ -73,15 +89,43 @@ def _after_failure(task, notification: Notification, error: Exception, now) -> s
         _forget_private_content(notification)
         db.session.commit()
         log.error("email %s failed after %s attempts", notification.id, notification.attempts)
-        return "failed"
+        return "failed", None
     delay = retry_delay(notification.attempts)
     notification.next_attempt_at = now + timedelta(seconds=delay)
     db.session.commit()
-    if task.request.is_eager:
-        # In-process there is no broker to retry later: the send_due sweep tries it again when due.
-        log.warning("email %s not sent, will retry: %s", notification.id, notification.last_error)
-        return "pending"
-    raise task.retry(countdown=delay, exc=error)
+    log.warning("email %s not sent, will retry in %.1fs: %s", notification.id, delay, notification.last_error)
+    return "pending", delay
+
+
+@shared_task(bind=True, name="notifications.send", max_retries=MAX_ATTEMPTS)
+def send_notification(self, notification_id: int) -> str:
+    with Postbox() as postbox:
+        status, delay = attempt(notification_id, postbox)
+    if delay is None:
+        return status
+    if self.request.is_eager:
+        return status  # in-process there is no broker to retry later: the send_due sweep tries it when due
+    raise self.retry(countdown=delay)
+
+
+@shared_task(bind=True, name="notifications.send_batch")
+def send_batch(self, notification_ids: list[int]) -> dict[str, int]:
+    """Send a batch of outbox rows over one SMTP connection. A row that fails is retried on its own,
+    with backoff; a batch run twice (a worker died half-way) sends only what had not gone."""
+    outcome: dict[str, int] = {}
+    with Postbox() as postbox:
+        for notification_id in notification_ids:
+            status, delay = attempt(notification_id, postbox)
+            outcome[status] = outcome.get(status, 0) + 1
+            if delay is not None and not self.request.is_eager:
+                send_notification.apply_async((notification_id,), countdown=delay)
+    return outcome
+
+
+def enqueue_batches(notification_ids: list[int]) -> None:
+    """Send these rows once the current transaction commits, ``BATCH_SIZE`` to a job."""
+    for start in range(0, len(notification_ids), BATCH_SIZE):
+        enqueue_after_commit(send_batch, notification_ids[start : start + BATCH_SIZE])
 
 
 @shared_task(name="notifications.send_due")
@@ -98,7 +142,27 @@ def send_due() -> int:
         .order_by(Notification.id)
         .limit(SWEEP_LIMIT)
     ).all()
-    for notification_id in ids:
-        enqueue_after_commit(send_notification, notification_id)
+    enqueue_batches(list(ids))
     db.session.commit()  # ends this read before the sends start
     return len(ids)
+
+
+def send_pending_now(limit: int = 10_000) -> dict[str, int]:
+    """Send, in this process, every waiting email that is due (the ``jobs send-outbox`` command)."""
+    now = utcnow()
+    ids = db.session.scalars(
+        db.select(Notification.id)
+        .where(
+            Notification.status == "pending",
+            db.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+        )
+        .order_by(Notification.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    outcome: dict[str, int] = {}
+    with Postbox() as postbox:
+        for notification_id in ids:
+            status, _ = attempt(notification_id, postbox)
+            outcome[status] = outcome.get(status, 0) + 1
+    return outcome

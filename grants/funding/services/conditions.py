@@ -172,22 +172,11 @@ def programme_officers() -> list[User]:
 
 
 def _tell_officers(tranche: Tranche) -> None:
-    project = tranche.project
-    for officer in programme_officers():
-        queue_email(
-            officer.email,
-            "tranche_eligible",
-            {
-                "name": officer.name,
-                "reference": project.reference,
-                "project_title": project.title,
-                "sequence": tranche.sequence,
-                "amount_pence": tranche.amount_pence,
-                "project_id": project.id,
-            },
-            user=officer,
-            dedupe_key=f"tranche-eligible:{tranche.id}:{officer.id}:{tranche.eligible_at.isoformat()}",
-        )
+    """Programme officers hear at once; the reminder sweep sends the same email, once, if this did not."""
+    from grants.reminders.sweep import tell_officers_tranche_eligible
+
+    db.session.flush()
+    tell_officers_tranche_eligible(tranche.id)
 
 
 def _tell_of_lapsed_request(tranche: Tranche, requester, unmet: list[str]) -> None:

@@ -1,0 +1,19 @@
+"""Progress: the report compiled by a job from every project's updates, money, outcomes, leadership
+self-assessments and learning commitments, kept with its compile time, read on a page or downloaded,
+and sent to the steering group each week."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from grants.core.navigation import register_nav
+    from grants.core.permissions import Role
+    from grants.main.dashboard import register_dashboard_link
+    from grants.progress import models, tasks  # noqa: F401  (the model, and the Celery tasks)
+    from grants.progress.permissions import READERS
+    from grants.progress.routes import bp
+
+    app.register_blueprint(bp)
+    register_nav("Progress", "progress.index", roles=READERS, order=46, active_prefix="progress")
+    for role in (Role.PROGRAMME_OFFICER, Role.STEERING_CHAIR, Role.STEERING_MEMBER):
+        register_dashboard_link(role, "Progress across the portfolio", "progress.index")

@@ -1,0 +1,118 @@
+"""A compiled report as CSV (one row per project, then the portfolio's totals; money in pounds with two
+decimals) and as an Excel workbook (the same table, the portfolio's figures, and every outcome measure)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from grants.core.spreadsheets import plain_pounds, safe_cell
+from grants.core.times import format_datetime
+from grants.monitoring.queries import AGAINST_TARGET
+from grants.progress.models import ProgressCompilation
+from grants.progress.report import COLUMNS, flat_row, flat_totals, portfolio_leadership
+
+MONEY_FORMAT = '"£"#,##0.00'
+SCORE_FORMAT = "0.00"
+
+
+def table(compilation: ProgressCompilation, *, staff: bool) -> list[dict]:
+    """The flat rows: every project in reference order, then the portfolio."""
+    rows = [flat_row(row, staff=staff) for row in compilation.rows]
+    return [*rows, flat_totals(compilation.figures, staff=staff)]
+
+
+def _csv_value(value, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "money":
+        return plain_pounds(value)
+    if kind == "score":
+        return f"{value:.2f}"
+    if kind == "date":
+        return value.isoformat()
+    return safe_cell(value) if kind == "text" else str(value)
+
+
+def csv_text(compilation: ProgressCompilation, *, staff: bool) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([heading for heading, _, _ in COLUMNS])
+    for row in table(compilation, staff=staff):
+        writer.writerow([_csv_value(row[key], kind) for _, key, kind in COLUMNS])
+    return buffer.getvalue()
+
+
+def _xlsx_value(value, kind: str):
+    if value is None:
+        return None
+    if kind == "money":
+        return Decimal(value) / 100
+    return safe_cell(value) if kind == "text" else value
+
+
+def _sheet_of_table(sheet, compilation: ProgressCompilation, *, staff: bool) -> None:
+    sheet.append([heading for heading, _, _ in COLUMNS])
+    for row in table(compilation, staff=staff):
+        sheet.append([_xlsx_value(row[key], kind) for _, key, kind in COLUMNS])
+    formats = {"money": MONEY_FORMAT, "score": SCORE_FORMAT, "date": "yyyy-mm-dd"}
+    for index, (_, _, kind) in enumerate(COLUMNS, start=1):
+        if kind in formats:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = formats[kind]
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for cell in sheet[sheet.max_row]:  # the portfolio's totals
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "C2"
+
+
+def _sheet_of_portfolio(sheet, compilation: ProgressCompilation, *, staff: bool) -> None:
+    totals = table(compilation, staff=staff)[-1]
+    sheet.append(["Compiled", format_datetime(compilation.finished_at)])
+    sheet.append(["Projects", compilation.figures["projects"]])
+    for rag, count in compilation.figures["by_rag"].items():
+        sheet.append([f"RAG: {'not yet rated' if rag == 'none' else rag}", count])
+    for heading, key, kind in COLUMNS[5:]:
+        if key != "last_update_on":
+            sheet.append([heading, _xlsx_value(totals[key], kind)])
+            if kind == "money":
+                sheet.cell(sheet.max_row, 2).number_format = MONEY_FORMAT
+    shift = portfolio_leadership(compilation.figures, staff=staff)
+    if shift["shown"]:
+        for change in shift["changes"]:
+            sheet.append([f"Leadership change: {safe_cell(change.domain)}", round(change.change, 2), change.pairs])
+    sheet.column_dimensions["A"].width = 48
+
+
+def _sheet_of_measures(sheet, compilation: ProgressCompilation) -> None:
+    sheet.append(["Reference", "Measure", "Unit", "Baseline", "Target", "Latest", "Reported on", "Against target"])
+    for row in compilation.rows:
+        for measure in row["measures"]:
+            sheet.append(
+                [
+                    row["reference"],
+                    safe_cell(measure["name"]),
+                    safe_cell(measure["unit"]),
+                    measure["baseline"],
+                    measure["target"],
+                    measure["latest"],
+                    measure["latest_on"],
+                    AGAINST_TARGET[measure["state"]],
+                ]
+            )
+
+
+def xlsx_bytes(compilation: ProgressCompilation, *, staff: bool) -> bytes:
+    workbook = Workbook()
+    _sheet_of_table(workbook.active, compilation, staff=staff)
+    workbook.active.title = "Projects"
+    _sheet_of_portfolio(workbook.create_sheet("Portfolio"), compilation, staff=staff)
+    _sheet_of_measures(workbook.create_sheet("Outcome measures"), compilation)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,146 @@
+"""Reading for the progress report. Each figure is one set-based query over every project, grouped by
+project, so a compile runs the same number of queries for three projects or a thousand. The rules
+(which outcome values count, when a commitment is overdue, who sees small groups) are the areas' own."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy.orm import defer, joinedload
+
+from grants.accounts.models import User, UserRole
+from grants.core.permissions import Role
+from grants.directory.models import Place
+from grants.extensions import db
+from grants.funding.models import MatchFunding, Payment
+from grants.leadership import queries as leadership
+from grants.leadership.services import current_framework
+from grants.learning.models import LearningCommitment
+from grants.monitoring.queries import measures_with_latest
+from grants.progress.models import ACTIVE_STATUSES, ProgressCompilation
+from grants.projects.models import Project, ProjectUpdate
+
+# --- The portfolio, a figure at a time ------------------------------------------------------------------
+
+
+def projects():
+    """Every project, in reference order, with the place it serves."""
+    return db.session.execute(
+        db.select(
+            Project.id,
+            Project.application_id,
+            Project.reference,
+            Project.title,
+            Place.name.label("place"),
+            Project.status,
+            Project.rag,  # the effective RAG: an officer's override while it stands, else the latest update's
+            Project.award_pence,
+        )
+        .outerjoin(Place, Place.id == Project.place_id)
+        .order_by(Project.reference)
+    ).all()
+
+
+def updates_by_project() -> dict[int, tuple[int, date]]:
+    """Project id → (how many updates its enabler has logged, the date of the latest)."""
+    rows = db.session.execute(
+        db.select(ProjectUpdate.project_id, db.func.count(), db.func.max(ProjectUpdate.happened_on)).group_by(
+            ProjectUpdate.project_id
+        )
+    )
+    return {project_id: (count, latest) for project_id, count, latest in rows}
+
+
+def released_by_project() -> dict[int, int]:
+    """Project id → the money released to it: its payments, one for each released tranche."""
+    rows = db.session.execute(
+        db.select(Payment.project_id, db.func.sum(Payment.amount_pence)).group_by(Payment.project_id)
+    )
+    return {project_id: int(amount) for project_id, amount in rows}
+
+
+def match_by_project() -> dict[int, tuple[str, int]]:
+    """Project id → (the state of its match funding, the amount)."""
+    rows = db.session.execute(db.select(MatchFunding.project_id, MatchFunding.status, MatchFunding.amount_pence))
+    return {project_id: (status, int(amount)) for project_id, status, amount in rows}
+
+
+def measures_by_project() -> dict[int, list]:
+    """Project id → its outcome measures, each with its latest counted value."""
+    found: dict[int, list] = defaultdict(list)
+    for row in measures_with_latest():
+        found[row.project_id].append(row)
+    return found
+
+
+def commitments_by_project(today: date) -> dict[int, dict[str, int]]:
+    """Project id → {state: how many learning commitments are in it}, overdue read from the due date."""
+    states = db.select(
+        LearningCommitment.project_id.label("project_id"), LearningCommitment.state(today).label("state")
+    ).subquery()
+    rows = db.session.execute(
+        db.select(states.c.project_id, states.c.state, db.func.count()).group_by(states.c.project_id, states.c.state)
+    )
+    found: dict[int, dict[str, int]] = defaultdict(dict)
+    for project_id, state, count in rows:
+        found[project_id][state] = count
+    return found
+
+
+def leadership_scores(project_ids: list[int]) -> tuple[dict, dict[int, int], list[str]]:
+    """(every participant's domain scores, participant id → project id, the domains in order)."""
+    scores = leadership.domain_scores(project_ids)
+    framework = current_framework()
+    domains = leadership.domain_order([domain.name for domain in framework.domains] if framework else [], scores)
+    return scores, leadership.participant_projects(project_ids), domains
+
+
+def steering_group() -> list[User]:
+    """Active steering-group members and chairs, who receive the weekly digest."""
+    roles = (Role.STEERING_MEMBER.value, Role.STEERING_CHAIR.value)
+    return db.session.scalars(
+        db.select(User)
+        .where(User.is_active.is_(True), User.id.in_(db.select(UserRole.user_id).where(UserRole.role.in_(roles))))
+        .order_by(User.name, User.id)
+    ).all()
+
+
+# --- Compilations ------------------------------------------------------------------------------------------
+
+
+def latest_done() -> ProgressCompilation | None:
+    return db.session.scalar(
+        db.select(ProgressCompilation)
+        .where(ProgressCompilation.status == "done")
+        .order_by(ProgressCompilation.finished_at.desc(), ProgressCompilation.id.desc())
+        .limit(1)
+    )
+
+
+def active() -> ProgressCompilation | None:
+    """The compile queued or under way, if there is one (there is never more than one)."""
+    return db.session.scalar(
+        db.select(ProgressCompilation).where(ProgressCompilation.status.in_(ACTIVE_STATUSES)).limit(1)
+    )
+
+
+def latest_attempt() -> ProgressCompilation | None:
+    return db.session.scalar(
+        db.select(ProgressCompilation)
+        .order_by(ProgressCompilation.requested_at.desc(), ProgressCompilation.id.desc())
+        .limit(1)
+    )
+
+
+def compilations_statement():
+    """Every compilation, newest first, without the report itself (which can be large)."""
+    return (
+        db.select(ProgressCompilation)
+        .options(
+            defer(ProgressCompilation.figures),
+            defer(ProgressCompilation.rows),
+            joinedload(ProgressCompilation.requested_by),
+        )
+        .order_by(ProgressCompilation.requested_at.desc(), ProgressCompilation.id.desc())
+    )

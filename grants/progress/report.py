@@ -1,0 +1,122 @@
+"""A compiled report as one person may see it: the leadership shift within the small-numbers rule, and
+each project (and the portfolio) as a flat row of the columns that the page and the downloads share."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from grants.funding.models import MATCH_STATUSES
+from grants.leadership import queries as leadership
+from grants.learning.models import COMMITMENT_STATUS_LABELS
+from grants.monitoring.queries import AGAINST_TARGET
+from grants.projects.models import RAG_LABELS, STATUS_LABELS
+
+# (heading, key in a flat row, kind): kinds are text, count, date, money (pence) and score (1 to 5).
+COLUMNS = [
+    ("Reference", "reference", "text"),
+    ("Title", "title", "text"),
+    ("Place", "place", "text"),
+    ("Status", "status", "text"),
+    ("RAG", "rag", "text"),
+    ("Updates logged", "updates", "count"),
+    ("Latest update", "last_update_on", "date"),
+    ("Awarded", "award_pence", "money"),
+    ("Released", "released_pence", "money"),
+    ("Still to release", "remaining_pence", "money"),
+    *[(f"Match funding {status}", f"match_{status}_pence", "money") for status in MATCH_STATUSES],
+    ("Outcome measures", "measures", "count"),
+    *[(f"Measures: {label.lower()}", f"measures_{state}", "count") for state, label in AGAINST_TARGET.items()],
+    *[
+        (f"Commitments {label.lower()}", f"commitments_{state}", "count")
+        for state, label in COMMITMENT_STATUS_LABELS.items()
+    ],
+    ("Leadership: people compared", "leadership_pairs", "count"),
+    ("Leadership: average at the start", "leadership_baseline", "score"),
+    ("Leadership: average at the end", "leadership_final", "score"),
+    ("Leadership: change", "leadership_change", "score"),
+]
+
+
+def leadership_view(result: dict, *, staff: bool) -> dict:
+    """The stored shift as the leadership pages would show it to this person (``visible_changes``), and
+    its summary: the mean of the shown domains at the start and the end, or None where nothing is shown.
+    Its keys are the arguments of the ``results`` macro in ``leadership/_results.html`` and more."""
+    changes = [leadership.DomainChange(**change) for change in result["changes"]]
+    shown, changes = leadership.visible_changes(changes, result["pairs"], staff=staff)
+    baseline = final = change = None
+    if shown and changes:
+        baseline = sum(item.baseline for item in changes) / len(changes)
+        final = sum(item.final for item in changes) / len(changes)
+        change = final - baseline
+    return {
+        "shown": shown,
+        "changes": changes,
+        "chart": leadership.chart_rows(changes),
+        "pairs": result["pairs"],
+        "respondents": result["respondents"],
+        "min_group": leadership.MIN_GROUP,
+        "baseline": baseline,
+        "final": final,
+        "change": change,
+    }
+
+
+def _shared(source: dict, *, measures: dict, staff: bool) -> dict:
+    """The columns a project row and the portfolio's totals have alike."""
+    shift = leadership_view(source["leadership"], staff=staff)
+    return {
+        **{f"match_{status}_pence": source["match_pence"][status] for status in MATCH_STATUSES},
+        "measures": sum(measures.values()),
+        **{f"measures_{state}": measures[state] for state in AGAINST_TARGET},
+        **{f"commitments_{state}": source["commitments"][state] for state in COMMITMENT_STATUS_LABELS},
+        "leadership_pairs": shift["pairs"],
+        "leadership_baseline": shift["baseline"],
+        "leadership_final": shift["final"],
+        "leadership_change": shift["change"],
+    }
+
+
+def flat_row(row: dict, *, staff: bool) -> dict:
+    return {
+        "project_id": row["project_id"],
+        "application_id": row["application_id"],
+        "reference": row["reference"],
+        "title": row["title"],
+        "place": row["place"],
+        "status": STATUS_LABELS[row["status"]],
+        "rag": RAG_LABELS.get(row["rag"], "Not yet rated"),
+        "rag_value": row["rag"],
+        "updates": row["updates"],
+        "last_update_on": date.fromisoformat(row["last_update_on"]) if row["last_update_on"] else None,
+        "award_pence": row["award_pence"],
+        "released_pence": row["released_pence"],
+        "remaining_pence": row["remaining_pence"],
+        **_shared(row, measures=row["measures_by_state"], staff=staff),
+    }
+
+
+def flat_totals(figures: dict, *, staff: bool) -> dict:
+    """The portfolio as a last row: its sums, and its leadership shift (not the sum of the projects')."""
+    portfolio = {**figures, "leadership": figures["leadership"]["all" if staff else "steering"]}
+    return {
+        "project_id": None,
+        "application_id": None,
+        "reference": "Portfolio",
+        "title": f"All {figures['projects']} projects",
+        "place": "",
+        "status": "",
+        "rag": "",
+        "rag_value": None,
+        "updates": figures["updates"],
+        "last_update_on": None,
+        "award_pence": figures["awarded_pence"],
+        "released_pence": figures["released_pence"],
+        "remaining_pence": figures["remaining_pence"],
+        **_shared(portfolio, measures=figures["measures"], staff=staff),
+    }
+
+
+def portfolio_leadership(figures: dict, *, staff: bool) -> dict:
+    """The portfolio's shift for this person: staff see every project's answers; anyone else only those
+    of projects big enough to be shown on their own, within the small-numbers rule."""
+    return leadership_view(figures["leadership"]["all" if staff else "steering"], staff=staff)

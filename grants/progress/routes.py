@@ -1,0 +1,120 @@
+"""The progress report: the latest compiled report, earlier ones, the button that compiles a new one
+(and its progress while it runs), and the report as CSV and Excel."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from grants.core.forms import ActionForm
+from grants.core.pagination import paginate
+from grants.core.permissions import roles_required
+from grants.core.views import record_refusal
+from grants.extensions import db
+from grants.progress import downloads, queries, services
+from grants.progress.models import ProgressCompilation
+from grants.progress.permissions import COMPILERS, READERS, can_compile, sees_small_groups
+from grants.progress.report import flat_row, flat_totals, portfolio_leadership
+from grants.projects.models import STATUS_LABELS
+from grants.projects.permissions import hidden_application_ids
+
+bp = Blueprint("progress", __name__, url_prefix="/progress")
+REFRESH_SECONDS = 5
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _report(compilation: ProgressCompilation | None) -> dict:
+    """What the page shows of a finished compilation, as this person may see it."""
+    if compilation is None or compilation.status != "done":
+        return {"report": None}
+    staff = sees_small_groups(current_user)
+    return {
+        "report": compilation,
+        "staff": staff,
+        "status_labels": STATUS_LABELS,
+        "rows": [flat_row(row, staff=staff) for row in compilation.rows],
+        "totals": flat_totals(compilation.figures, staff=staff),
+        "leadership": portfolio_leadership(compilation.figures, staff=staff),
+        "hidden": hidden_application_ids(current_user),  # projects whose page this person may not open
+    }
+
+
+def _page(template: str, shown: ProgressCompilation | None, *, error: str | None = None, status=200, **extra):
+    under_way = queries.active()
+    return render_template(
+        template,
+        under_way=under_way,
+        refresh=REFRESH_SECONDS if under_way is not None else None,
+        can_compile=can_compile(current_user),
+        compile_form=ActionForm(formdata=None),
+        error=error,
+        **_report(shown),
+        **extra,
+    ), status
+
+
+def _index(error: str | None = None, status: int = 200):
+    return _page(
+        "progress/index.html",
+        queries.latest_done(),
+        error=error,
+        status=status,
+        latest_attempt=queries.latest_attempt(),
+        page=paginate(queries.compilations_statement()),
+    )
+
+
+@bp.get("/")
+@roles_required(*READERS)
+def index():
+    return _index()
+
+
+@bp.get("/<int:compilation_id>")
+@roles_required(*READERS)
+def show(compilation_id):
+    compilation = db.get_or_404(ProgressCompilation, compilation_id)
+    return _page("progress/show.html", compilation, compilation=compilation)
+
+
+@bp.post("/compile")
+@roles_required(*COMPILERS)
+def start():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.start_compile(current_user, "officer")
+    except services.CompileUnderWay as refusal:
+        record_refusal("progress.compile_refused", refusal.compilation, refusal)
+        return _index(error=refusal.message, status=409)
+    db.session.commit()
+    flash("The progress report is being compiled. This page shows it when it is ready.", "success")
+    return redirect(url_for("progress.index"))
+
+
+def _finished(compilation_id: int) -> ProgressCompilation:
+    compilation = db.get_or_404(ProgressCompilation, compilation_id)
+    if compilation.status != "done":
+        abort(404)
+    return compilation
+
+
+def _download(body, mimetype: str, compilation: ProgressCompilation, extension: str) -> Response:
+    filename = f"progress-report-{compilation.finished_at:%Y-%m-%d}-{compilation.id}.{extension}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/<int:compilation_id>.csv")
+@roles_required(*READERS)
+def csv(compilation_id):
+    compilation = _finished(compilation_id)
+    body = downloads.csv_text(compilation, staff=sees_small_groups(current_user))
+    return _download(body, "text/csv", compilation, "csv")
+
+
+@bp.get("/<int:compilation_id>.xlsx")
+@roles_required(*READERS)
+def xlsx(compilation_id):
+    compilation = _finished(compilation_id)
+    body = downloads.xlsx_bytes(compilation, staff=sees_small_groups(current_user))
+    return _download(body, XLSX, compilation, "xlsx")
