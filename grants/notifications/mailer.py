@@ -32,6 +32,7 @@ class Postbox:
 
     def __init__(self):
         self._smtp: smtplib.SMTP | None = None
+        self.unreachable = False  # the last attempt could not even connect
 
     def __enter__(self) -> Postbox:
         return self
@@ -50,7 +51,13 @@ class Postbox:
             return "captured"
         message = build_message(notification)
         try:
-            self._connection().send_message(message)
+            connection = self._connection()
+        except (OSError, smtplib.SMTPConnectError):
+            self.unreachable = True
+            raise
+        self.unreachable = False
+        try:
+            connection.send_message(message)
         except Exception:
             self.close()  # the connection may be half-way through a command: start afresh next time
             raise

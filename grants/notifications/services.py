@@ -39,12 +39,20 @@ def renders_when_sent(template: str):
     return register
 
 
+def written_when_sent(notification: Notification) -> bool:
+    """A reminder queued by a sweep: its text is written (again) at each attempt."""
+    return notification.template in DEFERRED and notification.dedupe_key.startswith("reminder:")
+
+
 def render_when_sent(notification: Notification) -> bool:
-    """Fill in the body of a row queued without one. False: its reason has gone, do not send."""
+    """Write the body of a reminder from the thing as it is now. False: its reason has gone (or its
+    recipient's account was closed), do not send."""
+    recipient = db.session.get(User, notification.recipient_id) if notification.recipient_id else None
+    if recipient is not None and not recipient.is_active:
+        return False
     values = DEFERRED[notification.template](dict(notification.context or {}))
     if values is None:
         return False
-    recipient = db.session.get(User, notification.recipient_id) if notification.recipient_id else None
     values.setdefault("name", recipient.name if recipient else notification.recipient_email)
     values.setdefault("subject", notification.subject)
     subject, notification.body_text, notification.body_html = render_email(notification.template, values)

@@ -11,6 +11,7 @@ import random
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 
 from grants.core.db import utcnow
@@ -18,7 +19,7 @@ from grants.core.jobs import enqueue_after_commit
 from grants.extensions import db
 from grants.notifications.mailer import Postbox
 from grants.notifications.models import Notification
-from grants.notifications.services import render_when_sent
+from grants.notifications.services import render_when_sent, written_when_sent
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
@@ -65,12 +66,15 @@ def attempt(notification_id: int, postbox: Postbox) -> tuple[str, float | None]:
         return "not_due", None  # a duplicate message; the attempt that is due will come
     notification.attempts += 1
     try:
-        if notification.body_text is None and not render_when_sent(notification):
+        if written_when_sent(notification) and not render_when_sent(notification):
             notification.attempts -= 1
             notification.status = "cancelled"
             db.session.commit()
             return "cancelled", None
         notification.status = postbox.deliver(notification)
+    except SoftTimeLimitExceeded:
+        db.session.rollback()  # the job must end now; this row is tried again by the next one
+        raise
     except Exception as error:  # SMTP and network errors: keep the reason, try again later
         return _after_failure(notification, error, now)
     notification.sent_at = now
@@ -86,6 +90,8 @@ def _after_failure(notification: Notification, error: Exception, now) -> tuple[s
     if notification.attempts >= MAX_ATTEMPTS:
         notification.status = "failed"
         notification.next_attempt_at = None
+        if notification.body_text is None:  # a reminder that could not be written
+            notification.body_text = notification.body_html = f"[Not written: {notification.last_error}]"
         _forget_private_content(notification)
         db.session.commit()
         log.error("email %s failed after %s attempts", notification.id, notification.attempts)
@@ -114,11 +120,28 @@ def send_batch(self, notification_ids: list[int]) -> dict[str, int]:
     with backoff; a batch run twice (a worker died half-way) sends only what had not gone."""
     outcome: dict[str, int] = {}
     with Postbox() as postbox:
-        for notification_id in notification_ids:
-            status, delay = attempt(notification_id, postbox)
+        for position, notification_id in enumerate(notification_ids):
+            try:
+                status, delay = attempt(notification_id, postbox)
+            except SoftTimeLimitExceeded:
+                # Out of time: hand what is left to a new job rather than be stopped half-way through a send.
+                send_batch.apply_async((notification_ids[position:],))
+                outcome["handed_on"] = len(notification_ids) - position
+                return outcome
+            except Exception:  # one bad row must not stop the others
+                db.session.rollback()
+                log.exception("email %s could not be attempted", notification_id)
+                status, delay = "error", None
             outcome[status] = outcome.get(status, 0) + 1
             if delay is not None and not self.request.is_eager:
                 send_notification.apply_async((notification_id,), countdown=delay)
+            if postbox.unreachable and position + 1 < len(notification_ids):
+                # The mail server cannot be reached: try the rest later, not each in turn now.
+                rest = notification_ids[position + 1 :]
+                if not self.request.is_eager:
+                    send_batch.apply_async((rest,), countdown=retry_delay(1))
+                outcome["deferred"] = len(rest)
+                return outcome
     return outcome
 
 

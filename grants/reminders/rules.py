@@ -32,6 +32,7 @@ from grants.rounds.models import Round
 
 LONDON = ZoneInfo("Europe/London")
 QUIET_DAYS = 30
+ELIGIBLE_BACKSTOP = timedelta(days=2)
 LIVE_PROJECT_STATUSES = ("active", "closing")
 
 
@@ -80,6 +81,13 @@ def as_json(**values):
     if db.session.get_bind().dialect.name == "postgresql":
         return func.json_build_object(*arguments)
     return func.json_object(*arguments)
+
+
+def utc_stamp(column):
+    """A timestamp as text, the same whatever the database session's time zone."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), literal_column("'YYYYMMDD\"T\"HH24MISS.US'"))
+    return func.strftime("%Y%m%dT%H%M%f", column)
 
 
 def stage(*whens, else_: str):
@@ -178,10 +186,13 @@ def review_due(moment: Moment) -> list[Select]:
         )
         .select_from(ReviewAssignment)
         .join(Application, Application.id == ReviewAssignment.application_id)
+        .join(Round, Round.id == Application.round_id)
         .join(User, User.id == ReviewAssignment.reviewer_id)
         .where(
             ReviewAssignment.status.in_(("assigned", "in_progress")),
             Application.status.in_(("submitted", "under_review")),
+            Round.status.in_(("open", "closed", "assessing")),
+            or_(holds_role(User, Role.STEERING_MEMBER), holds_role(User, Role.STEERING_CHAIR)),
             ReviewAssignment.due_on <= moment.today + timedelta(days=3),
             User.is_active.is_(True),
         )
@@ -252,7 +263,7 @@ def tranche_eligible(moment: Moment, tranche_id: int | None = None) -> list[Sele
                 template="tranche_eligible",
                 about=Tranche.id,
                 # Each time the tranche becomes eligible is a period of its own.
-                period=text("eligible-", Tranche.eligible_at),
+                period=text("eligible-", utc_stamp(Tranche.eligible_at)),
                 subject=text("Tranche ", Tranche.sequence, " of ", Project.reference, " is ready to request"),
             )
         )
@@ -263,6 +274,8 @@ def tranche_eligible(moment: Moment, tranche_id: int | None = None) -> list[Sele
     )
     if tranche_id is not None:
         statement = statement.where(Tranche.id == tranche_id)
+    else:  # the sweep is a backstop for the moment itself, not a digest of every eligible tranche
+        statement = statement.where(Tranche.eligible_at > moment.now - ELIGIBLE_BACKSTOP)
     return [statement]
 
 

@@ -14,7 +14,7 @@ from grants.learning.models import LearningCommitment
 from grants.monitoring.models import ProgressReport
 from grants.notifications.models import Notification
 from grants.projects.models import ProjectUpdate
-from grants.reminders.rules import Moment
+from grants.reminders.rules import LONDON, Moment
 from grants.reminders.sweep import run_reminders
 from tests.factories import (
     ApplicantFactory,
@@ -88,8 +88,15 @@ def test_a_round_first_seen_a_day_before_closing_sends_only_the_last_reminder(db
     assert queued() == {("reminder_round_closing", draft.lead_applicant.email, "1-day")}
 
 
+def noon(day):
+    """Midday in London on ``day``, in UTC: hours can be added without crossing into another day."""
+    from datetime import UTC, datetime, time
+
+    return datetime.combine(day, time(12), tzinfo=LONDON).astimezone(UTC)
+
+
 def test_reviewers_hear_before_a_review_is_due_and_weekly_while_it_is_overdue(db, today):
-    now = utcnow()
+    now = noon(today)
     application = under_review_bid()
     soon = ReviewAssignmentFactory(application=application, due_on=today + timedelta(days=2))
     ReviewAssignmentFactory(application=application, due_on=today + timedelta(days=10))  # not yet
@@ -111,7 +118,7 @@ def test_reviewers_hear_before_a_review_is_due_and_weekly_while_it_is_overdue(db
 
 
 def test_the_project_team_hears_14_and_3_days_before_a_report_and_while_it_is_overdue(db, live_project, today):
-    now = utcnow()
+    now = noon(today)
     report = db.session.scalars(
         db.select(ProgressReport).where(ProgressReport.project_id == live_project.id).order_by(ProgressReport.sequence)
     ).first()
@@ -140,7 +147,7 @@ def test_the_project_team_hears_14_and_3_days_before_a_report_and_while_it_is_ov
 
 
 def test_learning_commitments_are_chased_when_due_and_overdue_but_not_once_done(db, live_project, today):
-    now = utcnow()
+    now = noon(today)
     due = LearningCommitment(
         project_id=live_project.id, kind="case_study", description="A case study.", due_on=today + timedelta(days=5)
     )
@@ -185,6 +192,10 @@ def test_programme_officers_hear_once_when_a_tranche_becomes_eligible(db, live_p
     tranche.status, tranche.eligible_at = "eligible", utcnow() + timedelta(seconds=5)
     db.session.commit()
     assert sweep()["tranche_eligible"] == 2, "eligible again: told again"
+
+    tranche.eligible_at = utcnow() - timedelta(days=3)  # long eligible: the moment itself told them, or it is old news
+    db.session.commit()
+    assert sweep()["tranche_eligible"] == 0
 
 
 def test_a_project_with_no_enabler_update_for_30_days_is_flagged_to_the_enabler_and_officers(db, live_project, today):
@@ -354,3 +365,65 @@ def test_the_jobs_command_compiles_progress_once_at_a_time(db, app, live_project
     assert refused.exit_code != 0 and "Traceback" not in refused.output
     assert "under way" in refused.output or "already" in refused.output, refused.output
     assert db.session.scalar(db.select(db.func.count(ProgressCompilation.id))) == 2
+
+
+def test_a_reminder_that_cannot_be_written_fails_alone_and_the_rest_of_its_batch_is_sent(
+    db, live_project, today, monkeypatch
+):
+    from grants.notifications.services import DEFERRED
+    from grants.notifications.tasks import MAX_ATTEMPTS, send_batch
+    from grants.reminders import sweep as sweep_module
+    from tests.helpers import run_task
+
+    report = db.session.scalars(db.select(ProgressReport).where(ProgressReport.project_id == live_project.id)).first()
+    report.due_on = today + timedelta(days=2)
+    db.session.add(
+        LearningCommitment(
+            project_id=live_project.id, kind="case_study", description="A case study.", due_on=today + timedelta(days=2)
+        )
+    )
+    db.session.commit()
+    queued_ids = []
+    monkeypatch.setattr(sweep_module, "enqueue_batches", queued_ids.extend)  # queue them, send them below
+    run_reminders()
+    db.session.commit()
+    broken = db.session.scalars(db.select(Notification).where(Notification.template == "reminder_commitment_due")).all()
+    for row in broken:
+        row.attempts = MAX_ATTEMPTS - 1
+    db.session.commit()
+
+    def cannot_write(context):
+        raise KeyError("description")
+
+    monkeypatch.setitem(DEFERRED, "reminder_commitment_due", cannot_write)
+    outcome = run_task(send_batch, sorted(queued_ids))
+    assert outcome == {"failed": 2, "captured": 2}
+    db.session.expire_all()
+    rows = db.session.scalars(db.select(Notification).order_by(Notification.id)).all()
+    by_template = {(row.template, row.status) for row in rows}
+    assert by_template == {("reminder_commitment_due", "failed"), ("reminder_report_due", "captured")}
+    assert all(row.body_text.startswith("[Not written: KeyError") for row in rows if row.status == "failed")
+
+
+def test_a_batch_stops_trying_when_the_mail_server_cannot_be_reached(smtp_app, db, live_project, today, monkeypatch):
+    import socket
+
+    from grants.notifications.tasks import send_batch
+    from grants.reminders import sweep as sweep_module
+    from tests.helpers import run_task
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        closed_port = unused.getsockname()[1]
+    monkeypatch.setitem(smtp_app.config, "MAIL_PORT", closed_port)
+    report = db.session.scalars(db.select(ProgressReport).where(ProgressReport.project_id == live_project.id)).first()
+    report.due_on = today + timedelta(days=2)
+    db.session.commit()
+    queued_ids = []
+    monkeypatch.setattr(sweep_module, "enqueue_batches", queued_ids.extend)
+    run_reminders()
+    db.session.commit()
+    assert run_task(send_batch, sorted(queued_ids)) == {"pending": 1, "deferred": 1}
+    db.session.expire_all()
+    attempts = sorted(db.session.scalars(db.select(Notification.attempts)).all())
+    assert attempts == [0, 1], "the second was not tried against a server that is not there"
