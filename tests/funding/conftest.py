@@ -3,26 +3,15 @@ approver who approves, and the project lead who signs."""
 
 import pytest
 
-from grants.core.permissions import Role
 from grants.funding.models import GrantAgreement, MatchFunding, Tranche
 from grants.funding.services import agreements, match
 from grants.funding.services.terms import digest
-from tests.factories import EnablerProfileFactory, UserFactory, funded_project
+from tests.factories import EnablerProfileFactory, funded_project
 
 
 @pytest.fixture
 def project(db):
     return funded_project()
-
-
-@pytest.fixture
-def officer(db):
-    return UserFactory(roles=[Role.PROGRAMME_OFFICER], name="Sarah Collins")
-
-
-@pytest.fixture
-def finance(db):
-    return UserFactory(roles=[Role.FINANCE_APPROVER], name="James Whitfield")
 
 
 @pytest.fixture

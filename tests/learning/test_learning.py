@@ -40,11 +40,6 @@ def lead(app, project):
     return sign_in_client(app, project.application.lead_applicant)
 
 
-@pytest.fixture
-def officer(db):
-    return UserFactory(roles=[Role.PROGRAMME_OFFICER])
-
-
 def commitment_of(project) -> LearningCommitment:
     return _db.session.scalars(
         _db.select(LearningCommitment)

@@ -22,16 +22,6 @@ from tests.factories import RoundFactory, UserFactory, funded_project
 
 
 @pytest.fixture
-def officer(db):
-    return UserFactory(roles=[Role.PROGRAMME_OFFICER], name="Sarah Collins")
-
-
-@pytest.fixture
-def finance(db):
-    return UserFactory(roles=[Role.FINANCE_APPROVER], name="James Whitfield")
-
-
-@pytest.fixture
 def framework(db):
     framework = leadership_services.ensure_framework()
     _db.session.commit()

@@ -27,11 +27,6 @@ def project(db):
     return funded_project()
 
 
-@pytest.fixture
-def officer(db):
-    return UserFactory(roles=[Role.PROGRAMME_OFFICER])
-
-
 # --- Who is offered -----------------------------------------------------------------------------------
 
 
