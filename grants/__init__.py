@@ -34,6 +34,7 @@ AREAS = (
     "progress",
     "notifications",
     "reminders",
+    "exports",
     "admin",
 )
 

@@ -1,0 +1,14 @@
+"""Exports: applications, scores, decisions, projects, tranches and payments as CSV and Excel,
+streamed row by row so a large programme's export never sits whole in memory."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from grants.exports.permissions import EXPORTERS
+    from grants.exports.routes import bp
+    from grants.main.dashboard import register_dashboard_link
+
+    app.register_blueprint(bp)
+    for role in EXPORTERS:
+        register_dashboard_link(role, "Download data (CSV and Excel)", "exports.index")

@@ -1,0 +1,207 @@
+"""The six datasets a programme team downloads: what each holds, its columns, and its statement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Select
+
+from grants.applications.models import STATUS_LABELS as BID_STATUS_LABELS
+from grants.directory.models import SECTORS
+from grants.exports import queries
+from grants.exports.columns import Column
+from grants.exports.permissions import READERS, Scope
+from grants.funding.models import MATCH_STATUS_LABELS, TRANCHE_STATUS_LABELS
+from grants.projects.models import RAG_LABELS
+from grants.projects.models import STATUS_LABELS as PROJECT_STATUS_LABELS
+
+OUTCOME_LABELS = {outcome: BID_STATUS_LABELS[outcome] for outcome in ("approved", "reserve", "rejected")}
+RAG_WORDS = {**RAG_LABELS, None: "Not yet rated"}
+
+
+EXCEL_FORMATS = {"money": '"£"#,##0.00', "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss"}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    title: str
+    summary: str
+    columns: tuple[Column, ...]
+    statement: Callable[[Scope], Select]
+
+    # The audit trail names a download by its dataset: ``export`` ``applications``.
+    __audit_type__ = "export"
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    @property
+    def header(self) -> list[str]:
+        return [column.heading for column in self.columns]
+
+    @property
+    def number_formats(self) -> dict[int, str]:
+        """Excel formats by column: money as pounds, dates and times as such."""
+        return {
+            index: EXCEL_FORMATS[column.kind]
+            for index, column in enumerate(self.columns)
+            if column.kind in EXCEL_FORMATS
+        }
+
+    def csv_rows(self, rows: Iterable[Mapping]) -> Iterator[list[str]]:
+        for row in rows:
+            yield [column.csv(row) for column in self.columns]
+
+    def xlsx_rows(self, rows: Iterable[Mapping]) -> Iterator[list]:
+        for row in rows:
+            yield [column.xlsx(row) for column in self.columns]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a refusal was about when it was no one dataset (the downloads page itself)."""
+
+    id: str
+    __audit_type__ = "export"
+
+
+EVERY_DATASET = Target("all")
+
+APPLICATIONS = Dataset(
+    "applications",
+    "Applications",
+    "Each bid: its round, status and title, the lead organisation, the place and themes, the amount "
+    "asked for, the match-funding pledge, how many partners have confirmed, and when it was submitted or "
+    "withdrawn.",
+    (
+        Column("Reference", "reference"),
+        Column("Round", "round"),
+        Column("Status", "status", labels=BID_STATUS_LABELS),
+        Column("Title", "title"),
+        Column("Lead organisation", "lead_name"),
+        Column("Lead organisation sector", "lead_sector", labels=SECTORS),
+        Column("Lead organisation identifier", "lead_org_id"),
+        Column("Place", "place"),
+        Column("Place ONS code", "ons_code"),
+        Column("Themes", "themes", "list"),
+        Column("Amount requested (£)", "amount_requested_pence", "money"),
+        Column("Match funder", "match_funder"),
+        Column("Match funding pledged (£)", "match_amount_pence", "money"),
+        Column("Partners", "partners", "number"),
+        Column("Partners confirmed", "confirmed_partners", "number"),
+        Column("Submitted at (UK time)", "submitted_at", "datetime"),
+        Column("Withdrawn at (UK time)", "withdrawn_at", "datetime"),
+    ),
+    queries.applications,
+)
+
+SCORES = Dataset(
+    "scores",
+    "Scores",
+    "One row for each score in a submitted review: the bid, the reviewer, the criterion and its weight, "
+    "the score and its justification. Scores of reviewers who declared a conflict of interest are left "
+    "out, as they are from the ranking.",
+    (
+        Column("Application reference", "reference"),
+        Column("Round", "round"),
+        Column("Reviewer", "reviewer"),
+        Column("Criterion", "criterion"),
+        Column("Weight", "weight", "number"),
+        Column("Score", "value", "number"),
+        Column("Out of", "scale_max", "number"),
+        Column("Justification", "justification"),
+        Column("Review submitted at (UK time)", "submitted_at", "datetime"),
+    ),
+    queries.scores,
+)
+
+DECISIONS = Dataset(
+    "decisions",
+    "Decisions",
+    "The steering group's decision on each bid: the outcome, the rationale and any conditions, who "
+    "recorded it and when, and when it took effect.",
+    (
+        Column("Application reference", "reference"),
+        Column("Round", "round"),
+        Column("Title", "title"),
+        Column("Outcome", "outcome", labels=OUTCOME_LABELS),
+        Column("Rationale", "rationale"),
+        Column("Conditions", "conditions"),
+        Column("Decided by", "decided_by"),
+        Column("Decided at (UK time)", "decided_at", "datetime"),
+        Column("Took effect at (UK time)", "effective_at", "datetime"),
+    ),
+    queries.decisions,
+)
+
+PROJECTS = Dataset(
+    "projects",
+    "Projects",
+    "Each funded project: its lead organisation and place, status and RAG, the award and how much has "
+    "been released, the match funding, its dates and its current enabler.",
+    (
+        Column("Reference", "reference"),
+        Column("Title", "title"),
+        Column("Round", "round"),
+        Column("Lead organisation", "lead_name"),
+        Column("Place", "place"),
+        Column("Place ONS code", "ons_code"),
+        Column("Status", "status", labels=PROJECT_STATUS_LABELS),
+        Column("RAG", "rag", labels=RAG_WORDS),
+        Column("Award (£)", "award_pence", "money"),
+        Column("Released so far (£)", "released_pence", "money"),
+        Column("Match funder", "match_funder"),
+        Column("Match funding status", "match_status", labels=MATCH_STATUS_LABELS),
+        Column("Match funding (£)", "match_pence", "money"),
+        Column("Starts", "starts_on", "date"),
+        Column("Ends", "ends_on", "date"),
+        Column("Current enabler", "enabler"),
+    ),
+    queries.projects,
+)
+
+TRANCHES = Dataset(
+    "tranches",
+    "Tranches",
+    "Each tranche of each project's award: its amount and due date, its status, who requested its "
+    "release and when, when it was released, and why it is held if it is.",
+    (
+        Column("Project reference", "reference"),
+        Column("Round", "round"),
+        Column("Tranche", "sequence", "number"),
+        Column("Amount (£)", "amount_pence", "money"),
+        Column("Due on", "due_on", "date"),
+        Column("Status", "status", labels=TRANCHE_STATUS_LABELS),
+        Column("Release requested at (UK time)", "requested_at", "datetime"),
+        Column("Release requested by", "requested_by"),
+        Column("Released at (UK time)", "released_at", "datetime"),
+        Column("Held because", "held_reason"),
+    ),
+    queries.tranches,
+)
+
+PAYMENTS = Dataset(
+    "payments",
+    "Payments",
+    "Each payment made: the project and tranche, the amount, the payment reference, and the two people "
+    "who signed for it.",
+    (
+        Column("Project reference", "reference"),
+        Column("Round", "round"),
+        Column("Tranche", "sequence", "number"),
+        Column("Amount (£)", "amount_pence", "money"),
+        Column("Payment reference", "payment_reference"),
+        Column("Requested by", "requested_by"),
+        Column("Approved by", "approved_by"),
+        Column("Approved at (UK time)", "approved_at", "datetime"),
+    ),
+    queries.payments,
+)
+
+DATASETS: dict[str, Dataset] = {
+    dataset.name: dataset for dataset in (APPLICATIONS, SCORES, DECISIONS, PROJECTS, TRANCHES, PAYMENTS)
+}
+assert DATASETS.keys() == READERS.keys(), "every dataset says who may download it"
