@@ -11,7 +11,7 @@ PORT ?= 5000
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 ASSETS := grants/static/govuk
 
-.PHONY: run test install assets db seed worker beat bench-jobs lint clean
+.PHONY: run test install assets db seed worker beat bench-jobs bench-opendata lint clean
 
 run: install ## Serve the embedded default (SQLite, in-process jobs, captured email) with demo data
 	$(FLASK) db upgrade
@@ -56,6 +56,9 @@ beat: install ## The one Celery beat scheduler (needs REDIS_URL)
 
 bench-jobs: install ## Benchmark the reminder sweep and email delivery on PostgreSQL (prints figures)
 	GRANTS_ENV=testing $(BIN)/python -m tests.benchmarks.bench_jobs $(BENCH_ARGS)
+
+bench-opendata: install ## Benchmark the 360Giving export of 10,000 grants on PostgreSQL (prints figures)
+	GRANTS_ENV=testing $(BIN)/python -m tests.benchmarks.bench_opendata $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

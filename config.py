@@ -95,6 +95,13 @@ class Config:
         self.PAGE_SIZE = 50
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or str(INSTANCE / "uploads")
         self.PARTNER_LINK_DAYS = int(env.get("PARTNER_LINK_DAYS", "21"))
+        # Open data (360Giving): the grant identifier prefix the funder registered with 360Giving, and
+        # the funder as it appears in the data. The defaults are examples: set them before publishing.
+        self.OPEN_DATA_PREFIX = env.get("OPEN_DATA_PREFIX") or "360G-grantsexample"
+        self.FUNDER_ORG_ID = env.get("FUNDER_ORG_ID") or f"{self.OPEN_DATA_PREFIX}-FUNDER"
+        self.FUNDER_NAME = env.get("FUNDER_NAME") or "Example Funder"
+        self.FUNDER_WEBSITE = env.get("FUNDER_WEBSITE") or None
+        self.OPEN_DATA_LICENSE = env.get("OPEN_DATA_LICENSE") or "https://creativecommons.org/licenses/by/4.0/"
         self.TESTING = False
         self.DEBUG = False
 

@@ -35,6 +35,7 @@ AREAS = (
     "notifications",
     "reminders",
     "exports",
+    "opendata",
     "admin",
 )
 

@@ -1,0 +1,16 @@
+"""Open data: the programme's awarded grants published in the 360Giving Data Standard, as a JSON data
+package and in the 360Giving spreadsheet layout (CSV), from a page and from the command line."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from grants.main.dashboard import register_dashboard_link
+    from grants.opendata.cli import export_360giving_command
+    from grants.opendata.permissions import READERS
+    from grants.opendata.routes import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(export_360giving_command)
+    for role in READERS:
+        register_dashboard_link(role, "Publish open data (360Giving)", "opendata.index")

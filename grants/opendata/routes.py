@@ -1,0 +1,69 @@
+"""The open data page, with its round filter and counts, and the 360Giving downloads it links to."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+
+from grants.core import audit
+from grants.core.errors import NotFound
+from grants.core.pagination import id_arg
+from grants.core.permissions import roles_required
+from grants.extensions import db
+from grants.opendata import queries
+from grants.opendata.export import NothingToPublish, prepare_export
+from grants.opendata.permissions import READERS
+from grants.opendata.threesixtygiving import CSV_HEADER, Publisher
+from grants.rounds.models import Round
+
+bp = Blueprint("opendata", __name__, url_prefix="/open-data")
+
+
+def _round_or_404() -> Round | None:
+    """The round in ``?round=``, None for the whole programme, or a 404 page for one that does not exist."""
+    if not (request.args.get("round") or "").strip():
+        return None
+    round_id = id_arg("round")
+    round_ = db.session.get(Round, round_id) if round_id is not None else None
+    if round_ is None:
+        raise NotFound("There is no funding round with that id. Choose a round from the list on the open data page.")
+    return round_
+
+
+@bp.get("/")
+@roles_required(*READERS)
+def index():
+    round_ = _round_or_404()
+    rounds = queries.rounds_with_counts()
+    if round_ is None:
+        count = sum(count for _, count in rounds)
+    else:
+        count = next(count for candidate, count in rounds if candidate.id == round_.id)
+    return render_template(
+        "opendata/index.html",
+        rounds=rounds,
+        round=round_,
+        count=count,
+        publisher=Publisher.from_config(current_app.config),
+        columns=CSV_HEADER,
+    )
+
+
+@bp.get("/360giving.<any(json, csv):format_>")
+@roles_required(*READERS)
+def download(format_):
+    round_ = _round_or_404()
+    try:
+        export = prepare_export(Publisher.from_config(current_app.config), round_, format_)
+    except NothingToPublish as nothing:
+        return render_template("opendata/nothing.html", message=nothing.message, round=round_), 404
+    after = {"format": format_, "grants": export.count, "round": round_.code if round_ is not None else None}
+    if round_ is not None:
+        audit.record("opendata.exported", round_, after=after)
+    else:
+        audit.record("opendata.exported", object_type="programme", after=after)
+    db.session.commit()
+    return Response(
+        stream_with_context(export.chunks()),
+        mimetype=export.mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
+    )
