@@ -34,6 +34,7 @@ AREAS = (
     "progress",
     "notifications",
     "reminders",
+    "portfolio",
     "exports",
     "opendata",
     "admin",

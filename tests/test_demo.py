@@ -265,3 +265,16 @@ def test_the_demo_has_a_compiled_progress_report_of_wave_one(demo_app):
     client.post("/sign-in", data={"email": "steering.member@example.org", "password": DEMO_PASSWORD})
     page = client.get("/progress/").get_data(as_text=True)
     assert "Compiled " in page and "LV1-0001" in page and "Leadership: the change from the start to the end" in page
+
+
+def test_the_demo_programme_dashboard_and_partnership_map_work_on_sqlite(demo_app):
+    """The embedded default runs the dashboard's grouped queries (FILTER, UNION ALL) on SQLite too."""
+    client = demo_app.test_client()
+    client.post("/sign-in", data={"email": "steering.chair@example.org", "password": DEMO_PASSWORD})
+    dashboard = client.get("/portfolio/")
+    assert dashboard.status_code == 200
+    page = dashboard.get_data(as_text=True)
+    assert "25 funded projects" in page and "Bids at each stage, by round" in page
+    partnerships = client.get("/portfolio/partnerships")
+    assert partnerships.status_code == 200
+    assert "Organisations by sector and place" in partnerships.get_data(as_text=True)

@@ -21,6 +21,7 @@ NAV_ORDER = [
     "Enablers",
     "Your reviews",
     "Assessment",
+    "Dashboard",
     "Progress",
     "People",
     "Audit trail",
@@ -31,8 +32,8 @@ NAV_ORDER = [
 EVERYONE = ["Funding rounds", "Learning library", "Your account", "Sign out"]
 NAVIGATION = {
     Role.APPLICANT: EVERYONE + ["Your bids", "Your organisation", "Projects"],
-    Role.STEERING_MEMBER: EVERYONE + ["Your reviews", "Projects", "Progress"],
-    Role.STEERING_CHAIR: EVERYONE + ["Assessment", "Projects", "Progress"],
+    Role.STEERING_MEMBER: EVERYONE + ["Your reviews", "Projects", "Dashboard", "Progress"],
+    Role.STEERING_CHAIR: EVERYONE + ["Assessment", "Projects", "Dashboard", "Progress"],
     Role.ENABLER: EVERYONE + ["Your projects"],
     Role.PROGRAMME_OFFICER: EVERYONE
     + [
@@ -42,12 +43,13 @@ NAVIGATION = {
         "Funding",
         "Enablers",
         "Assessment",
+        "Dashboard",
         "Progress",
         "Audit trail",
         "Email",
     ],
     Role.FINANCE_APPROVER: EVERYONE + ["Projects", "Funding"],
-    Role.ADMIN: EVERYONE + ["Progress", "People", "Audit trail", "Email"],
+    Role.ADMIN: EVERYONE + ["Dashboard", "Progress", "People", "Audit trail", "Email"],
 }
 
 

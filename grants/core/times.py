@@ -14,6 +14,11 @@ def to_london(value: datetime) -> datetime:
     return value.astimezone(LONDON)
 
 
+def london_today() -> date:
+    """Today's date in London, where the programme's deadlines fall."""
+    return datetime.now(UTC).astimezone(LONDON).date()
+
+
 def from_london(value: datetime) -> datetime:
     """A wall-clock time typed in London → the UTC instant."""
     if value.tzinfo is None:

@@ -1,0 +1,217 @@
+"""Reading the programme at a glance. Each figure is one grouped query over the whole programme (or one
+round), so the dashboard runs the same number of queries for three projects or three thousand. The
+rules behind the figures (what is overdue, which money counts as released, who sees which leadership
+answers) are the areas' own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import exists, func, select
+
+from grants.applications.models import Application, application_themes
+from grants.directory.models import Place, Theme
+from grants.extensions import db
+from grants.funding import queries as funding
+from grants.funding.models import Tranche, TrancheCondition
+from grants.leadership import queries as leadership
+from grants.learning.models import LearningCommitment
+from grants.monitoring.models import ProgressReport
+from grants.progress import queries as progress
+from grants.progress.compile import leadership_result
+from grants.progress.report import leadership_view
+from grants.projects.models import Project
+from grants.reminders.rules import LIVE_PROJECT_STATUSES
+from grants.reviews.models import ReviewAssignment
+from grants.rounds.models import Round
+
+# The application funnel: (key, label). Each stage counts the bids that reached it.
+FUNNEL_STAGES = (
+    ("drafts", "Drafts"),
+    ("submitted", "Submitted"),
+    ("eligible", "Eligible"),
+    ("scored", "Scored"),
+    ("approved", "Approved"),
+)
+PASSED_ELIGIBILITY = ("under_review", "approved", "reserve", "rejected")
+OPEN_REVIEW = ("assigned", "in_progress")
+OPEN_REPORT = ("due", "changes_requested")
+
+
+def rounds() -> list[Round]:
+    """Rounds a dashboard can be filtered by: every round past its draft, newest first."""
+    return db.session.scalars(
+        select(Round).where(Round.status != "draft").order_by(Round.opens_at.desc(), Round.id.desc())
+    ).all()
+
+
+def _projects(round_id: int | None):
+    statement = select(Project.id)
+    return statement.where(Project.round_id == round_id) if round_id else statement
+
+
+def money(round_id: int | None) -> funding.Totals:
+    """Awarded, released and still to release, and match funding by state: the finance page's totals."""
+    return funding.totals(round_id)
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str | None
+    label: str
+    projects: int
+    award_pence: int = 0
+    detail: str = ""
+
+
+def projects_by_rag(round_id: int | None) -> list[Count]:
+    """Projects by their RAG as it stands (an officer's override while it holds), red first."""
+    rows = dict(
+        db.session.execute(
+            select(Project.rag, func.count()).where(Project.id.in_(_projects(round_id))).group_by(Project.rag)
+        ).all()
+    )
+    labels = (("red", "Red"), ("amber", "Amber"), ("green", "Green"), (None, "Not yet rated"))
+    return [Count(key, label, int(rows.get(key, 0))) for key, label in labels]
+
+
+def projects_by_theme(round_id: int | None) -> list[Count]:
+    """Projects by the themes of their bid (a bid may have several), most projects first; themes no
+    project works on are left out."""
+    rows = db.session.execute(
+        select(Theme.slug, Theme.name, func.count(Project.id), func.coalesce(func.sum(Project.award_pence), 0))
+        .join(application_themes, application_themes.c.theme_id == Theme.id)
+        .join(Project, Project.application_id == application_themes.c.application_id)
+        .where(Project.id.in_(_projects(round_id)))
+        .group_by(Theme.id, Theme.slug, Theme.name)
+        .order_by(func.count(Project.id).desc(), Theme.name)
+    ).all()
+    return [Count(slug, name, int(count), int(award)) for slug, name, count, award in rows]
+
+
+def projects_by_place(round_id: int | None) -> list[Count]:
+    """Projects by the place they serve, in name order, with the money awarded there."""
+    rows = db.session.execute(
+        select(Place.ons_code, Place.name, Place.region, func.count(Project.id), func.sum(Project.award_pence))
+        .join(Project, Project.place_id == Place.id)
+        .where(Project.id.in_(_projects(round_id)))
+        .group_by(Place.id, Place.ons_code, Place.name, Place.region)
+        .order_by(Place.name, Place.ons_code)
+    ).all()
+    return [Count(code, name, int(count), int(award), detail=region) for code, name, region, count, award in rows]
+
+
+@dataclass(frozen=True)
+class Funnel:
+    round_id: int | None
+    label: str
+    drafts: int
+    submitted: int
+    eligible: int
+    scored: int
+    approved: int
+
+    def stages(self) -> list[tuple[str, int]]:
+        return [(label, getattr(self, key)) for key, label in FUNNEL_STAGES]
+
+
+def funnel(round_id: int | None) -> list[Funnel]:
+    """For each round (newest first): how many bids are drafts, were submitted, passed the eligibility
+    check, have at least one submitted review, and were approved."""
+    scored = exists().where(ReviewAssignment.application_id == Application.id, ReviewAssignment.status == "submitted")
+    statement = (
+        select(
+            Round.id,
+            Round.code,
+            Round.title,
+            func.count(Application.id).filter(Application.status == "draft"),
+            func.count(Application.id).filter(Application.submitted_at.is_not(None)),
+            func.count(Application.id).filter(Application.status.in_(PASSED_ELIGIBILITY)),
+            func.count(Application.id).filter(Application.status.in_(PASSED_ELIGIBILITY), scored),
+            func.count(Application.id).filter(Application.status == "approved"),
+        )
+        .outerjoin(Application, Application.round_id == Round.id)
+        .where(Round.status != "draft")
+        .group_by(Round.id, Round.code, Round.title, Round.opens_at)
+        .order_by(Round.opens_at.desc(), Round.id.desc())
+    )
+    if round_id:
+        statement = statement.where(Round.id == round_id)
+    return [
+        Funnel(id_, f"{code}: {title}", *(int(value) for value in counts))
+        for id_, code, title, *counts in db.session.execute(statement)
+    ]
+
+
+def funnel_total(rows: list[Funnel]) -> Funnel:
+    return Funnel(None, "All rounds", *(sum(getattr(row, key) for row in rows) for key, _ in FUNNEL_STAGES))
+
+
+@dataclass(frozen=True)
+class Overdue:
+    reports: int
+    reviews: int
+    commitments: int
+    conditions: int
+
+    @property
+    def total(self) -> int:
+        return self.reports + self.reviews + self.commitments + self.conditions
+
+
+def overdue(round_id: int | None, today: date) -> Overdue:
+    """What is late, by the reminders' own rules: progress reports and learning commitments of live
+    projects past their date, reviews past their date on bids still being assessed, and conditions
+    not yet met on tranches past their due date. One query."""
+    projects = _projects(round_id)
+    live = select(Project.id).where(Project.status.in_(LIVE_PROJECT_STATUSES), Project.id.in_(projects))
+    reports = select(func.count()).where(
+        ProgressReport.status.in_(OPEN_REPORT), ProgressReport.due_on < today, ProgressReport.project_id.in_(live)
+    )
+    reviews = (
+        select(func.count())
+        .select_from(ReviewAssignment)
+        .join(Application, Application.id == ReviewAssignment.application_id)
+        .where(
+            ReviewAssignment.status.in_(OPEN_REVIEW),
+            ReviewAssignment.due_on < today,
+            Application.status.in_(("submitted", "under_review")),
+        )
+    )
+    if round_id:
+        reviews = reviews.where(Application.round_id == round_id)
+    commitments = select(func.count()).where(
+        LearningCommitment.is_overdue(today), LearningCommitment.project_id.in_(live)
+    )
+    conditions = (
+        select(func.count())
+        .select_from(TrancheCondition)
+        .join(Tranche, Tranche.id == TrancheCondition.tranche_id)
+        .where(
+            TrancheCondition.met_at.is_(None),
+            Tranche.status == "scheduled",
+            Tranche.due_on < today,
+            Tranche.project_id.in_(projects),
+        )
+    )
+    row = db.session.execute(
+        select(
+            reports.scalar_subquery(),
+            reviews.scalar_subquery(),
+            commitments.scalar_subquery(),
+            conditions.scalar_subquery(),
+        )
+    ).one()
+    return Overdue(*(int(value) for value in row))
+
+
+def leadership_shift(round_id: int | None, *, staff: bool) -> dict:
+    """The baseline-to-final shift over the projects, as the progress report shows it to this person:
+    programme staff see every answer; anyone else only projects big enough to be shown on their own."""
+    project_ids = list(db.session.scalars(_projects(round_id)))
+    scores, projects_of, domains = progress.leadership_scores(project_ids)
+    if not staff:
+        pairs = leadership.pairs_by_project(scores, projects_of, project_ids)
+        scores = leadership.from_projects_shown_alone(scores, projects_of, pairs)
+    return leadership_view(leadership_result(scores, domains), staff=staff)

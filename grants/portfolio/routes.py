@@ -1,0 +1,81 @@
+"""The programme dashboard and the partnership map, each for every round or one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from grants.core.errors import NotFound
+from grants.core.pagination import paginate
+from grants.core.permissions import roles_required
+from grants.core.times import london_today
+from grants.directory.models import SECTORS
+from grants.exports.permissions import EXPORTERS
+from grants.leadership.services import can_see_individuals
+from grants.opendata.permissions import can_export_open_data
+from grants.portfolio import partnerships, queries
+from grants.portfolio.permissions import READERS
+from grants.projects.permissions import hidden_application_ids
+
+bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
+
+
+def _chosen_round():
+    """(every round to choose from, the one chosen or None for all). A round that is not there, or not
+    yet open, is a 404 with a message rather than a page of the whole programme under its name."""
+    rounds = queries.rounds()
+    value = (request.args.get("round") or "").strip()
+    if not value:
+        return rounds, None
+    chosen = next((round_ for round_ in rounds if str(round_.id) == value), None)
+    if chosen is None:
+        raise NotFound("There is no round with that number. Choose a round from the list on the dashboard.")
+    return rounds, chosen
+
+
+@bp.get("/")
+@roles_required(*READERS)
+def dashboard():
+    rounds, chosen = _chosen_round()
+    round_id = chosen.id if chosen else None
+    today: date = london_today()
+    funnel = queries.funnel(round_id)
+    return render_template(
+        "portfolio/dashboard.html",
+        rounds=rounds,
+        chosen=chosen,
+        money=queries.money(round_id),
+        rag=queries.projects_by_rag(round_id),
+        themes=queries.projects_by_theme(round_id),
+        places=queries.projects_by_place(round_id),
+        funnel=funnel,
+        funnel_total=queries.funnel_total(funnel),
+        stages=queries.FUNNEL_STAGES,
+        overdue=queries.overdue(round_id, today),
+        leadership=queries.leadership_shift(round_id, staff=can_see_individuals(current_user)),
+        today=today,
+        can_export=current_user.has_any_role(*EXPORTERS),
+        can_publish=can_export_open_data(current_user),
+    )
+
+
+@bp.get("/partnerships")
+@roles_required(*READERS)
+def partnership_map():
+    rounds, chosen = _chosen_round()
+    round_id = chosen.id if chosen else None
+    sector = request.args.get("sector") if request.args.get("sector") in SECTORS else None
+    page = paginate(partnerships.organisations_statement(round_id, sector))
+    return render_template(
+        "portfolio/partnerships.html",
+        rounds=rounds,
+        chosen=chosen,
+        sector=sector,
+        sectors=SECTORS,
+        map=partnerships.sector_map(round_id),
+        page=page,
+        projects_of=partnerships.projects_of([organisation.id for organisation in page.items], round_id),
+        hidden=hidden_application_ids(current_user),
+    )

@@ -1,0 +1,249 @@
+"""The programme dashboard: every figure equals the same figure added up here from the records
+themselves, for the whole programme and for one round; who may see it; the small-numbers rule for
+the steering group; and a fixed number of queries whatever the programme's size."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from grants.applications.models import Application
+from grants.core.money import format_pence
+from grants.core.permissions import Role
+from grants.extensions import db as _db
+from grants.funding.models import MatchFunding, Payment, Tranche, TrancheCondition
+from grants.learning.models import LearningCommitment
+from grants.monitoring.models import ProgressReport
+from grants.projects.models import Project
+from grants.reviews.models import ReviewAssignment
+from grants.rounds.models import Round
+from tests.factories import UserFactory, funded_project
+from tests.helpers import QueryCounter, h1, text
+from tests.portfolio.conftest import table
+
+LIVE = ("active", "closing")
+
+
+def everything(model):
+    return _db.session.scalars(_db.select(model)).all()
+
+
+def expected(round_id: int | None) -> dict:
+    """Every figure, added up in Python from every record (never with the dashboard's queries)."""
+    today = date.today()
+    projects = [p for p in everything(Project) if round_id in (None, p.round_id)]
+    ids = {p.id for p in projects}
+    live = {p.id for p in projects if p.status in LIVE}
+    awarded = sum(p.award_pence for p in projects)
+    released = sum(payment.amount_pence for payment in everything(Payment) if payment.project_id in ids)
+    match = Counter()
+    for record in everything(MatchFunding):
+        if record.project_id in ids:
+            match[record.status] += record.amount_pence
+    themes = Counter(theme.name for p in projects for theme in p.application.themes)
+    places = Counter(p.place.name for p in projects if p.place)
+    rag = Counter(p.rag for p in projects)
+
+    applications = [a for a in everything(Application) if round_id in (None, a.round_id)]
+    assignments = everything(ReviewAssignment)
+    scored_ids = {a.application_id for a in assignments if a.status == "submitted"}
+    eligible = [a for a in applications if a.status in ("under_review", "approved", "reserve", "rejected")]
+    funnel = {}
+    for round_ in everything(Round):
+        if round_.status == "draft" or round_id not in (None, round_.id):
+            continue
+        bids = [a for a in applications if a.round_id == round_.id]
+        funnel[round_.code] = [
+            sum(a.status == "draft" for a in bids),
+            sum(a.submitted_at is not None for a in bids),
+            sum(a in eligible for a in bids),
+            sum(a in eligible and a.id in scored_ids for a in bids),
+            sum(a.status == "approved" for a in bids),
+        ]
+    by_id = {a.id: a for a in everything(Application)}
+    tranches = {t.id: t for t in everything(Tranche)}
+    overdue = {
+        "Progress reports": sum(
+            r.project_id in live and r.status in ("due", "changes_requested") and r.due_on < today
+            for r in everything(ProgressReport)
+        ),
+        "Reviews": sum(
+            a.status in ("assigned", "in_progress")
+            and a.due_on < today
+            and by_id[a.application_id].status in ("submitted", "under_review")
+            and round_id in (None, by_id[a.application_id].round_id)
+            for a in assignments
+        ),
+        "Learning commitments": sum(
+            c.project_id in live and c.status != "done" and c.due_on is not None and c.due_on < today
+            for c in everything(LearningCommitment)
+        ),
+        "Tranche conditions not met by the tranche's date": sum(
+            c.met_at is None
+            and tranches[c.tranche_id].status == "scheduled"
+            and tranches[c.tranche_id].due_on < today
+            and tranches[c.tranche_id].project_id in ids
+            for c in everything(TrancheCondition)
+        ),
+    }
+    return {
+        "projects": len(projects),
+        "funds": [["Awarded", awarded], ["Released", released], ["Still to release", awarded - released]],
+        "match": [
+            ["Pledged, not yet confirmed", match["pledged"]],
+            ["Confirmed, not yet received", match["confirmed"]],
+            ["Received", match["received"]],
+            ["All match funding pledged", sum(match.values())],
+        ],
+        "rag": [["Red", rag["red"]], ["Amber", rag["amber"]], ["Green", rag["green"]], ["Not yet rated", rag[None]]],
+        "themes": themes,
+        "places": places,
+        "funnel": funnel,
+        "overdue": overdue,
+    }
+
+
+def money_rows(rows):
+    return [[label, format_pence(pence)] for label, pence in rows]
+
+
+def check_page(html: str, figures: dict) -> None:
+    assert table(html, "Grant funds") == money_rows(figures["funds"])
+    assert table(html, "Match funding") == money_rows(figures["match"])
+    assert table(html, "Projects by RAG") == [[label, str(count)] for label, count in figures["rag"]]
+    if figures["projects"]:
+        assert {row[0]: int(row[1]) for row in table(html, "Projects by theme")} == figures["themes"]
+        assert {row[0]: int(row[3]) for row in table(html, "Projects by place")} == figures["places"]
+    else:
+        assert "Projects by place" not in html and "No funded project yet" in html
+    funnel = {
+        row[0].split(":")[0]: [int(cell) for cell in row[1:]] for row in table(html, "Bids at each stage, by round")
+    }
+    funnel.pop("All rounds", None)
+    assert funnel == figures["funnel"]
+    page = text(html)
+    for label, count in figures["overdue"].items():
+        assert f"{label} {count}" in page
+    assert f"{figures['projects']} funded project" in page
+
+
+def test_every_figure_equals_the_records_added_up(db, programme, client_for):
+    html = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER])).get("/portfolio/").get_data(as_text=True)
+    assert h1(html) == "Programme dashboard"
+    figures = expected(None)
+    check_page(html, figures)
+    # The data holds something of each kind, so a figure stuck at nought would be caught.
+    assert figures["funds"][1][1] > 0 and figures["match"][0][1] > 0 and figures["match"][2][1] > 0
+    assert all(count > 0 for count in figures["overdue"].values())
+    assert figures["funnel"]["LV8"] == [2, 6, 3, 2, 0]
+    assert figures["funnel"]["LV9"] == [0, 3, 3, 0, 3]
+
+
+def test_one_rounds_figures_leave_the_other_rounds_out(db, programme, client_for):
+    client = client_for(UserFactory(roles=[Role.STEERING_CHAIR]))
+    bidding = client.get(f"/portfolio/?round={programme.bidding_round.id}").get_data(as_text=True)
+    figures = expected(programme.bidding_round.id)
+    check_page(bidding, figures)
+    assert figures["projects"] == 0 and list(figures["funnel"]) == ["LV8"]
+    assert "LV9" not in text(bidding).split("Bids at each stage, by round", 1)[1]
+
+    funded = client.get(f"/portfolio/?round={programme.funded_round.id}").get_data(as_text=True)
+    check_page(funded, expected(programme.funded_round.id))
+    assert f'<option value="{programme.funded_round.id}" selected>' in funded
+
+
+@pytest.mark.parametrize("value", ["999999", "abc", "-1"])
+def test_a_round_that_is_not_there_is_a_clear_404(db, programme, client_for, value):
+    response = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER])).get(f"/portfolio/?round={value}")
+    assert response.status_code == 404
+    assert "There is no round with that number" in text(response.get_data(as_text=True))
+
+
+def test_a_draft_round_cannot_be_chosen(db, programme, client_for):
+    from tests.factories import RoundFactory
+
+    draft = RoundFactory(status="draft")
+    response = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER])).get(f"/portfolio/?round={draft.id}")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (Role.PROGRAMME_OFFICER, 200),
+        (Role.STEERING_CHAIR, 200),
+        (Role.STEERING_MEMBER, 200),
+        (Role.ADMIN, 200),
+        (Role.APPLICANT, 403),
+        (Role.ENABLER, 403),
+        (Role.FINANCE_APPROVER, 403),
+    ],
+)
+@pytest.mark.parametrize("path", ["/portfolio/", "/portfolio/partnerships"])
+def test_who_may_see_the_portfolio(db, client_for, role, status, path):
+    assert client_for(UserFactory(roles=[role])).get(path).status_code == status
+
+
+def test_visitors_are_asked_to_sign_in(db, client):
+    response = client.get("/portfolio/")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_the_steering_group_sees_leadership_only_of_projects_big_enough(db, programme, client_for):
+    """Five people compared in LV9-0001, two in LV9-0002: staff see all seven; the steering group only
+    the five, as on the progress report."""
+    officer = text(client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER])).get("/portfolio/").get_data(as_text=True))
+    member = text(client_for(UserFactory(roles=[Role.STEERING_MEMBER])).get("/portfolio/").get_data(as_text=True))
+    assert "Compared: 7 people who answered at both the start and the end" in officer
+    assert "Compared: 5 people who answered at both the start and the end" in member
+    pairs = [pair for pairs in programme.portfolio.pairs.values() for pair in pairs]
+    start = sum(b for b, _ in pairs) / len(pairs)
+    end = sum(f for _, f in pairs) / len(pairs)
+    assert f"{start:.1f} {end:.1f} {end - start:+.1f} 7" in officer
+
+
+def test_charts_have_their_numbers_in_tables_and_a_text_alternative(db, programme, client_for):
+    html = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER])).get("/portfolio/").get_data(as_text=True)
+    charts = html.count('role="img"')
+    assert charts >= 6
+    assert html.count('aria-labelledby="funds-chart-title funds-chart-desc"') == 1
+    for caption in (
+        "Grant funds",
+        "Match funding",
+        "Projects by RAG",
+        "Projects by theme",
+        "Bids at each stage, by round",
+    ):
+        assert table(html, caption)
+
+
+def grow(programme, extra: int) -> None:
+    """More projects and bids, each with its money, so that an N+1 query would show."""
+    for _ in range(extra):
+        funded_project(programme.funded_round)
+
+
+def test_the_dashboard_runs_the_same_number_of_queries_whatever_the_size(app, db, programme, client_for):
+    client = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+    client.get("/portfolio/")  # warm: the first request loads what any first request loads
+    with QueryCounter() as small:
+        assert client.get("/portfolio/").status_code == 200
+    grow(programme, 6)
+    with QueryCounter() as large:
+        html = client.get("/portfolio/").get_data(as_text=True)
+    assert "9 funded projects" in text(html)
+    assert large.count == small.count, (small.count, large.count)
+    assert small.count <= 25
+
+
+def test_the_dashboard_links_to_the_downloads_its_reader_may_use(db, programme, client_for):
+    round_id = programme.funded_round.id
+    officer = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER])).get(f"/portfolio/?round={round_id}")
+    member = client_for(UserFactory(roles=[Role.STEERING_MEMBER])).get("/portfolio/")
+    officer_html, member_html = officer.get_data(as_text=True), member.get_data(as_text=True)
+    assert f'href="/exports/?round={round_id}"' in officer_html
+    assert f'href="/open-data/?round={round_id}"' in officer_html
+    assert f'href="/portfolio/partnerships?round={round_id}"' in officer_html
+    assert 'href="/exports/"' in member_html  # steering members may download the projects
