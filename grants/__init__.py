@@ -37,6 +37,7 @@ AREAS = (
     "portfolio",
     "exports",
     "opendata",
+    "api",
     "admin",
 )
 

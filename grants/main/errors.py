@@ -8,6 +8,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from grants.api import errors as api_errors
 from grants.core import audit
 from grants.core.errors import NotFound, PermissionDenied
 from grants.extensions import db
@@ -55,6 +56,8 @@ def _audit_refusal(action: str, detail: dict) -> None:
 
 
 def render_error(status: int, message: str | None = None):
+    if api_errors.is_api_request():  # the API answers JSON, never a page
+        return api_errors.error_response(status, message)
     title, default_message = MESSAGES.get(status, MESSAGES[400])
     return render_template("errors/error.html", status=status, title=title, message=message or default_message), status
 
@@ -85,6 +88,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if api_errors.is_api_request():
+            return api_errors.from_http_exception(error)
         if error.code in MESSAGES:
             return render_error(error.code)
         return error

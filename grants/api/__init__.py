@@ -1,0 +1,16 @@
+"""The read-only JSON API: rounds, applications, projects, tranches and learning items for other
+systems, authenticated by tokens people create and revoke in their account, and seeing exactly what
+the token's owner may see. Described by an OpenAPI document the app serves."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from grants.api import models  # noqa: F401 - the tables
+    from grants.api.errors import TokenOnlySessionInterface
+    from grants.api.pages import bp as pages_bp
+    from grants.api.routes import bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(pages_bp)
+    app.session_interface = TokenOnlySessionInterface()
