@@ -101,7 +101,7 @@ def application_condition(principal):
         from grants.reviews.queries import conflicted_application_ids
 
         conditions.append(
-            db.and_(Application.status != "draft", Application.id.not_in(conflicted_application_ids(principal)))
+            db.and_(Application.submitted_at.is_not(None), Application.id.not_in(conflicted_application_ids(principal)))
         )
     return or_(*conditions) if conditions else false()
 

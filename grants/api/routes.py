@@ -50,7 +50,7 @@ def _whole_number(name: str, default: int, maximum: int) -> int:
     text = _once(name)
     if text is None:
         return default
-    if not (text.isascii() and text.isdecimal() and 1 <= int(text) <= maximum):
+    if not (text.isascii() and text.isdecimal() and len(text) <= 6 and 1 <= int(text) <= maximum):
         raise ApiError(400, f"The {name} parameter must be a whole number from 1 to {maximum:,}.")
     return int(text)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from grants.core.permissions import Role
 from grants.reviews.queries import ASSESSED_STATES
 
-EVERYTHING = (Role.PROGRAMME_OFFICER, Role.ADMIN)
+EVERYTHING = (Role.PROGRAMME_OFFICER,)  # administrators manage people, not bids or money, as on the pages
 READERS: dict[str, tuple[Role, ...]] = {
     "applications": (*EVERYTHING, Role.STEERING_CHAIR),
     "scores": (*EVERYTHING, Role.STEERING_CHAIR),
@@ -46,6 +46,11 @@ class Scope:
 
 def can_download(user, dataset: str) -> bool:
     return bool(user.is_authenticated and dataset in READERS and user.has_any_role(*READERS[dataset]))
+
+
+def sees_draft_rounds(user) -> bool:
+    """Draft rounds are known only to the programme officers preparing them."""
+    return user.has_role(Role.PROGRAMME_OFFICER)
 
 
 def downloadable(user) -> list[str]:

@@ -19,9 +19,10 @@ from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignmen
 from grants.rounds.models import Round, RubricCriterion
 
 
-def rounds() -> list[Round]:
-    """Every round for the filter, the latest first."""
-    return db.session.scalars(db.select(Round).order_by(Round.opens_at.desc(), Round.id.desc())).all()
+def rounds(*, drafts: bool) -> list[Round]:
+    """The rounds for the filter, the latest first: draft rounds only for those who run rounds."""
+    statement = db.select(Round).order_by(Round.opens_at.desc(), Round.id.desc())
+    return db.session.scalars(statement if drafts else statement.where(Round.status != "draft")).all()
 
 
 def _bids_in(statement: Select, scope: Scope) -> Select:

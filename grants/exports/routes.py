@@ -39,7 +39,7 @@ def _chosen_round() -> Round | None:
     if not (value.isascii() and value.isdecimal()) or len(value) > MAX_ROUND_DIGITS:
         raise RoundChoiceError(NOT_A_ROUND)
     round_ = db.session.get(Round, int(value))
-    if round_ is None:
+    if round_ is None or (round_.status == "draft" and not permissions.sees_draft_rounds(current_user)):
         raise NotFound(NO_SUCH_ROUND)
     return round_
 
@@ -63,7 +63,7 @@ def index():
     return render_template(
         "exports/index.html",
         datasets=[DATASETS[name] for name in names],
-        rounds=queries.rounds(),
+        rounds=queries.rounds(drafts=permissions.sees_draft_rounds(current_user)),
         chosen=chosen,
         error=error,
         bids_left_out=bool(permissions.conflicted_ids(current_user)),

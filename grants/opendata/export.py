@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from grants.core.db import utcnow
 from grants.core.errors import GrantsError
+from grants.core.times import london_today
 from grants.extensions import db
 from grants.opendata import queries
 from grants.opendata.threesixtygiving import (
@@ -52,7 +53,7 @@ class Export:
     @property
     def filename(self) -> str:
         scope = self.round.code if self.round is not None else "all-rounds"
-        return f"360giving-{scope}-{date.today().isoformat()}.{self.format}"
+        return f"360giving-{scope}-{london_today().isoformat()}.{self.format}"
 
     def chunks(self) -> Iterator[str]:
         """The file as text chunks, each grant built as its row arrives from the database."""

@@ -1,11 +1,12 @@
-"""Who may see and download the open data. Programme staff publish it; the steering group may read what
-is (or will be) public about the grants it chose."""
+"""Who may see and download the open data: the programme staff who publish it. (The steering group
+is left out: its members' conflicts of interest would otherwise need applying to a file that is
+published whole.)"""
 
 from __future__ import annotations
 
 from grants.core.permissions import Role
 
-READERS = (Role.PROGRAMME_OFFICER, Role.ADMIN, Role.STEERING_CHAIR, Role.STEERING_MEMBER)
+READERS = (Role.PROGRAMME_OFFICER, Role.ADMIN)
 
 
 def can_export_open_data(user) -> bool:

@@ -168,8 +168,11 @@ class Membership:
     role: str
 
 
-def projects_of(organisation_ids: list[int], round_id: int | None) -> dict[int, list[Membership]]:
-    """Organisation id → the funded projects it takes part in, in reference order: one query."""
+def projects_of(
+    organisation_ids: list[int], round_id: int | None, hidden: set[int] = frozenset()
+) -> dict[int, list[Membership]]:
+    """Organisation id → the funded projects it takes part in, in reference order, leaving out the
+    projects of ``hidden`` bids (those a steering-group member is conflicted with): one query."""
     if not organisation_ids:
         return {}
     member = memberships(round_id)
@@ -186,7 +189,7 @@ def projects_of(organisation_ids: list[int], round_id: int | None) -> dict[int, 
         .select_from(member)
         .join(Project, Project.id == member.c.project_id)
         .outerjoin(Place, Place.id == Project.place_id)
-        .where(member.c.organisation_id.in_(organisation_ids))
+        .where(member.c.organisation_id.in_(organisation_ids), Project.application_id.not_in(list(hidden)))
         .order_by(Project.reference, member.c.role)
     ).all()
     found: dict[int, list[Membership]] = defaultdict(list)

@@ -26,9 +26,11 @@ from grants.reminders.rules import LIVE_PROJECT_STATUSES
 from grants.reviews.models import ReviewAssignment
 from grants.rounds.models import Round
 
-# The application funnel: (key, label). Each stage counts the bids that reached it.
+# The application funnel: (key, label). Every bid starts as a draft; then how many were submitted, and
+# how many are now past the eligibility check, have a review scored, and are approved (a bid withdrawn
+# after the check leaves those last stages).
 FUNNEL_STAGES = (
-    ("drafts", "Drafts"),
+    ("drafts", "Drafts started"),
     ("submitted", "Submitted"),
     ("eligible", "Eligible"),
     ("scored", "Scored"),
@@ -37,6 +39,7 @@ FUNNEL_STAGES = (
 PASSED_ELIGIBILITY = ("under_review", "approved", "reserve", "rejected")
 OPEN_REVIEW = ("assigned", "in_progress")
 OPEN_REPORT = ("due", "changes_requested")
+ROUNDS_BEING_ASSESSED = ("open", "closed", "assessing")
 
 
 def rounds() -> list[Round]:
@@ -117,15 +120,15 @@ class Funnel:
 
 
 def funnel(round_id: int | None) -> list[Funnel]:
-    """For each round (newest first): how many bids are drafts, were submitted, passed the eligibility
-    check, have at least one submitted review, and were approved."""
+    """For each round (newest first): how many bids were started, were submitted, are past the
+    eligibility check, have at least one submitted review, and were approved."""
     scored = exists().where(ReviewAssignment.application_id == Application.id, ReviewAssignment.status == "submitted")
     statement = (
         select(
             Round.id,
             Round.code,
             Round.title,
-            func.count(Application.id).filter(Application.status == "draft"),
+            func.count(Application.id),
             func.count(Application.id).filter(Application.submitted_at.is_not(None)),
             func.count(Application.id).filter(Application.status.in_(PASSED_ELIGIBILITY)),
             func.count(Application.id).filter(Application.status.in_(PASSED_ELIGIBILITY), scored),
@@ -162,8 +165,9 @@ class Overdue:
 
 def overdue(round_id: int | None, today: date) -> Overdue:
     """What is late, by the reminders' own rules: progress reports and learning commitments of live
-    projects past their date, reviews past their date on bids still being assessed, and conditions
-    not yet met on tranches past their due date. One query."""
+    projects past their date, reviews past their date on bids still being assessed in a round still
+    being assessed, and conditions not yet met on tranches past their due date (of projects not
+    closed). One query."""
     projects = _projects(round_id)
     live = select(Project.id).where(Project.status.in_(LIVE_PROJECT_STATUSES), Project.id.in_(projects))
     reports = select(func.count()).where(
@@ -177,6 +181,7 @@ def overdue(round_id: int | None, today: date) -> Overdue:
             ReviewAssignment.status.in_(OPEN_REVIEW),
             ReviewAssignment.due_on < today,
             Application.status.in_(("submitted", "under_review")),
+            Application.round_id.in_(select(Round.id).where(Round.status.in_(ROUNDS_BEING_ASSESSED))),
         )
     )
     if round_id:
@@ -193,6 +198,7 @@ def overdue(round_id: int | None, today: date) -> Overdue:
             Tranche.status == "scheduled",
             Tranche.due_on < today,
             Tranche.project_id.in_(projects),
+            Tranche.project_id.in_(select(Project.id).where(Project.status != "closed")),
         )
     )
     row = db.session.execute(

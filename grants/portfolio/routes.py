@@ -68,6 +68,7 @@ def partnership_map():
     round_id = chosen.id if chosen else None
     sector = request.args.get("sector") if request.args.get("sector") in SECTORS else None
     page = paginate(partnerships.organisations_statement(round_id, sector))
+    hidden = hidden_application_ids(current_user)
     return render_template(
         "portfolio/partnerships.html",
         rounds=rounds,
@@ -76,6 +77,5 @@ def partnership_map():
         sectors=SECTORS,
         map=partnerships.sector_map(round_id),
         page=page,
-        projects_of=partnerships.projects_of([organisation.id for organisation in page.items], round_id),
-        hidden=hidden_application_ids(current_user),
+        projects_of=partnerships.projects_of([organisation.id for organisation in page.items], round_id, hidden),
     )

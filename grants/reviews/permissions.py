@@ -85,4 +85,4 @@ def can_read_bid(user, application) -> bool:
             ReviewAssignment.status.in_(["in_progress", "submitted"]),
         )
     )
-    return reviewing is not None or (can_moderate(user, application) and application.status != "draft")
+    return reviewing is not None or (can_moderate(user, application) and application.submitted_at is not None)

@@ -272,3 +272,14 @@ def test_a_refused_collection_is_audited_with_the_token_s_owner(api, world, db):
     assert event.actor_id == world.admin.id
     assert event.object_type == "api_token" and event.after["status"] == 403
     assert event.request_path == "/api/v1/tranches"
+
+
+def test_a_chair_never_reads_a_bid_withdrawn_before_it_was_submitted(world, api):
+    """Withdrawn straight from draft, a bid was never submitted: nobody assessing sees it, in the API
+    as on the assessment pages."""
+    world.draft_a.status, world.draft_a.withdrawn_at = "withdrawn", utcnow()
+    db.session.commit()
+    chair = make_token(world.chair)
+    assert world.draft_a.id not in api.ids("/applications", chair)
+    api.get(f"/applications/{world.draft_a.id}", chair, expect=404)
+    assert world.draft_a.id in api.ids("/applications", make_token(world.officer))
