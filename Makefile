@@ -8,22 +8,29 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+CHROMIUM ?= /usr/bin/chromium
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 ASSETS := grants/static/govuk
 
-.PHONY: run test install assets db seed worker beat bench-jobs bench-opendata lint clean
+.PHONY: run test install browser assets db seed worker beat bench-jobs bench-opendata lint clean
 
 run: install ## Serve the embedded default (SQLite, in-process jobs, captured email) with demo data
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install ## Run the whole suite against real PostgreSQL and Redis
+test: install browser ## Run the whole suite against real PostgreSQL and Redis, browser journeys included
 	GRANTS_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed $(ASSETS)/.installed
 
 assets: $(ASSETS)/.installed
+
+browser: ## Debian's Chromium for the browser journeys (Playwright drives it; no browser download)
+	@test -x $(CHROMIUM) || { \
+	  echo "Installing Chromium from Debian's packages for the browser journeys"; \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Grants needs Python 3.11 or newer (set PYTHON=...)")'

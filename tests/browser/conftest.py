@@ -1,0 +1,167 @@
+"""Browser journeys: Grants served by a process of its own on a fresh PostgreSQL database, driven by
+Playwright through Debian's Chromium (/usr/bin/chromium, no browser download), with axe-core checking
+every page. A failed journey leaves screenshots of every open page in test-artifacts/browser/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from config import ROOT
+from tests.browser.accessibility import axe_path
+from tests.browser.visitor import Visitor, slug
+from tests.conftest import _libpq, make_test_app, service_missing
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+# --- The browser ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        service_missing("Chromium", FileNotFoundError(f"{CHROMIUM} (apt-get install chromium)"))
+    if not axe_path().exists():
+        service_missing("axe-core", FileNotFoundError(f"{axe_path()} (npm ci)"))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+# --- The served application ---------------------------------------------------------------------------
+
+
+class LiveServer:
+    def __init__(self, url: str, database_url: str, app, log: Path):
+        self.url, self.database_url, self.app, self.log = url, database_url, app, log
+
+    def log_tail(self, lines: int = 60) -> str:
+        """The end of the server's output without its request log: errors, tracebacks, captured email."""
+        kept = [line for line in self.log.read_text(errors="replace").splitlines() if "[werkzeug]" not in line]
+        return "\n".join(kept[-lines:])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server stopped: {log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:  # noqa: S310 (our own http URL)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer at {url} within {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def live_server(postgres_server_url, tmp_path_factory, chromium):
+    """Grants on a database of this module's own, served by its own process; ``app`` is bound to the
+    same database in this process, to set up people and to read captured email."""
+    name = f"grants_browser_{uuid.uuid4().hex[:12]}"
+    admin = _libpq(postgres_server_url)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    database_url = make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    uploads = tmp_path_factory.mktemp("browser-uploads")
+    # The output goes to a file, never a pipe: a pipe nobody reads fills up after some hundreds of
+    # logged requests and the server stops answering.
+    log = tmp_path_factory.mktemp("browser-server") / "server.log"
+    output = log.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.browser.serve", "--port", str(port), "--uploads", str(uploads)],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url, "GRANTS_ENV": "testing", "CELERY_TASK_ALWAYS_EAGER": "1"},
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_until_up(url, process, log)
+        app = make_test_app(database_url, UPLOAD_FOLDER=str(uploads), BASE_URL=url)
+        yield LiveServer(url, database_url, app, log)
+        with app.app_context():
+            from grants.extensions import db
+
+            db.engine.dispose()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        output.close()
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def person(request, chromium, live_server):
+    """``person("Priya, applicant")``: a visitor with a browser context of their own. When the test
+    fails every open page is kept as a screenshot; when it passes, every page any of them reached must
+    have been checked by axe."""
+    visitors: list[Visitor] = []
+    contexts = []
+
+    def make(name: str) -> Visitor:
+        context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        visitor = Visitor(name, context.new_page(), live_server.url)
+        visitors.append(visitor)
+        return visitor
+
+    yield make
+    failed = getattr(request.node, "report_call", None) is None or request.node.report_call.failed
+    if failed:
+        print(f"--- the server's output (request log left out) ---\n{live_server.log_tail()}")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for number, visitor in enumerate(visitors, 1):
+            target = ARTIFACTS / f"{slug(request.node.name)}-{number}-{slug(visitor.name)}.png"
+            try:
+                visitor.page.screenshot(path=str(target), full_page=True)
+            except Exception as error:  # a closed page has nothing to show
+                print(f"no screenshot of {visitor.name}: {error}")
+    for context in contexts:
+        context.close()
+    if not failed:
+        unchecked = {visitor.name: visitor.unchecked() for visitor in visitors if visitor.unchecked()}
+        assert not unchecked, f"pages reached without an accessibility check: {unchecked}"
