@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 ASSETS := grants/static/govuk
 
-.PHONY: run test install browser assets db seed worker beat bench-jobs bench-opendata lint clean
+.PHONY: run test install browser audit assets db seed worker beat bench-jobs bench-opendata lint clean
 
 run: install ## Serve the embedded default (SQLite, in-process jobs, captured email) with demo data
 	$(FLASK) db upgrade
@@ -69,6 +69,9 @@ bench-opendata: install ## Benchmark the 360Giving export of 10,000 grants on Po
 
 lint: install
 	$(BIN)/ruff check .
+
+audit: install ## Static security analysis: bandit fails on any finding of medium severity or above
+	$(BIN)/bandit -q -r grants workers config.py wsgi.py --severity-level medium
 
 clean:
 	rm -rf $(VENV) node_modules $(ASSETS) .pytest_cache

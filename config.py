@@ -11,8 +11,20 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent
+# Rate limits, each overridable from the environment (grants/core/limits.py explains them).
+RATE_LIMITS = {
+    "RATELIMIT_SIGN_IN_PER_ACCOUNT": "5 per minute",
+    "RATELIMIT_SIGN_IN_PER_IP": "30 per minute",
+    "RATELIMIT_PASSWORD_RESET_PER_EMAIL": "3 per 15 minutes",
+    "RATELIMIT_PASSWORD_RESET_PER_IP": "20 per hour",
+    "RATELIMIT_REGISTER_PER_IP": "10 per hour",
+    "RATELIMIT_LINK_PER_TOKEN": "20 per minute",
+    "RATELIMIT_LINK_PER_IP": "60 per minute",
+    "RATELIMIT_API_AUTH_FAILURES_PER_IP": "30 per minute",
+}
 INSTANCE = ROOT / "instance"
 
 
@@ -83,6 +95,14 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool(env.get("SESSION_COOKIE_SECURE"), default=True)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        # Host names the site answers to (a request for any other Host is refused with 400); in
+        # production, BASE_URL's host unless TRUSTED_HOSTS lists them.
+        self.TRUSTED_HOSTS = [host.strip() for host in env.get("TRUSTED_HOSTS", "").split(",") if host.strip()] or None
+        # Form fields in memory at most 500 KB each (a bid's longest answer is far shorter), 1,000 parts.
+        self.MAX_FORM_MEMORY_SIZE = int(env.get("MAX_FORM_FIELD_KB", "500")) * 1024
+        self.MAX_FORM_PARTS = 1000
         self.PERMANENT_SESSION_LIFETIME = timedelta(hours=int(env.get("SESSION_HOURS", "8")))
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
         self.WTF_CSRF_ENABLED = True
@@ -95,6 +115,14 @@ class Config:
         self.PAGE_SIZE = 50
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or str(INSTANCE / "uploads")
         self.PARTNER_LINK_DAYS = int(env.get("PARTNER_LINK_DAYS", "21"))
+        # Rate limits (grants/core/limits.py has the table). On unless RATELIMIT_ENABLED=false; counted in
+        # memory (one process) unless RATELIMIT_STORAGE_URI is set: production uses REDIS_URL.
+        self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), default=True)
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX") or "grants-limits"
+        self.RATELIMIT_STRATEGY = "moving-window"
+        for key, default in RATE_LIMITS.items():
+            setattr(self, key, env.get(key) or default)
         # Open data (360Giving): the grant identifier prefix the funder registered with 360Giving, and
         # the funder as it appears in the data. The defaults are examples: set them before publishing.
         self.OPEN_DATA_PREFIX = env.get("OPEN_DATA_PREFIX") or "360G-grantsexample"
@@ -176,6 +204,16 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     name = "production"
+
+    def __init__(self, environ=None):
+        super().__init__(environ)
+        env = os.environ if environ is None else environ
+        # Every web process shares the rate-limit counts through Redis. Without REDIS_URL (a
+        # single-process deployment) they stay in memory, and a warning is logged at start.
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or self.REDIS_URL or "memory://"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        if self.TRUSTED_HOSTS is None and self.BASE_URL:
+            self.TRUSTED_HOSTS = [urlsplit(self.BASE_URL).hostname]
 
     def validate(self) -> None:
         super().validate()

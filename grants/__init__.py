@@ -82,6 +82,7 @@ def _configure_logging(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from grants.core.db import enable_sqlite_foreign_keys
     from grants.core.jobs import celery_init_app, install_session_hooks
+    from grants.core.limits import init_limits
     from grants.core.security import init_security
     from grants.core.templating import init_templating
     from grants.extensions import csrf, db, login_manager, migrate, wtforms_helpers
@@ -95,6 +96,7 @@ def _init_extensions(app: Flask) -> None:
         enable_sqlite_foreign_keys(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
+    init_limits(app)
     login_manager.init_app(app)
     wtforms_helpers.init_app(app)
     init_templating(app, TEMPLATES_DIR)

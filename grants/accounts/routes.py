@@ -12,6 +12,7 @@ from grants.accounts.forms import (
 )
 from grants.accounts.login import start_session
 from grants.accounts.tokens import user_for_reset_token
+from grants.core import limits
 from grants.core.security import safe_next
 from grants.extensions import db
 
@@ -26,6 +27,7 @@ def _field_error(form, error: services.AccountError) -> None:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limits.sign_in
 def sign_in():
     next_url = safe_next(request.args.get("next"), url_for("main.home"))
     if current_user.is_authenticated:
@@ -55,6 +57,7 @@ def sign_out():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limits.registration
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -74,6 +77,7 @@ def register():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limits.password_reset
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

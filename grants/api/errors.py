@@ -19,6 +19,7 @@ CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    429: "too_many_requests",
     500: "server_error",
 }
 MESSAGES = {
@@ -28,6 +29,7 @@ MESSAGES = {
     404: "There is nothing at this address, or this API token may not see it.",
     405: "The API is read-only: use GET.",
     413: "The request is too large.",
+    429: "Too many refused requests from this address. Wait, then try again: see the Retry-After header.",
     500: "Sorry, there is a problem with the service. Try again later.",
 }
 AUTHENTICATE = 'Bearer realm="Grants API"'

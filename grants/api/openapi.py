@@ -218,7 +218,9 @@ SCHEMAS["Error"] = _object(
         "error": _object(
             {
                 "status": {"type": "integer"},
-                "code": _enum(("bad_request", "unauthorized", "forbidden", "not_found", "method_not_allowed")),
+                "code": _enum(
+                    ("bad_request", "unauthorized", "forbidden", "not_found", "method_not_allowed", "too_many_requests")
+                ),
                 "message": {"type": "string", "minLength": 1},
             }
         )
@@ -315,13 +317,14 @@ def _errors(*statuses: int) -> dict:
         401: "No token, or one that is unknown, revoked or expired.",
         403: "The token's roles give no access to this collection.",
         404: "No such record, or the token may not see it.",
+        429: "Too many refused tokens from this address: wait as long as the Retry-After header says.",
     }
     return {str(status): _json(descriptions[status], "Error") for status in statuses}
 
 
 def _list_path(path: str) -> dict:
     schema, tag, description = LISTS[path]
-    errors = (400, 401, 403) if path in REFUSED_COLLECTIONS else (400, 401)
+    errors = (400, 401, 403, 429) if path in REFUSED_COLLECTIONS else (400, 401, 429)
     return {
         "get": {
             "operationId": "list_" + path.strip("/").replace("-", "_"),
@@ -337,7 +340,7 @@ def _list_path(path: str) -> dict:
 def _item_path(path: str) -> dict:
     schema, summary = ITEMS[path]
     collection = path.removesuffix("/{id}")
-    errors = (401, 403, 404) if collection in REFUSED_COLLECTIONS else (401, 404)
+    errors = (401, 403, 404, 429) if collection in REFUSED_COLLECTIONS else (401, 404, 429)
     return {
         "get": {
             "operationId": "get_" + collection.strip("/").replace("-", "_").removesuffix("s"),

@@ -7,12 +7,14 @@ from flask import Blueprint, render_template
 from grants.applications import services
 from grants.applications.forms import PartnerResponseForm
 from grants.applications.tokens import partner_for_token
+from grants.core import limits
 from grants.extensions import db
 
 bp = Blueprint("partners", __name__)
 
 
 @bp.route("/partner/<token>", methods=["GET", "POST"])
+@limits.emailed_link
 def respond(token):
     partner, problem = partner_for_token(token)
     if partner is None:

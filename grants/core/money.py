@@ -39,6 +39,8 @@ def parse_pounds(text: str) -> int:
         raise MoneyError("Enter an amount in pounds, like 27,000 or 27000.00")
     if amount < 0:
         raise MoneyError("Enter an amount of £0 or more")
+    if amount > Decimal(MAX_PENCE) / 100:  # before quantize, which fails on more digits than Decimal keeps
+        raise MoneyError("Enter an amount of £1,000,000,000 or less")
     if amount != amount.quantize(Decimal("0.01")):
         raise MoneyError("Enter an amount in pounds and pence, with no more than 2 decimal places")
     pence = int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))

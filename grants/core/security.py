@@ -53,7 +53,7 @@ def _content_security_policy(nonce: str) -> str:
 
 
 def _has_nul(values) -> bool:
-    return any("\x00" in value for value in values)
+    return any(isinstance(value, str) and "\x00" in value for value in values)  # a nameless part's key is None
 
 
 def init_security(app: Flask) -> None:

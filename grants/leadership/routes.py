@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from grants.core import limits
 from grants.core.audit import record as audit_record
 from grants.core.errors import GrantsError, NotFound
 from grants.core.forms import ActionForm
@@ -193,6 +194,7 @@ def wave(round_id):
 
 
 @bp.route("/self-assessment/<token>", methods=["GET", "POST"])
+@limits.emailed_link
 def answer(token):
     if len(token) > 100:
         abort(404)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from grants.api import errors as api_errors
-from grants.core import audit
+from grants.core import audit, limits
 from grants.core.errors import NotFound, PermissionDenied
 from grants.extensions import db
 
@@ -36,6 +37,10 @@ MESSAGES = {
     413: (
         "The file or form is too large",
         "What you sent is larger than the service accepts. Documents must be smaller than 10 MB.",
+    ),
+    429: (
+        "Too many attempts",
+        "You have tried this too many times in a short time. Wait a minute and try again.",
     ),
     500: (
         "Sorry, there is a problem with the service",
@@ -72,6 +77,12 @@ def register(app: Flask) -> None:
             "Go back, refresh the page and try again.",
         )
 
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        """A Host the site does not answer to: no page of the service can be built for it (its links
+        would need that host), so a plain answer."""
+        return Response("Bad request: this site does not answer to that host name.\n", 400, mimetype="text/plain")
+
     @app.errorhandler(403)
     def forbidden(error):
         _audit_refusal("access.refused", {"status": 403})
@@ -81,6 +92,19 @@ def register(app: Flask) -> None:
     def permission_denied(error):
         _audit_refusal("access.refused", {"status": 403, "reason": error.message})
         return render_error(403, error.message)
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error):
+        from flask import make_response
+
+        seconds = limits.retry_after()
+        _audit_refusal(
+            "access.rate_limited",
+            {"status": 429, "endpoint": request.endpoint, **limits.describe(error), "retry_after": seconds},
+        )
+        response = make_response(render_error(429, limits.wait_message(seconds)))
+        response.headers["Retry-After"] = str(seconds)
+        return response
 
     @app.errorhandler(NotFound)
     def not_found(error):

@@ -1,0 +1,122 @@
+"""With CSRF on, as in production: every unsafe route of the URL map, posted by someone allowed to use
+it (from the access matrix) without a token, with a wrong token, or with another session's valid
+token, is refused with the service's 400 page, and nothing changes. The same post with the person's
+own token is not refused as forged: the token, not something else, is what the refusals turn on.
+
+No route is exempt from CSRF: the API is read-only (GET), and every form, the emailed links' pages
+included, carries a token.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grants.extensions import csrf
+from tests.helpers import csrf_token
+from tests.security.access_matrix import (
+    MATRIX,
+    OK,
+    SIGNED_OUT,
+    WHO,
+    app_rules,
+    case_of,
+    changed,
+    client_as,
+    path_for,
+    snapshot,
+    world_transaction,
+)
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# Views or blueprints that take no CSRF token on purpose, each with its reason. None today.
+EXEMPT: dict[str, str] = {}
+FORGED_PAGE = "did not come from this service"
+TOKEN_PAGE = "/password/forgot"  # a form anyone (signed in or not) can open, to read a session's token
+
+
+def poster(key: str) -> str:
+    """Someone allowed to post to the route: a signed-in person where one may, else a visitor."""
+    allowed = [who for who in WHO if MATRIX[key].post[who] in (OK, SIGNED_OUT)]
+    assert allowed, f"{key}: no one may post to it, so there is no form to forge"
+    signed_in = [who for who in allowed if who != "anonymous"]
+    return (signed_in or allowed)[0]
+
+
+UNSAFE_KEYS = sorted(key for key, entry in MATRIX.items() if entry.post is not None)
+CASES = [(key, poster(key)) for key in UNSAFE_KEYS]
+IDS = [f"{key}|{who}" for key, who in CASES]
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    with world_transaction(app) as built:
+        yield built
+
+
+@pytest.fixture
+def case(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    with case_of(app, world):
+        yield world
+
+
+def token_of(client) -> str:
+    response = client.get(TOKEN_PAGE)
+    assert response.status_code == 200, response.status_code
+    return csrf_token(response.get_data(as_text=True))
+
+
+def csrf_refusals(world) -> int:
+    return world.connection.exec_driver_sql(
+        "SELECT count(*) FROM audit_events WHERE action = 'access.csrf_refused'"
+    ).scalar()
+
+
+def forged_token(app, world, who: str, kind: str) -> str | None:
+    if kind == "none":
+        return None
+    other_session = token_of(client_as(app, world, who))  # the same person, signed in elsewhere
+    if kind == "another session's":
+        return other_session
+    return other_session[:-4] + ("AAAA" if not other_session.endswith("AAAA") else "BBBB")
+
+
+def test_every_unsafe_route_is_in_the_suite(app):
+    unsafe = sorted(key for key, rule in app_rules(app).items() if rule.methods & UNSAFE)
+    assert unsafe == UNSAFE_KEYS, "every unsafe route needs a POST row in the access matrix"
+    assert all(not rule.methods & UNSAFE for key, rule in app_rules(app).items() if rule.rule.startswith("/api/v1"))
+
+
+def test_no_view_is_exempt_from_csrf_unless_listed_with_its_reason(app):
+    exempt = {*csrf._exempt_views, *csrf._exempt_blueprints}
+    assert exempt == set(EXEMPT), f"CSRF-exempt views or blueprints without a reason here: {exempt - set(EXEMPT)}"
+
+
+@pytest.mark.parametrize("kind", ["none", "wrong", "another session's"])
+@pytest.mark.parametrize(("key", "who"), CASES, ids=IDS)
+def test_a_post_without_its_own_token_is_refused_and_changes_nothing(app, case, key, who, kind):
+    path = path_for(app, case, key, "POST")
+    token = forged_token(app, case, who, kind)
+    client = client_as(app, case, who)
+    token_of(client)  # the victim's session has a token of its own
+    refusals = csrf_refusals(case)
+
+    response = client.post(path, data={} if token is None else {"csrf_token": token})
+
+    assert response.status_code == 400, f"POST {key} as {who} with {kind} token: {response.status_code}"
+    assert FORGED_PAGE in response.get_data(as_text=True)
+    assert changed(case.base, snapshot(case)) == [], f"POST {key} with {kind} token changed data"
+    assert csrf_refusals(case) == refusals + 1
+
+
+@pytest.mark.parametrize(("key", "who"), CASES, ids=IDS)
+def test_the_same_post_with_its_own_token_is_not_refused_as_forged(app, case, key, who):
+    client = client_as(app, case, who)
+    token = token_of(client)
+    refusals = csrf_refusals(case)
+
+    response = client.post(path_for(app, case, key, "POST"), data={"csrf_token": token})
+
+    assert FORGED_PAGE not in response.get_data(as_text=True), f"POST {key} as {who}: {response.status_code}"
+    assert response.status_code not in (401, 403, 404, 405) and response.status_code < 500, response.status_code
+    assert csrf_refusals(case) == refusals
