@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 ASSETS := grants/static/govuk
 
-.PHONY: run test install browser audit assets db seed worker beat bench-jobs bench-opendata lint clean
+.PHONY: run test install browser wrk audit assets db seed worker beat bench bench-jobs bench-opendata lint clean
 
 run: install ## Serve the embedded default (SQLite, in-process jobs, captured email) with demo data
 	$(FLASK) db upgrade
@@ -60,6 +60,15 @@ worker: install ## A Celery worker (needs REDIS_URL)
 
 beat: install ## The one Celery beat scheduler (needs REDIS_URL)
 	$(BIN)/celery -A workers beat --loglevel=INFO
+
+wrk: ## The HTTP load generator the page benchmark uses, from Debian's packages
+	@command -v wrk >/dev/null || { \
+	  echo "Installing wrk from Debian's packages for the page benchmark"; \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+
+bench: install wrk ## Every benchmark at programme scale on PostgreSQL: pages under load, jobs (prints figures)
+	GRANTS_ENV=testing $(BIN)/python -m tests.benchmarks.bench $(BENCH_ARGS)
 
 bench-jobs: install ## Benchmark the reminder sweep and email delivery on PostgreSQL (prints figures)
 	GRANTS_ENV=testing $(BIN)/python -m tests.benchmarks.bench_jobs $(BENCH_ARGS)

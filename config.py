@@ -24,7 +24,18 @@ RATE_LIMITS = {
     "RATELIMIT_LINK_PER_TOKEN": "20 per minute",
     "RATELIMIT_LINK_PER_IP": "60 per minute",
     "RATELIMIT_API_AUTH_FAILURES_PER_IP": "30 per minute",
+    "RATELIMIT_TWO_FACTOR_PER_ACCOUNT": "5 per minute;20 per hour",
+    "RATELIMIT_REAUTH_PER_ACCOUNT": "5 per 15 minutes",
 }
+ROLE_NAMES = (
+    "applicant",
+    "steering_member",
+    "steering_chair",
+    "enabler",
+    "programme_officer",
+    "finance_approver",
+    "admin",
+)  # grants.core.permissions.Role (tests/test_config.py keeps them the same)
 INSTANCE = ROOT / "instance"
 
 
@@ -115,6 +126,26 @@ class Config:
         self.PAGE_SIZE = 50
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or str(INSTANCE / "uploads")
         self.PARTNER_LINK_DAYS = int(env.get("PARTNER_LINK_DAYS", "21"))
+        # Two-factor sign-in (grants/accounts/two_factor.py): required of these roles unless
+        # TWO_FACTOR_REQUIRED=false. The secrets are encrypted with TWO_FACTOR_KEY (SECRET_KEY if unset);
+        # "new,old" changes it: the first encrypts, every one listed still decrypts.
+        self.TWO_FACTOR_REQUIRED = _bool(env.get("TWO_FACTOR_REQUIRED"), default=True)
+        self.TWO_FACTOR_ROLES = [
+            role.strip()
+            for role in (
+                env.get("TWO_FACTOR_ROLES") or "programme_officer,finance_approver,steering_chair,admin"
+            ).split(",")
+            if role.strip()
+        ]
+        self.TWO_FACTOR_KEY = env.get("TWO_FACTOR_KEY") or None
+        # Whole pages kept for a while (grants/core/cache.py): Redis when REDIS_URL is set, else in memory
+        # in development and not at all in production. CACHE_TYPE (Flask-Caching) chooses otherwise.
+        self.PAGE_CACHE_SECONDS = int(env.get("PAGE_CACHE_SECONDS", "60"))
+        for key in ("CACHE_TYPE", "CACHE_REDIS_URL", "CACHE_KEY_PREFIX"):
+            if env.get(key):
+                setattr(self, key, env[key])
+        # Personal data of a withdrawn applicant may be anonymised this long after the withdrawal.
+        self.PERSONAL_DATA_RETENTION_DAYS = int(env.get("PERSONAL_DATA_RETENTION_DAYS", "365"))
         # Rate limits (grants/core/limits.py has the table). On unless RATELIMIT_ENABLED=false; counted in
         # memory (one process) unless RATELIMIT_STORAGE_URI is set: production uses REDIS_URL.
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), default=True)
@@ -147,6 +178,9 @@ class Config:
                 "The task limits must grow: CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < "
                 "CELERY_VISIBILITY_TIMEOUT (otherwise the broker hands a running task to a second worker)."
             )
+        unknown = sorted(set(self.TWO_FACTOR_ROLES) - set(ROLE_NAMES))
+        if unknown:
+            raise ConfigError(f"TWO_FACTOR_ROLES names roles Grants does not have: {', '.join(unknown)}.")
         if self.MAIL_BACKEND not in {"capture", "smtp"}:
             raise ConfigError(f"MAIL_BACKEND must be 'capture' or 'smtp', not {self.MAIL_BACKEND!r}.")
         if not self.BASE_URL.startswith(("http://", "https://")):
@@ -181,6 +215,9 @@ class DevelopmentConfig(Config):
         self.PREFERRED_URL_SCHEME = "http"
         self.HSTS = False
         self.SERVICE_PHASE = "Demo"
+        # Every demo account shares a published password, so a second factor protects nothing here;
+        # staff may still turn it on from their account page. TWO_FACTOR_REQUIRED=true to try the rule.
+        self.TWO_FACTOR_REQUIRED = _bool((environ if environ is not None else os.environ).get("TWO_FACTOR_REQUIRED"))
 
 
 class TestingConfig(Config):
@@ -198,6 +235,10 @@ class TestingConfig(Config):
         self.SESSION_COOKIE_SECURE = False
         self.PREFERRED_URL_SCHEME = "http"
         self.MAIL_BACKEND = env.get("MAIL_BACKEND", "capture")
+        # Pages are not kept (each test counts a page's own queries), except where a test turns it on:
+        # tests/core/test_cache.py and the browser journeys' server. Kept in memory, forgotten per test.
+        self.CACHE_TYPE = env.get("CACHE_TYPE") or "SimpleCache"
+        self.PAGE_CACHE_SECONDS = int(env.get("PAGE_CACHE_SECONDS", "0"))
         # In tests, jobs run in-process unless a test asks for the real worker.
         self.CELERY_TASK_ALWAYS_EAGER = _bool(env.get("CELERY_TASK_ALWAYS_EAGER"), default=True)
 

@@ -39,6 +39,7 @@ AREAS = (
     "opendata",
     "api",
     "admin",
+    "privacy",
 )
 
 
@@ -80,6 +81,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from grants.core.cache import init_cache
     from grants.core.db import enable_sqlite_foreign_keys
     from grants.core.jobs import celery_init_app, install_session_hooks
     from grants.core.limits import init_limits
@@ -97,6 +99,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     init_limits(app)
+    init_cache(app)
     login_manager.init_app(app)
     wtforms_helpers.init_app(app)
     init_templating(app, TEMPLATES_DIR)
@@ -126,7 +129,9 @@ def _register_cli(app: Flask) -> None:
     from grants.accounts.cli import users_cli
     from grants.core.cli import jobs_cli
     from grants.demo import seed_demo_command
+    from grants.demo.scale import seed_scale_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_scale_command)

@@ -115,9 +115,11 @@ def app(database_url, upload_folder):
 def db(app):
     """The database for one test: everything it does, including commits, is rolled back after.
     The application's rate-limit counts start afresh too (the application is shared by the run)."""
+    from grants.core.cache import clear as forget_kept_pages
     from grants.core.limits import reset as reset_rate_limits
 
     reset_rate_limits(app)
+    forget_kept_pages(app)
     with app.app_context():
         engines = _db._app_engines[app]
         engine = engines[None]

@@ -68,6 +68,18 @@ class OrganisationFactory(BaseFactory):
     place = factory.SubFactory(PlaceFactory)
 
 
+TOTP_SECRET = "GRANTSTESTSECRETGRANTSTESTSECRET"  # base32: the factories' authenticator app
+
+
+def totp_code(secret: str = TOTP_SECRET, *, step_offset: int = 0) -> str:
+    """The code an authenticator app holding ``secret`` shows now (or ``step_offset`` steps away)."""
+    import time
+
+    import pyotp
+
+    return pyotp.TOTP(secret).at(time.time() + step_offset * 30)
+
+
 def _grant_roles(default=()):
     def grant(user, create, extracted, **kwargs):
         chosen = default if extracted is None else extracted
@@ -78,8 +90,33 @@ def _grant_roles(default=()):
     return factory.PostGeneration(grant)
 
 
+def enrol_two_factor(user, *, secret: str = TOTP_SECRET, commit: bool = True) -> None:
+    """Two-factor sign-in set up for ``user`` with an authenticator app holding ``secret``."""
+    from grants.accounts import two_factor
+
+    user.totp_secret = two_factor.encrypt(secret)
+    user.two_factor_enabled_at = utcnow()
+    if commit:
+        db.session.commit()
+
+
+def _two_factor():
+    """Two-factor sign-in set up with ``TOTP_SECRET`` for people whose roles need it (after ``roles``);
+    ``two_factor=False`` leaves it off, ``two_factor=True`` turns it on for anyone."""
+
+    def enrol(user, create, extracted, **kwargs):
+        from grants.accounts import two_factor
+
+        wanted = extracted if extracted is not None else bool(user.roles & set(two_factor.DEFAULT_ROLES))
+        if wanted:
+            enrol_two_factor(user, commit=create)
+
+    return factory.PostGeneration(enrol)
+
+
 class UserFactory(BaseFactory):
-    """``UserFactory(roles=[Role.STEERING_MEMBER])``; every user's password is ``PASSWORD``."""
+    """``UserFactory(roles=[Role.STEERING_MEMBER])``; every user's password is ``PASSWORD``. People
+    whose roles need two-factor sign-in have it set up with ``TOTP_SECRET`` (``two_factor=False``: not)."""
 
     class Meta:
         model = User
@@ -89,6 +126,7 @@ class UserFactory(BaseFactory):
     password_hash = _PASSWORD_HASH
     is_active = True
     roles = _grant_roles()
+    two_factor = _two_factor()
 
 
 class ApplicantFactory(UserFactory):
@@ -96,6 +134,7 @@ class ApplicantFactory(UserFactory):
 
     organisation = factory.SubFactory(OrganisationFactory)
     roles = _grant_roles(default=[Role.APPLICANT])
+    two_factor = _two_factor()
 
 
 # --- Rounds and bids ----------------------------------------------------------------------------------

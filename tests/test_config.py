@@ -104,3 +104,26 @@ def test_workers_acknowledge_late_with_limits_below_the_brokers_visibility_timeo
     assert 0 < conf.task_soft_time_limit < conf.task_time_limit < conf.broker_transport_options["visibility_timeout"]
     with pytest.raises(ConfigError, match="task limits must grow"):
         config_for(environ={**PRODUCTION, "CELERY_TASK_TIME_LIMIT": "7200"})
+
+
+def test_two_factor_is_required_of_staff_in_production_and_off_in_the_demo(tmp_path, monkeypatch):
+    import config as config_module
+    from grants.accounts.two_factor import DEFAULT_ROLES
+    from grants.core.permissions import Role
+
+    production = config_for(environ=PRODUCTION)
+    assert production.TWO_FACTOR_REQUIRED
+    assert set(production.TWO_FACTOR_ROLES) == {role.value for role in DEFAULT_ROLES}
+    assert config_for("testing", environ={}).TWO_FACTOR_REQUIRED
+    monkeypatch.setattr(config_module, "INSTANCE", tmp_path)
+    assert not config_for(environ={}).TWO_FACTOR_REQUIRED
+    assert config_for(environ={"TWO_FACTOR_REQUIRED": "true"}).TWO_FACTOR_REQUIRED
+    # The role names config.py knows are the application's.
+    assert set(config_module.ROLE_NAMES) == {role.value for role in Role}
+
+
+def test_two_factor_roles_must_be_roles_grants_has():
+    with pytest.raises(ConfigError, match="TWO_FACTOR_ROLES names roles Grants does not have: superuser"):
+        config_for(environ={**PRODUCTION, "TWO_FACTOR_ROLES": "admin,superuser"})
+    narrowed = config_for(environ={**PRODUCTION, "TWO_FACTOR_ROLES": "admin, finance_approver"})
+    assert narrowed.TWO_FACTOR_ROLES == ["admin", "finance_approver"]

@@ -15,7 +15,8 @@ from tests.test_pages import expected_nav
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory, app):
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'grants.sqlite'}"
-    application = make_test_app(url)
+    # As `make run` serves it (DevelopmentConfig): the demo's staff are not made to set up two-factor.
+    application = make_test_app(url, TWO_FACTOR_REQUIRED=False)
     application.test_client_class = IsolatedClient
     with application.app_context():
         upgrade()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from grants.accounts import services
+from grants.accounts import services, two_factor
 from grants.accounts.models import User
 from grants.core.permissions import ALL_ROLES
 from grants.extensions import db
@@ -51,9 +51,27 @@ def roles(email, add, remove):
     click.echo(f"{user.email}: {', '.join(sorted(r.value for r in user.roles)) or 'no roles'}.")
 
 
+@users_cli.command("reset-two-factor")
+@click.option("--email", required=True)
+def reset_two_factor(email):
+    """Turn off someone's two-factor sign-in (they set it up again at their next sign-in): for an
+    administrator who has lost their phone and recovery codes, when no other administrator can."""
+    user = services.user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email address {email}.")
+    try:
+        two_factor.disable(user, actor=None)
+    except two_factor.TwoFactorError as error:
+        raise click.ClickException(f"{user.email}: {error.message}.") from None
+    db.session.commit()
+    click.echo(f"{user.email}: two-factor sign-in reset; they will set it up again when they next sign in.")
+
+
 @users_cli.command("list")
 def list_users():
     """Everyone with an account, by email."""
     for user in db.session.scalars(db.select(User).order_by(User.email)):
         state = "" if user.is_active else " (inactive)"
-        click.echo(f"{user.email}\t{user.name}\t{', '.join(sorted(r.value for r in user.roles))}{state}")
+        two_step = "two-factor on" if user.two_factor_enabled else "two-factor off"
+        roles = ", ".join(sorted(r.value for r in user.roles))
+        click.echo(f"{user.email}\t{user.name}\t{roles}\t{two_step}{state}")

@@ -124,4 +124,56 @@ class RolesForm(FlaskForm):
         option_widget=CheckboxInput(),
         description="Select every role this person holds.",
     )
+    password = PasswordField(
+        "Your password",
+        widget=GovPasswordInput(),
+        description="Enter your own password again to change someone's roles.",
+        validators=[InputRequired("Enter your password")],
+    )
     submit = SubmitField("Save roles", widget=GovSubmitInput())
+
+
+# --- Two-factor sign-in ------------------------------------------------------------------------
+
+
+def _your_password_field(description: str):
+    return PasswordField(
+        "Your password",
+        widget=GovPasswordInput(),
+        description=description,
+        validators=[InputRequired("Enter your password")],
+    )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField(
+        "Code",
+        widget=GovTextInput(),
+        description="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+        filters=[strip],
+        validators=[DataRequired("Enter the code from your authenticator app"), Length(max=40)],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        description="The 6-digit code it shows for Grants.",
+        filters=[strip],
+        validators=[DataRequired("Enter the 6-digit code from your authenticator app"), Length(max=20)],
+    )
+    submit = SubmitField("Turn on two-factor sign-in", widget=GovSubmitInput())
+
+
+class TwoFactorReplaceForm(TwoFactorSetupForm):
+    """Setting up again (a new phone) while two-factor is on: the password as well."""
+
+    password = _your_password_field("Enter your password to confirm it is you.")
+    submit = SubmitField("Use this app from now on", widget=GovSubmitInput())
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = _your_password_field("Enter your password to confirm.")
+    submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_login import login_user
 
 from grants.accounts.models import User
 from grants.extensions import db, login_manager
+
+SIGNED_IN_AT = "signed_in_at"  # session key: when the person last entered their password (epoch seconds)
 
 
 def init_login(app: Flask) -> None:
@@ -23,8 +27,15 @@ def init_login(app: Flask) -> None:
         return redirect(url_for("accounts.sign_in", next=target))
 
 
-def start_session(user: User) -> None:
-    """A fresh session for a person who has just proved who they are."""
+def start_session(user: User, *, keep_two_factor: bool = False) -> None:
+    """A fresh session for a person who has just proved who they are. ``keep_two_factor``: they
+    passed the second step in the session this one replaces (a password change, say)."""
+    from grants.accounts.two_factor import VERIFIED
+
+    verified = session.get(VERIFIED) if keep_two_factor else None
     session.clear()
     login_user(user)
     session.permanent = True
+    session[SIGNED_IN_AT] = int(time.time())
+    if verified:
+        session[VERIFIED] = verified

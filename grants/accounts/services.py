@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from grants.accounts.models import User, UserRole
 from grants.accounts.passwords import password_problem
 from grants.accounts.tokens import make_reset_token, user_for_reset_token
-from grants.core import audit
+from grants.core import audit, limits
 from grants.core.db import utcnow
 from grants.core.errors import GrantsError
 from grants.core.permissions import Role
@@ -75,9 +75,26 @@ def authenticate(email: str, password: str) -> User | None:
     if not user.check_password(password or ""):
         audit.record("auth.sign_in_failed", user, after={"email": user.email})
         return None
-    user.last_signed_in_at = utcnow()
-    audit.record("auth.signed_in", user, actor=user)
+    if user.two_factor_enabled:
+        audit.record("auth.password_accepted", user, actor=user, after={"two_factor": "code owed"})
+    else:
+        record_sign_in(user)
     return user
+
+
+def record_sign_in(user: User, method: str | None = None) -> None:
+    user.last_signed_in_at = utcnow()
+    audit.record("auth.signed_in", user, actor=user, after={"two_factor": method} if method else None)
+
+
+def reauthenticate(user: User, password: str | None, *, purpose: str, subject=None) -> bool:
+    """The signed-in person's password entered again before something that matters. A wrong one is
+    audited and counted against ``RATELIMIT_REAUTH_PER_ACCOUNT``."""
+    if user.check_password(password or ""):
+        return True
+    audit.record("auth.reauthentication_failed", subject or user, actor=user, after={"purpose": purpose})
+    limits.note_reauthentication_failed()
+    return False
 
 
 def sign_out(user: User) -> None:

@@ -2,9 +2,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from grants.accounts import services as account_services
-from grants.accounts.forms import RolesForm
+from grants.accounts import two_factor
+from grants.accounts.forms import ConfirmPasswordForm, RolesForm
 from grants.accounts.models import User
 from grants.admin.queries import audit_statement, users_statement
+from grants.core import audit, limits
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
@@ -22,20 +24,61 @@ def users():
 
 @bp.route("/people/<int:user_id>/roles", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
+@limits.reauthentication
 def user_roles(user_id):
     user = db.get_or_404(User, user_id)
     form = RolesForm(roles=sorted(role.value for role in user.roles))
     if form.validate_on_submit():
-        try:
-            account_services.set_roles(user, form.roles.data, actor=current_user)
-        except account_services.AccountError as error:
-            db.session.rollback()
-            form.roles.errors = [error.message]
+        actor = current_user._get_current_object()
+        if not account_services.reauthenticate(actor, form.password.data, purpose="change roles", subject=user):
+            db.session.commit()  # the audit of the wrong password, nothing else
+            form.password.errors = ["The password is not right. Enter your own password to change roles"]
         else:
+            try:
+                account_services.set_roles(user, form.roles.data, actor=actor)
+            except account_services.AccountError as error:
+                db.session.rollback()
+                form.roles.errors = [error.message]
+            else:
+                db.session.commit()
+                flash(f"Roles saved for {user.name}.", "success")
+                return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/user_roles.html", user=user, form=form, two_factor_required=two_factor.is_required(user)
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/people/<int:user_id>/two-factor/reset", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+@limits.reauthentication
+def reset_two_factor(user_id):
+    """For a person who has lost their phone and their recovery codes: they set it up again."""
+    user = db.get_or_404(User, user_id)
+    actor = current_user._get_current_object()
+    if not user.two_factor_enabled:
+        if request.method == "POST":
+            audit.record("auth.two_factor_reset_refused", user, actor=actor, after={"reason": "not turned on"})
             db.session.commit()
-            flash(f"Roles saved for {user.name}.", "success")
-            return redirect(url_for("admin.users"))
-    return render_template("admin/user_roles.html", user=user, form=form)
+        flash(f"{user.name} does not have two-factor sign-in turned on.", "info")
+        return redirect(url_for("admin.user_roles", user_id=user.id))
+    if user.id == actor.id:
+        audit.record("auth.two_factor_reset_refused", user, actor=actor, after={"reason": "own account"})
+        db.session.commit()
+        flash("You cannot reset your own two-factor sign-in. Ask another administrator.", "important")
+        return render_template("admin/reset_two_factor.html", user=user, form=None), 403
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        if account_services.reauthenticate(actor, form.password.data, purpose="reset two-factor", subject=user):
+            two_factor.disable(user, actor=actor)
+            db.session.commit()
+            flash(
+                f"Two-factor sign-in has been reset for {user.name}. They set it up again at their next sign-in.",
+                "success",
+            )
+            return redirect(url_for("admin.user_roles", user_id=user.id))
+        db.session.commit()
+        form.password.errors = ["The password is not right. Enter your own password to reset two-factor sign-in"]
+    return render_template("admin/reset_two_factor.html", user=user, form=form), (400 if form.errors else 200)
 
 
 @bp.get("/audit")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, request
 
+from grants.accounts import two_factor
 from grants.api import services
 from grants.api.access import TokenPrincipal
 from grants.api.errors import ApiError
@@ -45,6 +46,13 @@ def authenticate() -> TokenPrincipal:
             f"This API token expired on {format_datetime(token.expires_at)}. Create a new one in your account."
         )
         refuse(token, 401, message)
+    if two_factor.is_required(token.user) and not token.user.two_factor_enabled:
+        refuse(
+            token,
+            401,
+            "The account this API token belongs to has not set up two-factor sign-in, which its roles need. "
+            "Sign in to the service and set it up; the token then works again.",
+        )
     if services.note_use(token):
         db.session.commit()
     g.api_token = token

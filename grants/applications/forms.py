@@ -31,7 +31,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Optional, Val
 from wtforms.widgets import CheckboxInput
 
 from grants.applications.models import COMMITMENT_KINDS
-from grants.core.forms import DateInputField, Length, MoneyField, NumberField, YesNoField, strip
+from grants.core.forms import DateInputField, Length, MoneyField, NumberField, QuickGovSelect, YesNoField, strip
 from grants.directory.models import SECTORS
 
 LIMITS = {
@@ -463,8 +463,8 @@ class ApplicationFilterForm(FlaskForm):
         csrf = False
 
     q = StringField("Reference or title", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
-    round = SelectField("Round", widget=GovSelect(), validators=[Optional()], validate_choice=False)
-    status = SelectField("Status", widget=GovSelect(), validators=[Optional()], validate_choice=False)
-    theme = SelectField("Theme", widget=GovSelect(), validators=[Optional()], validate_choice=False)
-    place = SelectField("Place", widget=GovSelect(), validators=[Optional()], validate_choice=False)
-    sector = SelectField("Lead sector", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+    round = SelectField("Round", widget=QuickGovSelect(), validators=[Optional()], validate_choice=False)
+    status = SelectField("Status", widget=QuickGovSelect(), validators=[Optional()], validate_choice=False)
+    theme = SelectField("Theme", widget=QuickGovSelect(), validators=[Optional()], validate_choice=False)
+    place = SelectField("Place", widget=QuickGovSelect(), validators=[Optional()], validate_choice=False)
+    sector = SelectField("Lead sector", widget=QuickGovSelect(), validators=[Optional()], validate_choice=False)

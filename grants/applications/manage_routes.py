@@ -12,6 +12,7 @@ from grants.applications import queries
 from grants.applications.forms import ApplicationFilterForm
 from grants.applications.models import SECTIONS, STATUS_LABELS, STATUSES
 from grants.applications.permissions import can_view_application
+from grants.core.cache import cached_page
 from grants.core.money import format_pence
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
@@ -45,9 +46,10 @@ def _int(value):
 
 
 def _filters(form: ApplicationFilterForm) -> dict:
-    rounds = db.session.scalars(db.select(Round).order_by(Round.opens_at.desc())).all()
-    themes = db.session.scalars(db.select(Theme).order_by(Theme.name)).all()
-    places = db.session.scalars(db.select(Place).order_by(Place.name)).all()
+    # Plain rows for the choices: the rounds' themes and the places' details are not needed here.
+    rounds = db.session.execute(db.select(Round.id, Round.code, Round.title).order_by(Round.opens_at.desc()))
+    themes = db.session.execute(db.select(Theme.id, Theme.name).order_by(Theme.name))
+    places = db.session.execute(db.select(Place.id, Place.name).order_by(Place.name))
     form.round.choices = [("", "All rounds")] + [(str(r.id), f"{r.code}: {r.title}") for r in rounds]
     form.status.choices = [("", "All statuses")] + [(s, STATUS_LABELS[s]) for s in STATUSES]
     form.theme.choices = [("", "All themes")] + [(str(t.id), t.name) for t in themes]
@@ -66,6 +68,7 @@ def _filters(form: ApplicationFilterForm) -> dict:
 
 @bp.get("/")
 @roles_required(Role.PROGRAMME_OFFICER)
+@cached_page
 def index():
     form = ApplicationFilterForm(request.args)
     filters = _filters(form)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 
 from grants.applications.models import Application, application_themes
 from grants.applications.workflow import TIMELINE_ACTIONS
 from grants.core.audit import AuditEvent
 from grants.core.db import utcnow
-from grants.directory.models import Organisation
+from grants.directory.models import Organisation, Place
 from grants.extensions import db
 from grants.rounds.models import Round
 
@@ -46,16 +46,33 @@ def accepting_rounds(now=None) -> list[Round]:
     ).all()
 
 
+LISTED_COLUMNS = (
+    Application.round_id,
+    Application.reference,
+    Application.lead_organisation_id,
+    Application.status,
+    Application.title,
+    Application.place_id,
+    Application.amount_requested_pence,
+    Application.match_amount_pence,
+    Application.submitted_at,
+)
+
+
 def officer_statement(filters: dict):
-    """The programme officer's list of bids, filtered; the lead organisation, round and place
-    come in the same query, the themes in one more."""
+    """The programme officer's list of bids, filtered; the lead organisation (joined once, for the
+    sector filter too), round and place come in the same query, the themes in one more. Only the
+    columns a list shows are read, not the bids' answers."""
     statement = (
         db.select(Application)
         .join(Application.lead_organisation)
         .options(
-            joinedload(Application.round),
-            joinedload(Application.lead_organisation),
-            joinedload(Application.place),
+            load_only(*LISTED_COLUMNS),
+            joinedload(Application.round).options(load_only(Round.code, Round.title), lazyload(Round.themes)),
+            contains_eager(Application.lead_organisation).options(
+                load_only(Organisation.name, Organisation.sector), lazyload(Organisation.place)
+            ),
+            joinedload(Application.place).load_only(Place.name, Place.ons_code),
             selectinload(Application.themes),
         )
     )

@@ -3,7 +3,7 @@ withdraw. Each handler: load (404) → permission (403) → form → one service
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from grants.applications import queries, rules, services
@@ -334,11 +334,4 @@ def document(application_id, document_id):
     document = db.session.get(Document, document_id)
     if document is None or document.application_id != application.id:
         abort(404)
-    kind = document.stored_name.rsplit(".", 1)[-1]
-    return send_file(
-        storage.path_of(document.stored_name),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=storage.safe_download_name(document.original_filename, kind),
-        max_age=0,
-    )
+    return storage.send_document(document)

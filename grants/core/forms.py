@@ -7,11 +7,12 @@ import re
 from datetime import date, datetime, time
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSelect, GovTextInput
 from wtforms import Field, RadioField, StringField, validators
 from wtforms.fields.choices import SelectChoice
 
 from grants.core.money import MoneyError, format_pence, parse_pounds
+from grants.core.templating import govuk_select
 from grants.core.times import from_london, to_london
 
 
@@ -169,6 +170,17 @@ def split_london(value: datetime | None) -> tuple[date | None, time | None]:
         return None, None
     local = to_london(value)
     return local.date(), local.time().replace(second=0, microsecond=0)
+
+
+class QuickGovSelect(GovSelect):
+    """GovSelect built in Python (``govuk_select``, the macro's markup) for selects with many options: the
+    macro took 14 ms for 300 places. Whatever ``govuk_select`` does not understand goes to the macro."""
+
+    def render(self, params):
+        try:
+            return govuk_select(params)
+        except ValueError:
+            return super().render(params)
 
 
 class YesNoField(RadioField):

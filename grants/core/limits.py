@@ -11,6 +11,11 @@ registration, the emailed partner and self-assessment links, and API token authe
 | partner and self-assessment links | ``RATELIMIT_LINK_PER_TOKEN`` 20 per minute | the link's token | every request |
 | partner and self-assessment links | ``RATELIMIT_LINK_PER_IP`` 60 per minute | the client's address | every request |
 | API | ``RATELIMIT_API_AUTH_FAILURES_PER_IP`` 30 per minute | the client's address | refused tokens (401) |
+| two-factor code | ``RATELIMIT_TWO_FACTOR_PER_ACCOUNT`` 5 per minute, 20 per hour | the account | wrong codes |
+| password again | ``RATELIMIT_REAUTH_PER_ACCOUNT`` 5 per 15 minutes | the account | wrong passwords |
+
+"Password again" is the re-authentication before approving a payment, changing roles and changing
+or resetting two-factor sign-in.
 
 Sign-in limits count only failures, so people who sign in often are never slowed, and they are kept
 per email address, so an attack on one account does not lock anyone else out. Once an account has
@@ -41,7 +46,7 @@ import math
 import time
 from collections.abc import Callable
 
-from flask import Flask, current_app, has_app_context, request
+from flask import Flask, current_app, g, has_app_context, request, session
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 
@@ -141,11 +146,23 @@ def by_email() -> str:
     return _hashed("email", (request.form.get("email") or "").strip().lower()[:320])
 
 
+def by_account() -> str:
+    """The person signed in, or the one half-way through signing in (password right, code owed)."""
+    from flask_login import current_user
+
+    from grants.accounts.two_factor import PENDING
+
+    if current_user and current_user.is_authenticated:
+        return _hashed("user", str(current_user.id))
+    pending = session.get(PENDING)
+    return _hashed("user", str(pending.get("id") if isinstance(pending, dict) else "none"))
+
+
 def by_token() -> str:
     return _hashed("token", str((request.view_args or {}).get("token", ""))[:200])
 
 
-by_ip.kind, by_email.kind, by_token.kind = "ip", "email", "token"
+by_ip.kind, by_email.kind, by_token.kind, by_account.kind = "ip", "email", "token", "account"
 
 limiter = GrantsLimiter(key_func=by_ip, strategy=None, headers_enabled=False)
 
@@ -160,6 +177,18 @@ def _setting(name: str) -> Callable[[], str]:
 def _sign_in_failed(response) -> bool:
     """The sign-in form shown again after a POST: the attempt failed (success redirects)."""
     return response.status_code == 200
+
+
+def _reauthentication_failed(response) -> bool:
+    return bool(g.get(REAUTH_FAILED))
+
+
+def note_reauthentication_failed() -> None:
+    """Count this request against ``RATELIMIT_REAUTH_PER_ACCOUNT`` (a wrong password entered again)."""
+    g.setdefault(REAUTH_FAILED, True)
+
+
+REAUTH_FAILED = "grants_reauthentication_failed"
 
 
 def _api_auth_refused(response) -> bool:
@@ -186,6 +215,15 @@ password_reset = _stack(
     limiter.limit(_setting("RATELIMIT_PASSWORD_RESET_PER_EMAIL"), key_func=by_email, methods=["POST"]),
 )
 registration = limiter.limit(_setting("RATELIMIT_REGISTER_PER_IP"), key_func=by_ip, methods=["POST"])
+two_factor = limiter.limit(
+    _setting("RATELIMIT_TWO_FACTOR_PER_ACCOUNT"), key_func=by_account, methods=["POST"], deduct_when=_sign_in_failed
+)
+reauthentication = limiter.limit(
+    _setting("RATELIMIT_REAUTH_PER_ACCOUNT"),
+    key_func=by_account,
+    methods=["POST"],
+    deduct_when=_reauthentication_failed,
+)
 emailed_link = _stack(
     limiter.limit(_setting("RATELIMIT_LINK_PER_IP"), key_func=by_ip),
     limiter.limit(_setting("RATELIMIT_LINK_PER_TOKEN"), key_func=by_token),

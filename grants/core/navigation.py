@@ -44,6 +44,10 @@ def nav_items_for(user) -> list[NavItem]:
 
 def service_navigation() -> list[dict]:
     """Items in the shape ``govukServiceNavigation`` takes, with the current page marked."""
+    from grants.accounts import two_factor
+
+    if current_user.is_authenticated and not two_factor.is_satisfied(current_user):
+        return []  # nothing else opens until two-factor sign-in is set up
     endpoint = request.endpoint or ""
     items = []
     for item in nav_items_for(current_user):

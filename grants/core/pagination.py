@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request, url_for
+from flask_sqlalchemy.pagination import Pagination
 
 from grants.extensions import db
 
@@ -31,12 +32,33 @@ def paginate(statement, per_page: int | None = None):
     return db.paginate(statement, page=page, per_page=per_page, max_per_page=per_page, error_out=False, count=True)
 
 
-def pagination_params(page) -> dict | None:
-    """Parameters for ``govukPagination`` that keep the other query-string arguments."""
+class _ListPagination(Pagination):
+    """Flask-SQLAlchemy's pagination over a list already in memory: the base class leaves these two to a
+    subclass (its own subclasses run a query)."""
+
+    def _query_items(self) -> list:
+        return self._query_args["items"][self._query_offset : self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["items"])
+
+
+def paginate_list(items: list, per_page: int | None = None):
+    """``paginate`` for a list already worked out in order (a ranking): a page past the end is the last."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    last = max(1, -(-len(items) // per_page))
+    page = request.args.get("page", 1, type=int)
+    page = min(page, last) if 1 <= page <= MAX_PAGE else 1
+    return _ListPagination(page=page, per_page=per_page, max_per_page=per_page, error_out=False, items=items)
+
+
+def pagination_params(page, endpoint: str | None = None) -> dict | None:
+    """Parameters for ``govukPagination`` that keep the other query-string arguments; the links go to
+    ``endpoint`` (with the same view arguments) if given, else to this request's page."""
     if page.pages <= 1:
         return None
     args = request.args.to_dict()
-    endpoint = request.endpoint
+    endpoint = endpoint or request.endpoint
     view_args = dict(request.view_args or {})
 
     def href(number):

@@ -103,3 +103,21 @@ def safe_download_name(original: str, kind: str) -> str:
     stem = Path(original).stem
     cleaned = "".join(ch if ch.isalnum() or ch in " -_." else "_" for ch in stem).strip(" .") or "document"
     return f"{cleaned[:100]}.{kind}"
+
+
+def send_document(document):
+    """The stored file as a download, named safely. A file removed (a person's data anonymised, say)
+    is a 410 page saying so, not an error."""
+    from flask import abort, send_file
+
+    path = path_of(document.stored_name)
+    if not path.is_file():
+        abort(410, description="This file has been removed from the service.")
+    kind = document.stored_name.rsplit(".", 1)[-1]
+    return send_file(
+        path,
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=safe_download_name(document.original_filename, kind),
+        max_age=0,
+    )

@@ -22,7 +22,7 @@ from datetime import date
 from grants.accounts.models import User, UserRole
 from grants.applications.models import Application, Partner
 from grants.core.permissions import Role
-from grants.enablers.models import EnablerAssignment, EnablerProfile
+from grants.enablers.models import EnablerAssignment, EnablerProfile, enabler_links
 from grants.extensions import db
 
 
@@ -111,6 +111,28 @@ def link_reason(profile: EnablerProfile, organisations: set[int]) -> str | None:
     if linked:
         return f"Has declared a link with {', '.join(linked)}"
     return None
+
+
+def linked_with(enabler_id: int, organisation_ids: set[int]) -> bool:
+    """Whether the enabler works for, or has declared a link with, one of these organisations (as
+    ``links_with_current_projects`` judges it for one project): one query."""
+    return bool(
+        db.session.scalar(
+            db.select(
+                db.exists()
+                .where(EnablerProfile.user_id == enabler_id, User.id == EnablerProfile.user_id)
+                .where(
+                    db.or_(
+                        User.organisation_id.in_(organisation_ids),
+                        db.exists().where(
+                            enabler_links.c.profile_id == EnablerProfile.id,
+                            enabler_links.c.organisation_id.in_(organisation_ids),
+                        ),
+                    )
+                )
+            )
+        )
+    )
 
 
 def links_with_current_projects(enabler_ids: list[int] | None = None) -> dict[int, list[str]]:

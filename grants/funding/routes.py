@@ -13,14 +13,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from grants.core import audit
+from grants.core import audit, limits
 from grants.core.errors import GrantsError
 from grants.core.forms import ActionForm
 from grants.core.pagination import id_arg, paginate
@@ -553,6 +552,7 @@ def _tranche_page(tranche: Tranche, form: ApproveForm, status: int = 200):
 
 @bp.route("/funding/tranches/<int:tranche_id>", methods=["GET", "POST"])
 @roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+@limits.reauthentication
 def tranche(tranche_id):
     tranche = _tranche(tranche_id)
     if request.method == "GET":
@@ -574,6 +574,7 @@ def tranche(tranche_id):
     if form.validate_on_submit():
         if not current_user.check_password(form.password.data):
             _refused("funding.reauthentication_failed", tranche, FundingError("The password was not right"))
+            limits.note_reauthentication_failed()
             form = ApproveForm()
             form.validate()
             form.password.errors = ["The password is not right. Enter your own password to approve the payment"]
@@ -732,14 +733,7 @@ def document(project_id, document_id):
     if document_id not in allowed - {None}:
         abort(404)
     document = db.get_or_404(Document, document_id)
-    kind = document.stored_name.rsplit(".", 1)[-1]
-    return send_file(
-        storage.path_of(document.stored_name),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=storage.safe_download_name(document.original_filename, kind),
-        max_age=0,
-    )
+    return storage.send_document(document)
 
 
 # --- A round's agreement template -----------------------------------------------------------------------

@@ -24,9 +24,10 @@ from grants.leadership.models import (
 MIN_GROUP = 5
 
 
-def domain_scores(project_ids: list[int]) -> dict[tuple[int, str], dict[str, float]]:
-    """(participant id, stage) → {domain name: mean of its behaviours}: one query, however many answers."""
-    if not project_ids:
+def domain_scores(project_ids) -> dict[tuple[int, str], dict[str, float]]:
+    """(participant id, stage) → {domain name: mean of its behaviours}: one query, however many answers.
+    ``project_ids``: a list of ids, or a select of them (for many projects)."""
+    if isinstance(project_ids, list) and not project_ids:
         return {}
     rows = db.session.execute(
         db.select(
@@ -112,9 +113,9 @@ def visible_changes(changes: list[DomainChange], pairs: int, *, staff: bool) -> 
     return shown, changes
 
 
-def participant_projects(project_ids: list[int]) -> dict[int, int]:
-    """Participant id → their project's id: one query."""
-    if not project_ids:
+def participant_projects(project_ids) -> dict[int, int]:
+    """Participant id → their project's id: one query. ``project_ids`` as for ``domain_scores``."""
+    if isinstance(project_ids, list) and not project_ids:
         return {}
     return dict(
         db.session.execute(

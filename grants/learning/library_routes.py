@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, make_response, render_template, request
 
+from grants.core.cache import cached_page
 from grants.core.pagination import id_arg, paginate
 from grants.directory.models import Theme
 from grants.extensions import db
@@ -23,6 +24,7 @@ def _filters() -> queries.LibraryFilters:
 
 
 @bp.get("/")
+@cached_page
 def index():
     filters = _filters()
     page = paginate(queries.library_statement(filters))

@@ -9,10 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, literal_column, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 
 from grants.applications.models import Application, Partner, application_themes
-from grants.directory.models import Place, Theme
+from grants.directory.models import Organisation, Place, Theme
 from grants.extensions import db
 from grants.learning.models import LearningCommitment, LearningItem, learning_item_themes
 from grants.projects.models import Project
@@ -38,6 +38,22 @@ class LibraryFilters:
 def _item_options():
     return (
         joinedload(LearningItem.project).joinedload(Project.lead_organisation),
+        joinedload(LearningItem.place),
+        selectinload(LearningItem.themes),
+    )
+
+
+def _listed_options():
+    """What a list of items shows: not their story (only searched), nor their project's round and place."""
+    return (
+        defer(LearningItem.body),
+        defer(LearningItem.what_worked),
+        defer(LearningItem.what_did_not),
+        joinedload(LearningItem.project).options(
+            lazyload(Project.round),
+            lazyload(Project.place),
+            joinedload(Project.lead_organisation).lazyload(Organisation.place),
+        ),
         joinedload(LearningItem.place),
         selectinload(LearningItem.themes),
     )
@@ -71,7 +87,7 @@ def words_of(q: str) -> list[str]:
 def library_statement(filters: LibraryFilters):
     """Published items matching the filters: the best matches first when there are search words,
     otherwise the newest first."""
-    statement = _published().options(*_item_options())
+    statement = _published().options(*_listed_options())
     if filters.theme:
         statement = statement.where(
             exists()
@@ -112,10 +128,11 @@ def library_statement(filters: LibraryFilters):
 
 
 def filter_choices() -> dict:
-    """The themes, places and waves that have published learning, for the library's filters."""
+    """The themes, places and waves that have published learning, for the library's filters: plain
+    rows (slug and name, id and name, id and title)."""
     published_ids = select(LearningItem.id).where(LearningItem.status == "published")
-    themes = db.session.scalars(
-        db.select(Theme)
+    themes = db.session.execute(
+        select(Theme.slug, Theme.name)
         .where(
             Theme.id.in_(
                 select(learning_item_themes.c.theme_id).where(learning_item_themes.c.item_id.in_(published_ids))
@@ -123,13 +140,13 @@ def filter_choices() -> dict:
         )
         .order_by(Theme.name)
     ).all()
-    places = db.session.scalars(
-        db.select(Place)
+    places = db.session.execute(
+        select(Place.id, Place.name)
         .where(Place.id.in_(select(LearningItem.place_id).where(LearningItem.status == "published")))
-        .order_by(Place.name)
+        .order_by(Place.name, Place.id)
     ).all()
-    waves = db.session.scalars(
-        db.select(Round)
+    waves = db.session.execute(
+        select(Round.id, Round.title)
         .where(
             Round.id.in_(
                 select(Project.round_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from grants.core.audit import record as audit_record
@@ -198,14 +198,7 @@ def evidence(project_id, commitment_id):
     document = item.evidence_document
     if document is None:
         abort(404)
-    kind = document.stored_name.rsplit(".", 1)[-1]
-    return send_file(
-        storage.path_of(document.stored_name),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=storage.safe_download_name(document.original_filename, kind),
-        max_age=0,
-    )
+    return storage.send_document(document)
 
 
 # --- Learning items ---------------------------------------------------------------------------------

@@ -30,6 +30,10 @@ MESSAGES = {
         "If you typed the web address, check it is correct. "
         "If you pasted the web address, check you copied the entire address.",
     ),
+    410: (
+        "This is no longer available",
+        "It has been removed from the service.",
+    ),
     405: (
         "That action is not available here",
         "This page cannot be used in that way. Go back and use the buttons and links on the page.",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import lazyload
 
 from grants.applications.models import Application, application_themes
 from grants.directory.models import Place, Theme
@@ -45,7 +46,10 @@ ROUNDS_BEING_ASSESSED = ("open", "closed", "assessing")
 def rounds() -> list[Round]:
     """Rounds a dashboard can be filtered by: every round past its draft, newest first."""
     return db.session.scalars(
-        select(Round).where(Round.status != "draft").order_by(Round.opens_at.desc(), Round.id.desc())
+        select(Round)
+        .where(Round.status != "draft")
+        .options(lazyload(Round.themes))  # a filter shows the rounds' names only
+        .order_by(Round.opens_at.desc(), Round.id.desc())
     ).all()
 
 
@@ -214,10 +218,11 @@ def overdue(round_id: int | None, today: date) -> Overdue:
 
 def leadership_shift(round_id: int | None, *, staff: bool) -> dict:
     """The baseline-to-final shift over the projects, as the progress report shows it to this person:
-    programme staff see every answer; anyone else only projects big enough to be shown on their own."""
-    project_ids = list(db.session.scalars(_projects(round_id)))
-    scores, projects_of, domains = progress.leadership_scores(project_ids)
+    programme staff see every answer; anyone else only projects big enough to be shown on their own.
+    The projects go into the queries as a subquery, not as a list of every project's id."""
+    scores, projects_of, domains = progress.leadership_scores(_projects(round_id))
     if not staff:
-        pairs = leadership.pairs_by_project(scores, projects_of, project_ids)
+        # Only projects with participants can have pairs: the others would count none.
+        pairs = leadership.pairs_by_project(scores, projects_of, sorted(set(projects_of.values())))
         scores = leadership.from_projects_shown_alone(scores, projects_of, pairs)
     return leadership_view(leadership_result(scores, domains), staff=staff)

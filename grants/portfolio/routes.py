@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from grants.core.cache import cached_page
 from grants.core.errors import NotFound
 from grants.core.pagination import paginate
 from grants.core.permissions import roles_required
@@ -37,6 +38,7 @@ def _chosen_round():
 
 @bp.get("/")
 @roles_required(*READERS)
+@cached_page
 def dashboard():
     rounds, chosen = _chosen_round()
     round_id = chosen.id if chosen else None

@@ -88,8 +88,9 @@ def commitments_by_project(today: date) -> dict[int, dict[str, int]]:
     return found
 
 
-def leadership_scores(project_ids: list[int]) -> tuple[dict, dict[int, int], list[str]]:
-    """(every participant's domain scores, participant id → project id, the domains in order)."""
+def leadership_scores(project_ids) -> tuple[dict, dict[int, int], list[str]]:
+    """(every participant's domain scores, participant id → project id, the domains in order), for a list
+    of project ids or a select of them."""
     scores = leadership.domain_scores(project_ids)
     framework = current_framework()
     domains = leadership.domain_order([domain.name for domain in framework.domains] if framework else [], scores)

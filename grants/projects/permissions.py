@@ -10,10 +10,15 @@ OVERSIGHT = (Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER, Role.STEERING_CHAIR,
 
 
 def current_enabler_id(project) -> int | None:
-    from grants.enablers.services import current_assignment
+    """The id of the project's current enabler (one query, without loading the enabler)."""
+    from grants.enablers.models import EnablerAssignment
+    from grants.extensions import db
 
-    assignment = current_assignment(project)
-    return assignment.enabler_id if assignment else None
+    return db.session.scalar(
+        db.select(EnablerAssignment.enabler_id).where(
+            EnablerAssignment.project_id == project.id, EnablerAssignment.ends_on.is_(None)
+        )
+    )
 
 
 def is_member(user, project) -> bool:

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defaultload, joinedload, lazyload, selectinload
 
+from grants.accounts.models import User
 from grants.applications.models import Application
 from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
 from grants.projects.models import Project, ProjectUpdate
+from grants.rounds.models import Round
 
 UPDATES_PER_PAGE = 25
 
 
 def load_project(project_id: int) -> Project | None:
+    """The project with its bid and partners; not its round's themes, which no project page shows."""
     return db.session.scalar(
         db.select(Project)
         .where(Project.id == project_id)
-        .options(selectinload(Project.application).selectinload(Application.partners))
+        .options(
+            joinedload(Project.round).lazyload(Round.themes),
+            selectinload(Project.application).options(lazyload(Application.round), selectinload(Application.partners)),
+        )
     )
+
+
+def _named(relationship):
+    """A person shown by name only: without their roles and organisation (one more query each)."""
+    return defaultload(relationship).options(lazyload(User.role_grants), lazyload(User.organisation))
 
 
 def assignments_of(project_id: int) -> list[EnablerAssignment]:
@@ -25,6 +36,7 @@ def assignments_of(project_id: int) -> list[EnablerAssignment]:
     return db.session.scalars(
         db.select(EnablerAssignment)
         .where(EnablerAssignment.project_id == project_id)
+        .options(_named(EnablerAssignment.enabler))
         .order_by(
             EnablerAssignment.ends_on.is_not(None), EnablerAssignment.starts_on.desc(), EnablerAssignment.id.desc()
         )
@@ -35,6 +47,7 @@ def updates_statement(project_id: int):
     return (
         db.select(ProjectUpdate)
         .where(ProjectUpdate.project_id == project_id)
+        .options(_named(ProjectUpdate.author))
         .order_by(ProjectUpdate.happened_on.desc(), ProjectUpdate.id.desc())
     )
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from grants.core.cache import cached_page
 from grants.core.errors import GrantsError
 from grants.core.pagination import id_arg, paginate
 from grants.core.permissions import Role
-from grants.enablers.matching import links_with_current_projects
+from grants.enablers.matching import linked_with
 from grants.extensions import db
 from grants.projects import permissions, queries, services
 from grants.projects.forms import RagOverrideForm, UpdateForm
@@ -65,6 +66,12 @@ def index():
     )
 
 
+def _partnership(project: Project) -> set[int]:
+    """The organisations of the project's partnership: its bid's lead and partners (loaded with it)."""
+    application = project.application
+    return {application.lead_organisation_id, *(partner.organisation_id for partner in application.partners)}
+
+
 def _project_page(project: Project, enabler_id: int | None, rag_form: RagOverrideForm, status: int = 200):
     updates = paginate(queries.updates_statement(project.id), per_page=queries.UPDATES_PER_PAGE)
     return render_template(
@@ -78,9 +85,7 @@ def _project_page(project: Project, enabler_id: int | None, rag_form: RagOverrid
         staff=permissions.can_see_private_notes(current_user),
         sees_reasons=current_user.has_any_role(*permissions.OVERSIGHT),
         enabler_linked=bool(
-            enabler_id
-            and permissions.can_manage(current_user)
-            and project.reference in links_with_current_projects([enabler_id]).get(enabler_id, [])
+            enabler_id and permissions.can_manage(current_user) and linked_with(enabler_id, _partnership(project))
         ),
         form=rag_form,
     ), status
@@ -88,6 +93,7 @@ def _project_page(project: Project, enabler_id: int | None, rag_form: RagOverrid
 
 @bp.get("/<int:project_id>")
 @login_required
+@cached_page
 def show(project_id):
     project, enabler_id = load_visible(project_id)
     return _project_page(project, enabler_id, RagOverrideForm(formdata=None))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from grants.applications.models import SECTIONS, Application
+from grants.core.cache import cached_page
 from grants.core.errors import GrantsError
+from grants.core.pagination import paginate_list
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
 from grants.reviews import decisions, permissions, queries, services
@@ -19,7 +21,7 @@ from grants.rounds.models import Round
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 VIEWERS = (Role.STEERING_CHAIR, Role.PROGRAMME_OFFICER)
-PER_PAGE = 100
+PER_PAGE = 50
 
 
 @bp.get("/")
@@ -32,37 +34,35 @@ def index():
 
 
 def _load_round(round_id: int) -> Round:
-    round_ = db.session.scalar(db.select(Round).where(Round.id == round_id).options(selectinload(Round.criteria)))
+    round_ = db.session.scalar(
+        db.select(Round).where(Round.id == round_id).options(selectinload(Round.criteria), lazyload(Round.themes))
+    )
     if round_ is None or round_.status in {"draft", "open"}:
         abort(404)
     return round_
 
 
 def _ranking_page(round_: Round, bulk_form: BulkDecisionForm, status: int = 200):
-    assessments = queries.round_assessment(round_)
-    page = max(1, min(request.args.get("page", 1, type=int), 1 + (len(assessments) - 1) // PER_PAGE))
-    shown = assessments[(page - 1) * PER_PAGE : page * PER_PAGE]
-    effect = decisions.portfolio_effect(round_, assessments, decisions.current_outcomes(assessments))
-    conflicted = queries.conflicted_application_ids(current_user)
+    """The whole round is ranked (and counted) without loading its bids; only the page's bids are loaded."""
+    ranking = queries.round_ranking(round_)
+    page = paginate_list(ranking, PER_PAGE)
+    queries.load_applications(page.items)
     return render_template(
         "reviews/assessment/round.html",
         round=round_,
-        assessments=shown,
-        total=len(assessments),
         page=page,
-        pages=1 + (len(assessments) - 1) // PER_PAGE if assessments else 1,
-        effect=effect,
-        balance=queries.selected_balance(assessments),
+        effect=decisions.portfolio_effect(round_, ranking, decisions.current_outcomes(ranking)),
+        balance=queries.selected_balance(ranking),
         form=bulk_form,
-        conflicted=conflicted,
+        conflicted=queries.conflicted_application_ids(current_user),
         can_decide=permissions.is_chair(current_user) and round_.status == "assessing",
-        undecided=decisions.undecided_count(round_) if round_.status == "assessing" else 0,
-        criteria={criterion.id: criterion for criterion in round_.criteria},
+        undecided=queries.undecided_count(ranking) if round_.status == "assessing" else 0,
     ), status
 
 
 @bp.get("/rounds/<int:round_id>")
 @roles_required(*VIEWERS)
+@cached_page
 def round_view(round_id):
     return _ranking_page(_load_round(round_id), BulkDecisionForm(formdata=None))
 
@@ -87,7 +87,7 @@ def bulk(round_id):
     try:
         if form.confirmed.data != "yes":
             assessments, effect = decisions.check_decisions(round_, requests, actor=current_user)
-            chosen = [a for a in assessments if a.application.id in set(form.application_ids.data)]
+            chosen = [a for a in assessments if a.application_id in set(form.application_ids.data)]
             return render_template(
                 "reviews/assessment/confirm_bulk.html", round=round_, form=form, chosen=chosen, effect=effect
             )
@@ -127,8 +127,9 @@ def _load_bid(application_id: int) -> Application:
 
 def _bid_page(application: Application, form: DecisionForm, can_decide: bool, note_errors=None, status=200):
     round_ = application.round
-    assessments = queries.round_assessment(round_)
-    assessment = next(a for a in assessments if a.application.id == application.id)
+    assessment = next(a for a in queries.round_ranking(round_) if a.application_id == application.id)
+    assessment.application = application
+    assessment.decision = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id))
     assignments = queries.assignments_of_bid(application.id)
     return render_template(
         "reviews/assessment/bid.html",
@@ -242,8 +243,8 @@ def apply(round_id):
     """The decisions take effect: letters, projects and the round decided."""
     round_ = _load_round(round_id)
     form = ConfirmForm()
-    assessments = queries.round_assessment(round_)
-    effect = decisions.portfolio_effect(round_, assessments, decisions.current_outcomes(assessments))
+    ranking = queries.round_ranking(round_)
+    effect = decisions.portfolio_effect(round_, ranking, decisions.current_outcomes(ranking))
     if form.validate_on_submit():
         try:
             applied = decisions.apply_decisions(round_, actor=current_user)
@@ -259,8 +260,7 @@ def apply(round_id):
             )
         return redirect(url_for("assessment.round_view", round_id=round_.id))
     counts = {
-        outcome: sum(1 for a in assessments if a.decision and a.decision.outcome == outcome)
-        for outcome in ("approved", "reserve", "rejected")
+        outcome: sum(1 for a in ranking if a.outcome == outcome) for outcome in ("approved", "reserve", "rejected")
     }
     return render_template(
         "reviews/assessment/apply.html",

@@ -69,9 +69,9 @@ class PortfolioEffect:
 
 
 def portfolio_effect(round_, assessments, outcomes: dict[int, str]) -> PortfolioEffect:
-    approved = [a for a in assessments if outcomes.get(a.application.id) == "approved"]
+    approved = [a for a in assessments if outcomes.get(a.application_id) == "approved"]
     return PortfolioEffect(
-        total_pence=sum(a.application.amount_requested_pence or 0 for a in approved),
+        total_pence=sum(a.cost_pence for a in approved),
         count=len(approved),
         budget_pence=round_.budget_pence,
         places=round_.places,
@@ -79,16 +79,16 @@ def portfolio_effect(round_, assessments, outcomes: dict[int, str]) -> Portfolio
 
 
 def current_outcomes(assessments) -> dict[int, str]:
-    return {a.application.id: a.decision.outcome for a in assessments if a.decision is not None}
+    return {a.application_id: a.outcome for a in assessments if a.outcome is not None}
 
 
 def out_of_rank(assessments, outcomes: dict[int, str], application_id: int) -> list[Application]:
     """The bids ranked above this one that would not be approved, if this one were."""
     above = []
     for assessment in assessments:
-        if assessment.application.id == application_id:
+        if assessment.application_id == application_id:
             return above
-        if outcomes.get(assessment.application.id) != "approved":
+        if outcomes.get(assessment.application_id) != "approved":
             above.append(assessment.application)
     return above
 
@@ -113,7 +113,7 @@ def check_decisions(round_, requests: list[DecisionRequest], *, actor) -> tuple[
     if round_.status != "assessing":
         raise DecisionError("Decisions are made while the round is being assessed.")
     assessments = queries.round_assessment(round_)
-    by_id = {a.application.id: a for a in assessments}
+    by_id = {a.application_id: a for a in assessments}
     conflicted = queries.conflicted_application_ids(actor)
     for request in requests:
         assessment = by_id.get(request.application_id)
@@ -154,7 +154,7 @@ def record_decisions(round_, requests: list[DecisionRequest], *, actor) -> list[
         raise DecisionError("Each bid can be decided once at a time.", field="application_ids")
     _lock_round(round_)
     assessments, _ = check_decisions(round_, requests, actor=actor)
-    by_id = {a.application.id: a for a in assessments}
+    by_id = {a.application_id: a for a in assessments}
     recorded = []
     for request in requests:
         decision = by_id[request.application_id].decision
@@ -193,14 +193,6 @@ def record_decisions(round_, requests: list[DecisionRequest], *, actor) -> list[
         )
         recorded.append(decision)
     return recorded
-
-
-def undecided_count(round_) -> int:
-    return db.session.scalar(
-        db.select(db.func.count(Application.id))
-        .outerjoin(Decision, Decision.application_id == Application.id)
-        .where(Application.round_id == round_.id, Application.status == "under_review", Decision.id.is_(None))
-    )
 
 
 def undecided(round_) -> list[Application]:

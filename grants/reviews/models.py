@@ -110,7 +110,11 @@ class Score(db.Model):
     assignment: Mapped[ReviewAssignment] = relationship(back_populates="scores")
     criterion = relationship("RubricCriterion", lazy="joined", innerjoin=True)
 
-    __table_args__ = (UniqueConstraint("assignment_id", "criterion_id"),)
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "criterion_id"),
+        # The ranking adds up every submitted score of a round from the index alone (PostgreSQL).
+        Index("ix_scores_assignment_id_covering", "assignment_id", postgresql_include=["criterion_id", "value"]),
+    )
 
 
 class ScoreRevision(db.Model):

@@ -4,82 +4,192 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy.orm import lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from grants.applications.models import Application, application_themes
-from grants.directory.models import Theme
+from grants.directory.models import SECTORS, Organisation, Place, Theme
 from grants.extensions import db
 from grants.reviews import scoring
 from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment, Score
 from grants.rounds.models import Round
 
 ASSESSED_STATES = ("submitted", "under_review", "approved", "reserve", "rejected")
+ACTIVE_REVIEWS = ("assigned", "in_progress", "submitted")
 
 
 @dataclass
 class BidAssessment:
-    application: Application
+    """A bid's place in its round's ranking. The ranking itself is read without loading the bids;
+    ``application`` and ``decision`` are loaded for the bids a page shows (or for every bid)."""
+
+    application_id: int
+    reference: str
+    cost_pence: int
+    status: str
+    outcome: str | None = None  # of the decision recorded, if any
+    in_effect: bool = False  # the decision has taken effect
+    application: Application | None = None
+    decision: Decision | None = None
     weighted: float | None = None
-    spreads: dict[int, scoring.Spread] = field(default_factory=dict)
-    disagreements: list[int] = field(default_factory=list)
     submitted: int = 0
     active: int = 0
-    decision: Decision | None = None
     rank: int | None = None
     running_total_pence: int = 0
+    # criterion id → (sum, count, lowest, highest) of the submitted scores; the spreads are worked out
+    # only for the bids a page shows
+    scores: dict[int, tuple[int, int, int, int]] = field(default_factory=dict, repr=False)
+    criteria: dict[int, scoring.Criterion] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def spreads(self) -> dict[int, scoring.Spread]:
+        return {
+            criterion_id: scoring.Spread(total / count, lowest, highest, count)
+            for criterion_id, (total, count, lowest, highest) in self.scores.items()
+        }
+
+    @cached_property
+    def disagreements(self) -> list[int]:
+        return [
+            criterion_id
+            for criterion_id, spread in self.spreads.items()
+            if criterion_id in self.criteria and scoring.disagrees(spread, self.criteria[criterion_id])
+        ]
 
 
 def criteria_of(round_: Round) -> list[scoring.Criterion]:
     return [scoring.Criterion(c.id, c.weight, c.scale_min, c.scale_max) for c in round_.criteria]
 
 
-def round_assessment(round_: Round) -> list[BidAssessment]:
-    """Every bid under assessment in the round, with its weighted score, spread and decision, ranked
-    by weighted score (bids not yet fully scored last), with the running total of cost in that order."""
-    in_round = db.and_(Application.round_id == round_.id, Application.status.in_(ASSESSED_STATES))
-    bids = db.session.scalars(
-        db.select(Application).where(in_round).options(lazyload(Application.themes)).order_by(Application.reference)
-    ).all()
-    _load_themes(bids, in_round)
-    assessments = {bid.id: BidAssessment(bid) for bid in bids}
-    values: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for application_id, criterion_id, value in db.session.execute(
-        db.select(ReviewAssignment.application_id, Score.criterion_id, Score.value)
-        .join(Score.assignment)
-        .join(Application, Application.id == ReviewAssignment.application_id)
-        .where(Application.round_id == round_.id, ReviewAssignment.status == "submitted", Score.value.is_not(None))
-    ):
-        values[application_id][criterion_id].append(value)
-    for application_id, status, number in db.session.execute(
-        db.select(ReviewAssignment.application_id, ReviewAssignment.status, db.func.count())
+def _in_round(round_: Round):
+    return db.and_(Application.round_id == round_.id, Application.status.in_(ASSESSED_STATES))
+
+
+def _rows(statement):
+    """Plain rows, by the thousand, without the ORM's work for each one."""
+    return db.session.connection().execute(statement).all()
+
+
+def round_ranking(round_: Round) -> list[BidAssessment]:
+    """Every bid under assessment in the round, with its weighted score, spread, reviews and decision,
+    ranked by weighted score (bids not yet fully scored last), with the running total of cost in that
+    order; in two queries, without loading the bids themselves. The scores are added up in SQL and
+    weighted in Python (``scoring``), so the ranking rounds exactly as the arithmetic there says."""
+    reviews = (
+        db.select(
+            ReviewAssignment.application_id,
+            db.func.count().filter(ReviewAssignment.status == "submitted").label("submitted"),
+            db.func.count().filter(ReviewAssignment.status.in_(ACTIVE_REVIEWS)).label("active"),
+        )
         .join(Application, Application.id == ReviewAssignment.application_id)
         .where(Application.round_id == round_.id)
-        .group_by(ReviewAssignment.application_id, ReviewAssignment.status)
+        .group_by(ReviewAssignment.application_id)
+        .subquery()
+    )
+    assessments = {
+        row.id: BidAssessment(
+            row.id,
+            row.reference,
+            row.amount_requested_pence or 0,
+            row.status,
+            outcome=row.outcome,
+            in_effect=row.effective_at is not None,
+            submitted=row.submitted or 0,
+            active=row.active or 0,
+        )
+        for row in _rows(
+            db.select(
+                Application.id,
+                Application.reference,
+                Application.amount_requested_pence,
+                Application.status,
+                Decision.outcome,
+                Decision.effective_at,
+                reviews.c.submitted,
+                reviews.c.active,
+            )
+            .outerjoin(Decision, Decision.application_id == Application.id)
+            .outerjoin(reviews, reviews.c.application_id == Application.id)
+            .where(_in_round(round_))
+        )
+    }
+    _add_scores(round_, assessments)
+    return rank(list(assessments.values()))
+
+
+def _add_scores(round_: Round, assessments: dict[int, BidAssessment]) -> None:
+    """Each bid's submitted scores, added up for each criterion, and its weighted score (from the mean of
+    each criterion's scores: the sum over the count is what ``fmean`` gives for whole numbers)."""
+    values = Score.value
+    for application_id, criterion_id, total, count, lowest, highest in _rows(
+        db.select(
+            ReviewAssignment.application_id,
+            Score.criterion_id,
+            db.func.sum(values),
+            db.func.count(values),
+            db.func.min(values),
+            db.func.max(values),
+        )
+        .join(Score.assignment)
+        .join(Application, Application.id == ReviewAssignment.application_id)
+        .where(Application.round_id == round_.id, ReviewAssignment.status == "submitted", values.is_not(None))
+        .group_by(ReviewAssignment.application_id, Score.criterion_id)
     ):
         if application_id in assessments:
-            if status == "submitted":
-                assessments[application_id].submitted += number
-            if status in {"assigned", "in_progress", "submitted"}:
-                assessments[application_id].active += number
-    for decision in db.session.scalars(
-        db.select(Decision).join(Decision.application).where(Application.round_id == round_.id)
-    ):
-        if decision.application_id in assessments:
-            assessments[decision.application_id].decision = decision
+            assessments[application_id].scores[criterion_id] = (total, count, lowest, highest)
     criteria = criteria_of(round_)
     by_id = {criterion.id: criterion for criterion in criteria}
-    for application_id, assessment in assessments.items():
-        assessment.spreads = scoring.spreads(values.get(application_id, {}))
-        means = {criterion_id: spread.mean for criterion_id, spread in assessment.spreads.items()}
+    for assessment in assessments.values():
+        assessment.criteria = by_id
+        means = {criterion_id: total / count for criterion_id, (total, count, _, _) in assessment.scores.items()}
         assessment.weighted = scoring.weighted_score(criteria, means)
-        assessment.disagreements = [
-            criterion_id
-            for criterion_id, spread in assessment.spreads.items()
-            if criterion_id in by_id and scoring.disagrees(spread, by_id[criterion_id])
-        ]
-    return rank(list(assessments.values()))
+
+
+def round_assessment(round_: Round) -> list[BidAssessment]:
+    """The ranking with every bid (and its themes) and every decision loaded, for deciding."""
+    assessments = round_ranking(round_)
+    by_id = {assessment.application_id: assessment for assessment in assessments}
+    in_round = _in_round(round_)
+    bids = db.session.scalars(db.select(Application).where(in_round).options(lazyload(Application.themes))).all()
+    _load_themes(bids, in_round)
+    for bid in bids:
+        if bid.id in by_id:
+            by_id[bid.id].application = bid
+    # The bids are loaded already: eager-loading them again with each decision would reload their
+    # themes, one more query for each 500 decisions.
+    for decision in db.session.scalars(
+        db.select(Decision)
+        .join(Decision.application)
+        .where(Application.round_id == round_.id)
+        .options(lazyload(Decision.application))
+    ):
+        if decision.application_id in by_id:
+            by_id[decision.application_id].decision = decision
+    return assessments
+
+
+def bids_statement(application_ids: list[int]):
+    """These bids, with what a row of the ranking shows (their organisation and place): not their themes,
+    nor their round, which the page has loaded already."""
+    return (
+        db.select(Application)
+        .where(Application.id.in_(application_ids))
+        .options(lazyload(Application.themes), lazyload(Application.round))
+    )
+
+
+def load_applications(assessments: list[BidAssessment]) -> None:
+    """The bids of these assessments (a page of the ranking), in one query."""
+    by_id = {assessment.application_id: assessment for assessment in assessments}
+    for bid in db.session.scalars(bids_statement(list(by_id))):
+        by_id[bid.id].application = bid
+
+
+def undecided_count(assessments: list[BidAssessment]) -> int:
+    """Bids under review with no decision recorded yet."""
+    return sum(1 for a in assessments if a.status == "under_review" and a.outcome is None)
 
 
 def _load_themes(bids: list[Application], condition) -> None:
@@ -100,11 +210,11 @@ def _load_themes(bids: list[Application], condition) -> None:
 def rank(assessments: list[BidAssessment]) -> list[BidAssessment]:
     ordered = sorted(
         assessments,
-        key=lambda a: (a.weighted is None, -(a.weighted or 0), a.application.reference or ""),
+        key=lambda a: (a.weighted is None, -(a.weighted or 0), a.reference or ""),
     )
     total = 0
     for position, assessment in enumerate(ordered, start=1):
-        total += assessment.application.amount_requested_pence or 0
+        total += assessment.cost_pence
         assessment.rank = position if assessment.weighted is not None else None
         assessment.running_total_pence = total
     return ordered
@@ -112,26 +222,19 @@ def rank(assessments: list[BidAssessment]) -> list[BidAssessment]:
 
 def conflicted_application_ids(user) -> set[int]:
     """Bids this person must not see or decide: those they declared a conflict with, and those their
-    own organisation leads or is a partner in."""
+    own organisation leads or is a partner in (in one query)."""
     from grants.applications.models import Partner
 
-    ids = set(
-        db.session.scalars(
-            db.select(ConflictDeclaration.application_id).where(
-                ConflictDeclaration.reviewer_id == user.id, ConflictDeclaration.has_conflict.is_(True)
-            )
-        )
+    statement = db.select(ConflictDeclaration.application_id).where(
+        ConflictDeclaration.reviewer_id == user.id, ConflictDeclaration.has_conflict.is_(True)
     )
     if user.organisation_id is not None:
-        ids |= set(
-            db.session.scalars(
-                db.select(Application.id).where(Application.lead_organisation_id == user.organisation_id)
-            )
+        statement = db.union(
+            statement,
+            db.select(Application.id).where(Application.lead_organisation_id == user.organisation_id),
+            db.select(Partner.application_id).where(Partner.organisation_id == user.organisation_id),
         )
-        ids |= set(
-            db.session.scalars(db.select(Partner.application_id).where(Partner.organisation_id == user.organisation_id))
-        )
-    return ids
+    return set(db.session.scalars(statement))
 
 
 def assignments_of_bid(application_id: int) -> list[ReviewAssignment]:
@@ -170,20 +273,34 @@ def round_assignments(round_id: int) -> dict[int, list[ReviewAssignment]]:
 
 
 def selected_balance(assessments: list[BidAssessment]) -> dict[str, dict[str, int]]:
-    """The approved set by place, theme and lead organisation sector."""
-    balance: dict[str, dict[str, int]] = {
-        "place": defaultdict(int),
-        "theme": defaultdict(int),
-        "sector": defaultdict(int),
-    }
-    for assessment in assessments:
-        if assessment.decision is None or assessment.decision.outcome != "approved":
-            continue
-        application = assessment.application
-        balance["place"][application.place.name if application.place else "No place given"] += 1
-        for theme in application.themes:
-            balance["theme"][theme.name] += 1
-        balance["sector"][application.lead_organisation.sector_label] += 1
+    """The approved set by place, theme and lead organisation sector, counted in one query."""
+    approved = Application.id.in_([a.application_id for a in assessments if a.outcome == "approved"])
+
+    def counted(key: str, name, *joins):
+        statement = db.select(db.literal(key), name, db.func.count()).select_from(Application)
+        for target, on, outer in joins:
+            statement = statement.join(target, on, isouter=outer)
+        return statement.where(approved).group_by(name)
+
+    statement = db.union_all(
+        counted("place", Place.name, (Place, Place.id == Application.place_id, True)),
+        counted(
+            "theme",
+            Theme.name,
+            (application_themes, application_themes.c.application_id == Application.id, False),
+            (Theme, Theme.id == application_themes.c.theme_id, False),
+        ),
+        counted(
+            "sector", Organisation.sector, (Organisation, Organisation.id == Application.lead_organisation_id, False)
+        ),
+    )
+    balance: dict[str, dict[str, int]] = {"place": {}, "theme": {}, "sector": {}}
+    for key, name, number in db.session.execute(statement):
+        if key == "place":
+            name = name or "No place given"
+        elif key == "sector":
+            name = SECTORS[name]
+        balance[key][name] = number
     return {key: dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))) for key, counts in balance.items()}
 
 

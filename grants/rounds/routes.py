@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
+from grants.core.cache import cached_page
 from grants.extensions import db
 from grants.rounds import queries
 from grants.rounds.forms import ConfirmForm
@@ -13,6 +14,7 @@ bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
 
 @bp.get("/")
+@cached_page
 def index():
     return render_template("rounds/index.html", **queries.public_rounds())
 

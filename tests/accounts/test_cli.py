@@ -87,3 +87,20 @@ def test_roles_can_be_added_and_removed(app, db):
     assert user.roles == {Role.STEERING_CHAIR}
     result = app.test_cli_runner().invoke(args=["users", "list"])
     assert "p@example.org" in result.output and "steering_chair" in result.output
+
+
+def test_reset_someones_two_factor_from_the_command_line(app, db):
+    admin = UserFactory(roles=[Role.ADMIN], email="only.admin@example.org")
+    listed = app.test_cli_runner().invoke(args=["users", "list"])
+    assert "only.admin@example.org" in listed.output and "two-factor on" in listed.output
+
+    result = app.test_cli_runner().invoke(args=["users", "reset-two-factor", "--email", "only.admin@example.org"])
+    assert result.exit_code == 0, result.output
+    assert not db.session.get(User, admin.id).two_factor_enabled
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "auth.two_factor_reset")).one()
+    assert event.actor_id is None and event.object_id == str(admin.id)
+
+    again = app.test_cli_runner().invoke(args=["users", "reset-two-factor", "--email", "only.admin@example.org"])
+    assert again.exit_code != 0 and "is not turned on" in again.output
+    unknown = app.test_cli_runner().invoke(args=["users", "reset-two-factor", "--email", "nobody@example.org"])
+    assert unknown.exit_code != 0 and "No account" in unknown.output

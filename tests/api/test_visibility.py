@@ -21,6 +21,7 @@ from grants.projects.models import Project
 from grants.reviews.permissions import can_read_bid
 from grants.rounds.models import Round
 from tests.api.conftest import make_token
+from tests.factories import enrol_two_factor
 
 PEOPLE = [
     "applicant_a",
@@ -150,7 +151,7 @@ def test_a_conflicted_steering_member_does_not_see_the_bid_or_its_project(api, w
 def test_a_token_carries_only_the_roles_chosen(api, world, db):
     both = world.applicant_a
     both.role_grants.append(UserRole(role=Role.PROGRAMME_OFFICER.value))
-    db.session.commit()
+    enrol_two_factor(both)  # officers need it, and a token of an officer without it is refused
     applicant_only = make_token(both, [Role.APPLICANT])
     everything = make_token(both)
     assert api.ids("/applications", applicant_only) == expected(world, "applicant_a")["/applications"]
@@ -162,7 +163,7 @@ def test_a_token_carries_only_the_roles_chosen(api, world, db):
 def test_taking_a_role_away_narrows_the_token_at_once(api, world, db):
     user = world.applicant_a
     user.role_grants.append(UserRole(role=Role.PROGRAMME_OFFICER.value))
-    db.session.commit()
+    enrol_two_factor(user)
     token = make_token(user)
     assert api.ids("/applications", token) == {a.id for a in _all(Application)}
 
@@ -180,7 +181,7 @@ def test_giving_a_role_back_does_not_widen_a_token_beyond_what_it_was_made_with(
     user = world.applicant_a
     token = make_token(user)
     user.role_grants.append(UserRole(role=Role.PROGRAMME_OFFICER.value))
-    db.session.commit()
+    enrol_two_factor(user)
     assert api.ids("/applications", token) == expected(world, "applicant_a")["/applications"]
 
 

@@ -137,6 +137,16 @@ def test_the_letter_is_downloaded_as_an_attachment_by_the_bids_people_only(app, 
     assert outsider.get(f"/applications/{bid.id}/documents/{document.id}").status_code == 404
 
 
+def test_a_file_removed_from_storage_is_a_gone_page_not_an_error(db, bid, lead, upload_folder):
+    """A person's files are deleted when their data is anonymised; the rows others point at stay."""
+    upload(lead, bid, PDF, "letter.pdf")
+    document = db.session.scalars(db.select(Document)).one()
+    (upload_folder / document.stored_name).unlink()
+    response = lead.get(f"/applications/{bid.id}/documents/{document.id}")
+    assert response.status_code == 410
+    assert "This is no longer available" in response.get_data(as_text=True)
+
+
 def test_content_sniffing_ignores_the_name():
     assert detect_type(PDF) == "pdf"
     assert detect_type(docx_bytes()) == "docx"

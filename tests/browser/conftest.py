@@ -91,7 +91,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: floa
 
 
 @pytest.fixture(scope="module")
-def live_server(postgres_server_url, tmp_path_factory, chromium):
+def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium):
     """Grants on a database of this module's own, served by its own process; ``app`` is bound to the
     same database in this process, to set up people and to read captured email."""
     name = f"grants_browser_{uuid.uuid4().hex[:12]}"
@@ -106,17 +106,33 @@ def live_server(postgres_server_url, tmp_path_factory, chromium):
     # logged requests and the server stops answering.
     log = tmp_path_factory.mktemp("browser-server") / "server.log"
     output = log.open("w")
+    # Pages are kept as in production: in Redis, shared with this process, whose writes (people set up
+    # by a test) move the data version too.
+    page_cache = {
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": f"{name}-pages:",
+        "PAGE_CACHE_SECONDS": "60",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.browser.serve", "--port", str(port), "--uploads", str(uploads)],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url, "GRANTS_ENV": "testing", "CELERY_TASK_ALWAYS_EAGER": "1"},
+        env={
+            **os.environ,
+            **page_cache,
+            "DATABASE_URL": database_url,
+            "GRANTS_ENV": "testing",
+            "CELERY_TASK_ALWAYS_EAGER": "1",
+        },
         stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
         _wait_until_up(url, process, log)
-        app = make_test_app(database_url, UPLOAD_FOLDER=str(uploads), BASE_URL=url)
+        app = make_test_app(
+            database_url, UPLOAD_FOLDER=str(uploads), BASE_URL=url, **{**page_cache, "PAGE_CACHE_SECONDS": 60}
+        )
         yield LiveServer(url, database_url, app, log)
         with app.app_context():
             from grants.extensions import db

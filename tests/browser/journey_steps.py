@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from tests.browser.second_step import pass_second_step
 from tests.browser.visitor import Visitor
 
 PASSWORD = "a long walk by the canal"
@@ -196,6 +197,8 @@ def sign_in(visitor: Visitor, person: Person) -> Visitor:
     visitor.click_button("Sign in")
     assert_no_errors(visitor)
     assert visitor.path != "/sign-in", f"{person.email} could not sign in"
+    pass_second_step(visitor, person.email)
+    assert_no_errors(visitor)
     return visitor
 
 

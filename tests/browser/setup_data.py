@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from grants.core.permissions import Role
 from grants.extensions import db
+from tests.browser.second_step import pass_second_step
 from tests.factories import (
     PASSWORD,
     ApplicantFactory,
@@ -104,4 +105,4 @@ def sign_in(visitor, email: str, password: str = PASSWORD, *, next_path: str | N
     visitor.go("/sign-in" + (f"?next={next_path}" if next_path else ""))
     visitor.fill("Email address", email).fill("Password", password).click_button("Sign in")
     assert visitor.path != "/sign-in", f"{visitor.name} could not sign in: {visitor.error_summary()}"
-    return visitor
+    return pass_second_step(visitor, email)

@@ -106,7 +106,7 @@ def build_world() -> World:  # noqa: PLR0915 - one story, told in order
     people = {
         "applicant": ApplicantFactory(organisation=org_a, name="Applicant A"),
         "applicant_other": ApplicantFactory(organisation=org_b, name="Applicant B"),
-        "steering_member": UserFactory(roles=[Role.STEERING_MEMBER], name="Steering Member"),
+        "steering_member": UserFactory(roles=[Role.STEERING_MEMBER], name="Steering Member", two_factor=True),
         "steering_chair": UserFactory(roles=[Role.STEERING_CHAIR], name="Steering Chair"),
         "enabler": EnablerProfileFactory(user=UserFactory(roles=[Role.ENABLER], name="Enabler")).user,
         "enabler_other": EnablerProfileFactory(user=UserFactory(roles=[Role.ENABLER], name="Other Enabler")).user,
@@ -410,6 +410,38 @@ MATRIX: dict[str, Entry] = _entries(
             lambda w: {},
             "  in  200  200  200  200  200  200  200  200  200",
             "  in  out  out  out  out  out  out  out  out  out",
+        ),
+        "accounts.two_factor_challenge /sign-in/two-factor": (
+            lambda w: {},
+            "  in   ->   ->   ->   ->   ->   ->   ->   ->   ->",
+            "  in   ->   ->   ->   ->   ->   ->   ->   ->   ->",
+        ),
+        "accounts.two_factor_page /account/two-factor": (
+            lambda w: {},
+            "  in  200  200  200  200  200  200  200  200  200",
+            None,
+        ),
+        "accounts.two_factor_setup /account/two-factor/set-up": (
+            lambda w: {},
+            "  in  200  200  200  200  200  200  200  200  200",
+            "  in   ok   ok   ok   ok   ok   ok   ok   ok   ok",
+        ),
+        # Two-factor is on for the chair, officer, finance approver and admin (their roles need it),
+        # and for the steering member (who chose it, so may turn it off).
+        "accounts.two_factor_recovery_codes /account/two-factor/recovery-codes": (
+            lambda w: {},
+            None,
+            "  in  404  404   ok   ok  404  404   ok   ok   ok",
+        ),
+        "accounts.two_factor_turn_off /account/two-factor/turn-off": (
+            lambda w: {},
+            "  in   ->   ->  200  200   ->   ->  200  200  200",
+            "  in   ->   ->   ok  403   ->   ->  403  403  403",
+        ),
+        "admin.reset_two_factor /admin/people/<int:user_id>/two-factor/reset": (
+            lambda w: {"user_id": w.user_ids["programme_officer"]},
+            "  in  403  403  403  403  403  403  403  403  200",
+            "  in  403  403  403  403  403  403  403  403   ok",
         ),
         "admin.audit_log /admin/audit": (
             lambda w: {},
@@ -1055,6 +1087,26 @@ MATRIX: dict[str, Entry] = _entries(
             "  in  403  403  200  200  403  403  200  403  200",
             None,
         ),
+        "privacy.anonymise /manage/personal-data/people/<int:user_id>/anonymise": (
+            lambda w: {"user_id": w.user_ids["applicant_other"]},  # leads no bids: refused, with the reason
+            "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "privacy.download /account/personal-data/download": (
+            lambda w: {},
+            "  in  200  200  200  200  200  200  200  200  200",
+            None,
+        ),
+        "privacy.index /manage/personal-data/": (
+            lambda w: {},
+            "  in  403  403  403  403  403  403  200  403  403",
+            None,
+        ),
+        "privacy.personal_data /account/personal-data": (
+            lambda w: {},
+            "  in  200  200  200  200  200  200  200  200  200",
+            None,
+        ),
         "progress.csv /progress/<int:compilation_id>.csv": (
             lambda w: {"compilation_id": w.ids.compilation},
             "  in  403  403  200  200  403  403  200  403  200",
@@ -1215,20 +1267,22 @@ def app_rules(app) -> dict:
 def case_of(app, world):
     """One case: rate-limit counts from nothing (a matrix calls the same door many times), and its
     changes rolled back after it."""
-    from grants.core import limits
+    from grants.core import cache, limits
 
     limits.reset(app)
+    cache.clear(app)
     with savepoint(world):
         yield world
 
 
 def client_as(app, world, who: str):
     """A client signed in as that person of the world (their session token), or anonymous."""
+    from tests.fixtures.clients import mark_signed_in
+
     client = app.test_client()
     if who != "anonymous":
         with client.session_transaction() as session:
-            session["_user_id"] = world.users[who]
-            session["_fresh"] = True
+            mark_signed_in(session, world.users[who])
     return client
 
 

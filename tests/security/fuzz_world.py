@@ -62,6 +62,7 @@ class Target:
     user_id: int | None
     session_token: str | None  # what a signed-in session carries for the person (None: anonymous)
     pages: tuple[str, ...] = ()
+    session: dict | None = None  # anything else the session holds (a sign-in half-way through)
 
 
 def _one(statement):
@@ -83,6 +84,7 @@ def build_world() -> World:
         RoundFactory,
         complete_bid,
         decide,
+        enrol_two_factor,
         under_review_bid,
     )
 
@@ -99,6 +101,9 @@ def build_world() -> World:
         ("admin", "admin@example.org"),
     ):
         world.users[role] = _user(email)
+    # The demo's staff have no second factor (the demo does not ask for one); the fuzzed service does.
+    for role in ("chair", "officer", "finance", "admin", "member"):
+        enrol_two_factor(db.session.get(User, world.users[role]))
 
     officer = db.session.get(User, world.users["officer"])
     world.reset_token = make_reset_token(db.session.get(User, world.users["applicant"]))
@@ -396,6 +401,31 @@ def _domain(w: World) -> Resolved:
     return w.users["officer"], {"domain_id": domain.id}, (url_for("leadership.framework"),)
 
 
+def _withdrawn_applicant(w: World) -> Resolved:
+    """An applicant whose bids are all withdrawn, their withdrawals moved back past the retention
+    period (the demo's are recent), for an officer to anonymise."""
+    live = select(Application.lead_applicant_id).where(Application.status != "withdrawn")
+    lead_id = _one(
+        select(Application.lead_applicant_id)
+        .where(Application.status == "withdrawn", Application.lead_applicant_id.not_in(live))
+        .order_by(Application.id)
+    )
+    for bid in db.session.scalars(select(Application).where(Application.lead_applicant_id == lead_id)):
+        bid.withdrawn_at -= timedelta(days=800)
+    db.session.commit()
+    return w.users["officer"], {"user_id": lead_id}
+
+
+def _half_signed_in(user_id: int) -> dict:
+    """The session of a person whose password was right and who still owes a two-factor code."""
+    import time
+
+    from grants.accounts.two_factor import PENDING
+
+    user = db.session.get(User, user_id)
+    return {PENDING: {"id": user.id, "token": user.session_token, "at": int(time.time()) + 3600, "next": "/"}}
+
+
 def _as(who: str, **args) -> Resolver:
     return lambda w: (w.users[who] if who else None, dict(args))
 
@@ -508,6 +538,7 @@ TARGETS: dict[str, Resolver] = {
     "/partner/<token>": lambda w: (None, {"token": w.partner_token}),
     "/password/forgot": _as(""),
     "/password/reset/<token>": lambda w: (None, {"token": w.reset_token}),
+    "/manage/personal-data/people/<int:user_id>/anonymise": _withdrawn_applicant,
     "/progress/compile": lambda w: (w.users["officer"], {}, (url_for("progress.index"),)),
     "/projects/<int:project_id>/agreement/<int:version>/issue": _agreement_action("draft"),
     "/projects/<int:project_id>/agreement/<int:version>/sign": _agreement_action("issued", "lead"),
@@ -546,6 +577,11 @@ TARGETS: dict[str, Resolver] = {
     ),
     "/self-assessment/<token>": lambda w: (None, {"token": PARTICIPANT_TOKEN}),
     "/sign-in": _as(""),
+    "/sign-in/two-factor": lambda w: (None, {}, (), _half_signed_in(w.users["officer"])),
+    "/account/two-factor/set-up": _as("applicant"),
+    "/account/two-factor/recovery-codes": lambda w: (w.users["officer"], {}, (url_for("accounts.two_factor_page"),)),
+    "/account/two-factor/turn-off": _as("member"),
+    "/admin/people/<int:user_id>/two-factor/reset": lambda w: (w.users["admin"], {"user_id": w.users["officer"]}),
     "/sign-out": lambda w: (w.users["officer"], {}, (url_for("main.home"),)),
 }
 
@@ -564,10 +600,11 @@ def resolve_targets(app, world: World) -> dict[str, Target]:
             resolved = resolver(world)
             user_id, args = resolved[0], resolved[1]
             pages = resolved[2] if len(resolved) > 2 else ()
+            extra = resolved[3] if len(resolved) > 3 else None
             endpoint = rules[rule]
             url = url_for(endpoint, **args)
             token = db.session.get(User, user_id).get_id() if user_id else None
-            targets[key] = Target(key, endpoint, url, user_id, token, pages)
+            targets[key] = Target(key, endpoint, url, user_id, token, pages, extra)
     return targets
 
 

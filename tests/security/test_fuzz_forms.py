@@ -19,6 +19,7 @@ from grants.core.limits import reset as reset_rate_limits
 from grants.directory.forms import ThemeForm
 from grants.directory.models import Theme
 from grants.extensions import db as _db
+from tests.fixtures.clients import mark_signed_in
 from tests.security.fuzz_harness import Form, FuzzFailure, WriteWatch, check_one, find_form, fuzz_form
 from tests.security.fuzz_world import TARGETS, Target, World, build_world, post_rules, resolve_targets
 
@@ -41,7 +42,10 @@ class Fuzz:
             client = self.app.test_client()
             if target.session_token is not None:
                 with client.session_transaction() as session:
-                    session["_user_id"], session["_fresh"] = target.session_token, True
+                    mark_signed_in(session, target.session_token)
+            if target.session:
+                with client.session_transaction() as session:
+                    session.update(target.session)
             return client
 
         return make

@@ -1,0 +1,121 @@
+"""The GOV.UK components built in Python give the markup of the govuk-frontend-jinja macros."""
+
+import re
+
+import pytest
+from flask import render_template_string, request
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from markupsafe import Markup
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+
+from grants.core.forms import QuickGovSelect
+from grants.core.templating import govuk_select, govuk_table, govuk_tag
+
+MACROS = {
+    "govukTable": "table",
+    "govukTag": "tag",
+    "govukSelect": "select",
+}
+
+
+def macro(name: str, params: dict) -> str:
+    path = f"govuk_frontend_jinja/components/{MACROS[name]}/macro.html"
+    return render_template_string(f'{{% from "{path}" import {name} %}}{{{{ {name}(params) }}}}', params=params)
+
+
+def same_markup(html: str) -> str:
+    """Whitespace between and inside tags does not change what a browser shows."""
+    html = re.sub(r">\s+", ">", str(html))
+    html = re.sub(r"\s+<", "<", html)
+    return " ".join(html.split())
+
+
+TABLES = [
+    {"rows": []},
+    {
+        "caption": "3 bids <ranked>",
+        "captionClasses": "govuk-table__caption--m",
+        "classes": "grants-ranking",
+        "head": [{"html": "<span>Select</span>"}, {"text": "Rank", "format": "numeric"}, {"text": "B & C"}],
+        "rows": [
+            [{"html": Markup("<input>")}, {"text": 1, "format": "numeric"}, {"text": "<b>", "classes": "x"}],
+            [],
+            [{"text": ""}, {"text": None}, {"html": "", "text": "fallback", "colspan": 2}],
+        ],
+    },
+    {
+        "firstCellIsHeader": True,
+        "head": [{"text": "Place"}, {"text": "Approved", "format": "numeric"}],
+        "rows": [[{"text": "Wigan"}, {"text": "3", "format": "numeric"}]],
+        "attributes": {"data-module": "x", "aria-hidden": True},
+    },
+]
+
+
+@pytest.mark.parametrize("params", TABLES)
+def test_the_table_is_the_macros(app, params):
+    with app.test_request_context():
+        assert same_markup(govuk_table(params)) == same_markup(macro("govukTable", params))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"text": "Approve"}, {"text": "<Reject>", "classes": "govuk-tag--red"}, {"html": "<b>In</b> effect"}],
+)
+def test_the_tag_is_the_macros(app, params):
+    with app.test_request_context():
+        assert same_markup(govuk_tag(params)) == same_markup(macro("govukTag", params))
+
+
+SELECTS = [
+    {
+        "id": "place",
+        "name": "place",
+        "label": {"text": "Place", "classes": "govuk-label--s"},
+        "items": [{"value": "", "text": "All places"}, {"value": 7, "text": "Wigan & Leigh", "selected": True}],
+    },
+    {
+        "name": "theme",
+        "label": {"text": "Theme"},
+        "hint": {"text": "The issue <it> tackles"},
+        "errorMessage": {"text": "Choose a theme"},
+        "classes": "govuk-!-width-full",
+        "formGroup": {"classes": "grants-filter"},
+        "attributes": {"required": "required"},
+        "items": [{"value": True, "text": "Yes", "selected": False}, None, {"text": "No value", "disabled": True}],
+    },
+]
+
+
+@pytest.mark.parametrize("params", SELECTS)
+def test_the_select_is_the_macros(app, params):
+    with app.test_request_context():
+        assert same_markup(govuk_select(params)) == same_markup(macro("govukSelect", params))
+
+
+def test_what_is_not_understood_is_refused_not_ignored():
+    with pytest.raises(ValueError, match="isPageHeading"):
+        govuk_select({"name": "x", "label": {"text": "X", "isPageHeading": True}})
+    with pytest.raises(ValueError, match="firstCellIsHeaders"):
+        govuk_table({"firstCellIsHeaders": True})
+
+
+def test_the_quick_select_widget_gives_the_same_page_and_falls_back_to_the_macro(app):
+    class Filters(FlaskForm):
+        class Meta:
+            csrf = False
+
+        place = SelectField(
+            "Place", choices=[SelectChoice("", "All places"), SelectChoice("1", "Bolton")], widget=QuickGovSelect()
+        )
+
+    with app.test_request_context("/?place=1"):
+        form = Filters(request.args)
+        form.place.errors = ["Choose a place"]
+        quick = form.place()
+        assert 'aria-describedby="place-error"' in quick and '<option value="1" selected>Bolton</option>' in quick
+        assert same_markup(quick) == same_markup(GovSelect()(form.place))
+        heading = form.place(params={"label": {"isPageHeading": True}})
+        assert '<h1 class="govuk-label-wrapper">' in heading
