@@ -152,6 +152,10 @@ def test_an_applicant_completes_and_submits_a_bid_by_keyboard_alone(person, live
     priya.choose("Better is", "Lower")
     priya.save_section(bid_path)
 
+    # Playwright turns on its interception of file choosers without waiting for the browser to
+    # confirm, so a chooser opened at once could be missed: listen from here, pages before it opens.
+    opened = []
+    visitor.page.on("filechooser", lambda chooser: opened.append(chooser))
     priya.follow("Match funding")
     priya.type_into("Who has pledged the match funding?", "Wigan Health and Wellbeing Board")
     priya.type_into("Amount pledged", "10,000")
@@ -159,6 +163,7 @@ def test_an_applicant_completes_and_submits_a_bid_by_keyboard_alone(person, live
     assert focused["type"] == "file", focused
     with visitor.page.expect_file_chooser() as chooser:  # the space bar opens the operating system's chooser
         priya.keys.press(" ")
+    assert len(opened) == 1
     chooser.value.set_files(files=[{"name": "pledge-letter.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     priya.save_section(bid_path)
 
