@@ -20,9 +20,16 @@ MONEY_FORMAT = '"£"#,##0.00'
 SCORE_FORMAT = "0.00"
 
 
-def table(compilation: ProgressCompilation, *, staff: bool) -> list[dict]:
-    """The flat rows: every project in reference order, then the portfolio."""
-    rows = [flat_row(row, staff=staff) for row in compilation.rows]
+def shown_rows(compilation: ProgressCompilation, hidden) -> list[dict]:
+    """The compiled project rows this person may see: a steering-group member's report leaves out the
+    projects of bids they declared a conflict with (``hidden`` application ids), as the project pages,
+    the dashboard's lists and the exports do. The portfolio's totals stay whole, as on the dashboard."""
+    return [row for row in compilation.rows if row["application_id"] not in hidden]
+
+
+def table(compilation: ProgressCompilation, *, staff: bool, hidden=frozenset()) -> list[dict]:
+    """The flat rows: every project shown in reference order, then the portfolio."""
+    rows = [flat_row(row, staff=staff) for row in shown_rows(compilation, hidden)]
     return [*rows, flat_totals(compilation.figures, staff=staff)]
 
 
@@ -38,11 +45,11 @@ def _csv_value(value, kind: str) -> str:
     return safe_cell(value) if kind == "text" else str(value)
 
 
-def csv_text(compilation: ProgressCompilation, *, staff: bool) -> str:
+def csv_text(compilation: ProgressCompilation, *, staff: bool, hidden=frozenset()) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([heading for heading, _, _ in COLUMNS])
-    for row in table(compilation, staff=staff):
+    for row in table(compilation, staff=staff, hidden=hidden):
         writer.writerow([_csv_value(row[key], kind) for _, key, kind in COLUMNS])
     return buffer.getvalue()
 
@@ -55,9 +62,9 @@ def _xlsx_value(value, kind: str):
     return safe_cell(value) if kind == "text" else value
 
 
-def _sheet_of_table(sheet, compilation: ProgressCompilation, *, staff: bool) -> None:
+def _sheet_of_table(sheet, compilation: ProgressCompilation, *, staff: bool, hidden) -> None:
     sheet.append([heading for heading, _, _ in COLUMNS])
-    for row in table(compilation, staff=staff):
+    for row in table(compilation, staff=staff, hidden=hidden):
         sheet.append([_xlsx_value(row[key], kind) for _, key, kind in COLUMNS])
     formats = {"money": MONEY_FORMAT, "score": SCORE_FORMAT, "date": "yyyy-mm-dd"}
     for index, (_, _, kind) in enumerate(COLUMNS, start=1):
@@ -89,9 +96,9 @@ def _sheet_of_portfolio(sheet, compilation: ProgressCompilation, *, staff: bool)
     sheet.column_dimensions["A"].width = 48
 
 
-def _sheet_of_measures(sheet, compilation: ProgressCompilation) -> None:
+def _sheet_of_measures(sheet, compilation: ProgressCompilation, hidden) -> None:
     sheet.append(["Reference", "Measure", "Unit", "Baseline", "Target", "Latest", "Reported on", "Against target"])
-    for row in compilation.rows:
+    for row in shown_rows(compilation, hidden):
         for measure in row["measures"]:
             sheet.append(
                 [
@@ -107,12 +114,12 @@ def _sheet_of_measures(sheet, compilation: ProgressCompilation) -> None:
             )
 
 
-def xlsx_bytes(compilation: ProgressCompilation, *, staff: bool) -> bytes:
+def xlsx_bytes(compilation: ProgressCompilation, *, staff: bool, hidden=frozenset()) -> bytes:
     workbook = Workbook()
-    _sheet_of_table(workbook.active, compilation, staff=staff)
+    _sheet_of_table(workbook.active, compilation, staff=staff, hidden=hidden)
     workbook.active.title = "Projects"
     _sheet_of_portfolio(workbook.create_sheet("Portfolio"), compilation, staff=staff)
-    _sheet_of_measures(workbook.create_sheet("Outcome measures"), compilation)
+    _sheet_of_measures(workbook.create_sheet("Outcome measures"), compilation, hidden)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -28,14 +28,16 @@ def _report(compilation: ProgressCompilation | None) -> dict:
     if compilation is None or compilation.status != "done":
         return {"report": None}
     staff = sees_small_groups(current_user)
+    hidden = hidden_application_ids(current_user)  # projects a steering-group member is conflicted with
+    rows = downloads.shown_rows(compilation, hidden)
     return {
         "report": compilation,
         "staff": staff,
         "status_labels": STATUS_LABELS,
-        "rows": [flat_row(row, staff=staff) for row in compilation.rows],
+        "rows": [flat_row(row, staff=staff) for row in rows],
+        "left_out": len(compilation.rows) - len(rows),
         "totals": flat_totals(compilation.figures, staff=staff),
         "leadership": portfolio_leadership(compilation.figures, staff=staff),
-        "hidden": hidden_application_ids(current_user),  # projects whose page this person may not open
     }
 
 
@@ -108,7 +110,9 @@ def _download(body, mimetype: str, compilation: ProgressCompilation, extension: 
 @roles_required(*READERS)
 def csv(compilation_id):
     compilation = _finished(compilation_id)
-    body = downloads.csv_text(compilation, staff=sees_small_groups(current_user))
+    body = downloads.csv_text(
+        compilation, staff=sees_small_groups(current_user), hidden=hidden_application_ids(current_user)
+    )
     return _download(body, "text/csv", compilation, "csv")
 
 
@@ -116,5 +120,7 @@ def csv(compilation_id):
 @roles_required(*READERS)
 def xlsx(compilation_id):
     compilation = _finished(compilation_id)
-    body = downloads.xlsx_bytes(compilation, staff=sees_small_groups(current_user))
+    body = downloads.xlsx_bytes(
+        compilation, staff=sees_small_groups(current_user), hidden=hidden_application_ids(current_user)
+    )
     return _download(body, XLSX, compilation, "xlsx")

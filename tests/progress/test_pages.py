@@ -272,7 +272,7 @@ def test_unknown_and_unfinished_compilations_are_not_found(db, client_for):
     assert officer.get(f"/progress/{running.id}.xlsx").status_code == 404
 
 
-def test_a_member_is_not_linked_to_a_project_they_declared_a_conflict_with(db, portfolio, compiled, client_for):
+def test_a_member_sees_no_row_of_a_project_they_declared_a_conflict_with(db, portfolio, compiled, client_for):
     from grants.reviews.models import ConflictDeclaration
 
     person = UserFactory(roles=[Role.STEERING_MEMBER])
@@ -283,7 +283,24 @@ def test_a_member_is_not_linked_to_a_project_they_declared_a_conflict_with(db, p
         )
     )
     db.session.commit()
-    html = client_for(person).get("/progress/").get_data(as_text=True)
+    member = client_for(person)
     others = [project for project in portfolio.projects if project is not conflicted]
-    assert f'href="/projects/{conflicted.id}"' not in html and "LV9-0002" in html
+
+    html = member.get("/progress/").get_data(as_text=True)
+    assert "LV9-0002" not in html
     assert all(f'href="/projects/{project.id}"' in html for project in others)
+    assert "1 project is not listed because you declared a conflict of interest" in text(html)
+
+    rows = [row["Reference"] for row in csv.DictReader(io.StringIO(member.get(f"/progress/{compiled.id}.csv").text))]
+    assert rows == sorted(project.reference for project in others) + ["Portfolio"]
+    workbook = load_workbook(io.BytesIO(member.get(f"/progress/{compiled.id}.xlsx").data))
+    listed = {row[0] for row in workbook["Projects"].iter_rows(min_row=2, values_only=True)}
+    measured = {row[0] for row in workbook["Outcome measures"].iter_rows(min_row=2, values_only=True)}
+    assert "LV9-0002" not in listed | measured and "Portfolio" in listed
+
+    officer = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+    assert "LV9-0002" in officer.get("/progress/").get_data(as_text=True)
+    assert "LV9-0002" in officer.get(f"/progress/{compiled.id}.csv").text
+    workbook = load_workbook(io.BytesIO(officer.get(f"/progress/{compiled.id}.xlsx").data))
+    assert "LV9-0002" in {row[0] for row in workbook["Outcome measures"].iter_rows(min_row=2, values_only=True)}
+    assert "not listed because you declared" not in text(officer.get("/progress/").get_data(as_text=True))
