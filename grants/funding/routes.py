@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from grants.accounts import services as account_services
 from grants.core import audit, limits
 from grants.core.errors import GrantsError
 from grants.core.forms import ActionForm
@@ -572,9 +573,9 @@ def tranche(tranche_id):
         )
     form = ApproveForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.password.data):
-            _refused("funding.reauthentication_failed", tranche, FundingError("The password was not right"))
-            limits.note_reauthentication_failed()
+        actor = current_user._get_current_object()
+        if not account_services.reauthenticate(actor, form.password.data, purpose="approve a payment", subject=tranche):
+            db.session.commit()  # the audit of the wrong password, nothing else
             form = ApproveForm()
             form.validate()
             form.password.errors = ["The password is not right. Enter your own password to approve the payment"]

@@ -121,7 +121,8 @@ def test_approval_asks_for_the_password_again(db, project, officer, finance_clie
     assert response.status_code == 400
     assert field_error(response.get_data(as_text=True), "password").startswith("The password is not right")
     assert db.session.get(Tranche, tranche.id).status == "requested" and _payments(db) == []
-    assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.reauthentication_failed")).one()
+    failed = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "auth.reauthentication_failed")).one()
+    assert (failed.object_id, failed.after) == (str(tranche.id), {"purpose": "approve a payment"})
     html = finance_client.post(
         f"/funding/tranches/{tranche.id}", data={"payment_reference": " ", "password": PASSWORD}
     ).get_data(as_text=True)
