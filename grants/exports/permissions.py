@@ -48,11 +48,6 @@ def can_download(user, dataset: str) -> bool:
     return bool(user.is_authenticated and dataset in READERS and user.has_any_role(*READERS[dataset]))
 
 
-def sees_draft_rounds(user) -> bool:
-    """Draft rounds are known only to the programme officers preparing them."""
-    return user.has_role(Role.PROGRAMME_OFFICER)
-
-
 def downloadable(user) -> list[str]:
     """The datasets this person may download, in the page's order."""
     return [dataset for dataset in READERS if can_download(user, dataset)]

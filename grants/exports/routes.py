@@ -3,11 +3,11 @@ from one database query a batch at a time, so a large export never sits whole in
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, render_template, stream_with_context
 from flask_login import current_user, login_required
 
 from grants.core import audit
-from grants.core.errors import GrantsError, NotFound, PermissionDenied
+from grants.core.errors import PermissionDenied
 from grants.core.spreadsheets import XLSX_MIMETYPE, csv_chunks, xlsx_chunks
 from grants.core.times import london_today
 from grants.core.views import record_refusal
@@ -15,33 +15,14 @@ from grants.exports import permissions, queries
 from grants.exports.datasets import DATASETS, EVERY_DATASET, Dataset
 from grants.extensions import db
 from grants.main.errors import render_error
+from grants.rounds.choice import RoundNotANumber, chosen_round, sees_draft_rounds
 from grants.rounds.models import Round
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 BATCH = 500
-MAX_ROUND_DIGITS = 9
 MIMETYPES = {"csv": "text/csv", "xlsx": XLSX_MIMETYPE}
 NOT_A_ROUND = "Choose a round from the list"
-CHOOSE_AGAIN = "Go back to the downloads page and choose a round from the list."
-NO_SUCH_ROUND = f"There is no round with that number. {CHOOSE_AGAIN}"
-MALFORMED_ROUND = f"The round in the web address is not a round number. {CHOOSE_AGAIN}"
-
-
-class RoundChoiceError(GrantsError):
-    """The round in the web address is not a round number at all."""
-
-
-def _chosen_round() -> Round | None:
-    """The round in ``?round=``: ``None`` for every round; a 404 for a round that does not exist."""
-    value = (request.args.get("round") or "").strip()
-    if not value:
-        return None
-    if not (value.isascii() and value.isdecimal()) or len(value) > MAX_ROUND_DIGITS:
-        raise RoundChoiceError(NOT_A_ROUND)
-    round_ = db.session.get(Round, int(value))
-    if round_ is None or (round_.status == "draft" and not permissions.sees_draft_rounds(current_user)):
-        raise NotFound(NO_SUCH_ROUND)
-    return round_
+PAGE = "the downloads page"
 
 
 def _refuse(target, message: str):
@@ -57,13 +38,13 @@ def index():
         return _refuse(EVERY_DATASET, "Your account does not give you access to data downloads.")
     error, status = None, 200
     try:
-        chosen = _chosen_round()
-    except RoundChoiceError as refusal:
-        chosen, error, status = None, refusal.message, 400
+        chosen = chosen_round(current_user, page=PAGE)
+    except RoundNotANumber:
+        chosen, error, status = None, NOT_A_ROUND, 400
     return render_template(
         "exports/index.html",
         datasets=[DATASETS[name] for name in names],
-        rounds=queries.rounds(drafts=permissions.sees_draft_rounds(current_user)),
+        rounds=queries.rounds(drafts=sees_draft_rounds(current_user)),
         chosen=chosen,
         error=error,
         bids_left_out=bool(permissions.conflicted_ids(current_user)),
@@ -84,10 +65,7 @@ def download(name, file_format):
         abort(404)
     if not permissions.can_download(current_user, name):
         return _refuse(dataset, f"Your account does not give you access to the {dataset.title.lower()} download.")
-    try:
-        round_ = _chosen_round()
-    except RoundChoiceError:
-        return render_error(400, MALFORMED_ROUND)
+    round_ = chosen_round(current_user, page=PAGE)  # a 400 or 404 page for a round that cannot be chosen
     statement = dataset.statement(permissions.scope_for(current_user, name, round_.id if round_ else None))
     filename = _filename(dataset, round_, file_format)
     audit.record(

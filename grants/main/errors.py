@@ -13,6 +13,7 @@ from grants.api import errors as api_errors
 from grants.core import audit, limits
 from grants.core.errors import NotFound, PermissionDenied
 from grants.extensions import db
+from grants.rounds.choice import RoundNotANumber
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def not_found(error):
         return render_error(404, error.message)
+
+    @app.errorhandler(RoundNotANumber)
+    def not_a_round(error):
+        return render_error(400, error.message)
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -4,7 +4,7 @@ same few statements."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, func, true
 
 from grants.applications.models import Application
 from grants.directory.models import Organisation, Place
@@ -87,10 +87,11 @@ def count_awarded(round_id: int | None = None) -> int:
     return db.session.scalar(statement)
 
 
-def rounds_with_counts() -> list[tuple[Round, int]]:
-    """Every round, newest first, with how many grants it awarded."""
+def rounds_with_counts(*, drafts: bool) -> list[tuple[Round, int]]:
+    """Every round (draft rounds only if ``drafts``), newest first, with how many grants it awarded."""
     statement = (
         db.select(Round, func.count(Project.id))
+        .where(true() if drafts else Round.status != "draft")
         .outerjoin(Project, Project.round_id == Round.id)
         .group_by(Round.id)
         .order_by(Round.opens_at.desc(), Round.id.desc())

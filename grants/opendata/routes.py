@@ -2,38 +2,33 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, current_app, render_template, stream_with_context
+from flask_login import current_user
 
 from grants.core import audit
-from grants.core.errors import NotFound
-from grants.core.pagination import id_arg
 from grants.core.permissions import roles_required
 from grants.extensions import db
 from grants.opendata import queries
 from grants.opendata.export import NothingToPublish, prepare_export
 from grants.opendata.permissions import READERS
 from grants.opendata.threesixtygiving import CSV_HEADER, Publisher
+from grants.rounds.choice import chosen_round, sees_draft_rounds
 from grants.rounds.models import Round
 
 bp = Blueprint("opendata", __name__, url_prefix="/open-data")
 
 
-def _round_or_404() -> Round | None:
-    """The round in ``?round=``, None for the whole programme, or a 404 page for one that does not exist."""
-    if not (request.args.get("round") or "").strip():
-        return None
-    round_id = id_arg("round")
-    round_ = db.session.get(Round, round_id) if round_id is not None else None
-    if round_ is None:
-        raise NotFound("There is no funding round with that id. Choose a round from the list on the open data page.")
-    return round_
+def _chosen_round() -> Round | None:
+    """The round in ``?round=`` or None for the whole programme; a 400 or 404 page for a round that cannot
+    be chosen (``grants.rounds.choice``)."""
+    return chosen_round(current_user, page="the open data page")
 
 
 @bp.get("/")
 @roles_required(*READERS)
 def index():
-    round_ = _round_or_404()
-    rounds = queries.rounds_with_counts()
+    round_ = _chosen_round()
+    rounds = queries.rounds_with_counts(drafts=sees_draft_rounds(current_user))
     if round_ is None:
         count = sum(count for _, count in rounds)
     else:
@@ -51,7 +46,7 @@ def index():
 @bp.get("/360giving.<any(json, csv):format_>")
 @roles_required(*READERS)
 def download(format_):
-    round_ = _round_or_404()
+    round_ = _chosen_round()
     try:
         export = prepare_export(Publisher.from_config(current_app.config), round_, format_)
     except NothingToPublish as nothing:

@@ -8,7 +8,6 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from grants.core.cache import cached_page
-from grants.core.errors import NotFound
 from grants.core.pagination import paginate
 from grants.core.permissions import roles_required
 from grants.core.times import london_today
@@ -19,28 +18,22 @@ from grants.opendata.permissions import can_export_open_data
 from grants.portfolio import partnerships, queries
 from grants.portfolio.permissions import READERS
 from grants.projects.permissions import hidden_application_ids
+from grants.rounds.choice import chosen_round
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
 
-def _chosen_round():
-    """(every round to choose from, the one chosen or None for all). A round that is not there, or not
-    yet open, is a 404 with a message rather than a page of the whole programme under its name."""
-    rounds = queries.rounds()
-    value = (request.args.get("round") or "").strip()
-    if not value:
-        return rounds, None
-    chosen = next((round_ for round_ in rounds if str(round_.id) == value), None)
-    if chosen is None:
-        raise NotFound("There is no round with that number. Choose a round from the list on the dashboard.")
-    return rounds, chosen
+def _chosen_round(page: str):
+    """(every round to choose from, the one chosen or None for all). Draft rounds are never shown here:
+    choosing one is a 404, as is a round that is not there (``grants.rounds.choice``)."""
+    return queries.rounds(), chosen_round(current_user, page=page, drafts=False)
 
 
 @bp.get("/")
 @roles_required(*READERS)
 @cached_page
 def dashboard():
-    rounds, chosen = _chosen_round()
+    rounds, chosen = _chosen_round("the dashboard")
     round_id = chosen.id if chosen else None
     today: date = london_today()
     funnel = queries.funnel(round_id)
@@ -66,7 +59,7 @@ def dashboard():
 @bp.get("/partnerships")
 @roles_required(*READERS)
 def partnership_map():
-    rounds, chosen = _chosen_round()
+    rounds, chosen = _chosen_round("the partnership map")
     round_id = chosen.id if chosen else None
     sector = request.args.get("sector") if request.args.get("sector") in SECTORS else None
     page = paginate(partnerships.organisations_statement(round_id, sector))
