@@ -81,6 +81,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from grants.core import once  # noqa: F401  (its table, and the daily task that prunes it)
     from grants.core.cache import init_cache
     from grants.core.db import enable_sqlite_foreign_keys
     from grants.core.jobs import celery_init_app, install_session_hooks

@@ -16,4 +16,6 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
     "send-reminders": {"task": "reminders.run", "schedule": 300.0},
+    # Forget the keys of forms sent more than two days ago (``grants.core.once``).
+    "forget-form-submissions": {"task": "core.forget_form_submissions", "schedule": crontab(minute=30, hour=3)},
 }

@@ -32,6 +32,7 @@ from wtforms.widgets import CheckboxInput
 
 from grants.applications.models import COMMITMENT_KINDS
 from grants.core.forms import DateInputField, Length, MoneyField, NumberField, QuickGovSelect, YesNoField, strip
+from grants.core.once import OnceMixin
 from grants.directory.models import SECTORS
 
 LIMITS = {
@@ -366,7 +367,7 @@ def initial_data(application, section: str) -> dict:
     return data
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(OnceMixin, FlaskForm):
     organisation_name = StringField(
         "Organisation name",
         widget=GovTextInput(),

@@ -21,6 +21,7 @@ from grants.applications.permissions import (
     can_view_application,
     can_withdraw_application,
 )
+from grants.core import once
 from grants.core.errors import GrantsError, PermissionDenied
 from grants.core.permissions import Role, roles_required
 from grants.directory.models import Place
@@ -219,6 +220,8 @@ def partner_form(application_id, partner_id=None):
     else:
         form = PartnerForm()
     if form.validate_on_submit():
+        if partner is None and (earlier := once.carried_out(form)) is not None:
+            return earlier
         try:
             if partner:
                 services.update_partner(application, partner, form.values(), actor=current_user)
@@ -229,6 +232,7 @@ def partner_form(application_id, partner_id=None):
             field = getattr(form, error.field or "organisation_name")
             field.errors = [*field.errors, error.message]
         else:
+            once.led_to(form, url_for("applications.partnership", application_id=application.id))
             db.session.commit()
             flash(
                 f"{partner.organisation.name} has been saved. We have emailed {partner.contact_name} "

@@ -30,6 +30,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from grants.core.forms import DateInputField, Length, MoneyField, Required, strip
+from grants.core.once import OnceMixin
 from grants.funding.models import CONDITION_KINDS
 
 FILE_HINT = "A PDF, DOCX or ODT file smaller than 10 MB."
@@ -79,7 +80,7 @@ class ReasonForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class ConditionForm(FlaskForm):
+class ConditionForm(OnceMixin, FlaskForm):
     kind = RadioField(
         "What must happen first",
         widget=GovRadioInput(),

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from grants.accounts import services as account_services
-from grants.core import audit, limits
+from grants.core import audit, limits, once
 from grants.core.errors import GrantsError
 from grants.core.forms import ActionForm
 from grants.core.pagination import id_arg, paginate
@@ -410,11 +410,15 @@ def add_condition(tranche_id):
     tranche = _tranche(tranche_id)
     project = _project(tranche.project_id)
     form = ConditionForm()
+    if (earlier := once.sent_before(form)) is not None:  # its kind is no longer a choice once added
+        return earlier
     present = {condition.kind for condition in tranche.conditions if condition.kind != "custom"}
     form.kind.choices = [choice for choice in form.kind.choices if choice.value not in present]
     owners = condition_services.possible_owners(project)
     form.owner_id.choices = [(0, "Choose someone")] + [(person.id, person.name) for person in owners]
     if form.validate_on_submit():
+        if (earlier := once.carried_out(form)) is not None:
+            return earlier
         owner = next((person for person in owners if person.id == form.owner_id.data), None)
         try:
             condition_services.add_condition(
@@ -425,6 +429,7 @@ def add_condition(tranche_id):
             tranche = _tranche(tranche_id)
             _show_error(form, error, "kind")
         else:
+            once.led_to(form, url_for("funding.project", project_id=project.id) + f"#tranche-{tranche.sequence}")
             db.session.commit()
             flash(f"The condition has been added to tranche {tranche.sequence}.", "success")
             return _to_project(project.id, f"#tranche-{tranche.sequence}")

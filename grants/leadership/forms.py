@@ -14,10 +14,11 @@ from wtforms.validators import DataRequired, Email, InputRequired, Optional
 from wtforms.widgets import CheckboxInput
 
 from grants.core.forms import Length, strip
+from grants.core.once import OnceMixin
 from grants.leadership.models import STAGE_LABELS
 
 
-class ParticipantForm(FlaskForm):
+class ParticipantForm(OnceMixin, FlaskForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -39,6 +40,12 @@ class ParticipantForm(FlaskForm):
         "Organisation (optional)", widget=GovTextInput(), filters=[strip], validators=[Optional(), Length(max=200)]
     )
     submit = SubmitField("Add participant", widget=GovSubmitInput())
+
+
+class ChangeParticipantForm(ParticipantForm):
+    """The same details, corrected: a change is not held to one submission (the key is not drawn)."""
+
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
 class InviteForm(FlaskForm):

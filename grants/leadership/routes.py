@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from grants.core import limits
+from grants.core import limits, once
 from grants.core.audit import record as audit_record
 from grants.core.errors import GrantsError, NotFound
 from grants.core.forms import ActionForm
@@ -15,6 +15,7 @@ from grants.core.views import record_refusal, show_error
 from grants.extensions import db
 from grants.leadership import queries, services
 from grants.leadership.forms import (
+    ChangeParticipantForm,
     DomainForm,
     InviteForm,
     ParticipantForm,
@@ -87,6 +88,8 @@ def add_participant(project_id):
         abort(403)
     form = ParticipantForm()
     if form.validate_on_submit():
+        if (earlier := once.carried_out(form)) is not None:
+            return earlier
         try:
             services.add_participant(
                 project,
@@ -99,10 +102,51 @@ def add_participant(project_id):
             record_refusal("leadership.participant_refused", project, error)
             show_error(form, error, "email")
         else:
+            location = url_for("leadership.project", project_id=project.id) + "#participants"
+            once.led_to(form, location)
             db.session.commit()
             flash(f"{form.name.data} has been added. Invite them to a self-assessment when it is time.", "success")
-            return redirect(url_for("leadership.project", project_id=project.id) + "#participants")
+            return redirect(location)
     return render_template("leadership/participant.html", project=project, form=form), (400 if form.errors else 200)
+
+
+@bp.route("/projects/<int:project_id>/leadership/participants/<int:participant_id>/change", methods=["GET", "POST"])
+@login_required
+def change_participant(project_id, participant_id):
+    project = _project(project_id)
+    if not services.can_manage_participants(current_user, project):
+        abort(403)
+    person = db.session.get(Participant, participant_id)
+    if person is None or person.project_id != project.id:
+        abort(404)
+    if request.method == "GET":
+        form = ChangeParticipantForm(obj=person)
+    else:
+        form = ChangeParticipantForm()
+    if form.validate_on_submit():
+        try:
+            withdrawn = services.change_participant(
+                project,
+                person,
+                name=form.name.data,
+                email=form.email.data,
+                organisation_name=form.organisation_name.data,
+                actor=current_user,
+            )
+        except GrantsError as error:
+            record_refusal("leadership.participant_refused", project, error)
+            person = db.session.get(Participant, participant_id)
+            show_error(form, error, "email")
+        else:
+            db.session.commit()
+            message = f"{person.name}'s details have been saved."
+            if withdrawn:
+                message += " The links sent to their old email address no longer work: invite them again."
+            flash(message, "success")
+            return redirect(url_for("leadership.project", project_id=project.id) + "#participants")
+    return render_template("leadership/participant.html", project=project, form=form, person=person), (
+        400 if form.errors else 200
+    )
 
 
 @bp.post("/projects/<int:project_id>/leadership/invite")

@@ -211,6 +211,51 @@ def add_participant(project, *, name: str, email: str, organisation_name: str, a
     return participant
 
 
+def change_participant(
+    project, participant: Participant, *, name: str, email: str, organisation_name: str, actor
+) -> int:
+    """Correct a participant's name, email address or organisation. A new address makes the links
+    already sent to the old one stop working (answers already given stay); they are invited again.
+    Returns how many unused links were withdrawn."""
+    if participant.project_id != project.id or not can_manage_participants(actor, project):
+        raise LeadershipError("Only the project team can change participants.")
+    email = (email or "").strip().lower()
+    before = {"name": participant.name, "email": participant.email, "organisation_name": participant.organisation_name}
+    taken = db.select(Participant.id).where(
+        Participant.project_id == project.id, Participant.email == email, Participant.id != participant.id
+    )
+    if email != participant.email and db.session.scalar(taken):
+        raise LeadershipError(f"{email} is already a participant in this project", field="email")
+    withdrawn = 0
+    if email != participant.email:
+        answered = db.select(AssessmentResponse.stage).where(AssessmentResponse.participant_id == participant.id)
+        withdrawn = db.session.execute(
+            db.delete(AssessmentInvitation).where(
+                AssessmentInvitation.participant_id == participant.id,
+                AssessmentInvitation.used_at.is_(None),
+                AssessmentInvitation.stage.not_in(answered),
+            )
+        ).rowcount
+    participant.name = name.strip()
+    participant.email = email
+    participant.organisation_name = (organisation_name or "").strip()
+    after = {"name": participant.name, "email": participant.email, "organisation_name": participant.organisation_name}
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise LeadershipError(f"{email} is already a participant in this project", field="email") from None
+    changed = sorted(key for key in after if after[key] != before[key])
+    audit.record(
+        "leadership.participant_changed",
+        participant,
+        actor=actor,
+        before={key: before[key] for key in changed},
+        after={**{key: after[key] for key in changed}, "links_withdrawn": withdrawn},
+    )
+    return withdrawn
+
+
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

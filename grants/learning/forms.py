@@ -20,11 +20,12 @@ from wtforms.widgets import CheckboxInput
 
 from grants.applications.forms import optional_int
 from grants.core.forms import DateInputField, Length, Required, strip
+from grants.core.once import OnceMixin
 from grants.funding.forms import FILE_HINT
 from grants.learning.models import COMMITMENT_KINDS, COMMITMENT_STATUS_LABELS, ITEM_KINDS
 
 
-class CommitmentForm(FlaskForm):
+class CommitmentForm(OnceMixin, FlaskForm):
     kind = RadioField(
         "What kind of commitment is it?",
         choices=[SelectChoice(key, label) for key, label in COMMITMENT_KINDS.items()],
@@ -105,7 +106,7 @@ class ProgressForm(FlaskForm):
         return self.evidence_file.data if getattr(self.evidence_file.data, "filename", None) else None
 
 
-class ItemForm(FlaskForm):
+class ItemForm(OnceMixin, FlaskForm):
     kind = RadioField(
         "What are you sharing?",
         choices=[SelectChoice(key, label) for key, label in ITEM_KINDS.items()],

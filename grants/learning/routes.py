@@ -8,6 +8,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from grants.core import once
 from grants.core.audit import record as audit_record
 from grants.core.errors import GrantsError
 from grants.core.forms import ActionForm
@@ -97,6 +98,8 @@ def plan(project_id, commitment_id=None):
         _forbidden("learning.commitment_refused", item or project)
     form = CommitmentForm(obj=item) if item and request.method == "GET" else CommitmentForm()
     if form.validate_on_submit():
+        if item is None and (earlier := once.carried_out(form)) is not None:
+            return earlier
         plan = services.CommitmentPlan(form.kind.data, form.description.data or "", form.due_on.data)
         try:
             if item:
@@ -107,6 +110,7 @@ def plan(project_id, commitment_id=None):
             record_refusal("learning.commitment_refused", item or project, error)
             show_error(form, error, "description")
         else:
+            once.led_to(form, _to_project(project.id, "#commitments"))
             db.session.commit()
             flash("The commitment has been saved.", "success")
             return redirect(_to_project(project.id, "#commitments"))
@@ -262,6 +266,8 @@ def write(project_id, item_id=None):
         _forbidden("learning.item_refused", item or project)
     form = _item_form(project, item, formdata=request.method == "POST")
     if request.method == "POST" and form.validate_on_submit():
+        if item is None and (earlier := once.carried_out(form)) is not None:
+            return earlier
         values = services.ItemValues(
             kind=form.kind.data,
             title=form.title.data or "",
@@ -282,6 +288,8 @@ def write(project_id, item_id=None):
             item = _item(project, item_id) if item_id else None
             show_error(form, error, "title")
         else:
+            location = url_for("learning.item", project_id=project.id, item_id=saved.id)
+            once.led_to(form, location)
             db.session.commit()
             flash(
                 "Thank you. The programme team will review it."
@@ -289,7 +297,7 @@ def write(project_id, item_id=None):
                 else "Your draft has been saved. Submit it for review when it is ready.",
                 "success",
             )
-            return redirect(url_for("learning.item", project_id=project.id, item_id=saved.id))
+            return redirect(location)
     return render_template("learning/write.html", project=project, form=form, item=item), (400 if form.errors else 200)
 
 

@@ -13,11 +13,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from grants.core.forms import DateInputField, Length, NumberField, Required, strip
+from grants.core.once import OnceMixin
 from grants.core.times import format_date
 from grants.projects.forms import RAG_CHOICES
 
 
-class MilestoneForm(FlaskForm):
+class MilestoneForm(OnceMixin, FlaskForm):
     title = StringField(
         "Milestone",
         widget=GovTextInput(),

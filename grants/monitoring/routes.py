@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from grants.core import once
 from grants.core.errors import GrantsError
 from grants.core.forms import ActionForm
 from grants.core.pagination import paginate
@@ -67,6 +68,8 @@ def milestone(project_id, milestone_id=None):
         abort(403)
     form = MilestoneForm(obj=item) if item and request.method == "GET" else MilestoneForm()
     if form.validate_on_submit():
+        if item is None and (earlier := once.carried_out(form)) is not None:
+            return earlier
         values = services.MilestoneValues(form.title.data, form.due_on.data, form.done_on.data, form.owner.data or "")
         try:
             services.save_milestone(project, item, values, actor=current_user)
@@ -74,9 +77,11 @@ def milestone(project_id, milestone_id=None):
             record_refusal("monitoring.milestone_refused", project, error)
             show_error(form, error, "title")
         else:
+            location = url_for("monitoring.project", project_id=project.id) + "#milestones"
+            once.led_to(form, location)
             db.session.commit()
             flash("The milestone has been saved.", "success")
-            return redirect(url_for("monitoring.project", project_id=project.id) + "#milestones")
+            return redirect(location)
     return render_template("monitoring/milestone.html", project=project, form=form, item=item), (
         400 if form.errors else 200
     )

@@ -7,12 +7,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from grants.core.forms import DateInputField, Length, NumberField, Required, strip
+from grants.core.once import OnceMixin
 from grants.projects.models import RAG_LABELS, UPDATE_KINDS
 
 RAG_CHOICES = [SelectChoice(value, label) for value, label in RAG_LABELS.items()]
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(OnceMixin, FlaskForm):
     happened_on = DateInputField("Date", validators=[Required("Enter the date")])
     kind = RadioField(
         "Kind of work",

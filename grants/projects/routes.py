@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from grants.core import once
 from grants.core.cache import cached_page
 from grants.core.errors import GrantsError
 from grants.core.pagination import id_arg, paginate
@@ -115,6 +116,8 @@ def update(project_id, update_id=None):
         abort(403)
     form = UpdateForm(obj=item) if item and request.method == "GET" else UpdateForm()
     if form.validate_on_submit():
+        if item is None and (earlier := once.carried_out(form)) is not None:
+            return earlier
         try:
             if item:
                 services.edit_update(item, form.values(), actor=current_user)
@@ -125,6 +128,7 @@ def update(project_id, update_id=None):
             field = form[error.field] if getattr(error, "field", None) in form else form.what_happened
             field.errors = [*field.errors, error.message]
         else:
+            once.led_to(form, url_for("projects.show", project_id=project.id))
             db.session.commit()
             flash(
                 "The update has been saved." if item else "The update has been added to the project's log.", "success"

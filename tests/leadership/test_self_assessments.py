@@ -296,3 +296,99 @@ def test_refused_links_are_audited_without_the_signed_in_person(db, app, project
     assert client.get("/self-assessment/not-a-real-link").status_code == 404
     event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "leadership.link_refused")).one()
     assert event.actor_id is None and event.after == {"reason": "unknown link"}
+
+
+# --- Correcting a participant's details -------------------------------------------------------------------
+
+
+def test_the_team_corrects_a_participants_details_and_a_new_address_needs_a_new_link(
+    smtp_app, mailbox, db, app, project, lead, framework
+):
+    team = project.application.lead_applicant
+    person, other = _participant(db, project, 1), _participant(db, project, 2)
+    services.invite(project, [person, other], "baseline", actor=team)
+    db.session.commit()
+    old_link = _token_from(next(message for message in mailbox.wait_for(2) if message["To"] == person.email))
+    _answer(db, framework, person, "baseline", {})
+    services.invite(project, [person], "midpoint", actor=team)
+    db.session.commit()
+    midpoint_link = _token_from([message for message in mailbox.wait_for(3) if message["To"] == person.email][-1])
+    assert midpoint_link != old_link
+
+    change = f"/projects/{project.id}/leadership/participants/{person.id}/change"
+    page = lead.get(f"/projects/{project.id}/leadership").get_data(as_text=True)
+    assert f'href="{change}"' in page
+    form = lead.get(change).get_data(as_text=True)
+    assert 'value="Person 1"' in form and 'value="p1@example.org"' in form and 'name="submission"' not in form
+
+    response = lead.post(
+        change, data={"name": "Person One", "email": "Person.One@Example.org", "organisation_name": "NHS"}
+    )
+    assert response.status_code == 302
+    stored = db.session.get(Participant, person.id)
+    assert (stored.name, stored.email, stored.organisation_name) == ("Person One", "person.one@example.org", "NHS")
+    assert "no longer work: invite them again" in text(lead.get(response.headers["Location"]).get_data(as_text=True))
+    # The unused midpoint link to the old address stops working; the baseline answer stays.
+    with pytest.raises(Exception, match="a newer one has been sent"):
+        services.invitation_for(midpoint_link)
+    assert services.invitation_for(old_link).stage == "baseline"  # the answered stage's link is history, kept
+    assert db.session.scalars(
+        db.select(AssessmentResponse.stage).where(AssessmentResponse.participant_id == person.id)
+    ).all() == ["baseline"]
+    assert queries.stages_of([person.id])[person.id] == {"baseline": "answered"}
+
+    from grants.core.audit import AuditEvent
+
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "leadership.participant_changed")).one()
+    assert event.before == {"email": "p1@example.org", "name": "Person 1", "organisation_name": ""}
+    assert event.after["links_withdrawn"] == 1 and event.after["email"] == "person.one@example.org"
+
+    # The other participant's link still works.
+    other_link = _token_from(next(message for message in mailbox.wait_for(3) if message["To"] == other.email))
+    assert services.invitation_for(other_link).participant_id == other.id
+
+
+def test_a_name_only_change_keeps_the_links(smtp_app, mailbox, db, project, lead, framework):
+    person = _participant(db, project, 1)
+    services.invite(project, [person], "baseline", actor=project.application.lead_applicant)
+    db.session.commit()
+    link = _token_from(mailbox.wait_for(1)[-1])
+    change = f"/projects/{project.id}/leadership/participants/{person.id}/change"
+    assert lead.post(change, data={"name": "Person Uno", "email": "p1@example.org"}).status_code == 302
+    assert services.invitation_for(link).participant_id == person.id
+    assert db.session.get(Participant, person.id).name == "Person Uno"
+
+
+def test_a_change_that_is_refused_changes_nothing(db, app, project, lead):
+    person, other = _participant(db, project, 1), _participant(db, project, 2)
+    change = f"/projects/{project.id}/leadership/participants/{person.id}/change"
+    response = lead.post(change, data={"name": "Person 1", "email": "P2@example.org"})
+    assert response.status_code == 400
+    assert (
+        field_error(response.get_data(as_text=True), "email")
+        == "p2@example.org is already a participant in this project"
+    )
+    html = lead.post(change, data={"name": " ", "email": "not an address"}).get_data(as_text=True)
+    assert field_error(html, "name") == "Enter their full name"
+    assert field_error(html, "email").startswith("Enter an email address in the correct format")
+    db.session.expire_all()
+    assert (db.session.get(Participant, person.id).email, db.session.get(Participant, other.id).email) == (
+        "p1@example.org",
+        "p2@example.org",
+    )
+
+
+def test_only_the_team_and_officers_change_participants(db, app, project):
+    person = _participant(db, project, 1)
+    change = f"/projects/{project.id}/leadership/participants/{person.id}/change"
+    data = {"name": "Someone else", "email": "someone@example.org"}
+    outsider = sign_in_client(app, ApplicantFactory())
+    assert outsider.post(change, data=data).status_code == 404  # another organisation's project is not there
+    enabler_user = EnablerProfileFactory().user
+    assign(project, enabler_user)
+    assert sign_in_client(app, enabler_user).post(change, data=data).status_code == 403
+    officer = sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+    other_project = funded_project()
+    assert officer.get(f"/projects/{other_project.id}/leadership/participants/{person.id}/change").status_code == 404
+    assert officer.post(change, data=data).status_code == 302
+    assert db.session.get(Participant, person.id).email == "someone@example.org"

@@ -832,6 +832,11 @@ MATRIX: dict[str, Entry] = _entries(
             " 200  200  200  200  200  200  200  200  200  200",
             "  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok",
         ),
+        "leadership.change_participant /projects/<int:project_id>/leadership/participants/<int:participant_id>/change": (  # noqa: E501
+            lambda w: {"project_id": w.ids.project, "participant_id": w.ids.participant},
+            "  in  200  404  403  403  403  404  200  403  404",
+            "  in   ok  404  403  403  403  404   ok  403  404",
+        ),
         "leadership.domain /leadership/framework/domains/<int:domain_id>": (
             lambda w: {"domain_id": w.ids.domain},
             "  in  403  403  403  403  403  403  200  403  403",

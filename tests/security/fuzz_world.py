@@ -383,6 +383,12 @@ def _project_with(model) -> Resolver:
     return resolve
 
 
+def _participant(w: World) -> Resolved:
+    person = _one(select(Participant).order_by(Participant.id))
+    pages = (url_for("leadership.project", project_id=person.project_id),)
+    return w.users["officer"], {"project_id": person.project_id, "participant_id": person.id}, pages
+
+
 def _criterion(w: World) -> Resolved:
     criterion = _one(
         select(RubricCriterion).where(RubricCriterion.round_id == w.draft_round_id).order_by(RubricCriterion.id)
@@ -553,6 +559,7 @@ TARGETS: dict[str, Resolver] = {
     ),
     "/projects/<int:project_id>/leadership/invite": _project_with(Participant),
     "/projects/<int:project_id>/leadership/participants/new": _officer_project(),
+    "/projects/<int:project_id>/leadership/participants/<int:participant_id>/change": _participant,
     "/projects/<int:project_id>/learning/items/<int:item_id>/edit": _item("draft", "lead"),
     "/projects/<int:project_id>/learning/items/<int:item_id>/review": _item("submitted", "officer"),
     "/projects/<int:project_id>/learning/items/<int:item_id>/withdraw": _item("published", "officer"),
