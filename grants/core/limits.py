@@ -23,6 +23,12 @@ five failures within a minute, every further attempt for it (with the right pass
 refused until the oldest failure is a minute old. Refused requests are not counted, so hammering a
 limit does not extend it. Email addresses and tokens are stored only as keyed hashes.
 
+A failure is known only once the password has been checked, so it is counted after the request. Sign-in
+attempts for one email address therefore take turns (``one_at_a_time``): a lock on the address, in
+Redis across every web process (in the process otherwise), is held from before the limit is checked
+until after the failure is counted, so many guesses sent at the same moment still meet the limit at the
+sixth. Other accounts never wait.
+
 The windows move (``moving-window``): "5 per minute" means at most 5 in any 60 seconds. Counts are
 kept in ``RATELIMIT_STORAGE_URI``: Redis in production (``REDIS_URL`` unless set), under the key
 prefix ``RATELIMIT_KEY_PREFIX``, so every web process shares them; ``memory://`` (one process)
@@ -43,8 +49,10 @@ import hashlib
 import hmac
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
+from functools import wraps
 
 from flask import Flask, current_app, g, has_app_context, request, session
 from flask_limiter import Limiter
@@ -204,11 +212,73 @@ def _stack(*limits) -> Callable:
     return decorate
 
 
+# --- Taking turns -------------------------------------------------------------------------------
+
+SERIAL = "grants_serial_lock"
+LOCAL_STRIPES = [threading.Lock() for _ in range(64)]
+LOCK_SECONDS = 30  # held at most this long (a request that dies frees it by then)
+WAIT_SECONDS = 20  # a request waits at most this long for its turn, then goes on regardless
+
+
+class _LocalLock:
+    def __init__(self, key: str):
+        self.lock = LOCAL_STRIPES[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(LOCAL_STRIPES)]
+
+    def acquire(self) -> bool:
+        return self.lock.acquire(timeout=WAIT_SECONDS)
+
+    def release(self) -> None:
+        self.lock.release()
+
+
+def _lock_for(key: str):
+    client = current_app.extensions.get(STATE, {}).get("serial_redis")
+    if client is None:
+        return _LocalLock(key)
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or DEFAULT_KEY_PREFIX
+    return client.lock(f"{prefix}:turn:{key}", timeout=LOCK_SECONDS, blocking_timeout=WAIT_SECONDS)
+
+
+def one_at_a_time(key_func: Callable[[], str]) -> Callable:
+    """POSTs to the view with the same key take turns, from before their limits are checked until after
+    the request's failure is counted (the lock is let go when the request is torn down)."""
+
+    def decorate(view):
+        @wraps(view)
+        def inner(*args, **kwargs):
+            if request.method == "POST" and limiter.enabled:
+                lock = _lock_for(key_func())
+                try:
+                    taken = lock.acquire()
+                except Exception:  # Redis went away: take turns within this process instead
+                    log.exception("could not take a turn in Redis; taking one in this process")
+                    lock = _LocalLock(key_func())
+                    taken = lock.acquire()
+                if taken:
+                    g.setdefault(SERIAL, []).append(lock)
+                else:
+                    log.warning("waited %s s for a turn at %s; going on without one", WAIT_SECONDS, request.path)
+            return view(*args, **kwargs)
+
+        return inner
+
+    return decorate
+
+
+def _release_turns(_error=None) -> None:
+    for lock in reversed(g.pop(SERIAL, [])):
+        try:
+            lock.release()
+        except Exception:  # the Redis lock expired, or Redis went away: nothing is held any more
+            log.warning("a turn had already been let go", exc_info=True)
+
+
 sign_in = _stack(
     limiter.limit(_setting("RATELIMIT_SIGN_IN_PER_IP"), key_func=by_ip, methods=["POST"], deduct_when=_sign_in_failed),
     limiter.limit(
         _setting("RATELIMIT_SIGN_IN_PER_ACCOUNT"), key_func=by_email, methods=["POST"], deduct_when=_sign_in_failed
     ),
+    one_at_a_time(by_email),  # outermost: the turn is taken before the limits are checked
 )
 password_reset = _stack(
     limiter.limit(_setting("RATELIMIT_PASSWORD_RESET_PER_IP"), key_func=by_ip, methods=["POST"]),
@@ -260,7 +330,18 @@ def init_limits(app: Flask) -> None:
             "(or RATELIMIT_STORAGE_URI) so that every process shares them."
         )
     limiter.init_app(app)
+    app.extensions[STATE]["serial_redis"] = _serial_client(uri, config)
+    app.teardown_request(_release_turns)
     _limit_api()
+
+
+def _serial_client(uri: str, config) -> object | None:
+    """The Redis the counts are kept in, for taking turns across processes; None on memory storage."""
+    if not uri.startswith(("redis://", "rediss://")):
+        return None
+    import redis
+
+    return redis.Redis.from_url(uri, socket_connect_timeout=2, socket_timeout=WAIT_SECONDS + 5)
 
 
 _api_limited = False

@@ -4,6 +4,7 @@ limiter's memory storage, never by sleeping."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 
@@ -377,3 +378,50 @@ def test_two_application_instances_share_counts_through_redis(committed_db, data
                 _db.engine.dispose()
         assert list(redis.scan_iter(f"{prefix}:*")) == []
         redis.close()
+
+
+GUESSES = 12
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_guesses_sent_at_the_same_moment_still_meet_the_limit_at_the_sixth(
+    committed_db, database_url, redis_url, storage
+):
+    """Twelve wrong passwords for one account at once (threads, and on Redis two web processes): five are
+    checked, the rest refused, because attempts for one address take turns until their failure is counted.
+    Another account signs in meanwhile without waiting for them."""
+    prefix = f"grants-limits-test-{uuid.uuid4().hex[:8]}"
+    settings = {
+        "RATELIMIT_STORAGE_URI": redis_url if storage == "redis" else "memory://",
+        "RATELIMIT_KEY_PREFIX": prefix,
+    }
+    applications = [make_test_app(database_url, **settings) for _ in range(2 if storage == "redis" else 1)]
+    with applications[0].app_context():
+        UserFactory(email="target@example.org")
+        UserFactory(email="bystander@example.org", two_factor=False)
+        _db.session.commit()
+    clients = [
+        from_ip(applications[number % len(applications)].test_client(), f"203.0.113.{number + 10}")
+        for number in range(GUESSES)
+    ]
+    barrier = threading.Barrier(GUESSES)
+    answers: list[int] = []
+
+    def guess(client):
+        barrier.wait(15)
+        answers.append(sign_in(client, "target@example.org", "wrong password here").status_code)
+
+    threads = [threading.Thread(target=guess, args=(client,)) for client in clients]
+    try:
+        for thread in threads:
+            thread.start()
+        bystander = from_ip(applications[-1].test_client(), "203.0.113.99")
+        assert sign_in(bystander, "bystander@example.org", PASSWORD).status_code == 302
+        for thread in threads:
+            thread.join(60)
+        assert sorted(answers) == [200] * 5 + [429] * (GUESSES - 5)
+    finally:
+        for application in applications:
+            limits.reset(application)
+            with application.app_context():
+                _db.engine.dispose()
