@@ -38,6 +38,39 @@ class MilestoneForm(OnceMixin, FlaskForm):
     submit = SubmitField("Save milestone", widget=GovSubmitInput())
 
 
+class MeasureForm(OnceMixin, FlaskForm):
+    name = StringField(
+        "Measure",
+        widget=GovTextInput(),
+        filters=[strip],
+        description="What is counted, for example delayed discharges from hospital.",
+        validators=[DataRequired("Enter the name of the measure"), Length(max=200)],
+    )
+    unit = StringField(
+        "Unit (optional)",
+        widget=GovTextInput(),
+        filters=[strip],
+        description="For example, people, per month or %.",
+        validators=[Optional(), Length(max=60)],
+    )
+    baseline = NumberField("Baseline (optional)", description="Where it stood when the project started.")
+    target = NumberField("Target (optional)", description="Where the project aims to bring it.")
+    direction = RadioField(
+        "Which is better?",
+        widget=GovRadioInput(),
+        choices=[SelectChoice("up", "Higher"), SelectChoice("down", "Lower")],
+        validators=[InputRequired("Choose whether higher or lower is better")],
+    )
+    reason = TextAreaField(
+        "Why is it added or changed?",
+        widget=GovTextArea(),
+        filters=[strip],
+        description="Kept in the audit trail with what changed, for the steering group and auditors.",
+        validators=[DataRequired("Say why the measure is added or changed"), Length(max=2000)],
+    )
+    submit = SubmitField("Save measure", widget=GovSubmitInput())
+
+
 class ReportForm(FlaskForm):
     """The report's own questions; ``report_form`` adds a field for each outcome measure and each
     milestone still to do."""

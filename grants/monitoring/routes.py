@@ -15,8 +15,8 @@ from grants.core.permissions import Role, roles_required
 from grants.core.views import record_refusal, show_error
 from grants.extensions import db
 from grants.monitoring import queries, services
-from grants.monitoring.forms import MilestoneForm, ReviewForm, report_form
-from grants.monitoring.models import Milestone, ProgressReport
+from grants.monitoring.forms import MeasureForm, MilestoneForm, ReviewForm, report_form
+from grants.monitoring.models import Milestone, OutcomeMeasure, ProgressReport
 from grants.projects import permissions as project_permissions
 from grants.projects import queries as project_queries
 from grants.projects.models import Project
@@ -44,6 +44,7 @@ def project(project_id):
         milestones=queries.milestones_of(project.id),
         charts=[(measure, values[measure.id], queries.chart(measure, values[measure.id])) for measure in measures],
         can_edit_milestones=services.can_edit_milestones(current_user, project),
+        can_adjust_measures=services.can_adjust_measures(current_user, project),
         today=date.today(),
     )
 
@@ -103,6 +104,50 @@ def remove_milestone(project_id, milestone_id):
         return redirect(url_for("monitoring.project", project_id=project.id) + "#milestones")
     form = ActionForm(formdata=None)
     return render_template("monitoring/remove_milestone.html", project=project, item=item, form=form)
+
+
+# --- Outcome measures ---------------------------------------------------------------------------------
+
+
+@bp.route("/projects/<int:project_id>/measures/new", methods=["GET", "POST"])
+@bp.route("/projects/<int:project_id>/measures/<int:measure_id>", methods=["GET", "POST"])
+@login_required
+def measure(project_id, measure_id=None):
+    project = _project(project_id)
+    item = db.session.get(OutcomeMeasure, measure_id) if measure_id else None
+    if measure_id and (item is None or item.project_id != project.id):
+        abort(404)
+    if not services.can_adjust_measures(current_user, project):
+        abort(403)
+    form = MeasureForm(obj=item, formdata=None) if request.method == "GET" else MeasureForm()
+    if request.method == "GET" and item is None:
+        form.direction.data = "up"
+    if form.validate_on_submit():
+        if item is None and (earlier := once.carried_out(form)) is not None:
+            return earlier
+        values = services.MeasureValues(
+            form.name.data or "",
+            form.unit.data or "",
+            form.baseline.data,
+            form.target.data,
+            form.direction.data,
+            form.reason.data or "",
+        )
+        try:
+            saved = services.save_measure(project, item, values, actor=current_user)
+        except GrantsError as error:
+            record_refusal("monitoring.measure_refused", item or project, error)
+            item = db.session.get(OutcomeMeasure, measure_id) if measure_id else None
+            show_error(form, error, "name")
+        else:
+            location = url_for("monitoring.project", project_id=project.id) + "#outcomes"
+            once.led_to(form, location)
+            db.session.commit()
+            flash(f"“{saved.name}” has been saved. Reports from now on ask for it.", "success")
+            return redirect(location)
+    return render_template("monitoring/measure.html", project=project, form=form, item=item), (
+        400 if form.errors else 200
+    )
 
 
 # --- Progress reports ---------------------------------------------------------------------------------

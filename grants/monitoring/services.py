@@ -177,6 +177,70 @@ def _milestone_summary(milestone: Milestone) -> dict:
     }
 
 
+# --- Outcome measures ---------------------------------------------------------------------------------
+
+
+def can_adjust_measures(user, project) -> bool:
+    """Programme officers, while the project runs: the measures are part of what was agreed, so the
+    team asks and an officer adds or corrects one (a closed project's record is kept)."""
+    return project.status != "closed" and bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
+
+
+@dataclass(frozen=True)
+class MeasureValues:
+    name: str
+    unit: str
+    baseline: float | None
+    target: float | None
+    direction: str
+    reason: str
+
+
+def _measure_summary(measure: OutcomeMeasure) -> dict:
+    return {
+        "name": measure.name,
+        "unit": measure.unit,
+        "baseline": measure.baseline,
+        "target": measure.target,
+        "direction": measure.direction,
+    }
+
+
+def save_measure(project, measure: OutcomeMeasure | None, values: MeasureValues, *, actor) -> OutcomeMeasure:
+    """Add an outcome measure to a running project, or correct one. Values already reported stay with
+    the measure; the reason is kept in the audit trail with what changed."""
+    if not can_adjust_measures(actor, project) or (measure is not None and measure.project_id != project.id):
+        raise MonitoringError("Only a programme officer can add or change a project's outcome measures.")
+    if not values.name.strip():
+        raise MonitoringError("Enter the name of the measure", field="name")
+    if values.direction not in ("up", "down"):
+        raise MonitoringError("Choose whether higher or lower is better", field="direction")
+    if not values.reason.strip():
+        raise MonitoringError("Say why the measure is added or changed", field="reason")
+    before = _measure_summary(measure) if measure else None
+    if measure is None:
+        last = db.session.scalar(
+            db.select(db.func.max(OutcomeMeasure.position)).where(OutcomeMeasure.project_id == project.id)
+        )
+        measure = OutcomeMeasure(project_id=project.id, position=(last or 0) + 1)
+        db.session.add(measure)
+    measure.name, measure.unit = values.name.strip(), values.unit.strip()
+    measure.baseline, measure.target, measure.direction = values.baseline, values.target, values.direction
+    db.session.flush()
+    after = _measure_summary(measure)
+    if after == before:
+        raise MonitoringError("Nothing has changed: change the measure, or go back", field="name")
+    changed = after if before is None else {key: after[key] for key in after if after[key] != before[key]}
+    audit.record(
+        "monitoring.measure_added" if before is None else "monitoring.measure_changed",
+        measure,
+        actor=actor,
+        before=None if before is None else {key: before[key] for key in changed},
+        after={**changed, "project_id": project.id, "reason": values.reason.strip()},
+    )
+    return measure
+
+
 # --- Progress reports --------------------------------------------------------------------------------
 
 

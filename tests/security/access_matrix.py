@@ -80,7 +80,7 @@ def build_world() -> World:  # noqa: PLR0915 - one story, told in order
     from grants.leadership import services as leadership
     from grants.leadership.models import AssessmentInvitation, Participant
     from grants.learning.models import LearningCommitment, LearningItem
-    from grants.monitoring.models import Milestone, ProgressReport
+    from grants.monitoring.models import Milestone, OutcomeMeasure, ProgressReport
     from grants.notifications.models import Notification
     from grants.progress import services as progress_services
     from grants.progress.models import ProgressCompilation
@@ -170,6 +170,7 @@ def build_world() -> World:  # noqa: PLR0915 - one story, told in order
     session.add_all([update, milestone])
     session.commit()
     ids.update, ids.milestone = update.id, milestone.id
+    ids.measure = session.scalar(_db.select(OutcomeMeasure.id).where(OutcomeMeasure.project_id == project.id))
 
     agreement = session.scalar(_db.select(GrantAgreement).where(GrantAgreement.project_id == project.id))
     agreements.issue_agreement(agreement, actor=officer)
@@ -1016,6 +1017,16 @@ MATRIX: dict[str, Entry] = _entries(
             lambda w: {"project_id": w.ids.project, "milestone_id": w.ids.milestone},
             "  in  200  404  403  403  403  404  200  403  404",
             "  in   ok  404  403  403  403  404   ok  403  404",
+        ),
+        "monitoring.measure /projects/<int:project_id>/measures/<int:measure_id>": (
+            lambda w: {"project_id": w.ids.project, "measure_id": w.ids.measure},
+            "  in  403  404  403  403  403  404  200  403  404",
+            "  in  403  404  403  403  403  404   ok  403  404",
+        ),
+        "monitoring.measure /projects/<int:project_id>/measures/new": (
+            lambda w: {"project_id": w.ids.project},
+            "  in  403  404  403  403  403  404  200  403  404",
+            "  in  403  404  403  403  403  404   ok  403  404",
         ),
         "monitoring.milestone /projects/<int:project_id>/milestones/new": (
             lambda w: {"project_id": w.ids.project},

@@ -28,7 +28,7 @@ from grants.funding.models import GrantAgreement, MatchFunding, Tranche, Tranche
 from grants.leadership.models import AssessmentInvitation, LeadershipDomain, LeadershipFramework, Participant
 from grants.leadership.services import digest
 from grants.learning.models import LearningCommitment, LearningItem
-from grants.monitoring.models import Milestone, ProgressReport
+from grants.monitoring.models import Milestone, OutcomeMeasure, ProgressReport
 from grants.notifications.models import Notification
 from grants.projects.models import Project, ProjectUpdate
 from grants.reviews.models import ConflictDeclaration, ReviewAssignment
@@ -383,6 +383,12 @@ def _project_with(model) -> Resolver:
     return resolve
 
 
+def _measure(w: World) -> Resolved:
+    measure = _one(select(OutcomeMeasure).order_by(OutcomeMeasure.id))
+    pages = (url_for("monitoring.project", project_id=measure.project_id),)
+    return w.users["officer"], {"project_id": measure.project_id, "measure_id": measure.id}, pages
+
+
 def _participant(w: World) -> Resolved:
     person = _one(select(Participant).order_by(Participant.id))
     pages = (url_for("leadership.project", project_id=person.project_id),)
@@ -569,6 +575,8 @@ TARGETS: dict[str, Resolver] = {
     "/projects/<int:project_id>/milestones/<int:milestone_id>": _milestone,
     "/projects/<int:project_id>/milestones/<int:milestone_id>/remove": _milestone,
     "/projects/<int:project_id>/milestones/new": _officer_project(),
+    "/projects/<int:project_id>/measures/new": _officer_project(),
+    "/projects/<int:project_id>/measures/<int:measure_id>": _measure,
     "/projects/<int:project_id>/rag": _officer_project("projects.show"),
     "/projects/<int:project_id>/reports/<int:report_id>": _report("due", "lead"),
     "/projects/<int:project_id>/reports/<int:report_id>/review": _report("submitted", "officer"),
