@@ -18,4 +18,6 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "send-reminders": {"task": "reminders.run", "schedule": 300.0},
     # Forget the keys of forms sent more than two days ago (``grants.core.once``).
     "forget-form-submissions": {"task": "core.forget_form_submissions", "schedule": crontab(minute=30, hour=3)},
+    # Remove uploaded files left behind by a process killed before its commit (a day's grace).
+    "sweep-orphaned-uploads": {"task": "documents.sweep_orphans", "schedule": crontab(minute=45, hour=3)},
 }

@@ -38,6 +38,17 @@ def send_outbox_command():
         click.echo(f"{status}: {count}")
 
 
+@jobs_cli.command("sweep-uploads")
+def sweep_uploads_command():
+    """Remove uploaded files no document names, left more than a day ago by a process that was killed."""
+    from grants.documents.services import sweep_orphans
+    from grants.extensions import db
+
+    removed = sweep_orphans()
+    db.session.commit()
+    click.echo(f"{len(removed)} file{'' if len(removed) == 1 else 's'} left behind removed.")
+
+
 @jobs_cli.command("compile-progress")
 def compile_progress_command():
     """Compile the progress report of every project and the portfolio now."""

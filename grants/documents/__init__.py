@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from grants.documents import models  # noqa: F401
+    from grants.documents import models, tasks  # noqa: F401
     from grants.documents.services import discard_uncommitted_uploads
 
     # Registered after Flask-SQLAlchemy's own teardown, so it runs first, while the session is there.

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from grants.core import audit
+from grants.core.db import utcnow
 from grants.documents import storage
 from grants.documents.models import Document
 from grants.extensions import db
@@ -58,3 +62,35 @@ def _discard_files(session, previous_transaction):
     if previous_transaction.parent is None:  # the whole change, not a savepoint inside it
         for stored_name in session.info.pop(PENDING_FILES, []):
             storage.discard(stored_name)
+
+
+# --- Files left behind --------------------------------------------------------------------------------
+
+ORPHAN_GRACE = timedelta(hours=24)
+STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:pdf|docx|odt)(?:\.part)?")
+BATCH = 500
+
+
+def sweep_orphans(now: datetime | None = None, grace: timedelta = ORPHAN_GRACE) -> list[str]:
+    """Remove files in the upload folder that no document row names, and half-written ``.part`` files,
+    once older than ``grace``: left by a process killed between writing a file and committing its row
+    (the rollback and request-end clean-ups cover everything else). Younger files may belong to an
+    upload still under way. Only names Grants itself makes are touched. Returns the names removed."""
+    cutoff = ((now or utcnow()) - grace).timestamp()
+    folder = storage.upload_folder()
+    candidates = [
+        path.name
+        for path in folder.iterdir()
+        if path.is_file() and STORED_NAME.fullmatch(path.name) and path.stat().st_mtime < cutoff
+    ]
+    kept: set[str] = set()
+    names = [name for name in candidates if not name.endswith(".part")]
+    for start in range(0, len(names), BATCH):
+        chunk = names[start : start + BATCH]
+        kept.update(db.session.scalars(db.select(Document.stored_name).where(Document.stored_name.in_(chunk))))
+    removed = sorted(name for name in candidates if name not in kept)
+    for name in removed:
+        (folder / name).unlink(missing_ok=True)
+    if removed:
+        audit.record("documents.orphans_removed", after={"files": len(removed)})
+    return removed

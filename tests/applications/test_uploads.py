@@ -152,3 +152,51 @@ def test_content_sniffing_ignores_the_name():
     assert detect_type(docx_bytes()) == "docx"
     assert detect_type(odt_bytes()) == "odt"
     assert detect_type(b"GIF89a") is None
+
+
+# --- Files left behind by a killed process -----------------------------------------------------------
+
+
+def test_files_no_document_names_are_swept_after_a_day_and_nothing_else(db, app, bid, tmp_path, monkeypatch):
+    import os
+    import time
+
+    from grants.core.audit import AuditEvent
+    from grants.documents import storage
+    from grants.documents.services import sweep_orphans
+
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    kept_name, digest = storage.store_bytes(PDF, "pdf")
+    db.session.add(
+        Document(
+            application_id=bid.id,
+            kind="match_evidence",
+            original_filename="letter.pdf",
+            stored_name=kept_name,
+            content_type="application/pdf",
+            size_bytes=len(PDF),
+            sha256=digest,
+        )
+    )
+    db.session.commit()
+    old_orphan, _ = storage.store_bytes(PDF, "pdf")
+    new_orphan, _ = storage.store_bytes(PDF, "pdf")
+    half_written = tmp_path / f"{'a' * 32}.docx.part"
+    half_written.write_bytes(b"PK")
+    stranger = tmp_path / "notes.txt"  # not a name Grants makes: never touched
+    stranger.write_text("the operator's own file")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    for name in (kept_name, old_orphan, half_written.name, stranger.name):
+        os.utime(tmp_path / name, (two_days_ago, two_days_ago))
+
+    assert sweep_orphans() == sorted([old_orphan, half_written.name])
+    db.session.commit()
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([kept_name, new_orphan, stranger.name])
+    [event] = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "documents.orphans_removed")).all()
+    assert event.after == {"files": 2}
+    assert sweep_orphans() == []  # again: nothing more
+
+    os.utime(tmp_path / new_orphan, (two_days_ago, two_days_ago))
+    result = app.test_cli_runner().invoke(args=["jobs", "sweep-uploads"])
+    assert result.exit_code == 0 and "1 file left behind removed." in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([kept_name, stranger.name])
