@@ -8,7 +8,7 @@ from grants.directory.models import Organisation, Place, Theme
 from grants.extensions import db
 from tests.conftest import make_test_app
 from tests.fixtures.clients import IsolatedClient
-from tests.helpers import nav_labels
+from tests.helpers import error_summary, nav_labels
 from tests.test_pages import expected_nav
 
 
@@ -279,3 +279,35 @@ def test_the_demo_programme_dashboard_and_partnership_map_work_on_sqlite(demo_ap
     partnerships = client.get("/portfolio/partnerships")
     assert partnerships.status_code == 200
     assert "Organisations by sector and place" in partnerships.get_data(as_text=True)
+
+
+def test_on_sqlite_a_refused_first_attempt_leaves_a_forms_key_free(demo_app):
+    """The embedded default: a form's key is claimed in the transaction of what it creates, never in a
+    savepoint that SQLite would commit on its own, so a refused attempt keeps nothing."""
+    import re
+
+    from grants.core.once import FormSubmission
+    from grants.funding.models import Tranche, TrancheCondition
+
+    with demo_app.app_context():
+        tranche_id = db.session.scalar(
+            db.select(Tranche.id).where(Tranche.status == "scheduled").order_by(Tranche.id.desc())
+        )
+        before = db.session.scalar(db.select(db.func.count(TrancheCondition.id)))
+    client = demo_app.test_client()
+    assert client.post("/sign-in", data={"email": "officer@example.org", "password": DEMO_PASSWORD}).status_code == 302
+    new = f"/funding/tranches/{tranche_id}/conditions/new"
+    html = client.get(new).get_data(as_text=True)
+    found = re.search(r'name="submission"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="submission"', html)
+    owner = re.search(r'<select[^>]*name="owner_id".*?<option value="([1-9]\d*)"', html, flags=re.S).group(1)
+    form = {"submission": found.group(1) or found.group(2), "kind": "custom", "description": "", "owner_id": owner}
+    assert client.post(new, data=form).status_code == 400  # refused by the service: a custom one needs words
+    with demo_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(FormSubmission.id))) == 0
+    form["description"] = "The systems map is shared with the board"
+    corrected = client.post(new, data=form)
+    assert corrected.status_code == 302, error_summary(corrected.get_data(as_text=True))
+    assert client.post(new, data=form).status_code == 303
+    with demo_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(TrancheCondition.id))) == before + 1
+        assert db.session.scalar(db.select(db.func.count(FormSubmission.id))) == 1

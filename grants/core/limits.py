@@ -27,7 +27,10 @@ A failure is known only once the password has been checked, so it is counted aft
 attempts for one email address therefore take turns (``one_at_a_time``): a lock on the address, in
 Redis across every web process (in the process otherwise), is held from before the limit is checked
 until after the failure is counted, so many guesses sent at the same moment still meet the limit at the
-sixth. Other accounts never wait.
+sixth. Other accounts do not queue behind them (on memory storage addresses share 64 locks, so one
+may wait the moment another's password is checked). A request that waits more than 20 seconds for
+its turn is refused with 429. The two-factor code and the password entered again take turns per
+account the same way.
 
 The windows move (``moving-window``): "5 per minute" means at most 5 in any 60 seconds. Counts are
 kept in ``RATELIMIT_STORAGE_URI``: Redis in production (``REDIS_URL`` unless set), under the key
@@ -57,6 +60,7 @@ from functools import wraps
 from flask import Flask, current_app, g, has_app_context, request, session
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import TooManyRequests
 
 from config import RATE_LIMITS as LIMITS
 
@@ -217,7 +221,7 @@ def _stack(*limits) -> Callable:
 SERIAL = "grants_serial_lock"
 LOCAL_STRIPES = [threading.Lock() for _ in range(64)]
 LOCK_SECONDS = 30  # held at most this long (a request that dies frees it by then)
-WAIT_SECONDS = 20  # a request waits at most this long for its turn, then goes on regardless
+WAIT_SECONDS = 20  # a request waits at most this long for its turn, then is refused (429)
 
 
 class _LocalLock:
@@ -254,10 +258,10 @@ def one_at_a_time(key_func: Callable[[], str]) -> Callable:
                     log.exception("could not take a turn in Redis; taking one in this process")
                     lock = _LocalLock(key_func())
                     taken = lock.acquire()
-                if taken:
-                    g.setdefault(SERIAL, []).append(lock)
-                else:
-                    log.warning("waited %s s for a turn at %s; going on without one", WAIT_SECONDS, request.path)
+                if not taken:  # a crowd of attempts on one account: refuse rather than go on uncounted
+                    log.warning("waited %s s for a turn at %s; refused", WAIT_SECONDS, request.path)
+                    raise TooManyRequests()
+                g.setdefault(SERIAL, []).append(lock)
             return view(*args, **kwargs)
 
         return inner
@@ -285,14 +289,20 @@ password_reset = _stack(
     limiter.limit(_setting("RATELIMIT_PASSWORD_RESET_PER_EMAIL"), key_func=by_email, methods=["POST"]),
 )
 registration = limiter.limit(_setting("RATELIMIT_REGISTER_PER_IP"), key_func=by_ip, methods=["POST"])
-two_factor = limiter.limit(
-    _setting("RATELIMIT_TWO_FACTOR_PER_ACCOUNT"), key_func=by_account, methods=["POST"], deduct_when=_sign_in_failed
+two_factor = _stack(
+    limiter.limit(
+        _setting("RATELIMIT_TWO_FACTOR_PER_ACCOUNT"), key_func=by_account, methods=["POST"], deduct_when=_sign_in_failed
+    ),
+    one_at_a_time(by_account),
 )
-reauthentication = limiter.limit(
-    _setting("RATELIMIT_REAUTH_PER_ACCOUNT"),
-    key_func=by_account,
-    methods=["POST"],
-    deduct_when=_reauthentication_failed,
+reauthentication = _stack(
+    limiter.limit(
+        _setting("RATELIMIT_REAUTH_PER_ACCOUNT"),
+        key_func=by_account,
+        methods=["POST"],
+        deduct_when=_reauthentication_failed,
+    ),
+    one_at_a_time(by_account),
 )
 emailed_link = _stack(
     limiter.limit(_setting("RATELIMIT_LINK_PER_IP"), key_func=by_ip),

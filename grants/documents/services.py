@@ -67,7 +67,7 @@ def _discard_files(session, previous_transaction):
 # --- Files left behind --------------------------------------------------------------------------------
 
 ORPHAN_GRACE = timedelta(hours=24)
-STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:pdf|docx|odt)(?:\.part)?")
+STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:pdf|docx|odt|part)")  # a file, or one half-written (store_bytes)
 BATCH = 500
 
 

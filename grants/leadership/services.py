@@ -202,10 +202,11 @@ def add_participant(project, *, name: str, email: str, organisation_name: str, a
         organisation_name=(organisation_name or "").strip(),
         added_by_id=actor.id,
     )
+    db.session.add(participant)
     try:
-        with db.session.begin_nested():
-            db.session.add(participant)
+        db.session.flush()  # no savepoint: on SQLite one opened as the first write commits when released
     except IntegrityError:
+        db.session.rollback()
         raise LeadershipError(f"{email} is already a participant in this project", field="email") from None
     audit.record("leadership.participant_added", participant, actor=actor, after={"project_id": project.id})
     return participant
@@ -219,6 +220,7 @@ def change_participant(
     Returns how many unused links were withdrawn."""
     if participant.project_id != project.id or not can_manage_participants(actor, project):
         raise LeadershipError("Only the project team can change participants.")
+    lock_and_refresh(db.session, participant)  # an invitation being sent at the same moment goes first
     email = (email or "").strip().lower()
     before = {"name": participant.name, "email": participant.email, "organisation_name": participant.organisation_name}
     taken = db.select(Participant.id).where(
@@ -241,11 +243,13 @@ def change_participant(
     participant.organisation_name = (organisation_name or "").strip()
     after = {"name": participant.name, "email": participant.email, "organisation_name": participant.organisation_name}
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        db.session.flush()  # no savepoint: on SQLite one opened as the first write commits when released
     except IntegrityError:
+        db.session.rollback()
         raise LeadershipError(f"{email} is already a participant in this project", field="email") from None
     changed = sorted(key for key in after if after[key] != before[key])
+    if not changed:
+        return 0
     audit.record(
         "leadership.participant_changed",
         participant,
@@ -272,11 +276,13 @@ def invite(project, participants: list[Participant], stage: str, *, actor) -> tu
     framework = ensure_framework(actor)
     # The participants' rows are locked first, so two sends at once (a double click) take turns:
     # the second finds the first's invitations and replaces them instead of adding its own.
+    # Reloaded as they are locked, so an email address corrected at the same moment is the one used.
     db.session.scalars(
-        db.select(Participant.id)
+        db.select(Participant)
         .where(Participant.id.in_([p.id for p in participants]))
         .order_by(Participant.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     answered = set(
         db.session.scalars(

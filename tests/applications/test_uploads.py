@@ -181,7 +181,7 @@ def test_files_no_document_names_are_swept_after_a_day_and_nothing_else(db, app,
     db.session.commit()
     old_orphan, _ = storage.store_bytes(PDF, "pdf")
     new_orphan, _ = storage.store_bytes(PDF, "pdf")
-    half_written = tmp_path / f"{'a' * 32}.docx.part"
+    half_written = (tmp_path / f"{'a' * 32}.docx").with_suffix(".part")  # as store_bytes names it while writing
     half_written.write_bytes(b"PK")
     stranger = tmp_path / "notes.txt"  # not a name Grants makes: never touched
     stranger.write_text("the operator's own file")
