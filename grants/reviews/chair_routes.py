@@ -8,13 +8,15 @@ from flask_login import current_user
 from sqlalchemy.orm import lazyload, selectinload
 
 from grants.applications.models import SECTIONS, Application
+from grants.core import once
 from grants.core.cache import cached_page
 from grants.core.errors import GrantsError
 from grants.core.pagination import paginate_list
 from grants.core.permissions import Role, roles_required
+from grants.core.views import record_refusal
 from grants.extensions import db
 from grants.reviews import decisions, permissions, queries, services
-from grants.reviews.forms import BulkDecisionForm, ConflictNatureForm, DecisionForm, NoteForm
+from grants.reviews.forms import BulkDecisionForm, ConflictNatureForm, DecisionForm, NoteForm, ReserveApprovalForm
 from grants.reviews.models import Decision, ReviewAssignment
 from grants.rounds.forms import ConfirmForm
 from grants.rounds.models import Round
@@ -56,6 +58,7 @@ def _ranking_page(round_: Round, bulk_form: BulkDecisionForm, status: int = 200)
         form=bulk_form,
         conflicted=queries.conflicted_application_ids(current_user),
         can_decide=permissions.is_chair(current_user) and round_.status == "assessing",
+        can_approve_reserves=permissions.is_chair(current_user) and any(a.status == "reserve" for a in ranking),
         undecided=queries.undecided_count(ranking) if round_.status == "assessing" else 0,
     ), status
 
@@ -235,6 +238,58 @@ def look_again(assignment_id):
     decision = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id))
     form = DecisionForm(obj=decision) if decision else DecisionForm(formdata=None)
     return _bid_page(application, form, _can_decide_now(application, decision), {assignment.id: error}, 400)
+
+
+@bp.route("/rounds/<int:round_id>/reserves", methods=["GET", "POST"])
+@roles_required(Role.STEERING_CHAIR)
+def reserves(round_id):
+    """A decided round's reserve list: a chair approves one into a place given up, or budget left."""
+    round_ = _load_round(round_id)
+    if round_.status != "decided":
+        abort(404)
+    waiting, effect = decisions.reserves(round_, current_user)
+    conflicted = queries.conflicted_application_ids(current_user)
+    open_to = [a for a in waiting if permissions.can_moderate(current_user, a.application, conflicted)]
+    form = ReserveApprovalForm() if request.method == "POST" else ReserveApprovalForm(formdata=None)
+    form.application_id.choices = [(a.application_id, f"{a.reference}: {a.application.display_title}") for a in open_to]
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            if (earlier := once.carried_out(form)) is not None:
+                return earlier
+            try:
+                project = decisions.approve_reserve(
+                    round_,
+                    form.application_id.data,
+                    rationale=form.rationale.data or "",
+                    rank_override_reason=form.rank_override_reason.data or "",
+                    actor=current_user,
+                )
+            except GrantsError as error:
+                record_refusal("decision.reserve_refused", round_, error)
+                field = form[error.field] if getattr(error, "field", None) in form else form.application_id
+                field.errors = [*field.errors, error.message]
+                round_ = _load_round(round_id)
+                waiting, effect = decisions.reserves(round_, current_user)
+            else:
+                location = url_for("assessment.round_view", round_id=round_.id)
+                once.led_to(form, location)
+                db.session.commit()
+                flash(
+                    f"{project.reference} has been approved from the reserve list and its project set up. "
+                    "The applicant and partners are being told.",
+                    "success",
+                )
+                return redirect(location)
+    return render_template(
+        "reviews/assessment/reserves.html",
+        round=round_,
+        reserves=waiting,
+        conflicted=conflicted,
+        effect=effect,
+        form=form,
+    ), status
 
 
 @bp.route("/rounds/<int:round_id>/apply", methods=["GET", "POST"])

@@ -245,7 +245,82 @@ def apply_decisions(round_, *, actor, now: datetime | None = None) -> Applied:
     return Applied(len(pending), projects)
 
 
-def _send_letters(application: Application, decision: Decision) -> None:
+def reserves(round_, actor) -> tuple[list, PortfolioEffect]:
+    """A decided round's reserve list in rank order, and the approved portfolio it could join."""
+    assessments = queries.round_assessment(round_)
+    effect = portfolio_effect(round_, assessments, current_outcomes(assessments))
+    return [a for a in assessments if a.status == "reserve"], effect
+
+
+def approve_reserve(
+    round_, application_id: int, *, rationale: str, rank_override_reason: str = "", actor, now: datetime | None = None
+):
+    """After the round's decisions have taken effect, a chair approves a bid from the reserve list (a
+    place given up, or budget left): within the round's budget and places, the highest-ranked reserve
+    first unless the chair says why not. The bid becomes a project and its applicant and partners are
+    told, as if it had been approved with the rest. Returns the project."""
+    if not permissions.is_chair(actor):
+        raise PermissionDenied("Only a steering group chair can decide.")
+    now = now or utcnow()
+    _lock_round(round_, bids=True)
+    if round_.status != "decided":
+        raise DecisionError("Bids are approved from the reserve list once the round's decisions have taken effect.")
+    assessments = queries.round_assessment(round_)
+    by_id = {a.application_id: a for a in assessments}
+    assessment = by_id.get(application_id)
+    if assessment is None or assessment.application.status != "reserve" or assessment.decision is None:
+        raise DecisionError("Choose a bid that is on the reserve list", field="application_id")
+    application = assessment.application
+    if not permissions.can_moderate(actor, application, queries.conflicted_application_ids(actor)):
+        raise PermissionDenied("You have declared a conflict of interest with this bid; another chair decides it.")
+    if not rationale.strip():
+        raise DecisionError("Give the reason for the decision", field="rationale")
+    outcomes = {**current_outcomes(assessments), application_id: "approved"}
+    effect = portfolio_effect(round_, assessments, outcomes)
+    if effect.problem():
+        raise DecisionError(effect.problem(), field="application_id")
+    passed_over = [
+        bid for bid in out_of_rank(assessments, outcomes, application_id) if by_id[bid.id].status == "reserve"
+    ]
+    if passed_over and not (rank_override_reason or "").strip():
+        names = ", ".join(bid.reference for bid in passed_over[:5])
+        raise DecisionError(
+            f"{application.reference} is ranked below {names} on the reserve list. Say why it should be approved "
+            "ahead of them.",
+            field="rank_override_reason",
+        )
+    decision = assessment.decision
+    before = {
+        "outcome": decision.outcome,
+        "rationale": decision.rationale,
+        "effective_at": decision.effective_at.isoformat() if decision.effective_at else None,
+    }
+    decision.outcome = "approved"
+    decision.rationale = rationale.strip()
+    decision.rank_override_reason = (rank_override_reason or "").strip() or None
+    decision.decided_by_id, decision.decided_at, decision.effective_at = actor.id, now, now
+    db.session.flush()
+    audit.record(
+        "decision.reserve_approved",
+        decision,
+        actor=actor,
+        before=before,
+        after={
+            "application_id": application_id,
+            "outcome": "approved",
+            "rationale": decision.rationale,
+            "rank_override_reason": decision.rank_override_reason,
+        },
+    )
+    APPLICATION_WORKFLOW.move(application, "approved", actor=actor, decision_id=decision.id)
+    project = create_project(application, decided_on=now.date(), actor=actor)
+    _send_letters(application, decision, letter="from-reserve")
+    return project
+
+
+def _send_letters(application: Application, decision: Decision, letter: str = "") -> None:
+    """The decision's letters to the lead applicant and confirmed partners: once each (``letter`` names
+    a later one, a reserve bid approved, so that it is not taken for the first)."""
     context = {
         "reference": application.reference,
         "bid_title": application.display_title,
@@ -269,5 +344,5 @@ def _send_letters(application: Application, decision: Decision) -> None:
             f"decision_{decision.outcome}",
             {**context, "name": name, "is_lead": is_lead},
             user=user,
-            dedupe_key=f"decision:{application.id}:{email}",
+            dedupe_key=f"decision:{application.id}:{letter + ':' if letter else ''}{email}",
         )

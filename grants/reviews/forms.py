@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from grants.core.forms import DateInputField, Length, Required, WholeNumberField, YesNoField, strip
+from grants.core.once import OnceMixin
 from grants.reviews.models import OUTCOME_LABELS
 
 
@@ -177,6 +178,29 @@ class DecisionForm(FlaskForm):
     )
     feedback_released = BooleanField("Share this feedback with the applicant", widget=GovCheckboxInput())
     submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+
+class ReserveApprovalForm(OnceMixin, FlaskForm):
+    application_id = RadioField(
+        "Which bid on the reserve list is approved?",
+        coerce=int,
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose a bid that is on the reserve list")],
+    )
+    rationale = TextAreaField(
+        "Reason for the decision",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        description="For example, the place given up by another partnership. Recorded with the decision.",
+        validators=[DataRequired("Give the reason for the decision"), Length(max=3000)],
+    )
+    rank_override_reason = TextAreaField(
+        "Why approve it ahead of higher-ranked reserve bids? (if it is)",
+        widget=GovTextArea(),
+        filters=[strip],
+        validators=[Optional(), Length(max=2000)],
+    )
+    submit = SubmitField("Approve and set up the project", widget=GovSubmitInput())
 
 
 class BulkDecisionForm(FlaskForm):

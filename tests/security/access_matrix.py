@@ -603,6 +603,11 @@ MATRIX: dict[str, Entry] = _entries(
             "  in  200  404  404  404  404  404  403  404  404",
             "  in   ok  404  404  404  404  404  403  404  404",
         ),
+        "assessment.reserves /assessment/rounds/<int:round_id>/reserves": (
+            lambda w: {"round_id": w.ids.round_project},
+            "  in  403  403  403  200  403  403  403  403  403",
+            "  in  403  403  403   ok  403  403  403  403  403",
+        ),
         "assessment.apply /assessment/rounds/<int:round_id>/apply": (
             lambda w: {"round_id": w.ids.round_assess},
             "  in  403  403  403  200  403  403  403  403  403",

@@ -487,6 +487,17 @@ TARGETS: dict[str, Resolver] = {
         (url_for("assessment.bid", application_id=_chair_bid(w).id),),
     ),
     "/assessment/rounds/<int:round_id>/apply": lambda w: (w.users["chair"], {"round_id": w.decided_round_id}),
+    "/assessment/rounds/<int:round_id>/reserves": lambda w: (
+        w.users["chair"],
+        {
+            "round_id": _one(
+                select(Application.round_id)
+                .join(Round, Round.id == Application.round_id)
+                .where(Application.status == "reserve", Round.status == "decided")
+                .order_by(Application.round_id)
+            )
+        },
+    ),
     "/assessment/rounds/<int:round_id>/bulk": lambda w: (
         w.users["chair"],
         {"round_id": _round("assessing").id},
