@@ -16,10 +16,20 @@ def text(html: str) -> str:
     return " ".join(unescape(without_tags).split())
 
 
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', html)
-    assert match, "no CSRF token on the page"
+def hidden_value(html: str, name: str) -> str:
+    """The value of the hidden field ``name`` as the page draws it."""
+    match = re.search(rf'name="{name}"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="{name}"', html)
+    assert match, f"no {name} on the page"
     return match.group(1) or match.group(2)
+
+
+def csrf_token(html: str) -> str:
+    return hidden_value(html, "csrf_token")
+
+
+def form_key(html: str) -> str:
+    """The key a creating form carries (``grants.core.once``)."""
+    return hidden_value(html, "submission")
 
 
 def nav_labels(html: str) -> list[str]:

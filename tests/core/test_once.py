@@ -5,7 +5,6 @@ page drawn again is a new submission; keys of other people, odd keys and old key
 
 from __future__ import annotations
 
-import re
 import threading
 from datetime import date, timedelta
 
@@ -20,7 +19,7 @@ from grants.learning.models import LearningItem
 from grants.projects.models import ProjectUpdate
 from tests.factories import EnablerProfileFactory, assign, funded_project
 from tests.fixtures.clients import sign_in_client
-from tests.helpers import text
+from tests.helpers import form_key, text
 
 ROUNDS = 6
 
@@ -37,10 +36,7 @@ def lead(app, project):
 
 def key_on(client, path: str) -> str:
     """The key of the form as the page draws it."""
-    html = client.get(path).get_data(as_text=True)
-    found = re.search(r'name="submission"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="submission"', html)
-    assert found, f"no submission key on {path}"
-    return found.group(1) or found.group(2)
+    return form_key(client.get(path).get_data(as_text=True))
 
 
 def item_form(key: str | None, **changes) -> dict:

@@ -5,7 +5,6 @@ page drawn again is a new submission; a first attempt the service refuses leaves
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -20,7 +19,7 @@ from grants.leadership.models import Participant
 from grants.learning.models import LearningCommitment
 from grants.monitoring.models import Milestone
 from tests.factories import ApplicationFactory, UserFactory, funded_project
-from tests.helpers import field_error, text
+from tests.helpers import field_error, form_key, text
 
 
 @pytest.fixture
@@ -33,17 +32,10 @@ def lead(client_for, project):
     return client_for(project.application.lead_applicant)
 
 
-def key_in(html: str) -> str:
-    """The form's key as the page draws it (a hidden ``submission`` field)."""
-    found = re.search(r'name="submission"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="submission"', html)
-    assert found, "no submission key on the page"
-    return found.group(1) or found.group(2)
-
-
 def key_on(client, path: str) -> str:
     response = client.get(path)
     assert response.status_code == 200
-    return key_in(response.get_data(as_text=True))
+    return form_key(response.get_data(as_text=True))
 
 
 def count(model, *where) -> int:
@@ -115,7 +107,7 @@ def test_a_partner_refused_by_the_service_leaves_the_key_free(db, client_for):
     refused = lead.post(new, data={**NEW_PARTNER, "org_id": "GB-LAE-WGN", "submission": key})
     html = refused.get_data(as_text=True)
     assert field_error(html, "org_id") == "Your own organisation leads the bid: add the other organisations"
-    assert key_in(html) == key  # the corrected page is sent with the same key
+    assert form_key(html) == key  # the corrected page is sent with the same key
     assert count(Partner, Partner.application_id == bid.id) == 0
 
     corrected = lead.post(new, data={**NEW_PARTNER, "org_id": "GB-POL-GMP", "submission": key})
@@ -152,7 +144,7 @@ def test_a_participant_refused_by_the_service_leaves_the_key_free(db, project, l
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400
     assert field_error(html, "email") == "ada.obi@example.org is already a participant in this project"
-    assert key_in(html) == key
+    assert form_key(html) == key
     # The refusal is recorded and committed; the claim on the key was rolled back before it.
     assert count(AuditEvent, AuditEvent.action == "leadership.participant_refused") == 1
 

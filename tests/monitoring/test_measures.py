@@ -11,7 +11,7 @@ from grants.core.permissions import Role
 from grants.monitoring.models import OutcomeMeasure, OutcomeValue, ProgressReport
 from tests.factories import ApplicantFactory, EnablerProfileFactory, UserFactory, assign, funded_project
 from tests.fixtures.clients import sign_in_client
-from tests.helpers import error_summary, field_error, text
+from tests.helpers import error_summary, field_error, form_key, text
 
 
 @pytest.fixture
@@ -154,11 +154,7 @@ def test_only_programme_officers_adjust_measures_and_not_once_the_project_is_clo
 
 
 def test_a_new_measure_sent_twice_is_added_once(db, project, officer):
-    import re
-
-    html = officer.get(f"/projects/{project.id}/measures/new").get_data(as_text=True)
-    key = re.search(r'name="submission"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="submission"', html)
-    key = key.group(1) or key.group(2)
+    key = form_key(officer.get(f"/projects/{project.id}/measures/new").get_data(as_text=True))
     assert officer.post(f"/projects/{project.id}/measures/new", data={**NEW, "submission": key}).status_code == 302
     assert officer.post(f"/projects/{project.id}/measures/new", data={**NEW, "submission": key}).status_code == 303
     assert len(measures(db, project)) == 2
