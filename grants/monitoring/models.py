@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import TimestampMixin, UTCDateTime, utcnow
@@ -67,6 +67,9 @@ class ProgressReport(TimestampMixin, db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     review_comment: Mapped[str | None] = mapped_column(Text)
     submissions: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The project's milestones as they stood when the report was last submitted (title, due, done),
+    # so the report reads later as it was sent, whatever happens to the milestones afterwards.
+    milestones_at_submission: Mapped[list | None] = mapped_column(JSON)
 
     project = relationship("Project", lazy="joined", innerjoin=True)
     submitted_by = relationship("User", foreign_keys=[submitted_by_id], lazy="select")

@@ -170,6 +170,18 @@ def _report_form(report: ProgressReport, project: Project, *, formdata=True):
     return report_form(measures, open_milestones, formdata=None, data=data), measures, open_milestones
 
 
+def _milestones_then(report) -> list[dict]:
+    """The milestones as the report was submitted, their dates read back from the stored snapshot."""
+
+    def day(value):
+        return date.fromisoformat(value) if value else None
+
+    return [
+        {**milestone, "due_on": day(milestone["due_on"]), "done_on": day(milestone["done_on"])}
+        for milestone in report.milestones_at_submission or []
+    ]
+
+
 def _report_page(project, report, form, review_form, status=200):
     team = services.is_project_team(current_user, project)
     can_write = team and report.is_editable
@@ -191,6 +203,7 @@ def _report_page(project, report, form, review_form, status=200):
         can_review=report.status == "submitted" and services.can_review(current_user, report),
         values=queries.report_values(report.id),
         measures=queries.measures_of(project.id),
+        milestones_then=_milestones_then(report),
         opens_on=services.opens_on(report),
         today=date.today(),
     ), status

@@ -291,6 +291,10 @@ def _submit(report: ProgressReport, actor) -> None:
     ]
     if missing:
         raise MonitoringError(missing[0][1], field=missing[0][0])
+    milestones = db.session.scalars(  # read before the report changes: a flush now would half-write it
+        db.select(Milestone).where(Milestone.project_id == report.project_id).order_by(Milestone.due_on, Milestone.id)
+    ).all()
+    report.milestones_at_submission = [_milestone_summary(milestone) for milestone in milestones]
     report.submitted_at, report.submitted_by_id = utcnow(), actor.id
     report.reviewed_at = report.reviewed_by_id = None
     report.submissions += 1

@@ -329,3 +329,45 @@ def test_a_closed_projects_record_is_kept(db, project, lead):
             report, services.ReportValues(**_complete(), outcomes={}, milestones_done={}), actor=lead.user, submit=False
         )
     db.session.rollback()
+
+
+def test_a_submitted_report_keeps_the_milestones_as_they_stood(db, app, project, lead):
+    due = date.today() + timedelta(days=30)
+    early, later = (
+        Milestone(project_id=project.id, title=title, due_on=due + timedelta(days=days), owner="Council")
+        for title, days in (("Data sharing agreement signed", 0), ("Citizen panel held", 10))
+    )
+    db.session.add_all([early, later])
+    db.session.commit()
+    report = _open(db, _reports(db, project)[0])
+    done = date.today() - timedelta(days=2)
+    response = lead.post(
+        f"/projects/{project.id}/reports/{report.id}",
+        data={**_complete(), f"milestone_{early.id}": [str(done.day), str(done.month), str(done.year)], "submit": "y"},
+    )
+    assert response.status_code == 302
+    assert db.session.get(ProgressReport, report.id).milestones_at_submission == [
+        {
+            "title": "Data sharing agreement signed",
+            "due_on": due.isoformat(),
+            "done_on": done.isoformat(),
+            "owner": "Council",
+        },
+        {
+            "title": "Citizen panel held",
+            "due_on": (due + timedelta(days=10)).isoformat(),
+            "done_on": None,
+            "owner": "Council",
+        },
+    ]
+
+    # The milestones change afterwards; the report reads as it was sent.
+    officer = sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+    renamed = {"title": "Agreement signed by all", "due_on": [str(due.day), str(due.month), str(due.year)], "owner": ""}
+    assert officer.post(f"/projects/{project.id}/milestones/{early.id}", data=renamed).status_code == 302
+    assert officer.post(f"/projects/{project.id}/milestones/{later.id}/remove").status_code == 302
+    page = text(officer.get(f"/projects/{project.id}/reports/{report.id}").get_data(as_text=True))
+    assert "Milestones when the report was submitted" in page
+    assert f"Data sharing agreement signed {due.day} {due:%B %Y} {done.day} {done:%B %Y}" in page
+    assert "Citizen panel held" in page and "Not done" in page
+    assert "Agreement signed by all" not in page
