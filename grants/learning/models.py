@@ -65,6 +65,10 @@ class LearningCommitment(TimestampMixin, db.Model):
     applied_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"))
     applied_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), index=True)
     applied_description: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    # The project it was applied to confirms it (its team or a programme officer); cleared when the
+    # project named changes.
+    applied_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    applied_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     project = relationship("Project", foreign_keys=[project_id], lazy="select")

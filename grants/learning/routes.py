@@ -68,10 +68,35 @@ def project(project_id):
         ],
         can_update=services.can_update_commitments(current_user, project),
         can_write=services.can_write_items(current_user, project, enabler_id),
+        can_confirm=services.can_confirm_applied,
+        confirm_form=ActionForm(formdata=None),
         labels=COMMITMENT_STATUS_LABELS,
         colours=COMMITMENT_STATUS_COLOURS,
         today=date.today(),
     )
+
+
+@bp.post("/projects/<int:project_id>/learning/applied/<int:commitment_id>/confirm")
+@login_required
+def confirm_applied(project_id, commitment_id):
+    """The project the learning was applied to confirms it (``project_id`` is that project)."""
+    project, _ = _project(project_id)
+    commitment = db.session.get(LearningCommitment, commitment_id)
+    if commitment is None or commitment.applied_project_id != project.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not services.can_confirm_applied(current_user, commitment):
+        _forbidden("learning.application_refused", commitment)
+    try:
+        services.confirm_applied(commitment, actor=current_user)
+    except GrantsError as error:
+        record_refusal("learning.application_refused", commitment, error)
+        flash(error.message, "important")
+    else:
+        db.session.commit()
+        flash(f"You have confirmed that {commitment.project.reference}'s learning was applied here.", "success")
+    return redirect(_to_project(project.id, "#applied-here"))
 
 
 # --- Commitments --------------------------------------------------------------------------------------

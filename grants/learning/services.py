@@ -258,8 +258,38 @@ def _set_applied(commitment: LearningCommitment, progress: Progress) -> None:
             raise LearningError("Choose a project from the list", field="applied_project")
     commitment.applied_theme_id = progress.applied_theme_id
     commitment.applied_place_id = progress.applied_place_id
+    if commitment.applied_project_id != progress.applied_project_id:  # a confirmation was for the old one
+        commitment.applied_confirmed_at = commitment.applied_confirmed_by_id = None
     commitment.applied_project_id = progress.applied_project_id
     commitment.applied_description = progress.applied_description.strip()
+
+
+def can_confirm_applied(user, commitment: LearningCommitment) -> bool:
+    """The team of the project the learning was applied to, or a programme officer, once it is done."""
+    project = commitment.applied_project
+    if project is None or commitment.status != "done" or commitment.kind != "apply_elsewhere":
+        return False
+    if not user.is_authenticated:
+        return False
+    return user.has_role(Role.PROGRAMME_OFFICER) or (
+        user.has_role(Role.APPLICANT) and user.organisation_id == project.lead_organisation_id
+    )
+
+
+def confirm_applied(commitment: LearningCommitment, *, actor) -> None:
+    """The receiving project confirms that another project's learning was applied there."""
+    if not can_confirm_applied(actor, commitment):
+        raise LearningError("Only the team of the project it was applied to, or a programme officer, can confirm it.")
+    if commitment.applied_confirmed_at is not None:
+        raise LearningError("This has been confirmed already.")
+    commitment.applied_confirmed_at, commitment.applied_confirmed_by_id = utcnow(), actor.id
+    db.session.flush()
+    audit.record(
+        "learning.application_confirmed",
+        commitment,
+        actor=actor,
+        after={"project_id": commitment.project_id, "applied_project_id": commitment.applied_project_id},
+    )
 
 
 def published_item_for(commitment: LearningCommitment) -> bool:

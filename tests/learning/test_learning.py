@@ -231,6 +231,98 @@ def test_learning_applied_to_another_project_shows_on_both(db, app, project, lea
     )
 
 
+def _applied_to(project, other, lead) -> LearningCommitment:
+    commitment = services.add_commitment(
+        project,
+        services.CommitmentPlan("apply_elsewhere", "Use the approach on hospital discharge.", date.today()),
+        actor=lead.user,
+    )
+    _db.session.commit()
+    response = lead.post(
+        f"/projects/{project.id}/commitments/{commitment.id}",
+        data={
+            "status": "done",
+            "evidence_url": "https://example.org/discharge",
+            "evidence_note": "",
+            "applied_theme": "",
+            "applied_place": "",
+            "applied_project": str(other.id),
+            "applied_description": "Their discharge team now runs our fortnightly huddle.",
+        },
+    )
+    assert response.status_code == 302
+    return commitment
+
+
+def test_the_project_it_was_applied_to_confirms_it(db, app, project, lead, client):
+    other = funded_project()
+    commitment = _applied_to(project, other, lead)
+    confirm = f"/projects/{other.id}/learning/applied/{commitment.id}/confirm"
+    assert lead.post(confirm).status_code == 404  # the sending project's team cannot reach the other project
+    stranger = sign_in_client(app, UserFactory(roles=[Role.STEERING_MEMBER]))
+    assert stranger.post(confirm).status_code == 403
+    assert db.session.get(LearningCommitment, commitment.id).applied_confirmed_at is None
+    stranger_html = stranger.get(f"/projects/{other.id}/learning").get_data(as_text=True)
+    assert confirm not in stranger_html and "Not yet confirmed by this project" in text(stranger_html)
+
+    other_lead = sign_in_client(app, other.application.lead_applicant)
+    assert "Not yet confirmed by this project" not in project_page(other_lead, other)  # the team sees the button
+    assert f'action="{confirm}"' in other_lead.get(f"/projects/{other.id}/learning").get_data(as_text=True)
+    response = other_lead.post(confirm)
+    assert response.status_code == 302 and response.headers["Location"].endswith("#applied-here")
+    stored = db.session.get(LearningCommitment, commitment.id)
+    assert stored.applied_confirmed_by_id == other_lead.user.id and stored.applied_confirmed_at is not None
+    assert "Confirmed by this project" in project_page(other_lead, other)
+    assert "Confirmed by this project." in text(client.get(f"/learning/projects/{other.id}").get_data(as_text=True))
+    assert "Confirmed by that project." in text(client.get(f"/learning/projects/{project.id}").get_data(as_text=True))
+    [event] = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "learning.application_confirmed")
+    ).all()
+    assert event.after == {"project_id": project.id, "applied_project_id": other.id}
+
+    again = other_lead.post(confirm)  # already confirmed: refused, recorded, nothing changes
+    assert again.status_code == 302
+    assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.application_refused")).all()
+    assert db.session.get(LearningCommitment, commitment.id).applied_confirmed_at == stored.applied_confirmed_at
+
+
+def test_naming_another_project_clears_the_confirmation(db, app, project, lead):
+    other, third = funded_project(), funded_project()
+    commitment = _applied_to(project, other, lead)
+    assert (
+        sign_in_client(app, other.application.lead_applicant)
+        .post(f"/projects/{other.id}/learning/applied/{commitment.id}/confirm")
+        .status_code
+        == 302
+    )
+    response = lead.post(
+        f"/projects/{project.id}/commitments/{commitment.id}",
+        data={
+            "status": "done",
+            "evidence_url": "https://example.org/discharge",
+            "evidence_note": "",
+            "applied_theme": "",
+            "applied_place": "",
+            "applied_project": str(third.id),
+            "applied_description": "Their discharge team now runs our fortnightly huddle.",
+        },
+    )
+    assert response.status_code == 302
+    stored = db.session.get(LearningCommitment, commitment.id)
+    assert (stored.applied_project_id, stored.applied_confirmed_at, stored.applied_confirmed_by_id) == (
+        third.id,
+        None,
+        None,
+    )
+    # The project named before can no longer confirm it.
+    old = sign_in_client(app, other.application.lead_applicant)
+    assert old.post(f"/projects/{other.id}/learning/applied/{commitment.id}/confirm").status_code == 404
+
+
+def project_page(client, project) -> str:
+    return text(client.get(f"/projects/{project.id}/learning").get_data(as_text=True))
+
+
 def test_applying_elsewhere_needs_to_say_where(db, project, lead):
     commitment = services.add_commitment(
         project, services.CommitmentPlan("apply_elsewhere", "Apply it to alcohol harm.", date.today()), actor=lead.user

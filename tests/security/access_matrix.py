@@ -199,6 +199,20 @@ def build_world() -> World:  # noqa: PLR0915 - one story, told in order
     commitment.evidence_document_id = evidence.id
     session.commit()
     ids.commitment = commitment.id
+    # Another project's learning, applied to A's project: A's team confirms it.
+    elsewhere = funded_project(title="Cornwall deal")
+    applied = LearningCommitment(
+        project_id=elsewhere.id,
+        kind="apply_elsewhere",
+        description="Use the approach on discharge.",
+        status="done",
+        applied_project_id=project.id,
+        applied_description="The huddle runs in Wigan too.",
+        evidence_url="https://example.org/applied",
+    )
+    session.add(applied)
+    session.commit()
+    ids.applied_commitment = applied.id
 
     def item(status, title, author):
         published = status == "published"
@@ -907,6 +921,11 @@ MATRIX: dict[str, Entry] = _entries(
             lambda w: {"project_id": w.ids.project, "item_id": w.ids.item_submitted},
             "  in  200  404  200  200  200  404  200  200  404",
             None,
+        ),
+        "learning.confirm_applied /projects/<int:project_id>/learning/applied/<int:commitment_id>/confirm": (
+            lambda w: {"project_id": w.ids.project, "commitment_id": w.ids.applied_commitment},
+            None,
+            "  in   ok  404  403  403  403  404   ok  403  404",
         ),
         "learning.plan /projects/<int:project_id>/commitments/<int:commitment_id>/change": (
             lambda w: {"project_id": w.ids.project, "commitment_id": w.ids.commitment},

@@ -389,6 +389,22 @@ def _measure(w: World) -> Resolved:
     return w.users["officer"], {"project_id": measure.project_id, "measure_id": measure.id}, pages
 
 
+def _applied_here(w: World) -> Resolved:
+    commitment = _one(
+        select(LearningCommitment)
+        .where(
+            LearningCommitment.kind == "apply_elsewhere",
+            LearningCommitment.status == "done",
+            LearningCommitment.applied_project_id.is_not(None),
+            LearningCommitment.applied_confirmed_at.is_(None),
+        )
+        .order_by(LearningCommitment.id)
+    )
+    project_id = commitment.applied_project_id
+    pages = (url_for("learning.project", project_id=project_id),)
+    return w.users["officer"], {"project_id": project_id, "commitment_id": commitment.id}, pages
+
+
 def _participant(w: World) -> Resolved:
     person = _one(select(Participant).order_by(Participant.id))
     pages = (url_for("leadership.project", project_id=person.project_id),)
@@ -586,6 +602,7 @@ TARGETS: dict[str, Resolver] = {
     "/projects/<int:project_id>/milestones/<int:milestone_id>": _milestone,
     "/projects/<int:project_id>/milestones/<int:milestone_id>/remove": _milestone,
     "/projects/<int:project_id>/milestones/new": _officer_project(),
+    "/projects/<int:project_id>/learning/applied/<int:commitment_id>/confirm": _applied_here,
     "/projects/<int:project_id>/measures/new": _officer_project(),
     "/projects/<int:project_id>/measures/<int:measure_id>": _measure,
     "/projects/<int:project_id>/rag": _officer_project("projects.show"),
