@@ -83,7 +83,7 @@ def _configure_logging(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from grants.core import once  # noqa: F401  (its table, and the daily task that prunes it)
     from grants.core.cache import init_cache
-    from grants.core.db import configure_sqlite
+    from grants.core.db import enable_sqlite_foreign_keys
     from grants.core.jobs import celery_init_app, install_session_hooks
     from grants.core.limits import init_limits
     from grants.core.security import init_security
@@ -96,7 +96,7 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        configure_sqlite(db.engine)
+        enable_sqlite_foreign_keys(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     init_limits(app)

@@ -220,22 +220,3 @@ def test_projects_funded_before_conditions_existed_get_them_with_their_agreement
         (3, "learning_evidenced"),
     ]
     assert json.loads(schedule) == [[1, 1350000, "2026-03-01"], [2, 810000, "2026-08-01"], [3, 540000, "2027-02-01"]]
-
-
-def test_on_sqlite_a_savepoint_taken_first_goes_with_its_transaction(tmp_path, app):
-    """Python's sqlite3 begins a transaction only before a write; a savepoint taken first would open it
-    itself and commit it on release. SQLAlchemy begins it here, so rolling back undoes the savepoint."""
-    from grants.directory.models import Theme
-
-    sqlite_app = make_test_app(f"sqlite:///{tmp_path / 'grants.sqlite'}")
-    with sqlite_app.app_context():
-        upgrade()
-        db.session.scalar(db.select(db.func.count(Theme.id)))  # a read first, as a request does
-        with db.session.begin_nested():
-            db.session.add(Theme(name="Taken in a savepoint", slug="taken-in-a-savepoint"))
-        db.session.rollback()
-        assert db.session.scalar(db.select(db.func.count(Theme.id)).where(Theme.name == "Taken in a savepoint")) == 0
-        assert db.session.execute(db.text("PRAGMA journal_mode")).scalar() == "wal"
-        assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
-        db.session.remove()
-        db.engine.dispose()

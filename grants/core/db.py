@@ -63,30 +63,16 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
-def configure_sqlite(engine) -> None:
-    """The embedded default's SQLite, made to keep the same rules as PostgreSQL:
-
-    - foreign keys, which SQLite ignores unless asked on every connection;
-    - transactions begun by SQLAlchemy, not by the driver: Python's sqlite3 opens one only before the
-      first INSERT, UPDATE or DELETE, so a savepoint taken first opened the transaction itself and
-      committed it when released (SQLAlchemy's documented recipe for pysqlite);
-    - write-ahead logging, so that a request reading in its transaction does not hold up another's
-      commit."""
+def enable_sqlite_foreign_keys(engine) -> None:
+    """SQLite ignores foreign keys unless asked on every connection."""
     if engine.dialect.name != "sqlite":
         return
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # the driver no longer begins (or commits) on its own
+    def _fk_pragma(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
 
 
 def lock_and_refresh(session, instance) -> None:
