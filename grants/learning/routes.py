@@ -84,12 +84,12 @@ def confirm_applied(project_id, commitment_id):
     commitment = db.session.get(LearningCommitment, commitment_id)
     if commitment is None or commitment.applied_project_id != project.id:
         abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     if not services.can_confirm_applied(current_user, commitment):
         _forbidden("learning.application_refused", commitment)
+    if not ActionForm().validate_on_submit():
+        abort(400)
     try:
-        services.confirm_applied(commitment, actor=current_user)
+        services.confirm_applied(commitment, project, actor=current_user)
     except GrantsError as error:
         record_refusal("learning.application_refused", commitment, error)
         flash(error.message, "important")

@@ -181,6 +181,7 @@ def revise_commitment(commitment: LearningCommitment, plan: CommitmentPlan, *, a
     commitment.kind, commitment.description, commitment.due_on = plan.kind, plan.description.strip(), plan.due_on
     if commitment.kind != "apply_elsewhere":
         commitment.applied_theme_id = commitment.applied_place_id = commitment.applied_project_id = None
+        commitment.applied_confirmed_at = commitment.applied_confirmed_by_id = None
         commitment.applied_description = ""
     db.session.flush()
     if _summary(commitment) != before:
@@ -243,6 +244,7 @@ def record_progress(commitment: LearningCommitment, progress: Progress, *, actor
 def _set_applied(commitment: LearningCommitment, progress: Progress) -> None:
     if commitment.kind != "apply_elsewhere":
         commitment.applied_theme_id = commitment.applied_place_id = commitment.applied_project_id = None
+        commitment.applied_confirmed_at = commitment.applied_confirmed_by_id = None
         commitment.applied_description = ""
         return
     if progress.applied_theme_id is not None and db.session.get(Theme, progress.applied_theme_id) is None:
@@ -276,8 +278,12 @@ def can_confirm_applied(user, commitment: LearningCommitment) -> bool:
     )
 
 
-def confirm_applied(commitment: LearningCommitment, *, actor) -> None:
-    """The receiving project confirms that another project's learning was applied there."""
+def confirm_applied(commitment: LearningCommitment, project, *, actor) -> None:
+    """``project`` confirms that another project's learning was applied there. The commitment is locked
+    and read again first, so a change of the project it names, made at the same moment, goes first."""
+    lock_and_refresh(db.session, commitment)
+    if commitment.applied_project_id != project.id:
+        raise LearningError("This learning is no longer recorded as applied to this project.")
     if not can_confirm_applied(actor, commitment):
         raise LearningError("Only the team of the project it was applied to, or a programme officer, can confirm it.")
     if commitment.applied_confirmed_at is not None:

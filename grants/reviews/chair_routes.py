@@ -247,9 +247,11 @@ def reserves(round_id):
     round_ = _load_round(round_id)
     if round_.status != "decided":
         abort(404)
-    waiting, effect = decisions.reserves(round_, current_user)
-    conflicted = queries.conflicted_application_ids(current_user)
-    open_to = [a for a in waiting if permissions.can_moderate(current_user, a.application, conflicted)]
+    waiting, effect = decisions.reserves(round_)
+    declared = queries.conflicted_application_ids(current_user)
+    # Declared, or from the chair's own organisation: such a bid's title and scores are not shown.
+    conflicted = {a.application_id for a in waiting if permissions.has_conflict(current_user, a.application, declared)}
+    open_to = [a for a in waiting if a.application_id not in conflicted]
     form = ReserveApprovalForm() if request.method == "POST" else ReserveApprovalForm(formdata=None)
     form.application_id.choices = [(a.application_id, f"{a.reference}: {a.application.display_title}") for a in open_to]
     status = 200
@@ -264,6 +266,7 @@ def reserves(round_id):
                     form.application_id.data,
                     rationale=form.rationale.data or "",
                     rank_override_reason=form.rank_override_reason.data or "",
+                    conditions=form.conditions.data or "",
                     actor=current_user,
                 )
             except GrantsError as error:
@@ -271,7 +274,7 @@ def reserves(round_id):
                 field = form[error.field] if getattr(error, "field", None) in form else form.application_id
                 field.errors = [*field.errors, error.message]
                 round_ = _load_round(round_id)
-                waiting, effect = decisions.reserves(round_, current_user)
+                waiting, effect = decisions.reserves(round_)
             else:
                 location = url_for("assessment.round_view", round_id=round_.id)
                 once.led_to(form, location)

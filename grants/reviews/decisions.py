@@ -245,7 +245,7 @@ def apply_decisions(round_, *, actor, now: datetime | None = None) -> Applied:
     return Applied(len(pending), projects)
 
 
-def reserves(round_, actor) -> tuple[list, PortfolioEffect]:
+def reserves(round_) -> tuple[list, PortfolioEffect]:
     """A decided round's reserve list in rank order, and the approved portfolio it could join."""
     assessments = queries.round_assessment(round_)
     effect = portfolio_effect(round_, assessments, current_outcomes(assessments))
@@ -253,12 +253,20 @@ def reserves(round_, actor) -> tuple[list, PortfolioEffect]:
 
 
 def approve_reserve(
-    round_, application_id: int, *, rationale: str, rank_override_reason: str = "", actor, now: datetime | None = None
+    round_,
+    application_id: int,
+    *,
+    rationale: str,
+    rank_override_reason: str = "",
+    conditions: str = "",
+    actor,
+    now: datetime | None = None,
 ):
-    """After the round's decisions have taken effect, a chair approves a bid from the reserve list (a
-    place given up, or budget left): within the round's budget and places, the highest-ranked reserve
-    first unless the chair says why not. The bid becomes a project and its applicant and partners are
-    told, as if it had been approved with the rest. Returns the project."""
+    """After the round's decisions have taken effect, a chair approves a bid from the reserve list into
+    budget and places left: within the round's budget and places, the highest-ranked reserve first
+    unless the chair says why not. The bid becomes a project and its applicant and partners are told,
+    as if it had been approved with the rest (the reserve decision's feedback is not carried into the
+    approval letter). Returns the project."""
     if not permissions.is_chair(actor):
         raise PermissionDenied("Only a steering group chair can decide.")
     now = now or utcnow()
@@ -293,11 +301,18 @@ def approve_reserve(
     before = {
         "outcome": decision.outcome,
         "rationale": decision.rationale,
+        "rank_override_reason": decision.rank_override_reason,
+        "conditions": decision.conditions,
+        "feedback_released": decision.feedback_released,
+        "decided_by_id": decision.decided_by_id,
+        "decided_at": decision.decided_at.isoformat() if decision.decided_at else None,
         "effective_at": decision.effective_at.isoformat() if decision.effective_at else None,
     }
     decision.outcome = "approved"
     decision.rationale = rationale.strip()
     decision.rank_override_reason = (rank_override_reason or "").strip() or None
+    decision.conditions = (conditions or "").strip() or None
+    decision.feedback_released = False  # feedback written for a reserve is not for the approval letter
     decision.decided_by_id, decision.decided_at, decision.effective_at = actor.id, now, now
     db.session.flush()
     audit.record(
@@ -310,6 +325,7 @@ def approve_reserve(
             "outcome": "approved",
             "rationale": decision.rationale,
             "rank_override_reason": decision.rank_override_reason,
+            "conditions": decision.conditions,
         },
     )
     APPLICATION_WORKFLOW.move(application, "approved", actor=actor, decision_id=decision.id)

@@ -191,13 +191,20 @@ class ReserveApprovalForm(OnceMixin, FlaskForm):
         "Reason for the decision",
         widget=GovCharacterCount(),
         filters=[strip],
-        description="For example, the place given up by another partnership. Recorded with the decision.",
+        description="For example, the budget left after the round's decisions. Recorded with the decision.",
         validators=[DataRequired("Give the reason for the decision"), Length(max=3000)],
     )
     rank_override_reason = TextAreaField(
         "Why approve it ahead of higher-ranked reserve bids? (if it is)",
         widget=GovTextArea(),
         filters=[strip],
+        validators=[Optional(), Length(max=2000)],
+    )
+    conditions = TextAreaField(
+        "Conditions of the grant (optional)",
+        widget=GovTextArea(),
+        filters=[strip],
+        description="Sent in the approval letter.",
         validators=[Optional(), Length(max=2000)],
     )
     submit = SubmitField("Approve and set up the project", widget=GovSubmitInput())

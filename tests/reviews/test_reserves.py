@@ -37,7 +37,7 @@ def decided(db, app, round_):
     for bid, values in zip(bids, ([5, 5], [5, 4], [3, 3], [2, 1]), strict=True):
         submitted_review(bid, values)
     for bid, outcome in zip(bids, ("approved", "approved", "reserve", "reserve"), strict=True):
-        decide(bid, outcome)
+        decide(bid, outcome, feedback="A strong bid that narrowly missed.", feedback_released=True)
     chair = sign_in_client(app, UserFactory(roles=[Role.STEERING_CHAIR, Role.STEERING_MEMBER]))
     assert chair.post(f"/assessment/rounds/{round_.id}/apply").status_code == 302
     return bids, chair
@@ -60,7 +60,7 @@ def test_the_chair_approves_the_top_reserve_and_it_becomes_a_project(db, round_,
     assert page.index(middling.reference) < page.index(weak.reference)
     assert "2 projects of 3 places" in page and "£54,000 of £81,000" in page
 
-    response = approve(chair, round_, middling)
+    response = approve(chair, round_, middling, conditions="Confirm the board's match funding by March.")
     assert response.status_code == 302 and response.headers["Location"] == f"/assessment/rounds/{round_.id}"
     db.session.expire_all()
     assert db.session.get(Application, middling.id).status == "approved"
@@ -68,6 +68,7 @@ def test_the_chair_approves_the_top_reserve_and_it_becomes_a_project(db, round_,
     assert (project.status, project.award_pence) == ("setup", 2_700_000)
     decision = db.session.scalar(db.select(Decision).where(Decision.application_id == middling.id))
     assert (decision.outcome, decision.rationale) == ("approved", "Budget left after the decisions.")
+    assert (decision.conditions, decision.feedback_released) == ("Confirm the board's match funding by March.", False)
     [event] = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "decision.reserve_approved"))
     assert event.before["outcome"] == "reserve" and event.after["outcome"] == "approved"
     letters = db.session.scalars(
@@ -76,6 +77,9 @@ def test_the_chair_approves_the_top_reserve_and_it_becomes_a_project(db, round_,
         )
     ).all()
     assert len(letters) == 2  # the lead and the confirmed partner, though each had the reserve letter
+    assert all(
+        "narrowly missed" not in letter.body_text and "match funding by March" in letter.body_text for letter in letters
+    )
     assert db.session.get(Application, weak.id).status == "reserve"
 
     # The round is now full: the last reserve cannot be approved.
@@ -122,6 +126,8 @@ def test_only_chairs_without_a_conflict_and_only_once_the_round_is_decided(db, a
     co_chair = sign_in_client(app, conflicted)
     page = text(co_chair.get(f"/assessment/rounds/{round_.id}/reserves").get_data(as_text=True))
     assert "You declared a conflict of interest: another chair decides it" in page
+    assert "Hidden: you have a conflict of interest" in page and middling.display_title not in page
+    assert weak.display_title in page
     assert approve(co_chair, round_, middling).status_code == 400
     assert projects_of(db, middling) == []
     assessing = RoundFactory(code="LV9", status="assessing")
