@@ -70,6 +70,9 @@ class ProgressReport(TimestampMixin, db.Model):
     # The project's milestones as they stood when the report was last submitted (title, due, done),
     # so the report reads later as it was sent, whatever happens to the milestones afterwards.
     milestones_at_submission: Mapped[list | None] = mapped_column(JSON)
+    # Likewise the outcome measures (name, unit, baseline, target, direction, keyed by measure id), which
+    # a programme officer may correct afterwards.
+    measures_at_submission: Mapped[list | None] = mapped_column(JSON)
 
     project = relationship("Project", lazy="joined", innerjoin=True)
     submitted_by = relationship("User", foreign_keys=[submitted_by_id], lazy="select")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -143,7 +144,12 @@ def measure(project_id, measure_id=None):
             location = url_for("monitoring.project", project_id=project.id) + "#outcomes"
             once.led_to(form, location)
             db.session.commit()
-            flash(f"“{saved.name}” has been saved. Reports from now on ask for it.", "success")
+            flash(
+                f"“{saved.name}” has been saved."
+                if item
+                else f"“{saved.name}” has been added. Reports from now on ask for it.",
+                "success",
+            )
             return redirect(location)
     return render_template("monitoring/measure.html", project=project, form=form, item=item), (
         400 if form.errors else 200
@@ -182,6 +188,11 @@ def _milestones_then(report) -> list[dict]:
     ]
 
 
+def _measures_then(report) -> list[SimpleNamespace]:
+    """The outcome measures as the report was submitted (their targets may have been corrected since)."""
+    return [SimpleNamespace(**measure) for measure in report.measures_at_submission or []]
+
+
 def _report_page(project, report, form, review_form, status=200):
     team = services.is_project_team(current_user, project)
     can_write = team and report.is_editable
@@ -202,7 +213,7 @@ def _report_page(project, report, form, review_form, status=200):
         shows_content=shows_content,
         can_review=report.status == "submitted" and services.can_review(current_user, report),
         values=queries.report_values(report.id),
-        measures=queries.measures_of(project.id),
+        measures=_measures_then(report) or queries.measures_of(project.id),
         milestones_then=_milestones_then(report),
         opens_on=services.opens_on(report),
         today=date.today(),

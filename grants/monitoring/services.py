@@ -294,7 +294,13 @@ def _submit(report: ProgressReport, actor) -> None:
     milestones = db.session.scalars(  # read before the report changes: a flush now would half-write it
         db.select(Milestone).where(Milestone.project_id == report.project_id).order_by(Milestone.due_on, Milestone.id)
     ).all()
+    measures = db.session.scalars(
+        db.select(OutcomeMeasure)
+        .where(OutcomeMeasure.project_id == report.project_id)
+        .order_by(OutcomeMeasure.position, OutcomeMeasure.id)
+    ).all()
     report.milestones_at_submission = [_milestone_summary(milestone) for milestone in milestones]
+    report.measures_at_submission = [{"id": measure.id, **_measure_summary(measure)} for measure in measures]
     report.submitted_at, report.submitted_by_id = utcnow(), actor.id
     report.reviewed_at = report.reviewed_by_id = None
     report.submissions += 1

@@ -158,3 +158,45 @@ def test_a_new_measure_sent_twice_is_added_once(db, project, officer):
     assert officer.post(f"/projects/{project.id}/measures/new", data={**NEW, "submission": key}).status_code == 302
     assert officer.post(f"/projects/{project.id}/measures/new", data={**NEW, "submission": key}).status_code == 303
     assert len(measures(db, project)) == 2
+
+
+def test_a_submitted_report_shows_the_target_it_was_sent_against(db, app, project, officer):
+    [measure] = measures(db, project)
+    report = db.session.scalars(
+        db.select(ProgressReport).where(ProgressReport.project_id == project.id).order_by(ProgressReport.sequence)
+    ).first()
+    report.period_end = date.today() - timedelta(days=1)
+    report.period_start = report.period_end - timedelta(days=90)
+    report.due_on = report.period_end + timedelta(days=14)
+    db.session.commit()
+    lead = sign_in_client(app, project.application.lead_applicant)
+    url = f"/projects/{project.id}/reports/{report.id}"
+    data = {
+        "narrative": "We mapped the journey home.",
+        "partnership_change": "The NHS and council co-chair.",
+        "rag": "green",
+        f"outcome_{measure.id}": "35",
+        "submit": "y",
+    }
+    assert lead.post(url, data=data).status_code == 302
+    assert db.session.get(ProgressReport, report.id).measures_at_submission == [
+        {
+            "id": measure.id,
+            "name": "Delayed discharges",
+            "unit": measure.unit,
+            "baseline": 40,
+            "target": 20,
+            "direction": "down",
+        }
+    ]
+    change = {"name": "Delayed discharges (per 1,000 people)", "unit": measure.unit, "baseline": "40", "target": "15"}
+    response = officer.post(
+        f"/projects/{project.id}/measures/{measure.id}",
+        data={**change, "direction": "down", "reason": "Rebased on population."},
+    )
+    assert response.status_code == 302
+    monitoring = text(officer.get(f"/projects/{project.id}/monitoring").get_data(as_text=True))
+    assert "Delayed discharges (per 1,000 people)” has been saved." in monitoring
+    page = text(officer.get(url).get_data(as_text=True))
+    assert "Delayed discharges 35 20" in page  # as sent: its name and target then
+    assert "per 1,000 people" not in page
