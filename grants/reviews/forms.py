@@ -144,6 +144,33 @@ class IneligibleForm(FlaskForm):
 OUTCOME_CHOICES = [SelectChoice(outcome, label) for outcome, label in OUTCOME_LABELS.items()]
 
 
+# The fields every decision records, made afresh for each form so that each keeps its own field order.
+
+
+def _rationale(description: str):
+    return TextAreaField(
+        "Reason for the decision",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        description=description,
+        validators=[DataRequired("Give the reason for the decision"), Length(max=3000)],
+    )
+
+
+def _rank_override_reason(label: str):
+    return TextAreaField(label, widget=GovTextArea(), filters=[strip], validators=[Optional(), Length(max=2000)])
+
+
+def _conditions(description: str | None = None):
+    return TextAreaField(
+        "Conditions of the grant (optional)",
+        widget=GovTextArea(),
+        filters=[strip],
+        description=description,
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
 class DecisionForm(FlaskForm):
     outcome = RadioField(
         "Decision",
@@ -151,25 +178,9 @@ class DecisionForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired("Choose approve, reserve or reject")],
     )
-    rationale = TextAreaField(
-        "Reason for the decision",
-        widget=GovCharacterCount(),
-        filters=[strip],
-        description="Recorded with the decision for the programme's records.",
-        validators=[DataRequired("Give the reason for the decision"), Length(max=3000)],
-    )
-    rank_override_reason = TextAreaField(
-        "Why approve it ahead of higher-ranked bids? (if it is)",
-        widget=GovTextArea(),
-        filters=[strip],
-        validators=[Optional(), Length(max=2000)],
-    )
-    conditions = TextAreaField(
-        "Conditions of the grant (optional)",
-        widget=GovTextArea(),
-        filters=[strip],
-        validators=[Optional(), Length(max=2000)],
-    )
+    rationale = _rationale("Recorded with the decision for the programme's records.")
+    rank_override_reason = _rank_override_reason("Why approve it ahead of higher-ranked bids? (if it is)")
+    conditions = _conditions()
     feedback = TextAreaField(
         "Feedback for the applicant (optional)",
         widget=GovCharacterCount(),
@@ -187,26 +198,9 @@ class ReserveApprovalForm(OnceMixin, FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired("Choose a bid that is on the reserve list")],
     )
-    rationale = TextAreaField(
-        "Reason for the decision",
-        widget=GovCharacterCount(),
-        filters=[strip],
-        description="For example, the budget left after the round's decisions. Recorded with the decision.",
-        validators=[DataRequired("Give the reason for the decision"), Length(max=3000)],
-    )
-    rank_override_reason = TextAreaField(
-        "Why approve it ahead of higher-ranked reserve bids? (if it is)",
-        widget=GovTextArea(),
-        filters=[strip],
-        validators=[Optional(), Length(max=2000)],
-    )
-    conditions = TextAreaField(
-        "Conditions of the grant (optional)",
-        widget=GovTextArea(),
-        filters=[strip],
-        description="Sent in the approval letter.",
-        validators=[Optional(), Length(max=2000)],
-    )
+    rationale = _rationale("For example, the budget left after the round's decisions. Recorded with the decision.")
+    rank_override_reason = _rank_override_reason("Why approve it ahead of higher-ranked reserve bids? (if it is)")
+    conditions = _conditions("Sent in the approval letter.")
     submit = SubmitField("Approve and set up the project", widget=GovSubmitInput())
 
 

@@ -178,6 +178,24 @@ def test_evidence_can_be_uploaded_and_only_people_who_see_the_project_download_i
     assert app.test_client().get(f"/projects/{project.id}/commitments/{commitment.id}/evidence").status_code == 302
 
 
+def applied_elsewhere(
+    client, project, commitment, target, *, description="Their discharge team now runs our fortnightly huddle."
+):
+    """The team marks an 'apply elsewhere' commitment done, applied to ``target``."""
+    return client.post(
+        f"/projects/{project.id}/commitments/{commitment.id}",
+        data={
+            "status": "done",
+            "evidence_url": "https://example.org/discharge",
+            "evidence_note": "",
+            "applied_theme": "",
+            "applied_place": "",
+            "applied_project": str(target.id),
+            "applied_description": description,
+        },
+    )
+
+
 def test_learning_applied_to_another_project_shows_on_both(db, app, project, lead, client):
     other = funded_project()
     commitment = services.add_commitment(
@@ -186,34 +204,12 @@ def test_learning_applied_to_another_project_shows_on_both(db, app, project, lea
         actor=lead.user,
     )
     db.session.commit()
-    response = lead.post(
-        f"/projects/{project.id}/commitments/{commitment.id}",
-        data={
-            "status": "done",
-            "evidence_url": "https://example.org/discharge",
-            "evidence_note": "",
-            "applied_theme": "",
-            "applied_place": "",
-            "applied_project": str(project.id),
-            "applied_description": "",
-        },
-    )
+    response = applied_elsewhere(lead, project, commitment, project, description="")
     assert response.status_code == 400  # not to itself
     assert "Choose a project from the list" in text(response.get_data(as_text=True)) or "another project" in text(
         response.get_data(as_text=True)
     )
-    response = lead.post(
-        f"/projects/{project.id}/commitments/{commitment.id}",
-        data={
-            "status": "done",
-            "evidence_url": "https://example.org/discharge",
-            "evidence_note": "",
-            "applied_theme": "",
-            "applied_place": "",
-            "applied_project": str(other.id),
-            "applied_description": "Their discharge team now runs our fortnightly huddle.",
-        },
-    )
+    response = applied_elsewhere(lead, project, commitment, other)
     assert response.status_code == 302
     assert db.session.get(LearningCommitment, commitment.id).applied_project_id == other.id
 
@@ -238,19 +234,7 @@ def _applied_to(project, other, lead) -> LearningCommitment:
         actor=lead.user,
     )
     _db.session.commit()
-    response = lead.post(
-        f"/projects/{project.id}/commitments/{commitment.id}",
-        data={
-            "status": "done",
-            "evidence_url": "https://example.org/discharge",
-            "evidence_note": "",
-            "applied_theme": "",
-            "applied_place": "",
-            "applied_project": str(other.id),
-            "applied_description": "Their discharge team now runs our fortnightly huddle.",
-        },
-    )
-    assert response.status_code == 302
+    assert applied_elsewhere(lead, project, commitment, other).status_code == 302
     return commitment
 
 
@@ -295,19 +279,7 @@ def test_naming_another_project_clears_the_confirmation(db, app, project, lead):
         .status_code
         == 302
     )
-    response = lead.post(
-        f"/projects/{project.id}/commitments/{commitment.id}",
-        data={
-            "status": "done",
-            "evidence_url": "https://example.org/discharge",
-            "evidence_note": "",
-            "applied_theme": "",
-            "applied_place": "",
-            "applied_project": str(third.id),
-            "applied_description": "Their discharge team now runs our fortnightly huddle.",
-        },
-    )
-    assert response.status_code == 302
+    assert applied_elsewhere(lead, project, commitment, third).status_code == 302
     stored = db.session.get(LearningCommitment, commitment.id)
     assert (stored.applied_project_id, stored.applied_confirmed_at, stored.applied_confirmed_by_id) == (
         third.id,

@@ -2,7 +2,7 @@
 values already reported stay, the next report asks for the new measure, and the audit trail keeps
 what changed and why. Nobody else may; bad input changes nothing."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -12,6 +12,7 @@ from grants.monitoring.models import OutcomeMeasure, OutcomeValue, ProgressRepor
 from tests.factories import ApplicantFactory, EnablerProfileFactory, UserFactory, assign, funded_project
 from tests.fixtures.clients import sign_in_client
 from tests.helpers import error_summary, field_error, form_key, text
+from tests.monitoring.test_reports import _complete, _open, _reports
 
 
 @pytest.fixture
@@ -64,20 +65,12 @@ def test_an_officer_adds_a_measure_and_the_next_report_asks_for_it(db, app, proj
     page = text(officer.get(f"/projects/{project.id}/monitoring").get_data(as_text=True))
     assert "People supported at home" in page and "Change this measure People supported at home" in page
 
-    report = db.session.scalars(
-        db.select(ProgressReport).where(ProgressReport.project_id == project.id).order_by(ProgressReport.sequence)
-    ).first()
-    report.period_end = date.today() - timedelta(days=1)
-    report.period_start = report.period_end - timedelta(days=90)
-    report.due_on = report.period_end + timedelta(days=14)
-    db.session.commit()
+    report = _open(db, _reports(db, project)[0])
     lead = sign_in_client(app, project.application.lead_applicant)
     url = f"/projects/{project.id}/reports/{report.id}"
     assert f'name="outcome_{added.id}"' in lead.get(url).get_data(as_text=True)
     data = {
-        "narrative": "We mapped the journey home.",
-        "partnership_change": "The NHS and council co-chair.",
-        "rag": "green",
+        **_complete(),
         f"outcome_{from_bid.id}": "35",
         f"outcome_{added.id}": "140",
         "submit": "y",
@@ -162,19 +155,11 @@ def test_a_new_measure_sent_twice_is_added_once(db, project, officer):
 
 def test_a_submitted_report_shows_the_target_it_was_sent_against(db, app, project, officer):
     [measure] = measures(db, project)
-    report = db.session.scalars(
-        db.select(ProgressReport).where(ProgressReport.project_id == project.id).order_by(ProgressReport.sequence)
-    ).first()
-    report.period_end = date.today() - timedelta(days=1)
-    report.period_start = report.period_end - timedelta(days=90)
-    report.due_on = report.period_end + timedelta(days=14)
-    db.session.commit()
+    report = _open(db, _reports(db, project)[0])
     lead = sign_in_client(app, project.application.lead_applicant)
     url = f"/projects/{project.id}/reports/{report.id}"
     data = {
-        "narrative": "We mapped the journey home.",
-        "partnership_change": "The NHS and council co-chair.",
-        "rag": "green",
+        **_complete(),
         f"outcome_{measure.id}": "35",
         "submit": "y",
     }
