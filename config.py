@@ -37,6 +37,15 @@ ROLE_NAMES = (
     "admin",
 )  # grants.core.permissions.Role (tests/test_config.py keeps them the same)
 INSTANCE = ROOT / "instance"
+# Attempts at one email before it is marked failed (grants/notifications/tasks.py).
+MAIL_MAX_ATTEMPTS = 6
+
+
+def longest_retry_wait(base_seconds: float) -> float:
+    """The longest an email's retry can be set to wait: the backoff doubles from ``base_seconds`` after
+    each failed attempt but the last. A retry waits on the broker, which must not hand it to a second
+    worker meanwhile, so this stays below the visibility timeout (checked at start-up)."""
+    return base_seconds * 2 ** (MAIL_MAX_ATTEMPTS - 2)
 
 
 class ConfigError(RuntimeError):
@@ -101,6 +110,10 @@ class Config:
         # How often a worker looks for jobs whose worker died (unacknowledged for longer than the
         # visibility timeout) to hand them out again.
         self.CELERY_RESTORE_CHECK_SECONDS = int(env.get("CELERY_RESTORE_CHECK_SECONDS", "60"))
+        # Without a broker there is no beat either: each serving process runs the periodic jobs itself
+        # (grants/core/schedule.py), looking for due ones this often.
+        self.EMBEDDED_SCHEDULE = _bool(env.get("EMBEDDED_SCHEDULE"), default=self.CELERY_TASK_ALWAYS_EAGER)
+        self.EMBEDDED_SCHEDULE_TICK_SECONDS = float(env.get("EMBEDDED_SCHEDULE_TICK_SECONDS", "10"))
 
         self.SESSION_COOKIE_NAME = "grants_session"
         self.SESSION_COOKIE_HTTPONLY = True
@@ -178,6 +191,13 @@ class Config:
                 "The task limits must grow: CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < "
                 "CELERY_VISIBILITY_TIMEOUT (otherwise the broker hands a running task to a second worker)."
             )
+        longest_wait = longest_retry_wait(self.MAIL_RETRY_BASE_SECONDS)
+        if self.MAIL_RETRY_BASE_SECONDS <= 0 or longest_wait >= self.CELERY_VISIBILITY_TIMEOUT:
+            raise ConfigError(
+                f"MAIL_RETRY_BASE_SECONDS={self.MAIL_RETRY_BASE_SECONDS:g} makes the longest wait before an email is "
+                f"retried {longest_wait:g} s; it must be more than 0 and less than CELERY_VISIBILITY_TIMEOUT "
+                f"({self.CELERY_VISIBILITY_TIMEOUT} s), or the broker hands the waiting retry to a second worker."
+            )
         unknown = sorted(set(self.TWO_FACTOR_ROLES) - set(ROLE_NAMES))
         if unknown:
             raise ConfigError(f"TWO_FACTOR_ROLES names roles Grants does not have: {', '.join(unknown)}.")
@@ -239,8 +259,10 @@ class TestingConfig(Config):
         # tests/core/test_cache.py and the browser journeys' server. Kept in memory, forgotten per test.
         self.CACHE_TYPE = env.get("CACHE_TYPE") or "SimpleCache"
         self.PAGE_CACHE_SECONDS = int(env.get("PAGE_CACHE_SECONDS", "0"))
-        # In tests, jobs run in-process unless a test asks for the real worker.
+        # In tests, jobs run in-process unless a test asks for the real worker; the periodic jobs run
+        # only when a test runs them (or asks for the embedded schedule).
         self.CELERY_TASK_ALWAYS_EAGER = _bool(env.get("CELERY_TASK_ALWAYS_EAGER"), default=True)
+        self.EMBEDDED_SCHEDULE = _bool(env.get("EMBEDDED_SCHEDULE"))
 
 
 class ProductionConfig(Config):

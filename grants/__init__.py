@@ -70,6 +70,7 @@ def create_app(config: Config | Mapping | str | None = None) -> Flask:
     _init_extensions(app)
     _register_areas(app)
     _register_cli(app)
+    _start_schedule(app)
     return app
 
 
@@ -81,7 +82,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from grants.core import once  # noqa: F401  (its table, and the daily task that prunes it)
+    from grants.core import once, schedule  # noqa: F401  (their tables; once's daily task)
     from grants.core.cache import init_cache
     from grants.core.db import enable_sqlite_foreign_keys
     from grants.core.jobs import celery_init_app, install_session_hooks
@@ -124,6 +125,13 @@ def _register_areas(app: Flask) -> None:
     for area in AREAS:
         module = importlib.import_module(f"grants.{area}")
         module.init_app(app)
+
+
+def _start_schedule(app: Flask) -> None:
+    """Without a broker, a serving process runs the periodic jobs itself (``grants.core.schedule``)."""
+    from grants.core import schedule
+
+    schedule.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:

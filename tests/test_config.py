@@ -106,6 +106,22 @@ def test_workers_acknowledge_late_with_limits_below_the_brokers_visibility_timeo
         config_for(environ={**PRODUCTION, "CELERY_TASK_TIME_LIMIT": "7200"})
 
 
+def test_an_email_retry_never_waits_as_long_as_the_brokers_visibility_timeout(app):
+    from config import MAIL_MAX_ATTEMPTS, longest_retry_wait
+    from grants.notifications.tasks import MAX_ATTEMPTS, retry_delay
+
+    assert MAX_ATTEMPTS == MAIL_MAX_ATTEMPTS
+    assert longest_retry_wait(30) == 480  # 30 s doubled after each of the first four failures
+    with app.app_context():
+        waits = [retry_delay(attempt) for attempt in range(1, MAX_ATTEMPTS) for _ in range(200)]
+    assert 0 <= min(waits) and max(waits) <= longest_retry_wait(app.config["MAIL_RETRY_BASE_SECONDS"])
+    config_for(environ={**PRODUCTION, "MAIL_RETRY_BASE_SECONDS": "200"})  # 3,200 s: below the default 3,600
+    with pytest.raises(ConfigError, match=r"longest wait before an email is retried 3840 s.*CELERY_VISIBILITY_TIMEOUT"):
+        config_for(environ={**PRODUCTION, "MAIL_RETRY_BASE_SECONDS": "240"})
+    with pytest.raises(ConfigError, match="MAIL_RETRY_BASE_SECONDS"):
+        config_for(environ={**PRODUCTION, "MAIL_RETRY_BASE_SECONDS": "60", "CELERY_VISIBILITY_TIMEOUT": "960"})
+
+
 def test_two_factor_is_required_of_staff_in_production_and_off_in_the_demo(tmp_path, monkeypatch):
     import config as config_module
     from grants.accounts.two_factor import DEFAULT_ROLES

@@ -115,7 +115,7 @@ def test_the_sweep_sends_email_whose_job_was_lost(app, db):
             **extra,
         )
 
-    lost = row("a@example.org", created_at=utcnow() - timedelta(minutes=10))
+    lost = row("a@example.org", created_at=utcnow() - timedelta(seconds=90))  # queued before the last run
     recent = row("b@example.org")
     db.session.add_all([lost, recent])
     db.session.commit()
@@ -166,7 +166,9 @@ def test_an_officer_sends_a_failed_email_again_and_it_is_delivered(smtp_app, db,
     assert len(mailbox.wait_for(1)) == 1
     assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "notification.resent")).one()
     again = officer.post(f"/email/{notification.id}/resend")  # sent now: nothing to resend
-    assert again.status_code == 400 and "only a failed email can be sent again" in text(again.get_data(as_text=True))
+    assert again.status_code == 400 and "already been sent, so it was not sent again" in text(
+        again.get_data(as_text=True)
+    )
     assert len(mailbox.messages) == 1
 
 
@@ -184,3 +186,84 @@ def test_a_failed_email_whose_private_link_was_removed_is_not_sent_again(smtp_ap
     db.session.refresh(notification)
     assert notification.status == "failed"
     assert client_for(UserFactory(roles=[Role.APPLICANT])).post(f"/email/{notification.id}/resend").status_code == 403
+
+
+def test_a_permanent_refusal_of_the_recipient_fails_at_once_with_the_servers_reason(smtp_app, db, mailbox, client_for):
+    mailbox.refuse_recipient_with = "550 5.1.1 No such user here"
+    notification = queue_reset_notice(db, "nobody@example.org")
+    db.session.refresh(notification)
+    assert (notification.status, notification.attempts, notification.next_attempt_at) == ("failed", 1, None)
+    assert notification.last_error == "The mail server refused the recipient: 550 5.1.1 No such user here"
+    page = text(
+        client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER])).get(f"/email/{notification.id}").get_data(as_text=True)
+    )
+    assert "550 5.1.1 No such user here" in page and "Send it again" in page
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize("stage", ["recipient", "message"])
+def test_a_temporary_refusal_is_tried_again(smtp_app, db, mailbox, stage):
+    if stage == "recipient":
+        mailbox.refuse_recipient_with = "451 4.3.0 Mailbox busy, try later"
+    else:
+        mailbox.refuse_with = "451 4.3.0 Try again later"
+    notification = queue_reset_notice(db)
+    db.session.refresh(notification)
+    assert (notification.status, notification.attempts) == ("pending", 1)
+    assert notification.next_attempt_at is not None and "451 4.3.0" in notification.last_error
+
+
+def test_a_permanent_refusal_of_the_message_fails_at_once(smtp_app, db, mailbox):
+    mailbox.refuse_with = "554 5.7.1 Message refused"
+    notification = queue_reset_notice(db)
+    db.session.refresh(notification)
+    assert (notification.status, notification.attempts) == ("failed", 1)
+    assert notification.last_error == "The mail server refused the message: 554 5.7.1 Message refused"
+
+
+def test_every_send_of_one_email_carries_the_same_message_id(smtp_app, db, mailbox):
+    from grants.notifications.tasks import send_notification
+
+    first = queue_reset_notice(db)
+    queue_reset_notice(db, "someone.else@example.org")
+    # As if the worker died after the server took it, before the row was marked sent: sent again.
+    first.status, first.sent_at = "pending", None
+    db.session.commit()
+    assert run_task(send_notification, first.id) == "sent"
+    messages = mailbox.wait_for(3)
+    ids = {message["To"]: [] for message in messages}
+    for message in messages:
+        ids[message["To"]].append(message["Message-ID"])
+    [once, twice] = ids["lead@example.org"]
+    assert once == twice and once.startswith(f"<grants-{first.id}.") and once.endswith("@127.0.0.1>")
+    assert ids["someone.else@example.org"] != [once]
+
+
+def test_an_officer_sends_a_waiting_email_now(smtp_app, db, mailbox, client_for):
+    from grants.core.audit import AuditEvent
+
+    mailbox.refuse_with = "451 Try again later"
+    notification = queue_reset_notice(db)
+    db.session.refresh(notification)
+    assert notification.status == "pending" and notification.next_attempt_at is not None
+    mailbox.refuse_with = None
+    officer = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+    page = text(officer.get(f"/email/{notification.id}").get_data(as_text=True))
+    assert "it will be tried again from" in page and "Send it now" in page
+    response = officer.post(f"/email/{notification.id}/resend", follow_redirects=True)
+    assert "is being sent now" in text(response.get_data(as_text=True))
+    db.session.refresh(notification)
+    assert (notification.status, notification.attempts) == ("sent", 2)
+    assert len(mailbox.wait_for(1)) == 1
+    [event] = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "notification.resent")).all()
+    assert event.before["status"] == "pending" and event.before["attempts"] == 1
+
+
+def test_a_job_for_an_email_that_is_not_there_fails_loudly(db, caplog):
+    from grants.notifications.tasks import MissingNotification, send_notification
+
+    with pytest.raises(MissingNotification):
+        run_task(send_notification, 2_000_000_000)
+    assert any(
+        r.levelname == "ERROR" and "email 2000000000: no such outbox row" in r.getMessage() for r in caplog.records
+    )

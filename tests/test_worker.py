@@ -45,19 +45,22 @@ def test_the_worker_retries_until_the_mail_server_accepts(broker_app, celery_wor
     assert len(mailbox.wait_for(1)) == 1
 
 
-def test_every_scheduled_job_is_a_registered_task(app):
+def test_every_scheduled_job_is_a_registered_task_and_beat_schedules_them_all(app):
     from celery import current_app as current_celery
 
+    from grants.core.schedule import PERIODIC
+
     previous = current_celery._get_current_object()
-    from workers.schedule import BEAT_SCHEDULE  # importing ``workers`` builds the worker's own app
+    import workers  # builds the worker's own app
 
     previous.set_current()  # and the tests' app stays the one tasks run in
     previous.set_default()
 
     registered = app.extensions["celery"].tasks
-    assert BEAT_SCHEDULE, "the beat schedule is empty"
-    for name, entry in BEAT_SCHEDULE.items():
+    assert PERIODIC, "there are no periodic jobs"
+    for name, entry in PERIODIC.items():
         assert entry["task"] in registered, f"{name} schedules an unknown task {entry['task']}"
+    assert workers.celery.conf.beat_schedule == PERIODIC
 
 
 def test_beat_starts_against_redis(app, database_url, redis_url, worker_queue, tmp_path):

@@ -75,6 +75,18 @@ def enable_sqlite_foreign_keys(engine) -> None:
         cursor.close()
 
 
+def insert_or_ignore(session, target, index_elements: list[str]):
+    """``INSERT ... ON CONFLICT (index_elements) DO NOTHING`` on PostgreSQL and SQLite alike, for a claim
+    or a row that may already be there. Not a savepoint: on SQLite a savepoint opened as a transaction's
+    first write commits when it is released. On PostgreSQL an insert that meets another transaction's
+    uncommitted row waits for it, then inserts nothing if it committed."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(target).on_conflict_do_nothing(index_elements=index_elements)
+
+
 def lock_and_refresh(session, instance) -> None:
     """Take the row lock on ``instance`` (waiting for anyone holding it), then reload it, so checks
     that follow see the latest committed state. Two requests cannot both act on the same old state."""

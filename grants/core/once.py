@@ -31,12 +31,10 @@ from celery import shared_task
 from flask import flash, redirect, request
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, UniqueConstraint, delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
 
-from grants.core.db import UTCDateTime, utcnow
+from grants.core.db import UTCDateTime, insert_or_ignore, utcnow
 from grants.extensions import db
 
 KEEP_DAYS = 2
@@ -104,15 +102,12 @@ def carried_out(form):
     key = _key(form)
     if key is None or not current_user.is_authenticated:
         return None
-    # INSERT ... ON CONFLICT DO NOTHING, not a savepoint: on SQLite a savepoint opened as a transaction's
-    # first write commits when released. On PostgreSQL a second claim of the same key waits here for
-    # the first transaction: it inserts nothing if that one commits, and claims the key if it rolls back.
-    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # On PostgreSQL a second claim of the same key waits here for the first transaction: it inserts
+    # nothing if that one commits, and claims the key if it rolls back.
     table = FormSubmission.__table__
     claimed = db.session.execute(
-        insert(table)
+        insert_or_ignore(db.session, table, ["user_id", "key"])
         .values(user_id=current_user.id, key=key, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
         .returning(table.c.id)
     ).first()
     return None if claimed is not None else _to_earlier(_earlier(key))

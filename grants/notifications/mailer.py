@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from email.message import EmailMessage
-from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -20,10 +20,38 @@ def build_message(notification: Notification) -> EmailMessage:
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = notification.recipient_email
     message["Subject"] = notification.subject
-    message["Message-ID"] = make_msgid(idstring=f"grants-{notification.id}")
+    message["Message-ID"] = message_id(notification)
     message.set_content(notification.body_text)
     message.add_alternative(notification.body_html, subtype="html")
     return message
+
+
+def message_id(notification: Notification) -> str:
+    """The same for every attempt at one outbox row, so a mail client folds a message delivered twice
+    (a worker killed after the server accepted it, before the row was marked sent) into one. The row's
+    queuing time keeps it unique when a database is started again from nothing and ids repeat."""
+    domain = urlsplit(current_app.config["BASE_URL"]).hostname or "grants.invalid"
+    return f"<grants-{notification.id}.{notification.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+
+
+def refusal(error: Exception) -> tuple[str, bool]:
+    """What the mail server said, in its own words, and whether the refusal is permanent. Only a 5xx
+    reply about this message is; connection errors, 4xx replies and refusals of the service itself
+    (the login, the sender) are worth trying again once they are put right."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        replies = [(code, _said(reply)) for code, reply in error.recipients.values()]
+        said = "; ".join(f"{code} {reply}" for code, reply in replies)
+        return f"The mail server refused the recipient: {said}", all(500 <= code < 600 for code, _ in replies)
+    if isinstance(error, smtplib.SMTPDataError):
+        said = f"{error.smtp_code} {_said(error.smtp_error)}"
+        return f"The mail server refused the message: {said}", 500 <= error.smtp_code < 600
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"The mail server replied {error.smtp_code} {_said(error.smtp_error)}", False
+    return f"{type(error).__name__}: {error}", False
+
+
+def _said(reply) -> str:
+    return (reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)).strip()
 
 
 class Postbox:

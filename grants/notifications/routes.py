@@ -48,6 +48,7 @@ def send_again(notification_id):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
+    failed = notification.status == "failed"
     try:
         resend(notification, actor=current_user)
     except ResendError as error:
@@ -56,5 +57,5 @@ def send_again(notification_id):
         db.session.commit()
         return _page(db.session.get(Notification, notification_id), form, error.message, 400)
     db.session.commit()
-    flash(f"The email to {notification.recipient_email} is being sent again.", "success")
+    flash(f"The email to {notification.recipient_email} is being sent {'again' if failed else 'now'}.", "success")
     return redirect(url_for("notifications.show", notification_id=notification.id))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import render_template
-from sqlalchemy.exc import IntegrityError
 
 from grants.accounts.models import User
+from grants.core.db import insert_or_ignore
 from grants.core.jobs import enqueue_after_commit
 from grants.core.urls import absolute_url
 from grants.extensions import db
@@ -73,22 +73,22 @@ def queue_email(
     if dedupe_key and db.session.scalar(db.select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
         return None
     subject, text, html = render_email(template, context)
-    notification = Notification(
-        recipient_email=recipient_email,
-        recipient_id=getattr(user, "id", None),
-        template=template,
-        context=context,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        sensitive=sensitive,
-    )
+    values = {
+        "recipient_email": recipient_email,
+        "recipient_id": getattr(user, "id", None),
+        "template": template,
+        "context": context,
+        "subject": subject,
+        "body_text": text,
+        "body_html": html,
+        "sensitive": sensitive,
+    }
     if dedupe_key:
-        notification.dedupe_key = dedupe_key
-    try:
-        with db.session.begin_nested():
-            db.session.add(notification)
-    except IntegrityError:  # the same dedupe key, queued at the same moment by someone else
+        values["dedupe_key"] = dedupe_key
+    # The same dedupe key queued at the same moment by someone else inserts nothing here.
+    statement = insert_or_ignore(db.session, Notification, ["dedupe_key"]).values(**values).returning(Notification)
+    notification = db.session.scalars(statement).first()
+    if notification is None:
         return None
     from grants.notifications.tasks import send_notification
 
@@ -103,23 +103,27 @@ class ResendError(Exception):
 
 
 def resend(notification: Notification, *, actor) -> None:
-    """A failed email, tried again from the start (a programme officer or administrator asks, once the
-    mail server or the address is put right). Messages whose private link was removed cannot be: the
-    person has to be sent a new link from where it came."""
+    """Send a waiting email now, or a failed one again from the start (a programme officer or
+    administrator asks, once the mail server or the address is put right). Messages whose private link
+    was removed cannot be: the person has to be sent a new link from where it came."""
     from grants.core import audit
     from grants.core.db import lock_and_refresh
     from grants.notifications.tasks import REMOVED, send_notification
 
     lock_and_refresh(db.session, notification)
-    if notification.status != "failed":
-        raise ResendError(f"This email is {notification.status}: only a failed email can be sent again.")
+    if notification.status in ("sent", "captured"):
+        raise ResendError("This email has already been sent, so it was not sent again.")
+    if notification.status == "cancelled":
+        raise ResendError("This reminder was cancelled because what it was about had been done, so it is not sent.")
     if notification.sensitive and notification.body_text == REMOVED:
         raise ResendError(
             "This email held a private link, which was removed when it failed. Send a new one from where it came "
             "(for example, invite the person again)."
         )
     before = {"status": notification.status, "attempts": notification.attempts, "last_error": notification.last_error}
-    notification.status, notification.attempts, notification.next_attempt_at = "pending", 0, None
+    if notification.status == "failed":
+        notification.status, notification.attempts = "pending", 0
+    notification.next_attempt_at = None  # due now
     db.session.flush()
     audit.record("notification.resent", notification, actor=actor, before=before, after={"status": "pending"})
     enqueue_after_commit(send_notification, notification.id)

@@ -1,7 +1,8 @@
 """Sending outbox rows. Idempotent: a row that has gone is never sent again.
 
 A failed attempt is retried with exponential backoff and jitter, through Celery's retry and, as a
-backstop, the ``send_due`` sweep; after ``MAX_ATTEMPTS`` the row is marked failed.
+backstop, the ``send_due`` sweep; after ``MAX_ATTEMPTS`` the row is marked failed. A permanent refusal
+(the mail server answers 5xx to the recipient or the message) fails it at once.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 
+from config import MAIL_MAX_ATTEMPTS
 from grants.core.db import utcnow
-from grants.core.jobs import enqueue_after_commit
+from grants.core.jobs import discard_connection, enqueue_after_commit, recover_session
 from grants.extensions import db
-from grants.notifications.mailer import Postbox
+from grants.notifications.mailer import Postbox, refusal
 from grants.notifications.models import Notification
 from grants.notifications.services import render_when_sent, written_when_sent
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = MAIL_MAX_ATTEMPTS
 REMOVED = "[Removed: this message contained a private link for its recipient.]"
-FIRST_ATTEMPT_LOST_AFTER = timedelta(minutes=5)  # no first attempt by then: its job never arrived
+# No first attempt by then: its job never arrived (the broker was down, the process was stopped).
+FIRST_ATTEMPT_LOST_AFTER = timedelta(minutes=1)
 RETRY_GRACE = timedelta(minutes=1)  # let Celery's own retry go first
 EARLY_TOLERANCE = timedelta(seconds=1)
 SWEEP_LIMIT = 5000
@@ -32,9 +35,15 @@ BATCH_SIZE = 100
 
 
 def retry_delay(attempt: int) -> float:
-    """Exponential backoff with full jitter: up to 30 s, 60 s, 120 s ... capped at an hour."""
+    """Exponential backoff with full jitter: up to 30 s, 60 s, 120 s ... (``config.longest_retry_wait``
+    is the most it can be: checked at start-up to stay below the broker's visibility timeout)."""
     base = current_app.config["MAIL_RETRY_BASE_SECONDS"]
-    return random.uniform(0, min(3600, base * 2 ** (attempt - 1)))
+    return random.uniform(0, base * 2 ** (attempt - 1))
+
+
+class MissingNotification(RuntimeError):
+    """A job for an outbox row that is not there: it was sent before the change that wrote the row
+    committed, or the row was removed. Never a success."""
 
 
 def _forget_private_content(notification: Notification) -> None:
@@ -57,7 +66,10 @@ def attempt(notification_id: int, postbox: Postbox) -> tuple[str, float | None]:
     if notification is None:
         db.session.rollback()
         exists = db.session.scalar(db.select(Notification.id).where(Notification.id == notification_id))
-        return ("busy" if exists else "missing"), None
+        if not exists:
+            return "missing", None
+        # Another job holds it: it sends it, or (its connection was lost half-way) a retry will.
+        return "busy", retry_delay(1)
     if notification.status != "pending":
         db.session.rollback()
         return notification.status, None
@@ -73,7 +85,9 @@ def attempt(notification_id: int, postbox: Postbox) -> tuple[str, float | None]:
             return "cancelled", None
         notification.status = postbox.deliver(notification)
     except SoftTimeLimitExceeded:
-        db.session.rollback()  # the job must end now; this row is tried again by the next one
+        # The job must end now, perhaps in the middle of a query: the connection is not reused, and
+        # this row (not marked sent) is tried again by the next job.
+        discard_connection()
         raise
     except Exception as error:  # SMTP and network errors: keep the reason, try again later
         return _after_failure(notification, error, now)
@@ -86,15 +100,16 @@ def attempt(notification_id: int, postbox: Postbox) -> tuple[str, float | None]:
 
 
 def _after_failure(notification: Notification, error: Exception, now) -> tuple[str, float | None]:
-    notification.last_error = f"{type(error).__name__}: {error}"[:2000]
-    if notification.attempts >= MAX_ATTEMPTS:
+    reason, permanent = refusal(error)
+    notification.last_error = reason[:2000]
+    if permanent or notification.attempts >= MAX_ATTEMPTS:
         notification.status = "failed"
         notification.next_attempt_at = None
         if notification.body_text is None:  # a reminder that could not be written
             notification.body_text = notification.body_html = f"[Not written: {notification.last_error}]"
         _forget_private_content(notification)
         db.session.commit()
-        log.error("email %s failed after %s attempts", notification.id, notification.attempts)
+        log.error("email %s failed after %s attempts: %s", notification.id, notification.attempts, reason)
         return "failed", None
     delay = retry_delay(notification.attempts)
     notification.next_attempt_at = now + timedelta(seconds=delay)
@@ -103,10 +118,21 @@ def _after_failure(notification: Notification, error: Exception, now) -> tuple[s
     return "pending", delay
 
 
+def _missing(notification_id: int) -> None:
+    log.error(
+        "email %s: no such outbox row. Its job ran before the change that queued it committed, or the row was "
+        "removed; the email was not sent.",
+        notification_id,
+    )
+
+
 @shared_task(bind=True, name="notifications.send", max_retries=MAX_ATTEMPTS)
 def send_notification(self, notification_id: int) -> str:
     with Postbox() as postbox:
         status, delay = attempt(notification_id, postbox)
+    if status == "missing":
+        _missing(notification_id)
+        raise MissingNotification(f"email {notification_id} is not in the outbox")
     if delay is None:
         return status
     if self.request.is_eager:
@@ -124,14 +150,18 @@ def send_batch(self, notification_ids: list[int]) -> dict[str, int]:
             try:
                 status, delay = attempt(notification_id, postbox)
             except SoftTimeLimitExceeded:
-                # Out of time: hand what is left to a new job rather than be stopped half-way through a send.
+                # Out of time: hand what is left to a new job rather than be stopped half-way through a
+                # send. ``attempt`` has discarded the connection if the limit struck inside it.
+                discard_connection()
                 send_batch.apply_async((notification_ids[position:],))
                 outcome["handed_on"] = len(notification_ids) - position
                 return outcome
-            except Exception:  # one bad row must not stop the others
-                db.session.rollback()
-                log.exception("email %s could not be attempted", notification_id)
-                status, delay = "error", None
+            except Exception:  # one bad row must not stop the others; it is tried again like any other
+                recover_session()
+                log.exception("email %s could not be attempted; it will be tried again", notification_id)
+                status, delay = "error", retry_delay(1)
+            if status == "missing":
+                _missing(notification_id)
             outcome[status] = outcome.get(status, 0) + 1
             if delay is not None and not self.request.is_eager:
                 send_notification.apply_async((notification_id,), countdown=delay)

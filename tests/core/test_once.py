@@ -205,9 +205,9 @@ def test_old_keys_are_forgotten(db, project, lead):
 
 
 def test_the_daily_task_that_forgets_them_is_scheduled(app):
-    from workers.schedule import BEAT_SCHEDULE
+    from grants.core.schedule import PERIODIC
 
-    assert {entry["task"] for entry in BEAT_SCHEDULE.values()} >= {"core.forget_form_submissions"}
+    assert {entry["task"] for entry in PERIODIC.values()} >= {"core.forget_form_submissions"}
     with app.test_request_context():
         assert url_for("static", filename="grants.js")  # the script that stops double clicks is served
     script = (app.static_folder and open(f"{app.static_folder}/grants.js").read()) or ""

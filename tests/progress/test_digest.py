@@ -4,13 +4,13 @@ group, however often the job runs; and the beat schedule that runs it."""
 from grants.core.audit import AuditEvent
 from grants.core.db import utcnow
 from grants.core.permissions import Role
+from grants.core.schedule import PERIODIC
 from grants.core.times import to_london
 from grants.notifications.models import Notification
 from grants.progress.models import ProgressCompilation
 from grants.progress.tasks import weekly_digest
 from tests.factories import UserFactory
 from tests.helpers import run_task
-from workers.schedule import BEAT_SCHEDULE
 
 
 def _digests(db) -> list[Notification]:
@@ -61,7 +61,7 @@ def test_the_digest_waits_while_another_compile_is_under_way(db, portfolio):
 
 
 def test_the_digest_is_scheduled_for_monday_morning():
-    entry = BEAT_SCHEDULE["weekly-progress-digest"]
+    entry = PERIODIC["weekly-progress-digest"]
     assert entry["task"] == "progress.weekly_digest"
     schedule = entry["schedule"]
     assert (schedule.day_of_week, schedule.hour, schedule.minute) == ({1}, {7}, {0})

@@ -134,6 +134,55 @@ def test_a_worker_killed_half_way_through_a_batch_ends_with_every_email_delivere
             replacement.stop()
 
 
+def test_a_batch_stopped_by_its_soft_limit_then_the_next_on_the_same_worker_send_every_row(
+    app, database_url, redis_url, smtp_server, mailbox, committed_db, tmp_path
+):
+    import psycopg
+
+    from tests.conftest import _libpq
+
+    queue = f"grants-limit-{uuid.uuid4().hex[:8]}"
+    # A job carries the time limits of the process that sends it: the sender's are the worker's.
+    limits = {"CELERY_TASK_SOFT_TIME_LIMIT": 2, "CELERY_TASK_TIME_LIMIT": 30, "CELERY_VISIBILITY_TIMEOUT": 60}
+    sender = make_test_app(
+        database_url, REDIS_URL=redis_url, CELERY_TASK_ALWAYS_EAGER=False, CELERY_TASK_DEFAULT_QUEUE=queue, **limits
+    )
+    emails = drafts_in_a_closing_round(5)
+    with sender.app_context():
+        assert run_reminders()["round_closing"] == 5
+        db.session.commit()  # one batch of 5 waits on the queue for a worker
+    db.session.commit()  # this session's reads end: it holds nothing
+    # Someone holds the people table: writing the first reminder (it is written when sent) waits, in
+    # the middle of a query, until the batch's soft limit stops it there.
+    blocker = psycopg.connect(_libpq(database_url))
+    blocker.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+    worker = start_worker(
+        database_url=database_url,
+        redis_url=redis_url,
+        queue=queue,
+        smtp_server=smtp_server,
+        log_path=tmp_path / "worker.log",
+        pool="prefork",  # one child process, where the time limits are enforced
+        **limits,
+    )
+    try:
+        wait_until(lambda: "Soft time limit (2s) exceeded" in worker.log(), timeout=60, what="the soft limit")
+        wait_until(lambda: "'handed_on': 5" in worker.log(), timeout=60, what=f"the rest handed on: {worker.log()}")
+        blocker.rollback()  # the table is free again: the batch handed on runs on the same worker
+        wait_until(lambda: len(mailbox.messages) >= 5, timeout=60, what=f"every reminder: {worker.log()}")
+        assert sorted(flush_worker(sender, mailbox)) == sorted(emails), "each arrived once"
+        assert "another command is already in progress" not in worker.log(), worker.log()
+        assert "connection in transaction status" not in worker.log(), worker.log()
+        with sender.app_context():
+            statuses = db.session.scalars(
+                db.select(Notification.status).where(Notification.template == "reminder_round_closing")
+            ).all()
+        assert statuses == ["sent"] * 5
+    finally:
+        blocker.close()
+        worker.stop()
+
+
 def test_while_the_mail_server_refuses_a_batch_it_is_retried_and_delivered_once_it_accepts(
     broker_app, celery_worker, committed_db, mailbox
 ):
