@@ -139,8 +139,10 @@ def _register_cli(app: Flask) -> None:
     from grants.core.cli import jobs_cli
     from grants.demo import seed_demo_command
     from grants.demo.scale import seed_scale_command
+    from grants.directory.cli import reference_data_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(reference_data_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_scale_command)

@@ -5,6 +5,7 @@ from flask_migrate import upgrade
 
 from grants.demo.data import DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, THEMES
 from grants.directory.models import Organisation, Place, Theme
+from grants.directory.reference import read_areas
 from grants.extensions import db
 from tests.conftest import make_test_app
 from tests.fixtures.clients import IsolatedClient
@@ -36,7 +37,10 @@ def test_seed_prints_every_demo_account_and_its_password(demo_app):
 
 def test_seed_creates_the_programmes_reference_data(demo_app):
     with demo_app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(Place)) == len(PLACES)
+        # The demo loads every local authority area, as a first deployment does; its own places are among them.
+        assert db.session.scalar(db.select(db.func.count()).select_from(Place)) == len(read_areas())
+        codes = set(db.session.scalars(db.select(Place.ons_code)))
+        assert {code for code, *_ in PLACES} <= codes
         assert db.session.scalar(db.select(db.func.count()).select_from(Theme)) == len(THEMES)
         wigan = db.session.scalars(db.select(Place).where(Place.ons_code == "E08000010")).one()
         assert wigan.name == "Wigan"

@@ -21,6 +21,7 @@ from grants.demo.monitoring import seed_monitoring
 from grants.demo.programme import seed_programme
 from grants.demo.progress import seed_progress
 from grants.directory.models import Organisation, Place, Theme
+from grants.directory.reference import load_reference_data
 from grants.extensions import db
 
 
@@ -34,6 +35,7 @@ def _get_or_create(model, lookup: dict, **values):
 
 
 def seed_places() -> dict[str, Place]:
+    load_reference_data()  # every local authority area and the default themes, as a first deployment has them
     return {
         code: _get_or_create(Place, {"ons_code": code}, name=name, region=region) for code, name, region, _ in PLACES
     }

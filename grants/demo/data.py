@@ -2,6 +2,7 @@
 local-authority identifiers; the voluntary and private organisations and their numbers are fictional."""
 
 from grants.core.permissions import Role
+from grants.directory.reference import DEFAULT_THEMES
 
 DEMO_PASSWORD = "local-vision-demo"  # noqa: S105 (demo accounts only; printed by seed-demo)
 
@@ -30,7 +31,7 @@ PLACES = [
     ("E08000021", "Newcastle upon Tyne", "North East", "NET"),
     ("E08000024", "Sunderland", "North East", "SND"),
     ("E08000037", "Gateshead", "North East", "GAT"),
-    ("E08000016", "Barnsley", "Yorkshire and The Humber", "BNS"),
+    ("E08000038", "Barnsley", "Yorkshire and The Humber", "BNS"),
     ("E08000017", "Doncaster", "Yorkshire and The Humber", "DNC"),
     ("E08000032", "Bradford", "Yorkshire and The Humber", "BRD"),
     ("E08000035", "Leeds", "Yorkshire and The Humber", "LDS"),
@@ -62,49 +63,8 @@ PLACES = [
     ("E10000008", "Devon", "South West", "DEV"),
 ]
 
-# (slug, name, description)
-THEMES = [
-    (
-        "safeguarding",
-        "Safeguarding adults and children",
-        "Agencies sharing information and acting together so that people at risk are kept safe.",
-    ),
-    (
-        "older-people",
-        "Integrating services for older people",
-        "Joining up health, social care and community support around older people and their carers.",
-    ),
-    (
-        "alcohol-misuse",
-        "Reducing alcohol misuse",
-        "Prevention, treatment and licensing working together to reduce harm from alcohol.",
-    ),
-    (
-        "physical-activity",
-        "Physical activity",
-        "Making active lives a way of life, with communities, schools, planners and health services.",
-    ),
-    (
-        "food-poverty",
-        "Food poverty and food waste",
-        "Stronger networks between food producers, charities and consumers.",
-    ),
-    (
-        "health-social-care",
-        "Health and social care integration",
-        "Commissioners, providers, service users and carers designing care together.",
-    ),
-    (
-        "mental-health",
-        "Mental health and wellbeing",
-        "Early help for mental health across schools, primary care, police and the voluntary sector.",
-    ),
-    (
-        "homelessness",
-        "Homelessness and housing",
-        "Housing, health and justice services preventing homelessness together.",
-    ),
-]
+# (slug, name, description): the default themes, loaded with the areas
+THEMES = DEFAULT_THEMES
 
 ORGANISATIONS = [
     {
