@@ -109,7 +109,8 @@ def test_the_file_says_where_it_comes_from():
 )
 def test_a_bad_row_is_refused_with_its_row_number(tmp_path, row, message):
     path = tmp_path / "areas.csv"
-    path.write_text(f"# a comment\ngss_code,name,code_type,region,country\nE08000001,Bolton,E08,North West,England\n{row}\n")
+    header = "# a comment\ngss_code,name,code_type,region,country\n"
+    path.write_text(f"{header}E08000001,Bolton,E08,North West,England\n{row}\n")
     with pytest.raises(ReferenceDataError, match=f"row 3: .*{message}"):
         read_areas(path)
 
