@@ -34,8 +34,8 @@ def load_command():
     )
     if result.areas_kept:
         click.echo(
-            f"Kept {_plural(len(result.areas_kept), 'area')} no longer in the ONS list because bids, "
-            f"organisations or projects refer to them: {', '.join(sorted(result.areas_kept))}."
+            f"Kept {_plural(len(result.areas_kept), 'area')} no longer in the ONS list, because organisations, "
+            f"bids, projects, enablers or learning still refer to them: {', '.join(sorted(result.areas_kept))}."
         )
     click.echo(f"Themes: {len(result.themes_added)} added.")
     if not result.changed:
