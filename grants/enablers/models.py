@@ -31,6 +31,8 @@ REGIONS = [
     "South West",
 ]
 
+DEFAULT_CAPACITY = 3  # projects an enabler supports until their profile says otherwise
+
 enabler_themes = Table(
     "enabler_themes",
     db.metadata,
@@ -61,7 +63,7 @@ class EnablerProfile(TimestampMixin, db.Model):
     bio: Mapped[str] = mapped_column(Text, nullable=False, default="")
     approaches: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     regions: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
-    capacity: Mapped[int] = mapped_column(Integer, nullable=False, default=3)
+    capacity: Mapped[int] = mapped_column(Integer, nullable=False, default=DEFAULT_CAPACITY)
     available_from: Mapped[date | None] = mapped_column(Date)
     available_until: Mapped[date | None] = mapped_column(Date)
 

@@ -15,7 +15,7 @@ from grants.core.permissions import Role, roles_required
 from grants.directory.models import Organisation, Place, Theme
 from grants.enablers import matching, services
 from grants.enablers.forms import AssignForm, EndForm, InviteForm, ProfileForm
-from grants.enablers.models import EnablerAssignment, EnablerProfile
+from grants.enablers.models import DEFAULT_CAPACITY, EnablerAssignment, EnablerProfile
 from grants.extensions import db
 from grants.funding.models import Tranche, TrancheCondition
 from grants.learning.models import LearningCommitment
@@ -150,12 +150,15 @@ def profile():
 @roles_required(Role.PROGRAMME_OFFICER)
 def pool():
     page = paginate(matching.active_enablers_statement())
-    ids = [profile.user_id for profile in page.items]
+    ids = [user.id for user in page.items]
     return render_template(
         "enablers/pool.html",
         page=page,
+        profiles=matching.profiles_of(ids),
         loads=matching.current_loads(),
         linked=matching.links_with_current_projects(ids),
+        filled_in=matching.is_filled_in,
+        default_capacity=DEFAULT_CAPACITY,
     )
 
 

@@ -111,12 +111,26 @@ def current_assignment(project) -> EnablerAssignment | None:
     )
 
 
-def _check_can_support(project, enabler: User, override_reason: str | None) -> EnablerProfile:
+def _profile_for_assignment(enabler: User) -> EnablerProfile:
+    """The enabler's profile; one left empty (as an invitation leaves it) for an enabler who has none,
+    so that their capacity is counted and the profile can be filled in later."""
     profile = profile_of(enabler)
-    if profile is None or not enabler.has_role(Role.ENABLER) or not enabler.is_active:
+    if profile is not None:
+        return profile
+    try:
+        with db.session.begin_nested():
+            db.session.add(EnablerProfile(user_id=enabler.id))
+    except IntegrityError:  # made at the same moment by another assignment of this enabler
+        pass
+    return profile_of(enabler)
+
+
+def _check_can_support(project, enabler: User, override_reason: str | None) -> EnablerProfile:
+    if enabler is None or not enabler.has_role(Role.ENABLER) or not enabler.is_active:
         raise EnablerError("Choose an enabler from the list", field="enabler_id")
+    profile = _profile_for_assignment(enabler)
     lock_and_refresh(db.session, profile)  # two assignments of one enabler at once are counted one after the other
-    link = link_reason(profile, partnership_organisations(project.application_id))
+    link = link_reason(enabler, profile, partnership_organisations(project.application_id))
     if link:
         raise EnablerError(
             f"{enabler.name} cannot support this project: {link[0].lower()}{link[1:]}.", field="enabler_id"

@@ -457,9 +457,42 @@ def review_item(item: LearningItem, *, decision: str, comment: str, actor) -> No
     if target == "published":
         item.published_at = utcnow()
     ITEM_WORKFLOW.move(item, target, actor=actor, action=f"learning.item_{target}", comment=item.review_comment)
+    if target == "published":
+        _complete_evidenced_commitment(item, actor)
     _tell_author(item, target)
     if was_public or item.is_public:
         project_changed.send(item.project, actor=actor)
+
+
+def _complete_evidenced_commitment(item: LearningItem, actor) -> None:
+    """The commitment a published item evidences is done, if the item is all it needs: a commitment to
+    apply the approach elsewhere also needs to say where, which its team records themselves."""
+    commitment = item.commitment
+    if commitment is None or commitment.status == "done":
+        return
+    lock_and_refresh(db.session, commitment)
+    if commitment.status == "done":
+        return
+    try:
+        _check_done(commitment)
+    except LearningError:
+        return
+    commitment.done_at = utcnow()
+    COMMITMENT_WORKFLOW.move(commitment, "done", actor=actor, action="learning.commitment_done", evidenced_by=item.id)
+
+
+def _reopen_unevidenced_commitment(item: LearningItem, actor) -> None:
+    """A done commitment whose only evidence was this item, now out of the library, is in progress again."""
+    commitment = item.commitment
+    if commitment is None or commitment.status != "done":
+        return
+    lock_and_refresh(db.session, commitment)
+    if commitment.status != "done" or commitment.has_evidence or published_item_for(commitment):
+        return
+    commitment.done_at = None
+    COMMITMENT_WORKFLOW.move(
+        commitment, "in_progress", actor=actor, action="learning.commitment_in_progress", evidence_withdrawn=item.id
+    )
 
 
 def withdraw_item(item: LearningItem, *, reason: str, actor) -> None:
@@ -475,6 +508,7 @@ def withdraw_item(item: LearningItem, *, reason: str, actor) -> None:
     ITEM_WORKFLOW.check(item, "internal")
     item.reviewed_at, item.reviewed_by_id, item.review_comment = utcnow(), actor.id, reason
     ITEM_WORKFLOW.move(item, "internal", actor=actor, action="learning.item_withdrawn", reason=reason)
+    _reopen_unevidenced_commitment(item, actor)
     _tell_author(item, "withdrawn")
     project_changed.send(item.project, actor=actor)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import TimestampMixin, UTCDateTime, utcnow
@@ -18,6 +19,7 @@ REPORT_STATUS_LABELS = {
     "accepted": "Accepted",
     "changes_requested": "Changes requested",
 }
+EDITABLE_REPORT_STATUSES = ("due", "changes_requested")  # the team still has to send it
 REPORT_STATUS_COLOURS = {"due": "grey", "submitted": "blue", "accepted": "green", "changes_requested": "orange"}
 RAGS = ("red", "amber", "green")
 
@@ -110,10 +112,17 @@ class ProgressReport(TimestampMixin, db.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in ("due", "changes_requested")
+        return self.status in EDITABLE_REPORT_STATUSES
 
+    # In Python for one report, in SQL for counting every project's at once.
+    @hybrid_method
     def is_overdue(self, today: date) -> bool:
         return self.is_editable and self.due_on < today
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_expression(cls, today: date):
+        return and_(cls.status.in_(EDITABLE_REPORT_STATUSES), cls.due_on < today)
 
 
 class OutcomeMeasure(TimestampMixin, db.Model):

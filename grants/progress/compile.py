@@ -109,6 +109,7 @@ class Sources:
     match: dict
     measures: dict
     commitments: dict
+    reports: dict
     scores: dict  # (participant id, stage) → {domain: score}
     projects_of: dict  # participant id → project id
     domains: list[str]
@@ -131,6 +132,7 @@ def _compile(compilation_id: int) -> tuple[dict, list[dict]]:
         match=queries.match_by_project(),
         measures=queries.measures_by_project(),
         commitments=queries.commitments_by_project(today),
+        reports=queries.reports_by_project(today),
         scores=scores,
         projects_of=projects_of,
         domains=domains,
@@ -174,6 +176,7 @@ def project_row(project, sources: Sources, scores: dict) -> dict:
     match_status, match_amount = sources.match.get(project.id, (None, 0))
     measures = [measure_row(measure) for measure in sources.measures.get(project.id, [])]
     commitments = sources.commitments.get(project.id, {})
+    reports = sources.reports.get(project.id, {})
     return {
         "project_id": project.id,
         "application_id": project.application_id,
@@ -191,6 +194,7 @@ def project_row(project, sources: Sources, scores: dict) -> dict:
         "measures": measures,
         "measures_by_state": _counts(measure["state"] for measure in measures),
         "commitments": {state: commitments.get(state, 0) for state in COMMITMENT_STATES},
+        "reports": {state: reports.get(state, 0) for state in queries.REPORT_STATES},
         "leadership": leadership_result(scores, sources.domains),
     }
 
@@ -217,6 +221,7 @@ def portfolio_figures(rows: list[dict], sources: Sources) -> dict:
         "match_pence": _total_of(rows, "match_pence", MATCH_STATUSES),
         "measures": _total_of(rows, "measures_by_state", AGAINST_TARGET),
         "commitments": _total_of(rows, "commitments", COMMITMENT_STATES),
+        "reports": _total_of(rows, "reports", queries.REPORT_STATES),
         "leadership": {
             "all": leadership_result(sources.scores, sources.domains),
             # What anyone but programme staff may see: only projects big enough to be shown alone count.

@@ -17,6 +17,7 @@ from grants.funding.models import MatchFunding, Payment
 from grants.leadership import queries as leadership
 from grants.leadership.services import current_framework
 from grants.learning.models import LearningCommitment
+from grants.monitoring.models import ProgressReport
 from grants.monitoring.queries import measures_with_latest
 from grants.progress.models import ACTIVE_STATUSES, ProgressCompilation
 from grants.projects.models import Project, ProjectUpdate
@@ -86,6 +87,32 @@ def commitments_by_project(today: date) -> dict[int, dict[str, int]]:
     for project_id, state, count in rows:
         found[project_id][state] = count
     return found
+
+
+REPORT_STATES = ("accepted", "submitted", "changes_requested", "overdue")
+
+
+def reports_by_project(today: date) -> dict[int, dict[str, int]]:
+    """Project id → how many of its progress reports are accepted, submitted (waiting for review), sent
+    back with changes requested, and overdue (still to send, past the due date: a report sent back may be
+    both). One query."""
+
+    def count(condition):
+        return db.func.sum(db.case((condition, 1), else_=0))
+
+    rows = db.session.execute(
+        db.select(
+            ProgressReport.project_id,
+            count(ProgressReport.status == "accepted"),
+            count(ProgressReport.status == "submitted"),
+            count(ProgressReport.status == "changes_requested"),
+            count(ProgressReport.is_overdue(today)),
+        ).group_by(ProgressReport.project_id)
+    )
+    return {
+        project_id: dict(zip(REPORT_STATES, (int(number or 0) for number in numbers), strict=True))
+        for project_id, *numbers in rows
+    }
 
 
 def leadership_scores(project_ids) -> tuple[dict, dict[int, int], list[str]]:

@@ -11,6 +11,13 @@ from grants.learning.models import COMMITMENT_STATUS_LABELS
 from grants.monitoring.queries import AGAINST_TARGET
 from grants.projects.models import RAG_LABELS, STATUS_LABELS
 
+REPORT_HEADINGS = {
+    "accepted": "Progress reports accepted",
+    "submitted": "Progress reports waiting for review",
+    "changes_requested": "Progress reports with changes requested",
+    "overdue": "Progress reports overdue",
+}
+
 # (heading, key in a flat row, kind): kinds are text, count, date, money (pence) and score (1 to 5).
 COLUMNS = [
     ("Reference", "reference", "text"),
@@ -20,6 +27,7 @@ COLUMNS = [
     ("RAG", "rag", "text"),
     ("Updates logged", "updates", "count"),
     ("Latest update", "last_update_on", "date"),
+    *[(heading, f"reports_{state}", "count") for state, heading in REPORT_HEADINGS.items()],
     ("Awarded", "award_pence", "money"),
     ("Released", "released_pence", "money"),
     ("Still to release", "remaining_pence", "money"),
@@ -64,7 +72,9 @@ def leadership_view(result: dict, *, staff: bool) -> dict:
 def _shared(source: dict, *, measures: dict, staff: bool) -> dict:
     """The columns a project row and the portfolio's totals have alike."""
     shift = leadership_view(source["leadership"], staff=staff)
+    reports = source.get("reports") or {}  # a report compiled before these were counted has none
     return {
+        **{f"reports_{state}": reports.get(state) for state in REPORT_HEADINGS},
         **{f"match_{status}_pence": source["match_pence"][status] for status in MATCH_STATUSES},
         "measures": sum(measures.values()),
         **{f"measures_{state}": measures[state] for state in AGAINST_TARGET},

@@ -16,7 +16,7 @@ from grants.progress.models import ProgressCompilation
 from grants.progress.permissions import COMPILERS, READERS, can_compile, sees_small_groups
 from grants.progress.report import flat_row, flat_totals, portfolio_leadership
 from grants.projects.models import STATUS_LABELS
-from grants.projects.permissions import hidden_application_ids
+from grants.projects.permissions import hidden_application_ids, viewable_project_ids
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
 REFRESH_SECONDS = 5
@@ -35,6 +35,7 @@ def _report(compilation: ProgressCompilation | None) -> dict:
         "staff": staff,
         "status_labels": STATUS_LABELS,
         "rows": [flat_row(row, staff=staff) for row in rows],
+        "viewable": viewable_project_ids(current_user, [row["project_id"] for row in rows]),
         "left_out": len(compilation.rows) - len(rows),
         "totals": flat_totals(compilation.figures, staff=staff),
         "leadership": portfolio_leadership(compilation.figures, staff=staff),

@@ -43,14 +43,36 @@ def hidden_application_ids(user) -> set[int]:
     return conflicted_application_ids(user)
 
 
-def can_view_project(user, project, enabler_id: int | None = ...) -> bool:
+def can_view_project(user, project, enabler_id: int | None = ..., hidden: set[int] | None = None) -> bool:
+    """``hidden``: ``hidden_application_ids(user)``, when the caller has it already."""
     if not user.is_authenticated:
         return False
     if is_member(user, project):
         return True
-    if user.has_any_role(*OVERSIGHT) and project.application_id not in hidden_application_ids(user):
-        return True
+    if user.has_any_role(*OVERSIGHT):
+        if project.application_id not in (hidden_application_ids(user) if hidden is None else hidden):
+            return True
     return is_current_enabler(user, project, enabler_id)
+
+
+def viewable_project_ids(user, project_ids) -> set[int]:
+    """Which of these projects ``can_view_project`` lets the person open: a fixed number of queries,
+    however many projects (for lists that link to them)."""
+    from grants.extensions import db
+    from grants.projects.models import Project
+    from grants.projects.queries import current_enablers
+
+    project_ids = list(project_ids)
+    if not user.is_authenticated or not project_ids:
+        return set()
+    projects = db.session.execute(
+        db.select(Project.id, Project.application_id, Project.lead_organisation_id).where(Project.id.in_(project_ids))
+    ).all()
+    enablers = {project_id: a.enabler_id for project_id, a in current_enablers(project_ids).items()}
+    hidden = hidden_application_ids(user)
+    return {
+        project.id for project in projects if can_view_project(user, project, enablers.get(project.id), hidden=hidden)
+    }
 
 
 def can_log_update(user, project, enabler_id: int | None = ...) -> bool:

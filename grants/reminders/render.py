@@ -100,7 +100,7 @@ def tranche_eligible(context: dict) -> dict | None:
 @renders_when_sent("reminder_quiet_enabler")
 def quiet_enabler(context: dict) -> dict | None:
     assignment = db.session.get(EnablerAssignment, context["id"])
-    if assignment is None or (assignment.ends_on is not None and assignment.ends_on < _today()):
+    if assignment is None or assignment.ends_on is not None:  # only the current enabler is reminded
         return None
     since = date.fromisoformat(str(context["stage"]).removeprefix("since-")[:10])
     updated_since = db.session.scalar(

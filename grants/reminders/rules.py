@@ -280,11 +280,14 @@ def tranche_eligible(moment: Moment, tranche_id: int | None = None) -> list[Sele
 
 
 def quiet_enabler(moment: Moment) -> list[Select]:
+    """Only the current enabler counts: an assignment that has ended (even today) is never quiet, and
+    the current enabler's quiet spell runs from their own latest update in this assignment."""
     last_update = (
         select(func.max(ProjectUpdate.happened_on))
         .where(
             ProjectUpdate.project_id == EnablerAssignment.project_id,
             ProjectUpdate.author_id == EnablerAssignment.enabler_id,
+            ProjectUpdate.happened_on >= EnablerAssignment.starts_on,
         )
         .correlate(EnablerAssignment)
         .scalar_subquery()
@@ -292,7 +295,7 @@ def quiet_enabler(moment: Moment) -> list[Select]:
     quiet_since = func.coalesce(last_update, EnablerAssignment.starts_on)
     due = and_(
         Project.status == "active",
-        or_(EnablerAssignment.ends_on.is_(None), EnablerAssignment.ends_on >= moment.today),
+        EnablerAssignment.ends_on.is_(None),
         quiet_since <= moment.today - timedelta(days=QUIET_DAYS),
     )
     subject = text(f"No enabler update for {QUIET_DAYS} days: ", Project.reference)

@@ -392,3 +392,24 @@ def test_only_the_team_and_officers_change_participants(db, app, project):
     assert officer.get(f"/projects/{other_project.id}/leadership/participants/{person.id}/change").status_code == 404
     assert officer.post(change, data=data).status_code == 302
     assert db.session.get(Participant, person.id).email == "someone@example.org"
+
+
+@pytest.mark.parametrize(
+    ("stage", "words"),
+    [
+        ("baseline", "at the start of the project"),
+        ("midpoint", "halfway through the project"),
+        ("final", "at the end of the project"),
+    ],
+)
+def test_the_invitation_says_when_in_the_project_it_is(app, stage, words):
+    from grants.leadership.models import STAGE_PHRASES
+    from grants.notifications.services import render_email
+
+    context = {"name": "Ada", "reference": "LV1-0001", "project_title": "Home", "stage": STAGE_PHRASES[stage]}
+    with app.test_request_context():
+        _, body_text, body_html = render_email(
+            "self_assessment_invitation", {**context, "token": "t", "inviter": "Sam"}
+        )
+    for body in (body_text, body_html):
+        assert f"systems leadership {words} LV1-0001" in body and " of of " not in body

@@ -609,6 +609,38 @@ def test_the_network_shows_peers_on_a_theme_and_lessons_applied(db, app, project
     assert theme.name in overview and "Alcohol harm" in overview
 
 
+def test_publishing_the_case_study_a_commitment_promised_makes_it_done(db, app, project, lead, officer):
+    commitment = commitment_of(project)
+    assert (commitment.kind, commitment.status) == ("case_study", "planned")
+    item = write_item(project, lead.user, commitment_id=commitment.id)
+    assert db.session.get(LearningCommitment, commitment.id).status == "planned", "submitted is not yet published"
+    response = sign_in_client(app, officer).post(
+        f"/projects/{project.id}/learning/items/{item.id}/review", data={"decision": "publish", "comment": ""}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    done = db.session.get(LearningCommitment, commitment.id)
+    assert done.status == "done" and done.done_at is not None
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.commitment_done")).one()
+    assert event.object_id == str(commitment.id) and event.after == {"status": "done", "evidenced_by": item.id}
+    page = text(lead.get(f"/projects/{project.id}/learning").get_data(as_text=True))
+    assert "Done Published learning" in page
+
+    # Out of the library again, the item no longer evidences it: the commitment is in progress.
+    services.withdraw_item(db.session.get(LearningItem, item.id), reason="Consent withdrawn", actor=officer)
+    db.session.commit()
+    reopened = db.session.get(LearningCommitment, commitment.id)
+    assert reopened.status == "in_progress" and reopened.done_at is None
+
+
+def test_a_published_item_does_not_finish_a_commitment_that_needs_more(db, project, lead, officer):
+    commitment = commitment_of(project)
+    commitment.kind = "apply_elsewhere"  # it also needs to say where the learning was applied
+    db.session.commit()
+    published(project, lead.user, officer, commitment_id=commitment.id)
+    assert db.session.get(LearningCommitment, commitment.id).status == "planned"
+
+
 # --- The tranche condition ------------------------------------------------------------------------------
 
 

@@ -123,6 +123,16 @@ def report_value(report, measure, value: float, status: str, author, reviewer) -
     _db.session.commit()
 
 
+def send_back(report, author, reviewer, *, due_on: date) -> None:
+    """The report submitted, then sent back with changes requested."""
+    author_id, reviewer_id = author.id, reviewer.id
+    with _db.session.no_autoflush:
+        report.status, report.due_on, report.review_comment = "changes_requested", due_on, "Say more."
+        report.submitted_at, report.submitted_by_id = utcnow(), author_id
+        report.reviewed_at, report.reviewed_by_id = utcnow(), reviewer_id
+    _db.session.commit()
+
+
 def add_measure(project, name: str, *, baseline, target, direction="up") -> OutcomeMeasure:
     measure = OutcomeMeasure(
         project_id=project.id,
@@ -179,6 +189,7 @@ class Portfolio:
     updates: dict[int, tuple[int, date | None]] = field(default_factory=dict)
     measure_states: dict[int, list[str]] = field(default_factory=dict)
     commitment_states: dict[int, list[str]] = field(default_factory=dict)
+    report_states: dict[int, dict[str, int]] = field(default_factory=dict)  # accepted, submitted, ...
     pairs: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # (baseline, final) of each person
 
     def by_reference(self, reference: str):
@@ -235,6 +246,21 @@ def portfolio(db, officer, finance, framework) -> Portfolio:
         a.id: ["met", "not_reported"],
         b.id: ["off_track"],
         c.id: ["on_track", "no_target"],
+    }
+
+    # Progress reports: those above, LV9-0002's third sent back for changes and now past its date, and
+    # LV9-0003's second still to send, past its date. Every other report is due later.
+    for project in (a, b, c):
+        for report in reports_of(project):
+            report.due_on = date.today() + timedelta(days=30 * report.sequence)
+    _db.session.commit()
+    send_back(reports_of(b)[2], lead_b, officer, due_on=date.today() - timedelta(days=4))
+    reports_of(c)[1].due_on = date.today() - timedelta(days=1)
+    _db.session.commit()
+    result.report_states = {
+        a.id: {"accepted": 1, "submitted": 1, "changes_requested": 0, "overdue": 0},
+        b.id: {"accepted": 0, "submitted": 1, "changes_requested": 1, "overdue": 1},
+        c.id: {"accepted": 1, "submitted": 0, "changes_requested": 0, "overdue": 1},
     }
 
     # Every bid's commitment: a case study, planned, due in a year.

@@ -56,6 +56,11 @@ def test_the_portfolio_figures_are_the_sums_of_what_was_built(db, portfolio):
         state: commitments[state] for state in ("planned", "in_progress", "done", "overdue")
     }
     assert figures["commitments"] == {"planned": 1, "in_progress": 1, "done": 1, "overdue": 1}
+    reports = Counter()
+    for states in portfolio.report_states.values():
+        reports.update(states)
+    assert figures["reports"] == dict(reports)
+    assert figures["reports"] == {"accepted": 2, "submitted": 2, "changes_requested": 1, "overdue": 2}
 
 
 def test_the_leadership_shift_is_on_pairs_and_the_steering_groups_only_on_projects_big_enough(db, portfolio):
@@ -94,6 +99,7 @@ def test_each_project_has_its_own_row_in_reference_order(db, portfolio):
             portfolio.commitment_states[project.id]
         )
         assert row["leadership"]["pairs"] == len(portfolio.pairs[project.id])
+        assert row["reports"] == portfolio.report_states[project.id]
     first = rows[0]["measures"][0]
     assert (first["baseline"], first["target"], first["latest"], first["direction"]) == (40, 20, 18, "down")
 

@@ -18,6 +18,12 @@ from grants.progress.models import ProgressCompilation
 from tests.factories import ApplicantFactory, UserFactory
 from tests.helpers import csrf_token, error_summary, h1, nav_labels, text
 
+REPORT_HEADINGS = [
+    "Progress reports accepted",
+    "Progress reports waiting for review",
+    "Progress reports with changes requested",
+    "Progress reports overdue",
+]
 READERS = [Role.PROGRAMME_OFFICER, Role.STEERING_MEMBER, Role.STEERING_CHAIR, Role.ADMIN]
 OTHERS = [Role.APPLICANT, Role.ENABLER, Role.FINANCE_APPROVER]
 
@@ -45,6 +51,8 @@ def test_the_page_shows_the_latest_report_with_its_compile_time_and_figures(db, 
     assert "RAG 0 red, 1 amber, 1 green, 1 not yet rated" in page
     assert "1 of 5 measures met their target, 1 moving towards it, 1 not moving towards it" in page
     assert "Learning commitments 1 done, 1 in progress, 1 planned, 1 overdue" in page
+    assert "Progress reports 2 accepted, 2 waiting for review, 1 with changes requested, 2 overdue" in page
+    assert "0 accepted, 1 waiting for review, 1 with changes requested, 1 overdue" in page  # LV9-0002's row
     assert "Compared: 7 people who answered at both the start and the end" in page
     for project in portfolio.projects:
         assert f"{project.reference} {project.title}" in page
@@ -150,7 +158,12 @@ def test_the_csv_parses_back_to_the_same_figures(db, portfolio, compiled, client
         assert row[f"Match funding {status}"] == _pounds(amount)
         assert row["Updates logged"] == str(portfolio.updates[project.id][0])
         assert row["Leadership: people compared"] == str(len(portfolio.pairs[project.id]))
+        assert [row[heading] for heading in REPORT_HEADINGS] == [
+            str(portfolio.report_states[project.id][state])
+            for state in ("accepted", "submitted", "changes_requested", "overdue")
+        ]
     total = rows["Portfolio"]
+    assert [total[heading] for heading in REPORT_HEADINGS] == ["2", "2", "1", "2"]
     assert total["Awarded"] == _pounds(sum(project.award_pence for project in portfolio.projects)) == "81000.00"
     assert total["Released"] == _pounds(sum(portfolio.released.values()))
     assert (total["Match funding pledged"], total["Match funding confirmed"], total["Match funding received"]) == (
@@ -186,11 +199,14 @@ def test_the_spreadsheet_parses_back_to_the_same_figures(db, portfolio, compiled
         assert row["Released"] == portfolio.released[project.id] / 100
         assert row["Still to release"] == (project.award_pence - portfolio.released[project.id]) / 100
         assert row["Title"] == project.title
+        assert row["Progress reports overdue"] == portfolio.report_states[project.id]["overdue"]
+    assert [rows["Portfolio"][heading] for heading in REPORT_HEADINGS] == [2, 2, 1, 2]
     assert rows["Portfolio"]["Awarded"] == sum(project.award_pence for project in portfolio.projects) / 100
     assert rows["Portfolio"]["Released"] == sum(portfolio.released.values()) / 100
     assert rows["Portfolio"]["Match funding received"] == 12_000
     portfolio_sheet = {key: value for key, value, *_ in workbook["Portfolio"].values}
     assert portfolio_sheet["Projects"] == 3 and portfolio_sheet["RAG: amber"] == 1
+    assert portfolio_sheet["Progress reports with changes requested"] == 1
     assert portfolio_sheet["Released"] == sum(portfolio.released.values()) / 100
     measures = list(workbook["Outcome measures"].values)[1:]
     assert [(row[0], row[1], row[5], row[7]) for row in measures][:2] == [
@@ -304,3 +320,41 @@ def test_a_member_sees_no_row_of_a_project_they_declared_a_conflict_with(db, por
     workbook = load_workbook(io.BytesIO(officer.get(f"/progress/{compiled.id}.xlsx").data))
     assert "LV9-0002" in {row[0] for row in workbook["Outcome measures"].iter_rows(min_row=2, values_only=True)}
     assert "not listed because you declared" not in text(officer.get("/progress/").get_data(as_text=True))
+
+
+def test_a_report_compiled_before_report_figures_were_counted_still_shows(db, portfolio, compiled, client_for):
+    rows = [{key: value for key, value in row.items() if key != "reports"} for row in compiled.rows]
+    compiled.rows, compiled.figures = rows, {k: v for k, v in compiled.figures.items() if k != "reports"}
+    db.session.commit()
+    officer = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+    assert "Progress reports Not counted in this report" in text(officer.get("/progress/").get_data(as_text=True))
+    table = list(csv.DictReader(io.StringIO(officer.get(f"/progress/{compiled.id}.csv").get_data(as_text=True))))
+    assert {row["Progress reports accepted"] for row in table} == {""}
+
+
+@pytest.mark.parametrize(
+    ("roles", "linked"),
+    [
+        ([Role.PROGRAMME_OFFICER], True),
+        ([Role.STEERING_MEMBER], True),
+        ([Role.ADMIN], False),
+    ],
+)
+def test_projects_are_linked_only_for_people_who_may_open_them(db, portfolio, compiled, client_for, roles, linked):
+    client = client_for(UserFactory(roles=roles))
+    html = client.get("/progress/").get_data(as_text=True)
+    for project in portfolio.projects:
+        assert (f'href="/projects/{project.id}"' in html) is linked
+        assert client.get(f"/projects/{project.id}").status_code == (200 if linked else 404)
+        assert project.reference in text(html)
+
+
+def test_an_administrator_who_is_a_projects_enabler_has_only_that_project_linked(db, portfolio, compiled, client_for):
+    from tests.factories import assign
+
+    person = UserFactory(roles=[Role.ADMIN, Role.ENABLER])
+    first, *others = portfolio.projects
+    assign(first, person)
+    html = client_for(person).get("/progress/").get_data(as_text=True)
+    assert f'href="/projects/{first.id}"' in html
+    assert not any(f'href="/projects/{project.id}"' in html for project in others)

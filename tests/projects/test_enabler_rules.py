@@ -298,3 +298,39 @@ def test_one_enabler_assigned_to_two_projects_at_once_stays_within_capacity(app,
         _db.session.execute(_db.update(EnablerAssignment).values(ends_on=date.today(), end_reason="Next round"))
         _db.session.commit()
     assert sorted(results) == ["assigned"] * 3 + ["refused"] * 3
+
+
+def test_an_enabler_without_a_profile_is_offered_marked_and_can_be_assigned(db, app, project, programme_officer_client):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "new.enabler@example.org", "--name", "New Enabler", "--role", "enabler"],
+        env={"GRANTS_NEW_USER_PASSWORD": "a long enough password 42"},
+    )
+    assert result.exit_code == 0, result.output
+    enabler = db.session.scalars(db.select(User).where(User.email == "new.enabler@example.org")).one()
+    assert services.profile_of(enabler) is None
+    ranked, linked = matching.rank(project)
+    [match] = ranked
+    assert match.enabler == enabler and not match.profile_filled_in and linked == []
+    assert "Profile not filled in: their specialisms and places are not known" in match.reasons()
+    assert "Supporting 0 of 3 projects" in match.reasons()
+    page = text(programme_officer_client.get(f"/manage/projects/{project.id}/enabler").get_data(as_text=True))
+    assert "New Enabler Profile not filled in" in page and "There are no enablers to offer" not in page
+    pool = text(programme_officer_client.get("/manage/enablers").get_data(as_text=True))
+    assert "New Enabler Profile not filled in" in pool and "0 of 3" in pool
+    response = programme_officer_client.post(f"/manage/projects/{project.id}/enabler", data={"enabler_id": enabler.id})
+    assert response.status_code == 302
+    assignment = db.session.scalars(
+        db.select(EnablerAssignment).where(EnablerAssignment.project_id == project.id)
+    ).one()
+    assert assignment.enabler_id == enabler.id
+    assert services.profile_of(enabler).capacity == 3  # an empty profile, for them to fill in
+
+
+def test_the_matching_page_says_why_nobody_is_offered(db, project, programme_officer_client):
+    page = text(programme_officer_client.get(f"/manage/projects/{project.id}/enabler").get_data(as_text=True))
+    assert "There are no enablers to offer: no active account has the enabler role." in page
+    linked = EnablerProfileFactory(user__name="Linked Enabler")
+    linked.user.organisation_id = project.lead_organisation_id
+    db.session.commit()
+    page = text(programme_officer_client.get(f"/manage/projects/{project.id}/enabler").get_data(as_text=True))
+    assert "everyone in the pool is linked to the partnership" in page and "Linked Enabler: works for" in page

@@ -225,6 +225,41 @@ def test_a_project_with_no_enabler_update_for_30_days_is_flagged_to_the_enabler_
     assert sweep(later + timedelta(days=3))["quiet_enabler"] == 0, "once for each quiet spell"
 
 
+def _update(project, author, happened_on):
+    db.session.add(
+        ProjectUpdate(
+            project_id=project.id,
+            author_id=author.id,
+            happened_on=happened_on,
+            kind="partnership_meeting",
+            what_happened="Met the partners.",
+            rag="green",
+        )
+    )
+
+
+def test_only_the_current_enabler_and_their_updates_count_towards_a_quiet_spell(db, live_project, today):
+    UserFactory(roles=[Role.PROGRAMME_OFFICER])
+    outgoing, incoming = UserFactory(roles=[Role.ENABLER]), UserFactory(roles=[Role.ENABLER])
+    ended = assign(live_project, outgoing, starts_on=today - timedelta(days=60))
+    ended.ends_on = today  # their support ended today, without an update for 60 days
+    assign(live_project, incoming, starts_on=today)
+    _update(live_project, incoming, today)
+    db.session.commit()
+    assert sweep()["quiet_enabler"] == 0, "the enabler whose support has ended is not reminded about"
+
+    # An enabler back on a project they supported before: an update from then does not shorten this spell.
+    other = funded_project(live_project.round)
+    other.status = "active"
+    earlier = assign(other, incoming, starts_on=today - timedelta(days=100))
+    _update(other, incoming, today - timedelta(days=90))
+    earlier.ends_on = today - timedelta(days=80)
+    db.session.commit()
+    assign(other, incoming, starts_on=today - timedelta(days=10))
+    assert sweep()["quiet_enabler"] == 0, "quiet for 10 days of this assignment, not 90 since the last update"
+    assert sweep(utcnow() + timedelta(days=21))["quiet_enabler"] == 2, "30 days into the assignment, to both"
+
+
 def test_reminders_are_written_when_sent_and_say_when_the_thing_is_due(db, live_project, today):
     report = db.session.scalars(db.select(ProgressReport).where(ProgressReport.project_id == live_project.id)).first()
     report.due_on = today + timedelta(days=10)
