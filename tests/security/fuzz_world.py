@@ -85,6 +85,7 @@ def build_world() -> World:
         complete_bid,
         decide,
         enrol_two_factor,
+        funded_project,
         under_review_bid,
     )
 
@@ -152,6 +153,7 @@ def build_world() -> World:
         RoundFactory(status="assessing", code="LVD", title="A wave ready to decide", assessment_deadline=today_plus(30))
     )
     decide(decided, "approved", decided_by_id=world.users["chair"])
+    funded_project()  # just funded: its match funding only pledged (every demo project's is confirmed)
     db.session.commit()
     world.notification_id = notification.id
     world.draft_round_id = draft_round.id
