@@ -574,6 +574,8 @@ def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_user
     )
     states = list(WAVE_2_STATES)
     rng.shuffle(states)
+    withdrawn = states.index("withdrawn")  # the last place bids only in wave 2: its one bid is withdrawn
+    states[withdrawn], states[-1] = states[-1], states[withdrawn]
     bids(wave2, others[5:49], states, 3)
     _assess(wave2, reviewers, rng, scored_share=0.55, chairs=chairs, chair_conflict=True)
 

@@ -96,6 +96,7 @@ def build_world() -> World:
         ("applicant", "applicant@example.org"),
         ("member", "steering.member@example.org"),
         ("chair", "steering.chair@example.org"),
+        ("cochair", "steering.cochair@example.org"),
         ("enabler", "enabler@example.org"),
         ("officer", "officer@example.org"),
         ("finance", "finance@example.org"),
@@ -103,7 +104,7 @@ def build_world() -> World:
     ):
         world.users[role] = _user(email)
     # The demo's staff have no second factor (the demo does not ask for one); the fuzzed service does.
-    for role in ("chair", "officer", "finance", "admin", "member"):
+    for role in ("chair", "cochair", "officer", "finance", "admin", "member"):
         enrol_two_factor(db.session.get(User, world.users[role]))
 
     officer = db.session.get(User, world.users["officer"])
