@@ -45,11 +45,12 @@ CHANGES = [
     "The police and the NHS now share a single referral route, agreed by their front-line managers.",
     "Partners now bring their own data to the board and discuss it openly, including what is not working.",
 ]
+# (title, month in a twelve-month project: longer projects reach it proportionally later)
 MILESTONES = [
     ("Partnership agreement signed by every partner", 2),
-    ("Citizens' panel meets for the first time", 5),
-    ("Shared data dashboard in use by the partnership board", 11),
-    ("Pilot extended to a second neighbourhood", 20),
+    ("Citizens' panel meets for the first time", 4),
+    ("Shared data dashboard in use by the partnership board", 7),
+    ("Pilot extended to a second neighbourhood", 10),
 ]
 FIRST_NAMES = ["Amira", "Ben", "Carys", "Dev", "Ellen", "Femi", "Grace", "Hamid", "Isla", "Joe", "Kiran", "Lucy"]
 LAST_NAMES = ["Ahmed", "Barker", "Chen", "Doyle", "Evans", "Farah", "Gill", "Hughes", "Iqbal", "Jones"]
@@ -120,7 +121,7 @@ def _value(measure: OutcomeMeasure, report: ProgressReport, progress: float, rng
 
 def _milestones(project: Project, rng: random.Random) -> None:
     for title, month in MILESTONES:
-        due = project.starts_on + timedelta(days=30 * month)
+        due = project.starts_on + timedelta(days=month * project.round.project_months * 30 // 12)
         done = due + timedelta(days=rng.randint(-20, 25)) if rng.random() < 0.75 else None
         db.session.add(
             Milestone(
