@@ -6,6 +6,8 @@ their own ``seed_*`` functions, called from ``seed_demo``.
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -13,9 +15,10 @@ from flask.cli import with_appcontext
 from grants.accounts import services as account_services
 from grants.accounts.models import User
 from grants.core.permissions import Role
-from grants.demo.data import DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, THEMES
+from grants.demo.data import DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, PROJECT_LEAD, THEMES
 from grants.demo.enablers import seed_enablers
 from grants.demo.funding import seed_funding
+from grants.demo.history import seeding_on
 from grants.demo.learning import seed_learning
 from grants.demo.monitoring import seed_monitoring
 from grants.demo.programme import seed_programme
@@ -63,6 +66,10 @@ def seed_users(organisations: dict[str, Organisation]) -> list[tuple[User, bool]
     for email, name, roles, org_id in DEMO_USERS:
         user = account_services.user_by_email(email)
         created = user is None
+        if email == PROJECT_LEAD:  # made by the programme, from the lead of a bid it funds
+            if user is not None:
+                seeded.append((user, False))
+            continue
         if created:
             user = account_services.create_user(email=email, name=name, roles=roles, password=DEMO_PASSWORD)
             user.organisation = organisations.get(org_id) if org_id else None
@@ -70,19 +77,28 @@ def seed_users(organisations: dict[str, Organisation]) -> list[tuple[User, bool]
     return seeded
 
 
-def seed_demo() -> list[tuple[User, bool]]:
-    places = seed_places()
-    themes = seed_themes()
-    organisations = seed_organisations(places)
-    users = seed_users(organisations)
-    by_email = {user.email: user for user, _ in users}
-    seed_programme(themes, places, by_email)
-    seed_enablers(themes, by_email.get("enabler@example.org"))
-    seed_monitoring(by_email.get("officer@example.org"))
-    seed_learning(by_email.get("officer@example.org"))
-    seed_funding(by_email.get("officer@example.org"), by_email.get("finance@example.org"))
-    seed_progress()  # last: it reports on everything above
-    return users
+def seed_demo(today: date | None = None) -> list[tuple[User, bool]]:
+    """The demo as it stands on ``today`` (the day it runs, unless a day is given): every date in it
+    is worked out from that day."""
+    with seeding_on(today):
+        places = seed_places()
+        themes = seed_themes()
+        organisations = seed_organisations(places)
+        users = seed_users(organisations)
+        by_email = {user.email: user for user, _ in users}
+        if seed_programme(themes, places, by_email):
+            lead = account_services.user_by_email(PROJECT_LEAD)
+            if lead is not None:
+                users.append((lead, True))
+                by_email[lead.email] = lead
+        seed_enablers(themes, by_email.get("enabler@example.org"))
+        seed_monitoring(by_email.get("officer@example.org"))
+        seed_learning(by_email.get("officer@example.org"))
+        seed_funding(by_email.get("officer@example.org"), by_email.get("finance@example.org"))
+        seed_progress()  # last: it reports on everything above
+        db.session.flush()  # while the story's clock dates what the service records
+    order = [email for email, *_ in DEMO_USERS]
+    return sorted(users, key=lambda row: order.index(row[0].email) if row[0].email in order else len(order))
 
 
 @click.command("seed-demo")

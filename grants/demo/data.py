@@ -187,8 +187,13 @@ DEMO_USERS = [
     ("applicant.cornwall@example.org", "Tom Pascoe", [Role.APPLICANT], "GB-LAE-CON"),
     ("steering.member@example.org", "Priya Shah", [Role.STEERING_MEMBER], None),
     ("steering.chair@example.org", "Margaret Okafor", [Role.STEERING_CHAIR, Role.STEERING_MEMBER], None),
+    ("steering.cochair@example.org", "Daniel Achterberg", [Role.STEERING_CHAIR, Role.STEERING_MEMBER], None),
     ("enabler@example.org", "David Mensah", [Role.ENABLER], None),
     ("officer@example.org", "Sarah Collins", [Role.PROGRAMME_OFFICER], None),
     ("finance@example.org", "James Whitfield", [Role.FINANCE_APPROVER], None),
     ("admin@example.org", "Alex Morgan", [Role.ADMIN], None),
+    # Leads a wave 1 project for its council: the programme makes this account when it funds the bid.
+    ("project.lead@example.org", "Rachel Adeyemi", [Role.APPLICANT], None),
 ]
+PROJECT_LEAD = "project.lead@example.org"
+CHAIRS = ("steering.chair@example.org", "steering.cochair@example.org")

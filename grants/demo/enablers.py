@@ -4,10 +4,11 @@ months of updates in their logs."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from grants.accounts.models import User, UserRole
 from grants.core.permissions import Role
+from grants.demo.history import today
 from grants.enablers.matching import rank
 from grants.enablers.models import APPROACHES, EnablerAssignment, EnablerProfile
 from grants.extensions import db
@@ -129,7 +130,7 @@ def _log(project: Project, author: User, rng: random.Random) -> None:
     """An update every few weeks from the project's start until now; the mood drifts."""
     day = project.starts_on + timedelta(days=rng.randint(7, 20))
     mood = rng.choice(["green", "green", "amber"])
-    while day < date.today() - timedelta(days=rng.randint(0, 40)):
+    while day < today() - timedelta(days=rng.randint(1, 40)):
         kind, happened, shifting = rng.choice(WORK)
         mood = rng.choices(
             ["green", "amber", "red"], weights={"green": (7, 2, 1), "amber": (3, 5, 2), "red": (2, 4, 4)}[mood]

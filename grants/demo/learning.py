@@ -1,7 +1,8 @@
-"""Wave 1's learning: commitments in every state (some overdue by their date), case studies and
-insights in every state of review, published ones across the themes, and lessons applied to other
-issues, places and projects. Projects paid in full (see demo.funding.PLAN) have a published case
-study evidencing their commitment, which is what their last tranche waited for."""
+"""Wave 1's learning, halfway through its projects: commitments in every state (some overdue by their
+date), case studies and insights in every state of review, published ones across the themes, and
+lessons already applied to other issues, places and projects. Several projects whose second tranche
+is paid (see demo.funding.PLAN) have published a case study early, which is the evidence their last
+tranche will wait for."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date, timedelta
 
 from grants.accounts.models import User
 from grants.demo.history import at, past_event
+from grants.demo.history import today as story_today
 from grants.directory.models import Theme
 from grants.extensions import db
 from grants.learning.models import LearningCommitment, LearningItem
@@ -142,7 +144,7 @@ def seed_learning(officer: User | None) -> None:
     for project in projects:
         for theme in project.application.themes:
             by_theme.setdefault(theme.slug, []).append(project)
-    today = date.today()
+    today = story_today()
     for number, (project, (case_state, item_state, apply_state)) in enumerate(zip(projects, STATES, strict=False)):
         commitments = db.session.scalars(
             db.select(LearningCommitment)

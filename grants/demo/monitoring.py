@@ -1,14 +1,16 @@
-"""Wave 1's monitoring: progress reports in every state (in step with how far each project's money has
-got), milestones, outcome measures with their values, and leadership self-assessments at the start
-and the end that show a believable shift."""
+"""Wave 1's monitoring, halfway through two-year projects: progress reports in every state (in step
+with how far each project's money has got), milestones done and overdue, outcome measures with their
+values, and leadership self-assessments at the start and halfway that show a believable shift (the
+last, at the end of the project, is still to come)."""
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from grants.accounts.models import User
-from grants.demo.history import at, past_event
+from grants.core.dates import add_months
+from grants.demo.history import at, happening_at, past_event, today
 from grants.extensions import db
 from grants.leadership.models import (
     AssessmentInvitation,
@@ -20,17 +22,17 @@ from grants.leadership.services import digest, ensure_framework
 from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport
 from grants.projects.models import Project
 
-# How far each project's reports have got, in the order of demo.funding.PLAN: the number of regular
-# reports accepted, the state of the next one, and of the final report.
-REPORTS = (
-    [(0, "submitted", "due"), (0, "changes_requested", "due"), (0, "due", "due")] * 2  # waiting to be signed
-    + [(1, "submitted", "due")] * 5  # first tranche ready, requested or held
-    + [(1, "submitted", "due"), (1, "changes_requested", "due")]  # second tranche waiting for its report
-    + [(2, "submitted", "due")] * 2  # second tranche requested or held
-    + [(3, None, "submitted")] * 2
-    + [(3, None, "due")] * 3  # third tranche waiting for the final report
-    + [(3, None, "accepted")] * 5  # paid in full
-)
+# The fourth regular report (its period ended last month) is the one the second tranche waits for:
+# accepted where that tranche is ready or paid (demo.funding.PLAN), otherwise in one of these states,
+# by the project's position. The three before it are accepted; the rest and the final report are to come.
+FOURTH_REPORT_WAITING = {
+    0: "submitted",
+    1: "changes_requested",
+    2: "due",  # overdue: shown so to the project team and the programme officers
+    3: "submitted",
+    5: "changes_requested",  # the demo's project lead revises it
+    12: "due",
+}
 NARRATIVES = [
     "The partnership board met monthly. We mapped the journey of twelve residents across services and found "
     "four hand-offs where nobody was responsible.",
@@ -43,6 +45,7 @@ CHANGES = [
     "The police and the NHS now share a single referral route, agreed by their front-line managers.",
     "Partners now bring their own data to the board and discuss it openly, including what is not working.",
 ]
+# (title, month in a twelve-month project: longer projects reach it proportionally later)
 MILESTONES = [
     ("Partnership agreement signed by every partner", 2),
     ("Citizens' panel meets for the first time", 4),
@@ -62,28 +65,25 @@ def seed_monitoring(officer: User | None) -> None:
     projects = db.session.scalars(
         db.select(Project).where(Project.reference.like("LV1-%")).order_by(Project.reference)
     ).all()
-    for number, (project, plan) in enumerate(zip(projects, REPORTS, strict=False)):
-        _reports(project, plan, officer, rng, number)
+    for number, project in enumerate(projects):
+        _reports(project, FOURTH_REPORT_WAITING.get(number, "accepted"), officer, rng, number)
         _milestones(project, rng)
     db.session.flush()
     _self_assessments(projects, rng)
     db.session.flush()
 
 
-def _reports(project: Project, plan, officer: User, rng: random.Random, number: int) -> None:
-    accepted, next_state, final_state = plan
+def _reports(project: Project, fourth: str, officer: User, rng: random.Random, number: int) -> None:
     lead = project.application.lead_applicant
     reports = db.session.scalars(
         db.select(ProgressReport).where(ProgressReport.project_id == project.id).order_by(ProgressReport.sequence)
     ).all()
-    regular = [report for report in reports if not report.is_final]
-    final = next(report for report in reports if report.is_final)
-    states = ["accepted"] * accepted + ([next_state] if next_state else [])
-    states += ["due"] * (len(regular) - len(states))
+    states = ["accepted"] * 3 + [fourth]
+    states += ["due"] * (len(reports) - len(states))
     measures = db.session.scalars(db.select(OutcomeMeasure).where(OutcomeMeasure.project_id == project.id)).all()
-    written = [(report, state) for report, state in zip(regular, states, strict=False)] + [(final, final_state)]
+    written = list(zip(reports, states, strict=True))
     for index, (report, state) in enumerate(written, start=1):
-        if state == "due":
+        if state == "due" or report.period_end >= today():
             continue
         report.narrative = NARRATIVES[(number + index) % len(NARRATIVES)]
         report.partnership_change = CHANGES[(number + index) % len(CHANGES)]
@@ -121,24 +121,26 @@ def _value(measure: OutcomeMeasure, report: ProgressReport, progress: float, rng
 
 def _milestones(project: Project, rng: random.Random) -> None:
     for title, month in MILESTONES:
-        due = project.starts_on + timedelta(days=30 * month)
+        due = project.starts_on + timedelta(days=month * project.round.project_months * 30 // 12)
         done = due + timedelta(days=rng.randint(-20, 25)) if rng.random() < 0.75 else None
         db.session.add(
             Milestone(
                 project_id=project.id,
                 title=title,
                 due_on=due,
-                done_on=done if done and done <= date.today() else None,
+                done_on=done if done and done < today() else None,
                 owner=rng.choice(["The partnership board", "Council lead", "NHS trust lead", "Voluntary sector lead"]),
             )
         )
 
 
 def _self_assessments(projects: list[Project], rng: random.Random) -> None:
-    """Participants in twelve projects, answering at the start and mostly at the end, most rating
-    themselves higher by the end: the shift the programme's evaluation looks for."""
-    framework = ensure_framework()
-    db.session.flush()
+    """Participants in twelve projects, answering at the start and most of them halfway, most rating
+    themselves higher by halfway: the shift the programme's evaluation looks for."""
+    if not projects:
+        return
+    with happening_at(at(min(project.starts_on for project in projects) - timedelta(days=14))):
+        framework = ensure_framework()
     behaviours = [(domain.name, behaviour) for domain in framework.domains for behaviour in domain.behaviours]
     growth = {domain.name: rng.uniform(0.3, 1.1) for domain in framework.domains}
     for number, project in enumerate(projects[-12:]):
@@ -159,10 +161,9 @@ def _self_assessments(projects: list[Project], rng: random.Random) -> None:
             db.session.flush()
             start = {behaviour.id: rng.choice([1, 2, 2, 3, 3, 3, 4]) for _, behaviour in behaviours}
             stages = [("baseline", project.starts_on + timedelta(days=20), 0.0)]
-            if rng.random() < 0.7:
-                stages.append(("midpoint", project.starts_on + timedelta(days=190), 0.5))
-            if rng.random() < 0.85:
-                stages.append(("final", project.ends_on - timedelta(days=10), 1.0))
+            if rng.random() < 0.8:  # halfway through the project: last month
+                stages.append(("midpoint", add_months(project.starts_on, 12) + timedelta(days=rng.randint(3, 20)), 0.5))
+            # At the end of the project (still to come) they answer a third time.
             for stage, day, share in stages:
                 when = at(day)
                 invitation = AssessmentInvitation(

@@ -4,8 +4,9 @@ places, themes and states, so a newcomer sees a living programme. Dates are rela
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
+from grants.accounts import services as account_services
 from grants.accounts.models import User, UserRole
 from grants.applications.models import (
     SECTIONS,
@@ -16,15 +17,16 @@ from grants.applications.models import (
     Partner,
 )
 from grants.core.audit import AuditEvent
-from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.core.times import from_london
-from grants.demo.data import PLACES
+from grants.demo.data import CHAIRS, DEMO_PASSWORD, DEMO_USERS, PLACES, PROJECT_LEAD
+from grants.demo.history import happening_at, months_ago, now, today
 from grants.demo.stories import STORIES, partner_roles
 from grants.directory.models import Organisation, Place, Theme
 from grants.documents import storage
 from grants.documents.models import Document
 from grants.extensions import db
+from grants.projects.models import Project
 from grants.projects.services import create_project
 from grants.reviews import queries as review_queries
 from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment, Score
@@ -130,13 +132,14 @@ def _lead_applicant(organisation: Organisation, lae: str, users: dict[str, User]
     return user
 
 
-def _round(
-    code: str, title: str, summary: str, opens_days: int, closes_days: int, status: str, themes: list[Theme]
-) -> Round:
-    today = utcnow().date()
+PROJECT_MONTHS = 24  # two-year projects: wave 1's are halfway through
 
-    def at_midday(days: int):  # rounds open and close at midday, UK time
-        return from_london(datetime.combine(today + timedelta(days=days), time(12, 0)))
+
+def _round(
+    code: str, title: str, summary: str, opens_on: date, closes_on: date, status: str, themes: list[Theme]
+) -> Round:
+    def at_midday(day: date):  # rounds open and close at midday, UK time
+        return from_london(datetime.combine(day, time(12, 0)))
 
     round_ = Round(
         code=code,
@@ -146,12 +149,13 @@ def _round(
         guidance=(
             "Bids come from a lead organisation on behalf of a local partnership. Tell us about the issue in "
             "your place, the vision the partners share, and why the issue needs leaders from across the "
-            "system. Each funded project receives £27,000, matched by £10,000 from the local health and "
-            "wellbeing board, and the support of an experienced enabler."
+            "system. Each funded project receives £27,000 over two years, matched by £10,000 from the local "
+            "health and wellbeing board, and the support of an experienced enabler."
         ),
-        opens_at=at_midday(opens_days),
-        closes_at=at_midday(closes_days),
-        assessment_deadline=today + timedelta(days=closes_days + 35),
+        opens_at=at_midday(opens_on),
+        closes_at=at_midday(closes_on),
+        assessment_deadline=closes_on + timedelta(days=35),
+        project_months=PROJECT_MONTHS,
         places=25,
         budget_pence=25 * 2_700_000,
         themes=themes,
@@ -182,6 +186,8 @@ def _audit(action: str, application: Application, when, actor=None, before=None,
 def _fill(application: Application, story: dict, place: Place, rng: random.Random, sections: list[str]) -> None:
     """Write the bid's answers for the given sections, in the place's own words."""
     town = place.name.split(",")[0]
+    # A funded project would start about two months after the round closes and run two years.
+    start = application.round.closes_at.date() + timedelta(days=60)
     if "issue" in sections:
         application.title = story["title"].format(place=town)
         application.issue = story["issue"].format(place=town)
@@ -208,13 +214,13 @@ def _fill(application: Application, story: dict, place: Place, rng: random.Rando
                 position=1,
                 kind="case_study",
                 description="Publish a case study of what changed.",
-                target_date=(utcnow() + timedelta(days=rng.randint(300, 420))).date(),
+                target_date=start + timedelta(days=rng.randint(540, 640)),
             ),
             CommitmentPlan(
                 position=2,
                 kind="apply_elsewhere",
                 description=f"Apply the approach to {rng.choice(story['next_issues'])} in {town}.",
-                target_date=(utcnow() + timedelta(days=rng.randint(420, 540))).date(),
+                target_date=start + timedelta(days=rng.randint(640, 710)),
             ),
         ]
     if "budget" in sections:
@@ -355,12 +361,8 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
 
 
 def _steering_group(demo_users: dict[str, User]) -> list[User]:
-    """The demo's steering member and chair, and four more members who exist only to review."""
-    members = [
-        demo_users[email]
-        for email in ("steering.member@example.org", "steering.chair@example.org")
-        if email in demo_users
-    ]
+    """The demo's steering member and co-chairs, and four more members who exist only to review."""
+    members = [demo_users[email] for email in ("steering.member@example.org", *CHAIRS) if email in demo_users]
     for name, handle in EXTRA_STEERING_MEMBERS:
         email = f"{handle}@example.org"
         user = db.session.scalar(db.select(User).where(User.email == email))
@@ -376,8 +378,18 @@ def _quality(rng: random.Random) -> float:
     return min(1.0, max(0.0, rng.gauss(0.6, 0.2)))
 
 
-def _assess(round_: Round, reviewers: list[User], rng: random.Random, *, scored_share: float) -> None:
-    """Three reviewers for each bid under review; most declare no conflict and score it."""
+def _assess(
+    round_: Round,
+    reviewers: list[User],
+    rng: random.Random,
+    *,
+    scored_share: float,
+    chairs: list[User],
+    chair_conflict: bool = False,
+) -> None:
+    """Three reviewers for each bid under review; most declare no conflict and score it. A chair with
+    a conflict leaves the bid to the other co-chair: both chairs never declare one on the same bid,
+    and in a round being assessed the first chair has declared one, so the other decides that bid."""
     bids = db.session.scalars(
         db.select(Application)
         .where(Application.round_id == round_.id, Application.status == "under_review")
@@ -385,9 +397,11 @@ def _assess(round_: Round, reviewers: list[User], rng: random.Random, *, scored_
     ).all()
     criteria = round_.criteria
     officer_due = round_.assessment_deadline - timedelta(days=7)
+    chair_conflict_due = chair_conflict and bool(chairs)
     for number, bid in enumerate(bids):
         quality = _quality(rng)
         chosen = [reviewers[(number + offset) % len(reviewers)] for offset in range(3)]
+        conflicted_chairs: set[int] = set()
         for reviewer in chosen:
             when = round_.closes_at + timedelta(days=rng.randint(3, 10))
             assignment = ReviewAssignment(
@@ -399,7 +413,15 @@ def _assess(round_: Round, reviewers: list[User], rng: random.Random, *, scored_
                 updated_at=when,
             )
             db.session.add(assignment)
-            if rng.random() < 0.03:  # a declared conflict: taken off the bid
+            is_chair = reviewer in chairs
+            conflict = rng.random() < 0.03
+            if is_chair and chair_conflict_due and reviewer is chairs[0]:
+                conflict, chair_conflict_due = True, False
+            if is_chair and conflict and conflicted_chairs | {reviewer.id} >= {chair.id for chair in chairs}:
+                conflict = False  # one co-chair stays free to decide the bid
+            if conflict:  # a declared conflict: taken off the bid
+                if is_chair:
+                    conflicted_chairs.add(reviewer.id)
                 db.session.add(
                     ConflictDeclaration(
                         application_id=bid.id,
@@ -442,13 +464,19 @@ def _assess(round_: Round, reviewers: list[User], rng: random.Random, *, scored_
     db.session.flush()
 
 
-def _decide(round_: Round, chair: User) -> None:
-    """Wave 1's decisions, in rank order within the budget, and the 25 projects they created."""
-    decided_at = round_.closes_at + timedelta(days=40)
+def _decide(round_: Round, chairs: list[User], decided_on: date) -> None:
+    """Wave 1's decisions, in rank order within the budget, and the 25 projects they created; each
+    by a co-chair without a conflict with the bid."""
+    decided_at = from_london(datetime.combine(decided_on, time(16, 0)))
+    conflicted = {
+        (row.application_id, row.reviewer_id)
+        for row in db.session.scalars(db.select(ConflictDeclaration).where(ConflictDeclaration.has_conflict))
+    }
     assessments = review_queries.round_assessment(round_)
     outcomes = ["approved"] * 25 + ["reserve"] * 4
     for position, assessment in enumerate(assessments):
         application = assessment.application
+        chair = next(chair for chair in chairs if (application.id, chair.id) not in conflicted)
         outcome = outcomes[position] if position < len(outcomes) else "rejected"
         feedback = {
             "approved": "A partnership with every sector at the table and a clear case for working as a system.",
@@ -477,13 +505,18 @@ def _decide(round_: Round, chair: User) -> None:
         )
         application.status = outcome
         if outcome == "approved":
-            create_project(application, decided_on=decided_at.date(), actor=chair)
+            with happening_at(decided_at):
+                create_project(application, decided_on=decided_on, actor=chair)
     round_.status = "decided"
     db.session.flush()
 
 
 def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_users: dict[str, User]) -> bool:
-    """Create the three waves unless they are already there. Returns whether anything was created."""
+    """Create the three waves unless they are already there. Returns whether anything was created.
+
+    Wave 1's projects started on the first of the month thirteen months before this one and run for
+    two years: its first tranches are paid, its second fell due last month, and nothing has ended.
+    Wave 2 closed three weeks ago and is being assessed; wave 3 opened a month ago and is open."""
     if db.session.scalar(db.select(Round.id).where(Round.code.in_(["LV1", "LV2", "LV3"]))):
         return False
     rng = random.Random(20261122)
@@ -491,8 +524,9 @@ def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_user
     stories = list(STORIES.values())
     users: dict[str, User] = {}
     reviewers = _steering_group(demo_users)
-    chair = demo_users.get("steering.chair@example.org") or reviewers[0]
+    chairs = [demo_users[email] for email in CHAIRS if email in demo_users] or reviewers[:1]
     others = [row for row in PLACES if row[0] not in DEMO_APPLICANT_PLACES]
+    latest = now() - timedelta(days=22)  # room for a bid begun then to be submitted before today
 
     def bids(round_, rows, states, start_story, demo_leads=None):
         for number, (code, _, _, lae) in enumerate(rows):
@@ -500,7 +534,7 @@ def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_user
                 **stories[(number + start_story) % len(stories)],
                 "theme": theme_list[(number + start_story) % len(theme_list)],
             }
-            when = round_.opens_at + timedelta(days=rng.randint(2, 40))
+            when = min(round_.opens_at + timedelta(days=rng.randint(2, 40)), latest)
             lead_user = (demo_leads or {}).get(code)
             sections = None
             status = states[number % len(states)]
@@ -512,39 +546,45 @@ def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_user
             if lead_user and code == "E08000010":
                 application.section_states = {**application.section_states, "match": "in_progress"}
 
+    starts_on = months_ago(13)  # wave 1's projects start on the first of the month after the decision
+    decided_on = starts_on - timedelta(days=20)
+    closes_on = decided_on - timedelta(days=40)
     wave1 = _round(
         "LV1",
         "Systems Leadership – Local Vision, wave 1",
         "Funding for 25 local partnerships to tackle a wicked issue together, with an enabler each.",
-        -560,
-        -470,
+        closes_on - timedelta(days=90),
+        closes_on,
         "assessing",
         theme_list,
     )
     bids(wave1, others[:40], WAVE_1_STATES, 0)
-    _assess(wave1, reviewers, rng, scored_share=1.0)
-    _decide(wave1, chair)
+    _assess(wave1, reviewers, rng, scored_share=1.0, chairs=chairs)
+    _decide(wave1, chairs, decided_on)
+    _project_lead(wave1, demo_users)
 
     wave2 = _round(
         "LV2",
         "Systems Leadership – Local Vision, wave 2",
         "A second wave, open to public, private and not-for-profit leads of local partnerships.",
-        -110,
-        -20,
+        today() - timedelta(days=110),
+        today() - timedelta(days=20),
         "assessing",
         theme_list,
     )
     states = list(WAVE_2_STATES)
     rng.shuffle(states)
+    withdrawn = states.index("withdrawn")  # the last place bids only in wave 2: its one bid is withdrawn
+    states[withdrawn], states[-1] = states[-1], states[withdrawn]
     bids(wave2, others[5:49], states, 3)
-    _assess(wave2, reviewers, rng, scored_share=0.55)
+    _assess(wave2, reviewers, rng, scored_share=0.55, chairs=chairs, chair_conflict=True)
 
     wave3 = _round(
         "LV3",
         "Systems Leadership – Local Vision, wave 3",
         "A third wave, including partnerships for health and social care pioneers.",
-        -30,
-        60,
+        today() - timedelta(days=30),
+        today() + timedelta(days=60),
         "open",
         theme_list,
     )
@@ -556,3 +596,24 @@ def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_user
     bids(wave3, wave3_rows, WAVE_3_STATES, 5, demo_leads)
     db.session.flush()
     return True
+
+
+# Which wave 1 project (in reference order) the demo's project lead leads: see demo.funding.PLAN.
+PROJECT_LEAD_POSITION = 5
+
+
+def _project_lead(round_: Round, demo_users: dict[str, User]) -> None:
+    """The lead of one funded bid becomes the demo's project lead, who signs in: a person at the lead
+    organisation who wrote the bid, signs the agreement and sends the reports."""
+    if PROJECT_LEAD in demo_users or account_services.user_by_email(PROJECT_LEAD) is not None:
+        return
+    projects = db.session.scalars(
+        db.select(Project).where(Project.round_id == round_.id).order_by(Project.reference)
+    ).all()
+    if len(projects) <= PROJECT_LEAD_POSITION:
+        return
+    lead = projects[PROJECT_LEAD_POSITION].application.lead_applicant
+    name = next(name for email, name, *_ in DEMO_USERS if email == PROJECT_LEAD)
+    lead.email, lead.name = PROJECT_LEAD, name
+    lead.set_password(DEMO_PASSWORD)
+    db.session.flush()

@@ -85,6 +85,7 @@ def build_world() -> World:
         complete_bid,
         decide,
         enrol_two_factor,
+        funded_project,
         under_review_bid,
     )
 
@@ -95,6 +96,7 @@ def build_world() -> World:
         ("applicant", "applicant@example.org"),
         ("member", "steering.member@example.org"),
         ("chair", "steering.chair@example.org"),
+        ("cochair", "steering.cochair@example.org"),
         ("enabler", "enabler@example.org"),
         ("officer", "officer@example.org"),
         ("finance", "finance@example.org"),
@@ -102,7 +104,7 @@ def build_world() -> World:
     ):
         world.users[role] = _user(email)
     # The demo's staff have no second factor (the demo does not ask for one); the fuzzed service does.
-    for role in ("chair", "officer", "finance", "admin", "member"):
+    for role in ("chair", "cochair", "officer", "finance", "admin", "member"):
         enrol_two_factor(db.session.get(User, world.users[role]))
 
     officer = db.session.get(User, world.users["officer"])
@@ -152,6 +154,7 @@ def build_world() -> World:
         RoundFactory(status="assessing", code="LVD", title="A wave ready to decide", assessment_deadline=today_plus(30))
     )
     decide(decided, "approved", decided_by_id=world.users["chair"])
+    funded_project()  # just funded: its match funding only pledged (every demo project's is confirmed)
     db.session.commit()
     world.notification_id = notification.id
     world.draft_round_id = draft_round.id
