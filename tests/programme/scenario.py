@@ -102,7 +102,9 @@ def emailed_link(programme: Programme, email: str, pattern: str, subject: str | 
         found = re.search(rf"{re.escape(BASE_URL)}({pattern})", message.body)
         if found:
             return found.group(1)
-    raise AssertionError(f"no email to {email} with a link like {pattern}: {[m.subject for m in programme.inbox(email)]}")
+    raise AssertionError(
+        f"no email to {email} with a link like {pattern}: {[m.subject for m in programme.inbox(email)]}"
+    )
 
 
 # --- Set-up a deployment does outside the website ----------------------------------------------------------
@@ -351,7 +353,9 @@ def submit_bid(programme: Programme, bid: Bid) -> None:
 
 def withdraw_bid(bid: Bid) -> None:
     page = bid.lead.browser.get(f"/applications/{bid.application_id}/withdraw").ok()
-    page = page.form("Withdraw the bid").fill("reason", "Our board could not confirm the match funding in time.").submit()
+    page = (
+        page.form("Withdraw the bid").fill("reason", "Our board could not confirm the match funding in time.").submit()
+    )
     succeeded(page)
     assert "Withdrawn" in page.text, page.describe()
 

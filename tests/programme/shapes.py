@@ -91,8 +91,7 @@ class SmtpPostRoom:
                 pending = db.session.scalar(
                     db.select(db.func.count()).select_from(Notification).where(Notification.status == "pending")
                 )
-                total = db.session.scalar(db.select(db.func.count()).select_from(Notification))
-            if not pending and len(self.mailbox.messages) >= total:
+            if not pending:  # a row is marked sent only after the SMTP server accepted it
                 return
             assert time.monotonic() < deadline, f"{pending} emails still pending after {timeout}s"
             time.sleep(0.2)

@@ -65,21 +65,26 @@ def check_the_post(deployment: shapes.Deployment) -> None:
     assert by_recipient == Counter(recipient for _, _, recipient, _ in rows)
 
 
-def run_and_check(deployment: shapes.Deployment) -> None:
-    programme = run.run(deployment)
+def check_the_run(deployment: shapes.Deployment, programme: scenario.Programme) -> None:
     package = scenario.officer_downloads_360giving(programme)
     assert len(package["grants"]) == 2
     assert package_errors(package) == []
     check_the_post(deployment)
 
 
-def test_a_programme_run_in_the_embedded_default(tmp_path):
-    """SQLite file, jobs in-process (no REDIS_URL), email captured in the database."""
-    deployment = shapes.embedded(tmp_path)
+@pytest.fixture(scope="module")
+def embedded_run(tmp_path_factory):
+    """The run in the embedded default (SQLite file, jobs in-process without REDIS_URL, email captured
+    in the database), done once for the tests below that read what it left."""
+    deployment = shapes.embedded(tmp_path_factory.mktemp("embedded"))
     try:
-        run_and_check(deployment)
+        yield deployment, run.run(deployment)
     finally:
         deployment.close()
+
+
+def test_a_programme_run_in_the_embedded_default(embedded_run):
+    check_the_run(*embedded_run)
 
 
 def test_a_programme_run_in_the_production_shape(tmp_path, postgres_server_url, redis_url, mailbox):
@@ -88,6 +93,73 @@ def test_a_programme_run_in_the_production_shape(tmp_path, postgres_server_url, 
         tmp_path, postgres_server_url=postgres_server_url, redis_url=redis_url, mailbox=mailbox
     )
     try:
-        run_and_check(deployment)
+        check_the_run(deployment, run.run(deployment))
     finally:
         deployment.close()
+
+
+# --- What the run found that does not hold yet -----------------------------------------------------------
+# Read from the embedded run above once it has finished (its emails already counted).
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21 item 6: partner invitations are not private on the Email page")
+def test_partner_links_are_not_shown_on_the_email_page(embedded_run):
+    _, programme = embedded_run
+    officer = programme.people["officer"].browser
+    page, shown = officer.get("/email/").ok(), []
+    while True:  # every page of the list
+        shown += [officer.get(link.href) for link in page.links if "/email/" in link.href and "Confirm" in link.text]
+        following = [link.href for link in page.links if link.text.startswith("Next")]
+        if not following:
+            break
+        page = officer.get(following[0]).ok()
+    assert len(shown) == scenario.ORGANISATIONS
+    assert all("/partner/" not in message.html for message in shown)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 21 item 17: an invitation sent before the title is written says 'Untitled bid'"
+)
+def test_partner_invitations_name_the_bid(embedded_run):
+    _, programme = embedded_run
+    for bid in programme.bids:
+        invitation = next(m for m in programme.inbox(bid.partners[0].email) if "/partner/" in m.body)
+        assert bid.title in invitation.subject + invitation.body
+        assert "Untitled bid" not in invitation.body
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21 item 19: a published case study leaves its commitment 'Planned'")
+def test_a_published_case_study_evidences_its_commitment(embedded_run):
+    _, programme = embedded_run
+    lead = programme.bids[0].lead.browser
+    page = lead.get(f"/projects/{programme.ids['project']}/learning").ok()
+    row = page.text.split("Publish a case study of the kitchen-table conversations.")[1].split("Update")[0]
+    assert "Planned" not in row and "Done" in row, row
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21 item 8: downloads of non-public data are sent without no-store")
+@pytest.mark.parametrize("path", ["/manage/applications/export.csv", "/funding/tranches.csv"])
+def test_downloads_of_non_public_data_are_not_stored(embedded_run, path):
+    _, programme = embedded_run
+    response = programme.people["officer"].browser.client.get(path, buffered=True)
+    assert response.status_code == 200
+    assert "no-store" in (response.headers.get("Cache-Control") or "")
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 21 item 5: a repeated submit or withdrawal answers 403 'You do not have permission'"
+)
+@pytest.mark.parametrize("button", ["Accept and submit the bid", "Withdraw the bid"])
+def test_a_repeated_post_answers_with_what_already_happened(embedded_run, button):
+    """A double click: the form as it was first drawn is posted again."""
+    _, programme = embedded_run
+    for bid in programme.bids:
+        drawn = [page for page in bid.lead.browser.history if any(button in f.button_texts() for f in page.forms)]
+        if drawn:
+            break
+    filling = drawn[-1].form(button)
+    if "reason" in filling.form.names():
+        filling.fill("reason", "Our board could not confirm the match funding in time.")
+    again = filling.submit()
+    assert again.status in {200, 409}, again.describe()
+    assert bid.reference in again.text
