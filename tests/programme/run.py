@@ -1,0 +1,142 @@
+"""The programme run, step by step (``tests.programme.scenario`` has the steps)."""
+
+from __future__ import annotations
+
+from tests.programme import scenario as s
+
+SECTORS = ["Local government", "Voluntary and community", "Housing", "Public health"]
+
+
+def set_up(programme: s.Programme) -> None:
+    s.load_reference_data(programme)
+    s.create_staff_from_command_line(programme, "admin", "Ada Lovelace", "ada.lovelace@grants.example.org", "admin")
+    s.create_staff_from_command_line(
+        programme, "officer", "Olu Adeyemi", "olu.adeyemi@grants.example.org", "programme_officer"
+    )
+    s.sign_in(programme.people["admin"])
+    s.sign_in(programme.people["officer"])
+
+
+def open_round(programme: s.Programme) -> None:
+    s.officer_creates_round(programme)
+    s.officer_publishes_round(programme)
+
+
+def applicants_apply(programme: s.Programme) -> None:
+    for number in range(1, s.ORGANISATIONS + 1):
+        place = s.PLACE_NAMES[number % len(s.PLACE_NAMES)]
+        lead = programme.person(f"lead{number}", f"Lead Person {number}", f"lead{number}@org{number}.example.org")
+        partner = programme.person(
+            f"partner{number}", f"Partner Person {number}", f"partner{number}@nhs{number}.example.org"
+        )
+        bid = s.Bid(number, f"Organisation {number} of {place}", lead, [partner], f"Home safely together {number}")
+        programme.bids.append(bid)
+        s.register(lead)
+        s.set_up_organisation(bid, SECTORS[number % len(SECTORS)], place)
+        s.start_bid(programme, bid)
+        s.invite_partner(bid, partner, f"NHS Trust {number} of {place}", "NHS")
+        s.complete_bid(bid, place)
+    for bid in programme.bids:
+        for partner in bid.partners:
+            s.partner_confirms(programme, bid, partner)
+        s.submit_bid(programme, bid)
+    s.withdraw_bid(programme.bids[-1])
+
+
+def staff_join(programme: s.Programme) -> None:
+    s.staff_joins(programme, "member1", "Sam Whitfield", "sam.whitfield@grants.example.org", "Steering group member")
+    s.staff_joins(programme, "member2", "Rosa Diaz", "rosa.diaz@grants.example.org", "Steering group member")
+    s.staff_joins(programme, "chair1", "Chris Nakamura", "chris.nakamura@grants.example.org", "Steering group chair")
+    s.staff_joins(programme, "chair2", "Dee Okafor", "dee.okafor@grants.example.org", "Steering group chair")
+    s.staff_joins(programme, "finance", "Fatima Rahman", "fatima.rahman@grants.example.org", "Finance approver")
+    s.officer_invites_enabler(programme, "Erin Castell", "erin.castell@grants.example.org")
+
+
+# Scores out of 5 on every criterion: bids 1 and 2 rank first, bid 3 next, the rest below.
+SCORES = {1: 5, 2: 5, 3: 4}
+
+
+def assess(programme: s.Programme) -> None:
+    """One reviewer a bid; a reviewer declares a conflict and the bid goes to the other member."""
+    s.officer_closes_round_and_starts_assessment(programme)
+    s.officer_assigns_reviewers(programme, per_bid=1)
+    by_reference = {bid.reference: bid for bid in programme.bids}
+    members = [programme.people["member1"], programme.people["member2"]]
+    conflicted = None
+    for member in members:
+        for reference, link in s.reviews_waiting(member).items():
+            bid = by_reference[reference]
+            if conflicted is None and member is members[0]:
+                s.reviewer_declares_conflict(member, link)
+                conflicted = bid
+                continue
+            s.reviewer_scores(member, link, SCORES.get(bid.number, 2))
+    s.officer_assigns_reviewer(programme, conflicted, members[1])
+    link = s.reviews_waiting(members[1])[conflicted.reference]
+    s.reviewer_scores(members[1], link, SCORES.get(conflicted.number, 2))
+    programme.ids["conflicted_bid"] = conflicted.number
+
+
+OVER_BUDGET = "which is £27,000.00 over the round's budget of £54,000.00"
+
+
+def decide(programme: s.Programme) -> None:
+    """The chairs: a look-again, a conflict (the co-chair decides that bid), two approvals within the
+    budget, a third refused as over it, a reserve and the rest rejected together; then the letters."""
+    chair, co_chair = programme.people["chair1"], programme.people["chair2"]
+    first, second, third, *rest = programme.bids[:-1]  # the last bid was withdrawn
+    reviewer_name = s.chair_asks_reviewer_to_look_again(programme, chair, first)
+    reviewer = next(person for person in programme.people.values() if person.name == reviewer_name)
+    s.reviewer_looks_again(reviewer, s.reviews_waiting(reviewer)[first.reference], 4)
+
+    s.chair_declares_conflict(chair, second)
+    # In rank order: the look-again left the first bid a little below the second.
+    s.succeeded(s.chair_decides(co_chair, second, "Approve"), f"Decision recorded for {second.reference}.")
+    s.succeeded(s.chair_decides(chair, first, "Approve"), f"Decision recorded for {first.reference}.")
+    refused = s.chair_decides(chair, third, "Approve")
+    assert any(OVER_BUDGET in error for error in refused.errors), refused.describe()
+    assert "Decision recorded" not in refused.banner
+    s.succeeded(
+        s.chair_decides(chair, third, "Reserve", feedback="A strong bid: it is first on the reserve list."),
+        f"Decision recorded for {third.reference}.",
+    )
+    s.chair_decides_in_bulk(programme, chair, rest, "Reject")
+    s.chair_makes_decisions_take_effect(programme, chair)
+
+
+CASE_STUDY = "Kitchen-table conversations in Bolton"
+
+
+def fund_and_follow(programme: s.Programme) -> None:
+    """The first approved project: enabler, agreement, match, tranche 1 with two signatures, a
+    progress report accepted, a case study published and found; then the open data."""
+    bid = programme.bids[0]
+    project_id = s.project_of(programme, bid)
+    programme.ids["project"] = project_id
+    enabler = programme.people["enabler"]
+    s.enabler_chooses_password(programme, enabler)
+    s.officer_assigns_enabler(programme, project_id, enabler, bid.reference)
+    s.officer_issues_agreement(programme, project_id)
+    s.lead_signs_agreement(programme, bid, project_id)
+    s.officer_confirms_match(programme, project_id)
+    s.officer_requests_tranche(programme, project_id)
+    s.finance_approves_tranche(programme, bid.reference)
+    s.time_passes_until_first_report_is_due(programme, project_id)
+    s.lead_submits_progress_report(bid, project_id)
+    s.officer_accepts_progress_report(programme, bid, project_id)
+    s.lead_writes_case_study(bid, project_id, CASE_STUDY)
+    s.officer_publishes_learning(programme, CASE_STUDY)
+    visitor = programme.person("visitor", "A visitor", "nobody@example.org").browser
+    s.visitor_finds_learning(visitor, CASE_STUDY, "kitchen-table Bolton")
+
+
+def run(deployment) -> s.Programme:
+    programme = s.Programme(deployment)
+    set_up(programme)
+    open_round(programme)
+    staff_join(programme)
+    applicants_apply(programme)
+    assess(programme)
+    decide(programme)
+    fund_and_follow(programme)
+    return programme

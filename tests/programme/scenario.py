@@ -1,0 +1,665 @@
+"""One programme run, from an empty database to published learning and open data, done by the people
+who do each step through the website (``tests.programme.browser``). Each step is one small function
+named for what a person does, so that a step the product changes is changed in one place.
+
+What is not done through the website is set up the way a real deployment does it, and said so:
+reference data, the first administrator and officer from the command line, and the clock (a round's
+closing time, a report's period), which only time would otherwise move.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pyotp
+
+from tests.programme.browser import Browser, Page
+from tests.programme.shapes import BASE_URL, Deployment
+
+PASSWORD = "a long walk by the canal"
+# A real (minimal) PDF: uploads are checked by their content.
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+    b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
+ORGANISATIONS = 12  # the fewest the run needs: one withdraws, the rest are assessed
+AWARD = 27_000  # pounds: the round's default award per project
+BUDGET = 2 * AWARD  # room for two projects: a third approval is over the budget
+PLACE_NAMES = ["Wigan", "Bolton", "Salford", "Oldham"]
+THEME = "Integrating services for older people"
+
+
+@dataclass
+class Person:
+    name: str
+    email: str
+    browser: Browser | None = None
+    totp: str | None = None  # the key their authenticator app holds
+
+
+@dataclass
+class Bid:
+    number: int
+    organisation: str
+    lead: Person
+    partners: list[Person]
+    title: str
+    application_id: int | None = None
+    reference: str | None = None
+
+
+@dataclass
+class Programme:
+    deployment: Deployment
+    people: dict[str, Person] = field(default_factory=dict)
+    bids: list[Bid] = field(default_factory=list)
+    ids: dict = field(default_factory=dict)
+    _addresses: int = 0
+
+    @property
+    def app(self):
+        return self.deployment.app
+
+    def person(self, key: str, name: str, email: str) -> Person:
+        self._addresses += 1
+        person = Person(name, email)
+        # Each person has their own browser, on their own address (they are not all in one office).
+        person.browser = Browser(self.app, name, f"10.{self._addresses // 250}.{self._addresses % 250}.1")
+        self.people[key] = person
+        return person
+
+    def inbox(self, email: str) -> list:
+        return [message for message in self.deployment.post_room.received() if message.to == email]
+
+
+# --- Small helpers ---------------------------------------------------------------------------------------
+
+
+def london_today() -> date:
+    from grants.core.times import london_today as today
+
+    return today()
+
+
+def succeeded(page: Page, banner: str | None = None) -> Page:
+    assert page.status == 200 and not page.errors, page.describe()
+    if banner is not None:
+        assert banner in page.banner, f"expected {banner!r}: {page.describe()}"
+    return page
+
+
+def emailed_link(programme: Programme, email: str, pattern: str, subject: str | None = None) -> str:
+    """The link in the newest email this person received whose body has a link matching ``pattern``
+    (read from the message as delivered, not from the database)."""
+    programme.deployment.post_room.wait_until_drained(programme.app)
+    for message in reversed(programme.inbox(email)):
+        if subject is not None and subject not in message.subject:
+            continue
+        found = re.search(rf"{re.escape(BASE_URL)}({pattern})", message.body)
+        if found:
+            return found.group(1)
+    raise AssertionError(
+        f"no email to {email} with a link like {pattern}: {[m.subject for m in programme.inbox(email)]}"
+    )
+
+
+# --- Set-up a deployment does outside the website ----------------------------------------------------------
+
+
+def load_reference_data(programme: Programme) -> None:
+    """SET-UP, not an action: the local authority areas and the default themes. Until the product
+    loads them (``flask --app wsgi reference-data load``), the minimum is written here; switch this
+    function to that command when it exists."""
+    from grants.directory.models import Place, Theme
+    from grants.extensions import db
+
+    with programme.app.app_context():
+        for index, name in enumerate(PLACE_NAMES):
+            db.session.add(Place(name=name, ons_code=f"E0800{index + 10:04d}", region="North West"))
+        db.session.add(
+            Theme(slug="older-people", name=THEME, description="Hospital, care and home without a shared plan.")
+        )
+        db.session.commit()
+
+
+def create_staff_from_command_line(programme: Programme, key: str, name: str, email: str, role: str) -> Person:
+    """SET-UP, as a real deployment does: the first administrator and officer are made with
+    ``flask --app wsgi users create`` (staff accounts are not made through the website)."""
+    result = programme.app.test_cli_runner().invoke(
+        args=["users", "create", "--email", email, "--name", name, "--role", role, "--password", PASSWORD]
+    )
+    assert result.exit_code == 0, result.output
+    return programme.person(key, name, email)
+
+
+# --- Accounts ------------------------------------------------------------------------------------------
+
+
+def sign_in(person: Person) -> Page:
+    """Password, then the second step where the role needs one: set up on first sign-in (the key
+    read from the set-up page), a fresh code afterwards."""
+    page = person.browser.get("/sign-in")
+    page = page.form("Sign in").fill("email", person.email).fill("password", PASSWORD).submit()
+    if page.path == "/account/two-factor/set-up":
+        found = re.search(r'data-testid="two-factor-secret">([^<]+)<', page.html)
+        person.totp = found.group(1).replace(" ", "")
+        page = page.form("Turn on two-factor sign-in").fill("code", pyotp.TOTP(person.totp).now()).submit()
+        assert page.h1 == "Save your recovery codes", page.describe()
+    elif page.path == "/sign-in/two-factor":
+        page = page.form("Continue").fill("code", pyotp.TOTP(person.totp).now()).submit()
+    assert page.path not in {"/sign-in", "/sign-in/two-factor"}, page.describe()
+    return succeeded(page)
+
+
+def sign_out(person: Person) -> None:
+    page = person.browser.get("/").press("Sign out")
+    succeeded(page, "You have signed out.")
+
+
+def register(person: Person) -> Page:
+    """Create an account on the registration page. (Registration may come to confirm the address
+    through an emailed link first: that belongs here.)"""
+    page = person.browser.get("/register")
+    page = (
+        page.form("Create account")
+        .fill("name", person.name)
+        .fill("email", person.email)
+        .fill("password", PASSWORD)
+        .fill("confirm_password", PASSWORD)
+        .submit()
+    )
+    return succeeded(page, "Your account has been created.")
+
+
+def administrator_grants_role(programme: Programme, person: Person, role_label: str) -> None:
+    """The administrator finds the person on the People page and gives them a role (their own
+    password asked again)."""
+    admin = programme.people["admin"].browser
+    page = admin.get("/admin/people").ok().follow(f"Change roles for {person.name}", exact=True)
+    page = page.form("Save roles").tick_only("roles", [role_label]).fill("password", PASSWORD).submit()
+    succeeded(page, f"Roles saved for {person.name}.")
+
+
+# --- The round ------------------------------------------------------------------------------------------
+
+
+def officer_creates_round(programme: Programme) -> Page:
+    officer = programme.people["officer"].browser
+    today = london_today()
+    page = officer.get("/manage/rounds/new").ok()
+    page = (
+        page.form("Save round")
+        .fill("code", "LV")
+        .fill("title", "Local Vision wave 1")
+        .fill("summary", "Funding for local partnerships to tackle an issue no single agency can solve alone.")
+        .fill("guidance", "Apply as a partnership across sectors, with the board's pledge.")
+        .date("opens_on", today - timedelta(days=1))
+        .fill("opens_time", "9am")
+        .date("closes_on", today + timedelta(days=30))
+        .fill("closes_time", "5pm")
+        .date("assessment_deadline", today + timedelta(days=60))
+        .fill("places", "")  # a total budget instead of a number of places
+        .fill("budget", f"{BUDGET:,}")
+        .choose("themes", THEME)
+        .submit()
+    )
+    succeeded(page, "Round LV has been created as a draft.")
+    programme.ids["round"] = int(re.fullmatch(r"/manage/rounds/(\d+)", page.path).group(1))
+    return page
+
+
+def officer_publishes_round(programme: Programme) -> None:
+    officer = programme.people["officer"].browser
+    page = officer.get(f"/manage/rounds/{programme.ids['round']}").press("Publish the round")
+    succeeded(page, "Round LV is now open.")
+
+
+# --- Applicants ----------------------------------------------------------------------------------------
+
+
+def set_up_organisation(bid: Bid, sector: str, place: str) -> None:
+    page = bid.lead.browser.get("/organisation").ok()
+    page = (
+        page.form("Save organisation")
+        .fill("name", bid.organisation)
+        .choose("sector", sector)
+        .fill("address_line_1", f"{bid.number} High Street")
+        .fill("town", place)
+        .fill("postcode", "WN1 1YN")
+        .choose("place_id", place)
+        .submit()
+    )
+    succeeded(page, "Your organisation's details have been saved.")
+
+
+def start_bid(programme: Programme, bid: Bid) -> None:
+    """Start a bid from the round's page. (The start form may come to ask for the title.)"""
+    page = bid.lead.browser.get(f"/rounds/{programme.ids['round']}").ok()
+    page = page.press("Start or continue your bid")
+    found = re.fullmatch(r"/applications/(\d+)", page.path)
+    assert found, page.describe()
+    bid.application_id = int(found.group(1))
+
+
+def _save_section(bid: Bid, filling) -> None:
+    page = filling.choose("completed", "Yes").submit()
+    succeeded(page)
+    assert page.path == f"/applications/{bid.application_id}", page.describe()
+
+
+def invite_partner(bid: Bid, partner: Person, organisation: str, sector: str) -> None:
+    page = bid.lead.browser.get(f"/applications/{bid.application_id}/partners/new").ok()
+    page = (
+        page.form("Save partner and send the invitation")
+        .fill("organisation_name", organisation)
+        .choose("sector", sector)
+        .fill("role", "Leads the work with GP practices and the hospital discharge team.")
+        .fill("contact_name", partner.name)
+        .fill("contact_email", partner.email)
+        .submit()
+    )
+    succeeded(page, f"{organisation} has been saved. We have emailed {partner.name} a link to confirm their part.")
+
+
+def complete_bid(bid: Bid, place: str, amount: int = AWARD) -> None:
+    """Every section of the bid but the partnership's confirmations."""
+    browser, base = bid.lead.browser, f"/applications/{bid.application_id}"
+    _save_section(bid, browser.get(f"{base}/partnership").form("Save and continue"))
+    _save_section(
+        bid,
+        browser.get(f"{base}/sections/issue")
+        .form("Save and continue")
+        .fill("title", bid.title)
+        .choose("place_id", place)
+        .choose("themes", THEME)
+        .fill("issue", "Older people move between hospital, care and home without anyone owning the plan."),
+    )
+    _save_section(
+        bid,
+        browser.get(f"{base}/sections/vision")
+        .form("Save and continue")
+        .fill("shared_vision", "Everyone gets home safely, with the support they chose."),
+    )
+    _save_section(
+        bid,
+        browser.get(f"{base}/sections/approach")
+        .form("Save and continue")
+        .fill("systems_leadership", "No single service owns the journey home."),
+    )
+    _save_section(
+        bid,
+        browser.get(f"{base}/sections/outcomes")
+        .form("Save and continue")
+        .fill("outcomes", "Fewer delayed discharges and fewer readmissions within 30 days.")
+        .fill("measures-0-name", "Delayed discharges")
+        .fill("measures-0-unit", "per month")
+        .fill("measures-0-baseline", "40")
+        .fill("measures-0-target", "20")
+        .choose("measures-0-direction", "Lower"),
+    )
+    _save_section(
+        bid,
+        browser.get(f"{base}/sections/match")
+        .form("Save and continue")
+        .fill("match_funder", f"{place} Health and Wellbeing Board")
+        .fill("match_amount", "10,000")
+        .attach("evidence", "pledge-letter.pdf", PDF),
+    )
+    _save_section(
+        bid,
+        browser.get(f"{base}/sections/learning")
+        .form("Save and continue")
+        .fill("learning_plan", "A case study for the library and a learning event.")
+        .choose("commitments-0-kind", "Publish a case study")
+        .fill("commitments-0-description", "Publish a case study of the kitchen-table conversations.")
+        .date("commitments-0-target_date", london_today() + timedelta(days=300)),
+    )
+    _save_section(
+        bid,
+        browser.get(f"{base}/sections/budget")
+        .form("Save and continue")
+        .fill("amount_requested", f"{amount:,}")
+        .fill("budget_lines-0-description", "Facilitated workshops")
+        .fill("budget_lines-0-amount", f"{amount - 12_000:,}")
+        .fill("budget_lines-1-description", "Citizen panel")
+        .fill("budget_lines-1-amount", "12,000"),
+    )
+    page = browser.get(base)
+    assert "You have completed 8 of 8 sections." in page.text, page.text[:1500]
+
+
+def partner_confirms(programme: Programme, bid: Bid, partner: Person) -> None:
+    """The partner follows the link in the invitation they were emailed and confirms their part."""
+    link = emailed_link(programme, partner.email, r"/partner/\S+")
+    page = partner.browser.get(link).ok()
+    assert bid.title in page.text, page.text[:1000]
+    page = page.form("Send response").choose("response", "Yes, we confirm our part").submit()
+    succeeded(page)
+    assert page.h1 == "Thank you", page.describe()
+
+
+def submit_bid(programme: Programme, bid: Bid) -> None:
+    browser = bid.lead.browser
+    page = browser.get(f"/applications/{bid.application_id}/check")
+    assert page.h1 == "Check your answers before submitting your bid", page.describe()
+    page = succeeded(page).press("Accept and submit the bid")
+    assert page.h1 == "Bid submitted", page.describe()
+    bid.reference = re.search(r"LV-\d{4}", page.text).group(0)
+
+
+def withdraw_bid(bid: Bid) -> None:
+    page = bid.lead.browser.get(f"/applications/{bid.application_id}/withdraw").ok()
+    page = (
+        page.form("Withdraw the bid").fill("reason", "Our board could not confirm the match funding in time.").submit()
+    )
+    succeeded(page)
+    assert "Withdrawn" in page.text, page.describe()
+
+
+# --- Staff -----------------------------------------------------------------------------------------------
+
+
+def staff_joins(programme: Programme, key: str, name: str, email: str, role_label: str) -> Person:
+    """A member of staff registers on the website and the administrator gives them their role."""
+    person = programme.person(key, name, email)
+    register(person)
+    administrator_grants_role(programme, person, role_label)
+    sign_out(person)
+    sign_in(person)  # again, with the role's second step where it needs one
+    return person
+
+
+def officer_invites_enabler(programme: Programme, name: str, email: str) -> Person:
+    """The officer invites the enabler, who chooses a password through the emailed link; the officer
+    fills in the enabler's profile so that matching can offer them."""
+    officer = programme.people["officer"].browser
+    page = officer.get("/manage/enablers/invite").ok()
+    page = page.form("Send the invitation").fill("name", name).fill("email", email).submit()
+    succeeded(page, f"{name} has been invited")
+    programme.ids["enabler_profile"] = page.path
+    return programme.person("enabler", name, email)
+
+
+# --- Assessment ------------------------------------------------------------------------------------------
+
+
+def officer_closes_round_and_starts_assessment(programme: Programme) -> None:
+    """The officer closes the round early (every bid is in) and puts the bids under review."""
+    officer = programme.people["officer"].browser
+    page = officer.get(f"/manage/rounds/{programme.ids['round']}").press("Close the round now")
+    succeeded(page, "Round LV is now closed.")
+    page = page.press("Start assessment (bids go under review)")
+    succeeded(page, "Round LV is now assessing.")
+
+
+def officer_assigns_reviewers(programme: Programme, per_bid: int = 1) -> None:
+    officer = programme.people["officer"].browser
+    page = officer.get(f"/manage/rounds/{programme.ids['round']}/reviewers").ok()
+    page = page.form("Assign reviewers").fill("per_bid", per_bid).submit()
+    succeeded(page, "Each reviewer has been emailed.")
+
+
+def officer_assigns_reviewer(programme: Programme, bid: Bid, reviewer: Person) -> None:
+    officer = programme.people["officer"].browser
+    page = officer.get(f"/manage/rounds/{programme.ids['round']}/reviewers").ok()
+    page = page.follow(f"Assign a reviewer to {bid.reference}", exact=True)
+    page = page.form("Assign").choose("reviewer_id", reviewer.name).submit()
+    succeeded(page, f"{reviewer.name} has been asked to review {bid.reference}.")
+
+
+def reviews_waiting(reviewer: Person) -> dict[str, str]:
+    """The reviewer's list: bid reference -> the link to its review."""
+    page = reviewer.browser.get("/reviews/").ok()
+    return {
+        link.text.split()[0]: link.href
+        for link in page.links
+        if re.fullmatch(r"/reviews/\d+", link.href) and re.match(r"LV-\d{4}", link.text)
+    }
+
+
+def reviewer_declares_conflict(reviewer: Person, link: str) -> None:
+    page = reviewer.browser.get(link).ok()
+    page = (
+        page.form("Continue")
+        .choose("has_conflict", "Yes")
+        .fill("nature", "My partner is a trustee of the lead organisation.")
+        .submit()
+    )
+    succeeded(page, "You have been taken off this bid and the programme team will reassign it.")
+
+
+def reviewer_scores(reviewer: Person, link: str, score: int) -> None:
+    """Declare no conflict (the first time), then score every criterion."""
+    page = reviewer.browser.get(link).ok()
+    if page.h1 == "Do you have a conflict of interest with this bid?":
+        page = page.form("Continue").choose("has_conflict", "No").submit().ok()
+    filling = page.form("Submit scores")
+    for name in filling.form.names():
+        if name.startswith("value_"):
+            filling.choose(name, str(score))
+        elif name.startswith("justification_"):
+            filling.fill(name, f"Scored {score}: the partnership's evidence is set out in the bid.")
+    succeeded(filling.submit(), "Your scores have been submitted.")
+
+
+def reviewer_looks_again(reviewer: Person, link: str, criterion_score: int) -> None:
+    """Asked to look again, the reviewer changes the first criterion's score and resubmits."""
+    page = reviewer.browser.get(link).ok()
+    assert "The chair has asked you to look again" in page.banner, page.describe()
+    filling = page.form("Submit changes")
+    first = next(name for name in filling.form.names() if name.startswith("value_"))
+    filling.choose(first, str(criterion_score))
+    filling.fill(first.replace("value_", "justification_"), "Looked again: the panel is run by the council.")
+    succeeded(filling.submit())
+
+
+def chair_asks_reviewer_to_look_again(programme: Programme, chair: Person, bid: Bid) -> str:
+    """Returns the reviewer's name."""
+    page = chair.browser.get(f"/assessment/applications/{bid.application_id}").ok()
+    form = next(form for form in page.forms if "/look-again" in form.action)
+    button = form.button_texts()[0]
+    reviewer = button.removeprefix("Ask ").removesuffix(" to look again")
+    page = page.form(button).fill("note", "Look again at the citizen panel: is it really run by residents?").submit()
+    succeeded(page, f"{reviewer} has been asked to look again.")
+    return reviewer
+
+
+def chair_declares_conflict(chair: Person, bid: Bid) -> None:
+    page = chair.browser.get(f"/assessment/applications/{bid.application_id}/conflict").ok()
+    page = page.form("Declare the conflict").fill("nature", "I chair the board of the lead organisation.").submit()
+    succeeded(page, f"Conflict declared. You will not see {bid.reference} again; another chair decides it.")
+
+
+def chair_decides(chair: Person, bid: Bid, outcome: str, *, feedback: str = "") -> Page:
+    """``outcome`` as the page says it: Approve, Reserve or Reject. Returns the page the chair sees
+    (the refusal, if refused)."""
+    page = chair.browser.get(f"/assessment/applications/{bid.application_id}").ok()
+    filling = (
+        page.form("Record decision")
+        .choose("outcome", outcome)
+        .fill("rationale", f"{outcome}: the steering group's view, from the scores and the discussion.")
+    )
+    if feedback:
+        filling.fill("feedback", feedback).choose("feedback_released", "Share this feedback with the applicant")
+    return filling.submit()
+
+
+def chair_decides_in_bulk(programme: Programme, chair: Person, bids: list[Bid], outcome: str) -> None:
+    """Several bids at once: checked, then confirmed."""
+    page = chair.browser.get(f"/assessment/rounds/{programme.ids['round']}").ok()
+    filling = page.form("Check these decisions").choose("outcome", outcome)
+    filling.fill("rationale", "Scored below the bids the budget allows; the steering group agreed.")
+    for bid in bids:
+        filling.choose("application_ids", f"Select {bid.reference}")
+    page = succeeded(filling.submit())
+    confirm = next(form for form in page.forms if form.action.endswith("/bulk"))
+    page = page.form(confirm.button_texts()[-1], action="/bulk").submit()
+    succeeded(page, f"{len(bids)} decision{'s' if len(bids) != 1 else ''} recorded.")
+
+
+def chair_makes_decisions_take_effect(programme: Programme, chair: Person) -> Page:
+    page = chair.browser.get(f"/assessment/rounds/{programme.ids['round']}/apply").ok()
+    page = page.press("Make the decisions take effect")
+    return succeeded(page, "decisions have taken effect")
+
+
+# --- The project ----------------------------------------------------------------------------------------
+
+
+def project_of(programme: Programme, bid: Bid) -> int:
+    officer = programme.people["officer"].browser
+    page = officer.get("/projects/").ok()
+    return int(re.fullmatch(r"/projects/(\d+)", page.link(bid.reference)).group(1))
+
+
+def enabler_chooses_password(programme: Programme, enabler: Person) -> None:
+    """Through the link in the invitation they were emailed."""
+    link = emailed_link(programme, enabler.email, r"/password/reset/\S+")
+    page = enabler.browser.get(link).ok()
+    page = page.form("Save new password").fill("password", PASSWORD).fill("confirm_password", PASSWORD).submit()
+    succeeded(page)
+    if page.path == "/sign-in":
+        sign_in(enabler)
+
+
+def officer_assigns_enabler(programme: Programme, project_id: int, enabler: Person, reference: str) -> None:
+    officer = programme.people["officer"].browser
+    page = officer.get(f"/manage/projects/{project_id}/enabler").ok()
+    page = (
+        page.form("Assign enabler")
+        .choose("enabler_id", enabler.name, exact=False)
+        .fill("reason", "Knows the place and older people's services.")
+        .submit()
+    )
+    succeeded(page, f"{enabler.name} now supports {reference}.")
+
+
+def officer_issues_agreement(programme: Programme, project_id: int) -> None:
+    officer = programme.people["officer"].browser
+    page = officer.get(f"/projects/{project_id}/funding").press("Issue version 1 for signature")
+    succeeded(page, "Version 1 of the agreement has been issued. The project lead has been emailed.")
+
+
+def lead_signs_agreement(programme: Programme, bid: Bid, project_id: int) -> None:
+    """Through the link in the email that says the agreement is ready."""
+    link = emailed_link(programme, bid.lead.email, r"/projects/\d+/agreement/\d+")
+    page = bid.lead.browser.get(link).ok()
+    page = (
+        page.form("Sign the agreement")
+        .fill("full_name", bid.lead.name)
+        .choose("confirm", "I have read the agreement and agree to its terms", exact=False)
+        .submit()
+    )
+    succeeded(page, "You have signed version 1 of the grant agreement.")
+
+
+def officer_confirms_match(programme: Programme, project_id: int) -> None:
+    officer = programme.people["officer"].browser
+    page = officer.get(f"/projects/{project_id}/match/confirm").ok()
+    page = (
+        page.form("Confirm the match funding")
+        .fill("note", "Minute 6 of the board meeting: the £10,000 is confirmed.")
+        .submit()
+    )
+    succeeded(page, "The match funding is confirmed.")
+
+
+def officer_requests_tranche(programme: Programme, project_id: int, sequence: int = 1) -> None:
+    officer = programme.people["officer"].browser
+    page = officer.get(f"/projects/{project_id}/funding").ok()
+    page = page.press(f"Request release of tranche {sequence}")
+    succeeded(page, f"The release of tranche {sequence} has been requested.")
+
+
+def finance_approves_tranche(programme: Programme, reference: str, sequence: int = 1) -> None:
+    """A finance approver who did not request it: the second signature."""
+    finance = programme.people["finance"]
+    page = finance.browser.get("/funding/approvals").ok().follow(f"Approve tranche {sequence} of {reference}")
+    page = page.form("Approve and release").fill("payment_reference", f"PAY-{reference}-{sequence}")
+    page = page.fill("password", PASSWORD).submit()
+    succeeded(page, f"Tranche {sequence} of {reference} has been released.")
+
+
+def time_passes_until_first_report_is_due(programme: Programme, project_id: int) -> None:
+    """THE CLOCK, not an action: three months pass. The first report's period is moved to end today,
+    which opens it for submission (it opens two weeks before the period ends)."""
+    from grants.extensions import db
+    from grants.monitoring.models import ProgressReport
+
+    today = london_today()
+    with programme.app.app_context():
+        report = db.session.scalars(
+            db.select(ProgressReport).where(ProgressReport.project_id == project_id, ProgressReport.sequence == 1)
+        ).one()
+        report.period_start, report.period_end = today - timedelta(days=91), today
+        report.due_on = today + timedelta(days=14)
+        db.session.commit()
+
+
+def lead_submits_progress_report(bid: Bid, project_id: int) -> None:
+    page = bid.lead.browser.get(f"/projects/{project_id}/monitoring").ok().follow("Progress report 1", exact=True)
+    filling = (
+        page.form("Submit for review")
+        .fill("narrative", "Three workshops and a citizen panel; a shared discharge plan.")
+        .fill("partnership_change", "Decisions on discharges are now made together.")
+        .choose("rag", "Green")
+    )
+    for name in filling.form.names():
+        if name.startswith("outcome_"):
+            filling.fill(name, "31")
+    succeeded(filling.submit(), "Progress report 1 has been submitted. The programme team will review it.")
+
+
+def officer_accepts_progress_report(programme: Programme, bid: Bid, project_id: int) -> None:
+    officer = programme.people["officer"].browser
+    assert bid.reference in officer.get("/monitoring/reports").ok().text
+    page = officer.get(f"/projects/{project_id}/monitoring").ok().follow("Progress report 1", exact=True)
+    page = page.form("Save review").choose("decision", "Accept the report").submit()
+    succeeded(page, f"Progress report 1 for {bid.reference} is accepted.")
+
+
+def lead_writes_case_study(bid: Bid, project_id: int, title: str) -> None:
+    page = bid.lead.browser.get(f"/projects/{project_id}/learning/items/new").ok()
+    page = (
+        page.form("Submit for review")
+        .choose("kind", "Case study")
+        .fill("title", title)
+        .fill("summary", "Talking with older residents at their kitchen tables changed how partners planned.")
+        .fill("body", "Hospital, council and voluntary staff visited residents together and listened.")
+        .fill("what_worked", "Going together, not one agency at a time.")
+        .fill("what_did_not", "Start the citizen panel sooner.")
+        .choose("commitment", "Publish a case study", exact=False)
+        .choose("consent", "Everyone named or quoted", exact=False)
+        .submit()
+    )
+    succeeded(page, "Thank you. The programme team will review it.")
+
+
+def officer_publishes_learning(programme: Programme, title: str) -> None:
+    officer = programme.people["officer"].browser
+    page = officer.get("/learning/review").ok().follow(title, exact=True)
+    page = page.form("Save decision").choose("decision", "Publish it in the learning library").submit()
+    succeeded(page, f"“{title}” is published in the learning library.")
+
+
+def visitor_finds_learning(visitor: Browser, title: str, words: str) -> None:
+    page = visitor.get("/learning/").ok()
+    page = page.form("Search").fill("q", words).submit().ok()
+    assert "1 item matching" in page.text, page.text[:1500]
+    page = page.follow(title, exact=True).ok()
+    assert page.h1 == title
+
+
+def officer_downloads_360giving(programme: Programme) -> dict:
+    import json
+
+    officer = programme.people["officer"].browser
+    page = officer.get("/open-data/").ok()
+    href = next(link.href for link in page.links if "360giving.json" in link.href)
+    response = officer.client.get(href)
+    assert response.status_code == 200, response.status_code
+    return json.loads(response.get_data(as_text=True))
