@@ -54,17 +54,21 @@ class PortfolioEffect:
         return max(0, self.count - self.places) if self.places else 0
 
     def problem(self) -> str | None:
+        """What is wrong with the approved set: over the budget, over the number of places, or both."""
+        over_budget = (
+            f"{format_pence(self.over_budget_pence)} over the round's budget of {format_pence(self.budget_pence)}"
+        )
+        over_places = f"{self.over_places} more than the round's {self.places} place{'s' if self.places != 1 else ''}"
+        projects = f"{self.count} project{'s' if self.count != 1 else ''}"
+        if self.over_budget_pence and self.over_places:
+            return (
+                f"These decisions would approve {projects} costing {format_pence(self.total_pence)}: "
+                f"{over_budget}, and {over_places}."
+            )
         if self.over_budget_pence:
-            return (
-                f"These decisions would approve {format_pence(self.total_pence)}, which is "
-                f"{format_pence(self.over_budget_pence)} over the round's budget of "
-                f"{format_pence(self.budget_pence)}."
-            )
+            return f"These decisions would approve {format_pence(self.total_pence)}, which is {over_budget}."
         if self.over_places:
-            return (
-                f"These decisions would approve {self.count} projects, {self.over_places} more than the "
-                f"round's {self.places} places."
-            )
+            return f"These decisions would approve {projects}, {over_places}."
         return None
 
 

@@ -126,6 +126,40 @@ def test_approving_more_projects_than_places_is_refused(db, round_, bids, chair)
     assert db.session.scalar(db.select(Decision).where(Decision.application_id == weak.id)) is None
 
 
+def test_approving_over_both_the_budget_and_the_places_says_both(db, round_, bids, chair):
+    strong, middling, weak = bids
+    decide(strong, "approved")
+    decide(middling, "approved")
+    html = decide_through_page(chair, weak, "approved", rank_override_reason="x").get_data(as_text=True)
+    assert field_error(html, "outcome") == (
+        "These decisions would approve 3 projects costing £81,000.00: £27,000.00 over the round's budget of "
+        "£54,000.00, and 1 more than the round's 2 places."
+    )
+    assert db.session.scalar(db.select(Decision).where(Decision.application_id == weak.id)) is None
+
+
+@pytest.mark.parametrize(
+    ("budget_pence", "refusal"),
+    [
+        (100_000_000, "These decisions would approve 3 projects, 1 more than the round's 2 places."),
+        (
+            5_400_000,
+            "These decisions would approve 3 projects costing £81,000.00: £27,000.00 over the round's budget of "
+            "£54,000.00, and 1 more than the round's 2 places.",
+        ),
+    ],
+)
+def test_a_bulk_selection_over_the_places_says_so(db, round_, bids, chair, budget_pence, refusal):
+    round_.budget_pence = budget_pence
+    db.session.commit()
+    data = {"application_ids": [str(b.id) for b in bids], "outcome": "approved", "rationale": "All of them."}
+    for confirmed in ({}, {"confirmed": "yes"}):
+        response = chair.post(f"/assessment/rounds/{round_.id}/bulk", data={**data, **confirmed})
+        assert response.status_code == 400
+        assert field_error(response.get_data(as_text=True), "outcome") == refusal
+    assert db.session.scalars(db.select(Decision)).all() == []
+
+
 def test_approving_out_of_rank_order_asks_why(db, round_, bids, chair):
     strong, middling, weak = bids
     html = decide_through_page(chair, middling, "approved").get_data(as_text=True)
