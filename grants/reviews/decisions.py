@@ -227,9 +227,11 @@ def apply_decisions(round_, *, actor, now: datetime | None = None) -> Applied:
         raise DecisionError("Decisions take effect while the round is being assessed.")
     waiting = undecided(round_)
     if waiting:
+        blocked = queries.no_chair_can_decide({bid.id for bid in waiting})
+        no_chair = queries.no_chair_message(sorted(bid.reference for bid in waiting if bid.id in blocked))
         raise DecisionError(
-            f"{len(waiting)} bid{'s' if len(waiting) != 1 else ''} still need a decision, "
-            f"starting with {waiting[0].reference}."
+            f"{len(waiting)} bid{'s' if len(waiting) != 1 else ''} still need{'s' if len(waiting) == 1 else ''} "
+            f"a decision, starting with {waiting[0].reference}." + (f" {no_chair}" if no_chair else "")
         )
     assessments = queries.round_assessment(round_)
     effect = portfolio_effect(round_, assessments, current_outcomes(assessments))

@@ -387,7 +387,9 @@ class ScoreProblems(GrantsError):
 
 def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> None:
     """The chair asks a reviewer to look again. Their submitted scores keep counting until they submit
-    new ones; it can be asked only while scoring is open."""
+    new ones; it can be asked only while scoring is open, by a chair without a conflict with the bid."""
+    if not permissions.can_moderate(actor, assignment.application):
+        raise PermissionDenied("You have a conflict of interest with this bid; another chair moderates it.")
     lock_and_refresh(db.session, assignment)
     if assignment.status != "submitted":
         raise ReviewError("You can ask for another look only at submitted scores.")
