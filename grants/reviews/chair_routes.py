@@ -94,6 +94,9 @@ def bulk(round_id):
             form.outcome.data,
             form.rationale.data,
             rank_override_reason=form.rank_override_reason.data or None,
+            # Feedback written here goes out with the letters; none keeps what each bid's own page says.
+            feedback=form.feedback,
+            feedback_released=True if form.feedback else None,
         )
         for application_id in dict.fromkeys(form.application_ids.data)  # each bid once, in the order given
     ]
