@@ -111,11 +111,13 @@ def start(round_id):
 @login_required
 def show(application_id):
     application = load_visible(application_id)
+    editable = can_edit_application(current_user, application)
     return render_template(
         "applications/show.html",
         application=application,
         sections=SECTIONS,
-        editable=can_edit_application(current_user, application),
+        states={section: rules.section_status(application, section) for section in SECTIONS} if editable else {},
+        editable=editable,
         withdrawable=can_withdraw_application(current_user, application),
         timeline=queries.timeline(application),
         decision=decision_in_effect(application.id),

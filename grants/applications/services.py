@@ -174,7 +174,8 @@ def save_section(application: Application, section: str, values: dict, *, comple
     APPLIERS[section](application, values, actor)
     db.session.flush()
     if complete:
-        problems = rules.section_problems(application, section)
+        # Marked completed, it must pass every rule the final check applies to it; all but partners' answers.
+        problems = [problem for problem in rules.section_problems(application, section) if not problem.waiting]
         if problems:
             raise Incomplete(problems)
     state = "completed" if complete else "in_progress"
@@ -347,10 +348,9 @@ def respond_as_partner(partner: Partner, response: str, note: str | None) -> Non
 
 
 def submission_problems(application: Application, now: datetime | None = None) -> list[rules.Problem]:
-    """Every reason the bid cannot be submitted, each said once."""
-    problems = rules.bid_problems(application)
-    said = {(problem.section, problem.field) for problem in problems}
-    return problems + [p for p in rules.eligibility_problems(application, now) if (p.section, p.field) not in said]
+    """Every reason the bid cannot be submitted: its sections' rules (the round's eligibility rules among
+    them, the same rules the task list shows) and the round's closing time."""
+    return rules.bid_problems(application) + rules.round_problems(application, now)
 
 
 def submit_application(application: Application, *, actor, now: datetime | None = None) -> str:
