@@ -80,15 +80,26 @@ def live_application_for(round_id: int, organisation_id: int) -> Application | N
     )
 
 
-def start_application(round_: Round, *, actor, now: datetime | None = None) -> Application:
+class AlreadyStarted(ApplicationError):
+    """The organisation has a live bid in the round already (perhaps started a moment ago)."""
+
+
+def start_application(round_: Round, title: str, *, actor, now: datetime | None = None) -> Application:
+    """A draft bid, with its title, for the applicant's organisation. One live bid per organisation and
+    round: a second start, or two at the same moment, raises ``AlreadyStarted`` (the database's unique
+    index decides a race; on PostgreSQL the second insert waits for the first transaction)."""
     if not can_start_application(actor):
         raise ApplicationError("Set up your organisation's profile before you start a bid.")
     if not round_.is_accepting(now):
         raise ApplicationError("This round is not accepting bids.")
+    title = (title or "").strip()
+    if not title:
+        raise ApplicationError("Enter a project title", field="title")
     if live_application_for(round_.id, actor.organisation_id):
-        raise ApplicationError("Your organisation already has a bid in this round.")
+        raise AlreadyStarted("Your organisation already has a bid in this round.")
     application = Application(
         round=round_,
+        title=title,
         lead_organisation_id=actor.organisation_id,
         lead_applicant_id=actor.id,
         status="draft",
@@ -98,9 +109,9 @@ def start_application(round_: Round, *, actor, now: datetime | None = None) -> A
     try:
         with db.session.begin_nested():
             db.session.add(application)
-    except IntegrityError:  # a colleague started one at the same moment
-        raise ApplicationError("Your organisation already has a bid in this round.") from None
-    audit.record("application.created", application, actor=actor, after={"round": round_.code})
+    except IntegrityError:  # a colleague (or a second click) started one at the same moment
+        raise AlreadyStarted("Your organisation already has a bid in this round.") from None
+    audit.record("application.created", application, actor=actor, after={"round": round_.code, "title": title})
     return application
 
 

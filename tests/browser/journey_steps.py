@@ -271,8 +271,12 @@ def applicant_registers(applicant: Visitor, programme: Programme) -> None:
 def applicant_starts_bid(applicant: Visitor, programme: Programme) -> int:
     applicant.go(f"/rounds/{programme.ids['round']}")
     applicant.click_button("Start or continue your bid")
+    assert applicant.h1() == "Start a bid"
+    applicant.fill("Project title", programme.bid_title)
+    applicant.click_button("Start the bid")
+    assert_no_errors(applicant)
     application_id = _id_in_path(applicant, r"^/applications/(\d+)$")
-    assert applicant.h1() == "Untitled bid"
+    assert applicant.h1() == programme.bid_title
     assert "Draft" in applicant.text()
     programme.ids["application"] = application_id
     return application_id
@@ -387,6 +391,7 @@ def emailed_partner_link(app, partner: PartnerContact) -> str:
         ).first()
         assert email is not None, f"no invitation was emailed to {partner.contact.email}"
         assert partner.organisation in email.subject
+        assert "Untitled bid" not in (email.body_text or ""), "the invitation does not name the bid"
         found = re.search(r"https?://\S+/partner/\S+", email.body_text or "")
         assert found, f"no link in the invitation: {email.body_text}"
         return found.group(0)
