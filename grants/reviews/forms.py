@@ -204,24 +204,6 @@ class ReserveApprovalForm(OnceMixin, FlaskForm):
     submit = SubmitField("Approve and set up the project", widget=GovSubmitInput())
 
 
-BULK_FEEDBACK_LABELS = {
-    "approved": "Feedback for the applicants approved (optional)",
-    "reserve": "Feedback for the applicants on the reserve list (optional)",
-    "rejected": "Feedback for the applicants not funded (optional)",
-}
-
-
-def _bulk_feedback(outcome: str):
-    return TextAreaField(
-        BULK_FEEDBACK_LABELS[outcome],
-        widget=GovCharacterCount(),
-        filters=[strip],
-        description="Sent to each applicant and their confirmed partners with the decision letter, and shown on "
-        "the bid, once the decisions take effect. Leave it empty to keep any feedback written on a bid's own page.",
-        validators=[Optional(), Length(max=3000)],
-    )
-
-
 class BulkDecisionForm(FlaskForm):
     application_ids = SelectMultipleField(
         "Bids", coerce=int, validate_choice=False, validators=[DataRequired("Select the bids to decide")]
@@ -244,15 +226,19 @@ class BulkDecisionForm(FlaskForm):
         filters=[strip],
         validators=[Optional(), Length(max=2000)],
     )
-    feedback_approved = _bulk_feedback("approved")
-    feedback_reserve = _bulk_feedback("reserve")
-    feedback_rejected = _bulk_feedback("rejected")
+    feedback_text = TextAreaField(
+        "Feedback for the applicants (optional)",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        description="For the decision chosen above: sent to the applicant and confirmed partners of each selected "
+        "bid with their decision letter, and shown on the bid, once the decisions take effect. Leave it empty to "
+        "keep any feedback written on a bid's own page.",
+        validators=[Optional(), Length(max=3000)],
+    )
     confirmed = StringField()
     submit = SubmitField("Check these decisions", widget=GovSubmitInput())
 
     @property
     def feedback(self) -> str | None:
-        """The feedback written for the outcome chosen, or None to keep what each bid has."""
-        if self.outcome.data not in OUTCOME_LABELS:
-            return None
-        return (self[f"feedback_{self.outcome.data}"].data or "").strip() or None
+        """The feedback written for these bids' outcome, or None to keep what each bid has."""
+        return (self.feedback_text.data or "").strip() or None
