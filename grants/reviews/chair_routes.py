@@ -228,8 +228,14 @@ def declare_conflict(application_id):
             form.nature.errors = [*form.nature.errors, error.message]
         else:
             db.session.commit()
+            no_chair = queries.no_chair_can_decide({application.id})
             flash(
-                f"Conflict declared. You will not see {application.reference} again; another chair decides it.",
+                f"Conflict declared. You will not see {application.reference} again"
+                + (
+                    f". {queries.no_chair_message([application.reference])}"
+                    if no_chair and application.status == "under_review"
+                    else "; another chair decides it."
+                ),
                 "success",
             )
             return redirect(url_for("assessment.round_view", round_id=application.round_id))

@@ -146,3 +146,13 @@ def test_the_round_cannot_take_effect_while_no_chair_can_decide_a_bid(db, round_
     page = text(response.get_data(as_text=True))
     assert "1 bid still needs a decision, starting with" in page and ADVICE in page
     assert db.session.get(Round, round_.id).status == "assessing"
+
+
+def test_the_last_chair_to_declare_a_conflict_is_told_no_chair_can_decide(db, round_, bids, chairs):
+    strong, _ = bids
+    first, last = chairs
+    response = first.post(f"/assessment/applications/{strong.id}/conflict", data={"nature": "Trustee"})
+    assert "another chair decides it" in text(first.get(response.headers["Location"]).get_data(as_text=True))
+    response = last.post(f"/assessment/applications/{strong.id}/conflict", data={"nature": "Former employer"})
+    page = text(last.get(response.headers["Location"]).get_data(as_text=True))
+    assert f"No chair can decide {strong.reference}" in page and ADVICE in page
