@@ -71,6 +71,23 @@ def long_answer(label: str, limit_key: str, description: str = ""):
     )
 
 
+class StartForm(OnceMixin, FlaskForm):
+    """Starting a bid asks for its title first: partners are invited by it from the first section on."""
+
+    title = StringField(
+        "Project title",
+        widget=GovTextInput(),
+        description="A short name for your project, like Better together for older people in Wigan. The partners "
+        "you invite see it in their invitation. You can change it later.",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter a project title"),
+            Length(max=200, message="Project title must be 200 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Start the bid", widget=GovSubmitInput())
+
+
 class SectionForm(FlaskForm):
     """Every section ends by asking whether it is finished (the GOV.UK task list pattern)."""
 

@@ -10,6 +10,7 @@ from grants.applications import queries, rules, services
 from grants.applications.forms import (
     SECTION_FORMS,
     PartnerForm,
+    StartForm,
     SubmitForm,
     WithdrawForm,
     initial_data,
@@ -82,40 +83,58 @@ def index():
     )
 
 
-@bp.post("/rounds/<int:round_id>/start")
+@bp.route("/rounds/<int:round_id>/start", methods=["GET", "POST"])
 @roles_required(Role.APPLICANT)
 def start(round_id):
+    """Start a bid, with its title. Sent twice (a double click) or by two colleagues at once, it makes
+    one bid, and every answer leads to it."""
     round_ = db.get_or_404(Round, round_id)
     if round_.status == "draft":
         abort(404)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
     if not can_start_application(current_user):
         flash("Set up your organisation's profile before you start a bid.", "info")
         return redirect(url_for("directory.organisation", next=url_for("rounds.show", round_id=round_.id)))
     existing = services.live_application_for(round_.id, current_user.organisation_id)
     if existing:
         return redirect(url_for("applications.show", application_id=existing.id))
-    try:
-        application = services.start_application(round_, actor=current_user)
-    except services.ApplicationError as error:
-        db.session.rollback()
-        flash(error.message, "info")
+    if not round_.is_accepting():
+        flash("This round is not accepting bids.", "info")
         return redirect(url_for("rounds.show", round_id=round_.id))
-    db.session.commit()
-    return redirect(url_for("applications.show", application_id=application.id))
+    form = StartForm()
+    if form.validate_on_submit():
+        if (earlier := once.carried_out(form)) is not None:
+            return earlier
+        try:
+            application = services.start_application(round_, form.title.data, actor=current_user)
+        except services.AlreadyStarted:
+            db.session.rollback()  # started a moment ago, by a colleague or a second click: go to it
+            existing = services.live_application_for(round_.id, current_user.organisation_id)
+            if existing is None:
+                raise
+            return redirect(url_for("applications.show", application_id=existing.id), code=303)
+        except services.ApplicationError as error:
+            db.session.rollback()
+            field = form.title if error.field == "title" else form.submit
+            field.errors = [*field.errors, error.message]
+        else:
+            location = url_for("applications.show", application_id=application.id)
+            once.led_to(form, location)
+            db.session.commit()
+            return redirect(location)
+    return render_template("applications/start.html", round=round_, form=form), 400 if form.errors else 200
 
 
 @bp.get("/applications/<int:application_id>")
 @login_required
 def show(application_id):
     application = load_visible(application_id)
+    editable = can_edit_application(current_user, application)
     return render_template(
         "applications/show.html",
         application=application,
         sections=SECTIONS,
-        editable=can_edit_application(current_user, application),
+        states={section: rules.section_status(application, section) for section in SECTIONS} if editable else {},
+        editable=editable,
         withdrawable=can_withdraw_application(current_user, application),
         timeline=queries.timeline(application),
         decision=decision_in_effect(application.id),

@@ -1,5 +1,10 @@
-"""What makes a section complete and a bid eligible. The section pages and the final check use the
-same rules, so "completed" on the task list means the bid will not be refused for that section."""
+"""What makes a section complete, the round's eligibility rules included. One set of rules for each
+section serves the section page (marking it completed), the task list (what it shows) and the final
+check before submission, so "completed" on the task list means the bid will not be refused for that
+section. The only other reason to refuse a bid is the round's closing time (``round_problems``).
+
+A partnership can be marked completed once its partners have been invited, before they answer: until
+enough of them confirm, the task list shows it as waiting for partners, not completed."""
 
 from __future__ import annotations
 
@@ -16,11 +21,36 @@ class Problem:
     section: str
     field: str  # the form field it belongs to, for the error message beside it
     message: str
+    # Put right by partners confirming their part, not by the applicant: the section can be marked
+    # completed meanwhile, and the task list shows it as waiting for partners.
+    waiting: bool = False
+
+
+class Waiting(str):
+    """A problem's message that only partners' answers can put right."""
 
 
 def _partnership(app: Application):
     if not app.partners:
         yield "partnership", "Add at least one partner organisation"
+        return
+    rule = app.round.rule
+    answering = [partner for partner in app.partners if partner.status != "declined"]
+    confirmed = [partner for partner in answering if partner.status == "confirmed"]
+    # Only partners who have confirmed their part count towards the partnership's sectors.
+    needed = rule["min_partner_sectors"]
+    message = f"The lead organisation and its confirmed partners must come from at least {needed} sectors"
+    if len(_sectors(app, confirmed)) < needed:
+        # Partners still to answer could make up the sectors: wait for them; otherwise add a partner.
+        yield "partnership", Waiting(message) if len(_sectors(app, answering)) >= needed else message
+    needed = rule["min_confirmed_partners"]
+    message = f"At least {needed} partner{'s' if needed != 1 else ''} must confirm their part before you submit"
+    if len(confirmed) < needed:
+        yield "partnership", Waiting(message) if len(answering) >= needed else message
+
+
+def _sectors(app: Application, partners) -> set[str]:
+    return {app.lead_organisation.sector} | {partner.organisation.sector for partner in partners}
 
 
 def _issue(app: Application):
@@ -61,13 +91,21 @@ def _match(app: Application):
         yield "match_funder", "Enter who has pledged the match funding"
     if app.match_amount_pence is None:
         yield "match_amount", "Enter the amount pledged"
+    elif app.round.rule["match_at_least_required"] and app.match_amount_pence < app.round.match_required_pence:
+        yield (
+            "match_amount",
+            f"The match funding pledged must be at least {format_pence(app.round.match_required_pence)}",
+        )
     if app.match_evidence is None:
         yield "evidence", "Upload the pledge letter"
 
 
 def _learning(app: Application):
+    needed = app.round.rule["min_learning_commitments"]
     if not app.commitments:
         yield "commitments", "Add at least one learning commitment"
+    elif len(app.commitments) < needed:
+        yield "commitments", f"Make at least {needed} learning commitment{'s' if needed != 1 else ''}"
     for number, commitment in enumerate(app.commitments, start=1):
         if commitment.target_date is None:
             yield "commitments", f"Enter a target date for learning commitment {number}"
@@ -111,7 +149,23 @@ assert set(RULES) == set(SECTIONS)
 
 
 def section_problems(app: Application, section: str) -> list[Problem]:
-    return [Problem(section, field, message) for field, message in RULES[section](app)]
+    return [
+        Problem(section, field, str(message), waiting=isinstance(message, Waiting))
+        for field, message in RULES[section](app)
+    ]
+
+
+def section_status(app: Application, section: str) -> str:
+    """What the task list shows: ``completed`` only when the section was marked completed and passes
+    its rules now; ``waiting`` when marked completed and only partners' answers are missing;
+    otherwise ``in_progress`` or ``not_started``."""
+    state = app.section_state(section)
+    if state != "completed":
+        return state
+    problems = section_problems(app, section)
+    if not problems:
+        return "completed"
+    return "waiting" if all(problem.waiting for problem in problems) else "in_progress"
 
 
 def bid_problems(app: Application) -> list[Problem]:
@@ -126,51 +180,8 @@ def bid_problems(app: Application) -> list[Problem]:
     return problems
 
 
-def eligibility_problems(app: Application, now: datetime | None = None) -> list[Problem]:
-    """The round's eligibility rules (configurable per round) and its deadline."""
-    now = now or utcnow()
-    rule = app.round.rule
-    problems = []
-    if not app.round.is_accepting(now):
-        problems.append(Problem("round", "round", "The round has closed: bids can no longer be submitted"))
-    # Only partners who have confirmed their part count towards the partnership's sectors.
-    sectors = {app.lead_organisation.sector} | {
-        partner.organisation.sector for partner in app.partners if partner.status == "confirmed"
-    }
-    if len(sectors) < rule["min_partner_sectors"]:
-        problems.append(
-            Problem(
-                "partnership",
-                "partnership",
-                f"The lead organisation and its confirmed partners must come from at least "
-                f"{rule['min_partner_sectors']} sectors",
-            )
-        )
-    confirmed = sum(1 for partner in app.partners if partner.status == "confirmed")
-    if confirmed < rule["min_confirmed_partners"]:
-        needed = rule["min_confirmed_partners"]
-        problems.append(
-            Problem(
-                "partnership",
-                "partnership",
-                f"At least {needed} partner{'s' if needed != 1 else ''} must confirm their part before you submit",
-            )
-        )
-    if rule["match_at_least_required"] and (app.match_amount_pence or 0) < app.round.match_required_pence:
-        problems.append(
-            Problem(
-                "match",
-                "match_amount",
-                f"The match funding pledged must be at least {format_pence(app.round.match_required_pence)}",
-            )
-        )
-    if len(app.commitments) < rule["min_learning_commitments"]:
-        problems.append(
-            Problem(
-                "learning",
-                "commitments",
-                f"Make at least {rule['min_learning_commitments']} learning commitment"
-                f"{'s' if rule['min_learning_commitments'] != 1 else ''}",
-            )
-        )
-    return problems
+def round_problems(app: Application, now: datetime | None = None) -> list[Problem]:
+    """What refuses a bid besides its sections: the round's closing time."""
+    if not app.round.is_accepting(now or utcnow()):
+        return [Problem("round", "round", "The round has closed: bids can no longer be submitted")]
+    return []

@@ -80,15 +80,26 @@ def live_application_for(round_id: int, organisation_id: int) -> Application | N
     )
 
 
-def start_application(round_: Round, *, actor, now: datetime | None = None) -> Application:
+class AlreadyStarted(ApplicationError):
+    """The organisation has a live bid in the round already (perhaps started a moment ago)."""
+
+
+def start_application(round_: Round, title: str, *, actor, now: datetime | None = None) -> Application:
+    """A draft bid, with its title, for the applicant's organisation. One live bid per organisation and
+    round: a second start, or two at the same moment, raises ``AlreadyStarted`` (the database's unique
+    index decides a race; on PostgreSQL the second insert waits for the first transaction)."""
     if not can_start_application(actor):
         raise ApplicationError("Set up your organisation's profile before you start a bid.")
     if not round_.is_accepting(now):
         raise ApplicationError("This round is not accepting bids.")
+    title = (title or "").strip()
+    if not title:
+        raise ApplicationError("Enter a project title", field="title")
     if live_application_for(round_.id, actor.organisation_id):
-        raise ApplicationError("Your organisation already has a bid in this round.")
+        raise AlreadyStarted("Your organisation already has a bid in this round.")
     application = Application(
         round=round_,
+        title=title,
         lead_organisation_id=actor.organisation_id,
         lead_applicant_id=actor.id,
         status="draft",
@@ -98,9 +109,9 @@ def start_application(round_: Round, *, actor, now: datetime | None = None) -> A
     try:
         with db.session.begin_nested():
             db.session.add(application)
-    except IntegrityError:  # a colleague started one at the same moment
-        raise ApplicationError("Your organisation already has a bid in this round.") from None
-    audit.record("application.created", application, actor=actor, after={"round": round_.code})
+    except IntegrityError:  # a colleague (or a second click) started one at the same moment
+        raise AlreadyStarted("Your organisation already has a bid in this round.") from None
+    audit.record("application.created", application, actor=actor, after={"round": round_.code, "title": title})
     return application
 
 
@@ -174,7 +185,8 @@ def save_section(application: Application, section: str, values: dict, *, comple
     APPLIERS[section](application, values, actor)
     db.session.flush()
     if complete:
-        problems = rules.section_problems(application, section)
+        # Marked completed, it must pass every rule the final check applies to it; all but partners' answers.
+        problems = [problem for problem in rules.section_problems(application, section) if not problem.waiting]
         if problems:
             raise Incomplete(problems)
     state = "completed" if complete else "in_progress"
@@ -347,10 +359,9 @@ def respond_as_partner(partner: Partner, response: str, note: str | None) -> Non
 
 
 def submission_problems(application: Application, now: datetime | None = None) -> list[rules.Problem]:
-    """Every reason the bid cannot be submitted, each said once."""
-    problems = rules.bid_problems(application)
-    said = {(problem.section, problem.field) for problem in problems}
-    return problems + [p for p in rules.eligibility_problems(application, now) if (p.section, p.field) not in said]
+    """Every reason the bid cannot be submitted: its sections' rules (the round's eligibility rules among
+    them, the same rules the task list shows) and the round's closing time."""
+    return rules.bid_problems(application) + rules.round_problems(application, now)
 
 
 def submit_application(application: Application, *, actor, now: datetime | None = None) -> str:

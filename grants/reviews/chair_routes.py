@@ -44,6 +44,15 @@ def _load_round(round_id: int) -> Round:
     return round_
 
 
+def _no_chair_can_decide(round_: Round, ranking) -> str | None:
+    """While the round is assessed: which undecided bids no chair can decide, and what to do about it."""
+    if round_.status != "assessing":
+        return None
+    waiting = {a.application_id: a.reference for a in ranking if a.status == "under_review" and a.outcome is None}
+    blocked = queries.no_chair_can_decide(waiting)
+    return queries.no_chair_message(sorted(waiting[application_id] for application_id in blocked))
+
+
 def _ranking_page(round_: Round, bulk_form: BulkDecisionForm, status: int = 200):
     """The whole round is ranked (and counted) without loading its bids; only the page's bids are loaded."""
     ranking = queries.round_ranking(round_)
@@ -60,6 +69,7 @@ def _ranking_page(round_: Round, bulk_form: BulkDecisionForm, status: int = 200)
         can_decide=permissions.is_chair(current_user) and round_.status == "assessing",
         can_approve_reserves=permissions.is_chair(current_user) and any(a.status == "reserve" for a in ranking),
         undecided=queries.undecided_count(ranking) if round_.status == "assessing" else 0,
+        no_chair=_no_chair_can_decide(round_, ranking),
     ), status
 
 
@@ -84,6 +94,9 @@ def bulk(round_id):
             form.outcome.data,
             form.rationale.data,
             rank_override_reason=form.rank_override_reason.data or None,
+            # Feedback written here goes out with the letters; none keeps what each bid's own page says.
+            feedback=form.feedback,
+            feedback_released=True if form.feedback else None,
         )
         for application_id in dict.fromkeys(form.application_ids.data)  # each bid once, in the order given
     ]
@@ -148,6 +161,13 @@ def _bid_page(application: Application, form: DecisionForm, can_decide: bool, no
         note_errors=note_errors or {},
         sections=SECTIONS,
         can_moderate=permissions.is_chair(current_user) and permissions.scoring_open(round_),
+        no_chair=(
+            queries.no_chair_message([application.reference])
+            if application.status == "under_review"
+            and assessment.decision is None
+            and queries.no_chair_can_decide({application.id})
+            else None
+        ),
     ), status
 
 
@@ -208,8 +228,14 @@ def declare_conflict(application_id):
             form.nature.errors = [*form.nature.errors, error.message]
         else:
             db.session.commit()
+            no_chair = queries.no_chair_can_decide({application.id})
             flash(
-                f"Conflict declared. You will not see {application.reference} again; another chair decides it.",
+                f"Conflict declared. You will not see {application.reference} again"
+                + (
+                    f". {queries.no_chair_message([application.reference])}"
+                    if no_chair and application.status == "under_review"
+                    else "; another chair decides it."
+                ),
                 "success",
             )
             return redirect(url_for("assessment.round_view", round_id=application.round_id))
@@ -327,4 +353,5 @@ def apply(round_id):
         effect=effect,
         counts=counts,
         undecided=decisions.undecided(round_),
+        no_chair=_no_chair_can_decide(round_, ranking),
     )

@@ -54,17 +54,21 @@ class PortfolioEffect:
         return max(0, self.count - self.places) if self.places else 0
 
     def problem(self) -> str | None:
+        """What is wrong with the approved set: over the budget, over the number of places, or both."""
+        over_budget = (
+            f"{format_pence(self.over_budget_pence)} over the round's budget of {format_pence(self.budget_pence)}"
+        )
+        over_places = f"{self.over_places} more than the round's {self.places} place{'s' if self.places != 1 else ''}"
+        projects = f"{self.count} project{'s' if self.count != 1 else ''}"
+        if self.over_budget_pence and self.over_places:
+            return (
+                f"These decisions would approve {projects} costing {format_pence(self.total_pence)}: "
+                f"{over_budget}, and {over_places}."
+            )
         if self.over_budget_pence:
-            return (
-                f"These decisions would approve {format_pence(self.total_pence)}, which is "
-                f"{format_pence(self.over_budget_pence)} over the round's budget of "
-                f"{format_pence(self.budget_pence)}."
-            )
+            return f"These decisions would approve {format_pence(self.total_pence)}, which is {over_budget}."
         if self.over_places:
-            return (
-                f"These decisions would approve {self.count} projects, {self.over_places} more than the "
-                f"round's {self.places} places."
-            )
+            return f"These decisions would approve {projects}, {over_places}."
         return None
 
 
@@ -223,9 +227,11 @@ def apply_decisions(round_, *, actor, now: datetime | None = None) -> Applied:
         raise DecisionError("Decisions take effect while the round is being assessed.")
     waiting = undecided(round_)
     if waiting:
+        blocked = queries.no_chair_can_decide({bid.id for bid in waiting})
+        no_chair = queries.no_chair_message(sorted(bid.reference for bid in waiting if bid.id in blocked))
         raise DecisionError(
-            f"{len(waiting)} bid{'s' if len(waiting) != 1 else ''} still need a decision, "
-            f"starting with {waiting[0].reference}."
+            f"{len(waiting)} bid{'s' if len(waiting) != 1 else ''} still need{'s' if len(waiting) == 1 else ''} "
+            f"a decision, starting with {waiting[0].reference}." + (f" {no_chair}" if no_chair else "")
         )
     assessments = queries.round_assessment(round_)
     effect = portfolio_effect(round_, assessments, current_outcomes(assessments))

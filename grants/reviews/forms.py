@@ -226,5 +226,19 @@ class BulkDecisionForm(FlaskForm):
         filters=[strip],
         validators=[Optional(), Length(max=2000)],
     )
+    feedback_text = TextAreaField(
+        "Feedback for the applicants (optional)",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        description="For the decision chosen above: sent to the applicant and confirmed partners of each selected "
+        "bid with their decision letter, and shown on the bid, once the decisions take effect. Leave it empty to "
+        "keep any feedback written on a bid's own page.",
+        validators=[Optional(), Length(max=3000)],
+    )
     confirmed = StringField()
     submit = SubmitField("Check these decisions", widget=GovSubmitInput())
+
+    @property
+    def feedback(self) -> str | None:
+        """The feedback written for these bids' outcome, or None to keep what each bid has."""
+        return (self.feedback_text.data or "").strip() or None

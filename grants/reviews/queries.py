@@ -237,6 +237,45 @@ def conflicted_application_ids(user) -> set[int]:
     return set(db.session.scalars(statement))
 
 
+def chairs() -> list:
+    """The steering group's active chairs (there may be co-chairs)."""
+    from grants.accounts.models import User, UserRole
+    from grants.core.permissions import Role
+
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.STEERING_CHAIR.value, User.is_active.is_(True))
+            .order_by(User.name, User.id)
+        ).unique()
+    )
+
+
+def no_chair_can_decide(application_ids) -> set[int]:
+    """Of these bids, those every active chair has a conflict with (or all of them, if no one is a chair
+    today): nobody can decide them until an administrator makes a member without a conflict a chair."""
+    remaining = set(application_ids)
+    for chair in chairs():
+        remaining &= conflicted_application_ids(chair)
+        if not remaining:
+            break
+    return remaining
+
+
+def no_chair_message(references: list[str]) -> str | None:
+    """What the pages say about bids no chair can decide, and what to do about it."""
+    if not references:
+        return None
+    them = "it" if len(references) == 1 else "them"
+    return (
+        f"No chair can decide {', '.join(references)}: every steering group chair has a conflict of interest "
+        f"with {them}, so the round's decisions cannot take effect yet. An administrator can give the steering "
+        f"group chair role to a member who has no conflict with {them}, on the People page; that chair then "
+        f"decides {them}."
+    )
+
+
 def assignments_of_bid(application_id: int) -> list[ReviewAssignment]:
     return db.session.scalars(
         db.select(ReviewAssignment)

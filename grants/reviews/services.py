@@ -19,6 +19,7 @@ from grants.extensions import db
 from grants.notifications.services import queue_email
 from grants.reviews import permissions
 from grants.reviews.models import ConflictDeclaration, ReviewAssignment, Score, ScoreRevision
+from grants.reviews.queries import ACTIVE_REVIEWS
 from grants.reviews.workflow import ASSIGNMENT_WORKFLOW
 from grants.rounds.workflow import ROUND_WORKFLOW
 
@@ -78,11 +79,22 @@ def ineligibility(reviewer: User, application_id: int, organisations: dict[int, 
 
 
 def reviewer_choices(application: Application) -> tuple[list[User], list[tuple[User, str]]]:
-    """Steering members who may review the bid, and those who may not with the reason why."""
+    """Steering members who may be asked to review the bid, and those who may not with the reason why.
+    Someone already reviewing it is neither: the page lists them as already asked."""
     organisations = _partnership_organisations([application.id])
     conflicts = _conflicts([application.id])
+    reviewing = set(
+        db.session.scalars(
+            db.select(ReviewAssignment.reviewer_id).where(
+                ReviewAssignment.application_id == application.id,
+                ReviewAssignment.status.in_(ACTIVE_REVIEWS),
+            )
+        )
+    )
     eligible, excluded = [], []
     for member in steering_members():
+        if member.id in reviewing:
+            continue
         reason = ineligibility(member, application.id, organisations, conflicts)
         if reason:
             excluded.append((member, reason))
@@ -375,7 +387,9 @@ class ScoreProblems(GrantsError):
 
 def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> None:
     """The chair asks a reviewer to look again. Their submitted scores keep counting until they submit
-    new ones; it can be asked only while scoring is open."""
+    new ones; it can be asked only while scoring is open, by a chair without a conflict with the bid."""
+    if not permissions.can_moderate(actor, assignment.application):
+        raise PermissionDenied("You have a conflict of interest with this bid; another chair moderates it.")
     lock_and_refresh(db.session, assignment)
     if assignment.status != "submitted":
         raise ReviewError("You can ask for another look only at submitted scores.")

@@ -7,7 +7,6 @@ from flask import Blueprint, abort, render_template
 from grants.core.cache import cached_page
 from grants.extensions import db
 from grants.rounds import queries
-from grants.rounds.forms import ConfirmForm
 from grants.rounds.models import Round
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
@@ -24,4 +23,4 @@ def show(round_id):
     round_ = db.get_or_404(Round, round_id)
     if round_.status == "draft":
         abort(404)
-    return render_template("rounds/show.html", round=round_, form=ConfirmForm())
+    return render_template("rounds/show.html", round=round_)

@@ -6,7 +6,7 @@ from grants.applications.models import Application
 from grants.core.audit import AuditEvent
 from tests.factories import ApplicationFactory, PlaceFactory, RoundFactory
 from tests.fixtures.clients import sign_in_client
-from tests.helpers import error_summary, field_error, h1, text
+from tests.helpers import error_summary, field_error, form_key, h1, text
 
 
 @pytest.fixture
@@ -24,20 +24,63 @@ def stored(db, bid) -> Application:
     return db.session.get(Application, bid.id)
 
 
-def test_an_applicant_starts_a_bid_from_an_open_round(app, db):
+def test_an_applicant_starts_a_bid_from_an_open_round_with_its_title(app, db):
     from tests.factories import ApplicantFactory
 
     round_ = RoundFactory()
     person = ApplicantFactory()
     client = sign_in_client(app, person)
-    response = client.post(f"/rounds/{round_.id}/start")
+    round_page = client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+    assert f'href="/rounds/{round_.id}/start"' in round_page
+    form = client.get(f"/rounds/{round_.id}/start").get_data(as_text=True)
+    assert h1(form) == "Start a bid" and 'name="title"' in form
+    response = client.post(
+        f"/rounds/{round_.id}/start", data={"title": " Better together ", "submission": form_key(form)}
+    )
     application = db.session.scalars(db.select(Application)).one()
     assert response.headers["Location"] == f"/applications/{application.id}"
     assert (application.lead_organisation_id, application.status) == (person.organisation_id, "draft")
-    page = text(client.get(response.headers["Location"]).get_data(as_text=True))
-    assert "You have completed 0 of 8 sections" in page
-    assert "The partnership Not started" in page
+    assert application.title == "Better together"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert h1(page) == "Better together"
+    assert "You have completed 0 of 8 sections" in text(page)
+    assert "The partnership Not started" in text(page)
     assert db.session.scalars(db.select(AuditEvent.action)).all() == ["application.created"]
+
+
+def test_starting_a_bid_asks_for_its_title_with_one_error_summary(app, db):
+    from tests.factories import ApplicantFactory
+
+    round_ = RoundFactory()
+    client = sign_in_client(app, ApplicantFactory())
+    response = client.post(f"/rounds/{round_.id}/start", data={"title": "  "})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert field_error(html, "title") == "Enter a project title"
+    assert error_summary(html) == ["Enter a project title"] and html.count("govuk-error-summary__title") == 1
+    assert db.session.scalars(db.select(Application)).all() == []
+
+
+def test_a_bid_started_twice_is_one_bid_and_the_repeat_goes_to_it(app, db):
+    from tests.factories import ApplicantFactory
+
+    round_ = RoundFactory()
+    client = sign_in_client(app, ApplicantFactory())
+    key = form_key(client.get(f"/rounds/{round_.id}/start").get_data(as_text=True))
+    first = client.post(f"/rounds/{round_.id}/start", data={"title": "Better together", "submission": key})
+    again = client.post(f"/rounds/{round_.id}/start", data={"title": "Better together", "submission": key})
+    application = db.session.scalars(db.select(Application)).one()
+    assert first.headers["Location"] == again.headers["Location"] == f"/applications/{application.id}"
+
+
+def test_the_service_refuses_a_bid_without_a_title(app, db):
+    from grants.applications import services
+    from tests.factories import ApplicantFactory
+
+    with pytest.raises(services.ApplicationError, match="Enter a project title"):
+        services.start_application(RoundFactory(), " ", actor=ApplicantFactory())
+    db.session.rollback()
+    assert db.session.scalars(db.select(Application)).all() == []
 
 
 def test_an_applicant_without_an_organisation_is_asked_to_set_one_up(app, db):
@@ -45,8 +88,9 @@ def test_an_applicant_without_an_organisation_is_asked_to_set_one_up(app, db):
 
     round_ = RoundFactory()
     client = sign_in_client(app, UserFactory(roles=["applicant"]))
-    response = client.post(f"/rounds/{round_.id}/start")
+    response = client.post(f"/rounds/{round_.id}/start", data={"title": "Better together"})
     assert response.headers["Location"].startswith("/organisation?next=")
+    assert client.get(f"/rounds/{round_.id}/start").headers["Location"].startswith("/organisation?next=")
     assert db.session.scalars(db.select(Application)).all() == []
 
 
@@ -243,3 +287,25 @@ def test_the_task_list_heading_is_the_bid_title(db, bid, lead):
     bid.title = "Safe at home"
     db.session.commit()
     assert h1(lead.get(f"/applications/{bid.id}").get_data(as_text=True)) == "Safe at home"
+
+
+def test_a_partner_invited_first_is_told_the_bids_title(app, db):
+    from grants.notifications.models import Notification
+    from tests.factories import ApplicantFactory
+
+    round_ = RoundFactory()
+    client = sign_in_client(app, ApplicantFactory())
+    client.post(f"/rounds/{round_.id}/start", data={"title": "Better together for older people"})
+    application = db.session.scalars(db.select(Application)).one()
+    client.post(
+        f"/applications/{application.id}/partners/new",
+        data={
+            "organisation_name": "Wigan NHS Trust",
+            "sector": "nhs",
+            "role": "Leads the hospital discharge work.",
+            "contact_name": "Dana Partner",
+            "contact_email": "dana@example.org",
+        },
+    )
+    invitation = db.session.scalars(db.select(Notification).where(Notification.template == "partner_invitation")).one()
+    assert invitation.context["bid_title"] == "Better together for older people"

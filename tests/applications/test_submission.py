@@ -188,8 +188,8 @@ def test_a_submitted_bid_is_shown_read_only_with_its_history(db, bid, lead):
 
 
 def test_one_bid_per_lead_organisation_per_round(db, bid, lead):
-    response = lead.post(f"/rounds/{bid.round.id}/start")
-    assert response.headers["Location"] == f"/applications/{bid.id}"
+    for response in (lead.get(f"/rounds/{bid.round.id}/start"), lead.post(f"/rounds/{bid.round.id}/start")):
+        assert response.headers["Location"] == f"/applications/{bid.id}"
     assert db.session.scalar(db.select(db.func.count()).select_from(Application)) == 1
 
 

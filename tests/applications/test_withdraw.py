@@ -60,9 +60,10 @@ def test_a_draft_can_be_withdrawn_and_a_new_bid_started(app, db):
     lead = sign_in_client(app, bid.lead_applicant)
     lead.post(f"/applications/{bid.id}/withdraw", data={"reason": "Started the wrong one"})
     assert db.session.get(Application, bid.id).status == "withdrawn"
-    response = lead.post(f"/rounds/{bid.round_id}/start")
+    response = lead.post(f"/rounds/{bid.round_id}/start", data={"title": "The right one"})
     new = db.session.scalars(db.select(Application).where(Application.status == "draft")).one()
     assert response.headers["Location"] == f"/applications/{new.id}" and new.id != bid.id
+    assert new.title == "The right one"
 
 
 def test_withdrawal_by_the_service_refuses_a_decided_bid(db, submitted_bid):

@@ -271,8 +271,12 @@ def applicant_registers(applicant: Visitor, programme: Programme) -> None:
 def applicant_starts_bid(applicant: Visitor, programme: Programme) -> int:
     applicant.go(f"/rounds/{programme.ids['round']}")
     applicant.click_button("Start or continue your bid")
+    assert applicant.h1() == "Start a bid"
+    applicant.fill("Project title", programme.bid_title)
+    applicant.click_button("Start the bid")
+    assert_no_errors(applicant)
     application_id = _id_in_path(applicant, r"^/applications/(\d+)$")
-    assert applicant.h1() == "Untitled bid"
+    assert applicant.h1() == programme.bid_title
     assert "Draft" in applicant.text()
     programme.ids["application"] = application_id
     return application_id
@@ -364,7 +368,9 @@ def applicant_completes_bid(applicant: Visitor, programme: Programme, pledge_let
     fill_by_id(applicant, "budget_lines-1-amount", "12,000")
     _mark_completed_and_save(applicant)
 
-    assert "You have completed 8 of 8 sections." in applicant.text()
+    # The partnership is marked completed, but is shown as completed only once the partners confirm.
+    assert "You have completed 7 of 8 sections." in applicant.text()
+    assert "Waiting for partners" in applicant.text()
     applicant.go(f"{bid}/sections/match")
     assert "Uploaded: pledge-letter.pdf" in applicant.text()
 
@@ -385,6 +391,7 @@ def emailed_partner_link(app, partner: PartnerContact) -> str:
         ).first()
         assert email is not None, f"no invitation was emailed to {partner.contact.email}"
         assert partner.organisation in email.subject
+        assert "Untitled bid" not in (email.body_text or ""), "the invitation does not name the bid"
         found = re.search(r"https?://\S+/partner/\S+", email.body_text or "")
         assert found, f"no link in the invitation: {email.body_text}"
         return found.group(0)

@@ -29,6 +29,8 @@ def test_the_whole_programme_journey(person, live_server, tmp_path):
     # Each partner confirms through the link in the email they were sent, then the bid goes in.
     for partner in programme.partners:
         steps.partner_confirms(person(f"{partner.contact.name}, partner"), app, programme, partner)
+    applicant.go(f"/applications/{programme.ids['application']}")
+    assert "You have completed 8 of 8 sections." in applicant.text()
     applicant.go(f"/applications/{programme.ids['application']}/partnership")
     assert applicant.page.get_by_text("Waiting for confirmation").count() == 0
     assert applicant.page.locator(".govuk-tag", has_text="Confirmed").count() == 2

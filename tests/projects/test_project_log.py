@@ -174,3 +174,11 @@ def test_the_enablers_home_shows_rag_last_update_and_what_is_due(db, enabler, pr
     assert project.reference in page and "Not yet rated" in page and "Update due" in page
     assert "Overdue" in page and commitment.description in page
     assert h1(enabler.get("/enabler").get_data(as_text=True)) == "Your projects"
+
+
+def test_the_project_page_names_each_partners_sector_by_its_label(db, app, project):
+    officer = sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+    page = text(officer.get(f"/projects/{project.id}").get_data(as_text=True))
+    partner = project.application.partners[0].organisation
+    assert f"{partner.name} (NHS)" in page and "(nhs)" not in page
+    assert f"{project.lead_organisation.name} (Local government, lead organisation)" in page

@@ -147,3 +147,28 @@ def test_a_bid_left_short_by_a_conflict_is_offered_for_reassignment(db, app, pro
     assert "1 bid has fewer than 2 active reviewers" in page
     assert page.index(second.reference) < page.index("Needs another reviewer")
     assert page.count("Needs another reviewer") == 1
+
+
+def test_the_assign_list_leaves_out_reviewers_already_on_the_bid_and_those_with_a_conflict(
+    db, programme_officer_client
+):
+    from grants.reviews import services
+    from tests.factories import ReviewAssignmentFactory
+
+    bid = under_review_bid()
+    reviewing, conflicted, taken_off, free = members(4)
+    ReviewAssignmentFactory(application=bid, reviewer=reviewing)
+    declared = ReviewAssignmentFactory(application=bid, reviewer=conflicted)
+    services.declare(declared, has_conflict=True, nature="Trustee", actor=conflicted)
+    ReviewAssignmentFactory(application=bid, reviewer=taken_off, status="withdrawn")
+    db.session.commit()
+    html = programme_officer_client.get(f"/manage/applications/{bid.id}/reviewers").get_data(as_text=True)
+    select = html[html.index('name="reviewer_id"') : html.index("</select>")]
+    assert f'value="{free.id}"' in select and f'value="{taken_off.id}"' in select
+    assert f'value="{reviewing.id}"' not in select and f'value="{conflicted.id}"' not in select
+    response = programme_officer_client.post(
+        f"/manage/applications/{bid.id}/reviewers", data={"reviewer_id": reviewing.id, **due_fields()}
+    )
+    assert field_error(response.get_data(as_text=True), "reviewer_id") == (
+        "Choose a steering group member who can review this bid"
+    )

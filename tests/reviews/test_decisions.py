@@ -126,6 +126,40 @@ def test_approving_more_projects_than_places_is_refused(db, round_, bids, chair)
     assert db.session.scalar(db.select(Decision).where(Decision.application_id == weak.id)) is None
 
 
+def test_approving_over_both_the_budget_and_the_places_says_both(db, round_, bids, chair):
+    strong, middling, weak = bids
+    decide(strong, "approved")
+    decide(middling, "approved")
+    html = decide_through_page(chair, weak, "approved", rank_override_reason="x").get_data(as_text=True)
+    assert field_error(html, "outcome") == (
+        "These decisions would approve 3 projects costing £81,000.00: £27,000.00 over the round's budget of "
+        "£54,000.00, and 1 more than the round's 2 places."
+    )
+    assert db.session.scalar(db.select(Decision).where(Decision.application_id == weak.id)) is None
+
+
+@pytest.mark.parametrize(
+    ("budget_pence", "refusal"),
+    [
+        (100_000_000, "These decisions would approve 3 projects, 1 more than the round's 2 places."),
+        (
+            5_400_000,
+            "These decisions would approve 3 projects costing £81,000.00: £27,000.00 over the round's budget of "
+            "£54,000.00, and 1 more than the round's 2 places.",
+        ),
+    ],
+)
+def test_a_bulk_selection_over_the_places_says_so(db, round_, bids, chair, budget_pence, refusal):
+    round_.budget_pence = budget_pence
+    db.session.commit()
+    data = {"application_ids": [str(b.id) for b in bids], "outcome": "approved", "rationale": "All of them."}
+    for confirmed in ({}, {"confirmed": "yes"}):
+        response = chair.post(f"/assessment/rounds/{round_.id}/bulk", data={**data, **confirmed})
+        assert response.status_code == 400
+        assert field_error(response.get_data(as_text=True), "outcome") == refusal
+    assert db.session.scalars(db.select(Decision)).all() == []
+
+
 def test_approving_out_of_rank_order_asks_why(db, round_, bids, chair):
     strong, middling, weak = bids
     html = decide_through_page(chair, middling, "approved").get_data(as_text=True)
@@ -172,6 +206,52 @@ def test_decisions_in_bulk_are_confirmed_before_they_are_recorded(db, round_, bi
     assert db.session.scalars(db.select(Decision)).all() == []
     chair.post(f"/assessment/rounds/{round_.id}/bulk", data={**data, "confirmed": "yes"})
     assert {d.application_id for d in db.session.scalars(db.select(Decision))} == {strong.id, middling.id}
+
+
+def test_bulk_decisions_carry_each_outcomes_feedback_to_the_letters(db, app, round_, bids, chair):
+    strong, middling, weak = bids
+    decide(middling, "reserve", feedback="Written on the bid's own page.", feedback_released=True)
+    url = f"/assessment/rounds/{round_.id}/bulk"
+    ranking = chair.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True)
+    assert 'name="feedback_text"' in ranking and "Feedback for the applicants (optional)" in ranking
+    rejection = {
+        "application_ids": [str(weak.id)],
+        "outcome": "rejected",
+        "rationale": "The weakest partnership.",
+        "feedback_text": "The police were not yet part of the partnership.",
+    }
+    page = chair.post(url, data=rejection).get_data(as_text=True)
+    assert "You are about to reject 1 bid:" in text(page)
+    assert 'name="feedback_text" value="The police were not yet part of the partnership."' in page
+    assert chair.post(url, data={**rejection, "confirmed": "yes"}).status_code == 302
+    approval = {"application_ids": [str(strong.id)], "outcome": "approved", "rationale": "The strongest."}
+    assert "You are about to approve 1 bid:" in text(chair.post(url, data=approval).get_data(as_text=True))
+    assert chair.post(url, data={**approval, "confirmed": "yes"}).status_code == 302
+    decisions = {d.application_id: d for d in db.session.scalars(db.select(Decision))}
+    assert (decisions[weak.id].feedback, decisions[weak.id].feedback_released) == (
+        "The police were not yet part of the partnership.",
+        True,
+    )
+    assert decisions[strong.id].feedback is None
+    # A bulk decision without feedback keeps what the bid's own page said.
+    reserve = {"application_ids": [str(middling.id)], "outcome": "reserve", "rationale": "Next in line."}
+    assert "You are about to put 1 bid on the reserve list:" in text(
+        chair.post(url, data=reserve).get_data(as_text=True)
+    )
+    chair.post(url, data={**reserve, "confirmed": "yes"})
+    db.session.expire_all()
+    assert db.session.get(Decision, decisions[middling.id].id).feedback == "Written on the bid's own page."
+
+    chair.post(f"/assessment/rounds/{round_.id}/apply")
+    letters = db.session.scalars(db.select(Notification).where(Notification.template == "decision_rejected")).all()
+    assert len(letters) == 2  # the lead and the confirmed partner
+    assert all("The police were not yet part of the partnership." in letter.body_text for letter in letters)
+    reserve_letters = db.session.scalars(db.select(Notification).where(Notification.template == "decision_reserve"))
+    assert all("Written on the bid's own page." in letter.body_text for letter in reserve_letters)
+    lead = sign_in_client(app, weak.lead_applicant)
+    assert "The police were not yet part of the partnership." in text(
+        lead.get(f"/applications/{weak.id}").get_data(as_text=True)
+    )
 
 
 def test_a_bulk_selection_over_budget_is_refused(db, round_, bids, chair):

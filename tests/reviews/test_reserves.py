@@ -85,7 +85,8 @@ def test_the_chair_approves_the_top_reserve_and_it_becomes_a_project(db, round_,
     # The round is now full: the last reserve cannot be approved.
     html = approve(chair, round_, weak, rank_override_reason="x").get_data(as_text=True)
     assert field_error(html, "application_id") == (
-        "These decisions would approve £108,000.00, which is £27,000.00 over the round's budget of £81,000.00."
+        "These decisions would approve 4 projects costing £108,000.00: £27,000.00 over the round's budget of "
+        "£81,000.00, and 1 more than the round's 3 places."
     )
     assert projects_of(db, weak) == [] and db.session.get(Application, weak.id).status == "reserve"
 

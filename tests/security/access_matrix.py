@@ -604,7 +604,7 @@ MATRIX: dict[str, Entry] = _entries(
         ),
         "applications.start /rounds/<int:round_id>/start": (
             lambda w: {"round_id": w.ids.round_open},
-            None,
+            "  in   ->  200  403  403  403  403  403  403  403",
             "  in   ok   ok  403  403  403  403  403  403  403",
         ),
         "applications.submitted /applications/<int:application_id>/submitted": (

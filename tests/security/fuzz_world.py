@@ -616,11 +616,7 @@ TARGETS: dict[str, Resolver] = {
     "/register": _as(""),
     "/reviews/<int:assignment_id>": _assignment("in_progress"),
     "/reviews/<int:assignment_id>/conflict": _assignment("in_progress"),
-    "/rounds/<int:round_id>/start": lambda w: (
-        w.users["newcomer"],
-        {"round_id": _round("open").id},
-        (url_for("rounds.show", round_id=_round("open").id),),
-    ),
+    "/rounds/<int:round_id>/start": lambda w: (w.users["newcomer"], {"round_id": _round("open").id}),
     "/self-assessment/<token>": lambda w: (None, {"token": PARTICIPANT_TOKEN}),
     "/sign-in": _as(""),
     "/sign-in/two-factor": lambda w: (None, {}, (), _half_signed_in(w.users["officer"])),
