@@ -60,7 +60,12 @@ def _self_assessment_invitation(db):
     return "self_assessment_invitation", person.email, None
 
 
-KINDS = [_partner_invitation, _password_reset, _enabler_invitation, _self_assessment_invitation]
+def _email_confirmation(db):
+    account_services.register_applicant(name="Aisha Khan", email="aisha@example.org", password="a long enough secret")
+    return "confirm_email", "aisha@example.org", None
+
+
+KINDS = [_partner_invitation, _password_reset, _enabler_invitation, _self_assessment_invitation, _email_confirmation]
 
 
 def _queue(db, kind, monkeypatch, *, send: bool):
