@@ -100,10 +100,19 @@ def test_a_file_of_the_wrong_type_is_refused_and_nothing_is_kept(db, bid, lead, 
 
 def big_docx(unpacked: int) -> bytes:
     """A small DOCX whose text unpacks to ``unpacked`` bytes."""
+    return _big_zip({"[Content_Types].xml": b"<Types/>"}, "word/document.xml", unpacked)
+
+
+def big_odt(unpacked: int) -> bytes:
+    return _big_zip({"mimetype": b"application/vnd.oasis.opendocument.text"}, "content.xml", unpacked)
+
+
+def _big_zip(small: dict[str, bytes], name: str, unpacked: int) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("word/document.xml", "w") as entry:
+        for entry_name, content in small.items():
+            archive.writestr(entry_name, content)
+        with archive.open(name, "w") as entry:
             for _ in range(unpacked // 1_000_000):
                 entry.write(b" " * 1_000_000)
     return buffer.getvalue()
@@ -130,11 +139,14 @@ def deflate_garbage_docx() -> bytes:
     return bytes(data)
 
 
-def test_a_docx_that_unpacks_to_200_mb_is_refused_and_nothing_is_kept(db, bid, lead, upload_folder):
-    content = big_docx(200_000_000)
+@pytest.mark.parametrize(("make", "filename"), [(big_docx, "pledge.docx"), (big_odt, "pledge.odt")])
+def test_an_office_document_that_unpacks_to_200_mb_is_refused_and_nothing_is_kept(
+    db, bid, lead, upload_folder, make, filename
+):
+    content = make(200_000_000)
     assert len(content) < 1_000_000
     before = stored_files(upload_folder)
-    html = upload(lead, bid, content, "pledge.docx").get_data(as_text=True)
+    html = upload(lead, bid, content, filename).get_data(as_text=True)
     assert field_error(html, "evidence") == (
         "The selected file is too large when opened (more than 100 MB). Save it with smaller pictures, or as a PDF, "
         "and upload it again"
@@ -171,6 +183,11 @@ def test_a_damaged_office_document_is_refused_with_a_clear_message(db, bid, lead
     )
     assert db.session.scalars(db.select(Document)).all() == []
     assert stored_files(upload_folder) == before
+
+
+def test_an_office_document_of_ordinary_size_opened_is_kept(db, bid, lead):
+    assert upload(lead, bid, big_docx(20_000_000), "pledge.docx").status_code == 302
+    assert len(db.session.scalars(db.select(Document)).all()) == 1
 
 
 def test_a_file_over_10_mb_is_refused_and_nothing_is_kept(db, bid, lead, upload_folder):
