@@ -356,7 +356,8 @@ def test_someone_registered_with_a_partner_contacts_address_gets_none_of_their_r
 
     assert response.status_code == 200
     tables = json.loads(body)["tables"]
-    assert set(tables) <= {"users", "user_roles", "audit_events"}
+    assert set(tables) <= {"users", "user_roles", "audit_events", "notifications"}
+    assert [row["template"] for row in tables.get("notifications", [])] == ["confirm_email"]  # their own only
     assert link_token not in body and partner.invitation_nonce not in body
     assert "Pat Partner" not in body and partner.contact_name not in body
     assert scene.project.application.title not in body and lead.name not in body
