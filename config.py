@@ -139,6 +139,7 @@ class Config:
         self.PAGE_SIZE = 50
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER") or str(INSTANCE / "uploads")
         self.PARTNER_LINK_DAYS = int(env.get("PARTNER_LINK_DAYS", "21"))
+        self.EMAIL_CONFIRMATION_DAYS = int(env.get("EMAIL_CONFIRMATION_DAYS", "7"))
         # Two-factor sign-in (grants/accounts/two_factor.py): required of these roles unless
         # TWO_FACTOR_REQUIRED=false. The secrets are encrypted with TWO_FACTOR_KEY (SECRET_KEY if unset);
         # "new,old" changes it: the first encrypts, every one listed still decrypts.

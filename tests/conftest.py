@@ -26,7 +26,7 @@ IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
-pytest_plugins = ["tests.fixtures.clients", "tests.fixtures.workers", "tests.fixtures.smtp"]
+pytest_plugins = ["tests.fixtures.clients", "tests.fixtures.workers", "tests.fixtures.smtp", "tests.fixtures.mail"]
 
 
 def service_missing(what: str, error: Exception):

@@ -96,3 +96,18 @@ def run_task(task, *args):
     ``disable_sync_subtasks=False``: Celery's guard against joining inside a task is one flag shared
     by all threads, which tests that run work in several threads at once can leave set."""
     return task.apply(args=args).get(disable_sync_subtasks=False)
+
+
+def register(client, *, name: str, email: str, password: str, confirm: bool = True):
+    """Register through the forms as a newcomer does: the registration form, then (``confirm``) the link
+    emailed to the address and the password entered on its page. Returns the last response."""
+    from tests.fixtures.mail import emailed_link
+
+    data = {"name": name, "email": email, "password": password, "confirm_password": password}
+    response = client.post("/register", data=data)
+    assert response.status_code == 302 and response.headers["Location"] == "/register/check-your-email", response
+    if not confirm:
+        return response
+    response = client.post(emailed_link(email, "/register/confirm/"), data={"password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response

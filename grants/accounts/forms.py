@@ -66,6 +66,16 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
+class ConfirmEmailForm(FlaskForm):
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        description="The password you chose when you registered.",
+        validators=[InputRequired("Enter your password")],
+    )
+    submit = SubmitField("Confirm and sign in", widget=GovSubmitInput())
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         "Email address",

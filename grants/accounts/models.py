@@ -39,6 +39,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Set when someone registers with the address, cleared when its owner proves it is theirs (the
+    # emailed confirmation link, or a password reset): until then nobody can sign in to the account.
+    unconfirmed_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Personal data removed after the retention period (grants.privacy); the row stays for the records.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -62,6 +65,10 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def has_any_role(self, *roles: Role | str) -> bool:
         return any(self.has_role(role) for role in roles)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.unconfirmed_since is None
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, logout_user
 from grants.accounts import services, two_factor
 from grants.accounts.forms import (
     ChangePasswordForm,
+    ConfirmEmailForm,
     ConfirmPasswordForm,
     ForgotPasswordForm,
     RegisterForm,
@@ -38,7 +39,12 @@ def sign_in():
         return redirect(next_url)
     form = SignInForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.AccountError as error:
+            db.session.commit()  # keeps the audit of the attempt
+            _field_error(form, error)
+            return render_template("accounts/sign_in.html", form=form)
         db.session.commit()
         if user and user.two_factor_enabled:
             two_factor.start_pending(user, next_url)
@@ -71,16 +77,60 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_applicant(name=form.name.data, email=form.email.data, password=form.password.data)
+            services.register_applicant(name=form.name.data, email=form.email.data, password=form.password.data)
         except services.AccountError as error:
             db.session.rollback()
             _field_error(form, error)
         else:
             db.session.commit()
-            start_session(user)
-            flash("Your account has been created.", "success")
-            return redirect(url_for("main.home"))
+            # The same answer whether or not the address had an account: only its owner hears which.
+            session[REGISTERED_EMAIL] = services.normalise_email(form.email.data)
+            return redirect(url_for("accounts.register_sent"))
     return render_template("accounts/register.html", form=form)
+
+
+REGISTERED_EMAIL = "registered_email"
+
+
+@bp.get("/register/check-your-email")
+def register_sent():
+    return render_template("accounts/register_sent.html", email=session.get(REGISTERED_EMAIL))
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@limits.confirmation
+def confirm_email(token):
+    """The link from the confirmation email. Opening it changes nothing (mail scanners open links); the
+    person enters the password they registered with, which confirms the address and signs them in."""
+    from grants.accounts.tokens import user_for_confirmation_token
+
+    user = user_for_confirmation_token(token)
+    if user is None:
+        return render_template("accounts/confirm_invalid.html"), 400
+    if user.is_confirmed and request.method == "GET":
+        return render_template("accounts/confirm_done.html")
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            user = services.confirm_email(token, form.password.data)
+        except services.ConfirmationError:
+            db.session.rollback()
+            return render_template("accounts/confirm_invalid.html"), 400
+        except services.AccountError as error:
+            db.session.commit()  # keeps the audit of a wrong password
+            _field_error(form, error)
+        else:
+            session.pop(REGISTERED_EMAIL, None)
+            if user.two_factor_enabled:  # confirmed before, and protected since: the code is still owed
+                db.session.commit()
+                two_factor.start_pending(user, url_for("main.home"))
+                return redirect(url_for("accounts.two_factor_challenge"))
+            services.record_sign_in(user)
+            db.session.commit()
+            start_session(user)
+            flash("Your email address is confirmed and your account is ready.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("accounts/confirm_email.html", form=form, user=user)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -6,11 +6,17 @@ from collections.abc import Iterable
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from grants.accounts.models import User, UserRole
+from grants.accounts.models import User, UserRole, new_session_token
 from grants.accounts.passwords import password_problem
-from grants.accounts.tokens import make_reset_token, user_for_reset_token
+from grants.accounts.tokens import (
+    make_confirmation_token,
+    make_reset_token,
+    password_fingerprint,
+    user_for_confirmation_token,
+    user_for_reset_token,
+)
 from grants.core import audit, limits
-from grants.core.db import utcnow
+from grants.core.db import insert_or_ignore, lock_and_refresh, utcnow
 from grants.core.errors import GrantsError
 from grants.core.permissions import Role
 from grants.extensions import db
@@ -56,10 +62,119 @@ def create_user(*, email: str, name: str, roles: Iterable[Role | str], password:
     return user
 
 
-def register_applicant(*, name: str, email: str, password: str) -> User:
-    user = create_user(email=email, name=name, roles=[Role.APPLICANT], password=password)
-    audit.record("user.registered", user, actor=user)
+def register_applicant(*, name: str, email: str, password: str) -> None:
+    """Someone asks for an applicant account. Whatever the address, they are told to check their email,
+    and only the owner of the address hears more:
+
+    - a new address gets an account that cannot be used yet, and a link to confirm it;
+    - an address registered but never confirmed is given to this registration (its name and password),
+      and the earlier links stop working: whoever registered first does not keep it;
+    - an address with an account gets an email saying someone tried, with how to sign in or reset.
+
+    Two registrations at the same moment make one account: the second finds the first's row.
+    """
+    email = normalise_email(email)
+    _check_new_password(password, email)
+    password_hash = generate_password_hash(password, method="scrypt")
+    user = _new_applicant(email, name.strip(), password_hash)
+    if user is not None:
+        audit.record("user.created", user, after={"email": email, "roles": [Role.APPLICANT.value]})
+        audit.record("user.registered", user, actor=user)
+        _send_confirmation(user)
+        return
+    user = user_by_email(email)
+    lock_and_refresh(db.session, user)
+    if not user.is_confirmed:
+        if not user.check_password(password):  # another registration than the last: it takes the address
+            user.password_hash, user.password_changed_at = password_hash, utcnow()
+        user.name = name.strip()
+        db.session.flush()
+        audit.record("user.registered_again", user, after={"email": email})
+        _send_confirmation(user)
+    elif user.is_active:
+        audit.record("user.registration_refused", user, after={"reason": "already registered"})
+        queue_email(
+            user.email,
+            "registration_attempt",
+            {"name": user.name},
+            user=user,
+            dedupe_key=f"registration_attempt:{user.id}:{_window()}",
+        )
+    else:
+        audit.record("user.registration_refused", user, after={"reason": "account closed"})
+
+
+def _window() -> int:
+    return int(utcnow().timestamp() // RESET_EMAIL_WINDOW_SECONDS)
+
+
+def _new_applicant(email: str, name: str, password_hash: str) -> User | None:
+    """Insert the account, or nothing if the address has one (even one being made at this moment)."""
+    now = utcnow()
+    statement = (
+        insert_or_ignore(db.session, User, ["email"])
+        .values(
+            email=email,
+            name=name,
+            password_hash=password_hash,
+            password_changed_at=now,
+            unconfirmed_since=now,
+            session_token=new_session_token(),
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(User.id)
+    )
+    user_id = db.session.scalar(statement)
+    if user_id is None:
+        return None
+    db.session.add(UserRole(user_id=user_id, role=Role.APPLICANT.value))
+    db.session.flush()
+    return db.session.get(User, user_id)
+
+
+def _send_confirmation(user: User) -> None:
+    """One email per registration (a double click sends one), a new one for a new password."""
+    token = make_confirmation_token(user)
+    queue_email(
+        user.email,
+        "confirm_email",
+        {"name": user.name, "token": token},
+        user=user,
+        dedupe_key=f"confirm_email:{user.id}:{password_fingerprint(user)}:{_window()}",
+    )
+
+
+class ConfirmationError(AccountError):
+    """The confirmation link cannot be used: forged, expired, or for an earlier registration."""
+
+
+def confirm_email(token: str, password: str) -> User:
+    """The owner of the address opened the link and entered the password they registered with: the
+    account can be used from now. Confirming again (a second click) changes nothing and is not an error.
+    The password keeps anyone else who holds the link (or its owner, for someone else's registration)
+    from taking the account."""
+    user = user_for_confirmation_token(token)
+    if user is None:
+        raise ConfirmationError(CONFIRMATION_LINK_INVALID)
+    if not user.check_password(password or ""):
+        audit.record("auth.sign_in_failed", user, after={"email": user.email, "step": "confirm email"})
+        raise AccountError("Enter the password you chose when you registered", field="password")
+    confirmed = db.session.execute(
+        db.update(User)
+        .where(User.id == user.id, User.unconfirmed_since.is_not(None))
+        .values(unconfirmed_since=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(user)
+    if confirmed:
+        audit.record("user.email_confirmed", user, actor=user)
     return user
+
+
+CONFIRMATION_LINK_INVALID = (
+    "This link has expired or is no longer valid. If you registered more than once, use the link in the latest email."
+)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -75,6 +190,13 @@ def authenticate(email: str, password: str) -> User | None:
     if not user.check_password(password or ""):
         audit.record("auth.sign_in_failed", user, after={"email": user.email})
         return None
+    if not user.is_confirmed:  # told only to someone who knows the password
+        audit.record("auth.sign_in_unconfirmed", user, actor=user)
+        raise AccountError(
+            "Confirm your email address first: open the link in the email we sent you when you registered. "
+            "To be sent a new link, register again with the same details.",
+            field="email",
+        )
     if user.two_factor_enabled:
         audit.record("auth.password_accepted", user, actor=user, after={"two_factor": "code owed"})
     else:
@@ -130,6 +252,9 @@ def reset_password(token: str, password: str) -> User:
     user.set_password(password)
     user.end_all_sessions()
     audit.record("auth.password_reset", user, actor=user)
+    if not user.is_confirmed:  # the emailed link proves the address: its owner now holds the account
+        user.unconfirmed_since = None
+        audit.record("user.email_confirmed", user, actor=user, after={"by": "password reset"})
     queue_email(user.email, "password_changed", {"name": user.name}, user=user)
     return user
 

@@ -288,6 +288,10 @@ password_reset = _stack(
     limiter.limit(_setting("RATELIMIT_PASSWORD_RESET_PER_IP"), key_func=by_ip, methods=["POST"]),
     limiter.limit(_setting("RATELIMIT_PASSWORD_RESET_PER_EMAIL"), key_func=by_email, methods=["POST"]),
 )
+# Confirming a new account's address asks for its password: counted like failed sign-ins from one address.
+confirmation = limiter.limit(
+    _setting("RATELIMIT_SIGN_IN_PER_IP"), key_func=by_ip, methods=["POST"], deduct_when=_sign_in_failed
+)
 registration = limiter.limit(_setting("RATELIMIT_REGISTER_PER_IP"), key_func=by_ip, methods=["POST"])
 two_factor = _stack(
     limiter.limit(

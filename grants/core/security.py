@@ -52,6 +52,11 @@ def _content_security_policy(nonce: str) -> str:
     )
 
 
+def is_download(response) -> bool:
+    """A file handed over to be saved (``Content-Disposition: attachment``)."""
+    return response.headers.get("Content-Disposition", "").strip().lower().startswith("attachment")
+
+
 def _has_nul(values) -> bool:
     return any(isinstance(value, str) and "\x00" in value for value in values)  # a nameless part's key is None
 
@@ -84,4 +89,9 @@ def init_security(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if response.mimetype == "text/html":
             headers.setdefault("Cache-Control", "no-store")
+        if is_download(response):
+            # Every download is someone's data (bids, payments, reports, uploaded files): no browser,
+            # proxy or shared computer keeps a copy, whatever the route or ``send_file`` said.
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
         return response

@@ -1,7 +1,8 @@
 """Checking and keeping uploaded files.
 
 A file is accepted by what it is, not what it is called: a PDF starts with ``%PDF-``; a DOCX is a
-ZIP holding ``word/document.xml``; an ODT is a ZIP whose ``mimetype`` entry says so. It is written
+ZIP holding ``word/document.xml``; an ODT is a ZIP whose ``mimetype`` entry says so, and either must
+unpack whole, undamaged and to no more than ``MAX_UNPACKED_BYTES``. It is written
 under a random name in ``UPLOAD_FOLDER``, with its size and SHA-256 kept in the database.
 """
 
@@ -12,6 +13,7 @@ import io
 import os
 import secrets
 import zipfile
+import zlib
 from pathlib import Path
 
 from flask import current_app
@@ -32,8 +34,31 @@ class UploadError(GrantsError):
     pass
 
 
+# An office document is a ZIP. Opened, it may be no larger than this, in all (a letter with a few
+# pictures is a few MB; a small file that unpacks to hundreds of MB is made to exhaust the server).
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_ENTRIES = 5000
+CHUNK = 64 * 1024
+DAMAGED = "The selected file is damaged and cannot be opened. Save it again, or as a PDF, and upload the new copy"
+TOO_BIG_UNPACKED = (
+    "The selected file is too large when opened (more than 100 MB). Save it with smaller pictures, or as a PDF, "
+    "and upload it again"
+)
+# Everything reading a broken or hostile ZIP can raise.
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    ValueError,
+    RuntimeError,
+    EOFError,
+    NotImplementedError,
+    OSError,
+)
+
+
 def detect_type(data: bytes) -> str | None:
-    """``pdf``, ``docx``, ``odt`` or None, from the bytes alone."""
+    """``pdf``, ``docx``, ``odt`` or None, from the bytes alone. A ZIP that cannot be read is UploadError."""
     if data.startswith(b"%PDF-"):
         return "pdf"
     if not data.startswith(b"PK\x03\x04"):
@@ -47,9 +72,29 @@ def detect_type(data: bytes) -> str | None:
                         return "odt"
             if "[Content_Types].xml" in names and "word/document.xml" in names:
                 return "docx"
-    except (zipfile.BadZipFile, KeyError, ValueError, RuntimeError, EOFError, NotImplementedError):
-        return None
+    except ZIP_ERRORS as error:
+        raise UploadError(DAMAGED) from error
     return None
+
+
+def check_unpacked(data: bytes) -> None:
+    """Unpack every entry of the ZIP, a chunk at a time and without keeping it, counting what comes out:
+    refused once the total passes ``MAX_UNPACKED_BYTES`` (the sizes the archive declares are not
+    trusted), or when an entry is damaged (its checksum is checked at its end)."""
+    unpacked = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_ENTRIES:
+                raise UploadError(TOO_BIG_UNPACKED)
+            for info in entries:
+                with archive.open(info) as entry:
+                    while chunk := entry.read(CHUNK):
+                        unpacked += len(chunk)
+                        if unpacked > MAX_UNPACKED_BYTES:
+                            raise UploadError(TOO_BIG_UNPACKED)
+    except ZIP_ERRORS as error:
+        raise UploadError(DAMAGED) from error
 
 
 def read_upload(upload: FileStorage) -> tuple[bytes, str]:
@@ -62,6 +107,8 @@ def read_upload(upload: FileStorage) -> tuple[bytes, str]:
     kind = detect_type(data)
     if kind is None:
         raise UploadError("The selected file must be a PDF, DOCX or ODT")
+    if kind in ("docx", "odt"):
+        check_unpacked(data)
     return data, kind
 
 

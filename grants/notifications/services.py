@@ -60,6 +60,19 @@ def render_when_sent(notification: Notification) -> bool:
     return True
 
 
+# Emails that carry a one-use link (``context["token"]``): whoever reads one can act as its recipient,
+# so only the recipient ever sees its text, whatever becomes of it (see ``is_private``).
+PRIVATE_LINK_TEMPLATES = frozenset(
+    {"password_reset", "enabler_invitation", "partner_invitation", "self_assessment_invitation", "confirm_email"}
+)
+
+
+def is_private(template: str, context: dict) -> bool:
+    """Does this email carry a link that acts for its recipient? Its text is then never shown on the Email
+    pages, in the console or in a download, and is removed once it has been sent or has failed."""
+    return template in PRIVATE_LINK_TEMPLATES or "token" in (context or {})
+
+
 def queue_email(
     recipient_email: str,
     template: str,
@@ -81,7 +94,7 @@ def queue_email(
         "subject": subject,
         "body_text": text,
         "body_html": html,
-        "sensitive": sensitive,
+        "sensitive": sensitive or is_private(template, context),
     }
     if dedupe_key:
         values["dedupe_key"] = dedupe_key

@@ -61,8 +61,9 @@ def chromium():
 
 
 class LiveServer:
-    def __init__(self, url: str, database_url: str, app, log: Path):
+    def __init__(self, url: str, database_url: str, app, log: Path, mailbox):
         self.url, self.database_url, self.app, self.log = url, database_url, app, log
+        self.mailbox = mailbox  # the mail server the served process sends to: people's inboxes
 
     def log_tail(self, lines: int = 60) -> str:
         """The end of the server's output without its request log: errors, tracebacks, captured email."""
@@ -91,9 +92,10 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: floa
 
 
 @pytest.fixture(scope="module")
-def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium):
+def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium, smtp_server):
     """Grants on a database of this module's own, served by its own process; ``app`` is bound to the
-    same database in this process, to set up people and to read captured email."""
+    same database in this process, to set up people and to read the outbox. Its email goes to
+    ``smtp_server`` (``live_server.mailbox``), where the emailed links are read as people read them."""
     name = f"grants_browser_{uuid.uuid4().hex[:12]}"
     admin = _libpq(postgres_server_url)
     with psycopg.connect(admin, autocommit=True) as connection:
@@ -123,6 +125,9 @@ def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium):
             "DATABASE_URL": database_url,
             "GRANTS_ENV": "testing",
             "CELERY_TASK_ALWAYS_EAGER": "1",
+            "MAIL_SERVER": smtp_server.host,
+            "MAIL_PORT": str(smtp_server.port),
+            "MAIL_USE_TLS": "false",
         },
         stdout=output,
         stderr=subprocess.STDOUT,
@@ -133,7 +138,7 @@ def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium):
         app = make_test_app(
             database_url, UPLOAD_FOLDER=str(uploads), BASE_URL=url, **{**page_cache, "PAGE_CACHE_SECONDS": 60}
         )
-        yield LiveServer(url, database_url, app, log)
+        yield LiveServer(url, database_url, app, log, smtp_server)
         with app.app_context():
             from grants.extensions import db
 

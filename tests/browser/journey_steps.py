@@ -9,6 +9,7 @@ pass, the dates that stand for the clock (``time_passes_*``). Everything else is
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -245,7 +246,8 @@ def officer_opens_round(officer: Visitor, programme: Programme) -> int:
 # --- The applicant registers and completes the bid --------------------------------------------------------
 
 
-def applicant_registers(applicant: Visitor, programme: Programme) -> None:
+def applicant_registers(applicant: Visitor, programme: Programme, mailbox) -> None:
+    """Registers, then confirms the address through the emailed link with the password chosen."""
     person = programme.applicant
     applicant.go(f"/rounds/{programme.ids['round']}")
     assert applicant.h1() == programme.round_title
@@ -254,7 +256,15 @@ def applicant_registers(applicant: Visitor, programme: Programme) -> None:
     applicant.fill("Create a password", person.password).fill("Confirm password", person.password)
     applicant.click_button("Create account")
     assert_no_errors(applicant)
-    assert "Your account has been created." in banner(applicant)
+    assert applicant.h1() == "Check your email"
+    link = emailed_link(mailbox, person.email, "/register/confirm/")
+    assert link.startswith(applicant.base_url)
+    applicant.go(link.removeprefix(applicant.base_url))
+    assert applicant.h1() == "Confirm your email address"
+    applicant.fill("Password", person.password)
+    applicant.click_button("Confirm and sign in")
+    assert_no_errors(applicant)
+    assert "Your email address is confirmed and your account is ready." in banner(applicant)
     applicant.go("/organisation")
     assert applicant.h1() == "Set up your organisation"
     applicant.fill("Organisation name", programme.lead_organisation)
@@ -378,27 +388,28 @@ def applicant_completes_bid(applicant: Visitor, programme: Programme, pledge_let
 # --- Partners confirm through their emailed links ---------------------------------------------------------
 
 
-def emailed_partner_link(app, partner: PartnerContact) -> str:
-    """The link in the newest invitation emailed to the partner's contact, read from the captured email."""
-    from grants.extensions import db
-    from grants.notifications.models import Notification
-
-    with app.app_context():
-        email = db.session.scalars(
-            db.select(Notification)
-            .where(Notification.recipient_email == partner.contact.email, Notification.template == "partner_invitation")
-            .order_by(Notification.id.desc())
-        ).first()
-        assert email is not None, f"no invitation was emailed to {partner.contact.email}"
-        assert partner.organisation in email.subject
-        assert "Untitled bid" not in (email.body_text or ""), "the invitation does not name the bid"
-        found = re.search(r"https?://\S+/partner/\S+", email.body_text or "")
-        assert found, f"no link in the invitation: {email.body_text}"
-        return found.group(0)
+def emailed_link(mailbox, address: str, path: str, *, subject: str | None = None) -> str:
+    """The newest link starting with ``path`` in the email delivered to ``address``, as its recipient
+    reads it (the outbox never shows a private link)."""
+    deadline = time.monotonic() + 15
+    while True:
+        for message in reversed(list(mailbox.messages)):
+            if message["To"].lower() != address.lower() or (subject and subject not in message["Subject"]):
+                continue
+            found = re.search(rf"https?://\S+{re.escape(path)}\S+", message.get_body(("plain",)).get_content())
+            if found:
+                return found.group(0)
+        assert time.monotonic() < deadline, f"no {path} link was emailed to {address}"
+        time.sleep(0.1)
 
 
-def partner_confirms(partner_visitor: Visitor, app, programme: Programme, partner: PartnerContact) -> None:
-    link = emailed_partner_link(app, partner)
+def emailed_partner_link(mailbox, partner: PartnerContact) -> str:
+    """The link in the newest invitation emailed to the partner's contact."""
+    return emailed_link(mailbox, partner.contact.email, "/partner/", subject=partner.organisation)
+
+
+def partner_confirms(partner_visitor: Visitor, mailbox, programme: Programme, partner: PartnerContact) -> None:
+    link = emailed_partner_link(mailbox, partner)
     assert link.startswith(partner_visitor.base_url)
     partner_visitor.go(link.removeprefix(partner_visitor.base_url))
     assert programme.bid_title in partner_visitor.text()

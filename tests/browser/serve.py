@@ -1,6 +1,7 @@
 """Serve Grants for the browser journeys, as a process of its own: the testing configuration with CSRF
-switched on, jobs run in-process, email captured in the database, on the fresh PostgreSQL database
-given as DATABASE_URL (migrated here).
+switched on, jobs run in-process, on the fresh PostgreSQL database given as DATABASE_URL (migrated here).
+Email goes over SMTP to MAIL_SERVER:MAIL_PORT when they are set (the journeys' own mail server, where
+people read their emailed links), else it is captured in the database.
 
     python -m tests.browser.serve --port 8765
 """
@@ -29,7 +30,7 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"],
             "WTF_CSRF_ENABLED": True,
             "CELERY_TASK_ALWAYS_EAGER": True,
-            "MAIL_BACKEND": "capture",
+            "MAIL_BACKEND": "smtp" if os.environ.get("MAIL_SERVER") else "capture",
             "BASE_URL": base_url,
             "SERVER_NAME": None,
             "UPLOAD_FOLDER": arguments.uploads,

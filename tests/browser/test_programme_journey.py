@@ -22,13 +22,13 @@ def test_the_whole_programme_journey(person, live_server, tmp_path):
     # The officer opens a round; an applicant registers and completes every section of a bid with two partners.
     steps.officer_opens_round(officer, programme)
     applicant = person("Lena, applicant")
-    steps.applicant_registers(applicant, programme)
+    steps.applicant_registers(applicant, programme, live_server.mailbox)
     steps.applicant_starts_bid(applicant, programme)
     steps.applicant_completes_bid(applicant, programme, _pledge_letter(tmp_path))
 
     # Each partner confirms through the link in the email they were sent, then the bid goes in.
     for partner in programme.partners:
-        steps.partner_confirms(person(f"{partner.contact.name}, partner"), app, programme, partner)
+        steps.partner_confirms(person(f"{partner.contact.name}, partner"), live_server.mailbox, programme, partner)
     applicant.go(f"/applications/{programme.ids['application']}")
     assert "You have completed 8 of 8 sections." in applicant.text()
     applicant.go(f"/applications/{programme.ids['application']}/partnership")
@@ -75,7 +75,7 @@ def test_without_the_partners_confirmation_the_bid_cannot_be_submitted(person, l
     officer = steps.sign_in(person("Olu, programme officer"), programme.officer)
     steps.officer_opens_round(officer, programme)
     applicant = person("Lena, applicant")
-    steps.applicant_registers(applicant, programme)
+    steps.applicant_registers(applicant, programme, live_server.mailbox)
     steps.applicant_starts_bid(applicant, programme)
     steps.applicant_completes_bid(applicant, programme, _pledge_letter(tmp_path))
 

@@ -72,7 +72,7 @@ def _write_file(stored_name: str, data: bytes = b"%PDF-1.4 test\n") -> None:
 
 
 def build_world() -> World:  # noqa: PLR0915 - one story, told in order
-    from grants.accounts.tokens import make_reset_token
+    from grants.accounts.tokens import make_confirmation_token, make_reset_token
     from grants.api import services as api_services
     from grants.applications.tokens import make_partner_token
     from grants.funding.models import GrantAgreement, MatchFunding, Tranche, TrancheCondition
@@ -277,6 +277,7 @@ def build_world() -> World:  # noqa: PLR0915 - one story, told in order
     }
     session.commit()
     world.tokens.reset = make_reset_token(people["applicant_other"])
+    world.tokens.confirm = make_confirmation_token(people["applicant_other"])
     world.tokens.partner = make_partner_token(partner)
     world.tokens.answer = answer_token
     world.users = {"anonymous": ""} | {who: person.get_id() for who, person in people.items()}
@@ -410,6 +411,16 @@ MATRIX: dict[str, Entry] = _entries(
             lambda w: {},
             " 200   ->   ->   ->   ->   ->   ->   ->   ->   ->",
             "  ok   ->   ->   ->   ->   ->   ->   ->   ->   ->",
+        ),
+        "accounts.register_sent /register/check-your-email": (
+            lambda w: {},
+            " 200  200  200  200  200  200  200  200  200  200",
+            None,
+        ),
+        "accounts.confirm_email /register/confirm/<token>": (
+            lambda w: {"token": w.tokens.confirm},
+            " 200  200  200  200  200  200  200  200  200  200",
+            "  ok   ok   ok   ok   ok   ok   ok   ok   ok   ok",
         ),
         "accounts.reset_password /password/reset/<token>": (
             lambda w: {"token": w.tokens.reset},

@@ -16,8 +16,9 @@ from datetime import date, timedelta
 from flask import url_for
 from sqlalchemy import select
 
+from grants.accounts import services as account_services
 from grants.accounts.models import User
-from grants.accounts.tokens import make_reset_token
+from grants.accounts.tokens import make_confirmation_token, make_reset_token
 from grants.api import services as api_services
 from grants.applications.models import SECTIONS, Application, Partner
 from grants.applications.tokens import make_partner_token
@@ -35,6 +36,7 @@ from grants.reviews.models import ConflictDeclaration, ReviewAssignment
 from grants.rounds.models import Round, RubricCriterion
 
 PARTICIPANT_TOKEN = "fuzz-participant-link-0123456789abcdef"
+NEW_PASSWORD = "a registration not yet confirmed"
 
 
 @dataclass
@@ -43,6 +45,7 @@ class World:
 
     users: dict[str, int] = field(default_factory=dict)
     reset_token: str = ""
+    confirm_token: str = ""
     partner_token: str = ""
     api_token_id: int = 0
     notification_id: int = 0
@@ -109,6 +112,9 @@ def build_world() -> World:
 
     officer = db.session.get(User, world.users["officer"])
     world.reset_token = make_reset_token(db.session.get(User, world.users["applicant"]))
+    account_services.register_applicant(name="Una Newcomer", email="una.newcomer@example.org", password=NEW_PASSWORD)
+    newcomer = db.session.scalars(select(User).where(User.email == "una.newcomer@example.org")).one()
+    world.confirm_token = make_confirmation_token(newcomer)  # a registration not yet confirmed
     partner = _one(select(Partner).where(Partner.application_id == _draft_bid(world).id).order_by(Partner.id))
     partner.status, partner.responded_at = "invited", None
     db.session.commit()
@@ -614,6 +620,7 @@ TARGETS: dict[str, Resolver] = {
     "/projects/<int:project_id>/updates/<int:update_id>/edit": _update,
     "/projects/<int:project_id>/updates/new": lambda w: (w.users["enabler"], {"project_id": _project(w).id}),
     "/register": _as(""),
+    "/register/confirm/<token>": lambda w: (None, {"token": w.confirm_token}),
     "/reviews/<int:assignment_id>": _assignment("in_progress"),
     "/reviews/<int:assignment_id>/conflict": _assignment("in_progress"),
     "/rounds/<int:round_id>/start": lambda w: (w.users["newcomer"], {"round_id": _round("open").id}),
