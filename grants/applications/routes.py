@@ -20,9 +20,10 @@ from grants.applications.permissions import (
     can_start_application,
     can_view_application,
     can_withdraw_application,
+    is_member,
 )
 from grants.core import once
-from grants.core.errors import GrantsError, PermissionDenied
+from grants.core.errors import GrantsError, InvalidTransition, PermissionDenied
 from grants.core.permissions import Role, roles_required
 from grants.directory.models import Place
 from grants.documents import storage
@@ -48,7 +49,7 @@ def load_editable(application_id: int) -> Application:
     application = load_visible(application_id)
     if not can_edit_application(current_user, application):
         if application.status != "draft":
-            raise PermissionDenied("This bid has been submitted and can no longer be changed.")
+            raise PermissionDenied(services.not_editable_message(application))
         if not application.round.is_accepting():
             raise PermissionDenied("The round has closed: this bid can no longer be changed.")
         raise PermissionDenied("Only people from the lead organisation can change this bid.")
@@ -280,9 +281,28 @@ def resend_invitation(application_id, partner_id):
 # --- Check, submit, withdraw ------------------------------------------------------------------------
 
 
+ALREADY_SUBMITTED = "This bid has already been submitted."
+ALREADY_WITHDRAWN = "This bid has already been withdrawn."
+
+
+def _submitted_before(application: Application) -> bool:
+    """Whether the bid was submitted by someone of its organisation (and is not withdrawn since)."""
+    return (
+        is_member(current_user, application) and application.reference is not None and application.status != "withdrawn"
+    )
+
+
+def _to_submitted(application: Application):
+    """A second press of "Submit", or the slower of two at once: where the first one led."""
+    flash(ALREADY_SUBMITTED, "important")
+    return redirect(url_for("applications.submitted", application_id=application.id), code=303)
+
+
 @bp.route("/applications/<int:application_id>/check", methods=["GET", "POST"])
 @login_required
 def check(application_id):
+    if request.method == "POST" and _submitted_before(visible := load_visible(application_id)):
+        return _to_submitted(visible)
     application = load_editable(application_id)
     form = SubmitForm()
     problems = services.submission_problems(application)
@@ -292,6 +312,12 @@ def check(application_id):
         except services.Incomplete as incomplete:
             db.session.rollback()
             problems = incomplete.problems
+        except services.NotEditable:
+            # Submitted (or withdrawn, or the round closed) since the page was loaded: seen under the lock.
+            db.session.rollback()
+            if _submitted_before(application):
+                return _to_submitted(application)
+            raise  # answered as a refusal, with what happened
         else:
             db.session.commit()
             return redirect(url_for("applications.submitted", application_id=application.id))
@@ -309,15 +335,35 @@ def submitted(application_id):
     return render_template("applications/submitted.html", application=application)
 
 
+def _withdrawn_before(application: Application):
+    """A second press of "Withdraw", or the slower of two at once: where the first one led, or a refusal
+    that says what has happened to the bid since (a decision, say)."""
+    refusal = services.withdrawal_refusal(application)
+    if refusal is None:
+        return None
+    if application.status == "withdrawn":
+        flash(ALREADY_WITHDRAWN, "important")
+        return redirect(url_for("applications.show", application_id=application.id), code=303)
+    raise refusal
+
+
 @bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(application_id):
     application = load_visible(application_id)
-    if not can_withdraw_application(current_user, application):
-        raise PermissionDenied("This bid can no longer be withdrawn.")
+    if not is_member(current_user, application):
+        raise PermissionDenied("Only people from the lead organisation can withdraw this bid.")
+    if (earlier := _withdrawn_before(application)) is not None:
+        return earlier
     form = WithdrawForm()
     if form.validate_on_submit():
-        services.withdraw_application(application, form.reason.data, actor=current_user)
+        try:
+            services.withdraw_application(application, form.reason.data, actor=current_user)
+        except InvalidTransition as error:
+            db.session.rollback()
+            if (earlier := _withdrawn_before(application)) is None:  # what the lock found, seen afresh
+                raise error
+            return earlier
         db.session.commit()
         flash("Your bid has been withdrawn.", "success")
         return redirect(url_for("applications.show", application_id=application.id))

@@ -33,5 +33,14 @@ class NotFound(GrantsError):
         super().__init__(message)
 
 
+def is_unique_violation(error: Exception) -> bool:
+    """Whether a database error is a unique constraint refusing a second copy of something (on PostgreSQL
+    or SQLite), as when two requests make the same thing at the same moment."""
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) == "23505":  # PostgreSQL's unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(original or "")
+
+
 def _words(state: str) -> str:
     return state.replace("_", " ")
