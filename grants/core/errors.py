@@ -16,7 +16,10 @@ class InvalidTransition(GrantsError):
 
     def __init__(self, thing: str, current: str, target: str, message: str | None = None):
         self.thing, self.current, self.target = thing, current, target
-        super().__init__(message or f"A {thing} that is {_words(current)} cannot become {_words(target)}.")
+        article = "An" if thing[:1].lower() in "aeiou" else "A"
+        super().__init__(
+            message or f"{article} {_words(thing)} that is {_words(current)} cannot become {_words(target)}."
+        )
 
 
 class PermissionDenied(GrantsError):

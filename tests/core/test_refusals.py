@@ -127,3 +127,10 @@ def test_a_post_only_address_offers_the_page_it_was_sent_from(db, bid, lead, app
         assert page_to_go_back_to() is None
     with app.test_request_context("/applications/1/check", method="POST"):
         assert page_to_go_back_to() == "/applications/1/check"
+
+
+def test_a_refused_move_reads_as_english():
+    assert InvalidTransition("application", "draft", "approved").message == (
+        "An application that is draft cannot become approved."
+    )
+    assert InvalidTransition("round", "open", "draft").message == "A round that is open cannot become draft."
