@@ -225,13 +225,16 @@ def look_again(assignment_id):
     error = None
     if form.validate_on_submit():
         try:
-            services.request_look_again(assignment, form.note.data, actor=current_user)
+            asked = services.request_look_again(assignment, form.note.data, actor=current_user)
         except GrantsError as problem:
             db.session.rollback()
             error = problem.message
         else:
             db.session.commit()
-            flash(f"{assignment.reviewer.name} has been asked to look again.", "success")
+            if asked:
+                flash(f"{assignment.reviewer.name} has been asked to look again.", "success")
+            else:
+                flash(f"{assignment.reviewer.name} had already been asked to look again.", "important")
             return redirect(url_for("assessment.bid", application_id=application.id))
     else:
         error = next(iter(form.note.errors), "Say what you would like the reviewer to look at again")

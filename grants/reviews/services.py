@@ -208,6 +208,8 @@ def auto_assign(round_, per_bid: int, due_on: date, *, actor) -> int:
 def unassign(assignment: ReviewAssignment, *, actor) -> None:
     """Take a reviewer off a bid. Not once scoring has closed: the record decisions rest on stays."""
     lock_and_refresh(db.session, assignment)
+    if assignment.status == "withdrawn":  # a second press, or the slower of two
+        raise ReviewError(f"{assignment.reviewer.name} had already been taken off this bid.")
     if assignment.status == "submitted" and not permissions.scoring_open(assignment.application.round):
         raise ReviewError("Scoring for this round has closed: submitted reviews stay as they are.")
     ASSIGNMENT_WORKFLOW.move(assignment, "withdrawn", actor=actor, action="review.unassigned")
@@ -293,9 +295,12 @@ def save_scores(
     submit: bool,
     actor,
     now: datetime | None = None,
-) -> None:
+) -> bool:
     """Keep the reviewer's scores (criterion id → value and justification). Submitting needs every
-    criterion scored on its scale with a justification. Every change is kept in the history."""
+    criterion scored on its scale with a justification. Every change is kept in the history.
+
+    Returns False, changing nothing, when exactly these scores are submitted already and no one has asked
+    for another look: a second press of "Submit scores" (or the slower of two at once)."""
     now = now or utcnow()
     lock_and_refresh(db.session, assignment)
     if not permissions.can_score(actor, assignment, now):
@@ -325,6 +330,13 @@ def save_scores(
     if problems:
         raise ScoreProblems(problems)
     current = {score.criterion_id: score for score in assignment.scores}
+    if submit and assignment.status == "submitted" and assignment.look_again_note is None:
+        kept = {criterion_id: (score.value, score.justification) for criterion_id, score in current.items()}
+        sent = {
+            criterion_id: (value, justification.strip()) for criterion_id, (value, justification) in entries.items()
+        }
+        if all(kept.get(criterion_id) == sent.get(criterion_id, (None, "")) for criterion_id in criteria):
+            return False
     for criterion_id in criteria:
         value, justification = entries.get(criterion_id, (None, ""))
         score = current.get(criterion_id)
@@ -360,6 +372,7 @@ def save_scores(
             actor=actor,
             after={"scores": {str(k): v[0] for k, v in entries.items()}},
         )
+    return True
 
 
 class ScoreProblems(GrantsError):
@@ -373,10 +386,13 @@ class ScoreProblems(GrantsError):
 # --- Moderation -------------------------------------------------------------------------------------
 
 
-def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> None:
+def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> bool:
     """The chair asks a reviewer to look again. Their submitted scores keep counting until they submit
-    new ones; it can be asked only while scoring is open."""
+    new ones; it can be asked only while scoring is open. Returns False, changing and sending nothing,
+    when the same request is already waiting for the reviewer (a second press)."""
     lock_and_refresh(db.session, assignment)
+    if assignment.status == "submitted" and assignment.look_again_note and assignment.look_again_note == note.strip():
+        return False
     if assignment.status != "submitted":
         raise ReviewError("You can ask for another look only at submitted scores.")
     if not permissions.scoring_open(assignment.application.round):
@@ -398,6 +414,7 @@ def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> Non
         },
         user=assignment.reviewer,
     )
+    return True
 
 
 # --- The round's assessment --------------------------------------------------------------------------
@@ -421,6 +438,8 @@ def start_assessment(round_, *, actor) -> int:
 def mark_ineligible(application: Application, reason: str, *, actor) -> None:
     """The programme team finds a submitted bid ineligible; the applicant is told why."""
     lock_and_refresh(db.session, application)
+    if application.status == "ineligible":  # a second press, or the slower of two
+        raise ReviewError(f"{application.reference} has already been marked ineligible.")
     if not reason.strip():
         raise ReviewError("Say why the bid is ineligible", field="reason")
     APPLICATION_WORKFLOW.move(application, "ineligible", actor=actor, reason=reason.strip())
