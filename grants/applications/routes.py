@@ -250,14 +250,25 @@ def partner_form(application_id, partner_id=None):
 @login_required
 def remove_partner(application_id, partner_id):
     application = load_editable(application_id)
-    partner = _load_partner(application, partner_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    partner = db.session.get(Partner, partner_id)
+    if partner is None or partner.application_id != application.id:  # a second press: the first removed it
+        return _partner_gone(application)
     name = partner.organisation.name
-    services.remove_partner(application, partner, actor=current_user)
+    try:
+        services.remove_partner(application, partner, actor=current_user)
+    except services.PartnerGone:
+        db.session.rollback()
+        return _partner_gone(application)
     db.session.commit()
     flash(f"{name} has been removed from the partnership.", "success")
     return redirect(url_for("applications.partnership", application_id=application.id))
+
+
+def _partner_gone(application: Application):
+    flash("That organisation is no longer a partner in this bid.", "important")
+    return redirect(url_for("applications.partnership", application_id=application.id), code=303)
 
 
 @bp.post("/applications/<int:application_id>/partners/<int:partner_id>/resend")

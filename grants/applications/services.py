@@ -40,6 +40,10 @@ class NotEditable(ApplicationError):
     pass
 
 
+class PartnerGone(ApplicationError):
+    """The partner was removed a moment ago, by another press of the button."""
+
+
 class Incomplete(GrantsError):
     """The section or bid has problems; nothing was kept."""
 
@@ -290,7 +294,9 @@ def update_partner(application: Application, partner: Partner, values: dict, *, 
 
 
 def remove_partner(application: Application, partner: Partner, *, actor) -> None:
-    _check_editable(application)
+    _check_editable(application)  # under the bid's lock, which a removal made a moment ago held too
+    if partner not in application.partners:
+        raise PartnerGone("That organisation is no longer a partner in this bid.")
     audit.record(
         "partner.removed",
         partner,

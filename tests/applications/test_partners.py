@@ -152,6 +152,18 @@ def test_a_removed_partner_leaves_the_bid(db, bid, lead):
     assert db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.action == "partner.removed")).all()
 
 
+def test_a_partner_removed_twice_is_removed_once_and_the_repeat_is_told(db, bid, lead):
+    partner = PartnerFactory(application=bid)
+    path = f"/applications/{bid.id}/partners/{partner.id}/remove"
+    first = lead.post(path)
+    again = lead.post(path)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    page = text(lead.get(again.headers["Location"]).get_data(as_text=True))
+    assert "That organisation is no longer a partner in this bid." in page
+    removals = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.action == "partner.removed")).all()
+    assert removals == ["partner.removed"]
+
+
 def test_an_existing_organisation_is_reused_by_its_identifier(db, bid, lead):
     known = OrganisationFactory(org_id="GB-CHC-1111111", name="Age Concern Wigan")
     add_partner(lead, bid, organisation_name="Age Concern", sector="voluntary_community", org_id="gb-chc-1111111")

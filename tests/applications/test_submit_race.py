@@ -16,8 +16,9 @@ from grants.applications.models import Application
 from grants.core.audit import AuditEvent
 from grants.extensions import db as _db
 from grants.notifications.models import Notification
-from tests.factories import ApplicationFactory, RoundFactory, complete_bid
+from tests.factories import ApplicationFactory, PartnerFactory, RoundFactory, complete_bid
 from tests.fixtures.clients import sign_in_client
+from tests.helpers import h1
 
 PRESSES = 4
 
@@ -39,21 +40,24 @@ def _until_waiting_for_the_lock(count: int, threads) -> None:
             threading.Event().wait(0.01)
 
 
-def _pressed_at_once(app, application_id: int, clients, path: str, data: dict) -> list[tuple[int, str]]:
-    """Send ``data`` to ``path`` from every client while the bid is locked, then let them all go."""
+def _pressed_at_once(app, application_id: int, clients, path: str, data: dict, *, locked=Application):
+    """Send ``data`` to ``path`` from every client while the bid (or the ``locked`` model's row with that
+    id) is locked, then let them all go. The answers: (status, Location or, for a page, its heading)."""
     answers: list[tuple[int, str]] = []
     failures: list[BaseException] = []
 
     def press(client):
         try:
             response = client.post(path, data=data)
-            answers.append((response.status_code, response.headers.get("Location", "")))
+            answers.append(
+                (response.status_code, response.headers.get("Location") or h1(response.get_data(as_text=True)))
+            )
         except BaseException as error:  # noqa: BLE001 - a 500 is raised in testing: reported to the test
             failures.append(error)
 
     with _db.engine.connect() as holder:
         transaction = holder.begin()
-        holder.execute(select(Application.id).where(Application.id == application_id).with_for_update())
+        holder.execute(select(locked.id).where(locked.id == application_id).with_for_update())
         threads = [threading.Thread(target=press, args=(client,)) for client in clients]
         for thread in threads:
             thread.start()
@@ -119,6 +123,43 @@ def test_a_bid_withdrawn_several_times_at_once_is_withdrawn_once(app, committed_
         assert _events("application.withdrawn", bid_id) == 1
         assert _emails("application_withdrawn") == number
         _db.session.remove()
+
+
+def test_a_partner_removed_several_times_at_once_is_removed_once(app, committed_db):
+    bid = ApplicationFactory()
+    partner = PartnerFactory(application=bid)
+    clients = [sign_in_client(app, bid.lead_applicant) for _ in range(PRESSES)]
+    bid_id, partner_id = bid.id, partner.id
+    _db.session.remove()
+
+    answers = _pressed_at_once(app, bid_id, clients, f"/applications/{bid_id}/partners/{partner_id}/remove", {})
+
+    assert sorted(code for code, _ in answers) == [302] + [303] * (PRESSES - 1)
+    assert {location for _, location in answers} == {f"/applications/{bid_id}/partnership"}
+    removed = select(_db.func.count(AuditEvent.id)).where(AuditEvent.action == "partner.removed")
+    assert _db.session.scalar(removed) == 1
+
+
+def test_a_partner_confirming_several_times_at_once_confirms_once(app, committed_db):
+    from grants.applications.models import Partner
+    from grants.applications.tokens import make_partner_token
+
+    bid = ApplicationFactory()
+    partner = PartnerFactory(application=bid, status="invited")
+    with app.test_request_context():
+        link = f"/partner/{make_partner_token(partner)}"
+    partner_id = partner.id
+    _db.session.remove()
+
+    answers = _pressed_at_once(
+        app, partner_id, [app.test_client() for _ in range(PRESSES)], link, {"response": "confirmed"}, locked=Partner
+    )
+
+    assert sorted(answers) == [(200, "Thank you")] + [(200, "You have already responded")] * (PRESSES - 1)
+    assert _db.session.get(Partner, partner_id).status == "confirmed"
+    confirmed = select(_db.func.count(AuditEvent.id)).where(AuditEvent.action == "partner.confirmed")
+    assert _db.session.scalar(confirmed) == 1
+    assert _emails("partner_response") == 1
 
 
 def test_a_submission_that_loses_to_a_withdrawal_says_the_bid_was_withdrawn(app, committed_db):
