@@ -253,6 +253,19 @@ def declare(assignment: ReviewAssignment, *, has_conflict: bool, nature: str | N
     ASSIGNMENT_WORKFLOW.move(assignment, "conflicted" if has_conflict else "in_progress", actor=actor)
 
 
+def declared_conflict(application_id: int, person_id: int) -> bool:
+    """Whether the person has declared a conflict of interest with the bid."""
+    return bool(
+        db.session.scalar(
+            db.select(ConflictDeclaration.id).where(
+                ConflictDeclaration.application_id == application_id,
+                ConflictDeclaration.reviewer_id == person_id,
+                ConflictDeclaration.has_conflict.is_(True),
+            )
+        )
+    )
+
+
 def declare_chair_conflict(application: Application, nature: str, *, actor) -> None:
     """A chair declares a conflict with a bid they were not asked to review: from then on they
     neither see nor decide it, and any review of theirs on it stops counting."""
@@ -266,8 +279,14 @@ def declare_chair_conflict(application: Application, nature: str, *, actor) -> N
         )
     )
     if declaration is None:
-        declaration = ConflictDeclaration(application_id=application.id, reviewer_id=actor.id, has_conflict=True)
-        db.session.add(declaration)
+        declaration = ConflictDeclaration(
+            application_id=application.id, reviewer_id=actor.id, has_conflict=True, nature=nature.strip()
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(declaration)
+        except IntegrityError:  # the same declaration, sent a moment ago
+            raise ReviewError("You have already declared a conflict of interest with this bid.") from None
     declaration.has_conflict, declaration.nature, declaration.declared_at = True, nature.strip(), utcnow()
     db.session.flush()
     audit.record(

@@ -149,3 +149,16 @@ def test_marking_a_bid_ineligible_twice_marks_it_once(db, programme_officer_clie
     assert db.session.get(Application, bid.id).status == "ineligible"
     emails = db.session.scalars(db.select(Notification).where(Notification.template == "application_ineligible"))
     assert len(emails.all()) == 1
+
+
+def test_a_chairs_conflict_declared_twice_is_declared_once(app, db, assessing):
+    bid = under_review_bid(assessing)
+    chair = sign_in_client(app, UserFactory(roles=[Role.STEERING_CHAIR, Role.STEERING_MEMBER]))
+    path = f"/assessment/applications/{bid.id}/conflict"
+    first = chair.post(path, data={"nature": "My sister leads it."})
+    again = chair.post(path, data={"nature": "My sister leads it."})
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    page = text(chair.get(again.headers["Location"]).get_data(as_text=True))
+    assert f"You have already declared a conflict of interest with {bid.reference}." in page
+    assert actions(db, "review.conflict_declared") == ["review.conflict_declared"]
+    assert chair.get(f"/assessment/applications/{bid.id}").status_code == 404  # still out of sight
