@@ -134,3 +134,14 @@ def test_a_refused_move_reads_as_english():
         "An application that is draft cannot become approved."
     )
     assert InvalidTransition("round", "open", "draft").message == "A round that is open cannot become draft."
+
+
+def test_the_api_answers_a_refusal_in_json(app):
+    from grants.main.errors import render_error
+
+    with app.test_request_context("/api/v1/projects", method="GET"):
+        response = render_error(409, "The project changed a moment ago.")
+    assert response.status_code == 409
+    assert response.get_json() == {
+        "error": {"status": 409, "code": "conflict", "message": "The project changed a moment ago."}
+    }
