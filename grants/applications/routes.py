@@ -10,6 +10,7 @@ from grants.applications import queries, rules, services
 from grants.applications.forms import (
     SECTION_FORMS,
     PartnerForm,
+    ResendForm,
     SubmitForm,
     WithdrawForm,
     initial_data,
@@ -191,6 +192,7 @@ def partnership(application_id):
         form=form,
         title=SECTIONS["partnership"],
         action_form=ConfirmForm(),
+        resend_key=once.new_key(),
     )
 
 
@@ -276,14 +278,18 @@ def _partner_gone(application: Application):
 def resend_invitation(application_id, partner_id):
     application = load_editable(application_id)
     partner = _load_partner(application, partner_id)
-    if not ConfirmForm().validate_on_submit():
+    form = ResendForm()
+    if not form.validate_on_submit():
         abort(400)
+    if (earlier := once.carried_out(form)) is not None:
+        return earlier
     try:
         services.resend_invitation(application, partner, actor=current_user)
     except services.ApplicationError as error:
         db.session.rollback()
         flash(error.message, "info")
     else:
+        once.led_to(form, url_for("applications.partnership", application_id=application.id))
         db.session.commit()
         flash(f"We have emailed {partner.contact_name} a new link. Earlier links no longer work.", "success")
     return redirect(url_for("applications.partnership", application_id=application.id))
