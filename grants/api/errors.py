@@ -18,6 +18,7 @@ CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    409: "conflict",
     413: "payload_too_large",
     429: "too_many_requests",
     500: "server_error",

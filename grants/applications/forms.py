@@ -486,3 +486,9 @@ class ApplicationFilterForm(FlaskForm):
     theme = SelectField("Theme", widget=QuickGovSelect(), validators=[Optional()], validate_choice=False)
     place = SelectField("Place", widget=QuickGovSelect(), validators=[Optional()], validate_choice=False)
     sector = SelectField("Lead sector", widget=QuickGovSelect(), validators=[Optional()], validate_choice=False)
+
+
+class ResendForm(OnceMixin, FlaskForm):
+    """"Send the link again": carried out once however often it is pressed, so a double click does not
+    send two links of which only the second works. Each partner's button carries the page's key with
+    the partner's id after it."""

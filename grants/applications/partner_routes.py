@@ -29,6 +29,8 @@ def respond(token):
             services.respond_as_partner(partner, form.response.data, form.note.data)
         except services.ApplicationError as error:
             db.session.rollback()
+            if partner.status != "invited":  # answered a moment ago, by another press: what it said
+                return render_template("applications/partner_responded.html", partner=partner)
             form.response.errors = [*form.response.errors, error.message]
         else:
             db.session.commit()

@@ -10,6 +10,7 @@ from grants.applications import queries, rules, services
 from grants.applications.forms import (
     SECTION_FORMS,
     PartnerForm,
+    ResendForm,
     StartForm,
     SubmitForm,
     WithdrawForm,
@@ -21,9 +22,10 @@ from grants.applications.permissions import (
     can_start_application,
     can_view_application,
     can_withdraw_application,
+    is_member,
 )
 from grants.core import once
-from grants.core.errors import GrantsError, PermissionDenied
+from grants.core.errors import GrantsError, InvalidTransition, PermissionDenied
 from grants.core.permissions import Role, roles_required
 from grants.directory.models import Place
 from grants.documents import storage
@@ -49,7 +51,7 @@ def load_editable(application_id: int) -> Application:
     application = load_visible(application_id)
     if not can_edit_application(current_user, application):
         if application.status != "draft":
-            raise PermissionDenied("This bid has been submitted and can no longer be changed.")
+            raise PermissionDenied(services.not_editable_message(application))
         if not application.round.is_accepting():
             raise PermissionDenied("The round has closed: this bid can no longer be changed.")
         raise PermissionDenied("Only people from the lead organisation can change this bid.")
@@ -209,6 +211,7 @@ def partnership(application_id):
         form=form,
         title=SECTIONS["partnership"],
         action_form=ConfirmForm(),
+        resend_key=once.new_key(),
     )
 
 
@@ -268,14 +271,25 @@ def partner_form(application_id, partner_id=None):
 @login_required
 def remove_partner(application_id, partner_id):
     application = load_editable(application_id)
-    partner = _load_partner(application, partner_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    partner = db.session.get(Partner, partner_id)
+    if partner is None or partner.application_id != application.id:  # a second press: the first removed it
+        return _partner_gone(application)
     name = partner.organisation.name
-    services.remove_partner(application, partner, actor=current_user)
+    try:
+        services.remove_partner(application, partner, actor=current_user)
+    except services.PartnerGone:
+        db.session.rollback()
+        return _partner_gone(application)
     db.session.commit()
     flash(f"{name} has been removed from the partnership.", "success")
     return redirect(url_for("applications.partnership", application_id=application.id))
+
+
+def _partner_gone(application: Application):
+    flash("That organisation is no longer a partner in this bid.", "important")
+    return redirect(url_for("applications.partnership", application_id=application.id), code=303)
 
 
 @bp.post("/applications/<int:application_id>/partners/<int:partner_id>/resend")
@@ -283,14 +297,18 @@ def remove_partner(application_id, partner_id):
 def resend_invitation(application_id, partner_id):
     application = load_editable(application_id)
     partner = _load_partner(application, partner_id)
-    if not ConfirmForm().validate_on_submit():
+    form = ResendForm()
+    if not form.validate_on_submit():
         abort(400)
+    if (earlier := once.carried_out(form)) is not None:
+        return earlier
     try:
         services.resend_invitation(application, partner, actor=current_user)
     except services.ApplicationError as error:
         db.session.rollback()
         flash(error.message, "info")
     else:
+        once.led_to(form, url_for("applications.partnership", application_id=application.id))
         db.session.commit()
         flash(f"We have emailed {partner.contact_name} a new link. Earlier links no longer work.", "success")
     return redirect(url_for("applications.partnership", application_id=application.id))
@@ -299,9 +317,28 @@ def resend_invitation(application_id, partner_id):
 # --- Check, submit, withdraw ------------------------------------------------------------------------
 
 
+ALREADY_SUBMITTED = "This bid has already been submitted."
+ALREADY_WITHDRAWN = "This bid has already been withdrawn."
+
+
+def _submitted_before(application: Application) -> bool:
+    """Whether the bid was submitted by someone of its organisation (and is not withdrawn since)."""
+    return (
+        is_member(current_user, application) and application.reference is not None and application.status != "withdrawn"
+    )
+
+
+def _to_submitted(application: Application):
+    """A second press of "Submit", or the slower of two at once: where the first one led."""
+    flash(ALREADY_SUBMITTED, "important")
+    return redirect(url_for("applications.submitted", application_id=application.id), code=303)
+
+
 @bp.route("/applications/<int:application_id>/check", methods=["GET", "POST"])
 @login_required
 def check(application_id):
+    if request.method == "POST" and _submitted_before(visible := load_visible(application_id)):
+        return _to_submitted(visible)
     application = load_editable(application_id)
     form = SubmitForm()
     problems = services.submission_problems(application)
@@ -311,6 +348,12 @@ def check(application_id):
         except services.Incomplete as incomplete:
             db.session.rollback()
             problems = incomplete.problems
+        except services.NotEditable:
+            # Submitted (or withdrawn, or the round closed) since the page was loaded: seen under the lock.
+            db.session.rollback()
+            if _submitted_before(application):
+                return _to_submitted(application)
+            raise  # answered as a refusal, with what happened
         else:
             db.session.commit()
             return redirect(url_for("applications.submitted", application_id=application.id))
@@ -328,15 +371,35 @@ def submitted(application_id):
     return render_template("applications/submitted.html", application=application)
 
 
+def _withdrawn_before(application: Application):
+    """A second press of "Withdraw", or the slower of two at once: where the first one led, or a refusal
+    that says what has happened to the bid since (a decision, say)."""
+    refusal = services.withdrawal_refusal(application)
+    if refusal is None:
+        return None
+    if application.status == "withdrawn":
+        flash(ALREADY_WITHDRAWN, "important")
+        return redirect(url_for("applications.show", application_id=application.id), code=303)
+    raise refusal
+
+
 @bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(application_id):
     application = load_visible(application_id)
-    if not can_withdraw_application(current_user, application):
-        raise PermissionDenied("This bid can no longer be withdrawn.")
+    if not is_member(current_user, application):
+        raise PermissionDenied("Only people from the lead organisation can withdraw this bid.")
+    if (earlier := _withdrawn_before(application)) is not None:
+        return earlier
     form = WithdrawForm()
     if form.validate_on_submit():
-        services.withdraw_application(application, form.reason.data, actor=current_user)
+        try:
+            services.withdraw_application(application, form.reason.data, actor=current_user)
+        except InvalidTransition as error:
+            db.session.rollback()
+            if (earlier := _withdrawn_before(application)) is None:  # what the lock found, seen afresh
+                raise error
+            return earlier
         db.session.commit()
         flash("Your bid has been withdrawn.", "success")
         return redirect(url_for("applications.show", application_id=application.id))

@@ -40,6 +40,10 @@ class NotEditable(ApplicationError):
     pass
 
 
+class PartnerGone(ApplicationError):
+    """The partner was removed a moment ago, by another press of the button."""
+
+
 class Incomplete(GrantsError):
     """The section or bid has problems; nothing was kept."""
 
@@ -48,12 +52,19 @@ class Incomplete(GrantsError):
         self.problems = problems
 
 
+def not_editable_message(application: Application) -> str:
+    """Why a bid that is no longer a draft cannot be changed, in the words of its state."""
+    if application.status == "withdrawn":
+        return "This bid has been withdrawn and can no longer be changed."
+    return "This bid has been submitted and can no longer be changed."
+
+
 def _check_editable(application: Application, now: datetime | None = None) -> None:
     """Refuse changes to a bid that is no longer a draft, checked under the bid's row lock so that a
     submission committed a moment ago is seen."""
     _lock(application)
     if application.status != "draft":
-        raise NotEditable("This bid has been submitted and can no longer be changed.")
+        raise NotEditable(not_editable_message(application))
     if not application.round.is_accepting(now):
         raise NotEditable("The round has closed: this bid can no longer be changed.")
 
@@ -295,7 +306,9 @@ def update_partner(application: Application, partner: Partner, values: dict, *, 
 
 
 def remove_partner(application: Application, partner: Partner, *, actor) -> None:
-    _check_editable(application)
+    _check_editable(application)  # under the bid's lock, which a removal made a moment ago held too
+    if partner not in application.partners:
+        raise PartnerGone("That organisation is no longer a partner in this bid.")
     audit.record(
         "partner.removed",
         partner,
@@ -388,15 +401,24 @@ def submit_application(application: Application, *, actor, now: datetime | None 
     return application.reference
 
 
+def withdrawal_refusal(application: Application) -> InvalidTransition | None:
+    """Why the bid cannot be withdrawn now, in the words of its state; None when it can."""
+    if application.status in WITHDRAWABLE:
+        return None
+    if application.status == "withdrawn":
+        message = "This bid has already been withdrawn."
+    elif application.status == "ineligible":
+        message = "This bid was found ineligible, so it can no longer be withdrawn."
+    else:
+        message = "A decision has been made on this bid, so it can no longer be withdrawn."
+    return InvalidTransition("application", application.status, "withdrawn", message)
+
+
 def withdraw_application(application: Application, reason: str, *, actor) -> None:
+    """Withdraw the bid, under its row lock: of two withdrawals sent at once, the second finds it withdrawn."""
     _lock(application)
-    if application.status not in WITHDRAWABLE:
-        raise InvalidTransition(
-            "application",
-            application.status,
-            "withdrawn",
-            "A decision has been made on this bid, so it can no longer be withdrawn.",
-        )
+    if (refusal := withdrawal_refusal(application)) is not None:
+        raise refusal
     application.withdrawn_at = utcnow()
     application.withdrawal_reason = reason.strip()
     APPLICATION_WORKFLOW.move(application, "withdrawn", actor=actor, reason=application.withdrawal_reason)

@@ -16,7 +16,10 @@ class InvalidTransition(GrantsError):
 
     def __init__(self, thing: str, current: str, target: str, message: str | None = None):
         self.thing, self.current, self.target = thing, current, target
-        super().__init__(message or f"A {thing} that is {_words(current)} cannot become {_words(target)}.")
+        article = "An" if thing[:1].lower() in "aeiou" else "A"
+        super().__init__(
+            message or f"{article} {_words(thing)} that is {_words(current)} cannot become {_words(target)}."
+        )
 
 
 class PermissionDenied(GrantsError):
@@ -31,6 +34,15 @@ class NotFound(GrantsError):
 
     def __init__(self, message: str = "Page not found"):
         super().__init__(message)
+
+
+def is_unique_violation(error: Exception) -> bool:
+    """Whether a database error is a unique constraint refusing a second copy of something (on PostgreSQL
+    or SQLite), as when two requests make the same thing at the same moment."""
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) == "23505":  # PostgreSQL's unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(original or "")
 
 
 def _words(state: str) -> str:

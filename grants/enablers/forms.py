@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Optional
 from wtforms.widgets import CheckboxInput
 
 from grants.core.forms import DateInputField, Length, Required, WholeNumberField, strip
+from grants.core.once import OnceMixin
 from grants.enablers.models import APPROACHES, REGIONS
 
 
@@ -72,7 +73,7 @@ class ProfileForm(FlaskForm):
         return [part.strip().upper() for part in re.split(r"[,\s]+", self.links.data or "") if part.strip()]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(OnceMixin, FlaskForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import contains_eager
 
 from grants.accounts.models import User
+from grants.core import once
 from grants.core.errors import GrantsError
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
@@ -167,15 +168,19 @@ def pool():
 def invite():
     form = InviteForm()
     if form.validate_on_submit():
+        if (earlier := once.carried_out(form)) is not None:
+            return earlier
         try:
             user = services.invite_enabler(email=form.email.data, name=form.name.data, actor=current_user)
         except GrantsError as error:
             db.session.rollback()
             form.email.errors = [*form.email.errors, error.message]
         else:
+            location = url_for("enablers.edit", user_id=user.id)
+            once.led_to(form, location)
             db.session.commit()
             flash(f"{user.name} has been invited: they have been emailed a link to choose a password.", "success")
-            return redirect(url_for("enablers.edit", user_id=user.id))
+            return redirect(location)
     return render_template("enablers/invite.html", form=form)
 
 
@@ -244,6 +249,11 @@ def match(project_id):
                 )
         except GrantsError as error:
             db.session.rollback()
+            current = services.current_assignment(project)
+            if current is not None and enabler is not None and current.enabler_id == enabler.id:
+                # a second press (or the slower of two): where the first one led
+                flash(f"{enabler.name} already supports {project.reference}.", "important")
+                return redirect(url_for("projects.show", project_id=project.id), code=303)
             field = form[error.field] if getattr(error, "field", None) in form else form.enabler_id
             field.errors = [*field.errors, error.message]
         else:
@@ -267,6 +277,10 @@ def end(project_id):
             services.end_assignment(project, reason=form.reason.data, actor=current_user)
         except GrantsError as error:
             db.session.rollback()
+            if services.current_assignment(project) is None and project_queries.assignments_of(project.id):
+                # a second press (or the slower of two): where the first one led
+                flash(f"The enabler's support for {project.reference} had already ended.", "important")
+                return redirect(url_for("enablers.match", project_id=project.id), code=303)
             form.reason.errors = [*form.reason.errors, error.message]
         else:
             db.session.commit()

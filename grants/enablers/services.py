@@ -226,9 +226,11 @@ def end_assignment(
 def reassign_enabler(
     project, enabler: User, *, reason: str, override_reason: str | None, actor, today: date | None = None
 ) -> EnablerAssignment:
-    """A new enabler in place of the current one, for a reason; the history keeps both."""
+    """A new enabler in place of the current one, for a reason; the history keeps both. Under the
+    project's row lock: of two changes sent at once, the second sees the first's enabler in place."""
     if not (reason or "").strip():
         raise EnablerError("Give the reason for the change of enabler", field="reason")
+    lock_and_refresh(db.session, project)
     current = current_assignment(project)
     if current is not None and current.enabler_id == enabler.id:
         raise EnablerError(f"{enabler.name} is already this project's enabler.", field="enabler_id")

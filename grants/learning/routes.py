@@ -355,11 +355,24 @@ def item(project_id, item_id):
     return _item_page(project, found, enabler_id, _review_form(found, formdata=False), WithdrawForm(formdata=None))
 
 
+REVIEWED = {"published": "published", "returned": "returned to its authors", "internal": "kept as internal learning"}
+
+
+def _reviewed_before(item: LearningItem, decision: str | None):
+    """The same review sent again (or the slower of two officers'): where the first led, saying so."""
+    if item.reviewed_at is None or services.REVIEW_DECISIONS.get(decision or "") != item.status:
+        return None
+    flash(f"“{item.title}” had already been {REVIEWED[item.status]}.", "important")
+    return redirect(url_for("learning.reviews"), code=303)
+
+
 @bp.post("/projects/<int:project_id>/learning/items/<int:item_id>/review")
 @login_required
 def review(project_id, item_id):
     project, enabler_id = _project(project_id)
     found = _item(project, item_id)
+    if (earlier := _reviewed_before(found, request.form.get("decision"))) is not None:
+        return earlier
     if not services.can_review(current_user, found):
         _forbidden("learning.review_refused", found)
     form = _review_form(found)
@@ -369,6 +382,9 @@ def review(project_id, item_id):
                 found, decision=form.decision.data, comment=form.comment.data or "", actor=current_user
             )
         except GrantsError as error:
+            db.session.rollback()
+            if (earlier := _reviewed_before(found, form.decision.data)) is not None:
+                return earlier
             record_refusal("learning.review_refused", found, error)
             found = _item(project, item_id)
             show_error(form, error, "decision")
@@ -393,11 +409,16 @@ def withdraw(project_id, item_id):
     found = _item(project, item_id)
     if not services.is_officer(current_user):
         _forbidden("learning.withdraw_refused", found)
+    if (earlier := _withdrawn_before(found)) is not None:
+        return earlier
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
             services.withdraw_item(found, reason=form.reason.data or "", actor=current_user)
         except GrantsError as error:
+            db.session.rollback()
+            if (earlier := _withdrawn_before(found)) is not None:
+                return earlier
             record_refusal("learning.withdraw_refused", found, error)
             found = _item(project, item_id)
             show_error(form, error, "reason")
@@ -406,6 +427,14 @@ def withdraw(project_id, item_id):
             flash(f"“{found.title}” has been taken out of the learning library.", "success")
             return redirect(url_for("learning.item", project_id=project.id, item_id=found.id))
     return _item_page(project, found, enabler_id, _review_form(found, formdata=False), form, 400)
+
+
+def _withdrawn_before(item: LearningItem):
+    """Taking an item out of the library a second time (or the slower of two): where the first led."""
+    if item.status != "internal" or item.published_at is None:
+        return None
+    flash(f"“{item.title}” had already been taken out of the learning library.", "important")
+    return redirect(url_for("learning.item", project_id=item.project_id, item_id=item.id), code=303)
 
 
 @bp.get("/learning/review")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.routing import RoutingException
 
 from grants.api import errors as api_errors
 from grants.core import audit, limits
-from grants.core.errors import NotFound, PermissionDenied
+from grants.core.errors import GrantsError, NotFound, PermissionDenied, is_unique_violation
 from grants.extensions import db
 from grants.rounds.choice import RoundNotANumber
 
@@ -43,6 +46,11 @@ MESSAGES = {
         "The file or form is too large",
         "What you sent is larger than the service accepts. Documents must be smaller than 10 MB.",
     ),
+    409: (
+        "This could not be done",
+        "Someone made the same change at the same moment, so yours was not saved. "
+        "Go back to the page to see how things stand now.",
+    ),
     429: (
         "Too many attempts",
         "You have tried this too many times in a short time. Wait a minute and try again.",
@@ -65,11 +73,46 @@ def _audit_refusal(action: str, detail: dict) -> None:
         log.exception("could not audit %s", action)
 
 
-def render_error(status: int, message: str | None = None):
+def render_error(status: int, message: str | None = None, *, back_to: str | None = None):
     if api_errors.is_api_request():  # the API answers JSON, never a page
         return api_errors.error_response(status, message)
     title, default_message = MESSAGES.get(status, MESSAGES[400])
-    return render_template("errors/error.html", status=status, title=title, message=message or default_message), status
+    page = render_template(
+        "errors/error.html", status=status, title=title, message=message or default_message, back_to=back_to
+    )
+    return page, status
+
+
+def page_to_go_back_to() -> str | None:
+    """Where a refused change leaves the person: this address, when it is also a page (a form posted to
+    itself); otherwise the page of this service the form was sent from; otherwise nowhere in particular."""
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(request.path, method="GET")
+    except (HTTPException, RoutingException):
+        pass
+    else:
+        return request.path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.scheme in {"http", "https"} and referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None
+
+
+def _refused(reason: str, error: Exception):
+    """A change the service refused, or lost to another at the same moment, after its route had begun:
+    nothing of it is kept, the refusal is recorded once, and the person is told what happened (409)."""
+    log.info("refused %s %s: %s", request.method, request.path, reason)
+    _audit_refusal(
+        "request.refused",
+        {
+            "status": 409,
+            "endpoint": request.endpoint,
+            "arguments": {name: str(value) for name, value in (request.view_args or {}).items()},
+            "reason": reason,
+            "error": type(error).__name__,
+        },
+    )
+    return render_error(409, reason, back_to=page_to_go_back_to())
 
 
 def register(app: Flask) -> None:
@@ -114,6 +157,21 @@ def register(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def not_found(error):
         return render_error(404, error.message)
+
+    @app.errorhandler(GrantsError)
+    def refused(error):
+        """The safety net for a service's refusal that its route did not catch, such as a second press of
+        a button whose first press has already moved the thing on. (A refusal of permission is a 403 and
+        "not found" a 404, above: Flask answers each error with the handler of its nearest class.)"""
+        return _refused(error.message, error)
+
+    @app.errorhandler(IntegrityError)
+    def lost_race(error):
+        """Two requests that made the same thing at the same moment: the database kept the first. Any other
+        broken database rule is a fault in the service, and stays a 500."""
+        if not is_unique_violation(error):
+            raise error
+        return _refused(MESSAGES[409][1], error)
 
     @app.errorhandler(RoundNotANumber)
     def not_a_round(error):

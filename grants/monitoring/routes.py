@@ -93,18 +93,29 @@ def milestone(project_id, milestone_id=None):
 @login_required
 def remove_milestone(project_id, milestone_id):
     project = _project(project_id)
+    if request.method == "POST" and db.session.get(Milestone, milestone_id) is None:
+        return _milestone_gone(project)  # a second press: the first removed it
     item = _milestone(project, milestone_id)
     if not services.can_edit_milestones(current_user, project):
         abort(403)
     if request.method == "POST":
         if not ActionForm().validate_on_submit():
             abort(400)
-        services.remove_milestone(item, actor=current_user, project=project)
+        try:
+            services.remove_milestone(item, actor=current_user, project=project)
+        except services.MilestoneGone:
+            db.session.rollback()
+            return _milestone_gone(project)
         db.session.commit()
         flash(f"“{item.title}” has been removed.", "success")
         return redirect(url_for("monitoring.project", project_id=project.id) + "#milestones")
     form = ActionForm(formdata=None)
     return render_template("monitoring/remove_milestone.html", project=project, item=item, form=form)
+
+
+def _milestone_gone(project: Project):
+    flash("That milestone had already been removed.", "important")
+    return redirect(url_for("monitoring.project", project_id=project.id) + "#milestones", code=303)
 
 
 # --- Outcome measures ---------------------------------------------------------------------------------
@@ -237,6 +248,8 @@ def write_report(project_id, report_id):
     if not services.is_project_team(current_user, project):
         abort(403)
     form, measures, open_milestones = _report_form(item, project)
+    if form.submit.data and item.status in ("submitted", "accepted"):
+        return _report_sent_before(project, item)
     if form.validate_on_submit():
         values = services.ReportValues(
             narrative=form.narrative.data or "",
@@ -249,6 +262,9 @@ def write_report(project_id, report_id):
         try:
             services.save_report(item, values, actor=current_user, submit=submit)
         except GrantsError as error:
+            db.session.rollback()
+            if submit and item.status in ("submitted", "accepted"):  # submitted a moment ago, by another press
+                return _report_sent_before(project, item)
             record_refusal("monitoring.report_refused", item, error)
             item = _report(project, report_id)
             show_error(form, error, "narrative")
@@ -264,11 +280,26 @@ def write_report(project_id, report_id):
     return _report_page(project, item, form, ReviewForm(formdata=None), 400)
 
 
+def _report_sent_before(project: Project, report: ProgressReport):
+    """A second press of "Submit" on a report: where the first one led, saying so."""
+    flash(f"{report.title} had already been submitted.", "important")
+    return redirect(url_for("monitoring.report", project_id=project.id, report_id=report.id), code=303)
+
+
+def _reviewed_before(report: ProgressReport):
+    """A second press of a review (or the slower of two officers): where the first one led, saying so."""
+    outcome = "accepted" if report.status == "accepted" else "sent back for changes"
+    flash(f"{report.title} for {report.project.reference} had already been {outcome}.", "important")
+    return redirect(url_for("monitoring.reports"), code=303)
+
+
 @bp.post("/projects/<int:project_id>/reports/<int:report_id>/review")
 @roles_required(Role.PROGRAMME_OFFICER)
 def review(project_id, report_id):
     project = _project(project_id)
     item = _report(project, report_id)
+    if item.status in ("accepted", "changes_requested") and item.reviewed_at is not None:
+        return _reviewed_before(item)
     if not services.can_review(current_user, item):
         abort(403)
     review_form = ReviewForm()
@@ -278,6 +309,9 @@ def review(project_id, report_id):
                 item, accept=review_form.decision.data == "accept", comment=review_form.comment.data, actor=current_user
             )
         except GrantsError as error:
+            db.session.rollback()
+            if item.status in ("accepted", "changes_requested") and item.reviewed_at is not None:
+                return _reviewed_before(item)
             record_refusal("monitoring.review_refused", item, error)
             item = _report(project, report_id)
             show_error(review_form, error, "decision")

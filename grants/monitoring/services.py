@@ -38,6 +38,13 @@ class MonitoringError(GrantsError):
         self.field = field
 
 
+class MilestoneGone(MonitoringError):
+    """The milestone was removed a moment ago, by another press of the button."""
+
+    def __init__(self):
+        super().__init__("That milestone had already been removed.")
+
+
 # --- Setting up ---------------------------------------------------------------------------------------
 
 
@@ -163,6 +170,9 @@ def save_milestone(project, milestone: Milestone | None, values: MilestoneValues
 def remove_milestone(milestone: Milestone, *, actor, project) -> None:
     if not can_edit_milestones(actor, project):
         raise MonitoringError("Only the project team or a programme officer can change milestones.")
+    locked = db.select(Milestone.id).where(Milestone.id == milestone.id).with_for_update()
+    if db.session.scalar(locked) is None:  # removed by another press, which held the lock until it committed
+        raise MilestoneGone()
     audit.record("monitoring.milestone_removed", milestone, actor=actor, before=_milestone_summary(milestone))
     db.session.delete(milestone)
     db.session.flush()

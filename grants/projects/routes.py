@@ -147,12 +147,15 @@ def rag(project_id):
     if form.validate_on_submit():
         value = None if form.rag.data == "clear" else form.rag.data
         try:
-            services.override_rag(project, value, form.reason.data or "", actor=current_user)
+            changed = services.override_rag(project, value, form.reason.data or "", actor=current_user)
         except GrantsError as error:
             db.session.rollback()
             form.reason.errors = [*form.reason.errors, error.message]
         else:
             db.session.commit()
-            flash("The project's RAG has been saved.", "success")
+            if changed:
+                flash("The project's RAG has been saved.", "success")
+            else:
+                flash("The project's RAG had already been saved as it is.", "important")
             return redirect(url_for("projects.show", project_id=project.id) + "#rag-override")
     return _project_page(project, enabler_id, form, 400)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from grants.core import audit
 from grants.core.dates import add_months, first_of_next_month
-from grants.core.db import utcnow
+from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import GrantsError
 from grants.core.times import format_date, to_london
 from grants.extensions import db
@@ -168,10 +168,14 @@ def edit_update(update: ProjectUpdate, values: dict, *, actor) -> None:
     )
 
 
-def override_rag(project: Project, rag: str | None, reason: str, *, actor) -> None:
-    """A programme officer's RAG for the project, until the next update (or until cleared with None)."""
+def override_rag(project: Project, rag: str | None, reason: str, *, actor) -> bool:
+    """A programme officer's RAG for the project, until the next update (or until cleared with None).
+    Returns False, changing nothing, when exactly this is already in place (the form sent twice)."""
     if rag is not None and not (reason or "").strip():
         raise ProjectError("Give the reason for overriding the RAG", field="reason")
+    lock_and_refresh(db.session, project)
+    if (project.rag_override, project.rag_override_reason) == (rag, reason.strip() if rag else None):
+        return False
     before = {"rag": project.rag, "rag_override": project.rag_override}
     project.rag_override = rag
     project.rag_override_reason = reason.strip() if rag else None
@@ -186,3 +190,4 @@ def override_rag(project: Project, rag: str | None, reason: str, *, actor) -> No
         before=before,
         after={"rag": project.rag, "reason": project.rag_override_reason},
     )
+    return True

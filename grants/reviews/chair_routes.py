@@ -218,6 +218,8 @@ def bid(application_id):
 @roles_required(Role.STEERING_CHAIR)
 def declare_conflict(application_id):
     """Before looking at a bid, a chair can say they have a conflict with it."""
+    if request.method == "POST" and (earlier := _conflict_declared_before(application_id)) is not None:
+        return earlier
     application = _load_bid(application_id)
     form = ConflictNatureForm()
     if form.validate_on_submit():
@@ -225,6 +227,8 @@ def declare_conflict(application_id):
             services.declare_chair_conflict(application, form.nature.data, actor=current_user)
         except GrantsError as error:
             db.session.rollback()
+            if (earlier := _conflict_declared_before(application_id)) is not None:  # a moment ago
+                return earlier
             form.nature.errors = [*form.nature.errors, error.message]
         else:
             db.session.commit()
@@ -242,6 +246,16 @@ def declare_conflict(application_id):
     return render_template("reviews/assessment/conflict.html", application=application, form=form)
 
 
+def _conflict_declared_before(application_id: int):
+    """The chair's declaration sent again (the bid is out of their sight since the first): where the first
+    one led, saying so."""
+    if not services.declared_conflict(application_id, current_user.id):
+        return None
+    application = db.session.get(Application, application_id)
+    flash(f"You have already declared a conflict of interest with {application.reference}.", "important")
+    return redirect(url_for("assessment.round_view", round_id=application.round_id), code=303)
+
+
 @bp.post("/assignments/<int:assignment_id>/look-again")
 @roles_required(Role.STEERING_CHAIR)
 def look_again(assignment_id):
@@ -251,13 +265,16 @@ def look_again(assignment_id):
     error = None
     if form.validate_on_submit():
         try:
-            services.request_look_again(assignment, form.note.data, actor=current_user)
+            asked = services.request_look_again(assignment, form.note.data, actor=current_user)
         except GrantsError as problem:
             db.session.rollback()
             error = problem.message
         else:
             db.session.commit()
-            flash(f"{assignment.reviewer.name} has been asked to look again.", "success")
+            if asked:
+                flash(f"{assignment.reviewer.name} has been asked to look again.", "success")
+            else:
+                flash(f"{assignment.reviewer.name} had already been asked to look again.", "important")
             return redirect(url_for("assessment.bid", application_id=application.id))
     else:
         error = next(iter(form.note.errors), "Say what you would like the reviewer to look at again")

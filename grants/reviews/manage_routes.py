@@ -124,6 +124,9 @@ def ineligible(application_id):
             services.mark_ineligible(application, form.reason.data, actor=current_user)
         except GrantsError as error:
             db.session.rollback()
+            if application.status == "ineligible":  # where the first press led
+                flash(error.message, "important")
+                return redirect(url_for("manage_applications.show", application_id=application.id), code=303)
             form.reason.errors = [*form.reason.errors, error.message]
         else:
             db.session.commit()

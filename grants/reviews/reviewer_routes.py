@@ -16,6 +16,12 @@ from grants.reviews.models import ReviewAssignment
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
 
+ALREADY_CONFLICTED = (
+    "You have already declared a conflict of interest with this bid, so you are no longer reviewing it."
+)
+ALREADY_DECLARED = "You have already made your declaration for this bid."
+
+
 def load_assignment(assignment_id: int) -> ReviewAssignment:
     """The reviewer's own assignment, or 404 — also once they have declared a conflict."""
     assignment = db.session.get(ReviewAssignment, assignment_id)
@@ -24,6 +30,28 @@ def load_assignment(assignment_id: int) -> ReviewAssignment:
     if assignment.status in {"conflicted", "withdrawn"}:
         abort(404)
     return assignment
+
+
+def _declared_before(assignment: ReviewAssignment):
+    """A declaration sent again (or the slower of two at once): where the first one led, with a message."""
+    if assignment.status == "conflicted":
+        flash(ALREADY_CONFLICTED, "important")
+        return redirect(url_for("reviews.index"), code=303)
+    if assignment.status != "assigned":
+        flash(ALREADY_DECLARED, "important")
+        return redirect(url_for("reviews.assignment", assignment_id=assignment.id), code=303)
+    return None
+
+
+def _declared_conflict_before(assignment_id: int, *, declaring: bool):
+    """After a conflict is declared the bid is gone from the reviewer's view (404); a second press of the
+    declaration itself is told so instead, and sent where the first led."""
+    if not (declaring and request.method == "POST"):
+        return None
+    assignment = db.session.get(ReviewAssignment, assignment_id)
+    if assignment is not None and permissions.owns(current_user, assignment) and assignment.status == "conflicted":
+        return _declared_before(assignment)
+    return None
 
 
 @bp.get("/")
@@ -49,9 +77,13 @@ def _bid(assignment: ReviewAssignment) -> Application:
 @bp.route("/<int:assignment_id>", methods=["GET", "POST"])
 @roles_required(Role.STEERING_MEMBER)
 def assignment(assignment_id):
+    if (earlier := _declared_conflict_before(assignment_id, declaring="has_conflict" in request.form)) is not None:
+        return earlier
     assignment = load_assignment(assignment_id)
     if assignment.status == "assigned":
         return _declare(assignment)
+    if request.method == "POST" and "has_conflict" in request.form:  # the declaration, sent again
+        return _declared_before(assignment)
     return _score(assignment)
 
 
@@ -64,6 +96,8 @@ def _declare(assignment: ReviewAssignment):
             services.declare(assignment, has_conflict=has_conflict, nature=form.nature.data, actor=current_user)
         except services.ReviewError as error:
             db.session.rollback()
+            if (earlier := _declared_before(assignment)) is not None:  # declared a moment ago
+                return earlier
             form.nature.errors = [*form.nature.errors, error.message]
         else:
             db.session.commit()
@@ -93,19 +127,24 @@ def _score(assignment: ReviewAssignment):
     else:
         form = scores_form(criteria)
     editable = permissions.can_score(current_user, assignment)
-    if request.method == "POST" and editable and form.validate_on_submit():
+    pressed = request.method == "POST" and bool(form.submit_scores.data or form.save_draft.data)
+    if pressed and editable and form.validate_on_submit():
         submit = bool(form.submit_scores.data)
         try:
-            services.save_scores(assignment, form.entries(), submit=submit, actor=current_user)
+            changed = services.save_scores(assignment, form.entries(), submit=submit, actor=current_user)
         except services.ScoreProblems as problems:
             db.session.rollback()
             for name, message in problems.problems:
                 form[name].errors = [*form[name].errors, message]
         else:
             db.session.commit()
-            flash(
-                "Your scores have been submitted." if submit else "Your scores have been saved as a draft.", "success"
-            )
+            if not changed:
+                flash("These scores had already been submitted.", "important")
+            else:
+                flash(
+                    "Your scores have been submitted." if submit else "Your scores have been saved as a draft.",
+                    "success",
+                )
             return redirect(
                 url_for("reviews.index") if submit else url_for("reviews.assignment", assignment_id=assignment.id)
             )
@@ -127,6 +166,8 @@ def _score(assignment: ReviewAssignment):
 @roles_required(Role.STEERING_MEMBER)
 def declare_conflict(assignment_id):
     """A conflict noticed after starting to score: declared here, it takes the reviewer off the bid."""
+    if (earlier := _declared_conflict_before(assignment_id, declaring=True)) is not None:
+        return earlier
     assignment = load_assignment(assignment_id)
     if assignment.status == "assigned":
         return redirect(url_for("reviews.assignment", assignment_id=assignment.id))
@@ -136,6 +177,8 @@ def declare_conflict(assignment_id):
             services.declare(assignment, has_conflict=True, nature=form.nature.data, actor=current_user)
         except services.ReviewError as error:
             db.session.rollback()
+            if assignment.status == "conflicted":  # declared a moment ago, by another press
+                return _declared_before(assignment)
             form.nature.errors = [*form.nature.errors, error.message]
         else:
             db.session.commit()

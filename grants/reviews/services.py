@@ -220,6 +220,8 @@ def auto_assign(round_, per_bid: int, due_on: date, *, actor) -> int:
 def unassign(assignment: ReviewAssignment, *, actor) -> None:
     """Take a reviewer off a bid. Not once scoring has closed: the record decisions rest on stays."""
     lock_and_refresh(db.session, assignment)
+    if assignment.status == "withdrawn":  # a second press, or the slower of two
+        raise ReviewError(f"{assignment.reviewer.name} had already been taken off this bid.")
     if assignment.status == "submitted" and not permissions.scoring_open(assignment.application.round):
         raise ReviewError("Scoring for this round has closed: submitted reviews stay as they are.")
     ASSIGNMENT_WORKFLOW.move(assignment, "withdrawn", actor=actor, action="review.unassigned")
@@ -263,6 +265,19 @@ def declare(assignment: ReviewAssignment, *, has_conflict: bool, nature: str | N
     ASSIGNMENT_WORKFLOW.move(assignment, "conflicted" if has_conflict else "in_progress", actor=actor)
 
 
+def declared_conflict(application_id: int, person_id: int) -> bool:
+    """Whether the person has declared a conflict of interest with the bid."""
+    return bool(
+        db.session.scalar(
+            db.select(ConflictDeclaration.id).where(
+                ConflictDeclaration.application_id == application_id,
+                ConflictDeclaration.reviewer_id == person_id,
+                ConflictDeclaration.has_conflict.is_(True),
+            )
+        )
+    )
+
+
 def declare_chair_conflict(application: Application, nature: str, *, actor) -> None:
     """A chair declares a conflict with a bid they were not asked to review: from then on they
     neither see nor decide it, and any review of theirs on it stops counting."""
@@ -276,8 +291,14 @@ def declare_chair_conflict(application: Application, nature: str, *, actor) -> N
         )
     )
     if declaration is None:
-        declaration = ConflictDeclaration(application_id=application.id, reviewer_id=actor.id, has_conflict=True)
-        db.session.add(declaration)
+        declaration = ConflictDeclaration(
+            application_id=application.id, reviewer_id=actor.id, has_conflict=True, nature=nature.strip()
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(declaration)
+        except IntegrityError:  # the same declaration, sent a moment ago
+            raise ReviewError("You have already declared a conflict of interest with this bid.") from None
     declaration.has_conflict, declaration.nature, declaration.declared_at = True, nature.strip(), utcnow()
     db.session.flush()
     audit.record(
@@ -305,9 +326,12 @@ def save_scores(
     submit: bool,
     actor,
     now: datetime | None = None,
-) -> None:
+) -> bool:
     """Keep the reviewer's scores (criterion id → value and justification). Submitting needs every
-    criterion scored on its scale with a justification. Every change is kept in the history."""
+    criterion scored on its scale with a justification. Every change is kept in the history.
+
+    Returns False, changing nothing, when exactly these scores are submitted already and no one has asked
+    for another look: a second press of "Submit scores" (or the slower of two at once)."""
     now = now or utcnow()
     lock_and_refresh(db.session, assignment)
     if not permissions.can_score(actor, assignment, now):
@@ -337,6 +361,13 @@ def save_scores(
     if problems:
         raise ScoreProblems(problems)
     current = {score.criterion_id: score for score in assignment.scores}
+    if submit and assignment.status == "submitted" and assignment.look_again_note is None:
+        kept = {criterion_id: (score.value, score.justification) for criterion_id, score in current.items()}
+        sent = {
+            criterion_id: (value, justification.strip()) for criterion_id, (value, justification) in entries.items()
+        }
+        if all(kept.get(criterion_id) == sent.get(criterion_id, (None, "")) for criterion_id in criteria):
+            return False
     for criterion_id in criteria:
         value, justification = entries.get(criterion_id, (None, ""))
         score = current.get(criterion_id)
@@ -372,6 +403,7 @@ def save_scores(
             actor=actor,
             after={"scores": {str(k): v[0] for k, v in entries.items()}},
         )
+    return True
 
 
 class ScoreProblems(GrantsError):
@@ -385,12 +417,16 @@ class ScoreProblems(GrantsError):
 # --- Moderation -------------------------------------------------------------------------------------
 
 
-def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> None:
+def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> bool:
     """The chair asks a reviewer to look again. Their submitted scores keep counting until they submit
-    new ones; it can be asked only while scoring is open, by a chair without a conflict with the bid."""
+    new ones; it can be asked only while scoring is open, by a chair without a conflict with the bid.
+    Returns False, changing and sending nothing, when the same request is already waiting for the
+    reviewer (a second press)."""
     if not permissions.can_moderate(actor, assignment.application):
         raise PermissionDenied("You have a conflict of interest with this bid; another chair moderates it.")
     lock_and_refresh(db.session, assignment)
+    if assignment.status == "submitted" and assignment.look_again_note and assignment.look_again_note == note.strip():
+        return False
     if assignment.status != "submitted":
         raise ReviewError("You can ask for another look only at submitted scores.")
     if not permissions.scoring_open(assignment.application.round):
@@ -412,6 +448,7 @@ def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> Non
         },
         user=assignment.reviewer,
     )
+    return True
 
 
 # --- The round's assessment --------------------------------------------------------------------------
@@ -435,6 +472,8 @@ def start_assessment(round_, *, actor) -> int:
 def mark_ineligible(application: Application, reason: str, *, actor) -> None:
     """The programme team finds a submitted bid ineligible; the applicant is told why."""
     lock_and_refresh(db.session, application)
+    if application.status == "ineligible":  # a second press, or the slower of two
+        raise ReviewError(f"{application.reference} has already been marked ineligible.")
     if not reason.strip():
         raise ReviewError("Say why the bid is ineligible", field="reason")
     APPLICATION_WORKFLOW.move(application, "ineligible", actor=actor, reason=reason.strip())

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput
 
 from grants.core.forms import DateInputField, Length, MoneyField, Required, TimeField, WholeNumberField, strip
+from grants.core.once import OnceMixin
 
 
 def parse_tranche_plan(text: str) -> list[int]:
@@ -30,7 +31,7 @@ def parse_tranche_plan(text: str) -> list[int]:
     return plan
 
 
-class RoundForm(FlaskForm):
+class RoundForm(OnceMixin, FlaskForm):
     title = StringField(
         "Title", widget=GovTextInput(), filters=[strip], validators=[DataRequired("Enter a title"), Length(max=200)]
     )
@@ -180,7 +181,7 @@ class RoundWordingForm(FlaskForm):
     submit = SubmitField("Save round", widget=GovSubmitInput())
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(OnceMixin, FlaskForm):
     title = StringField(
         "Criterion",
         widget=GovTextInput(),

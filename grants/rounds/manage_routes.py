@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from grants.core import once
 from grants.core.errors import GrantsError
 from grants.core.forms import london_datetime, split_london
 from grants.core.permissions import Role, roles_required
@@ -112,15 +113,19 @@ def _field_error(form, error: GrantsError, fallback: str) -> None:
 def new():
     form = _round_form(None)
     if form.validate_on_submit():
+        if (earlier := once.carried_out(form)) is not None:
+            return earlier
         try:
             round_ = services.create_round(_details(form), actor=current_user)
         except services.RoundError as error:
             db.session.rollback()
             _field_error(form, error, "title")
         else:
+            location = url_for("round_admin.show", round_id=round_.id)
+            once.led_to(form, location)
             db.session.commit()
             flash(f"Round {round_.code} has been created as a draft.", "success")
-            return redirect(url_for("round_admin.show", round_id=round_.id))
+            return redirect(location)
     return render_template("rounds/manage/form.html", form=form, round=None)
 
 
@@ -217,7 +222,10 @@ def move(round_id):
             services.move_round(round_, target, actor=current_user)
     except GrantsError as error:
         db.session.rollback()
-        flash(error.message, "info")
+        if round_.status == target:  # a second press, or the slower of two: the first has moved it
+            flash(f"Round {round_.code} is already {round_.status_label.lower()}.", "info")
+        else:
+            flash(error.message, "info")
     else:
         db.session.commit()
         flash(f"Round {round_.code} is now {round_.status_label.lower()}.", "success")
@@ -244,6 +252,8 @@ def criterion(round_id, criterion_id=None):
     else:
         form = CriterionForm(data={"scale_min": 0, "scale_max": 5})
     if form.validate_on_submit():
+        if item is None and (earlier := once.carried_out(form)) is not None:
+            return earlier
         values = {
             "title": form.title.data.strip(),
             "guidance": (form.guidance.data or "").strip(),
@@ -257,9 +267,12 @@ def criterion(round_id, criterion_id=None):
             db.session.rollback()
             _field_error(form, error, "title")
         else:
+            location = url_for("round_admin.show", round_id=round_.id) + "#rubric"
+            if item is None:
+                once.led_to(form, location)
             db.session.commit()
             flash("The rubric has been saved.", "success")
-            return redirect(url_for("round_admin.show", round_id=round_.id) + "#rubric")
+            return redirect(location)
     return render_template("rounds/manage/criterion.html", round=round_, criterion=item, form=form)
 
 
@@ -267,11 +280,12 @@ def criterion(round_id, criterion_id=None):
 @roles_required(Role.PROGRAMME_OFFICER)
 def remove_criterion(round_id, criterion_id):
     round_ = queries.round_with_criteria(round_id) or abort(404)
-    item = db.session.get(RubricCriterion, criterion_id)
-    if item is None or item.round_id != round_.id:
-        abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    item = db.session.get(RubricCriterion, criterion_id)
+    if item is None or item.round_id != round_.id:  # a second press: the first removed it
+        flash("That criterion is no longer in the rubric.", "info")
+        return redirect(url_for("round_admin.show", round_id=round_.id) + "#rubric", code=303)
     try:
         services.remove_criterion(round_, item, actor=current_user)
     except services.RoundError as error:

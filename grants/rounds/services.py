@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 
 from grants.core import audit
-from grants.core.db import utcnow
+from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import GrantsError
 from grants.core.money import format_pence
 from grants.directory.models import Theme
@@ -146,8 +146,10 @@ def update_round(round_: Round, changes: dict, *, actor) -> None:
 
 
 def move_round(round_: Round, target: str, *, actor, now: datetime | None = None) -> None:
-    """Publish, close, start assessing, mark decided or archive a round."""
+    """Publish, close, start assessing, mark decided or archive a round, under its row lock: of two
+    presses at once, the second finds the round moved on."""
     now = now or utcnow()
+    lock_and_refresh(db.session, round_)
     ROUND_WORKFLOW.check(round_, target)
     if target == "open":
         if not round_.themes:
@@ -193,6 +195,7 @@ def _check_criteria_editable(round_: Round) -> None:
 
 
 def save_criterion(round_: Round, criterion: RubricCriterion | None, values: dict, *, actor) -> RubricCriterion:
+    lock_and_refresh(db.session, round_)  # the round's rubric changes one request at a time
     _check_criteria_editable(round_)
     if values["scale_max"] <= values["scale_min"]:
         raise RoundError("The highest score must be more than the lowest score", field="scale_max")
@@ -212,7 +215,10 @@ def save_criterion(round_: Round, criterion: RubricCriterion | None, values: dic
 
 
 def remove_criterion(round_: Round, criterion: RubricCriterion, *, actor) -> None:
+    lock_and_refresh(db.session, round_)  # the round's rubric changes one request at a time
     _check_criteria_editable(round_)
+    if criterion not in round_.criteria:  # removed a moment ago, by another press of the button
+        raise RoundError("That criterion is no longer in the rubric.")
     if len(round_.criteria) == 1 and round_.status != "draft":
         raise RoundError("A published round needs at least one criterion.")
     round_.criteria.remove(criterion)

@@ -123,6 +123,36 @@ def test_sending_the_link_again_makes_the_old_one_stop_working(app, db, bid, lea
     assert db.session.scalars(db.select(Partner)).one().status == "confirmed"
 
 
+def test_sending_the_link_again_twice_from_one_page_sends_one_link(app, db, bid, lead):
+    import re
+
+    add_partner(lead, bid)
+    other = PartnerFactory(application=bid, status="invited")
+    partner = db.session.scalars(db.select(Partner).where(Partner.id != other.id)).one()
+    page = lead.get(f"/applications/{bid.id}/partnership").get_data(as_text=True)
+    keys = dict(
+        (int(partner_id), f"{key}-{partner_id}")
+        for key, partner_id in re.findall(r'name="submission" value="([A-Za-z0-9_-]+)-(\d+)"', page)
+    )
+    path = f"/applications/{bid.id}/partners/{partner.id}/resend"
+    first = lead.post(path, data={"submission": keys[partner.id]})
+    again = lead.post(path, data={"submission": keys[partner.id]})
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    invitations = db.session.scalars(
+        db.select(Notification).where(
+            Notification.template == "partner_invitation", Notification.recipient_email == partner.contact_email
+        )
+    ).all()
+    assert len(invitations) == 2  # the first invitation, and one more
+    # The same page's button for another partner is a submission of its own.
+    assert (
+        lead.post(f"/applications/{bid.id}/partners/{other.id}/resend", data={"submission": keys[other.id]}).status_code
+        == 302
+    )
+    reinvited = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "partner.reinvited")).all()
+    assert sorted(event.object_id for event in reinvited) == sorted([str(partner.id), str(other.id)])
+
+
 def test_changing_the_contact_asks_for_confirmation_again(db, bid, lead):
     partner = PartnerFactory(application=bid, status="confirmed")
     lead.post(
@@ -146,6 +176,18 @@ def test_a_removed_partner_leaves_the_bid(db, bid, lead):
     lead.post(f"/applications/{bid.id}/partners/{partner.id}/remove")
     assert db.session.scalars(db.select(Partner)).all() == []
     assert db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.action == "partner.removed")).all()
+
+
+def test_a_partner_removed_twice_is_removed_once_and_the_repeat_is_told(db, bid, lead):
+    partner = PartnerFactory(application=bid)
+    path = f"/applications/{bid.id}/partners/{partner.id}/remove"
+    first = lead.post(path)
+    again = lead.post(path)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    page = text(lead.get(again.headers["Location"]).get_data(as_text=True))
+    assert "That organisation is no longer a partner in this bid." in page
+    removals = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.action == "partner.removed")).all()
+    assert removals == ["partner.removed"]
 
 
 def test_an_existing_organisation_is_reused_by_its_identifier(db, bid, lead):

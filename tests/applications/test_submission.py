@@ -166,7 +166,6 @@ def test_a_submitted_bid_cannot_be_edited(db, bid, lead):
                 "contact_email": "c@example.org",
             },
         ),
-        (f"/applications/{bid.id}/check", {"submit": "y"}),
     ]:
         response = lead.post(path, data=data)
         assert response.status_code == 403, path
@@ -175,6 +174,31 @@ def test_a_submitted_bid_cannot_be_edited(db, bid, lead):
     stored = db.session.get(Application, bid.id)
     assert stored.shared_vision == "Everyone gets home safely, with the right support."
     assert len(stored.partners) == 1 and stored.reference == "LV2-0001"
+
+
+def test_submitting_twice_submits_once_and_the_repeat_is_sent_to_the_confirmation(db, bid, lead):
+    first = submit(lead, bid)
+    again = submit(lead, bid)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    page = text(lead.get(again.headers["Location"]).get_data(as_text=True))
+    assert "This bid has already been submitted." in page and "LV2-0001" in page
+    assert len(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "application.submitted")).all()) == 1
+    emails = db.session.scalars(db.select(Notification).where(Notification.template == "application_submitted"))
+    assert len(emails.all()) == 1
+    assert db.session.get(Application, bid.id).round.last_reference_number == 1
+
+
+def test_a_withdrawn_bid_cannot_be_changed_or_submitted_and_the_page_says_it_was_withdrawn(db, bid, lead):
+    lead.post(f"/applications/{bid.id}/withdraw", data={"reason": "Started the wrong one"})
+    for path, data in [
+        (f"/applications/{bid.id}/sections/vision", {"shared_vision": "Changed", "completed": "yes"}),
+        (f"/applications/{bid.id}/check", {"submit": "y"}),
+    ]:
+        response = lead.post(path, data=data)
+        assert response.status_code == 403, path
+        assert "This bid has been withdrawn and can no longer be changed." in text(response.get_data(as_text=True))
+    stored = db.session.get(Application, bid.id)
+    assert (stored.status, stored.reference) == ("withdrawn", None)
 
 
 def test_a_submitted_bid_is_shown_read_only_with_its_history(db, bid, lead):

@@ -46,13 +46,49 @@ def test_a_reason_is_required(app, db, submitted_bid):
     assert db.session.get(Application, submitted_bid.id).status == "submitted"
 
 
-@pytest.mark.parametrize("decided", ["approved", "rejected", "reserve", "withdrawn", "ineligible"])
-def test_a_decided_or_withdrawn_bid_cannot_be_withdrawn(app, db, submitted_bid, decided):
+@pytest.mark.parametrize(
+    ("decided", "message"),
+    [
+        ("approved", "A decision has been made on this bid, so it can no longer be withdrawn."),
+        ("rejected", "A decision has been made on this bid, so it can no longer be withdrawn."),
+        ("reserve", "A decision has been made on this bid, so it can no longer be withdrawn."),
+        ("ineligible", "This bid was found ineligible, so it can no longer be withdrawn."),
+    ],
+)
+def test_a_decided_bid_cannot_be_withdrawn_and_the_page_says_why(app, db, submitted_bid, decided, message):
     submitted_bid.status = decided
     db.session.commit()
     lead = sign_in_client(app, submitted_bid.lead_applicant)
-    assert lead.post(f"/applications/{submitted_bid.id}/withdraw", data={"reason": "x"}).status_code == 403
+    response = lead.post(f"/applications/{submitted_bid.id}/withdraw", data={"reason": "x"})
+    assert response.status_code == 409
+    assert message in text(response.get_data(as_text=True))
     assert db.session.get(Application, submitted_bid.id).status == decided
+    refusal = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "request.refused")).one()
+    assert refusal.after["reason"] == message and refusal.actor_id == submitted_bid.lead_applicant_id
+    assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "application.withdrawn")).all() == []
+
+
+def test_someone_else_cannot_withdraw_the_bid(app, db, submitted_bid, programme_officer_client):
+    response = programme_officer_client.post(f"/applications/{submitted_bid.id}/withdraw", data={"reason": "x"})
+    assert response.status_code == 403
+    assert "Only people from the lead organisation can withdraw this bid." in text(response.get_data(as_text=True))
+    assert db.session.get(Application, submitted_bid.id).status == "submitted"
+
+
+def test_withdrawing_twice_withdraws_once_and_the_repeat_says_so(app, db, submitted_bid):
+    lead = sign_in_client(app, submitted_bid.lead_applicant)
+    path = f"/applications/{submitted_bid.id}/withdraw"
+    first = lead.post(path, data={"reason": "Our board withdrew its pledge."})
+    assert first.status_code == 302
+    again = lead.post(path, data={"reason": "Our board withdrew its pledge."})
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    page = text(lead.get(again.headers["Location"]).get_data(as_text=True))
+    assert "This bid has already been withdrawn." in page and "A decision has been made" not in page
+    withdrawals = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "application.withdrawn")).all()
+    assert len(withdrawals) == 1
+    emails = db.session.scalars(db.select(Notification).where(Notification.template == "application_withdrawn"))
+    assert len(emails.all()) == 1
+    assert db.session.get(Application, submitted_bid.id).withdrawal_reason == "Our board withdrew its pledge."
 
 
 def test_a_draft_can_be_withdrawn_and_a_new_bid_started(app, db):
@@ -74,3 +110,14 @@ def test_withdrawal_by_the_service_refuses_a_decided_bid(db, submitted_bid):
     db.session.commit()
     with pytest.raises(InvalidTransition, match="A decision has been made"):
         services.withdraw_application(submitted_bid, "late", actor=submitted_bid.lead_applicant)
+
+
+def test_withdrawal_by_the_service_refuses_a_withdrawn_bid_in_its_own_words(db, submitted_bid):
+    from grants.applications import services
+    from grants.core.errors import InvalidTransition
+
+    services.withdraw_application(submitted_bid, "first", actor=submitted_bid.lead_applicant)
+    db.session.commit()
+    with pytest.raises(InvalidTransition, match="^This bid has already been withdrawn.$"):
+        services.withdraw_application(submitted_bid, "again", actor=submitted_bid.lead_applicant)
+    db.session.rollback()

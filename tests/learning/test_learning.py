@@ -744,3 +744,31 @@ def test_learning_applied_here_shows_once_done_and_not_to_a_conflicted_member(db
     db.session.commit()
     page = text(sign_in_client(app, member).get(f"/projects/{other.id}/learning").get_data(as_text=True))
     assert "Done now" not in page and project.reference not in page
+
+
+def test_a_review_sent_twice_publishes_once(db, app, project, lead, officer):
+    item = write_item(project, lead.user)
+    officer_client = sign_in_client(app, officer)
+    url = f"/projects/{project.id}/learning/items/{item.id}/review"
+    first = officer_client.post(url, data={"decision": "publish", "comment": ""})
+    again = officer_client.post(url, data={"decision": "publish", "comment": ""})
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    page = text(officer_client.get(again.headers["Location"]).get_data(as_text=True))
+    assert f"“{item.title}” had already been published." in page
+    published_events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.item_published"))
+    assert len(published_events.all()) == 1
+    refusals = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.review_refused"))
+    assert refusals.all() == []
+
+
+def test_taking_an_item_out_twice_takes_it_out_once(db, app, project, lead, officer):
+    item = published(project, lead.user, UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+    officer_client = sign_in_client(app, officer)
+    url = f"/projects/{project.id}/learning/items/{item.id}/withdraw"
+    first = officer_client.post(url, data={"reason": "A partner asked us to."})
+    again = officer_client.post(url, data={"reason": "A partner asked us to."})
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    page = text(officer_client.get(again.headers["Location"]).get_data(as_text=True))
+    assert f"“{item.title}” had already been taken out of the learning library." in page
+    withdrawals = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.item_withdrawn"))
+    assert len(withdrawals.all()) == 1

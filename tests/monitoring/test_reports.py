@@ -371,3 +371,59 @@ def test_a_submitted_report_keeps_the_milestones_as_they_stood(db, app, project,
     assert f"Data sharing agreement signed {due.day} {due:%B %Y} {done.day} {done:%B %Y}" in page
     assert "Citizen panel held" in page and "Not done" in page
     assert "Agreement signed by all" not in page
+
+
+# --- Sent twice ----------------------------------------------------------------------------------------
+
+
+def test_a_report_submitted_twice_is_submitted_once(db, project, lead):
+    report = _open(db, _reports(db, project)[0])
+    url = f"/projects/{project.id}/reports/{report.id}"
+    first = lead.post(url, data={**_complete(), "submit": "y"})
+    again = lead.post(url, data={**_complete(), "submit": "y"})
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert f"{report.title} had already been submitted." in text(lead.get(url).get_data(as_text=True))
+    stored = db.session.get(ProgressReport, report.id)
+    assert (stored.status, stored.submissions) == ("submitted", 1)
+    refused = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "monitoring.report_refused"))
+    assert refused.all() == []
+
+
+def test_a_review_sent_twice_reviews_once(db, project, programme_officer_client):
+    report = _submitted(db, project, _open(db, _reports(db, project)[0]))
+    url = f"/projects/{project.id}/reports/{report.id}/review"
+    first = programme_officer_client.post(url, data={"decision": "accept"})
+    again = programme_officer_client.post(url, data={"decision": "accept"})
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    page = text(programme_officer_client.get(again.headers["Location"]).get_data(as_text=True))
+    assert f"{report.title} for {project.reference} had already been accepted." in page
+    accepted = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "monitoring.report_accepted"))
+    assert len(accepted.all()) == 1
+    emails = db.session.scalars(db.select(Notification).where(Notification.template == "report_accepted"))
+    assert len(emails.all()) == 1
+
+
+def test_a_milestone_removed_twice_is_removed_once(db, project, lead):
+    milestone = Milestone(project_id=project.id, title="Data sharing agreement signed", due_on=date.today())
+    db.session.add(milestone)
+    db.session.commit()
+    url = f"/projects/{project.id}/milestones/{milestone.id}/remove"
+    first = lead.post(url)
+    again = lead.post(url)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    page = text(lead.get(f"/projects/{project.id}/monitoring").get_data(as_text=True))
+    assert "That milestone had already been removed." in page
+    removed = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "monitoring.milestone_removed"))
+    assert len(removed.all()) == 1
+
+
+def test_a_milestone_removed_a_moment_ago_is_refused_by_the_service(db, project):
+    from sqlalchemy import delete
+
+    milestone = Milestone(project_id=project.id, title="Gone", due_on=date.today())
+    db.session.add(milestone)
+    db.session.commit()
+    db.session.execute(delete(Milestone).where(Milestone.id == milestone.id))  # as another request would
+    with pytest.raises(services.MilestoneGone):
+        services.remove_milestone(milestone, actor=project.application.lead_applicant, project=project)
+    db.session.rollback()

@@ -194,3 +194,75 @@ def test_only_programme_officers_match_and_assign(db, app, project):
             == 403
         )
     assert db.session.scalars(db.select(EnablerAssignment)).all() == []
+
+
+# --- Sent twice ----------------------------------------------------------------------------------------
+
+
+def test_an_assignment_sent_twice_assigns_once(db, programme_officer_client, project):
+    profile = EnablerProfileFactory()
+    path = f"/manage/projects/{project.id}/enabler"
+    first = programme_officer_client.post(path, data={"enabler_id": profile.user_id})
+    again = programme_officer_client.post(path, data={"enabler_id": profile.user_id})
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    page = text(programme_officer_client.get(again.headers["Location"]).get_data(as_text=True))
+    assert f"{profile.user.name} already supports {project.reference}." in page
+    assert len(db.session.scalars(db.select(EnablerAssignment)).all()) == 1
+    assert len(db.session.scalars(db.select(Notification)).all()) == 2  # the enabler and the lead, once each
+
+
+def test_a_change_of_enabler_sent_twice_changes_once(db, programme_officer_client, project):
+    first, second = EnablerProfileFactory(), EnablerProfileFactory()
+    assign(project, first.user)
+    path = f"/manage/projects/{project.id}/enabler"
+    data = {"enabler_id": second.user_id, "reason": "First enabler's leave"}
+    assert programme_officer_client.post(path, data=data).status_code == 302
+    again = programme_officer_client.post(path, data=data)
+    assert again.status_code == 303 and again.headers["Location"] == f"/projects/{project.id}"
+    history = db.session.scalars(db.select(EnablerAssignment).order_by(EnablerAssignment.id)).all()
+    assert [(a.enabler_id, a.ends_on is None) for a in history] == [(first.user_id, False), (second.user_id, True)]
+
+
+def test_a_change_of_enabler_waits_for_the_projects_lock(db, project):
+    from unittest import mock
+
+    first, second = EnablerProfileFactory(), EnablerProfileFactory()
+    assign(project, first.user)
+    officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+    with mock.patch.object(services, "lock_and_refresh", wraps=services.lock_and_refresh) as lock:
+        services.reassign_enabler(project, second.user, reason="Leave", override_reason=None, actor=officer)
+    assert lock.call_args_list[0] == mock.call(db.session, project)  # before the current enabler is read
+    db.session.rollback()
+
+
+def test_ending_support_twice_ends_it_once(db, programme_officer_client, project):
+    assign(project, EnablerProfileFactory().user)
+    path = f"/manage/projects/{project.id}/enabler/end"
+    first = programme_officer_client.post(path, data={"end-reason": "Project paused"})
+    again = programme_officer_client.post(path, data={"end-reason": "Project paused"})
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    page = text(programme_officer_client.get(again.headers["Location"]).get_data(as_text=True))
+    assert f"The enabler's support for {project.reference} had already ended." in page
+    ended = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "enabler.ended")).all()
+    assert len(ended) == 1
+
+
+def test_ending_support_of_a_project_that_never_had_an_enabler_is_explained(db, programme_officer_client, project):
+    response = programme_officer_client.post(
+        f"/manage/projects/{project.id}/enabler/end", data={"end-reason": "Project paused"}
+    )
+    assert response.status_code == 400
+    assert error_summary(response.get_data(as_text=True)) == ["This project has no enabler at the moment."]
+
+
+def test_an_invitation_sent_twice_invites_once(db, programme_officer_client):
+    from grants.core.once import ALREADY
+    from tests.helpers import form_key
+
+    key = form_key(programme_officer_client.get("/manage/enablers/invite").get_data(as_text=True))
+    data = {"name": "Nadia Hussain", "email": "nadia@example.org", "submission": key}
+    first = programme_officer_client.post("/manage/enablers/invite", data=data)
+    again = programme_officer_client.post("/manage/enablers/invite", data=data)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert ALREADY in text(programme_officer_client.get(again.headers["Location"]).get_data(as_text=True))
+    assert len(db.session.scalars(db.select(Notification)).all()) == 1

@@ -120,6 +120,20 @@ def test_an_officers_rag_stands_until_the_next_update(db, enabler, project, prog
     assert db.session.get(Project, project.id).rag == "amber"
 
 
+def test_an_override_sent_twice_is_made_once(db, project, programme_officer_client):
+    from grants.core.audit import AuditEvent
+
+    url = f"/projects/{project.id}/rag"
+    data = {"rag": "red", "reason": "Match funding withdrawn"}
+    first = programme_officer_client.post(url, data=data)
+    again = programme_officer_client.post(url, data=data)
+    assert again.headers["Location"] == first.headers["Location"]
+    page = text(programme_officer_client.get(again.headers["Location"]).get_data(as_text=True))
+    assert "The project's RAG had already been saved as it is." in page
+    overrides = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "project.rag_overridden"))
+    assert len(overrides.all()) == 1
+
+
 def test_only_programme_officers_override_the_rag(db, enabler, project):
     assert enabler.post(f"/projects/{project.id}/rag", data={"rag": "red", "reason": "x"}).status_code == 403
 

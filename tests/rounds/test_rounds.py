@@ -105,6 +105,64 @@ def test_a_round_moves_through_its_states_one_step_at_a_time(db, programme_offic
     assert actions == ["round.open", "round.closed", "round.assessing"]
 
 
+def test_a_second_press_of_publish_says_the_round_is_already_open(db, programme_officer_client):
+    round_ = RoundFactory(status="draft")
+    path = f"/manage/rounds/{round_.id}/status"
+    assert programme_officer_client.post(path, data={"target": "open"}).status_code == 302
+    again = programme_officer_client.post(path, data={"target": "open"})
+    assert again.headers["Location"] == f"/manage/rounds/{round_.id}"
+    page = text(programme_officer_client.get(again.headers["Location"]).get_data(as_text=True))
+    assert f"Round {round_.code} is already open." in page and "cannot become" not in page
+    assert db.session.scalars(db.select(AuditEvent.action)).all() == ["round.open"]
+
+
+def test_the_round_is_locked_while_it_moves(db):
+    from unittest import mock
+
+    from grants.rounds import services
+
+    round_ = RoundFactory(status="open")
+    with mock.patch.object(services, "lock_and_refresh", wraps=services.lock_and_refresh) as lock:
+        services.move_round(round_, "closed", actor=None)
+    lock.assert_called_once_with(db.session, round_)
+    db.session.rollback()
+
+
+def test_a_round_form_sent_twice_creates_one_round(db, programme_officer_client):
+    from grants.core.once import ALREADY
+    from tests.helpers import form_key
+
+    key = form_key(programme_officer_client.get("/manage/rounds/new").get_data(as_text=True))
+    first = programme_officer_client.post("/manage/rounds/new", data={**NEW_ROUND, "submission": key})
+    again = programme_officer_client.post("/manage/rounds/new", data={**NEW_ROUND, "submission": key})
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert ALREADY in text(programme_officer_client.get(again.headers["Location"]).get_data(as_text=True))
+    assert db.session.scalar(db.select(db.func.count(Round.id))) == 1
+
+
+def test_a_criterion_sent_twice_is_added_once_and_a_second_removal_is_explained(db, programme_officer_client):
+    round_ = RoundFactory(status="draft")
+    path = f"/manage/rounds/{round_.id}/criteria/new"
+    data = {"title": "Citizen voice", "guidance": "", "weight": "20", "scale_min": "0", "scale_max": "5"}
+    from tests.helpers import form_key
+
+    key = form_key(programme_officer_client.get(path).get_data(as_text=True))
+    first = programme_officer_client.post(path, data={**data, "submission": key})
+    again = programme_officer_client.post(path, data={**data, "submission": key})
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    db.session.refresh(round_)
+    added = [c for c in round_.criteria if c.title == "Citizen voice"]
+    assert len(added) == 1
+    remove = f"/manage/rounds/{round_.id}/criteria/{added[0].id}/remove"
+    assert programme_officer_client.post(remove).status_code == 302
+    again = programme_officer_client.post(remove)
+    assert again.status_code == 303 and again.headers["Location"] == f"/manage/rounds/{round_.id}#rubric"
+    page = text(programme_officer_client.get(f"/manage/rounds/{round_.id}").get_data(as_text=True))
+    assert "That criterion is no longer in the rubric." in page
+    removals = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "round.criterion_removed")).all()
+    assert len(removals) == 1
+
+
 def test_decisions_are_not_made_from_the_round_page(db, programme_officer_client):
     round_ = RoundFactory(status="assessing")
     programme_officer_client.post(f"/manage/rounds/{round_.id}/status", data={"target": "decided"})
