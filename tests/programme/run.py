@@ -31,7 +31,7 @@ def applicants_apply(programme: s.Programme) -> None:
         )
         bid = s.Bid(number, f"Organisation {number} of {place}", lead, [partner], f"Home safely together {number}")
         programme.bids.append(bid)
-        s.register(lead)
+        s.register(programme, lead)
         s.set_up_organisation(bid, SECTORS[number % len(SECTORS)], place)
         s.start_bid(programme, bid)
         s.invite_partner(bid, partner, f"NHS Trust {number} of {place}", "NHS")
@@ -100,8 +100,11 @@ def decide(programme: s.Programme) -> None:
         s.chair_decides(chair, third, "Reserve", feedback="A strong bid: it is first on the reserve list."),
         f"Decision recorded for {third.reference}.",
     )
-    s.chair_decides_in_bulk(programme, chair, rest, "Reject")
+    s.chair_decides_in_bulk(programme, chair, rest, "Reject", BULK_FEEDBACK)
     s.chair_makes_decisions_take_effect(programme, chair)
+
+
+BULK_FEEDBACK = "The steering group valued the partnership; the plan for measuring change was thin."
 
 
 CASE_STUDY = "Kitchen-table conversations in Bolton"

@@ -111,19 +111,11 @@ def emailed_link(programme: Programme, email: str, pattern: str, subject: str | 
 
 
 def load_reference_data(programme: Programme) -> None:
-    """SET-UP, not an action: the local authority areas and the default themes. Until the product
-    loads them (``flask --app wsgi reference-data load``), the minimum is written here; switch this
-    function to that command when it exists."""
-    from grants.directory.models import Place, Theme
-    from grants.extensions import db
-
-    with programme.app.app_context():
-        for index, name in enumerate(PLACE_NAMES):
-            db.session.add(Place(name=name, ons_code=f"E0800{index + 10:04d}", region="North West"))
-        db.session.add(
-            Theme(slug="older-people", name=THEME, description="Hospital, care and home without a shared plan.")
-        )
-        db.session.commit()
+    """SET-UP, as a real deployment does: the ONS local authority areas and the default themes, loaded
+    with ``flask --app wsgi reference-data load``."""
+    result = programme.app.test_cli_runner().invoke(args=["reference-data", "load"])
+    assert result.exit_code == 0, result.output
+    assert "Themes: 8 added." in result.output, result.output
 
 
 def create_staff_from_command_line(programme: Programme, key: str, name: str, email: str, role: str) -> Person:
@@ -160,9 +152,9 @@ def sign_out(person: Person) -> None:
     succeeded(page, "You have signed out.")
 
 
-def register(person: Person) -> Page:
-    """Create an account on the registration page. (Registration may come to confirm the address
-    through an emailed link first: that belongs here.)"""
+def register(programme: Programme, person: Person) -> Page:
+    """Create an account on the registration page, then confirm the address through the link emailed
+    to it (the password asked again on the link's page)."""
     page = person.browser.get("/register")
     page = (
         page.form("Create account")
@@ -172,7 +164,11 @@ def register(person: Person) -> Page:
         .fill("confirm_password", PASSWORD)
         .submit()
     )
-    return succeeded(page, "Your account has been created.")
+    assert page.path == "/register/check-your-email", page.describe()
+    link = emailed_link(programme, person.email, r"/register/confirm/\S+", subject="Confirm your email address")
+    page = person.browser.get(link).ok()
+    page = page.form("Confirm and sign in").fill("password", PASSWORD).submit()
+    return succeeded(page, "Your email address is confirmed and your account is ready.")
 
 
 def administrator_grants_role(programme: Programme, person: Person, role_label: str) -> None:
@@ -237,9 +233,10 @@ def set_up_organisation(bid: Bid, sector: str, place: str) -> None:
 
 
 def start_bid(programme: Programme, bid: Bid) -> None:
-    """Start a bid from the round's page. (The start form may come to ask for the title.)"""
+    """Start a bid from the round's page, giving its title (partner invitations name the bid)."""
     page = bid.lead.browser.get(f"/rounds/{programme.ids['round']}").ok()
-    page = page.press("Start or continue your bid")
+    page = page.follow("Start or continue your bid").ok()
+    page = page.form("Start the bid").fill("title", bid.title).submit()
     found = re.fullmatch(r"/applications/(\d+)", page.path)
     assert found, page.describe()
     bid.application_id = int(found.group(1))
@@ -329,7 +326,9 @@ def complete_bid(bid: Bid, place: str, amount: int = AWARD) -> None:
         .fill("budget_lines-1-amount", "12,000"),
     )
     page = browser.get(base)
-    assert "You have completed 8 of 8 sections." in page.text, page.text[:1500]
+    # The partnership counts once its partners have confirmed.
+    assert "You have completed 7 of 8 sections." in page.text, page.text[:1500]
+    assert "Waiting for partners" in page.text, page.text[:1500]
 
 
 def partner_confirms(programme: Programme, bid: Bid, partner: Person) -> None:
@@ -344,6 +343,7 @@ def partner_confirms(programme: Programme, bid: Bid, partner: Person) -> None:
 
 def submit_bid(programme: Programme, bid: Bid) -> None:
     browser = bid.lead.browser
+    assert "You have completed 8 of 8 sections." in browser.get(f"/applications/{bid.application_id}").text
     page = browser.get(f"/applications/{bid.application_id}/check")
     assert page.h1 == "Check your answers before submitting your bid", page.describe()
     page = succeeded(page).press("Accept and submit the bid")
@@ -366,7 +366,7 @@ def withdraw_bid(bid: Bid) -> None:
 def staff_joins(programme: Programme, key: str, name: str, email: str, role_label: str) -> Person:
     """A member of staff registers on the website and the administrator gives them their role."""
     person = programme.person(key, name, email)
-    register(person)
+    register(programme, person)
     administrator_grants_role(programme, person, role_label)
     sign_out(person)
     sign_in(person)  # again, with the role's second step where it needs one
@@ -488,11 +488,12 @@ def chair_decides(chair: Person, bid: Bid, outcome: str, *, feedback: str = "") 
     return filling.submit()
 
 
-def chair_decides_in_bulk(programme: Programme, chair: Person, bids: list[Bid], outcome: str) -> None:
-    """Several bids at once: checked, then confirmed."""
+def chair_decides_in_bulk(programme: Programme, chair: Person, bids: list[Bid], outcome: str, feedback: str) -> None:
+    """Several bids at once, with feedback for their applicants: checked, then confirmed."""
     page = chair.browser.get(f"/assessment/rounds/{programme.ids['round']}").ok()
     filling = page.form("Check these decisions").choose("outcome", outcome)
     filling.fill("rationale", "Scored below the bids the budget allows; the steering group agreed.")
+    filling.fill("feedback_text", feedback)
     for bid in bids:
         filling.choose("application_ids", f"Select {bid.reference}")
     page = succeeded(filling.submit())
