@@ -249,13 +249,15 @@ def reset_password(token: str, password: str) -> User:
     if user is None:
         raise AccountError("This password reset link has expired or has already been used. Ask for a new one.")
     _check_new_password(password, user.email)
+    first = not user.password_hash  # an invited person choosing their first password
     user.set_password(password)
     user.end_all_sessions()
-    audit.record("auth.password_reset", user, actor=user)
+    audit.record("auth.password_reset", user, actor=user, after={"first": first} if first else None)
     if not user.is_confirmed:  # the emailed link proves the address: its owner now holds the account
         user.unconfirmed_since = None
         audit.record("user.email_confirmed", user, actor=user, after={"by": "password reset"})
-    queue_email(user.email, "password_changed", {"name": user.name}, user=user)
+    if not first:  # nobody is warned about the password they have just chosen for the first time
+        queue_email(user.email, "password_changed", {"name": user.name}, user=user)
     return user
 
 

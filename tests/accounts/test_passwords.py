@@ -134,3 +134,21 @@ def test_wrong_current_password_changes_nothing_and_is_audited(db, client_for):
     assert user.check_password(PASSWORD)
     events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.object_id == str(user.id))).all()
     assert [(event.action, event.object_type) for event in events] == [("auth.password_change_failed", "user")]
+
+
+def test_a_first_password_chosen_through_an_invitation_is_not_reported_as_changed(app, db, client):
+    """An invited person (no password yet) choosing one is not warned that 'your password has changed';
+    a reset of an existing password still is (above)."""
+    from grants.accounts.tokens import make_reset_token
+
+    user = UserFactory(email="invited@example.org")
+    user.password_hash = None
+    db.session.flush()
+    response = client.post(f"/password/reset/{make_reset_token(user)}", data={"password": NEW, "confirm_password": NEW})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.check_password(NEW)
+    sent = db.session.scalars(db.select(Notification.template).where(Notification.recipient_email == user.email)).all()
+    assert "password_changed" not in sent
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "auth.password_reset")).one()
+    assert event.after == {"first": True}

@@ -27,7 +27,6 @@ EXPECTED_EMAIL = {
     "confirm_email": BIDS + STAFF_WHO_REGISTER,  # each registration: the link that confirms the address
     "two_factor_changed": STAFF_WITH_TWO_FACTOR,  # turning two-factor sign-in on, to the person
     "enabler_invitation": 1,  # the officer invites the enabler: a link to choose a password
-    "password_changed": 1,  # the enabler chose it (told their password has changed)
     "partner_invitation": BIDS,  # each partner: the link to confirm their part
     "partner_response": BIDS,  # each lead: their partner confirmed
     "application_submitted": BIDS,  # each lead: the bid is in
