@@ -251,6 +251,11 @@ class TrancheCondition(TimestampMixin, db.Model):
         return self.waiver_proposed_at is not None and self.waived_at is None
 
     @property
+    def kind_label(self) -> str:
+        """The condition in general words, without reading anything else (for long lists)."""
+        return self.description if self.kind == "custom" else CONDITION_KINDS[self.kind]
+
+    @property
     def label(self) -> str:
         if self.kind == "custom":
             return self.description

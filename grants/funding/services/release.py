@@ -113,9 +113,10 @@ def approval_refusal(tranche: Tranche, actor) -> FundingError | None:
     if tranche.status == "held":
         held_by = db.session.get(User, tranche.held_by_id) if tranche.held_by_id else None
         by = f" by {held_by.name}" if held_by is not None else ""
+        reason = (tranche.held_reason or "").rstrip(". ")
         return FundingError(
-            f"Tranche {tranche.sequence} is on hold{by}: {tranche.held_reason} "
-            "The hold must be lifted, and the release requested again, before it can be approved."
+            f"Tranche {tranche.sequence} is on hold{by} ({reason}). It can be approved once the hold is lifted "
+            "and the release requested again."
         )
     if tranche.status != "requested":
         return FundingError(f"Tranche {tranche.sequence} has not been requested for release.")
