@@ -807,6 +807,12 @@ def confirm_match(project_id):
 def match_received(project_id):
     project = _project(project_id)
     match = _match(project)
+    if match.status == "pledged" or match.confirmed_at is None:
+        flash("Confirm the match funding before recording it as received.", "important")
+        return _to_project(project.id, "#match")
+    if match.status == "received" and request.method == "GET":
+        flash("The match funding has been received already.", "important")
+        return _to_project(project.id, "#match")
     form = MatchReceivedForm()
     if form.validate_on_submit():
         try:
@@ -825,7 +831,12 @@ def match_received(project_id):
             flash("The match funding is recorded as received.", "success")
             return _to_project(project.id, "#match")
     return render_template(
-        "funding/match_received.html", project=project, match=match, form=form, file_types=FILE_TYPES
+        "funding/match_received.html",
+        project=project,
+        match=match,
+        form=form,
+        file_types=FILE_TYPES,
+        pledged_on=match_services.pledged_on(match),
     ), (400 if form.errors else 200)
 
 
