@@ -205,3 +205,26 @@ def test_the_new_condition_form_offers_what_the_tranche_does_not_wait_for_yet(db
     html = programme_officer_client.get(f"/funding/tranches/{second.id}/conditions/new").get_data(as_text=True)
     assert 'value="report_accepted"' not in html and 'value="match_confirmed"' in html
     assert 'data-aria-controls="conditional-kind' in html  # the description and owner are revealed for "other"
+
+
+def test_the_report_condition_names_the_reports_it_waits_for(db, app, project, officer):
+    from grants.monitoring.models import ProgressReport
+
+    second, last = tranches(project)[1], tranches(project)[2]
+    reports = db.session.scalars(
+        db.select(ProgressReport).where(ProgressReport.project_id == project.id).order_by(ProgressReport.sequence)
+    ).all()
+    waited = [r for r in reports if not r.is_final and r.period_end < second.due_on] or reports[:1]
+    assert len(waited) == 2  # two quarters end before the second tranche is due
+
+    def period(report):
+        start = f"{report.period_start:%B}" + (
+            "" if report.period_start.year == report.period_end.year else f" {report.period_start:%Y}"
+        )
+        return f"{start} to {report.period_end:%B %Y}"
+
+    wording = f"Progress reports for {period(waited[0])} and {period(waited[1])} accepted"
+    assert second.conditions[0].label == wording
+    assert last.conditions[0].label.endswith("and the final report accepted")
+    page = text(sign_in_client(app, officer).get(f"/projects/{project.id}/funding").get_data(as_text=True))
+    assert f"Waiting {wording}" in page

@@ -123,9 +123,8 @@ def _another_bids_document():
 def test_money_may_arrive_before_the_confirmation_is_recorded_but_not_before_the_pledge(
     db, project, officer, finance_approver_client
 ):
-    from grants.core.times import to_london
-
     from grants.core.db import utcnow
+    from grants.core.times import to_london
 
     project.application.submitted_at = utcnow() - timedelta(days=30)  # pledged with the bid, a month ago
     db.session.commit()
