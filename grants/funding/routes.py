@@ -641,7 +641,9 @@ def _tranche_page(tranche: Tranche, form: ApproveForm, status: int = 200):
         payment=db.session.scalar(db.select(Payment).where(Payment.tranche_id == tranche.id)),
         form=form,
         can_approve=permissions.can_approve(current_user, tranche),
-        own_request=tranche.status == "requested" and tranche.requested_by_id == current_user.id,
+        own_request=tranche.status == "requested"
+        and tranche.requested_by_id == current_user.id
+        and current_user.has_role(Role.FINANCE_APPROVER),
         can_hold=permissions.can_hold(current_user) and tranche.status not in ("released", "held"),
         held_by=db.session.get(User, tranche.held_by_id) if tranche.held_by_id else None,
         blockers=_blockers(tranche),

@@ -406,3 +406,52 @@ def test_every_money_movement_is_audited(db, project, officer, finance):
     ]
     returned = db.session.scalars(db.select(Event).where(Event.action == "funding.release_returned")).one()
     assert returned.actor_id == finance.id and returned.after["reason"] == "Wrong account"
+
+
+def test_an_officer_without_the_finance_role_is_told_they_need_it(db, app, project, officer, officer_client):
+    tranche = _requested(db, project, officer)
+    for client in (officer_client, sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]))):
+        response = client.post(f"/funding/tranches/{tranche.id}", data={"payment_reference": "B", "password": PASSWORD})
+        page = text(response.get_data(as_text=True))
+        assert response.status_code == 403
+        assert "You need the finance approver role to approve a release." in page
+        assert "You requested this release" not in page
+    assert db.session.get(Tranche, tranche.id).status == "requested" and _payments(db) == []
+
+
+def test_repeated_posts_answer_409_saying_what_already_happened(
+    db, project, officer, finance, officer_client, finance_client
+):
+    """A second press of request, approve, return, hold or lift: 409, the tranche's page saying what
+    happened, no second effect, never a 500, wherever the repeat is caught."""
+    tranche = ready_to_request(project, officer)
+    url = f"/funding/tranches/{tranche.id}"
+    assert officer_client.post(f"{url}/request").status_code == 302
+    again = officer_client.post(f"{url}/request")
+    assert again.status_code == 409
+    assert "The release of tranche 1 has already been requested." in text(again.get_data(as_text=True))
+    assert (
+        len(db.session.scalars(db.select(Notification).where(Notification.template == "release_requested")).all()) == 1
+    )
+
+    assert finance_client.post(url, data={"payment_reference": "B-1", "password": PASSWORD}).status_code == 302
+    for response in (
+        finance_client.post(url, data={"payment_reference": "B-2", "password": PASSWORD}),
+        officer_client.post(f"{url}/request"),
+        finance_client.post(f"{url}/return", data={"reason": "Too late"}),
+        finance_client.post(f"{url}/hold", data={"reason": "Too late"}),
+        officer_client.post(f"{url}/resume"),
+    ):
+        assert response.status_code == 409
+        assert "Tranche 1 has already been released." in text(response.get_data(as_text=True))
+    assert len(_payments(db)) == 1 and db.session.get(Tranche, tranche.id).status == "released"
+
+    second = tranches(project)[1]
+    assert finance_client.post(f"/funding/tranches/{second.id}/hold", data={"reason": "Audit"}).status_code == 302
+    again = finance_client.post(f"/funding/tranches/{second.id}/hold", data={"reason": "Audit"})
+    assert again.status_code == 409 and "Tranche 2 is held already." in text(again.get_data(as_text=True))
+    assert officer_client.post(f"/funding/tranches/{second.id}/resume").status_code == 302
+    again = officer_client.post(f"/funding/tranches/{second.id}/resume")
+    assert again.status_code == 409 and "Tranche 2 is not held." in text(again.get_data(as_text=True))
+    held = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.tranche_held")).all()
+    assert len(held) == 1
