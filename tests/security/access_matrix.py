@@ -845,7 +845,7 @@ MATRIX: dict[str, Entry] = _entries(
         "funding.tranche /funding/tranches/<int:tranche_id>": (
             lambda w: {"tranche_id": w.ids.tranche},
             "  in  403  403  403  403  403  403  200  200  403",
-            "  in  403  403  403  403  403  403   ok   ok  403",
+            "  in  403  403  403  403  403  403  403   ok  403",  # approving needs the finance approver role
         ),
         "funding.variation /projects/<int:project_id>/agreement/variation": (
             lambda w: {"project_id": w.ids.project},
