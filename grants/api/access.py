@@ -30,7 +30,12 @@ COLLECTION_READERS = {
     "projects": PROJECT_READERS,
     "tranches": PROJECT_READERS,
 }
-READING_REVIEWS = ("in_progress", "submitted")  # the reviewer declared no conflict and may read the bid
+READING_REVIEWS = ("in_progress", "submitted")
+# The roles that see payments (a released tranche's payment reference), as on the funding pages.
+PAYMENT_READERS = (
+    Role.PROGRAMME_OFFICER,
+    Role.FINANCE_APPROVER,
+)  # the reviewer declared no conflict and may read the bid
 
 
 class TokenPrincipal:
@@ -137,6 +142,10 @@ def project_condition(principal):
 
 def can_view_project(principal, project: Project) -> bool:
     return project_permissions.can_view_project(principal, project)
+
+
+def can_see_payments(principal) -> bool:
+    return principal.has_any_role(*PAYMENT_READERS)
 
 
 def learning_item_condition(principal):

@@ -156,6 +156,7 @@ SCHEMAS["Project"] = _object(
         "lead_organisation": _ref("Organisation"),
         "place": _nullable(_ref("Place")),
         "award_pence": PENCE,
+        "released_pence": {"type": "integer", "description": "The pence released to the project so far."},
         "currency": CURRENCY,
         "starts_on": DATE,
         "ends_on": DATE,
@@ -176,6 +177,13 @@ SCHEMAS["Tranche"] = _object(
         "requested_at": _nullable(UTC_TIME),
         "released_at": _nullable(UTC_TIME),
         "held_at": _nullable(UTC_TIME),
+        "payment_reference": _nullable(
+            {
+                "type": "string",
+                "description": "The finance system's reference of the payment, once released. Only for "
+                "tokens with the programme officer or finance approver role; null for others.",
+            }
+        ),
     },
     "One payment of a project's award.",
 )

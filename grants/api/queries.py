@@ -11,7 +11,7 @@ from grants.api import access
 from grants.applications.models import Application
 from grants.directory.models import Organisation, Place, Theme
 from grants.extensions import db
-from grants.funding.models import Tranche
+from grants.funding.models import Payment, Tranche
 from grants.learning.models import LearningItem, learning_item_themes
 from grants.projects.models import Project
 from grants.rounds.models import Round
@@ -95,6 +95,30 @@ def projects_statement(principal, filters: dict):
 
 def load_project(project_id: int) -> Project | None:
     return db.session.get(Project, project_id)
+
+
+def released_by_project(projects) -> dict[int, int]:
+    """Project id → the pence released to it so far, in one query."""
+    ids = [project.id for project in projects]
+    released = dict.fromkeys(ids, 0)
+    if ids:
+        for project_id, total in db.session.execute(
+            db.select(Payment.project_id, db.func.sum(Payment.amount_pence))
+            .where(Payment.project_id.in_(ids))
+            .group_by(Payment.project_id)
+        ):
+            released[project_id] = int(total)
+    return released
+
+
+def payment_references(tranches) -> dict[int, str]:
+    """Tranche id → the reference of its payment, in one query."""
+    ids = [tranche.id for tranche in tranches]
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(db.select(Payment.tranche_id, Payment.reference).where(Payment.tranche_id.in_(ids))).all()
+    )
 
 
 def tranches_statement(principal, filters: dict):

@@ -93,7 +93,7 @@ def application_detail(value) -> dict:
     }
 
 
-def project(value) -> dict:
+def project(value, released_pence: int = 0) -> dict:
     return {
         "id": value.id,
         "reference": value.reference,
@@ -105,6 +105,7 @@ def project(value) -> dict:
         "lead_organisation": organisation(value.lead_organisation),
         "place": place(value.place),
         "award_pence": value.award_pence,
+        "released_pence": released_pence,
         "currency": CURRENCY,
         "starts_on": day(value.starts_on),
         "ends_on": day(value.ends_on),
@@ -112,7 +113,8 @@ def project(value) -> dict:
     }
 
 
-def tranche(value) -> dict:
+def tranche(value, payment_reference: str | None = None) -> dict:
+    """``payment_reference`` only for a token whose roles see payments (None otherwise)."""
     return {
         "id": value.id,
         "project": project_summary(value.project),
@@ -125,6 +127,7 @@ def tranche(value) -> dict:
         "requested_at": utc(value.requested_at),
         "released_at": utc(value.released_at),
         "held_at": utc(value.held_at),
+        "payment_reference": payment_reference,
     }
 
 

@@ -4,6 +4,7 @@ token (401) and its roles (403), load what the token may see (404) and answer JS
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from flask import Blueprint, g, jsonify, request, url_for
 
@@ -81,13 +82,18 @@ def _require(collection: str) -> None:
         auth.refuse(g.api_token, 403, f"This API token's roles do not give access to {collection.replace('-', ' ')}.")
 
 
-def _page(statement, represent):
+def _page(statement, represent, *, batch=None):
+    """``batch(items)``, if given, reads what the page's records need in one go; each record is then
+    ``represent(item, batch_result)``."""
     page_number = _whole_number("page", 1, MAX_PAGE)
     per_page = _whole_number("per_page", openapi.DEFAULT_PER_PAGE, openapi.MAX_PER_PAGE)
     page = db.paginate(
         statement, page=page_number, per_page=per_page, max_per_page=per_page, error_out=False, count=True
     )
     args = {name: value for name, value in request.args.items() if name not in ("page", "per_page")}
+    if batch is not None:
+        found = batch(page.items)
+        represent = partial(represent, found=found)
 
     def link(number: int) -> str:
         return url_for(request.endpoint, page=number, per_page=per_page, **args, _external=True)
@@ -152,7 +158,11 @@ def application(application_id):
 def projects():
     _require("projects")
     filters = _filters("/projects")
-    return _page(queries.projects_statement(g.principal, filters), show.project)
+    return _page(queries.projects_statement(g.principal, filters), _project, batch=queries.released_by_project)
+
+
+def _project(record, found: dict[int, int]) -> dict:
+    return show.project(record, released_pence=found.get(record.id, 0))
 
 
 @bp.get("/projects/<int:project_id>")
@@ -161,14 +171,22 @@ def project(project_id):
     found = queries.load_project(project_id)
     if found is None or not access.can_view_project(g.principal, found):
         raise ApiError(404, "There is no project with that id that this API token may see.")
-    return _one(found, show.project)
+    return _one(found, partial(_project, found=queries.released_by_project([found])))
 
 
 @bp.get("/tranches")
 def tranches():
     _require("tranches")
     filters = _filters("/tranches")
-    return _page(queries.tranches_statement(g.principal, filters), show.tranche)
+    return _page(queries.tranches_statement(g.principal, filters), _tranche, batch=_payment_references)
+
+
+def _payment_references(tranches) -> dict[int, str]:
+    return queries.payment_references(tranches) if access.can_see_payments(g.principal) else {}
+
+
+def _tranche(record, found: dict[int, str]) -> dict:
+    return show.tranche(record, payment_reference=found.get(record.id))
 
 
 # --- Learning items ---------------------------------------------------------------------------------

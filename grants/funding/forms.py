@@ -142,7 +142,11 @@ class MatchConfirmForm(FlaskForm):
 
 
 class MatchReceivedForm(FlaskForm):
-    received_on = DateInputField("Date received", validators=[Required("Enter the date the money arrived")])
+    received_on = DateInputField(
+        "Date the money arrived",
+        description="For example, 27 3 2027",
+        validators=[Required("Enter the date the money arrived")],
+    )
     reference = StringField(
         "Payment reference",
         widget=GovTextInput(),

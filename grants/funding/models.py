@@ -48,6 +48,11 @@ CONDITION_KINDS = {
     "learning_evidenced": "Learning commitment evidenced",
     "custom": "Other condition",
 }
+# Built-in kinds whose words name what they wait for (the reports of a tranche, say): kind ->
+# ``label(project, tranche) -> str``, registered by the area that knows.
+LABELLERS: dict = {}
+# Built-in conditions a programme may waive, with a reason and two people. The signed agreement never.
+WAIVABLE_KINDS = ("match_confirmed", "enabler_assigned", "report_accepted", "learning_evidenced")
 
 
 def _in(column: str, values) -> str:
@@ -192,10 +197,19 @@ class TrancheCondition(TimestampMixin, db.Model):
     met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     met_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     note: Mapped[str | None] = mapped_column(Text)
+    # A waiver: proposed by a programme officer with a reason, agreed by a finance approver who is
+    # someone else. Only an agreed waiver counts; a proposal withdrawn leaves the columns empty again.
+    waiver_reason: Mapped[str | None] = mapped_column(Text)
+    waiver_proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waiver_proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    waived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
 
     tranche: Mapped[Tranche] = relationship(back_populates="conditions", lazy="select")
     owner = relationship("User", foreign_keys=[owner_id], lazy="select")
     met_by = relationship("User", foreign_keys=[met_by_id], lazy="select")
+    waiver_proposed_by = relationship("User", foreign_keys=[waiver_proposed_by_id], lazy="select")
+    waived_by = relationship("User", foreign_keys=[waived_by_id], lazy="select")
 
     __table_args__ = (
         CheckConstraint(_in("kind", CONDITION_KINDS), name="known_kind"),
@@ -211,15 +225,43 @@ class TrancheCondition(TimestampMixin, db.Model):
             sqlite_where=text("kind <> 'custom'"),
         ),
         Index("ix_tranche_conditions_tranche_id", "tranche_id"),
+        CheckConstraint(f"waiver_proposed_at IS NULL OR {_in('kind', WAIVABLE_KINDS)}", name="waivable_kind"),
+        CheckConstraint(
+            "waiver_proposed_at IS NULL OR (waiver_reason IS NOT NULL AND waiver_proposed_by_id IS NOT NULL)",
+            name="waiver_reason_given",
+        ),
+        CheckConstraint(
+            "waived_at IS NULL OR (waiver_proposed_at IS NOT NULL AND waived_by_id IS NOT NULL "
+            "AND waived_by_id <> waiver_proposed_by_id)",
+            name="waiver_two_people",
+        ),
     )
 
     @property
     def is_met(self) -> bool:
-        return self.met_at is not None
+        """Met, or waived with two signatures."""
+        return self.met_at is not None or self.waived_at is not None
+
+    @property
+    def is_waived(self) -> bool:
+        return self.waived_at is not None
+
+    @property
+    def waiver_pending(self) -> bool:
+        return self.waiver_proposed_at is not None and self.waived_at is None
+
+    @property
+    def kind_label(self) -> str:
+        """The condition in general words, without reading anything else (for long lists)."""
+        return self.description if self.kind == "custom" else CONDITION_KINDS[self.kind]
 
     @property
     def label(self) -> str:
-        return self.description if self.kind == "custom" else CONDITION_KINDS[self.kind]
+        if self.kind == "custom":
+            return self.description
+        if self.kind in LABELLERS and self.tranche is not None:
+            return LABELLERS[self.kind](self.tranche.project, self.tranche)
+        return CONDITION_KINDS[self.kind]
 
 
 class Payment(db.Model):

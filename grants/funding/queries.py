@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from grants.core.spreadsheets import plain_pounds, safe_cell
 from grants.directory.models import Organisation
 from grants.extensions import db
-from grants.funding.models import MatchFunding, Payment, Tranche
+from grants.funding.models import MatchFunding, Payment, Tranche, TrancheCondition
 from grants.projects.models import Project
 
 # The lists on the finance page: (label, the tranches it shows).
@@ -118,7 +118,32 @@ CSV_HEADER = [
     "requested_at",
     "released_at",
     "payment_reference",
+    "waivers",
 ]
+
+
+def waivers_for(tranche_ids: list[int]) -> dict[int, list[TrancheCondition]]:
+    """Tranche id → its conditions with a waiver, agreed or proposed, in one query."""
+    found: dict[int, list[TrancheCondition]] = {}
+    if not tranche_ids:
+        return found
+    for condition in db.session.scalars(
+        db.select(TrancheCondition)
+        .where(TrancheCondition.tranche_id.in_(tranche_ids), TrancheCondition.waiver_proposed_at.is_not(None))
+        .options(selectinload(TrancheCondition.waiver_proposed_by), selectinload(TrancheCondition.waived_by))
+        .order_by(TrancheCondition.tranche_id, TrancheCondition.position, TrancheCondition.id)
+    ):
+        found.setdefault(condition.tranche_id, []).append(condition)
+    return found
+
+
+def waiver_summary(condition: TrancheCondition) -> str:
+    """ "Match funding confirmed waived: proposed by A, agreed by B; reason: ..." for the finance CSV."""
+    proposed = f"proposed by {condition.waiver_proposed_by.name}"
+    if condition.is_waived:
+        agreed = f"agreed by {condition.waived_by.name}"
+        return f"{condition.label} waived: {proposed}, {agreed}; reason: {condition.waiver_reason}"
+    return f"{condition.label} waiver {proposed}, not yet agreed; reason: {condition.waiver_reason}"
 
 
 def csv_lines(view: str, round_id: int | None = None, batch: int = 500) -> Iterator[str]:
@@ -140,6 +165,7 @@ def csv_lines(view: str, round_id: int | None = None, batch: int = 500) -> Itera
         if not tranches:
             return
         payments = payments_for([tranche.id for tranche in tranches])
+        waivers = waivers_for([tranche.id for tranche in tranches])
         for tranche in tranches:
             payment = payments.get(tranche.id)
             project = tranche.project
@@ -156,6 +182,7 @@ def csv_lines(view: str, round_id: int | None = None, batch: int = 500) -> Itera
                     tranche.requested_at.isoformat() if tranche.requested_at else "",
                     tranche.released_at.isoformat() if tranche.released_at else "",
                     safe_cell(payment.reference) if payment else "",
+                    safe_cell(" | ".join(waiver_summary(condition) for condition in waivers.get(tranche.id, []))),
                 ]
             )
         yield flush()

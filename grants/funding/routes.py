@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from grants.accounts import services as account_services
+from grants.accounts.models import User
 from grants.core import audit, limits, once
 from grants.core.errors import GrantsError
 from grants.core.forms import ActionForm
@@ -42,13 +43,15 @@ from grants.funding.forms import (
     SignForm,
 )
 from grants.funding.models import CONDITION_KINDS, GrantAgreement, Payment, Tranche, TrancheCondition
-from grants.funding.services import ConditionsLapsed, FundingError
+from grants.funding.services import AlreadyDone, ConditionsLapsed, FundingError
 from grants.funding.services import agreements as agreement_services
 from grants.funding.services import conditions as condition_services
 from grants.funding.services import match as match_services
 from grants.funding.services import release as release_services
 from grants.funding.services import schedule as schedule_services
 from grants.funding.services import terms as terms_module
+from grants.funding.services import waivers as waiver_services
+from grants.funding.services.common import NotAllowed
 from grants.projects import queries as project_queries
 from grants.projects.models import Project
 from grants.rounds.models import Round
@@ -185,6 +188,8 @@ def _project_page(project: Project, status: int = 200, **forms):
         is_staff=permissions.can_see_portfolio(user),
         can_sign=any(permissions.can_sign(user, a) for a in agreements[:1]),
         can_confirm=lambda condition: permissions.can_confirm(user, condition),
+        can_propose_waiver=lambda condition: waiver_services.can_propose(user, condition),
+        blockers={tranche.id: _blockers(tranche) for tranche in tranches},
         owner_can_confirm=condition_services.owner_can_confirm,
         form=forms.get("form") or ActionForm(formdata=None),
     ), status
@@ -443,6 +448,9 @@ def add_condition(tranche_id):
 def remove_condition(condition_id):
     condition = _condition(condition_id)
     project_id, sequence = condition.tranche.project_id, condition.tranche.sequence
+    if request.method == "GET" and condition.kind != "custom":
+        flash(f"“{condition.label}” is a built-in condition and cannot be removed.", "important")
+        return _to_project(project_id, f"#tranche-{sequence}")
     if request.method == "GET":
         return _confirm_page(
             condition.tranche.project,
@@ -517,6 +525,79 @@ def reopen_condition(condition_id):
     ), (400 if form.errors else 200)
 
 
+# --- Waivers of built-in conditions: proposed by an officer, agreed by a finance approver ------------------
+
+
+@bp.route("/funding/conditions/<int:condition_id>/waive", methods=["GET", "POST"])
+@roles_required(Role.PROGRAMME_OFFICER)
+def propose_waiver(condition_id):
+    condition = _condition(condition_id)
+    tranche, project = condition.tranche, condition.tranche.project
+    form = ReasonForm()
+    form.reason.label.text = "Why should this condition be waived?"
+    form.reason.description = "A finance approver reads this before agreeing. The project lead sees it too."
+    form.submit.label.text = "Propose the waiver"
+    if form.validate_on_submit():
+        try:
+            waiver_services.propose_waiver(condition, actor=current_user, reason=form.reason.data)
+        except AlreadyDone as error:
+            return _already_done("funding.waiver_refused", tranche.id, error, obj=condition)
+        except FundingError as error:
+            _refused("funding.waiver_refused", condition, error)
+            condition = _condition(condition_id)
+            _show_error(form, error, "reason")
+        else:
+            db.session.commit()
+            flash(
+                f"You have proposed to waive “{condition.label}” for tranche {tranche.sequence}. "
+                "The finance approvers have been asked to agree.",
+                "success",
+            )
+            return _to_project(project.id, f"#tranche-{tranche.sequence}")
+    return render_template(
+        "funding/reason.html",
+        project=project,
+        form=form,
+        title=f"Waive “{condition.label}” for tranche {tranche.sequence}?",
+        lede="The condition counts as met only once a finance approver, someone other than you, agrees.",
+    ), (400 if form.errors else 200)
+
+
+def _waiver_action(condition_id: int, service, done: str):
+    condition = _condition(condition_id)
+    tranche_id, label = condition.tranche_id, condition.label
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        service(condition, actor=current_user)
+    except AlreadyDone as error:
+        return _already_done("funding.waiver_refused", tranche_id, error, obj=condition)
+    except FundingError as error:
+        _refused("funding.waiver_refused", condition, error)
+        flash(error.message, "important")
+        status = 403 if isinstance(error, NotAllowed) else 409
+        return _tranche_page(_tranche(tranche_id), ApproveForm(formdata=None), status)
+    db.session.commit()
+    flash(done.format(label=label, sequence=condition.tranche.sequence), "success")
+    return redirect(url_for("funding.tranche", tranche_id=tranche_id))
+
+
+@bp.post("/funding/conditions/<int:condition_id>/waive/agree")
+@roles_required(Role.FINANCE_APPROVER)
+def agree_waiver(condition_id):
+    return _waiver_action(
+        condition_id, waiver_services.agree_waiver, "You have agreed to waive “{label}” for tranche {sequence}."
+    )
+
+
+@bp.post("/funding/conditions/<int:condition_id>/waive/withdraw")
+@roles_required(Role.PROGRAMME_OFFICER)
+def withdraw_waiver(condition_id):
+    return _waiver_action(
+        condition_id, waiver_services.withdraw_waiver, "The waiver of “{label}” for tranche {sequence} is withdrawn."
+    )
+
+
 # --- Releases: request, approve, return, hold, resume ------------------------------------------------------
 
 
@@ -529,6 +610,8 @@ def request_release(tranche_id):
         abort(400)
     try:
         release_services.request_release(tranche, actor=current_user)
+    except AlreadyDone as error:
+        return _already_done("funding.release_request_refused", tranche_id, error)
     except FundingError as error:
         _refused("funding.release_request_refused", tranche, error)
         flash(error.message, "important")
@@ -541,6 +624,14 @@ def request_release(tranche_id):
     return _to_project(project_id, f"#tranche-{sequence}")
 
 
+def _already_done(action: str, tranche_id: int, error: AlreadyDone, obj=None):
+    """A repeat of something that has already happened, wherever it is caught: 409, and the tranche's
+    page saying what already happened."""
+    _refused(action, obj if obj is not None else _tranche(tranche_id), error)
+    flash(error.message, "important")
+    return _tranche_page(_tranche(tranche_id), ApproveForm(formdata=None), 409)
+
+
 def _tranche_page(tranche: Tranche, form: ApproveForm, status: int = 200):
     project = tranche.project
     return render_template(
@@ -550,10 +641,21 @@ def _tranche_page(tranche: Tranche, form: ApproveForm, status: int = 200):
         payment=db.session.scalar(db.select(Payment).where(Payment.tranche_id == tranche.id)),
         form=form,
         can_approve=permissions.can_approve(current_user, tranche),
-        own_request=tranche.status == "requested" and tranche.requested_by_id == current_user.id,
+        own_request=tranche.status == "requested"
+        and tranche.requested_by_id == current_user.id
+        and current_user.has_role(Role.FINANCE_APPROVER),
         can_hold=permissions.can_hold(current_user) and tranche.status not in ("released", "held"),
+        held_by=db.session.get(User, tranche.held_by_id) if tranche.held_by_id else None,
+        blockers=_blockers(tranche),
+        can_agree=lambda condition: waiver_services.can_agree(current_user, condition),
+        can_withdraw=lambda condition: waiver_services.can_withdraw(current_user, condition),
         action_form=ActionForm(formdata=None),
     ), status
+
+
+def _blockers(tranche: Tranche) -> list[str]:
+    """What stops an unpaid tranche being requested, as the request itself would say."""
+    return condition_services.payment_blockers(tranche) if tranche.status in ("scheduled", "eligible") else []
 
 
 @bp.route("/funding/tranches/<int:tranche_id>", methods=["GET", "POST"])
@@ -563,19 +665,14 @@ def tranche(tranche_id):
     tranche = _tranche(tranche_id)
     if request.method == "GET":
         return _tranche_page(tranche, ApproveForm(formdata=None))
-    if not permissions.can_approve(current_user, tranche):
-        reason = (
-            "You requested this release, so someone else must approve it."
-            if tranche.requested_by_id == current_user.id
-            else "Only a finance approver can approve a requested release."
-        )
-        if tranche.status == "released":
-            reason = f"Tranche {tranche.sequence} has already been released."
-        _refused("funding.release_refused", tranche, FundingError(reason))
-        flash(reason, "important")
-        return _tranche_page(
-            _tranche(tranche_id), ApproveForm(formdata=None), 403 if tranche.status == "requested" else 409
-        )
+    refusal = release_services.approval_refusal(tranche, current_user)
+    if refusal is not None:
+        if isinstance(refusal, AlreadyDone):
+            return _already_done("funding.release_refused", tranche_id, refusal)
+        _refused("funding.release_refused", tranche, refusal)
+        flash(refusal.message, "important")
+        status = 403 if isinstance(refusal, NotAllowed) else 409
+        return _tranche_page(_tranche(tranche_id), ApproveForm(formdata=None), status)
     form = ApproveForm()
     if form.validate_on_submit():
         actor = current_user._get_current_object()
@@ -587,6 +684,8 @@ def tranche(tranche_id):
             return _tranche_page(_tranche(tranche_id), form, 400)
         try:
             release_services.approve_release(tranche, actor=current_user, payment_reference=form.payment_reference.data)
+        except AlreadyDone as error:
+            return _already_done("funding.release_refused", tranche_id, error)
         except FundingError as error:
             _refused("funding.release_refused", tranche, error)
             tranche = _tranche(tranche_id)
@@ -608,6 +707,8 @@ def _reason_action(
     if form.validate_on_submit():
         try:
             service(tranche, actor=current_user, reason=form.reason.data)
+        except AlreadyDone as error:
+            return _already_done(refusal, tranche_id, error)
         except FundingError as error:
             _refused(refusal, tranche, error)
             tranche = _tranche(tranche_id)
@@ -661,6 +762,8 @@ def resume(tranche_id):
         abort(400)
     try:
         release_services.resume_tranche(tranche, actor=current_user)
+    except AlreadyDone as error:
+        return _already_done("funding.resume_refused", tranche_id, error)
     except FundingError as error:
         _refused("funding.resume_refused", tranche, error)
         flash(error.message, "important")
@@ -706,6 +809,12 @@ def confirm_match(project_id):
 def match_received(project_id):
     project = _project(project_id)
     match = _match(project)
+    if match.status == "pledged" or match.confirmed_at is None:
+        flash("Confirm the match funding before recording it as received.", "important")
+        return _to_project(project.id, "#match")
+    if match.status == "received" and request.method == "GET":
+        flash("The match funding has been received already.", "important")
+        return _to_project(project.id, "#match")
     form = MatchReceivedForm()
     if form.validate_on_submit():
         try:
@@ -724,7 +833,12 @@ def match_received(project_id):
             flash("The match funding is recorded as received.", "success")
             return _to_project(project.id, "#match")
     return render_template(
-        "funding/match_received.html", project=project, match=match, form=form, file_types=FILE_TYPES
+        "funding/match_received.html",
+        project=project,
+        match=match,
+        form=form,
+        file_types=FILE_TYPES,
+        pledged_on=match_services.pledged_on(match),
     ), (400 if form.errors else 200)
 
 

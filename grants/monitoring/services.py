@@ -418,9 +418,9 @@ def review_report(report: ProgressReport, *, accept: bool, comment: str, actor) 
 # --- What the funding conditions ask of reports ------------------------------------------------------
 
 
-def reports_accepted_for(project, tranche) -> bool:
-    """A later tranche waits for every regular report whose period ended before it is due; the last
-    tranche also for the final report. A tranche due before any period has ended waits for the first
+def reports_for_tranche(project, tranche) -> list[ProgressReport]:
+    """The reports a tranche waits for: every regular report whose period ended before it is due; the
+    last tranche also the final report. A tranche due before any period has ended waits for the first
     report, so the condition can always be met."""
     from grants.funding.models import Tranche
 
@@ -431,6 +431,32 @@ def reports_accepted_for(project, tranche) -> bool:
     relevant = [report for report in reports if not report.is_final and report.period_end < tranche.due_on]
     if tranche.sequence == last:
         relevant += [report for report in reports if report.is_final]
-    if not relevant:
-        relevant = reports[:1]
+    return relevant or list(reports[:1])
+
+
+def reports_accepted_for(project, tranche) -> bool:
+    relevant = reports_for_tranche(project, tranche)
     return bool(relevant) and all(report.status == "accepted" for report in relevant)
+
+
+def _period(report: ProgressReport) -> str:
+    start, end = report.period_start, report.period_end
+    first = f"{start:%B}" if start.year == end.year else f"{start:%B %Y}"
+    return f"{end:%B %Y}" if (start.year, start.month) == (end.year, end.month) else f"{first} to {end:%B %Y}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def reports_condition_label(project, tranche) -> str:
+    """The condition in words, naming its reports: "Progress report for January to March 2026 accepted"."""
+    relevant = reports_for_tranche(project, tranche)
+    periods = [_period(report) for report in relevant if not report.is_final]
+    parts = []
+    if periods:
+        noun = "Progress report" if len(periods) == 1 else "Progress reports"
+        parts.append(f"{noun} for {_and(periods)}")
+    if any(report.is_final for report in relevant):
+        parts.append("the final report" if parts else "Final report")
+    return f"{' and '.join(parts)} accepted" if parts else "Progress report accepted"

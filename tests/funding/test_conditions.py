@@ -120,13 +120,38 @@ def test_built_in_conditions_are_not_confirmed_by_hand(db, app, project, officer
 
 
 def test_removing_the_last_unmet_condition_makes_the_tranche_eligible(db, project, officer):
-    ready_to_request(project, officer)
-    second = tranches(project)[1]
-    conditions_service.remove_condition(second.conditions[0], actor=officer)
+    first = ready_to_request(project, officer)
+    added = conditions_service.add_condition(
+        first, kind="custom", description="Bank details checked", owner=officer, actor=officer
+    )
     db.session.commit()
-    assert tranches(project)[1].status == "eligible"
+    assert tranches(project)[0].status == "scheduled"
+    conditions_service.remove_condition(added, actor=officer)
+    db.session.commit()
+    assert tranches(project)[0].status == "eligible"
     event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.condition_removed")).one()
-    assert event.before["kind"] == "report_accepted"
+    assert event.before["kind"] == "custom"
+
+
+@pytest.mark.parametrize(
+    "kind", ["agreement_signed", "match_confirmed", "enabler_assigned", "report_accepted", "learning_evidenced"]
+)
+def test_a_built_in_condition_cannot_be_removed_by_anyone(db, app, project, officer, kind):
+    condition = next(c for t in tranches(project) for c in t.conditions if c.kind == kind)
+    condition_id = condition.id
+    with pytest.raises(FundingError, match="cannot be removed"):
+        conditions_service.remove_condition(condition, actor=officer)
+    db.session.rollback()
+    client = sign_in_client(app, officer)
+    assert client.get(f"/funding/conditions/{condition_id}/remove").status_code == 302  # not offered
+    page = text(client.post(f"/funding/conditions/{condition_id}/remove", follow_redirects=True).get_data(as_text=True))
+    assert "cannot be removed" in page
+    assert db.session.get(TrancheCondition, condition_id) is not None
+    refusal = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.condition_refused")).one()
+    assert refusal.object_id == str(condition_id) and "cannot be removed" in refusal.after["reason"]
+    assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.condition_removed")).all() == []
+    funding_page = text(client.get(f"/projects/{project.id}/funding").get_data(as_text=True))
+    assert f"Remove {condition.label}" not in funding_page
 
 
 def test_an_evaluator_registered_by_another_area_is_used(db, project, officer, monkeypatch):
@@ -162,14 +187,17 @@ def test_a_condition_whose_owner_has_moved_on_is_confirmed_by_a_programme_office
     assert response.status_code == 302 and db.session.get(TrancheCondition, condition.id).met_by_id == officer.id
 
 
-def test_removing_a_condition_is_confirmed_first(db, project, programme_officer_client):
-    [report] = tranches(project)[1].conditions
-    report_id = report.id
-    page = text(programme_officer_client.get(f"/funding/conditions/{report_id}/remove").get_data(as_text=True))
-    assert "Remove “Progress report accepted” from tranche 2?" in page
-    assert db.session.get(TrancheCondition, report_id) is not None
-    assert programme_officer_client.post(f"/funding/conditions/{report_id}/remove").status_code == 302
-    assert db.session.scalar(db.select(TrancheCondition.id).where(TrancheCondition.id == report_id)) is None
+def test_removing_a_condition_is_confirmed_first(db, project, officer, programme_officer_client):
+    added = conditions_service.add_condition(
+        tranches(project)[1], kind="custom", description="Systems map shared", owner=officer, actor=officer
+    )
+    db.session.commit()
+    added_id = added.id
+    page = text(programme_officer_client.get(f"/funding/conditions/{added_id}/remove").get_data(as_text=True))
+    assert "Remove “Systems map shared” from tranche 2?" in page
+    assert db.session.get(TrancheCondition, added_id) is not None
+    assert programme_officer_client.post(f"/funding/conditions/{added_id}/remove").status_code == 302
+    assert db.session.scalar(db.select(TrancheCondition.id).where(TrancheCondition.id == added_id)) is None
 
 
 def test_the_new_condition_form_offers_what_the_tranche_does_not_wait_for_yet(db, project, programme_officer_client):
@@ -177,3 +205,26 @@ def test_the_new_condition_form_offers_what_the_tranche_does_not_wait_for_yet(db
     html = programme_officer_client.get(f"/funding/tranches/{second.id}/conditions/new").get_data(as_text=True)
     assert 'value="report_accepted"' not in html and 'value="match_confirmed"' in html
     assert 'data-aria-controls="conditional-kind' in html  # the description and owner are revealed for "other"
+
+
+def test_the_report_condition_names_the_reports_it_waits_for(db, app, project, officer):
+    from grants.monitoring.models import ProgressReport
+
+    second, last = tranches(project)[1], tranches(project)[2]
+    reports = db.session.scalars(
+        db.select(ProgressReport).where(ProgressReport.project_id == project.id).order_by(ProgressReport.sequence)
+    ).all()
+    waited = [r for r in reports if not r.is_final and r.period_end < second.due_on] or reports[:1]
+    assert len(waited) == 2  # two quarters end before the second tranche is due
+
+    def period(report):
+        start = f"{report.period_start:%B}" + (
+            "" if report.period_start.year == report.period_end.year else f" {report.period_start:%Y}"
+        )
+        return f"{start} to {report.period_end:%B %Y}"
+
+    wording = f"Progress reports for {period(waited[0])} and {period(waited[1])} accepted"
+    assert second.conditions[0].label == wording
+    assert last.conditions[0].label.endswith("and the final report accepted")
+    page = text(sign_in_client(app, officer).get(f"/projects/{project.id}/funding").get_data(as_text=True))
+    assert f"Waiting {wording}" in page

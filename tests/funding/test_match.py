@@ -8,6 +8,7 @@ import pytest
 
 from grants.core.audit import AuditEvent
 from grants.core.permissions import Role
+from grants.core.times import format_date
 from grants.documents.models import Document
 from grants.funding.models import MatchFunding
 from grants.funding.services import FundingError
@@ -15,7 +16,7 @@ from grants.funding.services import match as match_service
 from tests.factories import ApplicantFactory, UserFactory
 from tests.fixtures.clients import sign_in_client
 from tests.funding.conftest import confirm_match, tranches
-from tests.helpers import error_summary, field_error
+from tests.helpers import error_summary, field_error, text
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -56,11 +57,18 @@ def test_received_money_is_recorded_with_its_date_and_reference(db, project, off
     url = f"/projects/{project.id}/match/received"
     today = date.today()
     on_today = [str(today.day), str(today.month), str(today.year)]
-    html = finance_approver_client.post(url, data={"received_on": on_today, "reference": "HWB-1"}).get_data(
-        as_text=True
+    page = text(finance_approver_client.get(f"/projects/{project.id}/funding").get_data(as_text=True))
+    assert "Record the match funding as received" not in page  # not offered before confirmation
+    response = finance_approver_client.get(url)
+    assert response.status_code == 302 and response.location.endswith(f"/projects/{project.id}/funding#match")
+    response = finance_approver_client.post(
+        url, data={"received_on": on_today, "reference": "HWB-1"}, follow_redirects=True
     )
-    assert "Confirm the match funding before recording it as received." in error_summary(html)[0]
+    assert "Confirm the match funding before recording it as received." in text(response.get_data(as_text=True))
+    assert _match(db, project).status == "pledged"
     confirm_match(project, officer)
+    page = text(finance_approver_client.get(url).get_data(as_text=True))
+    assert "confirmation recorded on " + format_date(today) in page and "confirmed on ." not in page
     tomorrow = date.today() + timedelta(days=1)
     html = finance_approver_client.post(
         url, data={"received_on": [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)], "reference": "HWB-1"}
@@ -110,3 +118,35 @@ def _another_bids_document():
     from tests.factories import ApplicationFactory, DocumentFactory
 
     return DocumentFactory(application_id=ApplicationFactory().id).id
+
+
+def test_money_may_arrive_before_the_confirmation_is_recorded_but_not_before_the_pledge(
+    db, project, officer, finance_approver_client
+):
+    from grants.core.db import utcnow
+    from grants.core.times import to_london
+
+    project.application.submitted_at = utcnow() - timedelta(days=30)  # pledged with the bid, a month ago
+    db.session.commit()
+    confirm_match(project, officer)
+    url = f"/projects/{project.id}/match/received"
+    pledged = to_london(project.application.submitted_at).date()
+    before_pledge = pledged - timedelta(days=1)
+    html = finance_approver_client.post(
+        url,
+        data={
+            "received_on": [str(before_pledge.day), str(before_pledge.month), str(before_pledge.year)],
+            "reference": "HWB-1",
+        },
+    ).get_data(as_text=True)
+    assert field_error(html, "received_on") == (
+        f"The date received must be on or after {format_date(pledged)}, when the match funding was pledged"
+    )
+    arrived = pledged + timedelta(days=1)  # before the confirmation was recorded (today)
+    assert arrived < date.today()
+    response = finance_approver_client.post(
+        url, data={"received_on": [str(arrived.day), str(arrived.month), str(arrived.year)], "reference": "HWB-1"}
+    )
+    assert response.status_code == 302
+    assert (_match(db, project).status, _match(db, project).received_on) == ("received", arrived)
+    assert finance_approver_client.get(url).status_code == 302  # received already: not offered again

@@ -10,12 +10,12 @@ from grants.core.audit import AuditEvent
 from grants.core.permissions import Role
 from grants.funding.models import Payment, Tranche
 from grants.funding.services import FundingError, agreements, release
-from grants.funding.services.conditions import remove_condition
+from grants.funding.services.conditions import payment_blockers
 from grants.funding.services.schedule import TrancheChange, change_schedule
 from grants.notifications.models import Notification
 from tests.factories import PASSWORD, UserFactory
 from tests.fixtures.clients import sign_in_client
-from tests.funding.conftest import issue_and_sign, ready_to_request, tranches
+from tests.funding.conftest import issue_and_sign, ready_to_request, tranches, waive, waive_later_tranches
 from tests.helpers import field_error, text
 
 
@@ -146,23 +146,58 @@ def test_only_a_programme_officer_requests(db, app, project, officer, role):
     assert db.session.get(Tranche, tranche.id).status == "eligible"
 
 
-def test_tranches_are_released_in_order(db, project, officer):
-    ready_to_request(project, officer)
+def test_tranches_are_released_in_order(db, project, officer, finance, officer_client):
+    """Tranche 2 with its conditions met (here waived) is not ready while tranche 1 is unpaid: not shown
+    ready, no request button, no email to the officers, and its request is refused. Once tranche 1 is
+    released it is ready, and the officers are told."""
+    first = ready_to_request(project, officer)
+    [report] = tranches(project)[1].conditions
+    waive(report, officer, finance)
     second = tranches(project)[1]
-    remove_condition(second.conditions[0], actor=officer)
+    assert second.status == "scheduled" and second.eligible_at is None
+    assert payment_blockers(second) == ["Tranche 1 must be released before tranche 2."]
+    page = text(officer_client.get(f"/projects/{project.id}/funding").get_data(as_text=True))
+    assert "Request release of tranche 1" in page and "Request release of tranche 2" not in page
+    assert "Not ready to request yet: Tranche 1 must be released before tranche 2." in page
+    ready = text(officer_client.get("/funding/?view=eligible").get_data(as_text=True))
+    assert "Ready to request: 1 tranche" in ready
+    told = db.session.scalars(db.select(Notification).where(Notification.template == "tranche_eligible")).all()
+    assert {n.context["id"] for n in told} == {first.id}
+    with pytest.raises(FundingError, match="Tranche 1 must be released before tranche 2"):
+        release.request_release(second, actor=officer)
+    db.session.rollback()
+    response = officer_client.post(f"/funding/tranches/{second.id}/request", follow_redirects=True)
+    assert "Tranche 1 must be released before tranche 2." in text(response.get_data(as_text=True))
+    assert db.session.get(Tranche, second.id).status == "scheduled"
+    release.request_release(first, actor=officer)
+    release.approve_release(first, actor=finance, payment_reference="B-1")
     db.session.commit()
     assert tranches(project)[1].status == "eligible"
-    with pytest.raises(FundingError, match="Tranche 1 must be released before tranche 2"):
-        release.request_release(tranches(project)[1], actor=officer)
+    told = db.session.scalars(db.select(Notification).where(Notification.template == "tranche_eligible")).all()
+    assert {n.context["id"] for n in told} == {first.id, second.id}
+
+
+def test_a_tranche_is_not_ready_while_the_agreement_is_unsigned(db, project, officer, finance, officer_client):
+    """Its other conditions met (match confirmed, enabler, and the agreement condition waived would be
+    refused anyway), tranche 1 is not ready until the agreement is signed."""
+    from tests.funding.conftest import confirm_match, give_enabler
+
+    confirm_match(project, officer)
+    give_enabler(project, officer)
+    first = tranches(project)[0]
+    assert first.status == "scheduled"
+    assert "Nothing can be paid until the grant agreement is signed." in payment_blockers(first)
+    page = text(officer_client.get(f"/projects/{project.id}/funding").get_data(as_text=True))
+    assert "Request release of tranche 1" not in page
+    assert db.session.scalars(db.select(Notification).where(Notification.template == "tranche_eligible")).all() == []
+    issue_and_sign(project, officer)
+    assert tranches(project)[0].status == "eligible" and payment_blockers(tranches(project)[0]) == []
 
 
 def test_payments_never_exceed_the_award(db, project, officer, finance):
     """Every tranche released: the payments add up to the award exactly, and nothing more can go."""
     ready_to_request(project, officer)
-    for tranche in tranches(project)[1:]:
-        for condition in list(tranche.conditions):
-            remove_condition(condition, actor=officer)
-    db.session.commit()
+    waive_later_tranches(project, officer, finance)
     for tranche in tranches(project):
         release.request_release(tranche, actor=officer)
         release.approve_release(tranche, actor=finance, payment_reference=f"B-{tranche.sequence}")
@@ -187,9 +222,18 @@ def test_a_tranche_is_held_and_resumed(db, project, officer, finance, officer_cl
     assert response.status_code == 302
     held = db.session.get(Tranche, tranche.id)
     assert (held.status, held.held_reason, held.requested_by_id) == ("held", "Bank details changed", None)
-    with pytest.raises(FundingError, match="has not been requested"):
+    with pytest.raises(FundingError, match=r"Tranche 1 is on hold by James Whitfield \(Bank details changed\)"):
         release.approve_release(held, actor=finance, payment_reference="B-1")
     db.session.commit()  # nothing was changed; this ends the refused attempt's transaction
+    other_finance = sign_in_client(finance_client.application, UserFactory(roles=[Role.FINANCE_APPROVER]))
+    response = other_finance.post(
+        f"/funding/tranches/{tranche.id}", data={"payment_reference": "B", "password": PASSWORD}
+    )
+    page = text(response.get_data(as_text=True))
+    assert response.status_code == 409 and "Only a finance approver" not in page
+    assert "Tranche 1 is on hold by James Whitfield (Bank details changed). It can be approved once" in page
+    again = finance_client.post(f"/funding/tranches/{tranche.id}/hold", data={"reason": "Bank details changed"})
+    assert again.status_code == 409 and "Tranche 1 is held already." in text(again.get_data(as_text=True))
     lead = sign_in_client(finance_client.application, project.application.lead_applicant)
     assert "Held since" in text(lead.get(f"/projects/{project.id}/funding").get_data(as_text=True))
     assert officer_client.post(f"/funding/tranches/{tranche.id}/resume").status_code == 302
@@ -202,6 +246,8 @@ def test_a_tranche_is_held_and_resumed(db, project, officer, finance, officer_cl
         "funding.tranche_eligible",
         "funding.release_requested",
         "funding.tranche_held",
+        "funding.release_refused",  # approved while held
+        "funding.hold_refused",  # held again
         "funding.tranche_resumed",
         "funding.tranche_eligible",  # resumed, and its conditions are still met
     ]
@@ -360,3 +406,52 @@ def test_every_money_movement_is_audited(db, project, officer, finance):
     ]
     returned = db.session.scalars(db.select(Event).where(Event.action == "funding.release_returned")).one()
     assert returned.actor_id == finance.id and returned.after["reason"] == "Wrong account"
+
+
+def test_an_officer_without_the_finance_role_is_told_they_need_it(db, app, project, officer, officer_client):
+    tranche = _requested(db, project, officer)
+    for client in (officer_client, sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]))):
+        response = client.post(f"/funding/tranches/{tranche.id}", data={"payment_reference": "B", "password": PASSWORD})
+        page = text(response.get_data(as_text=True))
+        assert response.status_code == 403
+        assert "You need the finance approver role to approve a release." in page
+        assert "You requested this release" not in page
+    assert db.session.get(Tranche, tranche.id).status == "requested" and _payments(db) == []
+
+
+def test_repeated_posts_answer_409_saying_what_already_happened(
+    db, project, officer, finance, officer_client, finance_client
+):
+    """A second press of request, approve, return, hold or lift: 409, the tranche's page saying what
+    happened, no second effect, never a 500, wherever the repeat is caught."""
+    tranche = ready_to_request(project, officer)
+    url = f"/funding/tranches/{tranche.id}"
+    assert officer_client.post(f"{url}/request").status_code == 302
+    again = officer_client.post(f"{url}/request")
+    assert again.status_code == 409
+    assert "The release of tranche 1 has already been requested." in text(again.get_data(as_text=True))
+    assert (
+        len(db.session.scalars(db.select(Notification).where(Notification.template == "release_requested")).all()) == 1
+    )
+
+    assert finance_client.post(url, data={"payment_reference": "B-1", "password": PASSWORD}).status_code == 302
+    for response in (
+        finance_client.post(url, data={"payment_reference": "B-2", "password": PASSWORD}),
+        officer_client.post(f"{url}/request"),
+        finance_client.post(f"{url}/return", data={"reason": "Too late"}),
+        finance_client.post(f"{url}/hold", data={"reason": "Too late"}),
+        officer_client.post(f"{url}/resume"),
+    ):
+        assert response.status_code == 409
+        assert "Tranche 1 has already been released." in text(response.get_data(as_text=True))
+    assert len(_payments(db)) == 1 and db.session.get(Tranche, tranche.id).status == "released"
+
+    second = tranches(project)[1]
+    assert finance_client.post(f"/funding/tranches/{second.id}/hold", data={"reason": "Audit"}).status_code == 302
+    again = finance_client.post(f"/funding/tranches/{second.id}/hold", data={"reason": "Audit"})
+    assert again.status_code == 409 and "Tranche 2 is held already." in text(again.get_data(as_text=True))
+    assert officer_client.post(f"/funding/tranches/{second.id}/resume").status_code == 302
+    again = officer_client.post(f"/funding/tranches/{second.id}/resume")
+    assert again.status_code == 409 and "Tranche 2 is not held." in text(again.get_data(as_text=True))
+    held = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.tranche_held")).all()
+    assert len(held) == 1

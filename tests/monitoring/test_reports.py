@@ -182,7 +182,8 @@ def test_accepted_reports_meet_the_second_tranches_condition(db, project):
     services.review_report(second_report, accept=True, comment="", actor=officer)
     db.session.commit()
     assert met()
-    assert db.session.get(Tranche, second.id).status == "eligible"  # its only condition
+    # Its only condition is met; it is ready to request once tranche 1 is released.
+    assert db.session.get(Tranche, second.id).status == "scheduled"
 
 
 def test_milestones_are_kept_by_the_team_and_marked_done_in_a_report(db, project, lead):

@@ -790,7 +790,7 @@ MATRIX: dict[str, Entry] = _entries(
         ),
         "funding.match_received /projects/<int:project_id>/match/received": (
             lambda w: {"project_id": w.ids.project},
-            "  in  403  403  403  403  403  403  200  200  403",
+            "  in  403  403  403  403  403  403   ->   ->  403",  # only pledged: confirm it first
             "  in  403  403  403  403  403  403   ok   ok  403",
         ),
         "funding.project /projects/<int:project_id>/funding": (
@@ -801,6 +801,21 @@ MATRIX: dict[str, Entry] = _entries(
         "funding.remove_condition /funding/conditions/<int:condition_id>/remove": (
             lambda w: {"condition_id": w.ids.condition},
             "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "funding.propose_waiver /funding/conditions/<int:condition_id>/waive": (
+            lambda w: {"condition_id": w.ids.condition},
+            "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "funding.agree_waiver /funding/conditions/<int:condition_id>/waive/agree": (
+            lambda w: {"condition_id": w.ids.condition},
+            None,
+            "  in  403  403  403  403  403  403  403   ok  403",
+        ),
+        "funding.withdraw_waiver /funding/conditions/<int:condition_id>/waive/withdraw": (
+            lambda w: {"condition_id": w.ids.condition},
+            None,
             "  in  403  403  403  403  403  403   ok  403  403",
         ),
         "funding.reopen_condition /funding/conditions/<int:condition_id>/reopen": (
@@ -841,7 +856,7 @@ MATRIX: dict[str, Entry] = _entries(
         "funding.tranche /funding/tranches/<int:tranche_id>": (
             lambda w: {"tranche_id": w.ids.tranche},
             "  in  403  403  403  403  403  403  200  200  403",
-            "  in  403  403  403  403  403  403   ok   ok  403",
+            "  in  403  403  403  403  403  403  403   ok  403",  # approving needs the finance approver role
         ),
         "funding.variation /projects/<int:project_id>/agreement/variation": (
             lambda w: {"project_id": w.ids.project},

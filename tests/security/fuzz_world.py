@@ -162,6 +162,11 @@ def build_world() -> World:
     decide(decided, "approved", decided_by_id=world.users["chair"])
     funded_project()  # just funded: its match funding only pledged (every demo project's is confirmed)
     db.session.commit()
+    # A waiver waiting for a finance approver's agreement, proposed by the officer.
+    from grants.funding.services import waivers
+
+    waivers.propose_waiver(_waivable_condition(), actor=officer, reason="Agreed by the steering group")
+    db.session.commit()
     world.notification_id = notification.id
     world.draft_round_id = draft_round.id
     world.complete_bid_id = ready.id
@@ -283,6 +288,33 @@ def _condition(met: bool, custom: bool = False, owner: bool = False) -> Resolver
         pages = (url_for("funding.project", project_id=condition.tranche.project_id),)
         user = condition.owner_id if owner else w.users["officer"]
         return user, {"condition_id": condition.id}, pages
+
+    return resolve
+
+
+def _waivable_condition(pending: bool = False) -> TrancheCondition:
+    from grants.funding.models import WAIVABLE_KINDS
+
+    proposed = TrancheCondition.waiver_proposed_at
+    statement = (
+        select(TrancheCondition)
+        .join(Tranche)
+        .where(
+            Tranche.status.in_(("scheduled", "eligible")),
+            TrancheCondition.kind.in_(WAIVABLE_KINDS),
+            TrancheCondition.met_at.is_(None),
+            TrancheCondition.waived_at.is_(None),
+            proposed.is_not(None) if pending else proposed.is_(None),
+        )
+    )
+    return _one(statement.order_by(TrancheCondition.id))
+
+
+def _waiver(who: str, pending: bool) -> Resolver:
+    def resolve(w: World) -> Resolved:
+        condition = _waivable_condition(pending)
+        pages = (url_for("funding.tranche", tranche_id=condition.tranche_id),) if pending else ()
+        return w.users[who], {"condition_id": condition.id}, pages
 
     return resolve
 
@@ -537,6 +569,9 @@ TARGETS: dict[str, Resolver] = {
     "/funding/conditions/<int:condition_id>/confirm": _condition(met=False, custom=True, owner=True),
     "/funding/conditions/<int:condition_id>/remove": _condition(met=False, custom=True),
     "/funding/conditions/<int:condition_id>/reopen": _condition(met=True),
+    "/funding/conditions/<int:condition_id>/waive": _waiver("officer", pending=False),
+    "/funding/conditions/<int:condition_id>/waive/agree": _waiver("finance", pending=True),
+    "/funding/conditions/<int:condition_id>/waive/withdraw": _waiver("officer", pending=True),
     "/funding/tranches/<int:tranche_id>": _tranche_action("requested", "finance"),
     "/funding/tranches/<int:tranche_id>/conditions/new": _tranche_action("scheduled"),
     "/funding/tranches/<int:tranche_id>/hold": _tranche_action("eligible"),

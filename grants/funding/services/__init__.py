@@ -9,7 +9,7 @@
 Every function checks, changes, flushes and audits; the caller commits.
 """
 
-from grants.funding.services.common import ConditionsLapsed, FundingError
+from grants.funding.services.common import AlreadyDone, ConditionsLapsed, FundingError
 from grants.funding.services.setup import set_up_funding
 
-__all__ = ["ConditionsLapsed", "FundingError", "set_up_funding"]
+__all__ = ["AlreadyDone", "ConditionsLapsed", "FundingError", "set_up_funding"]

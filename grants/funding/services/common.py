@@ -21,6 +21,15 @@ class ConditionsLapsed(FundingError):
     waiting (the caller records that after rolling the refused change back)."""
 
 
+class AlreadyDone(FundingError):
+    """A repeat of something that has already happened (a second press, or someone else first): nothing
+    changes, and every page answers it the same way, 409 with what already happened."""
+
+
+class NotAllowed(FundingError):
+    """The person may not do this (their role, or their own request or proposal): answered 403."""
+
+
 def hold_project(project) -> None:
     """Every change to a project's money starts by locking the project's row, so two changes to the
     same project's agreement, schedule or payments happen one after the other, never interleaved."""

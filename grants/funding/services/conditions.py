@@ -17,9 +17,18 @@ from collections.abc import Callable
 from grants.accounts.models import User, UserRole
 from grants.core import audit
 from grants.core.db import utcnow
+from grants.core.money import format_pence
 from grants.core.permissions import Role
 from grants.extensions import db
-from grants.funding.models import CONDITION_KINDS, GrantAgreement, MatchFunding, Tranche, TrancheCondition
+from grants.funding.models import (
+    CONDITION_KINDS,
+    LABELLERS,
+    GrantAgreement,
+    MatchFunding,
+    Payment,
+    Tranche,
+    TrancheCondition,
+)
 from grants.funding.services.common import FundingError, hold_project, require_officer
 from grants.notifications.services import queue_email
 
@@ -27,11 +36,16 @@ Evaluator = Callable[[object, Tranche], bool]
 EVALUATORS: dict[str, Evaluator] = {}
 
 
-def register_evaluator(kind: str, evaluator: Evaluator) -> None:
-    """``evaluator(project, tranche) -> bool``: whether the condition of this kind is met for the tranche."""
+def register_evaluator(
+    kind: str, evaluator: Evaluator, *, label: Callable[[object, Tranche], str] | None = None
+) -> None:
+    """``evaluator(project, tranche) -> bool``: whether the condition of this kind is met for the tranche;
+    ``label(project, tranche) -> str``, if given, says in words what exactly it waits for."""
     if kind not in CONDITION_KINDS or kind == "custom":
         raise ValueError(f"{kind!r} is not a built-in condition")
     EVALUATORS[kind] = evaluator
+    if label is not None:
+        LABELLERS[kind] = label
 
 
 def is_automatic(kind: str) -> bool:
@@ -111,7 +125,7 @@ def evaluate_project(project, *, actor=None) -> list[Tranche]:
     newly_eligible = []
     for tranche in tranches:
         for condition in tranche.conditions:
-            if condition.kind in EVALUATORS and not is_confirmed_by_hand(condition):
+            if condition.kind in EVALUATORS and not is_confirmed_by_hand(condition) and not condition.is_waived:
                 met = EVALUATORS[condition.kind](project, tranche)
                 if met and condition.met_at is None:
                     condition.met_at = utcnow()
@@ -129,26 +143,83 @@ def all_met(tranche: Tranche) -> bool:
     return all(condition.is_met for condition in tranche.conditions)
 
 
+def _first_lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def waiting_for(tranche: Tranche) -> list[str]:
+    """The conditions the tranche still waits for, in words."""
+    return [condition.label for condition in tranche.conditions if not condition.is_met]
+
+
+def payment_blockers(tranche: Tranche, *, conditions: bool = True) -> list[str]:
+    """Everything that stops the tranche being requested and paid now, in words; empty when nothing
+    does. This is the one rule behind "Ready to request": the tranche's status (and so every page,
+    dashboard, list and the officers' email that reads it), the request button, and the request and
+    release themselves. ``conditions=False`` leaves out its own conditions (a request waiting for
+    approval lapses on those separately)."""
+    blockers = []
+    waiting = waiting_for(tranche) if conditions else []
+    if waiting:
+        blockers.append(
+            f"Tranche {tranche.sequence} is still waiting for: {', '.join(_first_lower(w) for w in waiting)}."
+        )
+    project = tranche.project
+    earlier = db.session.scalar(
+        db.select(Tranche.sequence)
+        .where(Tranche.project_id == project.id, Tranche.sequence < tranche.sequence, Tranche.status != "released")
+        .order_by(Tranche.sequence)
+        .limit(1)
+    )
+    if earlier is not None:
+        blockers.append(f"Tranche {earlier} must be released before tranche {tranche.sequence}.")
+    agreement = db.session.scalar(
+        db.select(GrantAgreement).where(GrantAgreement.project_id == project.id, GrantAgreement.status == "signed")
+    )
+    if agreement is None:
+        blockers.append("Nothing can be paid until the grant agreement is signed.")
+    else:
+        agreed = {sequence: (amount, due) for sequence, amount, due in (agreement.schedule or [])}
+        if agreed.get(tranche.sequence) != (tranche.amount_pence, tranche.due_on.isoformat()):
+            blockers.append(
+                f"Tranche {tranche.sequence} differs from the signed agreement. It can be paid once the new "
+                "version of the agreement is signed, or the variation withdrawn."
+            )
+    released = db.session.scalar(
+        db.select(db.func.coalesce(db.func.sum(Payment.amount_pence), 0)).where(
+            Payment.project_id == project.id, Payment.tranche_id != tranche.id
+        )
+    )
+    if released + tranche.amount_pence > project.award_pence:
+        blockers.append(
+            f"Paying {format_pence(tranche.amount_pence)} would take the payments beyond the award of "
+            f"{format_pence(project.award_pence)}."
+        )
+    return blockers
+
+
 def _update_status(tranche: Tranche, actor) -> bool:
-    """Scheduled ↔ eligible as the conditions say. A request whose conditions lapse goes back too;
-    a held tranche stays held. True if the tranche has just become eligible."""
-    ready = all_met(tranche)
-    if tranche.status == "scheduled" and ready:
+    """Scheduled ↔ eligible as ``payment_blockers`` says. A request whose conditions lapse goes back
+    too; a held tranche stays held. True if the tranche has just become eligible."""
+    if tranche.status == "held":
+        return False
+    if tranche.status == "requested":
+        blockers = [] if all_met(tranche) else ["conditions"]
+    else:
+        blockers = payment_blockers(tranche)
+    if tranche.status == "scheduled" and not blockers:
         tranche.status, tranche.eligible_at = "eligible", utcnow()
         audit.record("funding.tranche_eligible", tranche, actor=actor, after=_money(tranche))
         return True
-    if tranche.status in ("eligible", "requested") and not ready:
+    if tranche.status in ("eligible", "requested") and blockers:
         before, requester = tranche.status, tranche.requested_by
         tranche.status, tranche.eligible_at = "scheduled", None
         tranche.requested_at = tranche.requested_by_id = None
-        unmet = [condition.label for condition in tranche.conditions if not condition.is_met]
-        audit.record(
-            "funding.tranche_conditions_lapsed",
-            tranche,
-            actor=actor,
-            before={"status": before},
-            after={"status": "scheduled", "unmet": unmet},
-        )
+        unmet = waiting_for(tranche)
+        after = {"status": "scheduled", "unmet": unmet}
+        if before == "eligible":
+            after["blockers"] = payment_blockers(tranche)
+        audit.record("funding.tranche_conditions_lapsed", tranche, actor=actor, before={"status": before}, after=after)
         if before == "requested":
             _tell_of_lapsed_request(tranche, requester, unmet)
     return False
@@ -195,7 +266,7 @@ def _tell_of_lapsed_request(tranche: Tranche, requester, unmet: list[str]) -> No
                 "reference": project.reference,
                 "sequence": tranche.sequence,
                 "amount_pence": tranche.amount_pence,
-                "unmet": ", ".join(unmet).lower(),
+                "unmet": ", ".join(_first_lower(label) for label in unmet),
                 "project_id": project.id,
             },
             user=person,
@@ -338,10 +409,19 @@ def add_condition(
 
 
 def remove_condition(condition: TrancheCondition, *, actor) -> None:
+    """Only a condition someone added is removed. A built-in one stays: a programme may waive it, with a
+    reason and a finance approver's agreement (see ``waivers``), except the signed agreement."""
     tranche = condition.tranche
     hold_project(tranche.project)
     require_officer(actor, "remove a condition")
     db.session.refresh(tranche)
+    if condition.kind != "custom":
+        raise FundingError(
+            "The grant agreement must be signed before any money is paid. It cannot be removed."
+            if condition.kind == "agreement_signed"
+            else f"“{condition.label}” is a built-in condition and cannot be removed. You can propose to waive it "
+            "with the reason; a finance approver must agree."
+        )
     _check_changeable(tranche)
     audit.record(
         "funding.condition_removed",
@@ -361,7 +441,11 @@ def unmet_conditions(tranche_ids: list[int]) -> dict[int, list[TrancheCondition]
         return waiting
     for condition in db.session.scalars(
         db.select(TrancheCondition)
-        .where(TrancheCondition.tranche_id.in_(tranche_ids), TrancheCondition.met_at.is_(None))
+        .where(
+            TrancheCondition.tranche_id.in_(tranche_ids),
+            TrancheCondition.met_at.is_(None),
+            TrancheCondition.waived_at.is_(None),
+        )
         .order_by(TrancheCondition.tranche_id, TrancheCondition.position, TrancheCondition.id)
     ):
         waiting[condition.tranche_id].append(condition)

@@ -25,6 +25,14 @@ def match_of(project_id: int) -> MatchFunding | None:
     return db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project_id))
 
 
+def pledged_on(match: MatchFunding) -> date | None:
+    """When the board pledged its contribution: when the bid carrying the pledge was submitted. Money
+    may arrive any day from then, before the confirmation is recorded in the service too."""
+    application = match.project.application
+    moment = application.submitted_at if application is not None else None
+    return to_london(moment or match.created_at).date() if (moment or match.created_at) else None
+
+
 def can_record(user) -> bool:
     return user.has_any_role(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
 
@@ -81,10 +89,10 @@ def record_match_received(
         )
     if received_on > date.today():
         raise FundingError("The date received must be today or in the past", field="received_on")
-    confirmed_on = to_london(match.confirmed_at).date()
-    if received_on < confirmed_on:
+    pledged = pledged_on(match)
+    if pledged is not None and received_on < pledged:
         raise FundingError(
-            f"The date received must be on or after {format_date(confirmed_on)}, when it was confirmed",
+            f"The date received must be on or after {format_date(pledged)}, when the match funding was pledged",
             field="received_on",
         )
     reference = " ".join((reference or "").split())

@@ -14,14 +14,12 @@ from __future__ import annotations
 from grants.accounts.models import User, UserRole
 from grants.core import audit
 from grants.core.db import utcnow
-from grants.core.money import format_pence
 from grants.core.permissions import Role
 from grants.core.workflow import Workflow
 from grants.extensions import db
 from grants.funding.models import Payment, Tranche
-from grants.funding.services.agreements import signed_agreement
-from grants.funding.services.common import ConditionsLapsed, FundingError, hold_project
-from grants.funding.services.conditions import all_met, evaluate_project
+from grants.funding.services.common import AlreadyDone, ConditionsLapsed, FundingError, NotAllowed, hold_project
+from grants.funding.services.conditions import all_met, evaluate_project, payment_blockers
 from grants.notifications.services import queue_email
 
 # The moves people make. Becoming eligible (and lapsing back) is the conditions' doing: see conditions.py.
@@ -47,31 +45,11 @@ def released_total(project_id: int) -> int:
 
 
 def _check_payable(tranche: Tranche) -> None:
-    """What must hold for money to go: earlier tranches paid, and the amount and date the signed
-    agreement says (a variation waiting for signature may have changed them)."""
-    project = tranche.project
-    earlier = db.session.scalar(
-        db.select(Tranche.sequence)
-        .where(Tranche.project_id == project.id, Tranche.sequence < tranche.sequence, Tranche.status != "released")
-        .order_by(Tranche.sequence)
-        .limit(1)
-    )
-    if earlier is not None:
-        raise FundingError(f"Tranche {earlier} must be released before tranche {tranche.sequence}.")
-    agreement = signed_agreement(project.id)
-    if agreement is None:
-        raise FundingError("Nothing can be paid until the grant agreement is signed.")
-    agreed = {sequence: (amount, due) for sequence, amount, due in (agreement.schedule or [])}
-    if agreed.get(tranche.sequence) != (tranche.amount_pence, tranche.due_on.isoformat()):
-        raise FundingError(
-            f"Tranche {tranche.sequence} differs from the signed agreement. It can be paid once the new version "
-            "of the agreement is signed, or the variation withdrawn."
-        )
-    if released_total(project.id) + tranche.amount_pence > project.award_pence:
-        raise FundingError(
-            f"Paying {format_pence(tranche.amount_pence)} would take the payments beyond the award of "
-            f"{format_pence(project.award_pence)}."
-        )
+    """What must hold for money to go, besides the tranche's own conditions: earlier tranches paid, the
+    agreement signed, the amount and date the signed agreement says, and no more than the award."""
+    blockers = payment_blockers(tranche, conditions=False)
+    if blockers:
+        raise FundingError(blockers[0])
 
 
 def request_release(tranche: Tranche, *, actor) -> None:
@@ -82,12 +60,17 @@ def request_release(tranche: Tranche, *, actor) -> None:
     if not actor.has_role(Role.PROGRAMME_OFFICER):
         raise FundingError("Only a programme officer can request a release.")
     evaluate_project(project, actor=actor)
-    if tranche.status != "eligible":
-        waiting = [condition.label.lower() for condition in tranche.conditions if not condition.is_met]
-        if tranche.status == "scheduled" and waiting:
-            raise FundingError(f"Tranche {tranche.sequence} is still waiting for: {', '.join(waiting)}.")
-        raise FundingError(f"Tranche {tranche.sequence} is {tranche.status_label.lower()}: it cannot be requested now.")
-    _check_payable(tranche)
+    if tranche.status == "requested":
+        raise AlreadyDone(f"The release of tranche {tranche.sequence} has already been requested.")
+    if tranche.status == "released":
+        raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
+    blockers = payment_blockers(tranche)
+    if tranche.status != "eligible" or blockers:
+        raise FundingError(
+            blockers[0]
+            if tranche.status == "scheduled" and blockers
+            else f"Tranche {tranche.sequence} is {tranche.status_label.lower()}: it cannot be requested now."
+        )
     tranche.requested_at, tranche.requested_by_id = utcnow(), actor.id
     TRANCHE_WORKFLOW.move(tranche, "requested", actor=actor, action="funding.release_requested", **_money(tranche))
     for approver in finance_approvers(exclude=actor.id):
@@ -120,20 +103,37 @@ def finance_approvers(*, exclude: int | None = None) -> list[User]:
     )
 
 
+def approval_refusal(tranche: Tranche, actor) -> FundingError | None:
+    """Why ``actor`` cannot approve the tranche now, or None: the same words on the page and in the service.
+    A refusal of something that has already happened is ``AlreadyDone``."""
+    if tranche.status == "released":
+        return AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
+    if not actor.has_role(Role.FINANCE_APPROVER):
+        return NotAllowed("You need the finance approver role to approve a release.")
+    if tranche.status == "held":
+        held_by = db.session.get(User, tranche.held_by_id) if tranche.held_by_id else None
+        by = f" by {held_by.name}" if held_by is not None else ""
+        reason = (tranche.held_reason or "").rstrip(". ")
+        return FundingError(
+            f"Tranche {tranche.sequence} is on hold{by} ({reason}). It can be approved once the hold is lifted "
+            "and the release requested again."
+        )
+    if tranche.status != "requested":
+        return FundingError(f"Tranche {tranche.sequence} has not been requested for release.")
+    if tranche.requested_by_id == actor.id:
+        return NotAllowed("You requested this release, so someone else must approve it.")
+    return None
+
+
 def approve_release(tranche: Tranche, *, actor, payment_reference: str) -> Payment:
     """The finance approver's signature: the money goes, once."""
     project = tranche.project
     hold_project(project)
     db.session.refresh(tranche)
     reference = " ".join((payment_reference or "").split())
-    if not actor.has_role(Role.FINANCE_APPROVER):
-        raise FundingError("Only a finance approver can approve a release.")
-    if tranche.status == "released":
-        raise FundingError(f"Tranche {tranche.sequence} has already been released.")
-    if tranche.status != "requested":
-        raise FundingError(f"Tranche {tranche.sequence} has not been requested for release.")
-    if tranche.requested_by_id == actor.id:
-        raise FundingError("You requested this release, so someone else must approve it.")
+    refusal = approval_refusal(tranche, actor)
+    if refusal is not None:
+        raise refusal
     if not reference:
         raise FundingError("Enter the payment reference", field="payment_reference")
     if len(reference) > 100:
@@ -158,7 +158,7 @@ def approve_release(tranche: Tranche, *, actor, payment_reference: str) -> Payme
         .execution_options(synchronize_session=False)
     ).rowcount
     if released != 1:
-        raise FundingError(f"Tranche {tranche.sequence} has already been released.")
+        raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
     payment = Payment(
         tranche_id=tranche.id,
         project_id=project.id,
@@ -171,6 +171,7 @@ def approve_release(tranche: Tranche, *, actor, payment_reference: str) -> Payme
     db.session.add(payment)
     db.session.flush()
     db.session.refresh(tranche)
+    evaluate_project(project, actor=actor)  # the next tranche may be ready now
     audit.record(
         "funding.tranche_released",
         tranche,
@@ -209,8 +210,12 @@ def return_request(tranche: Tranche, *, actor, reason: str) -> None:
     db.session.refresh(tranche)
     if not actor.has_role(Role.FINANCE_APPROVER):
         raise FundingError("Only a finance approver can return a request.")
+    if tranche.status == "released":
+        raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
     if tranche.status != "requested":
-        raise FundingError(f"Tranche {tranche.sequence} is not waiting for approval.")
+        raise AlreadyDone(
+            f"Tranche {tranche.sequence} is not waiting for approval: it is {tranche.status_label.lower()}."
+        )
     if not (reason or "").strip():
         raise FundingError("Give the reason for returning the request", field="reason")
     requester = tranche.requested_by
@@ -245,8 +250,10 @@ def hold_tranche(tranche: Tranche, *, actor, reason: str) -> None:
     db.session.refresh(tranche)
     if not can_hold(actor):
         raise FundingError("Only the programme team or finance can hold a tranche.")
-    if tranche.status in ("released", "held"):
-        raise FundingError(f"Tranche {tranche.sequence} is {tranche.status_label.lower()} already.")
+    if tranche.status == "released":
+        raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
+    if tranche.status == "held":
+        raise AlreadyDone(f"Tranche {tranche.sequence} is held already.")
     if not (reason or "").strip():
         raise FundingError("Give the reason for holding the tranche", field="reason")
     tranche.held_at, tranche.held_by_id, tranche.held_reason = utcnow(), actor.id, reason.strip()
@@ -263,8 +270,10 @@ def resume_tranche(tranche: Tranche, *, actor) -> None:
     db.session.refresh(tranche)
     if not can_hold(actor):
         raise FundingError("Only the programme team or finance can lift a hold.")
+    if tranche.status == "released":
+        raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
     if tranche.status != "held":
-        raise FundingError(f"Tranche {tranche.sequence} is not held.")
+        raise AlreadyDone(f"Tranche {tranche.sequence} is not held.")
     reason = tranche.held_reason
     tranche.held_at = tranche.held_by_id = tranche.held_reason = None
     TRANCHE_WORKFLOW.move(
