@@ -1,7 +1,7 @@
 """Tranche condition waivers: proposed with a reason, agreed by a second person; never the agreement
 
 Revision ID: 7d1e0c2b9a41
-Revises: 3c5ee11f7362
+Revises: b81f4c2d6e09
 Create Date: 2026-12-06 19:30:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7d1e0c2b9a41"
-down_revision = "3c5ee11f7362"
+down_revision = "b81f4c2d6e09"
 branch_labels = None
 depends_on = None
 
