@@ -123,6 +123,7 @@ def fund_and_follow(programme: s.Programme) -> None:
     s.lead_signs_agreement(programme, bid, project_id)
     s.officer_confirms_match(programme, project_id)
     s.officer_requests_tranche(programme, project_id)
+    s.officer_sees_tranche_not_ready(programme, project_id, 2, "Tranche 1 must be released before tranche 2")
     s.finance_approves_tranche(programme, bid.reference)
     s.time_passes_until_first_report_is_due(programme, project_id)
     s.lead_submits_progress_report(bid, project_id)
@@ -131,6 +132,24 @@ def fund_and_follow(programme: s.Programme) -> None:
     s.officer_publishes_learning(programme, CASE_STUDY)
     visitor = programme.person("visitor", "A visitor", "nobody@example.org").browser
     s.visitor_finds_learning(visitor, CASE_STUDY, "kitchen-table Bolton")
+
+
+def second_project_waives_a_late_match(programme: s.Programme) -> None:
+    """The second project's board has not yet minuted its match: the built-in condition cannot be
+    removed, so the officer proposes a waiver with a reason and the finance approver agrees; then
+    tranche 1 is requested and released with two signatures."""
+    bid = programme.bids[1]
+    project_id = s.project_of(programme, bid)
+    s.officer_assigns_enabler(programme, project_id, programme.people["enabler"], bid.reference)
+    s.officer_issues_agreement(programme, project_id)
+    s.lead_signs_agreement(programme, bid, project_id)
+    s.officer_sees_tranche_not_ready(programme, project_id, 1, "Match funding confirmed")
+    s.officer_proposes_waiver(
+        programme, project_id, "Match funding confirmed", "The board meets next month; its chair has written to pledge."
+    )
+    s.finance_agrees_waiver(programme, "Match funding confirmed")
+    s.officer_requests_tranche(programme, project_id)
+    s.finance_approves_tranche(programme, bid.reference)
 
 
 def run(deployment) -> s.Programme:
@@ -142,4 +161,5 @@ def run(deployment) -> s.Programme:
     assess(programme)
     decide(programme)
     fund_and_follow(programme)
+    second_project_waives_a_late_match(programme)
     return programme

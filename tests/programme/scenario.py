@@ -585,6 +585,32 @@ def finance_approves_tranche(programme: Programme, reference: str, sequence: int
     succeeded(page, f"Tranche {sequence} of {reference} has been released.")
 
 
+def officer_sees_tranche_not_ready(programme: Programme, project_id: int, sequence: int, because: str) -> None:
+    """The funding page neither offers the request nor calls the tranche ready, and says why."""
+    page = programme.people["officer"].browser.get(f"/projects/{project_id}/funding").ok()
+    assert not any(f"Request release of tranche {sequence}" in form.button_texts() for form in page.forms)
+    assert because in page.text, page.text[:3000]
+
+
+def officer_proposes_waiver(programme: Programme, project_id: int, condition: str, reason: str) -> None:
+    """A built-in condition cannot be removed; the officer proposes to waive it, with a reason."""
+    officer = programme.people["officer"].browser
+    page = officer.get(f"/projects/{project_id}/funding").ok()
+    assert not any(link.text.startswith("Remove") and condition in link.text for link in page.links)
+    page = page.follow(f"Propose a waiver of {condition} for tranche 1")
+    page = page.form("Propose the waiver").fill("reason", reason).submit()
+    succeeded(page, f"You have proposed to waive “{condition}” for tranche 1.")
+
+
+def finance_agrees_waiver(programme: Programme, condition: str) -> None:
+    """The finance approver (not the officer who proposed it) agrees, from the link they were emailed."""
+    finance = programme.people["finance"]
+    link = emailed_link(programme, finance.email, r"/funding/tranches/\d+", subject="waive")
+    page = finance.browser.get(link).ok()
+    page = page.press("Agree to waive it")
+    succeeded(page, f"You have agreed to waive “{condition}” for tranche 1.")
+
+
 def time_passes_until_first_report_is_due(programme: Programme, project_id: int) -> None:
     """THE CLOCK, not an action: three months pass. The first report's period is moved to end today,
     which opens it for submission (it opens two weeks before the period ends)."""

@@ -36,13 +36,15 @@ EXPECTED_EMAIL = {
     "decision_approved": 2 * LETTERS_PER_BID,  # letters when the decisions take effect
     "decision_reserve": 1 * LETTERS_PER_BID,
     "decision_rejected": (ASSESSED - 3) * LETTERS_PER_BID,
-    "enabler_assigned_enabler": 1,
-    "enabler_assigned_lead": 1,
-    "agreement_issued": 1,  # to the lead: read and sign
-    "agreement_signed": 1,  # to the lead: their record
-    "tranche_eligible": 1,  # to the officer: every condition of tranche 1 is met
-    "release_requested": 1,  # to the finance approver: the second signature is needed
-    "tranche_released": 1,  # to the lead
+    "enabler_assigned_enabler": 2,
+    "enabler_assigned_lead": 2,
+    "agreement_issued": 2,  # to the lead: read and sign
+    "agreement_signed": 2,  # to the lead: their record
+    "tranche_eligible": 2,  # to the officer: every condition of tranche 1 is met
+    "release_requested": 2,  # to the finance approver: the second signature is needed
+    "tranche_released": 2,  # to the lead
+    "waiver_proposed": 1,  # to the finance approver: the second project's match, to agree or not
+    "waiver_agreed": 1,  # to the officer who proposed it
     "report_accepted": 1,  # to the lead
     "learning_item_reviewed": 1,  # to the lead: the case study is published
 }
