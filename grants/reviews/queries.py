@@ -254,13 +254,41 @@ def chairs() -> list:
 
 def no_chair_can_decide(application_ids) -> set[int]:
     """Of these bids, those every active chair has a conflict with (or all of them, if no one is a chair
-    today): nobody can decide them until an administrator makes a member without a conflict a chair."""
+    today): nobody can decide them until an administrator makes a member without a conflict a chair.
+    The same conflicts as ``conflicted_application_ids``, for every chair at once, in two queries."""
+    from grants.accounts.models import User, UserRole
+    from grants.applications.models import Partner
+    from grants.core.permissions import Role
+
     remaining = set(application_ids)
-    for chair in chairs():
-        remaining &= conflicted_application_ids(chair)
-        if not remaining:
-            break
-    return remaining
+    if not remaining:
+        return remaining
+    chair_ids = set(
+        db.session.scalars(
+            db.select(UserRole.user_id)
+            .join(User, User.id == UserRole.user_id)
+            .where(UserRole.role == Role.STEERING_CHAIR.value, User.is_active.is_(True))
+        )
+    )
+    if not chair_ids:
+        return remaining
+    conflicted = db.union(
+        db.select(ConflictDeclaration.reviewer_id, ConflictDeclaration.application_id).where(
+            ConflictDeclaration.reviewer_id.in_(chair_ids),
+            ConflictDeclaration.has_conflict.is_(True),
+            ConflictDeclaration.application_id.in_(remaining),
+        ),
+        db.select(User.id, Application.id)
+        .join(Application, Application.lead_organisation_id == User.organisation_id)
+        .where(User.id.in_(chair_ids), Application.id.in_(remaining)),
+        db.select(User.id, Partner.application_id)
+        .join(Partner, Partner.organisation_id == User.organisation_id)
+        .where(User.id.in_(chair_ids), Partner.application_id.in_(remaining)),
+    )
+    chairs_conflicted: dict[int, set[int]] = {}
+    for chair_id, application_id in db.session.execute(conflicted):
+        chairs_conflicted.setdefault(application_id, set()).add(chair_id)
+    return {application_id for application_id in remaining if chairs_conflicted.get(application_id) == chair_ids}
 
 
 def no_chair_message(references: list[str]) -> str | None:

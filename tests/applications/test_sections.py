@@ -291,6 +291,7 @@ def test_the_task_list_heading_is_the_bid_title(db, bid, lead):
 
 def test_a_partner_invited_first_is_told_the_bids_title(app, db):
     from grants.notifications.models import Notification
+    from tests.fixtures.mail import delivered_to
     from tests.factories import ApplicantFactory
 
     round_ = RoundFactory()
@@ -308,4 +309,6 @@ def test_a_partner_invited_first_is_told_the_bids_title(app, db):
         },
     )
     invitation = db.session.scalars(db.select(Notification).where(Notification.template == "partner_invitation")).one()
-    assert invitation.context["bid_title"] == "Better together for older people"
+    assert invitation.sensitive  # its link is the partner's alone: read as they received it
+    (received,) = delivered_to("dana@example.org")
+    assert "Better together for older people" in received.body and "Untitled bid" not in received.body
