@@ -313,6 +313,10 @@ def sign(project_id, version):
                 ip_address=request.remote_addr,
                 user_agent=request.user_agent.string,
             )
+        except AlreadyDone as error:  # the repeat goes where the first signature led
+            _refused("funding.signature_refused", agreement, error)
+            flash(error.message, "important")
+            return redirect(url_for("funding.project", project_id=project.id), 303)
         except FundingError as error:
             _refused("funding.signature_refused", agreement, error)
             agreement = _agreement(project, version)

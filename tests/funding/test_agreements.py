@@ -62,6 +62,21 @@ def test_the_lead_signs_with_their_name_and_confirmation(db, app, project, offic
     assert event.after["terms_sha256"] == digest(agreement.terms) and event.ip_address == "203.0.113.9"
 
 
+def test_signing_twice_goes_where_the_first_signature_led(db, app, project, officer, lead):
+    """A second press, or the form sent again from a second tab: told it is signed, nothing more."""
+    agreements.issue_agreement(agreement_of(project), actor=officer)
+    db.session.commit()
+    client = sign_in_client(app, lead)
+    data = {"full_name": lead.name, "confirm": "y", "terms_digest": _digest_on(_sign_page(client, project))}
+    first = client.post(f"/projects/{project.id}/agreement/1/sign", data=data)
+    again = client.post(f"/projects/{project.id}/agreement/1/sign", data=data)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "Version 1 of the grant agreement has already been signed." in page
+    signed = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.agreement_signed")).all()
+    assert len(signed) == 1
+
+
 def test_a_signature_needs_the_right_name_and_the_confirmation(db, app, project, officer, lead):
     agreements.issue_agreement(agreement_of(project), actor=officer)
     db.session.commit()

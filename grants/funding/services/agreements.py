@@ -16,7 +16,7 @@ from grants.core.workflow import Workflow
 from grants.extensions import db
 from grants.funding.models import GrantAgreement, MatchFunding
 from grants.funding.services import terms as terms_module
-from grants.funding.services.common import FundingError, hold_project, require_officer
+from grants.funding.services.common import AlreadyDone, FundingError, hold_project, require_officer
 from grants.funding.services.conditions import evaluate_project
 from grants.funding.services.schedule import open_agreement, tranches_of
 from grants.notifications.services import queue_email
@@ -144,12 +144,10 @@ def sign_agreement(
     lock_and_refresh(db.session, agreement)
     if not can_sign(actor, agreement):
         raise FundingError("Only the project's lead applicant can sign the agreement.")
+    if agreement.status == "signed":  # a second press, or a second tab
+        raise AlreadyDone(f"Version {agreement.version} of the grant agreement has already been signed.")
     if agreement.status != "issued":
-        raise FundingError(
-            "This agreement has already been signed."
-            if agreement.status == "signed"
-            else "This agreement is not ready to sign."
-        )
+        raise FundingError("This agreement is not ready to sign.")
     if terms_digest != terms_module.digest(agreement.terms):
         raise FundingError(
             "The agreement changed while you were reading it. Read the new version before you sign.", field="full_name"
