@@ -210,6 +210,11 @@ def save_section(application: Application, section: str, values: dict, *, comple
 
 
 def _partner_organisation(application: Application, values: dict) -> Organisation:
+    def same(text: str | None) -> str:
+        return " ".join((text or "").split()).casefold()
+
+    if any(same(partner.organisation.name) == same(values["organisation_name"]) for partner in application.partners):
+        raise ApplicationError("This organisation is already a partner in the bid", field="organisation_name")
     organisation = None
     if values["org_id"]:
         organisation = db.session.scalar(db.select(Organisation).where(Organisation.org_id == values["org_id"]))

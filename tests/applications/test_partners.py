@@ -225,3 +225,15 @@ def test_bad_partner_details_are_explained_and_nothing_is_sent(db, bid, lead, fi
     html = add_partner(lead, bid, **{field: value}).get_data(as_text=True)
     assert field_error(html, field) == message
     assert db.session.scalars(db.select(Notification)).all() == []
+
+
+def test_the_same_partner_entered_again_by_name_is_refused(db, bid, lead):
+    """Back, and the same details typed again on a fresh form: one partner, one invitation."""
+    add_partner(lead, bid)
+    response = add_partner(lead, bid, organisation_name="  greater manchester  POLICE ")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert field_error(html, "organisation_name") == "This organisation is already a partner in the bid"
+    assert len(db.session.scalars(db.select(Partner)).all()) == 1
+    invitations = db.session.scalars(db.select(Notification).where(Notification.template == "partner_invitation"))
+    assert len(invitations.all()) == 1
