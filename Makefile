@@ -17,7 +17,7 @@ ASSETS := grants/static/govuk
 run: install ## Serve the embedded default (SQLite, in-process jobs, captured email) with demo data
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install browser ## Run the whole suite against real PostgreSQL and Redis, browser journeys included
 	GRANTS_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -144,7 +144,7 @@ class MatchConfirmForm(FlaskForm):
 class MatchReceivedForm(FlaskForm):
     received_on = DateInputField(
         "Date the money arrived",
-        description="For example, 27 3 2027",
+        description="For example, 27 3 2026",
         validators=[Required("Enter the date the money arrived")],
     )
     reference = StringField(
