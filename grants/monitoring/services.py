@@ -450,8 +450,10 @@ def _and(items: list[str]) -> str:
 
 
 def reports_condition_label(project, tranche) -> str:
-    """The condition in words, naming its reports: "Progress report for January to March 2026 accepted"."""
+    """The condition in words, naming the reports it still waits for (all of them once they are
+    accepted): "Progress report for January to March 2026 accepted"."""
     relevant = reports_for_tranche(project, tranche)
+    relevant = [report for report in relevant if report.status != "accepted"] or relevant
     periods = [_period(report) for report in relevant if not report.is_final]
     parts = []
     if periods:

@@ -291,8 +291,8 @@ def test_the_task_list_heading_is_the_bid_title(db, bid, lead):
 
 def test_a_partner_invited_first_is_told_the_bids_title(app, db):
     from grants.notifications.models import Notification
-    from tests.fixtures.mail import delivered_to
     from tests.factories import ApplicantFactory
+    from tests.fixtures.mail import delivered_to
 
     round_ = RoundFactory()
     client = sign_in_client(app, ApplicantFactory())

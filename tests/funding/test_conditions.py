@@ -228,3 +228,10 @@ def test_the_report_condition_names_the_reports_it_waits_for(db, app, project, o
     assert last.conditions[0].label.endswith("and the final report accepted")
     page = text(sign_in_client(app, officer).get(f"/projects/{project.id}/funding").get_data(as_text=True))
     assert f"Waiting {wording}" in page
+    # Once one is accepted, the condition names the one it still waits for.
+    from grants.core.db import utcnow
+
+    waited[0].submitted_at, waited[0].submitted_by_id = utcnow(), project.application.lead_applicant_id
+    waited[0].status, waited[0].reviewed_at, waited[0].reviewed_by_id = "accepted", utcnow(), officer.id
+    db.session.flush()
+    assert second.conditions[0].label == f"Progress report for {period(waited[1])} accepted"
