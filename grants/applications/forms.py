@@ -489,6 +489,6 @@ class ApplicationFilterForm(FlaskForm):
 
 
 class ResendForm(OnceMixin, FlaskForm):
-    """"Send the link again": carried out once however often it is pressed, so a double click does not
+    """ "Send the link again": carried out once however often it is pressed, so a double click does not
     send two links of which only the second works. Each partner's button carries the page's key with
     the partner's id after it."""

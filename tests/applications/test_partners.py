@@ -1,6 +1,5 @@
 """Partners confirm their organisation's part through an emailed, signed, expiring link."""
 
-
 import pytest
 
 from grants.applications.models import Partner
