@@ -160,13 +160,18 @@ def sign_in_staff(application, email: str, password: str):
 
 
 def register_applicant(application, name: str, email: str):
-    """Register at /register as applicants do today (see tests/accounts/test_register.py)."""
+    """Register at /register, then confirm the address through the emailed link (the password asked
+    again), as applicants do."""
+    from tests.fixtures.mail import emailed_link
+
     client = application.test_client()
     response = submit(
         client,
         "/register",
         {"name": name, "email": email, "password": APPLICANT_PASSWORD, "confirm_password": APPLICANT_PASSWORD},
     )
+    assert response.status_code == 302 and response.headers["Location"] == "/register/check-your-email"
+    response = submit(client, emailed_link(email, "/register/confirm/"), {"password": APPLICANT_PASSWORD})
     assert response.status_code == 302, error_text(response)
     assert client.get("/account").status_code == 200
     return client
@@ -282,7 +287,10 @@ def test_a_first_deployment_from_an_empty_database_takes_a_bid(fresh_app):
     assert response.status_code == 302, error_text(response)
 
     public_round = f"/rounds/{round_id}"
-    response = submit(applicant, public_round, {}, posting_to=f"/rounds/{round_id}/start")
+    assert f"/rounds/{round_id}/start" in applicant.get(public_round).get_data(as_text=True)
+    response = submit(
+        applicant, f"/rounds/{round_id}/start", {"title": "Food on every table in Wigan"}, with_field="title"
+    )
     bid_page = follow(applicant, response)
     assert bid_page.status_code == 200
     assert "Local Vision wave 1" in text(bid_page.get_data(as_text=True))
