@@ -164,3 +164,27 @@ def test_a_waiver_cannot_be_proposed_twice(db, project, officer):
         waivers.propose_waiver(
             _condition(project, "match_confirmed"), actor=UserFactory(roles=[Role.ENABLER]), reason="x"
         )
+
+
+def test_a_condition_met_since_its_waiver_was_proposed_is_not_waived(db, app, project, officer, finance):
+    """The match was confirmed after the officer proposed to waive it: agreeing now would leave a waiver
+    standing if the match later lapsed, so it is refused and the proposer may withdraw it."""
+    from grants.core.db import utcnow
+
+    match = _condition(project, "match_confirmed")
+    waivers.propose_waiver(match, actor=officer, reason="The board pays in arrears this year")
+    db.session.commit()
+    match = db.session.get(TrancheCondition, match.id)
+    match.met_at = utcnow()
+    db.session.commit()
+    finance_client = sign_in_client(app, finance)
+    page = text(finance_client.get(f"/funding/tranches/{tranches(project)[0].id}").get_data(as_text=True))
+    assert "Agree to waive it" not in page
+    response = finance_client.post(f"/funding/conditions/{match.id}/waive/agree")
+    assert response.status_code == 409
+    assert "has been met since the waiver was proposed, so there is nothing to waive" in text(
+        response.get_data(as_text=True)
+    )
+    stored = db.session.get(TrancheCondition, match.id)
+    assert stored.waived_at is None and stored.waived_by_id is None
+    assert _actions(db)[-1] == "funding.waiver_refused"

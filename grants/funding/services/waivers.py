@@ -33,6 +33,7 @@ def can_agree(user, condition: TrancheCondition) -> bool:
         user.is_authenticated
         and user.has_role(Role.FINANCE_APPROVER)
         and condition.waiver_pending
+        and condition.met_at is None
         and condition.waiver_proposed_by_id != user.id
     )
 
@@ -101,12 +102,18 @@ def agree_waiver(condition: TrancheCondition, *, actor) -> None:
     if condition.waiver_proposed_by_id == actor.id:
         raise NotAllowed("You proposed this waiver, so another finance approver must agree to it.")
     _check_open(tranche)
+    if condition.met_at is not None:  # met since it was proposed: a waiver would outlive its reason
+        raise FundingError(
+            f"“{condition.label}” has been met since the waiver was proposed, so there is nothing to waive. "
+            "The officer who proposed it can withdraw it."
+        )
     now = utcnow()
     agreed = db.session.execute(
         db.update(TrancheCondition)
         .where(
             TrancheCondition.id == condition.id,
             TrancheCondition.waived_at.is_(None),
+            TrancheCondition.met_at.is_(None),
             TrancheCondition.waiver_proposed_at.is_not(None),
             TrancheCondition.waiver_proposed_by_id != actor.id,
         )
