@@ -15,6 +15,7 @@ from werkzeug.routing import RoutingException
 from grants.api import errors as api_errors
 from grants.core import audit, limits
 from grants.core.errors import GrantsError, NotFound, PermissionDenied, is_unique_violation
+from grants.core.security import is_safe_redirect
 from grants.extensions import db
 from grants.rounds.choice import RoundNotANumber
 
@@ -93,8 +94,9 @@ def page_to_go_back_to() -> str | None:
     else:
         return request.path
     referrer = urlsplit(request.referrer or "")
-    if referrer.scheme in {"http", "https"} and referrer.netloc == request.host and referrer.path.startswith("/"):
-        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    if referrer.scheme in {"http", "https"} and referrer.netloc == request.host:
+        back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+        return back if is_safe_redirect(back) else None
     return None
 
 

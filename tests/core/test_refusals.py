@@ -125,6 +125,11 @@ def test_a_post_only_address_offers_the_page_it_was_sent_from(db, bid, lead, app
         "/applications/1/partners/2/remove", method="POST", headers={"Referer": "https://elsewhere.example/x"}
     ):
         assert page_to_go_back_to() is None
+    for path in ("//elsewhere.example/x", "/\\elsewhere.example/x"):  # a path a browser reads as another site
+        with app.test_request_context(
+            "/applications/1/partners/2/remove", method="POST", headers={"Referer": f"http://localhost{path}"}
+        ):
+            assert page_to_go_back_to() is None, path
     with app.test_request_context("/applications/1/check", method="POST"):
         assert page_to_go_back_to() == "/applications/1/check"
 
