@@ -552,11 +552,13 @@ def propose_waiver(condition_id):
             _show_error(form, error, "reason")
         else:
             db.session.commit()
-            flash(
-                f"You have proposed to waive “{condition.label}” for tranche {tranche.sequence}. "
-                "The finance approvers have been asked to agree.",
-                "success",
+            asked = (
+                "The finance approvers have been asked to agree."
+                if release_services.finance_approvers(exclude=current_user.id)
+                else "Nobody else has the finance approver role yet, so nobody can agree to it: an administrator "
+                "can give the role to someone other than you, on the People page."
             )
+            flash(f"You have proposed to waive “{condition.label}” for tranche {tranche.sequence}. {asked}", "success")
             return _to_project(project.id, f"#tranche-{tranche.sequence}")
     return render_template(
         "funding/reason.html",

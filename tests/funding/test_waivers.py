@@ -188,3 +188,17 @@ def test_a_condition_met_since_its_waiver_was_proposed_is_not_waived(db, app, pr
     stored = db.session.get(TrancheCondition, match.id)
     assert stored.waived_at is None and stored.waived_by_id is None
     assert _actions(db)[-1] == "funding.waiver_refused"
+
+
+def test_an_officer_is_told_when_nobody_else_can_agree(db, app, project, officer):
+    """With no finance approver but the officer themself, the proposal waits for someone to be given
+    the role, and the officer is told so rather than that finance has been asked."""
+    from grants.funding.services.release import finance_approvers
+
+    assert finance_approvers(exclude=officer.id) == []
+    match = _condition(project, "match_confirmed")
+    client = sign_in_client(app, officer)
+    response = client.post(f"/funding/conditions/{match.id}/waive", data={"reason": "The board pays in arrears"})
+    page = text(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Nobody else has the finance approver role yet, so nobody can agree to it" in page
+    assert _emails(db, "waiver_proposed") == []
