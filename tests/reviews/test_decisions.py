@@ -352,3 +352,27 @@ def test_the_ranking_page_runs_a_fixed_number_of_queries(db, round_, chair):
 
 def test_the_heading_of_the_bid_page(db, round_, bids, chair):
     assert h1(chair.get(f"/assessment/applications/{bids[0].id}").get_data(as_text=True)) == "Strong"
+
+
+def test_feedback_for_one_outcome_never_goes_with_another(db, round_, bids, chair):
+    """Rejected in bulk with feedback, then approved in bulk without any: the approval letter does not
+    carry the rejection's feedback."""
+    strong, _, _ = bids
+    url = f"/assessment/rounds/{round_.id}/bulk"
+    rejection = {
+        "application_ids": [str(strong.id)],
+        "outcome": "rejected",
+        "rationale": "First thoughts.",
+        "feedback_text": "The partnership lacked the health sector.",
+        "confirmed": "yes",
+    }
+    assert chair.post(url, data=rejection).status_code == 302
+    approval = {
+        "application_ids": [str(strong.id)],
+        "outcome": "approved",
+        "rationale": "On reflection, the strongest.",
+    }
+    assert chair.post(url, data={**approval, "confirmed": "yes"}).status_code == 302
+    db.session.expire_all()
+    decision = db.session.scalars(db.select(Decision).where(Decision.application_id == strong.id)).one()
+    assert (decision.outcome, decision.feedback, decision.feedback_released) == ("approved", None, False)
