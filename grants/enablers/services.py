@@ -11,7 +11,7 @@ from grants.accounts import services as account_services
 from grants.accounts.models import User
 from grants.accounts.tokens import make_reset_token
 from grants.core import audit
-from grants.core.db import lock_and_refresh
+from grants.core.db import insert_or_ignore, lock_and_refresh
 from grants.core.errors import GrantsError
 from grants.core.permissions import Role
 from grants.core.signals import project_changed
@@ -117,11 +117,8 @@ def _profile_for_assignment(enabler: User) -> EnablerProfile:
     profile = profile_of(enabler)
     if profile is not None:
         return profile
-    try:
-        with db.session.begin_nested():
-            db.session.add(EnablerProfile(user_id=enabler.id))
-    except IntegrityError:  # made at the same moment by another assignment of this enabler
-        pass
+    # Or made at the same moment by another assignment of this enabler: then nothing is inserted.
+    db.session.execute(insert_or_ignore(db.session, EnablerProfile, ["user_id"]).values(user_id=enabler.id))
     return profile_of(enabler)
 
 
