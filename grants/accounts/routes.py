@@ -107,7 +107,9 @@ def confirm_email(token):
     user = user_for_confirmation_token(token)
     if user is None:
         return render_template("accounts/confirm_invalid.html"), 400
-    if user.is_confirmed and request.method == "GET":
+    if user.is_confirmed:  # the link has done its work: the password is checked on the sign-in page alone
+        if request.method == "POST" and current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for("main.home"))  # the second press of a double click, already signed in
         return render_template("accounts/confirm_done.html")
     form = ConfirmEmailForm()
     if form.validate_on_submit():

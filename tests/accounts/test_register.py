@@ -140,6 +140,19 @@ def test_confirming_twice_gives_one_account_and_the_second_click_is_no_error(db,
     assert len(users(db)) == 1 and actions(db).count("user.email_confirmed") == 1
 
 
+def test_a_used_confirmation_link_is_not_a_second_way_to_sign_in(db, app, client):
+    """Once the address is confirmed, the link signs nobody in: the password is checked on the sign-in
+    page, with its limits, alone."""
+    client.post("/register", data=GOOD)
+    link = emailed_link("aisha@example.org", "/register/confirm/")
+    assert client.post(link, data={"password": GOOD["password"]}).headers["Location"] == "/"
+    stranger = app.test_client()
+    response = stranger.post(link, data={"password": GOOD["password"]})
+    assert response.status_code == 200
+    assert h1(response.get_data(as_text=True)) == "Your email address is already confirmed"
+    assert stranger.get("/account").status_code == 302  # not signed in
+
+
 def test_a_double_click_on_register_makes_one_account_and_one_email(db, client):
     for _ in range(2):
         assert client.post("/register", data=GOOD).headers["Location"] == CHECK_EMAIL
