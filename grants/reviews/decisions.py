@@ -178,8 +178,9 @@ def record_decisions(round_, requests: list[DecisionRequest], *, actor) -> list[
             decision.conditions = request.conditions.strip() or None
         if request.feedback is not None:
             decision.feedback = request.feedback.strip() or None
-        elif before is not None and before["outcome"] != request.outcome:
-            # Feedback written for another outcome never goes out with this one's letter.
+        elif before is not None and (before["outcome"] == "approved") != (request.outcome == "approved"):
+            # Feedback written for an approval never goes out with a letter saying no, nor the reverse;
+            # between a rejection and the reserve list it still fits, and is kept.
             decision.feedback, decision.feedback_released = None, False
         if request.feedback_released is not None:
             decision.feedback_released = bool(request.feedback_released and decision.feedback)

@@ -356,7 +356,8 @@ def test_the_heading_of_the_bid_page(db, round_, bids, chair):
 
 def test_feedback_for_one_outcome_never_goes_with_another(db, round_, bids, chair):
     """Rejected in bulk with feedback, then approved in bulk without any: the approval letter does not
-    carry the rejection's feedback."""
+    carry the rejection's feedback (between a rejection and the reserve list it is kept: see
+    test_review_rules)."""
     strong, _, _ = bids
     url = f"/assessment/rounds/{round_.id}/bulk"
     rejection = {
