@@ -107,6 +107,13 @@ def _confirm_page(project: Project, *, title: str, lede: str, button: str):
     )
 
 
+def _reason_page(project, form, title: str, lede: str):
+    """A change that needs a reason: the form, 400 with its errors."""
+    return render_template("funding/reason.html", project=project, form=form, title=title, lede=lede), (
+        400 if form.errors else 200
+    )
+
+
 def _to_project(project_id: int, anchor: str = ""):
     return redirect(url_for("funding.project", project_id=project_id) + anchor)
 
@@ -375,14 +382,13 @@ def variation(project_id):
                 "success",
             )
             return _to_project(project.id, "#agreement")
-    return render_template(
-        "funding/reason.html",
-        project=project,
-        form=form,
-        title="Vary the grant agreement",
-        lede="The signed agreement stays in force until the new version is signed. "
+    return _reason_page(
+        project,
+        form,
+        "Vary the grant agreement",
+        "The signed agreement stays in force until the new version is signed. "
         "Unpaid tranches can be changed meanwhile.",
-    ), (400 if form.errors else 200)
+    )
 
 
 @bp.route("/projects/<int:project_id>/agreement/<int:version>/withdraw", methods=["GET", "POST"])
@@ -520,13 +526,9 @@ def reopen_condition(condition_id):
             db.session.commit()
             flash(f"“{condition.label}” is open again for tranche {tranche.sequence}.", "success")
             return _to_project(project.id, f"#tranche-{tranche.sequence}")
-    return render_template(
-        "funding/reason.html",
-        project=project,
-        form=form,
-        title=f"Reopen “{condition.label}”",
-        lede=f"Tranche {tranche.sequence} will wait for this condition again.",
-    ), (400 if form.errors else 200)
+    return _reason_page(
+        project, form, f"Reopen “{condition.label}”", f"Tranche {tranche.sequence} will wait for this condition again."
+    )
 
 
 # --- Waivers of built-in conditions: proposed by an officer, agreed by a finance approver ------------------
@@ -543,7 +545,7 @@ def propose_waiver(condition_id):
     form.submit.label.text = "Propose the waiver"
     if form.validate_on_submit():
         try:
-            waiver_services.propose_waiver(condition, actor=current_user, reason=form.reason.data)
+            asked = waiver_services.propose_waiver(condition, actor=current_user, reason=form.reason.data)
         except AlreadyDone as error:
             return _already_done("funding.waiver_refused", tranche.id, error, obj=condition)
         except FundingError as error:
@@ -554,19 +556,18 @@ def propose_waiver(condition_id):
             db.session.commit()
             asked = (
                 "The finance approvers have been asked to agree."
-                if release_services.finance_approvers(exclude=current_user.id)
+                if asked
                 else "Nobody else has the finance approver role yet, so nobody can agree to it: an administrator "
                 "can give the role to someone other than you, on the People page."
             )
             flash(f"You have proposed to waive “{condition.label}” for tranche {tranche.sequence}. {asked}", "success")
             return _to_project(project.id, f"#tranche-{tranche.sequence}")
-    return render_template(
-        "funding/reason.html",
-        project=project,
-        form=form,
-        title=f"Waive “{condition.label}” for tranche {tranche.sequence}?",
-        lede="The condition counts as met only once a finance approver, someone other than you, agrees.",
-    ), (400 if form.errors else 200)
+    return _reason_page(
+        project,
+        form,
+        f"Waive “{condition.label}” for tranche {tranche.sequence}?",
+        "The condition counts as met only once a finance approver, someone other than you, agrees.",
+    )
 
 
 def _waiver_action(condition_id: int, service, done: str):
@@ -723,9 +724,7 @@ def _reason_action(
             db.session.commit()
             flash(done.format(sequence=tranche.sequence), "success")
             return _to_project(project.id, f"#tranche-{tranche.sequence}")
-    return render_template(
-        "funding/reason.html", project=project, form=form, title=title.format(sequence=tranche.sequence), lede=lede
-    ), (400 if form.errors else 200)
+    return _reason_page(project, form, title.format(sequence=tranche.sequence), lede)
 
 
 @bp.route("/funding/tranches/<int:tranche_id>/return", methods=["GET", "POST"])

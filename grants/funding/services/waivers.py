@@ -63,7 +63,8 @@ def _record(condition: TrancheCondition, **more) -> dict:
     return {"tranche_id": condition.tranche_id, "kind": condition.kind, "reason": condition.waiver_reason, **more}
 
 
-def propose_waiver(condition: TrancheCondition, *, actor, reason: str) -> None:
+def propose_waiver(condition: TrancheCondition, *, actor, reason: str) -> int:
+    """The officer's proposal; returns how many finance approvers (other than them) were asked to agree."""
     tranche = _take_hold(condition)
     if actor is None or not actor.has_role(Role.PROGRAMME_OFFICER):
         raise NotAllowed("Only a programme officer can propose to waive a condition.")
@@ -84,7 +85,7 @@ def propose_waiver(condition: TrancheCondition, *, actor, reason: str) -> None:
     condition.waiver_reason, condition.waiver_proposed_at, condition.waiver_proposed_by_id = reason, utcnow(), actor.id
     db.session.flush()
     audit.record("funding.waiver_proposed", condition, actor=actor, after=_record(condition))
-    _tell_finance(condition, actor)
+    return _tell_finance(condition, actor)
 
 
 def agree_waiver(condition: TrancheCondition, *, actor) -> None:
@@ -160,16 +161,18 @@ def _context(condition: TrancheCondition, **more) -> dict:
     }
 
 
-def _tell_finance(condition: TrancheCondition, proposer) -> None:
+def _tell_finance(condition: TrancheCondition, proposer) -> int:
     from grants.funding.services.release import finance_approvers
 
-    for approver in finance_approvers(exclude=proposer.id):
+    approvers = finance_approvers(exclude=proposer.id)
+    for approver in approvers:
         queue_email(
             approver.email,
             "waiver_proposed",
             _context(condition, name=approver.name, proposed_by=proposer.name),
             user=approver,
         )
+    return len(approvers)
 
 
 def _tell_proposer(condition: TrancheCondition, template: str, actor, *, proposer=None, reason=None) -> None:
