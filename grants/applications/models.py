@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -18,12 +19,26 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import Money, TimestampMixin, UTCDateTime
+from grants.core.db import Money, StatusColumn, TimestampMixin, UTCDateTime
 from grants.directory.models import Organisation, Place, Theme
 from grants.documents.models import Document
 from grants.extensions import db
 
-STATUSES = ("draft", "submitted", "ineligible", "under_review", "approved", "reserve", "rejected", "withdrawn")
+
+class ApplicationStatus(StrEnum):
+    """Where a bid is in its life; stored as these words."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    INELIGIBLE = "ineligible"
+    UNDER_REVIEW = "under_review"
+    APPROVED = "approved"
+    RESERVE = "reserve"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+STATUSES = tuple(member.value for member in ApplicationStatus)  # the words the database keeps
 STATUS_LABELS = {
     "draft": "Draft",
     "submitted": "Submitted",
@@ -57,7 +72,16 @@ SECTIONS = {
     "budget": "Budget",
 }
 
-PARTNER_STATUSES = ("invited", "confirmed", "declined")
+
+class PartnerStatus(StrEnum):
+    """Whether a partner's contact has confirmed its part."""
+
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+PARTNER_STATUSES = tuple(member.value for member in PartnerStatus)  # the words the database keeps
 COMMITMENT_KINDS = {
     "apply_elsewhere": "Apply the approach to another issue",
     "case_study": "Publish a case study",
@@ -87,7 +111,9 @@ class Application(TimestampMixin, db.Model):
         ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     lead_applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
+    status: Mapped[ApplicationStatus] = mapped_column(
+        StatusColumn(ApplicationStatus), nullable=False, default=ApplicationStatus.DRAFT
+    )
     title: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
     issue: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -196,7 +222,9 @@ class Partner(db.Model):
     role: Mapped[str] = mapped_column(Text, nullable=False)
     contact_name: Mapped[str] = mapped_column(String(200), nullable=False)
     contact_email: Mapped[str] = mapped_column(String(254), nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="invited")
+    status: Mapped[PartnerStatus] = mapped_column(
+        StatusColumn(PartnerStatus), nullable=False, default=PartnerStatus.INVITED
+    )
     invitation_nonce: Mapped[str] = mapped_column(String(32), nullable=False)
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

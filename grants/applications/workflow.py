@@ -1,15 +1,26 @@
 """Every move a bid can make, in one place."""
 
+from grants.applications.models import ApplicationStatus
 from grants.core.workflow import Workflow
 
 APPLICATION_WORKFLOW = Workflow(
     "application",
     {
-        "draft": {"submitted", "withdrawn"},
-        "submitted": {"ineligible", "under_review", "withdrawn"},
-        "under_review": {"approved", "reserve", "rejected", "withdrawn"},
-        "reserve": {"approved", "rejected"},
+        ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
+        ApplicationStatus.SUBMITTED: {
+            ApplicationStatus.INELIGIBLE,
+            ApplicationStatus.UNDER_REVIEW,
+            ApplicationStatus.WITHDRAWN,
+        },
+        ApplicationStatus.UNDER_REVIEW: {
+            ApplicationStatus.APPROVED,
+            ApplicationStatus.RESERVE,
+            ApplicationStatus.REJECTED,
+            ApplicationStatus.WITHDRAWN,
+        },
+        ApplicationStatus.RESERVE: {ApplicationStatus.APPROVED, ApplicationStatus.REJECTED},
     },
+    states=ApplicationStatus,
 )
 
 # Decisions are final: a bid can be withdrawn until one is made.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import BigInteger, DateTime, MetaData, event
+from sqlalchemy import BigInteger, DateTime, MetaData, String, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -50,6 +51,28 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class StatusColumn(TypeDecorator):
+    """A status column: stored as its plain string, read back as the member of its ``StrEnum``.
+
+    The database keeps the words it always had (``'draft'``), so no migration and no native enum type;
+    Python sees ``ApplicationStatus.DRAFT``, which is also equal to ``"draft"``. Values compared in a
+    query are bound as the plain strings they are, so filtering on an unknown word finds nothing.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, states: type[StrEnum], length: int = 20):
+        super().__init__(length)
+        self.states = states
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.states(value)
 
 
 # Money is integer pence in a 64-bit column: a budget of millions of pounds must never overflow.

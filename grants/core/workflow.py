@@ -1,13 +1,18 @@
 """Workflows declared as data: every allowed (from, to) pair of a thing in one place.
 
-    ROUND_WORKFLOW = Workflow("round", {
-        "draft": {"open"},
-        "open": {"closed"},
+    class RoundStatus(StrEnum):          # beside the model; the database keeps the same words
+        DRAFT = "draft"
+        OPEN = "open"
         ...
-    })
+
+    ROUND_WORKFLOW = Workflow("round", {
+        RoundStatus.DRAFT: {RoundStatus.OPEN},
+        RoundStatus.OPEN: {RoundStatus.CLOSED},
+        ...
+    }, states=RoundStatus)                # refused at import unless the table names every member
 
     def close_round(round_, actor):
-        ROUND_WORKFLOW.move(round_, "closed", actor=actor)   # checks, sets, flushes, audits
+        ROUND_WORKFLOW.move(round_, RoundStatus.CLOSED, actor=actor)   # checks, sets, flushes, audits
 
 Who may make a move is decided by the area's ``can_<verb>`` permission before calling ``move``.
 """
@@ -15,27 +20,46 @@ Who may make a move is decided by the area's ``can_<verb>`` permission before ca
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from grants.core import audit
 from grants.core.errors import InvalidTransition
 from grants.extensions import db
 
+S = TypeVar("S", bound=str)
 
-class Workflow:
-    def __init__(self, thing: str, transitions: Mapping[str, Iterable[str]], *, attribute: str = "status"):
+
+class Workflow(Generic[S]):
+    """The moves of one kind of thing. Given ``states``, the enum of its status column, the table must
+    name exactly that enum's members: a state added to one and not the other fails at import."""
+
+    def __init__(
+        self,
+        thing: str,
+        transitions: Mapping[S, Iterable[S]],
+        *,
+        attribute: str = "status",
+        states: type[StrEnum] | None = None,
+    ) -> None:
         self.thing = thing
         self.attribute = attribute
-        self.transitions = {source: frozenset(targets) for source, targets in transitions.items()}
-        self.states = frozenset(self.transitions) | frozenset().union(*self.transitions.values())
+        self.transitions: dict[S, frozenset[S]] = {
+            source: frozenset(targets) for source, targets in transitions.items()
+        }
+        self.states: frozenset[S] = frozenset(self.transitions).union(*self.transitions.values())
+        if states is not None and self.states != frozenset(states):
+            raise ValueError(
+                f"the {thing} workflow moves between {sorted(self.states)}, but {states.__name__} has {sorted(states)}"
+            )
 
     def allows(self, current: str, target: str) -> bool:
-        return target in self.transitions.get(current, ())
+        return target in self.transitions.get(current, ())  # type: ignore[call-overload]  # a str finds its member
 
-    def targets(self, current: str) -> frozenset[str]:
-        return self.transitions.get(current, frozenset())
+    def targets(self, current: str) -> frozenset[S]:
+        return self.transitions.get(current, frozenset())  # type: ignore[call-overload]  # a str finds its member
 
-    def check(self, obj: Any, target: str) -> str:
+    def check(self, obj: Any, target: S) -> S:
         current = getattr(obj, self.attribute)
         if target not in self.states:
             raise ValueError(f"{target!r} is not a state of a {self.thing}")
@@ -43,7 +67,7 @@ class Workflow:
             raise InvalidTransition(self.thing, current, target)
         return current
 
-    def move(self, obj: Any, target: str, *, actor: Any = None, action: str | None = None, **details: Any):
+    def move(self, obj: Any, target: S, *, actor: Any = None, action: str | None = None, **details: Any) -> Any:
         """Check the move, make it, flush and write the audit event. Never commits."""
         current = self.check(obj, target)
         setattr(obj, self.attribute, target)

@@ -8,14 +8,26 @@ payment are different people; a signed agreement and a released tranche never ch
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import DDL, JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import Money, TimestampMixin, UTCDateTime, utcnow
+from grants.core.db import Money, StatusColumn, TimestampMixin, UTCDateTime, utcnow
 from grants.extensions import db
 
-AGREEMENT_STATUSES = ("draft", "issued", "signed", "superseded", "withdrawn")
+
+class AgreementStatus(StrEnum):
+    """Where a version of a grant agreement is."""
+
+    DRAFT = "draft"
+    ISSUED = "issued"
+    SIGNED = "signed"
+    SUPERSEDED = "superseded"
+    WITHDRAWN = "withdrawn"
+
+
+AGREEMENT_STATUSES = tuple(member.value for member in AgreementStatus)  # the words the database keeps
 AGREEMENT_STATUS_LABELS = {
     "draft": "Draft",
     "issued": "Waiting for signature",
@@ -23,7 +35,19 @@ AGREEMENT_STATUS_LABELS = {
     "superseded": "Replaced by a later version",
     "withdrawn": "Withdrawn before signature",
 }
-TRANCHE_STATUSES = ("scheduled", "eligible", "requested", "released", "held")
+
+
+class TrancheStatus(StrEnum):
+    """Where a tranche is on its way to being paid."""
+
+    SCHEDULED = "scheduled"
+    ELIGIBLE = "eligible"
+    REQUESTED = "requested"
+    RELEASED = "released"
+    HELD = "held"
+
+
+TRANCHE_STATUSES = tuple(member.value for member in TrancheStatus)  # the words the database keeps
 TRANCHE_STATUS_LABELS = {
     "scheduled": "Waiting for conditions",
     "eligible": "Ready to request",
@@ -38,7 +62,17 @@ TRANCHE_STATUS_COLOURS = {
     "released": "green",
     "held": "red",
 }
-MATCH_STATUSES = ("pledged", "confirmed", "received")
+
+
+class MatchStatus(StrEnum):
+    """Where the board's match funding is."""
+
+    PLEDGED = "pledged"
+    CONFIRMED = "confirmed"
+    RECEIVED = "received"
+
+
+MATCH_STATUSES = tuple(member.value for member in MatchStatus)  # the words the database keeps
 MATCH_STATUS_LABELS = {"pledged": "Pledged", "confirmed": "Confirmed", "received": "Received"}
 CONDITION_KINDS = {
     "agreement_signed": "Grant agreement signed",
@@ -68,7 +102,9 @@ class GrantAgreement(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
+    status: Mapped[AgreementStatus] = mapped_column(
+        StatusColumn(AgreementStatus), nullable=False, default=AgreementStatus.DRAFT
+    )
     terms: Mapped[str] = mapped_column(Text, nullable=False)
     # The schedule the words describe: [[sequence, amount_pence, "due date"], ...].
     schedule: Mapped[list | None] = mapped_column(JSON)
@@ -136,7 +172,9 @@ class Tranche(TimestampMixin, db.Model):
     percentage: Mapped[int | None] = mapped_column(Integer)
     amount_pence: Mapped[int] = mapped_column(Money, nullable=False)
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="scheduled")
+    status: Mapped[TrancheStatus] = mapped_column(
+        StatusColumn(TrancheStatus), nullable=False, default=TrancheStatus.SCHEDULED
+    )
     eligible_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
@@ -298,7 +336,7 @@ class MatchFunding(TimestampMixin, db.Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False)
     funder: Mapped[str] = mapped_column(String(200), nullable=False)
     amount_pence: Mapped[int] = mapped_column(Money, nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="pledged")
+    status: Mapped[MatchStatus] = mapped_column(StatusColumn(MatchStatus), nullable=False, default=MatchStatus.PLEDGED)
     evidence_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))

@@ -4,14 +4,24 @@ on a 1–5 scale, and participants' self-assessments at the baseline, midpoint a
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import TimestampMixin, UTCDateTime, utcnow
+from grants.core.db import StatusColumn, TimestampMixin, UTCDateTime, utcnow
 from grants.extensions import db
 
-STAGES = ("baseline", "midpoint", "final")
+
+class AssessmentStage(StrEnum):
+    """When in a project a participant assesses themselves."""
+
+    BASELINE = "baseline"
+    MIDPOINT = "midpoint"
+    FINAL = "final"
+
+
+STAGES = tuple(member.value for member in AssessmentStage)  # the words the database keeps
 STAGE_LABELS = {"baseline": "At the start", "midpoint": "Halfway", "final": "At the end"}
 STAGE_PHRASES = {"baseline": "at the start of", "midpoint": "halfway through", "final": "at the end of"}
 SCALE = (1, 2, 3, 4, 5)
@@ -109,7 +119,7 @@ class AssessmentInvitation(db.Model):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("assessment_participants.id", ondelete="CASCADE"), nullable=False
     )
-    stage: Mapped[str] = mapped_column(String(10), nullable=False)
+    stage: Mapped[AssessmentStage] = mapped_column(StatusColumn(AssessmentStage, 10), nullable=False)
     framework_id: Mapped[int] = mapped_column(
         ForeignKey("leadership_frameworks.id", ondelete="RESTRICT"), nullable=False
     )
@@ -135,7 +145,7 @@ class AssessmentResponse(db.Model):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("assessment_participants.id", ondelete="CASCADE"), nullable=False
     )
-    stage: Mapped[str] = mapped_column(String(10), nullable=False)
+    stage: Mapped[AssessmentStage] = mapped_column(StatusColumn(AssessmentStage, 10), nullable=False)
     framework_id: Mapped[int] = mapped_column(
         ForeignKey("leadership_frameworks.id", ondelete="RESTRICT"), nullable=False
     )

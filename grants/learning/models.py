@@ -5,21 +5,43 @@ the public library."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text, and_, case, text
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.applications.models import COMMITMENT_KINDS
-from grants.core.db import TimestampMixin, UTCDateTime
+from grants.core.db import StatusColumn, TimestampMixin, UTCDateTime
 from grants.extensions import db
 
-COMMITMENT_STATUSES = ("planned", "in_progress", "done")
+
+class CommitmentStatus(StrEnum):
+    """Where a learning commitment is (overdue is read from its date, never stored)."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+COMMITMENT_STATUSES = tuple(member.value for member in CommitmentStatus)  # the words the database keeps
 COMMITMENT_STATUS_LABELS = {"planned": "Planned", "in_progress": "In progress", "done": "Done", "overdue": "Overdue"}
 COMMITMENT_STATUS_COLOURS = {"planned": "grey", "in_progress": "blue", "done": "green", "overdue": "red"}
 
 ITEM_KINDS = {"case_study": "Case study", "insight": "Insight"}
-ITEM_STATUSES = ("draft", "submitted", "returned", "published", "internal")
+
+
+class ItemStatus(StrEnum):
+    """Where a learning item is on its way to the library."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    PUBLISHED = "published"
+    INTERNAL = "internal"
+
+
+ITEM_STATUSES = tuple(member.value for member in ItemStatus)  # the words the database keeps
 ITEM_STATUS_LABELS = {
     "draft": "Draft",
     "submitted": "Waiting for review",
@@ -54,7 +76,9 @@ class LearningCommitment(TimestampMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(30), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False)
     due_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="planned")
+    status: Mapped[CommitmentStatus] = mapped_column(
+        StatusColumn(CommitmentStatus), nullable=False, default=CommitmentStatus.PLANNED
+    )
     source_plan_id: Mapped[int | None] = mapped_column(
         ForeignKey("application_commitments.id", ondelete="SET NULL"), unique=True
     )
@@ -165,7 +189,7 @@ class LearningItem(TimestampMixin, db.Model):
     what_did_not: Mapped[str] = mapped_column(Text, nullable=False, default="")
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
     consent_to_publish: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
+    status: Mapped[ItemStatus] = mapped_column(StatusColumn(ItemStatus), nullable=False, default=ItemStatus.DRAFT)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,27 +20,36 @@ from grants.core.signals import project_changed
 from grants.core.workflow import Workflow
 from grants.directory.models import Place, Theme
 from grants.extensions import db
-from grants.learning.models import COMMITMENT_KINDS, COMMITMENT_STATUSES, LearningCommitment, LearningItem
+from grants.learning.models import (
+    COMMITMENT_KINDS,
+    COMMITMENT_STATUSES,
+    CommitmentStatus,
+    ItemStatus,
+    LearningCommitment,
+    LearningItem,
+)
 from grants.notifications.services import queue_email
 from grants.projects import permissions as project_permissions
 
 COMMITMENT_WORKFLOW = Workflow(
     "learning commitment",
     {
-        "planned": {"in_progress", "done"},
-        "in_progress": {"planned", "done"},
-        "done": {"in_progress"},
+        CommitmentStatus.PLANNED: {CommitmentStatus.IN_PROGRESS, CommitmentStatus.DONE},
+        CommitmentStatus.IN_PROGRESS: {CommitmentStatus.PLANNED, CommitmentStatus.DONE},
+        CommitmentStatus.DONE: {CommitmentStatus.IN_PROGRESS},
     },
+    states=CommitmentStatus,
 )
 ITEM_WORKFLOW = Workflow(
     "learning item",
     {
-        "draft": {"submitted"},
-        "returned": {"submitted"},
-        "submitted": {"published", "returned", "internal"},
-        "published": {"internal"},
-        "internal": {"published"},
+        ItemStatus.DRAFT: {ItemStatus.SUBMITTED},
+        ItemStatus.RETURNED: {ItemStatus.SUBMITTED},
+        ItemStatus.SUBMITTED: {ItemStatus.PUBLISHED, ItemStatus.RETURNED, ItemStatus.INTERNAL},
+        ItemStatus.PUBLISHED: {ItemStatus.INTERNAL},
+        ItemStatus.INTERNAL: {ItemStatus.PUBLISHED},
     },
+    states=ItemStatus,
 )
 
 

@@ -4,15 +4,26 @@ outcome measures from its bid with the values it reports over time."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, and_
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import TimestampMixin, UTCDateTime, utcnow
+from grants.core.db import StatusColumn, TimestampMixin, UTCDateTime, utcnow
 from grants.extensions import db
 
-REPORT_STATUSES = ("due", "submitted", "accepted", "changes_requested")
+
+class ReportStatus(StrEnum):
+    """Where a progress report is."""
+
+    DUE = "due"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    CHANGES_REQUESTED = "changes_requested"
+
+
+REPORT_STATUSES = tuple(member.value for member in ReportStatus)  # the words the database keeps
 REPORT_STATUS_LABELS = {
     "due": "To do",
     "submitted": "Submitted, waiting for review",
@@ -59,7 +70,7 @@ class ProgressReport(TimestampMixin, db.Model):
     period_start: Mapped[date] = mapped_column(Date, nullable=False)
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="due")
+    status: Mapped[ReportStatus] = mapped_column(StatusColumn(ReportStatus), nullable=False, default=ReportStatus.DUE)
     narrative: Mapped[str] = mapped_column(Text, nullable=False, default="")
     partnership_change: Mapped[str] = mapped_column(Text, nullable=False, default="")
     rag: Mapped[str | None] = mapped_column(String(5))

@@ -16,7 +16,7 @@ from grants.core.signals import project_changed
 from grants.core.times import format_date
 from grants.core.workflow import Workflow
 from grants.extensions import db
-from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport
+from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport, ReportStatus
 from grants.notifications.services import queue_email
 
 REPORT_DUE_DAYS = 14  # a regular report is due two weeks after its period ends
@@ -25,10 +25,11 @@ OPENS_DAYS_BEFORE_END = 14  # and can be submitted from two weeks before
 REPORT_WORKFLOW = Workflow(
     "progress report",
     {
-        "due": {"submitted"},
-        "submitted": {"accepted", "changes_requested"},
-        "changes_requested": {"submitted"},
+        ReportStatus.DUE: {ReportStatus.SUBMITTED},
+        ReportStatus.SUBMITTED: {ReportStatus.ACCEPTED, ReportStatus.CHANGES_REQUESTED},
+        ReportStatus.CHANGES_REQUESTED: {ReportStatus.SUBMITTED},
     },
+    states=ReportStatus,
 )
 
 

@@ -2,15 +2,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import UTCDateTime, utcnow
+from grants.core.db import StatusColumn, UTCDateTime, utcnow
 from grants.extensions import db
 
+
 # cancelled: a reminder whose cause went away before it was sent (the report was submitted, say).
-STATUSES = ("pending", "sent", "captured", "failed", "cancelled")
+class NotificationStatus(StrEnum):
+    """Where an email in the outbox is."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    CAPTURED = "captured"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+STATUSES = tuple(member.value for member in NotificationStatus)  # the words the database keeps
 
 
 class Notification(db.Model):
@@ -33,7 +45,9 @@ class Notification(db.Model):
     body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     sensitive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
+    status: Mapped[NotificationStatus] = mapped_column(
+        StatusColumn(NotificationStatus), nullable=False, default=NotificationStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

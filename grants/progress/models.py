@@ -5,14 +5,25 @@ report still reads as it did."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import UTCDateTime, utcnow
+from grants.core.db import StatusColumn, UTCDateTime, utcnow
 from grants.extensions import db
 
-STATUSES = ("queued", "running", "done", "failed")
+
+class CompilationStatus(StrEnum):
+    """Where a compilation of the programme's progress is."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+STATUSES = tuple(member.value for member in CompilationStatus)  # the words the database keeps
 ACTIVE_STATUSES = ("queued", "running")
 STATUS_LABELS = {"queued": "Waiting to start", "running": "Compiling", "done": "Compiled", "failed": "Failed"}
 STATUS_COLOURS = {"queued": "grey", "running": "blue", "done": "green", "failed": "red"}
@@ -30,7 +41,9 @@ class ProgressCompilation(db.Model):
     __tablename__ = "progress_compilations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(10), nullable=False, default="queued")
+    status: Mapped[CompilationStatus] = mapped_column(
+        StatusColumn(CompilationStatus, 10), nullable=False, default=CompilationStatus.QUEUED
+    )
     trigger: Mapped[str] = mapped_column(String(10), nullable=False)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -1,14 +1,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import Money, TimestampMixin, UTCDateTime, utcnow
+from grants.core.db import Money, StatusColumn, TimestampMixin, UTCDateTime, utcnow
 from grants.extensions import db
 
-STATUSES = ("setup", "active", "closing", "closed")
+
+class ProjectStatus(StrEnum):
+    """Where a funded project is in its life."""
+
+    SETUP = "setup"
+    ACTIVE = "active"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+STATUSES = tuple(member.value for member in ProjectStatus)  # the words the database keeps
 STATUS_LABELS = {"setup": "Setting up", "active": "Active", "closing": "Closing", "closed": "Closed"}
 RAGS = ("red", "amber", "green")
 
@@ -32,7 +43,9 @@ class Project(TimestampMixin, db.Model):
     award_pence: Mapped[int] = mapped_column(Money, nullable=False)
     starts_on: Mapped[date] = mapped_column(Date, nullable=False)
     ends_on: Mapped[date] = mapped_column(Date, nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="setup")
+    status: Mapped[ProjectStatus] = mapped_column(
+        StatusColumn(ProjectStatus), nullable=False, default=ProjectStatus.SETUP
+    )
     # The project's RAG: its latest update's, unless a programme officer has overridden it since.
     rag: Mapped[str | None] = mapped_column(String(5))
     rag_override: Mapped[str | None] = mapped_column(String(5))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -9,16 +10,26 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import TimestampMixin, UTCDateTime, utcnow
+from grants.core.db import StatusColumn, TimestampMixin, UTCDateTime, utcnow
 from grants.extensions import db
 
-ASSIGNMENT_STATUSES = ("assigned", "in_progress", "submitted", "conflicted", "withdrawn")
+
+class AssignmentStatus(StrEnum):
+    """Where a reviewer's assignment to a bid is."""
+
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    CONFLICTED = "conflicted"
+    WITHDRAWN = "withdrawn"
+
+
+ASSIGNMENT_STATUSES = tuple(member.value for member in AssignmentStatus)  # the words the database keeps
 ASSIGNMENT_LABELS = {
     "assigned": "Conflict not yet declared",
     "in_progress": "Scoring",
@@ -33,7 +44,17 @@ ASSIGNMENT_COLOURS = {
     "conflicted": "red",
     "withdrawn": "grey",
 }
-OUTCOMES = ("approved", "reserve", "rejected")
+
+
+class DecisionOutcome(StrEnum):
+    """What the chair decided for a bid: the bid's status once the decision takes effect."""
+
+    APPROVED = "approved"
+    RESERVE = "reserve"
+    REJECTED = "rejected"
+
+
+OUTCOMES = tuple(member.value for member in DecisionOutcome)  # the words the database keeps
 OUTCOME_LABELS = {"approved": "Approve", "reserve": "Reserve", "rejected": "Reject"}
 
 
@@ -65,7 +86,9 @@ class ReviewAssignment(TimestampMixin, db.Model):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="assigned")
+    status: Mapped[AssignmentStatus] = mapped_column(
+        StatusColumn(AssignmentStatus), nullable=False, default=AssignmentStatus.ASSIGNED
+    )
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     look_again_note: Mapped[str | None] = mapped_column(Text)
     look_again_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -142,7 +165,7 @@ class Decision(TimestampMixin, db.Model):
     application_id: Mapped[int] = mapped_column(
         ForeignKey("applications.id", ondelete="CASCADE"), nullable=False, unique=True
     )
-    outcome: Mapped[str] = mapped_column(String(20), nullable=False)
+    outcome: Mapped[DecisionOutcome] = mapped_column(StatusColumn(DecisionOutcome), nullable=False)
     rationale: Mapped[str] = mapped_column(Text, nullable=False)
     rank_override_reason: Mapped[str | None] = mapped_column(Text)
     conditions: Mapped[str | None] = mapped_column(Text)

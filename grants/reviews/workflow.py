@@ -1,12 +1,26 @@
 """Every move a review assignment can make, in one place."""
 
 from grants.core.workflow import Workflow
+from grants.reviews.models import AssignmentStatus
 
 ASSIGNMENT_WORKFLOW = Workflow(
     "review_assignment",
     {
-        "assigned": {"in_progress", "conflicted", "withdrawn"},
-        "in_progress": {"submitted", "conflicted", "withdrawn"},
-        "submitted": {"in_progress", "conflicted", "withdrawn"},
+        AssignmentStatus.ASSIGNED: {
+            AssignmentStatus.IN_PROGRESS,
+            AssignmentStatus.CONFLICTED,
+            AssignmentStatus.WITHDRAWN,
+        },
+        AssignmentStatus.IN_PROGRESS: {
+            AssignmentStatus.SUBMITTED,
+            AssignmentStatus.CONFLICTED,
+            AssignmentStatus.WITHDRAWN,
+        },
+        AssignmentStatus.SUBMITTED: {
+            AssignmentStatus.IN_PROGRESS,
+            AssignmentStatus.CONFLICTED,
+            AssignmentStatus.WITHDRAWN,
+        },
     },
+    states=AssignmentStatus,
 )

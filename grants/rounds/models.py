@@ -1,15 +1,28 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.core.db import Money, TimestampMixin, UTCDateTime, utcnow
+from grants.core.db import Money, StatusColumn, TimestampMixin, UTCDateTime, utcnow
 from grants.directory.models import Theme
 from grants.extensions import db
 
-STATUSES = ("draft", "open", "closed", "assessing", "decided", "archived")
+
+class RoundStatus(StrEnum):
+    """Where a round is in its life; stored as these words."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    ASSESSING = "assessing"
+    DECIDED = "decided"
+    ARCHIVED = "archived"
+
+
+STATUSES = tuple(member.value for member in RoundStatus)  # the words the database keeps
 STATUS_LABELS = {
     "draft": "Draft",
     "open": "Open",
@@ -63,7 +76,7 @@ class Round(TimestampMixin, db.Model):
     # The words of its grant agreements, with {{ placeholders }}; None for the service's default.
     agreement_template: Mapped[str | None] = mapped_column(Text)
     eligibility: Mapped[dict] = mapped_column(JSON, nullable=False, default=lambda: dict(DEFAULT_ELIGIBILITY))
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
+    status: Mapped[RoundStatus] = mapped_column(StatusColumn(RoundStatus), nullable=False, default=RoundStatus.DRAFT)
     last_reference_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     themes: Mapped[list[Theme]] = relationship(secondary=round_themes, order_by=Theme.name, lazy="selectin")

@@ -1,16 +1,18 @@
 """Every move a round can make, in one place."""
 
 from grants.core.workflow import Workflow
+from grants.rounds.models import RoundStatus
 
 ROUND_WORKFLOW = Workflow(
     "round",
     {
-        "draft": {"open"},
-        "open": {"closed"},
-        "closed": {"assessing"},
-        "assessing": {"decided"},
-        "decided": {"archived"},
+        RoundStatus.DRAFT: {RoundStatus.OPEN},
+        RoundStatus.OPEN: {RoundStatus.CLOSED},
+        RoundStatus.CLOSED: {RoundStatus.ASSESSING},
+        RoundStatus.ASSESSING: {RoundStatus.DECIDED},
+        RoundStatus.DECIDED: {RoundStatus.ARCHIVED},
     },
+    states=RoundStatus,
 )
 
 # The words on the button that makes each move, for the officer's round page.

@@ -14,7 +14,7 @@ from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
 from grants.core.workflow import Workflow
 from grants.extensions import db
-from grants.funding.models import GrantAgreement, MatchFunding
+from grants.funding.models import AgreementStatus, GrantAgreement, MatchFunding
 from grants.funding.services import terms as terms_module
 from grants.funding.services.common import AlreadyDone, FundingError, hold_project, require_officer
 from grants.funding.services.conditions import evaluate_project
@@ -24,10 +24,11 @@ from grants.notifications.services import queue_email
 AGREEMENT_WORKFLOW = Workflow(
     "grant agreement",
     {
-        "draft": {"issued", "withdrawn"},
-        "issued": {"signed", "withdrawn"},
-        "signed": {"superseded"},
+        AgreementStatus.DRAFT: {AgreementStatus.ISSUED, AgreementStatus.WITHDRAWN},
+        AgreementStatus.ISSUED: {AgreementStatus.SIGNED, AgreementStatus.WITHDRAWN},
+        AgreementStatus.SIGNED: {AgreementStatus.SUPERSEDED},
     },
+    states=AgreementStatus,
 )
 
 

@@ -14,11 +14,15 @@ from grants.core.workflow import Workflow
 from grants.documents.services import save_document
 from grants.documents.storage import UploadError
 from grants.extensions import db
-from grants.funding.models import MatchFunding
+from grants.funding.models import MatchFunding, MatchStatus
 from grants.funding.services.common import FundingError, hold_project
 from grants.funding.services.conditions import evaluate_project
 
-MATCH_WORKFLOW = Workflow("match funding", {"pledged": {"confirmed"}, "confirmed": {"received"}})
+MATCH_WORKFLOW = Workflow(
+    "match funding",
+    {MatchStatus.PLEDGED: {MatchStatus.CONFIRMED}, MatchStatus.CONFIRMED: {MatchStatus.RECEIVED}},
+    states=MatchStatus,
+)
 
 
 def match_of(project_id: int) -> MatchFunding | None:

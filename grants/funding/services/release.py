@@ -17,7 +17,7 @@ from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.core.workflow import Workflow
 from grants.extensions import db
-from grants.funding.models import Payment, Tranche
+from grants.funding.models import Payment, Tranche, TrancheStatus
 from grants.funding.services.common import AlreadyDone, ConditionsLapsed, FundingError, NotAllowed, hold_project
 from grants.funding.services.conditions import all_met, evaluate_project, payment_blockers
 from grants.notifications.services import queue_email
@@ -26,11 +26,17 @@ from grants.notifications.services import queue_email
 TRANCHE_WORKFLOW = Workflow(
     "tranche",
     {
-        "scheduled": {"eligible", "held"},
-        "eligible": {"scheduled", "requested", "held"},
-        "requested": {"released", "eligible", "scheduled", "held"},
-        "held": {"scheduled"},
+        TrancheStatus.SCHEDULED: {TrancheStatus.ELIGIBLE, TrancheStatus.HELD},
+        TrancheStatus.ELIGIBLE: {TrancheStatus.SCHEDULED, TrancheStatus.REQUESTED, TrancheStatus.HELD},
+        TrancheStatus.REQUESTED: {
+            TrancheStatus.RELEASED,
+            TrancheStatus.ELIGIBLE,
+            TrancheStatus.SCHEDULED,
+            TrancheStatus.HELD,
+        },
+        TrancheStatus.HELD: {TrancheStatus.SCHEDULED},
     },
+    states=TrancheStatus,
 )
 
 
