@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grants.applications.models import Application
+from grants.applications.models import Application, ApplicationStatus
 from grants.applications.workflow import WITHDRAWABLE
 from grants.core.permissions import Role
 
@@ -25,7 +25,11 @@ def can_view_application(user, application: Application) -> bool:
 
 
 def can_edit_application(user, application: Application) -> bool:
-    return is_member(user, application) and application.status == "draft" and application.round.is_accepting()
+    return (
+        is_member(user, application)
+        and application.status == ApplicationStatus.DRAFT
+        and application.round.is_accepting()
+    )
 
 
 def can_submit_application(user, application: Application) -> bool:

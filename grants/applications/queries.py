@@ -10,7 +10,7 @@ from grants.core.audit import AuditEvent
 from grants.core.db import utcnow
 from grants.directory.models import Organisation, Place
 from grants.extensions import db
-from grants.rounds.models import Round
+from grants.rounds.models import Round, RoundStatus
 
 
 def organisation_applications(organisation_id: int) -> list[Application]:
@@ -41,7 +41,7 @@ def accepting_rounds(now=None) -> list[Round]:
     now = now or utcnow()
     return db.session.scalars(
         db.select(Round)
-        .where(Round.status == "open", Round.opens_at <= now, Round.closes_at > now)
+        .where(Round.status == RoundStatus.OPEN, Round.opens_at <= now, Round.closes_at > now)
         .order_by(Round.closes_at, Round.id)
     ).all()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from grants.applications.models import SECTIONS, Application
+from grants.applications.models import SECTIONS, Application, PartnerStatus
 from grants.core.db import utcnow
 from grants.core.money import format_pence
 
@@ -35,8 +35,8 @@ def _partnership(app: Application):
         yield "partnership", "Add at least one partner organisation"
         return
     rule = app.round.rule
-    answering = [partner for partner in app.partners if partner.status != "declined"]
-    confirmed = [partner for partner in answering if partner.status == "confirmed"]
+    answering = [partner for partner in app.partners if partner.status != PartnerStatus.DECLINED]
+    confirmed = [partner for partner in answering if partner.status == PartnerStatus.CONFIRMED]
     # Only partners who have confirmed their part count towards the partnership's sectors.
     needed = rule["min_partner_sectors"]
     message = f"The lead organisation and its confirmed partners must come from at least {needed} sectors"

@@ -11,10 +11,12 @@ from grants.applications import rules
 from grants.applications.models import (
     SECTIONS,
     Application,
+    ApplicationStatus,
     BudgetLine,
     CommitmentPlan,
     OutcomeMeasurePlan,
     Partner,
+    PartnerStatus,
 )
 from grants.applications.permissions import can_start_application
 from grants.applications.tokens import make_partner_token
@@ -54,7 +56,7 @@ class Incomplete(GrantsError):
 
 def not_editable_message(application: Application) -> str:
     """Why a bid that is no longer a draft cannot be changed, in the words of its state."""
-    if application.status == "withdrawn":
+    if application.status == ApplicationStatus.WITHDRAWN:
         return "This bid has been withdrawn and can no longer be changed."
     return "This bid has been submitted and can no longer be changed."
 
@@ -63,7 +65,7 @@ def _check_editable(application: Application, now: datetime | None = None) -> No
     """Refuse changes to a bid that is no longer a draft, checked under the bid's row lock so that a
     submission committed a moment ago is seen."""
     _lock(application)
-    if application.status != "draft":
+    if application.status != ApplicationStatus.DRAFT:
         raise NotEditable(not_editable_message(application))
     if not application.round.is_accepting(now):
         raise NotEditable("The round has closed: this bid can no longer be changed.")
@@ -86,7 +88,7 @@ def live_application_for(round_id: int, organisation_id: int) -> Application | N
         db.select(Application).where(
             Application.round_id == round_id,
             Application.lead_organisation_id == organisation_id,
-            Application.status != "withdrawn",
+            Application.status != ApplicationStatus.WITHDRAWN,
         )
     )
 
@@ -113,7 +115,7 @@ def start_application(round_: Round, title: str, *, actor, now: datetime | None 
         title=title,
         lead_organisation_id=actor.organisation_id,
         lead_applicant_id=actor.id,
-        status="draft",
+        status=ApplicationStatus.DRAFT,
         section_states={},
         place_id=actor.organisation.place_id if actor.organisation else None,
     )
@@ -230,7 +232,7 @@ def _partner_organisation(application: Application, values: dict) -> Organisatio
 
 
 def _invite(partner: Partner, *, actor) -> None:
-    partner.status = "invited"
+    partner.status = PartnerStatus.INVITED
     partner.invitation_nonce = secrets.token_hex(16)
     partner.invited_at = utcnow()
     partner.responded_at = None
@@ -328,23 +330,23 @@ def remove_partner(application: Application, partner: Partner, *, actor) -> None
 
 def resend_invitation(application: Application, partner: Partner, *, actor) -> None:
     _check_editable(application)
-    if partner.status != "invited":
+    if partner.status != PartnerStatus.INVITED:
         raise ApplicationError("This partner has already responded.")
     _invite(partner, actor=actor)
     audit.record("partner.reinvited", partner, actor=actor, after={"contact_email": partner.contact_email})
 
 
-RESPONDABLE = {"draft", "submitted"}
+RESPONDABLE = {ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED}
 
 
 def respond_as_partner(partner: Partner, response: str, note: str | None) -> None:
     """The partner's contact confirms or declines, through their emailed link."""
     lock_and_refresh(db.session, partner)
-    if partner.status != "invited":
+    if partner.status != PartnerStatus.INVITED:
         raise ApplicationError("Your organisation has already responded to this invitation.")
     if partner.application.status not in RESPONDABLE:
         raise ApplicationError("This bid is no longer open to responses.")
-    if response not in {"confirmed", "declined"}:
+    if response not in {PartnerStatus.CONFIRMED, PartnerStatus.DECLINED}:
         raise ApplicationError("Select whether your organisation will take part", field="response")
     partner.status = response
     partner.responded_at = utcnow()
@@ -353,7 +355,7 @@ def respond_as_partner(partner: Partner, response: str, note: str | None) -> Non
     audit.record(
         f"partner.{response}",
         partner,
-        before={"status": "invited"},
+        before={"status": PartnerStatus.INVITED},
         after={"status": response, "contact_email": partner.contact_email},
     )
     application = partner.application
@@ -390,7 +392,7 @@ def submit_application(application: Application, *, actor, now: datetime | None 
         raise Incomplete(problems)
     application.reference = next_reference(application.round_id)
     application.submitted_at = now
-    APPLICATION_WORKFLOW.move(application, "submitted", actor=actor, reference=application.reference)
+    APPLICATION_WORKFLOW.move(application, ApplicationStatus.SUBMITTED, actor=actor, reference=application.reference)
     queue_email(
         actor.email,
         "application_submitted",
@@ -410,13 +412,13 @@ def withdrawal_refusal(application: Application) -> InvalidTransition | None:
     """Why the bid cannot be withdrawn now, in the words of its state; None when it can."""
     if application.status in WITHDRAWABLE:
         return None
-    if application.status == "withdrawn":
+    if application.status == ApplicationStatus.WITHDRAWN:
         message = "This bid has already been withdrawn."
-    elif application.status == "ineligible":
+    elif application.status == ApplicationStatus.INELIGIBLE:
         message = "This bid was found ineligible, so it can no longer be withdrawn."
     else:
         message = "A decision has been made on this bid, so it can no longer be withdrawn."
-    return InvalidTransition("application", application.status, "withdrawn", message)
+    return InvalidTransition("application", application.status, ApplicationStatus.WITHDRAWN, message)
 
 
 def withdraw_application(application: Application, reason: str, *, actor) -> None:
@@ -426,7 +428,9 @@ def withdraw_application(application: Application, reason: str, *, actor) -> Non
         raise refusal
     application.withdrawn_at = utcnow()
     application.withdrawal_reason = reason.strip()
-    APPLICATION_WORKFLOW.move(application, "withdrawn", actor=actor, reason=application.withdrawal_reason)
+    APPLICATION_WORKFLOW.move(
+        application, ApplicationStatus.WITHDRAWN, actor=actor, reason=application.withdrawal_reason
+    )
     queue_email(
         actor.email,
         "application_withdrawn",

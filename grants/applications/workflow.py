@@ -24,7 +24,9 @@ APPLICATION_WORKFLOW = Workflow(
 )
 
 # Decisions are final: a bid can be withdrawn until one is made.
-WITHDRAWABLE = frozenset(state for state, targets in APPLICATION_WORKFLOW.transitions.items() if "withdrawn" in targets)
+WITHDRAWABLE = frozenset(
+    state for state, targets in APPLICATION_WORKFLOW.transitions.items() if ApplicationStatus.WITHDRAWN in targets
+)
 
 # What the applicant's timeline shows, from the audit trail.
 TIMELINE_ACTIONS = {

@@ -15,7 +15,7 @@ from grants.core.errors import GrantsError, NotFound
 from grants.core.pagination import MAX_ID
 from grants.core.permissions import Role
 from grants.extensions import db
-from grants.rounds.models import Round
+from grants.rounds.models import Round, RoundStatus
 
 MAX_DIGITS = len(str(MAX_ID))
 
@@ -42,6 +42,6 @@ def chosen_round(user, *, page: str, drafts: bool = True) -> Round | None:
     if not (value.isascii() and value.isdecimal()) or len(value) > MAX_DIGITS or not 1 <= int(value) <= MAX_ID:
         raise RoundNotANumber(f"The round in the web address is not a round number. {_choose_again(page)}")
     round_ = db.session.get(Round, int(value))
-    if round_ is None or (round_.status == "draft" and not (drafts and sees_draft_rounds(user))):
+    if round_ is None or (round_.status == RoundStatus.DRAFT and not (drafts and sees_draft_rounds(user))):
         raise NotFound(f"There is no round with that number. {_choose_again(page)}")
     return round_

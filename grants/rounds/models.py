@@ -103,7 +103,7 @@ class Round(TimestampMixin, db.Model):
         return STATUS_LABELS[self.status]
 
     def is_upcoming(self, now: datetime | None = None) -> bool:
-        return self.status == "open" and (now or utcnow()) < self.opens_at
+        return self.status == RoundStatus.OPEN and (now or utcnow()) < self.opens_at
 
     def is_accepting(self, now: datetime | None = None) -> bool:
         """Bids can be started, changed and submitted: published, opened, and not yet closed.
@@ -112,7 +112,7 @@ class Round(TimestampMixin, db.Model):
         if the sweep that marks the round closed has not yet run.
         """
         now = now or utcnow()
-        return self.status == "open" and self.opens_at <= now < self.closes_at
+        return self.status == RoundStatus.OPEN and self.opens_at <= now < self.closes_at
 
     @property
     def rule(self) -> dict:

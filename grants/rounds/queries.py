@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from grants.core.db import utcnow
 from grants.extensions import db
-from grants.rounds.models import Round
+from grants.rounds.models import Round, RoundStatus
 
 
 def public_rounds(now=None) -> dict:
@@ -14,14 +14,16 @@ def public_rounds(now=None) -> dict:
     now = now or utcnow()
     rounds = db.session.scalars(
         db.select(Round)
-        .where(Round.status.in_(["open", "closed", "assessing", "decided"]))
+        .where(Round.status.in_([RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.ASSESSING, RoundStatus.DECIDED]))
         .order_by(Round.closes_at, Round.id)
     ).all()
     return {
         "open_rounds": [r for r in rounds if r.is_accepting(now)],
         "upcoming_rounds": [r for r in rounds if r.is_upcoming(now)],
         "past_rounds": sorted(
-            (r for r in rounds if r.closes_at <= now or r.status != "open"), key=lambda r: r.closes_at, reverse=True
+            (r for r in rounds if r.closes_at <= now or r.status != RoundStatus.OPEN),
+            key=lambda r: r.closes_at,
+            reverse=True,
         ),
     }
 

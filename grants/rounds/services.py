@@ -11,7 +11,7 @@ from grants.core.errors import GrantsError
 from grants.core.money import format_pence
 from grants.directory.models import Theme
 from grants.extensions import db
-from grants.rounds.models import SUGGESTED_RUBRIC, Round, RubricCriterion
+from grants.rounds.models import SUGGESTED_RUBRIC, Round, RoundStatus, RubricCriterion
 from grants.rounds.workflow import ROUND_WORKFLOW
 
 
@@ -22,12 +22,12 @@ def as_changes(details: RoundDetails) -> dict:
 # Which details can still change in each state. Money, rules and themes are fixed once applicants
 # can see them; dates and wording can be corrected (a closing time extended) while the round is open.
 EDITABLE = {
-    "draft": None,  # everything
-    "open": {"title", "summary", "guidance", "closes_at", "assessment_deadline"},
-    "closed": {"assessment_deadline"},
-    "assessing": {"assessment_deadline"},
+    RoundStatus.DRAFT: None,  # everything
+    RoundStatus.OPEN: {"title", "summary", "guidance", "closes_at", "assessment_deadline"},
+    RoundStatus.CLOSED: {"assessment_deadline"},
+    RoundStatus.ASSESSING: {"assessment_deadline"},
 }
-CRITERIA_EDITABLE = {"draft", "open"}  # fixed once the round closes and scoring can begin
+CRITERIA_EDITABLE = {RoundStatus.DRAFT, RoundStatus.OPEN}  # fixed once the round closes and scoring can begin
 
 
 class RoundError(GrantsError):
@@ -98,7 +98,7 @@ def _summary(round_: Round) -> dict:
 
 def create_round(details: RoundDetails, *, actor) -> Round:
     _check(details)
-    round_ = Round(**_values(details), status="draft")
+    round_ = Round(**_values(details), status=RoundStatus.DRAFT)
     round_.themes = _themes(details.theme_ids)
     round_.criteria = [
         RubricCriterion(position=index, title=title, weight=weight, guidance=guidance, scale_min=0, scale_max=5)
@@ -151,7 +151,7 @@ def move_round(round_: Round, target: str, *, actor, now: datetime | None = None
     now = now or utcnow()
     lock_and_refresh(db.session, round_)
     ROUND_WORKFLOW.check(round_, target)
-    if target == "open":
+    if target == RoundStatus.OPEN:
         if not round_.themes:
             raise RoundError("Choose at least one theme in scope before publishing the round.")
         if not round_.criteria:
@@ -166,13 +166,13 @@ def close_due_rounds(now: datetime | None = None) -> list[int]:
     now = now or utcnow()
     due = db.session.scalars(
         db.select(Round)
-        .where(Round.status == "open", Round.closes_at <= now)
+        .where(Round.status == RoundStatus.OPEN, Round.closes_at <= now)
         .order_by(Round.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
     for round_ in due:
-        ROUND_WORKFLOW.move(round_, "closed", reason="closing time reached")
+        ROUND_WORKFLOW.move(round_, RoundStatus.CLOSED, reason="closing time reached")
     return [round_.id for round_ in due]
 
 
@@ -219,7 +219,7 @@ def remove_criterion(round_: Round, criterion: RubricCriterion, *, actor) -> Non
     _check_criteria_editable(round_)
     if criterion not in round_.criteria:  # removed a moment ago, by another press of the button
         raise RoundError("That criterion is no longer in the rubric.")
-    if len(round_.criteria) == 1 and round_.status != "draft":
+    if len(round_.criteria) == 1 and round_.status != RoundStatus.DRAFT:
         raise RoundError("A published round needs at least one criterion.")
     round_.criteria.remove(criterion)
     db.session.flush()

@@ -17,9 +17,9 @@ ROUND_WORKFLOW = Workflow(
 
 # The words on the button that makes each move, for the officer's round page.
 MOVE_LABELS = {
-    "open": "Publish the round",
-    "closed": "Close the round now",
-    "assessing": "Start assessment (bids go under review)",
-    "decided": "Mark decisions as made",
-    "archived": "Archive the round",
+    RoundStatus.OPEN: "Publish the round",
+    RoundStatus.CLOSED: "Close the round now",
+    RoundStatus.ASSESSING: "Start assessment (bids go under review)",
+    RoundStatus.DECIDED: "Mark decisions as made",
+    RoundStatus.ARCHIVED: "Archive the round",
 }
