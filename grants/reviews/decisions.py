@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from grants.applications.models import Application
+from grants.applications.models import Application, ApplicationStatus, PartnerStatus
 from grants.applications.workflow import APPLICATION_WORKFLOW
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
@@ -15,7 +15,8 @@ from grants.extensions import db
 from grants.notifications.services import queue_email
 from grants.projects.services import create_project
 from grants.reviews import permissions, queries
-from grants.reviews.models import OUTCOMES, Decision
+from grants.reviews.models import OUTCOMES, Decision, DecisionOutcome
+from grants.rounds.models import RoundStatus
 from grants.rounds.workflow import ROUND_WORKFLOW
 
 
@@ -73,7 +74,7 @@ class PortfolioEffect:
 
 
 def portfolio_effect(round_, assessments, outcomes: dict[int, str]) -> PortfolioEffect:
-    approved = [a for a in assessments if outcomes.get(a.application_id) == "approved"]
+    approved = [a for a in assessments if outcomes.get(a.application_id) == DecisionOutcome.APPROVED]
     return PortfolioEffect(
         total_pence=sum(a.cost_pence for a in approved),
         count=len(approved),
@@ -92,7 +93,7 @@ def out_of_rank(assessments, outcomes: dict[int, str], application_id: int) -> l
     for assessment in assessments:
         if assessment.application_id == application_id:
             return above
-        if outcomes.get(assessment.application_id) != "approved":
+        if outcomes.get(assessment.application_id) != DecisionOutcome.APPROVED:
             above.append(assessment.application)
     return above
 
@@ -114,14 +115,14 @@ def _lock_round(round_, *, bids: bool = False) -> None:
 def check_decisions(round_, requests: list[DecisionRequest], *, actor) -> tuple[list, PortfolioEffect]:
     """Everything that would refuse these decisions, raised as DecisionError; otherwise the ranking
     and the portfolio they would make."""
-    if round_.status != "assessing":
+    if round_.status != RoundStatus.ASSESSING:
         raise DecisionError("Decisions are made while the round is being assessed.")
     assessments = queries.round_assessment(round_)
     by_id = {a.application_id: a for a in assessments}
     conflicted = queries.conflicted_application_ids(actor)
     for request in requests:
         assessment = by_id.get(request.application_id)
-        if assessment is None or assessment.application.status != "under_review":
+        if assessment is None or assessment.application.status != ApplicationStatus.UNDER_REVIEW:
             raise DecisionError("Only bids under review can be decided.")
         if not permissions.can_decide(actor, assessment.application, conflicted):
             raise PermissionDenied("You have declared a conflict of interest with this bid; another chair decides it.")
@@ -136,7 +137,7 @@ def check_decisions(round_, requests: list[DecisionRequest], *, actor) -> tuple[
     if effect.problem():
         raise DecisionError(effect.problem(), field="outcome")
     for request in requests:
-        if request.outcome != "approved" or (request.rank_override_reason or "").strip():
+        if request.outcome != DecisionOutcome.APPROVED or (request.rank_override_reason or "").strip():
             continue
         skipped = out_of_rank(assessments, outcomes, request.application_id)
         if skipped:
@@ -178,7 +179,9 @@ def record_decisions(round_, requests: list[DecisionRequest], *, actor) -> list[
             decision.conditions = request.conditions.strip() or None
         if request.feedback is not None:
             decision.feedback = request.feedback.strip() or None
-        elif before is not None and (before["outcome"] == "approved") != (request.outcome == "approved"):
+        elif before is not None and (before["outcome"] == DecisionOutcome.APPROVED) != (
+            request.outcome == DecisionOutcome.APPROVED
+        ):
             # Feedback written for an approval never goes out with a letter saying no, nor the reverse;
             # between a rejection and the reserve list it still fits, and is kept.
             decision.feedback, decision.feedback_released = None, False
@@ -207,7 +210,11 @@ def undecided(round_) -> list[Application]:
     return db.session.scalars(
         db.select(Application)
         .outerjoin(Decision, Decision.application_id == Application.id)
-        .where(Application.round_id == round_.id, Application.status == "under_review", Decision.id.is_(None))
+        .where(
+            Application.round_id == round_.id,
+            Application.status == ApplicationStatus.UNDER_REVIEW,
+            Decision.id.is_(None),
+        )
         .order_by(Application.reference)
     ).all()
 
@@ -225,9 +232,9 @@ def apply_decisions(round_, *, actor, now: datetime | None = None) -> Applied:
         raise PermissionDenied("Only a steering group chair can decide.")
     now = now or utcnow()
     _lock_round(round_, bids=True)
-    if round_.status == "decided":
+    if round_.status == RoundStatus.DECIDED:
         return Applied(0, 0)
-    if round_.status != "assessing":
+    if round_.status != RoundStatus.ASSESSING:
         raise DecisionError("Decisions take effect while the round is being assessed.")
     waiting = undecided(round_)
     if waiting:
@@ -247,11 +254,11 @@ def apply_decisions(round_, *, actor, now: datetime | None = None) -> Applied:
         application = decision.application
         APPLICATION_WORKFLOW.move(application, decision.outcome, actor=actor, decision_id=decision.id)
         decision.effective_at = now
-        if decision.outcome == "approved":
+        if decision.outcome == DecisionOutcome.APPROVED:
             create_project(application, decided_on=now.date(), actor=actor)
             projects += 1
         _send_letters(application, decision)
-    ROUND_WORKFLOW.move(round_, "decided", actor=actor, decisions=len(pending), projects=projects)
+    ROUND_WORKFLOW.move(round_, RoundStatus.DECIDED, actor=actor, decisions=len(pending), projects=projects)
     return Applied(len(pending), projects)
 
 
@@ -259,7 +266,7 @@ def reserves(round_) -> tuple[list, PortfolioEffect]:
     """A decided round's reserve list in rank order, and the approved portfolio it could join."""
     assessments = queries.round_assessment(round_)
     effect = portfolio_effect(round_, assessments, current_outcomes(assessments))
-    return [a for a in assessments if a.status == "reserve"], effect
+    return [a for a in assessments if a.status == ApplicationStatus.RESERVE], effect
 
 
 def approve_reserve(
@@ -281,24 +288,26 @@ def approve_reserve(
         raise PermissionDenied("Only a steering group chair can decide.")
     now = now or utcnow()
     _lock_round(round_, bids=True)
-    if round_.status != "decided":
+    if round_.status != RoundStatus.DECIDED:
         raise DecisionError("Bids are approved from the reserve list once the round's decisions have taken effect.")
     assessments = queries.round_assessment(round_)
     by_id = {a.application_id: a for a in assessments}
     assessment = by_id.get(application_id)
-    if assessment is None or assessment.application.status != "reserve" or assessment.decision is None:
+    if assessment is None or assessment.application.status != ApplicationStatus.RESERVE or assessment.decision is None:
         raise DecisionError("Choose a bid that is on the reserve list", field="application_id")
     application = assessment.application
     if not permissions.can_moderate(actor, application, queries.conflicted_application_ids(actor)):
         raise PermissionDenied("You have declared a conflict of interest with this bid; another chair decides it.")
     if not rationale.strip():
         raise DecisionError("Give the reason for the decision", field="rationale")
-    outcomes = {**current_outcomes(assessments), application_id: "approved"}
+    outcomes = {**current_outcomes(assessments), application_id: DecisionOutcome.APPROVED}
     effect = portfolio_effect(round_, assessments, outcomes)
     if effect.problem():
         raise DecisionError(effect.problem(), field="application_id")
     passed_over = [
-        bid for bid in out_of_rank(assessments, outcomes, application_id) if by_id[bid.id].status == "reserve"
+        bid
+        for bid in out_of_rank(assessments, outcomes, application_id)
+        if by_id[bid.id].status == ApplicationStatus.RESERVE
     ]
     if passed_over and not (rank_override_reason or "").strip():
         names = ", ".join(bid.reference for bid in passed_over[:5])
@@ -318,7 +327,7 @@ def approve_reserve(
         "decided_at": decision.decided_at.isoformat() if decision.decided_at else None,
         "effective_at": decision.effective_at.isoformat() if decision.effective_at else None,
     }
-    decision.outcome = "approved"
+    decision.outcome = DecisionOutcome.APPROVED
     decision.rationale = rationale.strip()
     decision.rank_override_reason = (rank_override_reason or "").strip() or None
     decision.conditions = (conditions or "").strip() or None
@@ -332,13 +341,13 @@ def approve_reserve(
         before=before,
         after={
             "application_id": application_id,
-            "outcome": "approved",
+            "outcome": DecisionOutcome.APPROVED,
             "rationale": decision.rationale,
             "rank_override_reason": decision.rank_override_reason,
             "conditions": decision.conditions,
         },
     )
-    APPLICATION_WORKFLOW.move(application, "approved", actor=actor, decision_id=decision.id)
+    APPLICATION_WORKFLOW.move(application, ApplicationStatus.APPROVED, actor=actor, decision_id=decision.id)
     project = create_project(application, decided_on=now.date(), actor=actor)
     _send_letters(application, decision, letter="from-reserve")
     return project
@@ -362,7 +371,7 @@ def _send_letters(application: Application, decision: Decision, letter: str = ""
     recipients = [(lead.email, lead.name, lead, True)] + [
         (partner.contact_email, partner.contact_name, None, False)
         for partner in application.partners
-        if partner.status == "confirmed"
+        if partner.status == PartnerStatus.CONFIRMED
     ]
     for email, name, user, is_lead in recipients:
         queue_email(

@@ -115,7 +115,7 @@ class ReviewAssignment(TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:
         """Still expected to score (not conflicted, not taken off the bid)."""
-        return self.status in {"assigned", "in_progress", "submitted"}
+        return self.status in {AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED}
 
 
 class Score(db.Model):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from grants.applications.models import ApplicationStatus
 from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.core.times import from_london
+from grants.reviews.models import AssignmentStatus
+from grants.rounds.models import RoundStatus
 
-ASSESSABLE_ROUND_STATES = {"closed", "assessing"}
-ASSIGNABLE_BID_STATES = {"submitted", "under_review"}
+ASSESSABLE_ROUND_STATES = {RoundStatus.CLOSED, RoundStatus.ASSESSING}
+ASSIGNABLE_BID_STATES = {ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW}
 
 
 def is_reviewer(user) -> bool:
@@ -33,12 +36,12 @@ def owns(user, assignment) -> bool:
 
 
 def can_declare(user, assignment) -> bool:
-    return owns(user, assignment) and assignment.status == "assigned"
+    return owns(user, assignment) and assignment.status == AssignmentStatus.ASSIGNED
 
 
 def can_see_bid(user, assignment) -> bool:
     """Only after declaring no conflict, and never once conflicted or taken off the bid."""
-    return owns(user, assignment) and assignment.status in {"in_progress", "submitted"}
+    return owns(user, assignment) and assignment.status in {AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED}
 
 
 def can_score(user, assignment, now: datetime | None = None) -> bool:
@@ -68,7 +71,7 @@ def can_moderate(user, application, conflicted_ids: set[int] | None = None) -> b
 
 
 def can_decide(user, application, conflicted_ids: set[int] | None = None) -> bool:
-    return can_moderate(user, application, conflicted_ids) and application.round.status == "assessing"
+    return can_moderate(user, application, conflicted_ids) and application.round.status == RoundStatus.ASSESSING
 
 
 def can_read_bid(user, application) -> bool:
@@ -82,7 +85,7 @@ def can_read_bid(user, application) -> bool:
         db.select(ReviewAssignment.id).where(
             ReviewAssignment.application_id == application.id,
             ReviewAssignment.reviewer_id == user.id,
-            ReviewAssignment.status.in_(["in_progress", "submitted"]),
+            ReviewAssignment.status.in_([AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED]),
         )
     )
     return reviewing is not None or (can_moderate(user, application) and application.submitted_at is not None)

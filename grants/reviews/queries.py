@@ -9,15 +9,28 @@ from functools import cached_property
 from sqlalchemy.orm import lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from grants.applications.models import Application, application_themes
+from grants.applications.models import Application, ApplicationStatus, application_themes
 from grants.directory.models import SECTORS, Organisation, Place, Theme
 from grants.extensions import db
 from grants.reviews import scoring
-from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment, Score
+from grants.reviews.models import (
+    AssignmentStatus,
+    ConflictDeclaration,
+    Decision,
+    DecisionOutcome,
+    ReviewAssignment,
+    Score,
+)
 from grants.rounds.models import Round
 
-ASSESSED_STATES = ("submitted", "under_review", "approved", "reserve", "rejected")
-ACTIVE_REVIEWS = ("assigned", "in_progress", "submitted")
+ASSESSED_STATES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.UNDER_REVIEW,
+    ApplicationStatus.APPROVED,
+    ApplicationStatus.RESERVE,
+    ApplicationStatus.REJECTED,
+)
+ACTIVE_REVIEWS = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED)
 
 
 @dataclass
@@ -80,7 +93,7 @@ def round_ranking(round_: Round) -> list[BidAssessment]:
     reviews = (
         db.select(
             ReviewAssignment.application_id,
-            db.func.count().filter(ReviewAssignment.status == "submitted").label("submitted"),
+            db.func.count().filter(ReviewAssignment.status == AssignmentStatus.SUBMITTED).label("submitted"),
             db.func.count().filter(ReviewAssignment.status.in_(ACTIVE_REVIEWS)).label("active"),
         )
         .join(Application, Application.id == ReviewAssignment.application_id)
@@ -134,7 +147,11 @@ def _add_scores(round_: Round, assessments: dict[int, BidAssessment]) -> None:
         )
         .join(Score.assignment)
         .join(Application, Application.id == ReviewAssignment.application_id)
-        .where(Application.round_id == round_.id, ReviewAssignment.status == "submitted", values.is_not(None))
+        .where(
+            Application.round_id == round_.id,
+            ReviewAssignment.status == AssignmentStatus.SUBMITTED,
+            values.is_not(None),
+        )
         .group_by(ReviewAssignment.application_id, Score.criterion_id)
     ):
         if application_id in assessments:
@@ -189,7 +206,7 @@ def load_applications(assessments: list[BidAssessment]) -> None:
 
 def undecided_count(assessments: list[BidAssessment]) -> int:
     """Bids under review with no decision recorded yet."""
-    return sum(1 for a in assessments if a.status == "under_review" and a.outcome is None)
+    return sum(1 for a in assessments if a.status == ApplicationStatus.UNDER_REVIEW and a.outcome is None)
 
 
 def _load_themes(bids: list[Application], condition) -> None:
@@ -317,9 +334,9 @@ def reviewer_assignments(user_id: int) -> list[ReviewAssignment]:
     """A reviewer's bids: the ones they can still act on first, soonest due first."""
     return db.session.scalars(
         db.select(ReviewAssignment)
-        .where(ReviewAssignment.reviewer_id == user_id, ReviewAssignment.status != "withdrawn")
+        .where(ReviewAssignment.reviewer_id == user_id, ReviewAssignment.status != AssignmentStatus.WITHDRAWN)
         .order_by(
-            (ReviewAssignment.status.in_(["submitted", "conflicted"])).asc(),
+            (ReviewAssignment.status.in_([AssignmentStatus.SUBMITTED, AssignmentStatus.CONFLICTED])).asc(),
             ReviewAssignment.due_on,
             ReviewAssignment.id,
         )
@@ -341,7 +358,7 @@ def round_assignments(round_id: int) -> dict[int, list[ReviewAssignment]]:
 
 def selected_balance(assessments: list[BidAssessment]) -> dict[str, dict[str, int]]:
     """The approved set by place, theme and lead organisation sector, counted in one query."""
-    approved = Application.id.in_([a.application_id for a in assessments if a.outcome == "approved"])
+    approved = Application.id.in_([a.application_id for a in assessments if a.outcome == DecisionOutcome.APPROVED])
 
     def counted(key: str, name, *joins):
         statement = db.select(db.literal(key), name, db.func.count()).select_from(Application)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 
 from grants.accounts.models import User, UserRole
-from grants.applications.models import Application, Partner
+from grants.applications.models import Application, ApplicationStatus, Partner
 from grants.applications.workflow import APPLICATION_WORKFLOW
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
@@ -18,9 +18,10 @@ from grants.core.permissions import Role
 from grants.extensions import db
 from grants.notifications.services import queue_email
 from grants.reviews import permissions
-from grants.reviews.models import ConflictDeclaration, ReviewAssignment, Score, ScoreRevision
+from grants.reviews.models import AssignmentStatus, ConflictDeclaration, ReviewAssignment, Score, ScoreRevision
 from grants.reviews.queries import ACTIVE_REVIEWS
 from grants.reviews.workflow import ASSIGNMENT_WORKFLOW
+from grants.rounds.models import RoundStatus
 from grants.rounds.workflow import ROUND_WORKFLOW
 
 
@@ -157,12 +158,16 @@ def assign_reviewer(application: Application, reviewer: User, due_on: date, *, a
                 ConflictDeclaration.application_id == application.id, ConflictDeclaration.reviewer_id == reviewer.id
             )
         )
-        existing.status = "in_progress" if declared else "assigned"
+        existing.status = AssignmentStatus.IN_PROGRESS if declared else AssignmentStatus.ASSIGNED
         existing.due_on, existing.assigned_by_id = due_on, actor.id
         assignment = existing
     else:
         assignment = ReviewAssignment(
-            application=application, reviewer=reviewer, due_on=due_on, assigned_by_id=actor.id, status="assigned"
+            application=application,
+            reviewer=reviewer,
+            due_on=due_on,
+            assigned_by_id=actor.id,
+            status=AssignmentStatus.ASSIGNED,
         )
         try:
             with db.session.begin_nested():
@@ -220,11 +225,11 @@ def auto_assign(round_, per_bid: int, due_on: date, *, actor) -> int:
 def unassign(assignment: ReviewAssignment, *, actor) -> None:
     """Take a reviewer off a bid. Not once scoring has closed: the record decisions rest on stays."""
     lock_and_refresh(db.session, assignment)
-    if assignment.status == "withdrawn":  # a second press, or the slower of two
+    if assignment.status == AssignmentStatus.WITHDRAWN:  # a second press, or the slower of two
         raise ReviewError(f"{assignment.reviewer.name} had already been taken off this bid.")
-    if assignment.status == "submitted" and not permissions.scoring_open(assignment.application.round):
+    if assignment.status == AssignmentStatus.SUBMITTED and not permissions.scoring_open(assignment.application.round):
         raise ReviewError("Scoring for this round has closed: submitted reviews stay as they are.")
-    ASSIGNMENT_WORKFLOW.move(assignment, "withdrawn", actor=actor, action="review.unassigned")
+    ASSIGNMENT_WORKFLOW.move(assignment, AssignmentStatus.WITHDRAWN, actor=actor, action="review.unassigned")
 
 
 # --- Conflicts --------------------------------------------------------------------------------------
@@ -236,7 +241,7 @@ def declare(assignment: ReviewAssignment, *, has_conflict: bool, nature: str | N
     lock_and_refresh(db.session, assignment)
     if assignment.reviewer_id != actor.id:
         raise PermissionDenied()
-    if assignment.status not in {"assigned", "in_progress", "submitted"}:
+    if assignment.status not in {AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED}:
         raise ReviewError("You are no longer reviewing this bid.")
     if has_conflict and not (nature or "").strip():
         raise ReviewError("Describe the conflict of interest", field="nature")
@@ -262,7 +267,9 @@ def declare(assignment: ReviewAssignment, *, has_conflict: bool, nature: str | N
         actor=actor,
         after={"application_id": assignment.application_id, "has_conflict": has_conflict, "nature": declaration.nature},
     )
-    ASSIGNMENT_WORKFLOW.move(assignment, "conflicted" if has_conflict else "in_progress", actor=actor)
+    ASSIGNMENT_WORKFLOW.move(
+        assignment, AssignmentStatus.CONFLICTED if has_conflict else AssignmentStatus.IN_PROGRESS, actor=actor
+    )
 
 
 def declared_conflict(application_id: int, person_id: int) -> bool:
@@ -313,7 +320,7 @@ def declare_chair_conflict(application: Application, nature: str, *, actor) -> N
         )
     )
     if assignment is not None and assignment.is_active:
-        ASSIGNMENT_WORKFLOW.move(assignment, "conflicted", actor=actor)
+        ASSIGNMENT_WORKFLOW.move(assignment, AssignmentStatus.CONFLICTED, actor=actor)
 
 
 # --- Scores -----------------------------------------------------------------------------------------
@@ -335,10 +342,10 @@ def save_scores(
     now = now or utcnow()
     lock_and_refresh(db.session, assignment)
     if not permissions.can_score(actor, assignment, now):
-        if assignment.status not in {"in_progress", "submitted"}:
+        if assignment.status not in {AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED}:
             raise PermissionDenied("You are not reviewing this bid.")
         raise ReviewError("Scoring for this round has closed.")
-    if assignment.status == "submitted" and not submit:
+    if assignment.status == AssignmentStatus.SUBMITTED and not submit:
         raise ReviewError(
             "Your scores are submitted: submit your changes, so the scores that count are replaced "
             "by the new ones rather than withdrawn."
@@ -361,7 +368,7 @@ def save_scores(
     if problems:
         raise ScoreProblems(problems)
     current = {score.criterion_id: score for score in assignment.scores}
-    if submit and assignment.status == "submitted" and assignment.look_again_note is None:
+    if submit and assignment.status == AssignmentStatus.SUBMITTED and assignment.look_again_note is None:
         kept = {criterion_id: (score.value, score.justification) for criterion_id, score in current.items()}
         sent = {
             criterion_id: (value, justification.strip()) for criterion_id, (value, justification) in entries.items()
@@ -387,7 +394,7 @@ def save_scores(
                 recorded_at=now,
             )
         )
-    target = "submitted" if submit else "in_progress"
+    target = AssignmentStatus.SUBMITTED if submit else AssignmentStatus.IN_PROGRESS
     if submit:
         assignment.submitted_at = now
         assignment.look_again_note = None  # answered
@@ -425,9 +432,13 @@ def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> boo
     if not permissions.can_moderate(actor, assignment.application):
         raise PermissionDenied("You have a conflict of interest with this bid; another chair moderates it.")
     lock_and_refresh(db.session, assignment)
-    if assignment.status == "submitted" and assignment.look_again_note and assignment.look_again_note == note.strip():
+    if (
+        assignment.status == AssignmentStatus.SUBMITTED
+        and assignment.look_again_note
+        and assignment.look_again_note == note.strip()
+    ):
         return False
-    if assignment.status != "submitted":
+    if assignment.status != AssignmentStatus.SUBMITTED:
         raise ReviewError("You can ask for another look only at submitted scores.")
     if not permissions.scoring_open(assignment.application.round):
         raise ReviewError("Scoring for this round has closed, so scores can no longer be changed.")
@@ -457,26 +468,26 @@ def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> boo
 def start_assessment(round_, *, actor) -> int:
     """The round moves to assessing and every submitted bid goes under review. Returns how many."""
     lock_and_refresh(db.session, round_)
-    ROUND_WORKFLOW.check(round_, "assessing")
+    ROUND_WORKFLOW.check(round_, RoundStatus.ASSESSING)
     bids = db.session.scalars(
         db.select(Application)
-        .where(Application.round_id == round_.id, Application.status == "submitted")
+        .where(Application.round_id == round_.id, Application.status == ApplicationStatus.SUBMITTED)
         .order_by(Application.id)
     ).all()
     for bid in bids:
-        APPLICATION_WORKFLOW.move(bid, "under_review", actor=actor)
-    ROUND_WORKFLOW.move(round_, "assessing", actor=actor, bids=len(bids))
+        APPLICATION_WORKFLOW.move(bid, ApplicationStatus.UNDER_REVIEW, actor=actor)
+    ROUND_WORKFLOW.move(round_, RoundStatus.ASSESSING, actor=actor, bids=len(bids))
     return len(bids)
 
 
 def mark_ineligible(application: Application, reason: str, *, actor) -> None:
     """The programme team finds a submitted bid ineligible; the applicant is told why."""
     lock_and_refresh(db.session, application)
-    if application.status == "ineligible":  # a second press, or the slower of two
+    if application.status == ApplicationStatus.INELIGIBLE:  # a second press, or the slower of two
         raise ReviewError(f"{application.reference} has already been marked ineligible.")
     if not reason.strip():
         raise ReviewError("Say why the bid is ineligible", field="reason")
-    APPLICATION_WORKFLOW.move(application, "ineligible", actor=actor, reason=reason.strip())
+    APPLICATION_WORKFLOW.move(application, ApplicationStatus.INELIGIBLE, actor=actor, reason=reason.strip())
     queue_email(
         application.lead_applicant.email,
         "application_ineligible",
