@@ -157,7 +157,7 @@ class GrantAgreement(TimestampMixin, db.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in ("draft", "issued")
+        return self.status in (AgreementStatus.DRAFT, AgreementStatus.ISSUED)
 
 
 class Tranche(TimestampMixin, db.Model):
@@ -217,7 +217,7 @@ class Tranche(TimestampMixin, db.Model):
     @property
     def is_open(self) -> bool:
         """Not yet paid: its amount, date and conditions can still change."""
-        return self.status != "released"
+        return self.status != TrancheStatus.RELEASED
 
 
 class TrancheCondition(TimestampMixin, db.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grants.core.permissions import Role
+from grants.funding.models import TrancheStatus
 from grants.funding.services.agreements import can_sign  # noqa: F401 - the lead applicant signs
 from grants.funding.services.conditions import can_confirm  # noqa: F401 - the owner confirms
 from grants.funding.services.match import can_record as can_record_match  # noqa: F401
@@ -29,6 +30,6 @@ def can_approve(user, tranche) -> bool:
     return bool(
         user.is_authenticated
         and user.has_role(Role.FINANCE_APPROVER)
-        and tranche.status == "requested"
+        and tranche.status == TrancheStatus.REQUESTED
         and tranche.requested_by_id != user.id
     )

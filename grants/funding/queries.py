@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from grants.core.spreadsheets import plain_pounds, safe_cell
 from grants.directory.models import Organisation
 from grants.extensions import db
-from grants.funding.models import MatchFunding, Payment, Tranche, TrancheCondition
+from grants.funding.models import MatchFunding, MatchStatus, Payment, Tranche, TrancheCondition, TrancheStatus
 from grants.projects.models import Project
 
 # The lists on the finance page: (label, the tranches it shows).
@@ -56,7 +56,7 @@ def totals(round_id: int | None = None) -> Totals:
     released = db.session.scalar(
         db.select(db.func.coalesce(db.func.sum(Payment.amount_pence), 0)).where(Payment.project_id.in_(projects))
     )
-    match = dict.fromkeys(("pledged", "confirmed", "received"), 0)
+    match = dict.fromkeys(MatchStatus, 0)
     for status, amount in db.session.execute(
         db.select(MatchFunding.status, db.func.coalesce(db.func.sum(MatchFunding.amount_pence), 0))
         .where(MatchFunding.project_id.in_(projects))
@@ -77,8 +77,11 @@ def tranches_statement(view: str, round_id: int | None = None, today: date | Non
         .order_by(Tranche.due_on, Project.reference, Tranche.sequence)
     )
     if view == "due":
-        statement = statement.where(Tranche.status.in_(("scheduled", "eligible", "requested")), Tranche.due_on <= today)
-    elif view in ("eligible", "requested", "released", "held"):
+        statement = statement.where(
+            Tranche.status.in_((TrancheStatus.SCHEDULED, TrancheStatus.ELIGIBLE, TrancheStatus.REQUESTED)),
+            Tranche.due_on <= today,
+        )
+    elif view in (TrancheStatus.ELIGIBLE, TrancheStatus.REQUESTED, TrancheStatus.RELEASED, TrancheStatus.HELD):
         statement = statement.where(Tranche.status == view)
     if round_id:
         statement = statement.where(Project.round_id == round_id)

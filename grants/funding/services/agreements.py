@@ -14,12 +14,13 @@ from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
 from grants.core.workflow import Workflow
 from grants.extensions import db
-from grants.funding.models import AgreementStatus, GrantAgreement, MatchFunding
+from grants.funding.models import AgreementStatus, GrantAgreement, MatchFunding, TrancheStatus
 from grants.funding.services import terms as terms_module
 from grants.funding.services.common import AlreadyDone, FundingError, hold_project, require_officer
 from grants.funding.services.conditions import evaluate_project
 from grants.funding.services.schedule import open_agreement, tranches_of
 from grants.notifications.services import queue_email
+from grants.projects.models import ProjectStatus
 
 AGREEMENT_WORKFLOW = Workflow(
     "grant agreement",
@@ -45,7 +46,9 @@ def agreements_of(project_id: int) -> list[GrantAgreement]:
 
 def signed_agreement(project_id: int) -> GrantAgreement | None:
     return db.session.scalar(
-        db.select(GrantAgreement).where(GrantAgreement.project_id == project_id, GrantAgreement.status == "signed")
+        db.select(GrantAgreement).where(
+            GrantAgreement.project_id == project_id, GrantAgreement.status == AgreementStatus.SIGNED
+        )
     )
 
 
@@ -81,7 +84,7 @@ def refresh_open_terms(project, *, actor=None) -> None:
         return
     if write_words(agreement, project):
         db.session.flush()
-        if agreement.status == "issued":
+        if agreement.status == AgreementStatus.ISSUED:
             audit.record("funding.agreement_reworded", agreement, actor=actor, after={"version": agreement.version})
 
 
@@ -90,11 +93,11 @@ def issue_agreement(agreement: GrantAgreement, *, actor) -> None:
     hold_project(project)
     require_officer(actor, "issue an agreement")
     lock_and_refresh(db.session, agreement)
-    AGREEMENT_WORKFLOW.check(agreement, "issued")
+    AGREEMENT_WORKFLOW.check(agreement, AgreementStatus.ISSUED)
     write_words(agreement, project)
     agreement.issued_at, agreement.issued_by_id = utcnow(), actor.id
     AGREEMENT_WORKFLOW.move(
-        agreement, "issued", actor=actor, action="funding.agreement_issued", version=agreement.version
+        agreement, AgreementStatus.ISSUED, actor=actor, action="funding.agreement_issued", version=agreement.version
     )
     lead = project.application.lead_applicant
     queue_email(
@@ -145,9 +148,9 @@ def sign_agreement(
     lock_and_refresh(db.session, agreement)
     if not can_sign(actor, agreement):
         raise FundingError("Only the project's lead applicant can sign the agreement.")
-    if agreement.status == "signed":  # a second press, or a second tab
+    if agreement.status == AgreementStatus.SIGNED:  # a second press, or a second tab
         raise AlreadyDone(f"Version {agreement.version} of the grant agreement has already been signed.")
-    if agreement.status != "issued":
+    if agreement.status != AgreementStatus.ISSUED:
         raise FundingError("This agreement is not ready to sign.")
     if terms_digest != terms_module.digest(agreement.terms):
         raise FundingError(
@@ -164,7 +167,11 @@ def sign_agreement(
     if previous is not None:
         previous.superseded_at = utcnow()
         AGREEMENT_WORKFLOW.move(
-            previous, "superseded", actor=actor, action="funding.agreement_superseded", by_version=agreement.version
+            previous,
+            AgreementStatus.SUPERSEDED,
+            actor=actor,
+            action="funding.agreement_superseded",
+            by_version=agreement.version,
         )
     agreement.signed_at, agreement.signed_by_id = utcnow(), actor.id
     agreement.signed_name = " ".join(typed_name.split())
@@ -172,17 +179,23 @@ def sign_agreement(
     agreement.signed_user_agent = (user_agent or "")[:300] or None
     AGREEMENT_WORKFLOW.move(
         agreement,
-        "signed",
+        AgreementStatus.SIGNED,
         actor=actor,
         action="funding.agreement_signed",
         version=agreement.version,
         signed_name=agreement.signed_name,
         terms_sha256=terms_module.digest(agreement.terms),
     )
-    if project.status == "setup":
-        project.status = "active"
+    if project.status == ProjectStatus.SETUP:
+        project.status = ProjectStatus.ACTIVE
         db.session.flush()
-        audit.record("project.active", project, actor=actor, before={"status": "setup"}, after={"status": "active"})
+        audit.record(
+            "project.active",
+            project,
+            actor=actor,
+            before={"status": ProjectStatus.SETUP},
+            after={"status": ProjectStatus.ACTIVE},
+        )
     evaluate_project(project, actor=actor)
     queue_email(
         actor.email,
@@ -214,7 +227,7 @@ def start_variation(project, *, reason: str, actor) -> GrantAgreement:
     agreement = GrantAgreement(
         project_id=project.id,
         version=version,
-        status="draft",
+        status=AgreementStatus.DRAFT,
         award_pence=project.award_pence,
         variation_reason=reason.strip(),
     )
@@ -239,7 +252,7 @@ def withdraw_variation(agreement: GrantAgreement, *, actor) -> None:
     lock_and_refresh(db.session, agreement)
     if agreement.version == 1:
         raise FundingError("The first version of an agreement cannot be withdrawn; change it instead.")
-    AGREEMENT_WORKFLOW.move(agreement, "withdrawn", actor=actor, action="funding.variation_withdrawn")
+    AGREEMENT_WORKFLOW.move(agreement, AgreementStatus.WITHDRAWN, actor=actor, action="funding.variation_withdrawn")
     _restore_signed_schedule(project, actor=actor)
 
 
@@ -249,7 +262,7 @@ def _restore_signed_schedule(project, *, actor) -> None:
     by_sequence = {sequence: (amount, due) for sequence, amount, due in (signed.schedule or [])}
     changed = False
     for tranche in tranches_of(project.id):
-        if tranche.status == "released" or tranche.sequence not in by_sequence:
+        if tranche.status == TrancheStatus.RELEASED or tranche.sequence not in by_sequence:
             continue
         amount, due = by_sequence[tranche.sequence]
         if (tranche.amount_pence, tranche.due_on.isoformat()) != (amount, due):

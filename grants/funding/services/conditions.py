@@ -23,11 +23,14 @@ from grants.extensions import db
 from grants.funding.models import (
     CONDITION_KINDS,
     LABELLERS,
+    AgreementStatus,
     GrantAgreement,
     MatchFunding,
+    MatchStatus,
     Payment,
     Tranche,
     TrancheCondition,
+    TrancheStatus,
 )
 from grants.funding.services.common import FundingError, hold_project, require_officer
 from grants.notifications.services import queue_email
@@ -64,7 +67,7 @@ def _agreement_signed(project, tranche=None) -> bool:
     return bool(
         db.session.scalar(
             db.select(GrantAgreement.id).where(
-                GrantAgreement.project_id == project.id, GrantAgreement.status == "signed"
+                GrantAgreement.project_id == project.id, GrantAgreement.status == AgreementStatus.SIGNED
             )
         )
     )
@@ -74,7 +77,8 @@ def _match_confirmed(project, tranche=None) -> bool:
     return bool(
         db.session.scalar(
             db.select(MatchFunding.id).where(
-                MatchFunding.project_id == project.id, MatchFunding.status.in_(("confirmed", "received"))
+                MatchFunding.project_id == project.id,
+                MatchFunding.status.in_((MatchStatus.CONFIRMED, MatchStatus.RECEIVED)),
             )
         )
     )
@@ -115,7 +119,7 @@ def evaluate_project(project, *, actor=None) -> list[Tranche]:
     tranches = list(
         db.session.scalars(
             db.select(Tranche)
-            .where(Tranche.project_id == project.id, Tranche.status != "released")
+            .where(Tranche.project_id == project.id, Tranche.status != TrancheStatus.RELEASED)
             .order_by(Tranche.sequence)
             .execution_options(populate_existing=True)
         )
@@ -167,14 +171,20 @@ def payment_blockers(tranche: Tranche, *, conditions: bool = True) -> list[str]:
     project = tranche.project
     earlier = db.session.scalar(
         db.select(Tranche.sequence)
-        .where(Tranche.project_id == project.id, Tranche.sequence < tranche.sequence, Tranche.status != "released")
+        .where(
+            Tranche.project_id == project.id,
+            Tranche.sequence < tranche.sequence,
+            Tranche.status != TrancheStatus.RELEASED,
+        )
         .order_by(Tranche.sequence)
         .limit(1)
     )
     if earlier is not None:
         blockers.append(f"Tranche {earlier} must be released before tranche {tranche.sequence}.")
     agreement = db.session.scalar(
-        db.select(GrantAgreement).where(GrantAgreement.project_id == project.id, GrantAgreement.status == "signed")
+        db.select(GrantAgreement).where(
+            GrantAgreement.project_id == project.id, GrantAgreement.status == AgreementStatus.SIGNED
+        )
     )
     if agreement is None:
         blockers.append("Nothing can be paid until the grant agreement is signed.")
@@ -201,26 +211,26 @@ def payment_blockers(tranche: Tranche, *, conditions: bool = True) -> list[str]:
 def _update_status(tranche: Tranche, actor) -> bool:
     """Scheduled ↔ eligible as ``payment_blockers`` says. A request whose conditions lapse goes back
     too; a held tranche stays held. True if the tranche has just become eligible."""
-    if tranche.status == "held":
+    if tranche.status == TrancheStatus.HELD:
         return False
-    if tranche.status == "requested":
+    if tranche.status == TrancheStatus.REQUESTED:
         blockers = [] if all_met(tranche) else ["conditions"]
     else:
         blockers = payment_blockers(tranche)
-    if tranche.status == "scheduled" and not blockers:
-        tranche.status, tranche.eligible_at = "eligible", utcnow()
+    if tranche.status == TrancheStatus.SCHEDULED and not blockers:
+        tranche.status, tranche.eligible_at = TrancheStatus.ELIGIBLE, utcnow()
         audit.record("funding.tranche_eligible", tranche, actor=actor, after=_money(tranche))
         return True
-    if tranche.status in ("eligible", "requested") and blockers:
+    if tranche.status in (TrancheStatus.ELIGIBLE, TrancheStatus.REQUESTED) and blockers:
         before, requester = tranche.status, tranche.requested_by
-        tranche.status, tranche.eligible_at = "scheduled", None
+        tranche.status, tranche.eligible_at = TrancheStatus.SCHEDULED, None
         tranche.requested_at = tranche.requested_by_id = None
         unmet = waiting_for(tranche)
-        after = {"status": "scheduled", "unmet": unmet}
-        if before == "eligible":
+        after = {"status": TrancheStatus.SCHEDULED, "unmet": unmet}
+        if before == TrancheStatus.ELIGIBLE:
             after["blockers"] = payment_blockers(tranche)
         audit.record("funding.tranche_conditions_lapsed", tranche, actor=actor, before={"status": before}, after=after)
-        if before == "requested":
+        if before == TrancheStatus.REQUESTED:
             _tell_of_lapsed_request(tranche, requester, unmet)
     return False
 
@@ -303,9 +313,9 @@ def can_confirm(user, condition: TrancheCondition) -> bool:
 
 
 def _check_changeable(tranche: Tranche) -> None:
-    if tranche.status == "released":
+    if tranche.status == TrancheStatus.RELEASED:
         raise FundingError(f"Tranche {tranche.sequence} has been paid; its conditions are settled.")
-    if tranche.status == "requested":
+    if tranche.status == TrancheStatus.REQUESTED:
         raise FundingError(
             f"Tranche {tranche.sequence} is waiting for finance approval. Its conditions cannot change now."
         )

@@ -52,7 +52,7 @@ def confirm_match(match: MatchFunding, *, actor, note: str, upload: FileStorage 
     db.session.refresh(match)
     if not can_record(actor):
         raise FundingError("Only the programme team or finance can confirm match funding.")
-    if match.status != "pledged":
+    if match.status != MatchStatus.PLEDGED:
         raise FundingError(f"The match funding is {match.status_label.lower()} already.")
     note = (note or "").strip()
     if not note and upload is None:
@@ -68,7 +68,7 @@ def confirm_match(match: MatchFunding, *, actor, note: str, upload: FileStorage 
     match.confirmation_document_id = document.id if document else None
     MATCH_WORKFLOW.move(
         match,
-        "confirmed",
+        MatchStatus.CONFIRMED,
         actor=actor,
         action="funding.match_confirmed",
         **_money(match, note=match.confirmation_note, document_id=match.confirmation_document_id),
@@ -85,10 +85,10 @@ def record_match_received(
     db.session.refresh(match)
     if not can_record(actor):
         raise FundingError("Only the programme team or finance can record match funding received.")
-    if match.status != "confirmed":
+    if match.status != MatchStatus.CONFIRMED:
         raise FundingError(
             "Confirm the match funding before recording it as received."
-            if match.status == "pledged"
+            if match.status == MatchStatus.PLEDGED
             else "The match funding has been received already."
         )
     if received_on > date.today():
@@ -113,7 +113,7 @@ def record_match_received(
     match.receipt_document_id = document.id if document else None
     MATCH_WORKFLOW.move(
         match,
-        "received",
+        MatchStatus.RECEIVED,
         actor=actor,
         action="funding.match_received",
         **_money(match, received_on=received_on.isoformat(), reference=match.received_reference),

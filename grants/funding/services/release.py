@@ -66,19 +66,21 @@ def request_release(tranche: Tranche, *, actor) -> None:
     if not actor.has_role(Role.PROGRAMME_OFFICER):
         raise FundingError("Only a programme officer can request a release.")
     evaluate_project(project, actor=actor)
-    if tranche.status == "requested":
+    if tranche.status == TrancheStatus.REQUESTED:
         raise AlreadyDone(f"The release of tranche {tranche.sequence} has already been requested.")
-    if tranche.status == "released":
+    if tranche.status == TrancheStatus.RELEASED:
         raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
     blockers = payment_blockers(tranche)
-    if tranche.status != "eligible" or blockers:
+    if tranche.status != TrancheStatus.ELIGIBLE or blockers:
         raise FundingError(
             blockers[0]
-            if tranche.status == "scheduled" and blockers
+            if tranche.status == TrancheStatus.SCHEDULED and blockers
             else f"Tranche {tranche.sequence} is {tranche.status_label.lower()}: it cannot be requested now."
         )
     tranche.requested_at, tranche.requested_by_id = utcnow(), actor.id
-    TRANCHE_WORKFLOW.move(tranche, "requested", actor=actor, action="funding.release_requested", **_money(tranche))
+    TRANCHE_WORKFLOW.move(
+        tranche, TrancheStatus.REQUESTED, actor=actor, action="funding.release_requested", **_money(tranche)
+    )
     for approver in finance_approvers(exclude=actor.id):
         queue_email(
             approver.email,
@@ -112,11 +114,11 @@ def finance_approvers(*, exclude: int | None = None) -> list[User]:
 def approval_refusal(tranche: Tranche, actor) -> FundingError | None:
     """Why ``actor`` cannot approve the tranche now, or None: the same words on the page and in the service.
     A refusal of something that has already happened is ``AlreadyDone``."""
-    if tranche.status == "released":
+    if tranche.status == TrancheStatus.RELEASED:
         return AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
     if not actor.has_role(Role.FINANCE_APPROVER):
         return NotAllowed("You need the finance approver role to approve a release.")
-    if tranche.status == "held":
+    if tranche.status == TrancheStatus.HELD:
         held_by = db.session.get(User, tranche.held_by_id) if tranche.held_by_id else None
         by = f" by {held_by.name}" if held_by is not None else ""
         reason = (tranche.held_reason or "").rstrip(". ")
@@ -124,7 +126,7 @@ def approval_refusal(tranche: Tranche, actor) -> FundingError | None:
             f"Tranche {tranche.sequence} is on hold{by} ({reason}). It can be approved once the hold is lifted "
             "and the release requested again."
         )
-    if tranche.status != "requested":
+    if tranche.status != TrancheStatus.REQUESTED:
         return FundingError(f"Tranche {tranche.sequence} has not been requested for release.")
     if tranche.requested_by_id == actor.id:
         return NotAllowed("You requested this release, so someone else must approve it.")
@@ -156,11 +158,11 @@ def approve_release(tranche: Tranche, *, actor, payment_reference: str) -> Payme
         db.update(Tranche)
         .where(
             Tranche.id == tranche.id,
-            Tranche.status == "requested",
+            Tranche.status == TrancheStatus.REQUESTED,
             Tranche.requested_by_id != actor.id,
             Tranche.amount_pence == tranche.amount_pence,  # the amount both signatures are for
         )
-        .values(status="released", released_at=now, updated_at=now)
+        .values(status=TrancheStatus.RELEASED, released_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if released != 1:
@@ -182,10 +184,10 @@ def approve_release(tranche: Tranche, *, actor, payment_reference: str) -> Payme
         "funding.tranche_released",
         tranche,
         actor=actor,
-        before={"status": "requested"},
+        before={"status": TrancheStatus.REQUESTED},
         after=_money(
             tranche,
-            status="released",
+            status=TrancheStatus.RELEASED,
             payment_id=payment.id,
             payment_reference=reference,
             requested_by_id=payment.requested_by_id,
@@ -216,9 +218,9 @@ def return_request(tranche: Tranche, *, actor, reason: str) -> None:
     db.session.refresh(tranche)
     if not actor.has_role(Role.FINANCE_APPROVER):
         raise FundingError("Only a finance approver can return a request.")
-    if tranche.status == "released":
+    if tranche.status == TrancheStatus.RELEASED:
         raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
-    if tranche.status != "requested":
+    if tranche.status != TrancheStatus.REQUESTED:
         raise AlreadyDone(
             f"Tranche {tranche.sequence} is not waiting for approval: it is {tranche.status_label.lower()}."
         )
@@ -227,7 +229,11 @@ def return_request(tranche: Tranche, *, actor, reason: str) -> None:
     requester = tranche.requested_by
     tranche.requested_at = tranche.requested_by_id = None
     TRANCHE_WORKFLOW.move(
-        tranche, "eligible", actor=actor, action="funding.release_returned", **_money(tranche, reason=reason.strip())
+        tranche,
+        TrancheStatus.ELIGIBLE,
+        actor=actor,
+        action="funding.release_returned",
+        **_money(tranche, reason=reason.strip()),
     )
     evaluate_project(project, actor=actor)
     if requester is not None:
@@ -256,16 +262,20 @@ def hold_tranche(tranche: Tranche, *, actor, reason: str) -> None:
     db.session.refresh(tranche)
     if not can_hold(actor):
         raise FundingError("Only the programme team or finance can hold a tranche.")
-    if tranche.status == "released":
+    if tranche.status == TrancheStatus.RELEASED:
         raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
-    if tranche.status == "held":
+    if tranche.status == TrancheStatus.HELD:
         raise AlreadyDone(f"Tranche {tranche.sequence} is held already.")
     if not (reason or "").strip():
         raise FundingError("Give the reason for holding the tranche", field="reason")
     tranche.held_at, tranche.held_by_id, tranche.held_reason = utcnow(), actor.id, reason.strip()
     tranche.requested_at = tranche.requested_by_id = None
     TRANCHE_WORKFLOW.move(
-        tranche, "held", actor=actor, action="funding.tranche_held", **_money(tranche, reason=reason.strip())
+        tranche,
+        TrancheStatus.HELD,
+        actor=actor,
+        action="funding.tranche_held",
+        **_money(tranche, reason=reason.strip()),
     )
 
 
@@ -276,13 +286,17 @@ def resume_tranche(tranche: Tranche, *, actor) -> None:
     db.session.refresh(tranche)
     if not can_hold(actor):
         raise FundingError("Only the programme team or finance can lift a hold.")
-    if tranche.status == "released":
+    if tranche.status == TrancheStatus.RELEASED:
         raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
-    if tranche.status != "held":
+    if tranche.status != TrancheStatus.HELD:
         raise AlreadyDone(f"Tranche {tranche.sequence} is not held.")
     reason = tranche.held_reason
     tranche.held_at = tranche.held_by_id = tranche.held_reason = None
     TRANCHE_WORKFLOW.move(
-        tranche, "scheduled", actor=actor, action="funding.tranche_resumed", **_money(tranche, held_reason=reason)
+        tranche,
+        TrancheStatus.SCHEDULED,
+        actor=actor,
+        action="funding.tranche_resumed",
+        **_money(tranche, held_reason=reason),
     )
     evaluate_project(project, actor=actor)

@@ -11,7 +11,7 @@ from grants.core.dates import add_months
 from grants.core.money import format_pence, split_pence
 from grants.core.times import format_date
 from grants.extensions import db
-from grants.funding.models import GrantAgreement, Tranche
+from grants.funding.models import AgreementStatus, GrantAgreement, Tranche, TrancheStatus
 from grants.funding.services.common import FundingError, hold_project, require_officer
 
 
@@ -58,7 +58,8 @@ def open_agreement(project_id: int) -> GrantAgreement | None:
     """The agreement being prepared or waiting for signature, if there is one."""
     return db.session.scalar(
         db.select(GrantAgreement).where(
-            GrantAgreement.project_id == project_id, GrantAgreement.status.in_(("draft", "issued"))
+            GrantAgreement.project_id == project_id,
+            GrantAgreement.status.in_((AgreementStatus.DRAFT, AgreementStatus.ISSUED)),
         )
     )
 
@@ -92,11 +93,14 @@ def change_schedule(project, changes: list[TrancheChange], *, actor) -> None:
     for number, tranche in enumerate(sorted(tranches.values(), key=lambda t: t.sequence), start=1):
         change = wanted[tranche.id]
         field = f"tranches-{number - 1}"
-        if tranche.status in ("requested", "released") and (change.amount_pence, change.due_on) != (
+        if tranche.status in (TrancheStatus.REQUESTED, TrancheStatus.RELEASED) and (
+            change.amount_pence,
+            change.due_on,
+        ) != (
             tranche.amount_pence,
             tranche.due_on,
         ):
-            why = "has been paid" if tranche.status == "released" else "is waiting for finance approval"
+            why = "has been paid" if tranche.status == TrancheStatus.RELEASED else "is waiting for finance approval"
             raise FundingError(f"Tranche {tranche.sequence} {why} and cannot change.", field=f"{field}-amount")
         if change.amount_pence <= 0:
             raise FundingError(f"Tranche {tranche.sequence} must be more than £0", field=f"{field}-amount")

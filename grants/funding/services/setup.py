@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grants.core import audit
 from grants.extensions import db
-from grants.funding.models import GrantAgreement, MatchFunding
+from grants.funding.models import AgreementStatus, GrantAgreement, MatchFunding, MatchStatus
 from grants.funding.services.agreements import write_words
 from grants.funding.services.conditions import add_default_conditions
 from grants.funding.services.schedule import schedule_tranches
@@ -19,12 +19,14 @@ def set_up_funding(project, application, *, months: int, actor=None) -> None:
             project=project,
             funder=application.match_funder or "Health and wellbeing board",
             amount_pence=application.match_amount_pence or 0,
-            status="pledged",
+            status=MatchStatus.PLEDGED,
             evidence_document_id=evidence.id if evidence else None,
         )
     )
     db.session.flush()
-    agreement = GrantAgreement(project_id=project.id, version=1, status="draft", award_pence=project.award_pence)
+    agreement = GrantAgreement(
+        project_id=project.id, version=1, status=AgreementStatus.DRAFT, award_pence=project.award_pence
+    )
     write_words(agreement, project)
     db.session.add(agreement)
     db.session.flush()

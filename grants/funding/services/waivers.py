@@ -11,7 +11,7 @@ from grants.core import audit
 from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.extensions import db
-from grants.funding.models import WAIVABLE_KINDS, TrancheCondition
+from grants.funding.models import WAIVABLE_KINDS, TrancheCondition, TrancheStatus
 from grants.funding.services.common import AlreadyDone, FundingError, NotAllowed, hold_project
 from grants.funding.services.conditions import evaluate_project
 from grants.notifications.services import queue_email
@@ -24,7 +24,7 @@ def can_propose(user, condition: TrancheCondition) -> bool:
         and condition.kind in WAIVABLE_KINDS
         and not condition.is_met
         and condition.waiver_proposed_at is None
-        and condition.tranche.status not in ("released", "requested")
+        and condition.tranche.status not in (TrancheStatus.RELEASED, TrancheStatus.REQUESTED)
     )
 
 
@@ -51,9 +51,9 @@ def _take_hold(condition: TrancheCondition):
 
 
 def _check_open(tranche) -> None:
-    if tranche.status == "released":
+    if tranche.status == TrancheStatus.RELEASED:
         raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
-    if tranche.status == "requested":
+    if tranche.status == TrancheStatus.REQUESTED:
         raise FundingError(
             f"Tranche {tranche.sequence} is waiting for finance approval. Its conditions cannot change now."
         )
