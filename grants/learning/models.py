@@ -115,12 +115,12 @@ class LearningCommitment(TimestampMixin, db.Model):
     # thousands at once (``db.select(LearningCommitment.state(today), db.func.count())``).
     @hybrid_method
     def is_overdue(self, today: date) -> bool:
-        return self.status != "done" and self.due_on is not None and self.due_on < today
+        return self.status != CommitmentStatus.DONE and self.due_on is not None and self.due_on < today
 
     @is_overdue.inplace.expression
     @classmethod
     def _is_overdue_expression(cls, today: date):
-        return and_(cls.status != "done", cls.due_on.is_not(None), cls.due_on < today)
+        return and_(cls.status != CommitmentStatus.DONE, cls.due_on.is_not(None), cls.due_on < today)
 
     @hybrid_method
     def state(self, today: date) -> str:
@@ -229,8 +229,8 @@ class LearningItem(TimestampMixin, db.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in ("draft", "returned")
+        return self.status in (ItemStatus.DRAFT, ItemStatus.RETURNED)
 
     @property
     def is_public(self) -> bool:
-        return self.status == "published"
+        return self.status == ItemStatus.PUBLISHED

@@ -14,7 +14,7 @@ from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
 from grants.applications.models import Application, Partner, application_themes
 from grants.directory.models import Organisation, Place, Theme
 from grants.extensions import db
-from grants.learning.models import LearningCommitment, LearningItem, learning_item_themes
+from grants.learning.models import CommitmentStatus, ItemStatus, LearningCommitment, LearningItem, learning_item_themes
 from grants.projects.models import Project
 from grants.rounds.models import Round
 
@@ -60,7 +60,7 @@ def _listed_options():
 
 
 def _published():
-    return db.select(LearningItem).where(LearningItem.status == "published")
+    return db.select(LearningItem).where(LearningItem.status == ItemStatus.PUBLISHED)
 
 
 def search_document():
@@ -130,7 +130,7 @@ def library_statement(filters: LibraryFilters):
 def filter_choices() -> dict:
     """The themes, places and waves that have published learning, for the library's filters: plain
     rows (slug and name, id and name, id and title)."""
-    published_ids = select(LearningItem.id).where(LearningItem.status == "published")
+    published_ids = select(LearningItem.id).where(LearningItem.status == ItemStatus.PUBLISHED)
     themes = db.session.execute(
         select(Theme.slug, Theme.name)
         .where(
@@ -142,7 +142,7 @@ def filter_choices() -> dict:
     ).all()
     places = db.session.execute(
         select(Place.id, Place.name)
-        .where(Place.id.in_(select(LearningItem.place_id).where(LearningItem.status == "published")))
+        .where(Place.id.in_(select(LearningItem.place_id).where(LearningItem.status == ItemStatus.PUBLISHED)))
         .order_by(Place.name, Place.id)
     ).all()
     waves = db.session.execute(
@@ -151,7 +151,7 @@ def filter_choices() -> dict:
             Round.id.in_(
                 select(Project.round_id)
                 .join(LearningItem, LearningItem.project_id == Project.id)
-                .where(LearningItem.status == "published")
+                .where(LearningItem.status == ItemStatus.PUBLISHED)
             )
         )
         .order_by(Round.opens_at.desc(), Round.id.desc())
@@ -198,7 +198,7 @@ def applied_here(project_id: int, *, done_only: bool = False) -> list[LearningCo
         .order_by(LearningCommitment.done_at.desc().nulls_last(), LearningCommitment.id.desc())
     )
     if done_only:
-        statement = statement.where(LearningCommitment.status == "done")
+        statement = statement.where(LearningCommitment.status == CommitmentStatus.DONE)
     return db.session.scalars(statement).all()
 
 
@@ -210,7 +210,7 @@ def items_of(project_id: int, *, published_only: bool = False) -> list[LearningI
         .order_by(LearningItem.updated_at.desc(), LearningItem.id.desc())
     )
     if published_only:
-        statement = statement.where(LearningItem.status == "published")
+        statement = statement.where(LearningItem.status == ItemStatus.PUBLISHED)
     return db.session.scalars(statement).all()
 
 
@@ -220,7 +220,7 @@ def published_items_for_commitments(project_id: int) -> set[int]:
         db.session.scalars(
             db.select(LearningItem.commitment_id).where(
                 LearningItem.project_id == project_id,
-                LearningItem.status == "published",
+                LearningItem.status == ItemStatus.PUBLISHED,
                 LearningItem.commitment_id.is_not(None),
             )
         )
@@ -240,7 +240,7 @@ def review_statement():
     """Items waiting for a programme officer, the longest waiting first."""
     return (
         db.select(LearningItem)
-        .where(LearningItem.status == "submitted")
+        .where(LearningItem.status == ItemStatus.SUBMITTED)
         .options(joinedload(LearningItem.project), joinedload(LearningItem.author))
         .order_by(LearningItem.submitted_at, LearningItem.id)
     )
@@ -278,7 +278,7 @@ def network_themes() -> list[NetworkTheme]:
         db.session.execute(
             db.select(learning_item_themes.c.theme_id, db.func.count(LearningItem.id))
             .join(LearningItem, LearningItem.id == learning_item_themes.c.item_id)
-            .where(LearningItem.status == "published")
+            .where(LearningItem.status == ItemStatus.PUBLISHED)
             .group_by(learning_item_themes.c.theme_id)
         ).all()
     )
@@ -305,14 +305,14 @@ def network_of(theme: Theme) -> dict:
         counts.update(
             db.session.execute(
                 db.select(LearningItem.project_id, db.func.count(LearningItem.id))
-                .where(LearningItem.project_id.in_(project_ids), LearningItem.status == "published")
+                .where(LearningItem.project_id.in_(project_ids), LearningItem.status == ItemStatus.PUBLISHED)
                 .group_by(LearningItem.project_id)
             ).all()
         )
     applied = db.session.scalars(
         db.select(LearningCommitment)
         .where(
-            LearningCommitment.status == "done",
+            LearningCommitment.status == CommitmentStatus.DONE,
             LearningCommitment.kind == "apply_elsewhere",
             or_(
                 LearningCommitment.applied_theme_id.is_not(None),

@@ -100,7 +100,7 @@ def carry_over_commitments(project, application, *, actor=None) -> list[Learning
             kind=plan.kind,
             description=plan.description,
             due_on=plan.target_date,
-            status="planned",
+            status=CommitmentStatus.PLANNED,
             source_plan_id=plan.id,
         )
         for plan in application.commitments
@@ -184,7 +184,7 @@ def revise_commitment(commitment: LearningCommitment, plan: CommitmentPlan, *, a
     lock_and_refresh(db.session, commitment)
     _require_commitment_editor(actor, commitment.project)
     _check_plan(plan)
-    if commitment.status == "done" and plan.kind != commitment.kind:
+    if commitment.status == CommitmentStatus.DONE and plan.kind != commitment.kind:
         raise LearningError("The commitment is done: its kind cannot change now", field="kind")
     before = _summary(commitment)
     commitment.kind, commitment.description, commitment.due_on = plan.kind, plan.description.strip(), plan.due_on
@@ -236,11 +236,11 @@ def record_progress(commitment: LearningCommitment, progress: Progress, *, actor
             raise LearningError(error.message, field="evidence_file") from None
         commitment.evidence_document_id = document.id
     _set_applied(commitment, progress)
-    if progress.status == "done":
+    if progress.status == CommitmentStatus.DONE:
         _check_done(commitment)
     if progress.status != commitment.status:
         COMMITMENT_WORKFLOW.check(commitment, progress.status)
-        commitment.done_at = utcnow() if progress.status == "done" else None
+        commitment.done_at = utcnow() if progress.status == CommitmentStatus.DONE else None
         COMMITMENT_WORKFLOW.move(
             commitment, progress.status, actor=actor, action=f"learning.commitment_{progress.status}"
         )
@@ -278,7 +278,7 @@ def _set_applied(commitment: LearningCommitment, progress: Progress) -> None:
 def can_confirm_applied(user, commitment: LearningCommitment) -> bool:
     """The team of the project the learning was applied to, or a programme officer, once it is done."""
     project = commitment.applied_project
-    if project is None or commitment.status != "done" or commitment.kind != "apply_elsewhere":
+    if project is None or commitment.status != CommitmentStatus.DONE or commitment.kind != "apply_elsewhere":
         return False
     if not user.is_authenticated:
         return False
@@ -311,7 +311,7 @@ def published_item_for(commitment: LearningCommitment) -> bool:
     return bool(
         db.session.scalar(
             db.select(LearningItem.id).where(
-                LearningItem.commitment_id == commitment.id, LearningItem.status == "published"
+                LearningItem.commitment_id == commitment.id, LearningItem.status == ItemStatus.PUBLISHED
             )
         )
     )
@@ -387,7 +387,7 @@ def save_item(project, item: LearningItem | None, values: ItemValues, *, actor, 
             raise LearningError("Choose one of this project's commitments", field="commitment")
     before = _item_summary(item) if item else None
     if item is None:
-        item = LearningItem(project_id=project.id, author_id=actor.id, status="draft")
+        item = LearningItem(project_id=project.id, author_id=actor.id, status=ItemStatus.DRAFT)
         db.session.add(item)
     item.kind, item.title = values.kind, values.title.strip()
     item.summary, item.body = values.summary.strip(), values.body.strip()
@@ -429,10 +429,10 @@ def _submit(item: LearningItem, actor) -> None:
         raise LearningError(missing[0][1], field=missing[0][0])
     item.submitted_at = utcnow()
     item.reviewed_at = item.reviewed_by_id = item.review_comment = None
-    ITEM_WORKFLOW.move(item, "submitted", actor=actor, action="learning.item_submitted")
+    ITEM_WORKFLOW.move(item, ItemStatus.SUBMITTED, actor=actor, action="learning.item_submitted")
 
 
-REVIEW_DECISIONS = {"publish": "published", "return": "returned", "internal": "internal"}
+REVIEW_DECISIONS = {"publish": ItemStatus.PUBLISHED, "return": ItemStatus.RETURNED, "internal": ItemStatus.INTERNAL}
 
 
 def review_item(item: LearningItem, *, decision: str, comment: str, actor) -> None:
@@ -444,29 +444,29 @@ def review_item(item: LearningItem, *, decision: str, comment: str, actor) -> No
             if is_officer(actor) and item.author_id == actor.id
             else "Only a programme officer can publish learning."
         )
-    if item.status not in ("submitted", "internal"):
+    if item.status not in (ItemStatus.SUBMITTED, ItemStatus.INTERNAL):
         raise LearningError(
             "Take it out of the library with a reason instead."
-            if item.status == "published"
+            if item.status == ItemStatus.PUBLISHED
             else f"This item is {item.status_label.lower()}: there is nothing to review."
         )
     if decision not in REVIEW_DECISIONS:
         raise LearningError("Choose what to do with the item", field="decision")
     target = REVIEW_DECISIONS[decision]
     comment = (comment or "").strip()
-    if target == "returned" and not comment:
+    if target == ItemStatus.RETURNED and not comment:
         raise LearningError("Say what needs to change", field="comment")
-    if target == "published" and not item.consent_to_publish:
+    if target == ItemStatus.PUBLISHED and not item.consent_to_publish:
         raise LearningError(
             "The authors have not agreed to publish it: return it to ask, or keep it internal", field="decision"
         )
     ITEM_WORKFLOW.check(item, target)
     item.reviewed_at, item.reviewed_by_id, item.review_comment = utcnow(), actor.id, comment or None
     was_public = item.is_public
-    if target == "published":
+    if target == ItemStatus.PUBLISHED:
         item.published_at = utcnow()
     ITEM_WORKFLOW.move(item, target, actor=actor, action=f"learning.item_{target}", comment=item.review_comment)
-    if target == "published":
+    if target == ItemStatus.PUBLISHED:
         _complete_evidenced_commitment(item, actor)
     _tell_author(item, target)
     if was_public or item.is_public:
@@ -477,30 +477,36 @@ def _complete_evidenced_commitment(item: LearningItem, actor) -> None:
     """The commitment a published item evidences is done, if the item is all it needs: a commitment to
     apply the approach elsewhere also needs to say where, which its team records themselves."""
     commitment = item.commitment
-    if commitment is None or commitment.status == "done":
+    if commitment is None or commitment.status == CommitmentStatus.DONE:
         return
     lock_and_refresh(db.session, commitment)
-    if commitment.status == "done":
+    if commitment.status == CommitmentStatus.DONE:
         return
     try:
         _check_done(commitment)
     except LearningError:
         return
     commitment.done_at = utcnow()
-    COMMITMENT_WORKFLOW.move(commitment, "done", actor=actor, action="learning.commitment_done", evidenced_by=item.id)
+    COMMITMENT_WORKFLOW.move(
+        commitment, CommitmentStatus.DONE, actor=actor, action="learning.commitment_done", evidenced_by=item.id
+    )
 
 
 def _reopen_unevidenced_commitment(item: LearningItem, actor) -> None:
     """A done commitment whose only evidence was this item, now out of the library, is in progress again."""
     commitment = item.commitment
-    if commitment is None or commitment.status != "done":
+    if commitment is None or commitment.status != CommitmentStatus.DONE:
         return
     lock_and_refresh(db.session, commitment)
-    if commitment.status != "done" or commitment.has_evidence or published_item_for(commitment):
+    if commitment.status != CommitmentStatus.DONE or commitment.has_evidence or published_item_for(commitment):
         return
     commitment.done_at = None
     COMMITMENT_WORKFLOW.move(
-        commitment, "in_progress", actor=actor, action="learning.commitment_in_progress", evidence_withdrawn=item.id
+        commitment,
+        CommitmentStatus.IN_PROGRESS,
+        actor=actor,
+        action="learning.commitment_in_progress",
+        evidence_withdrawn=item.id,
     )
 
 
@@ -509,14 +515,14 @@ def withdraw_item(item: LearningItem, *, reason: str, actor) -> None:
     lock_and_refresh(db.session, item)
     if not is_officer(actor):
         raise LearningError("Only a programme officer can take learning out of the library.")
-    if item.status != "published":
+    if item.status != ItemStatus.PUBLISHED:
         raise LearningError("Only a published item can be taken out of the library.")
     reason = (reason or "").strip()
     if not reason:
         raise LearningError("Say why it is coming out of the library", field="reason")
-    ITEM_WORKFLOW.check(item, "internal")
+    ITEM_WORKFLOW.check(item, ItemStatus.INTERNAL)
     item.reviewed_at, item.reviewed_by_id, item.review_comment = utcnow(), actor.id, reason
-    ITEM_WORKFLOW.move(item, "internal", actor=actor, action="learning.item_withdrawn", reason=reason)
+    ITEM_WORKFLOW.move(item, ItemStatus.INTERNAL, actor=actor, action="learning.item_withdrawn", reason=reason)
     _reopen_unevidenced_commitment(item, actor)
     _tell_author(item, "withdrawn")
     project_changed.send(item.project, actor=actor)
@@ -554,7 +560,7 @@ def learning_evidenced_for(project, tranche=None) -> bool:
             .where(
                 LearningItem.project_id == project.id,
                 LearningCommitment.project_id == project.id,
-                LearningItem.status == "published",
+                LearningItem.status == ItemStatus.PUBLISHED,
             )
             .limit(1)
         )

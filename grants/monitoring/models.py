@@ -30,13 +30,14 @@ REPORT_STATUS_LABELS = {
     "accepted": "Accepted",
     "changes_requested": "Changes requested",
 }
-EDITABLE_REPORT_STATUSES = ("due", "changes_requested")  # the team still has to send it
+EDITABLE_REPORT_STATUSES = (ReportStatus.DUE, ReportStatus.CHANGES_REQUESTED)  # the team still has to send it
 REPORT_STATUS_COLOURS = {"due": "grey", "submitted": "blue", "accepted": "green", "changes_requested": "orange"}
 RAGS = ("red", "amber", "green")
 
 
 def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+    quoted = ", ".join(f"'{value}'" for value in values)  # a StrEnum member's words, not its repr
+    return f"{column} IN ({quoted})"
 
 
 class Milestone(TimestampMixin, db.Model):

@@ -7,7 +7,7 @@ from datetime import date
 
 from grants.core.times import format_date
 from grants.extensions import db
-from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport
+from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport, ReportStatus
 from grants.projects.models import Project
 
 
@@ -30,7 +30,7 @@ def measures_of(project_id: int) -> list[OutcomeMeasure]:
 
 
 # Values count once their report is submitted or accepted: drafts, and reports being changed, do not.
-COUNTED_REPORT_STATUSES = ("submitted", "accepted")
+COUNTED_REPORT_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 
 
 def _counted(statement):
@@ -125,9 +125,10 @@ def reports_statement(status: str):
     statement = db.select(ProgressReport).join(ProgressReport.project)
     if status == "overdue":
         return statement.where(
-            ProgressReport.status.in_(("due", "changes_requested")), ProgressReport.due_on < date.today()
+            ProgressReport.status.in_((ReportStatus.DUE, ReportStatus.CHANGES_REQUESTED)),
+            ProgressReport.due_on < date.today(),
         ).order_by(ProgressReport.due_on, Project.reference, ProgressReport.id)
-    return statement.where(ProgressReport.status == "submitted").order_by(
+    return statement.where(ProgressReport.status == ReportStatus.SUBMITTED).order_by(
         ProgressReport.submitted_at, Project.reference, ProgressReport.id
     )
 

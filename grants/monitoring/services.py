@@ -18,6 +18,7 @@ from grants.core.workflow import Workflow
 from grants.extensions import db
 from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport, ReportStatus
 from grants.notifications.services import queue_email
+from grants.projects.models import ProjectStatus
 
 REPORT_DUE_DAYS = 14  # a regular report is due two weeks after its period ends
 OPENS_DAYS_BEFORE_END = 14  # and can be submitted from two weeks before
@@ -123,7 +124,7 @@ def can_review(user, report: ProgressReport) -> bool:
 
 def can_edit_milestones(user, project) -> bool:
     """The team or a programme officer, while the project runs (a closed project's record is kept)."""
-    if project.status == "closed":
+    if project.status == ProjectStatus.CLOSED:
         return False
     return is_project_team(user, project) or bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
 
@@ -194,7 +195,9 @@ def _milestone_summary(milestone: Milestone) -> dict:
 def can_adjust_measures(user, project) -> bool:
     """Programme officers, while the project runs: the measures are part of what was agreed, so the
     team asks and an officer adds or corrects one (a closed project's record is kept)."""
-    return project.status != "closed" and bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
+    return project.status != ProjectStatus.CLOSED and bool(
+        user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER)
+    )
 
 
 @dataclass(frozen=True)
@@ -274,7 +277,7 @@ def save_report(report: ProgressReport, values: ReportValues, *, actor, submit: 
     lock_and_refresh(db.session, report)
     if not is_project_team(actor, project):
         raise MonitoringError("Only the project team can write its reports.")
-    if project.status == "closed":
+    if project.status == ProjectStatus.CLOSED:
         raise MonitoringError("The project is closed: its reports can no longer be changed.")
     if not report.is_editable:
         raise MonitoringError(f"This report is {report.status_label.lower()}: it cannot be changed now.")
@@ -316,7 +319,11 @@ def _submit(report: ProgressReport, actor) -> None:
     report.reviewed_at = report.reviewed_by_id = None
     report.submissions += 1
     REPORT_WORKFLOW.move(
-        report, "submitted", actor=actor, action="monitoring.report_submitted", submissions=report.submissions
+        report,
+        ReportStatus.SUBMITTED,
+        actor=actor,
+        action="monitoring.report_submitted",
+        submissions=report.submissions,
     )
 
 
@@ -392,7 +399,7 @@ def review_report(report: ProgressReport, *, accept: bool, comment: str, actor) 
     report.reviewed_at, report.reviewed_by_id, report.review_comment = utcnow(), actor.id, comment or None
     REPORT_WORKFLOW.move(
         report,
-        "accepted" if accept else "changes_requested",
+        ReportStatus.ACCEPTED if accept else ReportStatus.CHANGES_REQUESTED,
         actor=actor,
         action="monitoring.report_accepted" if accept else "monitoring.report_changes_requested",
         comment=report.review_comment,
@@ -437,7 +444,7 @@ def reports_for_tranche(project, tranche) -> list[ProgressReport]:
 
 def reports_accepted_for(project, tranche) -> bool:
     relevant = reports_for_tranche(project, tranche)
-    return bool(relevant) and all(report.status == "accepted" for report in relevant)
+    return bool(relevant) and all(report.status == ReportStatus.ACCEPTED for report in relevant)
 
 
 def _period(report: ProgressReport) -> str:
@@ -454,7 +461,7 @@ def reports_condition_label(project, tranche) -> str:
     """The condition in words, naming the reports it still waits for (all of them once they are
     accepted): "Progress report for January to March 2026 accepted"."""
     relevant = reports_for_tranche(project, tranche)
-    relevant = [report for report in relevant if report.status != "accepted"] or relevant
+    relevant = [report for report in relevant if report.status != ReportStatus.ACCEPTED] or relevant
     periods = [_period(report) for report in relevant if not report.is_final]
     parts = []
     if periods:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from grants.notifications.models import Notification
+from grants.notifications.models import Notification, NotificationStatus
 
 log = logging.getLogger("grants.email")
 
@@ -76,7 +76,7 @@ class Postbox:
             else:
                 body = notification.body_text
             log.info("Captured email to %s: %s\n%s", notification.recipient_email, notification.subject, body)
-            return "captured"
+            return NotificationStatus.CAPTURED
         message = build_message(notification)
         try:
             connection = self._connection()
@@ -89,7 +89,7 @@ class Postbox:
         except Exception:
             self.close()  # the connection may be half-way through a command: start afresh next time
             raise
-        return "sent"
+        return NotificationStatus.SENT
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:

@@ -11,7 +11,7 @@ from grants.core.db import insert_or_ignore
 from grants.core.jobs import enqueue_after_commit
 from grants.core.urls import absolute_url
 from grants.extensions import db
-from grants.notifications.models import Notification
+from grants.notifications.models import Notification, NotificationStatus
 
 
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
@@ -124,9 +124,9 @@ def resend(notification: Notification, *, actor) -> None:
     from grants.notifications.tasks import REMOVED, send_notification
 
     lock_and_refresh(db.session, notification)
-    if notification.status in ("sent", "captured"):
+    if notification.status in (NotificationStatus.SENT, NotificationStatus.CAPTURED):
         raise ResendError("This email has already been sent, so it was not sent again.")
-    if notification.status == "cancelled":
+    if notification.status == NotificationStatus.CANCELLED:
         raise ResendError("This reminder was cancelled because what it was about had been done, so it is not sent.")
     if notification.sensitive and notification.body_text == REMOVED:
         raise ResendError(
@@ -134,9 +134,11 @@ def resend(notification: Notification, *, actor) -> None:
             "(for example, invite the person again)."
         )
     before = {"status": notification.status, "attempts": notification.attempts, "last_error": notification.last_error}
-    if notification.status == "failed":
-        notification.status, notification.attempts = "pending", 0
+    if notification.status == NotificationStatus.FAILED:
+        notification.status, notification.attempts = NotificationStatus.PENDING, 0
     notification.next_attempt_at = None  # due now
     db.session.flush()
-    audit.record("notification.resent", notification, actor=actor, before=before, after={"status": "pending"})
+    audit.record(
+        "notification.resent", notification, actor=actor, before=before, after={"status": NotificationStatus.PENDING}
+    )
     enqueue_after_commit(send_notification, notification.id)

@@ -20,7 +20,7 @@ from grants.core.db import utcnow
 from grants.core.jobs import discard_connection, enqueue_after_commit, recover_session
 from grants.extensions import db
 from grants.notifications.mailer import Postbox, refusal
-from grants.notifications.models import Notification
+from grants.notifications.models import Notification, NotificationStatus
 from grants.notifications.services import render_when_sent, written_when_sent
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def attempt(notification_id: int, postbox: Postbox) -> tuple[str, float | None]:
             return "missing", None
         # Another job holds it: it sends it, or (its connection was lost half-way) a retry will.
         return "busy", retry_delay(1)
-    if notification.status != "pending":
+    if notification.status != NotificationStatus.PENDING:
         db.session.rollback()
         return notification.status, None
     if notification.next_attempt_at is not None and notification.next_attempt_at > now + EARLY_TOLERANCE:
@@ -80,9 +80,9 @@ def attempt(notification_id: int, postbox: Postbox) -> tuple[str, float | None]:
     try:
         if written_when_sent(notification) and not render_when_sent(notification):
             notification.attempts -= 1
-            notification.status = "cancelled"
+            notification.status = NotificationStatus.CANCELLED
             db.session.commit()
-            return "cancelled", None
+            return NotificationStatus.CANCELLED, None
         notification.status = postbox.deliver(notification)
     except SoftTimeLimitExceeded:
         # The job must end now, perhaps in the middle of a query: the connection is not reused, and
@@ -103,19 +103,19 @@ def _after_failure(notification: Notification, error: Exception, now) -> tuple[s
     reason, permanent = refusal(error)
     notification.last_error = reason[:2000]
     if permanent or notification.attempts >= MAX_ATTEMPTS:
-        notification.status = "failed"
+        notification.status = NotificationStatus.FAILED
         notification.next_attempt_at = None
         if notification.body_text is None:  # a reminder that could not be written
             notification.body_text = notification.body_html = f"[Not written: {notification.last_error}]"
         _forget_private_content(notification)
         db.session.commit()
         log.error("email %s failed after %s attempts: %s", notification.id, notification.attempts, reason)
-        return "failed", None
+        return NotificationStatus.FAILED, None
     delay = retry_delay(notification.attempts)
     notification.next_attempt_at = now + timedelta(seconds=delay)
     db.session.commit()
     log.warning("email %s not sent, will retry in %.1fs: %s", notification.id, delay, notification.last_error)
-    return "pending", delay
+    return NotificationStatus.PENDING, delay
 
 
 def _missing(notification_id: int) -> None:
@@ -191,7 +191,7 @@ def send_due() -> int:
     retry_overdue = Notification.next_attempt_at < now - RETRY_GRACE
     ids = db.session.scalars(
         db.select(Notification.id)
-        .where(Notification.status == "pending", db.or_(never_tried, retry_overdue))
+        .where(Notification.status == NotificationStatus.PENDING, db.or_(never_tried, retry_overdue))
         .order_by(Notification.id)
         .limit(SWEEP_LIMIT)
     ).all()
@@ -206,7 +206,7 @@ def send_pending_now(limit: int = 10_000) -> dict[str, int]:
     ids = db.session.scalars(
         db.select(Notification.id)
         .where(
-            Notification.status == "pending",
+            Notification.status == NotificationStatus.PENDING,
             db.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
         )
         .order_by(Notification.id)

@@ -24,7 +24,7 @@ from grants.leadership import queries as leadership
 from grants.learning.models import COMMITMENT_STATUS_LABELS
 from grants.monitoring.queries import AGAINST_TARGET, against_target
 from grants.progress import queries
-from grants.progress.models import ProgressCompilation
+from grants.progress.models import CompilationStatus, ProgressCompilation
 from grants.projects.models import RAGS, STATUSES, Project
 
 log = logging.getLogger(__name__)
@@ -36,10 +36,10 @@ def is_abandoned(compilation: ProgressCompilation, now) -> bool:
     """A compile that can no longer finish: running for longer than any task may run (its worker was
     stopped), or queued for longer than the broker keeps a message unacknowledged (its job was lost)."""
     config = current_app.config
-    if compilation.status == "running":
+    if compilation.status == CompilationStatus.RUNNING:
         started = compilation.started_at or compilation.requested_at
         return started < now - timedelta(seconds=config["CELERY_TASK_TIME_LIMIT"])
-    if compilation.status == "queued":
+    if compilation.status == CompilationStatus.QUEUED:
         return compilation.requested_at < now - timedelta(seconds=config["CELERY_VISIBILITY_TIMEOUT"])
     return False
 
@@ -54,8 +54,8 @@ def compile_progress(compilation_id: int) -> ProgressCompilation | None:
     except Exception as error:  # the report is whole or absent: record why, keep no rows
         db.session.rollback()
         log.exception("progress compilation %s failed", compilation_id)
-        return _finish(compilation_id, status="failed", error=f"{type(error).__name__}: {error}"[:2000])
-    return _finish(compilation_id, status="done", figures=figures, rows=rows)
+        return _finish(compilation_id, status=CompilationStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000])
+    return _finish(compilation_id, status=CompilationStatus.DONE, figures=figures, rows=rows)
 
 
 def _claim(compilation_id: int) -> bool:
@@ -65,11 +65,11 @@ def _claim(compilation_id: int) -> bool:
     compilation = db.session.scalar(
         db.select(ProgressCompilation).where(ProgressCompilation.id == compilation_id).with_for_update()
     )
-    if compilation is None or not (compilation.status == "queued" or is_abandoned(compilation, now)):
+    if compilation is None or not (compilation.status == CompilationStatus.QUEUED or is_abandoned(compilation, now)):
         db.session.rollback()  # let go of the row
         return False
     projects_total = db.session.scalar(db.select(db.func.count()).select_from(Project))
-    compilation.status, compilation.started_at = "running", now
+    compilation.status, compilation.started_at = CompilationStatus.RUNNING, now
     compilation.projects_total, compilation.projects_done = projects_total, 0
     db.session.commit()
     return True
@@ -80,7 +80,7 @@ def _finish(compilation_id: int, **values) -> ProgressCompilation:
     for key, value in {"figures": None, "rows": None, "error": None, **values}.items():
         setattr(compilation, key, value)
     compilation.finished_at = utcnow()
-    if compilation.status == "done":
+    if compilation.status == CompilationStatus.DONE:
         compilation.projects_done = compilation.projects_total = len(compilation.rows)
     db.session.commit()
     return compilation

@@ -24,14 +24,15 @@ class CompilationStatus(StrEnum):
 
 
 STATUSES = tuple(member.value for member in CompilationStatus)  # the words the database keeps
-ACTIVE_STATUSES = ("queued", "running")
+ACTIVE_STATUSES = (CompilationStatus.QUEUED, CompilationStatus.RUNNING)
 STATUS_LABELS = {"queued": "Waiting to start", "running": "Compiling", "done": "Compiled", "failed": "Failed"}
 STATUS_COLOURS = {"queued": "grey", "running": "blue", "done": "green", "failed": "red"}
 TRIGGERS = {"officer": "From the progress page", "weekly": "For the weekly digest", "cli": "From the command line"}
 
 
 def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+    quoted = ", ".join(f"'{value}'" for value in values)  # a StrEnum member's words, not its repr
+    return f"{column} IN ({quoted})"
 
 
 class ProgressCompilation(db.Model):

@@ -17,9 +17,9 @@ from grants.funding.models import MatchFunding, Payment
 from grants.leadership import queries as leadership
 from grants.leadership.services import current_framework
 from grants.learning.models import LearningCommitment
-from grants.monitoring.models import ProgressReport
+from grants.monitoring.models import ProgressReport, ReportStatus
 from grants.monitoring.queries import measures_with_latest
-from grants.progress.models import ACTIVE_STATUSES, ProgressCompilation
+from grants.progress.models import ACTIVE_STATUSES, CompilationStatus, ProgressCompilation
 from grants.projects.models import Project, ProjectUpdate
 
 # --- The portfolio, a figure at a time ------------------------------------------------------------------
@@ -103,9 +103,9 @@ def reports_by_project(today: date) -> dict[int, dict[str, int]]:
     rows = db.session.execute(
         db.select(
             ProgressReport.project_id,
-            count(ProgressReport.status == "accepted"),
-            count(ProgressReport.status == "submitted"),
-            count(ProgressReport.status == "changes_requested"),
+            count(ProgressReport.status == ReportStatus.ACCEPTED),
+            count(ProgressReport.status == ReportStatus.SUBMITTED),
+            count(ProgressReport.status == ReportStatus.CHANGES_REQUESTED),
             count(ProgressReport.is_overdue(today)),
         ).group_by(ProgressReport.project_id)
     )
@@ -140,7 +140,7 @@ def steering_group() -> list[User]:
 def latest_done() -> ProgressCompilation | None:
     return db.session.scalar(
         db.select(ProgressCompilation)
-        .where(ProgressCompilation.status == "done")
+        .where(ProgressCompilation.status == CompilationStatus.DONE)
         .order_by(ProgressCompilation.finished_at.desc(), ProgressCompilation.id.desc())
         .limit(1)
     )

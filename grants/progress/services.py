@@ -18,7 +18,7 @@ from grants.extensions import db
 from grants.notifications.services import queue_email
 from grants.progress import queries
 from grants.progress.compile import compile_progress, is_abandoned
-from grants.progress.models import TRIGGERS, ProgressCompilation
+from grants.progress.models import TRIGGERS, CompilationStatus, ProgressCompilation
 from grants.progress.permissions import sees_small_groups
 from grants.progress.report import portfolio_leadership
 
@@ -43,7 +43,7 @@ def _abandon_stale(now, actor) -> None:
     if not is_abandoned(under_way, now):  # it has just started after all
         return
     before = under_way.status
-    under_way.status, under_way.finished_at = "failed", now
+    under_way.status, under_way.finished_at = CompilationStatus.FAILED, now
     under_way.error = "Stopped without finishing: its job was lost or its worker was stopped."
     db.session.flush()
     audit.record("progress.compile_abandoned", under_way, actor=actor, before={"status": before})
@@ -60,7 +60,7 @@ def queue_compile(actor, trigger: str) -> ProgressCompilation:
     if under_way is not None:
         raise CompileUnderWay(under_way)
     compilation = ProgressCompilation(
-        status="queued", trigger=trigger, requested_by_id=getattr(actor, "id", None), requested_at=now
+        status=CompilationStatus.QUEUED, trigger=trigger, requested_by_id=getattr(actor, "id", None), requested_at=now
     )
     try:
         with db.session.begin_nested():

@@ -9,6 +9,7 @@ from celery import shared_task
 from grants.core import audit
 from grants.extensions import db
 from grants.progress.compile import compile_progress
+from grants.progress.models import CompilationStatus
 from grants.progress.services import CompileUnderWay, run_compile, send_digest
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def weekly_digest(self) -> int | str:
         if self.request.is_eager:
             return "busy"
         raise self.retry(countdown=BUSY_RETRY_SECONDS) from None
-    if compilation.status != "done":
+    if compilation.status != CompilationStatus.DONE:
         log.error("the weekly progress digest was not sent: compilation %s %s", compilation.id, compilation.status)
         return compilation.status
     queued = send_digest(compilation)

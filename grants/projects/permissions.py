@@ -4,6 +4,7 @@ an applicant only their own organisation's."""
 from __future__ import annotations
 
 from grants.core.permissions import Role
+from grants.projects.models import ProjectStatus
 
 STAFF = (Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
 OVERSIGHT = (Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER, Role.STEERING_CHAIR, Role.STEERING_MEMBER)
@@ -76,7 +77,9 @@ def viewable_project_ids(user, project_ids) -> set[int]:
 
 
 def can_log_update(user, project, enabler_id: int | None = ...) -> bool:
-    return project.status in {"setup", "active", "closing"} and is_current_enabler(user, project, enabler_id)
+    return project.status in {ProjectStatus.SETUP, ProjectStatus.ACTIVE, ProjectStatus.CLOSING} and is_current_enabler(
+        user, project, enabler_id
+    )
 
 
 def can_edit_update(user, update, project, enabler_id: int | None = ...) -> bool:

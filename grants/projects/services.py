@@ -13,7 +13,7 @@ from grants.extensions import db
 from grants.funding.services import set_up_funding
 from grants.learning.services import carry_over_commitments
 from grants.monitoring.services import set_up_monitoring
-from grants.projects.models import Project, ProjectUpdate, ProjectUpdateRevision
+from grants.projects.models import Project, ProjectStatus, ProjectUpdate, ProjectUpdateRevision
 
 
 def project_for(application_id: int) -> Project | None:
@@ -38,7 +38,7 @@ def create_project(application, *, decided_on: date, actor=None) -> Project:
         award_pence=application.amount_requested_pence,
         starts_on=starts_on,
         ends_on=add_months(starts_on, months) - timedelta(days=1),  # the last day of its final month
-        status="setup",
+        status=ProjectStatus.SETUP,
     )
     db.session.add(project)
     db.session.flush()
