@@ -15,12 +15,12 @@ from grants.applications.permissions import can_view_application
 from grants.core.permissions import Role
 from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
-from grants.learning.models import LearningItem
+from grants.learning.models import ItemStatus, LearningItem
 from grants.projects import permissions as project_permissions
 from grants.projects.models import Project
 from grants.reviews import permissions as review_permissions
-from grants.reviews.models import ReviewAssignment
-from grants.rounds.models import Round
+from grants.reviews.models import AssignmentStatus, ReviewAssignment
+from grants.rounds.models import Round, RoundStatus
 
 # The roles that reach each collection at all; any other token is refused it (403).
 APPLICATION_READERS = (Role.APPLICANT, Role.PROGRAMME_OFFICER, Role.STEERING_MEMBER, Role.STEERING_CHAIR)
@@ -30,7 +30,7 @@ COLLECTION_READERS = {
     "projects": PROJECT_READERS,
     "tranches": PROJECT_READERS,
 }
-READING_REVIEWS = ("in_progress", "submitted")
+READING_REVIEWS = (AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED)
 # The roles that see payments (a released tranche's payment reference), as on the funding pages.
 PAYMENT_READERS = (
     Role.PROGRAMME_OFFICER,
@@ -76,11 +76,11 @@ def can_read_collection(principal, collection: str) -> bool:
 
 
 def round_condition(principal):
-    return true() if principal.has_role(Role.PROGRAMME_OFFICER) else Round.status != "draft"
+    return true() if principal.has_role(Role.PROGRAMME_OFFICER) else Round.status != RoundStatus.DRAFT
 
 
 def can_view_round(principal, round_: Round) -> bool:
-    return round_.status != "draft" or principal.has_role(Role.PROGRAMME_OFFICER)
+    return round_.status != RoundStatus.DRAFT or principal.has_role(Role.PROGRAMME_OFFICER)
 
 
 # --- Applications -----------------------------------------------------------------------------------
@@ -152,8 +152,8 @@ def learning_item_condition(principal):
     """Published items are public; anyone who may see a project sees its items in any state, as on
     the project's learning page."""
     visible_projects = db.select(Project.id).where(project_condition(principal))
-    return or_(LearningItem.status == "published", LearningItem.project_id.in_(visible_projects))
+    return or_(LearningItem.status == ItemStatus.PUBLISHED, LearningItem.project_id.in_(visible_projects))
 
 
 def can_view_learning_item(principal, item: LearningItem) -> bool:
-    return item.status == "published" or can_view_project(principal, item.project)
+    return item.status == ItemStatus.PUBLISHED or can_view_project(principal, item.project)

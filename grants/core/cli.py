@@ -53,12 +53,13 @@ def sweep_uploads_command():
 def compile_progress_command():
     """Compile the progress report of every project and the portfolio now."""
     from grants.core.errors import GrantsError
+    from grants.progress.models import CompilationStatus
     from grants.progress.services import run_compile
 
     try:
         compilation = run_compile(trigger="cli")
     except GrantsError as error:  # one is already under way
         raise click.ClickException(error.message) from None
-    if compilation.status != "done":
+    if compilation.status != CompilationStatus.DONE:
         raise click.ClickException(f"The compile {compilation.status}: {compilation.error or 'see the log'}")
     click.echo(f"Compiled progress of {compilation.projects_total} projects (compilation {compilation.id}).")

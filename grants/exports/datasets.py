@@ -15,8 +15,9 @@ from grants.exports.permissions import READERS, Scope
 from grants.funding.models import MATCH_STATUS_LABELS, TRANCHE_STATUS_LABELS
 from grants.projects.models import RAG_LABELS
 from grants.projects.models import STATUS_LABELS as PROJECT_STATUS_LABELS
+from grants.reviews.models import DecisionOutcome
 
-OUTCOME_LABELS = {outcome: BID_STATUS_LABELS[outcome] for outcome in ("approved", "reserve", "rejected")}
+OUTCOME_LABELS = {outcome: BID_STATUS_LABELS[outcome] for outcome in DecisionOutcome}
 RAG_WORDS = {**RAG_LABELS, None: "Not yet rated"}
 
 

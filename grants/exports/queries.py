@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, Select, and_, case, cast, exists, func, selec
 from sqlalchemy.orm import aliased
 
 from grants.accounts.models import User
-from grants.applications.models import Application, Partner, application_themes
+from grants.applications.models import Application, Partner, PartnerStatus, application_themes
 from grants.directory.models import Organisation, Place, Theme
 from grants.enablers.models import EnablerAssignment
 from grants.exports.columns import SEPARATOR
@@ -15,14 +15,14 @@ from grants.exports.permissions import Scope
 from grants.extensions import db
 from grants.funding.models import MatchFunding, Payment, Tranche
 from grants.projects.models import Project
-from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment, Score
-from grants.rounds.models import Round, RubricCriterion
+from grants.reviews.models import AssignmentStatus, ConflictDeclaration, Decision, ReviewAssignment, Score
+from grants.rounds.models import Round, RoundStatus, RubricCriterion
 
 
 def rounds(*, drafts: bool) -> list[Round]:
     """The rounds for the filter, the latest first: draft rounds only for those who run rounds."""
     statement = db.select(Round).order_by(Round.opens_at.desc(), Round.id.desc())
-    return db.session.scalars(statement if drafts else statement.where(Round.status != "draft")).all()
+    return db.session.scalars(statement if drafts else statement.where(Round.status != RoundStatus.DRAFT)).all()
 
 
 def _bids_in(statement: Select, scope: Scope) -> Select:
@@ -61,7 +61,7 @@ def applications(scope: Scope) -> Select:
         select(
             Partner.application_id,
             func.count().label("partners"),
-            func.sum(case((Partner.status == "confirmed", 1), else_=0)).label("confirmed"),
+            func.sum(case((Partner.status == PartnerStatus.CONFIRMED, 1), else_=0)).label("confirmed"),
         )
         .group_by(Partner.application_id)
         .subquery()
@@ -122,7 +122,7 @@ def scores(scope: Scope) -> Select:
         .join(Round, Round.id == Application.round_id)
         .join(User, User.id == ReviewAssignment.reviewer_id)
         .join(RubricCriterion, RubricCriterion.id == Score.criterion_id)
-        .where(ReviewAssignment.status == "submitted", ~conflicted)
+        .where(ReviewAssignment.status == AssignmentStatus.SUBMITTED, ~conflicted)
         .order_by(*_BID_ORDER, User.name, ReviewAssignment.id, RubricCriterion.position, RubricCriterion.id)
     )
     return _bids_in(statement, scope)

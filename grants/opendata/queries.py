@@ -12,7 +12,7 @@ from grants.extensions import db
 from grants.funding.models import Payment
 from grants.projects.models import Project
 from grants.reviews.models import Decision
-from grants.rounds.models import Round
+from grants.rounds.models import Round, RoundStatus
 
 BATCH = 500  # rows fetched from the database at a time while an export streams
 
@@ -91,7 +91,7 @@ def rounds_with_counts(*, drafts: bool) -> list[tuple[Round, int]]:
     """Every round (draft rounds only if ``drafts``), newest first, with how many grants it awarded."""
     statement = (
         db.select(Round, func.count(Project.id))
-        .where(true() if drafts else Round.status != "draft")
+        .where(true() if drafts else Round.status != RoundStatus.DRAFT)
         .outerjoin(Project, Project.round_id == Round.id)
         .group_by(Round.id)
         .order_by(Round.opens_at.desc(), Round.id.desc())

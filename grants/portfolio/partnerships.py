@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, literal, select, union_all
 
-from grants.applications.models import Partner
+from grants.applications.models import Partner, PartnerStatus
 from grants.directory.models import SECTORS, Organisation, Place
 from grants.extensions import db
 from grants.projects.models import Project
@@ -28,7 +28,7 @@ def memberships(round_id: int | None):
     partners = (
         select(Project.id, Partner.organisation_id, literal("partner"))
         .join(Partner, Partner.application_id == Project.application_id)
-        .where(Partner.status == "confirmed")
+        .where(Partner.status == PartnerStatus.CONFIRMED)
     )
     if round_id:
         leads = leads.where(Project.round_id == round_id)

@@ -11,21 +11,21 @@ from datetime import date
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import lazyload
 
-from grants.applications.models import Application, application_themes
+from grants.applications.models import Application, ApplicationStatus, application_themes
 from grants.directory.models import Place, Theme
 from grants.extensions import db
 from grants.funding import queries as funding
-from grants.funding.models import Tranche, TrancheCondition
+from grants.funding.models import Tranche, TrancheCondition, TrancheStatus
 from grants.leadership import queries as leadership
 from grants.learning.models import LearningCommitment
-from grants.monitoring.models import ProgressReport
+from grants.monitoring.models import ProgressReport, ReportStatus
 from grants.progress import queries as progress
 from grants.progress.compile import leadership_result
 from grants.progress.report import leadership_view
-from grants.projects.models import Project
+from grants.projects.models import Project, ProjectStatus
 from grants.reminders.rules import LIVE_PROJECT_STATUSES
-from grants.reviews.models import ReviewAssignment
-from grants.rounds.models import Round
+from grants.reviews.models import AssignmentStatus, ReviewAssignment
+from grants.rounds.models import Round, RoundStatus
 
 # The application funnel: (key, label). Every bid starts as a draft; then how many were submitted, and
 # how many are now past the eligibility check, have a review scored, and are approved (a bid withdrawn
@@ -37,17 +37,22 @@ FUNNEL_STAGES = (
     ("scored", "Scored"),
     ("approved", "Approved"),
 )
-PASSED_ELIGIBILITY = ("under_review", "approved", "reserve", "rejected")
-OPEN_REVIEW = ("assigned", "in_progress")
-OPEN_REPORT = ("due", "changes_requested")
-ROUNDS_BEING_ASSESSED = ("open", "closed", "assessing")
+PASSED_ELIGIBILITY = (
+    ApplicationStatus.UNDER_REVIEW,
+    ApplicationStatus.APPROVED,
+    ApplicationStatus.RESERVE,
+    ApplicationStatus.REJECTED,
+)
+OPEN_REVIEW = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS)
+OPEN_REPORT = (ReportStatus.DUE, ReportStatus.CHANGES_REQUESTED)
+ROUNDS_BEING_ASSESSED = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.ASSESSING)
 
 
 def rounds() -> list[Round]:
     """Rounds a dashboard can be filtered by: every round past its draft, newest first."""
     return db.session.scalars(
         select(Round)
-        .where(Round.status != "draft")
+        .where(Round.status != RoundStatus.DRAFT)
         .options(lazyload(Round.themes))  # a filter shows the rounds' names only
         .order_by(Round.opens_at.desc(), Round.id.desc())
     ).all()
@@ -126,7 +131,9 @@ class Funnel:
 def funnel(round_id: int | None) -> list[Funnel]:
     """For each round (newest first): how many bids were started, were submitted, are past the
     eligibility check, have at least one submitted review, and were approved."""
-    scored = exists().where(ReviewAssignment.application_id == Application.id, ReviewAssignment.status == "submitted")
+    scored = exists().where(
+        ReviewAssignment.application_id == Application.id, ReviewAssignment.status == AssignmentStatus.SUBMITTED
+    )
     statement = (
         select(
             Round.id,
@@ -136,10 +143,10 @@ def funnel(round_id: int | None) -> list[Funnel]:
             func.count(Application.id).filter(Application.submitted_at.is_not(None)),
             func.count(Application.id).filter(Application.status.in_(PASSED_ELIGIBILITY)),
             func.count(Application.id).filter(Application.status.in_(PASSED_ELIGIBILITY), scored),
-            func.count(Application.id).filter(Application.status == "approved"),
+            func.count(Application.id).filter(Application.status == ApplicationStatus.APPROVED),
         )
         .outerjoin(Application, Application.round_id == Round.id)
-        .where(Round.status != "draft")
+        .where(Round.status != RoundStatus.DRAFT)
         .group_by(Round.id, Round.code, Round.title, Round.opens_at)
         .order_by(Round.opens_at.desc(), Round.id.desc())
     )
@@ -184,7 +191,7 @@ def overdue(round_id: int | None, today: date) -> Overdue:
         .where(
             ReviewAssignment.status.in_(OPEN_REVIEW),
             ReviewAssignment.due_on < today,
-            Application.status.in_(("submitted", "under_review")),
+            Application.status.in_((ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)),
             Application.round_id.in_(select(Round.id).where(Round.status.in_(ROUNDS_BEING_ASSESSED))),
         )
     )
@@ -199,10 +206,10 @@ def overdue(round_id: int | None, today: date) -> Overdue:
         .join(Tranche, Tranche.id == TrancheCondition.tranche_id)
         .where(
             TrancheCondition.met_at.is_(None),
-            Tranche.status == "scheduled",
+            Tranche.status == TrancheStatus.SCHEDULED,
             Tranche.due_on < today,
             Tranche.project_id.in_(projects),
-            Tranche.project_id.in_(select(Project.id).where(Project.status != "closed")),
+            Tranche.project_id.in_(select(Project.id).where(Project.status != ProjectStatus.CLOSED)),
         )
     )
     row = db.session.execute(

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import case, func
 
 from grants.accounts.models import User, UserRole
-from grants.applications.models import Application, Partner
+from grants.applications.models import Application, ApplicationStatus, Partner
 from grants.core.permissions import Role
 from grants.extensions import db
 from grants.leadership.models import Participant
@@ -35,7 +35,9 @@ def _led_bids():
     return db.select(
         Application.lead_applicant_id.label("user_id"),
         func.count(Application.id).label("bids"),
-        func.coalesce(func.sum(case((Application.status != "withdrawn", 1), else_=0)), 0).label("not_withdrawn"),
+        func.coalesce(func.sum(case((Application.status != ApplicationStatus.WITHDRAWN, 1), else_=0)), 0).label(
+            "not_withdrawn"
+        ),
         func.max(Application.withdrawn_at).label("last_withdrawn_at"),
     ).group_by(Application.lead_applicant_id)
 
@@ -52,7 +54,9 @@ def live_partner_contact(email):
     return (
         db.select(Partner.application_id)
         .join(Application, Application.id == Partner.application_id)
-        .where(func.lower(Partner.contact_email) == func.lower(email), Application.status != "withdrawn")
+        .where(
+            func.lower(Partner.contact_email) == func.lower(email), Application.status != ApplicationStatus.WITHDRAWN
+        )
     )
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from grants.accounts.models import RecoveryCode, User
 from grants.api.models import ApiToken
-from grants.applications.models import Application, Partner
+from grants.applications.models import Application, ApplicationStatus, Partner
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import GrantsError
@@ -35,7 +35,7 @@ from grants.core.times import format_date
 from grants.documents import storage
 from grants.documents.models import Document
 from grants.extensions import db
-from grants.notifications.models import Notification
+from grants.notifications.models import Notification, NotificationStatus
 from grants.privacy import queries
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def anonymise_person(person: User, *, actor, now: datetime | None = None) -> dic
     new_name, new_email = anonymised_name(person.id), anonymised_email(person.id)
     bids = db.session.scalars(
         db.select(Application)
-        .where(Application.lead_applicant_id == person.id, Application.status == "withdrawn")
+        .where(Application.lead_applicant_id == person.id, Application.status == ApplicationStatus.WITHDRAWN)
         .order_by(Application.id)
     ).all()
     partner_emails = _blank_bids(bids)
@@ -193,9 +193,9 @@ def _scrub(notification: Notification, recipient_email: str, old_email: str) -> 
     notification.context = {}
     notification.body_html = None
     notification.last_error = None
-    if notification.status in ("pending", "failed"):
-        notification.status = "cancelled"  # never sent to an address that no longer exists
-    notification.body_text = None if notification.status == "cancelled" else ""
+    if notification.status in (NotificationStatus.PENDING, NotificationStatus.FAILED):
+        notification.status = NotificationStatus.CANCELLED  # never sent to an address that no longer exists
+    notification.body_text = None if notification.status == NotificationStatus.CANCELLED else ""
     if re.search(re.escape(old_email), notification.dedupe_key, flags=re.IGNORECASE):
         notification.dedupe_key = f"anonymised:{notification.id}"
 

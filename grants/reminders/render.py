@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from grants.applications.models import Application
+from grants.applications.models import Application, ApplicationStatus
 from grants.core.db import utcnow
 from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
-from grants.funding.models import Tranche
-from grants.learning.models import LearningCommitment
+from grants.funding.models import Tranche, TrancheStatus
+from grants.learning.models import CommitmentStatus, LearningCommitment
 from grants.monitoring.models import ProgressReport
 from grants.notifications.services import renders_when_sent
 from grants.projects.models import ProjectUpdate
 from grants.reminders.rules import LIVE_PROJECT_STATUSES, Moment
+from grants.reviews.models import AssignmentStatus
 
 
 def _today() -> date:
@@ -24,7 +25,7 @@ def _today() -> date:
 @renders_when_sent("reminder_round_closing")
 def round_closing(context: dict) -> dict | None:
     application = db.session.get(Application, context["id"])
-    if application is None or application.status != "draft" or not application.round.is_accepting():
+    if application is None or application.status != ApplicationStatus.DRAFT or not application.round.is_accepting():
         return None
     return {
         "application_id": application.id,
@@ -39,7 +40,7 @@ def review_due(context: dict) -> dict | None:
     from grants.reviews.models import ReviewAssignment
 
     assignment = db.session.get(ReviewAssignment, context["id"])
-    if assignment is None or assignment.status not in ("assigned", "in_progress"):
+    if assignment is None or assignment.status not in (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS):
         return None
     application = assignment.application
     return {
@@ -69,7 +70,7 @@ def report_due(context: dict) -> dict | None:
 @renders_when_sent("reminder_commitment_due")
 def commitment_due(context: dict) -> dict | None:
     commitment = db.session.get(LearningCommitment, context["id"])
-    if commitment is None or commitment.status == "done" or commitment.due_on is None:
+    if commitment is None or commitment.status == CommitmentStatus.DONE or commitment.due_on is None:
         return None
     project = commitment.project
     return {
@@ -85,7 +86,7 @@ def commitment_due(context: dict) -> dict | None:
 @renders_when_sent("tranche_eligible")
 def tranche_eligible(context: dict) -> dict | None:
     tranche = db.session.get(Tranche, context["id"])
-    if tranche is None or tranche.status != "eligible":
+    if tranche is None or tranche.status != TrancheStatus.ELIGIBLE:
         return None
     project = tranche.project
     return {

@@ -18,22 +18,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Boolean, Integer, Select, String, and_, case, cast, func, literal, literal_column, or_, select
 
 from grants.accounts.models import User, UserRole
-from grants.applications.models import Application
+from grants.applications.models import Application, ApplicationStatus
 from grants.core.db import UTCDateTime
 from grants.core.permissions import Role
 from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
-from grants.funding.models import Tranche
-from grants.learning.models import LearningCommitment
-from grants.monitoring.models import ProgressReport
-from grants.projects.models import Project, ProjectUpdate
-from grants.reviews.models import ReviewAssignment
-from grants.rounds.models import Round
+from grants.funding.models import Tranche, TrancheStatus
+from grants.learning.models import CommitmentStatus, LearningCommitment
+from grants.monitoring.models import ProgressReport, ReportStatus
+from grants.notifications.models import NotificationStatus
+from grants.projects.models import Project, ProjectStatus, ProjectUpdate
+from grants.reviews.models import AssignmentStatus, ReviewAssignment
+from grants.rounds.models import Round, RoundStatus
 
 LONDON = ZoneInfo("Europe/London")
 QUIET_DAYS = 30
 ELIGIBLE_BACKSTOP = timedelta(days=2)
-LIVE_PROJECT_STATUSES = ("active", "closing")
+LIVE_PROJECT_STATUSES = (ProjectStatus.ACTIVE, ProjectStatus.CLOSING)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ EXTRA_COLUMNS = ("created_at", "status", "attempts", "sensitive")
 def extra_values(now: datetime) -> list:
     return [
         literal(now, UTCDateTime),
-        literal("pending", String),
+        literal(NotificationStatus.PENDING.value, String),
         literal(0, Integer),
         literal(False, Boolean),
     ]
@@ -159,8 +160,8 @@ def round_closing(moment: Moment) -> list[Select]:
         .join(Round, Round.id == Application.round_id)
         .join(User, User.id == Application.lead_applicant_id)
         .where(
-            Application.status == "draft",
-            Round.status == "open",
+            Application.status == ApplicationStatus.DRAFT,
+            Round.status == RoundStatus.OPEN,
             Round.opens_at <= moment.now,
             Round.closes_at > moment.now,
             Round.closes_at <= moment.now + timedelta(days=7),
@@ -189,9 +190,9 @@ def review_due(moment: Moment) -> list[Select]:
         .join(Round, Round.id == Application.round_id)
         .join(User, User.id == ReviewAssignment.reviewer_id)
         .where(
-            ReviewAssignment.status.in_(("assigned", "in_progress")),
-            Application.status.in_(("submitted", "under_review")),
-            Round.status.in_(("open", "closed", "assessing")),
+            ReviewAssignment.status.in_((AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS)),
+            Application.status.in_((ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)),
+            Round.status.in_((RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.ASSESSING)),
             or_(holds_role(User, Role.STEERING_MEMBER), holds_role(User, Role.STEERING_CHAIR)),
             ReviewAssignment.due_on <= moment.today + timedelta(days=3),
             User.is_active.is_(True),
@@ -221,7 +222,7 @@ def report_due(moment: Moment) -> list[Select]:
         .join(Project, Project.id == ProgressReport.project_id)
         .join(User, project_team())
         .where(
-            ProgressReport.status.in_(("due", "changes_requested")),
+            ProgressReport.status.in_((ReportStatus.DUE, ReportStatus.CHANGES_REQUESTED)),
             Project.status.in_(LIVE_PROJECT_STATUSES),
             ProgressReport.due_on <= moment.today + timedelta(days=14),
         )
@@ -247,7 +248,7 @@ def commitment_due(moment: Moment) -> list[Select]:
         .join(Project, Project.id == LearningCommitment.project_id)
         .join(User, project_team())
         .where(
-            LearningCommitment.status != "done",
+            LearningCommitment.status != CommitmentStatus.DONE,
             LearningCommitment.due_on.is_not(None),
             LearningCommitment.due_on <= moment.today + timedelta(days=7),
             Project.status.in_(LIVE_PROJECT_STATUSES),
@@ -270,7 +271,7 @@ def tranche_eligible(moment: Moment, tranche_id: int | None = None) -> list[Sele
         .select_from(Tranche)
         .join(Project, Project.id == Tranche.project_id)
         .join(User, and_(User.is_active.is_(True), holds_role(User, Role.PROGRAMME_OFFICER)))
-        .where(Tranche.status == "eligible", Tranche.eligible_at.is_not(None))
+        .where(Tranche.status == TrancheStatus.ELIGIBLE, Tranche.eligible_at.is_not(None))
     )
     if tranche_id is not None:
         statement = statement.where(Tranche.id == tranche_id)
@@ -294,7 +295,7 @@ def quiet_enabler(moment: Moment) -> list[Select]:
     )
     quiet_since = func.coalesce(last_update, EnablerAssignment.starts_on)
     due = and_(
-        Project.status == "active",
+        Project.status == ProjectStatus.ACTIVE,
         EnablerAssignment.ends_on.is_(None),
         quiet_since <= moment.today - timedelta(days=QUIET_DAYS),
     )
