@@ -12,7 +12,7 @@ from grants.demo.history import today
 from grants.enablers.matching import rank
 from grants.enablers.models import APPROACHES, EnablerAssignment, EnablerProfile
 from grants.extensions import db
-from grants.projects.models import Project, ProjectUpdate
+from grants.projects.models import Project, ProjectStatus, ProjectUpdate
 from grants.projects.services import refresh_rag
 
 POOL = [
@@ -156,4 +156,4 @@ def _log(project: Project, author: User, rng: random.Random) -> None:
     db.session.flush()
     refresh_rag(project)
     if project.rag:
-        project.status = "active"
+        project.status = ProjectStatus.ACTIVE

@@ -16,10 +16,10 @@ from grants.core.dates import add_months
 from grants.demo.history import at, past_event, today
 from grants.enablers.services import current_assignment
 from grants.extensions import db
-from grants.funding.models import GrantAgreement, MatchFunding, Payment, Tranche, TrancheCondition
+from grants.funding.models import AgreementStatus, GrantAgreement, MatchFunding, Payment, Tranche, TrancheCondition
 from grants.funding.services.agreements import write_words
 from grants.funding.services.conditions import evaluate_project
-from grants.projects.models import Project
+from grants.projects.models import Project, ProjectStatus
 
 # (match funding, the second tranche, a variation of the agreement) for each wave 1 project in
 # reference order. A second tranche "waiting" waits for the fourth progress report (see
@@ -76,7 +76,7 @@ def _story(project, number, match_state, second, variation, officer, finance) ->
     past_event("funding.agreement_issued", agreement, agreement.issued_at, officer, {"status": "issued", "version": 1})
     signed_at = at(decided + timedelta(days=8 + number % 5), 15)
     _sign(agreement, lead, signed_at)
-    project.status = "active"
+    project.status = ProjectStatus.ACTIVE
     match = db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project.id))
     match.status, match.confirmed_at, match.confirmed_by_id = (
         "confirmed",
@@ -198,7 +198,7 @@ def _vary(project, signed: GrantAgreement, state: str, officer: User) -> None:
     variation = GrantAgreement(
         project_id=project.id,
         version=signed.version + 1,
-        status="draft",
+        status=AgreementStatus.DRAFT,
         award_pence=project.award_pence,
         variation_reason=VARIATION_REASON,
     )

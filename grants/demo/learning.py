@@ -13,7 +13,7 @@ from grants.demo.history import at, past_event
 from grants.demo.history import today as story_today
 from grants.directory.models import Theme
 from grants.extensions import db
-from grants.learning.models import LearningCommitment, LearningItem
+from grants.learning.models import CommitmentStatus, ItemStatus, LearningCommitment, LearningItem
 from grants.projects.models import Project
 
 # What each project's learning has reached, in the order of demo.funding.PLAN (by reference).
@@ -176,7 +176,9 @@ def _publish_across_themes(projects: list[Project], officer: User, themes: dict)
     published = {
         theme.slug
         for item in db.session.scalars(
-            db.select(LearningItem).where(LearningItem.status == "published", LearningItem.kind == "case_study")
+            db.select(LearningItem).where(
+                LearningItem.status == ItemStatus.PUBLISHED, LearningItem.kind == "case_study"
+            )
         )
         for theme in item.project.application.themes
     }
@@ -197,7 +199,7 @@ def _publish_across_themes(projects: list[Project], officer: User, themes: dict)
 
 def _progress(commitment: LearningCommitment, state: str, today: date, project: Project, item) -> None:
     if state == "overdue":
-        commitment.status = "planned" if commitment.id % 2 else "in_progress"
+        commitment.status = CommitmentStatus.PLANNED if commitment.id % 2 else CommitmentStatus.IN_PROGRESS
         commitment.due_on = today - timedelta(days=21 + commitment.id % 30)
         return
     commitment.status = state
@@ -208,7 +210,7 @@ def _progress(commitment: LearningCommitment, state: str, today: date, project: 
 
 def _apply(commitment, state, today, project, slug, themes, by_theme, place) -> None:
     if state == "overdue":
-        commitment.status = "in_progress"
+        commitment.status = CommitmentStatus.IN_PROGRESS
         commitment.due_on = today - timedelta(days=12 + commitment.id % 20)
         return
     commitment.status = state
@@ -246,7 +248,7 @@ def _item(project, lead, officer, slug, place, state, case, number, themes) -> L
         what_did_not=did_not,
         place_id=project.place_id,
         consent_to_publish=state != "internal",
-        status="draft",
+        status=ItemStatus.DRAFT,
         author_id=lead.id,
         created_at=at(start + timedelta(days=200)),
     )

@@ -19,7 +19,7 @@ from grants.leadership.models import (
     Participant,
 )
 from grants.leadership.services import digest, ensure_framework
-from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport
+from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport, ReportStatus
 from grants.projects.models import Project
 
 # The fourth regular report (its period ended last month) is the one the second tranche waits for:
@@ -58,7 +58,7 @@ LAST_NAMES = ["Ahmed", "Barker", "Chen", "Doyle", "Evans", "Farah", "Gill", "Hug
 
 def seed_monitoring(officer: User | None) -> None:
     if officer is None or db.session.scalar(
-        db.select(ProgressReport.id).where(ProgressReport.status != "due").limit(1)
+        db.select(ProgressReport.id).where(ProgressReport.status != ReportStatus.DUE).limit(1)
     ):
         return
     rng = random.Random(77)

@@ -11,6 +11,7 @@ from grants.accounts.models import User, UserRole
 from grants.applications.models import (
     SECTIONS,
     Application,
+    ApplicationStatus,
     BudgetLine,
     CommitmentPlan,
     OutcomeMeasurePlan,
@@ -29,8 +30,8 @@ from grants.extensions import db
 from grants.projects.models import Project
 from grants.projects.services import create_project
 from grants.reviews import queries as review_queries
-from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment, Score
-from grants.rounds.models import SUGGESTED_RUBRIC, Round, RubricCriterion
+from grants.reviews.models import AssignmentStatus, ConflictDeclaration, Decision, ReviewAssignment, Score
+from grants.rounds.models import SUGGESTED_RUBRIC, Round, RoundStatus, RubricCriterion
 
 # Wave 1 (decided): 40 bids, 38 assessed. Wave 2 (being assessed): 44 bids. Wave 3 (open): 14 bids.
 WAVE_1_STATES = ["under_review"] * 38 + ["ineligible", "withdrawn"]
@@ -291,7 +292,7 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
         round=round_,
         lead_organisation=organisation,
         lead_applicant=lead,
-        status="draft",
+        status=ApplicationStatus.DRAFT,
         section_states={},
         created_at=when,
         updated_at=when,
@@ -311,7 +312,7 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
         round_.last_reference_number += 1
         application.reference = f"{round_.code}-{round_.last_reference_number:04d}"
         application.submitted_at = when + timedelta(days=rng.randint(5, 20))
-        application.status = "submitted"
+        application.status = ApplicationStatus.SUBMITTED
         _audit(
             "application.submitted",
             application,
@@ -328,7 +329,7 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
             before={"status": "submitted"},
             after={"status": "under_review"},
         )
-        application.status = "under_review"
+        application.status = ApplicationStatus.UNDER_REVIEW
     if status == "ineligible":
         reason = "The match funding pledge was not from the health and wellbeing board."
         _audit(
@@ -338,7 +339,7 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
             before={"status": "submitted"},
             after={"status": "ineligible", "reason": reason},
         )
-        application.status = "ineligible"
+        application.status = ApplicationStatus.INELIGIBLE
     if status == "withdrawn":
         application.withdrawn_at = when + timedelta(days=25)
         application.withdrawal_reason = rng.choice(
@@ -355,7 +356,7 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
             before={"status": application.status},
             after={"status": "withdrawn", "reason": application.withdrawal_reason},
         )
-        application.status = "withdrawn"
+        application.status = ApplicationStatus.WITHDRAWN
     application.updated_at = when
     return application
 
@@ -392,7 +393,7 @@ def _assess(
     and in a round being assessed the first chair has declared one, so the other decides that bid."""
     bids = db.session.scalars(
         db.select(Application)
-        .where(Application.round_id == round_.id, Application.status == "under_review")
+        .where(Application.round_id == round_.id, Application.status == ApplicationStatus.UNDER_REVIEW)
         .order_by(Application.reference)
     ).all()
     criteria = round_.criteria
@@ -408,7 +409,7 @@ def _assess(
                 application=bid,
                 reviewer=reviewer,
                 due_on=officer_due,
-                status="assigned",
+                status=AssignmentStatus.ASSIGNED,
                 created_at=when,
                 updated_at=when,
             )
@@ -431,7 +432,7 @@ def _assess(
                         declared_at=when,
                     )
                 )
-                assignment.status = "conflicted"
+                assignment.status = AssignmentStatus.CONFLICTED
                 continue
             if rng.random() > scored_share + 0.15:
                 continue  # not yet declared
@@ -440,7 +441,7 @@ def _assess(
                     application_id=bid.id, reviewer_id=reviewer.id, has_conflict=False, declared_at=when
                 )
             )
-            assignment.status = "in_progress"
+            assignment.status = AssignmentStatus.IN_PROGRESS
             submitted = scored_share >= 1 or rng.random() < scored_share / (scored_share + 0.15)
             db.session.flush()
             for criterion in criteria:
@@ -507,7 +508,7 @@ def _decide(round_: Round, chairs: list[User], decided_on: date) -> None:
         if outcome == "approved":
             with happening_at(decided_at):
                 create_project(application, decided_on=decided_on, actor=chair)
-    round_.status = "decided"
+    round_.status = RoundStatus.DECIDED
     db.session.flush()
 
 

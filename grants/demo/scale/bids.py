@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from grants.applications.models import (
     SECTIONS,
     Application,
+    ApplicationStatus,
     BudgetLine,
     CommitmentPlan,
     OutcomeMeasurePlan,
@@ -196,7 +197,7 @@ def _bid_row(scale: Scale, bid: Bid, story: dict, town: str) -> dict:
         bid.amount_pence = scale.rng.choice([2_700_000, 2_700_000, 2_650_000, 2_500_000])
     if "issue" in done:
         bid.title = story["title"].format(place=town)
-    withdrawn = bid.status == "withdrawn"
+    withdrawn = bid.status == ApplicationStatus.WITHDRAWN
     withdrawn_at = at((bid.submitted_at or bid.created_at).date() + timedelta(days=scale.rng.randint(3, 25)))
     return {
         "round_id": bid.round.id,
@@ -317,7 +318,12 @@ def _plans(scale: Scale) -> None:
 def decide_by_quality(scale: Scale) -> None:
     """In each decided wave the best assessed bids are approved, the next few held in reserve."""
     for round_ in scale.rounds:
-        bids = [bid for bid in scale.bids if bid.round is round_ and bid.status in ("approved", "reserve", "rejected")]
+        bids = [
+            bid
+            for bid in scale.bids
+            if bid.round is round_
+            and bid.status in (ApplicationStatus.APPROVED, ApplicationStatus.RESERVE, ApplicationStatus.REJECTED)
+        ]
         outcomes = sorted(bid.status for bid in bids)  # approved < rejected < reserve
         ordered = ["approved"] * outcomes.count("approved") + ["reserve"] * outcomes.count("reserve")
         ordered += ["rejected"] * outcomes.count("rejected")

@@ -19,6 +19,7 @@ from grants.funding.services.conditions import default_kinds
 from grants.funding.services.schedule import tranche_due_dates
 from grants.funding.services.terms import DEFAULT_TERMS, fill
 from grants.learning.models import COMMITMENT_KINDS
+from grants.projects.models import ProjectStatus
 from grants.rounds.models import DEFAULT_TRANCHE_PLAN
 
 MATCH_PENCE = 1_000_000
@@ -41,7 +42,7 @@ def make_funding(scale: Scale) -> None:
 
 
 def _match(scale: Scale, project, number: int) -> dict:
-    confirmed = project.status != "setup"
+    confirmed = project.status != ProjectStatus.SETUP
     received = confirmed and (project.bid.round.code != "NP3" or number % 5 < 3)
     officer, finance = scale.person("programme_officer", number), scale.person("finance_approver", number)
     funder = f"{project.bid.lead.place.town} Health and Wellbeing Board"
@@ -68,7 +69,7 @@ def _agreement(scale: Scale, project, number: int, schedule, match: dict) -> dic
     """Signed by the lead applicant a few days after it was issued; while a project sets up, half are
     issued and waiting for signature, half still drafts."""
     bid, decided = project.bid, project.bid.decided_on
-    signed = project.status != "setup"
+    signed = project.status != ProjectStatus.SETUP
     issued = signed or number % 2 == 0
     officer = scale.person("programme_officer", number)
     signed_at = at(decided + timedelta(days=9), 15)
@@ -124,9 +125,9 @@ def _terms(project, schedule, match: dict) -> str:
 def _met(project, kind: str, due, last: bool, match_confirmed: bool) -> bool:
     """Whether the service's own evaluator would find the condition met, from the plan."""
     return {
-        "agreement_signed": project.status != "setup",
+        "agreement_signed": project.status != ProjectStatus.SETUP,
         "match_confirmed": match_confirmed,
-        "enabler_assigned": project.enabler is not None and project.status != "closed",
+        "enabler_assigned": project.enabler is not None and project.status != ProjectStatus.CLOSED,
         "report_accepted": reports_accepted_before(project, due, last),
         "learning_evidenced": project.published_case_study,
     }[kind]
@@ -140,14 +141,14 @@ def _tranches(scale: Scale, project, number: int, amounts, dues, match_confirmed
         last = sequence == len(amounts)
         kinds = default_kinds(sequence, len(amounts))
         met = [(kind, _met(project, kind, due, last, match_confirmed)) for kind in kinds]
-        if project.status == "closed":  # paid in full; its enabler's assignment ended with it
+        if project.status == ProjectStatus.CLOSED:  # paid in full; its enabler's assignment ended with it
             met = [(kind, True) for kind in kinds]
         age = (scale.today - due).days
         status = "scheduled"
         if not blocked and age >= 0 and all(ok for _, ok in met):
             status = "released"
             recent = age < 45 or scale.rng.random() < 0.1
-            if sequence == latest and project.status != "closed" and recent:
+            if sequence == latest and project.status != ProjectStatus.CLOSED and recent:
                 status = scale.rng.choices(RECENT, weights=(40, 25, 25, 10))[0]
         blocked = blocked or status != "released"
         made.append((_tranche(scale, project, number, sequence, amount, due, status), met))
@@ -191,7 +192,7 @@ def _conditions(scale: Scale, tranches, ids) -> None:
         if (
             row["status"] == "scheduled"
             and project.enabler
-            and project.status == "active"
+            and project.status == ProjectStatus.ACTIVE
             and scale.rng.random() < 0.05
         ):
             custom = _condition(tranche_id, "custom", len(met), created, None)

@@ -11,6 +11,7 @@ from grants.demo.history import at
 from grants.demo.learning import CASE_STUDIES, INSIGHT, NEXT_THEME
 from grants.demo.scale.base import Scale
 from grants.learning.models import LearningCommitment, LearningItem, learning_item_themes
+from grants.projects.models import ProjectStatus
 
 SEARCH_TERM = "hospital"  # in the older people's and the homelessness case studies: about a quarter of them
 INSIGHTS = [
@@ -58,7 +59,7 @@ def make_learning(scale: Scale) -> None:
     case_studies = {p.id: i for (p, _, plan), i in zip(commitments, ids, strict=True) if plan["kind"] == "case_study"}
     items, item_themes = [], []
     for number, project in enumerate(scale.projects):
-        if project.status == "setup":
+        if project.status == ProjectStatus.SETUP:
             continue
         for position, (kind, state) in enumerate(ITEMS[project.bid.round.code]):
             state = state or _chance_state(scale, project, kind)

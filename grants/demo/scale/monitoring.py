@@ -15,6 +15,7 @@ from grants.leadership.models import AssessmentInvitation, AssessmentResponse, A
 from grants.leadership.services import digest, ensure_framework
 from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport
 from grants.monitoring.services import report_periods
+from grants.projects.models import ProjectStatus
 
 SENT = ("submitted", "accepted", "changes_requested")
 
@@ -24,10 +25,10 @@ def plan_reports(scale: Scale) -> None:
     for number, project in enumerate(scale.projects):
         periods = report_periods(project.starts_on, project.ends_on, project.bid.round.report_every_months)
         past = [sequence for sequence, period in enumerate(periods, start=1) if period[2] <= scale.today]
-        latest = past[-1] if past and project.status == "active" else None
+        latest = past[-1] if past and project.status == ProjectStatus.ACTIVE else None
         for sequence, (start, end, due, is_final) in enumerate(periods, start=1):
             status = "accepted"
-            if project.status == "setup" or due > scale.today:
+            if project.status == ProjectStatus.SETUP or due > scale.today:
                 status = "due"
             elif sequence == latest:
                 status = scale.rng.choices(SENT + ("due",), weights=(45, 20, 15, 20))[0]
@@ -87,7 +88,7 @@ def _milestones(scale: Scale) -> None:
         for number, (title, month) in enumerate(MILESTONES):
             due = project.starts_on + timedelta(days=month * project.bid.round.project_months * 30 // 12)
             done = due + timedelta(days=rng.randint(-20, 25))
-            finished = project.status != "setup" and done <= scale.today and rng.random() < 0.8
+            finished = project.status != ProjectStatus.SETUP and done <= scale.today and rng.random() < 0.8
             when = at(project.bid.decided_on, 16)
             rows.append(
                 {
@@ -159,7 +160,7 @@ def make_self_assessments(scale: Scale) -> None:
     for (project, _), participant_id in zip(people, participant_ids, strict=True):
         for stage, day, share in (("baseline", 20, 0.0), ("midpoint", 190, 0.5), ("final", None, 1.0)):
             when = project.ends_on - timedelta(days=10) if day is None else project.starts_on + timedelta(days=day)
-            if when <= scale.today and (stage != "final" or project.status == "closed"):
+            if when <= scale.today and (stage != "final" or project.status == ProjectStatus.CLOSED):
                 stages.append((participant_id, stage, at(when), share))
     _responses(scale, framework.id, behaviours, stages)
 

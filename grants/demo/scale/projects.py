@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from grants.applications.models import ApplicationStatus
 from grants.core.dates import add_months, first_of_next_month
 from grants.demo.enablers import RISKS, WORK
 from grants.demo.history import at
 from grants.demo.scale.base import Bid, Scale, SizeError
 from grants.enablers.models import EnablerAssignment
-from grants.projects.models import Project, ProjectUpdate
+from grants.projects.models import Project, ProjectStatus, ProjectUpdate
 
 NEXT_STEPS = [
     "Agree the next partnership session and who brings the data.",
@@ -50,7 +51,7 @@ def plan_projects(scale: Scale) -> None:
     """A project for each approved bid, from the first of the month after its decision; a few of the
     latest wave still setting up (their agreement not yet signed)."""
     for bid in scale.bids:
-        if bid.status != "approved":
+        if bid.status != ApplicationStatus.APPROVED:
             continue
         starts = first_of_next_month(bid.decided_on)
         ends = add_months(starts, bid.round.project_months) - timedelta(days=1)
@@ -65,15 +66,15 @@ def assign_enablers(scale: Scale) -> None:
     still setting up are waiting for theirs. Some projects changed enabler part way through."""
     load = {user_id: 0 for user_id, _ in scale.enablers}
     for number, project in enumerate(scale.projects):
-        if project.status == "setup" and number % 2:
+        if project.status == ProjectStatus.SETUP and number % 2:
             continue
         local = [user_id for user_id, regions in scale.enablers if project.bid.lead.place.region in regions]
         room = [user_id for user_id in local if load[user_id] < scale.enabler_capacity] or list(load)
         project.enabler = min(room, key=lambda user_id: (load[user_id], user_id))
-        if project.status != "closed":
+        if project.status != ProjectStatus.CLOSED:
             load[project.enabler] += 1
         running = (project.last_day - project.starts_on).days
-        if project.status != "setup" and running > 120 and scale.rng.random() < 0.08:
+        if project.status != ProjectStatus.SETUP and running > 120 and scale.rng.random() < 0.08:
             others = [user_id for user_id in load if user_id != project.enabler]
             project.previous = (scale.rng.choice(others), project.starts_on + timedelta(days=running * 2 // 5))
 
@@ -164,7 +165,7 @@ def _assignments(scale: Scale) -> None:
                 _assignment(project, enabler, starts, handed_over, officer, "Moved to support a project nearer home.")
             )
             starts = handed_over
-        ends = project.ends_on if project.status == "closed" else None
+        ends = project.ends_on if project.status == ProjectStatus.CLOSED else None
         rows.append(
             _assignment(project, project.enabler, starts, ends, officer, "The project ended." if ends else None)
         )

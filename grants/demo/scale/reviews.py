@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from grants.applications.models import ApplicationStatus
 from grants.demo.history import at
 from grants.demo.programme import JUSTIFICATIONS
 from grants.demo.scale.base import Bid, Scale
 from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment, Score
+from grants.rounds.models import RoundStatus
 
 REVIEWERS_PER_BID = 3
 FEEDBACK = {
@@ -22,7 +24,7 @@ FEEDBACK = {
 def _third_reviewer(scale: Scale, bid: Bid) -> str:
     """The first two reviewers of every bid have scored it; the third may be behind, or conflicted."""
     draw = scale.rng.random()
-    if bid.round.status == "assessing":
+    if bid.round.status == RoundStatus.ASSESSING:
         return (
             "conflicted"
             if draw < 0.04
@@ -37,7 +39,17 @@ def _third_reviewer(scale: Scale, bid: Bid) -> str:
 
 def make_reviews(scale: Scale) -> None:
     reviewers, rng = scale.people["steering_member"], scale.rng
-    assessed = [bid for bid in scale.bids if bid.status in ("under_review", "approved", "reserve", "rejected")]
+    assessed = [
+        bid
+        for bid in scale.bids
+        if bid.status
+        in (
+            ApplicationStatus.UNDER_REVIEW,
+            ApplicationStatus.APPROVED,
+            ApplicationStatus.RESERVE,
+            ApplicationStatus.REJECTED,
+        )
+    ]
     planned, rows = [], []
     for number, bid in enumerate(assessed):
         for seat in range(REVIEWERS_PER_BID):
