@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants.core.db import TimestampMixin, UTCDateTime, utcnow
 from grants.core.permissions import ALL_ROLES, Role
-from grants.extensions import db
+from grants.extensions import Model
 
 ROLE_VALUES = ", ".join(f"'{role.value}'" for role in ALL_ROLES)
 
@@ -19,7 +19,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     """A person who signs in. Flask-Login identifies them by ``session_token``, not by id, so that
     rotating the token (sign-out, password change) ends every session they had."""
 
@@ -85,7 +85,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.two_factor_enabled_at is not None and bool(self.totp_secret)
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A single-use code that stands in for the authenticator app; stored as a keyed hash."""
 
     __tablename__ = "recovery_codes"
@@ -97,7 +97,7 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)

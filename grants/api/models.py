@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from grants.accounts.models import ROLE_VALUES
 from grants.core.db import UTCDateTime, utcnow
 from grants.core.permissions import Role
-from grants.extensions import db
+from grants.extensions import Model
 
 SECRET_PREFIX = "grants_"  # noqa: S105 - what every secret starts with, not a secret
 PREFIX_LENGTH = len(SECRET_PREFIX) + 6  # "grants_" and the first six random characters
@@ -33,7 +33,7 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,7 +87,7 @@ class ApiToken(db.Model):
         return "active"
 
 
-class ApiTokenRole(db.Model):
+class ApiTokenRole(Model):
     __tablename__ = "api_token_roles"
 
     token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from grants.api.models import LAST_USED_RESOLUTION, PREFIX_LENGTH, ApiToken, ApiTokenRole, hash_secret, new_secret
 from grants.core import audit
@@ -22,18 +23,19 @@ class TokenError(GrantsError):
         self.field = field
 
 
-def active_tokens_of(user) -> int:
+def active_tokens_of(user: Any) -> int:
     now = utcnow()
-    return db.session.scalar(
+    count: int = db.session.scalar(
         db.select(db.func.count(ApiToken.id)).where(
             ApiToken.user_id == user.id,
             ApiToken.revoked_at.is_(None),
             db.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
         )
     )
+    return count
 
 
-def create_token(user, *, name: str, roles: Iterable[str], expires_in_days: int | None) -> tuple[ApiToken, str]:
+def create_token(user: Any, *, name: str, roles: Iterable[str], expires_in_days: int | None) -> tuple[ApiToken, str]:
     """A new token for ``user`` carrying ``roles`` (some of theirs), and its secret, which is never
     stored: the caller shows it once."""
     chosen = {Role(role) for role in roles}
@@ -70,7 +72,7 @@ def create_token(user, *, name: str, roles: Iterable[str], expires_in_days: int 
     return token, secret
 
 
-def revoke_token(token: ApiToken, *, actor) -> None:
+def revoke_token(token: ApiToken, *, actor: Any) -> None:
     if token.revoked_at is not None:
         raise TokenError("This token has already been revoked")
     token.revoked_at = utcnow()
@@ -86,7 +88,8 @@ def revoke_token(token: ApiToken, *, actor) -> None:
 
 def token_for_secret(secret: str) -> ApiToken | None:
     """The token whose secret this is, with its owner and roles, whatever its state."""
-    return db.session.scalar(db.select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
+    token: ApiToken | None = db.session.scalar(db.select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
+    return token
 
 
 def note_use(token: ApiToken, now: datetime | None = None) -> bool:

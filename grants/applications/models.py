@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from grants.core.db import Money, StatusColumn, TimestampMixin, UTCDateTime
 from grants.directory.models import Organisation, Place, Theme
 from grants.documents.models import Document
-from grants.extensions import db
+from grants.extensions import Model, db
 
 
 class ApplicationStatus(StrEnum):
@@ -99,7 +99,7 @@ application_themes = Table(
 )
 
 
-class Application(TimestampMixin, db.Model):
+class Application(TimestampMixin, Model):
     """A bid by a lead organisation on behalf of a partnership."""
 
     __tablename__ = "applications"
@@ -207,7 +207,7 @@ class Application(TimestampMixin, db.Model):
         return sum(line.amount_pence for line in self.budget_lines)
 
 
-class Partner(db.Model):
+class Partner(Model):
     """An organisation in the partnership, and whether its contact has confirmed its part."""
 
     __tablename__ = "partners"
@@ -250,7 +250,7 @@ class Partner(db.Model):
         return self.STATUS_COLOURS[self.status]
 
 
-class OutcomeMeasurePlan(db.Model):
+class OutcomeMeasurePlan(Model):
     """A measure the partnership will track if funded: it becomes the project's outcome measure."""
 
     __tablename__ = "application_measures"
@@ -269,7 +269,7 @@ class OutcomeMeasurePlan(db.Model):
     __table_args__ = (CheckConstraint("direction IN ('up', 'down')", name="known_direction"),)
 
 
-class CommitmentPlan(db.Model):
+class CommitmentPlan(Model):
     """A learning commitment made in the bid: it becomes the project's commitment if funded."""
 
     __tablename__ = "application_commitments"
@@ -290,7 +290,7 @@ class CommitmentPlan(db.Model):
         return COMMITMENT_KINDS[self.kind]
 
 
-class BudgetLine(db.Model):
+class BudgetLine(Model):
     __tablename__ = "budget_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -348,7 +348,7 @@ def respond_as_partner(partner: Partner, response: str, note: str | None) -> Non
         raise ApplicationError("This bid is no longer open to responses.")
     if response not in {PartnerStatus.CONFIRMED, PartnerStatus.DECLINED}:
         raise ApplicationError("Select whether your organisation will take part", field="response")
-    partner.status = response
+    partner.status = PartnerStatus(response)
     partner.responded_at = utcnow()
     partner.response_note = (note or "").strip() or None
     db.session.flush()

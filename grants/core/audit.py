@@ -12,10 +12,10 @@ from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from grants.core.db import UTCDateTime, utcnow
-from grants.extensions import db
+from grants.extensions import Model, db
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to which object, when and from where. Rows are never changed or deleted."""
 
     __tablename__ = "audit_events"
@@ -26,8 +26,8 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(80), nullable=False)
     object_type: Mapped[str | None] = mapped_column(String(60))
     object_id: Mapped[str | None] = mapped_column(String(60))
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     ip_address: Mapped[str | None] = mapped_column(String(45))
     request_path: Mapped[str | None] = mapped_column(String(500))
 
@@ -69,11 +69,11 @@ APPEND_ONLY_SQL = {
 }
 for _dialect, _statements in APPEND_ONLY_SQL.items():
     for _statement in _statements:
-        event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+        event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))  # type: ignore[no-untyped-call]  # DDL() is unannotated
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_audit_changes(session, _flush_context, _instances):
+def _refuse_audit_changes(session: Session, _flush_context: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent):
             raise RuntimeError("audit events are append-only")
@@ -83,7 +83,7 @@ def audit_type(obj: Any) -> str:
     """``ReviewAssignment`` → ``review_assignment``; a model may name itself with ``__audit_type__``."""
     explicit = getattr(obj, "__audit_type__", None)
     if explicit:
-        return explicit
+        return str(explicit)
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(obj).__name__).lower()
 
 
@@ -98,8 +98,8 @@ def record(
     obj: Any = None,
     *,
     actor: Any = None,
-    before: dict | None = None,
-    after: dict | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
     object_type: str | None = None,
     object_id: Any = None,
     anonymous: bool = False,

@@ -28,7 +28,9 @@ import logging
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from cachelib import NullCache, RedisCache
 from flask import Flask, Response, current_app, g, request, session
@@ -36,7 +38,7 @@ from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +78,7 @@ def init_cache(app: Flask) -> None:
 
 def clear(app: Flask | None = None) -> None:
     """Forget every kept page (the tests, before each one)."""
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
     with app.app_context():
         cache.clear()
 
@@ -84,16 +86,16 @@ def clear(app: Flask | None = None) -> None:
 # --- The data version ---------------------------------------------------------------------------------
 
 
-def _mark_written(session, *args) -> None:
+def _mark_written(session: Session, *args: Any) -> None:
     session.info[WROTE] = True
 
 
-def _mark_statement(orm_execute_state) -> None:
+def _mark_statement(orm_execute_state: ORMExecuteState) -> None:
     if not orm_execute_state.is_select:
         orm_execute_state.session.info[WROTE] = True
 
 
-def _move_version(session) -> None:
+def _move_version(session: Session) -> None:
     if session.info.pop(WROTE, False):
         try:
             move_version()
@@ -111,7 +113,7 @@ def move_version() -> None:
             backend.set(VERSION_KEY, int(backend.get(VERSION_KEY) or _fresh_version()) + 1, timeout=0)
 
 
-def _forget_mark(session, *args) -> None:
+def _forget_mark(session: Session, *args: Any) -> None:
     session.info.pop(WROTE, None)
 
 
@@ -153,7 +155,7 @@ def _key(version: int) -> str:
     return f"page:{version}:{london_today().isoformat()}:{who}:{request.full_path}"
 
 
-def _keepable(response) -> bool:
+def _keepable(response: object) -> bool:
     return (
         isinstance(response, Response)
         and response.status_code == 200
@@ -163,11 +165,11 @@ def _keepable(response) -> bool:
     )
 
 
-def cached_page(view):
+def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
     """Serve the view's page from the cache while nothing has been written (see the module's notes)."""
 
     @wraps(view)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
         seconds = current_app.config.get("PAGE_CACHE_SECONDS") or 0
         if seconds <= 0 or request.method != "GET" or session.get("_flashes") or _keeps_nothing():
             return view(*args, **kwargs)
@@ -198,7 +200,7 @@ def cached_page(view):
                     log.exception("could not keep a page")
         return response
 
-    wrapped.cached_page = True
+    wrapped.cached_page = True  # type: ignore[attr-defined]  # a mark the route checks read
     return wrapped
 
 

@@ -13,7 +13,7 @@ jobs_cli = AppGroup("jobs", help="Run background jobs now, in this process.")
 
 
 @jobs_cli.command("run-reminders")
-def run_reminders_command():
+def run_reminders_command() -> None:
     """Queue every reminder that is due and not yet sent (safe to run again)."""
     from grants.extensions import db
     from grants.reminders.sweep import run_reminders
@@ -27,7 +27,7 @@ def run_reminders_command():
 
 
 @jobs_cli.command("send-outbox")
-def send_outbox_command():
+def send_outbox_command() -> None:
     """Send every email that is waiting and due, over one connection."""
     from grants.notifications.tasks import send_pending_now
 
@@ -39,7 +39,7 @@ def send_outbox_command():
 
 
 @jobs_cli.command("sweep-uploads")
-def sweep_uploads_command():
+def sweep_uploads_command() -> None:
     """Remove uploaded files no document names, left more than a day ago by a process that was killed."""
     from grants.documents.services import sweep_orphans
     from grants.extensions import db
@@ -50,7 +50,7 @@ def sweep_uploads_command():
 
 
 @jobs_cli.command("compile-progress")
-def compile_progress_command():
+def compile_progress_command() -> None:
     """Compile the progress report of every project and the portfolio now."""
     from grants.core.errors import GrantsError
     from grants.progress.models import CompilationStatus

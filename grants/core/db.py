@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, MetaData, String, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, String, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -27,7 +29,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every database.
 
     PostgreSQL keeps ``timestamptz``; SQLite has no time zones, so the value is stored as naive UTC
@@ -37,7 +39,7 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -45,7 +47,7 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -53,7 +55,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-class StatusColumn(TypeDecorator):
+class StatusColumn(TypeDecorator[StrEnum]):
     """A status column: stored as its plain string, read back as the member of its ``StrEnum``.
 
     The database keeps the words it always had (``'draft'``), so no migration and no native enum type;
@@ -64,14 +66,14 @@ class StatusColumn(TypeDecorator):
     impl = String
     cache_ok = True
 
-    def __init__(self, states: type[StrEnum], length: int = 20):
+    def __init__(self, states: type[StrEnum], length: int = 20) -> None:
         super().__init__(length)
         self.states = states
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else str(value)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
         return None if value is None else self.states(value)
 
 
@@ -86,19 +88,19 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
-def enable_sqlite_foreign_keys(engine) -> None:
+def enable_sqlite_foreign_keys(engine: Engine) -> None:
     """SQLite ignores foreign keys unless asked on every connection."""
     if engine.dialect.name != "sqlite":
         return
 
     @event.listens_for(engine, "connect")
-    def _fk_pragma(dbapi_connection, _record):
+    def _fk_pragma(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
 
-def insert_or_ignore(session, target, index_elements: list[str]):
+def insert_or_ignore(session: Session | scoped_session[Any], target: Any, index_elements: list[str]) -> Any:
     """``INSERT ... ON CONFLICT (index_elements) DO NOTHING`` on PostgreSQL and SQLite alike, for a claim
     or a row that may already be there. Not a savepoint: on SQLite a savepoint opened as a transaction's
     first write commits when it is released. On PostgreSQL an insert that meets another transaction's
@@ -110,7 +112,7 @@ def insert_or_ignore(session, target, index_elements: list[str]):
     return insert(target).on_conflict_do_nothing(index_elements=index_elements)
 
 
-def lock_and_refresh(session, instance) -> None:
+def lock_and_refresh(session: Session | scoped_session[Any], instance: object) -> None:
     """Take the row lock on ``instance`` (waiting for anyone holding it), then reload it, so checks
     that follow see the latest committed state. Two requests cannot both act on the same old state."""
     from sqlalchemy import inspect, select
@@ -122,7 +124,9 @@ def lock_and_refresh(session, instance) -> None:
     session.refresh(instance)
 
 
-def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
+def compare_type(
+    context: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
+) -> bool | None:
     """Alembic's type comparison, except that SQLite's INTEGER and BIGINT are the same 64-bit
     storage there, so the difference is not a change worth a migration."""
     from sqlalchemy import Integer
@@ -132,7 +136,7 @@ def compare_type(context, inspected_column, metadata_column, inspected_type, met
     return None  # Alembic's own comparison decides
 
 
-def include_object(obj, name, type_, reflected, compare_to):
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """Alembic compares every table, column and index except expression indexes marked
     ``info={"expression_index": True}``: the database rewrites their expression in its own words,
     so comparing the text would always see a change. Their migration writes them by hand."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -26,8 +27,8 @@ RELEASED_KEY = "grants.released_savepoints"
 
 
 def celery_init_app(app: Flask) -> Celery:
-    class FlaskTask(Task):
-        def __call__(self, *args, **kwargs):
+    class FlaskTask(Task):  # type: ignore[misc]  # Celery ships no types
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():  # the session is removed when the context ends
                 try:
                     return self.run(*args, **kwargs)
@@ -76,11 +77,11 @@ class _Job:
     transaction: SessionTransaction  # the innermost transaction open when it was queued
     celery_app: Celery
     name: str
-    args: tuple
-    kwargs: dict
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
 
 
-def enqueue_after_commit(task: Task, *args, **kwargs) -> None:
+def enqueue_after_commit(task: Task, *args: Any, **kwargs: Any) -> None:
     """Send ``task(*args, **kwargs)`` once the outermost database transaction commits.
 
     A savepoint released on the way (``begin_nested``) sends nothing; a savepoint rolled back drops
@@ -90,6 +91,7 @@ def enqueue_after_commit(task: Task, *args, **kwargs) -> None:
     if not session.in_transaction():
         session.begin()  # what is queued belongs to this transaction, not to whichever comes next
     transaction = session.get_nested_transaction() or session.get_transaction()
+    assert transaction is not None  # begun just above
     session.info.setdefault(PENDING_KEY, []).append(_Job(transaction, celery_app, task.name, args, kwargs))
 
 

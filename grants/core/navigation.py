@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import request, url_for
 from flask_login import current_user
@@ -19,7 +21,7 @@ class NavItem:
     active_prefix: str | None = None  # blueprint name whose pages mark this entry as current
     public: bool = False  # shown to visitors who have not signed in too
 
-    def visible_to(self, user) -> bool:
+    def visible_to(self, user: Any) -> bool:
         if self.public:
             return True
         if not user.is_authenticated:
@@ -31,18 +33,24 @@ _ITEMS: list[NavItem] = []
 
 
 def register_nav(
-    label: str, endpoint: str, *, roles=None, order: int = 50, active_prefix: str | None = None, public: bool = False
-):
+    label: str,
+    endpoint: str,
+    *,
+    roles: Iterable[Role | str] | None = None,
+    order: int = 50,
+    active_prefix: str | None = None,
+    public: bool = False,
+) -> None:
     item = NavItem(label, endpoint, frozenset(Role(r) for r in roles) if roles else None, order, active_prefix, public)
     if item not in _ITEMS:
         _ITEMS.append(item)
 
 
-def nav_items_for(user) -> list[NavItem]:
+def nav_items_for(user: Any) -> list[NavItem]:
     return sorted((item for item in _ITEMS if item.visible_to(user)), key=lambda item: (item.order, item.label))
 
 
-def service_navigation() -> list[dict]:
+def service_navigation() -> list[dict[str, Any]]:
     """Items in the shape ``govukServiceNavigation`` takes, with the current page marked."""
     from grants.accounts import two_factor
 

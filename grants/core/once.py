@@ -26,23 +26,26 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from celery import shared_task
 from flask import flash, redirect, request
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, UniqueConstraint, delete
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
 from grants.core.db import UTCDateTime, insert_or_ignore, utcnow
-from grants.extensions import db
+from grants.extensions import Model, db
 
 KEEP_DAYS = 2
 KEY = re.compile(r"[A-Za-z0-9_-]{20,64}")
 ALREADY = "That form had already been sent, so it was not carried out again. This is what it saved."
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Model):
     """A creating form's key, claimed by the first submission that carried it out, and where it led."""
 
     __tablename__ = "form_submissions"
@@ -66,7 +69,7 @@ class OnceMixin:
     submission = HiddenField(default=new_key)
 
 
-def _key(form) -> str | None:
+def _key(form: Any) -> str | None:
     """The key sent with the form, or None when there is none fit to use (an old page, a hand-made post):
     such a submission is carried out as before, without the protection."""
     sent = form.submission.raw_data if "submission" in form else None  # as sent, never the field's default
@@ -74,18 +77,19 @@ def _key(form) -> str | None:
     return value if isinstance(value, str) and KEY.fullmatch(value) else None
 
 
-def _earlier(key: str):
-    return db.session.scalar(
+def _earlier(key: str) -> FormSubmission | None:
+    earlier: FormSubmission | None = db.session.scalar(
         db.select(FormSubmission).where(FormSubmission.user_id == current_user.id, FormSubmission.key == key)
     )
+    return earlier
 
 
-def _to_earlier(earlier: FormSubmission | None):
+def _to_earlier(earlier: FormSubmission | None) -> Response:
     flash(ALREADY, "important")
     return redirect(earlier.location if earlier is not None and earlier.location else request.path, code=303)
 
 
-def sent_before(form):
+def sent_before(form: Any) -> Response | None:
     """Before validating: a redirect to where an earlier submission of this page led, or None. For a form
     whose choices change once it has been carried out (a condition of a kind the tranche now has), so
     that a repeat would no longer validate. Claims nothing: ``carried_out`` still does that."""
@@ -96,7 +100,7 @@ def sent_before(form):
     return _to_earlier(earlier) if earlier is not None else None
 
 
-def carried_out(form):
+def carried_out(form: Any) -> Response | None:
     """None when this submission is the first with its key (the key is now claimed in the current
     transaction); otherwise a redirect to where the first one led, with a message."""
     key = _key(form)
@@ -113,7 +117,7 @@ def carried_out(form):
     return None if claimed is not None else _to_earlier(_earlier(key))
 
 
-def led_to(form, location: str) -> None:
+def led_to(form: Any, location: str) -> None:
     """Where this submission led, kept with its claim (in the same transaction) for a repeat to follow."""
     key = _key(form)
     if key is None or not current_user.is_authenticated:
@@ -128,10 +132,11 @@ def led_to(form, location: str) -> None:
 def prune(now: datetime | None = None) -> int:
     """Forget claims older than ``KEEP_DAYS``: a page that old is sent again as a new submission."""
     cutoff = (now or utcnow()) - timedelta(days=KEEP_DAYS)
-    return db.session.execute(delete(FormSubmission).where(FormSubmission.created_at < cutoff)).rowcount
+    result = db.session.execute(delete(FormSubmission).where(FormSubmission.created_at < cutoff))
+    return cast("CursorResult[Any]", result).rowcount
 
 
-@shared_task(name="core.forget_form_submissions")
+@shared_task(name="core.forget_form_submissions")  # type: ignore[untyped-decorator]  # Celery ships no types
 def forget_old_submissions() -> int:
     removed = prune()
     db.session.commit()

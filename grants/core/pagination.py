@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, request, url_for
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
 
 from grants.extensions import db
 
@@ -22,7 +25,7 @@ def id_arg(name: str) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
-def paginate(statement, per_page: int | None = None):
+def paginate(statement: Select[Any], per_page: int | None = None) -> Pagination:
     """A Flask-SQLAlchemy pagination of ``statement`` (which must have an ORDER BY) at ``?page=``."""
     if statement._order_by_clauses == ():
         raise ValueError("lists are always ordered: add order_by() before paginating")
@@ -36,14 +39,14 @@ class _ListPagination(Pagination):
     """Flask-SQLAlchemy's pagination over a list already in memory: the base class leaves these two to a
     subclass (its own subclasses run a query)."""
 
-    def _query_items(self) -> list:
-        return self._query_args["items"][self._query_offset : self._query_offset + self.per_page]
+    def _query_items(self) -> list[Any]:
+        return list(self._query_args["items"])[self._query_offset : self._query_offset + self.per_page]
 
     def _query_count(self) -> int:
         return len(self._query_args["items"])
 
 
-def paginate_list(items: list, per_page: int | None = None):
+def paginate_list(items: list[Any], per_page: int | None = None) -> Pagination:
     """``paginate`` for a list already worked out in order (a ranking): a page past the end is the last."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
     last = max(1, -(-len(items) // per_page))
@@ -52,25 +55,25 @@ def paginate_list(items: list, per_page: int | None = None):
     return _ListPagination(page=page, per_page=per_page, max_per_page=per_page, error_out=False, items=items)
 
 
-def pagination_params(page, endpoint: str | None = None) -> dict | None:
+def pagination_params(page: Pagination, endpoint: str | None = None) -> dict[str, Any] | None:
     """Parameters for ``govukPagination`` that keep the other query-string arguments; the links go to
     ``endpoint`` (with the same view arguments) if given, else to this request's page."""
     if page.pages <= 1:
         return None
     args = request.args.to_dict()
-    endpoint = endpoint or request.endpoint
+    target = endpoint or request.endpoint or ""
     view_args = dict(request.view_args or {})
 
-    def href(number):
-        return url_for(endpoint, **{**view_args, **args, "page": number})
+    def href(number: int | None) -> str:
+        return url_for(target, **{**view_args, **args, "page": number})
 
-    items = []
+    items: list[dict[str, Any]] = []
     for number in page.iter_pages(left_edge=1, left_current=1, right_current=1, right_edge=1):
         if number is None:
             items.append({"ellipsis": True})
         else:
             items.append({"number": number, "href": href(number), "current": number == page.page})
-    params = {"items": items}
+    params: dict[str, Any] = {"items": items}
     if page.has_prev:
         params["previous"] = {"href": href(page.prev_num)}
     if page.has_next:

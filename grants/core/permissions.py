@@ -6,8 +6,10 @@ every area shares.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
+from typing import Any
 
 from flask import abort
 from flask_login import current_user, login_required
@@ -40,22 +42,22 @@ ALL_ROLES = tuple(Role)
 STAFF_ROLES = frozenset(ALL_ROLES) - {Role.APPLICANT}
 
 
-def has_any_role(user, *roles: Role | str) -> bool:
+def has_any_role(user: Any, *roles: Role | str) -> bool:
     return bool(user and user.is_authenticated and user.has_any_role(*roles))
 
 
-def roles_required(*roles: Role | str):
+def roles_required(*roles: Role | str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Route decorator: sign-in required, then 403 unless the person holds one of ``roles``."""
 
-    def decorator(view):
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
+        @login_required  # type: ignore[untyped-decorator]  # Flask-Login ships no types
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.has_any_role(*roles):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.required_roles = frozenset(Role(r) for r in roles)
+        wrapped.required_roles = frozenset(Role(r) for r in roles)  # type: ignore[attr-defined]  # read by the access checks
         return wrapped
 
     return decorator

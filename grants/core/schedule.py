@@ -20,19 +20,21 @@ import socket
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import click
 from celery.schedules import crontab, maybe_schedule
 from flask import Flask
 from sqlalchemy import Integer, String
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.core.db import UTCDateTime, insert_or_ignore, utcnow
-from grants.extensions import db
+from grants.extensions import Model, db
 
 log = logging.getLogger(__name__)
 
-PERIODIC: dict[str, dict] = {
+PERIODIC: dict[str, dict[str, Any]] = {
     # Email whose job was lost, and retries that are due.
     "send-due-email": {"task": "notifications.send_due", "schedule": 60.0},
     "close-due-rounds": {"task": "rounds.close_due", "schedule": 60.0},
@@ -50,7 +52,7 @@ PERIODIC: dict[str, dict] = {
 }
 
 
-class ScheduledRun(db.Model):
+class ScheduledRun(Model):
     """How often a periodic job has run, and when it last started, for every process to see."""
 
     __tablename__ = "scheduled_runs"
@@ -65,15 +67,15 @@ def _this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def next_run(timing, last_run_at: datetime) -> datetime:
+def next_run(timing: Any, last_run_at: datetime) -> datetime:
     """When a job that last ran at ``last_run_at`` is due next, by its Celery schedule."""
     if isinstance(timing, crontab):
         start, delta, _ = timing.remaining_delta(last_run_at, tz=UTC)
-        return start + delta
-    return last_run_at + timing.run_every
+        return cast(datetime, start + delta)
+    return cast(datetime, last_run_at + timing.run_every)
 
 
-def claim_due(celery_app, periodic: dict[str, dict], now: datetime | None = None) -> list[str]:
+def claim_due(celery_app: Any, periodic: dict[str, dict[str, Any]], now: datetime | None = None) -> list[str]:
     """Claim, for this process, every job of ``periodic`` that is due, and commit the claims. A job
     this database has not seen before is due at once if it runs at an interval (a service started
     after a while away catches up), and at its next time if it runs at set times."""
@@ -93,11 +95,14 @@ def claim_due(celery_app, periodic: dict[str, dict], now: datetime | None = None
             if inserted and at_interval:
                 claimed.append(name)
         elif next_run(timing, row.last_run_at) <= now:
-            changed = db.session.execute(
-                db.update(ScheduledRun)
-                .where(ScheduledRun.name == name, ScheduledRun.runs == row.runs)
-                .values(runs=row.runs + 1, last_run_at=now, last_run_by=_this_process())
-                .execution_options(synchronize_session=False)
+            changed = cast(
+                "CursorResult[Any]",
+                db.session.execute(
+                    db.update(ScheduledRun)
+                    .where(ScheduledRun.name == name, ScheduledRun.runs == row.runs)
+                    .values(runs=row.runs + 1, last_run_at=now, last_run_by=_this_process())
+                    .execution_options(synchronize_session=False)
+                ),
             ).rowcount
             if changed:
                 claimed.append(name)
@@ -105,7 +110,7 @@ def claim_due(celery_app, periodic: dict[str, dict], now: datetime | None = None
     return claimed
 
 
-def run_due(app: Flask, periodic: dict[str, dict] | None = None) -> list[str]:
+def run_due(app: Flask, periodic: dict[str, dict[str, Any]] | None = None) -> list[str]:
     """Claim and run, here and now, every periodic job that is due. Returns the names run."""
     periodic = PERIODIC if periodic is None else periodic
     celery_app = app.extensions["celery"]
@@ -132,7 +137,7 @@ def run_due(app: Flask, periodic: dict[str, dict] | None = None) -> list[str]:
 class EmbeddedSchedule(threading.Thread):
     """A daemon thread that looks for due jobs every ``tick`` seconds and runs them one after another."""
 
-    def __init__(self, app: Flask, tick: float, periodic: dict[str, dict] | None = None):
+    def __init__(self, app: Flask, tick: float, periodic: dict[str, dict[str, Any]] | None = None) -> None:
         super().__init__(name="grants-schedule", daemon=True)
         self.app, self.tick, self.periodic = app, tick, periodic
         self.stopping = threading.Event()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, request
+from flask import Flask, Response, abort, g, request
 
 
 def is_safe_redirect(target: str | None) -> bool:
@@ -26,13 +27,14 @@ def is_safe_redirect(target: str | None) -> bool:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    return target if is_safe_redirect(target) else default
+    return target if target is not None and is_safe_redirect(target) else default
 
 
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+    nonce: str = g.csp_nonce
+    return nonce
 
 
 def _content_security_policy(nonce: str) -> str:
@@ -52,18 +54,18 @@ def _content_security_policy(nonce: str) -> str:
     )
 
 
-def is_download(response) -> bool:
+def is_download(response: Response) -> bool:
     """A file handed over to be saved (``Content-Disposition: attachment``)."""
-    return response.headers.get("Content-Disposition", "").strip().lower().startswith("attachment")
+    return str(response.headers.get("Content-Disposition", "")).strip().lower().startswith("attachment")
 
 
-def _has_nul(values) -> bool:
+def _has_nul(values: Iterable[object]) -> bool:
     return any(isinstance(value, str) and "\x00" in value for value in values)  # a nameless part's key is None
 
 
 def init_security(app: Flask) -> None:
     @app.before_request
-    def _refuse_nul_characters():
+    def _refuse_nul_characters() -> None:
         """A NUL character is never part of real input, and PostgreSQL cannot store one."""
         if "\x00" in request.path or _has_nul(request.args.values()) or _has_nul(request.args.keys()):
             abort(400)
@@ -73,11 +75,11 @@ def init_security(app: Flask) -> None:
             abort(400)
 
     @app.context_processor
-    def _nonce():
+    def _nonce() -> dict[str, Callable[[], str]]:
         return {"csp_nonce": csp_nonce}
 
     @app.after_request
-    def _headers(response):
+    def _headers(response: Response) -> Response:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", _content_security_policy(csp_nonce()))
         headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -7,6 +7,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from grants.core.money import format_pence
 
@@ -14,7 +15,7 @@ CHUNK_BYTES = 64 * 1024
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def safe_cell(value) -> str:
+def safe_cell(value: object) -> str:
     """Text that a spreadsheet will not run as a formula: text that starts like one is quoted."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -25,7 +26,7 @@ def plain_pounds(pence: int | None) -> str:
     return "" if pence is None else format_pence(pence).replace("£", "").replace(",", "")
 
 
-def csv_chunks(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
+def csv_chunks(header: list[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
     """A CSV table (header, then the rows) as text chunks of about 64 KB, for a streamed response.
     The cells must already be safe (``safe_cell``) and formatted: this only writes them."""
     buffer = io.StringIO()
@@ -41,7 +42,7 @@ def csv_chunks(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
 
 
 def xlsx_chunks(
-    sheet_title: str, header: list[str], rows: Iterable[Iterable], number_formats: dict[int, str] | None = None
+    sheet_title: str, header: list[str], rows: Iterable[Iterable[object]], number_formats: dict[int, str] | None = None
 ) -> Iterator[bytes]:
     """An Excel workbook of one sheet, written row by row to a temporary file by openpyxl's write-only
     mode (which keeps no rows in memory), then sent in 64 KB chunks. ``number_formats`` maps a column's
@@ -68,7 +69,7 @@ def xlsx_chunks(
             yield chunk
 
 
-def _formatted(sheet, value, number_format: str | None):
+def _formatted(sheet: Any, value: object, number_format: str | None) -> object:
     if number_format is None or value is None:
         return value
     from openpyxl.cell import WriteOnlyCell

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup, escape
@@ -13,7 +15,7 @@ from grants.core.permissions import ROLE_LABELS, Role
 from grants.core.times import format_date, format_datetime
 
 
-def html(template: str, *values) -> Markup:
+def html(template: str, *values: object) -> Markup:
     """A fragment of HTML with each value escaped: ``html("<strong>{}</strong>", name)``."""
     # The fragment is written in a template by us, never taken from input; every value is escaped. (As
     # Markup(template).format(*values), for plain {} fields, without its formatter's slow Python path.)
@@ -41,12 +43,12 @@ def paragraphs(value: str | None, classes: str = "govuk-body") -> Markup:
 # anything else raises ValueError rather than being ignored.
 
 
-def _classes(base: str, *extra) -> str:
-    extra = [str(value) for value in extra if value]
-    return f"{base} {escape(' '.join(extra))}" if extra else base
+def _classes(base: str, *extra: object) -> str:
+    words = [str(value) for value in extra if value]
+    return f"{base} {escape(' '.join(words))}" if words else base
 
 
-def _attributes(attributes) -> str:
+def _attributes(attributes: dict[str, Any] | None) -> str:
     """Plain ``name="value"`` pairs (the macros' booleans written in lower case)."""
     pairs = ""
     for name, value in (attributes or {}).items():
@@ -57,7 +59,7 @@ def _attributes(attributes) -> str:
     return pairs
 
 
-def _content(item: dict) -> str:
+def _content(item: dict[str, Any]) -> str:
     """``html`` (trusted, as the macros' ``| safe``) if given, else ``text``, escaped; a missing text is empty."""
     return str(item["html"]) if item.get("html") else escape(item.get("text", ""))
 
@@ -73,7 +75,7 @@ CELL_PARAMS = {"text", "html", "format", "classes", "colspan", "rowspan", "attri
 PLAIN_CELL = {"text", "html", "format", "classes"}
 
 
-def govuk_table(params: dict) -> Markup:
+def govuk_table(params: dict[str, Any]) -> Markup:
     """``govukTable(params)``, built in Python."""
     _only(params, TABLE_PARAMS)
     parts = [f'<table class="{_classes("govuk-table", params.get("classes"))}"{_attributes(params.get("attributes"))}>']
@@ -105,7 +107,7 @@ def govuk_table(params: dict) -> Markup:
     return _safe(parts)
 
 
-def _cell(opening: str, tag: str, classes: str, cell: dict) -> str:
+def _cell(opening: str, tag: str, classes: str, cell: dict[str, Any]) -> str:
     extra = ""
     if not cell.keys() <= PLAIN_CELL:  # most cells are text (or html), a format and classes: nothing more
         _only(cell, CELL_PARAMS)
@@ -114,7 +116,7 @@ def _cell(opening: str, tag: str, classes: str, cell: dict) -> str:
     return f'<{opening} class="{classes}"{extra}>{_content(cell)}</{tag}>'
 
 
-def govuk_tag(params: dict) -> Markup:
+def govuk_tag(params: dict[str, Any]) -> Markup:
     """``govukTag(params)``, built in Python."""
     _only(params, {"text", "html", "classes", "attributes"})
     classes = _classes("govuk-tag", params.get("classes"))
@@ -124,7 +126,7 @@ def govuk_tag(params: dict) -> Markup:
 SELECT_PARAMS = {"id", "name", "label", "hint", "errorMessage", "items", "classes", "attributes", "formGroup"}
 
 
-def govuk_select(params: dict) -> Markup:
+def govuk_select(params: dict[str, Any]) -> Markup:
     """``govukSelect(params)``, built in Python: an option is selected if its item says so."""
     _only(params, SELECT_PARAMS)
     id_ = escape(params.get("id") or params["name"])
@@ -161,7 +163,7 @@ def govuk_select(params: dict) -> Markup:
     return _safe(parts)
 
 
-def _option(item: dict) -> str:
+def _option(item: dict[str, Any]) -> str:
     _only(item, {"value", "text", "selected", "disabled"})
     value = ""
     if "value" in item:
@@ -172,13 +174,13 @@ def _option(item: dict) -> str:
     return f"<option{value}{selected}{disabled}>{escape(item.get('text', ''))}</option>"
 
 
-def _only(params: dict, known: set[str]) -> None:
+def _only(params: dict[str, Any], known: set[str]) -> None:
     unknown = set(params) - known
     if unknown:
         raise ValueError(f"not understood here (use the govuk-frontend-jinja macro): {', '.join(sorted(unknown))}")
 
 
-def format_number(value) -> str:
+def format_number(value: float | None) -> str:
     """``1900.0`` → ``1,900``; ``12.5`` → ``12.5``."""
     if value is None:
         return ""
@@ -194,7 +196,7 @@ def role_label(role: str) -> str:
         return role
 
 
-def init_templating(app: Flask, templates_dir) -> None:
+def init_templating(app: Flask, templates_dir: object) -> None:
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(templates_dir)),
@@ -223,7 +225,7 @@ def init_templating(app: Flask, templates_dir) -> None:
     app.add_template_global(service_navigation)
 
     @app.context_processor
-    def _service():
+    def _service() -> dict[str, str]:
         config = current_app.config
         return {
             "service_name": config["SERVICE_NAME"],

@@ -44,23 +44,24 @@ class Workflow(Generic[S]):
     ) -> None:
         self.thing = thing
         self.attribute = attribute
-        self.transitions: dict[S, frozenset[S]] = {
+        # Keyed by the plain word too: a status read as a str finds its moves.
+        self.transitions: dict[str, frozenset[S]] = {
             source: frozenset(targets) for source, targets in transitions.items()
         }
-        self.states: frozenset[S] = frozenset(self.transitions).union(*self.transitions.values())
+        self.states: frozenset[S] = frozenset(transitions).union(*self.transitions.values())
         if states is not None and self.states != frozenset(states):
             raise ValueError(
                 f"the {thing} workflow moves between {sorted(self.states)}, but {states.__name__} has {sorted(states)}"
             )
 
     def allows(self, current: str, target: str) -> bool:
-        return target in self.transitions.get(current, ())  # type: ignore[call-overload]  # a str finds its member
+        return target in self.transitions.get(current, frozenset())
 
     def targets(self, current: str) -> frozenset[S]:
-        return self.transitions.get(current, frozenset())  # type: ignore[call-overload]  # a str finds its member
+        return self.transitions.get(current, frozenset())
 
     def check(self, obj: Any, target: S) -> S:
-        current = getattr(obj, self.attribute)
+        current: S = getattr(obj, self.attribute)
         if target not in self.states:
             raise ValueError(f"{target!r} is not a state of a {self.thing}")
         if not self.allows(current, target):

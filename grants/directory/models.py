@@ -4,7 +4,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import TimestampMixin
-from grants.extensions import db
+from grants.extensions import Model
 
 SECTORS = {
     "local_government": "Local government",
@@ -22,7 +22,7 @@ SECTORS = {
 SECTOR_VALUES = ", ".join(f"'{key}'" for key in SECTORS)
 
 
-class Place(db.Model):
+class Place(Model):
     """A local authority area, identified by its ONS code (Wigan is ``E08000010``)."""
 
     __tablename__ = "places"
@@ -38,7 +38,7 @@ class Place(db.Model):
         return f"<Place {self.ons_code} {self.name}>"
 
 
-class Theme(db.Model):
+class Theme(Model):
     """A "wicked issue" the programme funds work on."""
 
     __tablename__ = "themes"
@@ -53,7 +53,7 @@ class Theme(db.Model):
         return f"<Theme {self.slug}>"
 
 
-class Organisation(TimestampMixin, db.Model):
+class Organisation(TimestampMixin, Model):
     """A council, NHS body, police force, charity or company taking part in a partnership.
 
     ``org_id`` is the organisation identifier used by 360Giving (``GB-CHC-1234567``,

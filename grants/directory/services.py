@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from grants.core import audit
 from grants.core.errors import GrantsError
@@ -28,7 +29,7 @@ FIELDS = (
 )
 
 
-def save_organisation(user, values: dict) -> Organisation:
+def save_organisation(user: Any, values: dict[str, Any]) -> Organisation:
     """Create the applicant's organisation, or update the one they belong to.
 
     An organisation so far only named as a partner in someone's bid (no one belongs to it) is taken on
@@ -36,7 +37,7 @@ def save_organisation(user, values: dict) -> Organisation:
     """
     if values["place_id"] is None or db.session.get(Place, values["place_id"]) is None:
         raise DirectoryError("Select the local authority area", field="place_id")
-    organisation = user.organisation
+    organisation: Organisation | None = user.organisation
     claimed = False
     if values["org_id"]:
         holder = db.session.scalar(db.select(Organisation).where(Organisation.org_id == values["org_id"]))
@@ -84,7 +85,7 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "theme"
 
 
-def save_theme(theme: Theme | None, values: dict, *, actor) -> Theme:
+def save_theme(theme: Theme | None, values: dict[str, Any], *, actor: Any) -> Theme:
     clash = db.session.scalar(db.select(Theme).where(db.func.lower(Theme.name) == values["name"].lower()))
     if clash is not None and clash is not theme:
         raise DirectoryError("A theme with this name already exists", field="name")

@@ -6,12 +6,12 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.core.db import UTCDateTime, utcnow
-from grants.extensions import db
+from grants.extensions import Model
 
 KINDS = ("match_evidence", "match_confirmation", "match_receipt", "learning_evidence")
 
 
-class Document(db.Model):
+class Document(Model):
     """An uploaded file, stored under a generated name. The name people gave it is kept only to
     show and to suggest when downloading."""
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage
 
 from grants.core import audit
@@ -18,7 +19,7 @@ from grants.extensions import db
 PENDING_FILES = "grants.uploaded_files"
 
 
-def save_document(upload: FileStorage, *, kind: str, application, actor) -> Document:
+def save_document(upload: FileStorage, *, kind: str, application: Any, actor: Any) -> Document:
     data, detected = storage.read_upload(upload)
     stored_name, digest = storage.store_bytes(data, detected)
     session = db.session()
@@ -45,11 +46,11 @@ def save_document(upload: FileStorage, *, kind: str, application, actor) -> Docu
 
 
 @event.listens_for(Session, "after_commit")
-def _keep_files(session):
+def _keep_files(session: Session) -> None:
     session.info.pop(PENDING_FILES, None)
 
 
-def discard_uncommitted_uploads(_exception=None) -> None:
+def discard_uncommitted_uploads(_exception: BaseException | None = None) -> None:
     """At the end of a request: files written for a change that never committed (the request
     failed before its commit) are removed. After a commit the list is empty."""
     session = db.session()
@@ -58,7 +59,7 @@ def discard_uncommitted_uploads(_exception=None) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _discard_files(session, previous_transaction):
+def _discard_files(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:  # the whole change, not a savepoint inside it
         for stored_name in session.info.pop(PENDING_FILES, []):
             storage.discard(stored_name)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import TimestampMixin
 from grants.directory.models import Organisation, Place, Theme
-from grants.extensions import db
+from grants.extensions import Model, db
 
 APPROACHES = [
     "Action learning",
@@ -53,7 +53,7 @@ enabler_links = Table(
 )
 
 
-class EnablerProfile(TimestampMixin, db.Model):
+class EnablerProfile(TimestampMixin, Model):
     """What an enabler brings: specialisms, where they work, how many projects they can support."""
 
     __tablename__ = "enabler_profiles"
@@ -88,7 +88,7 @@ class EnablerProfile(TimestampMixin, db.Model):
         )
 
 
-class EnablerAssignment(TimestampMixin, db.Model):
+class EnablerAssignment(TimestampMixin, Model):
     """An enabler supporting a project for a while. A project has at most one current enabler;
     past assignments are kept as its history."""
 

@@ -14,7 +14,7 @@ from sqlalchemy import DDL, JSON, CheckConstraint, Date, ForeignKey, Index, Inte
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import Money, StatusColumn, TimestampMixin, UTCDateTime, utcnow
-from grants.extensions import db
+from grants.extensions import Model, db
 
 
 class AgreementStatus(StrEnum):
@@ -93,7 +93,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
-class GrantAgreement(TimestampMixin, db.Model):
+class GrantAgreement(TimestampMixin, Model):
     """The agreement a project's lead signs. A signed version never changes; a variation is a new
     version, signed again, which replaces it."""
 
@@ -160,7 +160,7 @@ class GrantAgreement(TimestampMixin, db.Model):
         return self.status in (AgreementStatus.DRAFT, AgreementStatus.ISSUED)
 
 
-class Tranche(TimestampMixin, db.Model):
+class Tranche(TimestampMixin, Model):
     """One payment of a project's award. The tranches of a project always sum to its award."""
 
     __tablename__ = "tranches"
@@ -220,7 +220,7 @@ class Tranche(TimestampMixin, db.Model):
         return self.status != TrancheStatus.RELEASED
 
 
-class TrancheCondition(TimestampMixin, db.Model):
+class TrancheCondition(TimestampMixin, Model):
     """What must be true before a tranche is paid. The built-in kinds are met from the service's own
     state; a custom one (and a built-in one the service cannot yet see) is confirmed by its owner."""
 
@@ -302,7 +302,7 @@ class TrancheCondition(TimestampMixin, db.Model):
         return CONDITION_KINDS[self.kind]
 
 
-class Payment(db.Model):
+class Payment(Model):
     """A released tranche: the money that left, and the two people who signed for it. One per tranche;
     rows are never changed or deleted."""
 
@@ -327,7 +327,7 @@ class Payment(db.Model):
     )
 
 
-class MatchFunding(TimestampMixin, db.Model):
+class MatchFunding(TimestampMixin, Model):
     """The health and wellbeing board's contribution: pledged in the bid, then confirmed and received."""
 
     __tablename__ = "match_funding"

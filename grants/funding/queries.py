@@ -56,7 +56,7 @@ def totals(round_id: int | None = None) -> Totals:
     released = db.session.scalar(
         db.select(db.func.coalesce(db.func.sum(Payment.amount_pence), 0)).where(Payment.project_id.in_(projects))
     )
-    match = dict.fromkeys(MatchStatus, 0)
+    match = {status.value: 0 for status in MatchStatus}
     for status, amount in db.session.execute(
         db.select(MatchFunding.status, db.func.coalesce(db.func.sum(MatchFunding.amount_pence), 0))
         .where(MatchFunding.project_id.in_(projects))

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import StatusColumn, TimestampMixin, UTCDateTime, utcnow
-from grants.extensions import db
+from grants.extensions import Model, db
 
 
 class AssessmentStage(StrEnum):
@@ -27,7 +27,7 @@ STAGE_PHRASES = {"baseline": "at the start of", "midpoint": "halfway through", "
 SCALE = (1, 2, 3, 4, 5)
 
 
-class LeadershipFramework(TimestampMixin, db.Model):
+class LeadershipFramework(TimestampMixin, Model):
     """The domains and behaviours participants rate themselves on. One framework is current; a
     framework already answered is kept as it was, and changed by starting a new version."""
 
@@ -58,7 +58,7 @@ class LeadershipFramework(TimestampMixin, db.Model):
     )
 
 
-class LeadershipDomain(db.Model):
+class LeadershipDomain(Model):
     __tablename__ = "leadership_domains"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,7 +78,7 @@ class LeadershipDomain(db.Model):
     )
 
 
-class LeadershipBehaviour(db.Model):
+class LeadershipBehaviour(Model):
     __tablename__ = "leadership_behaviours"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,7 +91,7 @@ class LeadershipBehaviour(db.Model):
     domain: Mapped[LeadershipDomain] = relationship(back_populates="behaviours", lazy="select")
 
 
-class Participant(db.Model):
+class Participant(Model):
     """Someone in the partnership who rates their own leadership. They need no account: they are
     emailed a link for each stage."""
 
@@ -110,7 +110,7 @@ class Participant(db.Model):
     __table_args__ = (db.UniqueConstraint("project_id", "email"),)
 
 
-class AssessmentInvitation(db.Model):
+class AssessmentInvitation(Model):
     """The link a participant uses to answer one stage. Only a digest of its token is kept; it works once."""
 
     __tablename__ = "assessment_invitations"
@@ -136,7 +136,7 @@ class AssessmentInvitation(db.Model):
     )
 
 
-class AssessmentResponse(db.Model):
+class AssessmentResponse(Model):
     """A participant's answers for one stage: at most one per participant and stage."""
 
     __tablename__ = "assessment_responses"
@@ -161,7 +161,7 @@ class AssessmentResponse(db.Model):
     )
 
 
-class AssessmentScore(db.Model):
+class AssessmentScore(Model):
     __tablename__ = "assessment_scores"
 
     response_id: Mapped[int] = mapped_column(

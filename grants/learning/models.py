@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.applications.models import COMMITMENT_KINDS
 from grants.core.db import StatusColumn, TimestampMixin, UTCDateTime
-from grants.extensions import db
+from grants.extensions import Model, db
 
 
 class CommitmentStatus(StrEnum):
@@ -62,7 +62,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
-class LearningCommitment(TimestampMixin, db.Model):
+class LearningCommitment(TimestampMixin, Model):
     """A project's commitment to apply and share what it learns, carried over from its bid.
 
     Its status is planned, in progress or done; *overdue* is never stored: it is read from the due
@@ -168,7 +168,7 @@ SEARCH_DOCUMENT = (
 )
 
 
-class LearningItem(TimestampMixin, db.Model):
+class LearningItem(TimestampMixin, Model):
     """A case study or insight written by the project team or its enabler, reviewed by a programme
     officer who publishes it to the public library, returns it with comments, or keeps it internal:
     ``draft → submitted → published | returned | internal``; ``returned → submitted``;

@@ -239,11 +239,10 @@ def record_progress(commitment: LearningCommitment, progress: Progress, *, actor
     if progress.status == CommitmentStatus.DONE:
         _check_done(commitment)
     if progress.status != commitment.status:
-        COMMITMENT_WORKFLOW.check(commitment, progress.status)
+        target = CommitmentStatus(progress.status)  # one of them: checked above
+        COMMITMENT_WORKFLOW.check(commitment, target)
         commitment.done_at = utcnow() if progress.status == CommitmentStatus.DONE else None
-        COMMITMENT_WORKFLOW.move(
-            commitment, progress.status, actor=actor, action=f"learning.commitment_{progress.status}"
-        )
+        COMMITMENT_WORKFLOW.move(commitment, target, actor=actor, action=f"learning.commitment_{target}")
     db.session.flush()
     after = _summary(commitment)
     if after != before:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import StatusColumn, TimestampMixin, UTCDateTime, utcnow
-from grants.extensions import db
+from grants.extensions import Model, db
 
 
 class ReportStatus(StrEnum):
@@ -40,7 +40,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({quoted})"
 
 
-class Milestone(TimestampMixin, db.Model):
+class Milestone(TimestampMixin, Model):
     """Something the partnership means to have done by a date, and who is responsible for it."""
 
     __tablename__ = "milestones"
@@ -58,7 +58,7 @@ class Milestone(TimestampMixin, db.Model):
         return self.done_on is None and self.due_on < today
 
 
-class ProgressReport(TimestampMixin, db.Model):
+class ProgressReport(TimestampMixin, Model):
     """A report for a period of the project, written by the project team and reviewed by a programme
     officer: ``due → submitted → accepted``, or ``→ changes_requested → submitted ...``."""
 
@@ -137,7 +137,7 @@ class ProgressReport(TimestampMixin, db.Model):
         return and_(cls.status.in_(EDITABLE_REPORT_STATUSES), cls.due_on < today)
 
 
-class OutcomeMeasure(TimestampMixin, db.Model):
+class OutcomeMeasure(TimestampMixin, Model):
     """A measure from the bid the project reports against: where it started, where it aims to be."""
 
     __tablename__ = "outcome_measures"
@@ -161,7 +161,7 @@ class OutcomeMeasure(TimestampMixin, db.Model):
     __table_args__ = (CheckConstraint("direction IN ('up', 'down')", name="known_direction"),)
 
 
-class OutcomeValue(db.Model):
+class OutcomeValue(Model):
     """A measure's value at the end of a reporting period."""
 
     __tablename__ = "outcome_values"

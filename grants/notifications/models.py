@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import StatusColumn, UTCDateTime, utcnow
-from grants.extensions import db
+from grants.extensions import Model
 
 
 # cancelled: a reminder whose cause went away before it was sent (the report was submitted, say).
@@ -25,7 +25,7 @@ class NotificationStatus(StrEnum):
 STATUSES = tuple(member.value for member in NotificationStatus)  # the words the database keeps
 
 
-class Notification(db.Model):
+class Notification(Model):
     """One email. Written in the same transaction as the change that caused it; the dedupe key
     makes a second attempt to queue the same message a no-op."""
 

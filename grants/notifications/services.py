@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import render_template
 
@@ -14,7 +15,7 @@ from grants.extensions import db
 from grants.notifications.models import Notification, NotificationStatus
 
 
-def render_email(template: str, context: dict) -> tuple[str, str, str]:
+def render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, plain text, HTML) from ``templates/email/<template>/``."""
     values = {**context, "absolute_url": absolute_url}
     subject = render_template(f"email/{template}/subject.txt", **values).strip()
@@ -26,13 +27,17 @@ def render_email(template: str, context: dict) -> tuple[str, str, str]:
 # Emails queued in bulk by the reminder sweeps are rendered when sent: template name -> a function
 # taking the row's context and returning the template's values, or None when the email should no
 # longer go (the report it reminds about was submitted, say).
-DEFERRED: dict[str, Callable[[dict], dict | None]] = {}
+DEFERRED: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = {}
 
 
-def renders_when_sent(template: str):
+def renders_when_sent(
+    template: str,
+) -> Callable[[Callable[[dict[str, Any]], dict[str, Any] | None]], Callable[[dict[str, Any]], dict[str, Any] | None]]:
     """Register how to render ``template`` at send time: ``@renders_when_sent("reminder_x")``."""
 
-    def register(function):
+    def register(
+        function: Callable[[dict[str, Any]], dict[str, Any] | None],
+    ) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
         DEFERRED[template] = function
         return function
 
@@ -67,7 +72,7 @@ PRIVATE_LINK_TEMPLATES = frozenset(
 )
 
 
-def is_private(template: str, context: dict) -> bool:
+def is_private(template: str, context: dict[str, Any]) -> bool:
     """Does this email carry a link that acts for its recipient? Its text is then never shown on the Email
     pages, in the console or in a download, and is removed once it has been sent or has failed."""
     return template in PRIVATE_LINK_TEMPLATES or "token" in (context or {})
@@ -76,9 +81,9 @@ def is_private(template: str, context: dict) -> bool:
 def queue_email(
     recipient_email: str,
     template: str,
-    context: dict,
+    context: dict[str, Any],
     *,
-    user=None,
+    user: Any = None,
     dedupe_key: str | None = None,
     sensitive: bool = False,
 ) -> Notification | None:
@@ -100,7 +105,7 @@ def queue_email(
         values["dedupe_key"] = dedupe_key
     # The same dedupe key queued at the same moment by someone else inserts nothing here.
     statement = insert_or_ignore(db.session, Notification, ["dedupe_key"]).values(**values).returning(Notification)
-    notification = db.session.scalars(statement).first()
+    notification: Notification | None = db.session.scalars(statement).first()
     if notification is None:
         return None
     from grants.notifications.tasks import send_notification
@@ -115,7 +120,7 @@ class ResendError(Exception):
         self.message = message
 
 
-def resend(notification: Notification, *, actor) -> None:
+def resend(notification: Notification, *, actor: Any) -> None:
     """Send a waiting email now, or a failed one again from the start (a programme officer or
     administrator asks, once the mail server or the address is put right). Messages whose private link
     was removed cannot be: the person has to be sent a new link from where it came."""

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import StatusColumn, UTCDateTime, utcnow
-from grants.extensions import db
+from grants.extensions import Model
 
 
 class CompilationStatus(StrEnum):
@@ -35,7 +35,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({quoted})"
 
 
-class ProgressCompilation(db.Model):
+class ProgressCompilation(Model):
     """One compile of the progress report. ``figures`` are the portfolio's totals and ``rows`` one dict
     per project in reference order; both are written together when the compile finishes, never in part."""
 

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Index, In
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import Money, StatusColumn, TimestampMixin, UTCDateTime, utcnow
-from grants.extensions import db
+from grants.extensions import Model
 
 
 class ProjectStatus(StrEnum):
@@ -24,7 +24,7 @@ STATUS_LABELS = {"setup": "Setting up", "active": "Active", "closing": "Closing"
 RAGS = ("red", "amber", "green")
 
 
-class Project(TimestampMixin, db.Model):
+class Project(TimestampMixin, Model):
     """A funded partnership project, created when its bid is approved. It keeps the bid's reference."""
 
     __tablename__ = "projects"
@@ -90,7 +90,7 @@ UPDATE_KINDS = {
 }
 
 
-class ProjectUpdate(TimestampMixin, db.Model):
+class ProjectUpdate(TimestampMixin, Model):
     """An entry in the enabler's log of a project. Edits keep the earlier version as a revision."""
 
     __tablename__ = "project_updates"
@@ -123,7 +123,7 @@ class ProjectUpdate(TimestampMixin, db.Model):
         return UPDATE_KINDS[self.kind]
 
 
-class ProjectUpdateRevision(db.Model):
+class ProjectUpdateRevision(Model):
     """An update as it was before an edit."""
 
     __tablename__ = "project_update_revisions"

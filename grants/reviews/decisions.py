@@ -252,7 +252,9 @@ def apply_decisions(round_, *, actor, now: datetime | None = None) -> Applied:
     projects = 0
     for decision in sorted(pending, key=lambda d: d.application.reference):
         application = decision.application
-        APPLICATION_WORKFLOW.move(application, decision.outcome, actor=actor, decision_id=decision.id)
+        APPLICATION_WORKFLOW.move(
+            application, ApplicationStatus(decision.outcome), actor=actor, decision_id=decision.id
+        )
         decision.effective_at = now
         if decision.outcome == DecisionOutcome.APPROVED:
             create_project(application, decided_on=now.date(), actor=actor)

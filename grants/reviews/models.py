@@ -16,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import StatusColumn, TimestampMixin, UTCDateTime, utcnow
-from grants.extensions import db
+from grants.extensions import Model
 
 
 class AssignmentStatus(StrEnum):
@@ -58,7 +58,7 @@ OUTCOMES = tuple(member.value for member in DecisionOutcome)  # the words the da
 OUTCOME_LABELS = {"approved": "Approve", "reserve": "Reserve", "rejected": "Reject"}
 
 
-class ConflictDeclaration(db.Model):
+class ConflictDeclaration(Model):
     """A steering member's answer, before seeing a bid, to whether they have a conflict of interest."""
 
     __tablename__ = "conflict_declarations"
@@ -76,7 +76,7 @@ class ConflictDeclaration(db.Model):
     )
 
 
-class ReviewAssignment(TimestampMixin, db.Model):
+class ReviewAssignment(TimestampMixin, Model):
     """A steering member asked to score one bid by a due date."""
 
     __tablename__ = "review_assignments"
@@ -118,7 +118,7 @@ class ReviewAssignment(TimestampMixin, db.Model):
         return self.status in {AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED}
 
 
-class Score(db.Model):
+class Score(Model):
     """A reviewer's current score for one criterion of one bid, with the reason for it."""
 
     __tablename__ = "scores"
@@ -140,7 +140,7 @@ class Score(db.Model):
     )
 
 
-class ScoreRevision(db.Model):
+class ScoreRevision(Model):
     """Every saved version of a score: the history kept when a reviewer revises."""
 
     __tablename__ = "score_revisions"
@@ -156,7 +156,7 @@ class ScoreRevision(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
-class Decision(TimestampMixin, db.Model):
+class Decision(TimestampMixin, Model):
     """The chair's decision on a bid: recorded first, then made to take effect for the whole round."""
 
     __tablename__ = "decisions"

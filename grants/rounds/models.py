@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import Money, StatusColumn, TimestampMixin, UTCDateTime, utcnow
 from grants.directory.models import Theme
-from grants.extensions import db
+from grants.extensions import Model, db
 
 
 class RoundStatus(StrEnum):
@@ -49,7 +49,7 @@ round_themes = Table(
 )
 
 
-class Round(TimestampMixin, db.Model):
+class Round(TimestampMixin, Model):
     """A wave of the programme: a call for bids, its rules, and the budget it chooses within."""
 
     __tablename__ = "rounds"
@@ -119,7 +119,7 @@ class Round(TimestampMixin, db.Model):
         return {**DEFAULT_ELIGIBILITY, **(self.eligibility or {})}
 
 
-class RubricCriterion(db.Model):
+class RubricCriterion(Model):
     """One thing the steering group scores, with its weight and scale."""
 
     __tablename__ = "rubric_criteria"

@@ -150,15 +150,18 @@ def move_round(round_: Round, target: str, *, actor, now: datetime | None = None
     presses at once, the second finds the round moved on."""
     now = now or utcnow()
     lock_and_refresh(db.session, round_)
-    ROUND_WORKFLOW.check(round_, target)
-    if target == RoundStatus.OPEN:
+    if target not in ROUND_WORKFLOW.states:
+        raise ValueError(f"{target!r} is not a state of a round")
+    state = RoundStatus(target)
+    ROUND_WORKFLOW.check(round_, state)
+    if state == RoundStatus.OPEN:
         if not round_.themes:
             raise RoundError("Choose at least one theme in scope before publishing the round.")
         if not round_.criteria:
             raise RoundError("Add at least one rubric criterion before publishing the round.")
         if round_.closes_at <= now:
             raise RoundError("The closing time has passed. Change it before publishing the round.")
-    ROUND_WORKFLOW.move(round_, target, actor=actor)
+    ROUND_WORKFLOW.move(round_, state, actor=actor)
 
 
 def close_due_rounds(now: datetime | None = None) -> list[int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from grants.core.db import lock_and_refresh
 from grants.core.errors import GrantsError
 from grants.core.permissions import Role
@@ -30,13 +32,13 @@ class NotAllowed(FundingError):
     """The person may not do this (their role, or their own request or proposal): answered 403."""
 
 
-def hold_project(project) -> None:
+def hold_project(project: Any) -> None:
     """Every change to a project's money starts by locking the project's row, so two changes to the
     same project's agreement, schedule or payments happen one after the other, never interleaved."""
     lock_and_refresh(db.session, project)
 
 
-def require_officer(actor, doing: str) -> None:
+def require_officer(actor: Any, doing: str) -> None:
     """Services check who acts as well as the routes: only a programme officer may ``doing``."""
     if actor is None or not actor.has_role(Role.PROGRAMME_OFFICER):
         raise FundingError(f"Only a programme officer can {doing}.")

@@ -4,6 +4,7 @@ with its evidence. Confirmation meets the first tranche's "match funding confirm
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from werkzeug.datastructures import FileStorage
 
@@ -26,7 +27,8 @@ MATCH_WORKFLOW = Workflow(
 
 
 def match_of(project_id: int) -> MatchFunding | None:
-    return db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project_id))
+    match: MatchFunding | None = db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project_id))
+    return match
 
 
 def pledged_on(match: MatchFunding) -> date | None:
@@ -37,15 +39,15 @@ def pledged_on(match: MatchFunding) -> date | None:
     return to_london(moment or match.created_at).date() if (moment or match.created_at) else None
 
 
-def can_record(user) -> bool:
-    return user.has_any_role(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+def can_record(user: Any) -> bool:
+    return bool(user.has_any_role(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER))
 
 
-def _money(match: MatchFunding, **more) -> dict:
+def _money(match: MatchFunding, **more: Any) -> dict[str, Any]:
     return {"funder": match.funder, "amount_pence": match.amount_pence, **more}
 
 
-def confirm_match(match: MatchFunding, *, actor, note: str, upload: FileStorage | None) -> None:
+def confirm_match(match: MatchFunding, *, actor: Any, note: str, upload: FileStorage | None) -> None:
     """The board has confirmed its contribution: a letter or minute uploaded, or described."""
     project = match.project
     hold_project(project)
@@ -77,7 +79,7 @@ def confirm_match(match: MatchFunding, *, actor, note: str, upload: FileStorage 
 
 
 def record_match_received(
-    match: MatchFunding, *, actor, received_on: date, reference: str, upload: FileStorage | None
+    match: MatchFunding, *, actor: Any, received_on: date, reference: str, upload: FileStorage | None
 ) -> None:
     """The money has arrived from the board."""
     project = match.project

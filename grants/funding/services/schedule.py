@@ -3,8 +3,10 @@ while there is an agreement still to sign. The tranches always sum exactly to th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from grants.core import audit
 from grants.core.dates import add_months
@@ -31,7 +33,7 @@ def plan_amounts(award_pence: int, plan: list[int]) -> list[int]:
     return amounts
 
 
-def schedule_tranches(project, plan: list[int], months: int) -> list[Tranche]:
+def schedule_tranches(project: Any, plan: list[int], months: int) -> list[Tranche]:
     amounts = plan_amounts(project.award_pence, plan)
     dates = tranche_due_dates(project.starts_on, months, len(plan))
     tranches = [
@@ -56,12 +58,13 @@ def tranches_of(project_id: int) -> list[Tranche]:
 
 def open_agreement(project_id: int) -> GrantAgreement | None:
     """The agreement being prepared or waiting for signature, if there is one."""
-    return db.session.scalar(
+    agreement: GrantAgreement | None = db.session.scalar(
         db.select(GrantAgreement).where(
             GrantAgreement.project_id == project_id,
             GrantAgreement.status.in_((AgreementStatus.DRAFT, AgreementStatus.ISSUED)),
         )
     )
+    return agreement
 
 
 def schedule_editable(project_id: int) -> bool:
@@ -77,7 +80,7 @@ class TrancheChange:
     due_on: date
 
 
-def change_schedule(project, changes: list[TrancheChange], *, actor) -> None:
+def change_schedule(project: Any, changes: list[TrancheChange], *, actor: Any) -> None:
     """New amounts and due dates for a project's unpaid tranches. The total must stay the award."""
     from grants.funding.services.agreements import refresh_open_terms
 
@@ -141,5 +144,5 @@ def _difference(total: int, award: int) -> str:
     return f"{format_pence(total - award)} too much" if total > award else f"{format_pence(award - total)} short"
 
 
-def _summary(tranches) -> list[list]:
+def _summary(tranches: Iterable[Tranche]) -> list[list[Any]]:
     return [[t.sequence, t.amount_pence, t.due_on.isoformat()] for t in sorted(tranches, key=lambda t: t.sequence)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from grants.core import audit
 from grants.extensions import db
 from grants.funding.models import AgreementStatus, GrantAgreement, MatchFunding, MatchStatus
@@ -10,7 +12,7 @@ from grants.funding.services.conditions import add_default_conditions
 from grants.funding.services.schedule import schedule_tranches
 
 
-def set_up_funding(project, application, *, months: int, actor=None) -> None:
+def set_up_funding(project: Any, application: Any, *, months: int, actor: Any = None) -> None:
     tranches = schedule_tranches(project, list(application.round.tranche_plan), months)
     add_default_conditions(tranches)
     evidence = application.match_evidence

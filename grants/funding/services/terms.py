@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 from grants.core.money import format_pence
 from grants.core.times import format_date
@@ -43,7 +44,7 @@ def fill(template: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
 
 
-def terms_for(project, agreement_version: int, tranches, match, commitments) -> str:
+def terms_for(project: Any, agreement_version: int, tranches: Any, match: Any, commitments: Any) -> str:
     """The agreement's words for ``project`` as it stands: its round's template (or the default)."""
     template = project.round.agreement_template or DEFAULT_TERMS
     schedule = "\n".join(
