@@ -13,22 +13,12 @@ from grants.core.permissions import Role
 from grants.enablers.matching import linked_with
 from grants.extensions import db
 from grants.projects import permissions, queries, services
+from grants.projects.access import project_and_enabler_or_404
 from grants.projects.forms import RagOverrideForm, UpdateForm
 from grants.projects.models import RAG_LABELS, STATUS_LABELS, STATUSES, Project, ProjectUpdate
 from grants.rounds.models import Round
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
-
-
-def load_visible(project_id: int) -> tuple[Project, int | None]:
-    """The project and its current enabler's id, or 404 for anyone who may not see it."""
-    project = queries.load_project(project_id)
-    if project is None:
-        abort(404)
-    enabler_id = permissions.current_enabler_id(project)
-    if not permissions.can_view_project(current_user, project, enabler_id):
-        abort(404)
-    return project, enabler_id
 
 
 @bp.get("/")
@@ -96,7 +86,7 @@ def _project_page(project: Project, enabler_id: int | None, rag_form: RagOverrid
 @login_required
 @cached_page
 def show(project_id):
-    project, enabler_id = load_visible(project_id)
+    project, enabler_id = project_and_enabler_or_404(project_id)
     return _project_page(project, enabler_id, RagOverrideForm(formdata=None))
 
 
@@ -104,7 +94,7 @@ def show(project_id):
 @bp.route("/<int:project_id>/updates/<int:update_id>/edit", methods=["GET", "POST"])
 @login_required
 def update(project_id, update_id=None):
-    project, enabler_id = load_visible(project_id)
+    project, enabler_id = project_and_enabler_or_404(project_id)
     item = None
     if update_id is not None:
         item = db.session.get(ProjectUpdate, update_id)
@@ -140,7 +130,7 @@ def update(project_id, update_id=None):
 @bp.post("/<int:project_id>/rag")
 @login_required
 def rag(project_id):
-    project, enabler_id = load_visible(project_id)
+    project, enabler_id = project_and_enabler_or_404(project_id)
     if not permissions.can_manage(current_user):
         abort(403)
     form = RagOverrideForm()
