@@ -17,25 +17,27 @@ hands the change to ``carry_out``:
 ``carry_out`` claims the form's once-key (a creating form sent twice is carried out once), calls the
 service, and then either
 
-- commits once, flashes ``message`` and redirects (303) to ``to``; or
+- commits once, flashes ``message`` and redirects to ``to`` (302, as Flask does); or
 - on a refusal (any ``GrantsError`` the service raises) rolls back, records the refusal once in the
   audit trail, commits that record alone, and shows the message: next to the error's field on
   ``form`` (returning None, so the route draws its page again with a 400), through ``show`` when the
   route draws a page of its own, or else as a flash on the page the person goes back to.
 
-A repeat of something already done (``AlreadyDone``) is sent where the first one led. A refusal of
-permission (``PermissionDenied``) or a missing object (``NotFound``) is left to the error pages, which
-record it. Services never commit; no route commits for itself: ``record`` is the path for a request
-that changes nothing but leaves a trace (an export, a download)."""
+A refusal the service has recorded itself (``GrantsError.recorded``, as when a wrong password is counted
+towards a lockout) is kept as the service wrote it, not recorded again. A repeat of something already done
+(``AlreadyDone``) is sent where the first one led (303). A refusal of permission (``PermissionDenied``) or a
+missing object (``NotFound``) is left to the error pages, which record it. Services never commit; no route commits for
+itself: ``record`` is the path for a request that changes nothing but leaves a trace (an export, a download)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, make_response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
 
 from grants.core import audit, once
 from grants.core.errors import AlreadyDone, GrantsError, NotFound, PermissionDenied, is_unique_violation
@@ -71,12 +73,13 @@ def carry_out(
 
     ``refused``: the audit action and the object a refusal is recorded against.
     ``to``: where the person goes afterwards: an address, or a function of the change's result giving
-    an address or a whole response (a page shown once, a file).
+    an address or a whole response (``page(...)``: a page shown once; a file).
     ``message``: flashed after the commit (text, or a function of the result).
     ``form``/``field``/``fields``: the form that shows a refusal, its default field, and how the
     service's field names map to the form's (by default a field of the same name, else ``field``).
     ``back``: where a refusal without a form goes (default: ``to`` when it is an address, else here).
-    ``show``: draws the page for a refusal instead (after the refusal is recorded).
+    ``show``: draws the page for a refusal instead (after the refusal is recorded); None leaves it to
+    ``form`` or the flash.
     ``keep``: what a refusal still keeps, run after the rollback (recorded with the refusal).
     """
     if form is not None and (earlier := once.carried_out(form)) is not None:
@@ -97,13 +100,13 @@ def carry_out(
         return redirect(_address(to, back), 303)
     except GrantsError as error:
         refuse(action, subject, error, keep=keep)
-        if show is not None:
-            return show(error)
+        if show is not None and (page := show(error)) is not None:
+            return page
         if form is not None:
             show_on_field(form, error, field, fields)
             return None
         flash(error.message, "important")
-        return redirect(_address(to, back), 303)
+        return redirect(_address(to, back))
     except IntegrityError as error:
         if not is_unique_violation(error):
             raise
@@ -112,7 +115,13 @@ def carry_out(
     text = message(result) if callable(message) else message
     if text:
         flash(text, category)
-    return redirect(outcome, 303) if isinstance(outcome, str) else outcome
+    return redirect(outcome) if isinstance(outcome, str) else outcome
+
+
+def page(template: str, status: int = 200, **context: Any) -> Response:
+    """A page as the outcome of a change (``to=lambda result: actions.page(...)``): a code shown once, a
+    confirmation that is not a redirect."""
+    return make_response(render_template(template, **context), status)
 
 
 def record(action: str, subject: Subject = None, **details: Any) -> None:
@@ -122,7 +131,12 @@ def record(action: str, subject: Subject = None, **details: Any) -> None:
 
 
 def refuse(action: str, subject: Subject, error: GrantsError, *, keep: Callable[[GrantsError], None] | None = None):
-    """Nothing of the refused change is kept; the refusal itself is, once, with what ``keep`` adds."""
+    """Nothing of the refused change is kept; the refusal itself is, once, with what ``keep`` adds. A
+    refusal the service has recorded itself (``error.recorded``: a wrong password, counted towards a
+    lockout) keeps that record, and only that: the service raised it before changing anything else."""
+    if error.recorded:
+        _commit()
+        return
     identity = _identity(subject)
     db.session.rollback()
     if keep is not None:

@@ -9,12 +9,15 @@ class GrantsError(Exception):
     action path (``grants.core.actions``) shows the message next to the form field that carries it."""
 
     field: str | None = None
+    recorded: bool = False
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, *, recorded: bool = False):
         super().__init__(message)
         self.message = message
         if field is not None:
             self.field = field
+        if recorded:  # the service has written the refusal's record itself (a failed sign-in, counted)
+            self.recorded = True
 
 
 class AlreadyDone(GrantsError):
