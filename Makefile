@@ -76,8 +76,9 @@ bench-jobs: install ## Benchmark the reminder sweep and email delivery on Postgr
 bench-opendata: install ## Benchmark the 360Giving export of 10,000 grants on PostgreSQL (prints figures)
 	GRANTS_ENV=testing $(BIN)/python -m tests.benchmarks.bench_opendata $(BENCH_ARGS)
 
-lint: install
+lint: install ## ruff, and the layers of grants/ (import-linter contracts in pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 audit: install ## Static security analysis: bandit fails on any finding of medium severity or above
 	$(BIN)/bandit -q -r grants workers config.py wsgi.py --severity-level medium

@@ -7,7 +7,6 @@ from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 
 from grants.core.db import Base
-from grants.core.limits import limiter  # noqa: F401 - bound in create_app by init_limits
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)

@@ -332,6 +332,13 @@ def start_pending(user: User, next_url: str) -> None:
     session[PENDING] = {"id": user.id, "token": user.session_token, "at": int(time.time()), "next": next_url}
 
 
+def pending_account_id() -> int | None:
+    """The id of the person half-way through signing in (password right, code owed), as the session
+    says; the rate limits count their wrong codes by it."""
+    pending = session.get(PENDING)
+    return pending.get("id") if isinstance(pending, dict) else None
+
+
 def pending_user() -> tuple[User | None, str | None]:
     pending = session.get(PENDING)
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:

@@ -6,9 +6,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from grants.applications import manage_routes, partner_routes, routes
+    from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
-    from grants.main.dashboard import register_dashboard_link
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(partner_routes.bp)

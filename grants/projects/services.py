@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from grants.core import audit
@@ -10,9 +11,6 @@ from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import GrantsError
 from grants.core.times import format_date, to_london
 from grants.extensions import db
-from grants.funding.services import set_up_funding
-from grants.learning.services import carry_over_commitments
-from grants.monitoring.services import set_up_monitoring
 from grants.projects.models import Project, ProjectUpdate, ProjectUpdateRevision
 
 
@@ -53,10 +51,21 @@ def create_project(application, *, decided_on: date, actor=None) -> Project:
             "ends_on": project.ends_on.isoformat(),
         },
     )
-    carry_over_commitments(project, application, actor=actor)
-    set_up_monitoring(project, application, actor=actor)
-    set_up_funding(project, application, months=months, actor=actor)
+    for _, step in _SET_UP:
+        step(project, application, months=months, actor=actor)
     return project
+
+
+# What the areas above set up for a new project (learning commitments, reports, tranches), run in
+# order; each area adds its own step when it is set up, so projects need not know them.
+_SET_UP: list[tuple[int, Callable]] = []
+
+
+def on_project_set_up(step: Callable, *, order: int) -> None:
+    """Run ``step(project, application, months=..., actor=...)`` for every new project, by ``order``."""
+    if all(existing is not step for _, existing in _SET_UP):
+        _SET_UP.append((order, step))
+        _SET_UP.sort(key=lambda pair: pair[0])
 
 
 # --- The project log --------------------------------------------------------------------------------

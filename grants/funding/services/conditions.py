@@ -243,11 +243,12 @@ def programme_officers() -> list[User]:
 
 
 def _tell_officers(tranche: Tranche) -> None:
-    """Programme officers hear at once; the reminder sweep sends the same email, once, if this did not."""
-    from grants.reminders.sweep import tell_officers_tranche_eligible
+    """Programme officers hear at once (the reminders area listens); the reminder sweep sends the same
+    email, once, if this did not."""
+    from grants.core.signals import tranche_became_eligible
 
     db.session.flush()
-    tell_officers_tranche_eligible(tranche.id)
+    tranche_became_eligible.send(tranche.id)
 
 
 def _tell_of_lapsed_request(tranche: Tranche, requester, unmet: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""What the signed-in person's home page offers, by role. Areas add their panels as they arrive."""
+"""What the signed-in person's home page offers, by role. Each area adds its links when it is set up."""
 
 from __future__ import annotations
 
