@@ -23,10 +23,11 @@ service, and then either
   ``form`` (returning None, so the route draws its page again with a 400), through ``show`` when the
   route draws a page of its own, or else as a flash on the page the person goes back to.
 
-A repeat of something already done (``AlreadyDone``) is sent where the first one led. A refusal of
-permission (``PermissionDenied``) or a missing object (``NotFound``) is left to the error pages, which
-record it. Services never commit; no route commits for itself: ``record`` is the path for a request
-that changes nothing but leaves a trace (an export, a download)."""
+A repeat of something already done (``AlreadyDone``) is sent where the first one led, or drawn by
+``show`` where an area answers a repeat with a page of its own. A refusal of permission
+(``PermissionDenied``) or a missing object (``NotFound``) is left to the error pages, which record it.
+Services never commit; no route commits for itself: ``record`` is the path for a request that changes
+nothing but leaves a trace (an export, a download)."""
 
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ def carry_out(
     ``form``/``field``/``fields``: the form that shows a refusal, its default field, and how the
     service's field names map to the form's (by default a field of the same name, else ``field``).
     ``back``: where a refusal without a form goes (default: ``to`` when it is an address, else here).
-    ``show``: draws the page for a refusal instead (after the refusal is recorded).
+    ``show``: draws the page for a refusal instead, a repeat's included (after the refusal is recorded).
     ``keep``: what a refusal still keeps, run after the rollback (recorded with the refusal).
     """
     if form is not None and (earlier := once.carried_out(form)) is not None:
@@ -93,6 +94,8 @@ def carry_out(
         raise
     except AlreadyDone as error:
         refuse(action, subject, error, keep=keep)
+        if show is not None:
+            return show(error)
         flash(error.message, "important")
         return redirect(_address(to, back), 303)
     except GrantsError as error:
