@@ -17,7 +17,7 @@ hands the change to ``carry_out``:
 ``carry_out`` claims the form's once-key (a creating form sent twice is carried out once), calls the
 service, and then either
 
-- commits once, flashes ``message`` and redirects to ``to`` (302, as Flask does); or
+- commits once, flashes ``message`` and redirects (303 See Other) to ``to``; or
 - on a refusal (any ``GrantsError`` the service raises) rolls back, records the refusal once in the
   audit trail, commits that record alone, and shows the message: next to the error's field on
   ``form`` (returning None, so the route draws its page again with a 400), through ``show`` when the
@@ -25,9 +25,10 @@ service, and then either
 
 A refusal the service has recorded itself (``GrantsError.recorded``, as when a wrong password is counted
 towards a lockout) is kept as the service wrote it, not recorded again. A repeat of something already done
-(``AlreadyDone``) is sent where the first one led (303). A refusal of permission (``PermissionDenied``) or a
-missing object (``NotFound``) is left to the error pages, which record it. Services never commit; no route commits for
-itself: ``record`` is the path for a request that changes nothing but leaves a trace (an export, a download)."""
+(``AlreadyDone``) is sent where the first one led, or drawn by ``show`` where an area answers a repeat
+with a page of its own. A refusal of permission (``PermissionDenied``) or a missing object (``NotFound``)
+is left to the error pages, which record it. Services never commit; no route commits for itself:
+``record`` is the path for a request that changes nothing but leaves a trace (an export, a download)."""
 
 from __future__ import annotations
 
@@ -78,8 +79,8 @@ def carry_out(
     ``form``/``field``/``fields``: the form that shows a refusal, its default field, and how the
     service's field names map to the form's (by default a field of the same name, else ``field``).
     ``back``: where a refusal without a form goes (default: ``to`` when it is an address, else here).
-    ``show``: draws the page for a refusal instead (after the refusal is recorded); None leaves it to
-    ``form`` or the flash.
+    ``show``: draws the page for a refusal instead, a repeat's included (after the refusal is recorded);
+    None leaves it to ``form`` or the flash.
     ``keep``: what a refusal still keeps, run after the rollback (recorded with the refusal).
     """
     if form is not None and (earlier := once.carried_out(form)) is not None:
@@ -96,6 +97,8 @@ def carry_out(
         raise
     except AlreadyDone as error:
         refuse(action, subject, error, keep=keep)
+        if show is not None and (page := show(error)) is not None:
+            return page
         flash(error.message, "important")
         return redirect(_address(to, back), 303)
     except GrantsError as error:
@@ -106,7 +109,7 @@ def carry_out(
             show_on_field(form, error, field, fields)
             return None
         flash(error.message, "important")
-        return redirect(_address(to, back))
+        return redirect(_address(to, back), 303)
     except IntegrityError as error:
         if not is_unique_violation(error):
             raise
@@ -115,7 +118,7 @@ def carry_out(
     text = message(result) if callable(message) else message
     if text:
         flash(text, category)
-    return redirect(outcome) if isinstance(outcome, str) else outcome
+    return redirect(outcome, 303) if isinstance(outcome, str) else outcome
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:

@@ -29,6 +29,7 @@ from grants.funding.models import (
     Tranche,
     TrancheCondition,
 )
+from grants.funding.permissions import can_confirm
 from grants.funding.services.common import FundingError, hold_project, require_officer
 from grants.notifications.services import queue_email
 
@@ -291,18 +292,6 @@ def owner_can_confirm(condition: TrancheCondition) -> bool:
     return assignment is not None and assignment.enabler_id == owner.id
 
 
-def can_confirm(user, condition: TrancheCondition) -> bool:
-    """A custom condition is confirmed by its named owner (by a programme officer once the owner no
-    longer can, say an enabler who has moved on); a built-in one the service cannot see yet, by a
-    programme officer."""
-    is_officer = user.has_role(Role.PROGRAMME_OFFICER)
-    if condition.kind == "custom":
-        if condition.owner_id == user.id:
-            return owner_can_confirm(condition)
-        return is_officer and not owner_can_confirm(condition)
-    return not is_automatic(condition.kind) and is_officer
-
-
 def _check_changeable(tranche: Tranche) -> None:
     if tranche.status == "released":
         raise FundingError(f"Tranche {tranche.sequence} has been paid; its conditions are settled.")
@@ -383,7 +372,7 @@ def add_condition(
         if not (description or "").strip():
             raise FundingError("Describe the condition", field="description")
         if owner is None or owner not in possible_owners(tranche.project):
-            raise FundingError("Choose who confirms the condition", field="owner_id")
+            raise FundingError("Choose who confirms the condition", field="owner")
     elif any(condition.kind == kind for condition in tranche.conditions):
         raise FundingError(f"Tranche {tranche.sequence} already waits for this.", field="kind")
     condition = TrancheCondition(

@@ -8,13 +8,13 @@ from datetime import date
 from werkzeug.datastructures import FileStorage
 
 from grants.core.db import utcnow
-from grants.core.permissions import Role
 from grants.core.times import format_date, to_london
 from grants.core.workflow import Workflow
 from grants.documents.services import save_document
 from grants.documents.storage import UploadError
 from grants.extensions import db
 from grants.funding.models import MatchFunding
+from grants.funding.permissions import can_record_match
 from grants.funding.services.common import FundingError, hold_project
 from grants.funding.services.conditions import evaluate_project
 
@@ -33,10 +33,6 @@ def pledged_on(match: MatchFunding) -> date | None:
     return to_london(moment or match.created_at).date() if (moment or match.created_at) else None
 
 
-def can_record(user) -> bool:
-    return user.has_any_role(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
-
-
 def _money(match: MatchFunding, **more) -> dict:
     return {"funder": match.funder, "amount_pence": match.amount_pence, **more}
 
@@ -46,7 +42,7 @@ def confirm_match(match: MatchFunding, *, actor, note: str, upload: FileStorage 
     project = match.project
     hold_project(project)
     db.session.refresh(match)
-    if not can_record(actor):
+    if not can_record_match(actor):
         raise FundingError("Only the programme team or finance can confirm match funding.")
     if match.status != "pledged":
         raise FundingError(f"The match funding is {match.status_label.lower()} already.")
@@ -79,7 +75,7 @@ def record_match_received(
     project = match.project
     hold_project(project)
     db.session.refresh(match)
-    if not can_record(actor):
+    if not can_record_match(actor):
         raise FundingError("Only the programme team or finance can record match funding received.")
     if match.status != "confirmed":
         raise FundingError(
