@@ -17,7 +17,7 @@ hands the change to ``carry_out``:
 ``carry_out`` claims the form's once-key (a creating form sent twice is carried out once), calls the
 service, and then either
 
-- commits once, flashes ``message`` and redirects (303 See Other) to ``to``; or
+- commits once, flashes ``message`` and redirects to ``to`` (302, as Flask does); or
 - on a refusal (any ``GrantsError`` the service raises) rolls back, records the refusal once in the
   audit trail, commits that record alone, and shows the message: next to the error's field on
   ``form`` (returning None, so the route draws its page again with a 400), through ``show`` when the
@@ -109,7 +109,7 @@ def carry_out(
             show_on_field(form, error, field, fields)
             return None
         flash(error.message, "important")
-        return redirect(_address(to, back), 303)
+        return redirect(_address(to, back))
     except IntegrityError as error:
         if not is_unique_violation(error):
             raise
@@ -118,7 +118,7 @@ def carry_out(
     text = message(result) if callable(message) else message
     if text:
         flash(text, category)
-    return redirect(outcome, 303) if isinstance(outcome, str) else outcome
+    return redirect(outcome) if isinstance(outcome, str) else outcome
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:

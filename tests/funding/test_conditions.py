@@ -70,7 +70,7 @@ def test_a_custom_condition_is_confirmed_by_its_owner_only(db, app, project, off
     html = client.post(f"/funding/conditions/{condition.id}/confirm", data={"note": " "}).get_data(as_text=True)
     assert field_error(html, "note") == "Say how the condition was met"
     assert (
-        client.post(f"/funding/conditions/{condition.id}/confirm", data={"note": "Shared on 3 May."}).status_code == 303
+        client.post(f"/funding/conditions/{condition.id}/confirm", data={"note": "Shared on 3 May."}).status_code == 302
     )
     stored = db.session.get(TrancheCondition, condition.id)
     assert (stored.met_by_id, stored.note) == (enabler.id, "Shared on 3 May.")
@@ -104,7 +104,7 @@ def test_a_condition_confirmed_by_hand_before_it_became_automatic_stays_confirme
     db.session.commit()
     assert db.session.get(TrancheCondition, learning.id).is_met  # no published item, but kept
     response = client.post(f"/funding/conditions/{learning.id}/reopen", data={"reason": "Confirmed by mistake"})
-    assert response.status_code == 303 and not db.session.get(TrancheCondition, learning.id).is_met
+    assert response.status_code == 302 and not db.session.get(TrancheCondition, learning.id).is_met
 
 
 def test_built_in_conditions_are_not_confirmed_by_hand(db, app, project, officer):
@@ -184,7 +184,7 @@ def test_a_condition_whose_owner_has_moved_on_is_confirmed_by_a_programme_office
     page = text(officer_client.get(f"/projects/{project.id}/funding").get_data(as_text=True))
     assert "who no longer can: a programme officer confirms it instead" in page
     response = officer_client.post(f"/funding/conditions/{condition.id}/confirm", data={"note": "Seen the map"})
-    assert response.status_code == 303 and db.session.get(TrancheCondition, condition.id).met_by_id == officer.id
+    assert response.status_code == 302 and db.session.get(TrancheCondition, condition.id).met_by_id == officer.id
 
 
 def test_removing_a_condition_is_confirmed_first(db, project, officer, programme_officer_client):
@@ -196,7 +196,7 @@ def test_removing_a_condition_is_confirmed_first(db, project, officer, programme
     page = text(programme_officer_client.get(f"/funding/conditions/{added_id}/remove").get_data(as_text=True))
     assert "Remove “Systems map shared” from tranche 2?" in page
     assert db.session.get(TrancheCondition, added_id) is not None
-    assert programme_officer_client.post(f"/funding/conditions/{added_id}/remove").status_code == 303
+    assert programme_officer_client.post(f"/funding/conditions/{added_id}/remove").status_code == 302
     assert db.session.scalar(db.select(TrancheCondition.id).where(TrancheCondition.id == added_id)) is None
 
 

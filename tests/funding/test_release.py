@@ -44,14 +44,14 @@ def test_a_tranche_is_requested_approved_and_released_once(
     db, project, officer, finance, officer_client, finance_client
 ):
     tranche = ready_to_request(project, officer)
-    assert officer_client.post(f"/funding/tranches/{tranche.id}/request").status_code == 303
+    assert officer_client.post(f"/funding/tranches/{tranche.id}/request").status_code == 302
     assert db.session.get(Tranche, tranche.id).status == "requested"
     asked = db.session.scalars(db.select(Notification).where(Notification.template == "release_requested")).one()
     assert asked.recipient_email == finance.email
     response = finance_client.post(
         f"/funding/tranches/{tranche.id}", data={"payment_reference": "BACS-0001", "password": PASSWORD}
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     stored = db.session.get(Tranche, tranche.id)
     assert stored.status == "released" and stored.released_at is not None
     [payment] = _payments(db)
@@ -219,7 +219,7 @@ def test_a_tranche_is_held_and_resumed(db, project, officer, finance, officer_cl
     html = finance_client.post(f"/funding/tranches/{tranche.id}/hold", data={"reason": ""}).get_data(as_text=True)
     assert field_error(html, "reason") == "Give the reason"
     response = finance_client.post(f"/funding/tranches/{tranche.id}/hold", data={"reason": "Bank details changed"})
-    assert response.status_code == 303
+    assert response.status_code == 302
     held = db.session.get(Tranche, tranche.id)
     assert (held.status, held.held_reason, held.requested_by_id) == ("held", "Bank details changed", None)
     with pytest.raises(FundingError, match=r"Tranche 1 is on hold by James Whitfield \(Bank details changed\)"):
@@ -236,7 +236,7 @@ def test_a_tranche_is_held_and_resumed(db, project, officer, finance, officer_cl
     assert again.status_code == 409 and "Tranche 1 is held already." in text(again.get_data(as_text=True))
     lead = sign_in_client(finance_client.application, project.application.lead_applicant)
     assert "Held since" in text(lead.get(f"/projects/{project.id}/funding").get_data(as_text=True))
-    assert officer_client.post(f"/funding/tranches/{tranche.id}/resume").status_code == 303
+    assert officer_client.post(f"/funding/tranches/{tranche.id}/resume").status_code == 302
     resumed = db.session.get(Tranche, tranche.id)
     assert (resumed.status, resumed.held_reason) == ("eligible", None)  # its conditions still met
     actions = db.session.scalars(
@@ -256,7 +256,7 @@ def test_a_tranche_is_held_and_resumed(db, project, officer, finance, officer_cl
 def test_finance_returns_a_request_with_a_reason(db, project, officer, finance_client):
     tranche = _requested(db, project, officer)
     response = finance_client.post(f"/funding/tranches/{tranche.id}/return", data={"reason": "Wrong bank account"})
-    assert response.status_code == 303
+    assert response.status_code == 302
     assert db.session.get(Tranche, tranche.id).status == "eligible"
     told = db.session.scalars(db.select(Notification).where(Notification.template == "release_returned")).one()
     assert told.recipient_email == officer.email and "Wrong bank account" in told.body_text
@@ -426,7 +426,7 @@ def test_repeated_posts_answer_409_saying_what_already_happened(
     happened, no second effect, never a 500, wherever the repeat is caught."""
     tranche = ready_to_request(project, officer)
     url = f"/funding/tranches/{tranche.id}"
-    assert officer_client.post(f"{url}/request").status_code == 303
+    assert officer_client.post(f"{url}/request").status_code == 302
     again = officer_client.post(f"{url}/request")
     assert again.status_code == 409
     assert "The release of tranche 1 has already been requested." in text(again.get_data(as_text=True))
@@ -434,7 +434,7 @@ def test_repeated_posts_answer_409_saying_what_already_happened(
         len(db.session.scalars(db.select(Notification).where(Notification.template == "release_requested")).all()) == 1
     )
 
-    assert finance_client.post(url, data={"payment_reference": "B-1", "password": PASSWORD}).status_code == 303
+    assert finance_client.post(url, data={"payment_reference": "B-1", "password": PASSWORD}).status_code == 302
     for response in (
         finance_client.post(url, data={"payment_reference": "B-2", "password": PASSWORD}),
         officer_client.post(f"{url}/request"),
@@ -447,10 +447,10 @@ def test_repeated_posts_answer_409_saying_what_already_happened(
     assert len(_payments(db)) == 1 and db.session.get(Tranche, tranche.id).status == "released"
 
     second = tranches(project)[1]
-    assert finance_client.post(f"/funding/tranches/{second.id}/hold", data={"reason": "Audit"}).status_code == 303
+    assert finance_client.post(f"/funding/tranches/{second.id}/hold", data={"reason": "Audit"}).status_code == 302
     again = finance_client.post(f"/funding/tranches/{second.id}/hold", data={"reason": "Audit"})
     assert again.status_code == 409 and "Tranche 2 is held already." in text(again.get_data(as_text=True))
-    assert officer_client.post(f"/funding/tranches/{second.id}/resume").status_code == 303
+    assert officer_client.post(f"/funding/tranches/{second.id}/resume").status_code == 302
     again = officer_client.post(f"/funding/tranches/{second.id}/resume")
     assert again.status_code == 409 and "Tranche 2 is not held." in text(again.get_data(as_text=True))
     held = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.tranche_held")).all()

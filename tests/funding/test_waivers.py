@@ -45,7 +45,7 @@ def test_a_waiver_is_proposed_by_an_officer_and_agreed_by_finance(db, app, proje
     response = officer_client.post(
         f"/funding/conditions/{match.id}/waive", data={"reason": "The board pays in arrears this year"}
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     stored = db.session.get(TrancheCondition, match.id)
     assert stored.waiver_pending and not stored.is_met  # proposed only: it does not count yet
     assert sorted(n.recipient_email for n in _emails(db, "waiver_proposed")) == sorted(
@@ -57,7 +57,7 @@ def test_a_waiver_is_proposed_by_an_officer_and_agreed_by_finance(db, app, proje
     assert "Agree to waive it" not in page  # the officer cannot agree to their own proposal
 
     finance_client = sign_in_client(app, finance)
-    assert finance_client.post(f"/funding/conditions/{match.id}/waive/agree").status_code == 303
+    assert finance_client.post(f"/funding/conditions/{match.id}/waive/agree").status_code == 302
     stored = db.session.get(TrancheCondition, match.id)
     assert stored.is_waived and stored.is_met and stored.waived_by_id == finance.id
     [agreed] = _emails(db, "waiver_agreed")
@@ -138,7 +138,7 @@ def test_the_proposer_withdraws_a_waiver(db, app, project, officer, finance):
     other_officer = sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]))
     assert other_officer.post(f"/funding/conditions/{report.id}/waive/withdraw").status_code == 403
     client = sign_in_client(app, officer)
-    assert client.post(f"/funding/conditions/{report.id}/waive/withdraw").status_code == 303
+    assert client.post(f"/funding/conditions/{report.id}/waive/withdraw").status_code == 302
     stored = db.session.get(TrancheCondition, report.id)
     assert stored.waiver_proposed_at is None and stored.waiver_reason is None and not stored.is_met
     [withdrawn] = _emails(db, "waiver_withdrawn")
