@@ -15,14 +15,20 @@ from werkzeug.datastructures import FileStorage
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import GrantsError
-from grants.core.permissions import Role
 from grants.core.signals import project_changed
 from grants.core.workflow import Workflow
 from grants.directory.models import Place, Theme
 from grants.extensions import db
 from grants.learning.models import COMMITMENT_KINDS, COMMITMENT_STATUSES, LearningCommitment, LearningItem
+from grants.learning.permissions import (
+    can_confirm_applied,
+    can_review,
+    can_update_commitments,
+    can_withdraw,
+    can_write_items,
+    is_officer,
+)
 from grants.notifications.services import queue_email
-from grants.projects import permissions as project_permissions
 
 COMMITMENT_WORKFLOW = Workflow(
     "learning commitment",
@@ -48,36 +54,6 @@ class LearningError(GrantsError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
-
-
-# --- Who may do what --------------------------------------------------------------------------------
-
-
-def is_officer(user) -> bool:
-    return bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
-
-
-def can_update_commitments(user, project) -> bool:
-    """The project team keeps its commitments up to date; a programme officer may too."""
-    return project_permissions.is_member(user, project) or is_officer(user)
-
-
-def can_write_items(user, project, enabler_id: int | None = ...) -> bool:
-    """Learning items are written by the project team or the project's enabler."""
-    return project_permissions.is_member(user, project) or project_permissions.is_current_enabler(
-        user, project, enabler_id
-    )
-
-
-def can_edit_item(user, item: LearningItem, project, enabler_id: int | None = ...) -> bool:
-    return item.is_editable and can_write_items(user, project, enabler_id)
-
-
-def can_review(user, item: LearningItem) -> bool:
-    """Only a programme officer publishes, and never one who wrote the item (nor an applicant)."""
-    return bool(
-        is_officer(user) and not user.has_role(Role.APPLICANT) and (item.author_id is None or item.author_id != user.id)
-    )
 
 
 # --- Commitments --------------------------------------------------------------------------------------
@@ -264,18 +240,6 @@ def _set_applied(commitment: LearningCommitment, progress: Progress) -> None:
         commitment.applied_confirmed_at = commitment.applied_confirmed_by_id = None
     commitment.applied_project_id = progress.applied_project_id
     commitment.applied_description = progress.applied_description.strip()
-
-
-def can_confirm_applied(user, commitment: LearningCommitment) -> bool:
-    """The team of the project the learning was applied to, or a programme officer, once it is done."""
-    project = commitment.applied_project
-    if project is None or commitment.status != "done" or commitment.kind != "apply_elsewhere":
-        return False
-    if not user.is_authenticated:
-        return False
-    return user.has_role(Role.PROGRAMME_OFFICER) or (
-        user.has_role(Role.APPLICANT) and user.organisation_id == project.lead_organisation_id
-    )
 
 
 def confirm_applied(commitment: LearningCommitment, project, *, actor) -> None:
@@ -498,7 +462,7 @@ def _reopen_unevidenced_commitment(item: LearningItem, actor) -> None:
 def withdraw_item(item: LearningItem, *, reason: str, actor) -> None:
     """Take a published item out of the library (it is kept, internal)."""
     lock_and_refresh(db.session, item)
-    if not is_officer(actor):
+    if not can_withdraw(actor):
         raise LearningError("Only a programme officer can take learning out of the library.")
     if item.status != "published":
         raise LearningError("Only a published item can be taken out of the library.")

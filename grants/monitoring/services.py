@@ -11,12 +11,12 @@ from grants.core import audit
 from grants.core.dates import add_months
 from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import GrantsError
-from grants.core.permissions import Role
 from grants.core.signals import project_changed
 from grants.core.times import format_date
 from grants.core.workflow import Workflow
 from grants.extensions import db
 from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport
+from grants.monitoring.permissions import can_adjust_measures, can_edit_milestones, can_review, is_project_team
 from grants.notifications.services import queue_email
 
 REPORT_DUE_DAYS = 14  # a regular report is due two weeks after its period ends
@@ -100,33 +100,6 @@ def set_up_monitoring(project, application, *, actor=None) -> None:
     )
 
 
-# --- Who may do what --------------------------------------------------------------------------------
-
-
-def is_project_team(user, project) -> bool:
-    """The project team: applicants of the lead organisation."""
-    return bool(
-        user.is_authenticated and user.has_role(Role.APPLICANT) and user.organisation_id == project.lead_organisation_id
-    )
-
-
-def can_review(user, report: ProgressReport) -> bool:
-    """A programme officer who did not write it (and never an applicant)."""
-    return bool(
-        user.is_authenticated
-        and user.has_role(Role.PROGRAMME_OFFICER)
-        and not user.has_role(Role.APPLICANT)
-        and report.submitted_by_id != user.id
-    )
-
-
-def can_edit_milestones(user, project) -> bool:
-    """The team or a programme officer, while the project runs (a closed project's record is kept)."""
-    if project.status == "closed":
-        return False
-    return is_project_team(user, project) or bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
-
-
 # --- Milestones -------------------------------------------------------------------------------------
 
 
@@ -188,12 +161,6 @@ def _milestone_summary(milestone: Milestone) -> dict:
 
 
 # --- Outcome measures ---------------------------------------------------------------------------------
-
-
-def can_adjust_measures(user, project) -> bool:
-    """Programme officers, while the project runs: the measures are part of what was agreed, so the
-    team asks and an officer adds or corrects one (a closed project's record is kept)."""
-    return project.status != "closed" and bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ def test_a_participant_is_invited_and_answers_once(smtp_app, mailbox, db, app, p
     response = lead.post(
         f"/projects/{project.id}/leadership/invite", data={"stage": "baseline", "participants": [person.id]}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     email = db.session.scalars(
         db.select(Notification).where(Notification.template == "self_assessment_invitation")
     ).one()
@@ -201,12 +201,12 @@ def test_a_framework_sent_out_keeps_its_words(db, project, framework, programme_
     domain = framework.domains[0]
     url = f"/leadership/framework/domains/{domain.id}"
     data = {"name": "Working across boundaries", "behaviours": "I cross boundaries.\nI share resources."}
-    assert programme_officer_client.post(url, data=data).status_code == 302
+    assert programme_officer_client.post(url, data=data).status_code == 303
     services.invite(project, [_participant(db, project, 1)], "baseline", actor=project.application.lead_applicant)
     db.session.commit()
     html = programme_officer_client.post(url, data={**data, "behaviours": "Changed"}).get_data(as_text=True)
     assert "Start a new version to change it" in error_summary(html)[0]
-    assert programme_officer_client.post("/leadership/framework/new-version").status_code == 302
+    assert programme_officer_client.post("/leadership/framework/new-version").status_code == 303
     current = services.current_framework()
     assert current.version == 2 and current.id != framework.id
     assert [b.text for b in current.domains[0].behaviours] == ["I cross boundaries.", "I share resources."]
@@ -324,7 +324,7 @@ def test_the_team_corrects_a_participants_details_and_a_new_address_needs_a_new_
     response = lead.post(
         change, data={"name": "Person One", "email": "Person.One@Example.org", "organisation_name": "NHS"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     stored = db.session.get(Participant, person.id)
     assert (stored.name, stored.email, stored.organisation_name) == ("Person One", "person.one@example.org", "NHS")
     assert "no longer work: invite them again" in text(lead.get(response.headers["Location"]).get_data(as_text=True))
@@ -354,7 +354,7 @@ def test_a_name_only_change_keeps_the_links(smtp_app, mailbox, db, project, lead
     db.session.commit()
     link = _token_from(mailbox.wait_for(1)[-1])
     change = f"/projects/{project.id}/leadership/participants/{person.id}/change"
-    assert lead.post(change, data={"name": "Person Uno", "email": "p1@example.org"}).status_code == 302
+    assert lead.post(change, data={"name": "Person Uno", "email": "p1@example.org"}).status_code == 303
     assert services.invitation_for(link).participant_id == person.id
     assert db.session.get(Participant, person.id).name == "Person Uno"
 
@@ -390,7 +390,7 @@ def test_only_the_team_and_officers_change_participants(db, app, project):
     officer = sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]))
     other_project = funded_project()
     assert officer.get(f"/projects/{other_project.id}/leadership/participants/{person.id}/change").status_code == 404
-    assert officer.post(change, data=data).status_code == 302
+    assert officer.post(change, data=data).status_code == 303
     assert db.session.get(Participant, person.id).email == "someone@example.org"
 
 
