@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from grants.core import audit
 from grants.core.dates import add_months
 from grants.core.db import lock_and_refresh, utcnow
-from grants.core.errors import GrantsError
+from grants.core.errors import AlreadyDone, GrantsError
 from grants.core.signals import project_changed
 from grants.core.times import format_date
 from grants.core.workflow import Workflow
@@ -33,16 +33,33 @@ REPORT_WORKFLOW = Workflow(
 
 
 class MonitoringError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A monitoring change the service refuses; ``field`` names what it is about (``title``, ``done_on``)."""
 
 
-class MilestoneGone(MonitoringError):
+class MilestoneGone(MonitoringError, AlreadyDone):
     """The milestone was removed a moment ago, by another press of the button."""
 
     def __init__(self):
         super().__init__("That milestone had already been removed.")
+
+
+class ReportSubmittedAlready(MonitoringError, AlreadyDone):
+    """A second press of "Submit" on a report (or the slower of two)."""
+
+    def __init__(self, report: ProgressReport):
+        super().__init__(f"{report.title} had already been submitted.")
+
+
+class ReportReviewedAlready(MonitoringError, AlreadyDone):
+    """A second press of a review (or the slower of two officers')."""
+
+    def __init__(self, report: ProgressReport):
+        outcome = "accepted" if report.status == "accepted" else "sent back for changes"
+        super().__init__(f"{report.title} for {report.project.reference} had already been {outcome}.")
+
+
+def is_reviewed(report: ProgressReport) -> bool:
+    return report.status in ("accepted", "changes_requested") and report.reviewed_at is not None
 
 
 # --- Setting up ---------------------------------------------------------------------------------------
@@ -242,6 +259,8 @@ def save_report(report: ProgressReport, values: ReportValues, *, actor, submit: 
         raise MonitoringError("Only the project team can write its reports.")
     if project.status == "closed":
         raise MonitoringError("The project is closed: its reports can no longer be changed.")
+    if submit and report.status in ("submitted", "accepted"):
+        raise ReportSubmittedAlready(report)
     if not report.is_editable:
         raise MonitoringError(f"This report is {report.status_label.lower()}: it cannot be changed now.")
     report.narrative = (values.narrative or "").strip()
@@ -339,13 +358,15 @@ def _save_milestones(project, done: dict[int, date | None], actor) -> None:
                 actor=actor,
             )
         except MonitoringError as error:  # shown next to this milestone's field in the report
-            raise MonitoringError(error.message, field=f"milestone_{milestone.id}") from None
+            raise MonitoringError(error.message, field=f"milestone:{milestone.id}") from None
 
 
 def review_report(report: ProgressReport, *, accept: bool, comment: str, actor) -> None:
     """The programme officer's review: accept, or ask for changes saying what."""
     project = report.project
     lock_and_refresh(db.session, report)
+    if is_reviewed(report):
+        raise ReportReviewedAlready(report)
     if not can_review(actor, report):
         raise MonitoringError(
             "You wrote this report, so someone else must review it."

@@ -78,14 +78,14 @@ def test_the_team_saves_a_draft_then_submits(db, project, lead):
     [measure] = db.session.scalars(db.select(OutcomeMeasure).where(OutcomeMeasure.project_id == project.id)).all()
     url = f"/projects/{project.id}/reports/{report.id}"
     response = lead.post(url, data={"narrative": "Half written", f"outcome_{measure.id}": "35", "save": "y"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     stored = db.session.get(ProgressReport, report.id)
     assert (stored.status, stored.narrative) == ("due", "Half written")
     html = lead.post(url, data={"narrative": "Half written", "submit": "y"}).get_data(as_text=True)
     assert error_summary(html) == ["Say what changed in how the partners work together"]
     assert db.session.get(ProgressReport, report.id).status == "due"
     response = lead.post(url, data={**_complete(), f"outcome_{measure.id}": "32.5", "submit": "y"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     stored = db.session.get(ProgressReport, report.id)
     assert (stored.status, stored.submitted_by_id, stored.submissions) == ("submitted", lead.user.id, 1)
     assert db.session.scalars(db.select(OutcomeValue.value).where(OutcomeValue.report_id == report.id)).all() == [32.5]
@@ -138,7 +138,7 @@ def test_the_officer_accepts_or_asks_for_changes(db, project, programme_officer_
     assert field_error(html, "comment") == "Say what needs to change"
     assert (
         programme_officer_client.post(url, data={"decision": "changes", "comment": "Add the figures"}).status_code
-        == 302
+        == 303
     )
     stored = db.session.get(ProgressReport, report.id)
     assert (stored.status, stored.review_comment) == ("changes_requested", "Add the figures")
@@ -146,7 +146,7 @@ def test_the_officer_accepts_or_asks_for_changes(db, project, programme_officer_
     assert told.recipient_email == project.application.lead_applicant.email and "Add the figures" in told.body_text
     _submitted(db, project, stored)  # changed and sent again
     assert db.session.get(ProgressReport, report.id).submissions == 2
-    assert programme_officer_client.post(url, data={"decision": "accept"}).status_code == 302
+    assert programme_officer_client.post(url, data={"decision": "accept"}).status_code == 303
     assert db.session.get(ProgressReport, report.id).status == "accepted"
     actions = db.session.scalars(
         db.select(AuditEvent.action)
@@ -193,7 +193,7 @@ def test_milestones_are_kept_by_the_team_and_marked_done_in_a_report(db, project
         "due_on": [str(due.day), str(due.month), str(due.year)],
         "owner": "Council",
     }
-    assert lead.post(f"/projects/{project.id}/milestones/new", data=data).status_code == 302
+    assert lead.post(f"/projects/{project.id}/milestones/new", data=data).status_code == 303
     milestone = db.session.scalars(db.select(Milestone)).one()
     html = lead.post(f"/projects/{project.id}/milestones/new", data={**data, "title": " "}).get_data(as_text=True)
     assert field_error(html, "title") == "Enter what the milestone is"
@@ -346,7 +346,7 @@ def test_a_submitted_report_keeps_the_milestones_as_they_stood(db, app, project,
         f"/projects/{project.id}/reports/{report.id}",
         data={**_complete(), f"milestone_{early.id}": [str(done.day), str(done.month), str(done.year)], "submit": "y"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert db.session.get(ProgressReport, report.id).milestones_at_submission == [
         {
             "title": "Data sharing agreement signed",
@@ -365,8 +365,8 @@ def test_a_submitted_report_keeps_the_milestones_as_they_stood(db, app, project,
     # The milestones change afterwards; the report reads as it was sent.
     officer = sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]))
     renamed = {"title": "Agreement signed by all", "due_on": [str(due.day), str(due.month), str(due.year)], "owner": ""}
-    assert officer.post(f"/projects/{project.id}/milestones/{early.id}", data=renamed).status_code == 302
-    assert officer.post(f"/projects/{project.id}/milestones/{later.id}/remove").status_code == 302
+    assert officer.post(f"/projects/{project.id}/milestones/{early.id}", data=renamed).status_code == 303
+    assert officer.post(f"/projects/{project.id}/milestones/{later.id}/remove").status_code == 303
     page = text(officer.get(f"/projects/{project.id}/reports/{report.id}").get_data(as_text=True))
     assert "Milestones when the report was submitted" in page
     assert f"Data sharing agreement signed {due.day} {due:%B %Y} {done.day} {done:%B %Y}" in page
