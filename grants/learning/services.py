@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
-from grants.core.errors import GrantsError
+from grants.core.errors import AlreadyDone, GrantsError
 from grants.core.signals import project_changed
 from grants.core.workflow import Workflow
 from grants.directory.models import Place, Theme
@@ -51,9 +51,29 @@ ITEM_WORKFLOW = Workflow(
 
 
 class LearningError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A learning change the service refuses; ``field`` names what it is about (``due_on``, ``themes``)."""
+
+
+class AlreadyConfirmed(LearningError, AlreadyDone):
+    def __init__(self):
+        super().__init__("This has been confirmed already.")
+
+
+REVIEWED = {"published": "published", "returned": "returned to its authors", "internal": "kept as internal learning"}
+
+
+class ReviewedAlready(LearningError, AlreadyDone):
+    """The same review sent again (or the slower of two officers')."""
+
+    def __init__(self, item: LearningItem):
+        super().__init__(f"“{item.title}” had already been {REVIEWED[item.status]}.")
+
+
+class WithdrawnAlready(LearningError, AlreadyDone):
+    """Taking an item out of the library a second time (or the slower of two)."""
+
+    def __init__(self, item: LearningItem):
+        super().__init__(f"“{item.title}” had already been taken out of the learning library.")
 
 
 # --- Commitments --------------------------------------------------------------------------------------
@@ -146,6 +166,14 @@ def add_commitment(project, plan: CommitmentPlan, *, actor) -> LearningCommitmen
     return commitment
 
 
+def save_commitment(project, commitment: LearningCommitment | None, plan: CommitmentPlan, *, actor):
+    """A new commitment of the project, or ``commitment`` revised."""
+    if commitment is None:
+        return add_commitment(project, plan, actor=actor)
+    revise_commitment(commitment, plan, actor=actor)
+    return commitment
+
+
 def revise_commitment(commitment: LearningCommitment, plan: CommitmentPlan, *, actor) -> None:
     """Change what was committed to, or by when. The earlier words stay in the audit trail."""
     lock_and_refresh(db.session, commitment)
@@ -200,7 +228,7 @@ def record_progress(commitment: LearningCommitment, progress: Progress, *, actor
                 progress.upload, kind="learning_evidence", application=project.application, actor=actor
             )
         except UploadError as error:
-            raise LearningError(error.message, field="evidence_file") from None
+            raise LearningError(error.message, field="evidence_document") from None
         commitment.evidence_document_id = document.id
     _set_applied(commitment, progress)
     if progress.status == "done":
@@ -251,7 +279,7 @@ def confirm_applied(commitment: LearningCommitment, project, *, actor) -> None:
     if not can_confirm_applied(actor, commitment):
         raise LearningError("Only the team of the project it was applied to, or a programme officer, can confirm it.")
     if commitment.applied_confirmed_at is not None:
-        raise LearningError("This has been confirmed already.")
+        raise AlreadyConfirmed()
     commitment.applied_confirmed_at, commitment.applied_confirmed_by_id = utcnow(), actor.id
     db.session.flush()
     audit.record(
@@ -390,9 +418,20 @@ def _submit(item: LearningItem, actor) -> None:
 REVIEW_DECISIONS = {"publish": "published", "return": "returned", "internal": "internal"}
 
 
+def reviewed_already(item: LearningItem, decision: str | None) -> bool:
+    """Whether this review has been made already (sent again, or by another officer a moment ago)."""
+    return item.reviewed_at is not None and REVIEW_DECISIONS.get(decision or "") == item.status
+
+
+def withdrawn_already(item: LearningItem) -> bool:
+    return item.status == "internal" and item.published_at is not None
+
+
 def review_item(item: LearningItem, *, decision: str, comment: str, actor) -> None:
     """A programme officer publishes the item, returns it with comments, or keeps it internal."""
     lock_and_refresh(db.session, item)
+    if reviewed_already(item, decision):
+        raise ReviewedAlready(item)
     if not can_review(actor, item):
         raise LearningError(
             "You wrote this item, so another programme officer must review it."
@@ -464,6 +503,8 @@ def withdraw_item(item: LearningItem, *, reason: str, actor) -> None:
     lock_and_refresh(db.session, item)
     if not can_withdraw(actor):
         raise LearningError("Only a programme officer can take learning out of the library.")
+    if withdrawn_already(item):
+        raise WithdrawnAlready(item)
     if item.status != "published":
         raise LearningError("Only a published item can be taken out of the library.")
     reason = (reason or "").strip()
