@@ -69,6 +69,7 @@ def carry_out(
     keep: Callable[[GrantsError], None] | None = None,
     category: str = "success",
     anonymous: bool = False,
+    claim: bool = True,
 ) -> ResponseReturnValue | None:
     """Carry out ``change`` (one service call) as described above.
 
@@ -83,14 +84,17 @@ def carry_out(
     ``form`` or the flash.
     ``keep``: what a refusal still keeps, run after the rollback (recorded with the refusal).
     ``anonymous``: the person acts through an emailed link, so a refusal names no one signed in.
+    ``claim``: False where ``form`` changes something that exists (the creating form's class, drawn to
+    edit): each edit sent is carried out, and its key is not claimed.
     """
-    if form is not None and (earlier := once.carried_out(form)) is not None:
+    claim = claim and form is not None
+    if claim and (earlier := once.carried_out(form)) is not None:
         return earlier
     action, subject = refused
     try:
         result = change()
         outcome = to(result) if callable(to) else to
-        if isinstance(outcome, str) and form is not None:
+        if isinstance(outcome, str) and claim:
             once.led_to(form, outcome)
         _commit()
     except (PermissionDenied, NotFound):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from grants.core import actions, limits
@@ -128,6 +128,7 @@ def change_participant(project_id, participant_id):
             ),
             refused=("leadership.participant_refused", project),
             form=form,
+            claim=False,
             field="email",
             to=_participants_of(project),
             message=lambda withdrawn: (
@@ -257,7 +258,7 @@ def answer(token):
             lambda: services.submit_self_assessment(token, answers),
             refused=("leadership.link_refused", invitation),
             anonymous=True,  # whoever is signed in on this browser, the participant answers through their link
-            to=lambda _: make_response(render_template("leadership/thanks.html", stage=stage)),
+            to=lambda _: actions.page("leadership/thanks.html", stage=stage),
             show=lambda error: _answer_refused(token, form, error),
         )
         if done is not None:
@@ -301,13 +302,11 @@ def framework():
     return actions.carry_out(
         lambda: services.ensure_framework(current_user),
         refused=("leadership.framework_refused", None),
-        to=lambda current: make_response(
-            render_template(
-                "leadership/framework.html",
-                framework=current,
-                editable=not services.in_use(current),
-                form=ActionForm(formdata=None),
-            )
+        to=lambda current: actions.page(
+            "leadership/framework.html",
+            framework=current,
+            editable=not services.in_use(current),
+            form=ActionForm(formdata=None),
         ),
     )
 

@@ -114,6 +114,7 @@ def plan(project_id, commitment_id=None):
             lambda: services.save_commitment(project, item, plan, actor=current_user),
             refused=("learning.commitment_refused", item or project),
             form=form,
+            claim=item is None,
             field="description",
             to=_to_project(project.id, "#commitments"),
             message="The commitment has been saved.",
@@ -290,6 +291,7 @@ def write(project_id, item_id=None):
             lambda: services.save_item(project, item, values, actor=current_user, submit=submit),
             refused=("learning.item_refused", item or project),
             form=form,
+            claim=item is None,
             field="title",
             to=lambda saved: url_for("learning.item", project_id=project.id, item_id=saved.id),
             message="Thank you. The programme team will review it."

@@ -130,7 +130,7 @@ def test_commitments_come_from_the_bid_and_overdue_is_read_from_the_date(db, app
         f"/projects/{project.id}/commitments/{commitment.id}",
         data={"status": "done", "evidence_url": "https://example.org/case-study", "evidence_note": ""},
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     done = db.session.get(LearningCommitment, commitment.id)
     assert done.status == "done" and done.done_at is not None and done.state(date.today()) == "done"
     assert "Overdue" not in text(lead.get(f"/projects/{project.id}/learning").get_data(as_text=True))
@@ -170,7 +170,7 @@ def test_evidence_can_be_uploaded_and_only_people_who_see_the_project_download_i
         data={"status": "done", "evidence_url": "", "evidence_note": "", "evidence_file": (BytesIO(pdf), "study.pdf")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     download = lead.get(f"/projects/{project.id}/commitments/{commitment.id}/evidence")
     assert download.status_code == 200 and download.data == pdf
     stranger = sign_in_client(app, ApplicantFactory())
@@ -210,7 +210,7 @@ def test_learning_applied_to_another_project_shows_on_both(db, app, project, lea
         response.get_data(as_text=True)
     )
     response = applied_elsewhere(lead, project, commitment, other)
-    assert response.status_code == 303
+    assert response.status_code == 302
     assert db.session.get(LearningCommitment, commitment.id).applied_project_id == other.id
 
     # The other project's team sees where the learning came from, on its own learning page ...
@@ -234,7 +234,7 @@ def _applied_to(project, other, lead) -> LearningCommitment:
         actor=lead.user,
     )
     _db.session.commit()
-    assert applied_elsewhere(lead, project, commitment, other).status_code == 303
+    assert applied_elsewhere(lead, project, commitment, other).status_code == 302
     return commitment
 
 
@@ -253,7 +253,7 @@ def test_the_project_it_was_applied_to_confirms_it(db, app, project, lead, clien
     assert "Not yet confirmed by this project" not in project_page(other_lead, other)  # the team sees the button
     assert f'action="{confirm}"' in other_lead.get(f"/projects/{other.id}/learning").get_data(as_text=True)
     response = other_lead.post(confirm)
-    assert response.status_code == 303 and response.headers["Location"].endswith("#applied-here")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#applied-here")
     stored = db.session.get(LearningCommitment, commitment.id)
     assert stored.applied_confirmed_by_id == other_lead.user.id and stored.applied_confirmed_at is not None
     assert "Confirmed by this project" in project_page(other_lead, other)
@@ -264,9 +264,10 @@ def test_the_project_it_was_applied_to_confirms_it(db, app, project, lead, clien
     ).all()
     assert event.after == {"project_id": project.id, "applied_project_id": other.id}
 
-    again = other_lead.post(confirm)  # already confirmed: refused, recorded, nothing changes
-    assert again.status_code == 303
-    assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.application_refused")).all()
+    again = other_lead.post(confirm)  # already confirmed: refused, recorded, sent where the first led
+    assert again.status_code == 303 and again.headers["Location"] == response.headers["Location"]
+    refusals = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.application_refused"))
+    assert [refusal.after for refusal in refusals] == [{"reason": "This has been confirmed already."}]
     assert db.session.get(LearningCommitment, commitment.id).applied_confirmed_at == stored.applied_confirmed_at
 
 
@@ -277,9 +278,9 @@ def test_naming_another_project_clears_the_confirmation(db, app, project, lead):
         sign_in_client(app, other.application.lead_applicant)
         .post(f"/projects/{other.id}/learning/applied/{commitment.id}/confirm")
         .status_code
-        == 303
+        == 302
     )
-    assert applied_elsewhere(lead, project, commitment, third).status_code == 303
+    assert applied_elsewhere(lead, project, commitment, third).status_code == 302
     stored = db.session.get(LearningCommitment, commitment.id)
     assert (stored.applied_project_id, stored.applied_confirmed_at, stored.applied_confirmed_by_id) == (
         third.id,
@@ -329,6 +330,8 @@ def test_other_organisations_cannot_see_or_change_a_projects_commitments(db, app
     )
     assert response.status_code == 403
     assert db.session.get(LearningCommitment, commitment.id).status == "planned"
+    refusals = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action.like("%refused"))).all()
+    assert [(refusal.action, refusal.actor_id) for refusal in refusals] == [("access.refused", enabler.id)]
 
 
 # --- Learning items and their review ------------------------------------------------------------------
@@ -339,11 +342,11 @@ def test_the_team_writes_and_submits_and_the_officer_publishes(db, app, project,
     response = lead.post(
         f"/projects/{project.id}/learning/items/new", data=item_form(themes=str(theme.id), submit=None, save="Save")
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     item = db.session.scalars(db.select(LearningItem)).one()
     assert item.status == "draft" and item.author_id == lead.user.id
     response = lead.post(f"/projects/{project.id}/learning/items/{item.id}/edit", data=item_form(themes=str(theme.id)))
-    assert response.status_code == 303 and db.session.get(LearningItem, item.id).status == "submitted"
+    assert response.status_code == 302 and db.session.get(LearningItem, item.id).status == "submitted"
     assert client.get(f"/learning/items/{item.id}").status_code == 404  # not before it is published
 
     officer_client = sign_in_client(app, officer)
@@ -351,7 +354,7 @@ def test_the_team_writes_and_submits_and_the_officer_publishes(db, app, project,
     response = officer_client.post(
         f"/projects/{project.id}/learning/items/{item.id}/review", data={"decision": "publish", "comment": ""}
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     item = db.session.get(LearningItem, item.id)
     assert item.status == "published" and item.published_at is not None and item.reviewed_by_id == officer.id
     assert client.get(f"/learning/items/{item.id}").status_code == 200
@@ -426,14 +429,14 @@ def test_returning_needs_a_comment_and_publishing_needs_consent(db, app, project
         f"/projects/{project.id}/learning/items/{item.id}/review",
         data={"decision": "return", "comment": "Ask the partners for consent, please."},
     )
-    assert response.status_code == 303 and db.session.get(LearningItem, item.id).status == "returned"
+    assert response.status_code == 302 and db.session.get(LearningItem, item.id).status == "returned"
     page = text(lead.get(f"/projects/{project.id}/learning/items/{item.id}/edit").get_data(as_text=True))
     assert "Ask the partners for consent, please." in page
     response = lead.post(
         f"/projects/{project.id}/learning/items/{item.id}/edit",
         data=item_form(themes=str(project.application.themes[0].id)),
     )
-    assert response.status_code == 303 and db.session.get(LearningItem, item.id).status == "submitted"
+    assert response.status_code == 302 and db.session.get(LearningItem, item.id).status == "submitted"
 
 
 def test_submitting_needs_every_part(db, project, lead):
@@ -441,6 +444,8 @@ def test_submitting_needs_every_part(db, project, lead):
     assert response.status_code == 400
     assert error_summary(response.get_data(as_text=True)) == ["Say what did not work, or what you would do differently"]
     assert db.session.scalars(db.select(LearningItem)).all() == []
+    [refusal] = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.item_refused")).all()
+    assert refusal.object_type == "project" and refusal.object_id == str(project.id)
 
 
 def test_a_published_item_cannot_be_edited_and_the_enabler_can_write(db, app, project, lead, officer):
@@ -451,7 +456,7 @@ def test_a_published_item_cannot_be_edited_and_the_enabler_can_write(db, app, pr
     response = sign_in_client(app, enabler).post(
         f"/projects/{project.id}/learning/items/new", data=item_form(themes=str(project.application.themes[0].id))
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     assert db.session.scalars(db.select(LearningItem).where(LearningItem.author_id == enabler.id)).one()
 
 
@@ -623,7 +628,7 @@ def test_publishing_the_case_study_a_commitment_promised_makes_it_done(db, app, 
     response = sign_in_client(app, officer).post(
         f"/projects/{project.id}/learning/items/{item.id}/review", data={"decision": "publish", "comment": ""}
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     db.session.expire_all()
     done = db.session.get(LearningCommitment, commitment.id)
     assert done.status == "done" and done.done_at is not None
@@ -697,7 +702,7 @@ def test_bad_evidence_addresses_and_pasted_control_characters_are_handled(db, pr
             themes=str(project.application.themes[0].id),
         ),
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     item = db.session.scalars(db.select(LearningItem)).one()
     assert (item.title, item.summary) == ("Pasted from a document", "Tab\tand bell")
     services.review_item(item, decision="publish", comment="", actor=officer)

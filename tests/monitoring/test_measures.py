@@ -49,7 +49,7 @@ NEW = {
 def test_an_officer_adds_a_measure_and_the_next_report_asks_for_it(db, app, project, officer):
     [from_bid] = measures(db, project)
     response = officer.post(f"/projects/{project.id}/measures/new", data=NEW)
-    assert response.status_code == 303 and response.headers["Location"] == f"/projects/{project.id}/monitoring#outcomes"
+    assert response.status_code == 302 and response.headers["Location"] == f"/projects/{project.id}/monitoring#outcomes"
     first, added = measures(db, project)
     assert first.id == from_bid.id
     assert (added.name, added.unit, added.baseline, added.target, added.direction, added.position) == (
@@ -75,7 +75,7 @@ def test_an_officer_adds_a_measure_and_the_next_report_asks_for_it(db, app, proj
         f"outcome_{added.id}": "140",
         "submit": "y",
     }
-    assert lead.post(url, data=data).status_code == 303
+    assert lead.post(url, data=data).status_code == 302
     stored = db.session.scalars(db.select(OutcomeValue.value).where(OutcomeValue.measure_id == added.id)).all()
     assert stored == [140]
 
@@ -93,7 +93,7 @@ def test_an_officer_corrects_a_measure_and_reported_values_stay(db, project, off
     response = officer.post(
         f"/projects/{project.id}/measures/{measure.id}", data={**change, "reason": "The baseline was recounted."}
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     [stored] = measures(db, project)
     assert (stored.baseline, stored.target, stored.unit) == (44, 20, "per month")
     assert db.session.scalars(db.select(OutcomeValue.value).where(OutcomeValue.measure_id == measure.id)).all() == [31]
@@ -148,7 +148,7 @@ def test_only_programme_officers_adjust_measures_and_not_once_the_project_is_clo
 
 def test_a_new_measure_sent_twice_is_added_once(db, project, officer):
     key = form_key(officer.get(f"/projects/{project.id}/measures/new").get_data(as_text=True))
-    assert officer.post(f"/projects/{project.id}/measures/new", data={**NEW, "submission": key}).status_code == 303
+    assert officer.post(f"/projects/{project.id}/measures/new", data={**NEW, "submission": key}).status_code == 302
     assert officer.post(f"/projects/{project.id}/measures/new", data={**NEW, "submission": key}).status_code == 303
     assert len(measures(db, project)) == 2
 
@@ -163,7 +163,7 @@ def test_a_submitted_report_shows_the_target_it_was_sent_against(db, app, projec
         f"outcome_{measure.id}": "35",
         "submit": "y",
     }
-    assert lead.post(url, data=data).status_code == 303
+    assert lead.post(url, data=data).status_code == 302
     assert db.session.get(ProgressReport, report.id).measures_at_submission == [
         {
             "id": measure.id,
@@ -179,7 +179,7 @@ def test_a_submitted_report_shows_the_target_it_was_sent_against(db, app, projec
         f"/projects/{project.id}/measures/{measure.id}",
         data={**change, "direction": "down", "reason": "Rebased on population."},
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     monitoring = text(officer.get(f"/projects/{project.id}/monitoring").get_data(as_text=True))
     assert "Delayed discharges (per 1,000 people)” has been saved." in monitoring
     page = text(officer.get(url).get_data(as_text=True))

@@ -78,14 +78,14 @@ def test_the_team_saves_a_draft_then_submits(db, project, lead):
     [measure] = db.session.scalars(db.select(OutcomeMeasure).where(OutcomeMeasure.project_id == project.id)).all()
     url = f"/projects/{project.id}/reports/{report.id}"
     response = lead.post(url, data={"narrative": "Half written", f"outcome_{measure.id}": "35", "save": "y"})
-    assert response.status_code == 303
+    assert response.status_code == 302
     stored = db.session.get(ProgressReport, report.id)
     assert (stored.status, stored.narrative) == ("due", "Half written")
     html = lead.post(url, data={"narrative": "Half written", "submit": "y"}).get_data(as_text=True)
     assert error_summary(html) == ["Say what changed in how the partners work together"]
     assert db.session.get(ProgressReport, report.id).status == "due"
     response = lead.post(url, data={**_complete(), f"outcome_{measure.id}": "32.5", "submit": "y"})
-    assert response.status_code == 303
+    assert response.status_code == 302
     stored = db.session.get(ProgressReport, report.id)
     assert (stored.status, stored.submitted_by_id, stored.submissions) == ("submitted", lead.user.id, 1)
     assert db.session.scalars(db.select(OutcomeValue.value).where(OutcomeValue.report_id == report.id)).all() == [32.5]
@@ -138,7 +138,7 @@ def test_the_officer_accepts_or_asks_for_changes(db, project, programme_officer_
     assert field_error(html, "comment") == "Say what needs to change"
     assert (
         programme_officer_client.post(url, data={"decision": "changes", "comment": "Add the figures"}).status_code
-        == 303
+        == 302
     )
     stored = db.session.get(ProgressReport, report.id)
     assert (stored.status, stored.review_comment) == ("changes_requested", "Add the figures")
@@ -146,7 +146,7 @@ def test_the_officer_accepts_or_asks_for_changes(db, project, programme_officer_
     assert told.recipient_email == project.application.lead_applicant.email and "Add the figures" in told.body_text
     _submitted(db, project, stored)  # changed and sent again
     assert db.session.get(ProgressReport, report.id).submissions == 2
-    assert programme_officer_client.post(url, data={"decision": "accept"}).status_code == 303
+    assert programme_officer_client.post(url, data={"decision": "accept"}).status_code == 302
     assert db.session.get(ProgressReport, report.id).status == "accepted"
     actions = db.session.scalars(
         db.select(AuditEvent.action)
@@ -193,7 +193,7 @@ def test_milestones_are_kept_by_the_team_and_marked_done_in_a_report(db, project
         "due_on": [str(due.day), str(due.month), str(due.year)],
         "owner": "Council",
     }
-    assert lead.post(f"/projects/{project.id}/milestones/new", data=data).status_code == 303
+    assert lead.post(f"/projects/{project.id}/milestones/new", data=data).status_code == 302
     milestone = db.session.scalars(db.select(Milestone)).one()
     html = lead.post(f"/projects/{project.id}/milestones/new", data={**data, "title": " "}).get_data(as_text=True)
     assert field_error(html, "title") == "Enter what the milestone is"
@@ -346,7 +346,7 @@ def test_a_submitted_report_keeps_the_milestones_as_they_stood(db, app, project,
         f"/projects/{project.id}/reports/{report.id}",
         data={**_complete(), f"milestone_{early.id}": [str(done.day), str(done.month), str(done.year)], "submit": "y"},
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     assert db.session.get(ProgressReport, report.id).milestones_at_submission == [
         {
             "title": "Data sharing agreement signed",
@@ -365,8 +365,8 @@ def test_a_submitted_report_keeps_the_milestones_as_they_stood(db, app, project,
     # The milestones change afterwards; the report reads as it was sent.
     officer = sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]))
     renamed = {"title": "Agreement signed by all", "due_on": [str(due.day), str(due.month), str(due.year)], "owner": ""}
-    assert officer.post(f"/projects/{project.id}/milestones/{early.id}", data=renamed).status_code == 303
-    assert officer.post(f"/projects/{project.id}/milestones/{later.id}/remove").status_code == 303
+    assert officer.post(f"/projects/{project.id}/milestones/{early.id}", data=renamed).status_code == 302
+    assert officer.post(f"/projects/{project.id}/milestones/{later.id}/remove").status_code == 302
     page = text(officer.get(f"/projects/{project.id}/reports/{report.id}").get_data(as_text=True))
     assert "Milestones when the report was submitted" in page
     assert f"Data sharing agreement signed {due.day} {due:%B %Y} {done.day} {done:%B %Y}" in page
@@ -428,3 +428,46 @@ def test_a_milestone_removed_a_moment_ago_is_refused_by_the_service(db, project)
     with pytest.raises(services.MilestoneGone):
         services.remove_milestone(milestone, actor=project.application.lead_applicant, project=project)
     db.session.rollback()
+
+
+# --- Refusals are recorded once ------------------------------------------------------------------------
+
+
+def _events(db, action: str) -> list[AuditEvent]:
+    return db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def test_a_refused_review_is_recorded_once_and_changes_nothing(db, project, programme_officer_client):
+    report = _submitted(db, project, _open(db, _reports(db, project)[0]))
+    url = f"/projects/{project.id}/reports/{report.id}/review"
+    response = programme_officer_client.post(url, data={"decision": "changes", "comment": " "})
+    assert response.status_code == 400
+    assert field_error(response.get_data(as_text=True), "comment") == "Say what needs to change"
+    [refusal] = _events(db, "monitoring.review_refused")
+    assert refusal.object_id == str(report.id) and refusal.after == {"reason": "Say what needs to change"}
+    assert _events(db, "access.refused") == []
+    assert db.session.get(ProgressReport, report.id).status == "submitted"
+
+
+def test_a_milestone_refused_for_a_person_is_recorded_once_by_the_403(db, app, project):
+    milestone = Milestone(project_id=project.id, title="Board formed", due_on=date.today())
+    db.session.add(milestone)
+    db.session.commit()
+    enabler = EnablerProfileFactory().user
+    assign(project, enabler)
+    response = sign_in_client(app, enabler).post(f"/projects/{project.id}/milestones/{milestone.id}/remove")
+    assert response.status_code == 403
+    [refusal] = _events(db, "access.refused")
+    assert refusal.actor_id == enabler.id
+    assert _events(db, "monitoring.milestone_refused") == []
+    assert db.session.get(Milestone, milestone.id) is not None
+
+
+def test_a_refused_report_sent_again_is_refused_again_without_a_fault(db, project, lead):
+    report = _open(db, _reports(db, project)[0])
+    url = f"/projects/{project.id}/reports/{report.id}"
+    for _ in range(2):
+        response = lead.post(url, data={"narrative": "Half written", "submit": "y"})
+        assert response.status_code == 400
+    assert len(_events(db, "monitoring.report_refused")) == 2  # one each, never two for one
+    assert db.session.get(ProgressReport, report.id).status == "due"
