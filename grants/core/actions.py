@@ -69,6 +69,8 @@ def carry_out(
     show: Callable[[GrantsError], ResponseReturnValue] | None = None,
     keep: Callable[[GrantsError], None] | None = None,
     category: str = "success",
+    anonymous: bool = False,
+    claim: bool = True,
 ) -> ResponseReturnValue | None:
     """Carry out ``change`` (one service call) as described above.
 
@@ -82,27 +84,31 @@ def carry_out(
     ``show``: draws the page for a refusal instead, a repeat's included (after the refusal is recorded);
     None leaves it to ``form`` or the flash.
     ``keep``: what a refusal still keeps, run after the rollback (recorded with the refusal).
+    ``anonymous``: the person acts through an emailed link, so a refusal names no one signed in.
+    ``claim``: False where ``form`` changes something that exists (the creating form's class, drawn to
+    edit): each edit sent is carried out, and its key is not claimed.
     """
-    if form is not None and (earlier := once.carried_out(form)) is not None:
+    claim = claim and form is not None
+    if claim and (earlier := once.carried_out(form)) is not None:
         return earlier
     action, subject = refused
     try:
         result = change()
         outcome = to(result) if callable(to) else to
-        if isinstance(outcome, str) and form is not None:
+        if isinstance(outcome, str) and claim:
             once.led_to(form, outcome)
         _commit()
     except (PermissionDenied, NotFound):
         db.session.rollback()
         raise
     except AlreadyDone as error:
-        refuse(action, subject, error, keep=keep)
+        refuse(action, subject, error, keep=keep, anonymous=anonymous)
         if show is not None and (page := show(error)) is not None:
             return page
         flash(error.message, "important")
         return redirect(_address(to, back), 303)
     except GrantsError as error:
-        refuse(action, subject, error, keep=keep)
+        refuse(action, subject, error, keep=keep, anonymous=anonymous)
         if show is not None and (page := show(error)) is not None:
             return page
         if form is not None:
@@ -113,7 +119,7 @@ def carry_out(
     except IntegrityError as error:
         if not is_unique_violation(error):
             raise
-        refuse(action, subject, GrantsError(LOST_RACE))
+        refuse(action, subject, GrantsError(LOST_RACE), anonymous=anonymous)
         abort(409)
     text = message(result) if callable(message) else message
     if text:
@@ -133,7 +139,14 @@ def record(action: str, subject: Subject = None, **details: Any) -> None:
     _commit()
 
 
-def refuse(action: str, subject: Subject, error: GrantsError, *, keep: Callable[[GrantsError], None] | None = None):
+def refuse(
+    action: str,
+    subject: Subject,
+    error: GrantsError,
+    *,
+    keep: Callable[[GrantsError], None] | None = None,
+    anonymous: bool = False,
+):
     """Nothing of the refused change is kept; the refusal itself is, once, with what ``keep`` adds. A
     refusal the service has recorded itself (``error.recorded``: a wrong password, counted towards a
     lockout) keeps that record, and only that: the service raised it before changing anything else."""
@@ -144,7 +157,7 @@ def refuse(action: str, subject: Subject, error: GrantsError, *, keep: Callable[
     db.session.rollback()
     if keep is not None:
         keep(error)
-    audit.record(action, after={"reason": error.message}, **identity)
+    audit.record(action, after={"reason": error.message}, anonymous=anonymous, **identity)
     _commit()
 
 
