@@ -22,9 +22,10 @@ from grants.enablers.matching import (
     links_with_current_projects,
     partnership_organisations,
 )
-from grants.enablers.models import EnablerAssignment, EnablerProfile
+from grants.enablers.models import EnablerProfile
 from grants.extensions import db
 from grants.notifications.services import queue_email
+from grants.projects.models import EnablerAssignment
 
 
 class EnablerError(GrantsError):

@@ -21,12 +21,11 @@ from grants.accounts.models import User, UserRole
 from grants.applications.models import Application
 from grants.core.db import UTCDateTime
 from grants.core.permissions import Role
-from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
 from grants.funding.models import Tranche
 from grants.learning.models import LearningCommitment
 from grants.monitoring.models import ProgressReport
-from grants.projects.models import Project, ProjectUpdate
+from grants.projects.models import EnablerAssignment, Project, ProjectUpdate
 from grants.reviews.models import ReviewAssignment
 from grants.rounds.models import Round
 

@@ -8,6 +8,7 @@ schedule changes before signature; the lead signs exactly the words they read.""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 
 from grants.core import audit
@@ -64,13 +65,21 @@ def write_words(agreement: GrantAgreement, project) -> bool:
     return True
 
 
-def current_terms(project, version: int) -> str:
-    from grants.learning.models import LearningCommitment
+# The terms list the project's learning commitments, which are the learning area's (above funding):
+# it says where to find them when it is set up (``list_commitments_with``).
+_COMMITMENTS: list[Callable[[int], list]] = []
 
+
+def list_commitments_with(source: Callable[[int], list]) -> None:
+    """``source(project_id)``: the project's learning commitments, in the order the terms list them."""
+    _COMMITMENTS[:] = [source]
+
+
+def current_terms(project, version: int) -> str:
+    if not _COMMITMENTS:  # never words that leave out what the project committed to
+        raise RuntimeError("the learning area has not said where a project's learning commitments are")
     match = db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project.id))
-    commitments = db.session.scalars(
-        db.select(LearningCommitment).where(LearningCommitment.project_id == project.id).order_by(LearningCommitment.id)
-    ).all()
+    commitments = _COMMITMENTS[0](project.id)
     return terms_module.terms_for(project, version, tranches_of(project.id), match, commitments)
 
 
