@@ -13,7 +13,7 @@ from grants.applications.models import Application, Partner
 from grants.applications.workflow import APPLICATION_WORKFLOW
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
-from grants.core.errors import GrantsError, PermissionDenied
+from grants.core.errors import AlreadyDone, GrantsError, PermissionDenied
 from grants.core.permissions import Role
 from grants.extensions import db
 from grants.notifications.services import queue_email
@@ -25,9 +25,11 @@ from grants.rounds.workflow import ROUND_WORKFLOW
 
 
 class ReviewError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """An assessment change the service refuses, naming the domain field it is about where there is one."""
+
+
+class ReviewAlreadyDone(ReviewError, AlreadyDone):
+    """A second press of something already done (or the slower of two at once): nothing happens twice."""
 
 
 # --- Who can review a bid ---------------------------------------------------------------------------
@@ -221,7 +223,7 @@ def unassign(assignment: ReviewAssignment, *, actor) -> None:
     """Take a reviewer off a bid. Not once scoring has closed: the record decisions rest on stays."""
     lock_and_refresh(db.session, assignment)
     if assignment.status == "withdrawn":  # a second press, or the slower of two
-        raise ReviewError(f"{assignment.reviewer.name} had already been taken off this bid.")
+        raise ReviewAlreadyDone(f"{assignment.reviewer.name} had already been taken off this bid.")
     if assignment.status == "submitted" and not permissions.scoring_open(assignment.application.round):
         raise ReviewError("Scoring for this round has closed: submitted reviews stay as they are.")
     ASSIGNMENT_WORKFLOW.move(assignment, "withdrawn", actor=actor, action="review.unassigned")
@@ -298,7 +300,9 @@ def declare_chair_conflict(application: Application, nature: str, *, actor) -> N
             with db.session.begin_nested():
                 db.session.add(declaration)
         except IntegrityError:  # the same declaration, sent a moment ago
-            raise ReviewError("You have already declared a conflict of interest with this bid.") from None
+            raise ReviewAlreadyDone(
+                f"You have already declared a conflict of interest with {application.reference}."
+            ) from None
     declaration.has_conflict, declaration.nature, declaration.declared_at = True, nature.strip(), utcnow()
     db.session.flush()
     audit.record(
@@ -326,12 +330,12 @@ def save_scores(
     submit: bool,
     actor,
     now: datetime | None = None,
-) -> bool:
+) -> None:
     """Keep the reviewer's scores (criterion id → value and justification). Submitting needs every
     criterion scored on its scale with a justification. Every change is kept in the history.
 
-    Returns False, changing nothing, when exactly these scores are submitted already and no one has asked
-    for another look: a second press of "Submit scores" (or the slower of two at once)."""
+    Refuses (``ReviewAlreadyDone``), changing nothing, when exactly these scores are submitted already and
+    no one has asked for another look: a second press of "Submit scores" (or the slower of two at once)."""
     now = now or utcnow()
     lock_and_refresh(db.session, assignment)
     if not permissions.can_score(actor, assignment, now):
@@ -344,20 +348,7 @@ def save_scores(
             "by the new ones rather than withdrawn."
         )
     criteria = {criterion.id: criterion for criterion in assignment.application.round.criteria}
-    problems = []
-    for criterion_id, criterion in criteria.items():
-        value, justification = entries.get(criterion_id, (None, ""))
-        if value is not None and not criterion.scale_min <= value <= criterion.scale_max:
-            problems.append(
-                (
-                    f"value_{criterion_id}",
-                    f"Give {criterion.title} a score from {criterion.scale_min} to {criterion.scale_max}",
-                )
-            )
-        elif submit and value is None:
-            problems.append((f"value_{criterion_id}", f"Give {criterion.title} a score"))
-        elif submit and not justification.strip():
-            problems.append((f"justification_{criterion_id}", f"Explain your score for {criterion.title}"))
+    problems = _score_problems(criteria, entries, submit=submit)
     if problems:
         raise ScoreProblems(problems)
     current = {score.criterion_id: score for score in assignment.scores}
@@ -367,7 +358,7 @@ def save_scores(
             criterion_id: (value, justification.strip()) for criterion_id, (value, justification) in entries.items()
         }
         if all(kept.get(criterion_id) == sent.get(criterion_id, (None, "")) for criterion_id in criteria):
-            return False
+            raise ReviewAlreadyDone("These scores had already been submitted.")
     for criterion_id in criteria:
         value, justification = entries.get(criterion_id, (None, ""))
         score = current.get(criterion_id)
@@ -403,30 +394,53 @@ def save_scores(
             actor=actor,
             after={"scores": {str(k): v[0] for k, v in entries.items()}},
         )
-    return True
 
 
-class ScoreProblems(GrantsError):
-    """(form field name, message) for each criterion that cannot be saved or submitted as it is."""
+def score_field(criterion_id: int, part: str = "value") -> str:
+    """The domain name of a criterion's score (``part="value"``) or of its justification."""
+    return f"criterion:{criterion_id}:{part}"
 
-    def __init__(self, problems: list[tuple[str, str]]):
-        super().__init__(problems[0][1])
+
+def _score_problems(criteria: dict, entries: dict[int, tuple[int | None, str]], *, submit: bool) -> list[ReviewError]:
+    problems = []
+    for criterion_id, criterion in criteria.items():
+        value, justification = entries.get(criterion_id, (None, ""))
+        if value is not None and not criterion.scale_min <= value <= criterion.scale_max:
+            scale = f"from {criterion.scale_min} to {criterion.scale_max}"
+            problems.append(ReviewError(f"Give {criterion.title} a score {scale}", field=score_field(criterion_id)))
+        elif submit and value is None:
+            problems.append(ReviewError(f"Give {criterion.title} a score", field=score_field(criterion_id)))
+        elif submit and not justification.strip():
+            problems.append(
+                ReviewError(
+                    f"Explain your score for {criterion.title}", field=score_field(criterion_id, "justification")
+                )
+            )
+    return problems
+
+
+class ScoreProblems(ReviewError):
+    """Each criterion that cannot be saved or submitted as it is: one error per score or justification,
+    naming it (``score_field``). The first is this refusal's own message and field."""
+
+    def __init__(self, problems: list[ReviewError]):
+        super().__init__(problems[0].message, field=problems[0].field)
         self.problems = problems
 
 
 # --- Moderation -------------------------------------------------------------------------------------
 
 
-def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> bool:
+def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> None:
     """The chair asks a reviewer to look again. Their submitted scores keep counting until they submit
     new ones; it can be asked only while scoring is open, by a chair without a conflict with the bid.
-    Returns False, changing and sending nothing, when the same request is already waiting for the
-    reviewer (a second press)."""
+    Refuses (``ReviewAlreadyDone``), changing and sending nothing, when the same request is already
+    waiting for the reviewer (a second press)."""
     if not permissions.can_moderate(actor, assignment.application):
         raise PermissionDenied("You have a conflict of interest with this bid; another chair moderates it.")
     lock_and_refresh(db.session, assignment)
     if assignment.status == "submitted" and assignment.look_again_note and assignment.look_again_note == note.strip():
-        return False
+        raise ReviewAlreadyDone(f"{assignment.reviewer.name} had already been asked to look again.")
     if assignment.status != "submitted":
         raise ReviewError("You can ask for another look only at submitted scores.")
     if not permissions.scoring_open(assignment.application.round):
@@ -448,7 +462,6 @@ def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> boo
         },
         user=assignment.reviewer,
     )
-    return True
 
 
 # --- The round's assessment --------------------------------------------------------------------------
@@ -473,7 +486,7 @@ def mark_ineligible(application: Application, reason: str, *, actor) -> None:
     """The programme team finds a submitted bid ineligible; the applicant is told why."""
     lock_and_refresh(db.session, application)
     if application.status == "ineligible":  # a second press, or the slower of two
-        raise ReviewError(f"{application.reference} has already been marked ineligible.")
+        raise ReviewAlreadyDone(f"{application.reference} has already been marked ineligible.")
     if not reason.strip():
         raise ReviewError("Say why the bid is ineligible", field="reason")
     APPLICATION_WORKFLOW.move(application, "ineligible", actor=actor, reason=reason.strip())

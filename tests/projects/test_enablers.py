@@ -125,7 +125,7 @@ def test_reassignment_keeps_the_history_and_is_audited(db, programme_officer_cli
     actions = db.session.scalars(
         db.select(AuditEvent.action).where(AuditEvent.action.like("enabler.%")).order_by(AuditEvent.id)
     ).all()
-    assert actions == ["enabler.assigned", "enabler.ended", "enabler.assigned"]
+    assert actions == ["enabler.assigned", "enabler.assign_refused", "enabler.ended", "enabler.assigned"]
     page = text(programme_officer_client.get(f"/projects/{project.id}").get_data(as_text=True))
     assert "Enablers over time" in page and first.user.name in page and "First enabler's leave" in page
 
@@ -178,7 +178,7 @@ def test_programme_officers_invite_enablers(db, programme_officer_client):
     response = programme_officer_client.post(
         "/manage/enablers/invite", data={"name": "Nadia Hussain", "email": "nadia@example.org"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     profile = db.session.scalars(db.select(EnablerProfile)).one()
     assert profile.user.has_role(Role.ENABLER) and profile.user.password_hash is None
     invitation = db.session.scalars(db.select(Notification)).one()
@@ -216,7 +216,7 @@ def test_a_change_of_enabler_sent_twice_changes_once(db, programme_officer_clien
     assign(project, first.user)
     path = f"/manage/projects/{project.id}/enabler"
     data = {"enabler_id": second.user_id, "reason": "First enabler's leave"}
-    assert programme_officer_client.post(path, data=data).status_code == 302
+    assert programme_officer_client.post(path, data=data).status_code == 303
     again = programme_officer_client.post(path, data=data)
     assert again.status_code == 303 and again.headers["Location"] == f"/projects/{project.id}"
     history = db.session.scalars(db.select(EnablerAssignment).order_by(EnablerAssignment.id)).all()
