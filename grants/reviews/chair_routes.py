@@ -14,7 +14,7 @@ from grants.core.forms import ActionForm
 from grants.core.pagination import paginate_list
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
-from grants.reviews import decisions, permissions, queries, services
+from grants.reviews import decisions, permissions, queries, scores, services
 from grants.reviews.forms import BulkDecisionForm, ConflictNatureForm, DecisionForm, NoteForm, ReserveApprovalForm
 from grants.reviews.models import Decision, ReviewAssignment
 from grants.rounds.models import Round
@@ -273,7 +273,7 @@ def look_again(assignment_id):
         return _look_again_refused(application, assignment, next(iter(form.note.errors), NOTE_NEEDED))
     reviewer = assignment.reviewer.name
     return actions.carry_out(
-        lambda: services.request_look_again(assignment, form.note.data, actor=current_user),
+        lambda: scores.request_look_again(assignment, form.note.data, actor=current_user),
         refused=("review.look_again_refused", assignment),
         to=url_for("assessment.bid", application_id=application.id),
         message=f"{reviewer} has been asked to look again.",

@@ -13,7 +13,7 @@ from grants.core import actions
 from grants.core.errors import GrantsError
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
-from grants.reviews import permissions, queries, services
+from grants.reviews import permissions, queries, scores, services
 from grants.reviews.forms import ConflictForm, ConflictNatureForm, scores_form
 from grants.reviews.models import ReviewAssignment
 
@@ -140,7 +140,7 @@ def _score(assignment: ReviewAssignment):
     if pressed and editable and form.validate_on_submit():
         submit = bool(form.submit_scores.data)
         return actions.carry_out(
-            lambda: services.save_scores(assignment, form.entries(), submit=submit, actor=current_user),
+            lambda: scores.save_scores(assignment, form.entries(), submit=submit, actor=current_user),
             refused=("review.scores_refused", assignment),
             to=url_for("reviews.index") if submit else url_for("reviews.assignment", assignment_id=assignment.id),
             message="Your scores have been submitted." if submit else "Your scores have been saved as a draft.",
@@ -166,8 +166,8 @@ def _score_fields(criteria) -> dict[str, str]:
     """Each criterion's score and justification, as the service names them, to the form's fields."""
     fields = {}
     for criterion in criteria:
-        fields[services.score_field(criterion.id)] = f"value_{criterion.id}"
-        fields[services.score_field(criterion.id, "justification")] = f"justification_{criterion.id}"
+        fields[scores.score_field(criterion.id)] = f"value_{criterion.id}"
+        fields[scores.score_field(criterion.id, "justification")] = f"justification_{criterion.id}"
     return fields
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from grants.core.errors import PermissionDenied
 from grants.core.permissions import Role
-from grants.reviews import services
 from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment
+from grants.reviews.scores import request_look_again
 from grants.rounds.models import Round
 from tests.factories import RoundFactory, UserFactory, decide, submitted_review, under_review_bid
 from tests.fixtures.clients import sign_in_client
@@ -93,9 +93,9 @@ def test_a_conflicted_chair_cannot_ask_a_reviewer_to_look_again(db, round_, bids
         db.select(ReviewAssignment).where(ReviewAssignment.application_id == strong.id)
     ).one()
     with pytest.raises(PermissionDenied):
-        services.request_look_again(assignment, "Look at the budget.", actor=conflicted.user)
+        request_look_again(assignment, "Look at the budget.", actor=conflicted.user)
     db.session.rollback()
-    services.request_look_again(assignment, "Look at the budget.", actor=free.user)
+    request_look_again(assignment, "Look at the budget.", actor=free.user)
     assert assignment.look_again_note == "Look at the budget."
 
 
