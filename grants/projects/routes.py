@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from grants.core import once
+from grants.core import actions
 from grants.core.cache import cached_page
-from grants.core.errors import GrantsError
 from grants.core.pagination import id_arg, paginate
 from grants.core.permissions import Role
 from grants.enablers.matching import linked_with
@@ -106,25 +105,25 @@ def update(project_id, update_id=None):
         abort(403)
     form = UpdateForm(obj=item) if item and request.method == "GET" else UpdateForm()
     if form.validate_on_submit():
-        if item is None and (earlier := once.carried_out(form)) is not None:
-            return earlier
-        try:
-            if item:
-                services.edit_update(item, form.values(), actor=current_user)
-            else:
-                services.log_update(project, form.values(), actor=current_user)
-        except GrantsError as error:
-            db.session.rollback()
-            field = form[error.field] if getattr(error, "field", None) in form else form.what_happened
-            field.errors = [*field.errors, error.message]
-        else:
-            once.led_to(form, url_for("projects.show", project_id=project.id))
-            db.session.commit()
-            flash(
-                "The update has been saved." if item else "The update has been added to the project's log.", "success"
-            )
-            return redirect(url_for("projects.show", project_id=project.id))
-    return render_template("projects/update_form.html", project=project, form=form, item=item)
+        done = actions.carry_out(
+            _update_change(project, item, form.values()),
+            refused=("project.update_refused", item or project),
+            form=form,
+            field="what_happened",
+            to=url_for("projects.show", project_id=project.id),
+            message="The update has been saved." if item else "The update has been added to the project's log.",
+        )
+        if done is not None:
+            return done
+    page = render_template("projects/update_form.html", project=project, form=form, item=item)
+    return page, 400 if form.errors else 200
+
+
+def _update_change(project: Project, item: ProjectUpdate | None, values: dict):
+    """The change the update form asks for: an edit of ``item``, or a new entry in the project's log."""
+    if item is not None:
+        return lambda: services.edit_update(item, values, actor=current_user)
+    return lambda: services.log_update(project, values, actor=current_user)
 
 
 @bp.post("/<int:project_id>/rag")
@@ -135,17 +134,16 @@ def rag(project_id):
         abort(403)
     form = RagOverrideForm()
     if form.validate_on_submit():
-        value = None if form.rag.data == "clear" else form.rag.data
-        try:
-            changed = services.override_rag(project, value, form.reason.data or "", actor=current_user)
-        except GrantsError as error:
-            db.session.rollback()
-            form.reason.errors = [*form.reason.errors, error.message]
-        else:
-            db.session.commit()
-            if changed:
-                flash("The project's RAG has been saved.", "success")
-            else:
-                flash("The project's RAG had already been saved as it is.", "important")
-            return redirect(url_for("projects.show", project_id=project.id) + "#rag-override")
+        done = actions.carry_out(
+            lambda: services.override_rag(
+                project, None if form.rag.data == "clear" else form.rag.data, form.reason.data or "", actor=current_user
+            ),
+            refused=("project.rag_refused", project),
+            form=form,
+            field="reason",
+            to=url_for("projects.show", project_id=project.id) + "#rag-override",
+            message="The project's RAG has been saved.",
+        )
+        if done is not None:
+            return done
     return _project_page(project, enabler_id, form, 400)

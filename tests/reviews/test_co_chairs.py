@@ -7,8 +7,8 @@ import pytest
 
 from grants.core.errors import PermissionDenied
 from grants.core.permissions import Role
-from grants.reviews import services
 from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment
+from grants.reviews.scores import request_look_again
 from grants.rounds.models import Round
 from tests.factories import RoundFactory, UserFactory, decide, submitted_review, under_review_bid
 from tests.fixtures.clients import sign_in_client
@@ -71,17 +71,17 @@ def test_the_chair_without_a_conflict_decides_the_bid_the_other_cannot(db, round
     declare(db, conflicted, strong)
     assert decide_through_page(conflicted, strong).status_code == 404
     refused = bulk(conflicted, round_, [strong, weak], confirmed="yes")
-    assert refused.status_code == 400 and "another chair decides it" in text(refused.get_data(as_text=True))
+    assert refused.status_code == 403 and "another chair decides it" in text(refused.get_data(as_text=True))
     assert db.session.scalars(db.select(Decision)).all() == []
     # Only one chair in two has a conflict: nothing says the bid cannot be decided.
     assert "No chair can decide" not in text(free.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True))
 
-    assert decide_through_page(free, strong).status_code == 302
-    assert bulk(conflicted, round_, [weak], confirmed="yes").status_code == 302
+    assert decide_through_page(free, strong).status_code == 303
+    assert bulk(conflicted, round_, [weak], confirmed="yes").status_code == 303
     decisions = {d.application_id: d for d in db.session.scalars(db.select(Decision))}
     assert (decisions[strong.id].decided_by_id, decisions[weak.id].decided_by_id) == (free.user.id, conflicted.user.id)
     # Either chair can then make the round's decisions take effect.
-    assert conflicted.post(f"/assessment/rounds/{round_.id}/apply").status_code == 302
+    assert conflicted.post(f"/assessment/rounds/{round_.id}/apply").status_code == 303
     assert db.session.get(Round, round_.id).status == "decided"
 
 
@@ -93,9 +93,9 @@ def test_a_conflicted_chair_cannot_ask_a_reviewer_to_look_again(db, round_, bids
         db.select(ReviewAssignment).where(ReviewAssignment.application_id == strong.id)
     ).one()
     with pytest.raises(PermissionDenied):
-        services.request_look_again(assignment, "Look at the budget.", actor=conflicted.user)
+        request_look_again(assignment, "Look at the budget.", actor=conflicted.user)
     db.session.rollback()
-    services.request_look_again(assignment, "Look at the budget.", actor=free.user)
+    request_look_again(assignment, "Look at the budget.", actor=free.user)
     assert assignment.look_again_note == "Look at the budget."
 
 
@@ -122,8 +122,8 @@ def test_when_every_chair_has_a_conflict_the_pages_say_so_and_what_to_do(
     # An administrator makes a member without a conflict a chair; they decide it and the round is decided.
     member = a_chair(app, "New Chair")
     assert "No chair can decide" not in text(other.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True))
-    assert decide_through_page(member, strong).status_code == 302
-    assert other.post(f"/assessment/rounds/{round_.id}/apply").status_code == 302
+    assert decide_through_page(member, strong).status_code == 303
+    assert other.post(f"/assessment/rounds/{round_.id}/apply").status_code == 303
     assert db.session.get(Round, round_.id).status == "decided"
 
 

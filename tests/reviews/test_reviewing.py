@@ -104,7 +104,7 @@ def test_a_reviewer_cannot_see_bids_they_were_not_given(db, app, bid, assignment
 def test_scores_are_saved_as_a_draft_then_submitted(db, bid, assignment, reviewer):
     reviewer.post(f"/reviews/{assignment.id}", data={"has_conflict": "no"})
     response = reviewer.post(f"/reviews/{assignment.id}", data=scores(bid, [4, None], submit=False))
-    assert response.status_code == 302
+    assert response.status_code == 303
     db.session.refresh(assignment)
     assert assignment.status == "in_progress"
     html = reviewer.post(f"/reviews/{assignment.id}", data=scores(bid, [4, None])).get_data(as_text=True)
@@ -149,12 +149,13 @@ def test_scoring_closes_after_the_assessment_deadline(db, bid, assignment, revie
 
 def test_the_service_refuses_late_scores_whatever_the_page_said(db, bid, assignment):
     from grants.reviews import services
+    from grants.reviews.scores import save_scores
 
     assignment.status = "in_progress"
     bid.round.assessment_deadline = date.today() - timedelta(days=2)
     db.session.commit()
     with pytest.raises(services.ReviewError, match="closed"):
-        services.save_scores(assignment, {}, submit=False, actor=assignment.reviewer)
+        save_scores(assignment, {}, submit=False, actor=assignment.reviewer)
 
 
 def test_the_reviewers_list_shows_what_is_due(db, assignment, reviewer):
