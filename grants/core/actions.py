@@ -25,7 +25,7 @@ service, and then either
 
 A refusal the service has recorded itself (``GrantsError.recorded``, as when a wrong password is counted
 towards a lockout) is kept as the service wrote it, not recorded again. A repeat of something already done
-(``AlreadyDone``) is sent where the first one led, or drawn by ``show`` where an area answers a repeat
+(``AlreadyDone``) is sent where the first one led, or drawn by ``repeat`` where an area answers a repeat
 with a page of its own. A refusal of permission (``PermissionDenied``) or a missing object (``NotFound``)
 is left to the error pages, which record it. Services never commit; no route commits for itself:
 ``record`` is the path for a request that changes nothing but leaves a trace (an export, a download)."""
@@ -67,6 +67,7 @@ def carry_out(
     fields: Mapping[str, str] | None = None,
     back: str | None = None,
     show: Callable[[GrantsError], ResponseReturnValue] | None = None,
+    repeat: Callable[[GrantsError], ResponseReturnValue] | None = None,
     keep: Callable[[GrantsError], None] | None = None,
     category: str = "success",
     anonymous: bool = False,
@@ -81,8 +82,8 @@ def carry_out(
     ``form``/``field``/``fields``: the form that shows a refusal, its default field, and how the
     service's field names map to the form's (by default a field of the same name, else ``field``).
     ``back``: where a refusal without a form goes (default: ``to`` when it is an address, else here).
-    ``show``: draws the page for a refusal instead, a repeat's included (after the refusal is recorded);
-    None leaves it to ``form`` or the flash.
+    ``show``: draws the page for a refusal instead (after the refusal is recorded); None leaves it to
+    ``form`` or the flash. ``repeat``: likewise for a repeat, where an area answers one with a page.
     ``keep``: what a refusal still keeps, run after the rollback (recorded with the refusal).
     ``anonymous``: the person acts through an emailed link, so a refusal names no one signed in.
     ``claim``: False where ``form`` changes something that exists (the creating form's class, drawn to
@@ -103,8 +104,8 @@ def carry_out(
         raise
     except AlreadyDone as error:
         refuse(action, subject, error, keep=keep, anonymous=anonymous)
-        if show is not None and (page := show(error)) is not None:
-            return page
+        if repeat is not None:
+            return repeat(error)
         flash(error.message, "important")
         return redirect(_address(to, back), 303)
     except GrantsError as error:

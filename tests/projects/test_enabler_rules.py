@@ -318,7 +318,7 @@ def test_an_enabler_without_a_profile_is_offered_marked_and_can_be_assigned(db, 
     pool = text(programme_officer_client.get("/manage/enablers").get_data(as_text=True))
     assert "New Enabler Profile not filled in" in pool and "0 of 3" in pool
     response = programme_officer_client.post(f"/manage/projects/{project.id}/enabler", data={"enabler_id": enabler.id})
-    assert response.status_code == 303
+    assert response.status_code == 302
     assignment = db.session.scalars(
         db.select(EnablerAssignment).where(EnablerAssignment.project_id == project.id)
     ).one()

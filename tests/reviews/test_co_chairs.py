@@ -76,12 +76,12 @@ def test_the_chair_without_a_conflict_decides_the_bid_the_other_cannot(db, round
     # Only one chair in two has a conflict: nothing says the bid cannot be decided.
     assert "No chair can decide" not in text(free.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True))
 
-    assert decide_through_page(free, strong).status_code == 303
-    assert bulk(conflicted, round_, [weak], confirmed="yes").status_code == 303
+    assert decide_through_page(free, strong).status_code == 302
+    assert bulk(conflicted, round_, [weak], confirmed="yes").status_code == 302
     decisions = {d.application_id: d for d in db.session.scalars(db.select(Decision))}
     assert (decisions[strong.id].decided_by_id, decisions[weak.id].decided_by_id) == (free.user.id, conflicted.user.id)
     # Either chair can then make the round's decisions take effect.
-    assert conflicted.post(f"/assessment/rounds/{round_.id}/apply").status_code == 303
+    assert conflicted.post(f"/assessment/rounds/{round_.id}/apply").status_code == 302
     assert db.session.get(Round, round_.id).status == "decided"
 
 
@@ -122,8 +122,8 @@ def test_when_every_chair_has_a_conflict_the_pages_say_so_and_what_to_do(
     # An administrator makes a member without a conflict a chair; they decide it and the round is decided.
     member = a_chair(app, "New Chair")
     assert "No chair can decide" not in text(other.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True))
-    assert decide_through_page(member, strong).status_code == 303
-    assert other.post(f"/assessment/rounds/{round_.id}/apply").status_code == 303
+    assert decide_through_page(member, strong).status_code == 302
+    assert other.post(f"/assessment/rounds/{round_.id}/apply").status_code == 302
     assert db.session.get(Round, round_.id).status == "decided"
 
 

@@ -91,7 +91,7 @@ def test_the_chair_asks_a_reviewer_to_look_again(db, round_, bids, chair):
     response = chair.post(
         f"/assessment/assignments/{assignment.id}/look-again", data={"note": "Is the citizen voice really that strong?"}
     )
-    assert response.status_code == 303
+    assert response.status_code == 302
     db.session.refresh(assignment)
     # The scores keep counting until the reviewer submits new ones.
     assert (assignment.status, assignment.look_again_note) == (
@@ -223,10 +223,10 @@ def test_bulk_decisions_carry_each_outcomes_feedback_to_the_letters(db, app, rou
     page = chair.post(url, data=rejection).get_data(as_text=True)
     assert "You are about to reject 1 bid:" in text(page)
     assert 'name="feedback_text" value="The police were not yet part of the partnership."' in page
-    assert chair.post(url, data={**rejection, "confirmed": "yes"}).status_code == 303
+    assert chair.post(url, data={**rejection, "confirmed": "yes"}).status_code == 302
     approval = {"application_ids": [str(strong.id)], "outcome": "approved", "rationale": "The strongest."}
     assert "You are about to approve 1 bid:" in text(chair.post(url, data=approval).get_data(as_text=True))
-    assert chair.post(url, data={**approval, "confirmed": "yes"}).status_code == 303
+    assert chair.post(url, data={**approval, "confirmed": "yes"}).status_code == 302
     decisions = {d.application_id: d for d in db.session.scalars(db.select(Decision))}
     assert (decisions[weak.id].feedback, decisions[weak.id].feedback_released) == (
         "The police were not yet part of the partnership.",
@@ -274,7 +274,7 @@ def test_decisions_take_effect_once(db, app, round_, bids, chair):
     decide(weak, "rejected", feedback="Internal note only.")
     for _ in range(2):
         response = chair.post(f"/assessment/rounds/{round_.id}/apply")
-        assert response.status_code == 303
+        assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Round, round_.id).status == "decided"
     statuses = {a.id: a.status for a in db.session.scalars(db.select(Application))}
@@ -367,13 +367,13 @@ def test_feedback_for_one_outcome_never_goes_with_another(db, round_, bids, chai
         "feedback_text": "The partnership lacked the health sector.",
         "confirmed": "yes",
     }
-    assert chair.post(url, data=rejection).status_code == 303
+    assert chair.post(url, data=rejection).status_code == 302
     approval = {
         "application_ids": [str(strong.id)],
         "outcome": "approved",
         "rationale": "On reflection, the strongest.",
     }
-    assert chair.post(url, data={**approval, "confirmed": "yes"}).status_code == 303
+    assert chair.post(url, data={**approval, "confirmed": "yes"}).status_code == 302
     db.session.expire_all()
     decision = db.session.scalars(db.select(Decision).where(Decision.application_id == strong.id)).one()
     assert (decision.outcome, decision.feedback, decision.feedback_released) == ("approved", None, False)

@@ -39,7 +39,7 @@ def decided(db, app, round_):
     for bid, outcome in zip(bids, ("approved", "approved", "reserve", "reserve"), strict=True):
         decide(bid, outcome, feedback="A strong bid that narrowly missed.", feedback_released=True)
     chair = sign_in_client(app, UserFactory(roles=[Role.STEERING_CHAIR, Role.STEERING_MEMBER]))
-    assert chair.post(f"/assessment/rounds/{round_.id}/apply").status_code == 303
+    assert chair.post(f"/assessment/rounds/{round_.id}/apply").status_code == 302
     return bids, chair
 
 
@@ -61,7 +61,7 @@ def test_the_chair_approves_the_top_reserve_and_it_becomes_a_project(db, round_,
     assert "2 projects of 3 places" in page and "£54,000 of £81,000" in page
 
     response = approve(chair, round_, middling, conditions="Confirm the board's match funding by March.")
-    assert response.status_code == 303 and response.headers["Location"] == f"/assessment/rounds/{round_.id}"
+    assert response.status_code == 302 and response.headers["Location"] == f"/assessment/rounds/{round_.id}"
     db.session.expire_all()
     assert db.session.get(Application, middling.id).status == "approved"
     [project] = projects_of(db, middling)
@@ -100,7 +100,7 @@ def test_passing_over_a_higher_ranked_reserve_asks_why(db, round_, decided):
         "Say why it should be approved ahead of them."
     )
     assert projects_of(db, weak) == []
-    assert approve(chair, round_, weak, rank_override_reason="Middling's partnership has dissolved.").status_code == 303
+    assert approve(chair, round_, weak, rank_override_reason="Middling's partnership has dissolved.").status_code == 302
     assert len(projects_of(db, weak)) == 1
 
 

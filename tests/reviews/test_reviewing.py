@@ -104,7 +104,7 @@ def test_a_reviewer_cannot_see_bids_they_were_not_given(db, app, bid, assignment
 def test_scores_are_saved_as_a_draft_then_submitted(db, bid, assignment, reviewer):
     reviewer.post(f"/reviews/{assignment.id}", data={"has_conflict": "no"})
     response = reviewer.post(f"/reviews/{assignment.id}", data=scores(bid, [4, None], submit=False))
-    assert response.status_code == 303
+    assert response.status_code == 302
     db.session.refresh(assignment)
     assert assignment.status == "in_progress"
     html = reviewer.post(f"/reviews/{assignment.id}", data=scores(bid, [4, None])).get_data(as_text=True)

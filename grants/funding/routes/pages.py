@@ -14,7 +14,6 @@ from grants.extensions import db
 from grants.funding import permissions
 from grants.funding.forms import ApproveForm
 from grants.funding.models import Payment, Tranche, TrancheCondition
-from grants.funding.services import AlreadyDone
 from grants.funding.services import conditions as condition_services
 from grants.funding.services.common import NotAllowed
 from grants.projects.models import Project
@@ -90,16 +89,6 @@ def refused_on_tranche(tranche_id: int, error) -> tuple:
     request or proposal), else 409, the tranche saying how it stands."""
     flash(error.message, "important")
     return tranche_page(tranche_or_404(tranche_id), status=403 if isinstance(error, NotAllowed) else 409)
-
-
-def repeat_on_tranche(tranche_id: int, otherwise):
-    """For ``carry_out(show=...)``: a repeat of something already done (a second press, or someone else
-    first) answers 409 with the tranche's page saying what happened; any other refusal, ``otherwise``."""
-
-    def show(error):
-        return refused_on_tranche(tranche_id, error) if isinstance(error, AlreadyDone) else otherwise(error)
-
-    return show
 
 
 def going_back(address: str):

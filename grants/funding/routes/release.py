@@ -17,7 +17,6 @@ from grants.funding.routes.pages import (
     going_back,
     reason_page,
     refused_on_tranche,
-    repeat_on_tranche,
     shown_on,
     to_tranche,
     tranche_or_404,
@@ -47,7 +46,8 @@ def request_release(tranche_id):
         to=back,
         message=f"The release of tranche {tranche.sequence} has been requested. "
         "A finance approver has been asked to approve it.",
-        show=repeat_on_tranche(tranche_id, going_back(back)),
+        repeat=lambda error: refused_on_tranche(tranche_id, error),
+        show=going_back(back),
     )
 
 
@@ -71,9 +71,8 @@ def tranche(tranche_id):
         to=url_for("funding.index", view="requested"),
         message=f"Tranche {tranche.sequence} of {tranche.project.reference} has been released.",
         keep=_kept_when_refused(tranche),
-        show=repeat_on_tranche(
-            tranche_id, shown_on(form, "payment_reference", lambda: tranche_page(tranche_or_404(tranche_id), form, 400))
-        ),
+        repeat=lambda error: refused_on_tranche(tranche_id, error),
+        show=shown_on(form, "payment_reference", lambda: tranche_page(tranche_or_404(tranche_id), form, 400)),
     )
 
 
@@ -117,7 +116,8 @@ def _reason_action(
             refused=(refusal, tranche),
             to=to_tranche(tranche),
             message=done.format(sequence=tranche.sequence),
-            show=repeat_on_tranche(tranche_id, shown_on(form, "reason", page)),
+            repeat=lambda error: refused_on_tranche(tranche_id, error),
+            show=shown_on(form, "reason", page),
         )
     return page()
 
@@ -165,5 +165,6 @@ def resume(tranche_id):
         refused=("funding.resume_refused", tranche),
         to=back,
         message=f"The hold on tranche {tranche.sequence} has been lifted.",
-        show=repeat_on_tranche(tranche_id, going_back(back)),
+        repeat=lambda error: refused_on_tranche(tranche_id, error),
+        show=going_back(back),
     )

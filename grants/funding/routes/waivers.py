@@ -15,7 +15,6 @@ from grants.funding.routes.pages import (
     condition_or_404,
     reason_page,
     refused_on_tranche,
-    repeat_on_tranche,
     shown_on,
     to_tranche,
 )
@@ -47,7 +46,8 @@ def propose_waiver(condition_id):
             refused=("funding.waiver_refused", condition),
             to=to_tranche(tranche),
             message=lambda asked: f"{proposed} {_who_was_asked(asked)}",
-            show=repeat_on_tranche(tranche.id, shown_on(form, "reason", page)),
+            repeat=lambda error: refused_on_tranche(tranche.id, error),
+            show=shown_on(form, "reason", page),
         )
     return page()
 
@@ -73,6 +73,7 @@ def _waiver_action(condition_id: int, service, done: str):
         to=url_for("funding.tranche", tranche_id=tranche_id),
         message=done.format(label=condition.label, sequence=condition.tranche.sequence),
         show=lambda error: refused_on_tranche(tranche_id, error),
+        repeat=lambda error: refused_on_tranche(tranche_id, error),
     )
 
 
