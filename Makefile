@@ -76,8 +76,9 @@ bench-jobs: install ## Benchmark the reminder sweep and email delivery on Postgr
 bench-opendata: install ## Benchmark the 360Giving export of 10,000 grants on PostgreSQL (prints figures)
 	GRANTS_ENV=testing $(BIN)/python -m tests.benchmarks.bench_opendata $(BENCH_ARGS)
 
-lint: install ## Ruff, then mypy (strict on grants/core and the services listed in pyproject.toml)
+lint: install ## Ruff, the layers of grants/ (import-linter contracts in pyproject.toml), then mypy (strict on grants/core and the services listed there)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 audit: install ## Static security analysis: bandit fails on any finding of medium severity or above

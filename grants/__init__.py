@@ -69,6 +69,7 @@ def create_app(config: Config | Mapping | str | None = None) -> Flask:
     _configure_logging(app)
     _init_extensions(app)
     _register_areas(app)
+    _learn_rate_limits(app)
     _register_cli(app)
     _start_schedule(app)
     return app
@@ -125,6 +126,13 @@ def _register_areas(app: Flask) -> None:
     for area in AREAS:
         module = importlib.import_module(f"grants.{area}")
         module.init_app(app)
+
+
+def _learn_rate_limits(app: Flask) -> None:
+    """The application's limiter learns every view the areas marked (``grants.core.limits``)."""
+    from grants.core.limits import learn_views
+
+    learn_views(app)
 
 
 def _start_schedule(app: Flask) -> None:

@@ -9,7 +9,6 @@ from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 
 from grants.core.db import Base
-from grants.core.limits import limiter  # noqa: F401 - bound in create_app by init_limits
 
 db = SQLAlchemy(model_class=Base)
 # Models subclass ``Model``: Flask-SQLAlchemy's ``db.Model`` when running, which a type checker cannot

@@ -121,11 +121,13 @@ def db(app):
     reset_rate_limits(app)
     forget_kept_pages(app)
     with app.app_context():
-        engines = _db._app_engines[app]
+        engines = _db.engines
         engine = engines[None]
         connection = engine.connect()
         transaction = connection.begin()
         engines[None] = connection  # every session of this test uses this one connection
+        # db.engines is the application's own mapping (not a copy): fail loudly if that changes
+        assert _db.session.get_bind() is connection
         _db.session.remove()
         _db.session.configure(join_transaction_mode="create_savepoint")
         try:

@@ -27,9 +27,7 @@ RESET_EMAIL_WINDOW_SECONDS = 15 * 60
 
 
 class AccountError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A refusal about an account; ``recorded`` when the service has audited the attempt itself."""
 
 
 def normalise_email(email: str) -> str:
@@ -159,7 +157,7 @@ def confirm_email(token: str, password: str) -> User:
         raise ConfirmationError(CONFIRMATION_LINK_INVALID)
     if not user.check_password(password or ""):
         audit.record("auth.sign_in_failed", user, after={"email": user.email, "step": "confirm email"})
-        raise AccountError("Enter the password you chose when you registered", field="password")
+        raise AccountError("Enter the password you chose when you registered", field="password", recorded=True)
     confirmed = db.session.execute(
         db.update(User)
         .where(User.id == user.id, User.unconfirmed_since.is_not(None))
@@ -196,6 +194,7 @@ def authenticate(email: str, password: str) -> User | None:
             "Confirm your email address first: open the link in the email we sent you when you registered. "
             "To be sent a new link, register again with the same details.",
             field="email",
+            recorded=True,
         )
     if user.two_factor_enabled:
         audit.record("auth.password_accepted", user, actor=user, after={"two_factor": "code owed"})
@@ -217,6 +216,15 @@ def reauthenticate(user: User, password: str | None, *, purpose: str, subject=No
     audit.record("auth.reauthentication_failed", subject or user, actor=user, after={"purpose": purpose})
     limits.note_reauthentication_failed()
     return False
+
+
+REFUSED_PASSWORD_MESSAGE = "The password is not right"  # noqa: S105 (a message, not a password)
+
+
+def require_password(user: User, password: str | None, *, purpose: str, subject=None) -> None:
+    """``reauthenticate``, as a refusal: a wrong password raises (recorded, and counted)."""
+    if not reauthenticate(user, password, purpose=purpose, subject=subject):
+        raise AccountError(REFUSED_PASSWORD_MESSAGE, field="password", recorded=True)
 
 
 def sign_out(user: User) -> None:
@@ -264,7 +272,7 @@ def reset_password(token: str, password: str) -> User:
 def change_password(user: User, current_password: str, new_password: str) -> None:
     if not user.check_password(current_password or ""):
         audit.record("auth.password_change_failed", user, actor=user)
-        raise AccountError("Your current password is not correct", field="current_password")
+        raise AccountError("Your current password is not correct", field="current_password", recorded=True)
     _check_new_password(new_password, user.email)
     user.set_password(new_password)
     user.end_all_sessions()

@@ -53,8 +53,10 @@ SETUP = "two_factor_setup"  # session key: the secret being set up, encrypted
 
 
 class TwoFactorError(GrantsError):
-    def __init__(self, message: str, field: str | None = "code"):
-        super().__init__(message)
+    """A refused code or change; about the code unless it says otherwise."""
+
+    def __init__(self, message: str, field: str | None = "code", *, recorded: bool = False):
+        super().__init__(message, field, recorded=recorded)
         self.field = field
 
 
@@ -187,7 +189,9 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     step = _matching_step(secret, _normalise_code(code), after=None)
     if step is None:
         audit.record("auth.two_factor_setup_failed", user, actor=user)
-        raise TwoFactorError("The code is not right. Enter the 6-digit code your authenticator app shows now")
+        raise TwoFactorError(
+            "The code is not right. Enter the 6-digit code your authenticator app shows now", recorded=True
+        )
     user.totp_secret = encrypt(secret)
     user.totp_last_step = step
     user.two_factor_enabled_at = utcnow()
@@ -196,6 +200,17 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     audit.record("auth.two_factor_enabled", user, actor=user)
     queue_email(user.email, "two_factor_changed", {"name": user.name, "enabled": True}, user=user)
     return codes
+
+
+def sign_in_with_code(user: User, code: str) -> str:
+    """The second step of signing in: the code checked (``verify``), and a wrong one counted towards the
+    warning that someone may know the password. A refusal keeps that count and its record."""
+    try:
+        return verify(user, code)
+    except TwoFactorError as error:
+        note_failure(user)
+        error.recorded = True
+        raise
 
 
 def verify(user: User, code: str) -> str:
@@ -266,7 +281,7 @@ def disable(user: User, *, actor: User | None) -> None:
     by_self = actor is not None and actor.id == user.id
     if by_self and is_required(user):
         audit.record("auth.two_factor_disable_refused", user, actor=actor)
-        raise TwoFactorError("Your roles need two-factor sign-in, so it cannot be turned off", field=None)
+        raise TwoFactorError("Your roles need two-factor sign-in, so it cannot be turned off", None, recorded=True)
     user.totp_secret = None
     user.totp_last_step = None
     user.two_factor_enabled_at = None
@@ -315,6 +330,13 @@ def start_pending(user: User, next_url: str) -> None:
     """The password was right; the person still owes a code. Nothing else in the session survives."""
     session.clear()
     session[PENDING] = {"id": user.id, "token": user.session_token, "at": int(time.time()), "next": next_url}
+
+
+def pending_account_id() -> int | None:
+    """The id of the person half-way through signing in (password right, code owed), as the session
+    says; the rate limits count their wrong codes by it."""
+    pending = session.get(PENDING)
+    return pending.get("id") if isinstance(pending, dict) else None
 
 
 def pending_user() -> tuple[User | None, str | None]:

@@ -5,9 +5,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from grants.admin.routes import bp
+    from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
-    from grants.main.dashboard import register_dashboard_link
 
     app.register_blueprint(bp)
     register_nav("People", "admin.users", roles=[Role.ADMIN], order=70)

@@ -6,7 +6,7 @@ from grants.accounts import two_factor
 from grants.accounts.forms import ConfirmPasswordForm, RolesForm
 from grants.accounts.models import User
 from grants.admin.queries import audit_statement, users_statement
-from grants.core import audit, limits
+from grants.core import actions, limits
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
@@ -28,24 +28,33 @@ def users():
 def user_roles(user_id):
     user = db.get_or_404(User, user_id)
     form = RolesForm(roles=sorted(role.value for role in user.roles))
-    if form.validate_on_submit():
-        actor = current_user._get_current_object()
-        if not account_services.reauthenticate(actor, form.password.data, purpose="change roles", subject=user):
-            db.session.commit()  # the audit of the wrong password, nothing else
-            form.password.errors = ["The password is not right. Enter your own password to change roles"]
-        else:
-            try:
-                account_services.set_roles(user, form.roles.data, actor=actor)
-            except account_services.AccountError as error:
-                db.session.rollback()
-                form.roles.errors = [error.message]
-            else:
-                db.session.commit()
-                flash(f"Roles saved for {user.name}.", "success")
-                return redirect(url_for("admin.users"))
+    actor = current_user._get_current_object()
+
+    def change_roles():
+        account_services.require_password(actor, form.password.data, purpose="change roles", subject=user)
+        account_services.set_roles(user, form.roles.data, actor=actor)
+
+    if form.validate_on_submit() and (
+        done := actions.carry_out(
+            change_roles,
+            refused=("user.roles_refused", user),
+            to=url_for("admin.users"),
+            message=f"Roles saved for {user.name}.",
+            form=form,
+            field="roles",
+            show=lambda error: _wrong_password(error, "change roles"),
+        )
+    ):
+        return done
     return render_template(
         "admin/user_roles.html", user=user, form=form, two_factor_required=two_factor.is_required(user)
     ), (400 if form.errors else 200)
+
+
+def _wrong_password(error, doing: str) -> None:
+    """A wrong password of the administrator's own is worded for what it was for; shown on its field."""
+    if error.message == account_services.REFUSED_PASSWORD_MESSAGE:
+        error.message = f"The password is not right. Enter your own password to {doing}"
 
 
 @bp.route("/people/<int:user_id>/two-factor/reset", methods=["GET", "POST"])
@@ -57,27 +66,31 @@ def reset_two_factor(user_id):
     actor = current_user._get_current_object()
     if not user.two_factor_enabled:
         if request.method == "POST":
-            audit.record("auth.two_factor_reset_refused", user, actor=actor, after={"reason": "not turned on"})
-            db.session.commit()
+            actions.record("auth.two_factor_reset_refused", user, actor=actor, after={"reason": "not turned on"})
         flash(f"{user.name} does not have two-factor sign-in turned on.", "info")
         return redirect(url_for("admin.user_roles", user_id=user.id))
     if user.id == actor.id:
-        audit.record("auth.two_factor_reset_refused", user, actor=actor, after={"reason": "own account"})
-        db.session.commit()
+        actions.record("auth.two_factor_reset_refused", user, actor=actor, after={"reason": "own account"})
         flash("You cannot reset your own two-factor sign-in. Ask another administrator.", "important")
         return render_template("admin/reset_two_factor.html", user=user, form=None), 403
     form = ConfirmPasswordForm()
-    if form.validate_on_submit():
-        if account_services.reauthenticate(actor, form.password.data, purpose="reset two-factor", subject=user):
-            two_factor.disable(user, actor=actor)
-            db.session.commit()
-            flash(
-                f"Two-factor sign-in has been reset for {user.name}. They set it up again at their next sign-in.",
-                "success",
-            )
-            return redirect(url_for("admin.user_roles", user_id=user.id))
-        db.session.commit()
-        form.password.errors = ["The password is not right. Enter your own password to reset two-factor sign-in"]
+
+    def reset():
+        account_services.require_password(actor, form.password.data, purpose="reset two-factor", subject=user)
+        two_factor.disable(user, actor=actor)
+
+    if form.validate_on_submit() and (
+        done := actions.carry_out(
+            reset,
+            refused=("auth.two_factor_reset_refused", user),
+            to=url_for("admin.user_roles", user_id=user.id),
+            message=f"Two-factor sign-in has been reset for {user.name}. They set it up again at their next sign-in.",
+            form=form,
+            field="password",
+            show=lambda error: _wrong_password(error, "reset two-factor sign-in"),
+        )
+    ):
+        return done
     return render_template("admin/reset_two_factor.html", user=user, form=form), (400 if form.errors else 200)
 
 

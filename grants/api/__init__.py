@@ -10,7 +10,9 @@ def init_app(app: Flask) -> None:
     from grants.api.errors import TokenOnlySessionInterface
     from grants.api.pages import bp as pages_bp
     from grants.api.routes import bp
+    from grants.core import limits
 
     app.register_blueprint(bp)
+    limits.limit_blueprint(app, bp)  # refused tokens, per address, across the whole API
     app.register_blueprint(pages_bp)
     app.session_interface = TokenOnlySessionInterface()

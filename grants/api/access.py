@@ -13,11 +13,10 @@ from sqlalchemy import false, or_, true
 from grants.applications.models import Application
 from grants.applications.permissions import can_view_application
 from grants.core.permissions import Role
-from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
 from grants.learning.models import ItemStatus, LearningItem
 from grants.projects import permissions as project_permissions
-from grants.projects.models import Project
+from grants.projects.models import EnablerAssignment, Project
 from grants.reviews import permissions as review_permissions
 from grants.reviews.models import AssignmentStatus, ReviewAssignment
 from grants.rounds.models import Round, RoundStatus

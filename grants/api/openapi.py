@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from grants.api.representations import ONS_CODE_PATTERN, RESOURCES
+from grants.api.schema import ID, enum, nullable, object_schema, ref
 from grants.applications.models import STATUSES as APPLICATION_STATUSES
-from grants.directory.models import SECTORS
 from grants.funding.models import TRANCHE_STATUSES
-from grants.learning.models import ITEM_KINDS, ITEM_STATUSES
 from grants.projects.models import RAGS
 from grants.projects.models import STATUSES as PROJECT_STATUSES
 from grants.rounds.models import STATUSES as ROUND_STATUSES
@@ -16,7 +16,6 @@ from grants.rounds.models import STATUSES as ROUND_STATUSES
 VERSION = "1.0.0"
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 25
-ONS_CODE_PATTERN = r"^[EKNSW]\d{8}$"
 ROUND_CODE_PATTERN = r"^[A-Za-z0-9-]{1,8}$"
 REFERENCE_PATTERN = r"^[A-Za-z0-9-]{1,20}$"
 SLUG_PATTERN = r"^[a-z0-9-]{1,80}$"
@@ -43,170 +42,14 @@ page that cannot be read is a 400 naming the parameter; an unknown parameter is 
 """
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: dict) -> dict:
-    schema = deepcopy(schema)
-    if "$ref" in schema:
-        return {"oneOf": [schema, {"type": "null"}]}
-    if "enum" in schema:
-        schema["enum"] = [*schema["enum"], None]
-    schema["type"] = [schema["type"], "null"]
-    return schema
-
-
-def _object(properties: dict, description: str | None = None) -> dict:
-    schema = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(properties),
-        "properties": properties,
-    }
-    if description:
-        schema["description"] = description
-    return schema
-
-
-STRING = {"type": "string"}
-ID = {"type": "integer", "minimum": 1}
-PENCE = {"type": "integer", "description": "An amount in whole pence."}
-DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-UTC_TIME = {"type": "string", "format": "date-time", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"}
-CURRENCY = {"type": "string", "const": "GBP"}
-
-
 def _enum(values) -> dict:
-    return {"type": "string", "enum": list(values)}
+    return enum(values).schema
 
 
-SCHEMAS = {
-    "Place": _object(
-        {"name": STRING, "ons_code": {"type": "string", "pattern": ONS_CODE_PATTERN}, "region": STRING},
-        "A local authority area, identified by its ONS code.",
-    ),
-    "Theme": _object({"slug": STRING, "name": STRING}, "A wicked issue the programme funds work on."),
-    "Organisation": _object(
-        {"id": ID, "name": STRING, "org_id": _nullable(STRING), "sector": _enum(SECTORS)},
-        "An organisation; org_id is its 360Giving identifier, such as GB-CHC-1234567.",
-    ),
-    "RoundSummary": _object({"id": ID, "code": STRING, "title": STRING}),
-    "ProjectSummary": _object({"id": ID, "reference": STRING, "title": STRING}),
-    "Round": _object(
-        {
-            "id": ID,
-            "code": STRING,
-            "title": STRING,
-            "summary": STRING,
-            "status": _enum(ROUND_STATUSES),
-            "opens_at": UTC_TIME,
-            "closes_at": UTC_TIME,
-            "assessment_deadline": _nullable(DATE),
-            "award_pence": PENCE,
-            "match_required_pence": PENCE,
-            "budget_pence": PENCE,
-            "currency": CURRENCY,
-            "places": _nullable({"type": "integer", "minimum": 1}),
-            "tranche_plan": {"type": "array", "items": {"type": "integer"}, "description": "Percentages."},
-            "themes": {"type": "array", "items": _ref("Theme")},
-        },
-        "A wave of the programme: a call for bids. Draft rounds are seen only by programme officers.",
-    ),
-}
-APPLICATION_PROPERTIES = {
-    "id": ID,
-    "reference": _nullable(STRING),
-    "round": _ref("RoundSummary"),
-    "status": _enum(APPLICATION_STATUSES),
-    "title": STRING,
-    "lead_organisation": _ref("Organisation"),
-    "place": _nullable(_ref("Place")),
-    "themes": {"type": "array", "items": _ref("Theme")},
-    "amount_requested_pence": _nullable(PENCE),
-    "match_funder": STRING,
-    "match_amount_pence": _nullable(PENCE),
-    "currency": CURRENCY,
-    "submitted_at": _nullable(UTC_TIME),
-    "withdrawn_at": _nullable(UTC_TIME),
-    "created_at": UTC_TIME,
-    "updated_at": UTC_TIME,
-}
-SCHEMAS["Application"] = _object(APPLICATION_PROPERTIES, "A bid by a lead organisation for its partnership.")
-SCHEMAS["ApplicationDetail"] = _object(
-    {
-        **APPLICATION_PROPERTIES,
-        "issue": STRING,
-        "shared_vision": STRING,
-        "systems_leadership": STRING,
-        "outcomes": STRING,
-        "learning_plan": STRING,
-    },
-    "A bid with its narrative.",
-)
-SCHEMAS["Project"] = _object(
-    {
-        "id": ID,
-        "reference": STRING,
-        "title": STRING,
-        "status": _enum(PROJECT_STATUSES),
-        "rag": _nullable(_enum(RAGS)),
-        "round": _ref("RoundSummary"),
-        "application_id": ID,
-        "lead_organisation": _ref("Organisation"),
-        "place": _nullable(_ref("Place")),
-        "award_pence": PENCE,
-        "released_pence": {"type": "integer", "description": "The pence released to the project so far."},
-        "currency": CURRENCY,
-        "starts_on": DATE,
-        "ends_on": DATE,
-        "last_update_on": _nullable(DATE),
-    },
-    "A funded project, created when its bid is approved; it keeps the bid's reference.",
-)
-SCHEMAS["Tranche"] = _object(
-    {
-        "id": ID,
-        "project": _ref("ProjectSummary"),
-        "sequence": {"type": "integer", "minimum": 1},
-        "amount_pence": PENCE,
-        "currency": CURRENCY,
-        "due_on": DATE,
-        "status": _enum(TRANCHE_STATUSES),
-        "eligible_at": _nullable(UTC_TIME),
-        "requested_at": _nullable(UTC_TIME),
-        "released_at": _nullable(UTC_TIME),
-        "held_at": _nullable(UTC_TIME),
-        "payment_reference": _nullable(
-            {
-                "type": "string",
-                "description": "The finance system's reference of the payment, once released. Only for "
-                "tokens with the programme officer or finance approver role; null for others.",
-            }
-        ),
-    },
-    "One payment of a project's award.",
-)
-SCHEMAS["LearningItem"] = _object(
-    {
-        "id": ID,
-        "kind": _enum(ITEM_KINDS),
-        "title": STRING,
-        "summary": STRING,
-        "body": STRING,
-        "what_worked": STRING,
-        "what_did_not": STRING,
-        "status": _enum(ITEM_STATUSES),
-        "project": _ref("ProjectSummary"),
-        "place": _nullable(_ref("Place")),
-        "themes": {"type": "array", "items": _ref("Theme")},
-        "published_at": _nullable(UTC_TIME),
-        "created_at": UTC_TIME,
-        "updated_at": UTC_TIME,
-    },
-    "A case study or insight. Published items are public; others are seen by those who may see the project.",
-)
-SCHEMAS["Meta"] = _object(
+# The records' components come from their one declaration in ``representations``; the envelopes
+# around them (a page's meta and links, an error) are described here.
+SCHEMAS = {resource.name: resource.schema() for resource in RESOURCES}
+SCHEMAS["Meta"] = object_schema(
     {
         "page": {"type": "integer", "minimum": 1},
         "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
@@ -214,16 +57,16 @@ SCHEMAS["Meta"] = _object(
         "pages": {"type": "integer", "minimum": 0},
     }
 )
-SCHEMAS["Links"] = _object(
+SCHEMAS["Links"] = object_schema(
     {
         "self": {"type": "string", "format": "uri"},
-        "next": _nullable({"type": "string", "format": "uri"}),
-        "prev": _nullable({"type": "string", "format": "uri"}),
+        "next": nullable({"type": "string", "format": "uri"}),
+        "prev": nullable({"type": "string", "format": "uri"}),
     }
 )
-SCHEMAS["Error"] = _object(
+SCHEMAS["Error"] = object_schema(
     {
-        "error": _object(
+        "error": object_schema(
             {
                 "status": {"type": "integer"},
                 "code": _enum(
@@ -235,11 +78,11 @@ SCHEMAS["Error"] = _object(
     }
 )
 for _name in ("Round", "Application", "Project", "Tranche", "LearningItem"):
-    SCHEMAS[f"{_name}List"] = _object(
-        {"data": {"type": "array", "items": _ref(_name)}, "meta": _ref("Meta"), "links": _ref("Links")}
+    SCHEMAS[f"{_name}List"] = object_schema(
+        {"data": {"type": "array", "items": ref(_name)}, "meta": ref("Meta"), "links": ref("Links")}
     )
 for _name in ("Round", "ApplicationDetail", "Project", "LearningItem"):
-    SCHEMAS[f"{_name}Document"] = _object({"data": _ref(_name)})
+    SCHEMAS[f"{_name}Document"] = object_schema({"data": ref(_name)})
 
 
 def _query(name: str, description: str, schema: dict) -> dict:
@@ -316,7 +159,7 @@ REFUSED_COLLECTIONS = {"/applications", "/projects", "/tranches"}
 
 
 def _json(description: str, schema_name: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": _ref(schema_name)}}}
+    return {"description": description, "content": {"application/json": {"schema": ref(schema_name)}}}
 
 
 def _errors(*statuses: int) -> dict:
@@ -354,7 +197,7 @@ def _item_path(path: str) -> dict:
             "operationId": "get_" + collection.strip("/").replace("-", "_").removesuffix("s"),
             "summary": summary,
             "tags": [LISTS[collection][1]],
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": ID}],
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": deepcopy(ID.schema)}],
             "responses": {"200": _json(summary + ".", schema), **_errors(*errors)},
         }
     }

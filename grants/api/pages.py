@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 from grants.api import openapi, services
 from grants.api.forms import TokenForm
 from grants.api.models import ApiToken
+from grants.core import actions
 from grants.core.forms import ActionForm
-from grants.core.views import show_error
 from grants.extensions import db
 
 bp = Blueprint("api_pages", __name__)
@@ -39,21 +39,22 @@ def tokens():
 @login_required
 def new_token():
     form = TokenForm(roles=current_user.roles)
-    if form.validate_on_submit():
-        try:
-            token, secret = services.create_token(
+    if form.validate_on_submit() and (
+        done := actions.carry_out(
+            lambda: services.create_token(
                 current_user._get_current_object(),
                 name=form.name.data,
                 roles=form.roles.data,
                 expires_in_days=services.EXPIRY_CHOICES[form.expires.data],
-            )
-        except services.TokenError as error:
-            db.session.rollback()
-            show_error(form, error, "name")
-        else:
-            db.session.commit()
+            ),
+            refused=("api.token_refused", current_user),
             # Shown on this response only: the secret is not stored, so it cannot be shown again.
-            return render_template("api/token_created.html", token=token, secret=secret)
+            to=lambda made: actions.page("api/token_created.html", token=made[0], secret=made[1]),
+            form=form,
+            field="name",
+        )
+    ):
+        return done
     return render_template("api/token_new.html", form=form)
 
 
@@ -66,10 +67,12 @@ def revoke_token(token_id):
         return redirect(url_for("api_pages.tokens"))
     form = ActionForm()
     if form.validate_on_submit():
-        services.revoke_token(token, actor=current_user)
-        db.session.commit()
-        flash(f"The token “{token.name}” has been revoked. It no longer works.", "success")
-        return redirect(url_for("api_pages.tokens"))
+        return actions.carry_out(
+            lambda: services.revoke_token(token, actor=current_user),
+            refused=("api.token_revoke_refused", token),
+            to=url_for("api_pages.tokens"),
+            message=f"The token “{token.name}” has been revoked. It no longer works.",
+        )
     return render_template("api/token_revoke.html", token=token, form=form)
 
 

@@ -1,150 +1,205 @@
-"""Records as the API shows them: money in integer pence with its currency, times in UTC written
-``2026-11-22T09:53:00Z``, dates ``2026-11-22``. The shapes are the OpenAPI document's schemas."""
+"""Records as the API shows them, each declared once: ``round_(record)`` is the JSON the API answers and
+``round_.schema()`` its component in the OpenAPI document (``grants.api.openapi``). Money is in integer
+pence with its currency, times in UTC written ``2026-11-22T09:53:00Z``, dates ``2026-11-22``."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from grants.api.schema import (
+    DATE,
+    ID,
+    INTEGER,
+    PENCE,
+    POSITIVE,
+    STRING,
+    UTC_TIME,
+    Field,
+    Resource,
+    Type,
+    array,
+    currency,
+    enum,
+)
+from grants.applications.models import STATUSES as APPLICATION_STATUSES
+from grants.directory.models import SECTORS
+from grants.funding.models import TRANCHE_STATUSES
+from grants.learning.models import ITEM_KINDS, ITEM_STATUSES
+from grants.projects.models import RAGS
+from grants.projects.models import STATUSES as PROJECT_STATUSES
+from grants.rounds.models import STATUSES as ROUND_STATUSES
 
-CURRENCY = "GBP"
+ONS_CODE_PATTERN = r"^[EKNSW]\d{8}$"
 
+place = Resource(
+    "Place",
+    "A local authority area, identified by its ONS code.",
+    [
+        Field("name", STRING),
+        Field("ons_code", Type({"type": "string", "pattern": ONS_CODE_PATTERN})),
+        Field("region", STRING),
+    ],
+)
+theme = Resource(
+    "Theme",
+    "A wicked issue the programme funds work on.",
+    [Field("slug", STRING), Field("name", STRING)],
+)
+organisation = Resource(
+    "Organisation",
+    "An organisation; org_id is its 360Giving identifier, such as GB-CHC-1234567.",
+    [Field("id", ID), Field("name", STRING), Field("org_id", STRING, nullable=True), Field("sector", enum(SECTORS))],
+)
+round_summary = Resource("RoundSummary", None, [Field("id", ID), Field("code", STRING), Field("title", STRING)])
+project_summary = Resource(
+    "ProjectSummary", None, [Field("id", ID), Field("reference", STRING), Field("title", STRING)]
+)
 
-def utc(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+round_ = Resource(
+    "Round",
+    "A wave of the programme: a call for bids. Draft rounds are seen only by programme officers.",
+    [
+        Field("id", ID),
+        Field("code", STRING),
+        Field("title", STRING),
+        Field("summary", STRING),
+        Field("status", enum(ROUND_STATUSES)),
+        Field("opens_at", UTC_TIME),
+        Field("closes_at", UTC_TIME),
+        Field("assessment_deadline", DATE, nullable=True),
+        Field("award_pence", PENCE),
+        Field("match_required_pence", PENCE),
+        Field("budget_pence", PENCE),
+        currency(),
+        Field("places", POSITIVE, nullable=True),
+        Field(
+            "tranche_plan", array(INTEGER), description="Percentages.", read=lambda record: record.tranche_plan or []
+        ),
+        Field("themes", array(theme.type)),
+    ],
+)
 
+application = Resource(
+    "Application",
+    "A bid by a lead organisation for its partnership.",
+    [
+        Field("id", ID),
+        Field("reference", STRING, nullable=True),
+        Field("round", round_summary.type),
+        Field("status", enum(APPLICATION_STATUSES)),
+        Field("title", STRING),
+        Field("lead_organisation", organisation.type),
+        Field("place", place.type, nullable=True),
+        Field("themes", array(theme.type)),
+        Field("amount_requested_pence", PENCE, nullable=True),
+        Field("match_funder", STRING),
+        Field("match_amount_pence", PENCE, nullable=True),
+        currency(),
+        Field("submitted_at", UTC_TIME, nullable=True),
+        Field("withdrawn_at", UTC_TIME, nullable=True),
+        Field("created_at", UTC_TIME),
+        Field("updated_at", UTC_TIME),
+    ],
+)
+# One bid with its narrative, as the people who may read it see it.
+application_detail = application.extended(
+    "ApplicationDetail",
+    "A bid with its narrative.",
+    [
+        Field("issue", STRING),
+        Field("shared_vision", STRING),
+        Field("systems_leadership", STRING),
+        Field("outcomes", STRING),
+        Field("learning_plan", STRING),
+    ],
+)
 
-def day(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
+project = Resource(
+    "Project",
+    "A funded project, created when its bid is approved; it keeps the bid's reference.",
+    [
+        Field("id", ID),
+        Field("reference", STRING),
+        Field("title", STRING),
+        Field("status", enum(PROJECT_STATUSES)),
+        Field("rag", enum(RAGS), nullable=True),
+        Field("round", round_summary.type),
+        Field("application_id", ID),
+        Field("lead_organisation", organisation.type),
+        Field("place", place.type, nullable=True),
+        Field("award_pence", PENCE),
+        # Summed over the page's projects in one query by the view.
+        Field(
+            "released_pence",
+            INTEGER,
+            description="The pence released to the project so far.",
+            given=True,
+            default=0,
+        ),
+        currency(),
+        Field("starts_on", DATE),
+        Field("ends_on", DATE),
+        Field("last_update_on", DATE, nullable=True),
+    ],
+)
 
+tranche = Resource(
+    "Tranche",
+    "One payment of a project's award.",
+    [
+        Field("id", ID),
+        Field("project", project_summary.type),
+        Field("sequence", POSITIVE),
+        Field("amount_pence", PENCE),
+        currency(),
+        Field("due_on", DATE),
+        Field("status", enum(TRANCHE_STATUSES)),
+        Field("eligible_at", UTC_TIME, nullable=True),
+        Field("requested_at", UTC_TIME, nullable=True),
+        Field("released_at", UTC_TIME, nullable=True),
+        Field("held_at", UTC_TIME, nullable=True),
+        # Given by the view only for a token whose roles see payments.
+        Field(
+            "payment_reference",
+            STRING,
+            nullable=True,
+            description="The finance system's reference of the payment, once released. Only for "
+            "tokens with the programme officer or finance approver role; null for others.",
+            given=True,
+        ),
+    ],
+)
 
-def place(value) -> dict | None:
-    if value is None:
-        return None
-    return {"name": value.name, "ons_code": value.ons_code, "region": value.region}
+learning_item = Resource(
+    "LearningItem",
+    "A case study or insight. Published items are public; others are seen by those who may see the project.",
+    [
+        Field("id", ID),
+        Field("kind", enum(ITEM_KINDS)),
+        Field("title", STRING),
+        Field("summary", STRING),
+        Field("body", STRING),
+        Field("what_worked", STRING),
+        Field("what_did_not", STRING),
+        Field("status", enum(ITEM_STATUSES)),
+        Field("project", project_summary.type),
+        Field("place", place.type, nullable=True),
+        Field("themes", array(theme.type)),
+        Field("published_at", UTC_TIME, nullable=True),
+        Field("created_at", UTC_TIME),
+        Field("updated_at", UTC_TIME),
+    ],
+)
 
-
-def themes(values) -> list[dict]:
-    return [{"slug": theme.slug, "name": theme.name} for theme in values]
-
-
-def organisation(value) -> dict:
-    return {"id": value.id, "name": value.name, "org_id": value.org_id, "sector": value.sector}
-
-
-def round_summary(value) -> dict:
-    return {"id": value.id, "code": value.code, "title": value.title}
-
-
-def project_summary(value) -> dict:
-    return {"id": value.id, "reference": value.reference, "title": value.title}
-
-
-def round_(value) -> dict:
-    return {
-        "id": value.id,
-        "code": value.code,
-        "title": value.title,
-        "summary": value.summary,
-        "status": value.status,
-        "opens_at": utc(value.opens_at),
-        "closes_at": utc(value.closes_at),
-        "assessment_deadline": day(value.assessment_deadline),
-        "award_pence": value.award_pence,
-        "match_required_pence": value.match_required_pence,
-        "budget_pence": value.budget_pence,
-        "currency": CURRENCY,
-        "places": value.places,
-        "tranche_plan": list(value.tranche_plan or []),
-        "themes": themes(value.themes),
-    }
-
-
-def application(value) -> dict:
-    return {
-        "id": value.id,
-        "reference": value.reference,
-        "round": round_summary(value.round),
-        "status": value.status,
-        "title": value.title,
-        "lead_organisation": organisation(value.lead_organisation),
-        "place": place(value.place),
-        "themes": themes(value.themes),
-        "amount_requested_pence": value.amount_requested_pence,
-        "match_funder": value.match_funder,
-        "match_amount_pence": value.match_amount_pence,
-        "currency": CURRENCY,
-        "submitted_at": utc(value.submitted_at),
-        "withdrawn_at": utc(value.withdrawn_at),
-        "created_at": utc(value.created_at),
-        "updated_at": utc(value.updated_at),
-    }
-
-
-def application_detail(value) -> dict:
-    """One bid with its narrative, as the people who may read it see it."""
-    return {
-        **application(value),
-        "issue": value.issue,
-        "shared_vision": value.shared_vision,
-        "systems_leadership": value.systems_leadership,
-        "outcomes": value.outcomes,
-        "learning_plan": value.learning_plan,
-    }
-
-
-def project(value, released_pence: int = 0) -> dict:
-    return {
-        "id": value.id,
-        "reference": value.reference,
-        "title": value.title,
-        "status": value.status,
-        "rag": value.rag,
-        "round": round_summary(value.round),
-        "application_id": value.application_id,
-        "lead_organisation": organisation(value.lead_organisation),
-        "place": place(value.place),
-        "award_pence": value.award_pence,
-        "released_pence": released_pence,
-        "currency": CURRENCY,
-        "starts_on": day(value.starts_on),
-        "ends_on": day(value.ends_on),
-        "last_update_on": day(value.last_update_on),
-    }
-
-
-def tranche(value, payment_reference: str | None = None) -> dict:
-    """``payment_reference`` only for a token whose roles see payments (None otherwise)."""
-    return {
-        "id": value.id,
-        "project": project_summary(value.project),
-        "sequence": value.sequence,
-        "amount_pence": value.amount_pence,
-        "currency": CURRENCY,
-        "due_on": day(value.due_on),
-        "status": value.status,
-        "eligible_at": utc(value.eligible_at),
-        "requested_at": utc(value.requested_at),
-        "released_at": utc(value.released_at),
-        "held_at": utc(value.held_at),
-        "payment_reference": payment_reference,
-    }
-
-
-def learning_item(value) -> dict:
-    return {
-        "id": value.id,
-        "kind": value.kind,
-        "title": value.title,
-        "summary": value.summary,
-        "body": value.body,
-        "what_worked": value.what_worked,
-        "what_did_not": value.what_did_not,
-        "status": value.status,
-        "project": project_summary(value.project),
-        "place": place(value.place),
-        "themes": themes(value.themes),
-        "published_at": utc(value.published_at),
-        "created_at": utc(value.created_at),
-        "updated_at": utc(value.updated_at),
-    }
+# In the order the OpenAPI document lists their components.
+RESOURCES = (
+    place,
+    theme,
+    organisation,
+    round_summary,
+    project_summary,
+    round_,
+    application,
+    application_detail,
+    project,
+    tranche,
+    learning_item,
+)

@@ -6,13 +6,16 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from grants.applications import manage_routes, partner_routes, routes
+    from grants.applications.queries import bid_counts_by_round
+    from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
-    from grants.main.dashboard import register_dashboard_link
+    from grants.rounds.queries import count_bids_with
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(partner_routes.bp)
     app.register_blueprint(manage_routes.bp)
+    count_bids_with(bid_counts_by_round)
     register_nav("Your bids", "applications.index", roles=[Role.APPLICANT], order=20, active_prefix="applications")
     register_nav(
         "Applications",

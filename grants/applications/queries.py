@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 
 from grants.applications.models import Application, application_themes
@@ -44,6 +46,18 @@ def accepting_rounds(now=None) -> list[Round]:
         .where(Round.status == RoundStatus.OPEN, Round.opens_at <= now, Round.closes_at > now)
         .order_by(Round.closes_at, Round.id)
     ).all()
+
+
+def bid_counts_by_round() -> dict[int, dict[str, int]]:
+    """Round id → bid status → how many bids (for the list of rounds to manage)."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for round_id, status, number in db.session.execute(
+        db.select(Application.round_id, Application.status, db.func.count()).group_by(
+            Application.round_id, Application.status
+        )
+    ):
+        counts[round_id][status] = number
+    return counts
 
 
 LISTED_COLUMNS = (

@@ -16,7 +16,7 @@ from grants.applications.forms import (
     WithdrawForm,
     initial_data,
 )
-from grants.applications.models import SECTIONS, Application, Partner
+from grants.applications.models import SECTIONS, Application, ApplicationStatus, Partner, PartnerStatus
 from grants.applications.permissions import (
     can_edit_application,
     can_start_application,
@@ -34,7 +34,7 @@ from grants.extensions import db
 from grants.reviews import permissions as review_permissions
 from grants.reviews.queries import decision_in_effect
 from grants.rounds.forms import ConfirmForm
-from grants.rounds.models import Round
+from grants.rounds.models import Round, RoundStatus
 
 bp = Blueprint("applications", __name__)
 
@@ -50,7 +50,7 @@ def load_visible(application_id: int) -> Application:
 def load_editable(application_id: int) -> Application:
     application = load_visible(application_id)
     if not can_edit_application(current_user, application):
-        if application.status != "draft":
+        if application.status != ApplicationStatus.DRAFT:
             raise PermissionDenied(services.not_editable_message(application))
         if not application.round.is_accepting():
             raise PermissionDenied("The round has closed: this bid can no longer be changed.")
@@ -74,7 +74,9 @@ def attach_problems(form, problems: list[rules.Problem]) -> None:
 def index():
     organisation = current_user.organisation
     applications = queries.organisation_applications(organisation.id) if organisation else []
-    started = {application.round_id for application in applications if application.status != "withdrawn"}
+    started = {
+        application.round_id for application in applications if application.status != ApplicationStatus.WITHDRAWN
+    }
     rounds = [round_ for round_ in queries.accepting_rounds() if round_.id not in started]
     return render_template(
         "applications/index.html",
@@ -91,7 +93,7 @@ def start(round_id):
     """Start a bid, with its title. Sent twice (a double click) or by two colleagues at once, it makes
     one bid, and every answer leads to it."""
     round_ = db.get_or_404(Round, round_id)
-    if round_.status == "draft":
+    if round_.status == RoundStatus.DRAFT:
         abort(404)
     if not can_start_application(current_user):
         flash("Set up your organisation's profile before you start a bid.", "info")
@@ -259,7 +261,7 @@ def partner_form(application_id, partner_id=None):
             flash(
                 f"{partner.organisation.name} has been saved. We have emailed {partner.contact_name} "
                 "a link to confirm their part."
-                if partner.status == "invited"
+                if partner.status == PartnerStatus.INVITED
                 else "Partner saved.",
                 "success",
             )
@@ -324,7 +326,9 @@ ALREADY_WITHDRAWN = "This bid has already been withdrawn."
 def _submitted_before(application: Application) -> bool:
     """Whether the bid was submitted by someone of its organisation (and is not withdrawn since)."""
     return (
-        is_member(current_user, application) and application.reference is not None and application.status != "withdrawn"
+        is_member(current_user, application)
+        and application.reference is not None
+        and application.status != ApplicationStatus.WITHDRAWN
     )
 
 
@@ -377,7 +381,7 @@ def _withdrawn_before(application: Application):
     refusal = services.withdrawal_refusal(application)
     if refusal is None:
         return None
-    if application.status == "withdrawn":
+    if application.status == ApplicationStatus.WITHDRAWN:
         flash(ALREADY_WITHDRAWN, "important")
         return redirect(url_for("applications.show", application_id=application.id), code=303)
     raise refusal

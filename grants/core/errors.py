@@ -4,11 +4,25 @@ from __future__ import annotations
 
 
 class GrantsError(Exception):
-    """Base class: a request the service refuses, with a message fit to show the person."""
+    """Base class: a request the service refuses, with a message fit to show the person. ``field`` names
+    the domain field the refusal is about (``amount_pence``, ``due_on``), never a form's field name: the
+    action path (``grants.core.actions``) shows the message next to the form field that carries it."""
 
-    def __init__(self, message: str):
+    field: str | None = None
+    recorded: bool = False
+
+    def __init__(self, message: str, field: str | None = None, *, recorded: bool = False):
         super().__init__(message)
         self.message = message
+        if field is not None:
+            self.field = field
+        if recorded:  # the service has written the refusal's record itself (a failed sign-in, counted)
+            self.recorded = True
+
+
+class AlreadyDone(GrantsError):
+    """The change has already been made (a second press of the same button): the repeat is sent where the
+    first one led, with this message, and nothing happens twice."""
 
 
 class InvalidTransition(GrantsError):

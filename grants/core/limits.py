@@ -40,14 +40,16 @@ otherwise. If Redis cannot be reached, each process counts in memory until it is
 A refused request answers 429 with ``Retry-After``, a "Too many attempts" page (JSON under ``/api/``)
 and an ``access.rate_limited`` audit event (``grants.main.errors``).
 
-Flask-Limiter keeps one storage per ``Limiter``; Grants builds more than one application in a
-process (the tests, the command line), so ``GrantsLimiter`` keeps its storage and settings per
-application instead.
+Each application has its own ``Limiter`` (created by ``init_limits``, kept in ``app.extensions``), so
+a process that builds more than one application (the tests, the command line) keeps their counts,
+storage and settings apart. Views are marked here once, at import; each application's limiter learns
+the marked views when ``create_app`` has registered them (``learn_views``). Only Flask-Limiter's
+public API is used (``Limiter``, ``limit``, ``enabled``, ``storage``, ``reset``, ``current_limit``):
+its exact version is pinned and ``tests/core/test_limits_library.py`` checks what is relied on.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import hmac
 import logging
@@ -55,9 +57,10 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import wraps
 
-from flask import Flask, current_app, g, has_app_context, request, session
+from flask import Blueprint, Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import TooManyRequests
@@ -71,74 +74,34 @@ STATE = "grants.limits"
 DEFAULT_KEY_PREFIX = "grants-limits"
 
 
-# --- One storage per application ---------------------------------------------------------------
+# --- One limiter per application ------------------------------------------------------------------
 
 
-class _PerApp:
-    """An attribute Flask-Limiter keeps on the Limiter, kept on the current application instead."""
+@dataclass
+class _AppLimits:
+    """What one application keeps: its limiter, the views it has learnt, the Redis turns are taken in."""
 
-    def __set_name__(self, owner, name):
-        self.name = name
-
-    def _state(self, obj) -> dict | None:
-        if obj.__dict__.get("_grants_initialising") or not has_app_context():
-            return None
-        return current_app.extensions.get(STATE)
-
-    def __get__(self, obj, objtype=None):
-        if obj is None:
-            return self
-        state = self._state(obj)
-        if state is not None and self.name in state:
-            return state[self.name]
-        return obj.__dict__.get(self.name)
-
-    def __set__(self, obj, value):
-        state = self._state(obj)
-        if state is not None and self.name in state:
-            state[self.name] = value
-        else:
-            obj.__dict__[self.name] = value
+    limiter: Limiter
+    serial_redis: object | None = None
+    views: dict[Callable, Callable] = field(default_factory=dict)  # marked view -> the same, limited
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class GrantsLimiter(Limiter):
-    """A Limiter whose storage, strategy, on/off switch and fallback belong to each application."""
+def _app_limits(app: Flask | None = None) -> _AppLimits | None:
+    return (app or current_app).extensions.get(STATE)
 
-    enabled = _PerApp()
-    _storage = _PerApp()
-    _storage_options = _PerApp()
-    _storage_dead = _PerApp()
-    _limiter = _PerApp()
-    _strategy = _PerApp()
-    _key_prefix = _PerApp()
-    _fallback_storage = _PerApp()
-    _fallback_limiter = _PerApp()
-    _in_memory_fallback_enabled = _PerApp()
-    PER_APP = (
-        "enabled",
-        "_storage",
-        "_storage_options",
-        "_storage_dead",
-        "_limiter",
-        "_strategy",
-        "_key_prefix",
-        "_fallback_storage",
-        "_fallback_limiter",
-        "_in_memory_fallback_enabled",
-    )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._grants_defaults = {name: self.__dict__.get(name) for name in self.PER_APP}
+def limiter_for(app: Flask | None = None) -> Limiter:
+    """The application's own ``Limiter`` (the current application's unless given)."""
+    state = _app_limits(app)
+    if state is None:
+        raise RuntimeError("init_limits has not been called for this application")
+    return state.limiter
 
-    def init_app(self, app: Flask) -> None:
-        self.__dict__["_grants_initialising"] = True
-        try:
-            self.__dict__.update(copy.deepcopy(self._grants_defaults))
-            super().init_app(app)
-            app.extensions[STATE] = {name: self.__dict__.get(name) for name in self.PER_APP}
-        finally:
-            self.__dict__["_grants_initialising"] = False
+
+def _enabled() -> bool:
+    state = _app_limits()
+    return state is not None and state.limiter.enabled
 
 
 # --- Keys ---------------------------------------------------------------------------------------
@@ -162,12 +125,18 @@ def by_account() -> str:
     """The person signed in, or the one half-way through signing in (password right, code owed)."""
     from flask_login import current_user
 
-    from grants.accounts.two_factor import PENDING
-
     if current_user and current_user.is_authenticated:
         return _hashed("user", str(current_user.id))
-    pending = session.get(PENDING)
-    return _hashed("user", str(pending.get("id") if isinstance(pending, dict) else "none"))
+    pending = _PENDING_ACCOUNT[0]() if _PENDING_ACCOUNT else None
+    return _hashed("user", str(pending if pending is not None else "none"))
+
+
+_PENDING_ACCOUNT: list[Callable[[], object]] = []
+
+
+def identify_pending_account(finder: Callable[[], object]) -> None:
+    """How ``by_account`` finds the person half-way through signing in (the accounts area tells it)."""
+    _PENDING_ACCOUNT[:] = [finder]
 
 
 def by_token() -> str:
@@ -175,8 +144,6 @@ def by_token() -> str:
 
 
 by_ip.kind, by_email.kind, by_token.kind, by_account.kind = "ip", "email", "token", "account"
-
-limiter = GrantsLimiter(key_func=by_ip, strategy=None, headers_enabled=False)
 
 
 # --- The limits ---------------------------------------------------------------------------------
@@ -205,6 +172,71 @@ REAUTH_FAILED = "grants_reauthentication_failed"
 
 def _api_auth_refused(response) -> bool:
     return response.status_code == 401
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One limit, as ``Limiter.limit`` takes it; read from the setting named on each request."""
+
+    setting: str
+    key_func: Callable[[], str]
+    methods: tuple[str, ...] | None = ("POST",)
+    deduct_when: Callable | None = None
+
+    def applied(self, limiter: Limiter, target):
+        methods = list(self.methods) if self.methods else None
+        decorate = limiter.limit(
+            _setting(self.setting), key_func=self.key_func, methods=methods, deduct_when=self.deduct_when
+        )
+        return decorate(target)
+
+
+def _limited(*rules: _Rule) -> Callable:
+    """Count the view against ``rules`` by the current application's limiter (the first rule innermost)."""
+
+    def decorate(view):
+        @wraps(view)
+        def inner(*args, **kwargs):
+            return _learnt(view, rules)(*args, **kwargs)
+
+        _MARKED[view] = rules
+        return inner
+
+    return decorate
+
+
+_MARKED: dict[Callable, tuple[_Rule, ...]] = {}  # every view marked, at import
+
+
+def _learnt(view: Callable, rules: tuple[_Rule, ...]) -> Callable:
+    """``view`` wrapped by this application's limiter (once per application: the wrap registers its limits)."""
+    state = _app_limits()
+    if state is None or not state.limiter.enabled:
+        return view
+    limited = state.views.get(view)
+    if limited is None:
+        with state.lock:
+            limited = state.views.get(view)
+            if limited is None:
+                limited = view
+                for rule in rules:
+                    limited = rule.applied(state.limiter, limited)
+                state.views[view] = limited
+    return limited
+
+
+def learn_views(app: Flask) -> None:
+    """Teach the application's limiter every marked view now (``flask limiter limits`` lists them)."""
+    with app.app_context():
+        for view, rules in list(_MARKED.items()):
+            _learnt(view, rules)
+
+
+def limit_blueprint(app: Flask, blueprint: Blueprint) -> None:
+    """Refused API tokens, per address, across the whole of ``blueprint`` (the API area asks)."""
+    state = _app_limits(app)
+    if state is not None and state.limiter.enabled:
+        _Rule("RATELIMIT_API_AUTH_FAILURES_PER_IP", by_ip, None, _api_auth_refused).applied(state.limiter, blueprint)
 
 
 def _stack(*limits) -> Callable:
@@ -236,7 +268,8 @@ class _LocalLock:
 
 
 def _lock_for(key: str):
-    client = current_app.extensions.get(STATE, {}).get("serial_redis")
+    state = _app_limits()
+    client = state.serial_redis if state is not None else None
     if client is None:
         return _LocalLock(key)
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or DEFAULT_KEY_PREFIX
@@ -250,7 +283,7 @@ def one_at_a_time(key_func: Callable[[], str]) -> Callable:
     def decorate(view):
         @wraps(view)
         def inner(*args, **kwargs):
-            if request.method == "POST" and limiter.enabled:
+            if request.method == "POST" and _enabled():
                 lock = _lock_for(key_func())
                 try:
                     taken = lock.acquire()
@@ -278,39 +311,30 @@ def _release_turns(_error=None) -> None:
 
 
 sign_in = _stack(
-    limiter.limit(_setting("RATELIMIT_SIGN_IN_PER_IP"), key_func=by_ip, methods=["POST"], deduct_when=_sign_in_failed),
-    limiter.limit(
-        _setting("RATELIMIT_SIGN_IN_PER_ACCOUNT"), key_func=by_email, methods=["POST"], deduct_when=_sign_in_failed
+    _limited(
+        _Rule("RATELIMIT_SIGN_IN_PER_IP", by_ip, deduct_when=_sign_in_failed),
+        _Rule("RATELIMIT_SIGN_IN_PER_ACCOUNT", by_email, deduct_when=_sign_in_failed),
     ),
     one_at_a_time(by_email),  # outermost: the turn is taken before the limits are checked
 )
-password_reset = _stack(
-    limiter.limit(_setting("RATELIMIT_PASSWORD_RESET_PER_IP"), key_func=by_ip, methods=["POST"]),
-    limiter.limit(_setting("RATELIMIT_PASSWORD_RESET_PER_EMAIL"), key_func=by_email, methods=["POST"]),
+password_reset = _limited(
+    _Rule("RATELIMIT_PASSWORD_RESET_PER_IP", by_ip),
+    _Rule("RATELIMIT_PASSWORD_RESET_PER_EMAIL", by_email),
 )
 # Confirming a new account's address asks for its password: counted like failed sign-ins from one address.
-confirmation = limiter.limit(
-    _setting("RATELIMIT_SIGN_IN_PER_IP"), key_func=by_ip, methods=["POST"], deduct_when=_sign_in_failed
-)
-registration = limiter.limit(_setting("RATELIMIT_REGISTER_PER_IP"), key_func=by_ip, methods=["POST"])
+confirmation = _limited(_Rule("RATELIMIT_SIGN_IN_PER_IP", by_ip, deduct_when=_sign_in_failed))
+registration = _limited(_Rule("RATELIMIT_REGISTER_PER_IP", by_ip))
 two_factor = _stack(
-    limiter.limit(
-        _setting("RATELIMIT_TWO_FACTOR_PER_ACCOUNT"), key_func=by_account, methods=["POST"], deduct_when=_sign_in_failed
-    ),
+    _limited(_Rule("RATELIMIT_TWO_FACTOR_PER_ACCOUNT", by_account, deduct_when=_sign_in_failed)),
     one_at_a_time(by_account),
 )
 reauthentication = _stack(
-    limiter.limit(
-        _setting("RATELIMIT_REAUTH_PER_ACCOUNT"),
-        key_func=by_account,
-        methods=["POST"],
-        deduct_when=_reauthentication_failed,
-    ),
+    _limited(_Rule("RATELIMIT_REAUTH_PER_ACCOUNT", by_account, deduct_when=_reauthentication_failed)),
     one_at_a_time(by_account),
 )
-emailed_link = _stack(
-    limiter.limit(_setting("RATELIMIT_LINK_PER_IP"), key_func=by_ip),
-    limiter.limit(_setting("RATELIMIT_LINK_PER_TOKEN"), key_func=by_token),
+emailed_link = _limited(
+    _Rule("RATELIMIT_LINK_PER_IP", by_ip, methods=None),
+    _Rule("RATELIMIT_LINK_PER_TOKEN", by_token, methods=None),
 )
 
 
@@ -343,10 +367,10 @@ def init_limits(app: Flask) -> None:
             "Rate limits are counted in memory, separately in each web process: set REDIS_URL "
             "(or RATELIMIT_STORAGE_URI) so that every process shares them."
         )
+    limiter = Limiter(key_func=by_ip, headers_enabled=False)
     limiter.init_app(app)
-    app.extensions[STATE]["serial_redis"] = _serial_client(uri, config)
+    app.extensions[STATE] = _AppLimits(limiter, serial_redis=_serial_client(uri, config))
     app.teardown_request(_release_turns)
-    _limit_api()
 
 
 def _serial_client(uri: str, config) -> object | None:
@@ -358,30 +382,11 @@ def _serial_client(uri: str, config) -> object | None:
     return redis.Redis.from_url(uri, socket_connect_timeout=2, socket_timeout=WAIT_SECONDS + 5)
 
 
-_api_limited = False
-
-
-def _limit_api() -> None:
-    """Refused API tokens, per address, across the whole API blueprint (once per process)."""
-    global _api_limited
-    if _api_limited:
-        return
-    from grants.api.routes import bp
-
-    limiter.limit(_setting("RATELIMIT_API_AUTH_FAILURES_PER_IP"), key_func=by_ip, deduct_when=_api_auth_refused)(bp)
-    _api_limited = True
-
-
 def reset(app: Flask | None = None) -> None:
     """Forget every count this application keeps (its storage's keys only)."""
-    app = app or current_app._get_current_object()
-    state = app.extensions.get(STATE)
-    if not state:
-        return
-    for name in ("_storage", "_fallback_storage"):
-        if state.get(name) is not None:
-            state[name].reset()
-    state["_storage_dead"] = False
+    state = _app_limits(app)
+    if state is not None and state.limiter.enabled:
+        state.limiter.reset()
 
 
 # --- Describing a refusal ----------------------------------------------------------------------
@@ -390,7 +395,7 @@ def reset(app: Flask | None = None) -> None:
 def retry_after() -> int:
     """Seconds until the breached limit lets the next request through (at least 1)."""
     try:
-        current = limiter.current_limit
+        current = limiter_for().current_limit
         if current is not None:
             return max(1, math.ceil(current.window.reset_time - time.time()))
     except Exception:  # the storage went away: a minute is a fair guess

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ class NavItem:
 
 
 _ITEMS: list[NavItem] = []
+_GATES: list[Callable[[Any], bool]] = []  # predicates on the signed-in person: the navigation is shown only if all hold
 
 
 def register_nav(
@@ -46,16 +47,21 @@ def register_nav(
         _ITEMS.append(item)
 
 
+def hide_navigation_unless(predicate: Callable[[Any], bool]) -> None:
+    """Show a signed-in person no navigation unless ``predicate(user)`` holds (the accounts area: until
+    two-factor sign-in is set up, nothing else opens)."""
+    if predicate not in _GATES:
+        _GATES.append(predicate)
+
+
 def nav_items_for(user: Any) -> list[NavItem]:
     return sorted((item for item in _ITEMS if item.visible_to(user)), key=lambda item: (item.order, item.label))
 
 
 def service_navigation() -> list[dict[str, Any]]:
     """Items in the shape ``govukServiceNavigation`` takes, with the current page marked."""
-    from grants.accounts import two_factor
-
-    if current_user.is_authenticated and not two_factor.is_satisfied(current_user):
-        return []  # nothing else opens until two-factor sign-in is set up
+    if current_user.is_authenticated and not all(gate(current_user) for gate in _GATES):
+        return []
     endpoint = request.endpoint or ""
     items = []
     for item in nav_items_for(current_user):

@@ -10,9 +10,9 @@ from grants.accounts.models import User, UserRole
 from grants.core.permissions import Role
 from grants.demo.history import today
 from grants.enablers.matching import rank
-from grants.enablers.models import APPROACHES, EnablerAssignment, EnablerProfile
+from grants.enablers.models import APPROACHES, EnablerProfile
 from grants.extensions import db
-from grants.projects.models import Project, ProjectStatus, ProjectUpdate
+from grants.projects.models import EnablerAssignment, Project, ProjectStatus, ProjectUpdate
 from grants.projects.services import refresh_rag
 
 POOL = [

@@ -4,10 +4,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
     from grants.directory.routes import bp
-    from grants.main.dashboard import register_dashboard_link
 
     app.register_blueprint(bp)
     register_nav("Your organisation", "directory.organisation", roles=[Role.APPLICANT], order=22)

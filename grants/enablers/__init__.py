@@ -4,11 +4,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
     from grants.enablers import models  # noqa: F401
     from grants.enablers.routes import bp
-    from grants.main.dashboard import register_dashboard_link
 
     app.register_blueprint(bp)
     register_nav("Your projects", "enablers.home", roles=[Role.ENABLER], order=35, active_prefix="enablers")

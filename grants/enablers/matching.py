@@ -26,8 +26,9 @@ from datetime import date
 from grants.accounts.models import User, UserRole
 from grants.applications.models import Application, Partner
 from grants.core.permissions import Role
-from grants.enablers.models import DEFAULT_CAPACITY, EnablerAssignment, EnablerProfile, enabler_links
+from grants.enablers.models import DEFAULT_CAPACITY, EnablerProfile, enabler_links
 from grants.extensions import db
+from grants.projects.models import EnablerAssignment, Project
 
 
 @dataclass
@@ -165,8 +166,6 @@ def linked_with(enabler_id: int, organisation_ids: set[int]) -> bool:
 def links_with_current_projects(enabler_ids: list[int] | None = None) -> dict[int, list[str]]:
     """Enabler id → references of projects they support now despite a link with the partnership
     (declared after they were assigned). A fixed number of queries, however many enablers."""
-    from grants.projects.models import Project
-
     statement = (
         db.select(EnablerAssignment.enabler_id, Project.reference, Project.application_id)
         .join(Project, Project.id == EnablerAssignment.project_id)

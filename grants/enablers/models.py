@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, Integer, Table, Text, text
+from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Integer, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import TimestampMixin
 from grants.directory.models import Organisation, Place, Theme
 from grants.extensions import Model, db
+from grants.projects.models import EnablerAssignment  # noqa: F401  (lives with its project; named here for the enablers pages)
 
 APPROACHES = [
     "Action learning",
@@ -86,39 +87,3 @@ class EnablerProfile(TimestampMixin, Model):
         return (self.available_from is None or self.available_from <= day) and (
             self.available_until is None or day <= self.available_until
         )
-
-
-class EnablerAssignment(TimestampMixin, Model):
-    """An enabler supporting a project for a while. A project has at most one current enabler;
-    past assignments are kept as its history."""
-
-    __tablename__ = "enabler_assignments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False)
-    enabler_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
-    starts_on: Mapped[date] = mapped_column(Date, nullable=False)
-    ends_on: Mapped[date | None] = mapped_column(Date)
-    reason: Mapped[str | None] = mapped_column(Text)
-    end_reason: Mapped[str | None] = mapped_column(Text)
-    capacity_override_reason: Mapped[str | None] = mapped_column(Text)
-    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-
-    enabler = relationship("User", foreign_keys=[enabler_id], lazy="joined", innerjoin=True)
-    project = relationship("Project", lazy="select")
-
-    __table_args__ = (
-        Index(
-            "uq_enabler_assignments_one_current_per_project",
-            "project_id",
-            unique=True,
-            postgresql_where=text("ends_on IS NULL"),
-            sqlite_where=text("ends_on IS NULL"),
-        ),
-        Index("ix_enabler_assignments_project_id", "project_id"),
-        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
-    )
-
-    @property
-    def is_current(self) -> bool:
-        return self.ends_on is None

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager
 
 from grants.accounts.models import User
-from grants.core import once
-from grants.core.errors import GrantsError
+from grants.core import actions
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
-from grants.directory.models import Organisation, Place, Theme
+from grants.directory.models import Place, Theme
 from grants.enablers import matching, services
 from grants.enablers.forms import AssignForm, EndForm, InviteForm, ProfileForm
 from grants.enablers.models import DEFAULT_CAPACITY, EnablerAssignment, EnablerProfile
 from grants.extensions import db
-from grants.funding.models import Tranche, TrancheCondition
-from grants.learning.models import LearningCommitment
+from grants.funding.models import Tranche, TrancheCondition, TrancheStatus
+from grants.learning.models import CommitmentStatus, LearningCommitment
 from grants.projects import queries as project_queries
+from grants.projects.access import project_or_404
 from grants.projects.models import Project
 
 bp = Blueprint("enablers", __name__)
@@ -45,7 +45,7 @@ def home():
         db.select(LearningCommitment)
         .where(
             LearningCommitment.project_id.in_([p.id for p in projects]),
-            LearningCommitment.status != "done",
+            LearningCommitment.status != CommitmentStatus.DONE,
             LearningCommitment.due_on <= date.today() + DUE_WITHIN,
         )
         .order_by(LearningCommitment.due_on)
@@ -56,7 +56,7 @@ def home():
         .where(
             TrancheCondition.owner_id == current_user.id,
             TrancheCondition.met_at.is_(None),
-            Tranche.status.in_(("scheduled", "eligible", "held")),
+            Tranche.status.in_((TrancheStatus.SCHEDULED, TrancheStatus.ELIGIBLE, TrancheStatus.HELD)),
             Tranche.project_id.in_([p.id for p in projects]),
         )
         .options(contains_eager(TrancheCondition.tranche))
@@ -96,15 +96,8 @@ def _profile_form(user, profile: EnablerProfile | None) -> ProfileForm:
     return form
 
 
-def _save_profile(user, form: ProfileForm) -> bool:
-    identifiers = form.link_identifiers()
-    found = {
-        o.org_id: o.id for o in db.session.scalars(db.select(Organisation).where(Organisation.org_id.in_(identifiers)))
-    }
-    unknown = [identifier for identifier in identifiers if identifier not in found]
-    if unknown:
-        form.links.errors = [*form.links.errors, f"No organisation in Grants has the identifier {unknown[0]}"]
-        return False
+def _save_profile(person, form: ProfileForm, to: str, message: str):
+    """The profile kept, or None when it is refused (the form then shows why)."""
     values = {
         "bio": form.bio.data or "",
         "approaches": form.approaches.data or [],
@@ -114,34 +107,41 @@ def _save_profile(user, form: ProfileForm) -> bool:
         "available_until": form.available_until.data,
         "theme_ids": form.themes.data or [],
         "place_ids": form.places.data or [],
-        "link_ids": list(found.values()),
+        "link_identifiers": form.link_identifiers(),
     }
-    try:
-        services.save_profile(user, values, actor=current_user)
-    except services.EnablerError as error:
-        db.session.rollback()
-        field = form[error.field] if error.field in form else form.bio
-        field.errors = [*field.errors, error.message]
-        return False
-    db.session.commit()
-    linked = matching.links_with_current_projects([user.id]).get(user.id)
+    return actions.carry_out(
+        lambda: services.save_profile(person, values, actor=current_user),
+        refused=("enabler.profile_refused", person),
+        form=form,
+        field="bio",
+        to=lambda _profile: _warned_of_links(person, to),
+        message=message,
+    )
+
+
+def _warned_of_links(person, to: str) -> str:
+    """Links with a partnership the enabler supports are declared, not refused: the person is told."""
+    linked = matching.links_with_current_projects([person.id]).get(person.id)
     if linked:
         flash(
             f"The links now declared include organisations in the partnership of {', '.join(linked)}, "
             "which this enabler supports. The programme team will decide whether the support should change.",
             "important",
         )
-    return True
+    return to
 
 
 @bp.route("/enabler/profile", methods=["GET", "POST"])
 @roles_required(Role.ENABLER)
 def profile():
-    form = _profile_form(current_user, services.profile_of(current_user))
-    if form.validate_on_submit() and _save_profile(current_user, form):
-        flash("Your profile has been saved.", "success")
-        return redirect(url_for("enablers.home"))
-    return render_template("enablers/profile.html", form=form, person=current_user, own=True)
+    person = current_user._get_current_object()  # the user, not the proxy, for a refusal's record
+    form = _profile_form(person, services.profile_of(person))
+    if form.validate_on_submit():
+        done = _save_profile(person, form, url_for("enablers.home"), "Your profile has been saved.")
+        if done is not None:
+            return done
+    page = render_template("enablers/profile.html", form=form, person=current_user, own=True)
+    return page, 400 if form.errors else 200
 
 
 # --- The programme officer's pool -------------------------------------------------------------------
@@ -168,20 +168,17 @@ def pool():
 def invite():
     form = InviteForm()
     if form.validate_on_submit():
-        if (earlier := once.carried_out(form)) is not None:
-            return earlier
-        try:
-            user = services.invite_enabler(email=form.email.data, name=form.name.data, actor=current_user)
-        except GrantsError as error:
-            db.session.rollback()
-            form.email.errors = [*form.email.errors, error.message]
-        else:
-            location = url_for("enablers.edit", user_id=user.id)
-            once.led_to(form, location)
-            db.session.commit()
-            flash(f"{user.name} has been invited: they have been emailed a link to choose a password.", "success")
-            return redirect(location)
-    return render_template("enablers/invite.html", form=form)
+        done = actions.carry_out(
+            lambda: services.invite_enabler(email=form.email.data, name=form.name.data, actor=current_user),
+            refused=("enabler.invite_refused", None),
+            form=form,
+            field="email",
+            to=lambda user: url_for("enablers.edit", user_id=user.id),
+            message=lambda user: f"{user.name} has been invited: they have been emailed a link to choose a password.",
+        )
+        if done is not None:
+            return done
+    return render_template("enablers/invite.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/manage/enablers/<int:user_id>", methods=["GET", "POST"])
@@ -191,20 +188,15 @@ def edit(user_id):
     if not person.has_role(Role.ENABLER):
         abort(404)
     form = _profile_form(person, services.profile_of(person))
-    if form.validate_on_submit() and _save_profile(person, form):
-        flash(f"{person.name}'s profile has been saved.", "success")
-        return redirect(url_for("enablers.pool"))
-    return render_template("enablers/profile.html", form=form, person=person, own=False)
+    if form.validate_on_submit():
+        done = _save_profile(person, form, url_for("enablers.pool"), f"{person.name}'s profile has been saved.")
+        if done is not None:
+            return done
+    page = render_template("enablers/profile.html", form=form, person=person, own=False)
+    return page, 400 if form.errors else 200
 
 
 # --- Matching and assignment ------------------------------------------------------------------------
-
-
-def _load_project(project_id: int) -> Project:
-    project = project_queries.load_project(project_id)
-    if project is None:
-        abort(404)
-    return project
 
 
 def _matching_page(project: Project, form: AssignForm, end_form: EndForm, status: int = 200):
@@ -224,68 +216,49 @@ def _matching_page(project: Project, form: AssignForm, end_form: EndForm, status
 @bp.route("/manage/projects/<int:project_id>/enabler", methods=["GET", "POST"])
 @roles_required(Role.PROGRAMME_OFFICER)
 def match(project_id):
-    project = _load_project(project_id)
+    project = project_or_404(project_id)
     ranked, _ = matching.rank(project)
     form = AssignForm() if request.method == "POST" else AssignForm(formdata=None)
     form.enabler_id.choices = [(m.enabler.id, m.enabler.name) for m in ranked]
     if form.validate_on_submit():
         enabler = db.session.get(User, form.enabler_id.data)
-        try:
-            if services.current_assignment(project):
-                services.reassign_enabler(
-                    project,
-                    enabler,
-                    reason=form.reason.data or "",
-                    override_reason=form.override_reason.data,
-                    actor=current_user,
-                )
-            else:
-                services.assign_enabler(
-                    project,
-                    enabler,
-                    reason=form.reason.data,
-                    override_reason=form.override_reason.data,
-                    actor=current_user,
-                )
-        except GrantsError as error:
-            db.session.rollback()
-            current = services.current_assignment(project)
-            if current is not None and enabler is not None and current.enabler_id == enabler.id:
-                # a second press (or the slower of two): where the first one led
-                flash(f"{enabler.name} already supports {project.reference}.", "important")
-                return redirect(url_for("projects.show", project_id=project.id), code=303)
-            field = form[error.field] if getattr(error, "field", None) in form else form.enabler_id
-            field.errors = [*field.errors, error.message]
-        else:
-            db.session.commit()
-            flash(
-                f"{enabler.name} now supports {project.reference}. They and the project lead have been emailed.",
-                "success",
-            )
-            return redirect(url_for("projects.show", project_id=project.id))
-        return _matching_page(project, form, EndForm(formdata=None, prefix="end"), 400)
-    return _matching_page(project, form, EndForm(formdata=None, prefix="end"))
+        done = actions.carry_out(
+            lambda: services.support_project(
+                project,
+                enabler,
+                reason=form.reason.data,
+                override_reason=form.override_reason.data,
+                actor=current_user,
+            ),
+            refused=("enabler.assign_refused", project),
+            form=form,
+            field="enabler_id",
+            to=url_for("projects.show", project_id=project.id),
+            message=lambda _: (
+                f"{enabler.name} now supports {project.reference}. They and the project lead have been emailed."
+            ),
+        )
+        if done is not None:
+            return done
+    return _matching_page(project, form, EndForm(formdata=None, prefix="end"), 400 if form.errors else 200)
 
 
 @bp.post("/manage/projects/<int:project_id>/enabler/end")
 @roles_required(Role.PROGRAMME_OFFICER)
 def end(project_id):
-    project = _load_project(project_id)
+    project = project_or_404(project_id)
     form = EndForm(prefix="end")
     if form.validate_on_submit():
-        try:
-            services.end_assignment(project, reason=form.reason.data, actor=current_user)
-        except GrantsError as error:
-            db.session.rollback()
-            if services.current_assignment(project) is None and project_queries.assignments_of(project.id):
-                # a second press (or the slower of two): where the first one led
-                flash(f"The enabler's support for {project.reference} had already ended.", "important")
-                return redirect(url_for("enablers.match", project_id=project.id), code=303)
-            form.reason.errors = [*form.reason.errors, error.message]
-        else:
-            db.session.commit()
-            flash(f"The enabler's support for {project.reference} has ended.", "success")
-            return redirect(url_for("enablers.match", project_id=project.id))
+        done = actions.carry_out(
+            lambda: services.end_assignment(project, reason=form.reason.data, actor=current_user),
+            refused=("enabler.end_refused", project),
+            form=form,
+            field="reason",
+            to=url_for("enablers.match", project_id=project.id),
+            message=lambda _: f"The enabler's support for {project.reference} has ended.",
+        )
+        if done is not None:
+            return done
     assign_form = AssignForm(formdata=None)
     assign_form.enabler_id.choices = []
     return _matching_page(project, assign_form, form, 400)

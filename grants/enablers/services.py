@@ -12,7 +12,7 @@ from grants.accounts.models import User
 from grants.accounts.tokens import make_reset_token
 from grants.core import audit
 from grants.core.db import insert_or_ignore, lock_and_refresh
-from grants.core.errors import GrantsError
+from grants.core.errors import AlreadyDone, GrantsError
 from grants.core.permissions import Role
 from grants.core.signals import project_changed
 from grants.directory.models import Organisation, Place, Theme
@@ -22,15 +22,18 @@ from grants.enablers.matching import (
     links_with_current_projects,
     partnership_organisations,
 )
-from grants.enablers.models import EnablerAssignment, EnablerProfile
+from grants.enablers.models import EnablerProfile
 from grants.extensions import db
 from grants.notifications.services import queue_email
+from grants.projects.models import EnablerAssignment
 
 
 class EnablerError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A change to an enabler's profile or support the service refuses, naming the domain field it is about."""
+
+
+class EnablerAlreadyDone(EnablerError, AlreadyDone):
+    """A second press of something already done (or the slower of two at once): nothing happens twice."""
 
 
 PROFILE_FIELDS = ("bio", "approaches", "regions", "capacity", "available_from", "available_until")
@@ -50,10 +53,24 @@ def _summary(profile: EnablerProfile) -> dict:
     return summary
 
 
+def organisations_identified(identifiers: list[str]) -> list[int]:
+    """The ids of the organisations with these identifiers (``GB-CHC-…``), refusing one Grants does not know."""
+    found = {
+        o.org_id: o.id for o in db.session.scalars(db.select(Organisation).where(Organisation.org_id.in_(identifiers)))
+    }
+    unknown = [identifier for identifier in identifiers if identifier not in found]
+    if unknown:
+        raise EnablerError(f"No organisation in Grants has the identifier {unknown[0]}", field="links")
+    return list(found.values())
+
+
 def save_profile(user, values: dict, *, actor) -> EnablerProfile:
-    """Create or update an enabler's profile (their own, or any for a programme officer)."""
+    """Create or update an enabler's profile (their own, or any for a programme officer). The organisations
+    the enabler is linked with are given by id (``link_ids``) or by identifier (``link_identifiers``)."""
     if values["available_from"] and values["available_until"] and values["available_until"] < values["available_from"]:
         raise EnablerError("The end of availability must be after its start", field="available_until")
+    if "link_identifiers" in values:
+        values = {**values, "link_ids": organisations_identified(values["link_identifiers"])}
     profile = profile_of(user)
     before = _summary(profile) if profile else None
     if profile is None:
@@ -162,7 +179,7 @@ def assign_enabler(
     """The project's (first, or next) enabler. A project with a current enabler is reassigned instead."""
     lock_and_refresh(db.session, project)
     if current_assignment(project) is not None:
-        raise EnablerError("This project already has an enabler: reassign it instead.", field="enabler_id")
+        _refuse_second_enabler(project, enabler)
     profile = _check_can_support(project, enabler, override_reason)
     over_capacity = current_loads().get(enabler.id, 0) >= profile.capacity
     assignment = EnablerAssignment(
@@ -177,7 +194,7 @@ def assign_enabler(
         with db.session.begin_nested():
             db.session.add(assignment)
     except IntegrityError:
-        raise EnablerError("This project already has an enabler: reassign it instead.", field="enabler_id") from None
+        _refuse_second_enabler(project, enabler)
     audit.record(
         "enabler.assigned",
         project,
@@ -193,6 +210,14 @@ def assign_enabler(
     return assignment
 
 
+def _refuse_second_enabler(project, enabler: User):
+    """The project has an enabler already: this one (a second press, or the slower of two), or another."""
+    current = current_assignment(project)
+    if current is not None and enabler is not None and current.enabler_id == enabler.id:
+        raise EnablerAlreadyDone(f"{enabler.name} already supports {project.reference}.")
+    raise EnablerError("This project already has an enabler: reassign it instead.", field="enabler_id")
+
+
 def end_assignment(
     project, *, reason: str, actor, today: date | None = None, replacing: bool = False
 ) -> EnablerAssignment:
@@ -200,6 +225,8 @@ def end_assignment(
     tells people and other areas once the new enabler is in place."""
     lock_and_refresh(db.session, project)
     assignment = current_assignment(project)
+    if assignment is None and _has_had_enabler(project):  # a second press, or the slower of two
+        raise EnablerAlreadyDone(f"The enabler's support for {project.reference} had already ended.")
     if assignment is None:
         raise EnablerError("This project has no enabler at the moment.")
     if not (reason or "").strip():
@@ -225,12 +252,12 @@ def reassign_enabler(
 ) -> EnablerAssignment:
     """A new enabler in place of the current one, for a reason; the history keeps both. Under the
     project's row lock: of two changes sent at once, the second sees the first's enabler in place."""
-    if not (reason or "").strip():
-        raise EnablerError("Give the reason for the change of enabler", field="reason")
     lock_and_refresh(db.session, project)
     current = current_assignment(project)
-    if current is not None and current.enabler_id == enabler.id:
-        raise EnablerError(f"{enabler.name} is already this project's enabler.", field="enabler_id")
+    if current is not None and enabler is not None and current.enabler_id == enabler.id:
+        raise EnablerAlreadyDone(f"{enabler.name} already supports {project.reference}.")
+    if not (reason or "").strip():
+        raise EnablerError("Give the reason for the change of enabler", field="reason")
     _check_can_support(project, enabler, override_reason)
     if current is not None:  # the outgoing enabler is told; the lead hears once, of the new one
         end_assignment(project, reason=reason, actor=actor, today=today, replacing=True)
@@ -242,3 +269,17 @@ def reassign_enabler(
             user=outgoing,
         )
     return assign_enabler(project, enabler, reason=reason, override_reason=override_reason, actor=actor, today=today)
+
+
+def support_project(project, enabler: User, *, reason: str | None, override_reason: str | None, actor):
+    """The enabler the programme officer chose: the project's first, or in place of the one it has."""
+    if current_assignment(project) is not None:
+        return reassign_enabler(project, enabler, reason=reason or "", override_reason=override_reason, actor=actor)
+    return assign_enabler(project, enabler, reason=reason, override_reason=override_reason, actor=actor)
+
+
+def _has_had_enabler(project) -> bool:
+    return (
+        db.session.scalar(db.select(EnablerAssignment.id).where(EnablerAssignment.project_id == project.id).limit(1))
+        is not None
+    )

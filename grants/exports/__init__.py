@@ -5,9 +5,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.dashboard import register_dashboard_link
     from grants.exports.permissions import EXPORTERS
     from grants.exports.routes import bp
-    from grants.main.dashboard import register_dashboard_link
 
     app.register_blueprint(bp)
     for role in EXPORTERS:

@@ -9,12 +9,11 @@ from sqlalchemy.orm import aliased
 from grants.accounts.models import User
 from grants.applications.models import Application, Partner, PartnerStatus, application_themes
 from grants.directory.models import Organisation, Place, Theme
-from grants.enablers.models import EnablerAssignment
 from grants.exports.columns import SEPARATOR
 from grants.exports.permissions import Scope
 from grants.extensions import db
 from grants.funding.models import MatchFunding, Payment, Tranche
-from grants.projects.models import Project
+from grants.projects.models import EnablerAssignment, Project
 from grants.reviews.models import AssignmentStatus, ConflictDeclaration, Decision, ReviewAssignment, Score
 from grants.rounds.models import Round, RoundStatus, RubricCriterion
 

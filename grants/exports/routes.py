@@ -6,11 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, stream_with_context
 from flask_login import current_user, login_required
 
-from grants.core import audit
+from grants.core import actions
 from grants.core.errors import PermissionDenied
 from grants.core.spreadsheets import XLSX_MIMETYPE, csv_chunks, xlsx_chunks
 from grants.core.times import london_today
-from grants.core.views import record_refusal
 from grants.exports import permissions, queries
 from grants.exports.datasets import DATASETS, EVERY_DATASET, Dataset
 from grants.extensions import db
@@ -26,7 +25,7 @@ PAGE = "the downloads page"
 
 
 def _refuse(target, message: str):
-    record_refusal("exports.refused", target, PermissionDenied(message))
+    actions.refuse("exports.refused", target, PermissionDenied(message))
     return render_error(403, message)
 
 
@@ -68,12 +67,11 @@ def download(name, file_format):
     round_ = chosen_round(current_user, page=PAGE)  # a 400 or 404 page for a round that cannot be chosen
     statement = dataset.statement(permissions.scope_for(current_user, name, round_.id if round_ else None))
     filename = _filename(dataset, round_, file_format)
-    audit.record(
+    actions.record(  # the download is on record before its first byte leaves
         "exports.downloaded",
         dataset,
         after={"dataset": name, "format": file_format, "round": round_.code if round_ else None},
     )
-    db.session.commit()  # the download is on record before its first byte leaves
     return _streamed(dataset, statement, file_format, filename)
 
 

@@ -5,15 +5,17 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
     from grants.core.signals import project_changed
     from grants.funding import models  # noqa: F401
     from grants.funding.routes import bp
-    from grants.main.dashboard import register_dashboard_link
+    from grants.projects.services import on_project_set_up
 
     app.register_blueprint(bp)
     project_changed.connect(_evaluate, weak=False)
+    on_project_set_up(_set_up_funding, order=30)
     register_nav(
         "Funding",
         "funding.index",
@@ -30,3 +32,9 @@ def _evaluate(project, actor=None, **_):
     from grants.funding.services.conditions import evaluate_project
 
     evaluate_project(project, actor=actor)
+
+
+def _set_up_funding(project, application, *, months, actor=None):
+    from grants.funding.services import set_up_funding
+
+    set_up_funding(project, application, months=months, actor=actor)

@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from grants.core import limits, once
-from grants.core.audit import record as audit_record
-from grants.core.errors import GrantsError, NotFound
+from grants.core import actions, limits
+from grants.core.errors import GrantsError
 from grants.core.forms import ActionForm
 from grants.core.permissions import Role, roles_required
-from grants.core.views import record_refusal, show_error
 from grants.extensions import db
 from grants.leadership import queries, services
 from grants.leadership.forms import (
@@ -23,19 +21,13 @@ from grants.leadership.forms import (
     self_assessment_form,
 )
 from grants.leadership.models import STAGE_LABELS, STAGES, LeadershipDomain, Participant
+from grants.leadership.permissions import can_manage_participants, can_see_individuals
 from grants.projects import permissions as project_permissions
-from grants.projects import queries as project_queries
+from grants.projects.access import project_or_404
 from grants.projects.models import Project
 from grants.rounds.models import Round
 
 bp = Blueprint("leadership", __name__)
-
-
-def _project(project_id: int) -> Project:
-    project = project_queries.load_project(project_id)
-    if project is None or not project_permissions.can_view_project(current_user, project):
-        abort(404)
-    return project
 
 
 def _results(project_ids: list[int], scores: dict | None = None) -> dict:
@@ -46,7 +38,7 @@ def _results(project_ids: list[int], scores: dict | None = None) -> dict:
     domains = queries.domain_order([domain.name for domain in framework.domains] if framework else [], scores)
     pairs = queries.pairs_count(scores)
     shown, changes = queries.visible_changes(
-        queries.paired_change(scores, domains), pairs, staff=services.can_see_individuals(current_user)
+        queries.paired_change(scores, domains), pairs, staff=can_see_individuals(current_user)
     )
     return {
         "changes": changes,
@@ -61,10 +53,13 @@ def _results(project_ids: list[int], scores: dict | None = None) -> dict:
 @bp.get("/projects/<int:project_id>/leadership")
 @login_required
 def project(project_id):
-    project = _project(project_id)
-    manage = services.can_manage_participants(current_user, project)
-    participants = queries.participants_of(project.id) if manage or services.can_see_individuals(current_user) else []
-    invite_form = InviteForm(formdata=None)
+    project = project_or_404(project_id)
+    manage = can_manage_participants(current_user, project)
+    participants = queries.participants_of(project.id) if manage or can_see_individuals(current_user) else []
+    return _project_page(project, participants, InviteForm(formdata=None), manage=manage)
+
+
+def _project_page(project: Project, participants: list[Participant], invite_form: InviteForm, *, manage: bool):
     invite_form.participants.choices = [(p.id, p.name) for p in participants]
     return render_template(
         "leadership/project.html",
@@ -74,47 +69,45 @@ def project(project_id):
         stage_labels=STAGE_LABELS,
         stage_keys=STAGES,
         manage=manage,
-        individuals=services.can_see_individuals(current_user),
+        individuals=can_see_individuals(current_user),
         invite_form=invite_form,
+        form=invite_form,
         **_results([project.id]),
-    )
+    ), (400 if invite_form.errors else 200)
 
 
 @bp.route("/projects/<int:project_id>/leadership/participants/new", methods=["GET", "POST"])
 @login_required
 def add_participant(project_id):
-    project = _project(project_id)
-    if not services.can_manage_participants(current_user, project):
+    project = project_or_404(project_id)
+    if not can_manage_participants(current_user, project):
         abort(403)
     form = ParticipantForm()
     if form.validate_on_submit():
-        if (earlier := once.carried_out(form)) is not None:
-            return earlier
-        try:
-            services.add_participant(
+        done = actions.carry_out(
+            lambda: services.add_participant(
                 project,
                 name=form.name.data,
                 email=form.email.data,
                 organisation_name=form.organisation_name.data,
                 actor=current_user,
-            )
-        except GrantsError as error:
-            record_refusal("leadership.participant_refused", project, error)
-            show_error(form, error, "email")
-        else:
-            location = url_for("leadership.project", project_id=project.id) + "#participants"
-            once.led_to(form, location)
-            db.session.commit()
-            flash(f"{form.name.data} has been added. Invite them to a self-assessment when it is time.", "success")
-            return redirect(location)
+            ),
+            refused=("leadership.participant_refused", project),
+            form=form,
+            field="email",
+            to=_participants_of(project),
+            message=f"{form.name.data} has been added. Invite them to a self-assessment when it is time.",
+        )
+        if done is not None:
+            return done
     return render_template("leadership/participant.html", project=project, form=form), (400 if form.errors else 200)
 
 
 @bp.route("/projects/<int:project_id>/leadership/participants/<int:participant_id>/change", methods=["GET", "POST"])
 @login_required
 def change_participant(project_id, participant_id):
-    project = _project(project_id)
-    if not services.can_manage_participants(current_user, project):
+    project = project_or_404(project_id)
+    if not can_manage_participants(current_user, project):
         abort(403)
     person = db.session.get(Participant, participant_id)
     if person is None or person.project_id != project.id:
@@ -124,26 +117,27 @@ def change_participant(project_id, participant_id):
     else:
         form = ChangeParticipantForm()
     if form.validate_on_submit():
-        try:
-            withdrawn = services.change_participant(
+        done = actions.carry_out(
+            lambda: services.change_participant(
                 project,
                 person,
                 name=form.name.data,
                 email=form.email.data,
                 organisation_name=form.organisation_name.data,
                 actor=current_user,
-            )
-        except GrantsError as error:
-            record_refusal("leadership.participant_refused", project, error)
-            person = db.session.get(Participant, participant_id)
-            show_error(form, error, "email")
-        else:
-            db.session.commit()
-            message = f"{person.name}'s details have been saved."
-            if withdrawn:
-                message += " The links sent to their old email address no longer work: invite them again."
-            flash(message, "success")
-            return redirect(url_for("leadership.project", project_id=project.id) + "#participants")
+            ),
+            refused=("leadership.participant_refused", project),
+            form=form,
+            claim=False,
+            field="email",
+            to=_participants_of(project),
+            message=lambda withdrawn: (
+                f"{person.name}'s details have been saved."
+                + (" The links sent to their old email address no longer work: invite them again." if withdrawn else "")
+            ),
+        )
+        if done is not None:
+            return done
     return render_template("leadership/participant.html", project=project, form=form, person=person), (
         400 if form.errors else 200
     )
@@ -152,46 +146,44 @@ def change_participant(project_id, participant_id):
 @bp.post("/projects/<int:project_id>/leadership/invite")
 @login_required
 def invite(project_id):
-    project = _project(project_id)
-    if not services.can_manage_participants(current_user, project):
+    project = project_or_404(project_id)
+    if not can_manage_participants(current_user, project):
         abort(403)
     participants = queries.participants_of(project.id)
     form = InviteForm()
     form.participants.choices = [(p.id, p.name) for p in participants]
     if form.validate_on_submit():
         chosen = [p for p in participants if p.id in set(form.participants.data)]
-        try:
-            invited, answered = services.invite(project, chosen, form.stage.data, actor=current_user)
-        except GrantsError as error:
-            record_refusal("leadership.invitation_refused", project, error)
-            show_error(form, error, "participants")
-        else:
-            db.session.commit()
-            message = f"{invited} {'person has' if invited == 1 else 'people have'} been emailed a link."
-            if answered:
-                message += f" {answered} had already answered and were not sent it again."
-            flash(message, "success")
-            return redirect(url_for("leadership.project", project_id=project.id) + "#participants")
-    return render_template(
-        "leadership/project.html",
-        project=project,
-        participants=participants,
-        stages=queries.stages_of([p.id for p in participants]),
-        stage_labels=STAGE_LABELS,
-        stage_keys=STAGES,
-        manage=True,
-        individuals=services.can_see_individuals(current_user),
-        invite_form=form,
-        form=form,
-        **_results([project.id]),
-    ), 400
+        done = actions.carry_out(
+            lambda: services.invite(project, chosen, form.stage.data, actor=current_user),
+            refused=("leadership.invitation_refused", project),
+            form=form,
+            field="participants",
+            to=_participants_of(project),
+            message=_invited,
+        )
+        if done is not None:
+            return done
+    return _project_page(project, participants, form, manage=True)
+
+
+def _participants_of(project: Project) -> str:
+    return url_for("leadership.project", project_id=project.id) + "#participants"
+
+
+def _invited(counts: tuple[int, int]) -> str:
+    invited, answered = counts
+    message = f"{invited} {'person has' if invited == 1 else 'people have'} been emailed a link."
+    if answered:
+        message += f" {answered} had already answered and were not sent it again."
+    return message
 
 
 @bp.get("/projects/<int:project_id>/leadership/participants/<int:participant_id>")
 @login_required
 def participant(project_id, participant_id):
-    project = _project(project_id)
-    if not services.can_see_individuals(current_user):
+    project = project_or_404(project_id)
+    if not can_see_individuals(current_user):
         abort(403)
     person = db.session.get(Participant, participant_id)
     if person is None or person.project_id != project.id:
@@ -223,7 +215,7 @@ def wave(round_id):
     scores = queries.domain_scores(project_ids)
     projects_of = queries.participant_projects(project_ids)
     by_project = queries.pairs_by_project(scores, projects_of, project_ids)
-    if not services.can_see_individuals(current_user):
+    if not can_see_individuals(current_user):
         scores = queries.from_projects_shown_alone(scores, projects_of, by_project)
     return render_template(
         "leadership/wave.html",
@@ -242,21 +234,17 @@ def wave(round_id):
 def answer(token):
     if len(token) > 100:
         abort(404)
-    try:
-        invitation = services.invitation_for(token)
-    except NotFound:
-        audit_record(
+    invitation = services.find_invitation(token)
+    if invitation is None or invitation.used_at is not None:
+        reason = "already used" if invitation else "unknown link"
+        actions.record(
             "leadership.link_refused",
+            invitation,
             object_type="assessment_invitation",
-            after={"reason": "unknown link"},
+            after={"reason": reason},
             anonymous=True,
         )
-        db.session.commit()
-        return render_template("leadership/link_problem.html", used=False), 404
-    if invitation.used_at is not None:
-        audit_record("leadership.link_refused", invitation, after={"reason": "already used"}, anonymous=True)
-        db.session.commit()
-        return render_template("leadership/link_problem.html", used=True), 410
+        return _link_problem(used=invitation is not None)
     framework = invitation.framework
     form = self_assessment_form(framework)
     if form.validate_on_submit():
@@ -265,33 +253,43 @@ def answer(token):
             for domain in framework.domains
             for behaviour in domain.behaviours
         }
-        try:
-            services.submit_self_assessment(token, answers)
-        except GrantsError as error:
-            db.session.rollback()
-            audit_record("leadership.link_refused", invitation, after={"reason": error.message}, anonymous=True)
-            db.session.commit()
-            if invitation_used(token):
-                return render_template("leadership/link_problem.html", used=True), 410
-            show_error(form, error, "submit")
-        else:
-            db.session.commit()
-            return render_template("leadership/thanks.html", stage=STAGE_LABELS[invitation.stage].lower())
+        stage = STAGE_LABELS[invitation.stage].lower()
+        done = actions.carry_out(
+            lambda: services.submit_self_assessment(token, answers),
+            refused=("leadership.link_refused", invitation),
+            anonymous=True,  # whoever is signed in on this browser, the participant answers through their link
+            to=lambda _: actions.page("leadership/thanks.html", stage=stage),
+            show=lambda error: _answer_refused(token, form, error),
+        )
+        if done is not None:
+            return done
+    return _answer_page(invitation, form)
+
+
+def _link_problem(*, used: bool):
+    """An unknown link (404), or one already used (410)."""
+    return render_template("leadership/link_problem.html", used=used), 410 if used else 404
+
+
+def _answer_refused(token: str, form, error: GrantsError):
+    """A refused answer (the refusal is recorded): used a moment ago by another press, or the form again."""
+    invitation = services.find_invitation(token)
+    if invitation is None or invitation.used_at is not None:
+        return _link_problem(used=invitation is not None)
+    behaviours = {f"behaviour:{b.id}": f"behaviour_{b.id}" for d in invitation.framework.domains for b in d.behaviours}
+    actions.show_on_field(form, error, "submit", behaviours)
+    return _answer_page(invitation, form)
+
+
+def _answer_page(invitation, form):
     return render_template(
         "leadership/answer.html",
         invitation=invitation,
-        framework=framework,
+        framework=invitation.framework,
         form=form,
         project=invitation.participant and db.session.get(Project, invitation.participant.project_id),
         stage=STAGE_LABELS[invitation.stage].lower(),
     ), (400 if form.errors else 200)
-
-
-def invitation_used(token: str) -> bool:
-    try:
-        return services.invitation_for(token).used_at is not None
-    except NotFound:
-        return False
 
 
 # --- The framework ----------------------------------------------------------------------------------
@@ -300,13 +298,16 @@ def invitation_used(token: str) -> bool:
 @bp.get("/leadership/framework")
 @roles_required(Role.PROGRAMME_OFFICER)
 def framework():
-    current = services.ensure_framework(current_user)
-    db.session.commit()
-    return render_template(
-        "leadership/framework.html",
-        framework=current,
-        editable=not services.in_use(current),
-        form=ActionForm(formdata=None),
+    """The current framework: the default one is made (and kept) the first time anyone looks."""
+    return actions.carry_out(
+        lambda: services.ensure_framework(current_user),
+        refused=("leadership.framework_refused", None),
+        to=lambda current: actions.page(
+            "leadership/framework.html",
+            framework=current,
+            editable=not services.in_use(current),
+            form=ActionForm(formdata=None),
+        ),
     )
 
 
@@ -315,11 +316,7 @@ def framework():
 @roles_required(Role.PROGRAMME_OFFICER)
 def domain(domain_id=None):
     current = services.ensure_framework(current_user)
-    item = None
-    if domain_id is not None:
-        item = db.session.get(LeadershipDomain, domain_id)
-        if item is None or item.framework_id != current.id:
-            abort(404)
+    item = _domain_or_404(current, domain_id) if domain_id is not None else None
     if request.method == "GET" and item is not None:
         form = DomainForm(
             formdata=None,
@@ -332,45 +329,48 @@ def domain(domain_id=None):
     else:
         form = DomainForm()
     if form.validate_on_submit():
-        try:
-            services.save_domain(
+        done = actions.carry_out(
+            lambda: services.save_domain(
                 current,
                 item,
                 name=form.name.data,
                 description=form.description.data or "",
                 behaviours=form.behaviours.data.splitlines(),
                 actor=current_user,
-            )
-        except GrantsError as error:
-            record_refusal("leadership.framework_refused", current, error)
-            show_error(form, error, "name")
-        else:
-            db.session.commit()
-            flash("The domain has been saved.", "success")
-            return redirect(url_for("leadership.framework"))
+            ),
+            refused=("leadership.framework_refused", current),
+            form=form,
+            field="name",
+            to=url_for("leadership.framework"),
+            message="The domain has been saved.",
+        )
+        if done is not None:
+            return done
     return render_template("leadership/domain.html", form=form, item=item), (400 if form.errors else 200)
+
+
+def _domain_or_404(framework, domain_id: int) -> LeadershipDomain:
+    item = db.session.get(LeadershipDomain, domain_id)
+    if item is None or item.framework_id != framework.id:
+        abort(404)
+    return item
 
 
 @bp.route("/leadership/framework/domains/<int:domain_id>/remove", methods=["GET", "POST"])
 @roles_required(Role.PROGRAMME_OFFICER)
 def remove_domain(domain_id):
     current = services.ensure_framework(current_user)
-    item = db.session.get(LeadershipDomain, domain_id)
-    if item is None or item.framework_id != current.id:
-        abort(404)
-    if request.method == "POST":
-        if not ActionForm().validate_on_submit():
-            abort(400)
-        try:
-            services.remove_domain(current, item, actor=current_user)
-        except GrantsError as error:
-            record_refusal("leadership.framework_refused", current, error)
-            flash(error.message, "important")
-        else:
-            db.session.commit()
-            flash("The domain has been removed.", "success")
-        return redirect(url_for("leadership.framework"))
-    return render_template("leadership/remove_domain.html", item=item, form=ActionForm(formdata=None))
+    item = _domain_or_404(current, domain_id)
+    if request.method == "GET":
+        return render_template("leadership/remove_domain.html", item=item, form=ActionForm(formdata=None))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return actions.carry_out(
+        lambda: services.remove_domain(current, item, actor=current_user),
+        refused=("leadership.framework_refused", current),
+        to=url_for("leadership.framework"),
+        message="The domain has been removed.",
+    )
 
 
 @bp.route("/leadership/framework/scale", methods=["GET", "POST"])
@@ -384,17 +384,19 @@ def scale():
     else:
         form = ScaleForm()
     if form.validate_on_submit():
-        try:
-            services.save_scale(
+        done = actions.carry_out(
+            lambda: services.save_scale(
                 current, name=form.name.data, scale=[form[f"point_{n}"].data for n in range(1, 6)], actor=current_user
-            )
-        except GrantsError as error:
-            record_refusal("leadership.framework_refused", current, error)
-            show_error(form, error, "name")
-        else:
-            db.session.commit()
-            flash("The framework's name and scale have been saved.", "success")
-            return redirect(url_for("leadership.framework"))
+            ),
+            refused=("leadership.framework_refused", current),
+            form=form,
+            field="name",
+            fields={"scale": "point_1"},
+            to=url_for("leadership.framework"),
+            message="The framework's name and scale have been saved.",
+        )
+        if done is not None:
+            return done
     return render_template("leadership/scale.html", form=form), (400 if form.errors else 200)
 
 
@@ -403,7 +405,9 @@ def scale():
 def new_version():
     if not ActionForm().validate_on_submit():
         abort(400)
-    new = services.start_new_version(actor=current_user)
-    db.session.commit()
-    flash(f"Version {new.version} is ready to change. Self-assessments sent from now on use it.", "success")
-    return redirect(url_for("leadership.framework"))
+    return actions.carry_out(
+        lambda: services.start_new_version(actor=current_user),
+        refused=("leadership.framework_refused", services.current_framework()),
+        to=url_for("leadership.framework"),
+        message=lambda new: f"Version {new.version} is ready to change. Self-assessments sent from now on use it.",
+    )

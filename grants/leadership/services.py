@@ -25,15 +25,12 @@ from grants.leadership.models import (
     LeadershipFramework,
     Participant,
 )
+from grants.leadership.permissions import can_manage_participants
 from grants.notifications.services import queue_email
-
-STAFF = (Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
 
 
 class LeadershipError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A leadership change the service refuses; ``field`` names what it is about (``email``, ``scale``)."""
 
 
 # --- The framework ----------------------------------------------------------------------------------
@@ -127,7 +124,7 @@ def save_scale(framework: LeadershipFramework, *, name: str, scale: list[str], a
     if not name.strip():
         raise LeadershipError("Enter the framework's name", field="name")
     if len(scale) != 5 or not all(point.strip() for point in scale):
-        raise LeadershipError("Describe each of the five points of the scale", field="point_1")
+        raise LeadershipError("Describe each of the five points of the scale", field="scale")
     before = {"name": framework.name, "scale": framework.scale}
     framework.name, framework.scale = name.strip(), [point.strip() for point in scale]
     db.session.flush()
@@ -171,20 +168,6 @@ def _domain_summary(domain: LeadershipDomain) -> dict:
 
 
 # --- Participants and invitations --------------------------------------------------------------------
-
-
-def can_manage_participants(user, project) -> bool:
-    """The project team (applicants of the lead organisation) and programme officers."""
-    if not user.is_authenticated:
-        return False
-    if user.has_role(Role.PROGRAMME_OFFICER):
-        return True
-    return user.has_role(Role.APPLICANT) and user.organisation_id == project.lead_organisation_id
-
-
-def can_see_individuals(user) -> bool:
-    """Individual answers are for programme staff only."""
-    return bool(user.is_authenticated and user.has_any_role(*STAFF))
 
 
 def add_participant(project, *, name: str, email: str, organisation_name: str, actor) -> Participant:
@@ -337,18 +320,29 @@ def invite(project, participants: list[Participant], stage: str, *, actor) -> tu
     return invited, len(answered)
 
 
-def invitation_for(token: str) -> AssessmentInvitation:
-    invitation = db.session.scalar(
+STALE_LINK = "This link is not right, or a newer one has been sent. Use the link in the latest email."
+
+
+def find_invitation(token: str) -> AssessmentInvitation | None:
+    """The invitation a link is for, or None when no link (any longer) has this token."""
+    return db.session.scalar(
         db.select(AssessmentInvitation).where(AssessmentInvitation.token_digest == digest(token or ""))
     )
+
+
+def invitation_for(token: str) -> AssessmentInvitation:
+    invitation = find_invitation(token)
     if invitation is None:
-        raise NotFound("This link is not right, or a newer one has been sent. Use the link in the latest email.")
+        raise NotFound(STALE_LINK)
     return invitation
 
 
 def submit_self_assessment(token: str, answers: dict[int, int]) -> AssessmentResponse:
-    """A participant's answers, through their link: once per stage."""
-    invitation = invitation_for(token)
+    """A participant's answers, through their link: once per stage. A link replaced by a newer one while
+    the participant was answering is refused as the link it now is."""
+    invitation = find_invitation(token)
+    if invitation is None:
+        raise LeadershipError(STALE_LINK)
     db.session.refresh(invitation, with_for_update=True)  # two submissions of one link wait for each other
     if invitation.used_at is not None:
         raise LeadershipError("You have already answered this self-assessment. Thank you.")
@@ -356,7 +350,7 @@ def submit_self_assessment(token: str, answers: dict[int, int]) -> AssessmentRes
     behaviour_ids = [b.id for domain in framework.domains for b in domain.behaviours]
     missing = [behaviour_id for behaviour_id in behaviour_ids if answers.get(behaviour_id) not in (1, 2, 3, 4, 5)]
     if missing:
-        raise LeadershipError("Choose a rating for every statement", field=f"behaviour_{missing[0]}")
+        raise LeadershipError("Choose a rating for every statement", field=f"behaviour:{missing[0]}")
     response = AssessmentResponse(
         participant_id=invitation.participant_id, stage=invitation.stage, framework_id=framework.id
     )

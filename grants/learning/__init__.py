@@ -6,17 +6,28 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.funding.services.agreements import list_commitments_with
     from grants.funding.services.conditions import register_evaluator
     from grants.learning import models  # noqa: F401
     from grants.learning.library_routes import bp as library_bp
+    from grants.learning.queries import agreement_commitments
     from grants.learning.routes import bp
     from grants.learning.services import learning_evidenced_for
-    from grants.main.dashboard import register_dashboard_link
+    from grants.projects.services import on_project_set_up
 
     app.register_blueprint(bp)
     app.register_blueprint(library_bp)
     register_evaluator("learning_evidenced", learning_evidenced_for)
+    list_commitments_with(agreement_commitments)
+    on_project_set_up(_carry_over_commitments, order=10)
     register_nav("Learning library", "library.index", order=12, active_prefix="library", public=True)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Learning to review", "learning.reviews")
+
+
+def _carry_over_commitments(project, application, *, months, actor=None):
+    from grants.learning.services import carry_over_commitments
+
+    carry_over_commitments(project, application, actor=actor)

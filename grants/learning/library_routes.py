@@ -13,6 +13,7 @@ from grants.core.pagination import id_arg, paginate
 from grants.directory.models import Theme
 from grants.extensions import db
 from grants.learning import queries
+from grants.learning.models import CommitmentStatus
 
 bp = Blueprint("library", __name__, url_prefix="/learning")
 
@@ -61,7 +62,9 @@ def project(project_id):
         applied_out=[
             commitment
             for commitment in queries.commitments_of(found.id)
-            if commitment.status == "done" and commitment.kind == "apply_elsewhere" and commitment.applied_to
+            if commitment.status == CommitmentStatus.DONE
+            and commitment.kind == "apply_elsewhere"
+            and commitment.applied_to
         ],
         applied_here=[
             commitment

@@ -189,6 +189,13 @@ def commitments_of(project_id: int) -> list[LearningCommitment]:
     ).all()
 
 
+def agreement_commitments(project_id: int) -> list[LearningCommitment]:
+    """As the grant agreement lists them: in the order they were made."""
+    return db.session.scalars(
+        db.select(LearningCommitment).where(LearningCommitment.project_id == project_id).order_by(LearningCommitment.id)
+    ).all()
+
+
 def applied_here(project_id: int, *, done_only: bool = False) -> list[LearningCommitment]:
     """Other projects' commitments whose learning was applied to this project: the other end of the link."""
     statement = (

@@ -8,13 +8,11 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from grants.core import once
-from grants.core.audit import record as audit_record
-from grants.core.errors import GrantsError
+from grants.core import actions
+from grants.core.errors import AlreadyDone
 from grants.core.forms import ActionForm
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
-from grants.core.views import record_refusal, show_error
 from grants.directory.models import Place, Theme
 from grants.documents import storage
 from grants.extensions import db
@@ -23,37 +21,29 @@ from grants.learning.forms import CommitmentForm, ItemForm, ProgressForm, Review
 from grants.learning.models import (
     COMMITMENT_STATUS_COLOURS,
     COMMITMENT_STATUS_LABELS,
+    ItemStatus,
     LearningCommitment,
     LearningItem,
 )
+from grants.learning.permissions import (
+    can_confirm_applied,
+    can_edit_item,
+    can_review,
+    can_update_commitments,
+    can_withdraw,
+    can_write_items,
+)
 from grants.projects import permissions as project_permissions
-from grants.projects import queries as project_queries
+from grants.projects.access import project_and_enabler_or_404
 from grants.projects.models import Project
 
 bp = Blueprint("learning", __name__)
 
 
-def _project(project_id: int) -> tuple[Project, int | None]:
-    project = project_queries.load_project(project_id)
-    if project is None:
-        abort(404)
-    enabler_id = project_permissions.current_enabler_id(project)
-    if not project_permissions.can_view_project(current_user, project, enabler_id):
-        abort(404)
-    return project, enabler_id
-
-
-def _forbidden(action: str, obj) -> None:
-    """A refusal is recorded before the 403."""
-    audit_record(action, obj, after={"reason": "not permitted"})
-    db.session.commit()
-    abort(403)
-
-
 @bp.get("/projects/<int:project_id>/learning")
 @login_required
 def project(project_id):
-    project, enabler_id = _project(project_id)
+    project, enabler_id = project_and_enabler_or_404(project_id)
     hidden = project_permissions.hidden_application_ids(current_user)  # projects a steering member may not see
     return render_template(
         "learning/project.html",
@@ -66,9 +56,9 @@ def project(project_id):
             for commitment in queries.applied_here(project.id, done_only=True)
             if commitment.kind == "apply_elsewhere" and commitment.project.application_id not in hidden
         ],
-        can_update=services.can_update_commitments(current_user, project),
-        can_write=services.can_write_items(current_user, project, enabler_id),
-        can_confirm=services.can_confirm_applied,
+        can_update=can_update_commitments(current_user, project),
+        can_write=can_write_items(current_user, project, enabler_id),
+        can_confirm=can_confirm_applied,
         confirm_form=ActionForm(formdata=None),
         labels=COMMITMENT_STATUS_LABELS,
         colours=COMMITMENT_STATUS_COLOURS,
@@ -80,23 +70,20 @@ def project(project_id):
 @login_required
 def confirm_applied(project_id, commitment_id):
     """The project the learning was applied to confirms it (``project_id`` is that project)."""
-    project, _ = _project(project_id)
+    project, _ = project_and_enabler_or_404(project_id)
     commitment = db.session.get(LearningCommitment, commitment_id)
     if commitment is None or commitment.applied_project_id != project.id:
         abort(404)
-    if not services.can_confirm_applied(current_user, commitment):
-        _forbidden("learning.application_refused", commitment)
+    if not can_confirm_applied(current_user, commitment):
+        abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.confirm_applied(commitment, project, actor=current_user)
-    except GrantsError as error:
-        record_refusal("learning.application_refused", commitment, error)
-        flash(error.message, "important")
-    else:
-        db.session.commit()
-        flash(f"You have confirmed that {commitment.project.reference}'s learning was applied here.", "success")
-    return redirect(_to_project(project.id, "#applied-here"))
+    return actions.carry_out(
+        lambda: services.confirm_applied(commitment, project, actor=current_user),
+        refused=("learning.application_refused", commitment),
+        to=_to_project(project.id, "#applied-here"),
+        message=f"You have confirmed that {commitment.project.reference}'s learning was applied here.",
+    )
 
 
 # --- Commitments --------------------------------------------------------------------------------------
@@ -117,28 +104,24 @@ def _to_project(project_id: int, anchor: str = "") -> str:
 @bp.route("/projects/<int:project_id>/commitments/<int:commitment_id>/change", methods=["GET", "POST"])
 @login_required
 def plan(project_id, commitment_id=None):
-    project, _ = _project(project_id)
+    project, _ = project_and_enabler_or_404(project_id)
     item = _commitment(project, commitment_id) if commitment_id else None
-    if not services.can_update_commitments(current_user, project):
-        _forbidden("learning.commitment_refused", item or project)
+    if not can_update_commitments(current_user, project):
+        abort(403)
     form = CommitmentForm(obj=item) if item and request.method == "GET" else CommitmentForm()
     if form.validate_on_submit():
-        if item is None and (earlier := once.carried_out(form)) is not None:
-            return earlier
         plan = services.CommitmentPlan(form.kind.data, form.description.data or "", form.due_on.data)
-        try:
-            if item:
-                services.revise_commitment(item, plan, actor=current_user)
-            else:
-                services.add_commitment(project, plan, actor=current_user)
-        except GrantsError as error:
-            record_refusal("learning.commitment_refused", item or project, error)
-            show_error(form, error, "description")
-        else:
-            once.led_to(form, _to_project(project.id, "#commitments"))
-            db.session.commit()
-            flash("The commitment has been saved.", "success")
-            return redirect(_to_project(project.id, "#commitments"))
+        done = actions.carry_out(
+            lambda: services.save_commitment(project, item, plan, actor=current_user),
+            refused=("learning.commitment_refused", item or project),
+            form=form,
+            claim=item is None,
+            field="description",
+            to=_to_project(project.id, "#commitments"),
+            message="The commitment has been saved.",
+        )
+        if done is not None:
+            return done
     return render_template("learning/commitment_plan.html", project=project, form=form, item=item), (
         400 if form.errors else 200
     )
@@ -178,11 +161,11 @@ def _progress_form(project: Project, commitment: LearningCommitment, *, formdata
 @bp.route("/projects/<int:project_id>/commitments/<int:commitment_id>", methods=["GET", "POST"])
 @login_required
 def commitment(project_id, commitment_id):
-    project, _ = _project(project_id)
+    project, _ = project_and_enabler_or_404(project_id)
     item = _commitment(project, commitment_id)
-    can_update = services.can_update_commitments(current_user, project)
+    can_update = can_update_commitments(current_user, project)
     if request.method == "POST" and not can_update:
-        _forbidden("learning.commitment_refused", item)
+        abort(403)
     form = _progress_form(project, item, formdata=request.method == "POST")
     if request.method == "POST" and form.validate_on_submit():
         progress = services.Progress(
@@ -196,16 +179,17 @@ def commitment(project_id, commitment_id):
             applied_project_id=form.applied_project.data,
             applied_description=form.applied_description.data or "",
         )
-        try:
-            services.record_progress(item, progress, actor=current_user)
-        except GrantsError as error:
-            record_refusal("learning.commitment_refused", item, error)
-            item = _commitment(project, commitment_id)
-            show_error(form, error, "status")
-        else:
-            db.session.commit()
-            flash("The commitment's progress has been saved.", "success")
-            return redirect(_to_project(project.id, "#commitments"))
+        done = actions.carry_out(
+            lambda: services.record_progress(item, progress, actor=current_user),
+            refused=("learning.commitment_refused", item),
+            form=form,
+            field="status",
+            fields={"evidence_document": "evidence_file"},
+            to=_to_project(project.id, "#commitments"),
+            message="The commitment's progress has been saved.",
+        )
+        if done is not None:
+            return done
     return render_template(
         "learning/commitment.html",
         project=project,
@@ -222,7 +206,7 @@ def commitment(project_id, commitment_id):
 @bp.get("/projects/<int:project_id>/commitments/<int:commitment_id>/evidence")
 @login_required
 def evidence(project_id, commitment_id):
-    project, _ = _project(project_id)
+    project, _ = project_and_enabler_or_404(project_id)
     item = _commitment(project, commitment_id)
     document = item.evidence_document
     if document is None:
@@ -280,19 +264,17 @@ def _item_form(project: Project, item: LearningItem | None, *, formdata=True) ->
 @bp.route("/projects/<int:project_id>/learning/items/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
 def write(project_id, item_id=None):
-    project, enabler_id = _project(project_id)
+    project, enabler_id = project_and_enabler_or_404(project_id)
     item = _item(project, item_id) if item_id else None
     allowed = (
-        services.can_edit_item(current_user, item, project, enabler_id)
+        can_edit_item(current_user, item, project, enabler_id)
         if item
-        else services.can_write_items(current_user, project, enabler_id)
+        else can_write_items(current_user, project, enabler_id)
     )
     if not allowed:
-        _forbidden("learning.item_refused", item or project)
+        abort(403)
     form = _item_form(project, item, formdata=request.method == "POST")
     if request.method == "POST" and form.validate_on_submit():
-        if item is None and (earlier := once.carried_out(form)) is not None:
-            return earlier
         values = services.ItemValues(
             kind=form.kind.data,
             title=form.title.data or "",
@@ -306,29 +288,25 @@ def write(project_id, item_id=None):
             consent=bool(form.consent.data),
         )
         submit = bool(form.submit.data)
-        try:
-            saved = services.save_item(project, item, values, actor=current_user, submit=submit)
-        except GrantsError as error:
-            record_refusal("learning.item_refused", item or project, error)
-            item = _item(project, item_id) if item_id else None
-            show_error(form, error, "title")
-        else:
-            location = url_for("learning.item", project_id=project.id, item_id=saved.id)
-            once.led_to(form, location)
-            db.session.commit()
-            flash(
-                "Thank you. The programme team will review it."
-                if submit
-                else "Your draft has been saved. Submit it for review when it is ready.",
-                "success",
-            )
-            return redirect(location)
+        done = actions.carry_out(
+            lambda: services.save_item(project, item, values, actor=current_user, submit=submit),
+            refused=("learning.item_refused", item or project),
+            form=form,
+            claim=item is None,
+            field="title",
+            to=lambda saved: url_for("learning.item", project_id=project.id, item_id=saved.id),
+            message="Thank you. The programme team will review it."
+            if submit
+            else "Your draft has been saved. Submit it for review when it is ready.",
+        )
+        if done is not None:
+            return done
     return render_template("learning/write.html", project=project, form=form, item=item), (400 if form.errors else 200)
 
 
 def _review_form(item: LearningItem, *, formdata=True) -> ReviewForm:
     form = ReviewForm() if formdata else ReviewForm(formdata=None)
-    if item.status == "internal":
+    if item.status == ItemStatus.INTERNAL:
         form.decision.choices = [choice for choice in form.decision.choices if choice.value == "publish"]
     return form
 
@@ -338,9 +316,9 @@ def _item_page(project, item, enabler_id, review_form, withdraw_form, status=200
         "learning/item.html",
         project=project,
         item=item,
-        can_edit=services.can_edit_item(current_user, item, project, enabler_id),
-        can_review=item.status in ("submitted", "internal") and services.can_review(current_user, item),
-        can_withdraw=item.status == "published" and services.is_officer(current_user),
+        can_edit=can_edit_item(current_user, item, project, enabler_id),
+        can_review=item.status in (ItemStatus.SUBMITTED, ItemStatus.INTERNAL) and can_review(current_user, item),
+        can_withdraw=item.status == ItemStatus.PUBLISHED and can_withdraw(current_user),
         review_form=review_form,
         withdraw_form=withdraw_form,
         form=review_form if review_form.errors else withdraw_form,
@@ -350,91 +328,73 @@ def _item_page(project, item, enabler_id, review_form, withdraw_form, status=200
 @bp.get("/projects/<int:project_id>/learning/items/<int:item_id>")
 @login_required
 def item(project_id, item_id):
-    project, enabler_id = _project(project_id)
+    project, enabler_id = project_and_enabler_or_404(project_id)
     found = _item(project, item_id)
     return _item_page(project, found, enabler_id, _review_form(found, formdata=False), WithdrawForm(formdata=None))
 
 
-REVIEWED = {"published": "published", "returned": "returned to its authors", "internal": "kept as internal learning"}
+PUBLISHED = {
+    "published": "“{}” is published in the learning library.",
+    "returned": "“{}” has been returned to its authors.",
+    "internal": "“{}” is kept as internal learning.",
+}
 
 
-def _reviewed_before(item: LearningItem, decision: str | None):
-    """The same review sent again (or the slower of two officers'): where the first led, saying so."""
-    if item.reviewed_at is None or services.REVIEW_DECISIONS.get(decision or "") != item.status:
-        return None
-    flash(f"“{item.title}” had already been {REVIEWED[item.status]}.", "important")
-    return redirect(url_for("learning.reviews"), code=303)
+def _already(error: AlreadyDone, location: str):
+    """A second press, found before anything is tried: where the first one led, saying so."""
+    flash(error.message, "important")
+    return redirect(location, code=303)
 
 
 @bp.post("/projects/<int:project_id>/learning/items/<int:item_id>/review")
 @login_required
 def review(project_id, item_id):
-    project, enabler_id = _project(project_id)
+    project, enabler_id = project_and_enabler_or_404(project_id)
     found = _item(project, item_id)
-    if (earlier := _reviewed_before(found, request.form.get("decision"))) is not None:
-        return earlier
-    if not services.can_review(current_user, found):
-        _forbidden("learning.review_refused", found)
+    if services.reviewed_already(found, request.form.get("decision")):
+        return _already(services.ReviewedAlready(found), url_for("learning.reviews"))
+    if not can_review(current_user, found):
+        abort(403)
     form = _review_form(found)
     if form.validate_on_submit():
-        try:
-            services.review_item(
+        done = actions.carry_out(
+            lambda: services.review_item(
                 found, decision=form.decision.data, comment=form.comment.data or "", actor=current_user
-            )
-        except GrantsError as error:
-            db.session.rollback()
-            if (earlier := _reviewed_before(found, form.decision.data)) is not None:
-                return earlier
-            record_refusal("learning.review_refused", found, error)
-            found = _item(project, item_id)
-            show_error(form, error, "decision")
-        else:
-            db.session.commit()
-            flash(
-                {
-                    "published": f"“{found.title}” is published in the learning library.",
-                    "returned": f"“{found.title}” has been returned to its authors.",
-                    "internal": f"“{found.title}” is kept as internal learning.",
-                }[found.status],
-                "success",
-            )
-            return redirect(url_for("learning.reviews"))
+            ),
+            refused=("learning.review_refused", found),
+            form=form,
+            field="decision",
+            to=url_for("learning.reviews"),
+            message=lambda _: PUBLISHED[found.status].format(found.title),
+        )
+        if done is not None:
+            return done
     return _item_page(project, found, enabler_id, form, WithdrawForm(formdata=None), 400)
 
 
 @bp.post("/projects/<int:project_id>/learning/items/<int:item_id>/withdraw")
 @login_required
 def withdraw(project_id, item_id):
-    project, enabler_id = _project(project_id)
+    project, enabler_id = project_and_enabler_or_404(project_id)
     found = _item(project, item_id)
-    if not services.is_officer(current_user):
-        _forbidden("learning.withdraw_refused", found)
-    if (earlier := _withdrawn_before(found)) is not None:
-        return earlier
+    if not can_withdraw(current_user):
+        abort(403)
+    to = url_for("learning.item", project_id=project.id, item_id=found.id)
+    if services.withdrawn_already(found):
+        return _already(services.WithdrawnAlready(found), to)
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
-            services.withdraw_item(found, reason=form.reason.data or "", actor=current_user)
-        except GrantsError as error:
-            db.session.rollback()
-            if (earlier := _withdrawn_before(found)) is not None:
-                return earlier
-            record_refusal("learning.withdraw_refused", found, error)
-            found = _item(project, item_id)
-            show_error(form, error, "reason")
-        else:
-            db.session.commit()
-            flash(f"“{found.title}” has been taken out of the learning library.", "success")
-            return redirect(url_for("learning.item", project_id=project.id, item_id=found.id))
+        done = actions.carry_out(
+            lambda: services.withdraw_item(found, reason=form.reason.data or "", actor=current_user),
+            refused=("learning.withdraw_refused", found),
+            form=form,
+            field="reason",
+            to=to,
+            message=f"“{found.title}” has been taken out of the learning library.",
+        )
+        if done is not None:
+            return done
     return _item_page(project, found, enabler_id, _review_form(found, formdata=False), form, 400)
-
-
-def _withdrawn_before(item: LearningItem):
-    """Taking an item out of the library a second time (or the slower of two): where the first led."""
-    if item.status != "internal" or item.published_at is None:
-        return None
-    flash(f"“{item.title}” had already been taken out of the learning library.", "important")
-    return redirect(url_for("learning.item", project_id=item.project_id, item_id=item.id), code=303)
 
 
 @bp.get("/learning/review")

@@ -14,8 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
-from grants.core.errors import GrantsError
-from grants.core.permissions import Role
+from grants.core.errors import AlreadyDone, GrantsError
 from grants.core.signals import project_changed
 from grants.core.workflow import Workflow
 from grants.directory.models import Place, Theme
@@ -28,8 +27,15 @@ from grants.learning.models import (
     LearningCommitment,
     LearningItem,
 )
+from grants.learning.permissions import (
+    can_confirm_applied,
+    can_review,
+    can_update_commitments,
+    can_withdraw,
+    can_write_items,
+    is_officer,
+)
 from grants.notifications.services import queue_email
-from grants.projects import permissions as project_permissions
 
 COMMITMENT_WORKFLOW = Workflow(
     "learning commitment",
@@ -54,39 +60,29 @@ ITEM_WORKFLOW = Workflow(
 
 
 class LearningError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A learning change the service refuses; ``field`` names what it is about (``due_on``, ``themes``)."""
 
 
-# --- Who may do what --------------------------------------------------------------------------------
+class AlreadyConfirmed(LearningError, AlreadyDone):
+    def __init__(self):
+        super().__init__("This has been confirmed already.")
 
 
-def is_officer(user) -> bool:
-    return bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
+REVIEWED = {"published": "published", "returned": "returned to its authors", "internal": "kept as internal learning"}
 
 
-def can_update_commitments(user, project) -> bool:
-    """The project team keeps its commitments up to date; a programme officer may too."""
-    return project_permissions.is_member(user, project) or is_officer(user)
+class ReviewedAlready(LearningError, AlreadyDone):
+    """The same review sent again (or the slower of two officers')."""
+
+    def __init__(self, item: LearningItem):
+        super().__init__(f"“{item.title}” had already been {REVIEWED[item.status]}.")
 
 
-def can_write_items(user, project, enabler_id: int | None = ...) -> bool:
-    """Learning items are written by the project team or the project's enabler."""
-    return project_permissions.is_member(user, project) or project_permissions.is_current_enabler(
-        user, project, enabler_id
-    )
+class WithdrawnAlready(LearningError, AlreadyDone):
+    """Taking an item out of the library a second time (or the slower of two)."""
 
-
-def can_edit_item(user, item: LearningItem, project, enabler_id: int | None = ...) -> bool:
-    return item.is_editable and can_write_items(user, project, enabler_id)
-
-
-def can_review(user, item: LearningItem) -> bool:
-    """Only a programme officer publishes, and never one who wrote the item (nor an applicant)."""
-    return bool(
-        is_officer(user) and not user.has_role(Role.APPLICANT) and (item.author_id is None or item.author_id != user.id)
-    )
+    def __init__(self, item: LearningItem):
+        super().__init__(f"“{item.title}” had already been taken out of the learning library.")
 
 
 # --- Commitments --------------------------------------------------------------------------------------
@@ -179,6 +175,14 @@ def add_commitment(project, plan: CommitmentPlan, *, actor) -> LearningCommitmen
     return commitment
 
 
+def save_commitment(project, commitment: LearningCommitment | None, plan: CommitmentPlan, *, actor):
+    """A new commitment of the project, or ``commitment`` revised."""
+    if commitment is None:
+        return add_commitment(project, plan, actor=actor)
+    revise_commitment(commitment, plan, actor=actor)
+    return commitment
+
+
 def revise_commitment(commitment: LearningCommitment, plan: CommitmentPlan, *, actor) -> None:
     """Change what was committed to, or by when. The earlier words stay in the audit trail."""
     lock_and_refresh(db.session, commitment)
@@ -233,7 +237,7 @@ def record_progress(commitment: LearningCommitment, progress: Progress, *, actor
                 progress.upload, kind="learning_evidence", application=project.application, actor=actor
             )
         except UploadError as error:
-            raise LearningError(error.message, field="evidence_file") from None
+            raise LearningError(error.message, field="evidence_document") from None
         commitment.evidence_document_id = document.id
     _set_applied(commitment, progress)
     if progress.status == CommitmentStatus.DONE:
@@ -274,18 +278,6 @@ def _set_applied(commitment: LearningCommitment, progress: Progress) -> None:
     commitment.applied_description = progress.applied_description.strip()
 
 
-def can_confirm_applied(user, commitment: LearningCommitment) -> bool:
-    """The team of the project the learning was applied to, or a programme officer, once it is done."""
-    project = commitment.applied_project
-    if project is None or commitment.status != CommitmentStatus.DONE or commitment.kind != "apply_elsewhere":
-        return False
-    if not user.is_authenticated:
-        return False
-    return user.has_role(Role.PROGRAMME_OFFICER) or (
-        user.has_role(Role.APPLICANT) and user.organisation_id == project.lead_organisation_id
-    )
-
-
 def confirm_applied(commitment: LearningCommitment, project, *, actor) -> None:
     """``project`` confirms that another project's learning was applied there. The commitment is locked
     and read again first, so a change of the project it names, made at the same moment, goes first."""
@@ -295,7 +287,7 @@ def confirm_applied(commitment: LearningCommitment, project, *, actor) -> None:
     if not can_confirm_applied(actor, commitment):
         raise LearningError("Only the team of the project it was applied to, or a programme officer, can confirm it.")
     if commitment.applied_confirmed_at is not None:
-        raise LearningError("This has been confirmed already.")
+        raise AlreadyConfirmed()
     commitment.applied_confirmed_at, commitment.applied_confirmed_by_id = utcnow(), actor.id
     db.session.flush()
     audit.record(
@@ -434,9 +426,20 @@ def _submit(item: LearningItem, actor) -> None:
 REVIEW_DECISIONS = {"publish": ItemStatus.PUBLISHED, "return": ItemStatus.RETURNED, "internal": ItemStatus.INTERNAL}
 
 
+def reviewed_already(item: LearningItem, decision: str | None) -> bool:
+    """Whether this review has been made already (sent again, or by another officer a moment ago)."""
+    return item.reviewed_at is not None and REVIEW_DECISIONS.get(decision or "") == item.status
+
+
+def withdrawn_already(item: LearningItem) -> bool:
+    return item.status == ItemStatus.INTERNAL and item.published_at is not None
+
+
 def review_item(item: LearningItem, *, decision: str, comment: str, actor) -> None:
     """A programme officer publishes the item, returns it with comments, or keeps it internal."""
     lock_and_refresh(db.session, item)
+    if reviewed_already(item, decision):
+        raise ReviewedAlready(item)
     if not can_review(actor, item):
         raise LearningError(
             "You wrote this item, so another programme officer must review it."
@@ -512,8 +515,10 @@ def _reopen_unevidenced_commitment(item: LearningItem, actor) -> None:
 def withdraw_item(item: LearningItem, *, reason: str, actor) -> None:
     """Take a published item out of the library (it is kept, internal)."""
     lock_and_refresh(db.session, item)
-    if not is_officer(actor):
+    if not can_withdraw(actor):
         raise LearningError("Only a programme officer can take learning out of the library.")
+    if withdrawn_already(item):
+        raise WithdrawnAlready(item)
     if item.status != ItemStatus.PUBLISHED:
         raise LearningError("Only a published item can be taken out of the library.")
     reason = (reason or "").strip()

@@ -3,10 +3,10 @@
 The stylesheet refers to its fonts and images under ``/assets/``, so they are served there.
 """
 
+from pathlib import Path
+
 from flask import Blueprint
 
-from grants import PACKAGE_DIR
-
-GOVUK_DIR = PACKAGE_DIR / "static" / "govuk"
+GOVUK_DIR = Path(__file__).resolve().parent.parent / "static" / "govuk"  # grants/static/govuk
 
 assets_bp = Blueprint("assets", __name__, static_folder=str(GOVUK_DIR), static_url_path="/assets")

@@ -1,7 +1,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from grants.main.dashboard import dashboard_panels
+from grants.core.dashboard import dashboard_panels
 
 bp = Blueprint("main", __name__)
 

@@ -5,13 +5,21 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.dashboard import register_dashboard_link
     from grants.core.permissions import Role
     from grants.funding.services.conditions import register_evaluator
-    from grants.main.dashboard import register_dashboard_link
     from grants.monitoring import models  # noqa: F401
     from grants.monitoring.routes import bp
     from grants.monitoring.services import reports_accepted_for, reports_condition_label
+    from grants.projects.services import on_project_set_up
 
     app.register_blueprint(bp)
     register_evaluator("report_accepted", reports_accepted_for, label=reports_condition_label)
+    on_project_set_up(_set_up_monitoring, order=20)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Progress reports to review", "monitoring.reports")
+
+
+def _set_up_monitoring(project, application, *, months, actor=None):
+    from grants.monitoring.services import set_up_monitoring
+
+    set_up_monitoring(project, application, actor=actor)

@@ -8,34 +8,27 @@ from types import SimpleNamespace
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from grants.core import once
-from grants.core.errors import GrantsError
+from grants.core import actions
+from grants.core.errors import AlreadyDone
 from grants.core.forms import ActionForm
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
-from grants.core.views import record_refusal, show_error
 from grants.extensions import db
 from grants.monitoring import queries, services
 from grants.monitoring.forms import MeasureForm, MilestoneForm, ReviewForm, report_form
-from grants.monitoring.models import Milestone, OutcomeMeasure, ProgressReport
+from grants.monitoring.models import Milestone, OutcomeMeasure, ProgressReport, ReportStatus
+from grants.monitoring.permissions import can_adjust_measures, can_edit_milestones, can_review, is_project_team
 from grants.projects import permissions as project_permissions
-from grants.projects import queries as project_queries
+from grants.projects.access import project_or_404
 from grants.projects.models import Project
 
 bp = Blueprint("monitoring", __name__)
 
 
-def _project(project_id: int) -> Project:
-    project = project_queries.load_project(project_id)
-    if project is None or not project_permissions.can_view_project(current_user, project):
-        abort(404)
-    return project
-
-
 @bp.get("/projects/<int:project_id>/monitoring")
 @login_required
 def project(project_id):
-    project = _project(project_id)
+    project = project_or_404(project_id)
     measures = queries.measures_of(project.id)
     values = queries.reported_values([measure.id for measure in measures])
     return render_template(
@@ -44,8 +37,8 @@ def project(project_id):
         reports=queries.reports_of(project.id),
         milestones=queries.milestones_of(project.id),
         charts=[(measure, values[measure.id], queries.chart(measure, values[measure.id])) for measure in measures],
-        can_edit_milestones=services.can_edit_milestones(current_user, project),
-        can_adjust_measures=services.can_adjust_measures(current_user, project),
+        can_edit_milestones=can_edit_milestones(current_user, project),
+        can_adjust_measures=can_adjust_measures(current_user, project),
         today=date.today(),
     )
 
@@ -64,26 +57,24 @@ def _milestone(project: Project, milestone_id: int) -> Milestone:
 @bp.route("/projects/<int:project_id>/milestones/<int:milestone_id>", methods=["GET", "POST"])
 @login_required
 def milestone(project_id, milestone_id=None):
-    project = _project(project_id)
+    project = project_or_404(project_id)
     item = _milestone(project, milestone_id) if milestone_id else None
-    if not services.can_edit_milestones(current_user, project):
+    if not can_edit_milestones(current_user, project):
         abort(403)
     form = MilestoneForm(obj=item) if item and request.method == "GET" else MilestoneForm()
     if form.validate_on_submit():
-        if item is None and (earlier := once.carried_out(form)) is not None:
-            return earlier
         values = services.MilestoneValues(form.title.data, form.due_on.data, form.done_on.data, form.owner.data or "")
-        try:
-            services.save_milestone(project, item, values, actor=current_user)
-        except GrantsError as error:
-            record_refusal("monitoring.milestone_refused", project, error)
-            show_error(form, error, "title")
-        else:
-            location = url_for("monitoring.project", project_id=project.id) + "#milestones"
-            once.led_to(form, location)
-            db.session.commit()
-            flash("The milestone has been saved.", "success")
-            return redirect(location)
+        done = actions.carry_out(
+            lambda: services.save_milestone(project, item, values, actor=current_user),
+            refused=("monitoring.milestone_refused", project),
+            form=form,
+            claim=item is None,
+            field="title",
+            to=_monitoring_of(project, "#milestones"),
+            message="The milestone has been saved.",
+        )
+        if done is not None:
+            return done
     return render_template("monitoring/milestone.html", project=project, form=form, item=item), (
         400 if form.errors else 200
     )
@@ -92,30 +83,33 @@ def milestone(project_id, milestone_id=None):
 @bp.route("/projects/<int:project_id>/milestones/<int:milestone_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_milestone(project_id, milestone_id):
-    project = _project(project_id)
+    project = project_or_404(project_id)
     if request.method == "POST" and db.session.get(Milestone, milestone_id) is None:
-        return _milestone_gone(project)  # a second press: the first removed it
+        return _already(services.MilestoneGone(), _monitoring_of(project, "#milestones"))  # the first removed it
     item = _milestone(project, milestone_id)
-    if not services.can_edit_milestones(current_user, project):
+    if not can_edit_milestones(current_user, project):
         abort(403)
-    if request.method == "POST":
-        if not ActionForm().validate_on_submit():
-            abort(400)
-        try:
-            services.remove_milestone(item, actor=current_user, project=project)
-        except services.MilestoneGone:
-            db.session.rollback()
-            return _milestone_gone(project)
-        db.session.commit()
-        flash(f"“{item.title}” has been removed.", "success")
-        return redirect(url_for("monitoring.project", project_id=project.id) + "#milestones")
-    form = ActionForm(formdata=None)
-    return render_template("monitoring/remove_milestone.html", project=project, item=item, form=form)
+    if request.method == "GET":
+        form = ActionForm(formdata=None)
+        return render_template("monitoring/remove_milestone.html", project=project, item=item, form=form)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return actions.carry_out(
+        lambda: services.remove_milestone(item, actor=current_user, project=project),
+        refused=("monitoring.milestone_refused", project),
+        to=_monitoring_of(project, "#milestones"),
+        message=f"“{item.title}” has been removed.",
+    )
 
 
-def _milestone_gone(project: Project):
-    flash("That milestone had already been removed.", "important")
-    return redirect(url_for("monitoring.project", project_id=project.id) + "#milestones", code=303)
+def _monitoring_of(project: Project, anchor: str) -> str:
+    return url_for("monitoring.project", project_id=project.id) + anchor
+
+
+def _already(error: AlreadyDone, location: str):
+    """A second press, found before anything is tried: where the first one led, saying so."""
+    flash(error.message, "important")
+    return redirect(location, code=303)
 
 
 # --- Outcome measures ---------------------------------------------------------------------------------
@@ -125,18 +119,16 @@ def _milestone_gone(project: Project):
 @bp.route("/projects/<int:project_id>/measures/<int:measure_id>", methods=["GET", "POST"])
 @login_required
 def measure(project_id, measure_id=None):
-    project = _project(project_id)
+    project = project_or_404(project_id)
     item = db.session.get(OutcomeMeasure, measure_id) if measure_id else None
     if measure_id and (item is None or item.project_id != project.id):
         abort(404)
-    if not services.can_adjust_measures(current_user, project):
+    if not can_adjust_measures(current_user, project):
         abort(403)
     form = MeasureForm(obj=item, formdata=None) if request.method == "GET" else MeasureForm()
     if request.method == "GET" and item is None:
         form.direction.data = "up"
     if form.validate_on_submit():
-        if item is None and (earlier := once.carried_out(form)) is not None:
-            return earlier
         values = services.MeasureValues(
             form.name.data or "",
             form.unit.data or "",
@@ -145,23 +137,21 @@ def measure(project_id, measure_id=None):
             form.direction.data,
             form.reason.data or "",
         )
-        try:
-            saved = services.save_measure(project, item, values, actor=current_user)
-        except GrantsError as error:
-            record_refusal("monitoring.measure_refused", item or project, error)
-            item = db.session.get(OutcomeMeasure, measure_id) if measure_id else None
-            show_error(form, error, "name")
-        else:
-            location = url_for("monitoring.project", project_id=project.id) + "#outcomes"
-            once.led_to(form, location)
-            db.session.commit()
-            flash(
+        done = actions.carry_out(
+            lambda: services.save_measure(project, item, values, actor=current_user),
+            refused=("monitoring.measure_refused", item or project),
+            form=form,
+            claim=item is None,
+            field="name",
+            to=_monitoring_of(project, "#outcomes"),
+            message=lambda saved: (
                 f"“{saved.name}” has been saved."
                 if item
-                else f"“{saved.name}” has been added. Reports from now on ask for it.",
-                "success",
-            )
-            return redirect(location)
+                else f"“{saved.name}” has been added. Reports from now on ask for it."
+            ),
+        )
+        if done is not None:
+            return done
     return render_template("monitoring/measure.html", project=project, form=form, item=item), (
         400 if form.errors else 200
     )
@@ -205,14 +195,14 @@ def _measures_then(report) -> list[SimpleNamespace]:
 
 
 def _report_page(project, report, form, review_form, status=200):
-    team = services.is_project_team(current_user, project)
+    team = is_project_team(current_user, project)
     can_write = team and report.is_editable
     # What the team is still writing is theirs: others see a report once it is submitted (programme
     # staff also see what they asked to be changed).
     shows_content = (
         team
-        or report.status in ("submitted", "accepted")
-        or (report.status == "changes_requested" and current_user.has_any_role(*project_permissions.STAFF))
+        or report.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
+        or (report.status == ReportStatus.CHANGES_REQUESTED and current_user.has_any_role(*project_permissions.STAFF))
     )
     return render_template(
         "monitoring/report.html",
@@ -222,7 +212,7 @@ def _report_page(project, report, form, review_form, status=200):
         review_form=review_form,
         can_write=can_write,
         shows_content=shows_content,
-        can_review=report.status == "submitted" and services.can_review(current_user, report),
+        can_review=report.status == ReportStatus.SUBMITTED and can_review(current_user, report),
         values=queries.report_values(report.id),
         measures=_measures_then(report) or queries.measures_of(project.id),
         milestones_then=_milestones_then(report),
@@ -234,7 +224,7 @@ def _report_page(project, report, form, review_form, status=200):
 @bp.get("/projects/<int:project_id>/reports/<int:report_id>")
 @login_required
 def report(project_id, report_id):
-    project = _project(project_id)
+    project = project_or_404(project_id)
     item = _report(project, report_id)
     form, _, _ = _report_form(item, project, formdata=False)
     return _report_page(project, item, form, ReviewForm(formdata=None))
@@ -243,13 +233,13 @@ def report(project_id, report_id):
 @bp.post("/projects/<int:project_id>/reports/<int:report_id>")
 @login_required
 def write_report(project_id, report_id):
-    project = _project(project_id)
+    project = project_or_404(project_id)
     item = _report(project, report_id)
-    if not services.is_project_team(current_user, project):
+    if not is_project_team(current_user, project):
         abort(403)
     form, measures, open_milestones = _report_form(item, project)
-    if form.submit.data and item.status in ("submitted", "accepted"):
-        return _report_sent_before(project, item)
+    if form.submit.data and item.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED):
+        return _already(services.ReportSubmittedAlready(item), _report_of(project, item))
     if form.validate_on_submit():
         values = services.ReportValues(
             narrative=form.narrative.data or "",
@@ -259,71 +249,50 @@ def write_report(project_id, report_id):
             milestones_done={m.id: form[f"milestone_{m.id}"].data for m in open_milestones},
         )
         submit = bool(form.submit.data)
-        try:
-            services.save_report(item, values, actor=current_user, submit=submit)
-        except GrantsError as error:
-            db.session.rollback()
-            if submit and item.status in ("submitted", "accepted"):  # submitted a moment ago, by another press
-                return _report_sent_before(project, item)
-            record_refusal("monitoring.report_refused", item, error)
-            item = _report(project, report_id)
-            show_error(form, error, "narrative")
-        else:
-            db.session.commit()
-            flash(
-                f"{item.title} has been submitted. The programme team will review it."
-                if submit
-                else "Your draft has been saved. Submit it when it is ready.",
-                "success",
-            )
-            return redirect(url_for("monitoring.report", project_id=project.id, report_id=item.id))
+        done = actions.carry_out(
+            lambda: services.save_report(item, values, actor=current_user, submit=submit),
+            refused=("monitoring.report_refused", item),
+            form=form,
+            field="narrative",
+            fields={f"milestone:{m.id}": f"milestone_{m.id}" for m in open_milestones},
+            to=_report_of(project, item),
+            message=f"{item.title} has been submitted. The programme team will review it."
+            if submit
+            else "Your draft has been saved. Submit it when it is ready.",
+        )
+        if done is not None:
+            return done
     return _report_page(project, item, form, ReviewForm(formdata=None), 400)
 
 
-def _report_sent_before(project: Project, report: ProgressReport):
-    """A second press of "Submit" on a report: where the first one led, saying so."""
-    flash(f"{report.title} had already been submitted.", "important")
-    return redirect(url_for("monitoring.report", project_id=project.id, report_id=report.id), code=303)
-
-
-def _reviewed_before(report: ProgressReport):
-    """A second press of a review (or the slower of two officers): where the first one led, saying so."""
-    outcome = "accepted" if report.status == "accepted" else "sent back for changes"
-    flash(f"{report.title} for {report.project.reference} had already been {outcome}.", "important")
-    return redirect(url_for("monitoring.reports"), code=303)
+def _report_of(project: Project, report: ProgressReport) -> str:
+    return url_for("monitoring.report", project_id=project.id, report_id=report.id)
 
 
 @bp.post("/projects/<int:project_id>/reports/<int:report_id>/review")
 @roles_required(Role.PROGRAMME_OFFICER)
 def review(project_id, report_id):
-    project = _project(project_id)
+    project = project_or_404(project_id)
     item = _report(project, report_id)
-    if item.status in ("accepted", "changes_requested") and item.reviewed_at is not None:
-        return _reviewed_before(item)
-    if not services.can_review(current_user, item):
+    if services.is_reviewed(item):
+        return _already(services.ReportReviewedAlready(item), url_for("monitoring.reports"))
+    if not can_review(current_user, item):
         abort(403)
     review_form = ReviewForm()
     if review_form.validate_on_submit():
-        try:
-            services.review_report(
-                item, accept=review_form.decision.data == "accept", comment=review_form.comment.data, actor=current_user
-            )
-        except GrantsError as error:
-            db.session.rollback()
-            if item.status in ("accepted", "changes_requested") and item.reviewed_at is not None:
-                return _reviewed_before(item)
-            record_refusal("monitoring.review_refused", item, error)
-            item = _report(project, report_id)
-            show_error(review_form, error, "decision")
-        else:
-            db.session.commit()
-            flash(
-                f"{item.title} for {project.reference} is accepted."
-                if item.status == "accepted"
-                else f"The project team has been asked to change {item.title.lower()}.",
-                "success",
-            )
-            return redirect(url_for("monitoring.reports"))
+        accept = review_form.decision.data == "accept"
+        done = actions.carry_out(
+            lambda: services.review_report(item, accept=accept, comment=review_form.comment.data, actor=current_user),
+            refused=("monitoring.review_refused", item),
+            form=review_form,
+            field="decision",
+            to=url_for("monitoring.reports"),
+            message=f"{item.title} for {project.reference} is accepted."
+            if accept
+            else f"The project team has been asked to change {item.title.lower()}.",
+        )
+        if done is not None:
+            return done
     form, _, _ = _report_form(item, project, formdata=False)
     return _report_page(project, item, form, review_form, 400)
 

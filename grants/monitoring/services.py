@@ -10,13 +10,13 @@ from datetime import date, timedelta
 from grants.core import audit
 from grants.core.dates import add_months
 from grants.core.db import lock_and_refresh, utcnow
-from grants.core.errors import GrantsError
-from grants.core.permissions import Role
+from grants.core.errors import AlreadyDone, GrantsError
 from grants.core.signals import project_changed
 from grants.core.times import format_date
 from grants.core.workflow import Workflow
 from grants.extensions import db
 from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport, ReportStatus
+from grants.monitoring.permissions import can_adjust_measures, can_edit_milestones, can_review, is_project_team
 from grants.notifications.services import queue_email
 from grants.projects.models import ProjectStatus
 
@@ -35,16 +35,33 @@ REPORT_WORKFLOW = Workflow(
 
 
 class MonitoringError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A monitoring change the service refuses; ``field`` names what it is about (``title``, ``done_on``)."""
 
 
-class MilestoneGone(MonitoringError):
+class MilestoneGone(MonitoringError, AlreadyDone):
     """The milestone was removed a moment ago, by another press of the button."""
 
     def __init__(self):
         super().__init__("That milestone had already been removed.")
+
+
+class ReportSubmittedAlready(MonitoringError, AlreadyDone):
+    """A second press of "Submit" on a report (or the slower of two)."""
+
+    def __init__(self, report: ProgressReport):
+        super().__init__(f"{report.title} had already been submitted.")
+
+
+class ReportReviewedAlready(MonitoringError, AlreadyDone):
+    """A second press of a review (or the slower of two officers')."""
+
+    def __init__(self, report: ProgressReport):
+        outcome = "accepted" if report.status == ReportStatus.ACCEPTED else "sent back for changes"
+        super().__init__(f"{report.title} for {report.project.reference} had already been {outcome}.")
+
+
+def is_reviewed(report: ProgressReport) -> bool:
+    return report.status in (ReportStatus.ACCEPTED, ReportStatus.CHANGES_REQUESTED) and report.reviewed_at is not None
 
 
 # --- Setting up ---------------------------------------------------------------------------------------
@@ -100,33 +117,6 @@ def set_up_monitoring(project, application, *, actor=None) -> None:
         actor=actor,
         after={"reports": [[sequence, due.isoformat()] for sequence, (_, _, due, _) in enumerate(periods, start=1)]},
     )
-
-
-# --- Who may do what --------------------------------------------------------------------------------
-
-
-def is_project_team(user, project) -> bool:
-    """The project team: applicants of the lead organisation."""
-    return bool(
-        user.is_authenticated and user.has_role(Role.APPLICANT) and user.organisation_id == project.lead_organisation_id
-    )
-
-
-def can_review(user, report: ProgressReport) -> bool:
-    """A programme officer who did not write it (and never an applicant)."""
-    return bool(
-        user.is_authenticated
-        and user.has_role(Role.PROGRAMME_OFFICER)
-        and not user.has_role(Role.APPLICANT)
-        and report.submitted_by_id != user.id
-    )
-
-
-def can_edit_milestones(user, project) -> bool:
-    """The team or a programme officer, while the project runs (a closed project's record is kept)."""
-    if project.status == ProjectStatus.CLOSED:
-        return False
-    return is_project_team(user, project) or bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
 
 
 # --- Milestones -------------------------------------------------------------------------------------
@@ -190,14 +180,6 @@ def _milestone_summary(milestone: Milestone) -> dict:
 
 
 # --- Outcome measures ---------------------------------------------------------------------------------
-
-
-def can_adjust_measures(user, project) -> bool:
-    """Programme officers, while the project runs: the measures are part of what was agreed, so the
-    team asks and an officer adds or corrects one (a closed project's record is kept)."""
-    return project.status != ProjectStatus.CLOSED and bool(
-        user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER)
-    )
 
 
 @dataclass(frozen=True)
@@ -279,6 +261,8 @@ def save_report(report: ProgressReport, values: ReportValues, *, actor, submit: 
         raise MonitoringError("Only the project team can write its reports.")
     if project.status == ProjectStatus.CLOSED:
         raise MonitoringError("The project is closed: its reports can no longer be changed.")
+    if submit and report.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED):
+        raise ReportSubmittedAlready(report)
     if not report.is_editable:
         raise MonitoringError(f"This report is {report.status_label.lower()}: it cannot be changed now.")
     report.narrative = (values.narrative or "").strip()
@@ -380,13 +364,15 @@ def _save_milestones(project, done: dict[int, date | None], actor) -> None:
                 actor=actor,
             )
         except MonitoringError as error:  # shown next to this milestone's field in the report
-            raise MonitoringError(error.message, field=f"milestone_{milestone.id}") from None
+            raise MonitoringError(error.message, field=f"milestone:{milestone.id}") from None
 
 
 def review_report(report: ProgressReport, *, accept: bool, comment: str, actor) -> None:
     """The programme officer's review: accept, or ask for changes saying what."""
     project = report.project
     lock_and_refresh(db.session, report)
+    if is_reviewed(report):
+        raise ReportReviewedAlready(report)
     if not can_review(actor, report):
         raise MonitoringError(
             "You wrote this report, so someone else must review it."

@@ -4,12 +4,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.cli import register_job
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
     from grants.notifications import tasks  # noqa: F401  (registers the Celery tasks)
+    from grants.notifications.cli import send_outbox_command
     from grants.notifications.routes import bp
 
     app.register_blueprint(bp)
+    register_job(send_outbox_command)
     register_nav(
         "Email",
         "notifications.outbox",

@@ -5,7 +5,7 @@ from grants.core.forms import ActionForm
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
-from grants.notifications.models import STATUSES, Notification
+from grants.notifications.models import STATUSES, Notification, NotificationStatus
 from grants.notifications.queries import outbox_statement
 from grants.notifications.services import ResendError, resend
 
@@ -48,7 +48,7 @@ def send_again(notification_id):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    failed = notification.status == "failed"
+    failed = notification.status == NotificationStatus.FAILED
     try:
         resend(notification, actor=current_user)
     except ResendError as error:

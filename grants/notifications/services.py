@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import render_template
 
-from grants.accounts.models import User
 from grants.core.db import insert_or_ignore
 from grants.core.jobs import enqueue_after_commit
 from grants.core.urls import absolute_url
@@ -49,10 +48,18 @@ def written_when_sent(notification: Notification) -> bool:
     return notification.template in DEFERRED and notification.dedupe_key.startswith("reminder:")
 
 
+def _recipient(notification: Notification) -> Any:
+    """The recipient's account, or None. Accounts sit above email (they send it), so it is found through
+    the outbox row's relationship rather than by name."""
+    if not notification.recipient_id:
+        return None
+    return db.session.get(Notification.recipient.property.mapper, notification.recipient_id)
+
+
 def render_when_sent(notification: Notification) -> bool:
     """Write the body of a reminder from the thing as it is now. False: its reason has gone (or its
     recipient's account was closed), do not send."""
-    recipient = db.session.get(User, notification.recipient_id) if notification.recipient_id else None
+    recipient = _recipient(notification)
     if recipient is not None and not recipient.is_active:
         return False
     values = DEFERRED[notification.template](dict(notification.context or {}))

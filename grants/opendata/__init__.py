@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from grants.main.dashboard import register_dashboard_link
+    from grants.core.dashboard import register_dashboard_link
     from grants.opendata.cli import export_360giving_command
     from grants.opendata.permissions import READERS
     from grants.opendata.routes import bp

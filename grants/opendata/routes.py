@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, stream_with_context
 from flask_login import current_user
 
-from grants.core import audit
+from grants.core import actions
 from grants.core.permissions import roles_required
-from grants.extensions import db
 from grants.opendata import queries
 from grants.opendata.export import NothingToPublish, prepare_export
 from grants.opendata.permissions import READERS
@@ -53,10 +52,9 @@ def download(format_):
         return render_template("opendata/nothing.html", message=nothing.message, round=round_), 404
     after = {"format": format_, "grants": export.count, "round": round_.code if round_ is not None else None}
     if round_ is not None:
-        audit.record("opendata.exported", round_, after=after)
+        actions.record("opendata.exported", round_, after=after)
     else:
-        audit.record("opendata.exported", object_type="programme", after=after)
-    db.session.commit()
+        actions.record("opendata.exported", object_type="programme", after=after)
     return Response(
         stream_with_context(export.chunks()),
         mimetype=export.mimetype,

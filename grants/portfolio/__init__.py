@@ -6,8 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
-    from grants.main.dashboard import register_dashboard_link
     from grants.portfolio.permissions import READERS
     from grants.portfolio.routes import bp
 

@@ -13,7 +13,7 @@ from grants.core.permissions import roles_required
 from grants.core.times import london_today
 from grants.directory.models import SECTORS
 from grants.exports.permissions import EXPORTERS
-from grants.leadership.services import can_see_individuals
+from grants.leadership.permissions import can_see_individuals
 from grants.opendata.permissions import can_export_open_data
 from grants.portfolio import partnerships, queries
 from grants.portfolio.permissions import READERS

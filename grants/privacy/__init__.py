@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from grants.main.dashboard import register_dashboard_link
+    from grants.core.dashboard import register_dashboard_link
     from grants.privacy.permissions import ANONYMISERS
     from grants.privacy.routes import bp
 

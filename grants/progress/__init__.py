@@ -6,14 +6,17 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.cli import register_job
+    from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
-    from grants.main.dashboard import register_dashboard_link
     from grants.progress import models, tasks  # noqa: F401  (the model, and the Celery tasks)
+    from grants.progress.cli import compile_progress_command
     from grants.progress.permissions import READERS
     from grants.progress.routes import bp
 
     app.register_blueprint(bp)
+    register_job(compile_progress_command)
     register_nav("Progress", "progress.index", roles=READERS, order=46, active_prefix="progress")
     for role in (Role.PROGRAMME_OFFICER, Role.STEERING_CHAIR, Role.STEERING_MEMBER):
         register_dashboard_link(role, "Progress across the portfolio", "progress.index")

@@ -19,6 +19,6 @@ def can_compile(user) -> bool:
 def sees_small_groups(user) -> bool:
     """Leadership results of fewer than five people are for programme staff only, as on the leadership
     pages themselves."""
-    from grants.leadership.services import can_see_individuals
+    from grants.leadership.permissions import can_see_individuals
 
     return can_see_individuals(user)

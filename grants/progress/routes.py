@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, render_template, url_for
 from flask_login import current_user
 
+from grants.core import actions
 from grants.core.forms import ActionForm
 from grants.core.pagination import paginate
 from grants.core.permissions import roles_required
-from grants.core.views import record_refusal
 from grants.extensions import db
 from grants.progress import downloads, queries, services
-from grants.progress.models import ProgressCompilation
+from grants.progress.models import CompilationStatus, ProgressCompilation
 from grants.progress.permissions import COMPILERS, READERS, can_compile, sees_small_groups
 from grants.progress.report import flat_row, flat_totals, portfolio_leadership
 from grants.projects.models import STATUS_LABELS
@@ -25,7 +25,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _report(compilation: ProgressCompilation | None) -> dict:
     """What the page shows of a finished compilation, as this person may see it."""
-    if compilation is None or compilation.status != "done":
+    if compilation is None or compilation.status != CompilationStatus.DONE:
         return {"report": None}
     staff = sees_small_groups(current_user)
     hidden = hidden_application_ids(current_user)  # projects a steering-group member is conflicted with
@@ -85,19 +85,19 @@ def show(compilation_id):
 def start():
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.start_compile(current_user, "officer")
-    except services.CompileUnderWay as refusal:
-        record_refusal("progress.compile_refused", refusal.compilation, refusal)
-        return _index(error=refusal.message, status=409)
-    db.session.commit()
-    flash("The progress report is being compiled. This page shows it when it is ready.", "success")
-    return redirect(url_for("progress.index"))
+    return actions.carry_out(
+        lambda: services.start_compile(current_user, "officer"),
+        # A refusal names the compile already under way (or, one started at the same moment, the request).
+        refused=("progress.compile_refused", queries.active()),
+        to=url_for("progress.index"),
+        message="The progress report is being compiled. This page shows it when it is ready.",
+        show=lambda refusal: _index(error=refusal.message, status=409),
+    )
 
 
 def _finished(compilation_id: int) -> ProgressCompilation:
     compilation = db.get_or_404(ProgressCompilation, compilation_id)
-    if compilation.status != "done":
+    if compilation.status != CompilationStatus.DONE:
         abort(404)
     return compilation
 

@@ -4,9 +4,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
-    from grants.main.dashboard import register_dashboard_link
     from grants.projects import models  # noqa: F401
     from grants.projects.routes import bp
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import Money, StatusColumn, TimestampMixin, UTCDateTime, utcnow
@@ -136,3 +136,40 @@ class ProjectUpdateRevision(Model):
     content: Mapped[dict] = mapped_column(JSON, nullable=False)
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     edited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class EnablerAssignment(TimestampMixin, Model):
+    """An enabler supporting a project for a while. A project has at most one current enabler;
+    past assignments are kept as its history. The enablers area makes and ends them; they live here
+    because who may see and log on a project depends on them."""
+
+    __tablename__ = "enabler_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False)
+    enabler_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
+    starts_on: Mapped[date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    end_reason: Mapped[str | None] = mapped_column(Text)
+    capacity_override_reason: Mapped[str | None] = mapped_column(Text)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    enabler = relationship("User", foreign_keys=[enabler_id], lazy="joined", innerjoin=True)
+    project = relationship("Project", lazy="select")
+
+    __table_args__ = (
+        Index(
+            "uq_enabler_assignments_one_current_per_project",
+            "project_id",
+            unique=True,
+            postgresql_where=text("ends_on IS NULL"),
+            sqlite_where=text("ends_on IS NULL"),
+        ),
+        Index("ix_enabler_assignments_project_id", "project_id"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+    )
+
+    @property
+    def is_current(self) -> bool:
+        return self.ends_on is None

@@ -3,18 +3,30 @@ an applicant only their own organisation's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import EllipsisType
+
 from grants.core.permissions import Role
-from grants.projects.models import ProjectStatus
+from grants.extensions import db
+from grants.projects.models import EnablerAssignment, Project, ProjectStatus
+from grants.projects.queries import current_enablers
 
 STAFF = (Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
 OVERSIGHT = (Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER, Role.STEERING_CHAIR, Role.STEERING_MEMBER)
 
+# Why a person may not see a bid's project: a conflict with it, which the steering group's area
+# (reviews, above this one) knows. Each such area adds its reason when it is set up.
+_HIDING: list[Callable[[object], set[int]]] = []
+
+
+def hide_bids_with(source: Callable[[object], set[int]]) -> None:
+    """``source(user)``: ids of bids whose projects this person may not see (the same source twice is one)."""
+    if all(existing is not source for existing in _HIDING):
+        _HIDING.append(source)
+
 
 def current_enabler_id(project) -> int | None:
     """The id of the project's current enabler (one query, without loading the enabler)."""
-    from grants.enablers.models import EnablerAssignment
-    from grants.extensions import db
-
     return db.session.scalar(
         db.select(EnablerAssignment.enabler_id).where(
             EnablerAssignment.project_id == project.id, EnablerAssignment.ends_on.is_(None)
@@ -26,7 +38,7 @@ def is_member(user, project) -> bool:
     return bool(user.has_role(Role.APPLICANT) and user.organisation_id == project.lead_organisation_id)
 
 
-def is_current_enabler(user, project, enabler_id: int | None = ...) -> bool:
+def is_current_enabler(user, project, enabler_id: int | EllipsisType | None = ...) -> bool:
     if not user.has_role(Role.ENABLER):
         return False
     if enabler_id is ...:
@@ -39,12 +51,14 @@ def hidden_application_ids(user) -> set[int]:
     Programme staff see every project."""
     if user.has_any_role(*STAFF):
         return set()
-    from grants.reviews.queries import conflicted_application_ids
+    if not _HIDING:  # never show a conflicted person a project for want of asking
+        raise RuntimeError("no area has said whose projects are hidden from whom (reviews is not set up)")
+    return set().union(*(source(user) for source in _HIDING))
 
-    return conflicted_application_ids(user)
 
-
-def can_view_project(user, project, enabler_id: int | None = ..., hidden: set[int] | None = None) -> bool:
+def can_view_project(
+    user, project, enabler_id: int | EllipsisType | None = ..., hidden: set[int] | None = None
+) -> bool:
     """``hidden``: ``hidden_application_ids(user)``, when the caller has it already."""
     if not user.is_authenticated:
         return False
@@ -59,10 +73,6 @@ def can_view_project(user, project, enabler_id: int | None = ..., hidden: set[in
 def viewable_project_ids(user, project_ids) -> set[int]:
     """Which of these projects ``can_view_project`` lets the person open: a fixed number of queries,
     however many projects (for lists that link to them)."""
-    from grants.extensions import db
-    from grants.projects.models import Project
-    from grants.projects.queries import current_enablers
-
     project_ids = list(project_ids)
     if not user.is_authenticated or not project_ids:
         return set()
@@ -76,13 +86,13 @@ def viewable_project_ids(user, project_ids) -> set[int]:
     }
 
 
-def can_log_update(user, project, enabler_id: int | None = ...) -> bool:
+def can_log_update(user, project, enabler_id: int | EllipsisType | None = ...) -> bool:
     return project.status in {ProjectStatus.SETUP, ProjectStatus.ACTIVE, ProjectStatus.CLOSING} and is_current_enabler(
         user, project, enabler_id
     )
 
 
-def can_edit_update(user, update, project, enabler_id: int | None = ...) -> bool:
+def can_edit_update(user, update, project, enabler_id: int | EllipsisType | None = ...) -> bool:
     return update.author_id == user.id and can_log_update(user, project, enabler_id)
 
 

@@ -6,9 +6,8 @@ from sqlalchemy.orm import defaultload, joinedload, lazyload, selectinload
 
 from grants.accounts.models import User
 from grants.applications.models import Application
-from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
-from grants.projects.models import Project, ProjectUpdate
+from grants.projects.models import EnablerAssignment, Project, ProjectUpdate
 from grants.rounds.models import Round
 
 UPDATES_PER_PAGE = 25

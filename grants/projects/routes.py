@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from grants.core import once
+from grants.core import actions
 from grants.core.cache import cached_page
-from grants.core.errors import GrantsError
 from grants.core.pagination import id_arg, paginate
 from grants.core.permissions import Role
 from grants.enablers.matching import linked_with
 from grants.extensions import db
 from grants.projects import permissions, queries, services
+from grants.projects.access import project_and_enabler_or_404
 from grants.projects.forms import RagOverrideForm, UpdateForm
 from grants.projects.models import RAG_LABELS, STATUS_LABELS, STATUSES, Project, ProjectUpdate
-from grants.rounds.models import Round
+from grants.rounds.models import Round, RoundStatus
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
-
-
-def load_visible(project_id: int) -> tuple[Project, int | None]:
-    """The project and its current enabler's id, or 404 for anyone who may not see it."""
-    project = queries.load_project(project_id)
-    if project is None:
-        abort(404)
-    enabler_id = permissions.current_enabler_id(project)
-    if not permissions.can_view_project(current_user, project, enabler_id):
-        abort(404)
-    return project, enabler_id
 
 
 @bp.get("/")
@@ -54,7 +43,9 @@ def index():
     page = paginate(queries.projects_statement(filters))
     enablers = queries.current_enablers([project.id for project in page.items])
     rounds = db.session.scalars(
-        db.select(Round).where(Round.status.in_(["decided", "archived"])).order_by(Round.closes_at.desc())
+        db.select(Round)
+        .where(Round.status.in_([RoundStatus.DECIDED, RoundStatus.ARCHIVED]))
+        .order_by(Round.closes_at.desc())
     ).all()
     return render_template(
         "projects/index.html",
@@ -96,7 +87,7 @@ def _project_page(project: Project, enabler_id: int | None, rag_form: RagOverrid
 @login_required
 @cached_page
 def show(project_id):
-    project, enabler_id = load_visible(project_id)
+    project, enabler_id = project_and_enabler_or_404(project_id)
     return _project_page(project, enabler_id, RagOverrideForm(formdata=None))
 
 
@@ -104,7 +95,7 @@ def show(project_id):
 @bp.route("/<int:project_id>/updates/<int:update_id>/edit", methods=["GET", "POST"])
 @login_required
 def update(project_id, update_id=None):
-    project, enabler_id = load_visible(project_id)
+    project, enabler_id = project_and_enabler_or_404(project_id)
     item = None
     if update_id is not None:
         item = db.session.get(ProjectUpdate, update_id)
@@ -116,46 +107,45 @@ def update(project_id, update_id=None):
         abort(403)
     form = UpdateForm(obj=item) if item and request.method == "GET" else UpdateForm()
     if form.validate_on_submit():
-        if item is None and (earlier := once.carried_out(form)) is not None:
-            return earlier
-        try:
-            if item:
-                services.edit_update(item, form.values(), actor=current_user)
-            else:
-                services.log_update(project, form.values(), actor=current_user)
-        except GrantsError as error:
-            db.session.rollback()
-            field = form[error.field] if getattr(error, "field", None) in form else form.what_happened
-            field.errors = [*field.errors, error.message]
-        else:
-            once.led_to(form, url_for("projects.show", project_id=project.id))
-            db.session.commit()
-            flash(
-                "The update has been saved." if item else "The update has been added to the project's log.", "success"
-            )
-            return redirect(url_for("projects.show", project_id=project.id))
-    return render_template("projects/update_form.html", project=project, form=form, item=item)
+        done = actions.carry_out(
+            _update_change(project, item, form.values()),
+            refused=("project.update_refused", item or project),
+            form=form,
+            field="what_happened",
+            to=url_for("projects.show", project_id=project.id),
+            message="The update has been saved." if item else "The update has been added to the project's log.",
+        )
+        if done is not None:
+            return done
+    page = render_template("projects/update_form.html", project=project, form=form, item=item)
+    return page, 400 if form.errors else 200
+
+
+def _update_change(project: Project, item: ProjectUpdate | None, values: dict):
+    """The change the update form asks for: an edit of ``item``, or a new entry in the project's log."""
+    if item is not None:
+        return lambda: services.edit_update(item, values, actor=current_user)
+    return lambda: services.log_update(project, values, actor=current_user)
 
 
 @bp.post("/<int:project_id>/rag")
 @login_required
 def rag(project_id):
-    project, enabler_id = load_visible(project_id)
+    project, enabler_id = project_and_enabler_or_404(project_id)
     if not permissions.can_manage(current_user):
         abort(403)
     form = RagOverrideForm()
     if form.validate_on_submit():
-        value = None if form.rag.data == "clear" else form.rag.data
-        try:
-            changed = services.override_rag(project, value, form.reason.data or "", actor=current_user)
-        except GrantsError as error:
-            db.session.rollback()
-            form.reason.errors = [*form.reason.errors, error.message]
-        else:
-            db.session.commit()
-            if changed:
-                flash("The project's RAG has been saved.", "success")
-            else:
-                flash("The project's RAG had already been saved as it is.", "important")
-            return redirect(url_for("projects.show", project_id=project.id) + "#rag-override")
+        done = actions.carry_out(
+            lambda: services.override_rag(
+                project, None if form.rag.data == "clear" else form.rag.data, form.reason.data or "", actor=current_user
+            ),
+            refused=("project.rag_refused", project),
+            form=form,
+            field="reason",
+            to=url_for("projects.show", project_id=project.id) + "#rag-override",
+            message="The project's RAG has been saved.",
+        )
+        if done is not None:
+            return done
     return _project_page(project, enabler_id, form, 400)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from grants.core import audit
 from grants.core.dates import add_months, first_of_next_month
 from grants.core.db import lock_and_refresh, utcnow
-from grants.core.errors import GrantsError
+from grants.core.errors import AlreadyDone, GrantsError
 from grants.core.times import format_date, to_london
 from grants.extensions import db
-from grants.funding.services import set_up_funding
-from grants.learning.services import carry_over_commitments
-from grants.monitoring.services import set_up_monitoring
 from grants.projects.models import Project, ProjectStatus, ProjectUpdate, ProjectUpdateRevision
 
 
@@ -53,10 +51,21 @@ def create_project(application, *, decided_on: date, actor=None) -> Project:
             "ends_on": project.ends_on.isoformat(),
         },
     )
-    carry_over_commitments(project, application, actor=actor)
-    set_up_monitoring(project, application, actor=actor)
-    set_up_funding(project, application, months=months, actor=actor)
+    for _, step in _SET_UP:
+        step(project, application, months=months, actor=actor)
     return project
+
+
+# What the areas above set up for a new project (learning commitments, reports, tranches), run in
+# order; each area adds its own step when it is set up, so projects need not know them.
+_SET_UP: list[tuple[int, Callable]] = []
+
+
+def on_project_set_up(step: Callable, *, order: int) -> None:
+    """Run ``step(project, application, months=..., actor=...)`` for every new project, by ``order``."""
+    if all(existing is not step for _, existing in _SET_UP):
+        _SET_UP.append((order, step))
+        _SET_UP.sort(key=lambda pair: pair[0])
 
 
 # --- The project log --------------------------------------------------------------------------------
@@ -75,9 +84,11 @@ UPDATE_FIELDS = (
 
 
 class ProjectError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A change to a project the service refuses, naming the domain field it is about where there is one."""
+
+
+class ProjectAlreadyDone(ProjectError, AlreadyDone):
+    """A second press of something already done (or the slower of two at once): nothing happens twice."""
 
 
 def _content(update: ProjectUpdate) -> dict:
@@ -168,14 +179,15 @@ def edit_update(update: ProjectUpdate, values: dict, *, actor) -> None:
     )
 
 
-def override_rag(project: Project, rag: str | None, reason: str, *, actor) -> bool:
+def override_rag(project: Project, rag: str | None, reason: str, *, actor) -> None:
     """A programme officer's RAG for the project, until the next update (or until cleared with None).
-    Returns False, changing nothing, when exactly this is already in place (the form sent twice)."""
+    Refuses (``ProjectAlreadyDone``), changing nothing, when exactly this is already in place (the form
+    sent twice)."""
     if rag is not None and not (reason or "").strip():
         raise ProjectError("Give the reason for overriding the RAG", field="reason")
     lock_and_refresh(db.session, project)
     if (project.rag_override, project.rag_override_reason) == (rag, reason.strip() if rag else None):
-        return False
+        raise ProjectAlreadyDone("The project's RAG had already been saved as it is.")
     before = {"rag": project.rag, "rag_override": project.rag_override}
     project.rag_override = rag
     project.rag_override_reason = reason.strip() if rag else None
@@ -190,4 +202,3 @@ def override_rag(project: Project, rag: str | None, reason: str, *, actor) -> bo
         before=before,
         after={"rag": project.rag, "reason": project.rag_override_reason},
     )
-    return True

@@ -7,13 +7,12 @@ from datetime import date
 
 from grants.applications.models import Application, ApplicationStatus
 from grants.core.db import utcnow
-from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
 from grants.funding.models import Tranche, TrancheStatus
 from grants.learning.models import CommitmentStatus, LearningCommitment
 from grants.monitoring.models import ProgressReport
 from grants.notifications.services import renders_when_sent
-from grants.projects.models import ProjectUpdate
+from grants.projects.models import EnablerAssignment, ProjectUpdate
 from grants.reminders.rules import LIVE_PROJECT_STATUSES, Moment
 from grants.reviews.models import AssignmentStatus
 

@@ -21,13 +21,12 @@ from grants.accounts.models import User, UserRole
 from grants.applications.models import Application, ApplicationStatus
 from grants.core.db import UTCDateTime
 from grants.core.permissions import Role
-from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
 from grants.funding.models import Tranche, TrancheStatus
 from grants.learning.models import CommitmentStatus, LearningCommitment
 from grants.monitoring.models import ProgressReport, ReportStatus
 from grants.notifications.models import NotificationStatus
-from grants.projects.models import Project, ProjectStatus, ProjectUpdate
+from grants.projects.models import EnablerAssignment, Project, ProjectStatus, ProjectUpdate
 from grants.reviews.models import AssignmentStatus, ReviewAssignment
 from grants.rounds.models import Round, RoundStatus
 

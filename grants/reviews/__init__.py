@@ -5,14 +5,18 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
-    from grants.main.dashboard import register_dashboard_link
+    from grants.projects.permissions import hide_bids_with
     from grants.reviews import chair_routes, manage_routes, reviewer_routes
+    from grants.reviews.queries import conflicted_application_ids
 
     app.register_blueprint(reviewer_routes.bp)
     app.register_blueprint(manage_routes.bp)
     app.register_blueprint(chair_routes.bp)
+    # A steering-group member sees no project of a bid they are conflicted with.
+    hide_bids_with(conflicted_application_ids)
     register_nav("Your reviews", "reviews.index", roles=[Role.STEERING_MEMBER], order=40, active_prefix="reviews")
     register_nav(
         "Assessment",

@@ -3,34 +3,35 @@ Programme officers can read these pages; only a chair acts on them."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import lazyload, selectinload
 
-from grants.applications.models import SECTIONS, Application
-from grants.core import once
+from grants.applications.models import SECTIONS, Application, ApplicationStatus
+from grants.core import actions
 from grants.core.cache import cached_page
-from grants.core.errors import GrantsError
+from grants.core.forms import ActionForm
 from grants.core.pagination import paginate_list
 from grants.core.permissions import Role, roles_required
-from grants.core.views import record_refusal
 from grants.extensions import db
-from grants.reviews import decisions, permissions, queries, services
+from grants.reviews import decisions, permissions, queries, scores, services
 from grants.reviews.forms import BulkDecisionForm, ConflictNatureForm, DecisionForm, NoteForm, ReserveApprovalForm
 from grants.reviews.models import Decision, ReviewAssignment
-from grants.rounds.forms import ConfirmForm
-from grants.rounds.models import Round
+from grants.rounds.models import Round, RoundStatus
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 VIEWERS = (Role.STEERING_CHAIR, Role.PROGRAMME_OFFICER)
 PER_PAGE = 50
+NOTE_NEEDED = "Say what you would like the reviewer to look at again"
 
 
 @bp.get("/")
 @roles_required(*VIEWERS)
 def index():
     rounds = db.session.scalars(
-        db.select(Round).where(Round.status.in_(["closed", "assessing", "decided"])).order_by(Round.closes_at.desc())
+        db.select(Round)
+        .where(Round.status.in_([RoundStatus.CLOSED, RoundStatus.ASSESSING, RoundStatus.DECIDED]))
+        .order_by(Round.closes_at.desc())
     ).all()
     return render_template("reviews/assessment/index.html", rounds=rounds)
 
@@ -39,16 +40,20 @@ def _load_round(round_id: int) -> Round:
     round_ = db.session.scalar(
         db.select(Round).where(Round.id == round_id).options(selectinload(Round.criteria), lazyload(Round.themes))
     )
-    if round_ is None or round_.status in {"draft", "open"}:
+    if round_ is None or round_.status in {RoundStatus.DRAFT, RoundStatus.OPEN}:
         abort(404)
     return round_
 
 
 def _no_chair_can_decide(round_: Round, ranking) -> str | None:
     """While the round is assessed: which undecided bids no chair can decide, and what to do about it."""
-    if round_.status != "assessing":
+    if round_.status != RoundStatus.ASSESSING:
         return None
-    waiting = {a.application_id: a.reference for a in ranking if a.status == "under_review" and a.outcome is None}
+    waiting = {
+        a.application_id: a.reference
+        for a in ranking
+        if a.status == ApplicationStatus.UNDER_REVIEW and a.outcome is None
+    }
     blocked = queries.no_chair_can_decide(waiting)
     return queries.no_chair_message(sorted(waiting[application_id] for application_id in blocked))
 
@@ -66,9 +71,10 @@ def _ranking_page(round_: Round, bulk_form: BulkDecisionForm, status: int = 200)
         balance=queries.selected_balance(ranking),
         form=bulk_form,
         conflicted=queries.conflicted_application_ids(current_user),
-        can_decide=permissions.is_chair(current_user) and round_.status == "assessing",
-        can_approve_reserves=permissions.is_chair(current_user) and any(a.status == "reserve" for a in ranking),
-        undecided=queries.undecided_count(ranking) if round_.status == "assessing" else 0,
+        can_decide=permissions.is_chair(current_user) and round_.status == RoundStatus.ASSESSING,
+        can_approve_reserves=permissions.is_chair(current_user)
+        and any(a.status == ApplicationStatus.RESERVE for a in ranking),
+        undecided=queries.undecided_count(ranking) if round_.status == RoundStatus.ASSESSING else 0,
         no_chair=_no_chair_can_decide(round_, ranking),
     ), status
 
@@ -100,26 +106,34 @@ def bulk(round_id):
         )
         for application_id in dict.fromkeys(form.application_ids.data)  # each bid once, in the order given
     ]
-    try:
-        if form.confirmed.data != "yes":
-            assessments, effect = decisions.check_decisions(round_, requests, actor=current_user)
-            chosen = [a for a in assessments if a.application_id in set(form.application_ids.data)]
-            return render_template(
-                "reviews/assessment/confirm_bulk.html", round=round_, form=form, chosen=chosen, effect=effect
-            )
-        decisions.record_decisions(round_, requests, actor=current_user)
-    except GrantsError as error:
-        db.session.rollback()
-        field = form[error.field] if getattr(error, "field", None) in form else form.outcome
-        field.errors = [*field.errors, error.message]
-        return _ranking_page(round_, form, 400)
-    db.session.commit()
-    flash(
-        f"{len(requests)} decision{'s' if len(requests) != 1 else ''} recorded. They take effect when you "
-        "confirm the round's decisions.",
-        "success",
+    if form.confirmed.data != "yes":  # checked, and shown for confirmation: nothing is recorded yet
+        done = actions.carry_out(
+            lambda: decisions.check_decisions(round_, requests, actor=current_user),
+            refused=("decision.bulk_refused", round_),
+            form=form,
+            field="outcome",
+            to=lambda checked: _confirm_bulk_page(round_, form, checked),
+        )
+    else:
+        done = actions.carry_out(
+            lambda: decisions.record_decisions(round_, requests, actor=current_user),
+            refused=("decision.bulk_refused", round_),
+            form=form,
+            field="outcome",
+            to=url_for("assessment.round_view", round_id=round_.id),
+            message=f"{len(requests)} decision{'s' if len(requests) != 1 else ''} recorded. They take effect "
+            "when you confirm the round's decisions.",
+        )
+    return done if done is not None else _ranking_page(round_, form, 400)
+
+
+def _confirm_bulk_page(round_: Round, form: BulkDecisionForm, checked):
+    assessments, effect = checked
+    chosen = [a for a in assessments if a.application_id in set(form.application_ids.data)]
+    page = render_template(
+        "reviews/assessment/confirm_bulk.html", round=round_, form=form, chosen=chosen, effect=effect
     )
-    return redirect(url_for("assessment.round_view", round_id=round_.id))
+    return make_response(page)  # a page to show, not an address to go to
 
 
 def _load_bid(application_id: int) -> Application:
@@ -163,7 +177,7 @@ def _bid_page(application: Application, form: DecisionForm, can_decide: bool, no
         can_moderate=permissions.is_chair(current_user) and permissions.scoring_open(round_),
         no_chair=(
             queries.no_chair_message([application.reference])
-            if application.status == "under_review"
+            if application.status == ApplicationStatus.UNDER_REVIEW
             and assessment.decision is None
             and queries.no_chair_can_decide({application.id})
             else None
@@ -174,7 +188,7 @@ def _bid_page(application: Application, form: DecisionForm, can_decide: bool, no
 def _can_decide_now(application: Application, decision) -> bool:
     return (
         permissions.can_decide(current_user, application)
-        and application.status == "under_review"
+        and application.status == ApplicationStatus.UNDER_REVIEW
         and (decision is None or decision.effective_at is None)
     )
 
@@ -201,17 +215,17 @@ def bid(application_id):
             form.feedback.data,
             bool(form.feedback_released.data),
         )
-        try:
-            decisions.record_decisions(application.round, [request_], actor=current_user)
-        except GrantsError as error:
-            db.session.rollback()
-            field = form[error.field] if getattr(error, "field", None) in form else form.outcome
-            field.errors = [*field.errors, error.message]
-        else:
-            db.session.commit()
-            flash(f"Decision recorded for {application.reference}.", "success")
-            return redirect(url_for("assessment.round_view", round_id=application.round_id))
-    return _bid_page(application, form, can_decide)
+        done = actions.carry_out(
+            lambda: decisions.record_decisions(application.round, [request_], actor=current_user),
+            refused=("decision.record_refused", application),
+            form=form,
+            field="outcome",
+            to=url_for("assessment.round_view", round_id=application.round_id),
+            message=f"Decision recorded for {application.reference}.",
+        )
+        if done is not None:
+            return done
+    return _bid_page(application, form, can_decide, status=400 if form.errors else 200)
 
 
 @bp.route("/applications/<int:application_id>/conflict", methods=["GET", "POST"])
@@ -223,27 +237,27 @@ def declare_conflict(application_id):
     application = _load_bid(application_id)
     form = ConflictNatureForm()
     if form.validate_on_submit():
-        try:
-            services.declare_chair_conflict(application, form.nature.data, actor=current_user)
-        except GrantsError as error:
-            db.session.rollback()
-            if (earlier := _conflict_declared_before(application_id)) is not None:  # a moment ago
-                return earlier
-            form.nature.errors = [*form.nature.errors, error.message]
-        else:
-            db.session.commit()
-            no_chair = queries.no_chair_can_decide({application.id})
-            flash(
-                f"Conflict declared. You will not see {application.reference} again"
-                + (
-                    f". {queries.no_chair_message([application.reference])}"
-                    if no_chair and application.status == "under_review"
-                    else "; another chair decides it."
-                ),
-                "success",
-            )
-            return redirect(url_for("assessment.round_view", round_id=application.round_id))
-    return render_template("reviews/assessment/conflict.html", application=application, form=form)
+        done = actions.carry_out(
+            lambda: services.declare_chair_conflict(application, form.nature.data, actor=current_user),
+            refused=("review.conflict_refused", application),
+            form=form,
+            field="nature",
+            to=url_for("assessment.round_view", round_id=application.round_id),
+            message=lambda _: _conflict_declared(application),
+        )
+        if done is not None:
+            return done
+    page = render_template("reviews/assessment/conflict.html", application=application, form=form)
+    return page, 400 if form.errors else 200
+
+
+def _conflict_declared(application: Application) -> str:
+    if application.status == ApplicationStatus.UNDER_REVIEW and queries.no_chair_can_decide({application.id}):
+        return (
+            f"Conflict declared. You will not see {application.reference} again. "
+            f"{queries.no_chair_message([application.reference])}"
+        )
+    return f"Conflict declared. You will not see {application.reference} again; another chair decides it."
 
 
 def _conflict_declared_before(application_id: int):
@@ -262,22 +276,20 @@ def look_again(assignment_id):
     assignment = db.get_or_404(ReviewAssignment, assignment_id)
     application = _load_bid(assignment.application_id)
     form = NoteForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            asked = services.request_look_again(assignment, form.note.data, actor=current_user)
-        except GrantsError as problem:
-            db.session.rollback()
-            error = problem.message
-        else:
-            db.session.commit()
-            if asked:
-                flash(f"{assignment.reviewer.name} has been asked to look again.", "success")
-            else:
-                flash(f"{assignment.reviewer.name} had already been asked to look again.", "important")
-            return redirect(url_for("assessment.bid", application_id=application.id))
-    else:
-        error = next(iter(form.note.errors), "Say what you would like the reviewer to look at again")
+    if not form.validate_on_submit():
+        return _look_again_refused(application, assignment, next(iter(form.note.errors), NOTE_NEEDED))
+    reviewer = assignment.reviewer.name
+    return actions.carry_out(
+        lambda: scores.request_look_again(assignment, form.note.data, actor=current_user),
+        refused=("review.look_again_refused", assignment),
+        to=url_for("assessment.bid", application_id=application.id),
+        message=f"{reviewer} has been asked to look again.",
+        show=lambda error: _look_again_refused(application, assignment, error.message),
+    )
+
+
+def _look_again_refused(application: Application, assignment: ReviewAssignment, error: str):
+    """The bid's page again, with why the request for another look was not sent beside that review."""
     decision = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id))
     form = DecisionForm(obj=decision) if decision else DecisionForm(formdata=None)
     return _bid_page(application, form, _can_decide_now(application, decision), {assignment.id: error}, 400)
@@ -288,7 +300,7 @@ def look_again(assignment_id):
 def reserves(round_id):
     """A decided round's reserve list: a chair approves one into a place given up, or budget left."""
     round_ = _load_round(round_id)
-    if round_.status != "decided":
+    if round_.status != RoundStatus.DECIDED:
         abort(404)
     waiting, effect = decisions.reserves(round_)
     declared = queries.conflicted_application_ids(current_user)
@@ -301,33 +313,28 @@ def reserves(round_id):
     if request.method == "POST":
         status = 400
         if form.validate_on_submit():
-            if (earlier := once.carried_out(form)) is not None:
-                return earlier
-            try:
-                project = decisions.approve_reserve(
+            done = actions.carry_out(
+                lambda: decisions.approve_reserve(
                     round_,
                     form.application_id.data,
                     rationale=form.rationale.data or "",
                     rank_override_reason=form.rank_override_reason.data or "",
                     conditions=form.conditions.data or "",
                     actor=current_user,
-                )
-            except GrantsError as error:
-                record_refusal("decision.reserve_refused", round_, error)
-                field = form[error.field] if getattr(error, "field", None) in form else form.application_id
-                field.errors = [*field.errors, error.message]
-                round_ = _load_round(round_id)
-                waiting, effect = decisions.reserves(round_)
-            else:
-                location = url_for("assessment.round_view", round_id=round_.id)
-                once.led_to(form, location)
-                db.session.commit()
-                flash(
-                    f"{project.reference} has been approved from the reserve list and its project set up. "
-                    "The applicant and partners are being told.",
-                    "success",
-                )
-                return redirect(location)
+                ),
+                refused=("decision.reserve_refused", round_),
+                form=form,
+                field="application_id",
+                to=url_for("assessment.round_view", round_id=round_.id),
+                message=lambda project: (
+                    f"{project.reference} has been approved from the reserve list and its "
+                    "project set up. The applicant and partners are being told."
+                ),
+            )
+            if done is not None:
+                return done
+            round_ = _load_round(round_id)
+            waiting, effect = decisions.reserves(round_)
     return render_template(
         "reviews/assessment/reserves.html",
         round=round_,
@@ -343,23 +350,19 @@ def reserves(round_id):
 def apply(round_id):
     """The decisions take effect: letters, projects and the round decided."""
     round_ = _load_round(round_id)
-    form = ConfirmForm()
+    form = ActionForm()
+    if form.validate_on_submit():
+        return actions.carry_out(
+            lambda: decisions.apply_decisions(round_, actor=current_user),
+            refused=("decision.apply_refused", round_),
+            to=url_for("assessment.round_view", round_id=round_.id),
+            message=lambda applied: (
+                f"{applied.decisions} decisions have taken effect and {applied.projects} "
+                "projects have been set up. Applicants and partners are being told."
+            ),
+        )
     ranking = queries.round_ranking(round_)
     effect = decisions.portfolio_effect(round_, ranking, decisions.current_outcomes(ranking))
-    if form.validate_on_submit():
-        try:
-            applied = decisions.apply_decisions(round_, actor=current_user)
-        except GrantsError as error:
-            db.session.rollback()
-            flash(error.message, "info")
-        else:
-            db.session.commit()
-            flash(
-                f"{applied.decisions} decisions have taken effect and {applied.projects} projects have been "
-                "set up. Applicants and partners are being told.",
-                "success",
-            )
-        return redirect(url_for("assessment.round_view", round_id=round_.id))
     counts = {
         outcome: sum(1 for a in ranking if a.outcome == outcome) for outcome in ("approved", "reserve", "rejected")
     }

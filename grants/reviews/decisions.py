@@ -21,9 +21,7 @@ from grants.rounds.workflow import ROUND_WORKFLOW
 
 
 class DecisionError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A decision the service refuses, naming the domain field it is about where there is one."""
 
 
 @dataclass

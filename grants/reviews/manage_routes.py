@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from grants.accounts.models import User
 from grants.applications.models import Application
+from grants.core import actions
 from grants.core.db import utcnow
-from grants.core.errors import GrantsError
+from grants.core.forms import ActionForm
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
 from grants.reviews import queries, services
 from grants.reviews.forms import AssignForm, AutoAssignForm, IneligibleForm
 from grants.reviews.models import ReviewAssignment
-from grants.rounds.forms import ConfirmForm
 from grants.rounds.models import Round
 
 bp = Blueprint("review_admin", __name__, url_prefix="/manage")
@@ -46,7 +46,7 @@ def _overview(round_: Round, form: AutoAssignForm):
         bids=bids,
         form=form,
         assignments=assignments,
-        action_form=ConfirmForm(),
+        action_form=ActionForm(formdata=None),
         needing={bid_id for bid_id, count in active.items() if count < target},
         target=target,
     )
@@ -57,17 +57,14 @@ def _overview(round_: Round, form: AutoAssignForm):
 def auto_assign(round_id):
     round_ = db.get_or_404(Round, round_id)
     form = AutoAssignForm()
-    if form.validate_on_submit():
-        try:
-            made = services.auto_assign(round_, form.per_bid.data, form.due_on.data, actor=current_user)
-        except services.ReviewError as error:
-            db.session.rollback()
-            flash(error.message, "info")
-        else:
-            db.session.commit()
-            flash(f"{made} assignment{'s' if made != 1 else ''} made. Each reviewer has been emailed.", "success")
-        return redirect(url_for("review_admin.index", round_id=round_.id))
-    return _overview(round_, form)
+    if not form.validate_on_submit():
+        return _overview(round_, form), 400
+    return actions.carry_out(
+        lambda: services.auto_assign(round_, form.per_bid.data, form.due_on.data, actor=current_user),
+        refused=("review.auto_assign_refused", round_),
+        to=url_for("review_admin.index", round_id=round_.id),
+        message=lambda made: f"{made} assignment{'s' if made != 1 else ''} made. Each reviewer has been emailed.",
+    )
 
 
 @bp.route("/applications/<int:application_id>/reviewers", methods=["GET", "POST"])
@@ -79,39 +76,37 @@ def assign(application_id):
     form.reviewer_id.choices = [(member.id, member.name) for member in eligible]
     if form.validate_on_submit():
         reviewer = db.session.get(User, form.reviewer_id.data)
-        try:
-            services.assign_reviewer(application, reviewer, form.due_on.data, actor=current_user)
-        except GrantsError as error:
-            db.session.rollback()
-            form.reviewer_id.errors = [*form.reviewer_id.errors, error.message]
-        else:
-            db.session.commit()
-            flash(f"{reviewer.name} has been asked to review {application.reference}.", "success")
-            return redirect(url_for("review_admin.index", round_id=application.round_id))
+        done = actions.carry_out(
+            lambda: services.assign_reviewer(application, reviewer, form.due_on.data, actor=current_user),
+            refused=("review.assign_refused", application),
+            form=form,
+            field="reviewer_id",
+            to=url_for("review_admin.index", round_id=application.round_id),
+            message=lambda _: f"{reviewer.name} has been asked to review {application.reference}.",
+        )
+        if done is not None:
+            return done
     return render_template(
         "reviews/manage/assign.html",
         application=application,
         form=form,
         excluded=excluded,
         assignments=queries.assignments_of_bid(application.id),
-    )
+    ), 400 if form.errors else 200
 
 
 @bp.post("/assignments/<int:assignment_id>/unassign")
 @roles_required(Role.PROGRAMME_OFFICER)
 def unassign(assignment_id):
     assignment = db.get_or_404(ReviewAssignment, assignment_id)
-    if not ConfirmForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.unassign(assignment, actor=current_user)
-    except GrantsError as error:
-        db.session.rollback()
-        flash(error.message, "info")
-    else:
-        db.session.commit()
-        flash(f"{assignment.reviewer.name} no longer reviews {assignment.application.reference}.", "success")
-    return redirect(url_for("review_admin.index", round_id=assignment.application.round_id))
+    return actions.carry_out(
+        lambda: services.unassign(assignment, actor=current_user),
+        refused=("review.unassign_refused", assignment),
+        to=url_for("review_admin.index", round_id=assignment.application.round_id),
+        message=lambda _: f"{assignment.reviewer.name} no longer reviews {assignment.application.reference}.",
+    )
 
 
 @bp.route("/applications/<int:application_id>/ineligible", methods=["GET", "POST"])
@@ -120,16 +115,15 @@ def ineligible(application_id):
     application = db.get_or_404(Application, application_id)
     form = IneligibleForm()
     if form.validate_on_submit():
-        try:
-            services.mark_ineligible(application, form.reason.data, actor=current_user)
-        except GrantsError as error:
-            db.session.rollback()
-            if application.status == "ineligible":  # where the first press led
-                flash(error.message, "important")
-                return redirect(url_for("manage_applications.show", application_id=application.id), code=303)
-            form.reason.errors = [*form.reason.errors, error.message]
-        else:
-            db.session.commit()
-            flash(f"{application.reference} has been marked ineligible and the applicant told why.", "success")
-            return redirect(url_for("manage_applications.show", application_id=application.id))
-    return render_template("reviews/manage/ineligible.html", application=application, form=form)
+        done = actions.carry_out(
+            lambda: services.mark_ineligible(application, form.reason.data, actor=current_user),
+            refused=("review.ineligible_refused", application),
+            form=form,
+            field="reason",
+            to=url_for("manage_applications.show", application_id=application.id),
+            message=lambda _: f"{application.reference} has been marked ineligible and the applicant told why.",
+        )
+        if done is not None:
+            return done
+    page = render_template("reviews/manage/ineligible.html", application=application, form=form)
+    return page, 400 if form.errors else 200

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from grants.applications.models import SECTIONS, Application
+from grants.core import actions
+from grants.core.errors import GrantsError
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
-from grants.reviews import permissions, queries, services
+from grants.reviews import permissions, queries, scores, services
 from grants.reviews.forms import ConflictForm, ConflictNatureForm, scores_form
-from grants.reviews.models import ReviewAssignment
+from grants.reviews.models import AssignmentStatus, ReviewAssignment
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -20,6 +24,8 @@ ALREADY_CONFLICTED = (
     "You have already declared a conflict of interest with this bid, so you are no longer reviewing it."
 )
 ALREADY_DECLARED = "You have already made your declaration for this bid."
+CONFLICT_DECLARED = "Thank you. You have been taken off this bid and the programme team will reassign it."
+LATER_CONFLICT_DECLARED = "Thank you. You have been taken off this bid and your scores for it no longer count."
 
 
 def load_assignment(assignment_id: int) -> ReviewAssignment:
@@ -27,17 +33,17 @@ def load_assignment(assignment_id: int) -> ReviewAssignment:
     assignment = db.session.get(ReviewAssignment, assignment_id)
     if assignment is None or not permissions.owns(current_user, assignment):
         abort(404)
-    if assignment.status in {"conflicted", "withdrawn"}:
+    if assignment.status in {AssignmentStatus.CONFLICTED, AssignmentStatus.WITHDRAWN}:
         abort(404)
     return assignment
 
 
 def _declared_before(assignment: ReviewAssignment):
     """A declaration sent again (or the slower of two at once): where the first one led, with a message."""
-    if assignment.status == "conflicted":
+    if assignment.status == AssignmentStatus.CONFLICTED:
         flash(ALREADY_CONFLICTED, "important")
         return redirect(url_for("reviews.index"), code=303)
-    if assignment.status != "assigned":
+    if assignment.status != AssignmentStatus.ASSIGNED:
         flash(ALREADY_DECLARED, "important")
         return redirect(url_for("reviews.assignment", assignment_id=assignment.id), code=303)
     return None
@@ -49,7 +55,11 @@ def _declared_conflict_before(assignment_id: int, *, declaring: bool):
     if not (declaring and request.method == "POST"):
         return None
     assignment = db.session.get(ReviewAssignment, assignment_id)
-    if assignment is not None and permissions.owns(current_user, assignment) and assignment.status == "conflicted":
+    if (
+        assignment is not None
+        and permissions.owns(current_user, assignment)
+        and assignment.status == AssignmentStatus.CONFLICTED
+    ):
         return _declared_before(assignment)
     return None
 
@@ -80,7 +90,7 @@ def assignment(assignment_id):
     if (earlier := _declared_conflict_before(assignment_id, declaring="has_conflict" in request.form)) is not None:
         return earlier
     assignment = load_assignment(assignment_id)
-    if assignment.status == "assigned":
+    if assignment.status == AssignmentStatus.ASSIGNED:
         return _declare(assignment)
     if request.method == "POST" and "has_conflict" in request.form:  # the declaration, sent again
         return _declared_before(assignment)
@@ -92,74 +102,101 @@ def _declare(assignment: ReviewAssignment):
     form = ConflictForm()
     if form.validate_on_submit():
         has_conflict = form.has_conflict.data == "yes"
-        try:
-            services.declare(assignment, has_conflict=has_conflict, nature=form.nature.data, actor=current_user)
-        except services.ReviewError as error:
-            db.session.rollback()
-            if (earlier := _declared_before(assignment)) is not None:  # declared a moment ago
-                return earlier
-            form.nature.errors = [*form.nature.errors, error.message]
-        else:
-            db.session.commit()
-            if has_conflict:
-                flash("Thank you. You have been taken off this bid and the programme team will reassign it.", "success")
-                return redirect(url_for("reviews.index"))
-            return redirect(url_for("reviews.assignment", assignment_id=assignment.id))
+        return actions.carry_out(
+            lambda: services.declare(
+                assignment, has_conflict=has_conflict, nature=form.nature.data, actor=current_user
+            ),
+            refused=("review.declaration_refused", assignment),
+            to=url_for("reviews.index") if has_conflict else url_for("reviews.assignment", assignment_id=assignment.id),
+            message=CONFLICT_DECLARED if has_conflict else None,
+            show=lambda error: _declaration_refused(
+                assignment, form, error, _declaration_page, declared=assignment.status != AssignmentStatus.ASSIGNED
+            ),
+        )
+    return _declaration_page(assignment, form, 400 if form.errors else 200)
+
+
+def _declaration_page(assignment: ReviewAssignment, form: ConflictForm, status: int = 200):
     application = db.session.scalar(
         db.select(Application)
         .where(Application.id == assignment.application_id)
         .options(selectinload(Application.partners))
     )
-    return render_template("reviews/declare.html", assignment=assignment, application=application, form=form)
+    return render_template("reviews/declare.html", assignment=assignment, application=application, form=form), status
+
+
+def _declaration_refused(assignment: ReviewAssignment, form, error: GrantsError, page, *, declared: bool):
+    """``declared``: by another press a moment ago (read after the refusal), so this one is sent where that
+    one led. Otherwise the page again, with why."""
+    if declared:
+        return _declared_before(assignment)
+    actions.show_on_field(form, error, "nature")
+    return page(assignment, form, 400)
 
 
 def _score(assignment: ReviewAssignment):
     application = _bid(assignment)
     criteria = application.round.criteria
-    current = {score.criterion_id: score for score in assignment.scores}
-    if request.method == "GET":
-        data = {}
-        for criterion in criteria:
-            score = current.get(criterion.id)
-            data[f"value_{criterion.id}"] = str(score.value) if score and score.value is not None else None
-            data[f"justification_{criterion.id}"] = score.justification if score else ""
-        form = scores_form(criteria, data)
-    else:
-        form = scores_form(criteria)
+    form = scores_form(criteria, _current_scores(assignment, criteria) if request.method == "GET" else None)
     editable = permissions.can_score(current_user, assignment)
     pressed = request.method == "POST" and bool(form.submit_scores.data or form.save_draft.data)
+    page = functools.partial(_scores_page, assignment, application, form, editable)
     if pressed and editable and form.validate_on_submit():
         submit = bool(form.submit_scores.data)
-        try:
-            changed = services.save_scores(assignment, form.entries(), submit=submit, actor=current_user)
-        except services.ScoreProblems as problems:
-            db.session.rollback()
-            for name, message in problems.problems:
-                form[name].errors = [*form[name].errors, message]
-        else:
-            db.session.commit()
-            if not changed:
-                flash("These scores had already been submitted.", "important")
-            else:
-                flash(
-                    "Your scores have been submitted." if submit else "Your scores have been saved as a draft.",
-                    "success",
-                )
-            return redirect(
-                url_for("reviews.index") if submit else url_for("reviews.assignment", assignment_id=assignment.id)
-            )
-    elif request.method == "POST" and not editable:
+        return actions.carry_out(
+            lambda: scores.save_scores(assignment, form.entries(), submit=submit, actor=current_user),
+            refused=("review.scores_refused", assignment),
+            to=url_for("reviews.index") if submit else url_for("reviews.assignment", assignment_id=assignment.id),
+            message="Your scores have been submitted." if submit else "Your scores have been saved as a draft.",
+            show=lambda error: _scores_refused(form, criteria, error, page),
+        )
+    if request.method == "POST" and not editable:
         flash("Scoring for this round has closed.", "info")
+    return page(400 if form.errors else 200)
+
+
+def _current_scores(assignment: ReviewAssignment, criteria) -> dict:
+    """The form's data as the reviewer left it: each criterion's score and justification."""
+    current = {score.criterion_id: score for score in assignment.scores}
+    data = {}
+    for criterion in criteria:
+        score = current.get(criterion.id)
+        data[f"value_{criterion.id}"] = str(score.value) if score and score.value is not None else None
+        data[f"justification_{criterion.id}"] = score.justification if score else ""
+    return data
+
+
+def _score_fields(criteria) -> dict[str, str]:
+    """Each criterion's score and justification, as the service names them, to the form's fields."""
+    fields = {}
+    for criterion in criteria:
+        fields[scores.score_field(criterion.id)] = f"value_{criterion.id}"
+        fields[scores.score_field(criterion.id, "justification")] = f"justification_{criterion.id}"
+    return fields
+
+
+def _scores_refused(form, criteria, error: GrantsError, page):
+    """Every problem with the scores beside its criterion; any other refusal above the form."""
+    fields = _score_fields(criteria)
+    for problem in getattr(error, "problems", [error]):
+        if problem.field in fields:
+            actions.show_on_field(form, problem, None, fields)
+        else:
+            flash(problem.message, "important")
+    return page(400)
+
+
+def _scores_page(assignment: ReviewAssignment, application: Application, form, editable: bool, status: int = 200):
     return render_template(
         "reviews/score.html",
         assignment=assignment,
         application=application,
         form=form,
-        criteria=criteria,
+        criteria=application.round.criteria,
         sections=SECTIONS,
         editable=editable,
         closes_at=permissions.scoring_closes_at(application.round),
-    )
+    ), status
 
 
 @bp.route("/<int:assignment_id>/conflict", methods=["GET", "POST"])
@@ -169,19 +206,21 @@ def declare_conflict(assignment_id):
     if (earlier := _declared_conflict_before(assignment_id, declaring=True)) is not None:
         return earlier
     assignment = load_assignment(assignment_id)
-    if assignment.status == "assigned":
+    if assignment.status == AssignmentStatus.ASSIGNED:
         return redirect(url_for("reviews.assignment", assignment_id=assignment.id))
     form = ConflictNatureForm()
     if form.validate_on_submit():
-        try:
-            services.declare(assignment, has_conflict=True, nature=form.nature.data, actor=current_user)
-        except services.ReviewError as error:
-            db.session.rollback()
-            if assignment.status == "conflicted":  # declared a moment ago, by another press
-                return _declared_before(assignment)
-            form.nature.errors = [*form.nature.errors, error.message]
-        else:
-            db.session.commit()
-            flash("Thank you. You have been taken off this bid and your scores for it no longer count.", "success")
-            return redirect(url_for("reviews.index"))
-    return render_template("reviews/conflict_later.html", assignment=assignment, form=form)
+        return actions.carry_out(
+            lambda: services.declare(assignment, has_conflict=True, nature=form.nature.data, actor=current_user),
+            refused=("review.conflict_refused", assignment),
+            to=url_for("reviews.index"),
+            message=LATER_CONFLICT_DECLARED,
+            show=lambda error: _declaration_refused(
+                assignment, form, error, _later_conflict_page, declared=assignment.status == AssignmentStatus.CONFLICTED
+            ),
+        )
+    return _later_conflict_page(assignment, form, 400 if form.errors else 200)
+
+
+def _later_conflict_page(assignment: ReviewAssignment, form: ConflictNatureForm, status: int = 200):
+    return render_template("reviews/conflict_later.html", assignment=assignment, form=form), status

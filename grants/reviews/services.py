@@ -4,7 +4,7 @@ checks, changes, flushes and audits; the route or task commits."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
@@ -13,12 +13,12 @@ from grants.applications.models import Application, ApplicationStatus, Partner
 from grants.applications.workflow import APPLICATION_WORKFLOW
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
-from grants.core.errors import GrantsError, PermissionDenied
+from grants.core.errors import AlreadyDone, GrantsError, PermissionDenied
 from grants.core.permissions import Role
 from grants.extensions import db
 from grants.notifications.services import queue_email
 from grants.reviews import permissions
-from grants.reviews.models import AssignmentStatus, ConflictDeclaration, ReviewAssignment, Score, ScoreRevision
+from grants.reviews.models import AssignmentStatus, ConflictDeclaration, ReviewAssignment
 from grants.reviews.queries import ACTIVE_REVIEWS
 from grants.reviews.workflow import ASSIGNMENT_WORKFLOW
 from grants.rounds.models import RoundStatus
@@ -26,9 +26,11 @@ from grants.rounds.workflow import ROUND_WORKFLOW
 
 
 class ReviewError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """An assessment change the service refuses, naming the domain field it is about where there is one."""
+
+
+class ReviewAlreadyDone(ReviewError, AlreadyDone):
+    """A second press of something already done (or the slower of two at once): nothing happens twice."""
 
 
 # --- Who can review a bid ---------------------------------------------------------------------------
@@ -226,7 +228,7 @@ def unassign(assignment: ReviewAssignment, *, actor) -> None:
     """Take a reviewer off a bid. Not once scoring has closed: the record decisions rest on stays."""
     lock_and_refresh(db.session, assignment)
     if assignment.status == AssignmentStatus.WITHDRAWN:  # a second press, or the slower of two
-        raise ReviewError(f"{assignment.reviewer.name} had already been taken off this bid.")
+        raise ReviewAlreadyDone(f"{assignment.reviewer.name} had already been taken off this bid.")
     if assignment.status == AssignmentStatus.SUBMITTED and not permissions.scoring_open(assignment.application.round):
         raise ReviewError("Scoring for this round has closed: submitted reviews stay as they are.")
     ASSIGNMENT_WORKFLOW.move(assignment, AssignmentStatus.WITHDRAWN, actor=actor, action="review.unassigned")
@@ -305,7 +307,9 @@ def declare_chair_conflict(application: Application, nature: str, *, actor) -> N
             with db.session.begin_nested():
                 db.session.add(declaration)
         except IntegrityError:  # the same declaration, sent a moment ago
-            raise ReviewError("You have already declared a conflict of interest with this bid.") from None
+            raise ReviewAlreadyDone(
+                f"You have already declared a conflict of interest with {application.reference}."
+            ) from None
     declaration.has_conflict, declaration.nature, declaration.declared_at = True, nature.strip(), utcnow()
     db.session.flush()
     audit.record(
@@ -321,145 +325,6 @@ def declare_chair_conflict(application: Application, nature: str, *, actor) -> N
     )
     if assignment is not None and assignment.is_active:
         ASSIGNMENT_WORKFLOW.move(assignment, AssignmentStatus.CONFLICTED, actor=actor)
-
-
-# --- Scores -----------------------------------------------------------------------------------------
-
-
-def save_scores(
-    assignment: ReviewAssignment,
-    entries: dict[int, tuple[int | None, str]],
-    *,
-    submit: bool,
-    actor,
-    now: datetime | None = None,
-) -> bool:
-    """Keep the reviewer's scores (criterion id → value and justification). Submitting needs every
-    criterion scored on its scale with a justification. Every change is kept in the history.
-
-    Returns False, changing nothing, when exactly these scores are submitted already and no one has asked
-    for another look: a second press of "Submit scores" (or the slower of two at once)."""
-    now = now or utcnow()
-    lock_and_refresh(db.session, assignment)
-    if not permissions.can_score(actor, assignment, now):
-        if assignment.status not in {AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED}:
-            raise PermissionDenied("You are not reviewing this bid.")
-        raise ReviewError("Scoring for this round has closed.")
-    if assignment.status == AssignmentStatus.SUBMITTED and not submit:
-        raise ReviewError(
-            "Your scores are submitted: submit your changes, so the scores that count are replaced "
-            "by the new ones rather than withdrawn."
-        )
-    criteria = {criterion.id: criterion for criterion in assignment.application.round.criteria}
-    problems = []
-    for criterion_id, criterion in criteria.items():
-        value, justification = entries.get(criterion_id, (None, ""))
-        if value is not None and not criterion.scale_min <= value <= criterion.scale_max:
-            problems.append(
-                (
-                    f"value_{criterion_id}",
-                    f"Give {criterion.title} a score from {criterion.scale_min} to {criterion.scale_max}",
-                )
-            )
-        elif submit and value is None:
-            problems.append((f"value_{criterion_id}", f"Give {criterion.title} a score"))
-        elif submit and not justification.strip():
-            problems.append((f"justification_{criterion_id}", f"Explain your score for {criterion.title}"))
-    if problems:
-        raise ScoreProblems(problems)
-    current = {score.criterion_id: score for score in assignment.scores}
-    if submit and assignment.status == AssignmentStatus.SUBMITTED and assignment.look_again_note is None:
-        kept = {criterion_id: (score.value, score.justification) for criterion_id, score in current.items()}
-        sent = {
-            criterion_id: (value, justification.strip()) for criterion_id, (value, justification) in entries.items()
-        }
-        if all(kept.get(criterion_id) == sent.get(criterion_id, (None, "")) for criterion_id in criteria):
-            return False
-    for criterion_id in criteria:
-        value, justification = entries.get(criterion_id, (None, ""))
-        score = current.get(criterion_id)
-        if score is None:
-            score = Score(assignment=assignment, criterion_id=criterion_id)
-            db.session.add(score)
-        elif (score.value, score.justification) == (value, justification.strip()) and not submit:
-            continue
-        score.value, score.justification = value, justification.strip()
-        db.session.add(
-            ScoreRevision(
-                assignment_id=assignment.id,
-                criterion_id=criterion_id,
-                value=value,
-                justification=score.justification,
-                submitted=submit,
-                recorded_at=now,
-            )
-        )
-    target = AssignmentStatus.SUBMITTED if submit else AssignmentStatus.IN_PROGRESS
-    if submit:
-        assignment.submitted_at = now
-        assignment.look_again_note = None  # answered
-    if assignment.status != target:
-        ASSIGNMENT_WORKFLOW.move(
-            assignment, target, actor=actor, action="review.scores_submitted" if submit else "review.reopened"
-        )
-    else:
-        db.session.flush()
-        audit.record(
-            "review.scores_submitted" if submit else "review.scores_saved",
-            assignment,
-            actor=actor,
-            after={"scores": {str(k): v[0] for k, v in entries.items()}},
-        )
-    return True
-
-
-class ScoreProblems(GrantsError):
-    """(form field name, message) for each criterion that cannot be saved or submitted as it is."""
-
-    def __init__(self, problems: list[tuple[str, str]]):
-        super().__init__(problems[0][1])
-        self.problems = problems
-
-
-# --- Moderation -------------------------------------------------------------------------------------
-
-
-def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> bool:
-    """The chair asks a reviewer to look again. Their submitted scores keep counting until they submit
-    new ones; it can be asked only while scoring is open, by a chair without a conflict with the bid.
-    Returns False, changing and sending nothing, when the same request is already waiting for the
-    reviewer (a second press)."""
-    if not permissions.can_moderate(actor, assignment.application):
-        raise PermissionDenied("You have a conflict of interest with this bid; another chair moderates it.")
-    lock_and_refresh(db.session, assignment)
-    if (
-        assignment.status == AssignmentStatus.SUBMITTED
-        and assignment.look_again_note
-        and assignment.look_again_note == note.strip()
-    ):
-        return False
-    if assignment.status != AssignmentStatus.SUBMITTED:
-        raise ReviewError("You can ask for another look only at submitted scores.")
-    if not permissions.scoring_open(assignment.application.round):
-        raise ReviewError("Scoring for this round has closed, so scores can no longer be changed.")
-    if not note.strip():
-        raise ReviewError("Say what you would like the reviewer to look at again", field="note")
-    assignment.look_again_note = note.strip()
-    assignment.look_again_requested_at = utcnow()
-    db.session.flush()
-    audit.record("review.look_again_requested", assignment, actor=actor, after={"note": assignment.look_again_note})
-    queue_email(
-        assignment.reviewer.email,
-        "review_look_again",
-        {
-            "name": assignment.reviewer.name,
-            "reference": assignment.application.reference,
-            "note": assignment.look_again_note,
-            "assignment_id": assignment.id,
-        },
-        user=assignment.reviewer,
-    )
-    return True
 
 
 # --- The round's assessment --------------------------------------------------------------------------
@@ -484,7 +349,7 @@ def mark_ineligible(application: Application, reason: str, *, actor) -> None:
     """The programme team finds a submitted bid ineligible; the applicant is told why."""
     lock_and_refresh(db.session, application)
     if application.status == ApplicationStatus.INELIGIBLE:  # a second press, or the slower of two
-        raise ReviewError(f"{application.reference} has already been marked ineligible.")
+        raise ReviewAlreadyDone(f"{application.reference} has already been marked ineligible.")
     if not reason.strip():
         raise ReviewError("Say why the bid is ineligible", field="reason")
     APPLICATION_WORKFLOW.move(application, ApplicationStatus.INELIGIBLE, actor=actor, reason=reason.strip())

@@ -9,6 +9,10 @@ import pytest
 from openapi_spec_validator import validate
 
 from grants.api import openapi
+from grants.api import representations as show
+from grants.api.schema import ID, Field, Resource
+from grants.extensions import db
+from grants.funding.models import Tranche
 from tests.api.conftest import make_token
 from tests.helpers import h1, text
 
@@ -52,6 +56,58 @@ def test_lists_and_records_match_the_document(api, world):
     api.get(f"/applications/{world.bid_b.id}", token)
     api.get(f"/projects/{world.project_a.id}", token)
     api.get(f"/learning-items/{world.draft_item.id}", token)
+
+
+def _component_held(schema: dict) -> str | None:
+    """The component a property holds, alone, in a list or possibly null."""
+    for candidate in (schema, schema.get("items", {}), *schema.get("oneOf", [])):
+        if "$ref" in candidate:
+            return candidate["$ref"].rsplit("/", 1)[-1]
+    return None
+
+
+def _shown_as_described(name: str, record: dict, checked: set[str]) -> None:
+    """The record's keys are its component's properties, in order, and so are those of each record it
+    holds."""
+    properties = openapi.document()["components"]["schemas"][name]["properties"]
+    assert list(record) == list(properties), name
+    checked.add(name)
+    for key, schema in properties.items():
+        held = _component_held(schema)
+        values = record[key] if isinstance(record[key], list) else [record[key]]
+        for value in values:
+            if held is not None and value is not None:
+                _shown_as_described(held, value, checked)
+
+
+def _a_tranche(project) -> Tranche:
+    return db.session.scalars(db.select(Tranche).filter_by(project_id=project.id).order_by(Tranche.sequence)).first()
+
+
+def test_each_resource_shows_the_properties_its_component_describes(world):
+    records = [
+        (show.round_, show.round_(world.open_round)),
+        (show.application, show.application(world.draft_a)),
+        (show.application_detail, show.application_detail(world.bid_b)),
+        (show.project, show.project(world.project_a, released_pence=2_700_000)),
+        (show.tranche, show.tranche(_a_tranche(world.project_a), payment_reference="BACS-0042")),
+        (show.learning_item, show.learning_item(world.published_item)),
+    ]
+    checked: set[str] = set()
+    for resource, record in records:
+        _shown_as_described(resource.name, record, checked)
+    assert checked == {resource.name for resource in show.RESOURCES}
+    assert {resource.name for resource in show.RESOURCES} < set(openapi.document()["components"]["schemas"])
+
+
+def test_a_value_given_by_the_view_is_shown_and_no_other_is_taken(world):
+    assert show.project(world.project_a)["released_pence"] == 0
+    assert show.project(world.project_a, released_pence=1_350_000)["released_pence"] == 1_350_000
+    assert show.tranche(_a_tranche(world.project_a))["payment_reference"] is None
+    with pytest.raises(TypeError):
+        show.tranche(_a_tranche(world.project_a), released_pence=1)
+    with pytest.raises(ValueError):
+        Resource("Twice", None, [Field("id", ID), Field("id", ID)])
 
 
 @pytest.mark.parametrize(

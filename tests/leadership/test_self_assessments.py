@@ -413,3 +413,69 @@ def test_the_invitation_says_when_in_the_project_it_is(app, stage, words):
         )
     for body in (body_text, body_html):
         assert f"systems leadership {words} LV1-0001" in body and " of of " not in body
+
+
+# --- Refusals are recorded once ------------------------------------------------------------------------
+
+
+def _events(db, action: str):
+    from grants.core.audit import AuditEvent
+
+    return db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def test_a_participant_refused_is_recorded_once(db, project, lead):
+    _participant(db, project, 1)
+    response = lead.post(
+        f"/projects/{project.id}/leadership/participants/new", data={"name": "Again", "email": "p1@example.org"}
+    )
+    assert response.status_code == 400
+    [refusal] = _events(db, "leadership.participant_refused")
+    assert refusal.object_id == str(project.id) and refusal.actor_id == lead.user.id
+    assert _events(db, "access.refused") == []
+    assert len(db.session.scalars(db.select(Participant)).all()) == 1
+
+
+def test_a_change_to_a_framework_sent_out_is_refused_once(db, project, framework, programme_officer_client):
+    services.invite(project, [_participant(db, project, 1)], "baseline", actor=project.application.lead_applicant)
+    db.session.commit()
+    domain = framework.domains[0]
+    response = programme_officer_client.post(
+        f"/leadership/framework/domains/{domain.id}/remove", data={}, follow_redirects=True
+    )
+    assert response.status_code == 200 and "Start a new version to change it" in text(response.get_data(as_text=True))
+    [refusal] = _events(db, "leadership.framework_refused")
+    assert refusal.object_id == str(framework.id)
+    assert len(services.current_framework().domains) == 7
+
+
+def test_a_refused_answer_is_recorded_once_and_names_no_one_signed_in(
+    smtp_app, mailbox, db, app, project, framework, monkeypatch
+):
+    person = _participant(db, project, 1)
+    services.invite(project, [person], "baseline", actor=project.application.lead_applicant)
+    db.session.commit()
+    token = _token_from(mailbox.wait_for(1)[-1])
+
+    def refused(token, answers):
+        raise services.LeadershipError("Choose a rating for every statement", field=f"behaviour:{behaviour.id}")
+
+    behaviour = framework.domains[0].behaviours[1]
+    monkeypatch.setattr(services, "submit_self_assessment", refused)
+    officer = sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]))  # signed in on the same browser
+    answers = {f"behaviour_{b.id}": "4" for d in framework.domains for b in d.behaviours}
+    response = officer.post(f"/self-assessment/{token}", data=answers)
+    assert response.status_code == 400
+    assert field_error(response.get_data(as_text=True), f"behaviour_{behaviour.id}") == (
+        "Choose a rating for every statement"
+    )
+    [refusal] = _events(db, "leadership.link_refused")
+    assert refusal.actor_id is None and refusal.after == {"reason": "Choose a rating for every statement"}
+
+
+def test_a_domain_removed_twice_is_removed_once(db, framework, programme_officer_client):
+    url = f"/leadership/framework/domains/{framework.domains[-1].id}/remove"
+    assert programme_officer_client.post(url, data={}).status_code == 302
+    assert programme_officer_client.post(url, data={}).status_code == 404  # gone: not a fault
+    assert len(services.current_framework().domains) == 6
+    assert len(_events(db, "leadership.domain_removed")) == 1

@@ -264,9 +264,10 @@ def test_the_project_it_was_applied_to_confirms_it(db, app, project, lead, clien
     ).all()
     assert event.after == {"project_id": project.id, "applied_project_id": other.id}
 
-    again = other_lead.post(confirm)  # already confirmed: refused, recorded, nothing changes
-    assert again.status_code == 302
-    assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.application_refused")).all()
+    again = other_lead.post(confirm)  # already confirmed: refused, recorded, sent where the first led
+    assert again.status_code == 303 and again.headers["Location"] == response.headers["Location"]
+    refusals = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.application_refused"))
+    assert [refusal.after for refusal in refusals] == [{"reason": "This has been confirmed already."}]
     assert db.session.get(LearningCommitment, commitment.id).applied_confirmed_at == stored.applied_confirmed_at
 
 
@@ -329,6 +330,8 @@ def test_other_organisations_cannot_see_or_change_a_projects_commitments(db, app
     )
     assert response.status_code == 403
     assert db.session.get(LearningCommitment, commitment.id).status == "planned"
+    refusals = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action.like("%refused"))).all()
+    assert [(refusal.action, refusal.actor_id) for refusal in refusals] == [("access.refused", enabler.id)]
 
 
 # --- Learning items and their review ------------------------------------------------------------------
@@ -374,14 +377,20 @@ def test_only_a_programme_officer_publishes(db, app, project, lead, officer):
         UserFactory(roles=[Role.ADMIN]),
         UserFactory(roles=[Role.PROGRAMME_OFFICER, Role.APPLICANT]),
     ]
+    forbidden = 0
     for person in people:
         response = sign_in_client(app, person).post(
             f"/projects/{project.id}/learning/items/{item.id}/review", data={"decision": "publish", "comment": ""}
         )
         assert response.status_code in (403, 404), person.roles
         assert db.session.get(LearningItem, item.id).status == "submitted"
-    refusals = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.review_refused")).all()
-    assert len(refusals) >= 5
+        refused = db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.action == "access.refused", AuditEvent.actor_id == person.id)
+        ).all()
+        assert len(refused) == (1 if response.status_code == 403 else 0), person.roles  # audited once, by the 403
+        forbidden += response.status_code == 403
+    assert forbidden >= 5
+    assert not db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.review_refused")).all()
     for person in people:
         with pytest.raises(services.LearningError):
             services.review_item(db.session.get(LearningItem, item.id), decision="publish", comment="", actor=person)
@@ -435,6 +444,8 @@ def test_submitting_needs_every_part(db, project, lead):
     assert response.status_code == 400
     assert error_summary(response.get_data(as_text=True)) == ["Say what did not work, or what you would do differently"]
     assert db.session.scalars(db.select(LearningItem)).all() == []
+    [refusal] = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "learning.item_refused")).all()
+    assert refusal.object_type == "project" and refusal.object_id == str(project.id)
 
 
 def test_a_published_item_cannot_be_edited_and_the_enabler_can_write(db, app, project, lead, officer):

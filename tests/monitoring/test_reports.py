@@ -428,3 +428,46 @@ def test_a_milestone_removed_a_moment_ago_is_refused_by_the_service(db, project)
     with pytest.raises(services.MilestoneGone):
         services.remove_milestone(milestone, actor=project.application.lead_applicant, project=project)
     db.session.rollback()
+
+
+# --- Refusals are recorded once ------------------------------------------------------------------------
+
+
+def _events(db, action: str) -> list[AuditEvent]:
+    return db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def test_a_refused_review_is_recorded_once_and_changes_nothing(db, project, programme_officer_client):
+    report = _submitted(db, project, _open(db, _reports(db, project)[0]))
+    url = f"/projects/{project.id}/reports/{report.id}/review"
+    response = programme_officer_client.post(url, data={"decision": "changes", "comment": " "})
+    assert response.status_code == 400
+    assert field_error(response.get_data(as_text=True), "comment") == "Say what needs to change"
+    [refusal] = _events(db, "monitoring.review_refused")
+    assert refusal.object_id == str(report.id) and refusal.after == {"reason": "Say what needs to change"}
+    assert _events(db, "access.refused") == []
+    assert db.session.get(ProgressReport, report.id).status == "submitted"
+
+
+def test_a_milestone_refused_for_a_person_is_recorded_once_by_the_403(db, app, project):
+    milestone = Milestone(project_id=project.id, title="Board formed", due_on=date.today())
+    db.session.add(milestone)
+    db.session.commit()
+    enabler = EnablerProfileFactory().user
+    assign(project, enabler)
+    response = sign_in_client(app, enabler).post(f"/projects/{project.id}/milestones/{milestone.id}/remove")
+    assert response.status_code == 403
+    [refusal] = _events(db, "access.refused")
+    assert refusal.actor_id == enabler.id
+    assert _events(db, "monitoring.milestone_refused") == []
+    assert db.session.get(Milestone, milestone.id) is not None
+
+
+def test_a_refused_report_sent_again_is_refused_again_without_a_fault(db, project, lead):
+    report = _open(db, _reports(db, project)[0])
+    url = f"/projects/{project.id}/reports/{report.id}"
+    for _ in range(2):
+        response = lead.post(url, data={"narrative": "Half written", "submit": "y"})
+        assert response.status_code == 400
+    assert len(_events(db, "monitoring.report_refused")) == 2  # one each, never two for one
+    assert db.session.get(ProgressReport, report.id).status == "due"

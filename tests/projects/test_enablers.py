@@ -125,7 +125,7 @@ def test_reassignment_keeps_the_history_and_is_audited(db, programme_officer_cli
     actions = db.session.scalars(
         db.select(AuditEvent.action).where(AuditEvent.action.like("enabler.%")).order_by(AuditEvent.id)
     ).all()
-    assert actions == ["enabler.assigned", "enabler.ended", "enabler.assigned"]
+    assert actions == ["enabler.assigned", "enabler.assign_refused", "enabler.ended", "enabler.assigned"]
     page = text(programme_officer_client.get(f"/projects/{project.id}").get_data(as_text=True))
     assert "Enablers over time" in page and first.user.name in page and "First enabler's leave" in page
 
@@ -266,3 +266,45 @@ def test_an_invitation_sent_twice_invites_once(db, programme_officer_client):
     assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
     assert ALREADY in text(programme_officer_client.get(again.headers["Location"]).get_data(as_text=True))
     assert len(db.session.scalars(db.select(Notification)).all()) == 1
+
+
+# --- Refused ------------------------------------------------------------------------------------------
+
+
+def refusals(db, action):
+    return db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def test_an_assignment_over_capacity_is_refused_and_recorded_once(db, programme_officer_client, project):
+    profile = EnablerProfileFactory(capacity=1)
+    assign(funded_project(project.round), profile.user)
+    response = programme_officer_client.post(
+        f"/manage/projects/{project.id}/enabler", data={"enabler_id": profile.user_id}
+    )
+    assert response.status_code == 400
+    [event] = refusals(db, "enabler.assign_refused")
+    assert (event.object_type, event.object_id) == ("project", str(project.id))
+    assert event.after["reason"].startswith(f"{profile.user.name} is already supporting 1 of 1")
+    assert (
+        db.session.scalars(db.select(EnablerAssignment).where(EnablerAssignment.project_id == project.id)).all() == []
+    )
+
+
+def test_an_unknown_organisation_in_a_profile_is_refused_beside_the_links_and_recorded_once(db, app):
+    person = EnablerProfileFactory().user
+    client = sign_in_client(app, person)
+    response = client.post("/enabler/profile", data={"capacity": "2", "links": "GB-CHC-0000000"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert field_error(html, "links") == "No organisation in Grants has the identifier GB-CHC-0000000"
+    [event] = refusals(db, "enabler.profile_refused")
+    assert (event.object_type, event.object_id) == ("user", str(person.id))
+
+
+def test_ending_support_twice_records_the_repeat_once_and_never_fails(db, programme_officer_client, project):
+    assign(project, EnablerProfileFactory().user)
+    path = f"/manage/projects/{project.id}/enabler/end"
+    responses = [programme_officer_client.post(path, data={"end-reason": "Project paused"}) for _ in range(3)]
+    assert [r.status_code for r in responses] == [302, 303, 303]
+    assert len(refusals(db, "enabler.end_refused")) == 2  # each repeat, once
+    assert len(refusals(db, "enabler.ended")) == 1

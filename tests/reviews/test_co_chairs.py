@@ -7,8 +7,8 @@ import pytest
 
 from grants.core.errors import PermissionDenied
 from grants.core.permissions import Role
-from grants.reviews import services
 from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment
+from grants.reviews.scores import request_look_again
 from grants.rounds.models import Round
 from tests.factories import RoundFactory, UserFactory, decide, submitted_review, under_review_bid
 from tests.fixtures.clients import sign_in_client
@@ -71,7 +71,7 @@ def test_the_chair_without_a_conflict_decides_the_bid_the_other_cannot(db, round
     declare(db, conflicted, strong)
     assert decide_through_page(conflicted, strong).status_code == 404
     refused = bulk(conflicted, round_, [strong, weak], confirmed="yes")
-    assert refused.status_code == 400 and "another chair decides it" in text(refused.get_data(as_text=True))
+    assert refused.status_code == 403 and "another chair decides it" in text(refused.get_data(as_text=True))
     assert db.session.scalars(db.select(Decision)).all() == []
     # Only one chair in two has a conflict: nothing says the bid cannot be decided.
     assert "No chair can decide" not in text(free.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True))
@@ -93,9 +93,9 @@ def test_a_conflicted_chair_cannot_ask_a_reviewer_to_look_again(db, round_, bids
         db.select(ReviewAssignment).where(ReviewAssignment.application_id == strong.id)
     ).one()
     with pytest.raises(PermissionDenied):
-        services.request_look_again(assignment, "Look at the budget.", actor=conflicted.user)
+        request_look_again(assignment, "Look at the budget.", actor=conflicted.user)
     db.session.rollback()
-    services.request_look_again(assignment, "Look at the budget.", actor=free.user)
+    request_look_again(assignment, "Look at the budget.", actor=free.user)
     assert assignment.look_again_note == "Look at the budget."
 
 

@@ -94,7 +94,7 @@ def test_scores_submitted_twice_are_submitted_once(db, bid, assignment, reviewer
     reviewer.post(path, data={"has_conflict": "no"})
     first = reviewer.post(path, data=scores(bid, [4, 3]))
     again = reviewer.post(path, data=scores(bid, [4, 3]))
-    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"] == "/reviews/"
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"] == "/reviews/"
     assert "These scores had already been submitted." in text(reviewer.get("/reviews/").get_data(as_text=True))
     assert len(db.session.scalars(db.select(ScoreRevision)).all()) == 2  # one per criterion, once
     assert actions(db, "review.scores_submitted") == ["review.scores_submitted"]
@@ -115,7 +115,7 @@ def test_a_look_again_request_sent_twice_asks_once(app, db, assessing):
     path = f"/assessment/assignments/{review.id}/look-again"
     first = chair.post(path, data={"note": "Is the citizen voice that strong?"})
     again = chair.post(path, data={"note": "Is the citizen voice that strong?"})
-    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
     page = text(chair.get(again.headers["Location"]).get_data(as_text=True))
     assert f"{review.reviewer.name} had already been asked to look again." in page
     emails = db.session.scalars(db.select(Notification).where(Notification.template == "review_look_again")).all()

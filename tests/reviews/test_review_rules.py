@@ -9,6 +9,7 @@ from grants.core.permissions import Role
 from grants.reviews import decisions, services
 from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment
 from grants.reviews.queries import round_assessment
+from grants.reviews.scores import request_look_again, save_scores
 from tests.factories import (
     ReviewAssignmentFactory,
     RoundFactory,
@@ -146,7 +147,7 @@ def test_look_again_is_refused_once_scoring_has_closed(db, round_, bids, chair_u
     round_.assessment_deadline = date.today() - timedelta(days=1)
     db.session.commit()
     with pytest.raises(services.ReviewError, match="closed"):
-        services.request_look_again(assignment, "Again?", actor=chair_user)
+        request_look_again(assignment, "Again?", actor=chair_user)
     assert assignment.status == "submitted"
 
 
@@ -156,7 +157,7 @@ def test_submitted_scores_are_not_withdrawn_by_a_draft_or_after_the_round_is_dec
     ).first()
     assignment.status, assignment.submitted_at = "submitted", assignment.submitted_at
     with pytest.raises(services.ReviewError, match="submit your changes"):
-        services.save_scores(assignment, {}, submit=False, actor=assignment.reviewer)
+        save_scores(assignment, {}, submit=False, actor=assignment.reviewer)
     db.session.rollback()
     round_.status = "decided"
     db.session.commit()

@@ -149,12 +149,13 @@ def test_scoring_closes_after_the_assessment_deadline(db, bid, assignment, revie
 
 def test_the_service_refuses_late_scores_whatever_the_page_said(db, bid, assignment):
     from grants.reviews import services
+    from grants.reviews.scores import save_scores
 
     assignment.status = "in_progress"
     bid.round.assessment_deadline = date.today() - timedelta(days=2)
     db.session.commit()
     with pytest.raises(services.ReviewError, match="closed"):
-        services.save_scores(assignment, {}, submit=False, actor=assignment.reviewer)
+        save_scores(assignment, {}, submit=False, actor=assignment.reviewer)
 
 
 def test_the_reviewers_list_shows_what_is_due(db, assignment, reviewer):

@@ -290,11 +290,13 @@ def world_transaction(app):
     """Build the world once inside an outer transaction that is rolled back at the end; ``savepoint()``
     gives each test a savepoint of its own inside it, so what one test changes the next never sees."""
     with app.app_context():
-        engines = _db._app_engines[app]
+        engines = _db.engines
         engine = engines[None]
         connection = engine.connect()
         transaction = connection.begin()
         engines[None] = connection
+        # db.engines is the application's own mapping (not a copy): fail loudly if that changes
+        assert _db.session.get_bind() is connection
         _db.session.remove()
         _db.session.configure(join_transaction_mode="create_savepoint")
         try:

@@ -130,10 +130,25 @@ def test_get(app, case, key, who):
 def test_post(app, case, key, who):
     expected = MATRIX[key].post[who]
     refused = expected not in (OK, SIGNED_OUT)
+    recorded_before = refusals_recorded()
     response = call(app, case, key, "POST", who)
     assert_answer(response, expected, f"POST {key} as {who}")
     if refused:
         assert changed(case.base, snapshot(case)) == [], f"POST {key} as {who} was refused yet changed data"
+    if response.status_code in (403, 409):
+        added = refusals_recorded() - recorded_before
+        assert added == 1, f"POST {key} as {who} was refused ({response.status_code}) and recorded {added} times"
+
+
+def refusals_recorded() -> int:
+    """Refusals in the audit trail: the error pages' (``access.refused``, ``request.refused``) and each
+    area's own (``<area>.<thing>_refused``)."""
+    from grants.core.audit import AuditEvent
+    from grants.extensions import db
+
+    return db.session.scalar(
+        db.select(db.func.count()).select_from(AuditEvent).where(AuditEvent.action.like("%refused"))
+    )
 
 
 # --- The API takes tokens, not sessions ------------------------------------------------------------------

@@ -71,11 +71,13 @@ def fuzz(app):
     """The demo programme, seeded once for the module in a transaction rolled back at its end (like the
     ``db`` fixture, which the tests here do not use: every example runs in its own savepoint instead)."""
     with app.app_context():
-        engines = _db._app_engines[app]
+        engines = _db.engines
         engine = engines[None]
         connection = engine.connect()
         transaction = connection.begin()
         engines[None] = connection
+        # db.engines is the application's own mapping (not a copy): fail loudly if that changes
+        assert _db.session.get_bind() is connection
         _db.session.remove()
         _db.session.configure(join_transaction_mode="create_savepoint")
         try:

@@ -321,7 +321,7 @@ def test_production_without_redis_warns_that_counts_are_per_process(caplog):
     assert "set REDIS_URL" not in caplog.text
     assert shared.config["RATELIMIT_STORAGE_OPTIONS"]["key_prefix"] == "grants-limits"
     assert shared.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
-    assert type(shared.extensions[limits.STATE]["_storage"]).__name__ == "RedisStorage"
+    assert type(limits.limiter_for(shared).storage).__name__ == "RedisStorage"
 
 
 def test_production_counts_in_redis_from_redis_url():

@@ -12,8 +12,7 @@ from grants.core.dates import add_months, first_of_next_month
 from grants.demo.enablers import RISKS, WORK
 from grants.demo.history import at
 from grants.demo.scale.base import Bid, Scale, SizeError
-from grants.enablers.models import EnablerAssignment
-from grants.projects.models import Project, ProjectStatus, ProjectUpdate
+from grants.projects.models import EnablerAssignment, Project, ProjectStatus, ProjectUpdate
 
 NEXT_STEPS = [
     "Agree the next partnership session and who brings the data.",

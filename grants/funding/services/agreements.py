@@ -8,6 +8,7 @@ schedule changes before signature; the lead signs exactly the words they read.""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 
 from grants.core import audit
@@ -15,6 +16,7 @@ from grants.core.db import lock_and_refresh, utcnow
 from grants.core.workflow import Workflow
 from grants.extensions import db
 from grants.funding.models import AgreementStatus, GrantAgreement, MatchFunding, TrancheStatus
+from grants.funding.permissions import can_sign
 from grants.funding.services import terms as terms_module
 from grants.funding.services.common import AlreadyDone, FundingError, hold_project, require_officer
 from grants.funding.services.conditions import evaluate_project
@@ -67,13 +69,21 @@ def write_words(agreement: GrantAgreement, project) -> bool:
     return True
 
 
-def current_terms(project, version: int) -> str:
-    from grants.learning.models import LearningCommitment
+# The terms list the project's learning commitments, which are the learning area's (above funding):
+# it says where to find them when it is set up (``list_commitments_with``).
+_COMMITMENTS: list[Callable[[int], list]] = []
 
+
+def list_commitments_with(source: Callable[[int], list]) -> None:
+    """``source(project_id)``: the project's learning commitments, in the order the terms list them."""
+    _COMMITMENTS[:] = [source]
+
+
+def current_terms(project, version: int) -> str:
+    if not _COMMITMENTS:  # never words that leave out what the project committed to
+        raise RuntimeError("the learning area has not said where a project's learning commitments are")
     match = db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project.id))
-    commitments = db.session.scalars(
-        db.select(LearningCommitment).where(LearningCommitment.project_id == project.id).order_by(LearningCommitment.id)
-    ).all()
+    commitments = _COMMITMENTS[0](project.id)
     return terms_module.terms_for(project, version, tranches_of(project.id), match, commitments)
 
 
@@ -114,13 +124,24 @@ def issue_agreement(agreement: GrantAgreement, *, actor) -> None:
     )
 
 
-def can_sign(user, agreement: GrantAgreement) -> bool:
-    """The project's lead applicant signs, for the lead organisation."""
-    project = agreement.project
-    return bool(
-        user.is_authenticated
-        and user.id == project.application.lead_applicant_id
-        and user.organisation_id == project.lead_organisation_id
+def change_round_terms(round_, template: str, *, actor) -> None:
+    """The words a round's agreements are written from, from the next one issued. Only the placeholders the
+    service knows may appear."""
+    require_officer(actor, "change the agreement terms")
+    unknown = terms_module.unknown_placeholders(template)
+    if unknown:
+        raise FundingError(
+            f"{{{{ {unknown[0]} }}}} is not a placeholder the service knows. Use only the placeholders listed",
+            field="template",
+        )
+    before = round_.agreement_template
+    round_.agreement_template = template.replace("\r\n", "\n")
+    audit.record(
+        "round.agreement_terms_changed",
+        round_,
+        actor=actor,
+        before={"template": before},
+        after={"template": round_.agreement_template},
     )
 
 
@@ -153,14 +174,12 @@ def sign_agreement(
     if agreement.status != AgreementStatus.ISSUED:
         raise FundingError("This agreement is not ready to sign.")
     if terms_digest != terms_module.digest(agreement.terms):
-        raise FundingError(
-            "The agreement changed while you were reading it. Read the new version before you sign.", field="full_name"
-        )
+        raise FundingError("The agreement changed while you were reading it. Read the new version before you sign.")
     errors = []
     if not _same_name(typed_name or "", actor.name):
-        errors.append(FundingError(f"Type your full name as it is on your account: {actor.name}", field="full_name"))
+        errors.append(FundingError(f"Type your full name as it is on your account: {actor.name}", field="signed_name"))
     if not confirmed:
-        errors.append(FundingError("Confirm that you agree to the terms for your organisation", field="confirm"))
+        errors.append(FundingError("Confirm that you agree to the terms for your organisation", field="confirmed"))
     if errors:
         raise errors[0]
     previous = signed_agreement(project.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grants.core import errors
 from grants.core.db import lock_and_refresh
 from grants.core.errors import GrantsError
 from grants.core.permissions import Role
@@ -11,11 +12,8 @@ from grants.extensions import db
 
 
 class FundingError(GrantsError):
-    """A change to a project's money the service refuses; ``field`` names the form field it concerns."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A change to a project's money the service refuses; ``field`` names the domain field it concerns
+    (``reason``, ``payment_reference``, ``tranche:2:amount_pence``)."""
 
 
 class ConditionsLapsed(FundingError):
@@ -23,9 +21,9 @@ class ConditionsLapsed(FundingError):
     waiting (the caller records that after rolling the refused change back)."""
 
 
-class AlreadyDone(FundingError):
+class AlreadyDone(FundingError, errors.AlreadyDone):
     """A repeat of something that has already happened (a second press, or someone else first): nothing
-    changes, and every page answers it the same way, 409 with what already happened."""
+    changes. A tranche's pages answer it with 409 and the tranche saying what already happened."""
 
 
 class NotAllowed(FundingError):

@@ -32,6 +32,7 @@ from grants.funding.models import (
     TrancheCondition,
     TrancheStatus,
 )
+from grants.funding.permissions import can_confirm
 from grants.funding.services.common import FundingError, hold_project, require_officer
 from grants.notifications.services import queue_email
 
@@ -253,11 +254,12 @@ def programme_officers() -> list[User]:
 
 
 def _tell_officers(tranche: Tranche) -> None:
-    """Programme officers hear at once; the reminder sweep sends the same email, once, if this did not."""
-    from grants.reminders.sweep import tell_officers_tranche_eligible
+    """Programme officers hear at once (the reminders area listens); the reminder sweep sends the same
+    email, once, if this did not."""
+    from grants.core.signals import tranche_became_eligible
 
     db.session.flush()
-    tell_officers_tranche_eligible(tranche.id)
+    tranche_became_eligible.send(tranche.id)
 
 
 def _tell_of_lapsed_request(tranche: Tranche, requester, unmet: list[str]) -> None:
@@ -298,18 +300,6 @@ def owner_can_confirm(condition: TrancheCondition) -> bool:
         return True
     assignment = current_assignment(condition.tranche.project)
     return assignment is not None and assignment.enabler_id == owner.id
-
-
-def can_confirm(user, condition: TrancheCondition) -> bool:
-    """A custom condition is confirmed by its named owner (by a programme officer once the owner no
-    longer can, say an enabler who has moved on); a built-in one the service cannot see yet, by a
-    programme officer."""
-    is_officer = user.has_role(Role.PROGRAMME_OFFICER)
-    if condition.kind == "custom":
-        if condition.owner_id == user.id:
-            return owner_can_confirm(condition)
-        return is_officer and not owner_can_confirm(condition)
-    return not is_automatic(condition.kind) and is_officer
 
 
 def _check_changeable(tranche: Tranche) -> None:
@@ -392,7 +382,7 @@ def add_condition(
         if not (description or "").strip():
             raise FundingError("Describe the condition", field="description")
         if owner is None or owner not in possible_owners(tranche.project):
-            raise FundingError("Choose who confirms the condition", field="owner_id")
+            raise FundingError("Choose who confirms the condition", field="owner")
     elif any(condition.kind == kind for condition in tranche.conditions):
         raise FundingError(f"Tranche {tranche.sequence} already waits for this.", field="kind")
     condition = TrancheCondition(

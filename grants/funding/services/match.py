@@ -9,13 +9,13 @@ from typing import Any
 from werkzeug.datastructures import FileStorage
 
 from grants.core.db import utcnow
-from grants.core.permissions import Role
 from grants.core.times import format_date, to_london
 from grants.core.workflow import Workflow
 from grants.documents.services import save_document
 from grants.documents.storage import UploadError
 from grants.extensions import db
 from grants.funding.models import MatchFunding, MatchStatus
+from grants.funding.permissions import can_record_match
 from grants.funding.services.common import FundingError, hold_project
 from grants.funding.services.conditions import evaluate_project
 
@@ -39,10 +39,6 @@ def pledged_on(match: MatchFunding) -> date | None:
     return to_london(moment or match.created_at).date() if (moment or match.created_at) else None
 
 
-def can_record(user: Any) -> bool:
-    return bool(user.has_any_role(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER))
-
-
 def _money(match: MatchFunding, **more: Any) -> dict[str, Any]:
     return {"funder": match.funder, "amount_pence": match.amount_pence, **more}
 
@@ -52,7 +48,7 @@ def confirm_match(match: MatchFunding, *, actor: Any, note: str, upload: FileSto
     project = match.project
     hold_project(project)
     db.session.refresh(match)
-    if not can_record(actor):
+    if not can_record_match(actor):
         raise FundingError("Only the programme team or finance can confirm match funding.")
     if match.status != MatchStatus.PLEDGED:
         raise FundingError(f"The match funding is {match.status_label.lower()} already.")
@@ -85,7 +81,7 @@ def record_match_received(
     project = match.project
     hold_project(project)
     db.session.refresh(match)
-    if not can_record(actor):
+    if not can_record_match(actor):
         raise FundingError("Only the programme team or finance can record match funding received.")
     if match.status != MatchStatus.CONFIRMED:
         raise FundingError(

@@ -18,6 +18,7 @@ from grants.core.permissions import Role
 from grants.core.workflow import Workflow
 from grants.extensions import db
 from grants.funding.models import Payment, Tranche, TrancheStatus
+from grants.funding.permissions import can_hold
 from grants.funding.services.common import AlreadyDone, ConditionsLapsed, FundingError, NotAllowed, hold_project
 from grants.funding.services.conditions import all_met, evaluate_project, payment_blockers
 from grants.notifications.services import queue_email
@@ -250,10 +251,6 @@ def return_request(tranche: Tranche, *, actor, reason: str) -> None:
             },
             user=requester,
         )
-
-
-def can_hold(user) -> bool:
-    return user.has_any_role(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
 
 
 def hold_tranche(tranche: Tranche, *, actor, reason: str) -> None:

@@ -93,9 +93,9 @@ def change_schedule(project: Any, changes: list[TrancheChange], *, actor: Any) -
     if set(wanted) != set(tranches):
         raise FundingError("The schedule changed while you were editing it. Look at it again.")
     before = _summary(tranches.values())
-    for number, tranche in enumerate(sorted(tranches.values(), key=lambda t: t.sequence), start=1):
+    for tranche in sorted(tranches.values(), key=lambda t: t.sequence):
         change = wanted[tranche.id]
-        field = f"tranches-{number - 1}"
+        field = f"tranche:{tranche.sequence}"
         if tranche.status in (TrancheStatus.REQUESTED, TrancheStatus.RELEASED) and (
             change.amount_pence,
             change.due_on,
@@ -104,24 +104,24 @@ def change_schedule(project: Any, changes: list[TrancheChange], *, actor: Any) -
             tranche.due_on,
         ):
             why = "has been paid" if tranche.status == TrancheStatus.RELEASED else "is waiting for finance approval"
-            raise FundingError(f"Tranche {tranche.sequence} {why} and cannot change.", field=f"{field}-amount")
+            raise FundingError(f"Tranche {tranche.sequence} {why} and cannot change.", field=f"{field}:amount_pence")
         if change.amount_pence <= 0:
-            raise FundingError(f"Tranche {tranche.sequence} must be more than £0", field=f"{field}-amount")
+            raise FundingError(f"Tranche {tranche.sequence} must be more than £0", field=f"{field}:amount_pence")
         if not project.starts_on <= change.due_on <= project.ends_on:
             raise FundingError(
                 f"Tranche {tranche.sequence} must be due between {format_date(project.starts_on)} and "
                 f"{format_date(project.ends_on)}, while the project runs",
-                field=f"{field}-due_on",
+                field=f"{field}:due_on",
             )
     ordered = [wanted[t.id] for t in sorted(tranches.values(), key=lambda t: t.sequence)]
     if any(later.due_on < earlier.due_on for earlier, later in zip(ordered, ordered[1:], strict=False)):
-        raise FundingError("Each tranche must be due on or after the one before it", field="tranches-0-due_on")
+        raise FundingError("Each tranche must be due on or after the one before it", field="due_on")
     total = sum(change.amount_pence for change in ordered)
     if total != project.award_pence:
         raise FundingError(
             f"The tranches add up to {format_pence(total)}; they must add up to the award of "
             f"{format_pence(project.award_pence)} ({_difference(total, project.award_pence)}).",
-            field="tranches-0-amount",
+            field="amount_pence",
         )
     for tranche in tranches.values():
         change = wanted[tranche.id]

@@ -17,31 +17,6 @@ from grants.funding.services.conditions import evaluate_project
 from grants.notifications.services import queue_email
 
 
-def can_propose(user, condition: TrancheCondition) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.has_role(Role.PROGRAMME_OFFICER)
-        and condition.kind in WAIVABLE_KINDS
-        and not condition.is_met
-        and condition.waiver_proposed_at is None
-        and condition.tranche.status not in (TrancheStatus.RELEASED, TrancheStatus.REQUESTED)
-    )
-
-
-def can_agree(user, condition: TrancheCondition) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.has_role(Role.FINANCE_APPROVER)
-        and condition.waiver_pending
-        and condition.met_at is None
-        and condition.waiver_proposed_by_id != user.id
-    )
-
-
-def can_withdraw(user, condition: TrancheCondition) -> bool:
-    return bool(user.is_authenticated and condition.waiver_pending and condition.waiver_proposed_by_id == user.id)
-
-
 def _take_hold(condition: TrancheCondition):
     tranche = condition.tranche
     hold_project(tranche.project)

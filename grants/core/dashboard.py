@@ -1,8 +1,9 @@
-"""What the signed-in person's home page offers, by role. Areas add their panels as they arrive."""
+"""What the signed-in person's home page offers, by role. Each area adds its links when it is set up."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from grants.core.permissions import Role
 
@@ -33,7 +34,7 @@ def register_dashboard_link(role: Role, text: str, endpoint: str) -> None:
         _LINKS[role].append((text, endpoint))
 
 
-def dashboard_panels(user) -> list[Panel]:
+def dashboard_panels(user: Any) -> list[Panel]:
     return [
         Panel(role, role.label, ROLE_DESCRIPTIONS[role], list(_LINKS[role])) for role in Role if user.has_role(role)
     ]

@@ -1,0 +1,110 @@
+"""The portfolio for the programme team and finance (and its CSV), and a project's funding page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from grants.core import actions
+from grants.core.forms import ActionForm
+from grants.core.pagination import id_arg, paginate
+from grants.core.permissions import Role, roles_required
+from grants.extensions import db
+from grants.funding import permissions, queries
+from grants.funding.models import AgreementStatus, Payment, Tranche, TrancheCondition
+from grants.funding.routes.pages import blockers, bp
+from grants.funding.services import agreements as agreement_services
+from grants.funding.services import conditions as condition_services
+from grants.funding.services import match as match_services
+from grants.funding.services import schedule as schedule_services
+from grants.projects.access import project_or_404
+from grants.projects.models import Project
+from grants.rounds.models import Round, RoundStatus
+
+
+@bp.get("/funding/")
+@roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+def index():
+    view = request.args.get("view") if request.args.get("view") in queries.VIEWS else "due"
+    round_id = id_arg("round")
+    page = paginate(queries.tranches_statement(view, round_id))
+    tranche_ids = [tranche.id for tranche in page.items]
+    return render_template(
+        "funding/index.html",
+        view=view,
+        views=queries.VIEWS,
+        round_id=round_id,
+        rounds=db.session.scalars(
+            db.select(Round)
+            .where(Round.status.in_((RoundStatus.DECIDED, RoundStatus.ARCHIVED)))
+            .order_by(Round.closes_at.desc())
+        ).all(),
+        totals=queries.totals(round_id),
+        view_totals=queries.view_totals(view, round_id),
+        page=page,
+        payments=queries.payments_for(tranche_ids),
+        waiting=condition_services.unmet_conditions(tranche_ids),
+    )
+
+
+@bp.get("/funding/approvals")
+@roles_required(Role.FINANCE_APPROVER)
+def approvals():
+    return redirect(url_for("funding.index", view="requested"))
+
+
+@bp.get("/funding/tranches.csv")
+@roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+def export():
+    view = request.args.get("view") if request.args.get("view") in queries.VIEWS else "all"
+    round_id = id_arg("round")
+    actions.record("funding.exported", object_type="tranches", after={"view": view, "round_id": round_id})
+    filename = f"grants-tranches-{view}-{date.today().isoformat()}.csv"
+    return Response(
+        stream_with_context(queries.csv_lines(view, round_id)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/projects/<int:project_id>/funding")
+@login_required
+def project(project_id):
+    return _project_page(project_or_404(project_id, may_see=permissions.can_view_funding))
+
+
+def _project_page(project: Project):
+    tranches = db.session.scalars(
+        db.select(Tranche)
+        .where(Tranche.project_id == project.id)
+        .options(selectinload(Tranche.conditions).selectinload(TrancheCondition.owner))
+        .order_by(Tranche.sequence)
+    ).all()
+    payments = {p.tranche_id: p for p in db.session.scalars(db.select(Payment).where(Payment.project_id == project.id))}
+    agreements = agreement_services.agreements_of(project.id)
+    user = current_user
+    return render_template(
+        "funding/project.html",
+        project=project,
+        tranches=tranches,
+        payments=payments,
+        agreements=agreements,
+        current=next((a for a in agreements if a.status in (AgreementStatus.DRAFT, AgreementStatus.ISSUED)), None),
+        in_force=next((a for a in agreements if a.status == AgreementStatus.SIGNED), None),
+        match=match_services.match_of(project.id),
+        released=sum(p.amount_pence for p in payments.values()),
+        schedule_editable=schedule_services.schedule_editable(project.id),
+        can_manage=permissions.can_manage(user),
+        can_hold=permissions.can_hold(user),
+        can_record_match=permissions.can_record_match(user),
+        is_staff=permissions.can_see_portfolio(user),
+        can_sign=any(permissions.can_sign(user, a) for a in agreements[:1]),
+        can_confirm=lambda condition: permissions.can_confirm(user, condition),
+        can_propose_waiver=lambda condition: permissions.can_propose_waiver(user, condition),
+        blockers={tranche.id: blockers(tranche) for tranche in tranches},
+        owner_can_confirm=condition_services.owner_can_confirm,
+        form=ActionForm(formdata=None),
+    )
