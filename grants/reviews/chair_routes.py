@@ -11,6 +11,7 @@ from grants.applications.models import SECTIONS, Application
 from grants.core import once
 from grants.core.cache import cached_page
 from grants.core.errors import GrantsError
+from grants.core.forms import ActionForm
 from grants.core.pagination import paginate_list
 from grants.core.permissions import Role, roles_required
 from grants.core.views import record_refusal
@@ -18,7 +19,6 @@ from grants.extensions import db
 from grants.reviews import decisions, permissions, queries, services
 from grants.reviews.forms import BulkDecisionForm, ConflictNatureForm, DecisionForm, NoteForm, ReserveApprovalForm
 from grants.reviews.models import Decision, ReviewAssignment
-from grants.rounds.forms import ConfirmForm
 from grants.rounds.models import Round
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
@@ -343,7 +343,7 @@ def reserves(round_id):
 def apply(round_id):
     """The decisions take effect: letters, projects and the round decided."""
     round_ = _load_round(round_id)
-    form = ConfirmForm()
+    form = ActionForm()
     ranking = queries.round_ranking(round_)
     effect = decisions.portfolio_effect(round_, ranking, decisions.current_outcomes(ranking))
     if form.validate_on_submit():

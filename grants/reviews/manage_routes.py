@@ -11,12 +11,12 @@ from grants.accounts.models import User
 from grants.applications.models import Application
 from grants.core.db import utcnow
 from grants.core.errors import GrantsError
+from grants.core.forms import ActionForm
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
 from grants.reviews import queries, services
 from grants.reviews.forms import AssignForm, AutoAssignForm, IneligibleForm
 from grants.reviews.models import ReviewAssignment
-from grants.rounds.forms import ConfirmForm
 from grants.rounds.models import Round
 
 bp = Blueprint("review_admin", __name__, url_prefix="/manage")
@@ -46,7 +46,7 @@ def _overview(round_: Round, form: AutoAssignForm):
         bids=bids,
         form=form,
         assignments=assignments,
-        action_form=ConfirmForm(),
+        action_form=ActionForm(),
         needing={bid_id for bid_id, count in active.items() if count < target},
         target=target,
     )
@@ -101,7 +101,7 @@ def assign(application_id):
 @roles_required(Role.PROGRAMME_OFFICER)
 def unassign(assignment_id):
     assignment = db.get_or_404(ReviewAssignment, assignment_id)
-    if not ConfirmForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     try:
         services.unassign(assignment, actor=current_user)
