@@ -72,6 +72,10 @@ def _check_editable(application: Application, now: datetime | None = None) -> No
     """Refuse changes to a bid that is no longer a draft, checked under the bid's row lock so that a
     submission committed a moment ago is seen."""
     _lock(application)
+    _refuse_unless_editable(application, now)
+
+
+def _refuse_unless_editable(application: Application, now: datetime | None = None) -> None:
     if application.status != "draft":
         raise NotEditable(not_editable_message(application))
     if not application.round.is_accepting(now):
@@ -400,7 +404,7 @@ def submit_application(application: Application, *, actor, now: datetime | None 
     _lock(application)
     if application.reference is not None and application.status != "withdrawn":
         raise AlreadySubmitted("This bid has already been submitted.")
-    _check_editable(application, now)
+    _refuse_unless_editable(application, now)
     problems = submission_problems(application, now)
     if problems:
         raise Incomplete(problems)

@@ -1,3 +1,5 @@
+"""The programme team's outbox: every email the service has queued, and sending one again."""
+
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
