@@ -177,7 +177,7 @@ def test_the_unpacked_size_is_measured_not_read_from_the_archive(db, bid, lead):
 def test_a_damaged_office_document_is_refused_with_a_clear_message(db, bid, lead, upload_folder, content):
     before = stored_files(upload_folder)
     response = upload(lead, bid, content, "pledge.docx")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert field_error(response.get_data(as_text=True), "evidence") == (
         "The selected file is damaged and cannot be opened. Save it again, or as a PDF, and upload the new copy"
     )
@@ -186,7 +186,7 @@ def test_a_damaged_office_document_is_refused_with_a_clear_message(db, bid, lead
 
 
 def test_an_office_document_of_ordinary_size_opened_is_kept(db, bid, lead):
-    assert upload(lead, bid, big_docx(20_000_000), "pledge.docx").status_code == 302
+    assert upload(lead, bid, big_docx(20_000_000), "pledge.docx").status_code == 303
     assert len(db.session.scalars(db.select(Document)).all()) == 1
 
 
