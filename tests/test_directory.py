@@ -85,7 +85,7 @@ def test_an_identifier_registered_by_members_cannot_be_claimed(db, newcomer):
 def test_an_organisation_only_named_as_a_partner_is_taken_on_by_its_own_applicant(db, newcomer):
     named = OrganisationFactory(org_id="GB-CHC-1190001", name="Food network (as a partner typed it)")
     response = newcomer.post("/organisation", data={**PROFILE, "place_id": PlaceFactory().id})
-    assert response.status_code == 303
+    assert response.status_code == 302
     db.session.refresh(named)
     assert db.session.get(User, newcomer.user.id).organisation_id == named.id
     assert named.name == "Wigan Community Food Network"

@@ -160,7 +160,7 @@ def test_an_officer_sends_a_failed_email_again_and_it_is_delivered(smtp_app, db,
     page = text(officer.get(f"/email/{notification.id}").get_data(as_text=True))
     assert "Send it again" in page and "550" in page
     response = officer.post(f"/email/{notification.id}/resend")
-    assert response.status_code == 303
+    assert response.status_code == 302
     db.session.refresh(notification)
     assert notification.status == "sent" and notification.attempts == 1
     assert len(mailbox.wait_for(1)) == 1

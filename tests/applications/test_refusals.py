@@ -78,7 +78,7 @@ def test_a_partner_removed_twice_is_one_removal_and_one_refusal(db, bid, lead):
     partner = PartnerFactory(application=bid)
     path = f"/applications/{bid.id}/partners/{partner.id}/remove"
     answers = [lead.post(path) for _ in range(3)]
-    assert [answer.status_code for answer in answers] == [303, 303, 303]
+    assert [answer.status_code for answer in answers] == [302, 303, 303]
     assert {answer.headers["Location"] for answer in answers} == {f"/applications/{bid.id}/partnership"}
     assert len(events(db, "partner.removed")) == 1
     refusals = events(db, "application.partner_removal_refused")

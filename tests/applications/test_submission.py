@@ -235,4 +235,4 @@ def test_the_database_refuses_a_second_live_bid_for_the_same_lead(db, bid):
 
 def test_a_partner_still_waiting_does_not_block_when_another_has_confirmed(db, bid, lead):
     PartnerFactory(application=bid, status="invited")
-    assert submit(lead, bid).status_code == 303
+    assert submit(lead, bid).status_code == 302

@@ -186,7 +186,7 @@ def test_a_damaged_office_document_is_refused_with_a_clear_message(db, bid, lead
 
 
 def test_an_office_document_of_ordinary_size_opened_is_kept(db, bid, lead):
-    assert upload(lead, bid, big_docx(20_000_000), "pledge.docx").status_code == 303
+    assert upload(lead, bid, big_docx(20_000_000), "pledge.docx").status_code == 302
     assert len(db.session.scalars(db.select(Document)).all()) == 1
 
 

@@ -106,7 +106,7 @@ def test_a_withdrawn_applicant_is_anonymised_and_the_money_trail_is_unchanged(db
 
     response = anonymise(client_for(officer), lead)
 
-    assert response.status_code == 303 and response.headers["Location"] == "/manage/personal-data/"
+    assert response.status_code == 302 and response.headers["Location"] == "/manage/personal-data/"
     assert money_trail(db, scene.round) == money_before
     assert where_email_appears(db, old_email) == []
     person = db.session.get(User, lead.id)
@@ -198,7 +198,7 @@ def test_a_file_that_cannot_be_deleted_is_logged_and_the_others_still_go(
     with caplog.at_level(logging.ERROR, logger="grants.privacy.services"):
         response = anonymise(client_for(officer), scene.lead)
 
-    assert response.status_code == 303 and response.headers["Location"] == "/manage/personal-data/"
+    assert response.status_code == 302 and response.headers["Location"] == "/manage/personal-data/"
     assert db.session.get(User, scene.lead.id).anonymised_at is not None
     assert stuck.exists() and not gone.exists()
     (record,) = [r for r in caplog.records if r.name == "grants.privacy.services"]
@@ -257,7 +257,7 @@ def test_within_the_retention_period_is_refused_with_the_date(db, client_for, of
 def test_the_retention_period_is_a_setting(app, db, client_for, officer, monkeypatch):
     monkeypatch.setitem(app.config, "PERSONAL_DATA_RETENTION_DAYS", 30)
     bid = withdrawn_bid(days_ago=31)
-    assert anonymise(client_for(officer), bid.lead_applicant).status_code == 303
+    assert anonymise(client_for(officer), bid.lead_applicant).status_code == 302
 
 
 def test_a_bid_not_withdrawn_is_refused(db, client_for, officer):
@@ -372,7 +372,7 @@ def test_another_leads_withdrawn_bid_naming_them_is_left_as_it_is(db, client_for
         .order_by(Notification.id)
     )
 
-    assert anonymise(client_for(officer), scene.lead).status_code == 303
+    assert anonymise(client_for(officer), scene.lead).status_code == 302
 
     changed_bids = [row.id for row in every_row(db, Application.__table__) if row not in bids]
     assert changed_bids == [scene.bid.id]  # its withdrawal reason, and nothing else
@@ -452,7 +452,7 @@ def test_wrong_passwords_are_limited_per_account(db, app, client_for, officer, s
     assert anonymise(client, scene.lead).status_code == 429  # even the right one waits
     assert db.session.get(User, scene.lead.id).anonymised_at is None
     other = UserFactory(roles=[Role.PROGRAMME_OFFICER])
-    assert anonymise(client_for(other), scene.lead).status_code == 303
+    assert anonymise(client_for(other), scene.lead).status_code == 302
 
 
 def test_the_form_needs_its_csrf_token(app, db, client_for, officer, scene, monkeypatch):
@@ -462,7 +462,7 @@ def test_the_form_needs_its_csrf_token(app, db, client_for, officer, scene, monk
     assert forged.status_code == 400
     assert db.session.get(User, scene.lead.id).anonymised_at is None
     token = csrf_token(client.get(url(scene.lead)).get_data(as_text=True))
-    assert client.post(url(scene.lead), data={"csrf_token": token, "password": PASSWORD}).status_code == 303
+    assert client.post(url(scene.lead), data={"csrf_token": token, "password": PASSWORD}).status_code == 302
     assert db.session.get(User, scene.lead.id).anonymised_at is not None
 
 
