@@ -117,3 +117,14 @@ def test_programme_officers_add_and_retire_themes(db, programme_officer_client):
 def test_applicants_cannot_manage_themes(db, applicant_client):
     ThemeFactory()
     assert applicant_client.get("/manage/themes").status_code == 403
+
+
+def test_a_theme_named_twice_is_refused_once_and_nothing_is_kept(db, programme_officer_client):
+    ThemeFactory(name="Loneliness")
+    response = programme_officer_client.post("/manage/themes/new", data={"name": "LONELINESS", "description": "x"})
+    assert response.status_code == 400
+    assert field_error(response.get_data(as_text=True), "name") == "A theme with this name already exists"
+    assert db.session.scalar(db.select(db.func.count(Theme.id))) == 1
+    [refusal] = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "directory.theme_refused")).all()
+    assert refusal.after == {"reason": "A theme with this name already exists"}
+    assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "theme.saved")).all() == []

@@ -250,12 +250,12 @@ def test_a_first_deployment_from_an_empty_database_takes_a_bid(fresh_app):
         },
         with_field="title",
     )
-    round_page = follow(officer, response)
+    round_page = follow(officer, response, expect=302)
     round_url = response.headers["Location"]
     assert "LV1" in text(round_page.get_data(as_text=True))
     round_id = int(round_url.rstrip("/").rsplit("/", 1)[-1])
     published = submit(officer, round_url, {"target": "open"}, posting_to=f"/manage/rounds/{round_id}/status")
-    assert "is now open" in text(follow(officer, published).get_data(as_text=True)).lower()
+    assert "is now open" in text(follow(officer, published, expect=302).get_data(as_text=True)).lower()
     with fresh_app.app_context():
         round_ = db.session.get(Round, round_id)
         assert round_.status == "open" and round_.is_accepting()
@@ -291,7 +291,7 @@ def test_a_first_deployment_from_an_empty_database_takes_a_bid(fresh_app):
     response = submit(
         applicant, f"/rounds/{round_id}/start", {"title": "Food on every table in Wigan"}, with_field="title"
     )
-    bid_page = follow(applicant, response)
+    bid_page = follow(applicant, response, expect=302)
     assert bid_page.status_code == 200
     assert "Local Vision wave 1" in text(bid_page.get_data(as_text=True))
 

@@ -6,9 +6,9 @@ from flask import g, request
 
 from grants.accounts import two_factor
 from grants.api import services
-from grants.api.access import TokenPrincipal
 from grants.api.errors import ApiError
 from grants.api.models import SECRET_PREFIX, ApiToken
+from grants.api.permissions import TokenPrincipal
 from grants.core import audit
 from grants.core.times import format_datetime
 from grants.extensions import db

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from grants.api import access
+from grants.api import permissions as access
 from grants.applications.models import Application
 from grants.directory.models import Organisation, Place, Theme
 from grants.extensions import db

@@ -8,7 +8,8 @@ from functools import partial
 
 from flask import Blueprint, g, jsonify, request, url_for
 
-from grants.api import access, auth, openapi, queries
+from grants.api import auth, openapi, queries
+from grants.api import permissions as access
 from grants.api import representations as show
 from grants.api.errors import ApiError, error_response
 from grants.core.pagination import MAX_PAGE

@@ -5,7 +5,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from grants.applications import manage_routes, partner_routes, routes
+    from grants.applications import (
+        manage_routes,
+        partner_routes,
+        partnership_routes,  # noqa: F401  (adds the partnership's pages to the applicant's blueprint)
+        routes,
+    )
     from grants.applications.queries import bid_counts_by_round
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, make_response, render_template
 
 from grants.applications import services
 from grants.applications.forms import PartnerResponseForm
 from grants.applications.models import PartnerStatus
 from grants.applications.tokens import partner_for_token
-from grants.core import limits
-from grants.extensions import db
+from grants.core import actions, limits
 
 bp = Blueprint("partners", __name__)
+
+FIELDS = {"status": "response"}  # the partner's status is what their response sets
 
 
 @bp.route("/partner/<token>", methods=["GET", "POST"])
@@ -26,16 +27,24 @@ def respond(token):
         return render_template("applications/partner_link_problem.html", problem="closed"), 400
     form = PartnerResponseForm()
     if form.validate_on_submit():
-        try:
-            services.respond_as_partner(partner, form.response.data, form.note.data)
-        except services.ApplicationError as error:
-            db.session.rollback()
-            if partner.status != PartnerStatus.INVITED:  # answered a moment ago, by another press: what it said
-                return render_template("applications/partner_responded.html", partner=partner)
-            form.response.errors = [*form.response.errors, error.message]
-        else:
-            db.session.commit()
-            return render_template("applications/partner_responded.html", partner=partner, thanks=True)
+        done = actions.carry_out(
+            lambda: services.respond_as_partner(partner, form.response.data, form.note.data),
+            refused=("partner.response_refused", partner),
+            form=form,
+            show=lambda error: _answered_already(partner) or actions.show_on_field(form, error, "response", FIELDS),
+            to=lambda _: make_response(
+                render_template("applications/partner_responded.html", partner=partner, thanks=True)
+            ),
+        )
+        if done is not None:
+            return done
     return render_template(
         "applications/partner_respond.html", partner=partner, application=partner.application, form=form
-    )
+    ), 400 if form.errors else 200
+
+
+def _answered_already(partner):
+    """Answered a moment ago, by another press of the button: what that answer said."""
+    if partner.status != PartnerStatus.INVITED:
+        return render_template("applications/partner_responded.html", partner=partner)
+    return None

@@ -1,5 +1,6 @@
 """The applicant's journey: start a bid, fill in its sections, invite partners, check and submit,
-withdraw. Each handler: load (404) → permission (403) → form → one service → commit → redirect."""
+withdraw. Each handler: load (404) → permission (403) → form → one change through the action path
+(``grants.core.actions``), which commits it or refuses it (audited once) and shows why."""
 
 from __future__ import annotations
 
@@ -9,14 +10,12 @@ from flask_login import current_user, login_required
 from grants.applications import queries, rules, services
 from grants.applications.forms import (
     SECTION_FORMS,
-    PartnerForm,
-    ResendForm,
     StartForm,
     SubmitForm,
     WithdrawForm,
     initial_data,
 )
-from grants.applications.models import SECTIONS, Application, ApplicationStatus, Partner, PartnerStatus
+from grants.applications.models import SECTIONS, Application, ApplicationStatus
 from grants.applications.permissions import (
     can_edit_application,
     can_start_application,
@@ -24,8 +23,8 @@ from grants.applications.permissions import (
     can_withdraw_application,
     is_member,
 )
-from grants.core import once
-from grants.core.errors import GrantsError, InvalidTransition, PermissionDenied
+from grants.core import actions
+from grants.core.errors import AlreadyDone, GrantsError, PermissionDenied
 from grants.core.permissions import Role, roles_required
 from grants.directory.models import Place
 from grants.documents import storage
@@ -33,10 +32,18 @@ from grants.documents.models import Document
 from grants.extensions import db
 from grants.reviews import permissions as review_permissions
 from grants.reviews.queries import decision_in_effect
-from grants.rounds.forms import ConfirmForm
 from grants.rounds.models import Round, RoundStatus
 
 bp = Blueprint("applications", __name__)
+
+# The bid's fields that the forms carry under another name.
+FORM_FIELDS = {
+    "match_amount_pence": "match_amount",
+    "amount_requested_pence": "amount_requested",
+    "section_states": "completed",
+    "partners": "completed",
+    "organisation": "organisation_name",
+}
 
 
 def load_visible(application_id: int) -> Application:
@@ -59,11 +66,35 @@ def load_editable(application_id: int) -> Application:
 
 
 def attach_problems(form, problems: list[rules.Problem]) -> None:
-    """Show each problem beside its field (or the first field, if it has none on this form)."""
+    """Show each problem beside its field (or the "completed" question, if it has none on this form)."""
     for problem in problems:
-        field = getattr(form, problem.field, None) or form.completed
+        name = FORM_FIELDS.get(problem.field, problem.field)
+        field = form[name] if name in form else form.completed
         if problem.message not in field.errors:
             field.errors = [*field.errors, problem.message]
+
+
+def shown_on(form, default: str):
+    """How a section's refusal is shown: every problem of an incomplete section beside its field, any
+    other refusal (an upload, say) beside the field it names, else beside ``default``."""
+
+    def show(error: GrantsError) -> None:
+        if isinstance(error, services.Incomplete):
+            attach_problems(form, error.problems)
+        else:
+            actions.show_on_field(form, error, default, FORM_FIELDS)
+
+    return show
+
+
+def flashed(location: str):
+    """A refusal told in a message on the page at ``location``."""
+
+    def show(error: GrantsError):
+        flash(error.message, "important")
+        return redirect(location, code=303)
+
+    return show
 
 
 # --- The applicant's bids ---------------------------------------------------------------------------
@@ -83,7 +114,6 @@ def index():
         applications=applications,
         rounds=rounds,
         organisation=organisation,
-        form=ConfirmForm(),
     )
 
 
@@ -106,26 +136,25 @@ def start(round_id):
         return redirect(url_for("rounds.show", round_id=round_.id))
     form = StartForm()
     if form.validate_on_submit():
-        if (earlier := once.carried_out(form)) is not None:
-            return earlier
-        try:
-            application = services.start_application(round_, form.title.data, actor=current_user)
-        except services.AlreadyStarted:
-            db.session.rollback()  # started a moment ago, by a colleague or a second click: go to it
-            existing = services.live_application_for(round_.id, current_user.organisation_id)
-            if existing is None:
-                raise
-            return redirect(url_for("applications.show", application_id=existing.id), code=303)
-        except services.ApplicationError as error:
-            db.session.rollback()
-            field = form.title if error.field == "title" else form.submit
-            field.errors = [*field.errors, error.message]
-        else:
-            location = url_for("applications.show", application_id=application.id)
-            once.led_to(form, location)
-            db.session.commit()
-            return redirect(location)
+        done = actions.carry_out(
+            lambda: services.start_application(round_, form.title.data, actor=current_user),
+            refused=("application.start_refused", round_),
+            form=form,
+            show=lambda error: _started_already(round_, error) or shown_on(form, "submit")(error),
+            to=lambda application: url_for("applications.show", application_id=application.id),
+        )
+        if done is not None:
+            return done
     return render_template("applications/start.html", round=round_, form=form), 400 if form.errors else 200
+
+
+def _started_already(round_: Round, error: GrantsError):
+    """Started a moment ago, by a colleague or a second click: go to that bid."""
+    if isinstance(error, services.AlreadyStarted):
+        existing = services.live_application_for(round_.id, current_user.organisation_id)
+        if existing is not None:
+            return redirect(url_for("applications.show", application_id=existing.id), code=303)
+    return None
 
 
 @bp.get("/applications/<int:application_id>")
@@ -168,159 +197,30 @@ def section(application_id, section):
     application = load_editable(application_id)
     form = _section_form(application, section)
     if form.validate_on_submit():
-        try:
-            services.save_section(application, section, form.values(), complete=form.is_complete, actor=current_user)
-        except services.Incomplete as incomplete:
-            db.session.rollback()
-            attach_problems(form, incomplete.problems)
-        except GrantsError as error:  # an upload refused, for instance
-            db.session.rollback()
-            field = getattr(form, getattr(error, "field", None) or "evidence", None) or form.completed
-            field.errors = [*field.errors, error.message]
-        else:
-            db.session.commit()
-            return redirect(url_for("applications.show", application_id=application.id))
+        done = actions.carry_out(
+            lambda: services.save_section(
+                application, section, form.values(), complete=form.is_complete, actor=current_user
+            ),
+            refused=("application.section_refused", application),
+            form=form,
+            show=shown_on(form, "evidence" if "evidence" in form else "completed"),
+            to=url_for("applications.show", application_id=application.id),
+        )
+        if done is not None:
+            return done
     return render_template(
         f"applications/sections/{section}.html",
         application=application,
         form=form,
         section=section,
         title=SECTIONS[section],
-    )
-
-
-# --- Partners ---------------------------------------------------------------------------------------
-
-
-@bp.route("/applications/<int:application_id>/partnership", methods=["GET", "POST"])
-@login_required
-def partnership(application_id):
-    application = load_editable(application_id)
-    form_class = SECTION_FORMS["partnership"]
-    form = form_class(data=initial_data(application, "partnership")) if request.method == "GET" else form_class()
-    if form.validate_on_submit():
-        try:
-            services.save_section(application, "partnership", {}, complete=form.is_complete, actor=current_user)
-        except services.Incomplete as incomplete:
-            db.session.rollback()
-            form.completed.errors = [problem.message for problem in incomplete.problems]
-        else:
-            db.session.commit()
-            return redirect(url_for("applications.show", application_id=application.id))
-    return render_template(
-        "applications/sections/partnership.html",
-        application=application,
-        form=form,
-        title=SECTIONS["partnership"],
-        action_form=ConfirmForm(),
-        resend_key=once.new_key(),
-    )
-
-
-def _load_partner(application: Application, partner_id: int) -> Partner:
-    partner = db.session.get(Partner, partner_id)
-    if partner is None or partner.application_id != application.id:
-        abort(404)
-    return partner
-
-
-@bp.route("/applications/<int:application_id>/partners/new", methods=["GET", "POST"])
-@bp.route("/applications/<int:application_id>/partners/<int:partner_id>/edit", methods=["GET", "POST"])
-@login_required
-def partner_form(application_id, partner_id=None):
-    application = load_editable(application_id)
-    partner = _load_partner(application, partner_id) if partner_id else None
-    if partner and request.method == "GET":
-        form = PartnerForm(
-            data={
-                "organisation_name": partner.organisation.name,
-                "sector": partner.organisation.sector,
-                "org_id": partner.organisation.org_id,
-                "role": partner.role,
-                "contact_name": partner.contact_name,
-                "contact_email": partner.contact_email,
-            }
-        )
-    else:
-        form = PartnerForm()
-    if form.validate_on_submit():
-        if partner is None and (earlier := once.carried_out(form)) is not None:
-            return earlier
-        try:
-            if partner:
-                services.update_partner(application, partner, form.values(), actor=current_user)
-            else:
-                partner = services.add_partner(application, form.values(), actor=current_user)
-        except services.ApplicationError as error:
-            db.session.rollback()
-            field = getattr(form, error.field or "organisation_name")
-            field.errors = [*field.errors, error.message]
-        else:
-            once.led_to(form, url_for("applications.partnership", application_id=application.id))
-            db.session.commit()
-            flash(
-                f"{partner.organisation.name} has been saved. We have emailed {partner.contact_name} "
-                "a link to confirm their part."
-                if partner.status == PartnerStatus.INVITED
-                else "Partner saved.",
-                "success",
-            )
-            return redirect(url_for("applications.partnership", application_id=application.id))
-    return render_template("applications/partner_form.html", application=application, partner=partner, form=form)
-
-
-@bp.post("/applications/<int:application_id>/partners/<int:partner_id>/remove")
-@login_required
-def remove_partner(application_id, partner_id):
-    application = load_editable(application_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    partner = db.session.get(Partner, partner_id)
-    if partner is None or partner.application_id != application.id:  # a second press: the first removed it
-        return _partner_gone(application)
-    name = partner.organisation.name
-    try:
-        services.remove_partner(application, partner, actor=current_user)
-    except services.PartnerGone:
-        db.session.rollback()
-        return _partner_gone(application)
-    db.session.commit()
-    flash(f"{name} has been removed from the partnership.", "success")
-    return redirect(url_for("applications.partnership", application_id=application.id))
-
-
-def _partner_gone(application: Application):
-    flash("That organisation is no longer a partner in this bid.", "important")
-    return redirect(url_for("applications.partnership", application_id=application.id), code=303)
-
-
-@bp.post("/applications/<int:application_id>/partners/<int:partner_id>/resend")
-@login_required
-def resend_invitation(application_id, partner_id):
-    application = load_editable(application_id)
-    partner = _load_partner(application, partner_id)
-    form = ResendForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if (earlier := once.carried_out(form)) is not None:
-        return earlier
-    try:
-        services.resend_invitation(application, partner, actor=current_user)
-    except services.ApplicationError as error:
-        db.session.rollback()
-        flash(error.message, "info")
-    else:
-        once.led_to(form, url_for("applications.partnership", application_id=application.id))
-        db.session.commit()
-        flash(f"We have emailed {partner.contact_name} a new link. Earlier links no longer work.", "success")
-    return redirect(url_for("applications.partnership", application_id=application.id))
+    ), 400 if form.errors else 200
 
 
 # --- Check, submit, withdraw ------------------------------------------------------------------------
 
 
 ALREADY_SUBMITTED = "This bid has already been submitted."
-ALREADY_WITHDRAWN = "This bid has already been withdrawn."
 
 
 def _submitted_before(application: Application) -> bool:
@@ -345,25 +245,28 @@ def check(application_id):
         return _to_submitted(visible)
     application = load_editable(application_id)
     form = SubmitForm()
-    problems = services.submission_problems(application)
     if form.validate_on_submit():
-        try:
-            services.submit_application(application, actor=current_user)
-        except services.Incomplete as incomplete:
-            db.session.rollback()
-            problems = incomplete.problems
-        except services.NotEditable:
-            # Submitted (or withdrawn, or the round closed) since the page was loaded: seen under the lock.
-            db.session.rollback()
-            if _submitted_before(application):
-                return _to_submitted(application)
-            raise  # answered as a refusal, with what happened
-        else:
-            db.session.commit()
-            return redirect(url_for("applications.submitted", application_id=application.id))
+        # Submitted since the page was loaded (seen under the lock): ``AlreadySubmitted`` leads where the
+        # first did; withdrawn, or the round closed: told on the bid's page.
+        return actions.carry_out(
+            lambda: services.submit_application(application, actor=current_user),
+            refused=("application.submission_refused", application),
+            show=lambda error: _submission_refused(application, form, error),
+            to=url_for("applications.submitted", application_id=application.id),
+        )
+    return _check_page(application, form, services.submission_problems(application))
+
+
+def _check_page(application: Application, form: SubmitForm, problems: list[rules.Problem]):
     return render_template(
         "applications/check.html", application=application, form=form, problems=problems, sections=SECTIONS
     )
+
+
+def _submission_refused(application: Application, form: SubmitForm, error: GrantsError):
+    if isinstance(error, services.Incomplete):
+        return _check_page(application, form, error.problems), 400
+    return flashed(url_for("applications.show", application_id=application.id))(error)
 
 
 @bp.get("/applications/<int:application_id>/submitted")
@@ -381,9 +284,8 @@ def _withdrawn_before(application: Application):
     refusal = services.withdrawal_refusal(application)
     if refusal is None:
         return None
-    if application.status == ApplicationStatus.WITHDRAWN:
-        flash(ALREADY_WITHDRAWN, "important")
-        return redirect(url_for("applications.show", application_id=application.id), code=303)
+    if isinstance(refusal, AlreadyDone):
+        return flashed(url_for("applications.show", application_id=application.id))(refusal)
     raise refusal
 
 
@@ -397,17 +299,16 @@ def withdraw(application_id):
         return earlier
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
-            services.withdraw_application(application, form.reason.data, actor=current_user)
-        except InvalidTransition as error:
-            db.session.rollback()
-            if (earlier := _withdrawn_before(application)) is None:  # what the lock found, seen afresh
-                raise error
-            return earlier
-        db.session.commit()
-        flash("Your bid has been withdrawn.", "success")
-        return redirect(url_for("applications.show", application_id=application.id))
-    return render_template("applications/withdraw.html", application=application, form=form)
+        # Withdrawn since the page was loaded (seen under the lock): ``AlreadyWithdrawn`` leads to the bid.
+        return actions.carry_out(
+            lambda: services.withdraw_application(application, form.reason.data, actor=current_user),
+            refused=("application.withdrawal_refused", application),
+            to=url_for("applications.show", application_id=application.id),
+            message="Your bid has been withdrawn.",
+        )
+    return render_template("applications/withdraw.html", application=application, form=form), (
+        400 if form.errors else 200
+    )
 
 
 # --- Documents --------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from grants.core.money import format_pence
 @dataclass(frozen=True)
 class Problem:
     section: str
-    field: str  # the form field it belongs to, for the error message beside it
+    field: str  # the bid's field it is about (``match_amount_pence``), shown beside the form field that carries it
     message: str
     # Put right by partners confirming their part, not by the applicant: the section can be marked
     # completed meanwhile, and the task list shows it as waiting for partners.
@@ -32,7 +32,7 @@ class Waiting(str):
 
 def _partnership(app: Application):
     if not app.partners:
-        yield "partnership", "Add at least one partner organisation"
+        yield "partners", "Add at least one partner organisation"
         return
     rule = app.round.rule
     answering = [partner for partner in app.partners if partner.status != PartnerStatus.DECLINED]
@@ -42,11 +42,11 @@ def _partnership(app: Application):
     message = f"The lead organisation and its confirmed partners must come from at least {needed} sectors"
     if len(_sectors(app, confirmed)) < needed:
         # Partners still to answer could make up the sectors: wait for them; otherwise add a partner.
-        yield "partnership", Waiting(message) if len(_sectors(app, answering)) >= needed else message
+        yield "partners", Waiting(message) if len(_sectors(app, answering)) >= needed else message
     needed = rule["min_confirmed_partners"]
     message = f"At least {needed} partner{'s' if needed != 1 else ''} must confirm their part before you submit"
     if len(confirmed) < needed:
-        yield "partnership", Waiting(message) if len(answering) >= needed else message
+        yield "partners", Waiting(message) if len(answering) >= needed else message
 
 
 def _sectors(app: Application, partners) -> set[str]:
@@ -90,10 +90,10 @@ def _match(app: Application):
     if not app.match_funder.strip():
         yield "match_funder", "Enter who has pledged the match funding"
     if app.match_amount_pence is None:
-        yield "match_amount", "Enter the amount pledged"
+        yield "match_amount_pence", "Enter the amount pledged"
     elif app.round.rule["match_at_least_required"] and app.match_amount_pence < app.round.match_required_pence:
         yield (
-            "match_amount",
+            "match_amount_pence",
             f"The match funding pledged must be at least {format_pence(app.round.match_required_pence)}",
         )
     if app.match_evidence is None:
@@ -118,11 +118,11 @@ def _budget(app: Application):
     award = app.round.award_pence
     requested = app.amount_requested_pence
     if requested is None:
-        yield "amount_requested", "Enter the amount requested"
+        yield "amount_requested_pence", "Enter the amount requested"
     elif requested < MIN_REQUEST_PENCE:
-        yield "amount_requested", f"The amount requested must be at least {format_pence(MIN_REQUEST_PENCE)}"
+        yield "amount_requested_pence", f"The amount requested must be at least {format_pence(MIN_REQUEST_PENCE)}"
     elif requested > award:
-        yield "amount_requested", f"The amount requested must be {format_pence(award)} or less"
+        yield "amount_requested_pence", f"The amount requested must be {format_pence(award)} or less"
     if not app.budget_lines:
         yield "budget_lines", "Add at least one budget line"
     elif requested is not None and app.budget_total_pence != requested:
@@ -176,12 +176,12 @@ def bid_problems(app: Application) -> list[Problem]:
         if found:
             problems.extend(found)
         elif app.section_state(section) != "completed":
-            problems.append(Problem(section, "completed", f"Mark the section ‘{title}’ as completed"))
+            problems.append(Problem(section, "section_states", f"Mark the section ‘{title}’ as completed"))
     return problems
 
 
 def round_problems(app: Application, now: datetime | None = None) -> list[Problem]:
     """What refuses a bid besides its sections: the round's closing time."""
     if not app.round.is_accepting(now or utcnow()):
-        return [Problem("round", "round", "The round has closed: bids can no longer be submitted")]
+        return [Problem("round", "closes_at", "The round has closed: bids can no longer be submitted")]
     return []

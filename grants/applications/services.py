@@ -23,7 +23,7 @@ from grants.applications.tokens import make_partner_token
 from grants.applications.workflow import APPLICATION_WORKFLOW, WITHDRAWABLE
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
-from grants.core.errors import GrantsError, InvalidTransition
+from grants.core.errors import AlreadyDone, GrantsError, InvalidTransition
 from grants.directory.models import Organisation, Place, Theme
 from grants.documents.services import save_document
 from grants.extensions import db
@@ -33,24 +33,38 @@ from grants.rounds.services import next_reference
 
 
 class ApplicationError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A change to a bid refused; ``field`` names the bid's field it is about (``title``, ``org_id``)."""
 
 
 class NotEditable(ApplicationError):
     pass
 
 
-class PartnerGone(ApplicationError):
+class AlreadySubmitted(NotEditable, AlreadyDone):
+    """A second press of "Submit", or the slower of two at once: the bid is submitted already."""
+
+
+class AlreadyWithdrawn(InvalidTransition, AlreadyDone):
+    """A second press of "Withdraw", or the slower of two at once."""
+
+    def __init__(self):
+        super().__init__(
+            "application",
+            ApplicationStatus.WITHDRAWN,
+            ApplicationStatus.WITHDRAWN,
+            "This bid has already been withdrawn.",
+        )
+
+
+class PartnerGone(ApplicationError, AlreadyDone):
     """The partner was removed a moment ago, by another press of the button."""
 
 
-class Incomplete(GrantsError):
-    """The section or bid has problems; nothing was kept."""
+class Incomplete(ApplicationError):
+    """The section or bid has problems; nothing was kept. Each problem names its field of the bid."""
 
     def __init__(self, problems: list[rules.Problem]):
-        super().__init__(problems[0].message)
+        super().__init__(problems[0].message, field=problems[0].field)
         self.problems = problems
 
 
@@ -65,6 +79,10 @@ def _check_editable(application: Application, now: datetime | None = None) -> No
     """Refuse changes to a bid that is no longer a draft, checked under the bid's row lock so that a
     submission committed a moment ago is seen."""
     _lock(application)
+    _refuse_unless_editable(application, now)
+
+
+def _refuse_unless_editable(application: Application, now: datetime | None = None) -> None:
     if application.status != ApplicationStatus.DRAFT:
         raise NotEditable(not_editable_message(application))
     if not application.round.is_accepting(now):
@@ -216,7 +234,7 @@ def _partner_organisation(application: Application, values: dict) -> Organisatio
         return " ".join((text or "").split()).casefold()
 
     if any(same(partner.organisation.name) == same(values["organisation_name"]) for partner in application.partners):
-        raise ApplicationError("This organisation is already a partner in the bid", field="organisation_name")
+        raise ApplicationError("This organisation is already a partner in the bid", field="organisation")
     organisation = None
     if values["org_id"]:
         organisation = db.session.scalar(db.select(Organisation).where(Organisation.org_id == values["org_id"]))
@@ -227,7 +245,7 @@ def _partner_organisation(application: Application, values: dict) -> Organisatio
     if organisation.id == application.lead_organisation_id:
         raise ApplicationError("Your own organisation leads the bid: add the other organisations", field="org_id")
     if any(partner.organisation_id == organisation.id for partner in application.partners):
-        raise ApplicationError("This organisation is already a partner in the bid", field="organisation_name")
+        raise ApplicationError("This organisation is already a partner in the bid", field="organisation")
     return organisation
 
 
@@ -312,20 +330,24 @@ def update_partner(application: Application, partner: Partner, values: dict, *, 
     )
 
 
-def remove_partner(application: Application, partner: Partner, *, actor) -> None:
+def remove_partner(application: Application, partner_id: int, *, actor) -> str:
+    """Take a partner out of the bid; the name of its organisation. A second press finds it gone."""
     _check_editable(application)  # under the bid's lock, which a removal made a moment ago held too
-    if partner not in application.partners:
+    partner = next((partner for partner in application.partners if partner.id == partner_id), None)
+    if partner is None:
         raise PartnerGone("That organisation is no longer a partner in this bid.")
+    name = partner.organisation.name
     audit.record(
         "partner.removed",
         partner,
         actor=actor,
-        before={"application_id": application.id, "organisation": partner.organisation.name},
+        before={"application_id": application.id, "organisation": name},
     )
     application.partners.remove(partner)
     if not application.partners and application.section_state("partnership") == "completed":
         _mark(application, "partnership", "in_progress")
     db.session.flush()
+    return name
 
 
 def resend_invitation(application: Application, partner: Partner, *, actor) -> None:
@@ -347,7 +369,7 @@ def respond_as_partner(partner: Partner, response: str, note: str | None) -> Non
     if partner.application.status not in RESPONDABLE:
         raise ApplicationError("This bid is no longer open to responses.")
     if response not in {PartnerStatus.CONFIRMED, PartnerStatus.DECLINED}:
-        raise ApplicationError("Select whether your organisation will take part", field="response")
+        raise ApplicationError("Select whether your organisation will take part", field="status")
     partner.status = PartnerStatus(response)
     partner.responded_at = utcnow()
     partner.response_note = (note or "").strip() or None
@@ -386,7 +408,10 @@ def submission_problems(application: Application, now: datetime | None = None) -
 
 def submit_application(application: Application, *, actor, now: datetime | None = None) -> str:
     now = now or utcnow()
-    _check_editable(application, now)
+    _lock(application)
+    if application.reference is not None and application.status != ApplicationStatus.WITHDRAWN:
+        raise AlreadySubmitted("This bid has already been submitted.")
+    _refuse_unless_editable(application, now)
     problems = submission_problems(application, now)
     if problems:
         raise Incomplete(problems)
@@ -408,13 +433,13 @@ def submit_application(application: Application, *, actor, now: datetime | None 
     return application.reference
 
 
-def withdrawal_refusal(application: Application) -> InvalidTransition | None:
+def withdrawal_refusal(application: Application) -> GrantsError | None:
     """Why the bid cannot be withdrawn now, in the words of its state; None when it can."""
     if application.status in WITHDRAWABLE:
         return None
     if application.status == ApplicationStatus.WITHDRAWN:
-        message = "This bid has already been withdrawn."
-    elif application.status == ApplicationStatus.INELIGIBLE:
+        return AlreadyWithdrawn()
+    if application.status == ApplicationStatus.INELIGIBLE:
         message = "This bid was found ineligible, so it can no longer be withdrawn."
     else:
         message = "A decision has been made on this bid, so it can no longer be withdrawn."

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
+from grants.core import actions
 from grants.core.permissions import Role, roles_required
 from grants.core.security import safe_next
 from grants.directory import services
@@ -11,11 +12,6 @@ from grants.directory.models import Place, Theme
 from grants.extensions import db
 
 bp = Blueprint("directory", __name__)
-
-
-def _field_error(form, error: services.DirectoryError) -> None:
-    field = getattr(form, error.field or "name")
-    field.errors = [*field.errors, error.message]
 
 
 @bp.route("/organisation", methods=["GET", "POST"])
@@ -29,16 +25,19 @@ def organisation():
     places = db.session.scalars(db.select(Place).order_by(Place.name)).all()
     form.place_id.choices = [("", "Choose an area")] + [(place.id, place.name) for place in places]
     if form.validate_on_submit():
-        try:
-            services.save_organisation(current_user, form.values())
-        except services.DirectoryError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
-            flash("Your organisation's details have been saved.", "success")
-            return redirect(safe_next(request.args.get("next"), url_for("applications.index")))
-    return render_template("directory/organisation.html", form=form, organisation=current)
+        done = actions.carry_out(
+            lambda: services.save_organisation(current_user, form.values()),
+            refused=("directory.organisation_refused", current),
+            form=form,
+            field="name",
+            to=safe_next(request.args.get("next"), url_for("applications.index")),
+            message="Your organisation's details have been saved.",
+        )
+        if done is not None:
+            return done
+    return render_template("directory/organisation.html", form=form, organisation=current), (
+        400 if form.errors else 200
+    )
 
 
 @bp.get("/manage/themes")
@@ -62,13 +61,14 @@ def theme(theme_id=None):
             "description": form.description.data or "",
             "is_active": bool(form.is_active.data),
         }
-        try:
-            services.save_theme(item, values, actor=current_user)
-        except services.DirectoryError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"The theme ‘{values['name']}’ has been saved.", "success")
-            return redirect(url_for("directory.themes"))
-    return render_template("directory/theme.html", form=form, theme=item)
+        done = actions.carry_out(
+            lambda: services.save_theme(item, values, actor=current_user),
+            refused=("directory.theme_refused", item),
+            form=form,
+            field="name",
+            to=url_for("directory.themes"),
+            message=f"The theme ‘{values['name']}’ has been saved.",
+        )
+        if done is not None:
+            return done
+    return render_template("directory/theme.html", form=form, theme=item), 400 if form.errors else 200

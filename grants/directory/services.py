@@ -10,9 +10,7 @@ from grants.extensions import db
 
 
 class DirectoryError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A change to the directory refused; ``field`` names the organisation's or theme's field."""
 
 
 FIELDS = (

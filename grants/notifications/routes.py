@@ -1,13 +1,16 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+"""The programme team's outbox: every email the service has queued, and sending one again."""
+
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
+from grants.core import actions
 from grants.core.forms import ActionForm
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
 from grants.notifications.models import STATUSES, Notification, NotificationStatus
 from grants.notifications.queries import outbox_statement
-from grants.notifications.services import ResendError, resend
+from grants.notifications.services import resend
 
 bp = Blueprint("notifications", __name__, url_prefix="/email")
 
@@ -42,20 +45,15 @@ def _page(notification, form, error=None, status=200):
 @bp.post("/<int:notification_id>/resend")
 @roles_required(Role.PROGRAMME_OFFICER, Role.ADMIN)
 def send_again(notification_id):
-    from grants.core.audit import record
-
     notification = db.get_or_404(Notification, notification_id)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    failed = notification.status == NotificationStatus.FAILED
-    try:
-        resend(notification, actor=current_user)
-    except ResendError as error:
-        db.session.rollback()
-        record("notification.resend_refused", notification, after={"reason": error.message})
-        db.session.commit()
-        return _page(db.session.get(Notification, notification_id), form, error.message, 400)
-    db.session.commit()
-    flash(f"The email to {notification.recipient_email} is being sent {'again' if failed else 'now'}.", "success")
-    return redirect(url_for("notifications.show", notification_id=notification.id))
+    again = "again" if notification.status == NotificationStatus.FAILED else "now"
+    return actions.carry_out(
+        lambda: resend(notification, actor=current_user),
+        refused=("notification.resend_refused", notification),
+        show=lambda error: _page(db.session.get(Notification, notification_id), form, error.message, 400),
+        to=url_for("notifications.show", notification_id=notification.id),
+        message=f"The email to {notification.recipient_email} is being sent {again}.",
+    )

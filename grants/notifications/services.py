@@ -8,6 +8,7 @@ from typing import Any
 from flask import render_template
 
 from grants.core.db import insert_or_ignore
+from grants.core.errors import GrantsError
 from grants.core.jobs import enqueue_after_commit
 from grants.core.urls import absolute_url
 from grants.extensions import db
@@ -121,10 +122,8 @@ def queue_email(
     return notification
 
 
-class ResendError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class ResendError(GrantsError):
+    """The email cannot be sent again; nothing was changed."""
 
 
 def resend(notification: Notification, *, actor: Any) -> None:

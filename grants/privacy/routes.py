@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, render_template, stream_with_context, url_for
 from flask_login import current_user, login_required
 
 from grants.accounts import services as account_services
 from grants.accounts.models import User
-from grants.core import audit, limits
+from grants.core import actions, limits
 from grants.core.db import utcnow
 from grants.core.pagination import paginate
 from grants.core.permissions import roles_required
 from grants.core.times import london_today
-from grants.core.views import record_refusal
 from grants.extensions import db
 from grants.privacy import queries, services
 from grants.privacy.forms import AnonymiseForm
@@ -35,8 +34,7 @@ def personal_data():
 @login_required
 def download():
     user_id = current_user.id
-    audit.record("privacy.personal_data_downloaded", current_user)
-    db.session.commit()  # the download is on record before its first byte leaves
+    actions.record("privacy.personal_data_downloaded", current_user)  # on record before its first byte leaves
     filename = f"grants-personal-data-{london_today().isoformat()}.json"
     body = personal_data_chunks(user_id, current_app.config["SERVICE_NAME"])
     return Response(
@@ -68,20 +66,31 @@ def anonymise(user_id):
     person = db.get_or_404(User, user_id)
     form = AnonymiseForm()
     if form.validate_on_submit():
-        actor = current_user._get_current_object()
-        if not account_services.reauthenticate(actor, form.password.data, purpose="anonymise", subject=person):
-            db.session.commit()  # the audit of the wrong password, nothing else
-            form.password.errors = ["The password is not right. Enter your own password to anonymise this person"]
-        else:
-            try:
-                services.anonymise_person(person, actor=actor)
-            except services.AnonymiseRefused as refusal:
-                record_refusal("privacy.anonymise_refused", person, refusal)
-                return _confirm_page(person, form, refusal.message, refused=True), 409
-            db.session.commit()
-            flash(f"Their personal data has been anonymised: they are now “{person.name}”.", "success")
-            return redirect(url_for("privacy.index"))
+        return actions.carry_out(
+            lambda: _anonymise(person, form.password.data),
+            refused=("privacy.anonymise_refused", person),
+            show=lambda refusal: (_confirm_page(person, form, refusal.message, refused=True), 409),
+            to=lambda counts: url_for("privacy.index") if counts is not None else _wrong_password(person, form),
+            message=lambda counts: (
+                f"Their personal data has been anonymised: they are now “{person.name}”."
+                if counts is not None
+                else None
+            ),
+        )
     return _confirm_page(person, form, services.refusal_reason(person)), (400 if form.errors else 200)
+
+
+def _anonymise(person: User, password: str) -> dict[str, int] | None:
+    """What was anonymised; None after a wrong password, whose audit (and nothing else) is kept."""
+    actor = current_user._get_current_object()
+    if not account_services.reauthenticate(actor, password, purpose="anonymise", subject=person):
+        return None
+    return services.anonymise_person(person, actor=actor)
+
+
+def _wrong_password(person: User, form: AnonymiseForm):
+    form.password.errors = ["The password is not right. Enter your own password to anonymise this person"]
+    return _confirm_page(person, form, services.refusal_reason(person)), 400
 
 
 def _confirm_page(person: User, form: AnonymiseForm, reason: str | None, refused: bool = False) -> str:

@@ -205,9 +205,3 @@ class CriterionForm(OnceMixin, FlaskForm):
         "Highest score", minimum=1, maximum=100, validators=[Required("Enter the highest score")]
     )
     submit = SubmitField("Save criterion", widget=GovSubmitInput())
-
-
-class ConfirmForm(FlaskForm):
-    """A button that posts (with its CSRF token) and nothing else."""
-
-    submit = SubmitField("Confirm", widget=GovSubmitInput())

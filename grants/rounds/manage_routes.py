@@ -1,23 +1,34 @@
-"""The programme officer's rounds: create, change, publish, close, and the rubric."""
+"""The programme officer's rounds: create, change, publish, close, and the rubric. Every change goes
+through the action path (``grants.core.actions``)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from grants.core import once
+from grants.core import actions
 from grants.core.errors import GrantsError
-from grants.core.forms import london_datetime, split_london
+from grants.core.forms import ActionForm, london_datetime, split_london
 from grants.core.permissions import Role, roles_required
 from grants.directory.models import Theme
 from grants.extensions import db
 from grants.reviews.services import start_assessment
 from grants.rounds import queries, services
-from grants.rounds.forms import ConfirmForm, CriterionForm, RoundForm, RoundWordingForm
-from grants.rounds.models import DEFAULT_AWARD_PENCE, DEFAULT_ELIGIBILITY, DEFAULT_MATCH_PENCE, Round, RubricCriterion
+from grants.rounds.forms import CriterionForm, RoundForm, RoundWordingForm
+from grants.rounds.models import (
+    DEFAULT_AWARD_PENCE,
+    DEFAULT_ELIGIBILITY,
+    DEFAULT_MATCH_PENCE,
+    Round,
+    RoundStatus,
+    RubricCriterion,
+)
 from grants.rounds.workflow import MOVE_LABELS, ROUND_WORKFLOW
 
 bp = Blueprint("round_admin", __name__, url_prefix="/manage/rounds")
+
+# The round's fields that the forms carry under another name.
+FORM_FIELDS = {"closes_at": "closes_on", "budget_pence": "budget"}
 
 
 @bp.get("/")
@@ -102,31 +113,23 @@ def _details(form: RoundForm) -> services.RoundDetails:
     )
 
 
-def _field_error(form, error: GrantsError, fallback: str) -> None:
-    name = getattr(error, "field", None)
-    field = form[name] if name in form else form[fallback]
-    field.errors = [*field.errors, error.message]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.PROGRAMME_OFFICER)
 def new():
     form = _round_form(None)
     if form.validate_on_submit():
-        if (earlier := once.carried_out(form)) is not None:
-            return earlier
-        try:
-            round_ = services.create_round(_details(form), actor=current_user)
-        except services.RoundError as error:
-            db.session.rollback()
-            _field_error(form, error, "title")
-        else:
-            location = url_for("round_admin.show", round_id=round_.id)
-            once.led_to(form, location)
-            db.session.commit()
-            flash(f"Round {round_.code} has been created as a draft.", "success")
-            return redirect(location)
-    return render_template("rounds/manage/form.html", form=form, round=None)
+        done = actions.carry_out(
+            lambda: services.create_round(_details(form), actor=current_user),
+            refused=("round.creation_refused", None),
+            form=form,
+            field="title",
+            fields=FORM_FIELDS,
+            to=lambda round_: url_for("round_admin.show", round_id=round_.id),
+            message=lambda round_: f"Round {round_.code} has been created as a draft.",
+        )
+        if done is not None:
+            return done
+    return render_template("rounds/manage/form.html", form=form, round=None), 400 if form.errors else 200
 
 
 @bp.get("/<int:round_id>")
@@ -138,7 +141,7 @@ def show(round_id):
         "rounds/manage/show.html",
         round=round_,
         moves=moves,
-        form=ConfirmForm(),
+        form=ActionForm(formdata=None),
         editable=services.editable_fields(round_),
         criteria_editable=round_.status in services.CRITERIA_EDITABLE,
         total_weight=sum(c.weight for c in round_.criteria),
@@ -194,16 +197,18 @@ def edit(round_id):
         template = "rounds/manage/wording.html"
     if form.validate_on_submit():
         changes = services.as_changes(_details(form)) if editable is None else _wording_changes(form)
-        try:
-            services.update_round(round_, changes, actor=current_user)
-        except services.RoundError as error:
-            db.session.rollback()
-            _field_error(form, error, "title" if "title" in form else "assessment_deadline")
-        else:
-            db.session.commit()
-            flash("The round has been saved.", "success")
-            return redirect(url_for("round_admin.show", round_id=round_.id))
-    return render_template(template, form=form, round=round_)
+        done = actions.carry_out(
+            lambda: services.update_round(round_, changes, actor=current_user),
+            refused=("round.change_refused", round_),
+            form=form,
+            field="title" if "title" in form else "assessment_deadline",
+            fields=FORM_FIELDS,
+            to=url_for("round_admin.show", round_id=round_.id),
+            message="The round has been saved.",
+        )
+        if done is not None:
+            return done
+    return render_template(template, form=form, round=round_), 400 if form.errors else 200
 
 
 @bp.post("/<int:round_id>/status")
@@ -211,25 +216,33 @@ def edit(round_id):
 def move(round_id):
     round_ = db.get_or_404(Round, round_id)
     target = request.form.get("target", "")
-    if not ConfirmForm().validate_on_submit() or target not in ROUND_WORKFLOW.states:
+    if not ActionForm().validate_on_submit() or target not in ROUND_WORKFLOW.states:
         abort(400)
-    try:
-        if target == "assessing":
-            start_assessment(round_, actor=current_user)
-        elif target == "decided":
-            raise GrantsError("Decisions take effect from the chair's assessment page.")
-        else:
-            services.move_round(round_, target, actor=current_user)
-    except GrantsError as error:
-        db.session.rollback()
-        if round_.status == target:  # a second press, or the slower of two: the first has moved it
-            flash(f"Round {round_.code} is already {round_.status_label.lower()}.", "info")
-        else:
-            flash(error.message, "info")
+    location = url_for("round_admin.show", round_id=round_.id)
+    return actions.carry_out(
+        lambda: _move(round_, target),
+        refused=("round.move_refused", round_),
+        show=lambda error: _not_moved(round_, target, error, location),
+        to=location,
+        message=lambda _: f"Round {round_.code} is now {round_.status_label.lower()}.",
+    )
+
+
+def _move(round_: Round, target: str) -> None:
+    if target == RoundStatus.DECIDED:
+        raise GrantsError("Decisions take effect from the chair's assessment page.")
+    if target == RoundStatus.ASSESSING:  # every submitted bid goes under review with it
+        start_assessment(round_, actor=current_user)
     else:
-        db.session.commit()
-        flash(f"Round {round_.code} is now {round_.status_label.lower()}.", "success")
-    return redirect(url_for("round_admin.show", round_id=round_.id))
+        services.move_round(round_, target, actor=current_user)
+
+
+def _not_moved(round_: Round, target: str, error: GrantsError, location: str):
+    if round_.status == target:  # a second press, or the slower of two: the first has moved it
+        flash(f"Round {round_.code} is already {round_.status_label.lower()}.", "info")
+    else:
+        flash(error.message, "info")
+    return redirect(location, code=303)
 
 
 @bp.route("/<int:round_id>/criteria/new", methods=["GET", "POST"])
@@ -252,8 +265,6 @@ def criterion(round_id, criterion_id=None):
     else:
         form = CriterionForm(data={"scale_min": 0, "scale_max": 5})
     if form.validate_on_submit():
-        if item is None and (earlier := once.carried_out(form)) is not None:
-            return earlier
         values = {
             "title": form.title.data.strip(),
             "guidance": (form.guidance.data or "").strip(),
@@ -261,37 +272,30 @@ def criterion(round_id, criterion_id=None):
             "scale_min": form.scale_min.data,
             "scale_max": form.scale_max.data,
         }
-        try:
-            services.save_criterion(round_, item, values, actor=current_user)
-        except services.RoundError as error:
-            db.session.rollback()
-            _field_error(form, error, "title")
-        else:
-            location = url_for("round_admin.show", round_id=round_.id) + "#rubric"
-            if item is None:
-                once.led_to(form, location)
-            db.session.commit()
-            flash("The rubric has been saved.", "success")
-            return redirect(location)
-    return render_template("rounds/manage/criterion.html", round=round_, criterion=item, form=form)
+        done = actions.carry_out(
+            lambda: services.save_criterion(round_, item, values, actor=current_user),
+            refused=("round.criterion_refused", round_),
+            form=form,
+            field="title",
+            to=url_for("round_admin.show", round_id=round_.id) + "#rubric",
+            message="The rubric has been saved.",
+        )
+        if done is not None:
+            return done
+    return render_template("rounds/manage/criterion.html", round=round_, criterion=item, form=form), (
+        400 if form.errors else 200
+    )
 
 
 @bp.post("/<int:round_id>/criteria/<int:criterion_id>/remove")
 @roles_required(Role.PROGRAMME_OFFICER)
 def remove_criterion(round_id, criterion_id):
     round_ = queries.round_with_criteria(round_id) or abort(404)
-    if not ConfirmForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
-    item = db.session.get(RubricCriterion, criterion_id)
-    if item is None or item.round_id != round_.id:  # a second press: the first removed it
-        flash("That criterion is no longer in the rubric.", "info")
-        return redirect(url_for("round_admin.show", round_id=round_.id) + "#rubric", code=303)
-    try:
-        services.remove_criterion(round_, item, actor=current_user)
-    except services.RoundError as error:
-        db.session.rollback()
-        flash(error.message, "info")
-    else:
-        db.session.commit()
-        flash("The criterion has been removed.", "success")
-    return redirect(url_for("round_admin.show", round_id=round_.id) + "#rubric")
+    return actions.carry_out(
+        lambda: services.remove_criterion(round_, criterion_id, actor=current_user),
+        refused=("round.criterion_removal_refused", round_),
+        to=url_for("round_admin.show", round_id=round_.id) + "#rubric",
+        message="The criterion has been removed.",
+    )

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
-from grants.core.errors import GrantsError
+from grants.core.errors import AlreadyDone, GrantsError
 from grants.core.money import format_pence
 from grants.directory.models import Theme
 from grants.extensions import db
@@ -31,9 +31,11 @@ CRITERIA_EDITABLE = {RoundStatus.DRAFT, RoundStatus.OPEN}  # fixed once the roun
 
 
 class RoundError(GrantsError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """A change to a round refused; ``field`` names the round's field it is about (``closes_at``)."""
+
+
+class CriterionGone(RoundError, AlreadyDone):
+    """The criterion was removed a moment ago, by another press of the button."""
 
 
 @dataclass
@@ -70,10 +72,10 @@ def _values(details: RoundDetails) -> dict:
 
 def _check(details: RoundDetails, round_id: int | None = None) -> None:
     if details.closes_at <= details.opens_at:
-        raise RoundError("The closing time must be after the opening time", field="closes_on")
+        raise RoundError("The closing time must be after the opening time", field="closes_at")
     if details.budget_pence < details.award_pence:
         raise RoundError(
-            f"The budget must allow at least one award of {format_pence(details.award_pence)}", field="budget"
+            f"The budget must allow at least one award of {format_pence(details.award_pence)}", field="budget_pence"
         )
     taken = db.session.scalar(db.select(Round.id).where(Round.code == details.code.strip().upper()))
     if taken and taken != round_id:
@@ -217,11 +219,12 @@ def save_criterion(round_: Round, criterion: RubricCriterion | None, values: dic
     return criterion
 
 
-def remove_criterion(round_: Round, criterion: RubricCriterion, *, actor) -> None:
+def remove_criterion(round_: Round, criterion_id: int, *, actor) -> None:
     lock_and_refresh(db.session, round_)  # the round's rubric changes one request at a time
     _check_criteria_editable(round_)
-    if criterion not in round_.criteria:  # removed a moment ago, by another press of the button
-        raise RoundError("That criterion is no longer in the rubric.")
+    criterion = next((criterion for criterion in round_.criteria if criterion.id == criterion_id), None)
+    if criterion is None:  # removed a moment ago, by another press of the button
+        raise CriterionGone("That criterion is no longer in the rubric.")
     if len(round_.criteria) == 1 and round_.status != RoundStatus.DRAFT:
         raise RoundError("A published round needs at least one criterion.")
     round_.criteria.remove(criterion)

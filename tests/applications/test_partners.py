@@ -230,7 +230,7 @@ def test_the_same_partner_entered_again_by_name_is_refused(db, bid, lead):
     """Back, and the same details typed again on a fresh form: one partner, one invitation."""
     add_partner(lead, bid)
     response = add_partner(lead, bid, organisation_name="  greater manchester  POLICE ")
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert field_error(html, "organisation_name") == "This organisation is already a partner in the bid"
     assert len(db.session.scalars(db.select(Partner)).all()) == 1

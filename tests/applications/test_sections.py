@@ -145,7 +145,7 @@ def test_the_issue_section_offers_only_the_rounds_themes(db, bid, lead):
             "completed": "yes",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert stored(db, bid).themes == []
     lead.post(
         f"/applications/{bid.id}/sections/issue",
@@ -275,7 +275,7 @@ def test_a_malformed_date_does_not_break_the_page(db, bid, lead):
             "commitments-0-target_date": ["1"],
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Target date must include a month and year" in error_summary(response.get_data(as_text=True))
 
 

@@ -177,7 +177,7 @@ def test_the_unpacked_size_is_measured_not_read_from_the_archive(db, bid, lead):
 def test_a_damaged_office_document_is_refused_with_a_clear_message(db, bid, lead, upload_folder, content):
     before = stored_files(upload_folder)
     response = upload(lead, bid, content, "pledge.docx")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert field_error(response.get_data(as_text=True), "evidence") == (
         "The selected file is damaged and cannot be opened. Save it again, or as a PDF, and upload the new copy"
     )

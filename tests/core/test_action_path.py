@@ -38,7 +38,9 @@ ENDPOINTS = _unsafe_endpoints()
 @cache
 def _module_functions(module_name: str) -> dict[str, ast.FunctionDef]:
     tree = ast.parse(inspect.getsource(sys.modules[module_name]))
-    return {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    nested = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    top = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    return nested | top  # a module's own function wins over a function of the same name nested in another
 
 
 def _calls(node: ast.AST):

@@ -36,14 +36,16 @@ def refusals() -> list[AuditEvent]:
 
 
 def withdrawing_raises(make_error):
-    """The withdrawal service changes the bid, then is refused: nothing of the change may be kept."""
+    """The withdrawal page's own check (before the action path) changes the bid, then refuses: nothing of
+    the change may be kept. Changes that go through the action path are refused there
+    (``tests/core/test_action_path.py``, and each area's tests); this is the net under everything else."""
 
-    def withdraw(application, reason, *, actor):
+    def refusal(application):
         application.title = "Changed before the refusal"
         _db.session.flush()
-        raise make_error(application)
+        return make_error(application)
 
-    return mock.patch.object(services, "withdraw_application", withdraw)
+    return mock.patch.object(services, "withdrawal_refusal", refusal)
 
 
 @pytest.mark.parametrize(

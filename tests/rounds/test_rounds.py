@@ -110,10 +110,14 @@ def test_a_second_press_of_publish_says_the_round_is_already_open(db, programme_
     path = f"/manage/rounds/{round_.id}/status"
     assert programme_officer_client.post(path, data={"target": "open"}).status_code == 302
     again = programme_officer_client.post(path, data={"target": "open"})
-    assert again.headers["Location"] == f"/manage/rounds/{round_.id}"
+    assert again.status_code == 303 and again.headers["Location"] == f"/manage/rounds/{round_.id}"
     page = text(programme_officer_client.get(again.headers["Location"]).get_data(as_text=True))
     assert f"Round {round_.code} is already open." in page and "cannot become" not in page
-    assert db.session.scalars(db.select(AuditEvent.action)).all() == ["round.open"]
+    # Moved once; the second press is on record once, as a refusal.
+    assert db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)).all() == [
+        "round.open",
+        "round.move_refused",
+    ]
 
 
 def test_the_round_is_locked_while_it_moves(db):
@@ -182,7 +186,9 @@ def test_a_round_cannot_skip_a_state(db, programme_officer_client):
     assert "A round that is draft cannot become assessing." in page
     db.session.refresh(round_)
     assert round_.status == "draft"
-    assert db.session.scalars(db.select(AuditEvent)).all() == []
+    [refusal] = db.session.scalars(db.select(AuditEvent)).all()  # the refusal, once, and nothing else
+    assert (refusal.action, refusal.object_type, refusal.object_id) == ("round.move_refused", "round", str(round_.id))
+    assert refusal.after == {"reason": "A round that is draft cannot become assessing."}
 
 
 def test_a_round_without_themes_cannot_be_published(db, programme_officer_client):
