@@ -4,6 +4,10 @@ clients signed in by role, and a real Celery worker on a real Redis.
 Services are found from ``DATABASE_URL`` and ``REDIS_URL`` (or the local defaults). Outside CI a
 missing service skips the tests that need it, with the reason; under ``CI=true`` it fails them, and
 any skipped test fails the run.
+
+``make test`` runs the suite on two workers (pytest-xdist, ``--dist loadgroup``). Each worker is a
+session of its own: its own database, Celery queue, SMTP server, upload folder and browser servers, all
+named or numbered afresh, so nothing is shared but PostgreSQL and Redis themselves.
 """
 
 from __future__ import annotations
@@ -36,8 +40,22 @@ def service_missing(what: str, error: Exception):
     pytest.skip(message)
 
 
+# Worlds too dear to build twice (a served process, a whole programme run): the tests that use one
+# run on one worker, in one group per module. Other module worlds (the access matrix's, the fuzzers')
+# are built by each worker that runs some of their tests, and their cases shared out.
+ONE_WORKER_WORLDS = {"live_server", "embedded_run"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if ONE_WORKER_WORLDS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 def pytest_sessionfinish(session, exitstatus):
-    """Under CI a skipped test is a defect: the run fails and says which."""
+    """Under CI a skipped test is a defect: the run fails and says which. Under pytest-xdist the
+    controller's reporter holds every worker's reports, so it is the controller that fails the run."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if IN_CI and skipped:
