@@ -40,17 +40,25 @@ def service_missing(what: str, error: Exception):
     pytest.skip(message)
 
 
-# Worlds too dear to build twice (a served process, a whole programme run): the tests that use one
-# run on one worker, in one group per module. Other module worlds (the access matrix's, the fuzzers')
-# are built by each worker that runs some of their tests, and their cases shared out.
-ONE_WORKER_WORLDS = {"live_server", "embedded_run"}
+# Worlds too dear to build twice (a served process, a whole programme run, the seeded demo): each of
+# these modules runs on one worker. Every other test is sent on its own to whichever worker is free;
+# module worlds such as the access matrix's are built by each worker that runs some of their cases.
+ONE_WORKER_MODULES = ("tests/browser/", "tests/programme/test_programme_run.py", "tests/test_demo.py")
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if ONE_WORKER_WORLDS & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup``, grouping by the modules above. (pytest-xdist 3.8's own ``xdist_group``
+    marks have no effect on pytest 9: a test's id can no longer be given the group's suffix.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class DearWorldsOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:  # the grouping hook xdist's schedulers override
+            module = nodeid.split("::", 1)[0]
+            return module if module.startswith(ONE_WORKER_MODULES) else nodeid
+
+    return DearWorldsOnOneWorker(config, log)
 
 
 def pytest_sessionfinish(session, exitstatus):
