@@ -10,6 +10,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
+# The suite runs on this many workers (pytest-xdist), one per core of a two-core machine; each has its
+# own database, queue, mail server and browser servers. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 ASSETS := grants/static/govuk
 
 .PHONY: run test install browser wrk audit assets db seed worker beat bench bench-jobs bench-opendata lint clean
@@ -20,7 +23,7 @@ run: install ## Serve the embedded default (SQLite, in-process jobs, captured em
 	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install browser ## Run the whole suite against real PostgreSQL and Redis, browser journeys included
-	GRANTS_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
+	GRANTS_ENV=testing $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=20 $(PYTEST_ARGS)
 
 install: $(VENV)/.installed $(ASSETS)/.installed
 

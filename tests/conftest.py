@@ -4,6 +4,10 @@ clients signed in by role, and a real Celery worker on a real Redis.
 Services are found from ``DATABASE_URL`` and ``REDIS_URL`` (or the local defaults). Outside CI a
 missing service skips the tests that need it, with the reason; under ``CI=true`` it fails them, and
 any skipped test fails the run.
+
+``make test`` runs the suite on two workers (pytest-xdist, ``--dist loadgroup``). Each worker is a
+session of its own: its own database, Celery queue, SMTP server, upload folder and browser servers, all
+named or numbered afresh, so nothing is shared but PostgreSQL and Redis themselves.
 """
 
 from __future__ import annotations
@@ -36,8 +40,30 @@ def service_missing(what: str, error: Exception):
     pytest.skip(message)
 
 
+# Worlds too dear to build twice (a served process, a whole programme run, the seeded demo): each of
+# these modules runs on one worker. Every other test is sent on its own to whichever worker is free;
+# module worlds such as the access matrix's are built by each worker that runs some of their cases.
+ONE_WORKER_MODULES = ("tests/browser/", "tests/programme/test_programme_run.py", "tests/test_demo.py")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup``, grouping by the modules above. (pytest-xdist 3.8's own ``xdist_group``
+    marks have no effect on pytest 9: a test's id can no longer be given the group's suffix.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class DearWorldsOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:  # the grouping hook xdist's schedulers override
+            module = nodeid.split("::", 1)[0]
+            return module if module.startswith(ONE_WORKER_MODULES) else nodeid
+
+    return DearWorldsOnOneWorker(config, log)
+
+
 def pytest_sessionfinish(session, exitstatus):
-    """Under CI a skipped test is a defect: the run fails and says which."""
+    """Under CI a skipped test is a defect: the run fails and says which. Under pytest-xdist the
+    controller's reporter holds every worker's reports, so it is the controller that fails the run."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if IN_CI and skipped:

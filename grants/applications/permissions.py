@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from grants.applications.models import Application, ApplicationStatus
 from grants.applications.workflow import WITHDRAWABLE
 from grants.core.permissions import Role
@@ -22,6 +24,23 @@ def can_view_application(user, application: Application) -> bool:
     if user.has_role(Role.PROGRAMME_OFFICER):
         return True  # officers see every bid, drafts included, to help applicants
     return is_member(user, application)
+
+
+# Who else may read a bid's documents: those assessing it, whom the steering group's area (reviews,
+# above this one) knows. It says how to tell them when it is set up (``let_assessors_read_with``).
+_ASSESSING: list[Callable[[object, Application], bool]] = []
+
+
+def let_assessors_read_with(predicate: Callable[[object, Application], bool]) -> None:
+    """``predicate(user, application)``: whether the person is assessing the bid."""
+    _ASSESSING[:] = [predicate]
+
+
+def can_read_documents(user, application: Application) -> bool:
+    """The bid's documents: for those who may see the bid, and for those assessing it."""
+    if not _ASSESSING:  # never turn a reviewer away, nor let one in, for want of asking
+        raise RuntimeError("the reviews area has not said who is assessing a bid")
+    return can_view_application(user, application) or _ASSESSING[0](user, application)
 
 
 def can_edit_application(user, application: Application) -> bool:

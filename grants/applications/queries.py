@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 
@@ -13,6 +14,22 @@ from grants.core.db import utcnow
 from grants.directory.models import Organisation, Place
 from grants.extensions import db
 from grants.rounds.models import Round, RoundStatus
+
+# The decision on a bid, which its applicant sees once it has taken effect. Decisions are the steering
+# group's (reviews, above this area): it says how to find one when it is set up (``find_decisions_with``).
+_DECISIONS: list[Callable[[int], object | None]] = []
+
+
+def find_decisions_with(finder: Callable[[int], object | None]) -> None:
+    """``finder(application_id)``: the bid's decision once it has taken effect, else None (one query)."""
+    _DECISIONS[:] = [finder]
+
+
+def decision_in_effect(application_id: int):
+    """The decision the applicant may see: only once it has taken effect."""
+    if not _DECISIONS:  # never show a bid as undecided for want of asking
+        raise RuntimeError("the reviews area has not said how to find a bid's decision")
+    return _DECISIONS[0](application_id)
 
 
 def organisation_applications(organisation_id: int) -> list[Application]:

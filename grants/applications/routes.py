@@ -18,6 +18,7 @@ from grants.applications.forms import (
 from grants.applications.models import SECTIONS, Application, ApplicationStatus
 from grants.applications.permissions import (
     can_edit_application,
+    can_read_documents,
     can_start_application,
     can_view_application,
     can_withdraw_application,
@@ -30,8 +31,6 @@ from grants.directory.models import Place
 from grants.documents import storage
 from grants.documents.models import Document
 from grants.extensions import db
-from grants.reviews import permissions as review_permissions
-from grants.reviews.queries import decision_in_effect
 from grants.rounds.models import Round, RoundStatus
 
 bp = Blueprint("applications", __name__)
@@ -170,7 +169,7 @@ def show(application_id):
         editable=editable,
         withdrawable=can_withdraw_application(current_user, application),
         timeline=queries.timeline(application),
-        decision=decision_in_effect(application.id),
+        decision=queries.decision_in_effect(application.id),
     )
 
 
@@ -318,9 +317,7 @@ def withdraw(application_id):
 @login_required
 def document(application_id, document_id):
     application = queries.load_application(application_id)
-    if application is None or not (
-        can_view_application(current_user, application) or review_permissions.can_read_bid(current_user, application)
-    ):
+    if application is None or not can_read_documents(current_user, application):
         abort(404)
     document = db.session.get(Document, document_id)
     if document is None or document.application_id != application.id:

@@ -8,9 +8,13 @@ def init_app(app: Flask) -> None:
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
     from grants.enablers import models  # noqa: F401
+    from grants.enablers.matching import linked_with
     from grants.enablers.routes import bp
+    from grants.projects.queries import judge_links_with
 
     app.register_blueprint(bp)
+    # A project's page tells the programme team when its enabler is linked with the partnership.
+    judge_links_with(linked_with)
     register_nav("Your projects", "enablers.home", roles=[Role.ENABLER], order=35, active_prefix="enablers")
     register_nav("Enablers", "enablers.pool", roles=[Role.PROGRAMME_OFFICER], order=38)
     register_dashboard_link(Role.ENABLER, "Your projects and what is due", "enablers.home")

@@ -6,19 +6,16 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import contains_eager
 
 from grants.accounts.models import User
 from grants.core import actions
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.directory.models import Place, Theme
-from grants.enablers import matching, services
+from grants.enablers import matching, queries, services
 from grants.enablers.forms import AssignForm, EndForm, InviteForm, ProfileForm
 from grants.enablers.models import DEFAULT_CAPACITY, EnablerAssignment, EnablerProfile
 from grants.extensions import db
-from grants.funding.models import Tranche, TrancheCondition, TrancheStatus
-from grants.learning.models import CommitmentStatus, LearningCommitment
 from grants.projects import queries as project_queries
 from grants.projects.access import project_or_404
 from grants.projects.models import Project
@@ -41,27 +38,9 @@ def home():
     projects = db.session.scalars(
         db.select(Project).where(Project.id.in_([a.project_id for a in assignments])).order_by(Project.reference)
     ).all()
-    due = db.session.scalars(
-        db.select(LearningCommitment)
-        .where(
-            LearningCommitment.project_id.in_([p.id for p in projects]),
-            LearningCommitment.status != CommitmentStatus.DONE,
-            LearningCommitment.due_on <= date.today() + DUE_WITHIN,
-        )
-        .order_by(LearningCommitment.due_on)
-    ).all()
-    conditions = db.session.scalars(
-        db.select(TrancheCondition)
-        .join(TrancheCondition.tranche)
-        .where(
-            TrancheCondition.owner_id == current_user.id,
-            TrancheCondition.met_at.is_(None),
-            Tranche.status.in_((TrancheStatus.SCHEDULED, TrancheStatus.ELIGIBLE, TrancheStatus.HELD)),
-            Tranche.project_id.in_([p.id for p in projects]),
-        )
-        .options(contains_eager(TrancheCondition.tranche))
-        .order_by(Tranche.due_on, TrancheCondition.id)
-    ).all()
+    project_ids = [p.id for p in projects]
+    due = queries.commitments_due(project_ids, date.today() + DUE_WITHIN)
+    conditions = queries.conditions_owned(current_user.id, project_ids)
     profile = services.profile_of(current_user)
     return render_template(
         "enablers/home.html",

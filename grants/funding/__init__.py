@@ -9,13 +9,16 @@ def init_app(app: Flask) -> None:
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
     from grants.core.signals import project_changed
+    from grants.enablers.queries import list_conditions_owned_with
     from grants.funding import models  # noqa: F401
+    from grants.funding.queries import conditions_owned_by
     from grants.funding.routes import bp
     from grants.projects.services import on_project_set_up
 
     app.register_blueprint(bp)
     project_changed.connect(_evaluate, weak=False)
     on_project_set_up(_set_up_funding, order=30)
+    list_conditions_owned_with(conditions_owned_by)
     register_nav(
         "Funding",
         "funding.index",

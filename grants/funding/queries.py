@@ -43,6 +43,25 @@ class Totals:
         return sum(self.match.values())
 
 
+def conditions_owned_by(owner_id: int, project_ids: list[int]) -> list[TrancheCondition]:
+    """For the enabler's home: the unmet conditions they confirm on these projects, of tranches still to
+    be released, each with its tranche, soonest due first."""
+    return list(
+        db.session.scalars(
+            db.select(TrancheCondition)
+            .join(TrancheCondition.tranche)
+            .where(
+                TrancheCondition.owner_id == owner_id,
+                TrancheCondition.met_at.is_(None),
+                Tranche.status.in_((TrancheStatus.SCHEDULED, TrancheStatus.ELIGIBLE, TrancheStatus.HELD)),
+                Tranche.project_id.in_(project_ids),
+            )
+            .options(contains_eager(TrancheCondition.tranche))
+            .order_by(Tranche.due_on, TrancheCondition.id)
+        )
+    )
+
+
 def totals(round_id: int | None = None) -> Totals:
     """Money across the portfolio (or one round): three queries, however many projects."""
     projects = db.select(Project.id)

@@ -9,11 +9,12 @@ def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.enablers.queries import list_commitments_due_with
     from grants.funding.services.agreements import list_commitments_with
     from grants.funding.services.conditions import register_evaluator
     from grants.learning import models  # noqa: F401
     from grants.learning.library_routes import bp as library_bp
-    from grants.learning.queries import agreement_commitments
+    from grants.learning.queries import agreement_commitments, commitments_due
     from grants.learning.routes import bp
     from grants.learning.services import learning_evidenced_for
     from grants.projects.services import on_project_set_up
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(library_bp)
     register_evaluator("learning_evidenced", learning_evidenced_for)
     list_commitments_with(agreement_commitments)
+    list_commitments_due_with(commitments_due)
     on_project_set_up(_carry_over_commitments, order=10)
     register_nav("Learning library", "library.index", order=12, active_prefix="library", public=True)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Learning to review", "learning.reviews")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import and_, exists, literal_column, or_, select
 from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
@@ -186,6 +187,19 @@ def commitments_of(project_id: int) -> list[LearningCommitment]:
             joinedload(LearningCommitment.evidence_document),
         )
         .order_by(LearningCommitment.due_on.nulls_last(), LearningCommitment.id)
+    ).all()
+
+
+def commitments_due(project_ids: list[int], until: date) -> list[LearningCommitment]:
+    """For the enabler's home: the projects' unfinished commitments due by ``until``, soonest first."""
+    return db.session.scalars(
+        db.select(LearningCommitment)
+        .where(
+            LearningCommitment.project_id.in_(project_ids),
+            LearningCommitment.status != CommitmentStatus.DONE,
+            LearningCommitment.due_on <= until,
+        )
+        .order_by(LearningCommitment.due_on)
     ).all()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import defaultload, joinedload, lazyload, selectinload
 
 from grants.accounts.models import User
@@ -11,6 +13,22 @@ from grants.projects.models import EnablerAssignment, Project, ProjectUpdate
 from grants.rounds.models import Round
 
 UPDATES_PER_PAGE = 25
+
+# Whether an enabler is linked with a partnership (works for one of its organisations, or has declared
+# a link with one): declared links are the enablers area's (above this one), which says how to tell
+# when it is set up (``judge_links_with``).
+_LINKS: list[Callable[[int, set[int]], bool]] = []
+
+
+def judge_links_with(judge: Callable[[int, set[int]], bool]) -> None:
+    """``judge(enabler_id, organisation_ids)``: whether the enabler is linked with any of them (one query)."""
+    _LINKS[:] = [judge]
+
+
+def enabler_linked_with(enabler_id: int, organisation_ids: set[int]) -> bool:
+    if not _LINKS:  # never hide a link from the programme team for want of asking
+        raise RuntimeError("the enablers area has not said how to tell an enabler's links")
+    return _LINKS[0](enabler_id, organisation_ids)
 
 
 def load_project(project_id: int) -> Project | None:

@@ -9,7 +9,6 @@ from grants.core import actions
 from grants.core.cache import cached_page
 from grants.core.pagination import id_arg, paginate
 from grants.core.permissions import Role
-from grants.enablers.matching import linked_with
 from grants.extensions import db
 from grants.projects import permissions, queries, services
 from grants.projects.access import project_and_enabler_or_404
@@ -77,7 +76,9 @@ def _project_page(project: Project, enabler_id: int | None, rag_form: RagOverrid
         staff=permissions.can_see_private_notes(current_user),
         sees_reasons=current_user.has_any_role(*permissions.OVERSIGHT),
         enabler_linked=bool(
-            enabler_id and permissions.can_manage(current_user) and linked_with(enabler_id, _partnership(project))
+            enabler_id
+            and permissions.can_manage(current_user)
+            and queries.enabler_linked_with(enabler_id, _partnership(project))
         ),
         form=rag_form,
     ), status

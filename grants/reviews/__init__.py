@@ -5,18 +5,28 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.applications.permissions import let_assessors_read_with
+    from grants.applications.queries import find_decisions_with
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
     from grants.projects.permissions import hide_bids_with
     from grants.reviews import chair_routes, manage_routes, reviewer_routes
-    from grants.reviews.queries import conflicted_application_ids
+    from grants.reviews.permissions import can_read_bid
+    from grants.reviews.queries import conflicted_application_ids, decision_in_effect
+    from grants.reviews.services import start_assessment
+    from grants.rounds.services import start_assessment_with
 
     app.register_blueprint(reviewer_routes.bp)
     app.register_blueprint(manage_routes.bp)
     app.register_blueprint(chair_routes.bp)
     # A steering-group member sees no project of a bid they are conflicted with.
     hide_bids_with(conflicted_application_ids)
+    # A bid's page shows its decision once it takes effect; those assessing a bid read its documents.
+    find_decisions_with(decision_in_effect)
+    let_assessors_read_with(can_read_bid)
+    # A round's assessment starts with its submitted bids going under review.
+    start_assessment_with(start_assessment)
     register_nav("Your reviews", "reviews.index", roles=[Role.STEERING_MEMBER], order=40, active_prefix="reviews")
     register_nav(
         "Assessment",

@@ -12,7 +12,6 @@ from grants.core.forms import ActionForm, london_datetime, split_london
 from grants.core.permissions import Role, roles_required
 from grants.directory.models import Theme
 from grants.extensions import db
-from grants.reviews.services import start_assessment
 from grants.rounds import queries, services
 from grants.rounds.forms import CriterionForm, RoundForm, RoundWordingForm
 from grants.rounds.models import (
@@ -231,10 +230,7 @@ def move(round_id):
 def _move(round_: Round, target: str) -> None:
     if target == RoundStatus.DECIDED:
         raise GrantsError("Decisions take effect from the chair's assessment page.")
-    if target == RoundStatus.ASSESSING:  # every submitted bid goes under review with it
-        start_assessment(round_, actor=current_user)
-    else:
-        services.move_round(round_, target, actor=current_user)
+    services.move_round(round_, target, actor=current_user)
 
 
 def _not_moved(round_: Round, target: str, error: GrantsError, location: str):

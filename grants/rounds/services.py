@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 
@@ -147,9 +148,24 @@ def update_round(round_: Round, changes: dict, *, actor) -> None:
         )
 
 
+# A round starts its assessment with its bids, which go under review: bids and their review are areas
+# above rounds, and the steering group's (reviews) says how it is done when it is set up.
+_ASSESSMENT_START: list[Callable[..., int]] = []
+
+
+def start_assessment_with(start: Callable[..., int]) -> None:
+    """``start(round_, actor=...)``: move the round to assessing, its submitted bids under review."""
+    _ASSESSMENT_START[:] = [start]
+
+
 def move_round(round_: Round, target: str, *, actor, now: datetime | None = None) -> None:
     """Publish, close, start assessing, mark decided or archive a round, under its row lock: of two
     presses at once, the second finds the round moved on."""
+    if target == RoundStatus.ASSESSING:  # every submitted bid goes under review with it
+        if not _ASSESSMENT_START:  # never a round under assessment with its bids left out
+            raise RuntimeError("the reviews area has not said how a round's assessment starts")
+        _ASSESSMENT_START[0](round_, actor=actor)
+        return
     now = now or utcnow()
     lock_and_refresh(db.session, round_)
     if target not in ROUND_WORKFLOW.states:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from config import ROOT
 from tests.browser.accessibility import axe_path
+from tests.browser.clock import CLOCKS, ServerClock
 from tests.browser.visitor import Visitor, slug
 from tests.conftest import _libpq, make_test_app, service_missing
 
@@ -108,6 +109,7 @@ def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium, smtp
     # logged requests and the server stops answering.
     log = tmp_path_factory.mktemp("browser-server") / "server.log"
     output = log.open("w")
+    clock = ServerClock(log.parent / "clock")
     # Pages are kept as in production: in Redis, shared with this process, whose writes (people set up
     # by a test) move the data version too.
     page_cache = {
@@ -117,7 +119,10 @@ def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium, smtp
         "PAGE_CACHE_SECONDS": "60",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.browser.serve", "--port", str(port), "--uploads", str(uploads)],
+        [
+            *(sys.executable, "-m", "tests.browser.serve"),
+            *("--port", str(port), "--uploads", str(uploads), "--clock", str(clock.path)),
+        ],
         cwd=ROOT,
         env={
             **os.environ,
@@ -133,6 +138,7 @@ def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium, smtp
         stderr=subprocess.STDOUT,
         text=True,
     )
+    CLOCKS[url] = clock
     try:
         _wait_until_up(url, process, log)
         app = make_test_app(
@@ -144,6 +150,7 @@ def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium, smtp
 
             db.engine.dispose()
     finally:
+        CLOCKS.pop(url, None)
         process.terminate()
         try:
             process.wait(timeout=10)

@@ -3,15 +3,26 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from grants.applications import permissions as application_permissions
+from grants.applications import queries as application_queries
 from grants.applications.queries import bid_counts_by_round
 from grants.core.permissions import Role
+from grants.enablers import queries as enabler_queries
+from grants.enablers.matching import linked_with
+from grants.funding.queries import conditions_owned_by
 from grants.funding.services import agreements
-from grants.learning.queries import agreement_commitments
+from grants.learning.queries import agreement_commitments, commitments_due
 from grants.projects import permissions as project_permissions
-from grants.reviews.queries import conflicted_application_ids
+from grants.projects import queries as project_queries
+from grants.reviews.permissions import can_read_bid
+from grants.reviews.queries import conflicted_application_ids, decision_in_effect
+from grants.reviews.services import start_assessment
 from grants.rounds import queries as round_queries
+from grants.rounds import services as round_services
 
 
 class SteeringMember:
@@ -30,6 +41,12 @@ def test_the_areas_above_fill_in_what_the_areas_below_ask(app):
     assert conflicted_application_ids in project_permissions._HIDING
     assert round_queries._BID_COUNTER == [bid_counts_by_round]
     assert agreements._COMMITMENTS == [agreement_commitments]
+    assert application_queries._DECISIONS == [decision_in_effect]
+    assert application_permissions._ASSESSING == [can_read_bid]
+    assert round_services._ASSESSMENT_START == [start_assessment]
+    assert project_queries._LINKS == [linked_with]
+    assert enabler_queries._COMMITMENTS_DUE == [commitments_due]
+    assert enabler_queries._CONDITIONS_OWNED == [conditions_owned_by]
 
 
 def test_the_same_source_of_hidden_bids_twice_is_one(app, monkeypatch):
@@ -60,3 +77,49 @@ def test_no_agreement_is_worded_without_its_learning_commitments(app, monkeypatc
     monkeypatch.setattr(agreements, "_COMMITMENTS", [])
     with pytest.raises(RuntimeError, match="learning commitments"):
         agreements.current_terms(object(), 1)
+
+
+def test_no_bid_is_shown_undecided_while_nobody_says_where_decisions_are(app, monkeypatch):
+    monkeypatch.setattr(application_queries, "_DECISIONS", [])
+    with pytest.raises(RuntimeError, match="decision"):
+        application_queries.decision_in_effect(1)
+
+
+def test_no_bid_document_is_read_while_nobody_says_who_is_assessing(app, monkeypatch):
+    monkeypatch.setattr(application_permissions, "_ASSESSING", [])
+    with pytest.raises(RuntimeError, match="assessing"):
+        application_permissions.can_read_documents(SteeringMember(), object())
+
+
+def test_a_bid_s_documents_are_read_by_whoever_the_reviews_area_says_is_assessing(app, monkeypatch):
+    monkeypatch.setattr(application_permissions, "_ASSESSING", [lambda user, application: application == "assessed"])
+    assert application_permissions.can_read_documents(SteeringMember(), "assessed")
+    assert not application_permissions.can_read_documents(SteeringMember(), "another")
+
+
+def test_no_round_starts_its_assessment_without_its_bids(app, monkeypatch):
+    monkeypatch.setattr(round_services, "_ASSESSMENT_START", [])
+    with pytest.raises(RuntimeError, match="assessment"):
+        round_services.move_round(object(), "assessing", actor=None)
+
+
+def test_a_round_s_assessment_is_started_as_the_reviews_area_says(app, monkeypatch):
+    started = []
+    monkeypatch.setattr(round_services, "_ASSESSMENT_START", [lambda round_, *, actor: started.append((round_, actor))])
+    round_services.move_round("round", "assessing", actor="officer")
+    assert started == [("round", "officer")]
+
+
+def test_no_enabler_s_links_are_judged_while_nobody_says_how(app, monkeypatch):
+    monkeypatch.setattr(project_queries, "_LINKS", [])
+    with pytest.raises(RuntimeError, match="links"):
+        project_queries.enabler_linked_with(1, {2})
+
+
+def test_the_enabler_s_home_shows_nothing_due_while_nobody_says_where_it_is(app, monkeypatch):
+    monkeypatch.setattr(enabler_queries, "_COMMITMENTS_DUE", [])
+    with pytest.raises(RuntimeError, match="learning commitments"):
+        enabler_queries.commitments_due([1], date.today())
+    monkeypatch.setattr(enabler_queries, "_CONDITIONS_OWNED", [])
+    with pytest.raises(RuntimeError, match="tranche conditions"):
+        enabler_queries.conditions_owned(1, [1])
