@@ -25,9 +25,23 @@ def id_arg(name: str) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
+def _is_ordered(statement: Select[Any]) -> bool:
+    """Whether the outermost query has an ORDER BY, read from its SQL (SQLAlchemy keeps the clauses in no
+    public attribute): only at bracket depth 0, so that a subquery's own ORDER BY does not count."""
+    sql, depth = str(statement), 0
+    for index, char in enumerate(sql):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and sql.startswith("ORDER BY", index):
+            return True
+    return False
+
+
 def paginate(statement: Select[Any], per_page: int | None = None) -> Pagination:
     """A Flask-SQLAlchemy pagination of ``statement`` (which must have an ORDER BY) at ``?page=``."""
-    if statement._order_by_clauses == ():
+    if not _is_ordered(statement):
         raise ValueError("lists are always ordered: add order_by() before paginating")
     per_page = per_page or current_app.config["PAGE_SIZE"]
     page = request.args.get("page", 1, type=int)

@@ -163,7 +163,7 @@ def _wording_form(round_: Round, editable: set[str]) -> RoundWordingForm:
     else:
         form = RoundWordingForm()
     shown = editable | ({"closes_on", "closes_time"} if "closes_at" in editable else set())
-    for name in [name for name in form._fields if name not in shown | {"csrf_token", "submit"}]:
+    for name in [field.name for field in form if field.name not in shown | {"csrf_token", "submit"}]:
         del form[name]
     return form
 

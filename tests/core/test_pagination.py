@@ -1,0 +1,29 @@
+"""Lists are always ordered: a statement without an outer ORDER BY is refused before it is paginated."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import column, select, table
+
+from grants.core.pagination import _is_ordered, paginate
+
+ITEMS = table("items", column("id"), column("rank"))
+RANKED = select(ITEMS.c.id).order_by(ITEMS.c.rank).subquery()
+
+
+@pytest.mark.parametrize(
+    ("statement", "ordered"),
+    [
+        (select(ITEMS.c.id), False),
+        (select(ITEMS.c.id).order_by(ITEMS.c.rank), True),
+        (select(RANKED.c.id), False),  # only a subquery is ordered
+        (select(RANKED.c.id).order_by(RANKED.c.id.desc()), True),
+    ],
+)
+def test_only_an_outer_order_by_counts(statement, ordered):
+    assert _is_ordered(statement) is ordered
+
+
+def test_an_unordered_list_is_refused(app):
+    with app.test_request_context("/?page=1"), pytest.raises(ValueError, match="always ordered"):
+        paginate(select(ITEMS.c.id))
