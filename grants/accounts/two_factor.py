@@ -32,7 +32,7 @@ from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from grants.accounts.models import RecoveryCode, User
-from grants.core import audit
+from grants.core import actions, audit
 from grants.core.db import utcnow
 from grants.core.errors import GrantsError
 from grants.core.permissions import Role
@@ -375,8 +375,8 @@ def init_guard(app: Flask) -> None:
             return None
         if user.two_factor_enabled and not session.get(VERIFIED) and endpoint != "accounts.sign_out":
             # A session that skipped the second step (it began before two-factor was turned on).
-            audit.record("auth.two_factor_session_ended", user._get_current_object(), actor=user._get_current_object())
-            db.session.commit()
+            ended = user._get_current_object()
+            actions.record("auth.two_factor_session_ended", ended, actor=ended)
             logout_user()
             session.clear()
             flash("Sign in again with your password and a code from your authenticator app.", "info")
@@ -385,7 +385,7 @@ def init_guard(app: Flask) -> None:
             return None
         if not user.two_factor_enabled and is_required(user):
             if request.method != "GET":
-                audit.record("auth.two_factor_refused", user._get_current_object(), actor=user._get_current_object())
-                db.session.commit()
+                refused = user._get_current_object()
+                actions.record("auth.two_factor_refused", refused, actor=refused)
             return redirect(url_for("accounts.two_factor_setup"))
         return None

@@ -9,7 +9,7 @@ from grants.api import services
 from grants.api.errors import ApiError
 from grants.api.models import SECRET_PREFIX, ApiToken
 from grants.api.permissions import TokenPrincipal
-from grants.core import audit
+from grants.core import actions
 from grants.core.times import format_datetime
 from grants.extensions import db
 
@@ -62,11 +62,10 @@ def authenticate() -> TokenPrincipal:
 def refuse(token: ApiToken, status: int, message: str):
     """Record a refused request by a known token (its owner as the actor), then refuse it."""
     db.session.rollback()
-    audit.record(
+    actions.record(
         "api.refused",
         token,
         actor=token.user,
         after={"status": status, "reason": message, "method": request.method, "prefix": token.prefix},
     )
-    db.session.commit()
     raise ApiError(status, message)
