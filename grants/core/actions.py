@@ -176,6 +176,7 @@ def _identity(subject: Subject) -> dict[str, Any]:
     """What the refusal names, read before the rollback expires (or removes) the object."""
     if subject is None:
         return {"object_type": "request", "object_id": request.path[:60]}
+    subject = audit.unproxied(subject)  # the signed-in person, not Flask-Login's proxy of them
     object_id = getattr(subject, "id", None)
     if object_id is None:  # something the refused change itself was making: the request stands for it
         return {"object_type": audit.audit_type(subject), "object_id": None}

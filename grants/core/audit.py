@@ -87,7 +87,7 @@ def audit_type(obj: Any) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(obj).__name__).lower()
 
 
-def _unproxied(obj: Any) -> Any:
+def unproxied(obj: Any) -> Any:
     """The object behind a proxy such as Flask-Login's ``current_user``."""
     getter = getattr(obj, "_get_current_object", None)
     return getter() if callable(getter) else obj
@@ -109,7 +109,7 @@ def record(
     ``actor`` defaults to the signed-in person. ``obj`` may be a model instance (it is flushed so it has
     an id) or ``None`` with ``object_type``/``object_id`` given directly.
     """
-    obj, actor = _unproxied(obj), _unproxied(actor)
+    obj, actor = unproxied(obj), unproxied(actor)
     if obj is not None:
         if getattr(obj, "id", None) is None:
             db.session.flush()

@@ -168,3 +168,15 @@ def test_forbidden_is_not_caught(person, request_context):
 
     with pytest.raises(Forbidden):
         actions.carry_out(forbidden, refused=("people.rename_refused", person), to="/")
+
+
+def test_a_refusal_about_the_signed_in_person_names_them_not_their_proxy(app, person):
+    from flask_login import current_user, login_user
+
+    with app.test_request_context("/account", method="POST"):
+        login_user(person)
+        actions.carry_out(
+            renaming(person, "After", GrantsError("Not now")), refused=("people.rename_refused", current_user), to="/"
+        )
+    [refusal] = events("people.rename_refused")
+    assert (refusal.object_type, refusal.object_id) == ("user", str(person.id))
