@@ -83,7 +83,8 @@ def carry_out(
     service's field names map to the form's (by default a field of the same name, else ``field``).
     ``back``: where a refusal without a form goes (default: ``to`` when it is an address, else here).
     ``show``: draws the page for a refusal instead (after the refusal is recorded); None leaves it to
-    ``form`` or the flash. ``repeat``: likewise for a repeat, where an area answers one with a page.
+    ``form`` (unless ``show`` has put the problems on the form itself) or the flash.
+    ``repeat``: likewise for a repeat, where an area answers one with a page.
     ``keep``: what a refusal still keeps, run after the rollback (recorded with the refusal).
     ``anonymous``: the person acts through an emailed link, so a refusal names no one signed in.
     ``claim``: False where ``form`` changes something that exists (the creating form's class, drawn to
@@ -113,7 +114,8 @@ def carry_out(
         if show is not None and (page := show(error)) is not None:
             return page
         if form is not None:
-            show_on_field(form, error, field, fields)
+            if not any(shown.errors for shown in form):  # unless ``show`` has put the problems on it
+                show_on_field(form, error, field, fields)
             return None
         flash(error.message, "important")
         return redirect(_address(to, back))

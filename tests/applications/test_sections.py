@@ -213,6 +213,18 @@ def test_budget_lines_are_saved_and_must_add_up_to_complete(db, bid, lead):
     assert saved.amount_requested_pence == 2_700_000 and saved.section_state("budget") == "completed"
 
 
+def test_a_section_refused_as_incomplete_says_each_problem_once(db, bid, lead):
+    data = {"amount_requested": "27,000", "completed": "yes", "budget_lines-0-description": "Workshops"}
+    data["budget_lines-0-amount"] = "15000"
+    html = lead.post(f"/applications/{bid.id}/sections/budget", data=data).get_data(as_text=True)
+    summary = error_summary(html)
+    assert [message for message in summary if message.startswith("The budget lines add up to £15,000.00")] == [
+        "The budget lines add up to £15,000.00; they must add up to the amount requested, £27,000.00"
+    ]
+    assert len(summary) == 1
+    assert html.count("The budget lines add up to £15,000.00") == 2  # in the summary, and beside its field
+
+
 @pytest.mark.parametrize(
     ("amount", "message"),
     [

@@ -180,3 +180,21 @@ def test_a_refusal_about_the_signed_in_person_names_them_not_their_proxy(app, pe
         )
     [refusal] = events("people.rename_refused")
     assert (refusal.object_type, refusal.object_id) == ("user", str(person.id))
+
+
+def test_problems_a_route_puts_on_its_form_are_shown_once(person, request_context):
+    form = NameForm(formdata=None)
+
+    def every_problem(error):
+        form.name.errors = ["Enter a name"]
+        form.email.errors = ["Enter an email address"]
+
+    outcome = actions.carry_out(
+        renaming(person, "After", GrantsError("Enter a name", field="name")),
+        refused=("people.rename_refused", person),
+        to="/",
+        form=form,
+        show=every_problem,
+    )
+    assert outcome is None
+    assert form.name.errors == ["Enter a name"] and form.email.errors == ["Enter an email address"]
