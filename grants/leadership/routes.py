@@ -168,7 +168,7 @@ def invite(project_id):
 
 
 def _participants_of(project: Project) -> str:
-    return url_for("leadership.project", project_id=project.id) + "#participants"
+    return url_for("leadership.project", project_id=project.id) + "#participant-list"
 
 
 def _invited(counts: tuple[int, int]) -> str:

@@ -51,7 +51,7 @@ def test_an_officer_adds_a_measure_with_a_double_click_and_corrects_a_participan
     olu.click_link("Change Pat Leader")
     assert olu.h1() == "Change a participant's details"
     olu.fill("Email address", "pat@example.org").click_button("Save changes")
-    assert olu.path == f"/projects/{project_id}/leadership#participants"
+    assert olu.path == f"/projects/{project_id}/leadership#participant-list"
     assert "Pat Leader's details have been saved." in olu.text()
     with app.app_context():
         assert db.session.scalar(db.select(Participant.email).where(Participant.project_id == project_id)) == (

@@ -134,7 +134,7 @@ def test_a_participant_sent_twice_is_added_once(db, project, lead):
     def participants():
         return count(Participant, Participant.project_id == project.id)
 
-    key = sent_twice(lead, new, ADA, participants, led_to=f"/projects/{project.id}/leadership#participants")
+    key = sent_twice(lead, new, ADA, participants, led_to=f"/projects/{project.id}/leadership#participant-list")
     # The same email twice is refused by the service; another person is added.
     sent_anew(lead, new, {**ADA, "name": "Ben Hale", "email": "ben.hale@example.org"}, key)
     assert participants() == 2
