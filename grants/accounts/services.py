@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
+from sqlalchemy.engine import CursorResult
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants.accounts.models import User, UserRole, new_session_token
@@ -35,7 +37,8 @@ def normalise_email(email: str) -> str:
 
 
 def user_by_email(email: str) -> User | None:
-    return db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
+    user: User | None = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
+    return user
 
 
 def _check_new_password(password: str, email: str) -> None:
@@ -44,7 +47,7 @@ def _check_new_password(password: str, email: str) -> None:
         raise AccountError(problem, field="password")
 
 
-def create_user(*, email: str, name: str, roles: Iterable[Role | str], password: str | None, actor=None) -> User:
+def create_user(*, email: str, name: str, roles: Iterable[Role | str], password: str | None, actor: Any = None) -> User:
     email = normalise_email(email)
     if user_by_email(email):
         raise AccountError("An account with this email address already exists", field="email")
@@ -81,6 +84,8 @@ def register_applicant(*, name: str, email: str, password: str) -> None:
         _send_confirmation(user)
         return
     user = user_by_email(email)
+    if user is None:  # _new_applicant found the address taken, so its row is there
+        raise RuntimeError("the address is taken but its account could not be found")
     lock_and_refresh(db.session, user)
     if not user.is_confirmed:
         if not user.check_password(password):  # another registration than the last: it takes the address
@@ -158,11 +163,14 @@ def confirm_email(token: str, password: str) -> User:
     if not user.check_password(password or ""):
         audit.record("auth.sign_in_failed", user, after={"email": user.email, "step": "confirm email"})
         raise AccountError("Enter the password you chose when you registered", field="password", recorded=True)
-    confirmed = db.session.execute(
-        db.update(User)
-        .where(User.id == user.id, User.unconfirmed_since.is_not(None))
-        .values(unconfirmed_since=None)
-        .execution_options(synchronize_session=False)
+    confirmed = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            db.update(User)
+            .where(User.id == user.id, User.unconfirmed_since.is_not(None))
+            .values(unconfirmed_since=None)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     db.session.refresh(user)
     if confirmed:
@@ -208,7 +216,7 @@ def record_sign_in(user: User, method: str | None = None) -> None:
     audit.record("auth.signed_in", user, actor=user, after={"two_factor": method} if method else None)
 
 
-def reauthenticate(user: User, password: str | None, *, purpose: str, subject=None) -> bool:
+def reauthenticate(user: User, password: str | None, *, purpose: str, subject: Any = None) -> bool:
     """The signed-in person's password entered again before something that matters. A wrong one is
     audited and counted against ``RATELIMIT_REAUTH_PER_ACCOUNT``."""
     if user.check_password(password or ""):
@@ -221,7 +229,7 @@ def reauthenticate(user: User, password: str | None, *, purpose: str, subject=No
 REFUSED_PASSWORD_MESSAGE = "The password is not right"  # noqa: S105 (a message, not a password)
 
 
-def require_password(user: User, password: str | None, *, purpose: str, subject=None) -> None:
+def require_password(user: User, password: str | None, *, purpose: str, subject: Any = None) -> None:
     """``reauthenticate``, as a refusal: a wrong password raises (recorded, and counted)."""
     if not reauthenticate(user, password, purpose=purpose, subject=subject):
         raise AccountError(REFUSED_PASSWORD_MESSAGE, field="password", recorded=True)

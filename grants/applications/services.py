@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -47,7 +49,7 @@ class AlreadySubmitted(NotEditable, AlreadyDone):
 class AlreadyWithdrawn(InvalidTransition, AlreadyDone):
     """A second press of "Withdraw", or the slower of two at once."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             "application",
             ApplicationStatus.WITHDRAWN,
@@ -102,20 +104,21 @@ def _mark(application: Application, section: str, state: str) -> None:
 
 
 def live_application_for(round_id: int, organisation_id: int) -> Application | None:
-    return db.session.scalar(
+    application: Application | None = db.session.scalar(
         db.select(Application).where(
             Application.round_id == round_id,
             Application.lead_organisation_id == organisation_id,
             Application.status != ApplicationStatus.WITHDRAWN,
         )
     )
+    return application
 
 
 class AlreadyStarted(ApplicationError):
     """The organisation has a live bid in the round already (perhaps started a moment ago)."""
 
 
-def start_application(round_: Round, title: str, *, actor, now: datetime | None = None) -> Application:
+def start_application(round_: Round, title: str, *, actor: Any, now: datetime | None = None) -> Application:
     """A draft bid, with its title, for the applicant's organisation. One live bid per organisation and
     round: a second start, or two at the same moment, raises ``AlreadyStarted`` (the database's unique
     index decides a race; on PostgreSQL the second insert waits for the first transaction)."""
@@ -149,7 +152,11 @@ def start_application(round_: Round, title: str, *, actor, now: datetime | None 
 # --- Sections ---------------------------------------------------------------------------------------
 
 
-def _apply_issue(application: Application, values: dict, actor) -> None:
+# How a section's values are kept on the bid: (application, values, actor).
+Applier = Callable[[Application, dict[str, Any], Any], None]
+
+
+def _apply_issue(application: Application, values: dict[str, Any], actor: Any) -> None:
     application.title = values["title"]
     place_id = values["place_id"]
     application.place_id = place_id if place_id and db.session.get(Place, place_id) else None
@@ -159,22 +166,22 @@ def _apply_issue(application: Application, values: dict, actor) -> None:
     application.issue = values["issue"]
 
 
-def _apply_text(*attributes):
-    def apply(application: Application, values: dict, actor) -> None:
+def _apply_text(*attributes: str) -> Applier:
+    def apply(application: Application, values: dict[str, Any], actor: Any) -> None:
         for attribute in attributes:
             setattr(application, attribute, values[attribute])
 
     return apply
 
 
-def _apply_outcomes(application: Application, values: dict, actor) -> None:
+def _apply_outcomes(application: Application, values: dict[str, Any], actor: Any) -> None:
     application.outcomes = values["outcomes"]
     application.measures = [
         OutcomeMeasurePlan(position=position, **measure) for position, measure in enumerate(values["measures"], 1)
     ]
 
 
-def _apply_match(application: Application, values: dict, actor) -> None:
+def _apply_match(application: Application, values: dict[str, Any], actor: Any) -> None:
     application.match_funder = values["match_funder"]
     application.match_amount_pence = values["match_amount_pence"]
     if values.get("evidence") is not None:
@@ -182,21 +189,21 @@ def _apply_match(application: Application, values: dict, actor) -> None:
         db.session.expire(application, ["documents"])
 
 
-def _apply_learning(application: Application, values: dict, actor) -> None:
+def _apply_learning(application: Application, values: dict[str, Any], actor: Any) -> None:
     application.learning_plan = values["learning_plan"]
     application.commitments = [
         CommitmentPlan(position=position, **commitment) for position, commitment in enumerate(values["commitments"], 1)
     ]
 
 
-def _apply_budget(application: Application, values: dict, actor) -> None:
+def _apply_budget(application: Application, values: dict[str, Any], actor: Any) -> None:
     application.amount_requested_pence = values["amount_requested_pence"]
     application.budget_lines = [
         BudgetLine(position=position, **line) for position, line in enumerate(values["budget_lines"], 1)
     ]
 
 
-APPLIERS = {
+APPLIERS: dict[str, Applier] = {
     "partnership": lambda application, values, actor: None,
     "issue": _apply_issue,
     "vision": _apply_text("shared_vision"),
@@ -209,7 +216,7 @@ APPLIERS = {
 assert set(APPLIERS) == set(SECTIONS)
 
 
-def save_section(application: Application, section: str, values: dict, *, complete: bool, actor) -> None:
+def save_section(application: Application, section: str, values: dict[str, Any], *, complete: bool, actor: Any) -> None:
     """Keep what was entered. Marking the section complete also checks it; if it has problems,
     ``Incomplete`` is raised and the caller rolls back, so nothing is kept."""
     _check_editable(application)
@@ -229,7 +236,7 @@ def save_section(application: Application, section: str, values: dict, *, comple
 # --- Partners ---------------------------------------------------------------------------------------
 
 
-def _partner_organisation(application: Application, values: dict) -> Organisation:
+def _partner_organisation(application: Application, values: dict[str, Any]) -> Organisation:
     def same(text: str | None) -> str:
         return " ".join((text or "").split()).casefold()
 
@@ -249,7 +256,7 @@ def _partner_organisation(application: Application, values: dict) -> Organisatio
     return organisation
 
 
-def _invite(partner: Partner, *, actor) -> None:
+def _invite(partner: Partner, *, actor: Any) -> None:
     partner.status = PartnerStatus.INVITED
     partner.invitation_nonce = secrets.token_hex(16)
     partner.invited_at = utcnow()
@@ -273,7 +280,7 @@ def _invite(partner: Partner, *, actor) -> None:
     )
 
 
-def add_partner(application: Application, values: dict, *, actor) -> Partner:
+def add_partner(application: Application, values: dict[str, Any], *, actor: Any) -> Partner:
     _check_editable(application)
     with db.session.no_autoflush:
         organisation = _partner_organisation(application, values)
@@ -301,7 +308,7 @@ def add_partner(application: Application, values: dict, *, actor) -> Partner:
     return partner
 
 
-def update_partner(application: Application, partner: Partner, values: dict, *, actor) -> None:
+def update_partner(application: Application, partner: Partner, values: dict[str, Any], *, actor: Any) -> None:
     """Change a partner's details. A new contact or role needs their confirmation again."""
     _check_editable(application)
     before = {
@@ -330,7 +337,7 @@ def update_partner(application: Application, partner: Partner, values: dict, *, 
     )
 
 
-def remove_partner(application: Application, partner_id: int, *, actor) -> str:
+def remove_partner(application: Application, partner_id: int, *, actor: Any) -> str:
     """Take a partner out of the bid; the name of its organisation. A second press finds it gone."""
     _check_editable(application)  # under the bid's lock, which a removal made a moment ago held too
     partner = next((partner for partner in application.partners if partner.id == partner_id), None)
@@ -350,7 +357,7 @@ def remove_partner(application: Application, partner_id: int, *, actor) -> str:
     return name
 
 
-def resend_invitation(application: Application, partner: Partner, *, actor) -> None:
+def resend_invitation(application: Application, partner: Partner, *, actor: Any) -> None:
     _check_editable(application)
     if partner.status != PartnerStatus.INVITED:
         raise ApplicationError("This partner has already responded.")
@@ -406,7 +413,7 @@ def submission_problems(application: Application, now: datetime | None = None) -
     return rules.bid_problems(application) + rules.round_problems(application, now)
 
 
-def submit_application(application: Application, *, actor, now: datetime | None = None) -> str:
+def submit_application(application: Application, *, actor: Any, now: datetime | None = None) -> str:
     now = now or utcnow()
     _lock(application)
     if application.reference is not None and application.status != ApplicationStatus.WITHDRAWN:
@@ -446,7 +453,7 @@ def withdrawal_refusal(application: Application) -> GrantsError | None:
     return InvalidTransition("application", application.status, ApplicationStatus.WITHDRAWN, message)
 
 
-def withdraw_application(application: Application, reason: str, *, actor) -> None:
+def withdraw_application(application: Application, reason: str, *, actor: Any) -> None:
     """Withdraw the bid, under its row lock: of two withdrawals sent at once, the second finds it withdrawn."""
     _lock(application)
     if (refusal := withdrawal_refusal(application)) is not None:

@@ -59,17 +59,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
+from typing import TYPE_CHECKING, Any, Protocol
 
-from flask import Blueprint, Flask, current_app, g, request
+from flask import Blueprint, Config, Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import TooManyRequests
 
 from config import RATE_LIMITS as LIMITS
 
+if TYPE_CHECKING:
+    from redis import Redis
+
 log = logging.getLogger(__name__)
 
 STATE = "grants.limits"
+
+View = Callable[..., Any]
+Decorator = Callable[[View], View]
 
 DEFAULT_KEY_PREFIX = "grants-limits"
 
@@ -82,8 +89,8 @@ class _AppLimits:
     """What one application keeps: its limiter, the views it has learnt, the Redis turns are taken in."""
 
     limiter: Limiter
-    serial_redis: object | None = None
-    views: dict[Callable, Callable] = field(default_factory=dict)  # marked view -> the same, limited
+    serial_redis: Redis | None = None
+    views: dict[View, View] = field(default_factory=dict)  # marked view -> the same, limited
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -143,7 +150,8 @@ def by_token() -> str:
     return _hashed("token", str((request.view_args or {}).get("token", ""))[:200])
 
 
-by_ip.kind, by_email.kind, by_token.kind, by_account.kind = "ip", "email", "token", "account"
+# The kind of key each counts by, for the audit of a refusal (``describe``).
+_KEY_KINDS: dict[Callable[[], str], str] = {by_ip: "ip", by_email: "email", by_token: "token", by_account: "account"}
 
 
 # --- The limits ---------------------------------------------------------------------------------
@@ -153,12 +161,12 @@ def _setting(name: str) -> Callable[[], str]:
     return lambda: current_app.config.get(name) or LIMITS[name]
 
 
-def _sign_in_failed(response) -> bool:
+def _sign_in_failed(response: Response) -> bool:
     """The sign-in form shown again after a POST: the attempt failed (success redirects)."""
     return response.status_code == 200
 
 
-def _reauthentication_failed(response) -> bool:
+def _reauthentication_failed(response: Response) -> bool:
     return bool(g.get(REAUTH_FAILED))
 
 
@@ -170,7 +178,7 @@ def note_reauthentication_failed() -> None:
 REAUTH_FAILED = "grants_reauthentication_failed"
 
 
-def _api_auth_refused(response) -> bool:
+def _api_auth_refused(response: Response) -> bool:
     return response.status_code == 401
 
 
@@ -181,9 +189,9 @@ class _Rule:
     setting: str
     key_func: Callable[[], str]
     methods: tuple[str, ...] | None = ("POST",)
-    deduct_when: Callable | None = None
+    deduct_when: Callable[[Response], bool] | None = None
 
-    def applied(self, limiter: Limiter, target):
+    def applied(self, limiter: Limiter, target: Any) -> Any:
         methods = list(self.methods) if self.methods else None
         decorate = limiter.limit(
             _setting(self.setting), key_func=self.key_func, methods=methods, deduct_when=self.deduct_when
@@ -191,12 +199,12 @@ class _Rule:
         return decorate(target)
 
 
-def _limited(*rules: _Rule) -> Callable:
+def _limited(*rules: _Rule) -> Decorator:
     """Count the view against ``rules`` by the current application's limiter (the first rule innermost)."""
 
-    def decorate(view):
+    def decorate(view: View) -> View:
         @wraps(view)
-        def inner(*args, **kwargs):
+        def inner(*args: Any, **kwargs: Any) -> Any:
             return _learnt(view, rules)(*args, **kwargs)
 
         _MARKED[view] = rules
@@ -205,10 +213,10 @@ def _limited(*rules: _Rule) -> Callable:
     return decorate
 
 
-_MARKED: dict[Callable, tuple[_Rule, ...]] = {}  # every view marked, at import
+_MARKED: dict[View, tuple[_Rule, ...]] = {}  # every view marked, at import
 
 
-def _learnt(view: Callable, rules: tuple[_Rule, ...]) -> Callable:
+def _learnt(view: View, rules: tuple[_Rule, ...]) -> View:
     """``view`` wrapped by this application's limiter (once per application: the wrap registers its limits)."""
     state = _app_limits()
     if state is None or not state.limiter.enabled:
@@ -239,8 +247,8 @@ def limit_blueprint(app: Flask, blueprint: Blueprint) -> None:
         _Rule("RATELIMIT_API_AUTH_FAILURES_PER_IP", by_ip, None, _api_auth_refused).applied(state.limiter, blueprint)
 
 
-def _stack(*limits) -> Callable:
-    def decorate(view):
+def _stack(*limits: Decorator) -> Decorator:
+    def decorate(view: View) -> View:
         for limit in limits:
             view = limit(view)
         return view
@@ -256,8 +264,16 @@ LOCK_SECONDS = 30  # held at most this long (a request that dies frees it by the
 WAIT_SECONDS = 20  # a request waits at most this long for its turn, then is refused (429)
 
 
+class _Turn(Protocol):
+    """A lock held for one key's turn: this process's or Redis's."""
+
+    def acquire(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+
 class _LocalLock:
-    def __init__(self, key: str):
+    def __init__(self, key: str) -> None:
         self.lock = LOCAL_STRIPES[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(LOCAL_STRIPES)]
 
     def acquire(self) -> bool:
@@ -267,22 +283,23 @@ class _LocalLock:
         self.lock.release()
 
 
-def _lock_for(key: str):
+def _lock_for(key: str) -> _Turn:
     state = _app_limits()
     client = state.serial_redis if state is not None else None
     if client is None:
         return _LocalLock(key)
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or DEFAULT_KEY_PREFIX
-    return client.lock(f"{prefix}:turn:{key}", timeout=LOCK_SECONDS, blocking_timeout=WAIT_SECONDS)
+    turn: _Turn = client.lock(f"{prefix}:turn:{key}", timeout=LOCK_SECONDS, blocking_timeout=WAIT_SECONDS)
+    return turn
 
 
-def one_at_a_time(key_func: Callable[[], str]) -> Callable:
+def one_at_a_time(key_func: Callable[[], str]) -> Decorator:
     """POSTs to the view with the same key take turns, from before their limits are checked until after
     the request's failure is counted (the lock is let go when the request is torn down)."""
 
-    def decorate(view):
+    def decorate(view: View) -> View:
         @wraps(view)
-        def inner(*args, **kwargs):
+        def inner(*args: Any, **kwargs: Any) -> Any:
             if request.method == "POST" and _enabled():
                 lock = _lock_for(key_func())
                 try:
@@ -302,7 +319,7 @@ def one_at_a_time(key_func: Callable[[], str]) -> Callable:
     return decorate
 
 
-def _release_turns(_error=None) -> None:
+def _release_turns(_error: BaseException | None = None) -> None:
     for lock in reversed(g.pop(SERIAL, [])):
         try:
             lock.release()
@@ -373,7 +390,7 @@ def init_limits(app: Flask) -> None:
     app.teardown_request(_release_turns)
 
 
-def _serial_client(uri: str, config) -> object | None:
+def _serial_client(uri: str, config: Config) -> Redis | None:
     """The Redis the counts are kept in, for taking turns across processes; None on memory storage."""
     if not uri.startswith(("redis://", "rediss://")):
         return None
@@ -403,12 +420,12 @@ def retry_after() -> int:
     return 60
 
 
-def describe(error: RateLimitExceeded) -> dict:
+def describe(error: RateLimitExceeded) -> dict[str, str | None]:
     """What was breached, for the audit: the limit and the kind of key, never the key itself."""
     limit = getattr(error, "limit", None)
     if limit is None:
         return {"limit": None, "key": None}
-    return {"limit": str(limit.limit), "key": getattr(limit.key_func, "kind", "other")}
+    return {"limit": str(limit.limit), "key": _KEY_KINDS.get(limit.key_func, "other")}
 
 
 def wait_message(seconds: int) -> str:

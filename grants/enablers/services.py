@@ -4,6 +4,7 @@ audits; the caller commits."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, NoReturn
 
 from sqlalchemy.exc import IntegrityError
 
@@ -39,11 +40,14 @@ class EnablerAlreadyDone(EnablerError, AlreadyDone):
 PROFILE_FIELDS = ("bio", "approaches", "regions", "capacity", "available_from", "available_until")
 
 
-def profile_of(user) -> EnablerProfile | None:
-    return db.session.scalar(db.select(EnablerProfile).where(EnablerProfile.user_id == user.id))
+def profile_of(user: Any) -> EnablerProfile | None:
+    profile: EnablerProfile | None = db.session.scalar(
+        db.select(EnablerProfile).where(EnablerProfile.user_id == user.id)
+    )
+    return profile
 
 
-def _summary(profile: EnablerProfile) -> dict:
+def _summary(profile: EnablerProfile) -> dict[str, Any]:
     summary = {key: getattr(profile, key) for key in PROFILE_FIELDS}
     for key in ("available_from", "available_until"):
         summary[key] = summary[key].isoformat() if summary[key] else None
@@ -64,7 +68,7 @@ def organisations_identified(identifiers: list[str]) -> list[int]:
     return list(found.values())
 
 
-def save_profile(user, values: dict, *, actor) -> EnablerProfile:
+def save_profile(user: Any, values: dict[str, Any], *, actor: Any) -> EnablerProfile:
     """Create or update an enabler's profile (their own, or any for a programme officer). The organisations
     the enabler is linked with are given by id (``link_ids``) or by identifier (``link_identifiers``)."""
     if values["available_from"] and values["available_until"] and values["available_until"] < values["available_from"]:
@@ -101,7 +105,7 @@ def save_profile(user, values: dict, *, actor) -> EnablerProfile:
     return profile
 
 
-def invite_enabler(*, email: str, name: str, actor) -> User:
+def invite_enabler(*, email: str, name: str, actor: Any) -> User:
     """A new enabler's account, without a password: they are emailed a link to choose one."""
     user = account_services.create_user(email=email, name=name, roles=[Role.ENABLER], password=None, actor=actor)
     db.session.add(EnablerProfile(user_id=user.id))
@@ -120,12 +124,13 @@ def invite_enabler(*, email: str, name: str, actor) -> User:
 # --- Assignment -------------------------------------------------------------------------------------
 
 
-def current_assignment(project) -> EnablerAssignment | None:
-    return db.session.scalar(
+def current_assignment(project: Any) -> EnablerAssignment | None:
+    assignment: EnablerAssignment | None = db.session.scalar(
         db.select(EnablerAssignment).where(
             EnablerAssignment.project_id == project.id, EnablerAssignment.ends_on.is_(None)
         )
     )
+    return assignment
 
 
 def _profile_for_assignment(enabler: User) -> EnablerProfile:
@@ -136,10 +141,13 @@ def _profile_for_assignment(enabler: User) -> EnablerProfile:
         return profile
     # Or made at the same moment by another assignment of this enabler: then nothing is inserted.
     db.session.execute(insert_or_ignore(db.session, EnablerProfile, ["user_id"]).values(user_id=enabler.id))
-    return profile_of(enabler)
+    made = profile_of(enabler)
+    if made is None:  # inserted just above, or by the other assignment
+        raise RuntimeError(f"enabler {enabler.id} has no profile after one was made")
+    return made
 
 
-def _check_can_support(project, enabler: User, override_reason: str | None) -> EnablerProfile:
+def _check_can_support(project: Any, enabler: User, override_reason: str | None) -> EnablerProfile:
     if enabler is None or not enabler.has_role(Role.ENABLER) or not enabler.is_active:
         raise EnablerError("Choose an enabler from the list", field="enabler_id")
     profile = _profile_for_assignment(enabler)
@@ -159,7 +167,7 @@ def _check_can_support(project, enabler: User, override_reason: str | None) -> E
     return profile
 
 
-def _notify(project, enabler: User, template: str) -> None:
+def _notify(project: Any, enabler: User, template: str) -> None:
     lead = project.application.lead_applicant
     context = {
         "reference": project.reference,
@@ -174,7 +182,13 @@ def _notify(project, enabler: User, template: str) -> None:
 
 
 def assign_enabler(
-    project, enabler: User, *, reason: str | None, override_reason: str | None, actor, today: date | None = None
+    project: Any,
+    enabler: User,
+    *,
+    reason: str | None,
+    override_reason: str | None,
+    actor: Any,
+    today: date | None = None,
 ) -> EnablerAssignment:
     """The project's (first, or next) enabler. A project with a current enabler is reassigned instead."""
     lock_and_refresh(db.session, project)
@@ -210,7 +224,7 @@ def assign_enabler(
     return assignment
 
 
-def _refuse_second_enabler(project, enabler: User):
+def _refuse_second_enabler(project: Any, enabler: User) -> NoReturn:
     """The project has an enabler already: this one (a second press, or the slower of two), or another."""
     current = current_assignment(project)
     if current is not None and enabler is not None and current.enabler_id == enabler.id:
@@ -219,7 +233,7 @@ def _refuse_second_enabler(project, enabler: User):
 
 
 def end_assignment(
-    project, *, reason: str, actor, today: date | None = None, replacing: bool = False
+    project: Any, *, reason: str, actor: Any, today: date | None = None, replacing: bool = False
 ) -> EnablerAssignment:
     """End the current enabler's support. ``replacing``: part of a change of enabler, whose caller
     tells people and other areas once the new enabler is in place."""
@@ -248,7 +262,7 @@ def end_assignment(
 
 
 def reassign_enabler(
-    project, enabler: User, *, reason: str, override_reason: str | None, actor, today: date | None = None
+    project: Any, enabler: User, *, reason: str, override_reason: str | None, actor: Any, today: date | None = None
 ) -> EnablerAssignment:
     """A new enabler in place of the current one, for a reason; the history keeps both. Under the
     project's row lock: of two changes sent at once, the second sees the first's enabler in place."""
@@ -271,14 +285,16 @@ def reassign_enabler(
     return assign_enabler(project, enabler, reason=reason, override_reason=override_reason, actor=actor, today=today)
 
 
-def support_project(project, enabler: User, *, reason: str | None, override_reason: str | None, actor):
+def support_project(
+    project: Any, enabler: User, *, reason: str | None, override_reason: str | None, actor: Any
+) -> EnablerAssignment:
     """The enabler the programme officer chose: the project's first, or in place of the one it has."""
     if current_assignment(project) is not None:
         return reassign_enabler(project, enabler, reason=reason or "", override_reason=override_reason, actor=actor)
     return assign_enabler(project, enabler, reason=reason, override_reason=override_reason, actor=actor)
 
 
-def _has_had_enabler(project) -> bool:
+def _has_had_enabler(project: Any) -> bool:
     return (
         db.session.scalar(db.select(EnablerAssignment.id).where(EnablerAssignment.project_id == project.id).limit(1))
         is not None

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any, cast
 
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from grants.core import audit
@@ -37,10 +39,13 @@ class LeadershipError(GrantsError):
 
 
 def current_framework() -> LeadershipFramework | None:
-    return db.session.scalar(db.select(LeadershipFramework).where(LeadershipFramework.is_current.is_(True)))
+    framework: LeadershipFramework | None = db.session.scalar(
+        db.select(LeadershipFramework).where(LeadershipFramework.is_current.is_(True))
+    )
+    return framework
 
 
-def ensure_framework(actor=None) -> LeadershipFramework:
+def ensure_framework(actor: Any = None) -> LeadershipFramework:
     """The current framework; the default one, created the first time it is needed."""
     framework = current_framework()
     if framework is not None:
@@ -59,7 +64,10 @@ def ensure_framework(actor=None) -> LeadershipFramework:
         with db.session.begin_nested():
             db.session.add(framework)
     except IntegrityError:  # created by someone else at the same moment
-        return current_framework()
+        theirs = current_framework()
+        if theirs is None:  # their row is committed, or this insert would not have clashed
+            raise
+        return theirs
     audit.record("leadership.framework_created", framework, actor=actor, after={"name": framework.name, "version": 1})
     return framework
 
@@ -73,7 +81,7 @@ def in_use(framework: LeadershipFramework) -> bool:
     )
 
 
-def _check_editable(framework: LeadershipFramework, actor) -> None:
+def _check_editable(framework: LeadershipFramework, actor: Any) -> None:
     if not actor.has_role(Role.PROGRAMME_OFFICER):
         raise LeadershipError("Only a programme officer can change the framework.")
     if in_use(framework):
@@ -89,7 +97,7 @@ def save_domain(
     name: str,
     description: str,
     behaviours: list[str],
-    actor,
+    actor: Any,
 ) -> LeadershipDomain:
     _check_editable(framework, actor)
     behaviours = [line.strip() for line in behaviours if line.strip()]
@@ -110,7 +118,7 @@ def save_domain(
     return domain
 
 
-def remove_domain(framework: LeadershipFramework, domain: LeadershipDomain, *, actor) -> None:
+def remove_domain(framework: LeadershipFramework, domain: LeadershipDomain, *, actor: Any) -> None:
     _check_editable(framework, actor)
     if len(framework.domains) == 1:
         raise LeadershipError("A framework needs at least one domain.")
@@ -119,7 +127,7 @@ def remove_domain(framework: LeadershipFramework, domain: LeadershipDomain, *, a
     db.session.flush()
 
 
-def save_scale(framework: LeadershipFramework, *, name: str, scale: list[str], actor) -> None:
+def save_scale(framework: LeadershipFramework, *, name: str, scale: list[str], actor: Any) -> None:
     _check_editable(framework, actor)
     if not name.strip():
         raise LeadershipError("Enter the framework's name", field="name")
@@ -137,7 +145,7 @@ def save_scale(framework: LeadershipFramework, *, name: str, scale: list[str], a
     )
 
 
-def start_new_version(*, actor) -> LeadershipFramework:
+def start_new_version(*, actor: Any) -> LeadershipFramework:
     """A copy of the current framework to change; answers given on the old one keep its words."""
     if not actor.has_role(Role.PROGRAMME_OFFICER):
         raise LeadershipError("Only a programme officer can change the framework.")
@@ -163,14 +171,14 @@ def start_new_version(*, actor) -> LeadershipFramework:
     return new
 
 
-def _domain_summary(domain: LeadershipDomain) -> dict:
+def _domain_summary(domain: LeadershipDomain) -> dict[str, Any]:
     return {"name": domain.name, "behaviours": [b.text for b in domain.behaviours]}
 
 
 # --- Participants and invitations --------------------------------------------------------------------
 
 
-def add_participant(project, *, name: str, email: str, organisation_name: str, actor) -> Participant:
+def add_participant(project: Any, *, name: str, email: str, organisation_name: str, actor: Any) -> Participant:
     if not can_manage_participants(actor, project):
         raise LeadershipError("Only the project team can add participants.")
     email = (email or "").strip().lower()
@@ -196,7 +204,7 @@ def add_participant(project, *, name: str, email: str, organisation_name: str, a
 
 
 def change_participant(
-    project, participant: Participant, *, name: str, email: str, organisation_name: str, actor
+    project: Any, participant: Participant, *, name: str, email: str, organisation_name: str, actor: Any
 ) -> int:
     """Correct a participant's name, email address or organisation. A new address makes the links
     already sent to the old one stop working (answers already given stay); they are invited again.
@@ -214,12 +222,15 @@ def change_participant(
     withdrawn = 0
     if email != participant.email:
         answered = db.select(AssessmentResponse.stage).where(AssessmentResponse.participant_id == participant.id)
-        withdrawn = db.session.execute(
-            db.delete(AssessmentInvitation).where(
-                AssessmentInvitation.participant_id == participant.id,
-                AssessmentInvitation.used_at.is_(None),
-                AssessmentInvitation.stage.not_in(answered),
-            )
+        withdrawn = cast(
+            "CursorResult[Any]",
+            db.session.execute(
+                db.delete(AssessmentInvitation).where(
+                    AssessmentInvitation.participant_id == participant.id,
+                    AssessmentInvitation.used_at.is_(None),
+                    AssessmentInvitation.stage.not_in(answered),
+                )
+            ),
         ).rowcount
     participant.name = name.strip()
     participant.email = email
@@ -247,7 +258,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite(project, participants: list[Participant], stage: str, *, actor) -> tuple[int, int]:
+def invite(project: Any, participants: list[Participant], stage: str, *, actor: Any) -> tuple[int, int]:
     """Email each participant a link for ``stage``. Those who have answered it already are left alone.
     Returns (invited, already answered)."""
     if not can_manage_participants(actor, project):
@@ -325,9 +336,10 @@ STALE_LINK = "This link is not right, or a newer one has been sent. Use the link
 
 def find_invitation(token: str) -> AssessmentInvitation | None:
     """The invitation a link is for, or None when no link (any longer) has this token."""
-    return db.session.scalar(
+    invitation: AssessmentInvitation | None = db.session.scalar(
         db.select(AssessmentInvitation).where(AssessmentInvitation.token_digest == digest(token or ""))
     )
+    return invitation
 
 
 def invitation_for(token: str) -> AssessmentInvitation:
@@ -346,7 +358,7 @@ def submit_self_assessment(token: str, answers: dict[int, int]) -> AssessmentRes
     db.session.refresh(invitation, with_for_update=True)  # two submissions of one link wait for each other
     if invitation.used_at is not None:
         raise LeadershipError("You have already answered this self-assessment. Thank you.")
-    framework = db.session.get(LeadershipFramework, invitation.framework_id)
+    framework = db.session.get_one(LeadershipFramework, invitation.framework_id)
     behaviour_ids = [b.id for domain in framework.domains for b in domain.behaviours]
     missing = [behaviour_id for behaviour_id in behaviour_ids if answers.get(behaviour_id) not in (1, 2, 3, 4, 5)]
     if missing:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from werkzeug.datastructures import FileStorage
@@ -64,7 +65,7 @@ class LearningError(GrantsError):
 
 
 class AlreadyConfirmed(LearningError, AlreadyDone):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("This has been confirmed already.")
 
 
@@ -88,7 +89,7 @@ class WithdrawnAlready(LearningError, AlreadyDone):
 # --- Commitments --------------------------------------------------------------------------------------
 
 
-def carry_over_commitments(project, application, *, actor=None) -> list[LearningCommitment]:
+def carry_over_commitments(project: Any, application: Any, *, actor: Any = None) -> list[LearningCommitment]:
     """The bid's learning commitments become the project's, each remembering the one it came from."""
     commitments = [
         LearningCommitment(
@@ -133,7 +134,7 @@ class Progress:
     applied_description: str = ""
 
 
-def _summary(commitment: LearningCommitment) -> dict:
+def _summary(commitment: LearningCommitment) -> dict[str, Any]:
     return {
         "kind": commitment.kind,
         "description": commitment.description,
@@ -149,7 +150,7 @@ def _summary(commitment: LearningCommitment) -> dict:
     }
 
 
-def _require_commitment_editor(actor, project) -> None:
+def _require_commitment_editor(actor: Any, project: Any) -> None:
     if not can_update_commitments(actor, project):
         raise LearningError("Only the project team or a programme officer can change the project's commitments.")
 
@@ -163,7 +164,7 @@ def _check_plan(plan: CommitmentPlan) -> None:
         raise LearningError("Enter the date it is due by", field="due_on")
 
 
-def add_commitment(project, plan: CommitmentPlan, *, actor) -> LearningCommitment:
+def add_commitment(project: Any, plan: CommitmentPlan, *, actor: Any) -> LearningCommitment:
     _require_commitment_editor(actor, project)
     _check_plan(plan)
     commitment = LearningCommitment(
@@ -175,7 +176,9 @@ def add_commitment(project, plan: CommitmentPlan, *, actor) -> LearningCommitmen
     return commitment
 
 
-def save_commitment(project, commitment: LearningCommitment | None, plan: CommitmentPlan, *, actor):
+def save_commitment(
+    project: Any, commitment: LearningCommitment | None, plan: CommitmentPlan, *, actor: Any
+) -> LearningCommitment:
     """A new commitment of the project, or ``commitment`` revised."""
     if commitment is None:
         return add_commitment(project, plan, actor=actor)
@@ -183,7 +186,7 @@ def save_commitment(project, commitment: LearningCommitment | None, plan: Commit
     return commitment
 
 
-def revise_commitment(commitment: LearningCommitment, plan: CommitmentPlan, *, actor) -> None:
+def revise_commitment(commitment: LearningCommitment, plan: CommitmentPlan, *, actor: Any) -> None:
     """Change what was committed to, or by when. The earlier words stay in the audit trail."""
     lock_and_refresh(db.session, commitment)
     _require_commitment_editor(actor, commitment.project)
@@ -214,7 +217,7 @@ def _check_url(url: str) -> str:
     return url
 
 
-def record_progress(commitment: LearningCommitment, progress: Progress, *, actor) -> None:
+def record_progress(commitment: LearningCommitment, progress: Progress, *, actor: Any) -> None:
     """The commitment's status, its evidence, and where the learning was applied. *Done* needs
     evidence (a link, a file or a published learning item for it); a commitment to apply the approach
     elsewhere also needs to say where."""
@@ -278,7 +281,7 @@ def _set_applied(commitment: LearningCommitment, progress: Progress) -> None:
     commitment.applied_description = progress.applied_description.strip()
 
 
-def confirm_applied(commitment: LearningCommitment, project, *, actor) -> None:
+def confirm_applied(commitment: LearningCommitment, project: Any, *, actor: Any) -> None:
     """``project`` confirms that another project's learning was applied there. The commitment is locked
     and read again first, so a change of the project it names, made at the same moment, goes first."""
     lock_and_refresh(db.session, commitment)
@@ -341,7 +344,7 @@ class ItemValues:
     consent: bool
 
 
-def _item_summary(item: LearningItem) -> dict:
+def _item_summary(item: LearningItem) -> dict[str, Any]:
     return {
         "kind": item.kind,
         "title": item.title,
@@ -357,7 +360,7 @@ def _item_summary(item: LearningItem) -> dict:
     }
 
 
-def save_item(project, item: LearningItem | None, values: ItemValues, *, actor, submit: bool) -> LearningItem:
+def save_item(project: Any, item: LearningItem | None, values: ItemValues, *, actor: Any, submit: bool) -> LearningItem:
     """Write or change a draft (or a returned item); with ``submit``, send it for review."""
     if item is not None:
         lock_and_refresh(db.session, item)
@@ -404,7 +407,7 @@ def _themes(theme_ids: list[int]) -> list[Theme]:
     return list(themes)
 
 
-def _submit(item: LearningItem, actor) -> None:
+def _submit(item: LearningItem, actor: Any) -> None:
     missing = [
         (field, message)
         for field, message, present in (
@@ -435,7 +438,7 @@ def withdrawn_already(item: LearningItem) -> bool:
     return item.status == ItemStatus.INTERNAL and item.published_at is not None
 
 
-def review_item(item: LearningItem, *, decision: str, comment: str, actor) -> None:
+def review_item(item: LearningItem, *, decision: str, comment: str, actor: Any) -> None:
     """A programme officer publishes the item, returns it with comments, or keeps it internal."""
     lock_and_refresh(db.session, item)
     if reviewed_already(item, decision):
@@ -475,7 +478,7 @@ def review_item(item: LearningItem, *, decision: str, comment: str, actor) -> No
         project_changed.send(item.project, actor=actor)
 
 
-def _complete_evidenced_commitment(item: LearningItem, actor) -> None:
+def _complete_evidenced_commitment(item: LearningItem, actor: Any) -> None:
     """The commitment a published item evidences is done, if the item is all it needs: a commitment to
     apply the approach elsewhere also needs to say where, which its team records themselves."""
     commitment = item.commitment
@@ -494,7 +497,7 @@ def _complete_evidenced_commitment(item: LearningItem, actor) -> None:
     )
 
 
-def _reopen_unevidenced_commitment(item: LearningItem, actor) -> None:
+def _reopen_unevidenced_commitment(item: LearningItem, actor: Any) -> None:
     """A done commitment whose only evidence was this item, now out of the library, is in progress again."""
     commitment = item.commitment
     if commitment is None or commitment.status != CommitmentStatus.DONE:
@@ -512,7 +515,7 @@ def _reopen_unevidenced_commitment(item: LearningItem, actor) -> None:
     )
 
 
-def withdraw_item(item: LearningItem, *, reason: str, actor) -> None:
+def withdraw_item(item: LearningItem, *, reason: str, actor: Any) -> None:
     """Take a published item out of the library (it is kept, internal)."""
     lock_and_refresh(db.session, item)
     if not can_withdraw(actor):
@@ -555,7 +558,7 @@ def _tell_author(item: LearningItem, outcome: str) -> None:
 # --- What the funding conditions ask of learning -------------------------------------------------------
 
 
-def learning_evidenced_for(project, tranche=None) -> bool:
+def learning_evidenced_for(project: Any, tranche: Any = None) -> bool:
     """Met when a learning item evidencing one of the project's commitments is published."""
     return bool(
         db.session.scalar(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from grants.core import audit
 from grants.core.dates import add_months
@@ -41,7 +42,7 @@ class MonitoringError(GrantsError):
 class MilestoneGone(MonitoringError, AlreadyDone):
     """The milestone was removed a moment ago, by another press of the button."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("That milestone had already been removed.")
 
 
@@ -83,7 +84,7 @@ def report_periods(starts_on: date, ends_on: date, every_months: int) -> list[tu
     return periods
 
 
-def set_up_monitoring(project, application, *, actor=None) -> None:
+def set_up_monitoring(project: Any, application: Any, *, actor: Any = None) -> None:
     """A new project's schedule of reports, and the outcome measures from its bid."""
     periods = report_periods(project.starts_on, project.ends_on, application.round.report_every_months)
     db.session.add_all(
@@ -130,7 +131,7 @@ class MilestoneValues:
     owner: str
 
 
-def _check_milestone(project, values: MilestoneValues) -> None:
+def _check_milestone(project: Any, values: MilestoneValues) -> None:
     if not values.title.strip():
         raise MonitoringError("Enter what the milestone is", field="title")
     if values.done_on and values.done_on > date.today():
@@ -142,7 +143,7 @@ def _check_milestone(project, values: MilestoneValues) -> None:
         )
 
 
-def save_milestone(project, milestone: Milestone | None, values: MilestoneValues, *, actor) -> Milestone:
+def save_milestone(project: Any, milestone: Milestone | None, values: MilestoneValues, *, actor: Any) -> Milestone:
     if not can_edit_milestones(actor, project):
         raise MonitoringError("Only the project team or a programme officer can change milestones.")
     _check_milestone(project, values)
@@ -159,7 +160,7 @@ def save_milestone(project, milestone: Milestone | None, values: MilestoneValues
     return milestone
 
 
-def remove_milestone(milestone: Milestone, *, actor, project) -> None:
+def remove_milestone(milestone: Milestone, *, actor: Any, project: Any) -> None:
     if not can_edit_milestones(actor, project):
         raise MonitoringError("Only the project team or a programme officer can change milestones.")
     locked = db.select(Milestone.id).where(Milestone.id == milestone.id).with_for_update()
@@ -170,7 +171,7 @@ def remove_milestone(milestone: Milestone, *, actor, project) -> None:
     db.session.flush()
 
 
-def _milestone_summary(milestone: Milestone) -> dict:
+def _milestone_summary(milestone: Milestone) -> dict[str, Any]:
     return {
         "title": milestone.title,
         "due_on": milestone.due_on.isoformat(),
@@ -192,7 +193,7 @@ class MeasureValues:
     reason: str
 
 
-def _measure_summary(measure: OutcomeMeasure) -> dict:
+def _measure_summary(measure: OutcomeMeasure) -> dict[str, Any]:
     return {
         "name": measure.name,
         "unit": measure.unit,
@@ -202,7 +203,7 @@ def _measure_summary(measure: OutcomeMeasure) -> dict:
     }
 
 
-def save_measure(project, measure: OutcomeMeasure | None, values: MeasureValues, *, actor) -> OutcomeMeasure:
+def save_measure(project: Any, measure: OutcomeMeasure | None, values: MeasureValues, *, actor: Any) -> OutcomeMeasure:
     """Add an outcome measure to a running project, or correct one. Values already reported stay with
     the measure; the reason is kept in the audit trail with what changed."""
     if not can_adjust_measures(actor, project) or (measure is not None and measure.project_id != project.id):
@@ -253,7 +254,7 @@ def opens_on(report: ProgressReport) -> date:
     return report.period_end - timedelta(days=OPENS_DAYS_BEFORE_END)
 
 
-def save_report(report: ProgressReport, values: ReportValues, *, actor, submit: bool) -> None:
+def save_report(report: ProgressReport, values: ReportValues, *, actor: Any, submit: bool) -> None:
     """Save the team's report as it stands; with ``submit``, send it for review (all of it needed)."""
     project = report.project
     lock_and_refresh(db.session, report)
@@ -275,7 +276,7 @@ def save_report(report: ProgressReport, values: ReportValues, *, actor, submit: 
         _submit(report, actor)
 
 
-def _submit(report: ProgressReport, actor) -> None:
+def _submit(report: ProgressReport, actor: Any) -> None:
     if date.today() < opens_on(report):
         raise MonitoringError(f"You can submit this report from {format_date(opens_on(report))}.")
     missing = [
@@ -311,7 +312,7 @@ def _submit(report: ProgressReport, actor) -> None:
     )
 
 
-def _save_outcomes(report: ProgressReport, outcomes: dict[int, float | None], actor) -> None:
+def _save_outcomes(report: ProgressReport, outcomes: dict[int, float | None], actor: Any) -> None:
     measures = {
         measure.id: measure
         for measure in db.session.scalars(
@@ -343,7 +344,7 @@ def _save_outcomes(report: ProgressReport, outcomes: dict[int, float | None], ac
             current.value, current.recorded_by_id = number, actor.id
 
 
-def _save_milestones(project, done: dict[int, date | None], actor) -> None:
+def _save_milestones(project: Any, done: dict[int, date | None], actor: Any) -> None:
     if not done:
         return
     milestones = {
@@ -367,7 +368,7 @@ def _save_milestones(project, done: dict[int, date | None], actor) -> None:
             raise MonitoringError(error.message, field=f"milestone:{milestone.id}") from None
 
 
-def review_report(report: ProgressReport, *, accept: bool, comment: str, actor) -> None:
+def review_report(report: ProgressReport, *, accept: bool, comment: str, actor: Any) -> None:
     """The programme officer's review: accept, or ask for changes saying what."""
     project = report.project
     lock_and_refresh(db.session, report)
@@ -412,7 +413,7 @@ def review_report(report: ProgressReport, *, accept: bool, comment: str, actor) 
 # --- What the funding conditions ask of reports ------------------------------------------------------
 
 
-def reports_for_tranche(project, tranche) -> list[ProgressReport]:
+def reports_for_tranche(project: Any, tranche: Any) -> list[ProgressReport]:
     """The reports a tranche waits for: every regular report whose period ended before it is due; the
     last tranche also the final report. A tranche due before any period has ended waits for the first
     report, so the condition can always be met."""
@@ -428,7 +429,7 @@ def reports_for_tranche(project, tranche) -> list[ProgressReport]:
     return relevant or list(reports[:1])
 
 
-def reports_accepted_for(project, tranche) -> bool:
+def reports_accepted_for(project: Any, tranche: Any) -> bool:
     relevant = reports_for_tranche(project, tranche)
     return bool(relevant) and all(report.status == ReportStatus.ACCEPTED for report in relevant)
 
@@ -443,7 +444,7 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def reports_condition_label(project, tranche) -> str:
+def reports_condition_label(project: Any, tranche: Any) -> str:
     """The condition in words, naming the reports it still waits for (all of them once they are
     accepted): "Progress report for January to March 2026 accepted"."""
     relevant = reports_for_tranche(project, tranche)

@@ -19,10 +19,13 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import event, func
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, event, func
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session, SessionTransaction
 
 from grants.accounts.models import RecoveryCode, User
 from grants.api.models import ApiToken
@@ -103,7 +106,7 @@ def refusal_reason(person: User, now: datetime | None = None) -> str | None:
     return None
 
 
-def anonymise_person(person: User, *, actor, now: datetime | None = None) -> dict[str, int]:
+def anonymise_person(person: User, *, actor: Any, now: datetime | None = None) -> dict[str, int]:
     """Remove ``person``'s personal data, keeping the money trail; returns how many of each thing changed."""
     now = now or utcnow()
     lock_and_refresh(db.session, person)
@@ -142,7 +145,7 @@ def anonymise_person(person: User, *, actor, now: datetime | None = None) -> dic
     return counts
 
 
-def _blank_bids(bids: list[Application]) -> dict[int, str]:
+def _blank_bids(bids: Sequence[Application]) -> dict[int, str]:
     """The withdrawn bids' withdrawal reasons and their partners' contacts (who are named, how to
     reach them, what they wrote back); returns each blanked partner's old email address, by id."""
     for bid in bids:
@@ -200,14 +203,14 @@ def _scrub(notification: Notification, recipient_email: str, old_email: str) -> 
         notification.dedupe_key = f"anonymised:{notification.id}"
 
 
-def _delete_where(model, condition) -> int:
+def _delete_where(model: type[Any], condition: ColumnElement[bool]) -> int:
     result = db.session.execute(db.delete(model).where(condition).execution_options(synchronize_session=False))
-    return result.rowcount
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def _documents_pointed_at(document_ids: list[int]) -> set[int]:
     """Those of the documents another row refers to (match funding evidence, learning evidence ...)."""
-    referenced = set()
+    referenced: set[int] = set()
     for table in db.metadata.tables.values():
         for column in table.columns:
             if any(key.column.table.name == "documents" for key in column.foreign_keys):
@@ -232,7 +235,7 @@ def _remove_documents(bid_ids: list[int]) -> dict[str, int]:
 
 
 @event.listens_for(Session, "after_commit")
-def _remove_files(session):
+def _remove_files(session: Session) -> None:
     """The data is committed: a file that cannot be deleted is logged for someone to delete by hand,
     and the others are still deleted (never an error page for a change that has been made)."""
     for stored_name in session.info.pop(FILES_TO_REMOVE, []):
@@ -243,6 +246,6 @@ def _remove_files(session):
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _keep_files(session, previous_transaction):
+def _keep_files(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(FILES_TO_REMOVE, None)

@@ -7,8 +7,12 @@ weekly task), so it commits as a task does.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, cast
+
 from sqlalchemy.exc import IntegrityError
 
+from grants.accounts.models import User
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import GrantsError
@@ -34,7 +38,7 @@ class CompileUnderWay(GrantsError):
         self.compilation = compilation
 
 
-def _abandon_stale(now, actor) -> None:
+def _abandon_stale(now: datetime, actor: Any) -> None:
     """A compile whose worker was stopped, or whose job was lost, would otherwise block every later one."""
     under_way = queries.active()
     if under_way is None or not is_abandoned(under_way, now):
@@ -49,7 +53,7 @@ def _abandon_stale(now, actor) -> None:
     audit.record("progress.compile_abandoned", under_way, actor=actor, before={"status": before})
 
 
-def queue_compile(actor, trigger: str) -> ProgressCompilation:
+def queue_compile(actor: Any, trigger: str) -> ProgressCompilation:
     """A new queued compilation, or ``CompileUnderWay`` if one is queued or running. Two requests at
     the same moment cannot both succeed: the database allows one active compilation."""
     if trigger not in TRIGGERS:
@@ -71,7 +75,7 @@ def queue_compile(actor, trigger: str) -> ProgressCompilation:
     return compilation
 
 
-def start_compile(actor, trigger: str = "officer") -> ProgressCompilation:
+def start_compile(actor: Any, trigger: str = "officer") -> ProgressCompilation:
     """Queue a compile; its job is sent once the caller commits."""
     from grants.progress.tasks import compile_report
 
@@ -80,21 +84,24 @@ def start_compile(actor, trigger: str = "officer") -> ProgressCompilation:
     return compilation
 
 
-def run_compile(trigger: str = "cli", actor=None) -> ProgressCompilation:
+def run_compile(trigger: str = "cli", actor: Any = None) -> ProgressCompilation:
     """Queue a compile and compile it here and now. Commits. Raises ``CompileUnderWay`` if one is
     already queued or running; a compile that fails is returned ``failed``, with its error."""
     compilation = queue_compile(actor, trigger)
     db.session.commit()
-    return compile_progress(compilation.id)
+    compiled = compile_progress(compilation.id)
+    if compiled is None:  # committed just above, so it is there
+        raise RuntimeError(f"compilation {compilation.id} was not found after it was queued")
+    return compiled
 
 
 # --- The weekly digest ------------------------------------------------------------------------------------
 
 
-def digest_context(compilation: ProgressCompilation, user) -> dict:
+def digest_context(compilation: ProgressCompilation, user: User) -> dict[str, Any]:
     """What one person's digest says: the portfolio's figures, and the leadership shift as far as they
     may see it."""
-    figures = compilation.figures
+    figures = cast("dict[str, Any]", compilation.figures)  # a compilation that is done has its figures
     leadership = portfolio_leadership(figures, staff=sees_small_groups(user))
     return {
         "name": user.name,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from grants.core import audit
 from grants.core.dates import add_months, first_of_next_month
@@ -15,10 +16,11 @@ from grants.projects.models import Project, ProjectStatus, ProjectUpdate, Projec
 
 
 def project_for(application_id: int) -> Project | None:
-    return db.session.scalar(db.select(Project).where(Project.application_id == application_id))
+    project: Project | None = db.session.scalar(db.select(Project).where(Project.application_id == application_id))
+    return project
 
 
-def create_project(application, *, decided_on: date, actor=None) -> Project:
+def create_project(application: Any, *, decided_on: date, actor: Any = None) -> Project:
     """The project for an approved bid; if it exists already, that one (so running twice creates
     nothing twice). It starts on the first of the next month and runs for the round's project length."""
     existing = project_for(application.id)
@@ -58,10 +60,10 @@ def create_project(application, *, decided_on: date, actor=None) -> Project:
 
 # What the areas above set up for a new project (learning commitments, reports, tranches), run in
 # order; each area adds its own step when it is set up, so projects need not know them.
-_SET_UP: list[tuple[int, Callable]] = []
+_SET_UP: list[tuple[int, Callable[..., object]]] = []
 
 
-def on_project_set_up(step: Callable, *, order: int) -> None:
+def on_project_set_up(step: Callable[..., object], *, order: int) -> None:
     """Run ``step(project, application, months=..., actor=...)`` for every new project, by ``order``."""
     if all(existing is not step for _, existing in _SET_UP):
         _SET_UP.append((order, step))
@@ -91,7 +93,7 @@ class ProjectAlreadyDone(ProjectError, AlreadyDone):
     """A second press of something already done (or the slower of two at once): nothing happens twice."""
 
 
-def _content(update: ProjectUpdate) -> dict:
+def _content(update: ProjectUpdate) -> dict[str, Any]:
     content = {key: getattr(update, key) for key in UPDATE_FIELDS}
     content["happened_on"] = update.happened_on.isoformat()
     return content
@@ -131,7 +133,7 @@ def _clear_override(project: Project) -> bool:
     return True
 
 
-def log_update(project: Project, values: dict, *, actor) -> ProjectUpdate:
+def log_update(project: Project, values: dict[str, Any], *, actor: Any) -> ProjectUpdate:
     """A new entry in the project log. Its RAG becomes the project's: a new update replaces any override."""
     _check_date(project, values["happened_on"])
     update = ProjectUpdate(project_id=project.id, author_id=actor.id, **{k: values[k] for k in UPDATE_FIELDS})
@@ -153,9 +155,9 @@ def log_update(project: Project, values: dict, *, actor) -> ProjectUpdate:
     return update
 
 
-def edit_update(update: ProjectUpdate, values: dict, *, actor) -> None:
+def edit_update(update: ProjectUpdate, values: dict[str, Any], *, actor: Any) -> None:
     """Change an update, keeping the earlier version."""
-    _check_date(db.session.get(Project, update.project_id), values["happened_on"])
+    _check_date(db.session.get_one(Project, update.project_id), values["happened_on"])
     before = _content(update)
     for key in UPDATE_FIELDS:
         setattr(update, key, values[key])
@@ -167,7 +169,7 @@ def edit_update(update: ProjectUpdate, values: dict, *, actor) -> None:
     )
     update.version += 1
     db.session.flush()
-    project = db.session.get(Project, update.project_id)
+    project = db.session.get_one(Project, update.project_id)
     refresh_rag(project)
     changed = [key for key in after if after[key] != before[key] and key != "private_note"]
     audit.record(
@@ -179,7 +181,7 @@ def edit_update(update: ProjectUpdate, values: dict, *, actor) -> None:
     )
 
 
-def override_rag(project: Project, rag: str | None, reason: str, *, actor) -> None:
+def override_rag(project: Project, rag: str | None, reason: str, *, actor: Any) -> None:
     """A programme officer's RAG for the project, until the next update (or until cleared with None).
     Refuses (``ProjectAlreadyDone``), changing nothing, when exactly this is already in place (the form
     sent twice)."""

@@ -4,7 +4,9 @@ checks, changes, flushes and audits; the route or task commits."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -21,7 +23,7 @@ from grants.reviews import permissions
 from grants.reviews.models import AssignmentStatus, ConflictDeclaration, ReviewAssignment
 from grants.reviews.queries import ACTIVE_REVIEWS
 from grants.reviews.workflow import ASSIGNMENT_WORKFLOW
-from grants.rounds.models import RoundStatus
+from grants.rounds.models import Round, RoundStatus
 from grants.rounds.workflow import ROUND_WORKFLOW
 
 
@@ -72,7 +74,9 @@ def _conflicts(application_ids: list[int]) -> set[tuple[int, int]]:
     )
 
 
-def ineligibility(reviewer: User, application_id: int, organisations: dict[int, set[int]], conflicts) -> str | None:
+def ineligibility(
+    reviewer: User, application_id: int, organisations: dict[int, set[int]], conflicts: set[tuple[int, int]]
+) -> str | None:
     """Why this person may not review this bid, or None."""
     if (application_id, reviewer.id) in conflicts:
         return "has declared a conflict of interest with this bid"
@@ -106,7 +110,7 @@ def reviewer_choices(application: Application) -> tuple[list[User], list[tuple[U
     return eligible, excluded
 
 
-def assignable_bids(round_) -> list[Application]:
+def assignable_bids(round_: Round) -> Sequence[Application]:
     return db.session.scalars(
         db.select(Application)
         .where(Application.round_id == round_.id, Application.status.in_(permissions.ASSIGNABLE_BID_STATES))
@@ -138,7 +142,7 @@ def _notify_assigned(assignment: ReviewAssignment) -> None:
     )
 
 
-def assign_reviewer(application: Application, reviewer: User, due_on: date, *, actor) -> ReviewAssignment:
+def assign_reviewer(application: Application, reviewer: User, due_on: date, *, actor: Any) -> ReviewAssignment:
     _check_assignable(application)
     if not reviewer.has_role(Role.STEERING_MEMBER):
         raise ReviewError("Only steering group members can review bids.", field="reviewer_id")
@@ -147,7 +151,7 @@ def assign_reviewer(application: Application, reviewer: User, due_on: date, *, a
     )
     if reason:
         raise ReviewError(f"{reviewer.name} {reason}.", field="reviewer_id")
-    existing = db.session.scalar(
+    existing: ReviewAssignment | None = db.session.scalar(
         db.select(ReviewAssignment).where(
             ReviewAssignment.application_id == application.id, ReviewAssignment.reviewer_id == reviewer.id
         )
@@ -187,7 +191,7 @@ def assign_reviewer(application: Application, reviewer: User, due_on: date, *, a
     return assignment
 
 
-def auto_assign(round_, per_bid: int, due_on: date, *, actor) -> int:
+def auto_assign(round_: Round, per_bid: int, due_on: date, *, actor: Any) -> int:
     """Give every submitted bid ``per_bid`` active reviewers, choosing the least busy eligible steering
     members first. Never someone with a conflict, or from the lead or a partner organisation.
     Returns how many assignments were made."""
@@ -224,7 +228,7 @@ def auto_assign(round_, per_bid: int, due_on: date, *, actor) -> int:
     return made
 
 
-def unassign(assignment: ReviewAssignment, *, actor) -> None:
+def unassign(assignment: ReviewAssignment, *, actor: Any) -> None:
     """Take a reviewer off a bid. Not once scoring has closed: the record decisions rest on stays."""
     lock_and_refresh(db.session, assignment)
     if assignment.status == AssignmentStatus.WITHDRAWN:  # a second press, or the slower of two
@@ -237,7 +241,7 @@ def unassign(assignment: ReviewAssignment, *, actor) -> None:
 # --- Conflicts --------------------------------------------------------------------------------------
 
 
-def declare(assignment: ReviewAssignment, *, has_conflict: bool, nature: str | None, actor) -> None:
+def declare(assignment: ReviewAssignment, *, has_conflict: bool, nature: str | None, actor: Any) -> None:
     """The reviewer's declaration, before they see the bid. A conflict takes them off it for good:
     they lose access, any scores they gave leave the result, and the bid needs another reviewer."""
     lock_and_refresh(db.session, assignment)
@@ -260,7 +264,7 @@ def declare(assignment: ReviewAssignment, *, has_conflict: bool, nature: str | N
     elif not has_conflict:
         raise ReviewError("You have already declared for this bid.")
     declaration.has_conflict = has_conflict
-    declaration.nature = nature.strip() if has_conflict else None
+    declaration.nature = (nature or "").strip() if has_conflict else None
     declaration.declared_at = utcnow()
     db.session.flush()
     audit.record(
@@ -287,7 +291,7 @@ def declared_conflict(application_id: int, person_id: int) -> bool:
     )
 
 
-def declare_chair_conflict(application: Application, nature: str, *, actor) -> None:
+def declare_chair_conflict(application: Application, nature: str, *, actor: Any) -> None:
     """A chair declares a conflict with a bid they were not asked to review: from then on they
     neither see nor decide it, and any review of theirs on it stops counting."""
     if not permissions.is_chair(actor):
@@ -330,7 +334,7 @@ def declare_chair_conflict(application: Application, nature: str, *, actor) -> N
 # --- The round's assessment --------------------------------------------------------------------------
 
 
-def start_assessment(round_, *, actor) -> int:
+def start_assessment(round_: Round, *, actor: Any) -> int:
     """The round moves to assessing and every submitted bid goes under review. Returns how many."""
     lock_and_refresh(db.session, round_)
     ROUND_WORKFLOW.check(round_, RoundStatus.ASSESSING)
@@ -345,7 +349,7 @@ def start_assessment(round_, *, actor) -> int:
     return len(bids)
 
 
-def mark_ineligible(application: Application, reason: str, *, actor) -> None:
+def mark_ineligible(application: Application, reason: str, *, actor: Any) -> None:
     """The programme team finds a submitted bid ineligible; the applicant is told why."""
     lock_and_refresh(db.session, application)
     if application.status == ApplicationStatus.INELIGIBLE:  # a second press, or the slower of two

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
@@ -16,7 +17,7 @@ from grants.rounds.models import SUGGESTED_RUBRIC, Round, RoundStatus, RubricCri
 from grants.rounds.workflow import ROUND_WORKFLOW
 
 
-def as_changes(details: RoundDetails) -> dict:
+def as_changes(details: RoundDetails) -> dict[str, Any]:
     return asdict(details)
 
 
@@ -56,7 +57,7 @@ class RoundDetails:
     tranche_plan: list[int]
     project_months: int
     report_every_months: int
-    eligibility: dict
+    eligibility: dict[str, Any]
     theme_ids: list[int]
 
 
@@ -65,7 +66,7 @@ def editable_fields(round_: Round) -> set[str] | None:
     return EDITABLE.get(round_.status, set())
 
 
-def _values(details: RoundDetails) -> dict:
+def _values(details: RoundDetails) -> dict[str, Any]:
     values = {key: getattr(details, key) for key in details.__dataclass_fields__ if key != "theme_ids"}
     values["code"] = details.code.strip().upper()
     return values
@@ -88,8 +89,8 @@ def _themes(theme_ids: list[int]) -> list[Theme]:
     return sorted(themes, key=lambda theme: theme.name)
 
 
-def _summary(round_: Round) -> dict:
-    summary = {}
+def _summary(round_: Round) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
     for key in RoundDetails.__dataclass_fields__:
         if key == "theme_ids":
             summary[key] = sorted(theme.id for theme in round_.themes)
@@ -99,7 +100,7 @@ def _summary(round_: Round) -> dict:
     return summary
 
 
-def create_round(details: RoundDetails, *, actor) -> Round:
+def create_round(details: RoundDetails, *, actor: Any) -> Round:
     _check(details)
     round_ = Round(**_values(details), status=RoundStatus.DRAFT)
     round_.themes = _themes(details.theme_ids)
@@ -118,7 +119,7 @@ def _current_details(round_: Round) -> RoundDetails:
     return RoundDetails(**values, theme_ids=[theme.id for theme in round_.themes])
 
 
-def update_round(round_: Round, changes: dict, *, actor) -> None:
+def update_round(round_: Round, changes: dict[str, Any], *, actor: Any) -> None:
     """Change the round's details; only those its state allows (see EDITABLE)."""
     allowed = editable_fields(round_)
     if allowed == set():
@@ -158,7 +159,7 @@ def start_assessment_with(start: Callable[..., int]) -> None:
     _ASSESSMENT_START[:] = [start]
 
 
-def move_round(round_: Round, target: str, *, actor, now: datetime | None = None) -> None:
+def move_round(round_: Round, target: str, *, actor: Any, now: datetime | None = None) -> None:
     """Publish, close, start assessing, mark decided or archive a round, under its row lock: of two
     presses at once, the second finds the round moved on."""
     if target == RoundStatus.ASSESSING:  # every submitted bid goes under review with it
@@ -215,7 +216,9 @@ def _check_criteria_editable(round_: Round) -> None:
         raise RoundError("The rubric cannot change once the round has closed.")
 
 
-def save_criterion(round_: Round, criterion: RubricCriterion | None, values: dict, *, actor) -> RubricCriterion:
+def save_criterion(
+    round_: Round, criterion: RubricCriterion | None, values: dict[str, Any], *, actor: Any
+) -> RubricCriterion:
     lock_and_refresh(db.session, round_)  # the round's rubric changes one request at a time
     _check_criteria_editable(round_)
     if values["scale_max"] <= values["scale_min"]:
@@ -235,7 +238,7 @@ def save_criterion(round_: Round, criterion: RubricCriterion | None, values: dic
     return criterion
 
 
-def remove_criterion(round_: Round, criterion_id: int, *, actor) -> None:
+def remove_criterion(round_: Round, criterion_id: int, *, actor: Any) -> None:
     lock_and_refresh(db.session, round_)  # the round's rubric changes one request at a time
     _check_criteria_editable(round_)
     criterion = next((criterion for criterion in round_.criteria if criterion.id == criterion_id), None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
@@ -47,19 +48,20 @@ def agreements_of(project_id: int) -> list[GrantAgreement]:
 
 
 def signed_agreement(project_id: int) -> GrantAgreement | None:
-    return db.session.scalar(
+    agreement: GrantAgreement | None = db.session.scalar(
         db.select(GrantAgreement).where(
             GrantAgreement.project_id == project_id, GrantAgreement.status == AgreementStatus.SIGNED
         )
     )
+    return agreement
 
 
-def schedule_of(project_id: int) -> list[list]:
+def schedule_of(project_id: int) -> list[list[Any]]:
     """``[[sequence, amount_pence, "due date"], ...]``: the schedule an agreement's words describe."""
     return [[t.sequence, t.amount_pence, t.due_on.isoformat()] for t in tranches_of(project_id)]
 
 
-def write_words(agreement: GrantAgreement, project) -> bool:
+def write_words(agreement: GrantAgreement, project: Any) -> bool:
     """The agreement's words and schedule, as the project stands now. True if they changed."""
     words = current_terms(project, agreement.version)
     schedule = schedule_of(project.id)
@@ -71,15 +73,15 @@ def write_words(agreement: GrantAgreement, project) -> bool:
 
 # The terms list the project's learning commitments, which are the learning area's (above funding):
 # it says where to find them when it is set up (``list_commitments_with``).
-_COMMITMENTS: list[Callable[[int], list]] = []
+_COMMITMENTS: list[Callable[[int], list[Any]]] = []
 
 
-def list_commitments_with(source: Callable[[int], list]) -> None:
+def list_commitments_with(source: Callable[[int], list[Any]]) -> None:
     """``source(project_id)``: the project's learning commitments, in the order the terms list them."""
     _COMMITMENTS[:] = [source]
 
 
-def current_terms(project, version: int) -> str:
+def current_terms(project: Any, version: int) -> str:
     if not _COMMITMENTS:  # never words that leave out what the project committed to
         raise RuntimeError("the learning area has not said where a project's learning commitments are")
     match = db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project.id))
@@ -87,7 +89,7 @@ def current_terms(project, version: int) -> str:
     return terms_module.terms_for(project, version, tranches_of(project.id), match, commitments)
 
 
-def refresh_open_terms(project, *, actor=None) -> None:
+def refresh_open_terms(project: Any, *, actor: Any = None) -> None:
     """After the schedule changes, the agreement waiting for signature says what was changed."""
     agreement = open_agreement(project.id)
     if agreement is None:
@@ -98,7 +100,7 @@ def refresh_open_terms(project, *, actor=None) -> None:
             audit.record("funding.agreement_reworded", agreement, actor=actor, after={"version": agreement.version})
 
 
-def issue_agreement(agreement: GrantAgreement, *, actor) -> None:
+def issue_agreement(agreement: GrantAgreement, *, actor: Any) -> None:
     project = agreement.project
     hold_project(project)
     require_officer(actor, "issue an agreement")
@@ -124,7 +126,7 @@ def issue_agreement(agreement: GrantAgreement, *, actor) -> None:
     )
 
 
-def change_round_terms(round_, template: str, *, actor) -> None:
+def change_round_terms(round_: Any, template: str, *, actor: Any) -> None:
     """The words a round's agreements are written from, from the next one issued. Only the placeholders the
     service knows may appear."""
     require_officer(actor, "change the agreement terms")
@@ -155,7 +157,7 @@ def _same_name(typed: str, name: str) -> bool:
 def sign_agreement(
     agreement: GrantAgreement,
     *,
-    actor,
+    actor: Any,
     typed_name: str,
     confirmed: bool,
     terms_digest: str,
@@ -230,7 +232,7 @@ def sign_agreement(
     )
 
 
-def start_variation(project, *, reason: str, actor) -> GrantAgreement:
+def start_variation(project: Any, *, reason: str, actor: Any) -> GrantAgreement:
     """A new version of a signed agreement, to change its schedule or terms; the signed one stays in
     force until the new one is signed."""
     hold_project(project)
@@ -262,7 +264,7 @@ def start_variation(project, *, reason: str, actor) -> GrantAgreement:
     return agreement
 
 
-def withdraw_variation(agreement: GrantAgreement, *, actor) -> None:
+def withdraw_variation(agreement: GrantAgreement, *, actor: Any) -> None:
     """Abandon a variation before it is signed: the signed version stays in force, and the schedule
     goes back to what that version says."""
     project = agreement.project
@@ -275,9 +277,11 @@ def withdraw_variation(agreement: GrantAgreement, *, actor) -> None:
     _restore_signed_schedule(project, actor=actor)
 
 
-def _restore_signed_schedule(project, *, actor) -> None:
+def _restore_signed_schedule(project: Any, *, actor: Any) -> None:
     """Back to the amounts and dates of the signed version, for the tranches not yet paid."""
     signed = signed_agreement(project.id)
+    if signed is None:  # a variation is only ever made of a signed agreement
+        raise RuntimeError(f"project {project.id} has no signed agreement to go back to")
     by_sequence = {sequence: (amount, due) for sequence, amount, due in (signed.schedule or [])}
     changed = False
     for tranche in tranches_of(project.id):

@@ -13,6 +13,7 @@ becomes ready."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from grants.accounts.models import User, UserRole
 from grants.core import audit
@@ -64,7 +65,7 @@ def is_confirmed_by_hand(condition: TrancheCondition) -> bool:
     return condition.met_at is not None and condition.met_by_id is not None
 
 
-def _agreement_signed(project, tranche=None) -> bool:
+def _agreement_signed(project: Any, tranche: Tranche | None = None) -> bool:
     return bool(
         db.session.scalar(
             db.select(GrantAgreement.id).where(
@@ -74,7 +75,7 @@ def _agreement_signed(project, tranche=None) -> bool:
     )
 
 
-def _match_confirmed(project, tranche=None) -> bool:
+def _match_confirmed(project: Any, tranche: Tranche | None = None) -> bool:
     return bool(
         db.session.scalar(
             db.select(MatchFunding.id).where(
@@ -85,7 +86,7 @@ def _match_confirmed(project, tranche=None) -> bool:
     )
 
 
-def _enabler_assigned(project, tranche=None) -> bool:
+def _enabler_assigned(project: Any, tranche: Tranche | None = None) -> bool:
     from grants.enablers.services import current_assignment
 
     return current_assignment(project) is not None
@@ -115,7 +116,7 @@ def add_default_conditions(tranches: list[Tranche]) -> None:
 # --- Evaluation ---------------------------------------------------------------------------------------
 
 
-def evaluate_project(project, *, actor=None) -> list[Tranche]:
+def evaluate_project(project: Any, *, actor: Any = None) -> list[Tranche]:
     """Bring every unpaid tranche's conditions and status up to date. Returns tranches newly eligible."""
     tranches = list(
         db.session.scalars(
@@ -209,7 +210,7 @@ def payment_blockers(tranche: Tranche, *, conditions: bool = True) -> list[str]:
     return blockers
 
 
-def _update_status(tranche: Tranche, actor) -> bool:
+def _update_status(tranche: Tranche, actor: Any) -> bool:
     """Scheduled ↔ eligible as ``payment_blockers`` says. A request whose conditions lapse goes back
     too; a held tranche stays held. True if the tranche has just become eligible."""
     if tranche.status == TrancheStatus.HELD:
@@ -236,7 +237,7 @@ def _update_status(tranche: Tranche, actor) -> bool:
     return False
 
 
-def _money(tranche: Tranche) -> dict:
+def _money(tranche: Tranche) -> dict[str, Any]:
     return {"status": tranche.status, "sequence": tranche.sequence, "amount_pence": tranche.amount_pence}
 
 
@@ -262,7 +263,7 @@ def _tell_officers(tranche: Tranche) -> None:
     tranche_became_eligible.send(tranche.id)
 
 
-def _tell_of_lapsed_request(tranche: Tranche, requester, unmet: list[str]) -> None:
+def _tell_of_lapsed_request(tranche: Tranche, requester: User | None, unmet: list[str]) -> None:
     """A request waiting for approval no longer stands: whoever made it, and finance, are told."""
     from grants.funding.services.release import finance_approvers
 
@@ -311,7 +312,7 @@ def _check_changeable(tranche: Tranche) -> None:
         )
 
 
-def confirm_condition(condition: TrancheCondition, *, actor, note: str) -> None:
+def confirm_condition(condition: TrancheCondition, *, actor: Any, note: str) -> None:
     tranche = condition.tranche
     hold_project(tranche.project)
     db.session.refresh(tranche)
@@ -334,7 +335,7 @@ def confirm_condition(condition: TrancheCondition, *, actor, note: str) -> None:
     evaluate_project(tranche.project, actor=actor)
 
 
-def reopen_condition(condition: TrancheCondition, *, actor, reason: str) -> None:
+def reopen_condition(condition: TrancheCondition, *, actor: Any, reason: str) -> None:
     """Undo a confirmation made by hand (it was a mistake, or no longer holds)."""
     tranche = condition.tranche
     hold_project(tranche.project)
@@ -358,7 +359,7 @@ def reopen_condition(condition: TrancheCondition, *, actor, reason: str) -> None
     evaluate_project(tranche.project, actor=actor)
 
 
-def possible_owners(project) -> list[User]:
+def possible_owners(project: Any) -> list[User]:
     """Who can own a custom condition: programme officers and the project's current enabler."""
     from grants.enablers.services import current_assignment
 
@@ -370,7 +371,7 @@ def possible_owners(project) -> list[User]:
 
 
 def add_condition(
-    tranche: Tranche, *, kind: str, description: str | None, owner: User | None, actor
+    tranche: Tranche, *, kind: str, description: str | None, owner: User | None, actor: Any
 ) -> TrancheCondition:
     hold_project(tranche.project)
     require_officer(actor, "add a condition")
@@ -387,8 +388,8 @@ def add_condition(
         raise FundingError(f"Tranche {tranche.sequence} already waits for this.", field="kind")
     condition = TrancheCondition(
         kind=kind,
-        description=description.strip() if kind == "custom" else None,
-        owner_id=owner.id if kind == "custom" else None,
+        description=(description or "").strip() if kind == "custom" else None,
+        owner_id=owner.id if kind == "custom" and owner is not None else None,
         position=len(tranche.conditions),
     )
     tranche.conditions.append(condition)
@@ -408,7 +409,7 @@ def add_condition(
     return condition
 
 
-def remove_condition(condition: TrancheCondition, *, actor) -> None:
+def remove_condition(condition: TrancheCondition, *, actor: Any) -> None:
     """Only a condition someone added is removed. A built-in one stays: a programme may waive it, with a
     reason and a finance approver's agreement (see ``waivers``), except the signed agreement."""
     tranche = condition.tranche

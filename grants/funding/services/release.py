@@ -11,6 +11,10 @@ payment per tranche. Any one of the three would do; together they leave no gap."
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from sqlalchemy.engine import CursorResult
+
 from grants.accounts.models import User, UserRole
 from grants.core import audit
 from grants.core.db import utcnow
@@ -41,14 +45,15 @@ TRANCHE_WORKFLOW = Workflow(
 )
 
 
-def _money(tranche: Tranche, **more) -> dict:
+def _money(tranche: Tranche, **more: Any) -> dict[str, Any]:
     return {"sequence": tranche.sequence, "amount_pence": tranche.amount_pence, **more}
 
 
 def released_total(project_id: int) -> int:
-    return db.session.scalar(
+    total: int = db.session.scalar(
         db.select(db.func.coalesce(db.func.sum(Payment.amount_pence), 0)).where(Payment.project_id == project_id)
     )
+    return total
 
 
 def _check_payable(tranche: Tranche) -> None:
@@ -59,7 +64,7 @@ def _check_payable(tranche: Tranche) -> None:
         raise FundingError(blockers[0])
 
 
-def request_release(tranche: Tranche, *, actor) -> None:
+def request_release(tranche: Tranche, *, actor: Any) -> None:
     """The programme officer's signature: this tranche is ready to pay."""
     project = tranche.project
     hold_project(project)
@@ -112,7 +117,7 @@ def finance_approvers(*, exclude: int | None = None) -> list[User]:
     )
 
 
-def approval_refusal(tranche: Tranche, actor) -> FundingError | None:
+def approval_refusal(tranche: Tranche, actor: Any) -> FundingError | None:
     """Why ``actor`` cannot approve the tranche now, or None: the same words on the page and in the service.
     A refusal of something that has already happened is ``AlreadyDone``."""
     if tranche.status == TrancheStatus.RELEASED:
@@ -134,7 +139,7 @@ def approval_refusal(tranche: Tranche, actor) -> FundingError | None:
     return None
 
 
-def approve_release(tranche: Tranche, *, actor, payment_reference: str) -> Payment:
+def approve_release(tranche: Tranche, *, actor: Any, payment_reference: str) -> Payment:
     """The finance approver's signature: the money goes, once."""
     project = tranche.project
     hold_project(project)
@@ -155,16 +160,19 @@ def approve_release(tranche: Tranche, *, actor, payment_reference: str) -> Payme
         )
     _check_payable(tranche)
     now = utcnow()
-    released = db.session.execute(
-        db.update(Tranche)
-        .where(
-            Tranche.id == tranche.id,
-            Tranche.status == TrancheStatus.REQUESTED,
-            Tranche.requested_by_id != actor.id,
-            Tranche.amount_pence == tranche.amount_pence,  # the amount both signatures are for
-        )
-        .values(status=TrancheStatus.RELEASED, released_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
+    released = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            db.update(Tranche)
+            .where(
+                Tranche.id == tranche.id,
+                Tranche.status == TrancheStatus.REQUESTED,
+                Tranche.requested_by_id != actor.id,
+                Tranche.amount_pence == tranche.amount_pence,  # the amount both signatures are for
+            )
+            .values(status=TrancheStatus.RELEASED, released_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if released != 1:
         raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
@@ -212,7 +220,7 @@ def approve_release(tranche: Tranche, *, actor, payment_reference: str) -> Payme
     return payment
 
 
-def return_request(tranche: Tranche, *, actor, reason: str) -> None:
+def return_request(tranche: Tranche, *, actor: Any, reason: str) -> None:
     """Finance sends a request back to the programme team, with the reason."""
     project = tranche.project
     hold_project(project)
@@ -253,7 +261,7 @@ def return_request(tranche: Tranche, *, actor, reason: str) -> None:
         )
 
 
-def hold_tranche(tranche: Tranche, *, actor, reason: str) -> None:
+def hold_tranche(tranche: Tranche, *, actor: Any, reason: str) -> None:
     project = tranche.project
     hold_project(project)
     db.session.refresh(tranche)
@@ -276,7 +284,7 @@ def hold_tranche(tranche: Tranche, *, actor, reason: str) -> None:
     )
 
 
-def resume_tranche(tranche: Tranche, *, actor) -> None:
+def resume_tranche(tranche: Tranche, *, actor: Any) -> None:
     """Lift a hold: the tranche waits for its conditions again (and is eligible at once if they are met)."""
     project = tranche.project
     hold_project(project)

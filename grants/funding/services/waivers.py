@@ -7,17 +7,22 @@ The database holds the rules too (see ``TrancheCondition``'s check constraints).
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from sqlalchemy.engine import CursorResult
+
+from grants.accounts.models import User
 from grants.core import audit
 from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.extensions import db
-from grants.funding.models import WAIVABLE_KINDS, TrancheCondition, TrancheStatus
+from grants.funding.models import WAIVABLE_KINDS, Tranche, TrancheCondition, TrancheStatus
 from grants.funding.services.common import AlreadyDone, FundingError, NotAllowed, hold_project
 from grants.funding.services.conditions import evaluate_project
 from grants.notifications.services import queue_email
 
 
-def _take_hold(condition: TrancheCondition):
+def _take_hold(condition: TrancheCondition) -> Tranche:
     tranche = condition.tranche
     hold_project(tranche.project)
     db.session.refresh(tranche)
@@ -25,7 +30,7 @@ def _take_hold(condition: TrancheCondition):
     return tranche
 
 
-def _check_open(tranche) -> None:
+def _check_open(tranche: Tranche) -> None:
     if tranche.status == TrancheStatus.RELEASED:
         raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
     if tranche.status == TrancheStatus.REQUESTED:
@@ -34,11 +39,11 @@ def _check_open(tranche) -> None:
         )
 
 
-def _record(condition: TrancheCondition, **more) -> dict:
+def _record(condition: TrancheCondition, **more: Any) -> dict[str, Any]:
     return {"tranche_id": condition.tranche_id, "kind": condition.kind, "reason": condition.waiver_reason, **more}
 
 
-def propose_waiver(condition: TrancheCondition, *, actor, reason: str) -> int:
+def propose_waiver(condition: TrancheCondition, *, actor: Any, reason: str) -> int:
     """The officer's proposal; returns how many finance approvers (other than them) were asked to agree."""
     tranche = _take_hold(condition)
     if actor is None or not actor.has_role(Role.PROGRAMME_OFFICER):
@@ -63,7 +68,7 @@ def propose_waiver(condition: TrancheCondition, *, actor, reason: str) -> int:
     return _tell_finance(condition, actor)
 
 
-def agree_waiver(condition: TrancheCondition, *, actor) -> None:
+def agree_waiver(condition: TrancheCondition, *, actor: Any) -> None:
     """The second person: a finance approver who did not propose it. The condition then counts as met."""
     tranche = _take_hold(condition)
     if actor is None or not actor.has_role(Role.FINANCE_APPROVER):
@@ -84,17 +89,20 @@ def agree_waiver(condition: TrancheCondition, *, actor) -> None:
             "The officer who proposed it can withdraw it."
         )
     now = utcnow()
-    agreed = db.session.execute(
-        db.update(TrancheCondition)
-        .where(
-            TrancheCondition.id == condition.id,
-            TrancheCondition.waived_at.is_(None),
-            TrancheCondition.met_at.is_(None),
-            TrancheCondition.waiver_proposed_at.is_not(None),
-            TrancheCondition.waiver_proposed_by_id != actor.id,
-        )
-        .values(waived_at=now, waived_by_id=actor.id, updated_at=now)
-        .execution_options(synchronize_session=False)
+    agreed = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            db.update(TrancheCondition)
+            .where(
+                TrancheCondition.id == condition.id,
+                TrancheCondition.waived_at.is_(None),
+                TrancheCondition.met_at.is_(None),
+                TrancheCondition.waiver_proposed_at.is_not(None),
+                TrancheCondition.waiver_proposed_by_id != actor.id,
+            )
+            .values(waived_at=now, waived_by_id=actor.id, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if agreed != 1:
         raise AlreadyDone(f"The waiver of “{condition.label}” for tranche {tranche.sequence} has already been agreed.")
@@ -104,7 +112,7 @@ def agree_waiver(condition: TrancheCondition, *, actor) -> None:
     evaluate_project(tranche.project, actor=actor)
 
 
-def withdraw_waiver(condition: TrancheCondition, *, actor) -> None:
+def withdraw_waiver(condition: TrancheCondition, *, actor: Any) -> None:
     """The officer who proposed a waiver takes it back before it is agreed."""
     tranche = _take_hold(condition)
     if condition.is_waived:
@@ -122,7 +130,7 @@ def withdraw_waiver(condition: TrancheCondition, *, actor) -> None:
     _tell_proposer(condition, "waiver_withdrawn", actor, proposer=proposer, reason=before["reason"])
 
 
-def _context(condition: TrancheCondition, **more) -> dict:
+def _context(condition: TrancheCondition, **more: Any) -> dict[str, Any]:
     tranche = condition.tranche
     project = tranche.project
     return {
@@ -136,7 +144,7 @@ def _context(condition: TrancheCondition, **more) -> dict:
     }
 
 
-def _tell_finance(condition: TrancheCondition, proposer) -> int:
+def _tell_finance(condition: TrancheCondition, proposer: User) -> int:
     from grants.funding.services.release import finance_approvers
 
     approvers = finance_approvers(exclude=proposer.id)
@@ -150,7 +158,9 @@ def _tell_finance(condition: TrancheCondition, proposer) -> int:
     return len(approvers)
 
 
-def _tell_proposer(condition: TrancheCondition, template: str, actor, *, proposer=None, reason=None) -> None:
+def _tell_proposer(
+    condition: TrancheCondition, template: str, actor: Any, *, proposer: User | None = None, reason: str | None = None
+) -> None:
     proposer = proposer or condition.waiver_proposed_by
     if proposer is None:
         return
