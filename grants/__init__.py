@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 
 from flask import Flask
@@ -69,6 +70,7 @@ def create_app(config: Config | Mapping | str | None = None) -> Flask:
     _configure_logging(app)
     _init_extensions(app)
     _register_areas(app)
+    _register_statuses(app)
     _learn_rate_limits(app)
     _register_cli(app)
     _start_schedule(app)
@@ -126,6 +128,44 @@ def _register_areas(app: Flask) -> None:
     for area in AREAS:
         module = importlib.import_module(f"grants.{area}")
         module.init_app(app)
+
+
+def _register_statuses(app: Flask) -> None:
+    """Every template compares a status with its enum member (``application.status == ApplicationStatus.DRAFT``)."""
+    for status in status_enums():
+        app.add_template_global(status, status.__name__)
+
+
+def status_enums() -> tuple[type[StrEnum], ...]:
+    """The workflow states templates may name, each beside its model."""
+    from grants.applications.models import ApplicationStatus, PartnerStatus
+    from grants.funding.models import AgreementStatus, MatchStatus, TrancheStatus
+    from grants.leadership.models import AssessmentStage
+    from grants.learning.models import CommitmentStatus, ItemStatus
+    from grants.monitoring.models import ReportStatus
+    from grants.notifications.models import NotificationStatus
+    from grants.progress.models import CompilationStatus
+    from grants.projects.models import ProjectStatus
+    from grants.reviews.models import AssignmentStatus, DecisionOutcome
+    from grants.rounds.models import RoundStatus
+
+    return (
+        ApplicationStatus,
+        PartnerStatus,
+        RoundStatus,
+        AssignmentStatus,
+        DecisionOutcome,
+        ProjectStatus,
+        AgreementStatus,
+        TrancheStatus,
+        MatchStatus,
+        ReportStatus,
+        CommitmentStatus,
+        ItemStatus,
+        NotificationStatus,
+        CompilationStatus,
+        AssessmentStage,
+    )
 
 
 def _learn_rate_limits(app: Flask) -> None:
