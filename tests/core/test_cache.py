@@ -19,6 +19,21 @@ from tests.factories import EnablerProfileFactory, RoundFactory, UserFactory, as
 from tests.fixtures.clients import sign_in_client
 from tests.helpers import QueryCounter
 
+SET_KEYS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def keys_set(monkeypatch):
+    """Every key the page cache is asked to keep, seen through its public ``set``."""
+    SET_KEYS.clear()
+    keep = page_cache.cache.set
+
+    def set_and_note(key, *args, **kwargs):
+        SET_KEYS.append(key)
+        return keep(key, *args, **kwargs)
+
+    monkeypatch.setattr(page_cache.cache, "set", set_and_note)
+
 
 @pytest.fixture
 def keeping(app, db, monkeypatch):
@@ -29,8 +44,9 @@ def keeping(app, db, monkeypatch):
 
 
 def kept_keys(app) -> list[str]:
+    """The pages still kept: each key set, read back through the public ``get``."""
     with app.app_context():
-        return [key for key in page_cache.cache.cache._cache if key.startswith("page:")]
+        return sorted({key for key in SET_KEYS if key.startswith("page:") and page_cache.cache.get(key) is not None})
 
 
 def nonce_of(response) -> str:
