@@ -3,7 +3,7 @@ than one group draws: a tranche, an "are you sure?" and a reason."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, render_template, url_for
 from flask_login import current_user
 
 from grants.accounts.models import User
@@ -93,16 +93,6 @@ def refused_on_tranche(tranche_id: int, error) -> tuple:
     request or proposal), else 409, the tranche saying how it stands."""
     flash(error.message, "important")
     return tranche_page(tranche_or_404(tranche_id), status=403 if isinstance(error, NotAllowed) else 409)
-
-
-def going_back(address: str):
-    """``otherwise`` for a button with no page of its own: the message, on the page the person came from."""
-
-    def show(error):
-        flash(error.message, "important")
-        return redirect(address, 303)
-
-    return show
 
 
 def shown_on(form, field: str, draw):

@@ -14,7 +14,6 @@ from grants.funding.forms import ApproveForm, ReasonForm
 from grants.funding.models import Tranche
 from grants.funding.routes.pages import (
     bp,
-    going_back,
     reason_page,
     refused_on_tranche,
     shown_on,
@@ -47,7 +46,6 @@ def request_release(tranche_id):
         message=f"The release of tranche {tranche.sequence} has been requested. "
         "A finance approver has been asked to approve it.",
         repeat=lambda error: refused_on_tranche(tranche_id, error),
-        show=going_back(back),
     )
 
 
@@ -166,5 +164,4 @@ def resume(tranche_id):
         to=back,
         message=f"The hold on tranche {tranche.sequence} has been lifted.",
         repeat=lambda error: refused_on_tranche(tranche_id, error),
-        show=going_back(back),
     )
