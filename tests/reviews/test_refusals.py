@@ -3,29 +3,10 @@ where it belongs: each problem with a reviewer's scores beside its own criterion
 
 from __future__ import annotations
 
-import pytest
-
 from grants.core.audit import AuditEvent
 from grants.reviews.models import Score
-from tests.factories import ReviewAssignmentFactory, RoundFactory, under_review_bid
+from tests.factories import RoundFactory
 from tests.helpers import field_error, text
-
-
-@pytest.fixture
-def bid(db):
-    return under_review_bid()
-
-
-@pytest.fixture
-def assignment(bid):
-    return ReviewAssignmentFactory(application=bid)
-
-
-@pytest.fixture
-def reviewer(app, assignment):
-    from tests.fixtures.clients import sign_in_client
-
-    return sign_in_client(app, assignment.reviewer)
 
 
 def recorded(db, action: str) -> int:

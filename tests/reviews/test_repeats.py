@@ -13,7 +13,6 @@ from grants.core.permissions import Role
 from grants.notifications.models import Notification
 from grants.reviews.models import ReviewAssignment, Score, ScoreRevision
 from tests.factories import (
-    ReviewAssignmentFactory,
     RoundFactory,
     UserFactory,
     submitted_review,
@@ -21,21 +20,6 @@ from tests.factories import (
 )
 from tests.fixtures.clients import sign_in_client
 from tests.helpers import text
-
-
-@pytest.fixture
-def bid(db):
-    return under_review_bid()
-
-
-@pytest.fixture
-def assignment(bid):
-    return ReviewAssignmentFactory(application=bid)
-
-
-@pytest.fixture
-def reviewer(app, assignment):
-    return sign_in_client(app, assignment.reviewer)
 
 
 def actions(db, *names) -> list[str]:

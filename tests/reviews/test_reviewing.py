@@ -8,24 +8,9 @@ from grants.core.audit import AuditEvent
 from grants.core.permissions import Role
 from grants.reviews.models import ConflictDeclaration, ReviewAssignment, Score, ScoreRevision
 from grants.reviews.queries import round_assessment
-from tests.factories import ReviewAssignmentFactory, UserFactory, submitted_review, under_review_bid
+from tests.factories import UserFactory, submitted_review
 from tests.fixtures.clients import sign_in_client
 from tests.helpers import error_summary, field_error, h1, text
-
-
-@pytest.fixture
-def bid(db):
-    return under_review_bid()
-
-
-@pytest.fixture
-def assignment(bid):
-    return ReviewAssignmentFactory(application=bid)
-
-
-@pytest.fixture
-def reviewer(app, assignment):
-    return sign_in_client(app, assignment.reviewer)
 
 
 def scores(bid, values, justifications=None, submit=True):
