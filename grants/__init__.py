@@ -145,7 +145,7 @@ def status_enums() -> tuple[type[StrEnum], ...]:
     from grants.monitoring.models import ReportStatus
     from grants.notifications.models import NotificationStatus
     from grants.progress.models import CompilationStatus
-    from grants.projects.models import ProjectStatus
+    from grants.projects.models import EndingKind, EndingStatus, ProjectStatus
     from grants.reviews.models import AssignmentStatus, DecisionOutcome
     from grants.rounds.models import RoundStatus
 
@@ -156,6 +156,8 @@ def status_enums() -> tuple[type[StrEnum], ...]:
         AssignmentStatus,
         DecisionOutcome,
         ProjectStatus,
+        EndingKind,
+        EndingStatus,
         AgreementStatus,
         TrancheStatus,
         MatchStatus,

@@ -307,3 +307,18 @@ def set_roles(user: User, roles: Iterable[Role | str], *, actor: User | None) ->
         before={"roles": sorted(r.value for r in old)},
         after={"roles": sorted(r.value for r in new)},
     )
+
+
+def people_with_role(role: Role, *, exclude: int | None = None) -> list[User]:
+    """The active people who hold ``role`` (but ``exclude``, a user's id), in a steady order."""
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .where(
+                User.is_active.is_(True),
+                User.id != (exclude or 0),
+                User.id.in_(db.select(UserRole.user_id).where(UserRole.role == role.value)),
+            )
+            .order_by(User.id)
+        )
+    )

@@ -44,6 +44,8 @@ PERIODIC: dict[str, dict[str, Any]] = {
         "task": "progress.weekly_digest",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+    # Projects past their end date move to close-out (before the reminders that follow from it).
+    "start-closeouts": {"task": "projects.start_closings", "schedule": crontab(minute=5)},
     "send-reminders": {"task": "reminders.run", "schedule": 300.0},
     # Forget the keys of forms sent more than two days ago (``grants.core.once``).
     "forget-form-submissions": {"task": "core.forget_form_submissions", "schedule": crontab(minute=30, hour=3)},

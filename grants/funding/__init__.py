@@ -13,12 +13,17 @@ def init_app(app: Flask) -> None:
     from grants.funding import models  # noqa: F401
     from grants.funding.queries import conditions_owned_by
     from grants.funding.routes import bp
+    from grants.funding.services.ending import closeout_left, end_money, paid_to
+    from grants.projects.ending import count_paid_with, on_closeout_check, on_project_end
     from grants.projects.services import on_project_set_up
 
     app.register_blueprint(bp)
     project_changed.connect(_evaluate, weak=False)
     on_project_set_up(_set_up_funding, order=30)
     list_conditions_owned_with(conditions_owned_by)
+    count_paid_with(paid_to)
+    on_closeout_check(closeout_left, order=20)
+    on_project_end(end_money, order=20)
     register_nav(
         "Funding",
         "funding.index",

@@ -45,6 +45,7 @@ class TrancheStatus(StrEnum):
     REQUESTED = "requested"
     RELEASED = "released"
     HELD = "held"
+    CANCELLED = "cancelled"  # never to be paid: its project was given up, ended early or closed without it
 
 
 TRANCHE_STATUSES = tuple(member.value for member in TrancheStatus)  # the words the database keeps
@@ -54,6 +55,7 @@ TRANCHE_STATUS_LABELS = {
     "requested": "Waiting for finance approval",
     "released": "Released",
     "held": "Held",
+    "cancelled": "Cancelled",
 }
 TRANCHE_STATUS_COLOURS = {
     "scheduled": "grey",
@@ -61,6 +63,7 @@ TRANCHE_STATUS_COLOURS = {
     "requested": "yellow",
     "released": "green",
     "held": "red",
+    "cancelled": "grey",
 }
 
 
@@ -182,6 +185,9 @@ class Tranche(TimestampMixin, Model):
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     held_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     project = relationship("Project", lazy="joined", innerjoin=True)
     requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="select")
@@ -203,6 +209,9 @@ class Tranche(TimestampMixin, Model):
         ),
         CheckConstraint("status <> 'released' OR released_at IS NOT NULL", name="released_when"),
         CheckConstraint("status <> 'held' OR (held_reason IS NOT NULL AND held_at IS NOT NULL)", name="held_why"),
+        CheckConstraint(
+            "status <> 'cancelled' OR (cancel_reason IS NOT NULL AND cancelled_at IS NOT NULL)", name="cancelled_why"
+        ),
         Index("ix_tranches_status_due_on", "status", "due_on"),
     )
 
@@ -216,8 +225,8 @@ class Tranche(TimestampMixin, Model):
 
     @property
     def is_open(self) -> bool:
-        """Not yet paid: its amount, date and conditions can still change."""
-        return self.status != TrancheStatus.RELEASED
+        """Not yet paid nor cancelled: its amount, date and conditions can still change."""
+        return self.status not in (TrancheStatus.RELEASED, TrancheStatus.CANCELLED)
 
 
 class TrancheCondition(TimestampMixin, Model):

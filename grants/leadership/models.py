@@ -175,3 +175,22 @@ class AssessmentScore(Model):
     response: Mapped[AssessmentResponse] = relationship(back_populates="scores", lazy="select")
 
     __table_args__ = (CheckConstraint("value BETWEEN 1 AND 5", name="on_the_scale"),)
+
+
+class StageClosure(Model):
+    """A project's stage of self-assessment closed: no more answers are taken for it, and from then on
+    its results may be shown beyond the programme staff. Closed by the project team, a programme
+    officer, or at close-out; never reopened, so its results never change."""
+
+    __tablename__ = "assessment_stage_closures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False)
+    stage: Mapped[AssessmentStage] = mapped_column(StatusColumn(AssessmentStage, 10), nullable=False)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        db.UniqueConstraint("project_id", "stage"),
+        CheckConstraint(f"stage IN ({', '.join(repr(s) for s in STAGES)})", name="known_stage"),
+    )

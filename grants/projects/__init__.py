@@ -4,13 +4,20 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.cli import register_job
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
-    from grants.projects import models  # noqa: F401
+    from grants.projects import (
+        ending_routes,  # noqa: F401  (the close-out and ending pages, on the projects blueprint)
+        models,  # noqa: F401
+        tasks,  # noqa: F401  (registers the Celery tasks)
+    )
+    from grants.projects.cli import start_closeouts_command
     from grants.projects.routes import bp
 
     app.register_blueprint(bp)
+    register_job(start_closeouts_command)
     register_nav(
         "Projects",
         "projects.index",

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSubmitInput, GovTextArea
-from wtforms import RadioField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
-from grants.core.forms import DateInputField, Length, NumberField, Required, strip
+from grants.core.forms import DateInputField, Length, MoneyField, NumberField, Required, strip
 from grants.core.once import OnceMixin
 from grants.projects.models import RAG_LABELS, UPDATE_KINDS
 
@@ -82,3 +88,85 @@ class RagOverrideForm(FlaskForm):
     )
     reason = TextAreaField("Why", widget=GovTextArea(), filters=[strip], validators=[Optional(), Length(max=1000)])
     submit = SubmitField("Save RAG", widget=GovSubmitInput())
+
+
+class ReasonForm(OnceMixin, FlaskForm):
+    """Giving up an award, or proposing an early end: why."""
+
+    reason = TextAreaField(
+        "Why?",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        validators=[DataRequired("Give the reason"), Length(max=2000)],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class EarlyEndForm(ReasonForm):
+    repayment_pence = MoneyField(
+        "Amount to be repaid (optional)",
+        description="In pounds, if the partnership is to pay back some of the money it has been paid. "
+        "You can also record this later.",
+    )
+
+
+class DecisionNoteForm(FlaskForm):
+    """Confirming or declining a proposal to end a project, with an optional note (required to decline)."""
+
+    decision_note = TextAreaField(
+        "Note (optional)",
+        widget=GovTextArea(),
+        filters=[strip],
+        validators=[Optional(), Length(max=2000)],
+    )
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class RepaymentForm(FlaskForm):
+    repayment_pence = MoneyField("Amount to be repaid", validators=[Required("Enter the amount to be repaid")])
+    submit = SubmitField("Save the amount", widget=GovSubmitInput())
+
+
+class RepaymentReceivedForm(FlaskForm):
+    repayment_received_on = DateInputField(
+        "When did the money arrive?", validators=[Required("Enter the date the money arrived")]
+    )
+    repayment_reference = StringField(
+        "Payment reference",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[DataRequired("Enter the payment reference"), Length(max=100)],
+    )
+    submit = SubmitField("Record the repayment", widget=GovSubmitInput())
+
+
+_UNSET = object()
+
+
+def closeout_form(left: list, formdata=_UNSET):
+    """The close-out form: a note, and a reason for each thing left (``why_<key>``)."""
+
+    class CloseoutForm(FlaskForm):
+        closeout_note = TextAreaField(
+            "Close-out note",
+            widget=GovCharacterCount(),
+            filters=[strip],
+            description="What the project achieved and anything the programme should remember about it. "
+            "The team, the enabler and the finance approvers are sent this.",
+            validators=[DataRequired("Write the close-out note"), Length(max=4000)],
+        )
+        submit = SubmitField("Close the project", widget=GovSubmitInput())
+
+    for item in left:
+        setattr(
+            CloseoutForm,
+            f"why_{item.key}",
+            TextAreaField(
+                f"Why will “{item.title}” not happen?",
+                widget=GovTextArea(),
+                filters=[strip],
+                description=item.detail,
+                validators=[Optional(), Length(max=2000)],
+            ),
+        )
+    return CloseoutForm() if formdata is _UNSET else CloseoutForm(formdata=formdata)

@@ -17,10 +17,23 @@ class ProjectStatus(StrEnum):
     ACTIVE = "active"
     CLOSING = "closing"
     CLOSED = "closed"
+    WITHDRAWN = "withdrawn"  # the award given up before any money was paid
+    ENDED_EARLY = "ended_early"  # stopped after some payments
 
 
 STATUSES = tuple(member.value for member in ProjectStatus)  # the words the database keeps
-STATUS_LABELS = {"setup": "Setting up", "active": "Active", "closing": "Closing", "closed": "Closed"}
+STATUS_LABELS = {
+    "setup": "Setting up",
+    "active": "Active",
+    "closing": "Closing",
+    "closed": "Closed",
+    "withdrawn": "Award given up",
+    "ended_early": "Ended early",
+}
+# A project still running: its team reports, its enabler logs, its money can be paid.
+LIVE_STATUSES = frozenset({ProjectStatus.SETUP, ProjectStatus.ACTIVE, ProjectStatus.CLOSING})
+# A project at its end: its pages are a record, read-only but for learning that may still be published.
+FINISHED_STATUSES = frozenset({ProjectStatus.CLOSED, ProjectStatus.WITHDRAWN, ProjectStatus.ENDED_EARLY})
 RAGS = ("red", "amber", "green")
 
 
@@ -53,6 +66,12 @@ class Project(TimestampMixin, Model):
     rag_overridden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     rag_overridden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_update_on: Mapped[date | None] = mapped_column(Date)
+    # Close-out: when and by whom the project was closed (or given up, or ended early), the officer's
+    # note, and why each thing left undone will not happen (``{item key: reason}``).
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    closeout_note: Mapped[str | None] = mapped_column(Text)
+    closeout_exceptions: Mapped[dict | None] = mapped_column(JSON)
 
     application = relationship("Application", lazy="select")
     round = relationship("Round", lazy="joined", innerjoin=True)
@@ -65,10 +84,21 @@ class Project(TimestampMixin, Model):
         CheckConstraint("rag_override IS NULL OR rag_override IN ('red', 'amber', 'green')", name="known_rag_override"),
         CheckConstraint("award_pence > 0", name="award_positive"),
         CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+        CheckConstraint(
+            "status NOT IN ('closed', 'withdrawn', 'ended_early') OR finished_at IS NOT NULL", name="finished_when"
+        ),
     )
 
     def __repr__(self) -> str:
         return f"<Project {self.reference} {self.status}>"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
 
     @property
     def status_label(self) -> str:
@@ -173,3 +203,96 @@ class EnablerAssignment(TimestampMixin, Model):
     @property
     def is_current(self) -> bool:
         return self.ends_on is None
+
+
+class EndingKind(StrEnum):
+    """How a project ends before its close-out."""
+
+    WITHDRAWN = "withdrawn"  # the partnership gives up its award, before any payment
+    ENDED_EARLY = "ended_early"  # the project stops after some payments
+
+
+class EndingStatus(StrEnum):
+    """Where a proposal to end a project is: it takes effect only once a second person confirms it."""
+
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+ENDING_KIND_LABELS = {"withdrawn": "Award given up", "ended_early": "Ended early"}
+ENDING_STATUS_LABELS = {"proposed": "Waiting for confirmation", "confirmed": "Confirmed", "cancelled": "Cancelled"}
+
+
+class ProjectEnding(TimestampMixin, Model):
+    """A proposal to end a project before its close-out, and what became of it. An award given up is
+    recorded by the lead applicant or a programme officer and confirmed by an officer; an early end is
+    proposed by an officer and confirmed by a finance approver who is someone else, with any amount to
+    be repaid. At most one proposal waits at a time."""
+
+    __tablename__ = "project_endings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), nullable=False)
+    kind: Mapped[EndingKind] = mapped_column(StatusColumn(EndingKind, 12), nullable=False)
+    status: Mapped[EndingStatus] = mapped_column(
+        StatusColumn(EndingStatus, 10), nullable=False, default=EndingStatus.PROPOSED
+    )
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), nullable=False)
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    # Money the partnership owes back after an early end, and when it came back.
+    repayment_pence: Mapped[int | None] = mapped_column(Money)
+    repayment_received_on: Mapped[date | None] = mapped_column(Date)
+    repayment_reference: Mapped[str | None] = mapped_column(String(100))
+    repayment_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+
+    project = relationship("Project", lazy="select")
+    proposed_by = relationship("User", foreign_keys=[proposed_by_id], lazy="joined", innerjoin=True)
+    decided_by = relationship("User", foreign_keys=[decided_by_id], lazy="select")
+
+    __table_args__ = (
+        Index(
+            "uq_project_endings_one_proposed",
+            "project_id",
+            unique=True,
+            postgresql_where=text("status = 'proposed'"),
+            sqlite_where=text("status = 'proposed'"),
+        ),
+        Index("ix_project_endings_project_id", "project_id"),
+        CheckConstraint("kind IN ('withdrawn', 'ended_early')", name="known_kind"),
+        CheckConstraint("status IN ('proposed', 'confirmed', 'cancelled')", name="known_status"),
+        CheckConstraint("length(reason) > 0", name="reason_given"),
+        CheckConstraint(
+            "status = 'proposed' OR (decided_by_id IS NOT NULL AND decided_at IS NOT NULL)", name="decided_by"
+        ),
+        # Ending a project after payments changes money owed: never one person's decision.
+        CheckConstraint(
+            "kind <> 'ended_early' OR status <> 'confirmed' OR decided_by_id <> proposed_by_id", name="two_people"
+        ),
+        CheckConstraint("repayment_pence IS NULL OR repayment_pence > 0", name="repayment_positive"),
+        CheckConstraint("repayment_pence IS NULL OR kind = 'ended_early'", name="repayment_when_ended_early"),
+        CheckConstraint(
+            "repayment_received_on IS NULL OR (repayment_pence IS NOT NULL AND status = 'confirmed')",
+            name="received_when_owed",
+        ),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return ENDING_KIND_LABELS[self.kind]
+
+    @property
+    def status_label(self) -> str:
+        return ENDING_STATUS_LABELS[self.status]
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == EndingStatus.PROPOSED
+
+    @property
+    def repayment_outstanding(self) -> bool:
+        return bool(self.repayment_pence and self.status == EndingStatus.CONFIRMED and not self.repayment_received_on)

@@ -8,7 +8,7 @@ from types import EllipsisType
 
 from grants.core.permissions import Role
 from grants.extensions import db
-from grants.projects.models import EnablerAssignment, Project, ProjectStatus
+from grants.projects.models import EnablerAssignment, EndingKind, Project, ProjectStatus
 from grants.projects.queries import current_enablers
 
 STAFF = (Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
@@ -87,9 +87,7 @@ def viewable_project_ids(user, project_ids) -> set[int]:
 
 
 def can_log_update(user, project, enabler_id: int | EllipsisType | None = ...) -> bool:
-    return project.status in {ProjectStatus.SETUP, ProjectStatus.ACTIVE, ProjectStatus.CLOSING} and is_current_enabler(
-        user, project, enabler_id
-    )
+    return project.is_live and is_current_enabler(user, project, enabler_id)
 
 
 def can_edit_update(user, update, project, enabler_id: int | EllipsisType | None = ...) -> bool:
@@ -103,3 +101,54 @@ def can_see_private_notes(user) -> bool:
 
 def can_manage(user) -> bool:
     return bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
+
+
+def can_start_closeout(user, project) -> bool:
+    return can_manage(user) and project.status == ProjectStatus.ACTIVE
+
+
+def can_close(user, project) -> bool:
+    return can_manage(user) and project.status == ProjectStatus.CLOSING
+
+
+def can_give_up_award(user, project) -> bool:
+    """The project team (its lead organisation's applicants) or a programme officer, while it runs."""
+    return bool(user.is_authenticated and project.is_live and (can_manage(user) or is_member(user, project)))
+
+
+def can_propose_early_end(user, project) -> bool:
+    return can_manage(user) and project.status in (ProjectStatus.ACTIVE, ProjectStatus.CLOSING)
+
+
+def may_confirm(user, ending) -> bool:
+    """Who confirms a proposal to end a project. An award given up: a programme officer. An early end
+    changes the money owed: a finance approver who did not propose it."""
+    if not user.is_authenticated:
+        return False
+    if ending.kind == EndingKind.ENDED_EARLY:
+        return bool(user.has_role(Role.FINANCE_APPROVER) and user.id != ending.proposed_by_id)
+    return can_manage(user)
+
+
+def may_cancel(user, ending) -> bool:
+    """Its proposer withdraws it; an officer, or whoever could confirm it, may decline it instead."""
+    return bool(
+        user.is_authenticated and (user.id == ending.proposed_by_id or may_confirm(user, ending) or can_manage(user))
+    )
+
+
+def can_confirm_ending(user, ending) -> bool:
+    return ending.is_waiting and may_confirm(user, ending)
+
+
+def can_cancel_ending(user, ending) -> bool:
+    return ending.is_waiting and may_cancel(user, ending)
+
+
+def can_record_repayment(user) -> bool:
+    return bool(user.is_authenticated and user.has_any_role(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER))
+
+
+def can_see_ending(user, project) -> bool:
+    """The proposals to end a project: its team and the programme staff (not the steering group)."""
+    return bool(user.is_authenticated and (is_member(user, project) or user.has_any_role(*STAFF)))

@@ -14,14 +14,15 @@ from grants.funding.models import AgreementStatus, GrantAgreement, MatchFunding,
 from grants.funding.services.agreements import AGREEMENT_WORKFLOW
 from grants.funding.services.match import MATCH_WORKFLOW
 from grants.funding.services.release import TRANCHE_WORKFLOW
-from grants.leadership.models import AssessmentInvitation, AssessmentResponse, AssessmentStage
+from grants.leadership.models import AssessmentInvitation, AssessmentResponse, AssessmentStage, StageClosure
 from grants.learning.models import CommitmentStatus, ItemStatus, LearningCommitment, LearningItem
 from grants.learning.services import COMMITMENT_WORKFLOW, ITEM_WORKFLOW
 from grants.monitoring.models import ProgressReport, ReportStatus
 from grants.monitoring.services import REPORT_WORKFLOW
 from grants.notifications.models import Notification, NotificationStatus
 from grants.progress.models import CompilationStatus, ProgressCompilation
-from grants.projects.models import Project, ProjectStatus
+from grants.projects.models import EndingKind, EndingStatus, Project, ProjectEnding, ProjectStatus
+from grants.projects.workflow import PROJECT_WORKFLOW
 from grants.reviews.models import AssignmentStatus, Decision, DecisionOutcome, ReviewAssignment
 from grants.reviews.workflow import ASSIGNMENT_WORKFLOW
 from grants.rounds.models import Round, RoundStatus
@@ -34,7 +35,10 @@ STATUSES = [
     (PartnerStatus, Partner, "status", None),
     (AssignmentStatus, ReviewAssignment, "status", ASSIGNMENT_WORKFLOW),
     (DecisionOutcome, Decision, "outcome", None),
-    (ProjectStatus, Project, "status", None),
+    (ProjectStatus, Project, "status", PROJECT_WORKFLOW),
+    (EndingKind, ProjectEnding, "kind", None),
+    (EndingStatus, ProjectEnding, "status", None),
+    (AssessmentStage, StageClosure, "stage", None),
     (AgreementStatus, GrantAgreement, "status", AGREEMENT_WORKFLOW),
     (TrancheStatus, Tranche, "status", TRANCHE_WORKFLOW),
     (MatchStatus, MatchFunding, "status", MATCH_WORKFLOW),

@@ -24,6 +24,7 @@ from grants.funding.services.conditions import evaluate_project
 from grants.funding.services.schedule import open_agreement, tranches_of
 from grants.notifications.services import queue_email
 from grants.projects.models import ProjectStatus
+from grants.projects.workflow import PROJECT_WORKFLOW
 
 AGREEMENT_WORKFLOW = Workflow(
     "grant agreement",
@@ -208,15 +209,7 @@ def sign_agreement(
         terms_sha256=terms_module.digest(agreement.terms),
     )
     if project.status == ProjectStatus.SETUP:
-        project.status = ProjectStatus.ACTIVE
-        db.session.flush()
-        audit.record(
-            "project.active",
-            project,
-            actor=actor,
-            before={"status": ProjectStatus.SETUP},
-            after={"status": ProjectStatus.ACTIVE},
-        )
+        PROJECT_WORKFLOW.move(project, ProjectStatus.ACTIVE, actor=actor)
     evaluate_project(project, actor=actor)
     queue_email(
         actor.email,

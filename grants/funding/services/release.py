@@ -28,18 +28,27 @@ from grants.funding.services.conditions import all_met, evaluate_project, paymen
 from grants.notifications.services import queue_email
 
 # The moves people make. Becoming eligible (and lapsing back) is the conditions' doing: see conditions.py.
+# Any tranche not yet paid is cancelled when its project ends without it (see ``cancel_unpaid``).
 TRANCHE_WORKFLOW = Workflow(
     "tranche",
     {
-        TrancheStatus.SCHEDULED: {TrancheStatus.ELIGIBLE, TrancheStatus.HELD},
-        TrancheStatus.ELIGIBLE: {TrancheStatus.SCHEDULED, TrancheStatus.REQUESTED, TrancheStatus.HELD},
+        TrancheStatus.SCHEDULED: {TrancheStatus.ELIGIBLE, TrancheStatus.HELD, TrancheStatus.CANCELLED},
+        TrancheStatus.ELIGIBLE: {
+            TrancheStatus.SCHEDULED,
+            TrancheStatus.REQUESTED,
+            TrancheStatus.HELD,
+            TrancheStatus.CANCELLED,
+        },
         TrancheStatus.REQUESTED: {
             TrancheStatus.RELEASED,
             TrancheStatus.ELIGIBLE,
             TrancheStatus.SCHEDULED,
             TrancheStatus.HELD,
+            TrancheStatus.CANCELLED,
         },
-        TrancheStatus.HELD: {TrancheStatus.SCHEDULED},
+        TrancheStatus.HELD: {TrancheStatus.SCHEDULED, TrancheStatus.CANCELLED},
+        TrancheStatus.RELEASED: set(),
+        TrancheStatus.CANCELLED: set(),
     },
     states=TrancheStatus,
 )

@@ -1,0 +1,106 @@
+"""A project's money when the project ends: what close-out waits for, and the tranches never to be paid.
+
+Close-out looks for every tranche released or cancelled and the match funding received. When a project
+closes, is given up or ends early, each tranche not yet paid is cancelled (a payment never changes);
+when its award is given up, an agreement not yet signed is withdrawn too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grants.core.db import utcnow
+from grants.core.money import format_pence
+from grants.extensions import db
+from grants.funding.models import AgreementStatus, GrantAgreement, MatchFunding, MatchStatus, Tranche, TrancheStatus
+from grants.funding.services.agreements import AGREEMENT_WORKFLOW
+from grants.funding.services.release import TRANCHE_WORKFLOW, released_total
+from grants.projects.ending import LeftItem
+from grants.projects.models import Project, ProjectStatus
+
+PAID_OR_CANCELLED = (TrancheStatus.RELEASED, TrancheStatus.CANCELLED)
+
+
+def paid_to(project_id: int) -> int:
+    return released_total(project_id)
+
+
+def closeout_left(project: Project) -> list[LeftItem]:
+    tranches = db.session.scalars(
+        db.select(Tranche).where(Tranche.project_id == project.id).order_by(Tranche.sequence)
+    ).all()
+    unpaid = [tranche for tranche in tranches if tranche.status not in PAID_OR_CANCELLED]
+    unpaid_detail = "; ".join(
+        f"tranche {tranche.sequence}, {format_pence(tranche.amount_pence)}: {tranche.status_label.lower()}"
+        for tranche in unpaid
+    )
+    match = db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project.id))
+    items = [
+        LeftItem(
+            key="tranches",
+            title="Every tranche released or cancelled",
+            done=not unpaid,
+            detail=(
+                unpaid_detail + ". Tranches not paid are cancelled when the project closes."
+                if unpaid
+                else f"{format_pence(released_total(project.id))} released"
+            ),
+            endpoint="funding.project",
+            order=20,
+        )
+    ]
+    if match is not None and match.amount_pence:
+        received = match.status == MatchStatus.RECEIVED
+        items.append(
+            LeftItem(
+                key="match_received",
+                title="Match funding received",
+                done=received,
+                detail=(
+                    f"{format_pence(match.amount_pence)} from {match.funder}: received"
+                    if received
+                    else f"{format_pence(match.amount_pence)} from {match.funder}: {match.status_label.lower()}"
+                ),
+                endpoint="funding.project",
+                order=50,
+            )
+        )
+    return items
+
+
+def end_money(project: Project, outcome: ProjectStatus, *, reason: str, actor: Any) -> None:
+    """Cancel every tranche not yet paid; for an award given up, withdraw an agreement not yet signed."""
+    now = utcnow()
+    tranches = db.session.scalars(
+        db.select(Tranche).where(Tranche.project_id == project.id).order_by(Tranche.sequence)
+    ).all()
+    for tranche in tranches:
+        if tranche.status in PAID_OR_CANCELLED:
+            continue
+        tranche.cancelled_at, tranche.cancelled_by_id, tranche.cancel_reason = now, getattr(actor, "id", None), reason
+        TRANCHE_WORKFLOW.move(
+            tranche,
+            TrancheStatus.CANCELLED,
+            actor=actor,
+            action="funding.tranche_cancelled",
+            sequence=tranche.sequence,
+            amount_pence=tranche.amount_pence,
+            reason=reason,
+        )
+    if outcome != ProjectStatus.WITHDRAWN:
+        return
+    agreements = db.session.scalars(
+        db.select(GrantAgreement).where(
+            GrantAgreement.project_id == project.id,
+            GrantAgreement.status.in_([AgreementStatus.DRAFT, AgreementStatus.ISSUED]),
+        )
+    ).all()
+    for agreement in agreements:
+        AGREEMENT_WORKFLOW.move(
+            agreement,
+            AgreementStatus.WITHDRAWN,
+            actor=actor,
+            action="funding.agreement_withdrawn",
+            version=agreement.version,
+            reason=reason,
+        )
