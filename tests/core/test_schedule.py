@@ -118,6 +118,7 @@ def test_the_periodic_jobs_are_those_beat_schedules():
         "notifications.send_due",
         "rounds.close_due",
         "progress.weekly_digest",
+        "projects.start_closings",
         "reminders.run",
         "core.forget_form_submissions",
         "documents.sweep_orphans",
