@@ -73,7 +73,13 @@ def index():
     form = ApplicationFilterForm(request.args)
     filters = _filters(form)
     page = paginate(queries.officer_statement(filters))
-    return render_template("applications/manage/index.html", page=page, form=form, filters=filters)
+    return render_template(
+        "applications/manage/index.html",
+        page=page,
+        given_up=queries.awards_given_up(page.items),
+        form=form,
+        filters=filters,
+    )
 
 
 @bp.get("/export.csv")
@@ -123,9 +129,11 @@ def show(application_id):
     application = queries.load_application(application_id)
     if application is None or not can_view_application(current_user, application):
         abort(404)
+    given_up_at = queries.awards_given_up([application]).get(application.id)
     return render_template(
         "applications/manage/show.html",
         application=application,
         sections=SECTIONS,
-        timeline=queries.timeline(application),
+        timeline=queries.timeline(application, given_up_at=given_up_at),
+        given_up_at=given_up_at,
     )

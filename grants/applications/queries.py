@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 
-from grants.applications.models import Application, application_themes
+from grants.applications.models import Application, ApplicationStatus, application_themes
 from grants.applications.workflow import TIMELINE_ACTIONS
 from grants.core.audit import AuditEvent
 from grants.core.db import utcnow
@@ -30,6 +31,26 @@ def decision_in_effect(application_id: int):
     if not _DECISIONS:  # never show a bid as undecided for want of asking
         raise RuntimeError("the reviews area has not said how to find a bid's decision")
     return _DECISIONS[0](application_id)
+
+
+# Whether an approved bid's award was given up since is its project's (an area above this one): the area
+# that knows says how to find out when it is set up (``find_awards_given_up_with``).
+_GIVEN_UP: list[Callable[[list[int]], dict[int, datetime]]] = []
+
+
+def find_awards_given_up_with(finder: Callable[[list[int]], dict[int, datetime]]) -> None:
+    """``finder(application_ids)``: of these bids, those whose award was given up, with when (one query)."""
+    _GIVEN_UP[:] = [finder]
+
+
+def awards_given_up(applications: Iterable[Application]) -> dict[int, datetime]:
+    """Of these bids, the approved ones whose award was given up since, with when."""
+    ids = [application.id for application in applications if application.status == ApplicationStatus.APPROVED]
+    if not ids:
+        return {}
+    if not _GIVEN_UP:  # never show a bid as funded for want of asking
+        raise RuntimeError("no area has said how to find an award given up")
+    return _GIVEN_UP[0](ids)
 
 
 def organisation_applications(organisation_id: int) -> list[Application]:
@@ -132,8 +153,9 @@ def officer_statement(filters: dict):
     return statement.order_by(Application.submitted_at.desc().nulls_last(), Application.id.desc())
 
 
-def timeline(application: Application) -> list[tuple]:
-    """(when, what, detail) for the applicant's status timeline, from the audit trail."""
+def timeline(application: Application, *, given_up_at: datetime | None = None) -> list[tuple]:
+    """(when, what, detail) for the applicant's status timeline, from the audit trail; and, for an
+    approved bid whose award was given up since (``awards_given_up``), when that was."""
     events = db.session.scalars(
         db.select(AuditEvent)
         .where(
@@ -143,4 +165,5 @@ def timeline(application: Application) -> list[tuple]:
         )
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
     ).all()
-    return [(event.occurred_at, TIMELINE_ACTIONS[event.action], (event.after or {}).get("reason")) for event in events]
+    steps = [(event.occurred_at, TIMELINE_ACTIONS[event.action], (event.after or {}).get("reason")) for event in events]
+    return steps + ([(given_up_at, "Award given up", None)] if given_up_at else [])

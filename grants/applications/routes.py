@@ -111,6 +111,7 @@ def index():
     return render_template(
         "applications/index.html",
         applications=applications,
+        given_up=queries.awards_given_up(applications),
         rounds=rounds,
         organisation=organisation,
     )
@@ -161,6 +162,7 @@ def _started_already(round_: Round, error: GrantsError):
 def show(application_id):
     application = load_visible(application_id)
     editable = can_edit_application(current_user, application)
+    given_up_at = queries.awards_given_up([application]).get(application.id)
     return render_template(
         "applications/show.html",
         application=application,
@@ -168,8 +170,9 @@ def show(application_id):
         states={section: rules.section_status(application, section) for section in SECTIONS} if editable else {},
         editable=editable,
         withdrawable=can_withdraw_application(current_user, application),
-        timeline=queries.timeline(application),
+        timeline=queries.timeline(application, given_up_at=given_up_at),
         decision=queries.decision_in_effect(application.id),
+        given_up_at=given_up_at,
     )
 
 

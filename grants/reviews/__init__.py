@@ -6,12 +6,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from grants.applications.permissions import let_assessors_read_with
-    from grants.applications.queries import find_decisions_with
+    from grants.applications.queries import find_awards_given_up_with, find_decisions_with
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.projects.ending import on_award_given_up
     from grants.projects.permissions import hide_bids_with
-    from grants.reviews import chair_routes, manage_routes, reviewer_routes
+    from grants.reviews import chair_routes, given_up, manage_routes, reviewer_routes
     from grants.reviews.permissions import can_read_bid
     from grants.reviews.queries import conflicted_application_ids, decision_in_effect
     from grants.reviews.services import start_assessment
@@ -25,6 +26,10 @@ def init_app(app: Flask) -> None:
     # A bid's page shows its decision once it takes effect; those assessing a bid read its documents.
     find_decisions_with(decision_in_effect)
     let_assessors_read_with(can_read_bid)
+    # An award given up frees its budget and place for a reserve bid: the chairs are told, and the bid's
+    # pages say it was given up.
+    on_award_given_up(given_up.tell_chairs_place_open)
+    find_awards_given_up_with(given_up.awards_given_up)
     # A round's assessment starts with its submitted bids going under review.
     start_assessment_with(start_assessment)
     register_nav("Your reviews", "reviews.index", roles=[Role.STEERING_MEMBER], order=40, active_prefix="reviews")

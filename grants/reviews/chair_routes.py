@@ -302,11 +302,13 @@ def reserves(round_id):
     round_ = _load_round(round_id)
     if round_.status != RoundStatus.DECIDED:
         abort(404)
-    waiting, effect = decisions.reserves(round_)
+    listed = decisions.reserves(round_)
     declared = queries.conflicted_application_ids(current_user)
     # Declared, or from the chair's own organisation: such a bid's title and scores are not shown.
-    conflicted = {a.application_id for a in waiting if permissions.has_conflict(current_user, a.application, declared)}
-    open_to = [a for a in waiting if a.application_id not in conflicted]
+    conflicted = {
+        a.application_id for a in listed.reserves if permissions.has_conflict(current_user, a.application, declared)
+    }
+    open_to = [a for a in listed.reserves if a.application_id not in conflicted]
     form = ReserveApprovalForm() if request.method == "POST" else ReserveApprovalForm(formdata=None)
     form.application_id.choices = [(a.application_id, f"{a.reference}: {a.application.display_title}") for a in open_to]
     status = 200
@@ -334,13 +336,14 @@ def reserves(round_id):
             if done is not None:
                 return done
             round_ = _load_round(round_id)
-            waiting, effect = decisions.reserves(round_)
+            listed = decisions.reserves(round_)
     return render_template(
         "reviews/assessment/reserves.html",
         round=round_,
-        reserves=waiting,
+        reserves=listed.reserves,
         conflicted=conflicted,
-        effect=effect,
+        effect=listed.effect,
+        given_up=listed.given_up,
         form=form,
     ), status
 

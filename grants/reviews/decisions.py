@@ -72,7 +72,9 @@ class PortfolioEffect:
 
 
 def portfolio_effect(round_, assessments, outcomes: dict[int, str]) -> PortfolioEffect:
-    approved = [a for a in assessments if outcomes.get(a.application_id) == DecisionOutcome.APPROVED]
+    """The approved set's cost and size. An approved bid whose award was given up holds neither: its
+    budget and place are free for a reserve bid. A project ended early still holds them (it was paid)."""
+    approved = [a for a in assessments if outcomes.get(a.application_id) == DecisionOutcome.APPROVED and not a.given_up]
     return PortfolioEffect(
         total_pence=sum(a.cost_pence for a in approved),
         count=len(approved),
@@ -262,11 +264,23 @@ def apply_decisions(round_, *, actor, now: datetime | None = None) -> Applied:
     return Applied(len(pending), projects)
 
 
-def reserves(round_) -> tuple[list, PortfolioEffect]:
-    """A decided round's reserve list in rank order, and the approved portfolio it could join."""
+@dataclass
+class ReserveList:
+    """A decided round's reserve list in rank order, the approved portfolio it could join, and the
+    awards given up since the decisions (what freed budget and places), earliest first."""
+
+    reserves: list
+    effect: PortfolioEffect
+    given_up: list
+
+
+def reserves(round_) -> ReserveList:
     assessments = queries.round_assessment(round_)
-    effect = portfolio_effect(round_, assessments, current_outcomes(assessments))
-    return [a for a in assessments if a.status == ApplicationStatus.RESERVE], effect
+    return ReserveList(
+        reserves=[a for a in assessments if a.status == ApplicationStatus.RESERVE],
+        effect=portfolio_effect(round_, assessments, current_outcomes(assessments)),
+        given_up=sorted((a for a in assessments if a.given_up), key=lambda a: (a.given_up_at, a.reference)),
+    )
 
 
 def approve_reserve(

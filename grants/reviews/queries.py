@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 
 from sqlalchemy.orm import lazyload, selectinload
@@ -12,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from grants.applications.models import Application, ApplicationStatus, application_themes
 from grants.directory.models import SECTORS, Organisation, Place, Theme
 from grants.extensions import db
+from grants.projects.models import Project, ProjectStatus
 from grants.reviews import scoring
 from grants.reviews.models import (
     AssignmentStatus,
@@ -44,6 +46,9 @@ class BidAssessment:
     status: str
     outcome: str | None = None  # of the decision recorded, if any
     in_effect: bool = False  # the decision has taken effect
+    # Approved, and its project's award later given up (before any payment): it holds neither budget nor
+    # place in the round any more, which are free for a reserve bid.
+    given_up_at: datetime | None = None
     application: Application | None = None
     decision: Decision | None = None
     weighted: float | None = None
@@ -55,6 +60,10 @@ class BidAssessment:
     # only for the bids a page shows
     scores: dict[int, tuple[int, int, int, int]] = field(default_factory=dict, repr=False)
     criteria: dict[int, scoring.Criterion] = field(default_factory=dict, repr=False)
+
+    @property
+    def given_up(self) -> bool:
+        return self.given_up_at is not None
 
     @cached_property
     def spreads(self) -> dict[int, scoring.Spread]:
@@ -88,7 +97,8 @@ def _rows(statement):
 def round_ranking(round_: Round) -> list[BidAssessment]:
     """Every bid under assessment in the round, with its weighted score, spread, reviews and decision,
     ranked by weighted score (bids not yet fully scored last), with the running total of cost in that
-    order; in two queries, without loading the bids themselves. The scores are added up in SQL and
+    order, and whether an approved bid's award was given up since; in two queries, without loading the
+    bids themselves. The scores are added up in SQL and
     weighted in Python (``scoring``), so the ranking rounds exactly as the arithmetic there says."""
     reviews = (
         db.select(
@@ -109,6 +119,7 @@ def round_ranking(round_: Round) -> list[BidAssessment]:
             row.status,
             outcome=row.outcome,
             in_effect=row.effective_at is not None,
+            given_up_at=row.finished_at if row.project_status == ProjectStatus.WITHDRAWN else None,
             submitted=row.submitted or 0,
             active=row.active or 0,
         )
@@ -122,9 +133,12 @@ def round_ranking(round_: Round) -> list[BidAssessment]:
                 Decision.effective_at,
                 reviews.c.submitted,
                 reviews.c.active,
+                Project.status.label("project_status"),
+                Project.finished_at,
             )
             .outerjoin(Decision, Decision.application_id == Application.id)
             .outerjoin(reviews, reviews.c.application_id == Application.id)
+            .outerjoin(Project, Project.application_id == Application.id)
             .where(_in_round(round_))
         )
     }
@@ -357,8 +371,11 @@ def round_assignments(round_id: int) -> dict[int, list[ReviewAssignment]]:
 
 
 def selected_balance(assessments: list[BidAssessment]) -> dict[str, dict[str, int]]:
-    """The approved set by place, theme and lead organisation sector, counted in one query."""
-    approved = Application.id.in_([a.application_id for a in assessments if a.outcome == DecisionOutcome.APPROVED])
+    """The approved set (less any award given up) by place, theme and lead organisation sector, counted
+    in one query."""
+    approved = Application.id.in_(
+        [a.application_id for a in assessments if a.outcome == DecisionOutcome.APPROVED and not a.given_up]
+    )
 
     def counted(key: str, name, *joins):
         statement = db.select(db.literal(key), name, db.func.count()).select_from(Application)

@@ -59,10 +59,11 @@ def _money(tranche: Tranche, **more: Any) -> dict[str, Any]:
 
 
 def released_total(project_id: int) -> int:
-    total: int = db.session.scalar(
+    # PostgreSQL adds up a bigint column as a numeric (a Decimal here): money stays integer pence.
+    total = db.session.scalar(
         db.select(db.func.coalesce(db.func.sum(Payment.amount_pence), 0)).where(Payment.project_id == project_id)
     )
-    return total
+    return int(total or 0)
 
 
 def _check_payable(tranche: Tranche) -> None:
