@@ -34,6 +34,8 @@ STATUS_NAMES = {
     "AssignmentStatus",
     "DecisionOutcome",
     "ProjectStatus",
+    "EndingKind",
+    "EndingStatus",
     "AgreementStatus",
     "TrancheStatus",
     "MatchStatus",
