@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from grants.accounts.models import User
+from grants.accounts.models import User, UserRole
 from grants.accounts.services import people_with_role
 from grants.applications.models import PartnerStatus
 from grants.core import audit
@@ -28,7 +28,7 @@ from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import PermissionDenied
 from grants.core.money import format_pence
 from grants.core.permissions import Role
-from grants.core.times import format_date
+from grants.core.times import format_date, london_today, to_london
 from grants.extensions import db
 from grants.notifications.services import queue_email
 from grants.projects import permissions
@@ -87,7 +87,7 @@ def count_paid_with(source: Callable[[int], int]) -> None:
 def paid_pence(project: Project) -> int:
     if not _PAID:  # never let an award with payments be given up for want of asking
         raise RuntimeError("no area has said what a project has been paid (funding is not set up)")
-    return sum(source(project.id) for source in _PAID)
+    return sum(int(source(project.id)) for source in _PAID)
 
 
 def closeout_items(project: Project) -> list[LeftItem]:
@@ -116,10 +116,18 @@ def endings_of(project_id: int) -> list[ProjectEnding]:
 
 
 def _team(project: Project) -> list[User]:
-    """The project team: the applicants of its lead organisation."""
-    return [
-        person for person in people_with_role(Role.APPLICANT) if person.organisation_id == project.lead_organisation_id
-    ]
+    """The project team: the active applicants of its lead organisation."""
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .where(
+                User.is_active.is_(True),
+                User.organisation_id == project.lead_organisation_id,
+                User.id.in_(db.select(UserRole.user_id).where(UserRole.role == Role.APPLICANT.value)),
+            )
+            .order_by(User.id)
+        )
+    )
 
 
 def _context(project: Project, **more: Any) -> dict[str, Any]:
@@ -152,7 +160,7 @@ def _end_support(project: Project, reason: str, actor: Any) -> User | None:
     )
     if assignment is None:
         return None
-    assignment.ends_on = max(date.today(), assignment.starts_on)
+    assignment.ends_on = max(london_today(), assignment.starts_on)
     assignment.end_reason = reason
     db.session.flush()
     audit.record(
@@ -186,7 +194,7 @@ _SUPPORT_ENDS = {
 def start_due_closings(today: date | None = None, *, actor: Any = None) -> list[int]:
     """Move every active project whose end date has passed to closing, and tell its team and the
     programme officers. Running it again (or twice at once) moves nothing twice."""
-    today = today or date.today()
+    today = today or london_today()
     due = db.session.scalars(
         db.select(Project).where(Project.status == ProjectStatus.ACTIVE, Project.ends_on < today).order_by(Project.id)
     ).all()
@@ -215,7 +223,15 @@ def start_closing(project: Project, *, actor: Any) -> None:
 def _begin_closing(project: Project, *, actor: Any, because: str) -> None:
     PROJECT_WORKFLOW.move(project, ProjectStatus.CLOSING, actor=actor, because=because)
     people = _team(project) + people_with_role(Role.PROGRAMME_OFFICER)
-    _tell(people, "project_closing", project, f"{project.id}", ends_on=format_date(project.ends_on))
+    started_by = getattr(actor, "name", None)  # an officer, before the end date; None: the date has passed
+    _tell(
+        people,
+        "project_closing",
+        project,
+        f"{project.id}",
+        ends_on=format_date(project.ends_on),
+        started_by=started_by if project.ends_on >= london_today() else None,
+    )
 
 
 def _not_running(project: Project, doing: str) -> str:
@@ -224,6 +240,36 @@ def _not_running(project: Project, doing: str) -> str:
     if project.is_finished:
         return f"{project.reference} is {project.status_label.lower()}, so you cannot {doing}."
     return f"{project.reference} is {project.status_label.lower()}: you cannot {doing} now."
+
+
+class CloseoutProblems(ProjectError):
+    """What stops a project closing: each thing left without a reason (named by its item's key) and a
+    missing note (``closeout_note``). Its own message lists what is left."""
+
+    def __init__(self, message: str, problems: list[ProjectError]):
+        super().__init__(message, field=problems[0].field)
+        self.problems = problems
+
+
+def _closeout_problems(left: list[LeftItem], reasons: dict[str, str], note: str) -> None:
+    unexplained = [item for item in left if not reasons[item.key]]
+    problems = [
+        ProjectError(f"Say why “{item.title}” will not happen, or finish it first", field=item.key)
+        for item in unexplained
+    ]
+    if not note:
+        problems.append(ProjectError("Write the close-out note", field="closeout_note"))
+    if not problems:
+        return
+    if not unexplained:
+        raise problems[0]
+    listed = "; ".join(f"{item.title} ({item.detail})" if item.detail else item.title for item in unexplained)
+    many = len(unexplained) != 1
+    raise CloseoutProblems(
+        f"{len(unexplained)} thing{'s are' if many else ' is'} left: {listed}. Finish {'them' if many else 'it'}, "
+        "or say why each will not happen.",
+        problems,
+    )
 
 
 def close_project(project: Project, *, note: str, exceptions: dict[str, str], actor: Any) -> list[LeftItem]:
@@ -241,19 +287,15 @@ def close_project(project: Project, *, note: str, exceptions: dict[str, str], ac
             if project.status == ProjectStatus.ACTIVE
             else _not_running(project, "close it")
         )
+    if (waiting := waiting_ending(project)) is not None:
+        raise ProjectError(
+            f"A proposal to {_proposal_words(waiting.kind)} is waiting for confirmation. Confirm or cancel it before "
+            "closing the project."
+        )
     left = [item for item in closeout_items(project) if not item.done]
     reasons = {item.key: (exceptions.get(item.key) or "").strip() for item in left}
-    unexplained = [item for item in left if not reasons[item.key]]
-    if unexplained:
-        listed = "; ".join(f"{item.title} ({item.detail})" if item.detail else item.title for item in unexplained)
-        raise ProjectError(
-            f"{len(unexplained)} thing{'s are' if len(unexplained) != 1 else ' is'} left: {listed}. Finish "
-            f"{'them' if len(unexplained) != 1 else 'it'}, or say why each will not happen.",
-            field=unexplained[0].key,
-        )
     note = (note or "").strip()
-    if not note:
-        raise ProjectError("Write the close-out note", field="closeout_note")
+    _closeout_problems(left, reasons, note)
     project.closeout_note = note
     project.closeout_exceptions = {item.key: reasons[item.key] for item in left} or None
     reason = "The project closed. " + "; ".join(f"{item.title}: {reasons[item.key]}" for item in left)
@@ -270,6 +312,10 @@ def close_project(project: Project, *, note: str, exceptions: dict[str, str], ac
     return left
 
 
+def _proposal_words(kind: EndingKind) -> str:
+    return "give up the award" if kind == EndingKind.WITHDRAWN else "end the project early"
+
+
 # --- An award given up, an early end -----------------------------------------------------------------
 
 
@@ -283,8 +329,7 @@ def _check_no_waiting(project: Project, kind: EndingKind) -> None:
             "been recorded and is waiting for confirmation."
         )
     raise ProjectError(
-        f"A proposal to {'give up the award' if waiting.kind == EndingKind.WITHDRAWN else 'end the project early'} "
-        "is waiting for confirmation. Confirm or cancel it first."
+        f"A proposal to {_proposal_words(waiting.kind)} is waiting for confirmation. Confirm or cancel it first."
     )
 
 
@@ -395,6 +440,8 @@ def confirm_ending(ending: ProjectEnding, *, actor: Any, note: str = "") -> Proj
         raise ProjectAlreadyDone("This has already been confirmed.")
     if ending.status == EndingStatus.CANCELLED:
         raise ProjectError("This proposal was cancelled. Record a new one if it is still needed.")
+    if not project.is_live:
+        raise ProjectError(_not_running(project, "end it now"))
     paid = paid_pence(project)
     if ending.kind == EndingKind.WITHDRAWN and paid:
         raise ProjectError(
@@ -409,7 +456,7 @@ def confirm_ending(ending: ProjectEnding, *, actor: Any, note: str = "") -> Proj
     outcome = ProjectStatus.WITHDRAWN if ending.kind == EndingKind.WITHDRAWN else ProjectStatus.ENDED_EARLY
     enabler = _finish(project, outcome, reason=ending.reason, actor=actor, ending_id=ending.id)
     if outcome == ProjectStatus.WITHDRAWN:
-        _tell_of_award_given_up(project, ending)
+        _tell_of_award_given_up(project, ending, enabler)
     else:
         people = (
             _team(project)
@@ -439,17 +486,21 @@ def on_award_given_up(step: Callable[..., object]) -> None:
         _GIVEN_UP.append(step)
 
 
-def _tell_of_award_given_up(project: Project, ending: ProjectEnding) -> None:
-    """The partnership's letters: the lead applicant's team and each confirmed partner, once each."""
+def _tell_of_award_given_up(project: Project, ending: ProjectEnding, enabler: User | None) -> None:
+    """The partnership's letters: the lead applicant's team and each confirmed partner, and the enabler whose
+    support ends, once each."""
     application = project.application
     context = _context(project, reason=ending.reason, award=format_pence(project.award_pence))
     sent: set[str] = set()
-    for person in _team(project):
+    people = [(person, "team") for person in _team(project)] + ([(enabler, "enabler")] if enabler else [])
+    for person, audience in people:
+        if person.email.lower() in sent:
+            continue
         sent.add(person.email.lower())
         queue_email(
             person.email,
             "award_given_up",
-            {**context, "name": person.name, "is_lead": True},
+            {**context, "name": person.name, "audience": audience},
             user=person,
             dedupe_key=f"award_given_up:{ending.id}:{person.email.lower()}",
         )
@@ -461,7 +512,7 @@ def _tell_of_award_given_up(project: Project, ending: ProjectEnding) -> None:
         queue_email(
             partner.contact_email,
             "award_given_up",
-            {**context, "name": partner.contact_name, "is_lead": False},
+            {**context, "name": partner.contact_name, "audience": "partner"},
             dedupe_key=f"award_given_up:{ending.id}:{email}",
         )
     for step in _GIVEN_UP:
@@ -536,11 +587,12 @@ def repayment_received(ending: ProjectEnding, *, received_on: date, reference: s
         )
     if not ending.repayment_outstanding:
         raise ProjectError("There is no repayment waiting for this project.")
-    if received_on > date.today():
+    if received_on > london_today():
         raise ProjectError("The date must be today or in the past", field="repayment_received_on")
-    if ending.decided_at is not None and received_on < ending.proposed_at.date():
+    proposed_on = to_london(ending.proposed_at).date()
+    if received_on < proposed_on:
         raise ProjectError(
-            f"The date must be on or after {format_date(ending.proposed_at.date())}, when the early end was proposed",
+            f"The date must be on or after {format_date(proposed_on)}, when the early end was proposed",
             field="repayment_received_on",
         )
     reference = (reference or "").strip()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from grants.accounts.models import User
 from grants.core import actions
 from grants.core.forms import ActionForm
 from grants.core.permissions import Role, roles_required
+from grants.core.times import london_today
 from grants.extensions import db
-from grants.projects import ending, permissions
+from grants.projects import ending, permissions, queries
 from grants.projects.access import project_or_404
 from grants.projects.forms import (
     DecisionNoteForm,
@@ -20,7 +22,7 @@ from grants.projects.forms import (
     RepaymentReceivedForm,
     closeout_form,
 )
-from grants.projects.models import EndingKind, Project, ProjectEnding
+from grants.projects.models import EndingKind, EndingStatus, Project, ProjectEnding
 from grants.projects.routes import bp
 
 
@@ -29,6 +31,11 @@ def _closeout_page(project: Project, form=None, status: int = 200):
     left = [item for item in items if not item.done]
     if form is None and permissions.can_close(current_user, project):
         form = closeout_form(left, formdata=None)
+    ended_by = None  # the proposal that ended it before its close-out, for those who may see it
+    if project.is_finished and permissions.can_see_ending(current_user, project):
+        ended_by = next(
+            (proposal for proposal in ending.endings_of(project.id) if proposal.status == EndingStatus.CONFIRMED), None
+        )
     return render_template(
         "projects/closeout.html",
         project=project,
@@ -39,6 +46,9 @@ def _closeout_page(project: Project, form=None, status: int = 200):
         can_close=permissions.can_close(current_user, project),
         action_form=ActionForm(formdata=None),
         finished_by=db.session.get(User, project.finished_by_id) if project.finished_by_id else None,
+        ended_by=ended_by,
+        history=queries.history(project.id),
+        today=london_today(),
     ), status
 
 
@@ -52,6 +62,7 @@ def closeout(project_id):
         abort(403)
     left = [item for item in ending.closeout_items(project) if not item.done]
     form = closeout_form(left)
+    fields = {item.key: f"why_{item.key}" for item in left}
     if form.validate_on_submit():
         done = actions.carry_out(
             lambda: ending.close_project(
@@ -63,7 +74,8 @@ def closeout(project_id):
             refused=("project.close_refused", project),
             form=form,
             field="closeout_note",
-            fields={item.key: f"why_{item.key}" for item in left},
+            fields=fields,
+            show=lambda error: _show_problems(form, error, fields),
             to=url_for("projects.closeout", project_id=project.id),
             message=f"{project.reference} is closed. The team, the enabler and the finance approvers have been told.",
             back=url_for("projects.closeout", project_id=project.id),
@@ -71,6 +83,12 @@ def closeout(project_id):
         if done is not None:
             return done
     return _closeout_page(project, form, 400)
+
+
+def _show_problems(form, error, fields: dict[str, str]) -> None:
+    """Each thing left without a reason beside its own field, and a missing note beside the note."""
+    for problem in getattr(error, "problems", [error]):
+        actions.show_on_field(form, problem, "closeout_note", fields)
 
 
 @bp.post("/<int:project_id>/close-out/start")
@@ -86,6 +104,14 @@ def start_closeout(project_id):
         to=to,
         message=f"The close-out of {project.reference} has started.",
     )
+
+
+def _to_waiting(project: Project, error) -> Response:
+    """The same proposal recorded a moment ago (or from another page): to it, with why nothing happened."""
+    flash(error.message, "important")
+    waiting = ending.waiting_ending(project)
+    to = _to_ending(project, waiting) if waiting else url_for("projects.show", project_id=project.id)
+    return redirect(to, 303)
 
 
 def _reason_page(project: Project, form, title: str, lede: str, template: str = "projects/reason.html"):
@@ -113,6 +139,7 @@ def give_up(project_id):
             field="reason",
             to=lambda recorded: url_for("projects.ending_page", project_id=project.id, ending_id=recorded.id),
             message="It is recorded that the award is to be given up. A programme officer will confirm it.",
+            repeat=lambda error: _to_waiting(project, error),
         )
         if done is not None:
             return done
@@ -144,6 +171,7 @@ def end_early(project_id):
             field="reason",
             to=lambda proposed: url_for("projects.ending_page", project_id=project.id, ending_id=proposed.id),
             message="You have proposed ending the project early. A finance approver other than you confirms it.",
+            repeat=lambda error: _to_waiting(project, error),
         )
         if done is not None:
             return done
@@ -211,10 +239,9 @@ def confirm_ending(project_id, ending_id):
         refused=("project.ending_refused", project),
         to=_to_ending(project, proposal),
         message=(
-            f"The award for {project.reference} is given up. The partnership and the steering group chairs have "
-            "been told."
+            f"The award for {project.reference} is given up. The project team and its partners have been told."
             if given_up
-            else f"{project.reference} has ended early. Its team, enabler and the programme staff have been told."
+            else f"{project.reference} has ended early. The project team and the programme staff have been told."
         ),
     )
 

@@ -144,7 +144,17 @@ _UNSET = object()
 
 
 def closeout_form(left: list, formdata=_UNSET):
-    """The close-out form: a note, and a reason for each thing left (``why_<key>``)."""
+    """The close-out form: a reason for each thing left (``why_<key>``), then a note, in the page's order."""
+    reasons = {
+        f"why_{item.key}": TextAreaField(
+            f"Why will “{item.title}” not happen?",
+            widget=GovTextArea(),
+            filters=[strip],
+            description=item.detail,
+            validators=[Optional(), Length(max=2000)],
+        )
+        for item in left
+    }  # made before the note, so that they come first (WTForms orders fields as they were made)
 
     class CloseoutForm(FlaskForm):
         closeout_note = TextAreaField(
@@ -153,20 +163,11 @@ def closeout_form(left: list, formdata=_UNSET):
             filters=[strip],
             description="What the project achieved and anything the programme should remember about it. "
             "The team, the enabler and the finance approvers are sent this.",
-            validators=[DataRequired("Write the close-out note"), Length(max=4000)],
+            # required by the service, which says so beside whatever else is missing (the reasons)
+            validators=[Optional(), Length(max=4000)],
         )
         submit = SubmitField("Close the project", widget=GovSubmitInput())
 
-    for item in left:
-        setattr(
-            CloseoutForm,
-            f"why_{item.key}",
-            TextAreaField(
-                f"Why will “{item.title}” not happen?",
-                widget=GovTextArea(),
-                filters=[strip],
-                description=item.detail,
-                validators=[Optional(), Length(max=2000)],
-            ),
-        )
+    for name, field in reasons.items():
+        setattr(CloseoutForm, name, field)
     return CloseoutForm() if formdata is _UNSET else CloseoutForm(formdata=formdata)

@@ -77,6 +77,14 @@ class Project(TimestampMixin, Model):
     round = relationship("Round", lazy="joined", innerjoin=True)
     lead_organisation = relationship("Organisation", lazy="joined", innerjoin=True)
     place = relationship("Place", lazy="joined")
+    # The proposals to end it before its close-out, newest first: read with the project page, changed only
+    # through ``ProjectEnding`` itself.
+    endings = relationship(
+        "ProjectEnding",
+        lazy="select",
+        viewonly=True,
+        order_by="(ProjectEnding.proposed_at.desc(), ProjectEnding.id.desc())",
+    )
 
     __table_args__ = (
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in STATUSES)})", name="known_status"),

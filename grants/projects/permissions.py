@@ -103,6 +103,22 @@ def can_manage(user) -> bool:
     return bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
 
 
+def can_override_rag(user, project) -> bool:
+    """A programme officer sets the RAG of a project still running; a finished project's RAG is its record."""
+    return can_manage(user) and project.is_live
+
+
+def can_change_enabler(user, project) -> bool:
+    """A programme officer assigns or changes the enabler of a project still running: support ends with it."""
+    return can_manage(user) and project.is_live
+
+
+def can_see_closeout(user, project) -> bool:
+    """Whether the project page links to its close-out: for programme officers always; for everyone who may
+    see the project once the close-out has started (or the project has ended)."""
+    return can_manage(user) or project.status == ProjectStatus.CLOSING or project.is_finished
+
+
 def can_start_closeout(user, project) -> bool:
     return can_manage(user) and project.status == ProjectStatus.ACTIVE
 

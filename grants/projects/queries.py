@@ -8,8 +8,10 @@ from sqlalchemy.orm import defaultload, joinedload, lazyload, selectinload
 
 from grants.accounts.models import User
 from grants.applications.models import Application
+from grants.core.audit import AuditEvent
 from grants.extensions import db
-from grants.projects.models import EnablerAssignment, Project, ProjectUpdate
+from grants.projects.models import EnablerAssignment, Project, ProjectEnding, ProjectUpdate
+from grants.projects.workflow import TIMELINE_ACTIONS
 from grants.rounds.models import Round
 
 UPDATES_PER_PAGE = 25
@@ -41,6 +43,22 @@ def load_project(project_id: int) -> Project | None:
             selectinload(Project.application).options(lazyload(Application.round), selectinload(Application.partners)),
         )
     )
+
+
+def load_project_page(project_id: int) -> Project | None:
+    """The project as its own page shows it: as ``load_project``, with the proposals to end it joined in
+    the same query (each without its proposer, which the page does not name)."""
+    statement = (
+        db.select(Project)
+        .where(Project.id == project_id)
+        .options(
+            joinedload(Project.round).lazyload(Round.themes),
+            selectinload(Project.application).options(lazyload(Application.round), selectinload(Application.partners)),
+            joinedload(Project.endings).lazyload(ProjectEnding.proposed_by),
+        )
+    )
+    project: Project | None = db.session.execute(statement).unique().scalar_one_or_none()
+    return project
 
 
 def _named(relationship):
@@ -97,3 +115,17 @@ def current_enablers(project_ids: list[int]) -> dict[int, EnablerAssignment]:
             )
         )
     }
+
+
+def history(project_id: int) -> list[tuple]:
+    """(when, what) for each move in the project's life, from the audit trail, oldest first."""
+    events = db.session.execute(
+        db.select(AuditEvent.occurred_at, AuditEvent.action)
+        .where(
+            AuditEvent.object_type == "project",
+            AuditEvent.object_id == str(project_id),
+            AuditEvent.action.in_(TIMELINE_ACTIONS),
+        )
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    ).all()
+    return [(occurred_at, TIMELINE_ACTIONS[action]) for occurred_at, action in events]

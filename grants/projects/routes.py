@@ -10,10 +10,18 @@ from grants.core.cache import cached_page
 from grants.core.pagination import id_arg, paginate
 from grants.core.permissions import Role
 from grants.extensions import db
-from grants.projects import permissions, queries, services
+from grants.projects import ending, permissions, queries, services
 from grants.projects.access import project_and_enabler_or_404
 from grants.projects.forms import RagOverrideForm, UpdateForm
-from grants.projects.models import RAG_LABELS, STATUS_LABELS, STATUSES, Project, ProjectUpdate
+from grants.projects.models import (
+    RAG_LABELS,
+    STATUS_LABELS,
+    STATUSES,
+    EnablerAssignment,
+    EndingStatus,
+    Project,
+    ProjectUpdate,
+)
 from grants.rounds.models import Round, RoundStatus
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -63,24 +71,60 @@ def _partnership(project: Project) -> set[int]:
     return {application.lead_organisation_id, *(partner.organisation_id for partner in application.partners)}
 
 
-def _project_page(project: Project, enabler_id: int | None, rag_form: RagOverrideForm, status: int = 200):
+def _project_or_404(project_id: int) -> tuple[Project, list[EnablerAssignment]]:
+    """The project as its page shows it, with its enablers over time (the current one first), or 404 for
+    anyone who may not see it. The current enabler is read from the assignments the page lists anyway."""
+    project = queries.load_project_page(project_id)
+    if project is None:
+        abort(404)
+    assignments = queries.assignments_of(project.id)
+    enabler_id = next((assignment.enabler_id for assignment in assignments if assignment.is_current), None)
+    if not permissions.can_view_project(current_user, project, enabler_id):
+        abort(404)
+    return project, assignments
+
+
+def _end_of_project(project: Project) -> dict:
+    """What the page says and offers about the project's end: its proposals to end it (for those who may
+    see them), the one waiting, and whether the award can be given up or the project ended early (which
+    turns on what has been paid, asked only of those who could do either)."""
+    may_give_up = permissions.can_give_up_award(current_user, project)
+    may_end_early = permissions.can_propose_early_end(current_user, project)
+    endings = list(project.endings) if permissions.can_see_ending(current_user, project) else []
+    waiting = next((proposal for proposal in project.endings if proposal.is_waiting), None)
+    paid = ending.paid_pence(project) if (may_give_up or may_end_early) and waiting is None else None
+    return {
+        "endings": endings,
+        "waiting_ending": waiting if endings else None,
+        "can_give_up": may_give_up and paid == 0,
+        "can_end_early": may_end_early and bool(paid),
+        "confirmed_ending": next(
+            (proposal for proposal in project.endings if proposal.status == EndingStatus.CONFIRMED), None
+        ),
+        "can_see_closeout": permissions.can_see_closeout(current_user, project),
+    }
+
+
+def _project_page(project: Project, assignments: list[EnablerAssignment], rag_form: RagOverrideForm, status: int = 200):
     updates = paginate(queries.updates_statement(project.id), per_page=queries.UPDATES_PER_PAGE)
+    enabler_id = next((assignment.enabler_id for assignment in assignments if assignment.is_current), None)
+    can_change_enabler = permissions.can_change_enabler(current_user, project)
     return render_template(
         "projects/show.html",
         project=project,
         application=project.application,
         updates=updates,
-        assignments=queries.assignments_of(project.id),
+        assignments=assignments,
         can_log=permissions.can_log_update(current_user, project, enabler_id),
-        can_manage=permissions.can_manage(current_user),
+        can_override_rag=permissions.can_override_rag(current_user, project),
+        can_change_enabler=can_change_enabler,
         staff=permissions.can_see_private_notes(current_user),
         sees_reasons=current_user.has_any_role(*permissions.OVERSIGHT),
         enabler_linked=bool(
-            enabler_id
-            and permissions.can_manage(current_user)
-            and queries.enabler_linked_with(enabler_id, _partnership(project))
+            enabler_id and can_change_enabler and queries.enabler_linked_with(enabler_id, _partnership(project))
         ),
         form=rag_form,
+        **_end_of_project(project),
     ), status
 
 
@@ -88,8 +132,8 @@ def _project_page(project: Project, enabler_id: int | None, rag_form: RagOverrid
 @login_required
 @cached_page
 def show(project_id):
-    project, enabler_id = project_and_enabler_or_404(project_id)
-    return _project_page(project, enabler_id, RagOverrideForm(formdata=None))
+    project, assignments = _project_or_404(project_id)
+    return _project_page(project, assignments, RagOverrideForm(formdata=None))
 
 
 @bp.route("/<int:project_id>/updates/new", methods=["GET", "POST"])
@@ -132,8 +176,8 @@ def _update_change(project: Project, item: ProjectUpdate | None, values: dict):
 @bp.post("/<int:project_id>/rag")
 @login_required
 def rag(project_id):
-    project, enabler_id = project_and_enabler_or_404(project_id)
-    if not permissions.can_manage(current_user):
+    project, assignments = _project_or_404(project_id)
+    if not permissions.can_override_rag(current_user, project):
         abort(403)
     form = RagOverrideForm()
     if form.validate_on_submit():
@@ -149,4 +193,4 @@ def rag(project_id):
         )
         if done is not None:
             return done
-    return _project_page(project, enabler_id, form, 400)
+    return _project_page(project, assignments, form, 400)

@@ -133,8 +133,15 @@ def _clear_override(project: Project) -> bool:
     return True
 
 
+def check_running(project: Project, doing: str) -> None:
+    """Refuse a change to a project that has ended: its pages are a record."""
+    if project.is_finished:
+        raise ProjectError(f"{project.reference} is {project.status_label.lower()}, so you cannot {doing}.")
+
+
 def log_update(project: Project, values: dict[str, Any], *, actor: Any) -> ProjectUpdate:
     """A new entry in the project log. Its RAG becomes the project's: a new update replaces any override."""
+    check_running(project, "add to its log")
     _check_date(project, values["happened_on"])
     update = ProjectUpdate(project_id=project.id, author_id=actor.id, **{k: values[k] for k in UPDATE_FIELDS})
     db.session.add(update)
@@ -157,7 +164,9 @@ def log_update(project: Project, values: dict[str, Any], *, actor: Any) -> Proje
 
 def edit_update(update: ProjectUpdate, values: dict[str, Any], *, actor: Any) -> None:
     """Change an update, keeping the earlier version."""
-    _check_date(db.session.get_one(Project, update.project_id), values["happened_on"])
+    project = db.session.get_one(Project, update.project_id)
+    check_running(project, "change its log")
+    _check_date(project, values["happened_on"])
     before = _content(update)
     for key in UPDATE_FIELDS:
         setattr(update, key, values[key])
@@ -169,7 +178,6 @@ def edit_update(update: ProjectUpdate, values: dict[str, Any], *, actor: Any) ->
     )
     update.version += 1
     db.session.flush()
-    project = db.session.get_one(Project, update.project_id)
     refresh_rag(project)
     changed = [key for key in after if after[key] != before[key] and key != "private_note"]
     audit.record(
@@ -184,10 +192,11 @@ def edit_update(update: ProjectUpdate, values: dict[str, Any], *, actor: Any) ->
 def override_rag(project: Project, rag: str | None, reason: str, *, actor: Any) -> None:
     """A programme officer's RAG for the project, until the next update (or until cleared with None).
     Refuses (``ProjectAlreadyDone``), changing nothing, when exactly this is already in place (the form
-    sent twice)."""
+    sent twice). A project that has ended keeps the RAG it ended with."""
+    lock_and_refresh(db.session, project)
+    check_running(project, "change its RAG")
     if rag is not None and not (reason or "").strip():
         raise ProjectError("Give the reason for overriding the RAG", field="reason")
-    lock_and_refresh(db.session, project)
     if (project.rag_override, project.rag_override_reason) == (rag, reason.strip() if rag else None):
         raise ProjectAlreadyDone("The project's RAG had already been saved as it is.")
     before = {"rag": project.rag, "rag_override": project.rag_override}

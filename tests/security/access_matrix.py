@@ -190,6 +190,18 @@ def build_world() -> World:  # noqa: PLR0915 - one story, told in order
     session.commit()
     ids.match_document = match_document.id
 
+    # The end of A's project: its lead has recorded that the award is given up, waiting for an officer. And
+    # another of A's projects, started and paid, which an officer may end early.
+    from grants.projects import ending
+    from tests.projects.helpers import pay_first_tranche
+
+    given_up = ending.record_withdrawal(project, reason="The council withdrew its support.", actor=lead)
+    session.commit()
+    ids.ending = given_up.id
+    paid = funded_project(lead_organisation=org_a, lead_applicant=lead, title="Wigan paid")
+    pay_first_tranche(paid, officer, people["finance_approver"])
+    ids.project_paid = paid.id
+
     ids.report = session.scalar(
         _db.select(ProgressReport.id).where(ProgressReport.project_id == project.id).order_by(ProgressReport.id)
     )
@@ -1200,6 +1212,36 @@ MATRIX: dict[str, Entry] = _entries(
             "  in  403  403  200  200  403  403  200  403  200",
             None,
         ),
+        "projects.cancel_ending /projects/<int:project_id>/endings/<int:ending_id>/cancel": (
+            lambda w: {"project_id": w.ids.project, "ending_id": w.ids.ending},
+            None,
+            "  in   ok  404  404  404  404  404   ok  403  404",
+        ),
+        "projects.closeout /projects/<int:project_id>/close-out": (
+            lambda w: {"project_id": w.ids.project},
+            "  in  200  404  200  200  200  404  200  200  404",
+            "  in  403  404  403  403  403  404   ok  403  404",
+        ),
+        "projects.confirm_ending /projects/<int:project_id>/endings/<int:ending_id>/confirm": (
+            lambda w: {"project_id": w.ids.project, "ending_id": w.ids.ending},
+            None,
+            "  in  403  404  404  404  404  404   ok  403  404",
+        ),
+        "projects.end_early /projects/<int:project_id>/end-early": (
+            lambda w: {"project_id": w.ids.project_paid},
+            "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "projects.ending_page /projects/<int:project_id>/endings/<int:ending_id>": (
+            lambda w: {"project_id": w.ids.project, "ending_id": w.ids.ending},
+            "  in  200  404  404  404  404  404  200  200  404",
+            None,
+        ),
+        "projects.give_up /projects/<int:project_id>/give-up": (
+            lambda w: {"project_id": w.ids.project},
+            "  in  200  404  403  403  403  404  200  403  404",
+            "  in   ok  404  403  403  403  404   ok  403  404",
+        ),
         "projects.index /projects/": (
             lambda w: {},
             "  in  200  200  200  200   ->   ->  200  200  403",
@@ -1210,10 +1252,25 @@ MATRIX: dict[str, Entry] = _entries(
             None,
             "  in  403  404  403  403  403  404   ok  403  404",
         ),
+        "projects.record_repayment /projects/<int:project_id>/endings/<int:ending_id>/repayment": (
+            lambda w: {"project_id": w.ids.project, "ending_id": w.ids.ending},
+            None,
+            "  in  403  403  403  403  403  403   ok   ok  403",
+        ),
+        "projects.repayment_received /projects/<int:project_id>/endings/<int:ending_id>/repaid": (
+            lambda w: {"project_id": w.ids.project, "ending_id": w.ids.ending},
+            None,
+            "  in  403  403  403  403  403  403   ok   ok  403",
+        ),
         "projects.show /projects/<int:project_id>": (
             lambda w: {"project_id": w.ids.project},
             "  in  200  404  200  200  200  404  200  200  404",
             None,
+        ),
+        "projects.start_closeout /projects/<int:project_id>/close-out/start": (
+            lambda w: {"project_id": w.ids.project},
+            None,
+            "  in  403  403  403  403  403  403   ok  403  403",
         ),
         "projects.update /projects/<int:project_id>/updates/<int:update_id>/edit": (
             lambda w: {"project_id": w.ids.project, "update_id": w.ids.update},

@@ -52,6 +52,13 @@ class World:
     draft_round_id: int = 0
     complete_bid_id: int = 0
     decided_round_id: int = 0
+    # The end of a grant: a project in close-out, one running (unpaid), one paid, an award given up waiting
+    # for an officer, and an early end confirmed with a repayment to record: (project id, ending id).
+    closing_project_id: int = 0
+    running_project_id: int = 0
+    paid_project_id: int = 0
+    waiting_ending: tuple[int, int] = (0, 0)
+    ended_early: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)
@@ -167,11 +174,41 @@ def build_world() -> World:
 
     waivers.propose_waiver(_waivable_condition(), actor=officer, reason="Agreed by the steering group")
     db.session.commit()
+    _build_endings(world, officer)
     world.notification_id = notification.id
     world.draft_round_id = draft_round.id
     world.complete_bid_id = ready.id
     world.decided_round_id = decided.round_id
     return world
+
+
+def _build_endings(world: World, officer: User) -> None:
+    from grants.projects import ending
+    from tests.factories import funded_project
+    from tests.projects.helpers import begin_closeout, pay_first_tranche, start
+
+    finance = db.session.get(User, world.users["finance"])
+    closing = funded_project()
+    start(closing, officer)
+    begin_closeout(closing, officer)
+    running = funded_project(closing.round)
+    start(running, officer)
+    paid = funded_project(closing.round)
+    pay_first_tranche(paid, officer, finance)
+    waiting = funded_project(closing.round)
+    given_up = ending.record_withdrawal(
+        waiting, reason="The council withdrew.", actor=waiting.application.lead_applicant
+    )
+    ended = funded_project(closing.round)
+    pay_first_tranche(ended, officer, finance)
+    proposal = ending.propose_early_end(
+        ended, reason="The partnership broke up.", repayment_pence=100_000, actor=officer
+    )
+    ending.confirm_ending(proposal, actor=finance)
+    db.session.commit()
+    world.closing_project_id, world.running_project_id, world.paid_project_id = closing.id, running.id, paid.id
+    world.waiting_ending = (waiting.id, given_up.id)
+    world.ended_early = (ended.id, proposal.id)
 
 
 # --- Who posts where ------------------------------------------------------------------------------------
@@ -495,6 +532,17 @@ def _half_signed_in(user_id: int) -> dict:
     return {PENDING: {"id": user.id, "token": user.session_token, "at": int(time.time()) + 3600, "next": "/"}}
 
 
+def _ending(which: str, who: str) -> Resolver:
+    """A proposal to end a project, on its page: ``which`` is ``waiting_ending`` or ``ended_early``."""
+
+    def resolve(w: World) -> Resolved:
+        project_id, ending_id = getattr(w, which)
+        pages = (url_for("projects.ending_page", project_id=project_id, ending_id=ending_id),)
+        return w.users[who], {"project_id": project_id, "ending_id": ending_id}, pages
+
+    return resolve
+
+
 def _as(who: str, **args) -> Resolver:
     return lambda w: (w.users[who] if who else None, dict(args))
 
@@ -623,6 +671,21 @@ TARGETS: dict[str, Resolver] = {
     "/password/reset/<token>": lambda w: (None, {"token": w.reset_token}),
     "/manage/personal-data/people/<int:user_id>/anonymise": _withdrawn_applicant,
     "/progress/compile": lambda w: (w.users["officer"], {}, (url_for("progress.index"),)),
+    "/projects/<int:project_id>/close-out": lambda w: (w.users["officer"], {"project_id": w.closing_project_id}),
+    "/projects/<int:project_id>/close-out/start": lambda w: (
+        w.users["officer"],
+        {"project_id": w.running_project_id},
+        (url_for("projects.closeout", project_id=w.running_project_id),),
+    ),
+    "/projects/<int:project_id>/give-up": lambda w: (
+        _lead(db.session.get(Project, w.running_project_id)),
+        {"project_id": w.running_project_id},
+    ),
+    "/projects/<int:project_id>/end-early": lambda w: (w.users["officer"], {"project_id": w.paid_project_id}),
+    "/projects/<int:project_id>/endings/<int:ending_id>/confirm": _ending("waiting_ending", "officer"),
+    "/projects/<int:project_id>/endings/<int:ending_id>/cancel": _ending("waiting_ending", "officer"),
+    "/projects/<int:project_id>/endings/<int:ending_id>/repayment": _ending("ended_early", "finance"),
+    "/projects/<int:project_id>/endings/<int:ending_id>/repaid": _ending("ended_early", "finance"),
     "/projects/<int:project_id>/agreement/<int:version>/issue": _agreement_action("draft"),
     "/projects/<int:project_id>/agreement/<int:version>/sign": _agreement_action("issued", "lead"),
     "/projects/<int:project_id>/agreement/<int:version>/withdraw": _agreement_action("issued"),
