@@ -114,13 +114,18 @@ FILTERS = {
     ],
     "/projects": [
         ROUND_FILTER,
-        _query("status", "Projects in this state.", _enum(PROJECT_STATUSES)),
+        _query(
+            "status",
+            "Projects in this state: setup, active or closing while a project runs; closed, withdrawn (its "
+            "award given up) or ended_early once it has finished.",
+            _enum(PROJECT_STATUSES),
+        ),
         _query("rag", "Projects rated this (none: not yet rated).", _enum((*RAGS, "none"))),
         PLACE_FILTER,
     ],
     "/tranches": [
         _query("project", "A project's reference (LV2-0007).", {"type": "string", "pattern": REFERENCE_PATTERN}),
-        _query("status", "Tranches in this state.", _enum(TRANCHE_STATUSES)),
+        _query("status", "Tranches in this state (cancelled: never to be paid).", _enum(TRANCHE_STATUSES)),
     ],
     "/learning-items": [
         _query("theme", "A theme's slug.", {"type": "string", "pattern": SLUG_PATTERN}),

@@ -29,6 +29,33 @@ from grants.rounds.models import STATUSES as ROUND_STATUSES
 
 ONS_CODE_PATTERN = r"^[EKNSW]\d{8}$"
 
+# What each state of a project and of a tranche means, for the OpenAPI document: a client must know
+# that a finished project is no longer running, and that an award given up is not money awarded.
+PROJECT_STATUS_MEANINGS = {
+    "setup": "Setting up: created when its bid was approved; the grant agreement is not yet signed.",
+    "active": "Active: the agreement is signed and the work is under way.",
+    "closing": "Closing: past its end date (or its close-out started early); the close-out is under way.",
+    "closed": "Closed: the close-out is done. Finished (finished_at says when).",
+    "withdrawn": "Award given up: the partnership gave up the award before any payment. Finished; its "
+    "award_pence is not money awarded, and its tranches are all cancelled.",
+    "ended_early": "Ended early: stopped after some payments; the tranches not paid are cancelled. Finished.",
+}
+TRANCHE_STATUS_MEANINGS = {
+    "scheduled": "Waiting for its conditions.",
+    "eligible": "Its conditions are met: ready for a programme officer to request its release.",
+    "requested": "Release requested: waiting for a finance approver.",
+    "released": "Paid (released_at says when).",
+    "held": "Held: not to be paid until the hold is lifted.",
+    "cancelled": "Cancelled: never to be paid, because its project ended without it (cancelled_at says when).",
+}
+assert set(PROJECT_STATUS_MEANINGS) == set(PROJECT_STATUSES), "every project status is described"
+assert set(TRANCHE_STATUS_MEANINGS) == set(TRANCHE_STATUSES), "every tranche status is described"
+
+
+def described(meanings: dict[str, str]) -> str:
+    return " ".join(f"`{value}`: {meaning}" for value, meaning in meanings.items())
+
+
 place = Resource(
     "Place",
     "A local authority area, identified by its ONS code.",
@@ -119,7 +146,13 @@ project = Resource(
         Field("id", ID),
         Field("reference", STRING),
         Field("title", STRING),
-        Field("status", enum(PROJECT_STATUSES)),
+        Field("status", enum(PROJECT_STATUSES), description=described(PROJECT_STATUS_MEANINGS)),
+        Field(
+            "finished_at",
+            UTC_TIME,
+            nullable=True,
+            description="When the project closed, its award was given up or it ended early; null while it runs.",
+        ),
         Field("rag", enum(RAGS), nullable=True),
         Field("round", round_summary.type),
         Field("application_id", ID),
@@ -151,11 +184,12 @@ tranche = Resource(
         Field("amount_pence", PENCE),
         currency(),
         Field("due_on", DATE),
-        Field("status", enum(TRANCHE_STATUSES)),
+        Field("status", enum(TRANCHE_STATUSES), description=described(TRANCHE_STATUS_MEANINGS)),
         Field("eligible_at", UTC_TIME, nullable=True),
         Field("requested_at", UTC_TIME, nullable=True),
         Field("released_at", UTC_TIME, nullable=True),
         Field("held_at", UTC_TIME, nullable=True),
+        Field("cancelled_at", UTC_TIME, nullable=True),
         # Given by the view only for a token whose roles see payments.
         Field(
             "payment_reference",

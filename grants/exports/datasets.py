@@ -141,8 +141,10 @@ DECISIONS = Dataset(
 PROJECTS = Dataset(
     "projects",
     "Projects",
-    "Each funded project: its lead organisation and place, status and RAG, the award and how much has "
-    "been released, the match funding, its dates and its current enabler.",
+    "Each funded project: its lead organisation and place, status (and when it finished, if it has) and "
+    "RAG, the award with how much has been released, is still to release and will not be paid (tranches "
+    "cancelled when it ended, or the whole award if it was given up), any repayment after an early end, "
+    "the match funding, its dates and its current enabler.",
     (
         Column("Reference", "reference"),
         Column("Title", "title"),
@@ -151,9 +153,14 @@ PROJECTS = Dataset(
         Column("Place", "place"),
         Column("Place ONS code", "ons_code"),
         Column("Status", "status", labels=PROJECT_STATUS_LABELS),
+        Column("Finished at (UK time)", "finished_at", "datetime"),
         Column("RAG", "rag", labels=RAG_WORDS),
         Column("Award (£)", "award_pence", "money"),
         Column("Released so far (£)", "released_pence", "money"),
+        Column("Still to release (£)", "remaining_pence", "money"),
+        Column("Not to be paid (£)", "not_paid_pence", "money"),
+        Column("To be repaid (£)", "repayment_pence", "money"),
+        Column("Repayment received on", "repayment_received_on", "date"),
         Column("Match funder", "match_funder"),
         Column("Match funding status", "match_status", labels=MATCH_STATUS_LABELS),
         Column("Match funding (£)", "match_pence", "money"),
@@ -168,9 +175,10 @@ TRANCHES = Dataset(
     "tranches",
     "Tranches",
     "Each tranche of each project's award: its amount and due date, its status, who requested its "
-    "release and when, when it was released, and why it is held if it is.",
+    "release and when, when it was released, why it is held or was cancelled, and its project's status.",
     (
         Column("Project reference", "reference"),
+        Column("Project status", "project_status", labels=PROJECT_STATUS_LABELS),
         Column("Round", "round"),
         Column("Tranche", "sequence", "number"),
         Column("Amount (£)", "amount_pence", "money"),
@@ -180,6 +188,8 @@ TRANCHES = Dataset(
         Column("Release requested by", "requested_by"),
         Column("Released at (UK time)", "released_at", "datetime"),
         Column("Held because", "held_reason"),
+        Column("Cancelled at (UK time)", "cancelled_at", "datetime"),
+        Column("Cancelled because", "cancel_reason"),
     ),
     queries.tranches,
 )
@@ -187,10 +197,11 @@ TRANCHES = Dataset(
 PAYMENTS = Dataset(
     "payments",
     "Payments",
-    "Each payment made: the project and tranche, the amount, the payment reference, and the two people "
-    "who signed for it.",
+    "Each payment made: the project (and its status) and tranche, the amount, the payment reference, and "
+    "the two people who signed for it.",
     (
         Column("Project reference", "reference"),
+        Column("Project status", "project_status", labels=PROJECT_STATUS_LABELS),
         Column("Round", "round"),
         Column("Tranche", "sequence", "number"),
         Column("Amount (£)", "amount_pence", "money"),

@@ -12,8 +12,8 @@ from grants.directory.models import Organisation, Place, Theme
 from grants.exports.columns import SEPARATOR
 from grants.exports.permissions import Scope
 from grants.extensions import db
-from grants.funding.models import MatchFunding, Payment, Tranche
-from grants.projects.models import EnablerAssignment, Project
+from grants.funding.models import MatchFunding, Payment, Tranche, TrancheStatus
+from grants.projects.models import FINISHED_STATUSES, EnablerAssignment, EndingStatus, Project, ProjectEnding
 from grants.reviews.models import AssignmentStatus, ConflictDeclaration, Decision, ReviewAssignment, Score
 from grants.rounds.models import Round, RoundStatus, RubricCriterion
 
@@ -150,13 +150,35 @@ def decisions(scope: Scope) -> Select:
     return _bids_in(statement, scope)
 
 
+def _tranche_money():
+    """Per project: its tranches still to pay and those cancelled (never to be paid), in whole pence."""
+    still_open = Tranche.status.not_in((TrancheStatus.RELEASED, TrancheStatus.CANCELLED))
+    return (
+        select(
+            Tranche.project_id,
+            cast(func.sum(case((still_open, Tranche.amount_pence), else_=0)), BigInteger).label("open"),
+            cast(
+                func.sum(case((Tranche.status == TrancheStatus.CANCELLED, Tranche.amount_pence), else_=0)), BigInteger
+            ).label("cancelled"),
+        )
+        .group_by(Tranche.project_id)
+        .subquery()
+    )
+
+
 def projects(scope: Scope) -> Select:
+    """Each project with its money: the award is what was released, what is still to release (nothing
+    once the project has finished) and what will not be paid (tranches cancelled when it ended; the
+    whole award when it was given up)."""
     released = (
         # PostgreSQL sums integers as numeric: back to whole pence.
         select(Payment.project_id, cast(func.sum(Payment.amount_pence), BigInteger).label("released"))
         .group_by(Payment.project_id)
         .subquery()
     )
+    tranche_money = _tranche_money()
+    ending = aliased(ProjectEnding)
+    finished = Project.status.in_(FINISHED_STATUSES)
     enabler = aliased(User)
     statement = (
         select(
@@ -167,9 +189,17 @@ def projects(scope: Scope) -> Select:
             Place.name.label("place"),
             Place.ons_code,
             Project.status,
+            Project.finished_at,
             Project.rag,
             Project.award_pence,
             func.coalesce(released.c.released, 0).label("released_pence"),
+            case((finished, 0), else_=func.coalesce(tranche_money.c.open, 0)).label("remaining_pence"),
+            case(
+                (finished, Project.award_pence - func.coalesce(released.c.released, 0)),
+                else_=func.coalesce(tranche_money.c.cancelled, 0),
+            ).label("not_paid_pence"),
+            ending.repayment_pence,
+            ending.repayment_received_on,
             MatchFunding.funder.label("match_funder"),
             MatchFunding.status.label("match_status"),
             MatchFunding.amount_pence.label("match_pence"),
@@ -181,6 +211,9 @@ def projects(scope: Scope) -> Select:
         .join(Organisation, Organisation.id == Project.lead_organisation_id)
         .outerjoin(Place, Place.id == Project.place_id)
         .outerjoin(released, released.c.project_id == Project.id)
+        .outerjoin(tranche_money, tranche_money.c.project_id == Project.id)
+        # A project ends once: at most one confirmed ending (an award given up or an early end).
+        .outerjoin(ending, and_(ending.project_id == Project.id, ending.status == EndingStatus.CONFIRMED))
         .outerjoin(MatchFunding, MatchFunding.project_id == Project.id)
         .outerjoin(
             EnablerAssignment,
@@ -206,6 +239,9 @@ def tranches(scope: Scope) -> Select:
             requested_by.name.label("requested_by"),
             Tranche.released_at,
             Tranche.held_reason,
+            Tranche.cancelled_at,
+            Tranche.cancel_reason,
+            Project.status.label("project_status"),
         )
         .select_from(Tranche)
         .join(Project, Project.id == Tranche.project_id)
@@ -228,6 +264,7 @@ def payments(scope: Scope) -> Select:
             requested_by.name.label("requested_by"),
             approved_by.name.label("approved_by"),
             Payment.approved_at,
+            Project.status.label("project_status"),
         )
         .select_from(Payment)
         .join(Tranche, Tranche.id == Payment.tranche_id)

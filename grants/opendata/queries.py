@@ -1,6 +1,15 @@
 """What the open data is read from: one row per awarded grant (a project, which exists only once its bid
 was approved), with everything the 360Giving record needs joined in, so an export of any size runs the
-same few statements."""
+same few statements.
+
+An award given up (a withdrawn project) is left out of every file and count. The 360Giving schema
+(1.4) has no field for a grant's status, and ``amountAwarded`` is the "total amount awarded": a record
+kept with its amount would add to every total built on the data (GrantNav's, a researcher's) money
+this programme never granted in the end, and a record at £0 would be a grant that never happened, with
+no field to say why. An award is only given up before any payment (``record_withdrawal`` refuses once
+money has been paid), so leaving it out loses nothing disbursed. A grant published earlier and given up
+since is absent from the next file; its identifier is never reused (it is the project's reference).
+A grant ended early stays: it was awarded, and its amount disbursed is what was paid."""
 
 from __future__ import annotations
 
@@ -10,11 +19,13 @@ from grants.applications.models import Application
 from grants.directory.models import Organisation, Place
 from grants.extensions import db
 from grants.funding.models import Payment
-from grants.projects.models import Project
+from grants.projects.models import Project, ProjectStatus
 from grants.reviews.models import Decision
 from grants.rounds.models import Round, RoundStatus
 
 BATCH = 500  # rows fetched from the database at a time while an export streams
+# Every project but an award given up: see above.
+PUBLISHED = Project.status != ProjectStatus.WITHDRAWN
 
 
 def _payments():
@@ -41,6 +52,8 @@ def awarded_grants(round_id: int | None = None) -> Select:
             Project.award_pence,
             Project.starts_on,
             Project.ends_on,
+            Project.status,
+            Project.finished_at,
             Project.created_at.label("project_created_at"),
             Project.updated_at.label("project_updated_at"),
             Application.issue,
@@ -73,6 +86,7 @@ def awarded_grants(round_id: int | None = None) -> Select:
         .outerjoin(Place, Place.id == func.coalesce(Project.place_id, Application.place_id))
         .outerjoin(Decision, Decision.application_id == Project.application_id)
         .outerjoin(paid, paid.c.project_id == Project.id)
+        .where(PUBLISHED)
         .order_by(Project.reference)
     )
     if round_id is not None:
@@ -81,18 +95,19 @@ def awarded_grants(round_id: int | None = None) -> Select:
 
 
 def count_awarded(round_id: int | None = None) -> int:
-    statement = db.select(func.count(Project.id))
+    statement = db.select(func.count(Project.id)).where(PUBLISHED)
     if round_id is not None:
         statement = statement.where(Project.round_id == round_id)
     return db.session.scalar(statement)
 
 
 def rounds_with_counts(*, drafts: bool) -> list[tuple[Round, int]]:
-    """Every round (draft rounds only if ``drafts``), newest first, with how many grants it awarded."""
+    """Every round (draft rounds only if ``drafts``), newest first, with how many grants it awarded (an
+    award given up is not counted)."""
     statement = (
         db.select(Round, func.count(Project.id))
         .where(true() if drafts else Round.status != RoundStatus.DRAFT)
-        .outerjoin(Project, Project.round_id == Round.id)
+        .outerjoin(Project, (Project.round_id == Round.id) & PUBLISHED)
         .group_by(Round.id)
         .order_by(Round.opens_at.desc(), Round.id.desc())
     )

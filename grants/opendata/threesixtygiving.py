@@ -14,8 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from grants.core.dates import add_months
+from grants.core.money import format_pence
 from grants.core.spreadsheets import CHUNK_BYTES, csv_chunks, safe_cell
 from grants.core.times import to_london
+from grants.projects.models import ProjectStatus
 
 STANDARD_VERSION = "1.4"
 EXAMPLE_PREFIX = "360G-grantsexample"
@@ -122,6 +124,38 @@ def _last_modified(row) -> str:
     return timestamp(max(value for value in [*times, row.paid_at] if value is not None))
 
 
+def _dates(starts_on: date, ends_on: date, **more: str) -> dict:
+    return {
+        **more,
+        "startDate": starts_on.isoformat(),
+        "endDate": ends_on.isoformat(),
+        "duration": duration_months(starts_on, ends_on),
+    }
+
+
+def _actual_dates(row) -> list[dict] | None:
+    """When the activity really ran, for a grant that has finished: a closed project to its planned end
+    (or to its close, if it closed sooner); one ended early to the day its early end was confirmed. A
+    project still running has no actual dates yet; an award given up is never published."""
+    if row.status not in (ProjectStatus.CLOSED, ProjectStatus.ENDED_EARLY) or row.finished_at is None:
+        return None
+    finished_on = to_london(row.finished_at).date()
+    if row.status == ProjectStatus.CLOSED:
+        return [_dates(row.starts_on, max(min(row.ends_on, finished_on), row.starts_on), title="Closed")]
+    paid = format_pence(int(row.disbursed_pence or 0))
+    return [
+        _dates(
+            min(row.starts_on, finished_on),
+            finished_on,
+            title="Ended early",
+            description=(
+                f"The grant ended early, on {finished_on.isoformat()}, after {paid} was paid. The rest of the award "
+                "will not be paid."
+            ),
+        )
+    ]
+
+
 # --- Grants ----------------------------------------------------------------------------------------------
 
 
@@ -151,7 +185,9 @@ def _location(row) -> dict:
 
 
 def build_grant(row, publisher: Publisher) -> dict:
-    """One awarded grant (a row of ``queries.awarded_grants``) as a 360Giving grant object."""
+    """One awarded grant (a row of ``queries.awarded_grants``) as a 360Giving grant object. The amount
+    awarded is the award as decided, even for a grant ended early (the standard's "total amount
+    awarded"); the amount disbursed is what was paid, and the actual dates say when it stopped."""
     grant = {
         "id": f"{publisher.prefix}-{row.reference}",
         "title": row.title,
@@ -163,13 +199,10 @@ def build_grant(row, publisher: Publisher) -> dict:
     grant["amountAwarded"] = pounds(row.award_pence)
     grant["amountDisbursed"] = pounds(row.disbursed_pence or 0)
     grant["awardDate"] = _award_date(row)
-    grant["plannedDates"] = [
-        {
-            "startDate": row.starts_on.isoformat(),
-            "endDate": row.ends_on.isoformat(),
-            "duration": duration_months(row.starts_on, row.ends_on),
-        }
-    ]
+    grant["plannedDates"] = [_dates(row.starts_on, row.ends_on)]
+    actual = _actual_dates(row)
+    if actual:
+        grant["actualDates"] = actual
     grant["recipientOrganization"] = [_recipient(row, publisher)]
     if row.ons_code:
         grant["beneficiaryLocation"] = [_location(row)]
@@ -256,6 +289,9 @@ CSV_COLUMNS: list[tuple[str, Callable[[dict], object]]] = [
     ("Planned Dates:Start Date", _first("plannedDates", "startDate")),
     ("Planned Dates:End Date", _first("plannedDates", "endDate")),
     ("Planned Dates:Duration (months)", _first("plannedDates", "duration")),
+    ("Actual Dates:Start Date", _first("actualDates", "startDate")),
+    ("Actual Dates:End Date", _first("actualDates", "endDate")),
+    ("Actual Dates:Duration (months)", _first("actualDates", "duration")),
     ("Recipient Org:Identifier", _first("recipientOrganization", "id")),
     ("Recipient Org:Name", _text(_first("recipientOrganization", "name"))),
     ("Recipient Org:Charity Number", _text(_first("recipientOrganization", "charityNumber"))),

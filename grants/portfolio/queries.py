@@ -1,7 +1,12 @@
 """Reading the programme at a glance. Each figure is one grouped query over the whole programme (or one
 round), so the dashboard runs the same number of queries for three projects or three thousand. The
 rules behind the figures (what is overdue, which money counts as released, who sees which leadership
-answers) are the areas' own."""
+answers) are the areas' own.
+
+A project's end shows in every figure: an award given up (a withdrawn project) is no longer money
+awarded, nor a funded project of a theme or place, but is counted apart; a tranche cancelled when its
+project ended is money that will not be paid, not money still to release; and the RAG is of the
+projects still running (a finished project's last rating says nothing about now)."""
 
 from __future__ import annotations
 
@@ -14,15 +19,14 @@ from sqlalchemy.orm import lazyload
 from grants.applications.models import Application, ApplicationStatus, application_themes
 from grants.directory.models import Place, Theme
 from grants.extensions import db
-from grants.funding import queries as funding
-from grants.funding.models import Tranche, TrancheCondition, TrancheStatus
+from grants.funding.models import MatchFunding, MatchStatus, Payment, Tranche, TrancheCondition, TrancheStatus
 from grants.leadership import queries as leadership
 from grants.learning.models import LearningCommitment
 from grants.monitoring.models import ProgressReport, ReportStatus
 from grants.progress import queries as progress
 from grants.progress.compile import leadership_result
 from grants.progress.report import leadership_view
-from grants.projects.models import Project, ProjectStatus
+from grants.projects.models import LIVE_STATUSES, STATUS_LABELS, Project, ProjectStatus
 from grants.reminders.rules import LIVE_PROJECT_STATUSES
 from grants.reviews.models import AssignmentStatus, ReviewAssignment
 from grants.rounds.models import Round, RoundStatus
@@ -63,9 +67,105 @@ def _projects(round_id: int | None):
     return statement.where(Project.round_id == round_id) if round_id else statement
 
 
-def money(round_id: int | None) -> funding.Totals:
-    """Awarded, released and still to release, and match funding by state: the finance page's totals."""
-    return funding.totals(round_id)
+def _funded(round_id: int | None):
+    """The projects still holding their award: every one but those whose award was given up."""
+    return _projects(round_id).where(Project.status != ProjectStatus.WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: ProjectStatus
+    projects: int
+    award_pence: int
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class Money:
+    """The grant money of the projects and their match funding. ``awarded`` leaves out awards given
+    up (``given_up``, counted apart); it is ``released`` + ``remaining`` (tranches still to be paid)
+    + ``not_paid`` (tranches cancelled when a project ended early or closed without them)."""
+
+    by_status: list[StatusCount]
+    released: int
+    remaining: int
+    not_paid: int
+    match: dict[str, int]
+
+    def _of(self, statuses) -> list[StatusCount]:
+        return [row for row in self.by_status if row.status in statuses]
+
+    @property
+    def awarded(self) -> int:
+        return sum(row.award_pence for row in self.by_status if row.status != ProjectStatus.WITHDRAWN)
+
+    @property
+    def projects(self) -> int:
+        """Funded projects: every project but those whose award was given up."""
+        return sum(row.projects for row in self.by_status if row.status != ProjectStatus.WITHDRAWN)
+
+    @property
+    def live(self) -> int:
+        return sum(row.projects for row in self._of(LIVE_STATUSES))
+
+    @property
+    def given_up(self) -> int:
+        return sum(row.award_pence for row in self._of({ProjectStatus.WITHDRAWN}))
+
+    @property
+    def given_up_projects(self) -> int:
+        return sum(row.projects for row in self._of({ProjectStatus.WITHDRAWN}))
+
+    @property
+    def match_total(self) -> int:
+        return sum(self.match.values())
+
+
+def money(round_id: int | None) -> Money:
+    """Projects and their awards by status; released, still to release and not to be paid; match
+    funding by state (of the funded projects). Three queries, however many projects."""
+    counted = dict.fromkeys(ProjectStatus, (0, 0))
+    for status, count, award in db.session.execute(
+        select(Project.status, func.count(), func.coalesce(func.sum(Project.award_pence), 0))
+        .where(Project.id.in_(_projects(round_id)))
+        .group_by(Project.status)
+    ):
+        counted[ProjectStatus(status)] = (int(count), int(award))
+    funded = _funded(round_id)
+
+    def tranches(*condition):
+        return (
+            select(func.coalesce(func.sum(Tranche.amount_pence), 0))
+            .where(Tranche.project_id.in_(funded), *condition)
+            .scalar_subquery()
+        )
+
+    released, remaining, not_paid = db.session.execute(
+        select(
+            select(func.coalesce(func.sum(Payment.amount_pence), 0))
+            .where(Payment.project_id.in_(funded))
+            .scalar_subquery(),
+            tranches(Tranche.status.not_in((TrancheStatus.RELEASED, TrancheStatus.CANCELLED))),
+            tranches(Tranche.status == TrancheStatus.CANCELLED),
+        )
+    ).one()
+    match = {status.value: 0 for status in MatchStatus}
+    for status, amount in db.session.execute(
+        select(MatchFunding.status, func.coalesce(func.sum(MatchFunding.amount_pence), 0))
+        .where(MatchFunding.project_id.in_(funded))
+        .group_by(MatchFunding.status)
+    ):
+        match[status] = int(amount)
+    return Money(
+        by_status=[StatusCount(status, *counted[status]) for status in ProjectStatus],
+        released=int(released),
+        remaining=int(remaining),
+        not_paid=int(not_paid),
+        match=match,
+    )
 
 
 @dataclass(frozen=True)
@@ -78,10 +178,13 @@ class Count:
 
 
 def projects_by_rag(round_id: int | None) -> list[Count]:
-    """Projects by their RAG as it stands (an officer's override while it holds), red first."""
+    """Projects still running by their RAG as it stands (an officer's override while it holds), red
+    first. A finished project's last rating is history, not a risk to act on: it is left out."""
     rows = dict(
         db.session.execute(
-            select(Project.rag, func.count()).where(Project.id.in_(_projects(round_id))).group_by(Project.rag)
+            select(Project.rag, func.count())
+            .where(Project.id.in_(_projects(round_id)), Project.status.in_(LIVE_STATUSES))
+            .group_by(Project.rag)
         ).all()
     )
     labels = (("red", "Red"), ("amber", "Amber"), ("green", "Green"), (None, "Not yet rated"))
@@ -89,13 +192,13 @@ def projects_by_rag(round_id: int | None) -> list[Count]:
 
 
 def projects_by_theme(round_id: int | None) -> list[Count]:
-    """Projects by the themes of their bid (a bid may have several), most projects first; themes no
-    project works on are left out."""
+    """Funded projects by the themes of their bid (a bid may have several), most projects first; themes
+    no project works on are left out, and so are awards given up."""
     rows = db.session.execute(
         select(Theme.slug, Theme.name, func.count(Project.id), func.coalesce(func.sum(Project.award_pence), 0))
         .join(application_themes, application_themes.c.theme_id == Theme.id)
         .join(Project, Project.application_id == application_themes.c.application_id)
-        .where(Project.id.in_(_projects(round_id)))
+        .where(Project.id.in_(_funded(round_id)))
         .group_by(Theme.id, Theme.slug, Theme.name)
         .order_by(func.count(Project.id).desc(), Theme.name)
     ).all()
@@ -103,11 +206,12 @@ def projects_by_theme(round_id: int | None) -> list[Count]:
 
 
 def projects_by_place(round_id: int | None) -> list[Count]:
-    """Projects by the place they serve, in name order, with the money awarded there."""
+    """Funded projects by the place they serve, in name order, with the money awarded there (awards
+    given up are left out)."""
     rows = db.session.execute(
         select(Place.ons_code, Place.name, Place.region, func.count(Project.id), func.sum(Project.award_pence))
         .join(Project, Project.place_id == Place.id)
-        .where(Project.id.in_(_projects(round_id)))
+        .where(Project.id.in_(_funded(round_id)))
         .group_by(Place.id, Place.ons_code, Place.name, Place.region)
         .order_by(Place.name, Place.ons_code)
     ).all()
@@ -177,8 +281,8 @@ class Overdue:
 def overdue(round_id: int | None, today: date) -> Overdue:
     """What is late, by the reminders' own rules: progress reports and learning commitments of live
     projects past their date, reviews past their date on bids still being assessed in a round still
-    being assessed, and conditions not yet met on tranches past their due date (of projects not
-    closed). One query."""
+    being assessed, and conditions not yet met on tranches past their due date (of projects still
+    running). One query."""
     projects = _projects(round_id)
     live = select(Project.id).where(Project.status.in_(LIVE_PROJECT_STATUSES), Project.id.in_(projects))
     reports = select(func.count()).where(
@@ -209,7 +313,7 @@ def overdue(round_id: int | None, today: date) -> Overdue:
             Tranche.status == TrancheStatus.SCHEDULED,
             Tranche.due_on < today,
             Tranche.project_id.in_(projects),
-            Tranche.project_id.in_(select(Project.id).where(Project.status != ProjectStatus.CLOSED)),
+            Tranche.project_id.in_(select(Project.id).where(Project.status.in_(LIVE_STATUSES))),
         )
     )
     row = db.session.execute(

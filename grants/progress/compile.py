@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from flask import current_app
 
 from grants.core.db import utcnow
+from grants.core.times import to_london
 from grants.extensions import db
 from grants.funding.models import MATCH_STATUSES
 from grants.leadership import queries as leadership
@@ -25,7 +26,7 @@ from grants.learning.models import COMMITMENT_STATUS_LABELS
 from grants.monitoring.queries import AGAINST_TARGET, against_target
 from grants.progress import queries
 from grants.progress.models import CompilationStatus, ProgressCompilation
-from grants.projects.models import RAGS, STATUSES, Project
+from grants.projects.models import FINISHED_STATUSES, LIVE_STATUSES, RAGS, STATUSES, Project, ProjectStatus
 
 log = logging.getLogger(__name__)
 PROGRESS_STEPS = 4
@@ -106,6 +107,7 @@ class Sources:
     today: date
     updates: dict
     released: dict
+    cancelled: dict
     match: dict
     measures: dict
     commitments: dict
@@ -129,6 +131,7 @@ def _compile(compilation_id: int) -> tuple[dict, list[dict]]:
         today=today,
         updates=queries.updates_by_project(),
         released=queries.released_by_project(),
+        cancelled=queries.cancelled_by_project(),
         match=queries.match_by_project(),
         measures=queries.measures_by_project(),
         commitments=queries.commitments_by_project(today),
@@ -170,6 +173,21 @@ def measure_row(measure) -> dict:
     }
 
 
+def money_of(project, released: int, cancelled: int) -> dict[str, int]:
+    """A project's award in four parts that add up to it: given up (an award withdrawn, before any
+    payment: not counted as awarded), released, not to be paid (the tranches cancelled when it ended
+    early or closed without them), and still to release (nothing, once a project has finished)."""
+    if project.status == ProjectStatus.WITHDRAWN:
+        return {"given_up_pence": project.award_pence, "not_paid_pence": 0, "remaining_pence": 0}
+    if project.status in FINISHED_STATUSES:
+        return {"given_up_pence": 0, "not_paid_pence": project.award_pence - released, "remaining_pence": 0}
+    return {
+        "given_up_pence": 0,
+        "not_paid_pence": cancelled,
+        "remaining_pence": max(project.award_pence - released - cancelled, 0),
+    }
+
+
 def project_row(project, sources: Sources, scores: dict) -> dict:
     updates, last_update_on = sources.updates.get(project.id, (0, None))
     released = sources.released.get(project.id, 0)
@@ -177,6 +195,7 @@ def project_row(project, sources: Sources, scores: dict) -> dict:
     measures = [measure_row(measure) for measure in sources.measures.get(project.id, [])]
     commitments = sources.commitments.get(project.id, {})
     reports = sources.reports.get(project.id, {})
+    finished_at = project.finished_at
     return {
         "project_id": project.id,
         "application_id": project.application_id,
@@ -184,12 +203,13 @@ def project_row(project, sources: Sources, scores: dict) -> dict:
         "title": project.title,
         "place": project.place or "",
         "status": project.status,
+        "finished_on": to_london(finished_at).date().isoformat() if finished_at else None,
         "rag": project.rag,
         "updates": updates,
         "last_update_on": last_update_on.isoformat() if last_update_on else None,
         "award_pence": project.award_pence,
         "released_pence": released,
-        "remaining_pence": project.award_pence - released,
+        **money_of(project, released, sources.cancelled.get(project.id, 0)),
         "match_pence": {status: match_amount if status == match_status else 0 for status in MATCH_STATUSES},
         "measures": measures,
         "measures_by_state": _counts(measure["state"] for measure in measures),
@@ -207,17 +227,24 @@ def _counts(states) -> dict[str, int]:
 def portfolio_figures(rows: list[dict], sources: Sources) -> dict:
     pairs = leadership.pairs_by_project(sources.scores, sources.projects_of, [row["project_id"] for row in rows])
     steering_scores = leadership.from_projects_shown_alone(sources.scores, sources.projects_of, pairs)
-    rags = Counter(row["rag"] or "none" for row in rows)
+    live = [row for row in rows if row["status"] in LIVE_STATUSES]
+    # A finished project's last RAG is history: the RAG figures are of the projects still running.
+    rags = Counter(row["rag"] or "none" for row in live)
     statuses = Counter(row["status"] for row in rows)
     return {
         "as_of": sources.today.isoformat(),
         "projects": len(rows),
         "by_status": {status: statuses[status] for status in STATUSES},
+        "live": len(live),
         "by_rag": {rag: rags[rag] for rag in (*RAGS, "none")},
         "updates": sum(row["updates"] for row in rows),
-        "awarded_pence": sum(row["award_pence"] for row in rows),
+        # Awarded: what the funded projects hold; an award given up is counted apart, never as awarded.
+        "awarded_pence": sum(row["award_pence"] - row["given_up_pence"] for row in rows),
+        "given_up": statuses[ProjectStatus.WITHDRAWN],
+        "given_up_pence": sum(row["given_up_pence"] for row in rows),
         "released_pence": sum(row["released_pence"] for row in rows),
         "remaining_pence": sum(row["remaining_pence"] for row in rows),
+        "not_paid_pence": sum(row["not_paid_pence"] for row in rows),
         "match_pence": _total_of(rows, "match_pence", MATCH_STATUSES),
         "measures": _total_of(rows, "measures_by_state", AGAINST_TARGET),
         "commitments": _total_of(rows, "commitments", COMMITMENT_STATES),

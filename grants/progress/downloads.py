@@ -14,7 +14,8 @@ from grants.core.spreadsheets import plain_pounds, safe_cell
 from grants.core.times import format_datetime
 from grants.monitoring.queries import AGAINST_TARGET
 from grants.progress.models import ProgressCompilation
-from grants.progress.report import COLUMNS, flat_row, flat_totals, portfolio_leadership
+from grants.progress.report import COLUMNS, flat_row, flat_totals, is_given_up, portfolio_leadership
+from grants.projects.models import STATUS_LABELS
 
 MONEY_FORMAT = '"£"#,##0.00'
 SCORE_FORMAT = "0.00"
@@ -28,9 +29,12 @@ def shown_rows(compilation: ProgressCompilation, hidden) -> list[dict]:
 
 
 def table(compilation: ProgressCompilation, *, staff: bool, hidden=frozenset()) -> list[dict]:
-    """The flat rows: every project shown in reference order, then the portfolio."""
-    rows = [flat_row(row, staff=staff) for row in shown_rows(compilation, hidden)]
-    return [*rows, flat_totals(compilation.figures, staff=staff)]
+    """The flat rows: every funded project shown in reference order, then the awards given up (listed
+    apart, with their status and nothing awarded), then the portfolio."""
+    shown = shown_rows(compilation, hidden)
+    funded = [flat_row(row, staff=staff) for row in shown if not is_given_up(row)]
+    given_up = [flat_row(row, staff=staff) for row in shown if is_given_up(row)]
+    return [*funded, *given_up, flat_totals(compilation.figures, staff=staff)]
 
 
 def _csv_value(value, kind: str) -> str:
@@ -79,13 +83,18 @@ def _sheet_of_table(sheet, compilation: ProgressCompilation, *, staff: bool, hid
 
 
 def _sheet_of_portfolio(sheet, compilation: ProgressCompilation, *, staff: bool) -> None:
+    figures = compilation.figures
     totals = table(compilation, staff=staff)[-1]
     sheet.append(["Compiled", format_datetime(compilation.finished_at)])
-    sheet.append(["Projects", compilation.figures["projects"]])
-    for rag, count in compilation.figures["by_rag"].items():
+    sheet.append(["Projects", figures["projects"]])
+    for status, count in figures["by_status"].items():
+        sheet.append([f"Projects: {STATUS_LABELS[status].lower()}", count])
+    if "live" in figures:  # a report compiled before projects could end rated every project
+        sheet.append(["Projects still running (the RAG below is theirs)", figures["live"]])
+    for rag, count in figures["by_rag"].items():
         sheet.append([f"RAG: {'not yet rated' if rag == 'none' else rag}", count])
-    for heading, key, kind in COLUMNS[5:]:
-        if key != "last_update_on":
+    for heading, key, kind in COLUMNS:
+        if kind not in ("text", "date"):
             sheet.append([heading, _xlsx_value(totals[key], kind)])
             if kind == "money":
                 sheet.cell(sheet.max_row, 2).number_format = MONEY_FORMAT

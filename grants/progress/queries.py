@@ -13,7 +13,7 @@ from grants.accounts.models import User, UserRole
 from grants.core.permissions import Role
 from grants.directory.models import Place
 from grants.extensions import db
-from grants.funding.models import MatchFunding, Payment
+from grants.funding.models import MatchFunding, Payment, Tranche, TrancheStatus
 from grants.leadership import queries as leadership
 from grants.leadership.services import current_framework
 from grants.learning.models import LearningCommitment
@@ -37,6 +37,7 @@ def projects():
             Project.status,
             Project.rag,  # the effective RAG: an officer's override while it stands, else the latest update's
             Project.award_pence,
+            Project.finished_at,
         )
         .outerjoin(Place, Place.id == Project.place_id)
         .order_by(Project.reference)
@@ -57,6 +58,16 @@ def released_by_project() -> dict[int, int]:
     """Project id → the money released to it: its payments, one for each released tranche."""
     rows = db.session.execute(
         db.select(Payment.project_id, db.func.sum(Payment.amount_pence)).group_by(Payment.project_id)
+    )
+    return {project_id: int(amount) for project_id, amount in rows}
+
+
+def cancelled_by_project() -> dict[int, int]:
+    """Project id → the money of its tranches cancelled (never to be paid: the project ended without them)."""
+    rows = db.session.execute(
+        db.select(Tranche.project_id, db.func.sum(Tranche.amount_pence))
+        .where(Tranche.status == TrancheStatus.CANCELLED)
+        .group_by(Tranche.project_id)
     )
     return {project_id: int(amount) for project_id, amount in rows}
 

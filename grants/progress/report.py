@@ -9,7 +9,7 @@ from grants.funding.models import MATCH_STATUSES
 from grants.leadership import queries as leadership
 from grants.learning.models import COMMITMENT_STATUS_LABELS
 from grants.monitoring.queries import AGAINST_TARGET
-from grants.projects.models import RAG_LABELS, STATUS_LABELS
+from grants.projects.models import RAG_LABELS, STATUS_LABELS, ProjectStatus
 
 REPORT_HEADINGS = {
     "accepted": "Progress reports accepted",
@@ -24,13 +24,16 @@ COLUMNS = [
     ("Title", "title", "text"),
     ("Place", "place", "text"),
     ("Status", "status", "text"),
+    ("Finished on", "finished_on", "date"),
     ("RAG", "rag", "text"),
     ("Updates logged", "updates", "count"),
     ("Latest update", "last_update_on", "date"),
     *[(heading, f"reports_{state}", "count") for state, heading in REPORT_HEADINGS.items()],
-    ("Awarded", "award_pence", "money"),
+    ("Awarded", "awarded_pence", "money"),
+    ("Award given up", "given_up_pence", "money"),
     ("Released", "released_pence", "money"),
     ("Still to release", "remaining_pence", "money"),
+    ("Not to be paid", "not_paid_pence", "money"),
     *[(f"Match funding {status}", f"match_{status}_pence", "money") for status in MATCH_STATUSES],
     ("Outcome measures", "measures", "count"),
     *[(f"Measures: {label.lower()}", f"measures_{state}", "count") for state, label in AGAINST_TARGET.items()],
@@ -86,7 +89,26 @@ def _shared(source: dict, *, measures: dict, staff: bool) -> dict:
     }
 
 
+def is_given_up(row: dict) -> bool:
+    """A compiled project row whose award was given up: listed apart, not counted as awarded."""
+    return bool(row["status"] == ProjectStatus.WITHDRAWN)
+
+
+def _money(source: dict, *, award: int, awarded: int) -> dict:
+    """The money columns. A report compiled before projects could end has no given-up, not-to-be-paid
+    or finished figures: nothing of the kind had happened, so they are nought."""
+    return {
+        "award_pence": award,
+        "awarded_pence": awarded,
+        "given_up_pence": source.get("given_up_pence", 0),
+        "released_pence": source["released_pence"],
+        "remaining_pence": source["remaining_pence"],
+        "not_paid_pence": source.get("not_paid_pence", 0),
+    }
+
+
 def flat_row(row: dict, *, staff: bool) -> dict:
+    finished_on = row.get("finished_on")
     return {
         "project_id": row["project_id"],
         "application_id": row["application_id"],
@@ -94,13 +116,12 @@ def flat_row(row: dict, *, staff: bool) -> dict:
         "title": row["title"],
         "place": row["place"],
         "status": STATUS_LABELS[row["status"]],
+        "finished_on": date.fromisoformat(finished_on) if finished_on else None,
         "rag": RAG_LABELS.get(row["rag"], "Not yet rated"),
         "rag_value": row["rag"],
         "updates": row["updates"],
         "last_update_on": date.fromisoformat(row["last_update_on"]) if row["last_update_on"] else None,
-        "award_pence": row["award_pence"],
-        "released_pence": row["released_pence"],
-        "remaining_pence": row["remaining_pence"],
+        **_money(row, award=row["award_pence"], awarded=row["award_pence"] - row.get("given_up_pence", 0)),
         **_shared(row, measures=row["measures_by_state"], staff=staff),
     }
 
@@ -108,6 +129,7 @@ def flat_row(row: dict, *, staff: bool) -> dict:
 def flat_totals(figures: dict, *, staff: bool) -> dict:
     """The portfolio as a last row: its sums, and its leadership shift (not the sum of the projects')."""
     portfolio = {**figures, "leadership": figures["leadership"]["all" if staff else "steering"]}
+    given_up = figures.get("given_up_pence", 0)
     return {
         "project_id": None,
         "application_id": None,
@@ -115,13 +137,12 @@ def flat_totals(figures: dict, *, staff: bool) -> dict:
         "title": f"All {figures['projects']} projects",
         "place": "",
         "status": "",
+        "finished_on": None,
         "rag": "",
         "rag_value": None,
         "updates": figures["updates"],
         "last_update_on": None,
-        "award_pence": figures["awarded_pence"],
-        "released_pence": figures["released_pence"],
-        "remaining_pence": figures["remaining_pence"],
+        **_money(figures, award=figures["awarded_pence"] + given_up, awarded=figures["awarded_pence"]),
         **_shared(portfolio, measures=figures["measures"], staff=staff),
     }
 

@@ -14,7 +14,7 @@ from grants.extensions import db
 from grants.progress import downloads, queries, services
 from grants.progress.models import CompilationStatus, ProgressCompilation
 from grants.progress.permissions import COMPILERS, READERS, can_compile, sees_small_groups
-from grants.progress.report import flat_row, flat_totals, portfolio_leadership
+from grants.progress.report import flat_row, flat_totals, is_given_up, portfolio_leadership
 from grants.projects.models import STATUS_LABELS
 from grants.projects.permissions import hidden_application_ids, viewable_project_ids
 
@@ -34,7 +34,8 @@ def _report(compilation: ProgressCompilation | None) -> dict:
         "report": compilation,
         "staff": staff,
         "status_labels": STATUS_LABELS,
-        "rows": [flat_row(row, staff=staff) for row in rows],
+        "rows": [flat_row(row, staff=staff) for row in rows if not is_given_up(row)],
+        "given_up": [flat_row(row, staff=staff) for row in rows if is_given_up(row)],
         "viewable": viewable_project_ids(current_user, [row["project_id"] for row in rows]),
         "left_out": len(compilation.rows) - len(rows),
         "totals": flat_totals(compilation.figures, staff=staff),

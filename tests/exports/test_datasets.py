@@ -102,9 +102,14 @@ def test_the_projects_csv_has_each_project_with_its_money(programme, programme_o
             "Place": "Wigan",
             "Place ONS code": "E08000010",
             "Status": "Setting up",
+            "Finished at (UK time)": "",
             "RAG": "Amber",
             "Award (£)": "27000.00",
             "Released so far (£)": "13500.00",
+            "Still to release (£)": "13500.00",  # the second tranche and the held third
+            "Not to be paid (£)": "0.00",
+            "To be repaid (£)": "",
+            "Repayment received on": "",
             "Match funder": "Wigan Health and Wellbeing Board",
             "Match funding status": "Pledged",
             "Match funding (£)": "10000.00",
@@ -122,6 +127,7 @@ def test_the_tranches_csv_has_each_tranche_in_order(programme, programme_officer
     assert rows == [
         {
             "Project reference": reference,
+            "Project status": "Setting up",
             "Round": code,
             "Tranche": "1",
             "Amount (£)": "13500.00",
@@ -131,9 +137,12 @@ def test_the_tranches_csv_has_each_tranche_in_order(programme, programme_officer
             "Release requested by": "Sarah Collins",
             "Released at (UK time)": "2026-12-02 14:45:00",
             "Held because": "",
+            "Cancelled at (UK time)": "",
+            "Cancelled because": "",
         },
         {
             "Project reference": reference,
+            "Project status": "Setting up",
             "Round": code,
             "Tranche": "2",
             "Amount (£)": "8100.00",
@@ -143,9 +152,12 @@ def test_the_tranches_csv_has_each_tranche_in_order(programme, programme_officer
             "Release requested by": "",
             "Released at (UK time)": "",
             "Held because": "",
+            "Cancelled at (UK time)": "",
+            "Cancelled because": "",
         },
         {
             "Project reference": reference,
+            "Project status": "Setting up",
             "Round": code,
             "Tranche": "3",
             "Amount (£)": "5400.00",
@@ -155,6 +167,8 @@ def test_the_tranches_csv_has_each_tranche_in_order(programme, programme_officer
             "Release requested by": "",
             "Released at (UK time)": "",
             "Held because": "Waiting for the board's letter.",
+            "Cancelled at (UK time)": "",
+            "Cancelled because": "",
         },
     ]
 
@@ -164,6 +178,7 @@ def test_the_payments_csv_has_each_payment_and_both_signatures(programme, progra
     assert rows == [
         {
             "Project reference": programme.project.reference,
+            "Project status": "Setting up",
             "Round": programme.round.code,
             "Tranche": "1",
             "Amount (£)": "13500.00",

@@ -25,6 +25,7 @@ from grants.opendata.threesixtygiving import (
     pounds,
     spreadsheet_chunks,
 )
+from grants.projects.models import ProjectStatus
 from tests.opendata.schema import package_errors
 
 PUBLISHER = Publisher(
@@ -44,6 +45,8 @@ def row(**changes) -> SimpleNamespace:
         "award_pence": 2_700_000,
         "starts_on": date(2025, 10, 1),
         "ends_on": date(2026, 9, 30),
+        "status": ProjectStatus.ACTIVE,
+        "finished_at": None,
         "project_created_at": AWARDED,
         "project_updated_at": datetime(2025, 10, 2, 9, 30, tzinfo=UTC),
         "issue": "Older people wait in hospital.",
@@ -187,6 +190,52 @@ def test_the_award_date_is_the_london_day_the_approval_took_effect():
     assert build_grant(row(effective_at=late_evening), PUBLISHER)["awardDate"] == "2025-07-01"
     undecided = row(effective_at=None, decided_at=None, decision_updated_at=None)
     assert build_grant(undecided, PUBLISHER)["awardDate"] == "2025-09-18"  # when the project was created
+
+
+def test_a_closed_grant_ran_to_its_end_and_one_ended_early_to_the_day_it_stopped():
+    closed_late = build_grant(
+        row(status=ProjectStatus.CLOSED, finished_at=datetime(2026, 11, 2, 10, 0, tzinfo=UTC)), PUBLISHER
+    )
+    assert closed_late["actualDates"] == [
+        {"title": "Closed", "startDate": "2025-10-01", "endDate": "2026-09-30", "duration": 12}
+    ]
+    closed_early = build_grant(  # its close-out started before the end date: it ran until it closed
+        row(status=ProjectStatus.CLOSED, finished_at=datetime(2026, 6, 30, 23, 30, tzinfo=UTC)), PUBLISHER
+    )
+    assert closed_early["actualDates"][0]["endDate"] == "2026-07-01"  # 00:30 on 1 July in London
+    early = build_grant(
+        row(status=ProjectStatus.ENDED_EARLY, finished_at=datetime(2026, 3, 31, 12, 0, tzinfo=UTC)), PUBLISHER
+    )
+    assert early["amountAwarded"] == 27000 and early["amountDisbursed"] == 13500
+    assert early["plannedDates"] == [{"startDate": "2025-10-01", "endDate": "2026-09-30", "duration": 12}]
+    assert early["actualDates"] == [
+        {
+            "title": "Ended early",
+            "description": "The grant ended early, on 2026-03-31, after £13,500.00 was paid. The rest of the award "
+            "will not be paid.",
+            "startDate": "2025-10-01",
+            "endDate": "2026-03-31",
+            "duration": 6,
+        }
+    ]
+    assert "actualDates" not in build_grant(row(), PUBLISHER)  # still running
+    assert (
+        package_errors(
+            package(
+                row(),
+                row(
+                    reference="LV1-0011",
+                    status=ProjectStatus.ENDED_EARLY,
+                    finished_at=datetime(2026, 3, 31, 12, 0, tzinfo=UTC),
+                ),
+            )
+        )
+        == []
+    )
+    text = "".join(spreadsheet_chunks([early]))
+    sheet = list(csv.DictReader(io.StringIO(text)))[0]
+    assert (sheet["Actual Dates:Start Date"], sheet["Actual Dates:End Date"]) == ("2025-10-01", "2026-03-31")
+    assert sheet["Actual Dates:Duration (months)"] == "6"
 
 
 def test_a_package_of_grants_is_valid_against_the_official_schema():

@@ -16,9 +16,10 @@ from grants.extensions import db as _db
 from grants.funding.models import MatchFunding, Payment, Tranche, TrancheCondition
 from grants.learning.models import LearningCommitment
 from grants.monitoring.models import ProgressReport
-from grants.projects.models import Project
+from grants.projects.models import STATUS_LABELS, Project
 from grants.reviews.models import ReviewAssignment
 from grants.rounds.models import Round
+from tests.endings import ended_projects
 from tests.factories import UserFactory, funded_project
 from tests.helpers import QueryCounter, h1, text
 from tests.portfolio.conftest import table
@@ -33,18 +34,28 @@ def everything(model):
 def expected(round_id: int | None) -> dict:
     """Every figure, added up in Python from every record (never with the dashboard's queries)."""
     today = date.today()
-    projects = [p for p in everything(Project) if round_id in (None, p.round_id)]
+    every = [p for p in everything(Project) if round_id in (None, p.round_id)]
+    projects = [p for p in every if p.status != "withdrawn"]  # an award given up is not a funded project
     ids = {p.id for p in projects}
+    every_id = {p.id for p in every}
     live = {p.id for p in projects if p.status in LIVE}
+    running = [p for p in projects if p.status in ("setup", *LIVE)]
     awarded = sum(p.award_pence for p in projects)
     released = sum(payment.amount_pence for payment in everything(Payment) if payment.project_id in ids)
+    funded_tranches = [t for t in everything(Tranche) if t.project_id in ids]
+    remaining = sum(t.amount_pence for t in funded_tranches if t.status not in ("released", "cancelled"))
+    not_paid = sum(t.amount_pence for t in funded_tranches if t.status == "cancelled")
     match = Counter()
     for record in everything(MatchFunding):
         if record.project_id in ids:
             match[record.status] += record.amount_pence
     themes = Counter(theme.name for p in projects for theme in p.application.themes)
     places = Counter(p.place.name for p in projects if p.place)
-    rag = Counter(p.rag for p in projects)
+    rag = Counter(p.rag for p in running)
+    statuses = Counter(p.status for p in every)
+    status_awards = Counter()
+    for p in every:
+        status_awards[p.status] += p.award_pence
 
     applications = [a for a in everything(Application) if round_id in (None, a.round_id)]
     assignments = everything(ReviewAssignment)
@@ -85,14 +96,20 @@ def expected(round_id: int | None) -> dict:
             c.met_at is None
             and tranches[c.tranche_id].status == "scheduled"
             and tranches[c.tranche_id].due_on < today
-            and tranches[c.tranche_id].project_id in ids
-            and tranches[c.tranche_id].project.status != "closed"
+            and tranches[c.tranche_id].project_id in every_id
+            and tranches[c.tranche_id].project.status in ("setup", *LIVE)
             for c in everything(TrancheCondition)
         ),
     }
     return {
         "projects": len(projects),
-        "funds": [["Awarded", awarded], ["Released", released], ["Still to release", awarded - released]],
+        "funds": [
+            ["Awarded", awarded],
+            ["Released", released],
+            ["Still to release", remaining],
+            ["Not to be paid (tranches cancelled when a project ended)", not_paid],
+        ],
+        "by_status": [[STATUS_LABELS[status], statuses[status], status_awards[status]] for status in STATUS_LABELS],
         "match": [
             ["Pledged, not yet confirmed", match["pledged"]],
             ["Confirmed, not yet received", match["confirmed"]],
@@ -114,6 +131,12 @@ def money_rows(rows):
 def check_page(html: str, figures: dict) -> None:
     assert table(html, "Grant funds") == money_rows(figures["funds"])
     assert table(html, "Match funding") == money_rows(figures["match"])
+    assert [row[:2] for row in table(html, "Projects by status")] == [
+        [label, str(count)] for label, count, _ in figures["by_status"]
+    ]
+    assert [row[2].removesuffix(" given up") for row in table(html, "Projects by status")] == [
+        format_pence(award) for _, _, award in figures["by_status"]
+    ]
     assert table(html, "Projects by RAG") == [[label, str(count)] for label, count in figures["rag"]]
     if figures["projects"]:
         assert {row[0]: int(row[1]) for row in table(html, "Projects by theme")} == figures["themes"]
@@ -137,7 +160,8 @@ def test_every_figure_equals_the_records_added_up(db, programme, client_for):
     figures = expected(None)
     check_page(html, figures)
     # The data holds something of each kind, so a figure stuck at nought would be caught.
-    assert figures["funds"][1][1] > 0 and figures["match"][0][1] > 0 and figures["match"][2][1] > 0
+    assert figures["funds"][1][1] > 0 and figures["funds"][2][1] > 0
+    assert figures["match"][0][1] > 0 and figures["match"][2][1] > 0
     assert all(count > 0 for count in figures["overdue"].values())
     assert figures["funnel"]["LV8"] == [8, 6, 3, 2, 0]
     assert figures["funnel"]["LV9"] == [3, 3, 3, 0, 3]
@@ -248,3 +272,39 @@ def test_the_dashboard_links_to_the_downloads_its_reader_may_use(db, programme, 
     assert f'href="/open-data/?round={round_id}"' in officer_html
     assert f'href="/portfolio/partnerships?round={round_id}"' in officer_html
     assert 'href="/exports/"' in member_html  # steering members may download the projects
+
+
+def test_projects_that_have_ended_are_counted_by_their_end(db, officer, finance, client_for):
+    """A closed, a given-up and an ended-early project beside an active and a new one: the award given
+    up is not money awarded, cancelled tranches are not still to release, the RAG is of the running
+    projects, and each end has its own row."""
+    ended = ended_projects(officer, finance)
+    for project in ended.all:
+        project.rag = "red"
+    ended.active.rag = "green"
+    _db.session.commit()
+    html = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER])).get(f"/portfolio/?round={ended.active.round_id}")
+    html = html.get_data(as_text=True)
+    check_page(html, expected(ended.active.round_id))
+
+    assert table(html, "Grant funds") == money_rows(
+        [
+            ["Awarded", 4 * 2_700_000],  # not the award given up
+            ["Released", 3 * 1_350_000],  # the first tranche of the active, closed and ended-early projects
+            ["Still to release", 1_350_000 + 2_700_000],  # the active project's rest, the new project's all
+            ["Not to be paid (tranches cancelled when a project ended)", 2 * 1_350_000],
+        ]
+    )
+    assert table(html, "Projects by status") == [
+        ["Setting up", "1", "£27,000.00"],
+        ["Active", "1", "£27,000.00"],
+        ["Closing", "0", "£0.00"],
+        ["Closed", "1", "£27,000.00"],
+        ["Award given up", "1", "£27,000.00 given up"],
+        ["Ended early", "1", "£27,000.00"],
+    ]
+    # Every project rated red but the active one: only the two still running are counted.
+    assert table(html, "Projects by RAG") == [["Red", "1"], ["Amber", "0"], ["Green", "1"], ["Not yet rated", "0"]]
+    page = text(html)
+    assert "4 funded projects, 2 still running, and 1 award given up" in page
+    assert "Not counted as awarded: £27,000.00 of 1 award given up before any payment" in page

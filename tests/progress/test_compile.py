@@ -36,7 +36,15 @@ def test_the_portfolio_figures_are_the_sums_of_what_was_built(db, portfolio):
     assert compilation.status == "done" and compilation.error is None
     assert compilation.projects_total == compilation.projects_done == 3
     assert figures["projects"] == 3
-    assert figures["by_status"] == {"setup": 3, "active": 0, "closing": 0, "closed": 0}
+    assert figures["by_status"] == {
+        "setup": 3,
+        "active": 0,
+        "closing": 0,
+        "closed": 0,
+        "withdrawn": 0,
+        "ended_early": 0,
+    }
+    assert figures["live"] == 3
     assert figures["by_rag"] == {
         "red": rags["red"],
         "amber": rags["amber"],
@@ -48,6 +56,7 @@ def test_the_portfolio_figures_are_the_sums_of_what_was_built(db, portfolio):
     assert figures["awarded_pence"] == awarded == 8_100_000
     assert figures["released_pence"] == released == 1_350_000 + 810_000 + 1_350_000
     assert figures["remaining_pence"] == awarded - released
+    assert figures["not_paid_pence"] == figures["given_up_pence"] == figures["given_up"] == 0
     assert figures["match_pence"] == match == {"pledged": 800_000, "confirmed": 1_000_000, "received": 1_200_000}
     assert figures["measures"] == dict(_states(portfolio.measure_states.values()))
     assert figures["measures"] == {"met": 1, "on_track": 1, "off_track": 1, "not_reported": 1, "no_target": 1}

@@ -48,7 +48,8 @@ def test_the_page_shows_the_latest_report_with_its_compile_time_and_figures(db, 
     assert f"Released {format_pence(released)}" in page
     assert f"Still to release {format_pence(awarded - released)}" in page
     assert "Match funding received £12,000.00" in page
-    assert "RAG 0 red, 1 amber, 1 green, 1 not yet rated" in page
+    assert "RAG of the 3 projects still running 0 red, 1 amber, 1 green, 1 not yet rated" in page
+    assert "Not to be paid (tranches cancelled when a project ended) £0.00" in page
     assert "1 of 5 measures met their target, 1 moving towards it, 1 not moving towards it" in page
     assert "Learning commitments 1 done, 1 in progress, 1 planned, 1 overdue" in page
     assert "Progress reports 2 accepted, 2 waiting for review, 1 with changes requested, 2 overdue" in page
