@@ -1,5 +1,7 @@
 """What `make run` gives a newcomer: the embedded default on SQLite, seeded, every demo user able to sign in."""
 
+import re
+
 import pytest
 from flask_migrate import upgrade
 
@@ -70,9 +72,19 @@ def test_seed_creates_a_decided_an_assessing_and_an_open_wave(demo_app):
             return dict(rows.all())
 
         wave1, wave2 = states("LV1"), states("LV2")
-        assert sum(wave1.values()) >= 40 and wave1["approved"] == 25 and {"reserve", "rejected"} <= set(wave1)
+        # 25 approved and 4 on the reserve list; one of those may since have been approved into a place given up.
+        assert sum(wave1.values()) >= 40 and wave1["approved"] + wave1["reserve"] == 29 and wave1["approved"] >= 25
+        assert "rejected" in wave1
         assert sum(wave2.values()) >= 40 and wave2["under_review"] >= 30
-        assert db.session.scalar(db.select(db.func.count()).select_from(Project)) == 25
+        assert (
+            db.session.scalar(db.select(db.func.count(Project.id)).where(Project.round_id == rounds["LV1"].id))
+            == wave1["approved"]
+        )
+        # The pilot before wave 1 funded four places; the round spreading it, two.
+        assert [rounds[code].status for code in ("LVP", "LVS")] == ["decided", "decided"]
+        for code, funded in (("LVP", 4), ("LVS", 2)):
+            count = db.select(db.func.count(Project.id)).where(Project.round_id == rounds[code].id)
+            assert db.session.scalar(count) == funded
         scored = dict(
             db.session.execute(
                 db.select(ReviewAssignment.status, db.func.count())
@@ -94,7 +106,9 @@ def test_wave_one_was_decided_in_rank_order_within_budget(demo_app):
         wave1 = db.session.scalars(db.select(Round).where(Round.code == "LV1")).one()
         ranked = round_assessment(wave1)
         outcomes = [a.decision.outcome for a in ranked]
-        assert outcomes[:25] == ["approved"] * 25 and outcomes[25:29] == ["reserve"] * 4
+        # The reserve list in rank order: the first may since have been approved into a place given up.
+        assert outcomes[:25] == ["approved"] * 25 and outcomes[26:29] == ["reserve"] * 3
+        assert outcomes[25] in ("approved", "reserve")
         assert sum(a.application.amount_requested_pence for a in ranked[:25]) <= wave1.budget_pence
 
 
@@ -131,11 +145,12 @@ def test_seed_demo_refuses_to_run_in_production(demo_app, monkeypatch):
 
 def test_the_demo_enabler_supports_wave_one_projects_with_months_of_updates(demo_app):
     from grants.enablers.models import EnablerAssignment, EnablerProfile
-    from grants.projects.models import ProjectUpdate
+    from grants.projects.models import Project, ProjectUpdate
 
     with demo_app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(EnablerProfile)) >= 8
-        assert db.session.scalar(db.select(db.func.count()).select_from(EnablerAssignment)) == 25
+        supported = db.select(db.func.count(db.distinct(EnablerAssignment.project_id))).join(Project)
+        assert db.session.scalar(supported.where(Project.reference.like("LV1-%"))) == 25
         assert db.session.scalar(db.select(db.func.count()).select_from(ProjectUpdate)) >= 100
     client = demo_app.test_client()
     client.post("/sign-in", data={"email": "enabler@example.org", "password": DEMO_PASSWORD})
@@ -154,8 +169,10 @@ def test_wave_one_money_is_at_every_point_and_consistent(demo_app):
             return set(db.session.scalars(db.select(model.status).distinct()))
 
         assert states(GrantAgreement) == {"draft", "issued", "signed"}
-        assert states(MatchFunding) == {"confirmed", "received"}  # every first tranche, a year ago, waited for it
-        assert states(Tranche) == {"scheduled", "eligible", "requested", "released", "held"}
+        # Every first tranche waited for the match; one board never confirmed it (that award was given up),
+        # and the projects setting up have a pledge.
+        assert states(MatchFunding) == {"pledged", "confirmed", "received"}
+        assert states(Tranche) == {"scheduled", "eligible", "requested", "released", "held", "cancelled"}
         for project in db.session.scalars(db.select(Project)):
             paid = db.session.scalar(
                 db.select(db.func.coalesce(db.func.sum(Payment.amount_pence), 0)).where(
@@ -204,7 +221,7 @@ def test_wave_one_reports_measures_and_self_assessments(demo_app):
         statuses = set(db.session.scalars(db.select(ProgressReport.status).distinct()))
         assert statuses == {"due", "submitted", "accepted", "changes_requested"}
         assert db.session.scalar(db.select(db.func.count(OutcomeValue.id))) >= 50
-        project_ids = list(db.session.scalars(db.select(Project.id)))
+        project_ids = list(db.session.scalars(db.select(Project.id).where(Project.reference.like("LV1-%"))))
         scores = leadership.domain_scores(project_ids)
         # Halfway through the projects: answers at the start and halfway, none yet at the end.
         assert {stage for _, stage in scores} == {"baseline", "midpoint"}
@@ -266,7 +283,9 @@ def test_the_demo_has_a_compiled_progress_report_of_wave_one(demo_app):
     assert result.exit_code == 0, result.output
     with demo_app.app_context():
         [compilation] = db.session.scalars(db.select(ProgressCompilation)).all()
-        assert compilation.status == "done" and len(compilation.rows) == 25
+        projects = {row["reference"] for row in compilation.rows}
+        assert compilation.status == "done" and len([p for p in projects if p.startswith("LV1-")]) >= 25
+        assert any(p.startswith("LVP-") for p in projects)
         paid = db.session.scalar(db.select(db.func.sum(Payment.amount_pence)))
         assert compilation.figures["released_pence"] == paid > 0
     client = demo_app.test_client()
@@ -282,7 +301,7 @@ def test_the_demo_programme_dashboard_and_partnership_map_work_on_sqlite(demo_ap
     dashboard = client.get("/portfolio/")
     assert dashboard.status_code == 200
     page = dashboard.get_data(as_text=True)
-    assert "25 funded projects" in page and "Bids at each stage, by round" in page
+    assert re.search(r"\b\d\d funded projects", page) and "Bids at each stage, by round" in page
     partnerships = client.get("/portfolio/partnerships")
     assert partnerships.status_code == 200
     assert "Organisations by sector and place" in partnerships.get_data(as_text=True)
@@ -325,14 +344,16 @@ def test_on_sqlite_a_refused_first_attempt_leaves_a_forms_key_free(demo_app):
 def story_problems(today, now) -> list[str]:
     """What in the seeded demo is inconsistent with ``today``: anything dated after it that has
     already happened, anything due before it neither done nor shown as overdue, rounds whose state
-    their dates contradict, projects past their end."""
+    their dates contradict, projects whose state their dates contradict (active past their end,
+    closing before it, finished after it or in the future)."""
     from grants.applications.models import Application
     from grants.core.audit import AuditEvent
+    from grants.enablers.models import EnablerAssignment
     from grants.funding.models import GrantAgreement, MatchFunding, Payment, Tranche
-    from grants.leadership.models import AssessmentResponse
+    from grants.leadership.models import AssessmentResponse, StageClosure
     from grants.learning.models import LearningCommitment, LearningItem
     from grants.monitoring.models import Milestone, ProgressReport
-    from grants.projects.models import Project, ProjectUpdate
+    from grants.projects.models import Project, ProjectEnding, ProjectUpdate
     from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment
     from grants.rounds.models import Round
 
@@ -363,17 +384,34 @@ def story_problems(today, now) -> list[str]:
         LearningItem.published_at,
         LearningCommitment.done_at,
         AssessmentResponse.submitted_at,
+        Tranche.cancelled_at,
+        Project.finished_at,
+        ProjectEnding.proposed_at,
+        ProjectEnding.decided_at,
+        StageClosure.closed_at,
     ):
         value = latest(column)
         if value is not None and value > now:
             problems.append(f"{column} at {value}, after {now}")
-    for column in (MatchFunding.received_on, ProjectUpdate.happened_on, Milestone.done_on):
+    for column in (
+        MatchFunding.received_on,
+        ProjectUpdate.happened_on,
+        Milestone.done_on,
+        EnablerAssignment.ends_on,
+        ProjectEnding.repayment_received_on,
+    ):
         value = latest(column)
         if value is not None and value > today:
             problems.append(f"{column} on {value}, after {today}")
     rounds = {round_.code: round_ for round_ in db.session.scalars(db.select(Round))}
-    if [rounds[code].status for code in ("LV1", "LV2", "LV3")] != ["decided", "assessing", "open"]:
-        problems.append("the waves are not decided, assessing and open")
+    if [rounds[code].status for code in ("LVP", "LV1", "LV2", "LV3", "LVS")] != [
+        "decided",
+        "decided",
+        "assessing",
+        "open",
+        "decided",
+    ]:
+        problems.append("the pilot and waves are not decided, decided, assessing, open, decided")
     for round_ in rounds.values():
         if round_.status == "open" and not round_.opens_at <= now < round_.closes_at:
             problems.append(f"{round_.code} is open outside its dates")
@@ -382,19 +420,40 @@ def story_problems(today, now) -> list[str]:
         if round_.status == "assessing" and round_.assessment_deadline < today:
             problems.append(f"{round_.code} is still being assessed after its deadline")
     for project in db.session.scalars(db.select(Project)):
-        if project.status != "active" or not project.starts_on <= today < project.ends_on:
-            problems.append(f"{project.reference} is {project.status} from {project.starts_on} to {project.ends_on}")
+        dates = f"{project.reference} is {project.status} from {project.starts_on} to {project.ends_on}"
+        if project.status == "active" and not project.starts_on <= today <= project.ends_on:
+            problems.append(dates)
+        if project.status == "setup" and project.ends_on < today:
+            problems.append(dates)
+        if project.status in ("closing", "closed") and project.ends_on >= today:
+            problems.append(dates)
+        if project.is_finished and not (
+            project.finished_at
+            and project.finished_at <= now
+            and project.starts_on <= project.finished_at.date()
+            and (project.status == "closed" or project.finished_at.date() <= project.ends_on)
+        ):
+            problems.append(f"{dates}, finished at {project.finished_at}")
+        if project.is_finished:
+            logged = db.session.scalar(
+                db.select(db.func.max(ProjectUpdate.happened_on)).where(ProjectUpdate.project_id == project.id)
+            )
+            if logged and project.finished_at and logged > project.finished_at.date():
+                problems.append(f"{project.reference} has updates after it finished")
     reports = db.session.scalars(db.select(ProgressReport)).all()
     for report in reports:
-        if report.submitted_at and (report.is_final or report.submitted_at.date() <= report.period_end):
+        if report.submitted_at and report.submitted_at.date() <= report.period_end:
             problems.append(f"report {report.id} was submitted before its period ended")
     flagged = {  # reports shown as needing someone: overdue, waiting for review, or returned
         (report.project_id, report.id)
         for report in reports
         if report.is_overdue(today) or report.status in ("submitted", "changes_requested")
     }
-    for tranche in db.session.scalars(db.select(Tranche).where(Tranche.status != "released")):
+    setting_up = set(db.session.scalars(db.select(Project.id).where(Project.status == "setup")))
+    for tranche in db.session.scalars(db.select(Tranche).where(Tranche.status.not_in(["released", "cancelled"]))):
         if tranche.due_on >= today or tranche.status in ("eligible", "requested", "held"):
+            continue
+        if tranche.project_id in setting_up:  # waits for its agreement to be signed, as the project's pages say
             continue
         waiting_for = [
             report
@@ -403,8 +462,13 @@ def story_problems(today, now) -> list[str]:
         ]
         if tranche.sequence == 1 or not any((report.project_id, report.id) in flagged for report in waiting_for):
             problems.append(f"tranche {tranche.sequence} of project {tranche.project_id} is past due and unflagged")
+    from grants.leadership.models import Participant
+
     finals = db.session.scalar(
-        db.select(db.func.count(AssessmentResponse.id)).where(AssessmentResponse.stage == "final")
+        db.select(db.func.count(AssessmentResponse.id))
+        .join(Participant, Participant.id == AssessmentResponse.participant_id)
+        .join(Project, Project.id == Participant.project_id)
+        .where(AssessmentResponse.stage == "final", Project.ends_on >= today)
     )
     if finals:
         problems.append("self-assessments at the end of projects that have not ended")
@@ -538,3 +602,141 @@ def test_the_demo_project_lead_has_an_agreement_to_sign_and_a_report_to_revise(d
     assert client.get(f"/projects/{project_id}/agreement/2").status_code == 200
     monitoring = client.get(f"/projects/{project_id}/monitoring").get_data(as_text=True)
     assert monitoring.count("Progress report") >= 1
+
+
+# --- The end of a grant ----------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_project_in_every_state_none_active_past_its_end(demo_app):
+    from grants.core.db import utcnow
+    from grants.projects.models import FINISHED_STATUSES, Project, ProjectStatus
+
+    with demo_app.app_context():
+        today = utcnow().date()
+        projects = db.session.scalars(db.select(Project).order_by(Project.reference)).all()
+        assert {project.status for project in projects} == set(ProjectStatus)
+        assert [p.reference for p in projects if p.status == ProjectStatus.ACTIVE and p.ends_on < today] == []
+        past_their_end = {p.status for p in projects if p.ends_on < today}
+        assert ProjectStatus.CLOSING in past_their_end and past_their_end <= {ProjectStatus.CLOSING, *FINISHED_STATUSES}
+        assert all(p.finished_at is not None for p in projects if p.is_finished)
+        closed = [p for p in projects if p.status == ProjectStatus.CLOSED]
+        assert closed and all(p.closeout_note and p.finished_by_id for p in closed)
+
+
+def test_a_closed_project_has_everything_done_and_another_says_why_not(demo_app):
+    from grants.funding.models import MatchFunding, Tranche
+    from grants.leadership.models import StageClosure
+    from grants.learning.models import LearningCommitment
+    from grants.monitoring.models import ProgressReport
+    from grants.projects.ending import closeout_items
+    from grants.projects.models import Project
+
+    with demo_app.app_context():
+        closed = db.session.scalars(db.select(Project).where(Project.status == "closed")).all()
+        done = [project for project in closed if not project.closeout_exceptions]
+        excused = [project for project in closed if project.closeout_exceptions]
+        assert done and excused
+        for project in done:
+            assert all(item.done for item in closeout_items(project)), project.reference
+            final = db.session.scalars(
+                db.select(ProgressReport).where(ProgressReport.project_id == project.id, ProgressReport.is_final)
+            ).one()
+            assert final.status == "accepted"
+            tranches = db.session.scalars(db.select(Tranche).where(Tranche.project_id == project.id)).all()
+            assert {tranche.status for tranche in tranches} == {"released"}
+            commitments = db.session.scalars(
+                db.select(LearningCommitment).where(LearningCommitment.project_id == project.id)
+            ).all()
+            assert commitments and {commitment.status for commitment in commitments} == {"done"}
+            stages = set(db.session.scalars(db.select(StageClosure.stage).where(StageClosure.project_id == project.id)))
+            assert "final" in stages
+            match = db.session.scalars(db.select(MatchFunding).where(MatchFunding.project_id == project.id)).one()
+            assert match.status == "received"
+        for project in excused:
+            assert all(reason.strip() for reason in project.closeout_exceptions.values())
+            cancelled = db.session.scalars(
+                db.select(Tranche).where(Tranche.project_id == project.id, Tranche.status == "cancelled")
+            ).all()
+            assert cancelled and all(t.cancel_reason and t.cancelled_at <= project.finished_at for t in cancelled)
+        closing = db.session.scalars(db.select(Project).where(Project.status == "closing")).all()
+        assert closing and all(any(not item.done for item in closeout_items(project)) for project in closing)
+        pages = [(project.id, project.reference) for project in done + closing]
+    client = demo_app.test_client()
+    client.post("/sign-in", data={"email": "officer@example.org", "password": DEMO_PASSWORD})
+    for project_id, reference in pages:
+        response = client.get(f"/projects/{project_id}/close-out")
+        assert response.status_code == 200 and reference in response.get_data(as_text=True)
+    page = " ".join(client.get(f"/projects/{pages[0][0]}/close-out").get_data(as_text=True).split())
+    assert "Everything the partnership set out to do is done" in page
+
+
+def test_an_award_given_up_before_any_payment_leaves_its_place_to_the_reserve_list(demo_app):
+    from grants.applications.models import Application
+    from grants.funding.models import Payment, Tranche
+    from grants.notifications.models import Notification
+    from grants.projects.models import Project, ProjectEnding
+
+    with demo_app.app_context():
+        [given_up] = db.session.scalars(db.select(Project).where(Project.status == "withdrawn")).all()
+        assert db.session.scalar(db.select(db.func.count(Payment.id)).where(Payment.project_id == given_up.id)) == 0
+        [ending] = db.session.scalars(db.select(ProjectEnding).where(ProjectEnding.project_id == given_up.id)).all()
+        assert (ending.kind, ending.status) == ("withdrawn", "confirmed")
+        assert (
+            ending.proposed_by_id == given_up.application.lead_applicant_id
+            and ending.decided_by.name == "Sarah Collins"
+        )
+        tranches = db.session.scalars(db.select(Tranche).where(Tranche.project_id == given_up.id)).all()
+        assert {tranche.status for tranche in tranches} == {"cancelled"} and all(t.cancel_reason for t in tranches)
+        told = db.session.scalars(db.select(Notification.template).where(Notification.template == "award_given_up"))
+        assert list(told)
+        # Its place is offered to the reserve list: a reserve bid approved into it is setting up, or the
+        # reserve list still waits (while the round's places are all held).
+        waiting = db.session.scalar(
+            db.select(db.func.count(Application.id)).where(
+                Application.round_id == given_up.round_id, Application.status == "reserve"
+            )
+        )
+        from_reserve = db.session.scalar(
+            db.select(db.func.count(Project.id)).where(Project.round_id == given_up.round_id, Project.status == "setup")
+        )
+        assert waiting + from_reserve == 4 and from_reserve <= 1
+
+
+def test_projects_ended_early_keep_what_was_paid_and_owe_a_repayment(demo_app):
+    from grants.funding.models import Payment, Tranche
+    from grants.projects.models import Project, ProjectEnding
+
+    with demo_app.app_context():
+        endings = db.session.scalars(
+            db.select(ProjectEnding).where(ProjectEnding.kind == "ended_early", ProjectEnding.status == "confirmed")
+        ).all()
+        assert len(endings) == 2
+        for ending in endings:
+            project = db.session.get(Project, ending.project_id)
+            paid = db.session.scalar(
+                db.select(db.func.sum(Payment.amount_pence)).where(Payment.project_id == project.id)
+            )
+            assert project.status == "ended_early" and 0 < ending.repayment_pence <= paid
+            assert ending.decided_by_id != ending.proposed_by_id and ending.decided_by.name == "James Whitfield"
+            unpaid = db.session.scalars(
+                db.select(Tranche).where(Tranche.project_id == project.id, Tranche.status != "released")
+            ).all()
+            assert unpaid and all(t.status == "cancelled" and t.cancel_reason for t in unpaid)
+        assert sorted(ending.repayment_received_on is not None for ending in endings) == [False, True]
+
+
+def test_the_reminder_sweep_sends_nothing_about_a_finished_project(demo_app):
+    from grants.notifications.models import Notification
+    from grants.projects.models import FINISHED_STATUSES, Project
+    from grants.reminders.sweep import run_reminders
+
+    with demo_app.app_context():
+        finished = set(db.session.scalars(db.select(Project.reference).where(Project.status.in_(FINISHED_STATUSES))))
+        assert len(finished) == 5
+        before = db.session.scalar(db.select(db.func.coalesce(db.func.max(Notification.id), 0)))
+        counts = run_reminders()
+        subjects = list(db.session.scalars(db.select(Notification.subject).where(Notification.id > before)))
+        db.session.rollback()  # the sweep's reminders are not kept: other tests count the demo's rows
+    assert sum(counts.values()) == len(subjects) > 0
+    named = {word for subject in subjects for word in re.findall(r"LV[0-9A-Z]-\d{4}", subject or "")}
+    assert named and not named & finished

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 import pytest
 
@@ -13,8 +14,10 @@ from grants.accounts.models import User
 from grants.applications.models import Application
 from grants.extensions import db as _db
 from grants.funding.models import Payment, Tranche, TrancheCondition
+from grants.leadership.models import StageClosure
 from grants.learning.models import LearningItem
-from grants.projects.models import Project, ProjectUpdate
+from grants.monitoring.models import ProgressReport
+from grants.projects.models import Project, ProjectEnding, ProjectUpdate
 from grants.reviews.models import ReviewAssignment, Score
 from grants.rounds.models import Round, RubricCriterion
 from tests.fixtures.clients import sign_in_client
@@ -74,9 +77,50 @@ def test_every_projects_money_adds_up_and_every_payment_has_two_signatures(seede
     unmet = (
         _db.select(TrancheCondition)
         .join(Tranche)
-        .where(Tranche.status != "scheduled", TrancheCondition.met_at.is_(None))
+        .where(Tranche.status.not_in(["scheduled", "cancelled"]), TrancheCondition.met_at.is_(None))
     )
     assert _db.session.scalars(unmet).all() == [], "a tranche is ready to pay with a condition not met"
+
+
+def test_projects_past_their_end_are_closing_or_closed_and_a_few_ended_before_their_time(seeded):
+    projects = _db.session.scalars(_db.select(Project)).all()
+    today = date.today()
+    by_status = {status: [p for p in projects if p.status == status] for status in {p.status for p in projects}}
+    assert {"active", "closed", "withdrawn", "ended_early"} <= set(by_status)
+    assert len(by_status["withdrawn"]) + len(by_status["ended_early"]) <= len(projects) // 4, "a small share"
+    assert [p.reference for p in projects if p.status in ("setup", "active") and p.ends_on < today] == []
+    assert all(p.ends_on < today for p in by_status["closed"] + by_status.get("closing", []))
+    for project in projects:
+        tranches = _db.session.scalars(_db.select(Tranche).where(Tranche.project_id == project.id)).all()
+        paid = sum(
+            payment.amount_pence
+            for payment in _db.session.scalars(_db.select(Payment).where(Payment.project_id == project.id))
+        )
+        endings = _db.session.scalars(_db.select(ProjectEnding).where(ProjectEnding.project_id == project.id)).all()
+        cancelled = [tranche for tranche in tranches if tranche.status == "cancelled"]
+        assert all(t.cancel_reason and t.cancelled_at and t.cancelled_by_id for t in cancelled)
+        if not project.is_finished:
+            assert project.finished_at is None and not cancelled and not endings, project.reference
+            continue
+        assert project.finished_at.date() <= today and project.finished_by_id, project.reference
+        closures = set(_db.session.scalars(_db.select(StageClosure.stage).where(StageClosure.project_id == project.id)))
+        assert closures == {"baseline", "midpoint", "final"}, project.reference
+        if project.status == "closed":
+            assert project.closeout_note and project.finished_at.date() > project.ends_on
+            assert {tranche.status for tranche in tranches} == {"released"} and paid == project.award_pence
+            final = _db.session.scalars(
+                _db.select(ProgressReport).where(ProgressReport.project_id == project.id, ProgressReport.is_final)
+            ).one()
+            assert final.status == "accepted"
+            continue
+        [ending] = endings
+        assert (ending.kind, ending.status) == (project.status, "confirmed")
+        assert ending.decided_by_id != ending.proposed_by_id and project.finished_at.date() <= project.ends_on
+        assert {t.status for t in tranches} <= {"released", "cancelled"} and cancelled
+        if project.status == "withdrawn":
+            assert paid == 0 and len(cancelled) == 3
+        else:
+            assert 0 < paid < project.award_pence and (ending.repayment_pence or 0) <= paid
 
 
 def test_the_ranking_round_has_the_bids_asked_for_each_scored_against_every_criterion(seeded):

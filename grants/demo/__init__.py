@@ -15,8 +15,9 @@ from flask.cli import with_appcontext
 from grants.accounts import services as account_services
 from grants.accounts.models import User
 from grants.core.permissions import Role
-from grants.demo.data import DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, PROJECT_LEAD, THEMES
+from grants.demo.data import CHAIRS, DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, PROJECT_LEAD, THEMES
 from grants.demo.enablers import seed_enablers
+from grants.demo.endings import seed_endings
 from grants.demo.funding import seed_funding
 from grants.demo.history import seeding_on
 from grants.demo.learning import seed_learning
@@ -95,6 +96,11 @@ def seed_demo(today: date | None = None) -> list[tuple[User, bool]]:
         seed_monitoring(by_email.get("officer@example.org"))
         seed_learning(by_email.get("officer@example.org"))
         seed_funding(by_email.get("officer@example.org"), by_email.get("finance@example.org"))
+        seed_endings(
+            by_email.get("officer@example.org"),
+            by_email.get("finance@example.org"),
+            [by_email[email] for email in CHAIRS if email in by_email],
+        )
         seed_progress()  # last: it reports on everything above
         db.session.flush()  # while the story's clock dates what the service records
     order = [email for email, *_ in DEMO_USERS]

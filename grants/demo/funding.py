@@ -1,6 +1,7 @@
 """Wave 1's money, as it stands halfway through two-year projects: every agreement signed soon after
 the decision, a few being varied (a new version drafted or waiting for signature); match funding
-confirmed and mostly received; every first tranche paid; the second, due last month, waiting for its
+confirmed and mostly received (but for one board that never confirmed it: nothing was paid to that
+project, whose award was given up); every other first tranche paid; the second, due last month, waiting for its
 progress report, ready to request, requested, held or released; the third still to come.
 
 Like the rest of the demo it is written as history, with the dates things happened and their audit
@@ -27,7 +28,8 @@ from grants.projects.models import Project, ProjectStatus
 PLAN = [
     ("confirmed", "waiting", None),
     ("confirmed", "waiting", "draft"),
-    ("received", "waiting", None),
+    ("pledged", "none", None),  # its board never confirmed the match: nothing paid, the award given up
+    # (see demo.endings.GIVEN_UP)
     ("received", "waiting", "issued"),
     ("confirmed", "eligible", None),
     ("received", "waiting", "issued"),  # the demo's project lead: a report to revise, a variation to sign
@@ -78,6 +80,8 @@ def _story(project, number, match_state, second, variation, officer, finance) ->
     _sign(agreement, lead, signed_at)
     project.status = ProjectStatus.ACTIVE
     match = db.session.scalar(db.select(MatchFunding).where(MatchFunding.project_id == project.id))
+    if match_state == "pledged":
+        return  # the first tranche waits for the match funding, which never came
     match.status, match.confirmed_at, match.confirmed_by_id = (
         "confirmed",
         at(project.starts_on + timedelta(days=10 + number % 7)),

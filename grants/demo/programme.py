@@ -34,6 +34,8 @@ from grants.reviews.models import AssignmentStatus, ConflictDeclaration, Decisio
 from grants.rounds.models import SUGGESTED_RUBRIC, Round, RoundStatus, RubricCriterion
 
 # Wave 1 (decided): 40 bids, 38 assessed. Wave 2 (being assessed): 44 bids. Wave 3 (open): 14 bids.
+# Before them, a pilot of four places (decided): 6 bids. Since wave 1, a round for pilot places to
+# spread the approach to another issue (decided three weeks ago): 3 bids.
 WAVE_1_STATES = ["under_review"] * 38 + ["ineligible", "withdrawn"]
 WAVE_2_STATES = ["under_review"] * 34 + ["draft"] * 6 + ["withdrawn"] * 2 + ["ineligible"] * 2
 WAVE_3_STATES = ["submitted"] * 6 + ["draft"] * 6
@@ -137,7 +139,16 @@ PROJECT_MONTHS = 24  # two-year projects: wave 1's are halfway through
 
 
 def _round(
-    code: str, title: str, summary: str, opens_on: date, closes_on: date, status: str, themes: list[Theme]
+    code: str,
+    title: str,
+    summary: str,
+    opens_on: date,
+    closes_on: date,
+    status: str,
+    themes: list[Theme],
+    *,
+    places: int = 25,
+    project_months: int = PROJECT_MONTHS,
 ) -> Round:
     def at_midday(day: date):  # rounds open and close at midday, UK time
         return from_london(datetime.combine(day, time(12, 0)))
@@ -156,9 +167,9 @@ def _round(
         opens_at=at_midday(opens_on),
         closes_at=at_midday(closes_on),
         assessment_deadline=closes_on + timedelta(days=35),
-        project_months=PROJECT_MONTHS,
-        places=25,
-        budget_pence=25 * 2_700_000,
+        project_months=project_months,
+        places=places,
+        budget_pence=places * 2_700_000,
         themes=themes,
         criteria=[
             RubricCriterion(position=i, title=t, weight=w, guidance=g, scale_min=0, scale_max=5)
@@ -465,16 +476,16 @@ def _assess(
     db.session.flush()
 
 
-def _decide(round_: Round, chairs: list[User], decided_on: date) -> None:
-    """Wave 1's decisions, in rank order within the budget, and the 25 projects they created; each
-    by a co-chair without a conflict with the bid."""
+def _decide(round_: Round, chairs: list[User], decided_on: date, *, approved: int = 25, reserve: int = 4) -> None:
+    """A round's decisions, in rank order within the budget, and the projects they created (wave 1:
+    25 approved and 4 on the reserve list); each by a co-chair without a conflict with the bid."""
     decided_at = from_london(datetime.combine(decided_on, time(16, 0)))
     conflicted = {
         (row.application_id, row.reviewer_id)
         for row in db.session.scalars(db.select(ConflictDeclaration).where(ConflictDeclaration.has_conflict))
     }
     assessments = review_queries.round_assessment(round_)
-    outcomes = ["approved"] * 25 + ["reserve"] * 4
+    outcomes = ["approved"] * approved + ["reserve"] * reserve
     for position, assessment in enumerate(assessments):
         application = assessment.application
         chair = next(chair for chair in chairs if (application.id, chair.id) not in conflicted)
@@ -513,12 +524,15 @@ def _decide(round_: Round, chairs: list[User], decided_on: date) -> None:
 
 
 def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_users: dict[str, User]) -> bool:
-    """Create the three waves unless they are already there. Returns whether anything was created.
+    """Create the three waves, the pilot before them and the round that spreads it, unless they are
+    already there. Returns whether anything was created.
 
     Wave 1's projects started on the first of the month thirteen months before this one and run for
-    two years: its first tranches are paid, its second fell due last month, and nothing has ended.
-    Wave 2 closed three weeks ago and is being assessed; wave 3 opened a month ago and is open."""
-    if db.session.scalar(db.select(Round.id).where(Round.code.in_(["LV1", "LV2", "LV3"]))):
+    two years: its first tranches are paid, its second fell due last month. Wave 2 closed three weeks
+    ago and is being assessed; wave 3 opened a month ago and is open. The pilot's projects started
+    twenty months ago and ran for eighteen: they have ended (grants.demo.endings tells how). The
+    round spreading the pilot was decided three weeks ago: its projects are setting up."""
+    if db.session.scalar(db.select(Round.id).where(Round.code.in_(["LV1", "LV2", "LV3", "LVP", "LVS"]))):
         return False
     rng = random.Random(20261122)
     theme_list = [themes[slug] for slug in STORIES]
@@ -595,8 +609,50 @@ def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_user
     }
     wave3_rows = [row for row in PLACES if row[0] in DEMO_APPLICANT_PLACES] + others[20:32]
     bids(wave3, wave3_rows, WAVE_3_STATES, 5, demo_leads)
+
+    # The pilot, before wave 1: four places' eighteen-month projects, which ended three months ago.
+    pilot_starts = months_ago(PILOT_STARTED_MONTHS_AGO)
+    pilot_decided = pilot_starts - timedelta(days=20)
+    pilot_closes = pilot_decided - timedelta(days=40)
+    pilot = _round(
+        "LVP",
+        "Systems Leadership – Local Vision pilot",
+        "Four places tried the approach first, with eighteen-month projects and an enabler each.",
+        pilot_closes - timedelta(days=90),
+        pilot_closes,
+        "assessing",
+        theme_list,
+        places=4,
+        project_months=PILOT_MONTHS,
+    )
+    pilot_rows = others[40:46]
+    bids(pilot, pilot_rows, ["under_review"] * len(pilot_rows), 6)
+    _assess(pilot, reviewers, rng, scored_share=1.0, chairs=chairs)
+    _decide(pilot, chairs, pilot_decided, approved=4, reserve=1)
+
+    # Places from the pilot take the approach to another issue: decided three weeks ago, its
+    # projects are setting up.
+    spread = _round(
+        "LVS",
+        "Systems Leadership – Local Vision: spreading the approach",
+        "For places from the pilot to take what they learned to another issue, with twelve-month projects.",
+        today() - timedelta(days=150),
+        today() - timedelta(days=80),
+        "assessing",
+        theme_list,
+        places=2,
+        project_months=12,
+    )
+    bids(spread, pilot_rows[:3], ["under_review"] * 3, 1)
+    _assess(spread, reviewers, rng, scored_share=1.0, chairs=chairs)
+    _decide(spread, chairs, today() - timedelta(days=SPREAD_DECIDED_DAYS_AGO), approved=2, reserve=0)
     db.session.flush()
     return True
+
+
+PILOT_MONTHS = 18
+PILOT_STARTED_MONTHS_AGO = 20  # so its projects ended on the last day of the month three months ago
+SPREAD_DECIDED_DAYS_AGO = 18
 
 
 # Which wave 1 project (in reference order) the demo's project lead leads: see demo.funding.PLAN.

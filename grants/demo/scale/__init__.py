@@ -3,7 +3,8 @@
 Five waves with thousands of bids (one round of exactly ``--ranking-bids`` bids under review, scored
 by three reviewers each, for the chair's ranking page), ``--projects`` funded projects with their
 agreements, tranches, payments, reports, measures and learning, and ``--updates`` entries in the
-enablers' logs, one project holding exactly ``--busiest-project-updates`` of them. Every row is valid
+enablers' logs, one project holding exactly ``--busiest-project-updates`` of them. Projects past their
+end are closing or closed; a few gave up their award or ended early. Every row is valid
 by the models' constraints and workflows; rows are written with bulk inserts (SQLAlchemy Core, a few
 thousand rows a statement), so the default size takes well under a minute on PostgreSQL.
 
@@ -50,7 +51,7 @@ def seed_scale(sizes: Sizes, *, seed: int, password: str | None = None) -> dict:
     reviews.make_reviews(scale)
     reviews.make_decisions(scale)
     projects.plan_projects(scale)
-    people.make_enabler_profiles(scale, sum(p.status != "closed" for p in scale.projects))
+    people.make_enabler_profiles(scale, sum(not p.is_finished for p in scale.projects))
     projects.assign_enablers(scale)
     busiest = projects.plan_updates(scale)
     monitoring.plan_reports(scale)

@@ -3,7 +3,9 @@ from the health and wellbeing board, three tranches summing exactly to the award
 conditions, and a payment signed by two different people for every tranche released.
 
 A tranche is released once it is past due and its conditions are met; the latest one due is, in some
-projects, still ready to request, waiting for finance, or held."""
+projects, still ready to request, waiting for finance, or held. A project given up (its match never
+confirmed: nothing paid) or ended early has its unpaid tranches cancelled, and the decision that ended
+it: an early end confirmed by a finance approver, most with an amount to repay, some of it received."""
 
 from __future__ import annotations
 
@@ -19,11 +21,21 @@ from grants.funding.services.conditions import default_kinds
 from grants.funding.services.schedule import tranche_due_dates
 from grants.funding.services.terms import DEFAULT_TERMS, fill
 from grants.learning.models import COMMITMENT_KINDS
-from grants.projects.models import ProjectStatus
+from grants.projects.models import ProjectEnding, ProjectStatus
 from grants.rounds.models import DEFAULT_TRANCHE_PLAN
 
 MATCH_PENCE = 1_000_000
 RECENT = ("released", "requested", "eligible", "held")
+ENDING_REASONS = {
+    ProjectStatus.WITHDRAWN: (
+        "Our health and wellbeing board could not confirm its match funding, and the partnership cannot carry "
+        "the project without it."
+    ),
+    ProjectStatus.ENDED_EARLY: (
+        "The lead organisation is merging with its neighbour's and the partnership board has stood down; the "
+        "partners agree the work cannot go on as planned."
+    ),
+}
 
 
 def make_funding(scale: Scale) -> None:
@@ -39,10 +51,11 @@ def make_funding(scale: Scale) -> None:
     ids = scale.writer.ids(Tranche, [row for row, _ in tranches])
     _conditions(scale, tranches, ids)
     _payments(scale, tranches, ids)
+    _endings(scale, tranches)
 
 
 def _match(scale: Scale, project, number: int) -> dict:
-    confirmed = project.status != ProjectStatus.SETUP
+    confirmed = project.status not in (ProjectStatus.SETUP, ProjectStatus.WITHDRAWN)  # (given up for want of it)
     received = confirmed and (project.bid.round.code != "NP3" or number % 5 < 3)
     officer, finance = scale.person("programme_officer", number), scale.person("finance_approver", number)
     funder = f"{project.bid.lead.place.town} Health and Wellbeing Board"
@@ -127,38 +140,43 @@ def _met(project, kind: str, due, last: bool, match_confirmed: bool) -> bool:
     return {
         "agreement_signed": project.status != ProjectStatus.SETUP,
         "match_confirmed": match_confirmed,
-        "enabler_assigned": project.enabler is not None and project.status != ProjectStatus.CLOSED,
+        "enabler_assigned": project.enabler is not None,  # (for a finished project: while it ran)
         "report_accepted": reports_accepted_before(project, due, last),
         "learning_evidenced": project.published_case_study,
     }[kind]
 
 
 def _tranches(scale: Scale, project, number: int, amounts, dues, match_confirmed: bool) -> list[tuple[dict, list]]:
-    """(row, [(condition kind, met)]) for each tranche, in order: none is paid before an earlier one."""
+    """(row, [(condition kind, met)]) for each tranche, in order: none is paid before an earlier one.
+    A project given up or ended early was paid what it had been by then; the rest is cancelled."""
     made, blocked = [], False
-    latest = max((sequence for sequence, due in enumerate(dues, start=1) if due <= scale.today), default=None)
+    as_of = project.finished_on - timedelta(days=5) if project.ended_before_its_time else scale.today
+    latest = max((sequence for sequence, due in enumerate(dues, start=1) if due <= as_of), default=None)
     for sequence, (amount, due) in enumerate(zip(amounts, dues, strict=True), start=1):
         last = sequence == len(amounts)
         kinds = default_kinds(sequence, len(amounts))
         met = [(kind, _met(project, kind, due, last, match_confirmed)) for kind in kinds]
         if project.status == ProjectStatus.CLOSED:  # paid in full; its enabler's assignment ended with it
             met = [(kind, True) for kind in kinds]
-        age = (scale.today - due).days
+        age = (as_of - due).days
         status = "scheduled"
         if not blocked and age >= 0 and all(ok for _, ok in met):
             status = "released"
             recent = age < 45 or scale.rng.random() < 0.1
-            if sequence == latest and project.status != ProjectStatus.CLOSED and recent:
+            if sequence == latest and not project.is_finished and recent:
                 status = scale.rng.choices(RECENT, weights=(40, 25, 25, 10))[0]
         blocked = blocked or status != "released"
+        if project.ended_before_its_time and status != "released":
+            status = "cancelled"
         made.append((_tranche(scale, project, number, sequence, amount, due, status), met))
     return made
 
 
 def _tranche(scale: Scale, project, number: int, sequence: int, amount: int, due, status: str) -> dict:
     officer, finance = scale.person("programme_officer", number), scale.person("finance_approver", number)
-    ready = status != "scheduled"
+    ready = status not in ("scheduled", "cancelled")
     asked = status in ("requested", "released")
+    cancelled = at(project.finished_on, 15) if status == "cancelled" else None
     return {
         "project_id": project.id,
         "sequence": sequence,
@@ -173,8 +191,11 @@ def _tranche(scale: Scale, project, number: int, sequence: int, amount: int, due
         "held_at": at(due + timedelta(days=3)) if status == "held" else None,
         "held_by_id": finance if status == "held" else None,
         "held_reason": "The lead organisation's new bank details are being verified." if status == "held" else None,
+        "cancelled_at": cancelled,
+        "cancelled_by_id": (finance if project.status == ProjectStatus.ENDED_EARLY else officer) if cancelled else None,
+        "cancel_reason": ENDING_REASONS.get(project.status) if cancelled else None,
         "created_at": at(project.bid.decided_on, 16),
-        "updated_at": at(due + timedelta(days=5)) if ready else at(project.bid.decided_on, 16),
+        "updated_at": cancelled or (at(due + timedelta(days=5)) if ready else at(project.bid.decided_on, 16)),
     }
 
 
@@ -234,3 +255,40 @@ def _payments(scale: Scale, tranches, ids) -> None:
         if row["status"] == "released"
     ]
     scale.writer.rows(Payment, rows)
+
+
+def _endings(scale: Scale, tranches) -> None:
+    """The decision that ended each project given up or ended early: recorded a few days before it
+    took effect, and confirmed by someone else. Most early ends owe back part of what was paid."""
+    paid: dict[int, int] = {}
+    for row, _ in tranches:
+        if row["status"] == "released":
+            paid[row["project_id"]] = paid.get(row["project_id"], 0) + row["amount_pence"]
+    rows = []
+    for number, project in enumerate(scale.projects):
+        if not project.ended_before_its_time:
+            continue
+        early = project.status == ProjectStatus.ENDED_EARLY
+        owed = paid.get(project.id, 0) // 10 // 100 * 100 if early and number % 3 else 0  # a tenth, in pounds
+        received = project.finished_on + timedelta(days=35) if owed and number % 2 else None
+        finance = scale.person("finance_approver", number)
+        rows.append(
+            {
+                "project_id": project.id,
+                "kind": project.status.value,
+                "status": "confirmed",
+                "reason": ENDING_REASONS[project.status],
+                "proposed_by_id": scale.person("programme_officer", number) if early else project.applicant,
+                "proposed_at": at(project.finished_on - timedelta(days=4), 11),
+                "decided_by_id": finance if early else scale.person("programme_officer", number),
+                "decided_at": at(project.finished_on, 15),
+                "decision_note": None,
+                "repayment_pence": owed or None,
+                "repayment_received_on": received if received and received <= scale.today else None,
+                "repayment_reference": f"REP-{project.bid.reference}" if received and received <= scale.today else None,
+                "repayment_recorded_by_id": finance if received and received <= scale.today else None,
+                "created_at": at(project.finished_on - timedelta(days=4), 11),
+                "updated_at": at(project.finished_on, 15),
+            }
+        )
+    scale.writer.rows(ProjectEnding, rows)

@@ -46,10 +46,12 @@ ITEMS = {
 
 def plan_learning(scale: Scale) -> None:
     """Which projects have a published case study evidencing their commitment (what their last
-    tranche waits for): every first-wave project, and most of the second's."""
+    tranche waits for): every first-wave project, and most of the second's, but for those that
+    stopped before their time."""
     for project in scale.projects:
         code = project.bid.round.code
-        project.published_case_study = code == "NP1" or (code == "NP2" and scale.rng.random() < 0.7)
+        published = code == "NP1" or (code == "NP2" and scale.rng.random() < 0.7)
+        project.published_case_study = published and not project.ended_before_its_time
 
 
 def make_learning(scale: Scale) -> None:
@@ -59,8 +61,8 @@ def make_learning(scale: Scale) -> None:
     case_studies = {p.id: i for (p, _, plan), i in zip(commitments, ids, strict=True) if plan["kind"] == "case_study"}
     items, item_themes = [], []
     for number, project in enumerate(scale.projects):
-        if project.status == ProjectStatus.SETUP:
-            continue
+        if project.status == ProjectStatus.SETUP or project.ended_before_its_time:
+            continue  # nothing written yet, or nothing written before it stopped
         for position, (kind, state) in enumerate(ITEMS[project.bid.round.code]):
             state = state or _chance_state(scale, project, kind)
             items.append(_item(scale, project, number + position, kind, state, case_studies.get(project.id)))
@@ -89,6 +91,8 @@ def _commitment(scale: Scale, project, plan_id: int, plan: dict) -> dict:
         status = (
             "done" if code == "NP1" else scale.rng.choice(["planned", "in_progress"]) if code == "NP2" else "planned"
         )
+        if project.ended_before_its_time and status == "done":
+            status = "in_progress"  # it stopped before applying the approach elsewhere
     done = status == "done"
     applied = done and kind == "apply_elsewhere"
     slug = scale.themes[project.bid.theme][1]

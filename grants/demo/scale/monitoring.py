@@ -11,7 +11,14 @@ from grants.demo.monitoring import CHANGES, MILESTONES, NARRATIVES
 from grants.demo.scale.base import Scale
 from grants.demo.scale.people import person_name
 from grants.extensions import db
-from grants.leadership.models import AssessmentInvitation, AssessmentResponse, AssessmentScore, Participant
+from grants.leadership.models import (
+    STAGES,
+    AssessmentInvitation,
+    AssessmentResponse,
+    AssessmentScore,
+    Participant,
+    StageClosure,
+)
 from grants.leadership.services import digest, ensure_framework
 from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport
 from grants.monitoring.services import report_periods
@@ -21,14 +28,17 @@ SENT = ("submitted", "accepted", "changes_requested")
 
 
 def plan_reports(scale: Scale) -> None:
-    """A running project's latest report due is in any state; the earlier ones are accepted."""
+    """A running project's latest report due is in any state; the earlier ones are accepted. A project
+    given up or ended early sent none after it stopped."""
     for number, project in enumerate(scale.projects):
         periods = report_periods(project.starts_on, project.ends_on, project.bid.round.report_every_months)
         past = [sequence for sequence, period in enumerate(periods, start=1) if period[2] <= scale.today]
-        latest = past[-1] if past and project.status == ProjectStatus.ACTIVE else None
+        latest = past[-1] if past and project.status in (ProjectStatus.ACTIVE, ProjectStatus.CLOSING) else None
         for sequence, (start, end, due, is_final) in enumerate(periods, start=1):
             status = "accepted"
             if project.status == ProjectStatus.SETUP or due > scale.today:
+                status = "due"
+            elif project.ended_before_its_time and (is_final or due + timedelta(days=7) > project.finished_on):
                 status = "due"
             elif sequence == latest:
                 status = scale.rng.choices(SENT + ("due",), weights=(45, 20, 15, 20))[0]
@@ -88,7 +98,7 @@ def _milestones(scale: Scale) -> None:
         for number, (title, month) in enumerate(MILESTONES):
             due = project.starts_on + timedelta(days=month * project.bid.round.project_months * 30 // 12)
             done = due + timedelta(days=rng.randint(-20, 25))
-            finished = project.status != ProjectStatus.SETUP and done <= scale.today and rng.random() < 0.8
+            finished = project.status != ProjectStatus.SETUP and done <= project.last_day and rng.random() < 0.8
             when = at(project.bid.decided_on, 16)
             rows.append(
                 {
@@ -160,9 +170,10 @@ def make_self_assessments(scale: Scale) -> None:
     for (project, _), participant_id in zip(people, participant_ids, strict=True):
         for stage, day, share in (("baseline", 20, 0.0), ("midpoint", 190, 0.5), ("final", None, 1.0)):
             when = project.ends_on - timedelta(days=10) if day is None else project.starts_on + timedelta(days=day)
-            if when <= scale.today and (stage != "final" or project.status == ProjectStatus.CLOSED):
+            if when <= project.last_day and (stage != "final" or project.status == ProjectStatus.CLOSED):
                 stages.append((participant_id, stage, at(when), share))
     _responses(scale, framework.id, behaviours, stages)
+    _closures(scale)
 
 
 def _responses(scale: Scale, framework_id: int, behaviours: list[int], stages) -> None:
@@ -195,3 +206,19 @@ def _responses(scale: Scale, framework_id: int, behaviours: list[int], stages) -
         for behaviour in behaviours
     ]
     scale.writer.rows(AssessmentScore, scores)
+
+
+def _closures(scale: Scale) -> None:
+    """A finished project's stages of self-assessment closed with it (grants.projects.ending)."""
+    rows = [
+        {
+            "project_id": project.id,
+            "stage": stage,
+            "closed_at": at(project.finished_on, 15),
+            "closed_by_id": scale.person("programme_officer", project.id),
+        }
+        for project in scale.projects
+        if project.finished_on
+        for stage in STAGES
+    ]
+    scale.writer.rows(StageClosure, rows)
