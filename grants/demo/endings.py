@@ -376,8 +376,8 @@ def _self_assessments(project: Project, role: str, number: int, lead: User, offi
 @contextmanager
 def _as_of(project: Project, when: datetime) -> Iterator[None]:
     """Run one of the service's end steps as of ``when``: what it records is dated then, not today (its
-    audit events, the project's end, its tranches cancelled, its enabler's support ended), and the
-    enabler's log stops there."""
+    audit events, the project's end, its tranches cancelled, its enabler's support ended, its stages of
+    self-assessment closed), and the enabler's log stops there."""
     db.session.flush()
     unpaid = list(
         db.session.scalars(
@@ -398,6 +398,9 @@ def _as_of(project: Project, when: datetime) -> Iterator[None]:
             tranche.cancelled_at = when
     if assignment is not None and assignment.ends_on is not None:
         assignment.ends_on = max(when.date(), assignment.starts_on)
+    closed_with_it = db.select(StageClosure).where(StageClosure.project_id == project.id, StageClosure.closed_at > when)
+    for closure in db.session.scalars(closed_with_it):  # its self-assessment stages still open, closed with it
+        closure.closed_at = when
     _forget_updates_after(project, when.date())
 
 
