@@ -191,6 +191,7 @@ class Tranche(TimestampMixin, Model):
 
     project = relationship("Project", lazy="joined", innerjoin=True)
     requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="select")
+    cancelled_by = relationship("User", foreign_keys=[cancelled_by_id], lazy="select")
     conditions: Mapped[list[TrancheCondition]] = relationship(
         back_populates="tranche",
         order_by="TrancheCondition.position, TrancheCondition.id",

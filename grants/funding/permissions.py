@@ -1,4 +1,5 @@
-"""Who may see and do what with a project's money."""
+"""Who may see and do what with a project's money. Once the project has finished (closed, its award given
+up, ended early) its money is a record: nobody may change it, and its pages offer no action."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ from grants.projects.permissions import can_view_project
 def can_view_funding(user, project, enabler_id=...) -> bool:
     """Everyone who may see the project sees its agreement, schedule and what each tranche waits for."""
     return can_view_project(user, project, enabler_id)
+
+
+def can_change(user, project) -> bool:
+    """Whether anything about the project's money may still change: not once the project has finished."""
+    return bool(user.is_authenticated and not project.is_finished)
 
 
 def can_manage(user) -> bool:
@@ -55,6 +61,15 @@ def can_hold(user) -> bool:
     return bool(user.is_authenticated and user.has_any_role(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER))
 
 
+def can_hold_tranche(user, tranche) -> bool:
+    """Hold this tranche now: one neither paid, cancelled nor held already, of a project still running."""
+    return bool(
+        can_hold(user)
+        and tranche.status not in (TrancheStatus.RELEASED, TrancheStatus.HELD, TrancheStatus.CANCELLED)
+        and can_change(user, tranche.project)
+    )
+
+
 def can_approve(user, tranche) -> bool:
     """The second signature: a finance approver who did not request the release."""
     return bool(
@@ -62,6 +77,7 @@ def can_approve(user, tranche) -> bool:
         and user.has_role(Role.FINANCE_APPROVER)
         and tranche.status == TrancheStatus.REQUESTED
         and tranche.requested_by_id != user.id
+        and can_change(user, tranche.project)
     )
 
 
@@ -73,7 +89,8 @@ def can_propose_waiver(user, condition) -> bool:
         and condition.kind in WAIVABLE_KINDS
         and not condition.is_met
         and condition.waiver_proposed_at is None
-        and condition.tranche.status not in (TrancheStatus.RELEASED, TrancheStatus.REQUESTED)
+        and condition.tranche.status not in (TrancheStatus.RELEASED, TrancheStatus.REQUESTED, TrancheStatus.CANCELLED)
+        and can_change(user, condition.tranche.project)
     )
 
 
@@ -85,9 +102,15 @@ def can_agree_waiver(user, condition) -> bool:
         and condition.waiver_pending
         and condition.met_at is None
         and condition.waiver_proposed_by_id != user.id
+        and can_change(user, condition.tranche.project)
     )
 
 
 def can_withdraw_waiver(user, condition) -> bool:
     """The officer who proposed a waiver takes it back before it is agreed."""
-    return bool(user.is_authenticated and condition.waiver_pending and condition.waiver_proposed_by_id == user.id)
+    return bool(
+        user.is_authenticated
+        and condition.waiver_pending
+        and condition.waiver_proposed_by_id == user.id
+        and can_change(user, condition.tranche.project)
+    )

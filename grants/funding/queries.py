@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import and_, case, or_
 from sqlalchemy.orm import contains_eager, selectinload
 
 from grants.core.spreadsheets import plain_pounds, safe_cell
 from grants.directory.models import Organisation
 from grants.extensions import db
 from grants.funding.models import MatchFunding, MatchStatus, Payment, Tranche, TrancheCondition, TrancheStatus
-from grants.projects.models import Project
+from grants.projects.models import LIVE_STATUSES, EndingKind, EndingStatus, Project, ProjectEnding, ProjectStatus
 
 # The lists on the finance page: (label, the tranches it shows).
 VIEWS = {
@@ -23,20 +24,31 @@ VIEWS = {
     "requested": "Waiting for approval",
     "released": "Released",
     "held": "Held",
+    "cancelled": "Cancelled",
     "all": "All tranches",
 }
 
 
 @dataclass(frozen=True)
 class Totals:
-    awarded: int
+    """Money across the portfolio. An award given up is not counted as awarded (``given_up`` says how much
+    was); a tranche cancelled is never to be paid, so it is not still to release; paid money stays paid,
+    and what early ends ask back is shown beside it."""
+
+    awarded: int  # the awards in force: every project's but those given up
     released: int
     match: dict[str, int]
-    projects: int
+    projects: int  # how many projects those awards are to
+    still_to_release: int = 0  # tranches neither paid nor cancelled
+    cancelled: int = 0  # tranches never to be paid: their project closed, was given up or ended early
+    given_up: int = 0  # awards given up before any payment
+    given_up_projects: int = 0
+    repayment_due: int = 0  # to be repaid after an early end, not yet received
+    repaid: int = 0  # repaid after an early end, received
 
     @property
     def remaining(self) -> int:
-        return self.awarded - self.released
+        return self.still_to_release
 
     @property
     def match_total(self) -> int:
@@ -63,26 +75,97 @@ def conditions_owned_by(owner_id: int, project_ids: list[int]) -> list[TrancheCo
 
 
 def totals(round_id: int | None = None) -> Totals:
-    """Money across the portfolio (or one round): three queries, however many projects."""
+    """Money across the portfolio (or one round): five queries, however many projects."""
     projects = db.select(Project.id)
     if round_id:
         projects = projects.where(Project.round_id == round_id)
-    awarded, count = db.session.execute(
-        db.select(db.func.coalesce(db.func.sum(Project.award_pence), 0), db.func.count(Project.id)).where(
-            Project.id.in_(projects)
-        )
+    given_up = Project.status == ProjectStatus.WITHDRAWN
+    awarded, count, given_up_pence, given_up_count = db.session.execute(
+        db.select(
+            _sum(case((given_up, 0), else_=Project.award_pence)),
+            _sum(case((given_up, 0), else_=1)),
+            _sum(case((given_up, Project.award_pence), else_=0)),
+            _sum(case((given_up, 1), else_=0)),
+        ).where(Project.id.in_(projects))
     ).one()
-    released = db.session.scalar(
-        db.select(db.func.coalesce(db.func.sum(Payment.amount_pence), 0)).where(Payment.project_id.in_(projects))
-    )
+    released = db.session.scalar(db.select(_sum(Payment.amount_pence)).where(Payment.project_id.in_(projects)))
+    unpaid = Tranche.status.not_in((TrancheStatus.RELEASED, TrancheStatus.CANCELLED))
+    still_to_release, cancelled = db.session.execute(
+        db.select(
+            _sum(case((unpaid, Tranche.amount_pence), else_=0)),
+            _sum(case((Tranche.status == TrancheStatus.CANCELLED, Tranche.amount_pence), else_=0)),
+        ).where(Tranche.project_id.in_(projects))
+    ).one()
     match = {status.value: 0 for status in MatchStatus}
     for status, amount in db.session.execute(
-        db.select(MatchFunding.status, db.func.coalesce(db.func.sum(MatchFunding.amount_pence), 0))
-        .where(MatchFunding.project_id.in_(projects))
+        db.select(MatchFunding.status, _sum(MatchFunding.amount_pence))
+        .join(Project, Project.id == MatchFunding.project_id)
+        .where(
+            MatchFunding.project_id.in_(projects),
+            # money still to come only from a project still running; money received stays received
+            or_(MatchFunding.status == MatchStatus.RECEIVED, Project.status.in_(LIVE_STATUSES)),
+        )
         .group_by(MatchFunding.status)
     ):
         match[status] = int(amount)
-    return Totals(awarded=int(awarded), released=int(released), match=match, projects=count)
+    received = ProjectEnding.repayment_received_on.is_not(None)
+    repayment_due, repaid = db.session.execute(
+        db.select(
+            _sum(case((received, 0), else_=ProjectEnding.repayment_pence)),
+            _sum(case((received, ProjectEnding.repayment_pence), else_=0)),
+        ).where(_repayments(), ProjectEnding.project_id.in_(projects))
+    ).one()
+    return Totals(
+        awarded=int(awarded),
+        released=int(released),
+        match=match,
+        projects=count,
+        still_to_release=int(still_to_release),
+        cancelled=int(cancelled),
+        given_up=int(given_up_pence),
+        given_up_projects=given_up_count,
+        repayment_due=int(repayment_due),
+        repaid=int(repaid),
+    )
+
+
+def _sum(column):
+    """A sum of pence that is 0 over no rows."""
+    return db.func.coalesce(db.func.sum(column), 0)
+
+
+def _repayments():
+    """The early ends confirmed with an amount to be repaid."""
+    return and_(
+        ProjectEnding.kind == EndingKind.ENDED_EARLY,
+        ProjectEnding.status == EndingStatus.CONFIRMED,
+        ProjectEnding.repayment_pence.is_not(None),
+    )
+
+
+@dataclass(frozen=True)
+class EndedEarly:
+    project: Project
+    ending: ProjectEnding
+    paid: int  # what was paid to it before it ended, which stays paid
+
+
+def ended_early(round_id: int | None = None) -> list[EndedEarly]:
+    """The projects ended early (confirmed), each with its ending and what it was paid, the most recent
+    first: one query."""
+    paid = (
+        db.select(Payment.project_id, _sum(Payment.amount_pence).label("pence")).group_by(Payment.project_id).subquery()
+    )
+    statement = (
+        db.select(Project, ProjectEnding, db.func.coalesce(paid.c.pence, 0))
+        .join(ProjectEnding, ProjectEnding.project_id == Project.id)
+        .outerjoin(paid, paid.c.project_id == Project.id)
+        .where(ProjectEnding.kind == EndingKind.ENDED_EARLY, ProjectEnding.status == EndingStatus.CONFIRMED)
+        .order_by(ProjectEnding.decided_at.desc(), ProjectEnding.id.desc())
+    )
+    if round_id:
+        statement = statement.where(Project.round_id == round_id)
+    return [EndedEarly(project, ending, int(pence)) for project, ending, pence in db.session.execute(statement)]
 
 
 def tranches_statement(view: str, round_id: int | None = None, today: date | None = None):
@@ -100,7 +183,13 @@ def tranches_statement(view: str, round_id: int | None = None, today: date | Non
             Tranche.status.in_((TrancheStatus.SCHEDULED, TrancheStatus.ELIGIBLE, TrancheStatus.REQUESTED)),
             Tranche.due_on <= today,
         )
-    elif view in (TrancheStatus.ELIGIBLE, TrancheStatus.REQUESTED, TrancheStatus.RELEASED, TrancheStatus.HELD):
+    elif view in (
+        TrancheStatus.ELIGIBLE,
+        TrancheStatus.REQUESTED,
+        TrancheStatus.RELEASED,
+        TrancheStatus.HELD,
+        TrancheStatus.CANCELLED,
+    ):
         statement = statement.where(Tranche.status == view)
     if round_id:
         statement = statement.where(Project.round_id == round_id)
@@ -141,6 +230,14 @@ CSV_HEADER = [
     "released_at",
     "payment_reference",
     "waivers",
+    # Added for the end of a grant: a cancelled tranche's when, who and why; and the repayments asked of
+    # projects that ended early, one row each (``record`` says which kind of row it is).
+    "cancelled_at",
+    "cancelled_by",
+    "cancel_reason",
+    "record",
+    "repayment_received_on",
+    "repayment_reference",
 ]
 
 
@@ -169,7 +266,8 @@ def waiver_summary(condition: TrancheCondition) -> str:
 
 
 def csv_lines(view: str, round_id: int | None = None, batch: int = 500) -> Iterator[str]:
-    """The tranches of a view as CSV, a batch at a time (two queries a batch), header first."""
+    """The tranches of a view as CSV, a batch at a time (three queries a batch), header first. All
+    tranches ends with a row for each repayment asked of a project that ended early."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -183,29 +281,72 @@ def csv_lines(view: str, round_id: int | None = None, batch: int = 500) -> Itera
     yield flush()
     offset = 0
     while True:
-        tranches = db.session.scalars(tranches_statement(view, round_id).limit(batch).offset(offset)).unique().all()
+        statement = tranches_statement(view, round_id).options(selectinload(Tranche.cancelled_by))
+        tranches = db.session.scalars(statement.limit(batch).offset(offset)).unique().all()
         if not tranches:
-            return
+            break
         payments = payments_for([tranche.id for tranche in tranches])
         waivers = waivers_for([tranche.id for tranche in tranches])
         for tranche in tranches:
-            payment = payments.get(tranche.id)
-            project = tranche.project
-            writer.writerow(
-                [
-                    safe_cell(project.reference),
-                    safe_cell(project.lead_organisation.name),
-                    safe_cell(project.lead_organisation.org_id),
-                    tranche.sequence,
-                    plain_pounds(tranche.amount_pence),
-                    tranche.amount_pence,
-                    tranche.due_on.isoformat(),
-                    tranche.status,
-                    tranche.requested_at.isoformat() if tranche.requested_at else "",
-                    tranche.released_at.isoformat() if tranche.released_at else "",
-                    safe_cell(payment.reference) if payment else "",
-                    safe_cell(" | ".join(waiver_summary(condition) for condition in waivers.get(tranche.id, []))),
-                ]
-            )
+            writer.writerow(_tranche_row(tranche, payments.get(tranche.id), waivers.get(tranche.id, [])))
         yield flush()
         offset += batch
+    if view == "all":
+        for ended in ended_early(round_id):
+            if ended.ending.repayment_pence:
+                writer.writerow(_repayment_row(ended.project, ended.ending))
+        yield flush()
+
+
+def _organisation(project: Project) -> list:
+    return [
+        safe_cell(project.reference),
+        safe_cell(project.lead_organisation.name),
+        safe_cell(project.lead_organisation.org_id),
+    ]
+
+
+def _tranche_row(tranche: Tranche, payment: Payment | None, waivers: list[TrancheCondition]) -> list:
+    cancelled = tranche.status == TrancheStatus.CANCELLED
+    return [
+        *_organisation(tranche.project),
+        tranche.sequence,
+        plain_pounds(tranche.amount_pence),
+        tranche.amount_pence,
+        tranche.due_on.isoformat(),
+        tranche.status,
+        tranche.requested_at.isoformat() if tranche.requested_at else "",
+        tranche.released_at.isoformat() if tranche.released_at else "",
+        safe_cell(payment.reference) if payment else "",
+        safe_cell(" | ".join(waiver_summary(condition) for condition in waivers)),
+        tranche.cancelled_at.isoformat() if cancelled and tranche.cancelled_at else "",
+        safe_cell(tranche.cancelled_by.name) if cancelled and tranche.cancelled_by else "",
+        safe_cell(tranche.cancel_reason) if cancelled and tranche.cancel_reason else "",
+        "tranche",
+        "",
+        "",
+    ]
+
+
+def _repayment_row(project: Project, ending: ProjectEnding) -> list:
+    """What a project that ended early is to pay back: its amount, and when and how it came back."""
+    amount = ending.repayment_pence or 0
+    received = ending.repayment_received_on
+    return [
+        *_organisation(project),
+        "",
+        plain_pounds(amount),
+        amount,
+        "",
+        "repayment_received" if received else "repayment_due",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "repayment",
+        received.isoformat() if received else "",
+        safe_cell(ending.repayment_reference) if ending.repayment_reference else "",
+    ]

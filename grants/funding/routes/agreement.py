@@ -12,7 +12,7 @@ from grants.extensions import db
 from grants.funding import permissions
 from grants.funding.forms import AgreementTemplateForm, ReasonForm, SignForm
 from grants.funding.models import AgreementStatus, GrantAgreement
-from grants.funding.routes.pages import bp, confirm_page, reason_page, to_project
+from grants.funding.routes.pages import bp, confirm_page, reason_page, refused_when_settled, to_project
 from grants.funding.services import agreements as agreement_services
 from grants.funding.services import terms as terms_module
 from grants.projects.access import project_or_404
@@ -41,7 +41,9 @@ def _agreement_page(project, agreement, form, status=200):
         agreement=agreement,
         words=words,
         form=form,
-        can_sign=agreement.status == AgreementStatus.ISSUED and permissions.can_sign(current_user, agreement),
+        can_sign=agreement.status == AgreementStatus.ISSUED
+        and permissions.can_sign(current_user, agreement)
+        and permissions.can_change(current_user, project),
         can_manage=permissions.can_manage(current_user),
         action_form=ActionForm(formdata=None),
     ), status
@@ -63,6 +65,9 @@ def sign(project_id, version):
     agreement = _agreement(project, version)
     if not permissions.can_sign(current_user, agreement):
         abort(403)
+    refused = ("funding.signature_refused", agreement)
+    if (settled := refused_when_settled(project, "sign its agreement", refused)) is not None:
+        return settled
     form = SignForm()
     if form.validate_on_submit():
         if (
@@ -109,6 +114,9 @@ def issue(project_id, version):
 @roles_required(Role.PROGRAMME_OFFICER)
 def variation(project_id):
     project = project_or_404(project_id, may_see=permissions.can_view_funding)
+    refused = ("funding.variation_refused", project)
+    if (settled := refused_when_settled(project, "vary its agreement", refused, to_project(project.id))) is not None:
+        return settled
     form = ReasonForm()
     form.reason.label.text = "Why does the agreement need to change?"
     form.submit.label.text = "Start the variation"
@@ -141,6 +149,9 @@ def variation(project_id):
 def withdraw(project_id, version):
     project = project_or_404(project_id, may_see=permissions.can_view_funding)
     agreement = _agreement(project, version)
+    refused = ("funding.withdraw_refused", agreement)
+    if (settled := refused_when_settled(project, "withdraw a variation", refused, to_project(project.id))) is not None:
+        return settled
     if request.method == "GET":
         return confirm_page(
             project,

@@ -12,7 +12,15 @@ from grants.core.permissions import Role, roles_required
 from grants.funding import permissions
 from grants.funding.forms import ConditionForm, ConfirmConditionForm, ReasonForm
 from grants.funding.models import CONDITION_KINDS
-from grants.funding.routes.pages import bp, condition_or_404, confirm_page, reason_page, to_tranche, tranche_or_404
+from grants.funding.routes.pages import (
+    bp,
+    condition_or_404,
+    confirm_page,
+    reason_page,
+    refused_when_settled,
+    to_tranche,
+    tranche_or_404,
+)
 from grants.funding.services import conditions as condition_services
 from grants.projects.access import project_or_404
 
@@ -22,6 +30,9 @@ from grants.projects.access import project_or_404
 def add_condition(tranche_id):
     tranche = tranche_or_404(tranche_id)
     project = project_or_404(tranche.project_id, may_see=permissions.can_view_funding)
+    refused = ("funding.condition_refused", tranche)
+    if (settled := refused_when_settled(project, "add a condition", refused)) is not None:
+        return settled
     form = ConditionForm()
     if (earlier := once.sent_before(form)) is not None:  # its kind is no longer a choice once added
         return earlier
@@ -55,6 +66,9 @@ def add_condition(tranche_id):
 def remove_condition(condition_id):
     condition = condition_or_404(condition_id)
     tranche = condition.tranche
+    refused = ("funding.condition_refused", condition)
+    if (settled := refused_when_settled(tranche.project, "remove a condition", refused)) is not None:
+        return settled
     if request.method == "GET" and condition.kind != "custom":
         flash(f"“{condition.label}” is a built-in condition and cannot be removed.", "important")
         return redirect(to_tranche(tranche))
@@ -83,6 +97,9 @@ def confirm_condition(condition_id):
     if not permissions.can_confirm(current_user, condition):
         abort(403)
     tranche = condition.tranche
+    refused = ("funding.condition_refused", condition)
+    if (settled := refused_when_settled(tranche.project, "confirm a condition", refused)) is not None:
+        return settled
     form = ConfirmConditionForm()
     if form.validate_on_submit():
         if (
@@ -108,6 +125,9 @@ def reopen_condition(condition_id):
     if not (permissions.can_confirm(current_user, condition) or permissions.can_manage(current_user)):
         abort(403)
     tranche = condition.tranche
+    refused = ("funding.condition_refused", condition)
+    if (settled := refused_when_settled(tranche.project, "reopen a condition", refused)) is not None:
+        return settled
     form = ReasonForm()
     form.reason.label.text = "Why is the condition no longer met?"
     form.submit.label.text = "Reopen the condition"

@@ -13,7 +13,7 @@ from grants.extensions import db
 from grants.funding import permissions
 from grants.funding.forms import FILE_TYPES, MatchConfirmForm, MatchReceivedForm
 from grants.funding.models import MatchStatus
-from grants.funding.routes.pages import bp, to_project
+from grants.funding.routes.pages import bp, refused_when_settled, to_project
 from grants.funding.services import match as match_services
 from grants.projects.access import project_or_404
 from grants.projects.models import Project
@@ -31,6 +31,10 @@ def _match(project: Project):
 def confirm_match(project_id):
     project = project_or_404(project_id, may_see=permissions.can_view_funding)
     match = _match(project)
+    back = to_project(project.id, "#match")
+    refused = ("funding.match_refused", match)
+    if (settled := refused_when_settled(project, "confirm its match funding", refused, back)) is not None:
+        return settled
     form = MatchConfirmForm()
     if form.validate_on_submit():
         if (
@@ -56,6 +60,10 @@ def confirm_match(project_id):
 def match_received(project_id):
     project = project_or_404(project_id, may_see=permissions.can_view_funding)
     match = _match(project)
+    back = to_project(project.id, "#match")
+    refused = ("funding.match_refused", match)
+    if (settled := refused_when_settled(project, "record its match funding as received", refused, back)) is not None:
+        return settled
     if match.status == MatchStatus.PLEDGED or match.confirmed_at is None:
         flash("Confirm the match funding before recording it as received.", "important")
         return redirect(to_project(project.id, "#match"))

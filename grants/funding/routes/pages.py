@@ -3,7 +3,9 @@ than one group draws: a tranche, an "are you sure?" and a reason."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, url_for
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from grants.accounts.models import User
@@ -15,7 +17,7 @@ from grants.funding import permissions
 from grants.funding.forms import ApproveForm
 from grants.funding.models import Payment, Tranche, TrancheCondition, TrancheStatus
 from grants.funding.services import conditions as condition_services
-from grants.funding.services.common import NotAllowed
+from grants.funding.services.common import NotAllowed, settled_because, settled_refusal
 from grants.projects.models import Project
 
 bp = Blueprint("funding", __name__)
@@ -79,8 +81,9 @@ def tranche_page(tranche: Tranche, form: ApproveForm | None = None, status: int 
         own_request=tranche.status == TrancheStatus.REQUESTED
         and tranche.requested_by_id == user.id
         and user.has_role(Role.FINANCE_APPROVER),
-        can_hold=permissions.can_hold(user) and tranche.status not in (TrancheStatus.RELEASED, TrancheStatus.HELD),
+        can_hold=permissions.can_hold_tranche(user, tranche),
         held_by=db.session.get(User, tranche.held_by_id) if tranche.held_by_id else None,
+        settled=settled_because(tranche.project),
         blockers=blockers(tranche),
         can_agree=lambda condition: permissions.can_agree_waiver(user, condition),
         can_withdraw=lambda condition: permissions.can_withdraw_waiver(user, condition),
@@ -93,6 +96,21 @@ def refused_on_tranche(tranche_id: int, error) -> tuple:
     request or proposal), else 409, the tranche saying how it stands."""
     flash(error.message, "important")
     return tranche_page(tranche_or_404(tranche_id), status=403 if isinstance(error, NotAllowed) else 409)
+
+
+def refused_when_settled(project: Project, doing: str, refused: tuple[str, Any], to: str | None = None):
+    """A finished project's money no longer changes: instead of a form to change it, the person goes back to
+    the funding page, which says why; a change sent anyway is refused, and recorded, the same way. None
+    while the project runs."""
+    refusal = settled_refusal(project, doing)
+    if refusal is None:
+        return None
+    back = to or to_project(project.id)
+    if request.method == "POST":
+        action, subject = refused
+        actions.refuse(action, subject, refusal)
+    flash(refusal.message, "important")
+    return redirect(back, 303)
 
 
 def shown_on(form, field: str, draw):

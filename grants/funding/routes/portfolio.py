@@ -14,14 +14,16 @@ from grants.core.pagination import id_arg, paginate
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
 from grants.funding import permissions, queries
-from grants.funding.models import AgreementStatus, Payment, Tranche, TrancheCondition
+from grants.funding.models import AgreementStatus, Payment, Tranche, TrancheCondition, TrancheStatus
 from grants.funding.routes.pages import blockers, bp
 from grants.funding.services import agreements as agreement_services
 from grants.funding.services import conditions as condition_services
 from grants.funding.services import match as match_services
 from grants.funding.services import schedule as schedule_services
+from grants.funding.services.common import how_it_ended
+from grants.projects import permissions as project_permissions
 from grants.projects.access import project_or_404
-from grants.projects.models import Project
+from grants.projects.models import EndingStatus, Project, ProjectEnding, ProjectStatus
 from grants.rounds.models import Round, RoundStatus
 
 
@@ -43,6 +45,7 @@ def index():
             .order_by(Round.closes_at.desc())
         ).all(),
         totals=queries.totals(round_id),
+        ended_early=queries.ended_early(round_id),
         view_totals=queries.view_totals(view, round_id),
         page=page,
         payments=queries.payments_for(tranche_ids),
@@ -80,12 +83,16 @@ def _project_page(project: Project):
     tranches = db.session.scalars(
         db.select(Tranche)
         .where(Tranche.project_id == project.id)
-        .options(selectinload(Tranche.conditions).selectinload(TrancheCondition.owner))
+        .options(
+            selectinload(Tranche.conditions).selectinload(TrancheCondition.owner),
+            selectinload(Tranche.cancelled_by),
+        )
         .order_by(Tranche.sequence)
     ).all()
     payments = {p.tranche_id: p for p in db.session.scalars(db.select(Payment).where(Payment.project_id == project.id))}
     agreements = agreement_services.agreements_of(project.id)
     user = current_user
+    ending = _how_it_ended(project)
     return render_template(
         "funding/project.html",
         project=project,
@@ -96,6 +103,12 @@ def _project_page(project: Project):
         in_force=next((a for a in agreements if a.status == AgreementStatus.SIGNED), None),
         match=match_services.match_of(project.id),
         released=sum(p.amount_pence for p in payments.values()),
+        still_to_release=sum(t.amount_pence for t in tranches if t.is_open),
+        cancelled=sum(t.amount_pence for t in tranches if t.status == TrancheStatus.CANCELLED),
+        settled=how_it_ended(project),
+        ending=ending,
+        can_see_ending=ending is not None and project_permissions.can_see_ending(user, project),
+        can_change=permissions.can_change(user, project),
         schedule_editable=schedule_services.schedule_editable(project.id),
         can_manage=permissions.can_manage(user),
         can_hold=permissions.can_hold(user),
@@ -108,3 +121,16 @@ def _project_page(project: Project):
         owner_can_confirm=condition_services.owner_can_confirm,
         form=ActionForm(formdata=None),
     )
+
+
+def _how_it_ended(project: Project) -> ProjectEnding | None:
+    """The confirmed ending of a project given up or ended early (one query), else None."""
+    if project.status not in (ProjectStatus.WITHDRAWN, ProjectStatus.ENDED_EARLY):
+        return None
+    ending: ProjectEnding | None = db.session.scalar(
+        db.select(ProjectEnding)
+        .where(ProjectEnding.project_id == project.id, ProjectEnding.status == EndingStatus.CONFIRMED)
+        .order_by(ProjectEnding.decided_at.desc(), ProjectEnding.id.desc())
+        .limit(1)
+    )
+    return ending

@@ -16,6 +16,7 @@ from grants.funding.routes.pages import (
     bp,
     reason_page,
     refused_on_tranche,
+    refused_when_settled,
     shown_on,
     to_tranche,
     tranche_or_404,
@@ -99,9 +100,11 @@ def _kept_when_refused(tranche: Tranche):
 
 
 def _reason_action(
-    tranche_id: int, *, service, refusal: str, title: str, lede: str, label: str, button: str, done: str
+    tranche_id: int, *, service, refusal: str, doing: str, title: str, lede: str, label: str, button: str, done: str
 ):
     tranche = tranche_or_404(tranche_id)
+    if (settled := refused_when_settled(tranche.project, doing, (refusal, tranche), to_tranche(tranche))) is not None:
+        return settled
     form = ReasonForm()
     form.reason.label.text, form.submit.label.text = label, button
 
@@ -127,6 +130,7 @@ def return_request(tranche_id):
         tranche_id,
         service=release_services.return_request,
         refusal="funding.return_refused",
+        doing="return a request",
         title="Return the request for tranche {sequence}",
         lede="The programme officer who requested it is told why. They can request it again.",
         label="Why are you returning the request?",
@@ -142,6 +146,7 @@ def hold(tranche_id):
         tranche_id,
         service=release_services.hold_tranche,
         refusal="funding.hold_refused",
+        doing="hold a tranche",
         title="Hold tranche {sequence}",
         lede="A held tranche cannot be requested or released until the hold is lifted. "
         "The project lead sees the reason.",

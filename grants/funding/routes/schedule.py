@@ -11,7 +11,7 @@ from grants.core.permissions import Role, roles_required
 from grants.funding import permissions
 from grants.funding.forms import ScheduleForm
 from grants.funding.models import Tranche
-from grants.funding.routes.pages import bp, to_project
+from grants.funding.routes.pages import bp, refused_when_settled, to_project
 from grants.funding.services import schedule as schedule_services
 from grants.projects.access import project_or_404
 
@@ -22,6 +22,9 @@ ROW_FIELDS = {"amount_pence": "amount", "due_on": "due_on"}  # the service's nam
 @roles_required(Role.PROGRAMME_OFFICER)
 def schedule(project_id):
     project = project_or_404(project_id, may_see=permissions.can_view_funding)
+    refused = ("funding.schedule_change_refused", project)
+    if (settled := refused_when_settled(project, "change its tranche schedule", refused)) is not None:
+        return settled
     tranches = schedule_services.tranches_of(project.id)
     if not schedule_services.schedule_editable(project.id):
         flash("The schedule is part of the signed agreement. Start a variation to change it.", "important")

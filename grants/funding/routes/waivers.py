@@ -15,6 +15,7 @@ from grants.funding.routes.pages import (
     condition_or_404,
     reason_page,
     refused_on_tranche,
+    refused_when_settled,
     shown_on,
     to_tranche,
 )
@@ -26,6 +27,10 @@ from grants.funding.services import waivers as waiver_services
 def propose_waiver(condition_id):
     condition = condition_or_404(condition_id)
     tranche = condition.tranche
+    refused = ("funding.waiver_refused", condition)
+    back = to_tranche(tranche)
+    if (settled := refused_when_settled(tranche.project, "waive a condition", refused, back)) is not None:
+        return settled
     form = ReasonForm()
     form.reason.label.text = "Why should this condition be waived?"
     form.reason.description = "A finance approver reads this before agreeing. The project lead sees it too."

@@ -19,7 +19,7 @@ from grants.extensions import db
 from grants.funding.models import AgreementStatus, GrantAgreement, MatchFunding, TrancheStatus
 from grants.funding.permissions import can_sign
 from grants.funding.services import terms as terms_module
-from grants.funding.services.common import AlreadyDone, FundingError, hold_project, require_officer
+from grants.funding.services.common import AlreadyDone, FundingError, check_running, hold_project, require_officer
 from grants.funding.services.conditions import evaluate_project
 from grants.funding.services.schedule import open_agreement, tranches_of
 from grants.notifications.services import queue_email
@@ -105,6 +105,7 @@ def issue_agreement(agreement: GrantAgreement, *, actor: Any) -> None:
     project = agreement.project
     hold_project(project)
     require_officer(actor, "issue an agreement")
+    check_running(project, "issue an agreement")
     lock_and_refresh(db.session, agreement)
     AGREEMENT_WORKFLOW.check(agreement, AgreementStatus.ISSUED)
     write_words(agreement, project)
@@ -172,6 +173,7 @@ def sign_agreement(
     lock_and_refresh(db.session, agreement)
     if not can_sign(actor, agreement):
         raise FundingError("Only the project's lead applicant can sign the agreement.")
+    check_running(project, "sign its agreement")
     if agreement.status == AgreementStatus.SIGNED:  # a second press, or a second tab
         raise AlreadyDone(f"Version {agreement.version} of the grant agreement has already been signed.")
     if agreement.status != AgreementStatus.ISSUED:
@@ -230,6 +232,7 @@ def start_variation(project: Any, *, reason: str, actor: Any) -> GrantAgreement:
     force until the new one is signed."""
     hold_project(project)
     require_officer(actor, "vary an agreement")
+    check_running(project, "vary its agreement")
     if not (reason or "").strip():
         raise FundingError("Give the reason for the variation", field="reason")
     current = signed_agreement(project.id)
@@ -263,6 +266,7 @@ def withdraw_variation(agreement: GrantAgreement, *, actor: Any) -> None:
     project = agreement.project
     hold_project(project)
     require_officer(actor, "withdraw a variation")
+    check_running(project, "withdraw a variation")
     lock_and_refresh(db.session, agreement)
     if agreement.version == 1:
         raise FundingError("The first version of an agreement cannot be withdrawn; change it instead.")

@@ -8,7 +8,8 @@ every custom condition, is confirmed by hand by its owner.
 ``evaluate_project`` runs whenever something a condition depends on changes (the ``project_changed``
 signal, or directly from this area's own changes): it marks conditions met or unmet and moves each
 unpaid tranche between ``scheduled`` and ``eligible``, telling the programme officers when one
-becomes ready."""
+becomes ready. A cancelled tranche, and every tranche of a finished project, is left as it is: its
+conditions no longer matter and nobody is told of them."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from grants.funding.models import (
     TrancheStatus,
 )
 from grants.funding.permissions import can_confirm
-from grants.funding.services.common import FundingError, hold_project, require_officer
+from grants.funding.services.common import FundingError, check_running, hold_project, require_officer
 from grants.notifications.services import queue_email
 
 Evaluator = Callable[[object, Tranche], bool]
@@ -117,11 +118,17 @@ def add_default_conditions(tranches: list[Tranche]) -> None:
 
 
 def evaluate_project(project: Any, *, actor: Any = None) -> list[Tranche]:
-    """Bring every unpaid tranche's conditions and status up to date. Returns tranches newly eligible."""
+    """Bring every unpaid tranche's conditions and status up to date. Returns tranches newly eligible.
+    A finished project's tranches (paid, or cancelled) are never moved again."""
+    if project.is_finished:
+        return []
     tranches = list(
         db.session.scalars(
             db.select(Tranche)
-            .where(Tranche.project_id == project.id, Tranche.status != TrancheStatus.RELEASED)
+            .where(
+                Tranche.project_id == project.id,
+                Tranche.status.not_in((TrancheStatus.RELEASED, TrancheStatus.CANCELLED)),
+            )
             .order_by(Tranche.sequence)
             .execution_options(populate_existing=True)
         )
@@ -304,6 +311,10 @@ def owner_can_confirm(condition: TrancheCondition) -> bool:
 
 
 def _check_changeable(tranche: Tranche) -> None:
+    if tranche.status == TrancheStatus.CANCELLED:
+        raise FundingError(
+            f"Tranche {tranche.sequence} was cancelled and will never be paid; its conditions are settled."
+        )
     if tranche.status == TrancheStatus.RELEASED:
         raise FundingError(f"Tranche {tranche.sequence} has been paid; its conditions are settled.")
     if tranche.status == TrancheStatus.REQUESTED:
@@ -319,6 +330,7 @@ def confirm_condition(condition: TrancheCondition, *, actor: Any, note: str) -> 
     db.session.refresh(condition)
     if not can_confirm(actor, condition):
         raise FundingError("Only the condition's owner can confirm it.")
+    check_running(tranche.project, "confirm a condition")
     _check_changeable(tranche)
     if condition.is_met:
         raise FundingError("This condition has already been confirmed.")
@@ -343,6 +355,7 @@ def reopen_condition(condition: TrancheCondition, *, actor: Any, reason: str) ->
     db.session.refresh(condition)
     if not can_confirm(actor, condition) and not actor.has_role(Role.PROGRAMME_OFFICER):
         raise FundingError("Only the condition's owner or a programme officer can reopen it.")
+    check_running(tranche.project, "reopen a condition")
     if is_automatic(condition.kind) and not is_confirmed_by_hand(condition):
         raise FundingError("This condition follows the service's own records and cannot be reopened by hand.")
     _check_changeable(tranche)
@@ -375,6 +388,7 @@ def add_condition(
 ) -> TrancheCondition:
     hold_project(tranche.project)
     require_officer(actor, "add a condition")
+    check_running(tranche.project, "add a condition")
     db.session.refresh(tranche)
     _check_changeable(tranche)
     if kind not in CONDITION_KINDS:
@@ -415,6 +429,7 @@ def remove_condition(condition: TrancheCondition, *, actor: Any) -> None:
     tranche = condition.tranche
     hold_project(tranche.project)
     require_officer(actor, "remove a condition")
+    check_running(tranche.project, "remove a condition")
     db.session.refresh(tranche)
     if condition.kind != "custom":
         raise FundingError(

@@ -1,8 +1,10 @@
 """A project's money when the project ends: what close-out waits for, and the tranches never to be paid.
 
 Close-out looks for every tranche released or cancelled and the match funding received. When a project
-closes, is given up or ends early, each tranche not yet paid is cancelled (a payment never changes);
-when its award is given up, an agreement not yet signed is withdrawn too.
+closes, is given up or ends early, each tranche not yet paid is cancelled (a payment never changes), and
+an agreement not yet signed (the first version of an award given up, or a variation still being
+prepared) is withdrawn. From then on the project's money is a record: the services refuse every change
+to it (``common.check_running``).
 """
 
 from __future__ import annotations
@@ -69,10 +71,14 @@ def closeout_left(project: Project) -> list[LeftItem]:
 
 
 def end_money(project: Project, outcome: ProjectStatus, *, reason: str, actor: Any) -> None:
-    """Cancel every tranche not yet paid; for an award given up, withdraw an agreement not yet signed."""
+    """Cancel every tranche not yet paid, and withdraw an agreement not yet signed: nothing is left that
+    could still be paid, signed or varied. Payments, released tranches and signed agreements stay."""
     now = utcnow()
-    tranches = db.session.scalars(
-        db.select(Tranche).where(Tranche.project_id == project.id).order_by(Tranche.sequence)
+    tranches = db.session.scalars(  # as they are now, under the project's lock: a payment just made stands
+        db.select(Tranche)
+        .where(Tranche.project_id == project.id)
+        .order_by(Tranche.sequence)
+        .execution_options(populate_existing=True)
     ).all()
     for tranche in tranches:
         if tranche.status in PAID_OR_CANCELLED:
@@ -87,8 +93,6 @@ def end_money(project: Project, outcome: ProjectStatus, *, reason: str, actor: A
             amount_pence=tranche.amount_pence,
             reason=reason,
         )
-    if outcome != ProjectStatus.WITHDRAWN:
-        return
     agreements = db.session.scalars(
         db.select(GrantAgreement).where(
             GrantAgreement.project_id == project.id,

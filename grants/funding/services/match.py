@@ -16,7 +16,7 @@ from grants.documents.storage import UploadError
 from grants.extensions import db
 from grants.funding.models import MatchFunding, MatchStatus
 from grants.funding.permissions import can_record_match
-from grants.funding.services.common import FundingError, hold_project
+from grants.funding.services.common import FundingError, check_running, hold_project
 from grants.funding.services.conditions import evaluate_project
 
 MATCH_WORKFLOW = Workflow(
@@ -50,6 +50,7 @@ def confirm_match(match: MatchFunding, *, actor: Any, note: str, upload: FileSto
     db.session.refresh(match)
     if not can_record_match(actor):
         raise FundingError("Only the programme team or finance can confirm match funding.")
+    check_running(project, "confirm its match funding")
     if match.status != MatchStatus.PLEDGED:
         raise FundingError(f"The match funding is {match.status_label.lower()} already.")
     note = (note or "").strip()
@@ -83,6 +84,7 @@ def record_match_received(
     db.session.refresh(match)
     if not can_record_match(actor):
         raise FundingError("Only the programme team or finance can record match funding received.")
+    check_running(project, "record its match funding as received")
     if match.status != MatchStatus.CONFIRMED:
         raise FundingError(
             "Confirm the match funding before recording it as received."

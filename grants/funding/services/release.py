@@ -4,6 +4,10 @@ tranche, and a finance approver who is someone else approves it with the payment
     scheduled → eligible → requested → released
          (any of the first three) → held → scheduled (→ eligible, if its conditions are met)
     requested → eligible (returned by finance, with a reason)
+    (any but released) → cancelled, when the project ends without it (``services.ending``)
+
+A finished project's money is a record: every change here is refused once the project is closed, its
+award given up or ended early (``check_running``), and a cancelled tranche is never paid.
 
 Released exactly once: the project's row is locked for the whole approval, the release is a
 conditional update that only a ``requested`` tranche passes, and the payment table allows one
@@ -19,11 +23,20 @@ from grants.accounts.models import User, UserRole
 from grants.core import audit
 from grants.core.db import utcnow
 from grants.core.permissions import Role
+from grants.core.times import format_datetime
 from grants.core.workflow import Workflow
 from grants.extensions import db
 from grants.funding.models import Payment, Tranche, TrancheStatus
 from grants.funding.permissions import can_hold
-from grants.funding.services.common import AlreadyDone, ConditionsLapsed, FundingError, NotAllowed, hold_project
+from grants.funding.services.common import (
+    AlreadyDone,
+    ConditionsLapsed,
+    FundingError,
+    NotAllowed,
+    check_running,
+    hold_project,
+    settled_refusal,
+)
 from grants.funding.services.conditions import all_met, evaluate_project, payment_blockers
 from grants.notifications.services import queue_email
 
@@ -81,6 +94,9 @@ def request_release(tranche: Tranche, *, actor: Any) -> None:
     db.session.refresh(tranche)
     if not actor.has_role(Role.PROGRAMME_OFFICER):
         raise FundingError("Only a programme officer can request a release.")
+    check_running(project, "request a release")
+    if tranche.status == TrancheStatus.CANCELLED:
+        raise FundingError(never_paid(tranche))
     evaluate_project(project, actor=actor)
     if tranche.status == TrancheStatus.REQUESTED:
         raise AlreadyDone(f"The release of tranche {tranche.sequence} has already been requested.")
@@ -127,6 +143,15 @@ def finance_approvers(*, exclude: int | None = None) -> list[User]:
     )
 
 
+def never_paid(tranche: Tranche) -> str:
+    """Why a cancelled tranche is never paid, with who cancelled it and when."""
+    cancelled_by = db.session.get(User, tranche.cancelled_by_id) if tranche.cancelled_by_id else None
+    by = f" by {cancelled_by.name}" if cancelled_by is not None else ""
+    when = f" on {format_datetime(tranche.cancelled_at)}" if tranche.cancelled_at else ""
+    reason = (tranche.cancel_reason or "").rstrip(". ")
+    return f"Tranche {tranche.sequence} was cancelled{when}{by} ({reason}). It will never be paid."
+
+
 def approval_refusal(tranche: Tranche, actor: Any) -> FundingError | None:
     """Why ``actor`` cannot approve the tranche now, or None: the same words on the page and in the service.
     A refusal of something that has already happened is ``AlreadyDone``."""
@@ -134,6 +159,11 @@ def approval_refusal(tranche: Tranche, actor: Any) -> FundingError | None:
         return AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
     if not actor.has_role(Role.FINANCE_APPROVER):
         return NotAllowed("You need the finance approver role to approve a release.")
+    if tranche.status == TrancheStatus.CANCELLED:
+        return FundingError(never_paid(tranche))
+    settled = settled_refusal(tranche.project, "approve a release")
+    if settled is not None:
+        return settled
     if tranche.status == TrancheStatus.HELD:
         held_by = db.session.get(User, tranche.held_by_id) if tranche.held_by_id else None
         by = f" by {held_by.name}" if held_by is not None else ""
@@ -237,6 +267,7 @@ def return_request(tranche: Tranche, *, actor: Any, reason: str) -> None:
     db.session.refresh(tranche)
     if not actor.has_role(Role.FINANCE_APPROVER):
         raise FundingError("Only a finance approver can return a request.")
+    check_running(project, "return a request")
     if tranche.status == TrancheStatus.RELEASED:
         raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
     if tranche.status != TrancheStatus.REQUESTED:
@@ -277,8 +308,11 @@ def hold_tranche(tranche: Tranche, *, actor: Any, reason: str) -> None:
     db.session.refresh(tranche)
     if not can_hold(actor):
         raise FundingError("Only the programme team or finance can hold a tranche.")
+    check_running(project, "hold a tranche")
     if tranche.status == TrancheStatus.RELEASED:
         raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
+    if tranche.status == TrancheStatus.CANCELLED:
+        raise FundingError(never_paid(tranche))
     if tranche.status == TrancheStatus.HELD:
         raise AlreadyDone(f"Tranche {tranche.sequence} is held already.")
     if not (reason or "").strip():
@@ -301,6 +335,7 @@ def resume_tranche(tranche: Tranche, *, actor: Any) -> None:
     db.session.refresh(tranche)
     if not can_hold(actor):
         raise FundingError("Only the programme team or finance can lift a hold.")
+    check_running(project, "lift a hold")
     if tranche.status == TrancheStatus.RELEASED:
         raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
     if tranche.status != TrancheStatus.HELD:

@@ -14,7 +14,7 @@ from grants.core.money import format_pence, split_pence
 from grants.core.times import format_date
 from grants.extensions import db
 from grants.funding.models import AgreementStatus, GrantAgreement, Tranche, TrancheStatus
-from grants.funding.services.common import FundingError, hold_project, require_officer
+from grants.funding.services.common import FundingError, check_running, hold_project, require_officer
 
 
 def tranche_due_dates(starts_on: date, months: int, count: int) -> list[date]:
@@ -86,6 +86,7 @@ def change_schedule(project: Any, changes: list[TrancheChange], *, actor: Any) -
 
     hold_project(project)
     require_officer(actor, "change the tranche schedule")
+    check_running(project, "change its tranche schedule")
     if not schedule_editable(project.id):
         raise FundingError("The schedule is part of the signed agreement. Start a variation to change it.")
     tranches = {tranche.id: tranche for tranche in tranches_of(project.id)}

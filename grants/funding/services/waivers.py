@@ -17,7 +17,7 @@ from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.extensions import db
 from grants.funding.models import WAIVABLE_KINDS, Tranche, TrancheCondition, TrancheStatus
-from grants.funding.services.common import AlreadyDone, FundingError, NotAllowed, hold_project
+from grants.funding.services.common import AlreadyDone, FundingError, NotAllowed, check_running, hold_project
 from grants.funding.services.conditions import evaluate_project
 from grants.notifications.services import queue_email
 
@@ -31,6 +31,10 @@ def _take_hold(condition: TrancheCondition) -> Tranche:
 
 
 def _check_open(tranche: Tranche) -> None:
+    if tranche.status == TrancheStatus.CANCELLED:
+        raise FundingError(
+            f"Tranche {tranche.sequence} was cancelled and will never be paid; its conditions are settled."
+        )
     if tranche.status == TrancheStatus.RELEASED:
         raise AlreadyDone(f"Tranche {tranche.sequence} has already been released.")
     if tranche.status == TrancheStatus.REQUESTED:
@@ -48,6 +52,7 @@ def propose_waiver(condition: TrancheCondition, *, actor: Any, reason: str) -> i
     tranche = _take_hold(condition)
     if actor is None or not actor.has_role(Role.PROGRAMME_OFFICER):
         raise NotAllowed("Only a programme officer can propose to waive a condition.")
+    check_running(tranche.project, "waive a condition")
     if condition.kind == "agreement_signed":
         raise FundingError("The grant agreement must be signed before any money is paid. It can never be waived.")
     if condition.kind not in WAIVABLE_KINDS:
@@ -73,6 +78,7 @@ def agree_waiver(condition: TrancheCondition, *, actor: Any) -> None:
     tranche = _take_hold(condition)
     if actor is None or not actor.has_role(Role.FINANCE_APPROVER):
         raise NotAllowed("You need the finance approver role to agree to a waiver.")
+    check_running(tranche.project, "agree to a waiver")
     if condition.is_waived:
         raise AlreadyDone(f"The waiver of “{condition.label}” for tranche {tranche.sequence} has already been agreed.")
     if not condition.waiver_pending:
@@ -115,6 +121,7 @@ def agree_waiver(condition: TrancheCondition, *, actor: Any) -> None:
 def withdraw_waiver(condition: TrancheCondition, *, actor: Any) -> None:
     """The officer who proposed a waiver takes it back before it is agreed."""
     tranche = _take_hold(condition)
+    check_running(tranche.project, "withdraw a waiver")
     if condition.is_waived:
         raise FundingError(
             f"The waiver of “{condition.label}” for tranche {tranche.sequence} has been agreed, so it stands."
