@@ -1,7 +1,7 @@
 """Wave 1's monitoring, halfway through two-year projects: progress reports in every state (in step
 with how far each project's money has got), milestones done and overdue, outcome measures with their
-values, and leadership self-assessments at the start and halfway that show a believable shift (the
-last, at the end of the project, is still to come)."""
+values, and leadership self-assessments at the start (closed) and halfway (still open) that show a
+believable shift (the last, at the end of the project, is still to come)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from grants.leadership.models import (
     AssessmentResponse,
     AssessmentScore,
     Participant,
+    StageClosure,
 )
 from grants.leadership.services import digest, ensure_framework
 from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport, ReportStatus
@@ -145,6 +146,15 @@ def _self_assessments(projects: list[Project], rng: random.Random) -> None:
     growth = {domain.name: rng.uniform(0.3, 1.1) for domain in framework.domains}
     for number, project in enumerate(projects[-12:]):
         count = rng.randint(5, 8) if number % 4 else 4  # a few projects too small to show their results
+        # The team closed the start's self-assessment once everyone had answered; halfway is still open.
+        db.session.add(
+            StageClosure(
+                project_id=project.id,
+                stage="baseline",
+                closed_at=at(project.starts_on + timedelta(days=35)),
+                closed_by_id=project.application.lead_applicant_id,
+            )
+        )
         for person in range(count):
             first = FIRST_NAMES[(number + person) % len(FIRST_NAMES)]
             name = f"{first} {LAST_NAMES[(number * 3 + person) % len(LAST_NAMES)]}"

@@ -3,12 +3,17 @@ and the change from baseline to final on the same people.
 
 The change is computed on *pairs* only: participants who answered both the baseline and the final
 self-assessment. Someone who answered only one is not compared with anyone. Groups smaller than
-``MIN_GROUP`` are shown to programme staff only, so that no one's answers can be picked out."""
+``MIN_GROUP`` are shown to programme staff only, so that no one's answers can be picked out.
+
+Beyond programme staff, a project's answers count only once their stage is closed (``StageClosure``):
+a closed stage takes no more answers, so its results never change, and no one can work out a late
+participant's answers by comparing the results before and after they answered."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from grants.extensions import db
 from grants.leadership.models import (
@@ -19,17 +24,19 @@ from grants.leadership.models import (
     LeadershipBehaviour,
     LeadershipDomain,
     Participant,
+    StageClosure,
 )
 
 MIN_GROUP = 5
 
 
-def domain_scores(project_ids) -> dict[tuple[int, str], dict[str, float]]:
+def domain_scores(project_ids, *, closed_only: bool = False) -> dict[tuple[int, str], dict[str, float]]:
     """(participant id, stage) → {domain name: mean of its behaviours}: one query, however many answers.
-    ``project_ids``: a list of ids, or a select of them (for many projects)."""
+    ``project_ids``: a list of ids, or a select of them (for many projects). ``closed_only``: only the
+    answers of stages their project has closed, as anyone but programme staff sees them."""
     if isinstance(project_ids, list) and not project_ids:
         return {}
-    rows = db.session.execute(
+    statement = (
         db.select(
             AssessmentResponse.participant_id,
             AssessmentResponse.stage,
@@ -42,7 +49,13 @@ def domain_scores(project_ids) -> dict[tuple[int, str], dict[str, float]]:
         .join(LeadershipDomain, LeadershipDomain.id == LeadershipBehaviour.domain_id)
         .where(Participant.project_id.in_(project_ids))
         .group_by(AssessmentResponse.participant_id, AssessmentResponse.stage, LeadershipDomain.name)
-    ).all()
+    )
+    if closed_only:
+        statement = statement.join(
+            StageClosure,
+            (StageClosure.project_id == Participant.project_id) & (StageClosure.stage == AssessmentResponse.stage),
+        )
+    rows = db.session.execute(statement).all()
     scores: dict[tuple[int, str], dict[str, float]] = defaultdict(dict)
     for participant_id, stage, domain, mean in rows:
         scores[(participant_id, stage)][domain] = float(mean)
@@ -113,6 +126,35 @@ def visible_changes(changes: list[DomainChange], pairs: int, *, staff: bool) -> 
     return shown, changes
 
 
+def closed_stages(project_ids) -> dict[int, dict[str, datetime]]:
+    """Project id → {stage: when it was closed}, for each project asked about (one query). ``project_ids``
+    as for ``domain_scores``."""
+    found: dict[int, dict[str, datetime]] = defaultdict(dict)
+    if isinstance(project_ids, list):
+        found.update({project_id: {} for project_id in project_ids})
+        if not project_ids:
+            return found
+    for project_id, stage, closed_at in db.session.execute(
+        db.select(StageClosure.project_id, StageClosure.stage, StageClosure.closed_at).where(
+            StageClosure.project_id.in_(project_ids)
+        )
+    ):
+        found[project_id][stage] = closed_at
+    return found
+
+
+def only_closed(
+    scores: dict[tuple[int, str], dict[str, float]], projects_of: dict[int, int], closed: dict[int, dict[str, datetime]]
+) -> dict[tuple[int, str], dict[str, float]]:
+    """The answers of closed stages only: what anyone but programme staff may see."""
+    return {key: value for key, value in scores.items() if key[1] in closed.get(projects_of.get(key[0], -1), {})}
+
+
+def results_still_open(closed: dict[str, datetime]) -> bool:
+    """Whether a project's change from the start to the end may still change: either stage is open."""
+    return not ("baseline" in closed and "final" in closed)
+
+
 def participant_projects(project_ids) -> dict[int, int]:
     """Participant id → their project's id: one query. ``project_ids`` as for ``domain_scores``."""
     if isinstance(project_ids, list) and not project_ids:
@@ -148,6 +190,35 @@ def participants_of(project_id: int) -> list[Participant]:
     return db.session.scalars(
         db.select(Participant).where(Participant.project_id == project_id).order_by(Participant.name, Participant.id)
     ).all()
+
+
+@dataclass(frozen=True)
+class StageCount:
+    invited: int
+    answered: int
+
+
+def stage_counts(project_id: int) -> dict[str, StageCount]:
+    """Stage → how many of the project's participants were invited to it and how many answered: one query."""
+    rows = db.session.execute(
+        db.select(
+            AssessmentInvitation.stage,
+            db.func.count(AssessmentInvitation.id),
+            db.func.count(AssessmentResponse.id),
+        )
+        .join(Participant, Participant.id == AssessmentInvitation.participant_id)
+        .outerjoin(
+            AssessmentResponse,
+            (AssessmentResponse.participant_id == AssessmentInvitation.participant_id)
+            & (AssessmentResponse.stage == AssessmentInvitation.stage),
+        )
+        .where(Participant.project_id == project_id)
+        .group_by(AssessmentInvitation.stage)
+    ).all()
+    counts = {stage: StageCount(0, 0) for stage in STAGES}
+    for stage, invited, answered_count in rows:
+        counts[stage] = StageCount(invited, answered_count)
+    return counts
 
 
 def stages_of(participant_ids: list[int]) -> dict[int, dict[str, str]]:

@@ -21,7 +21,12 @@ from grants.leadership.forms import (
     self_assessment_form,
 )
 from grants.leadership.models import STAGE_LABELS, STAGES, LeadershipDomain, Participant
-from grants.leadership.permissions import can_manage_participants, can_see_individuals
+from grants.leadership.permissions import (
+    can_close_stage,
+    can_manage_participants,
+    can_see_individuals,
+    can_see_open_results,
+)
 from grants.projects import permissions as project_permissions
 from grants.projects.access import project_or_404
 from grants.projects.models import Project
@@ -30,16 +35,14 @@ from grants.rounds.models import Round
 bp = Blueprint("leadership", __name__)
 
 
-def _results(project_ids: list[int], scores: dict | None = None) -> dict:
-    """What the results pages show: every figure, and whether the groups are big enough to show.
-    Someone who is not programme staff sees no domain whose pairs are fewer than ``MIN_GROUP``."""
+def _results(scores: dict, *, staff: bool) -> dict:
+    """What the results pages show of these answers: every figure, and whether the groups are big
+    enough to show. Someone who is not programme staff sees no domain whose pairs are fewer than
+    ``MIN_GROUP`` (and, by the caller, only the answers of closed stages)."""
     framework = services.current_framework()
-    scores = queries.domain_scores(project_ids) if scores is None else scores
     domains = queries.domain_order([domain.name for domain in framework.domains] if framework else [], scores)
     pairs = queries.pairs_count(scores)
-    shown, changes = queries.visible_changes(
-        queries.paired_change(scores, domains), pairs, staff=can_see_individuals(current_user)
-    )
+    shown, changes = queries.visible_changes(queries.paired_change(scores, domains), pairs, staff=staff)
     return {
         "changes": changes,
         "chart": queries.chart_rows(changes),
@@ -47,6 +50,7 @@ def _results(project_ids: list[int], scores: dict | None = None) -> dict:
         "respondents": queries.respondents(scores),
         "shown": shown,
         "min_group": queries.MIN_GROUP,
+        "staff": staff,
     }
 
 
@@ -61,6 +65,13 @@ def project(project_id):
 
 def _project_page(project: Project, participants: list[Participant], invite_form: InviteForm, *, manage: bool):
     invite_form.participants.choices = [(p.id, p.name) for p in participants]
+    staff = can_see_open_results(current_user)
+    closed = queries.closed_stages([project.id])[project.id]
+    scores = queries.domain_scores([project.id])
+    if not staff:  # a stage still open may change with the next answer: only closed ones are shown
+        scores = {key: by_domain for key, by_domain in scores.items() if key[1] in closed}
+    counts = queries.stage_counts(project.id)
+    may_close = can_close_stage(current_user, project)
     return render_template(
         "leadership/project.html",
         project=project,
@@ -72,7 +83,10 @@ def _project_page(project: Project, participants: list[Participant], invite_form
         individuals=can_see_individuals(current_user),
         invite_form=invite_form,
         form=invite_form,
-        **_results([project.id]),
+        closed=closed,
+        counts=counts,
+        closable=[stage for stage in STAGES if may_close and stage not in closed and counts[stage].invited],
+        **_results(scores, staff=staff),
     ), (400 if invite_form.errors else 200)
 
 
@@ -167,6 +181,26 @@ def invite(project_id):
     return _project_page(project, participants, form, manage=True)
 
 
+@bp.post("/projects/<int:project_id>/leadership/stages/<stage>/close")
+@login_required
+def close_stage(project_id, stage):
+    project = project_or_404(project_id)
+    if stage not in STAGES:
+        abort(404)
+    if not can_close_stage(current_user, project):
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    words = STAGE_LABELS[stage].lower()
+    return actions.carry_out(
+        lambda: services.close_stage(project, stage, actor=current_user),
+        refused=("leadership.stage_close_refused", project),
+        to=url_for("leadership.project", project_id=project.id) + "#stages",
+        message=f"The self-assessment {words} has closed: it takes no more answers, and its results are shown to "
+        "the project team and the steering group.",
+    )
+
+
 def _participants_of(project: Project) -> str:
     return url_for("leadership.project", project_id=project.id) + "#participant-list"
 
@@ -212,8 +246,12 @@ def wave(round_id):
     ).all()
     projects = [project for project in projects if project.application_id not in hidden]
     project_ids = [project.id for project in projects]
+    staff = can_see_open_results(current_user)
     scores = queries.domain_scores(project_ids)
     projects_of = queries.participant_projects(project_ids)
+    closed = queries.closed_stages(project_ids)
+    if not staff:
+        scores = queries.only_closed(scores, projects_of, closed)
     by_project = queries.pairs_by_project(scores, projects_of, project_ids)
     if not can_see_individuals(current_user):
         scores = queries.from_projects_shown_alone(scores, projects_of, by_project)
@@ -222,7 +260,8 @@ def wave(round_id):
         round=round_,
         projects=projects,
         by_project=by_project,
-        **_results([project.id for project in projects], scores),
+        still_open={project_id: queries.results_still_open(stages) for project_id, stages in closed.items()},
+        **_results(scores, staff=staff),
     )
 
 
@@ -245,6 +284,15 @@ def answer(token):
             anonymous=True,
         )
         return _link_problem(used=invitation is not None)
+    if services.closure_of(invitation.participant.project_id, invitation.stage) is not None:
+        actions.record(
+            "leadership.link_refused",
+            invitation,
+            object_type="assessment_invitation",
+            after={"reason": "stage closed"},
+            anonymous=True,
+        )
+        return _link_problem(closed=True)
     framework = invitation.framework
     form = self_assessment_form(framework)
     if form.validate_on_submit():
@@ -266,16 +314,19 @@ def answer(token):
     return _answer_page(invitation, form)
 
 
-def _link_problem(*, used: bool):
-    """An unknown link (404), or one already used (410)."""
-    return render_template("leadership/link_problem.html", used=used), 410 if used else 404
+def _link_problem(*, used: bool = False, closed: bool = False):
+    """An unknown link (404), or one already used or for a stage that has closed (410)."""
+    return render_template("leadership/link_problem.html", used=used, closed=closed), 410 if used or closed else 404
 
 
 def _answer_refused(token: str, form, error: GrantsError):
-    """A refused answer (the refusal is recorded): used a moment ago by another press, or the form again."""
+    """A refused answer (the refusal is recorded): used a moment ago by another press, the stage closed
+    while the participant was answering, or the form again."""
     invitation = services.find_invitation(token)
     if invitation is None or invitation.used_at is not None:
         return _link_problem(used=invitation is not None)
+    if isinstance(error, services.StageClosedError):
+        return _link_problem(closed=True)
     behaviours = {f"behaviour:{b.id}": f"behaviour_{b.id}" for d in invitation.framework.domains for b in d.behaviours}
     actions.show_on_field(form, error, "submit", behaviours)
     return _answer_page(invitation, form)

@@ -12,11 +12,13 @@ from sqlalchemy.exc import IntegrityError
 
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
-from grants.core.errors import GrantsError, NotFound
+from grants.core.errors import AlreadyDone, GrantsError, NotFound, PermissionDenied
 from grants.core.permissions import Role
+from grants.core.times import format_date
 from grants.extensions import db
-from grants.leadership import default
+from grants.leadership import default, queries
 from grants.leadership.models import (
+    STAGE_LABELS,
     STAGE_PHRASES,
     STAGES,
     AssessmentInvitation,
@@ -26,13 +28,23 @@ from grants.leadership.models import (
     LeadershipDomain,
     LeadershipFramework,
     Participant,
+    StageClosure,
 )
-from grants.leadership.permissions import can_manage_participants
+from grants.leadership.permissions import can_close_stage, can_manage_participants
 from grants.notifications.services import queue_email
+from grants.projects.models import Project, ProjectStatus
 
 
 class LeadershipError(GrantsError):
     """A leadership change the service refuses; ``field`` names what it is about (``email``, ``scale``)."""
+
+
+class StageClosedError(LeadershipError):
+    """An answer or an invitation for a stage of self-assessment that has closed."""
+
+
+class StageAlreadyClosed(LeadershipError, AlreadyDone):
+    """A stage closed a second time (a second press, or someone else closed it first)."""
 
 
 # --- The framework ----------------------------------------------------------------------------------
@@ -267,6 +279,12 @@ def invite(project: Any, participants: list[Participant], stage: str, *, actor: 
         raise LeadershipError("Choose the stage", field="stage")
     if not participants:
         raise LeadershipError("Choose who to invite", field="participants")
+    _hold_stages(project.id)
+    if closure_of(project.id, stage) is not None:
+        raise StageClosedError(
+            f"The self-assessment {_stage_words(stage)} has closed, so no more invitations can be sent for it.",
+            field="stage",
+        )
     framework = ensure_framework(actor)
     # The participants' rows are locked first, so two sends at once (a double click) take turns:
     # the second finds the first's invitations and replaces them instead of adding its own.
@@ -332,6 +350,7 @@ def invite(project: Any, participants: list[Participant], stage: str, *, actor: 
 
 
 STALE_LINK = "This link is not right, or a newer one has been sent. Use the link in the latest email."
+STAGE_CLOSED = "This self-assessment has closed, so it takes no more answers."
 
 
 def find_invitation(token: str) -> AssessmentInvitation | None:
@@ -350,14 +369,17 @@ def invitation_for(token: str) -> AssessmentInvitation:
 
 
 def submit_self_assessment(token: str, answers: dict[int, int]) -> AssessmentResponse:
-    """A participant's answers, through their link: once per stage. A link replaced by a newer one while
-    the participant was answering is refused as the link it now is."""
+    """A participant's answers, through their link: once per stage, while the stage is open. A link
+    replaced by a newer one while the participant was answering is refused as the link it now is."""
     invitation = find_invitation(token)
     if invitation is None:
         raise LeadershipError(STALE_LINK)
+    _hold_stages(invitation.participant.project_id)
     db.session.refresh(invitation, with_for_update=True)  # two submissions of one link wait for each other
     if invitation.used_at is not None:
         raise LeadershipError("You have already answered this self-assessment. Thank you.")
+    if closure_of(invitation.participant.project_id, invitation.stage) is not None:
+        raise StageClosedError(STAGE_CLOSED)
     framework = db.session.get_one(LeadershipFramework, invitation.framework_id)
     behaviour_ids = [b.id for domain in framework.domains for b in domain.behaviours]
     missing = [behaviour_id for behaviour_id in behaviour_ids if answers.get(behaviour_id) not in (1, 2, 3, 4, 5)]
@@ -381,3 +403,66 @@ def submit_self_assessment(token: str, answers: dict[int, int]) -> AssessmentRes
         after={"stage": invitation.stage, "response_id": response.id},
     )
     return response
+
+
+# --- Closing a stage ----------------------------------------------------------------------------------
+
+
+def closure_of(project_id: int, stage: str) -> StageClosure | None:
+    closure: StageClosure | None = db.session.scalar(
+        db.select(StageClosure).where(StageClosure.project_id == project_id, StageClosure.stage == stage)
+    )
+    return closure
+
+
+def _hold_stages(project_id: int) -> None:
+    """A share lock on the project's row, which closing a stage locks for update: an answer or an
+    invitation under way is counted before the stage closes, or waits and then finds it closed."""
+    db.session.execute(db.select(Project.id).where(Project.id == project_id).with_for_update(read=True))
+
+
+def _stage_words(stage: str) -> str:
+    return STAGE_LABELS[stage].lower()  # "at the start", "halfway", "at the end"
+
+
+def close_stage(project: Any, stage: str, *, actor: Any) -> StageClosure:
+    """Close one stage of the project's self-assessment: it takes no more answers nor invitations, and its
+    results may be shown beyond the programme staff. Never reopened, so they never change."""
+    if not can_close_stage(actor, project):
+        raise PermissionDenied("Only the project team or a programme officer can close a self-assessment.")
+    if stage not in STAGES:
+        raise LeadershipError("Choose the stage", field="stage")
+    lock_and_refresh(db.session, project)  # two closes at once take turns: the second finds the first's
+    closed = closure_of(project.id, stage)
+    if closed is not None:
+        raise StageAlreadyClosed(
+            f"The self-assessment {_stage_words(stage)} was closed on {format_date(closed.closed_at)}."
+        )
+    counts = queries.stage_counts(project.id)[stage]
+    if not counts.invited:
+        raise LeadershipError(f"No one has been invited to the self-assessment {_stage_words(stage)} yet.")
+    return _close(project, stage, counts, actor=actor)
+
+
+def _close(project: Any, stage: str, counts: queries.StageCount, *, actor: Any, **details: Any) -> StageClosure:
+    closure = StageClosure(project_id=project.id, stage=stage, closed_by_id=getattr(actor, "id", None))
+    db.session.add(closure)
+    db.session.flush()
+    audit.record(
+        "leadership.stage_closed",
+        project,
+        actor=actor,
+        after={"stage": stage, "invited": counts.invited, "answered": counts.answered, **details},
+    )
+    return closure
+
+
+def close_open_stages(project: Any, outcome: ProjectStatus, *, reason: str, actor: Any) -> list[str]:
+    """When a project closes, is given up or ends early, every stage still open closes with it (the
+    project's row is already locked by the end). Returns the stages closed now."""
+    closed = queries.closed_stages([project.id])[project.id]
+    counts = queries.stage_counts(project.id)
+    now_closed = [stage for stage in STAGES if stage not in closed]
+    for stage in now_closed:
+        _close(project, stage, counts[stage], actor=actor, project_outcome=outcome.value, reason=reason)
+    return now_closed

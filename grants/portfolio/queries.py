@@ -329,9 +329,10 @@ def overdue(round_id: int | None, today: date) -> Overdue:
 
 def leadership_shift(round_id: int | None, *, staff: bool) -> dict:
     """The baseline-to-final shift over the projects, as the progress report shows it to this person:
-    programme staff see every answer; anyone else only projects big enough to be shown on their own.
-    The projects go into the queries as a subquery, not as a list of every project's id."""
-    scores, projects_of, domains = progress.leadership_scores(_projects(round_id))
+    programme staff see every answer; anyone else only the answers of closed stages, of projects big
+    enough to be shown on their own. The projects go into the queries as a subquery, not as a list of
+    every project's id."""
+    scores, projects_of, domains = progress.leadership_scores(_projects(round_id), closed_only=not staff)
     if not staff:
         # Only projects with participants can have pairs: the others would count none.
         pairs = leadership.pairs_by_project(scores, projects_of, sorted(set(projects_of.values())))

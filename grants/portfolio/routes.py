@@ -50,6 +50,7 @@ def dashboard():
         stages=queries.FUNNEL_STAGES,
         overdue=queries.overdue(round_id, today),
         leadership=queries.leadership_shift(round_id, staff=can_see_individuals(current_user)),
+        leadership_staff=can_see_individuals(current_user),
         today=today,
         can_export=current_user.has_any_role(*EXPORTERS),
         can_publish=can_export_open_data(current_user),

@@ -115,6 +115,7 @@ class Sources:
     scores: dict  # (participant id, stage) → {domain: score}
     projects_of: dict  # participant id → project id
     domains: list[str]
+    closed: dict  # project id → {stage: when it closed}
 
     def scores_by_project(self) -> dict[int, dict]:
         found: dict[int, dict] = defaultdict(dict)
@@ -126,7 +127,8 @@ class Sources:
 def _compile(compilation_id: int) -> tuple[dict, list[dict]]:
     today = date.today()
     projects = queries.projects()
-    scores, projects_of, domains = queries.leadership_scores([project.id for project in projects])
+    project_ids = [project.id for project in projects]
+    scores, projects_of, domains = queries.leadership_scores(project_ids)
     sources = Sources(
         today=today,
         updates=queries.updates_by_project(),
@@ -139,6 +141,7 @@ def _compile(compilation_id: int) -> tuple[dict, list[dict]]:
         scores=scores,
         projects_of=projects_of,
         domains=domains,
+        closed=leadership.closed_stages(project_ids),
     )
     db.session.commit()  # the reading is done; what follows is arithmetic
     scores_of = sources.scores_by_project()
@@ -189,6 +192,7 @@ def money_of(project, released: int, cancelled: int) -> dict[str, int]:
 
 
 def project_row(project, sources: Sources, scores: dict) -> dict:
+    closed = sources.closed.get(project.id, {})
     updates, last_update_on = sources.updates.get(project.id, (0, None))
     released = sources.released.get(project.id, 0)
     match_status, match_amount = sources.match.get(project.id, (None, 0))
@@ -216,6 +220,11 @@ def project_row(project, sources: Sources, scores: dict) -> dict:
         "commitments": {state: commitments.get(state, 0) for state in COMMITMENT_STATES},
         "reports": {state: reports.get(state, 0) for state in queries.REPORT_STATES},
         "leadership": leadership_result(scores, sources.domains),
+        # Beyond programme staff only closed stages are shown: their results never change.
+        "leadership_closed": leadership_result(
+            {key: by_domain for key, by_domain in scores.items() if key[1] in closed}, sources.domains
+        ),
+        "leadership_open": leadership.results_still_open(closed),
     }
 
 
@@ -225,8 +234,9 @@ def _counts(states) -> dict[str, int]:
 
 
 def portfolio_figures(rows: list[dict], sources: Sources) -> dict:
-    pairs = leadership.pairs_by_project(sources.scores, sources.projects_of, [row["project_id"] for row in rows])
-    steering_scores = leadership.from_projects_shown_alone(sources.scores, sources.projects_of, pairs)
+    closed_scores = leadership.only_closed(sources.scores, sources.projects_of, sources.closed)
+    pairs = leadership.pairs_by_project(closed_scores, sources.projects_of, [row["project_id"] for row in rows])
+    steering_scores = leadership.from_projects_shown_alone(closed_scores, sources.projects_of, pairs)
     live = [row for row in rows if row["status"] in LIVE_STATUSES]
     # A finished project's last RAG is history: the RAG figures are of the projects still running.
     rags = Counter(row["rag"] or "none" for row in live)
@@ -251,8 +261,9 @@ def portfolio_figures(rows: list[dict], sources: Sources) -> dict:
         "reports": _total_of(rows, "reports", queries.REPORT_STATES),
         "leadership": {
             "all": leadership_result(sources.scores, sources.domains),
-            # What anyone but programme staff may see: only projects big enough to be shown alone count.
-            "steering": leadership_result(steering_scores, sources.domains),
+            # What anyone but programme staff may see: only stages closed, of projects big enough to be
+            # shown alone. (Reports compiled before stages closed have "steering" instead: not shown.)
+            "closed": leadership_result(steering_scores, sources.domains),
         },
     }
 

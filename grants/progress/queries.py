@@ -126,10 +126,11 @@ def reports_by_project(today: date) -> dict[int, dict[str, int]]:
     }
 
 
-def leadership_scores(project_ids) -> tuple[dict, dict[int, int], list[str]]:
+def leadership_scores(project_ids, *, closed_only: bool = False) -> tuple[dict, dict[int, int], list[str]]:
     """(every participant's domain scores, participant id → project id, the domains in order), for a list
-    of project ids or a select of them."""
-    scores = leadership.domain_scores(project_ids)
+    of project ids or a select of them. ``closed_only``: only the answers of stages their project has
+    closed, as anyone but programme staff sees them."""
+    scores = leadership.domain_scores(project_ids, closed_only=closed_only)
     framework = current_framework()
     domains = leadership.domain_order([domain.name for domain in framework.domains] if framework else [], scores)
     return scores, leadership.participant_projects(project_ids), domains

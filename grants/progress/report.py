@@ -1,5 +1,6 @@
-"""A compiled report as one person may see it: the leadership shift within the small-numbers rule, and
-each project (and the portfolio) as a flat row of the columns that the page and the downloads share."""
+"""A compiled report as one person may see it: the leadership shift within the small-numbers rule (and,
+beyond programme staff, of closed stages only), and each project (and the portfolio) as a flat row of
+the columns that the page and the downloads share."""
 
 from __future__ import annotations
 
@@ -48,10 +49,14 @@ COLUMNS = [
 ]
 
 
-def leadership_view(result: dict, *, staff: bool) -> dict:
+def leadership_view(result: dict | None, *, staff: bool) -> dict:
     """The stored shift as the leadership pages would show it to this person (``visible_changes``), and
     its summary: the mean of the shown domains at the start and the end, or None where nothing is shown.
-    Its keys are the arguments of the ``results`` macro in ``leadership/_results.html`` and more."""
+    Its keys are the arguments of the ``results`` macro in ``leadership/_results.html`` and more.
+    ``result`` None: a report compiled before stages of self-assessment closed keeps nothing that may be
+    shown beyond programme staff, so nothing is (``withheld``)."""
+    if result is None:
+        return {**WITHHELD, "min_group": leadership.MIN_GROUP}
     changes = [leadership.DomainChange(**change) for change in result["changes"]]
     shown, changes = leadership.visible_changes(changes, result["pairs"], staff=staff)
     baseline = final = change = None
@@ -61,6 +66,7 @@ def leadership_view(result: dict, *, staff: bool) -> dict:
         change = final - baseline
     return {
         "shown": shown,
+        "withheld": False,
         "changes": changes,
         "chart": leadership.chart_rows(changes),
         "pairs": result["pairs"],
@@ -72,9 +78,28 @@ def leadership_view(result: dict, *, staff: bool) -> dict:
     }
 
 
+WITHHELD = {
+    "shown": False,
+    "withheld": True,
+    "changes": [],
+    "chart": [],
+    "pairs": None,
+    "respondents": None,
+    "baseline": None,
+    "final": None,
+    "change": None,
+}
+
+
+def _leadership_of(source: dict, *, staff: bool) -> dict | None:
+    """A project's (or the portfolio's) stored shift for this person: staff see every answer, anyone else
+    the answers of closed stages only (None in a report compiled before stages closed)."""
+    return source["leadership"] if staff else source.get("leadership_closed")
+
+
 def _shared(source: dict, *, measures: dict, staff: bool) -> dict:
     """The columns a project row and the portfolio's totals have alike."""
-    shift = leadership_view(source["leadership"], staff=staff)
+    shift = leadership_view(_leadership_of(source, staff=staff), staff=staff)
     reports = source.get("reports") or {}  # a report compiled before these were counted has none
     return {
         **{f"reports_{state}": reports.get(state) for state in REPORT_HEADINGS},
@@ -86,6 +111,9 @@ def _shared(source: dict, *, measures: dict, staff: bool) -> dict:
         "leadership_baseline": shift["baseline"],
         "leadership_final": shift["final"],
         "leadership_change": shift["change"],
+        "leadership_withheld": shift["withheld"],
+        # Staff see stages still open, whose results may change: marked so on the page.
+        "leadership_open": staff and source.get("leadership_open", False),
     }
 
 
@@ -128,7 +156,11 @@ def flat_row(row: dict, *, staff: bool) -> dict:
 
 def flat_totals(figures: dict, *, staff: bool) -> dict:
     """The portfolio as a last row: its sums, and its leadership shift (not the sum of the projects')."""
-    portfolio = {**figures, "leadership": figures["leadership"]["all" if staff else "steering"]}
+    portfolio = {
+        **figures,
+        "leadership": figures["leadership"]["all"],
+        "leadership_closed": figures["leadership"].get("closed"),
+    }
     given_up = figures.get("given_up_pence", 0)
     return {
         "project_id": None,
@@ -149,5 +181,5 @@ def flat_totals(figures: dict, *, staff: bool) -> dict:
 
 def portfolio_leadership(figures: dict, *, staff: bool) -> dict:
     """The portfolio's shift for this person: staff see every project's answers; anyone else only those
-    of projects big enough to be shown on their own, within the small-numbers rule."""
-    return leadership_view(figures["leadership"]["all" if staff else "steering"], staff=staff)
+    of closed stages, of projects big enough to be shown on their own, within the small-numbers rule."""
+    return leadership_view(figures["leadership"]["all"] if staff else figures["leadership"].get("closed"), staff=staff)

@@ -1,5 +1,6 @@
 """Leadership self-assessments: the framework, participants' one-use links, the change from baseline
-to final on pairs only, and small groups kept from project teams."""
+to final on pairs only, and small groups kept from project teams (who see closed stages only: see
+``test_stage_closure.py``)."""
 
 import re
 
@@ -7,7 +8,13 @@ import pytest
 
 from grants.core.permissions import Role
 from grants.leadership import queries, services
-from grants.leadership.models import AssessmentInvitation, AssessmentResponse, AssessmentScore, Participant
+from grants.leadership.models import (
+    AssessmentInvitation,
+    AssessmentResponse,
+    AssessmentScore,
+    Participant,
+    StageClosure,
+)
 from grants.notifications.models import Notification
 from tests.factories import ApplicantFactory, EnablerProfileFactory, UserFactory, assign, funded_project
 from tests.fixtures.clients import sign_in_client
@@ -51,6 +58,12 @@ def _answer(db, framework, person, stage, by_domain):
     db.session.add(response)
     db.session.commit()
     return response
+
+
+def _close(db, project, *stages):
+    """The project's stages closed, so that their results are shown beyond the programme staff."""
+    db.session.add_all([StageClosure(project_id=project.id, stage=stage) for stage in stages or ("baseline", "final")])
+    db.session.commit()
 
 
 def _token_from(message):
@@ -152,6 +165,7 @@ def test_fewer_than_five_pairs_are_kept_from_the_project_team(
     db, app, project, lead, framework, programme_officer_client
 ):
     _pairs(db, project, framework, 4)
+    _close(db, project)
     team_page = text(lead.get(f"/projects/{project.id}/leadership").get_data(as_text=True))
     assert "Results are shown once at least 5 people have answered" in team_page and "+2.0" not in team_page
     staff_page = text(programme_officer_client.get(f"/projects/{project.id}/leadership").get_data(as_text=True))
@@ -161,8 +175,13 @@ def test_fewer_than_five_pairs_are_kept_from_the_project_team(
     assert "+2.0" not in text(
         sign_in_client(app, enabler).get(f"/projects/{project.id}/leadership").get_data(as_text=True)
     )
-    _pairs(db, project, framework, 1, start=10)
-    team_page = text(lead.get(f"/projects/{project.id}/leadership").get_data(as_text=True))
+    # Another project of the same team, with five pairs: enough to show them.
+    bigger = funded_project(
+        lead_organisation=project.application.lead_organisation, lead_applicant=project.application.lead_applicant
+    )
+    _pairs(db, bigger, framework, 5, start=10)
+    _close(db, bigger)
+    team_page = text(lead.get(f"/projects/{bigger.id}/leadership").get_data(as_text=True))
     assert "Working across boundaries 3.0 5.0 +2.0 5" in team_page
 
 
@@ -234,6 +253,8 @@ def test_the_wave_view_pools_pairs_and_leaves_out_conflicted_projects(db, app, f
     second = funded_project(first.round)
     _pairs(db, first, framework, 5)
     _pairs(db, second, framework, 5, start=50)
+    _close(db, first)
+    _close(db, second)
     chair = UserFactory(roles=[Role.STEERING_CHAIR])
     page = text(sign_in_client(app, chair).get(f"/rounds/{first.round_id}/leadership").get_data(as_text=True))
     assert "Compared: 10 people" in page and "Working across boundaries 3.0 5.0 +2.0 10" in page
@@ -265,6 +286,7 @@ def test_a_domain_with_fewer_than_five_pairs_is_kept_from_the_project_team(
             )
         )
     db.session.commit()
+    _close(db, project)
     team_page = text(lead.get(f"/projects/{project.id}/leadership").get_data(as_text=True))
     assert "Working across boundaries 3.0 5.0 +2.0 6" in team_page
     assert f"{last.name} 3.0 3.0" not in team_page
@@ -280,6 +302,8 @@ def test_the_wave_counts_only_projects_big_enough_to_show_for_the_steering_group
     person = _participant(db, small, 99)
     _answer(db, framework, person, "baseline", {framework.domains[0].name: 1})
     _answer(db, framework, person, "final", {framework.domains[0].name: 1})
+    _close(db, big)
+    _close(db, small)
     member = UserFactory(roles=[Role.STEERING_MEMBER])
     page = text(sign_in_client(app, member).get(f"/rounds/{big.round_id}/leadership").get_data(as_text=True))
     assert "Working across boundaries 3.0 5.0 +2.0 5" in page

@@ -13,7 +13,7 @@ from grants.core.permissions import Role
 from grants.extensions import db as _db
 from grants.funding.models import MatchFunding, Payment, Tranche
 from grants.leadership import services as leadership_services
-from grants.leadership.models import AssessmentResponse, AssessmentScore, Participant
+from grants.leadership.models import AssessmentResponse, AssessmentScore, Participant, StageClosure
 from grants.learning.models import LearningCommitment
 from grants.monitoring.models import OutcomeMeasure, OutcomeValue, ProgressReport
 from grants.projects.models import ProjectUpdate
@@ -175,6 +175,12 @@ def answer(framework, project, number: int, baseline: int, final: int) -> Partic
     return person
 
 
+def close_stages(project, *stages: str) -> None:
+    """The project's stages of self-assessment closed, so that their results are shown beyond the staff."""
+    _db.session.add_all([StageClosure(project_id=project.id, stage=stage) for stage in stages])
+    _db.session.commit()
+
+
 # --- The portfolio ---------------------------------------------------------------------------------------
 
 
@@ -202,7 +208,8 @@ def portfolio(db, officer, finance, framework) -> Portfolio:
     its commitment done, five people compared (enough to show anyone). LV9-0002 is in trouble: one
     tranche paid, match confirmed, red by its update but amber by the officer's override, a measure off
     track (and a draft value that must not count), its commitment overdue, two people compared (too
-    few for the steering group). LV9-0003 has only begun: nothing paid, match pledged, no updates."""
+    few for the steering group). Both have closed their self-assessments at the start and the end.
+    LV9-0003 has only begun: nothing paid, match pledged, no updates."""
     round_ = RoundFactory(code="LV9", status="assessing", assessment_deadline=date.today() + timedelta(days=30))
     a, b, c = (funded_project(round_) for _ in range(3))
     result = Portfolio(projects=[a, b, c])
@@ -279,6 +286,7 @@ def portfolio(db, officer, finance, framework) -> Portfolio:
     for project in (a, b):
         for number, (start, end) in enumerate(result.pairs[project.id]):
             answer(framework, project, number, start, end)
+        close_stages(project, "baseline", "final")  # their results may be shown beyond the staff
     answer_only_baseline = Participant(project_id=c.id, name="Only once", email="once@example.org")
     _db.session.add(answer_only_baseline)
     _db.session.commit()

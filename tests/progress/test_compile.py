@@ -77,7 +77,7 @@ def test_the_leadership_shift_is_on_pairs_and_the_steering_groups_only_on_projec
 
     everyone = [pair for pairs in portfolio.pairs.values() for pair in pairs]
     shown_alone = [pair for pairs in portfolio.pairs.values() if len(pairs) >= 5 for pair in pairs]
-    for key, pairs in (("all", everyone), ("steering", shown_alone)):
+    for key, pairs in (("all", everyone), ("closed", shown_alone)):
         result = figures["leadership"][key]
         assert result["pairs"] == len(pairs)
         assert len(result["changes"]) == 7  # every domain of the framework
@@ -85,7 +85,7 @@ def test_the_leadership_shift_is_on_pairs_and_the_steering_groups_only_on_projec
             assert change["pairs"] == len(pairs)
             assert change["baseline"] == pytest.approx(sum(start for start, _ in pairs) / len(pairs))
             assert change["final"] == pytest.approx(sum(end for _, end in pairs) / len(pairs))
-    assert figures["leadership"]["all"]["pairs"] == 7 and figures["leadership"]["steering"]["pairs"] == 5
+    assert figures["leadership"]["all"]["pairs"] == 7 and figures["leadership"]["closed"]["pairs"] == 5
     assert figures["leadership"]["all"]["respondents"] == {"baseline": 7, "midpoint": 0, "final": 7}
 
 

@@ -897,6 +897,11 @@ MATRIX: dict[str, Entry] = _entries(
             "  in  200  404  403  403  403  404  200  403  404",
             "  in   ok  404  403  403  403  404   ok  403  404",
         ),
+        "leadership.close_stage /projects/<int:project_id>/leadership/stages/<stage>/close": (
+            lambda w: {"project_id": w.ids.project, "stage": "baseline"},
+            None,
+            "  in   ok  404  403  403  403  404   ok  403  404",
+        ),
         "leadership.domain /leadership/framework/domains/<int:domain_id>": (
             lambda w: {"domain_id": w.ids.domain},
             "  in  403  403  403  403  403  403  200  403  403",

@@ -26,7 +26,13 @@ from grants.core.permissions import Role
 from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
 from grants.funding.models import GrantAgreement, MatchFunding, Tranche, TrancheCondition
-from grants.leadership.models import AssessmentInvitation, LeadershipDomain, LeadershipFramework, Participant
+from grants.leadership.models import (
+    AssessmentInvitation,
+    LeadershipDomain,
+    LeadershipFramework,
+    Participant,
+    StageClosure,
+)
 from grants.leadership.services import digest
 from grants.learning.models import LearningCommitment, LearningItem
 from grants.monitoring.models import Milestone, OutcomeMeasure, ProgressReport
@@ -461,6 +467,22 @@ def _project_with(model) -> Resolver:
     return resolve
 
 
+def _stage_to_close(w: World) -> Resolved:
+    """A stage still open that someone was invited to (the first such invitation, not the fuzzer's own)."""
+    closed = select(StageClosure.id).where(
+        StageClosure.project_id == Participant.project_id, StageClosure.stage == AssessmentInvitation.stage
+    )
+    project_id, stage = db.session.execute(
+        select(Participant.project_id, AssessmentInvitation.stage)
+        .join(Participant, Participant.id == AssessmentInvitation.participant_id)
+        .where(~closed.exists())
+        .order_by(AssessmentInvitation.id)
+        .limit(1)
+    ).one()
+    pages = (url_for("leadership.project", project_id=project_id),)
+    return w.users["officer"], {"project_id": project_id, "stage": stage}, pages
+
+
 def _measure(w: World) -> Resolved:
     measure = _one(select(OutcomeMeasure).order_by(OutcomeMeasure.id))
     pages = (url_for("monitoring.project", project_id=measure.project_id),)
@@ -698,6 +720,7 @@ TARGETS: dict[str, Resolver] = {
         {"project_id": _agreement("draft").project_id},
     ),
     "/projects/<int:project_id>/leadership/invite": _project_with(Participant),
+    "/projects/<int:project_id>/leadership/stages/<stage>/close": _stage_to_close,
     "/projects/<int:project_id>/leadership/participants/new": _officer_project(),
     "/projects/<int:project_id>/leadership/participants/<int:participant_id>/change": _participant,
     "/projects/<int:project_id>/learning/items/<int:item_id>/edit": _item("draft", "lead"),
