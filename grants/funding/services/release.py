@@ -59,10 +59,10 @@ def _money(tranche: Tranche, **more: Any) -> dict[str, Any]:
 
 
 def released_total(project_id: int) -> int:
-    total: int = db.session.scalar(
+    total = db.session.scalar(
         db.select(db.func.coalesce(db.func.sum(Payment.amount_pence), 0)).where(Payment.project_id == project_id)
     )
-    return total
+    return int(total)  # PostgreSQL sums whole numbers as a decimal
 
 
 def _check_payable(tranche: Tranche) -> None:
