@@ -28,7 +28,7 @@ from grants.applications.models import Application, Partner
 from grants.core.permissions import Role
 from grants.enablers.models import DEFAULT_CAPACITY, EnablerProfile, enabler_links
 from grants.extensions import db
-from grants.projects.models import EnablerAssignment, Project
+from grants.projects.models import LIVE_STATUSES, EnablerAssignment, Project
 
 
 @dataclass
@@ -122,10 +122,19 @@ def profiles_of(user_ids) -> dict[int, EnablerProfile]:
     }
 
 
-def current_loads() -> Counter:
-    return Counter(
-        db.session.scalars(db.select(EnablerAssignment.enabler_id).where(EnablerAssignment.ends_on.is_(None)))
+def current_assignments():
+    """Support going on now: assignments not ended, of projects still live. (A project's end ends its
+    enabler's support; a finished project is never counted, whatever its assignments say.)"""
+    return (
+        db.select(EnablerAssignment)
+        .join(Project, Project.id == EnablerAssignment.project_id)
+        .where(EnablerAssignment.ends_on.is_(None), Project.status.in_(LIVE_STATUSES))
     )
+
+
+def current_loads() -> Counter:
+    """Enabler id → how many projects they support now: what their capacity is measured against."""
+    return Counter(db.session.scalars(current_assignments().with_only_columns(EnablerAssignment.enabler_id)))
 
 
 def partnership_organisations(application_id: int) -> set[int]:
@@ -167,9 +176,8 @@ def links_with_current_projects(enabler_ids: list[int] | None = None) -> dict[in
     """Enabler id → references of projects they support now despite a link with the partnership
     (declared after they were assigned). A fixed number of queries, however many enablers."""
     statement = (
-        db.select(EnablerAssignment.enabler_id, Project.reference, Project.application_id)
-        .join(Project, Project.id == EnablerAssignment.project_id)
-        .where(EnablerAssignment.ends_on.is_(None))
+        current_assignments()
+        .with_only_columns(EnablerAssignment.enabler_id, Project.reference, Project.application_id)
         .order_by(Project.reference)
     )
     if enabler_ids is not None:

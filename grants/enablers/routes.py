@@ -9,12 +9,14 @@ from flask_login import current_user
 
 from grants.accounts.models import User
 from grants.core import actions
+from grants.core.forms import ActionForm
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.directory.models import Place, Theme
 from grants.enablers import matching, queries, services
 from grants.enablers.forms import AssignForm, EndForm, InviteForm, ProfileForm
 from grants.enablers.models import DEFAULT_CAPACITY, EnablerAssignment, EnablerProfile
+from grants.enablers.permissions import can_assign_enablers
 from grants.extensions import db
 from grants.projects import queries as project_queries
 from grants.projects.access import project_or_404
@@ -22,6 +24,7 @@ from grants.projects.models import Project
 
 bp = Blueprint("enablers", __name__)
 DUE_WITHIN = timedelta(days=60)
+PAST_SHOWN = 10  # the enabler's most recent past projects, on their home
 
 
 # --- The enabler's own pages ------------------------------------------------------------------------
@@ -31,8 +34,8 @@ DUE_WITHIN = timedelta(days=60)
 @roles_required(Role.ENABLER)
 def home():
     assignments = db.session.scalars(
-        db.select(EnablerAssignment)
-        .where(EnablerAssignment.enabler_id == current_user.id, EnablerAssignment.ends_on.is_(None))
+        matching.current_assignments()
+        .where(EnablerAssignment.enabler_id == current_user.id)
         .order_by(EnablerAssignment.starts_on)
     ).all()
     projects = db.session.scalars(
@@ -50,6 +53,7 @@ def home():
         profile=profile,
         today=date.today(),
         references={p.id: p.reference for p in projects},
+        past=queries.past_support(current_user.id, PAST_SHOWN),
     )
 
 
@@ -179,7 +183,8 @@ def edit(user_id):
 
 
 def _matching_page(project: Project, form: AssignForm, end_form: EndForm, status: int = 200):
-    ranked, linked = matching.rank(project)
+    can_assign = can_assign_enablers(current_user, project)
+    ranked, linked = matching.rank(project) if can_assign else ([], [])
     return render_template(
         "enablers/match.html",
         project=project,
@@ -187,15 +192,30 @@ def _matching_page(project: Project, form: AssignForm, end_form: EndForm, status
         linked=linked,
         form=form,
         end_form=end_form,
+        can_assign=can_assign,
         current=services.current_assignment(project),
         assignments=project_queries.assignments_of(project.id),
     ), status
+
+
+def _support_ended(project: Project, prefix: str = ""):
+    """A change of enabler sent for a finished project (from a page left open): refused by the service,
+    which says why, on the project's enabler page. ``prefix``: the form's, for its CSRF token."""
+    if not ActionForm(prefix=prefix).validate_on_submit():
+        abort(400)
+    return actions.carry_out(
+        lambda: services.check_supportable(project),
+        refused=("enabler.assign_refused", project),
+        to=url_for("enablers.match", project_id=project.id),
+    )
 
 
 @bp.route("/manage/projects/<int:project_id>/enabler", methods=["GET", "POST"])
 @roles_required(Role.PROGRAMME_OFFICER)
 def match(project_id):
     project = project_or_404(project_id)
+    if request.method == "POST" and project.is_finished:
+        return _support_ended(project)
     ranked, _ = matching.rank(project)
     form = AssignForm() if request.method == "POST" else AssignForm(formdata=None)
     form.enabler_id.choices = [(m.enabler.id, m.enabler.name) for m in ranked]
@@ -226,6 +246,8 @@ def match(project_id):
 @roles_required(Role.PROGRAMME_OFFICER)
 def end(project_id):
     project = project_or_404(project_id)
+    if project.is_finished:
+        return _support_ended(project, prefix="end")
     form = EndForm(prefix="end")
     if form.validate_on_submit():
         done = actions.carry_out(

@@ -26,6 +26,7 @@ from grants.enablers.matching import (
 from grants.enablers.models import EnablerProfile
 from grants.extensions import db
 from grants.notifications.services import queue_email
+from grants.projects.finished import how_it_ended
 from grants.projects.models import EnablerAssignment
 
 
@@ -133,6 +134,16 @@ def current_assignment(project: Any) -> EnablerAssignment | None:
     return assignment
 
 
+def check_supportable(project: Any) -> None:
+    """A finished project's support ended with it, and it takes no other. Called under the project's
+    row lock, so an assignment sent as the project ends waits for the end, then is refused."""
+    if project.is_finished:
+        raise EnablerError(
+            f"{how_it_ended(project)}: its enabler's support ended with it, and no enabler can be assigned now.",
+            field="enabler_id",
+        )
+
+
 def _profile_for_assignment(enabler: User) -> EnablerProfile:
     """The enabler's profile; one left empty (as an invitation leaves it) for an enabler who has none,
     so that their capacity is counted and the profile can be filled in later."""
@@ -192,6 +203,7 @@ def assign_enabler(
 ) -> EnablerAssignment:
     """The project's (first, or next) enabler. A project with a current enabler is reassigned instead."""
     lock_and_refresh(db.session, project)
+    check_supportable(project)
     if current_assignment(project) is not None:
         _refuse_second_enabler(project, enabler)
     profile = _check_can_support(project, enabler, override_reason)
@@ -238,6 +250,7 @@ def end_assignment(
     """End the current enabler's support. ``replacing``: part of a change of enabler, whose caller
     tells people and other areas once the new enabler is in place."""
     lock_and_refresh(db.session, project)
+    check_supportable(project)
     assignment = current_assignment(project)
     if assignment is None and _has_had_enabler(project):  # a second press, or the slower of two
         raise EnablerAlreadyDone(f"The enabler's support for {project.reference} had already ended.")
@@ -267,6 +280,7 @@ def reassign_enabler(
     """A new enabler in place of the current one, for a reason; the history keeps both. Under the
     project's row lock: of two changes sent at once, the second sees the first's enabler in place."""
     lock_and_refresh(db.session, project)
+    check_supportable(project)
     current = current_assignment(project)
     if current is not None and enabler is not None and current.enabler_id == enabler.id:
         raise EnablerAlreadyDone(f"{enabler.name} already supports {project.reference}.")

@@ -13,10 +13,12 @@ def init_app(app: Flask) -> None:
     from grants.funding.services.agreements import list_commitments_with
     from grants.funding.services.conditions import register_evaluator
     from grants.learning import models  # noqa: F401
+    from grants.learning.ending import closeout_left
     from grants.learning.library_routes import bp as library_bp
     from grants.learning.queries import agreement_commitments, commitments_due
     from grants.learning.routes import bp
     from grants.learning.services import learning_evidenced_for
+    from grants.projects.ending import on_closeout_check
     from grants.projects.services import on_project_set_up
 
     app.register_blueprint(bp)
@@ -25,6 +27,7 @@ def init_app(app: Flask) -> None:
     list_commitments_with(agreement_commitments)
     list_commitments_due_with(commitments_due)
     on_project_set_up(_carry_over_commitments, order=10)
+    on_closeout_check(closeout_left, order=30)
     register_nav("Learning library", "library.index", order=12, active_prefix="library", public=True)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Learning to review", "learning.reviews")
 

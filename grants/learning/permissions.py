@@ -1,5 +1,8 @@
 """Who may do what with a project's learning: the team keeps its commitments, the team and its enabler
-write learning items, and a programme officer who did not write one publishes it."""
+write learning items, and a programme officer who did not write one publishes it.
+
+Once the project has finished (closed, its award given up, or ended early) its commitments are a record
+and no longer change; its learning can still be written, sent for review and published."""
 
 from __future__ import annotations
 
@@ -14,9 +17,15 @@ def is_officer(user) -> bool:
     return bool(user.is_authenticated and user.has_role(Role.PROGRAMME_OFFICER))
 
 
-def can_update_commitments(user, project) -> bool:
+def may_update_commitments(user, project) -> bool:
     """The project team keeps its commitments up to date; a programme officer may too."""
     return project_permissions.is_member(user, project) or is_officer(user)
+
+
+def can_update_commitments(user, project) -> bool:
+    """``may_update_commitments``, while the project has not finished (its commitments are then a
+    record: the services refuse a change with the reason, so a page left open says why)."""
+    return not project.is_finished and may_update_commitments(user, project)
 
 
 def can_write_items(user, project, enabler_id: int | EllipsisType | None = ...) -> bool:

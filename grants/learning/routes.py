@@ -32,6 +32,7 @@ from grants.learning.permissions import (
     can_update_commitments,
     can_withdraw,
     can_write_items,
+    may_update_commitments,
 )
 from grants.projects import permissions as project_permissions
 from grants.projects.access import project_and_enabler_or_404
@@ -100,14 +101,29 @@ def _to_project(project_id: int, anchor: str = "") -> str:
     return url_for("learning.project", project_id=project_id) + anchor
 
 
+def _commitments_kept(project: Project, subject, to: str):
+    """The project has finished, so its commitments cannot change: a form asked for goes to ``to``
+    saying why; one sent anyway (from a page left open) is refused by the service in the same words."""
+    if request.method == "GET":
+        flash(services.CommitmentsKept(project).message, "important")
+        return redirect(to, code=303)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return actions.carry_out(
+        lambda: services.check_commitments_open(project), refused=("learning.commitment_refused", subject), to=to
+    )
+
+
 @bp.route("/projects/<int:project_id>/commitments/new", methods=["GET", "POST"])
 @bp.route("/projects/<int:project_id>/commitments/<int:commitment_id>/change", methods=["GET", "POST"])
 @login_required
 def plan(project_id, commitment_id=None):
     project, _ = project_and_enabler_or_404(project_id)
     item = _commitment(project, commitment_id) if commitment_id else None
-    if not can_update_commitments(current_user, project):
+    if not may_update_commitments(current_user, project):
         abort(403)
+    if project.is_finished:
+        return _commitments_kept(project, item or project, _to_project(project.id, "#commitments"))
     form = CommitmentForm(obj=item) if item and request.method == "GET" else CommitmentForm()
     if form.validate_on_submit():
         plan = services.CommitmentPlan(form.kind.data, form.description.data or "", form.due_on.data)
@@ -164,8 +180,12 @@ def commitment(project_id, commitment_id):
     project, _ = project_and_enabler_or_404(project_id)
     item = _commitment(project, commitment_id)
     can_update = can_update_commitments(current_user, project)
-    if request.method == "POST" and not can_update:
+    if request.method == "POST" and not may_update_commitments(current_user, project):
         abort(403)
+    if request.method == "POST" and project.is_finished:
+        return _commitments_kept(
+            project, item, url_for("learning.commitment", project_id=project.id, commitment_id=item.id)
+        )
     form = _progress_form(project, item, formdata=request.method == "POST")
     if request.method == "POST" and form.validate_on_submit():
         progress = services.Progress(

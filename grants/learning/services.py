@@ -31,12 +31,13 @@ from grants.learning.models import (
 from grants.learning.permissions import (
     can_confirm_applied,
     can_review,
-    can_update_commitments,
     can_withdraw,
     can_write_items,
     is_officer,
+    may_update_commitments,
 )
 from grants.notifications.services import queue_email
+from grants.projects.finished import how_it_ended
 
 COMMITMENT_WORKFLOW = Workflow(
     "learning commitment",
@@ -150,9 +151,28 @@ def _summary(commitment: LearningCommitment) -> dict[str, Any]:
     }
 
 
+class CommitmentsKept(LearningError):
+    """A change to the commitments of a project that has finished: they are kept as they stood."""
+
+    def __init__(self, project: Any):
+        super().__init__(
+            f"{how_it_ended(project)}: the project's learning commitments are kept as a record and can no longer "
+            "change. Its case studies and insights can still be written and published."
+        )
+
+
+def check_commitments_open(project: Any) -> None:
+    """Refuse any change to the project's commitments once it has finished. Under the project's row
+    lock: a change sent as the project ends waits for the end, then is refused."""
+    lock_and_refresh(db.session, project)
+    if project.is_finished:
+        raise CommitmentsKept(project)
+
+
 def _require_commitment_editor(actor: Any, project: Any) -> None:
-    if not can_update_commitments(actor, project):
+    if not may_update_commitments(actor, project):
         raise LearningError("Only the project team or a programme officer can change the project's commitments.")
+    check_commitments_open(project)
 
 
 def _check_plan(plan: CommitmentPlan) -> None:

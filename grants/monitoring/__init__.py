@@ -1,5 +1,6 @@
 """Project monitoring: milestones, progress reports reviewed by the programme team, and outcome
-measures with their values over time."""
+measures with their values over time. A project's close-out waits for its final report, accepted;
+once the project has finished, its monitoring is kept as it stood."""
 
 from flask import Flask
 
@@ -9,13 +10,16 @@ def init_app(app: Flask) -> None:
     from grants.core.permissions import Role
     from grants.funding.services.conditions import register_evaluator
     from grants.monitoring import models  # noqa: F401
+    from grants.monitoring.ending import closeout_left
     from grants.monitoring.routes import bp
     from grants.monitoring.services import reports_accepted_for, reports_condition_label
+    from grants.projects.ending import on_closeout_check
     from grants.projects.services import on_project_set_up
 
     app.register_blueprint(bp)
     register_evaluator("report_accepted", reports_accepted_for, label=reports_condition_label)
     on_project_set_up(_set_up_monitoring, order=20)
+    on_closeout_check(closeout_left, order=10)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Progress reports to review", "monitoring.reports")
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from grants.core.times import format_date
 from grants.extensions import db
 from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport, ReportStatus
-from grants.projects.models import Project
+from grants.projects.models import FINISHED_STATUSES, Project
 
 
 def reports_of(project_id: int) -> list[ProgressReport]:
@@ -121,8 +121,9 @@ def report_values(report_id: int) -> dict[int, float]:
 
 
 def reports_statement(status: str):
-    """Reports across the portfolio for the programme team: waiting for review, or overdue."""
-    statement = db.select(ProgressReport).join(ProgressReport.project)
+    """Reports across the portfolio for the programme team: waiting for review, or overdue. Never a
+    finished project's: it owes nothing more, and its reports are kept as they stood."""
+    statement = db.select(ProgressReport).join(ProgressReport.project).where(Project.status.not_in(FINISHED_STATUSES))
     if status == "overdue":
         return statement.where(
             ProgressReport.status.in_((ReportStatus.DUE, ReportStatus.CHANGES_REQUESTED)),

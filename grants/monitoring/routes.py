@@ -17,7 +17,16 @@ from grants.extensions import db
 from grants.monitoring import queries, services
 from grants.monitoring.forms import MeasureForm, MilestoneForm, ReviewForm, report_form
 from grants.monitoring.models import Milestone, OutcomeMeasure, ProgressReport, ReportStatus
-from grants.monitoring.permissions import can_adjust_measures, can_edit_milestones, can_review, is_project_team
+from grants.monitoring.permissions import (
+    can_adjust_measures,
+    can_edit_milestones,
+    can_review,
+    can_review_now,
+    can_write_report,
+    is_project_team,
+    may_adjust_measures,
+    may_keep_milestones,
+)
 from grants.projects import permissions as project_permissions
 from grants.projects.access import project_or_404
 from grants.projects.models import Project
@@ -59,8 +68,11 @@ def _milestone(project: Project, milestone_id: int) -> Milestone:
 def milestone(project_id, milestone_id=None):
     project = project_or_404(project_id)
     item = _milestone(project, milestone_id) if milestone_id else None
-    if not can_edit_milestones(current_user, project):
+    if not may_keep_milestones(current_user, project):
         abort(403)
+    if project.is_finished:
+        to = _milestones_of(project)
+        return _finished(project, item or project, "milestones", "monitoring.milestone_refused", to)
     form = MilestoneForm(obj=item) if item and request.method == "GET" else MilestoneForm()
     if form.validate_on_submit():
         values = services.MilestoneValues(form.title.data, form.due_on.data, form.done_on.data, form.owner.data or "")
@@ -87,8 +99,10 @@ def remove_milestone(project_id, milestone_id):
     if request.method == "POST" and db.session.get(Milestone, milestone_id) is None:
         return _already(services.MilestoneGone(), _monitoring_of(project, "#milestones"))  # the first removed it
     item = _milestone(project, milestone_id)
-    if not can_edit_milestones(current_user, project):
+    if not may_keep_milestones(current_user, project):
         abort(403)
+    if project.is_finished:
+        return _finished(project, project, "milestones", "monitoring.milestone_refused", _milestones_of(project))
     if request.method == "GET":
         form = ActionForm(formdata=None)
         return render_template("monitoring/remove_milestone.html", project=project, item=item, form=form)
@@ -106,10 +120,25 @@ def _monitoring_of(project: Project, anchor: str) -> str:
     return url_for("monitoring.project", project_id=project.id) + anchor
 
 
+def _milestones_of(project: Project) -> str:
+    return _monitoring_of(project, "#milestones")
+
+
 def _already(error: AlreadyDone, location: str):
     """A second press, found before anything is tried: where the first one led, saying so."""
     flash(error.message, "important")
     return redirect(location, code=303)
+
+
+def _finished(project: Project, subject, what: str, action: str, to: str):
+    """The project has finished, so its monitoring cannot change: a form asked for goes to ``to``
+    saying why; one sent anyway (from a page left open) is refused by the service in the same words."""
+    if request.method == "GET":
+        flash(services.ProjectFinished(project, what).message, "important")
+        return redirect(to, code=303)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return actions.carry_out(lambda: services.check_not_finished(project, what), refused=(action, subject), to=to)
 
 
 # --- Outcome measures ---------------------------------------------------------------------------------
@@ -123,8 +152,11 @@ def measure(project_id, measure_id=None):
     item = db.session.get(OutcomeMeasure, measure_id) if measure_id else None
     if measure_id and (item is None or item.project_id != project.id):
         abort(404)
-    if not can_adjust_measures(current_user, project):
+    if not may_adjust_measures(current_user):
         abort(403)
+    if project.is_finished:
+        to = _monitoring_of(project, "#outcomes")
+        return _finished(project, item or project, "outcome measures", "monitoring.measure_refused", to)
     form = MeasureForm(obj=item, formdata=None) if request.method == "GET" else MeasureForm()
     if request.method == "GET" and item is None:
         form.direction.data = "up"
@@ -196,7 +228,6 @@ def _measures_then(report) -> list[SimpleNamespace]:
 
 def _report_page(project, report, form, review_form, status=200):
     team = is_project_team(current_user, project)
-    can_write = team and report.is_editable
     # What the team is still writing is theirs: others see a report once it is submitted (programme
     # staff also see what they asked to be changed).
     shows_content = (
@@ -210,9 +241,9 @@ def _report_page(project, report, form, review_form, status=200):
         report=report,
         form=form,
         review_form=review_form,
-        can_write=can_write,
+        can_write=can_write_report(current_user, report),
         shows_content=shows_content,
-        can_review=report.status == ReportStatus.SUBMITTED and can_review(current_user, report),
+        can_review=can_review_now(current_user, report),
         values=queries.report_values(report.id),
         measures=_measures_then(report) or queries.measures_of(project.id),
         milestones_then=_milestones_then(report),
@@ -237,6 +268,8 @@ def write_report(project_id, report_id):
     item = _report(project, report_id)
     if not is_project_team(current_user, project):
         abort(403)
+    if project.is_finished:
+        return _finished(project, item, "reports", "monitoring.report_refused", _report_of(project, item))
     form, measures, open_milestones = _report_form(item, project)
     if form.submit.data and item.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED):
         return _already(services.ReportSubmittedAlready(item), _report_of(project, item))
@@ -278,6 +311,8 @@ def review(project_id, report_id):
         return _already(services.ReportReviewedAlready(item), url_for("monitoring.reports"))
     if not can_review(current_user, item):
         abort(403)
+    if project.is_finished:
+        return _finished(project, item, "reports", "monitoring.review_refused", _report_of(project, item))
     review_form = ReviewForm()
     if review_form.validate_on_submit():
         accept = review_form.decision.data == "accept"

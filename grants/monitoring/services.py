@@ -17,9 +17,9 @@ from grants.core.times import format_date
 from grants.core.workflow import Workflow
 from grants.extensions import db
 from grants.monitoring.models import Milestone, OutcomeMeasure, OutcomeValue, ProgressReport, ReportStatus
-from grants.monitoring.permissions import can_adjust_measures, can_edit_milestones, can_review, is_project_team
+from grants.monitoring.permissions import can_review, is_project_team, may_adjust_measures, may_keep_milestones
 from grants.notifications.services import queue_email
-from grants.projects.models import ProjectStatus
+from grants.projects.finished import how_it_ended
 
 REPORT_DUE_DAYS = 14  # a regular report is due two weeks after its period ends
 OPENS_DAYS_BEFORE_END = 14  # and can be submitted from two weeks before
@@ -37,6 +37,23 @@ REPORT_WORKFLOW = Workflow(
 
 class MonitoringError(GrantsError):
     """A monitoring change the service refuses; ``field`` names what it is about (``title``, ``done_on``)."""
+
+
+class ProjectFinished(MonitoringError):
+    """A change to the monitoring of a project that has finished: it is kept as it stood."""
+
+    def __init__(self, project: Any, what: str):
+        super().__init__(
+            f"{how_it_ended(project)}: the project's {what} are kept as a record and can no longer change."
+        )
+
+
+def check_not_finished(project: Any, what: str) -> None:
+    """Refuse any change to ``what`` (reports, milestones...) once the project has finished. Under the
+    project's row lock: a change sent as the project ends waits for the end, then is refused."""
+    lock_and_refresh(db.session, project)
+    if project.is_finished:
+        raise ProjectFinished(project, what)
 
 
 class MilestoneGone(MonitoringError, AlreadyDone):
@@ -144,8 +161,9 @@ def _check_milestone(project: Any, values: MilestoneValues) -> None:
 
 
 def save_milestone(project: Any, milestone: Milestone | None, values: MilestoneValues, *, actor: Any) -> Milestone:
-    if not can_edit_milestones(actor, project):
+    if not may_keep_milestones(actor, project):
         raise MonitoringError("Only the project team or a programme officer can change milestones.")
+    check_not_finished(project, "milestones")
     _check_milestone(project, values)
     before = _milestone_summary(milestone) if milestone else None
     if milestone is None:
@@ -161,8 +179,9 @@ def save_milestone(project: Any, milestone: Milestone | None, values: MilestoneV
 
 
 def remove_milestone(milestone: Milestone, *, actor: Any, project: Any) -> None:
-    if not can_edit_milestones(actor, project):
+    if not may_keep_milestones(actor, project):
         raise MonitoringError("Only the project team or a programme officer can change milestones.")
+    check_not_finished(project, "milestones")
     locked = db.select(Milestone.id).where(Milestone.id == milestone.id).with_for_update()
     if db.session.scalar(locked) is None:  # removed by another press, which held the lock until it committed
         raise MilestoneGone()
@@ -206,8 +225,9 @@ def _measure_summary(measure: OutcomeMeasure) -> dict[str, Any]:
 def save_measure(project: Any, measure: OutcomeMeasure | None, values: MeasureValues, *, actor: Any) -> OutcomeMeasure:
     """Add an outcome measure to a running project, or correct one. Values already reported stay with
     the measure; the reason is kept in the audit trail with what changed."""
-    if not can_adjust_measures(actor, project) or (measure is not None and measure.project_id != project.id):
+    if not may_adjust_measures(actor) or (measure is not None and measure.project_id != project.id):
         raise MonitoringError("Only a programme officer can add or change a project's outcome measures.")
+    check_not_finished(project, "outcome measures")
     if not values.name.strip():
         raise MonitoringError("Enter the name of the measure", field="name")
     if values.direction not in ("up", "down"):
@@ -260,8 +280,7 @@ def save_report(report: ProgressReport, values: ReportValues, *, actor: Any, sub
     lock_and_refresh(db.session, report)
     if not is_project_team(actor, project):
         raise MonitoringError("Only the project team can write its reports.")
-    if project.status == ProjectStatus.CLOSED:
-        raise MonitoringError("The project is closed: its reports can no longer be changed.")
+    check_not_finished(project, "reports")
     if submit and report.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED):
         raise ReportSubmittedAlready(report)
     if not report.is_editable:
@@ -380,6 +399,7 @@ def review_report(report: ProgressReport, *, accept: bool, comment: str, actor: 
             if report.submitted_by_id == actor.id
             else "Only a programme officer can review a report."
         )
+    check_not_finished(project, "reports")
     comment = (comment or "").strip()
     if not accept and not comment:
         raise MonitoringError("Say what needs to change", field="comment")

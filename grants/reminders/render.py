@@ -1,5 +1,5 @@
 """What each reminder says, worked out when it is sent, from the thing as it is then. A reminder
-whose reason has gone (the bid was submitted, the report accepted) is not sent."""
+whose reason has gone (the bid was submitted, the report accepted, the project ended) is not sent."""
 
 from __future__ import annotations
 
@@ -12,13 +12,18 @@ from grants.funding.models import Tranche, TrancheStatus
 from grants.learning.models import CommitmentStatus, LearningCommitment
 from grants.monitoring.models import ProgressReport
 from grants.notifications.services import renders_when_sent
-from grants.projects.models import EnablerAssignment, ProjectUpdate
+from grants.projects.models import EnablerAssignment, Project, ProjectStatus, ProjectUpdate
 from grants.reminders.rules import LIVE_PROJECT_STATUSES, Moment
 from grants.reviews.models import AssignmentStatus
 
 
 def _today() -> date:
     return Moment.at(utcnow()).today
+
+
+def _reminded(project: Project) -> bool:
+    """Whether the project's team is still reminded of what it owes (never once it has finished)."""
+    return project.status in LIVE_PROJECT_STATUSES
 
 
 @renders_when_sent("reminder_round_closing")
@@ -53,7 +58,7 @@ def review_due(context: dict) -> dict | None:
 @renders_when_sent("reminder_report_due")
 def report_due(context: dict) -> dict | None:
     report = db.session.get(ProgressReport, context["id"])
-    if report is None or not report.is_editable or report.project.status not in LIVE_PROJECT_STATUSES:
+    if report is None or not report.is_editable or not _reminded(report.project):
         return None
     return {
         "project_id": report.project_id,
@@ -72,6 +77,8 @@ def commitment_due(context: dict) -> dict | None:
     if commitment is None or commitment.status == CommitmentStatus.DONE or commitment.due_on is None:
         return None
     project = commitment.project
+    if not _reminded(project):
+        return None
     return {
         "project_id": project.id,
         "commitment_id": commitment.id,
@@ -88,6 +95,8 @@ def tranche_eligible(context: dict) -> dict | None:
     if tranche is None or tranche.status != TrancheStatus.ELIGIBLE:
         return None
     project = tranche.project
+    if project.is_finished:
+        return None
     return {
         "reference": project.reference,
         "project_title": project.title,
@@ -101,6 +110,8 @@ def tranche_eligible(context: dict) -> dict | None:
 def quiet_enabler(context: dict) -> dict | None:
     assignment = db.session.get(EnablerAssignment, context["id"])
     if assignment is None or assignment.ends_on is not None:  # only the current enabler is reminded
+        return None
+    if assignment.project.status != ProjectStatus.ACTIVE:  # as the rule: an active project's enabler
         return None
     since = date.fromisoformat(str(context["stage"]).removeprefix("since-")[:10])
     updated_since = db.session.scalar(

@@ -26,14 +26,25 @@ from grants.funding.models import Tranche, TrancheStatus
 from grants.learning.models import CommitmentStatus, LearningCommitment
 from grants.monitoring.models import ProgressReport, ReportStatus
 from grants.notifications.models import NotificationStatus
-from grants.projects.models import EnablerAssignment, Project, ProjectStatus, ProjectUpdate
+from grants.projects.models import (
+    FINISHED_STATUSES,
+    LIVE_STATUSES,
+    EnablerAssignment,
+    Project,
+    ProjectStatus,
+    ProjectUpdate,
+)
 from grants.reviews.models import AssignmentStatus, ReviewAssignment
 from grants.rounds.models import Round, RoundStatus
 
 LONDON = ZoneInfo("Europe/London")
 QUIET_DAYS = 30
 ELIGIBLE_BACKSTOP = timedelta(days=2)
-LIVE_PROJECT_STATUSES = (ProjectStatus.ACTIVE, ProjectStatus.CLOSING)
+# Projects whose teams are reminded of what they owe: live (a closed project, an award given up and a
+# project ended early owe nothing more, so nothing about them is ever sent) and started (a project in
+# set-up has not signed its agreement yet). Active and closing: a closing project still sends its final
+# report. The portfolio counts what is late by the same statuses.
+LIVE_PROJECT_STATUSES = tuple(status for status in ProjectStatus if status in LIVE_STATUSES - {ProjectStatus.SETUP})
 
 
 @dataclass(frozen=True)
@@ -270,7 +281,11 @@ def tranche_eligible(moment: Moment, tranche_id: int | None = None) -> list[Sele
         .select_from(Tranche)
         .join(Project, Project.id == Tranche.project_id)
         .join(User, and_(User.is_active.is_(True), holds_role(User, Role.PROGRAMME_OFFICER)))
-        .where(Tranche.status == TrancheStatus.ELIGIBLE, Tranche.eligible_at.is_not(None))
+        .where(
+            Tranche.status == TrancheStatus.ELIGIBLE,  # never a cancelled one, nor one paid
+            Tranche.eligible_at.is_not(None),
+            Project.status.not_in(FINISHED_STATUSES),
+        )
     )
     if tranche_id is not None:
         statement = statement.where(Tranche.id == tranche_id)
@@ -280,8 +295,9 @@ def tranche_eligible(moment: Moment, tranche_id: int | None = None) -> list[Sele
 
 
 def quiet_enabler(moment: Moment) -> list[Select]:
-    """Only the current enabler counts: an assignment that has ended (even today) is never quiet, and
-    the current enabler's quiet spell runs from their own latest update in this assignment."""
+    """Only the current enabler of an active project counts: an assignment that has ended (even today,
+    as it does when the project ends) is never quiet, and the current enabler's quiet spell runs from
+    their own latest update in this assignment."""
     last_update = (
         select(func.max(ProjectUpdate.happened_on))
         .where(

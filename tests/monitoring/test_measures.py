@@ -13,6 +13,7 @@ from tests.factories import ApplicantFactory, EnablerProfileFactory, UserFactory
 from tests.fixtures.clients import sign_in_client
 from tests.helpers import error_summary, field_error, form_key, text
 from tests.monitoring.test_reports import _complete, _open, _reports
+from tests.projects.endings import close
 
 
 @pytest.fixture
@@ -126,6 +127,7 @@ def test_bad_input_is_explained_and_changes_nothing(db, project, officer):
 
 
 def test_only_programme_officers_adjust_measures_and_not_once_the_project_is_closed(db, app, project, officer):
+    """(Each end of a project, and the service's refusal, in test_finished.py.)"""
     [measure] = measures(db, project)
     paths = [f"/projects/{project.id}/measures/new", f"/projects/{project.id}/measures/{measure.id}"]
     team = sign_in_client(app, project.application.lead_applicant)
@@ -140,9 +142,10 @@ def test_only_programme_officers_adjust_measures_and_not_once_the_project_is_clo
     assert "Add an outcome measure" not in team.get(f"/projects/{project.id}/monitoring").get_data(as_text=True)
     other = funded_project()
     assert officer.get(f"/projects/{other.id}/measures/{measure.id}").status_code == 404
-    project.status = "closed"
-    db.session.commit()
-    assert officer.get(paths[0]).status_code == 403
+    close(project)
+    response = officer.get(paths[0])
+    assert response.status_code == 303 and response.location.endswith(f"/projects/{project.id}/monitoring#outcomes")
+    assert "Add an outcome measure" not in officer.get(f"/projects/{project.id}/monitoring").get_data(as_text=True)
     assert [m.id for m in measures(db, project)] == [measure.id]
 
 

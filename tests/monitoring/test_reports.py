@@ -14,6 +14,7 @@ from grants.notifications.models import Notification
 from tests.factories import ApplicantFactory, EnablerProfileFactory, UserFactory, assign, funded_project
 from tests.fixtures.clients import sign_in_client
 from tests.helpers import QueryCounter, error_summary, field_error, text
+from tests.projects.endings import close
 
 
 @pytest.fixture
@@ -320,12 +321,14 @@ def test_a_milestone_date_in_a_report_is_checked_next_to_its_field(db, project, 
 
 
 def test_a_closed_projects_record_is_kept(db, project, lead):
-    project.status = "closed"
-    db.session.commit()
+    """(Each end of a project, page by page, in test_finished.py.)"""
+    close(project)
     data = {"title": "Late addition", "due_on": ["1", "1", "2027"], "owner": ""}
-    assert lead.post(f"/projects/{project.id}/milestones/new", data=data).status_code == 403
+    response = lead.post(f"/projects/{project.id}/milestones/new", data=data)
+    assert response.status_code == 302 and response.location.endswith(f"/projects/{project.id}/monitoring#milestones")
+    assert db.session.scalars(db.select(Milestone).where(Milestone.project_id == project.id)).all() == []
     report = _reports(db, project)[0]
-    with pytest.raises(services.MonitoringError, match="closed"):
+    with pytest.raises(services.MonitoringError, match=f"{project.reference} has closed: the project's reports"):
         services.save_report(
             report, services.ReportValues(**_complete(), outcomes={}, milestones_done={}), actor=lead.user, submit=False
         )
