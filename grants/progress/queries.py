@@ -20,7 +20,7 @@ from grants.learning.models import LearningCommitment
 from grants.monitoring.models import ProgressReport, ReportStatus
 from grants.monitoring.queries import measures_with_latest
 from grants.progress.models import ACTIVE_STATUSES, CompilationStatus, ProgressCompilation
-from grants.projects.models import Project, ProjectUpdate
+from grants.projects.models import LIVE_STATUSES, Project, ProjectUpdate
 
 # --- The portfolio, a figure at a time ------------------------------------------------------------------
 
@@ -106,7 +106,7 @@ REPORT_STATES = ("accepted", "submitted", "changes_requested", "overdue")
 def reports_by_project(today: date) -> dict[int, dict[str, int]]:
     """Project id → how many of its progress reports are accepted, submitted (waiting for review), sent
     back with changes requested, and overdue (still to send, past the due date: a report sent back may be
-    both). One query."""
+    both; never for a finished project, whose reports are a record). One query."""
 
     def count(condition):
         return db.func.sum(db.case((condition, 1), else_=0))
@@ -117,8 +117,10 @@ def reports_by_project(today: date) -> dict[int, dict[str, int]]:
             count(ProgressReport.status == ReportStatus.ACCEPTED),
             count(ProgressReport.status == ReportStatus.SUBMITTED),
             count(ProgressReport.status == ReportStatus.CHANGES_REQUESTED),
-            count(ProgressReport.is_overdue(today)),
-        ).group_by(ProgressReport.project_id)
+            count(db.and_(ProgressReport.is_overdue(today), Project.status.in_(LIVE_STATUSES))),
+        )
+        .join(Project, Project.id == ProgressReport.project_id)
+        .group_by(ProgressReport.project_id)
     )
     return {
         project_id: dict(zip(REPORT_STATES, (int(number or 0) for number in numbers), strict=True))

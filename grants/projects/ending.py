@@ -32,6 +32,7 @@ from grants.core.times import format_date, london_today, to_london
 from grants.extensions import db
 from grants.notifications.services import queue_email
 from grants.projects import permissions
+from grants.projects.finished import how_it_ended
 from grants.projects.models import (
     EnablerAssignment,
     EndingKind,
@@ -237,8 +238,10 @@ def _begin_closing(project: Project, *, actor: Any, because: str) -> None:
 def _not_running(project: Project, doing: str) -> str:
     if project.status == ProjectStatus.SETUP:
         return f"{project.reference} has not started yet (its agreement is not signed), so you cannot {doing}."
-    if project.is_finished:
-        return f"{project.reference} is {project.status_label.lower()}, so you cannot {doing}."
+    if project.status == ProjectStatus.CLOSED:
+        return f"{project.reference} is closed, so you cannot {doing}."
+    if project.is_finished:  # "The award to LV2-0007 has been given up", "LV2-0007 has ended early"
+        return f"{how_it_ended(project)}, so you cannot {doing}."
     return f"{project.reference} is {project.status_label.lower()}: you cannot {doing} now."
 
 
