@@ -239,7 +239,8 @@ def confirm_ending(project_id, ending_id):
         refused=("project.ending_refused", project),
         to=_to_ending(project, proposal),
         message=(
-            f"The award for {project.reference} is given up. The project team and its partners have been told."
+            f"The award for {project.reference} is given up. The project team, its partners and the steering "
+            "group chairs have been told: the place is open for a reserve bid."
             if given_up
             else f"{project.reference} has ended early. The project team and the programme staff have been told."
         ),
