@@ -177,6 +177,17 @@ def test_tranches_are_released_in_order(db, project, officer, finance, officer_c
     assert {n.context["id"] for n in told} == {first.id, second.id}
 
 
+def test_the_total_released_is_integer_pence(db, project, officer, finance):
+    """Money is integer pence everywhere: PostgreSQL's sum of a bigint column is a numeric, never shown as one."""
+    first = ready_to_request(project, officer)
+    assert type(release.released_total(project.id)) is int
+    release.request_release(first, actor=officer)
+    release.approve_release(first, actor=finance, payment_reference="B-1")
+    db.session.commit()
+    total = release.released_total(project.id)
+    assert total == first.amount_pence and type(total) is int
+
+
 def test_a_tranche_is_not_ready_while_the_agreement_is_unsigned(db, project, officer, finance, officer_client):
     """Its other conditions met (match confirmed, enabler, and the agreement condition waived would be
     refused anyway), tranche 1 is not ready until the agreement is signed."""
