@@ -52,8 +52,8 @@ def staff_join(programme: s.Programme) -> None:
     s.officer_invites_enabler(programme, "Erin Castell", "erin.castell@grants.example.org")
 
 
-# Scores out of 5 on every criterion: bids 1 and 2 rank first, bid 3 next, the rest below.
-SCORES = {1: 5, 2: 5, 3: 4}
+# Scores out of 5 on every criterion: bids 1 and 2 rank first, bids 3 and 4 next, the rest below.
+SCORES = {1: 5, 2: 5, 3: 4, 4: 3}
 
 
 def assess(programme: s.Programme) -> None:
@@ -77,14 +77,14 @@ def assess(programme: s.Programme) -> None:
     programme.ids["conflicted_bid"] = conflicted.number
 
 
-OVER_BUDGET = "which is £27,000.00 over the round's budget of £54,000.00"
+OVER_BUDGET = "which is £27,000.00 over the round's budget of £81,000.00"
 
 
 def decide(programme: s.Programme) -> None:
-    """The chairs: a look-again, a conflict (the co-chair decides that bid), two approvals within the
-    budget, a third refused as over it, a reserve and the rest rejected together; then the letters."""
+    """The chairs: a look-again, a conflict (the co-chair decides that bid), three approvals within the
+    budget, a fourth refused as over it, a reserve and the rest rejected together; then the letters."""
     chair, co_chair = programme.people["chair1"], programme.people["chair2"]
-    first, second, third, *rest = programme.bids[:-1]  # the last bid was withdrawn
+    first, second, third, fourth, *rest = programme.bids[:-1]  # the last bid was withdrawn
     reviewer_name = s.chair_asks_reviewer_to_look_again(programme, chair, first)
     reviewer = next(person for person in programme.people.values() if person.name == reviewer_name)
     s.reviewer_looks_again(reviewer, s.reviews_waiting(reviewer)[first.reference], 4)
@@ -93,12 +93,13 @@ def decide(programme: s.Programme) -> None:
     # In rank order: the look-again left the first bid a little below the second.
     s.succeeded(s.chair_decides(co_chair, second, "Approve"), f"Decision recorded for {second.reference}.")
     s.succeeded(s.chair_decides(chair, first, "Approve"), f"Decision recorded for {first.reference}.")
-    refused = s.chair_decides(chair, third, "Approve")
+    s.succeeded(s.chair_decides(chair, third, "Approve"), f"Decision recorded for {third.reference}.")
+    refused = s.chair_decides(chair, fourth, "Approve")
     assert any(OVER_BUDGET in error for error in refused.errors), refused.describe()
     assert "Decision recorded" not in refused.banner
     s.succeeded(
-        s.chair_decides(chair, third, "Reserve", feedback="A strong bid: it is first on the reserve list."),
-        f"Decision recorded for {third.reference}.",
+        s.chair_decides(chair, fourth, "Reserve", feedback="A strong bid: it is first on the reserve list."),
+        f"Decision recorded for {fourth.reference}.",
     )
     s.chair_decides_in_bulk(programme, chair, rest, "Reject", BULK_FEEDBACK)
     s.chair_makes_decisions_take_effect(programme, chair)
@@ -152,6 +153,39 @@ def second_project_waives_a_late_match(programme: s.Programme) -> None:
     s.finance_approves_tranche(programme, bid.reference)
 
 
+GIVEN_UP = "The council's cabinet withdrew its support before the work began."
+CLOSEOUT_NOTE = "Discharges are now planned together; the partnership carries the work on without the grant."
+
+
+def an_award_given_up_and_its_place_taken(programme: s.Programme) -> None:
+    """The third project, nothing paid: its lead applicant records that the partnership gives up the
+    award, the officer confirms it from the email asking them to, every tranche is cancelled, and a
+    chair approves the reserve bid into the place it freed."""
+    bid, reserve = programme.bids[2], programme.bids[3]
+    project_id = s.project_of(programme, bid)
+    assert list(s.tranche_statuses(programme, project_id).values()) == ["Waiting for conditions"] * 3
+    s.lead_gives_up_award(bid, project_id, GIVEN_UP)
+    assert s.project_status(bid.lead.browser, project_id).endswith("Setting up"), "recorded is not yet given up"
+    s.officer_confirms_award_given_up(programme, bid, project_id)
+    assert s.project_status(bid.lead.browser, project_id).endswith("Award given up")
+    assert list(s.tranche_statuses(programme, project_id).values()) == ["Cancelled"] * 3
+    from_reserve = s.chair_approves_reserve(programme, programme.people["chair1"], bid, reserve)
+    assert s.project_status(reserve.lead.browser, from_reserve).endswith("Setting up")
+
+
+def a_project_closed_early(programme: s.Programme) -> None:
+    """The second project, its first tranche paid, finishes its work early: the officer starts the
+    close-out now, then closes it, saying why each thing left will not happen. Unpaid tranches are
+    cancelled; the paid one stays paid."""
+    bid = programme.bids[1]
+    project_id = s.project_of(programme, bid)
+    page = s.officer_starts_closeout_early(programme, bid, project_id)
+    assert s.project_status(programme.people["officer"].browser, project_id).endswith("Closing")
+    s.officer_closes_project(page, bid, CLOSEOUT_NOTE)
+    assert s.project_status(bid.lead.browser, project_id).endswith("Closed")
+    assert s.tranche_statuses(programme, project_id) == {1: "Released", 2: "Cancelled", 3: "Cancelled"}
+
+
 def run(deployment) -> s.Programme:
     programme = s.Programme(deployment)
     set_up(programme)
@@ -162,4 +196,6 @@ def run(deployment) -> s.Programme:
     decide(programme)
     fund_and_follow(programme)
     second_project_waives_a_late_match(programme)
+    an_award_given_up_and_its_place_taken(programme)
+    a_project_closed_early(programme)
     return programme

@@ -28,7 +28,7 @@ PDF = (
 )
 ORGANISATIONS = 12  # the fewest the run needs: one withdraws, the rest are assessed
 AWARD = 27_000  # pounds: the round's default award per project
-BUDGET = 2 * AWARD  # room for two projects: a third approval is over the budget
+BUDGET = 3 * AWARD  # room for three projects: a fourth approval is over the budget
 PLACE_NAMES = ["Wigan", "Bolton", "Salford", "Oldham"]
 THEME = "Integrating services for older people"
 
@@ -690,3 +690,97 @@ def officer_downloads_360giving(programme: Programme) -> dict:
     response = officer.client.get(href)
     assert response.status_code == 200, response.status_code
     return json.loads(response.get_data(as_text=True))
+
+
+# --- The end of a grant ---------------------------------------------------------------------------------
+
+
+def tranche_statuses(programme: Programme, project_id: int) -> dict[int, str]:
+    """Each tranche's status as the funding page shows it: sequence -> the words of its tag."""
+    page = programme.people["officer"].browser.get(f"/projects/{project_id}/funding").ok()
+    headings = re.findall(r'id="tranche-(\d+)">\s*<h3[^>]*>(.*?)</h3>', page.html, flags=re.S)
+    tags = {
+        int(number): re.search(r'class="govuk-tag[^"]*">(.*?)<', heading, flags=re.S) for number, heading in headings
+    }
+    assert tags and all(tags.values()), page.describe()
+    return {number: " ".join(tag.group(1).split()) for number, tag in tags.items()}
+
+
+def project_status(browser: Browser, project_id: int) -> str:
+    """The status the project page shows under its title (after the RAG)."""
+    page = browser.get(f"/projects/{project_id}").ok()
+    found = re.search(r'</h1>\s*<p class="govuk-body">(.*?)</p>', page.html, flags=re.S)
+    assert found, page.describe()
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+def lead_gives_up_award(bid: Bid, project_id: int, reason: str) -> Page:
+    """The lead applicant records that the partnership gives up its award (nothing has been paid)."""
+    page = bid.lead.browser.get(f"/projects/{project_id}/give-up").ok()
+    assert page.h1 == f"Give up the award for {bid.reference}?", page.describe()
+    page = page.form("Record that the award is given up").fill("reason", reason).submit()
+    succeeded(page, "It is recorded that the award is to be given up. A programme officer will confirm it.")
+    assert re.fullmatch(rf"/projects/{project_id}/endings/\d+", page.path), page.describe()
+    assert "A programme officer will confirm this." in page.text, page.text[:2000]
+    assert not any("Confirm" in form.button_texts() for form in page.forms), "the lead could confirm it"
+    return page
+
+
+def officer_confirms_award_given_up(programme: Programme, bid: Bid, project_id: int) -> None:
+    """From the link in the email asking them to confirm it."""
+    officer = programme.people["officer"]
+    link = emailed_link(
+        programme, officer.email, rf"/projects/{project_id}/endings/\d+", subject=f"{bid.reference} gives up its award"
+    )
+    page = officer.browser.get(link).ok()
+    assert page.h1 == "Award given up", page.describe()
+    page = page.form("Confirm").fill("confirm-decision_note", "Spoken to the lead: the board agreed.").submit()
+    succeeded(
+        page,
+        f"The award for {bid.reference} is given up. The partnership and the steering group chairs have been told.",
+    )
+    assert "Confirmed" in page.text and "Spoken to the lead: the board agreed." in page.text, page.text[:2000]
+
+
+def chair_approves_reserve(programme: Programme, chair: Person, given_up: Bid, bid: Bid) -> int:
+    """From the email saying a place is open, the reserve bid into it. Returns its project's id."""
+    link = emailed_link(
+        programme, chair.email, r"/assessment/rounds/\d+/reserves", subject=f"{given_up.reference} has given up"
+    )
+    page = chair.browser.get(link).ok()
+    assert "Awards given up" in page.text and given_up.reference in page.text, page.text[:2000]
+    page = (
+        page.form("Approve and set up the project")
+        .choose("application_id", f"{bid.reference}: {bid.title}")
+        .fill("rationale", "A place was given up: the first bid on the reserve list takes it.")
+        .submit()
+    )
+    succeeded(
+        page,
+        f"{bid.reference} has been approved from the reserve list and its project set up. "
+        "The applicant and partners are being told.",
+    )
+    return project_of(programme, bid)
+
+
+def officer_starts_closeout_early(programme: Programme, bid: Bid, project_id: int) -> Page:
+    officer = programme.people["officer"].browser
+    page = officer.get(f"/projects/{project_id}/close-out").ok()
+    assert page.h1 == "Close-out", page.describe()
+    page = page.press("Start the close-out now")
+    succeeded(page, f"The close-out of {bid.reference} has started.")
+    assert page.path == f"/projects/{project_id}/close-out", page.describe()
+    return page
+
+
+def officer_closes_project(page: Page, bid: Bid, note: str) -> Page:
+    """Close with a note and, for each thing left, the reason it will not happen."""
+    filling = page.form("Close the project")
+    left = [name for name in filling.form.names() if name.startswith("why_")]
+    assert left, f"nothing left to explain on {page.describe()}"
+    for name in left:
+        filling.fill(name, "The partnership finished the work early; it will not be needed.")
+    page = filling.fill("closeout_note", note).submit()
+    succeeded(page, f"{bid.reference} is closed. The team, the enabler and the finance approvers have been told.")
+    assert note in page.text and "What did not happen, and why" in page.text, page.text[:3000]
+    return page

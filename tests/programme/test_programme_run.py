@@ -33,9 +33,10 @@ EXPECTED_EMAIL = {
     "application_withdrawn": 1,  # the lead who withdrew
     "review_assigned": ASSESSED + 1,  # one reviewer a bid, and the conflicted bid's second reviewer
     "review_look_again": 1,  # the reviewer the chair asked to look again
-    "decision_approved": 2 * LETTERS_PER_BID,  # letters when the decisions take effect
+    # Letters when the decisions take effect (three approved), and the reserve approved into the place given up.
+    "decision_approved": (3 + 1) * LETTERS_PER_BID,
     "decision_reserve": 1 * LETTERS_PER_BID,
-    "decision_rejected": (ASSESSED - 3) * LETTERS_PER_BID,
+    "decision_rejected": (ASSESSED - 4) * LETTERS_PER_BID,
     "enabler_assigned_enabler": 2,
     "enabler_assigned_lead": 2,
     "agreement_issued": 2,  # to the lead: read and sign
@@ -47,6 +48,11 @@ EXPECTED_EMAIL = {
     "waiver_agreed": 1,  # to the officer who proposed it
     "report_accepted": 1,  # to the lead
     "learning_item_reviewed": 1,  # to the lead: the case study is published
+    "award_given_up_recorded": 1,  # to the officer: the lead recorded it, to confirm
+    "award_given_up": LETTERS_PER_BID,  # once confirmed: the lead and the confirmed partner
+    "place_open": 2,  # to each steering group chair: a place is free for a reserve bid
+    "project_closing": 2,  # the close-out started: to the lead and the officer
+    "project_closed": 3,  # to the lead, the enabler and the finance approver
 }
 
 
@@ -70,7 +76,7 @@ def check_the_post(deployment: shapes.Deployment) -> None:
 
 def check_the_run(deployment: shapes.Deployment, programme: scenario.Programme) -> None:
     package = scenario.officer_downloads_360giving(programme)
-    assert len(package["grants"]) == 2
+    assert len(package["grants"]) == 4  # three approved, one from the reserve list; the award given up too
     assert package_errors(package) == []
     check_the_post(deployment)
 
@@ -107,7 +113,7 @@ def test_a_programme_run_in_the_production_shape(tmp_path, postgres_server_url, 
 
 def test_bulk_rejections_carry_their_feedback(embedded_run):
     _, programme = embedded_run
-    rejected = programme.bids[3:-1]
+    rejected = programme.bids[4:-1]
     for bid in rejected:
         letters = [m for m in programme.inbox(bid.lead.email) if "decision" in m.subject.lower()]
         assert len(letters) == 1, [m.subject for m in programme.inbox(bid.lead.email)]
