@@ -165,12 +165,12 @@ def an_award_given_up_and_its_place_taken(programme: s.Programme) -> None:
     project_id = s.project_of(programme, bid)
     assert list(s.tranche_statuses(programme, project_id).values()) == ["Waiting for conditions"] * 3
     s.lead_gives_up_award(bid, project_id, GIVEN_UP)
-    assert s.project_status(bid.lead.browser, project_id).endswith("Setting up"), "recorded is not yet given up"
-    s.officer_confirms_award_given_up(programme, bid, project_id)
-    assert s.project_status(bid.lead.browser, project_id).endswith("Award given up")
+    assert "Setting up" in s.project_status(bid.lead.browser, project_id), "recorded is not yet given up"
+    s.officer_confirms_award_given_up(programme, bid, project_id, GIVEN_UP)
+    assert "Award given up" in s.project_status(bid.lead.browser, project_id)
     assert list(s.tranche_statuses(programme, project_id).values()) == ["Cancelled"] * 3
     from_reserve = s.chair_approves_reserve(programme, programme.people["chair1"], bid, reserve)
-    assert s.project_status(reserve.lead.browser, from_reserve).endswith("Setting up")
+    assert "Setting up" in s.project_status(reserve.lead.browser, from_reserve)
 
 
 def a_project_closed_early(programme: s.Programme) -> None:
@@ -180,9 +180,9 @@ def a_project_closed_early(programme: s.Programme) -> None:
     bid = programme.bids[1]
     project_id = s.project_of(programme, bid)
     page = s.officer_starts_closeout_early(programme, bid, project_id)
-    assert s.project_status(programme.people["officer"].browser, project_id).endswith("Closing")
+    assert "Closing" in s.project_status(programme.people["officer"].browser, project_id)
     s.officer_closes_project(page, bid, CLOSEOUT_NOTE)
-    assert s.project_status(bid.lead.browser, project_id).endswith("Closed")
+    assert "Closed" in s.project_status(bid.lead.browser, project_id)
     assert s.tranche_statuses(programme, project_id) == {1: "Released", 2: "Cancelled", 3: "Cancelled"}
 
 

@@ -707,11 +707,13 @@ def tranche_statuses(programme: Programme, project_id: int) -> dict[int, str]:
 
 
 def project_status(browser: Browser, project_id: int) -> str:
-    """The status the project page shows under its title (after the RAG)."""
+    """The line the project page shows under its title: the project's status and its RAG."""
     page = browser.get(f"/projects/{project_id}").ok()
-    found = re.search(r'</h1>\s*<p class="govuk-body">(.*?)</p>', page.html, flags=re.S)
-    assert found, page.describe()
-    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+    after_title = page.html[page.html.index("</h1>") :]
+    lines = re.findall(r'<p class="govuk-body">(.*?)</p>', after_title, flags=re.S)
+    found = next((line for line in lines if "govuk-tag" in line), None)
+    assert found is not None, page.describe()
+    return " ".join(re.sub(r"<[^>]+>", " ", found).split())
 
 
 def lead_gives_up_award(bid: Bid, project_id: int, reason: str) -> Page:
@@ -726,19 +728,16 @@ def lead_gives_up_award(bid: Bid, project_id: int, reason: str) -> Page:
     return page
 
 
-def officer_confirms_award_given_up(programme: Programme, bid: Bid, project_id: int) -> None:
-    """From the link in the email asking them to confirm it."""
+def officer_confirms_award_given_up(programme: Programme, bid: Bid, project_id: int, reason: str) -> None:
+    """From the link in the email asking them to confirm it, having read who recorded it and why."""
     officer = programme.people["officer"]
     link = emailed_link(
         programme, officer.email, rf"/projects/{project_id}/endings/\d+", subject=f"{bid.reference} gives up its award"
     )
     page = officer.browser.get(link).ok()
-    assert page.h1 == "Award given up", page.describe()
+    assert bid.lead.name in page.text and reason in page.text, page.text[:2000]
     page = page.form("Confirm").fill("confirm-decision_note", "Spoken to the lead: the board agreed.").submit()
-    succeeded(
-        page,
-        f"The award for {bid.reference} is given up. The partnership and the steering group chairs have been told.",
-    )
+    succeeded(page, f"The award for {bid.reference} is given up.")
     assert "Confirmed" in page.text and "Spoken to the lead: the board agreed." in page.text, page.text[:2000]
 
 
@@ -781,6 +780,6 @@ def officer_closes_project(page: Page, bid: Bid, note: str) -> Page:
     for name in left:
         filling.fill(name, "The partnership finished the work early; it will not be needed.")
     page = filling.fill("closeout_note", note).submit()
-    succeeded(page, f"{bid.reference} is closed. The team, the enabler and the finance approvers have been told.")
+    succeeded(page, f"{bid.reference} is closed.")
     assert note in page.text and "What did not happen, and why" in page.text, page.text[:3000]
     return page
