@@ -336,6 +336,14 @@ def _check_no_waiting(project: Project, kind: EndingKind) -> None:
     )
 
 
+def paid_already(project: Project) -> str:
+    """Why an award paid in part cannot be given up."""
+    return (
+        f"Money has already been paid to {project.reference}, so its award cannot be given up. A programme "
+        "officer can end the project early instead."
+    )
+
+
 def record_withdrawal(project: Project, *, reason: str, actor: Any) -> ProjectEnding:
     """The lead applicant or a programme officer records that the partnership gives up its award, before
     any payment. An officer then confirms it."""
@@ -346,10 +354,7 @@ def record_withdrawal(project: Project, *, reason: str, actor: Any) -> ProjectEn
     if not project.is_live:
         raise ProjectError(_not_running(project, "give up its award"))
     if paid_pence(project):
-        raise ProjectError(
-            f"Money has already been paid to {project.reference}, so its award cannot be given up. A programme "
-            "officer can end the project early instead."
-        )
+        raise ProjectError(paid_already(project))
     reason = (reason or "").strip()
     if not reason:
         raise ProjectError("Give the reason the award is being given up", field="reason")

@@ -124,6 +124,9 @@ def give_up(project_id):
     project = project_or_404(project_id)
     if not permissions.can_give_up_award(current_user, project):
         abort(403)
+    if request.method == "GET" and ending.paid_pence(project):  # said before the reason is written, not after
+        flash(ending.paid_already(project), "important")
+        return redirect(url_for("projects.show", project_id=project.id))
     form = ReasonForm()
     form.reason.label.text = "Why is the partnership giving up its award?"
     form.reason.description = (

@@ -284,7 +284,11 @@ def test_a_give_up_without_a_reason_is_refused_at_the_field(db, project, lead, c
 
 
 def test_nobody_gives_up_an_award_once_money_is_paid(db, paid_project, lead, client_for):
-    response = client_for(lead).post(f"/projects/{paid_project.id}/give-up", data={"reason": WHY})
+    as_lead = client_for(lead)
+    opened = as_lead.get(f"/projects/{paid_project.id}/give-up")
+    assert opened.status_code == 302 and opened.location.endswith(f"/projects/{paid_project.id}")
+    assert "Money has already been paid" in page(as_lead, f"/projects/{paid_project.id}")
+    response = as_lead.post(f"/projects/{paid_project.id}/give-up", data={"reason": WHY})
     assert response.status_code == 400
     assert "Money has already been paid" in field_error(response.get_data(as_text=True), "reason")
 
