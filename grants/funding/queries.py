@@ -90,11 +90,16 @@ def totals(round_id: int | None = None) -> Totals:
     ).one()
     released = db.session.scalar(db.select(_sum(Payment.amount_pence)).where(Payment.project_id.in_(projects)))
     unpaid = Tranche.status.not_in((TrancheStatus.RELEASED, TrancheStatus.CANCELLED))
+    # Cancelled of what was awarded: an award given up is counted apart, its tranches with it, so that
+    # released, still to release and cancelled add up to the awarded total.
+    cancelled_of_awarded = (Tranche.status == TrancheStatus.CANCELLED) & (Project.status != ProjectStatus.WITHDRAWN)
     still_to_release, cancelled = db.session.execute(
         db.select(
             _sum(case((unpaid, Tranche.amount_pence), else_=0)),
-            _sum(case((Tranche.status == TrancheStatus.CANCELLED, Tranche.amount_pence), else_=0)),
-        ).where(Tranche.project_id.in_(projects))
+            _sum(case((cancelled_of_awarded, Tranche.amount_pence), else_=0)),
+        )
+        .join(Project, Project.id == Tranche.project_id)
+        .where(Tranche.project_id.in_(projects))
     ).one()
     match = {status.value: 0 for status in MatchStatus}
     for status, amount in db.session.execute(

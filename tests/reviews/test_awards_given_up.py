@@ -185,10 +185,14 @@ def test_a_project_ended_early_frees_nothing(db, round_, decided, chair, officer
 
 def test_the_pages_say_the_award_was_given_up(db, app, round_, decided, chair, officer):
     strong, good, middling, weak = decided
+    chair_client = sign_in_client(app, chair)
+    full = chair_client.get(f"/assessment/rounds/{round_.id}/reserves").get_data(as_text=True)
+    assert "No bid on the reserve list can be approved now: every place is taken" in text(full)
+    assert 'name="application_id"' not in full  # no form to fill in for nothing
     give_up(project_of(strong), officer)
 
-    chair_client = sign_in_client(app, chair)
     page = text(chair_client.get(f"/assessment/rounds/{round_.id}/reserves").get_data(as_text=True))
+    assert "No bid on the reserve list can be approved now" not in page
     assert f"Awards given up Bid Amount freed Given up on {strong.reference} £27,000" in page
     assert "1 project of 2 places" in page and "£27,000 of £54,000" in page
     ranking = text(chair_client.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True))
