@@ -301,7 +301,7 @@ def close_project(project: Project, *, note: str, exceptions: dict[str, str], ac
     _closeout_problems(left, reasons, note)
     project.closeout_note = note
     project.closeout_exceptions = {item.key: reasons[item.key] for item in left} or None
-    reason = "The project closed. " + "; ".join(f"{item.title}: {reasons[item.key]}" for item in left)
+    reason = "The project closed. " + " ".join(f"{item.title}: {reasons[item.key].rstrip('.')}." for item in left)
     enabler = _finish(
         project,
         ProjectStatus.CLOSED,

@@ -206,7 +206,8 @@ def _ending_page(project: Project, proposal: ProjectEnding, status: int = 200, *
         paid=ending.paid_pence(project),
         confirm_form=forms.get("confirm_form") or DecisionNoteForm(formdata=None, prefix="confirm"),
         cancel_form=forms.get("cancel_form") or DecisionNoteForm(formdata=None, prefix="cancel"),
-        repayment_form=forms.get("repayment_form") or RepaymentForm(formdata=None),
+        repayment_form=forms.get("repayment_form")
+        or RepaymentForm(formdata=None, repayment_pence=proposal.repayment_pence),
         received_form=forms.get("received_form") or RepaymentReceivedForm(formdata=None),
         can_confirm=permissions.can_confirm_ending(current_user, proposal),
         can_cancel=permissions.can_cancel_ending(current_user, proposal),

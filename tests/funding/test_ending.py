@@ -434,3 +434,15 @@ def test_the_finance_csv_has_cancelled_tranches_and_repayments(db, app, finance,
     assert repayment["repayment_reference"] == "'=REPAY"
     cancelled_only = client.get("/funding/tranches.csv?view=cancelled").get_data(as_text=True)
     assert {row["record"] for row in csv.DictReader(io.StringIO(cancelled_only))} == {"tranche"}
+
+
+def test_the_close_out_says_how_the_money_ended_and_what_the_match_still_waits_for(db, project, officer, finance):
+    pay_first(project, officer, finance)
+    ending.start_closing(project, actor=officer)
+    items = {item.key: item for item in ending.closeout_items(project)}
+    assert not items["tranches"].done and "tranche 2, £8,100.00" in items["tranches"].detail
+    assert items["match_received"].detail.endswith(": confirmed, not yet received")
+    left = [item for item in ending.closeout_items(project) if not item.done]
+    ending.close_project(project, note="Done.", exceptions={item.key: "Not to be." for item in left}, actor=officer)
+    items = {item.key: item for item in ending.closeout_items(project)}
+    assert items["tranches"].done and items["tranches"].detail == "£13,500.00 released, £13,500.00 cancelled"

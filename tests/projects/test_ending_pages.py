@@ -1,6 +1,7 @@
 """The end of a grant through its pages, as each person meets it: the close-out page in every state, the
 close itself, an award given up, an early end and its repayment, and two confirmations at once."""
 
+import re
 import threading
 from datetime import timedelta
 
@@ -398,6 +399,8 @@ def test_a_repayment_is_recorded_then_received(db, paid_project, officer, financ
     response = client.post(f"{url}/repayment", data={"repayment_pence": "3,000"})
     assert "The amount to be repaid is recorded." in followed(client, response)
     assert proposed.repayment_pence == 300_000
+    amount_box = re.search(r'<input[^>]*name="repayment_pence"[^>]*>', client.get(url).get_data(as_text=True))
+    assert amount_box and 'value="3000.00"' in amount_box.group(0)  # the amount to change, shown
 
     tomorrow = london_today() + timedelta(days=1)
     future = [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)]

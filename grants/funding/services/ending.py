@@ -27,6 +27,19 @@ def paid_to(project_id: int) -> int:
     return released_total(project_id)
 
 
+_MATCH_SO_FAR = {
+    MatchStatus.PLEDGED: "pledged, not yet confirmed",
+    MatchStatus.CONFIRMED: "confirmed, not yet received",
+}
+
+
+def _settled(project_id: int, tranches) -> str:
+    """How every tranche ended: "£21,200.00 released, £5,300.00 cancelled"."""
+    cancelled = sum(tranche.amount_pence for tranche in tranches if tranche.status == TrancheStatus.CANCELLED)
+    released = f"{format_pence(released_total(project_id))} released"
+    return f"{released}, {format_pence(cancelled)} cancelled" if cancelled else released
+
+
 def closeout_left(project: Project) -> list[LeftItem]:
     tranches = db.session.scalars(
         db.select(Tranche).where(Tranche.project_id == project.id).order_by(Tranche.sequence)
@@ -45,7 +58,7 @@ def closeout_left(project: Project) -> list[LeftItem]:
             detail=(
                 unpaid_detail + ". Tranches not paid are cancelled when the project closes."
                 if unpaid
-                else f"{format_pence(released_total(project.id))} released"
+                else _settled(project.id, tranches)
             ),
             endpoint="funding.project",
             order=20,
@@ -61,7 +74,7 @@ def closeout_left(project: Project) -> list[LeftItem]:
                 detail=(
                     f"{format_pence(match.amount_pence)} from {match.funder}: received"
                     if received
-                    else f"{format_pence(match.amount_pence)} from {match.funder}: {match.status_label.lower()}"
+                    else f"{format_pence(match.amount_pence)} from {match.funder}: {_MATCH_SO_FAR[match.status]}"
                 ),
                 endpoint="funding.project",
                 order=50,
