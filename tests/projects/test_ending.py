@@ -206,7 +206,7 @@ def test_starting_a_close_out_is_refused_unless_the_project_is_active(db, projec
     give_up(project, lead, officer)
     db.session.commit()
     assert refused(ending.start_closing, project, actor=officer) == (
-        f"{reference} is award given up, so you cannot start its close-out."
+        f"The award to {reference} has been given up, so you cannot start its close-out."
     )
 
 

@@ -37,7 +37,7 @@ from grants.leadership.services import digest
 from grants.learning.models import LearningCommitment, LearningItem
 from grants.monitoring.models import Milestone, OutcomeMeasure, ProgressReport
 from grants.notifications.models import Notification
-from grants.projects.models import Project, ProjectUpdate
+from grants.projects.models import LIVE_STATUSES, Project, ProjectUpdate
 from grants.reviews.models import ConflictDeclaration, ReviewAssignment
 from grants.rounds.models import Round, RubricCriterion
 
@@ -377,7 +377,13 @@ def _agreement_action(status: str, who: str = "officer") -> Resolver:
 
 def _match(status: str) -> Resolver:
     def resolve(w: World) -> Resolved:
-        match = _one(select(MatchFunding).where(MatchFunding.status == status).order_by(MatchFunding.id))
+        # A running project's: a finished project's money offers no form to change it.
+        match = _one(
+            select(MatchFunding)
+            .join(Project, Project.id == MatchFunding.project_id)
+            .where(MatchFunding.status == status, Project.status.in_(LIVE_STATUSES))
+            .order_by(MatchFunding.id)
+        )
         project_id = match.project_id
         return w.users["officer"], {"project_id": project_id}, (url_for("funding.project", project_id=project_id),)
 
