@@ -251,6 +251,16 @@ def confirm_ending(project_id, ending_id):
     )
 
 
+def _on_ending_page(project: Project, proposal: ProjectEnding, form, name: str, change, **how):
+    """A change made from a proposal's page: carried out, or the page drawn again with ``form`` (as
+    ``name``) showing what is wrong."""
+    if form.validate_on_submit():
+        done = actions.carry_out(change, form=form, to=_to_ending(project, proposal), claim=False, **how)
+        if done is not None:
+            return done
+    return _ending_page(project, proposal, 400, **{name: form})
+
+
 @bp.post("/<int:project_id>/endings/<int:ending_id>/cancel")
 @login_required
 def cancel_ending(project_id, ending_id):
@@ -258,19 +268,16 @@ def cancel_ending(project_id, ending_id):
     if not permissions.may_cancel(current_user, proposal):
         abort(403)
     form = DecisionNoteForm(prefix="cancel")
-    if form.validate_on_submit():
-        done = actions.carry_out(
-            lambda: ending.cancel_ending(proposal, actor=current_user, note=form.decision_note.data or ""),
-            refused=("project.ending_refused", project),
-            form=form,
-            field="decision_note",
-            to=_to_ending(project, proposal),
-            message="The proposal is cancelled.",
-            claim=False,
-        )
-        if done is not None:
-            return done
-    return _ending_page(project, proposal, 400, cancel_form=form)
+    return _on_ending_page(
+        project,
+        proposal,
+        form,
+        "cancel_form",
+        lambda: ending.cancel_ending(proposal, actor=current_user, note=form.decision_note.data or ""),
+        refused=("project.ending_refused", project),
+        field="decision_note",
+        message="The proposal is cancelled.",
+    )
 
 
 @bp.post("/<int:project_id>/endings/<int:ending_id>/repayment")
@@ -278,19 +285,16 @@ def cancel_ending(project_id, ending_id):
 def record_repayment(project_id, ending_id):
     project, proposal = _ending_or_404(project_id, ending_id)
     form = RepaymentForm()
-    if form.validate_on_submit():
-        done = actions.carry_out(
-            lambda: ending.record_repayment(proposal, repayment_pence=form.repayment_pence.data, actor=current_user),
-            refused=("project.repayment_refused", project),
-            form=form,
-            field="repayment_pence",
-            to=_to_ending(project, proposal),
-            message="The amount to be repaid is recorded.",
-            claim=False,
-        )
-        if done is not None:
-            return done
-    return _ending_page(project, proposal, 400, repayment_form=form)
+    return _on_ending_page(
+        project,
+        proposal,
+        form,
+        "repayment_form",
+        lambda: ending.record_repayment(proposal, repayment_pence=form.repayment_pence.data, actor=current_user),
+        refused=("project.repayment_refused", project),
+        field="repayment_pence",
+        message="The amount to be repaid is recorded.",
+    )
 
 
 @bp.post("/<int:project_id>/endings/<int:ending_id>/repaid")
@@ -298,21 +302,18 @@ def record_repayment(project_id, ending_id):
 def repayment_received(project_id, ending_id):
     project, proposal = _ending_or_404(project_id, ending_id)
     form = RepaymentReceivedForm()
-    if form.validate_on_submit():
-        done = actions.carry_out(
-            lambda: ending.repayment_received(
-                proposal,
-                received_on=form.repayment_received_on.data,
-                reference=form.repayment_reference.data or "",
-                actor=current_user,
-            ),
-            refused=("project.repayment_refused", project),
-            form=form,
-            field="repayment_reference",
-            to=_to_ending(project, proposal),
-            message="The repayment is recorded as received.",
-            claim=False,
-        )
-        if done is not None:
-            return done
-    return _ending_page(project, proposal, 400, received_form=form)
+    return _on_ending_page(
+        project,
+        proposal,
+        form,
+        "received_form",
+        lambda: ending.repayment_received(
+            proposal,
+            received_on=form.repayment_received_on.data,
+            reference=form.repayment_reference.data or "",
+            actor=current_user,
+        ),
+        refused=("project.repayment_refused", project),
+        field="repayment_reference",
+        message="The repayment is recorded as received.",
+    )
