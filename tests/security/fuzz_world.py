@@ -181,11 +181,26 @@ def build_world() -> World:
     waivers.propose_waiver(_waivable_condition(), actor=officer, reason="Agreed by the steering group")
     db.session.commit()
     _build_endings(world, officer)
+    _room_for_a_reserve()
     world.notification_id = notification.id
     world.draft_round_id = draft_round.id
     world.complete_bid_id = ready.id
     world.decided_round_id = decided.round_id
     return world
+
+
+def _room_for_a_reserve() -> None:
+    """The decided wave with a reserve list has a place and budget left, so its page offers the form."""
+    round_id = _one(
+        select(Application.round_id)
+        .join(Round, Round.id == Application.round_id)
+        .where(Application.status == "reserve", Round.status == "decided")
+        .order_by(Application.round_id)
+    )
+    wave = db.session.get(Round, round_id)
+    wave.budget_pence += 10_000_000
+    wave.places = (wave.places + 5) if wave.places else None
+    db.session.commit()
 
 
 def _build_endings(world: World, officer: User) -> None:
