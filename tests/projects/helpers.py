@@ -4,13 +4,13 @@ signed), paid (its first tranche released), in close-out; and reading what it se
 from __future__ import annotations
 
 from grants.extensions import db
-from grants.funding.models import GrantAgreement, MatchFunding, Tranche
-from grants.funding.services import agreements, match, release
-from grants.funding.services.terms import digest
+from grants.funding.models import MatchFunding, Tranche
+from grants.funding.services import match, release
 from grants.notifications.models import Notification
 from grants.projects import ending
 from grants.projects.models import ProjectStatus
 from tests.factories import EnablerProfileFactory, assign
+from tests.funding.conftest import issue_and_sign
 
 
 def tranches(project) -> list[Tranche]:
@@ -21,21 +21,7 @@ def tranches(project) -> list[Tranche]:
 
 def start(project, officer) -> None:
     """The agreement issued by the officer and signed by the project's lead: the project is active."""
-    agreement = db.session.scalar(
-        db.select(GrantAgreement).where(GrantAgreement.project_id == project.id).order_by(GrantAgreement.version)
-    )
-    agreements.issue_agreement(agreement, actor=officer)
-    lead = project.application.lead_applicant
-    agreements.sign_agreement(
-        agreement,
-        actor=lead,
-        typed_name=lead.name,
-        confirmed=True,
-        terms_digest=digest(agreement.terms),
-        ip_address="192.0.2.1",
-        user_agent="pytest",
-    )
-    db.session.commit()
+    issue_and_sign(project, officer)
 
 
 def give_enabler(project):
