@@ -2,6 +2,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from grants.core.dashboard import dashboard_panels
+from grants.core.queues import work_for
 
 bp = Blueprint("main", __name__)
 
@@ -9,7 +10,8 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def home():
     if current_user.is_authenticated:
-        return render_template("main/dashboard.html", panels=dashboard_panels(current_user))
+        panels = {panel.role: panel for panel in dashboard_panels(current_user)}
+        return render_template("main/dashboard.html", work=work_for(current_user), panels_by_role=panels)
     return render_template("main/home.html")
 
 

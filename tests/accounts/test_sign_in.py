@@ -18,7 +18,7 @@ def test_sign_in_then_sign_out(db, client):
     user = UserFactory(email="priya@example.org")
     response = sign_in(client, "Priya@Example.org ")
     assert response.status_code == 302 and response.headers["Location"] == "/"
-    assert h1(client.get("/").get_data(as_text=True)) == "Your dashboard"
+    assert h1(client.get("/").get_data(as_text=True)) == "Your work"
     signed_in = audit_actions(db, "auth.signed_in")[0]
     assert (signed_in.actor_id, signed_in.object_type, signed_in.object_id) == (user.id, "user", str(user.id))
 
