@@ -17,10 +17,16 @@ ASSETS := grants/static/govuk
 
 .PHONY: run test install browser wrk audit assets db seed worker beat bench bench-jobs bench-opendata lint clean
 
+# `make run PORT=8080` serves on another port (BASE_URL, the address in email links, follows it unless set);
+# `make run FRESH=1` empties the database and seeds a new demo dated today.
+RUN_ENV = BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)}
+SEED_FLAGS = $(if $(filter 1 true yes,$(FRESH)),--fresh)
+
 run: install ## Serve the embedded default (SQLite, in-process jobs, captured email) with demo data
-	$(FLASK) db upgrade
-	$(FLASK) seed-demo
-	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "== Database: applying any new migrations, then the demo programme (first time about 20 s; after that it is found and kept)"
+	$(RUN_ENV) $(FLASK) seed-demo --upgrade $(SEED_FLAGS)
+	@echo "== Serving Grants on $${BASE_URL:-http://$(HOST):$(PORT)} (Ctrl-C stops it)"
+	$(RUN_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install browser ## Run the whole suite against real PostgreSQL and Redis, browser journeys included
 	GRANTS_ENV=testing $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=20 $(PYTEST_ARGS)
@@ -36,6 +42,7 @@ browser: ## Debian's Chromium for the browser journeys (Playwright drives it; no
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
+	@echo "== Installing Grants' Python packages into $(VENV) (first time, or when requirements/ changes: a few minutes)"
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Grants needs Python 3.11 or newer (set PYTHON=...)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -43,9 +50,11 @@ $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
+	@echo "== Installing GOV.UK Frontend and axe-core from npm into node_modules (first time: about 10 s)"
 	npm ci --no-audit --no-fund
 
 $(ASSETS)/.installed: node_modules/.package-lock.json
+	@echo "== Copying GOV.UK Frontend's styles, scripts, fonts and images into $(ASSETS)"
 	rm -rf $(ASSETS)
 	mkdir -p $(ASSETS)
 	cp -R $(GOVUK_DIST)/assets/. $(ASSETS)/
@@ -55,8 +64,8 @@ $(ASSETS)/.installed: node_modules/.package-lock.json
 db: install ## Apply migrations to DATABASE_URL (or the development SQLite file)
 	$(FLASK) db upgrade
 
-seed: install
-	$(FLASK) seed-demo
+seed: install ## The demo programme, unless it is there already (FRESH=1: empty the database and seed anew)
+	$(RUN_ENV) $(FLASK) seed-demo --upgrade $(SEED_FLAGS)
 
 worker: install ## A Celery worker (needs REDIS_URL)
 	$(BIN)/celery -A workers worker --loglevel=INFO

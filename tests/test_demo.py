@@ -4,6 +4,7 @@ import re
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import event
 
 from grants.demo.data import DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, THEMES
 from grants.directory.models import Organisation, Place, Theme
@@ -508,7 +509,9 @@ def test_seeding_on_another_day_tells_the_truth_about_that_day(tmp_path, app, da
         db.engine.dispose()
 
 
-def test_seeding_again_changes_nothing(demo_app):
+def test_seeding_again_finds_the_demo_and_changes_nothing(demo_app, monkeypatch):
+    """A second `make run` starts at once: seed-demo sees the demo is there and does not seed it again."""
+    import grants.demo
     from grants.core.audit import AuditEvent
 
     def counts():
@@ -519,11 +522,103 @@ def test_seeding_again_changes_nothing(demo_app):
                 if table.name != "form_submissions"
             }, db.session.scalar(db.select(db.func.max(AuditEvent.id)))
 
+    def seed_again(*args, **kwargs):
+        raise AssertionError("seed-demo seeded a demo that was already there")
+
     before = counts()
-    result = demo_app.test_cli_runner().invoke(args=["seed-demo"])
+    monkeypatch.setattr(grants.demo, "seed_demo", seed_again)
+    with demo_app.app_context():
+        statements = []
+        listen = ("before_cursor_execute", lambda *args: statements.append(args[2]))
+        event.listen(db.engine, *listen)
+        try:
+            result = demo_app.test_cli_runner().invoke(args=["seed-demo", "--upgrade"])
+        finally:
+            event.remove(db.engine, *listen)
     assert result.exit_code == 0, result.output
-    assert "project.lead@example.org" in result.output and "(already there)" in result.output
+    assert "Demo data already present" in result.output and "FRESH=1" in result.output
+    for email, *_ in DEMO_USERS:
+        assert f"{email} " in result.output
+    assert result.output.count("(already there)") == len(DEMO_USERS) and DEMO_PASSWORD in result.output
+    # Deciding takes a handful of queries: the schema's revision, the accounts, the rounds, the report.
+    assert len(statements) <= 10, statements
     assert counts() == before
+
+    # seed_demo itself, called again, adds nothing either (a new migration's part of the story is added so).
+    monkeypatch.undo()
+    with demo_app.app_context():
+        from grants.demo import seed_demo
+
+        seed_demo()
+        db.session.commit()
+    assert counts() == before
+
+
+@pytest.fixture
+def new_database_app(tmp_path):
+    application = make_test_app(f"sqlite:///{tmp_path / 'grants.sqlite'}", TWO_FACTOR_REQUIRED=False)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def seeding(monkeypatch):
+    """seed-demo's decisions without the demo's 15 seconds: seed_demo stands in for the story."""
+    import grants.demo
+
+    calls = []
+
+    def seed_demo():
+        calls.append("seeded")
+        return []
+
+    monkeypatch.setattr(grants.demo, "seed_demo", seed_demo)
+    return calls
+
+
+def test_seed_demo_asks_for_the_migrations_first(new_database_app, seeding):
+    result = new_database_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0 and "missing migrations" in result.output and "db upgrade" in result.output
+    assert seeding == []
+
+
+def test_seed_demo_with_upgrade_migrates_a_new_database_then_seeds(new_database_app, seeding):
+    from grants.demo.database import schema_is_current
+
+    result = new_database_app.test_cli_runner().invoke(args=["seed-demo", "--upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "Applying the database migrations" in result.output and "Seeding the demo programme" in result.output
+    assert seeding == ["seeded"]
+    with new_database_app.app_context():
+        assert schema_is_current()
+
+
+def test_seed_demo_fresh_empties_the_database_and_seeds_anew(new_database_app, seeding):
+    from grants.accounts.models import User
+    from grants.demo.database import schema_is_current
+
+    with new_database_app.app_context():
+        upgrade()
+        db.session.add(User(email="left.over@example.org", name="Left Over", password_hash="x"))
+        db.session.commit()
+    result = new_database_app.test_cli_runner().invoke(args=["seed-demo", "--fresh"])
+    assert result.exit_code == 0, result.output
+    assert "Emptying the database" in result.output and seeding == ["seeded"]
+    with new_database_app.app_context():
+        assert schema_is_current()
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+def test_seed_demo_fresh_never_runs_in_production(demo_app, monkeypatch, seeding):
+    from grants.accounts.models import User
+
+    monkeypatch.setitem(demo_app.config, "ENV_NAME", "production")
+    result = demo_app.test_cli_runner().invoke(args=["seed-demo", "--fresh", "--force"])
+    assert result.exit_code != 0 and "never runs in production" in result.output
+    with demo_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) > 0
+    assert seeding == []
 
 
 # --- Co-chairs and the project team ------------------------------------------------------------------

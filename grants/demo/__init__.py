@@ -15,7 +15,9 @@ from flask.cli import with_appcontext
 from grants.accounts import services as account_services
 from grants.accounts.models import User
 from grants.core.permissions import Role
+from grants.core.times import format_date
 from grants.demo.data import CHAIRS, DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, PROJECT_LEAD, THEMES
+from grants.demo.database import apply_migrations, demo_seeded_at, empty_database, schema_is_current
 from grants.demo.enablers import seed_enablers
 from grants.demo.endings import seed_endings
 from grants.demo.funding import seed_funding
@@ -109,17 +111,57 @@ def seed_demo(today: date | None = None) -> list[tuple[User, bool]]:
 
 @click.command("seed-demo")
 @click.option("--force", is_flag=True, help="Seed even in production (the demo accounts share a published password).")
+@click.option("--upgrade", "migrate", is_flag=True, help="Apply any migrations the database has not had first.")
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Empty the database (every table dropped), apply the migrations and seed a new demo dated today.",
+)
 @with_appcontext
-def seed_demo_command(force):
-    """Create demo organisations, places, themes and a user for every role."""
-    if current_app.config["ENV_NAME"] == "production" and not force:
+def seed_demo_command(force, migrate, fresh):
+    """Seed the demo programme unless it is already there: organisations, places, themes, a user for
+    every role and a programme in every state."""
+    production = current_app.config["ENV_NAME"] == "production"
+    if production and fresh:
+        raise click.ClickException("seed-demo --fresh empties the database; it never runs in production.")
+    if production and not force:
         raise click.ClickException(
             "seed-demo creates accounts with a published password; it will not run in production without --force."
         )
-    users = seed_demo()
-    db.session.commit()
-    click.echo("Demo data is ready. Sign in at /sign-in with any of these accounts:")
+    if fresh:
+        click.echo("Emptying the database for a fresh demo...")
+        empty_database()
+    migrated = not schema_is_current()
+    if migrated:
+        if not (migrate or fresh):
+            raise click.ClickException(
+                "The database is missing migrations: run `flask --app wsgi db upgrade` first (or seed-demo --upgrade)."
+            )
+        click.echo("Applying the database migrations...")
+        apply_migrations()
+    seeded_at = demo_seeded_at()
+    if seeded_at is not None and not migrated:
+        click.echo(
+            f"Demo data already present (seeded {format_date(seeded_at)}; its dates run from that day). "
+            "Nothing to do: `make run FRESH=1` starts a fresh demo dated today."
+        )
+        users = [(user, False) for user in _demo_accounts()]
+    else:
+        if seeded_at is None:
+            click.echo("Seeding the demo programme (about 15 seconds)...")
+        else:  # a new migration may come with a new part of the story: seeding again adds only what is missing
+            click.echo("Seeding again after the migrations: adding any part of the demo not there yet...")
+        users = seed_demo()
+        db.session.commit()
+        click.echo("Demo data is ready.")
+    click.echo("Sign in at /sign-in with any of these accounts:")
     click.echo(f"  password for every demo account: {DEMO_PASSWORD}")
     for user, created in users:
         roles = ", ".join(Role(role).label for role in sorted(user.roles))
         click.echo(f"  {user.email:<34} {roles}{'' if created else '  (already there)'}")
+
+
+def _demo_accounts() -> list[User]:
+    order = [email for email, *_ in DEMO_USERS]
+    users = db.session.scalars(db.select(User).where(User.email.in_(order))).all()
+    return sorted(users, key=lambda user: order.index(user.email))
