@@ -185,7 +185,7 @@ class Config:
             names = ", ".join("DATABASE_URL" if key == "SQLALCHEMY_DATABASE_URI" else key for key in missing)
             raise ConfigError(
                 f"Grants cannot start in {self.name} without {names}. "
-                "Set it in the environment (see the configuration table in README.md)."
+                "Set it in the environment (see the configuration table in docs/deployment.md)."
             )
         if not 0 < self.CELERY_TASK_SOFT_TIME_LIMIT < self.CELERY_TASK_TIME_LIMIT < self.CELERY_VISIBILITY_TIMEOUT:
             raise ConfigError(

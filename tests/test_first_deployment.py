@@ -1,4 +1,4 @@
-"""A first deployment, as README's "First deployment" tells it, from an empty PostgreSQL database: the
+"""A first deployment, as docs/deployment.md's "First deployment" tells it, from an empty PostgreSQL database: the
 migrations, ``reference-data load`` (twice), the first administrator and officer from the command line,
 then through the website only: the officer creates and publishes a round, and an applicant registers,
 sets up their organisation in a local authority area and starts a bid.
