@@ -28,6 +28,11 @@ def link(href: str, text: str, hidden: str | None = None, classes: str = "govuk-
     return Markup(f'<a class="{escape(classes)}" href="{escape(href)}">{escape(text)}{extra}</a>')  # noqa: S704  # nosec B704
 
 
+def reference(value: str | None) -> Markup:
+    """A bid's or project's reference (``LV2-0005``) as one word, never broken at its hyphen."""
+    return Markup('<span class="grants-reference">{}</span>').format(value or "")
+
+
 def paragraphs(value: str | None, classes: str = "govuk-body") -> Markup:
     """Text as people wrote it: a paragraph for each blank-line-separated block, line breaks kept."""
     blocks = [block.strip() for block in (value or "").replace("\r\n", "\n").split("\n\n") if block.strip()]
@@ -216,6 +221,7 @@ def init_templating(app: Flask, templates_dir: object) -> None:
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(format_number, "number")
     app.add_template_filter(paragraphs, "paragraphs")
+    app.add_template_filter(reference, "reference")
     app.add_template_global(pagination_params)
     app.add_template_global(html)
     app.add_template_global(link)

@@ -17,7 +17,7 @@ from grants.leadership.permissions import can_see_individuals
 from grants.opendata.permissions import can_export_open_data
 from grants.portfolio import partnerships, queries
 from grants.portfolio.permissions import READERS
-from grants.projects.permissions import hidden_application_ids
+from grants.projects.permissions import hidden_application_ids, viewable_project_ids
 from grants.rounds.choice import chosen_round
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
@@ -65,6 +65,8 @@ def partnership_map():
     sector = request.args.get("sector") if request.args.get("sector") in SECTORS else None
     page = paginate(partnerships.organisations_statement(round_id, sector))
     hidden = hidden_application_ids(current_user)
+    projects_of = partnerships.projects_of([organisation.id for organisation in page.items], round_id, hidden)
+    listed = {item.project_id for items in projects_of.values() for item in items}
     return render_template(
         "portfolio/partnerships.html",
         rounds=rounds,
@@ -73,5 +75,7 @@ def partnership_map():
         sectors=SECTORS,
         map=partnerships.sector_map(round_id),
         page=page,
-        projects_of=partnerships.projects_of([organisation.id for organisation in page.items], round_id, hidden),
+        projects_of=projects_of,
+        # A project is linked only for those who may open it (an administrator reads the map, not the projects).
+        viewable=viewable_project_ids(current_user, listed),
     )

@@ -300,6 +300,13 @@ def test_an_admin_cannot_reset_their_own(db, admin_client):
     response = admin_client.post(f"/admin/people/{me.id}/two-factor/reset", data={"password": PASSWORD})
     assert response.status_code == 403
     assert db.session.get(User, me.id).two_factor_enabled
+    # Their own page offers no link to the refusal: it says who can reset it.
+    page = admin_client.get(f"/admin/people/{me.id}/roles").get_data(as_text=True)
+    assert "two-factor/reset" not in page and "another administrator can reset your two-factor sign-in" in page
+    other = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+    assert f"/admin/people/{other.id}/two-factor/reset" in admin_client.get(f"/admin/people/{other.id}/roles").get_data(
+        as_text=True
+    )
 
 
 def test_the_people_list_shows_who_has_two_factor(db, admin_client):

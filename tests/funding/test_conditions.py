@@ -204,7 +204,10 @@ def test_the_new_condition_form_offers_what_the_tranche_does_not_wait_for_yet(db
     second = tranches(project)[1]
     html = programme_officer_client.get(f"/funding/tranches/{second.id}/conditions/new").get_data(as_text=True)
     assert 'value="report_accepted"' not in html and 'value="match_confirmed"' in html
-    assert 'data-aria-controls="conditional-kind' in html  # the description and owner are revealed for "other"
+    # The description and owner are asked for another condition, shown rather than revealed: a
+    # revealing radio would carry aria-expanded, which ARIA does not allow on a radio.
+    assert 'id="description"' in html and 'id="owner_id"' in html
+    assert "data-aria-controls" not in html and "For another condition" in html
 
 
 def test_the_report_condition_names_the_reports_it_waits_for(db, app, project, officer):

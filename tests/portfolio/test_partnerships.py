@@ -102,3 +102,15 @@ def test_the_map_runs_the_same_number_of_queries_whatever_the_size(db, programme
         html = client.get("/portfolio/partnerships").get_data(as_text=True)
     assert re.search(r"in 9 projects", text(html))
     assert large.count == small.count, (small.count, large.count)
+
+
+def test_a_project_is_linked_only_for_those_who_may_open_it(db, programme, client_for):
+    """An administrator reads the map but may not open projects: their references are shown, not linked
+    (a link would lead to a page not found)."""
+    a = programme.portfolio.projects[0]
+    html = client_for(UserFactory(roles=[Role.ADMIN])).get("/portfolio/partnerships").get_data(as_text=True)
+    assert f'<span class="grants-reference">{a.reference}</span>' in html
+    assert f'href="/projects/{a.id}"' not in html
+    assert client_for(UserFactory(roles=[Role.ADMIN])).get(f"/projects/{a.id}").status_code == 404
+    officer = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER])).get("/portfolio/partnerships")
+    assert f'href="/projects/{a.id}"' in officer.get_data(as_text=True)
