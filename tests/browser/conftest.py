@@ -161,6 +161,18 @@ def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium, smtp
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="module")
+def demo(live_server):
+    """The demo programme ``make run`` seeds, on the module's served database."""
+    from grants.demo import seed_demo
+    from grants.extensions import db
+
+    with live_server.app.app_context():
+        seed_demo()
+        db.session.commit()
+    return live_server
+
+
 @pytest.fixture
 def person(request, chromium, live_server):
     """``person("Priya, applicant")``: a visitor with a browser context of their own. When the test

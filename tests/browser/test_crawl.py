@@ -35,8 +35,6 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urldefrag, urlsplit
 
-import pytest
-
 from grants.demo.data import DEMO_PASSWORD, DEMO_USERS
 from tests.browser.accessibility import axe_violations, blocking, describe
 from tests.browser.conftest import ARTIFACTS
@@ -169,18 +167,6 @@ def crawl(visitor, walk: Walk) -> Walk:
         flush=True,
     )
     return walk
-
-
-@pytest.fixture(scope="module")
-def demo(live_server):
-    """The demo programme ``make run`` seeds, on the served database."""
-    from grants.demo import seed_demo
-    from grants.extensions import db
-
-    with live_server.app.app_context():
-        seed_demo()
-        db.session.commit()
-    return live_server
 
 
 def test_every_demo_person_reaches_only_accessible_pages_that_reflow(person, demo, capsys):
