@@ -129,3 +129,16 @@ def history(project_id: int) -> list[tuple]:
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
     ).all()
     return [(occurred_at, TIMELINE_ACTIONS[action]) for occurred_at, action in events]
+
+
+def audit_links(user, ids: list[str]) -> dict[str, str]:
+    """Projects named in the audit trail that the person may open (a fixed number of queries)."""
+    from flask import url_for
+
+    from grants.core.audit_links import whole_ids
+    from grants.projects.permissions import viewable_project_ids
+
+    return {
+        str(project_id): url_for("projects.show", project_id=project_id)
+        for project_id in viewable_project_ids(user, whole_ids(ids))
+    }
