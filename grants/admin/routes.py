@@ -9,6 +9,7 @@ from grants.admin import audit_view
 from grants.admin.queries import audit_event_names, audit_people, audit_statement, users_statement
 from grants.core import actions, limits
 from grants.core.audit_links import links_for
+from grants.core.date_filters import london_bounds
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
@@ -102,7 +103,7 @@ def reset_two_factor(user_id):
 @roles_required(Role.ADMIN, Role.PROGRAMME_OFFICER)
 def audit_log():
     filters = audit_view.audit_filters()
-    start, end = audit_view.london_bounds(filters["since"].day, filters["until"].day)
+    start, end = london_bounds(filters["since"].day, filters["until"].day)
     page = paginate(
         audit_statement(
             filters["action"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from sqlalchemy.orm import defaultload, joinedload, lazyload, selectinload
 
@@ -14,7 +15,7 @@ from grants.projects.models import EnablerAssignment, Project, ProjectEnding, Pr
 from grants.projects.workflow import TIMELINE_ACTIONS
 from grants.rounds.models import Round
 
-UPDATES_PER_PAGE = 25
+UPDATES_PER_PAGE = 10  # a busy project's log is read a page (or a stretch of dates) at a time
 
 # Whether an enabler is linked with a partnership (works for one of its organisations, or has declared
 # a link with one): declared links are the enablers area's (above this one), which says how to tell
@@ -85,6 +86,15 @@ def updates_statement(project_id: int):
         .options(_named(ProjectUpdate.author))
         .order_by(ProjectUpdate.happened_on.desc(), ProjectUpdate.id.desc())
     )
+
+
+def updates_between(statement, since: date | None, until: date | None):
+    """The updates of ``updates_statement`` that happened from ``since`` to ``until`` (inclusive)."""
+    if since:
+        statement = statement.where(ProjectUpdate.happened_on >= since)
+    if until:
+        statement = statement.where(ProjectUpdate.happened_on <= until)
+    return statement
 
 
 def projects_statement(filters: dict):
