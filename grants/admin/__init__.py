@@ -4,12 +4,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.admin.queries import user_audit_links
     from grants.admin.routes import bp
+    from grants.core.audit_links import register_audit_link
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
 
     app.register_blueprint(bp)
+    register_audit_link("user", user_audit_links)
     register_nav("People", "admin.users", roles=[Role.ADMIN], order=70)
     register_nav("Audit trail", "admin.audit_log", roles=[Role.ADMIN, Role.PROGRAMME_OFFICER], order=75)
     register_dashboard_link(Role.ADMIN, "Manage people and roles", "admin.users")

@@ -5,13 +5,18 @@ from grants.accounts import services as account_services
 from grants.accounts import two_factor
 from grants.accounts.forms import ConfirmPasswordForm, RolesForm
 from grants.accounts.models import User
-from grants.admin.queries import audit_statement, users_statement
+from grants.admin import audit_view
+from grants.admin.queries import audit_event_names, audit_people, audit_statement, users_statement
 from grants.core import actions, limits
+from grants.core.audit_links import links_for
+from grants.core.date_filters import london_bounds
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+AUDIT_PER_PAGE = 25  # a page of the trail a person can read through without losing their place
 
 
 @bp.get("/people")
@@ -97,8 +102,29 @@ def reset_two_factor(user_id):
 @bp.get("/audit")
 @roles_required(Role.ADMIN, Role.PROGRAMME_OFFICER)
 def audit_log():
-    filters = {
-        key: (request.args.get(key) or "").strip()[:80] or None for key in ("action", "object_type", "object_id")
-    }
-    page = paginate(audit_statement(**filters))
-    return render_template("admin/audit_log.html", page=page, filters=filters)
+    filters = audit_view.audit_filters()
+    start, end = london_bounds(filters["since"].day, filters["until"].day)
+    page = paginate(
+        audit_statement(
+            filters["action"],
+            filters["object_type"],
+            filters["object_id"],
+            event=filters["event"],
+            person=filters["person"],
+            start=start,
+            end=end,
+        ),
+        per_page=AUDIT_PER_PAGE,
+    )
+    events = [(event, audit_view.readable_changes(event.before, event.after)) for event in page.items]
+    errors = [day for day in (filters["since"], filters["until"]) if day.error]
+    return render_template(
+        "admin/audit_log.html",
+        page=page,
+        events=events,
+        filters=filters,
+        errors=errors,
+        event_names=audit_event_names(),
+        people=audit_people(),
+        links=links_for(current_user, ((event.object_type, event.object_id) for event in page.items)),
+    )

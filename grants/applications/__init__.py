@@ -11,7 +11,8 @@ def init_app(app: Flask) -> None:
         partnership_routes,  # noqa: F401  (adds the partnership's pages to the applicant's blueprint)
         routes,
     )
-    from grants.applications.queries import bid_counts_by_round
+    from grants.applications.queries import audit_links, bid_counts_by_round
+    from grants.core.audit_links import register_audit_link
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(partner_routes.bp)
     app.register_blueprint(manage_routes.bp)
     count_bids_with(bid_counts_by_round)
+    register_audit_link("application", audit_links)
     register_nav("Your bids", "applications.index", roles=[Role.APPLICANT], order=20, active_prefix="applications")
     register_nav(
         "Applications",

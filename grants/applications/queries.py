@@ -167,3 +167,18 @@ def timeline(application: Application, *, given_up_at: datetime | None = None) -
     ).all()
     steps = [(event.occurred_at, TIMELINE_ACTIONS[event.action], (event.after or {}).get("reason")) for event in events]
     return steps + ([(given_up_at, "Award given up", None)] if given_up_at else [])
+
+
+def audit_links(user, ids: list[str]) -> dict[str, str]:
+    """Bids named in the audit trail that the person may open (one query): the programme officer's view."""
+    from flask import url_for
+
+    from grants.applications.permissions import can_view_application
+    from grants.core.audit_links import whole_ids
+    from grants.core.permissions import Role
+
+    rows = db.session.execute(
+        db.select(Application.id, Application.lead_organisation_id).where(Application.id.in_(whole_ids(ids)))
+    ).all()
+    endpoint = "manage_applications.show" if user.has_role(Role.PROGRAMME_OFFICER) else "applications.show"
+    return {str(row.id): url_for(endpoint, application_id=row.id) for row in rows if can_view_application(user, row)}

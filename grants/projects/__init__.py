@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.audit_links import register_audit_link
     from grants.core.cli import register_job
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
@@ -14,10 +15,12 @@ def init_app(app: Flask) -> None:
         tasks,  # noqa: F401  (registers the Celery tasks)
     )
     from grants.projects.cli import start_closeouts_command
+    from grants.projects.queries import audit_links
     from grants.projects.routes import bp
 
     app.register_blueprint(bp)
     register_job(start_closeouts_command)
+    register_audit_link("project", audit_links)
     register_nav(
         "Projects",
         "projects.index",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from sqlalchemy.orm import defaultload, joinedload, lazyload, selectinload
 
@@ -14,7 +15,7 @@ from grants.projects.models import EnablerAssignment, Project, ProjectEnding, Pr
 from grants.projects.workflow import TIMELINE_ACTIONS
 from grants.rounds.models import Round
 
-UPDATES_PER_PAGE = 25
+UPDATES_PER_PAGE = 10  # a busy project's log is read a page (or a stretch of dates) at a time
 
 # Whether an enabler is linked with a partnership (works for one of its organisations, or has declared
 # a link with one): declared links are the enablers area's (above this one), which says how to tell
@@ -87,6 +88,15 @@ def updates_statement(project_id: int):
     )
 
 
+def updates_between(statement, since: date | None, until: date | None):
+    """The updates of ``updates_statement`` that happened from ``since`` to ``until`` (inclusive)."""
+    if since:
+        statement = statement.where(ProjectUpdate.happened_on >= since)
+    if until:
+        statement = statement.where(ProjectUpdate.happened_on <= until)
+    return statement
+
+
 def projects_statement(filters: dict):
     statement = db.select(Project).order_by(Project.reference)
     if filters.get("round"):
@@ -129,3 +139,16 @@ def history(project_id: int) -> list[tuple]:
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
     ).all()
     return [(occurred_at, TIMELINE_ACTIONS[action]) for occurred_at, action in events]
+
+
+def audit_links(user, ids: list[str]) -> dict[str, str]:
+    """Projects named in the audit trail that the person may open (a fixed number of queries)."""
+    from flask import url_for
+
+    from grants.core.audit_links import whole_ids
+    from grants.projects.permissions import viewable_project_ids
+
+    return {
+        str(project_id): url_for("projects.show", project_id=project_id)
+        for project_id in viewable_project_ids(user, whole_ids(ids))
+    }

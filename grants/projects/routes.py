@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from grants.core import actions
 from grants.core.cache import cached_page
+from grants.core.date_filters import day_range
 from grants.core.pagination import id_arg, paginate
 from grants.core.permissions import Role
 from grants.extensions import db
@@ -106,7 +107,11 @@ def _end_of_project(project: Project) -> dict:
 
 
 def _project_page(project: Project, assignments: list[EnablerAssignment], rag_form: RagOverrideForm, status: int = 200):
-    updates = paginate(queries.updates_statement(project.id), per_page=queries.UPDATES_PER_PAGE)
+    since, until = day_range()
+    updates = paginate(
+        queries.updates_between(queries.updates_statement(project.id), since.day, until.day),
+        per_page=queries.UPDATES_PER_PAGE,
+    )
     enabler_id = next((assignment.enabler_id for assignment in assignments if assignment.is_current), None)
     can_change_enabler = permissions.can_change_enabler(current_user, project)
     return render_template(
@@ -114,6 +119,8 @@ def _project_page(project: Project, assignments: list[EnablerAssignment], rag_fo
         project=project,
         application=project.application,
         updates=updates,
+        since=since,
+        until=until,
         assignments=assignments,
         can_log=permissions.can_log_update(current_user, project, enabler_id),
         can_override_rag=permissions.can_override_rag(current_user, project),

@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.core.audit_links import register_audit_link
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
@@ -12,9 +13,11 @@ def init_app(app: Flask) -> None:
         routes,
         tasks,  # noqa: F401  (registers the Celery tasks)
     )
+    from grants.rounds.queries import audit_links
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(manage_routes.bp)
+    register_audit_link("round", audit_links)
     register_nav("Funding rounds", "rounds.index", order=10, active_prefix="rounds", public=True)
     register_nav(
         "Manage rounds", "round_admin.index", roles=[Role.PROGRAMME_OFFICER], order=25, active_prefix="round_admin"

@@ -4,8 +4,10 @@ the steering group; and a fixed number of queries whatever the programme's size.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +22,7 @@ from grants.projects.models import STATUS_LABELS, Project
 from grants.reviews.models import ReviewAssignment
 from grants.rounds.models import Round
 from tests.endings import ended_projects
-from tests.factories import UserFactory, funded_project
+from tests.factories import ThemeFactory, UserFactory, funded_project
 from tests.helpers import QueryCounter, h1, text
 from tests.portfolio.conftest import table
 
@@ -308,3 +310,40 @@ def test_projects_that_have_ended_are_counted_by_their_end(db, officer, finance,
     page = text(html)
     assert "4 funded projects, 2 still running, and 1 award given up" in page
     assert "Not counted as awarded: £27,000.00 of 1 award given up before any payment" in page
+
+
+def _figure(html: str, chart_id: str) -> str:
+    match = re.search(rf'<figure class="grants-chart" id="{chart_id}">(.*?)</figure>', html, flags=re.S)
+    assert match, chart_id
+    return match.group(1)
+
+
+def test_charts_label_every_bar_in_full_with_an_axis_and_a_legend(db, programme, client_for):
+    long_theme = ThemeFactory(name="Integrating services for older people and their carers across the borough")
+    programme.portfolio.projects[0].application.themes.append(long_theme)
+    db.session.commit()
+    html = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER])).get("/portfolio/").get_data(as_text=True)
+    themes = _figure(html, "theme-chart")
+    labels = [text(label) for label in re.findall(r'<span class="grants-bars__label">(.*?)</span>', themes)]
+    assert "Integrating services for older people and their carers across the borough" in labels
+    assert not any(label.endswith("…") for label in labels)
+    assert "Number of projects" in text(themes)
+    assert re.search(r'<ul class="govuk-list grants-legend"[^>]*>\s*<li>', themes)
+    funds = _figure(html, "funds-chart")
+    assert "Amount in pounds (£)" in text(funds)
+    legend = re.search(r'<ul class="govuk-list grants-legend".*?</ul>', funds, flags=re.S).group(0)
+    assert all(word in text(legend) for word in ("Awarded", "Released", "Still to release", "Not to be paid"))
+    assert "<svg" not in funds  # page text, not shrunk with a drawing
+
+
+def test_each_chart_has_one_table_and_no_repeated_sentence(db, programme, client_for):
+    html = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER])).get("/portfolio/").get_data(as_text=True)
+    assert "The numbers are in the table below" not in html
+    for caption in ("Grant funds", "Match funding", "Projects by RAG", "Projects by theme"):
+        assert html.count(f">{caption}</caption>") == 1, caption
+
+
+def test_the_chart_css_keeps_labels_at_14px_or_more(app):
+    css = (Path(app.static_folder) / "grants.css").read_text()
+    sizes = [int(size) for size in re.findall(r"\.grants-(?:bars|legend|chart)[^{]*\{[^}]*font-size:\s*(\d+)px", css)]
+    assert sizes and min(sizes) >= 14

@@ -1,5 +1,6 @@
 """The project page, the enabler's log with its history, private notes and the RAG."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -196,3 +197,62 @@ def test_the_project_page_names_each_partners_sector_by_its_label(db, app, proje
     partner = project.application.partners[0].organisation
     assert f"{partner.name} (NHS)" in page and "(nhs)" not in page
     assert f"{project.lead_organisation.name} (Local government, lead organisation)" in page
+
+
+def _updates_on(db, project, author, days: list[date]) -> None:
+    now = utcnow()
+    rows = [
+        {
+            "project_id": project.id,
+            "author_id": author.id,
+            "happened_on": day,
+            "kind": "coaching",
+            "what_happened": f"Session of {day.isoformat()}",
+            "shifting": "",
+            "risks": "",
+            "rag": "green",
+            "next_steps": "",
+            "private_note": "",
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for day in days
+    ]
+    db.session.execute(insert(ProjectUpdate), rows)
+    db.session.commit()
+
+
+def _sessions(response) -> list[str]:
+    return re.findall(r"Session of (\d{4}-\d{2}-\d{2})", response.get_data(as_text=True))
+
+
+def test_a_busy_timeline_is_read_ten_updates_at_a_time(db, project, programme_officer_client):
+    author = EnablerProfileFactory().user
+    assign(project, author)
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(23)]
+    _updates_on(db, project, author, days)
+    first = programme_officer_client.get(f"/projects/{project.id}")
+    assert _sessions(first) == [day.isoformat() for day in reversed(days[-10:])]
+    assert "23 updates, newest first, showing 1 to 10." in text(first.get_data(as_text=True))
+    third = programme_officer_client.get(f"/projects/{project.id}?page=3")
+    assert _sessions(third) == [day.isoformat() for day in reversed(days[:3])]
+
+
+def test_the_timeline_shows_the_updates_between_two_dates(db, project, programme_officer_client):
+    author = EnablerProfileFactory().user
+    assign(project, author)
+    _updates_on(db, project, author, [date(2026, 1, 10), date(2026, 2, 10), date(2026, 2, 20), date(2026, 3, 10)])
+    url = f"/projects/{project.id}"
+    between = programme_officer_client.get(f"{url}?since=2026-02-01&until=2026-02-20")
+    assert _sessions(between) == ["2026-02-20", "2026-02-10"]
+    assert "2 updates from 1 February 2026 to 20 February 2026" in text(between.get_data(as_text=True))
+    typed = programme_officer_client.get(
+        f"{url}?since-day=1&since-month=3&since-year=2026&until-day=&until-month=&until-year="
+    )
+    assert _sessions(typed) == ["2026-03-10"]
+    none = programme_officer_client.get(f"{url}?until=2025-12-31")
+    assert _sessions(none) == [] and "No updates between these dates." in text(none.get_data(as_text=True))
+    wrong = programme_officer_client.get(f"{url}?since-day=40&since-month=1&since-year=2026")
+    assert field_error(wrong.get_data(as_text=True), "since") == "From must be a real date, like 27 3 2027"
+    assert len(_sessions(wrong)) == 4

@@ -1,5 +1,6 @@
 """The chair moderates, chooses a portfolio within budget, and makes the decisions take effect."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -377,3 +378,36 @@ def test_feedback_for_one_outcome_never_goes_with_another(db, round_, bids, chai
     db.session.expire_all()
     decision = db.session.scalars(db.select(Decision).where(Decision.application_id == strong.id)).one()
     assert (decision.outcome, decision.feedback, decision.feedback_released) == ("approved", None, False)
+
+
+def _ranking_rows(html: str) -> list[str]:
+    body = re.search(r'<tbody class="govuk-table__body">(.*?)</tbody>', html, flags=re.S)
+    assert body, "no ranking table"
+    return [text(row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body.group(1), flags=re.S)]
+
+
+def test_the_ranking_draws_the_budget_line_and_says_which_bids_are_over(db, round_, bids, chair):
+    html = chair.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True)
+    strong, middling, weak = bids
+    rows = _ranking_rows(html)
+    assert [index for index, row in enumerate(rows) if row.startswith("Budget line")] == [2]
+    assert "the round's budget of £54,000 runs out here" in rows[2]
+    assert middling.reference in rows[1] and "Over budget" not in rows[1]
+    assert weak.reference in rows[3] and "£81,000 Over budget by £27,000" in rows[3]
+
+
+def test_when_every_bid_fits_the_line_says_so_under_the_last(db, round_, bids, chair):
+    round_.budget_pence = 10_000_000
+    db.session.commit()
+    rows = _ranking_rows(chair.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True))
+    assert rows[-1] == "Budget line: every bid ranked fits within the round's budget of £100,000, with £19,000 left."
+    assert not any("Over budget" in row for row in rows)
+
+
+def test_the_ranking_keeps_the_page_gutters_and_scrolls_its_table_in_a_labelled_region(db, round_, bids, chair):
+    html = chair.get(f"/assessment/rounds/{round_.id}").get_data(as_text=True)
+    assert "grants-wide" not in html
+    region = re.search(
+        r'<div class="grants-table-scroll" role="region" aria-label="([^"]+)" tabindex="0">\s*<table', html
+    )
+    assert region and region.group(1).startswith("Bids, ranked")
