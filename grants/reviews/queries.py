@@ -251,9 +251,10 @@ def rank(assessments: list[BidAssessment]) -> list[BidAssessment]:
     return ordered
 
 
-def conflicted_application_ids(user) -> set[int]:
-    """Bids this person must not see or decide: those they declared a conflict with, and those their
-    own organisation leads or is a partner in (in one query)."""
+def conflicted_statement(user):
+    """The ids of the bids this person must not see or decide: those they declared a conflict with, and
+    those their own organisation leads or is a partner in. A statement, so that a larger query can leave
+    them out without a query of its own."""
     from grants.applications.models import Partner
 
     statement = db.select(ConflictDeclaration.application_id).where(
@@ -265,7 +266,12 @@ def conflicted_application_ids(user) -> set[int]:
             db.select(Application.id).where(Application.lead_organisation_id == user.organisation_id),
             db.select(Partner.application_id).where(Partner.organisation_id == user.organisation_id),
         )
-    return set(db.session.scalars(statement))
+    return statement
+
+
+def conflicted_application_ids(user) -> set[int]:
+    """Bids this person must not see or decide (``conflicted_statement``), in one query."""
+    return set(db.session.scalars(conflicted_statement(user)))
 
 
 def chairs() -> list:
