@@ -27,20 +27,6 @@ NOTE_SHOWN = 90  # characters of a chair's note shown on the home page; the whol
 # --- A steering member's reviews ------------------------------------------------------------------------
 
 
-def _deadline():
-    """When a review is due: the round's assessment deadline, or the date asked of the reviewer if the
-    round has none."""
-    return db.func.coalesce(Round.assessment_deadline, ReviewAssignment.due_on)
-
-
-def _scoring_open():
-    """As ``permissions.scoring_open``, in SQL: scores can be changed until the end of the deadline's day."""
-    return db.and_(
-        Round.status.in_(ASSESSABLE_ROUND_STATES),
-        db.or_(Round.assessment_deadline.is_(None), Round.assessment_deadline >= london_today()),
-    )
-
-
 def _reviews(user, *conditions):
     """The person's assignments meeting ``conditions``: how many, and the first few, soonest due first."""
     where = (
@@ -61,12 +47,12 @@ def _reviews(user, *conditions):
             ReviewAssignment.look_again_note,
             Application.reference,
             Application.title,
-            _deadline().label("due"),
+            queries.review_deadline().label("due"),
         )
         .join(Application, Application.id == ReviewAssignment.application_id)
         .join(Round, Round.id == Application.round_id)
         .where(*where)
-        .order_by(_deadline(), Application.reference, ReviewAssignment.id)
+        .order_by(queries.review_deadline(), Application.reference, ReviewAssignment.id)
         .limit(SHOWN)
     ).all()
     return count or 0, rows
@@ -110,7 +96,7 @@ def conflicts_to_declare(user) -> Queue:
 
 def reviews_to_score(user) -> Queue:
     """Bids the member declared no conflict with and has not yet submitted scores for, while scoring is open."""
-    count, rows = _reviews(user, ReviewAssignment.status == AssignmentStatus.IN_PROGRESS, _scoring_open())
+    count, rows = _reviews(user, ReviewAssignment.status == AssignmentStatus.IN_PROGRESS, queries.scoring_open_clause())
     items = [
         WorkItem(
             f"Score {_named(row)}",
@@ -141,7 +127,7 @@ def look_again_requests(user) -> Queue:
         user,
         ReviewAssignment.status == AssignmentStatus.SUBMITTED,
         ReviewAssignment.look_again_note.is_not(None),
-        _scoring_open(),
+        queries.scoring_open_clause(),
     )
     items = [
         WorkItem(
@@ -221,7 +207,7 @@ def _disputed():
 def _look_again_waiting():
     """A reviewer of the bid has been asked to look again and can still answer: the chair waits for them."""
     return db.and_(
-        _scoring_open(),
+        queries.scoring_open_clause(),
         db.exists().where(
             ReviewAssignment.application_id == Application.id,
             ReviewAssignment.status == AssignmentStatus.SUBMITTED,
@@ -256,12 +242,6 @@ def disagreements_to_moderate(user) -> Queue:
         more=_assessment(),
         empty="No bid has reviewers' scores far enough apart to moderate.",
     )
-
-
-def wanted_reviewers(target: int) -> int:
-    """How many active reviewers a bid should have: as many as the round's best-reviewed bid, and at
-    least one. The reviewers page and the chair's home both use this rule."""
-    return max(target, 1)
 
 
 def _reviewer_counts():
@@ -301,7 +281,7 @@ def short_of_reviewers(user) -> Queue:
         WorkItem(
             f"{_named(row)}",
             url_for("assessment.bid", application_id=row.id),
-            why=_reviewers_why(row.active, wanted_reviewers(row.target)),
+            why=_reviewers_why(row.active, queries.wanted_reviewers(row.target)),
         )
         for row in rows
     ]
