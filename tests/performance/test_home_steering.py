@@ -20,8 +20,8 @@ from tests.performance import worlds
 from tests.performance.test_query_budgets import Measured, statements_of
 
 BUDGETS = {
-    "steering_member": 9,  # /: three queues of a count and a list, with the page's own
-    "steering_chair": 9,  # /: decisions counted by round, disagreements, bids short of reviewers
+    "steering_member": 8,  # /: three queues of a count and a list, and the page's own two
+    "steering_chair": 8,  # /: decisions (counted by round), disagreements, bids short of reviewers: 2 each
 }
 SMALL, LARGE = 10, 1_000
 
