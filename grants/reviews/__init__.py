@@ -42,3 +42,25 @@ def init_app(app: Flask) -> None:
     )
     register_dashboard_link(Role.STEERING_MEMBER, "Bids to review", "reviews.index")
     register_dashboard_link(Role.STEERING_CHAIR, "Moderate scores and decide", "assessment.index")
+    _register_queues()
+
+
+def _register_queues() -> None:
+    """The steering group's work on their home page (``grants.reviews.queues``)."""
+    from grants.core.permissions import Role
+    from grants.core.queues import register_queue
+
+    def build(name: str):
+        def builder(user):
+            from grants.reviews import queues
+
+            return getattr(queues, name)(user)
+
+        return builder
+
+    register_queue(Role.STEERING_MEMBER, "reviews.conflicts", build("conflicts_to_declare"), order=10)
+    register_queue(Role.STEERING_MEMBER, "reviews.to_score", build("reviews_to_score"), order=20)
+    register_queue(Role.STEERING_MEMBER, "reviews.look_again", build("look_again_requests"), order=30)
+    register_queue(Role.STEERING_CHAIR, "assessment.decisions", build("decisions_needed"), order=10)
+    register_queue(Role.STEERING_CHAIR, "assessment.disagreements", build("disagreements_to_moderate"), order=20)
+    register_queue(Role.STEERING_CHAIR, "assessment.short_of_reviewers", build("short_of_reviewers"), order=30)

@@ -14,7 +14,7 @@ from grants.core.db import utcnow
 from grants.core.forms import ActionForm
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
-from grants.reviews import queries, services
+from grants.reviews import permissions, queries, services
 from grants.reviews.forms import AssignForm, AutoAssignForm, IneligibleForm
 from grants.reviews.models import ReviewAssignment
 from grants.rounds.models import Round
@@ -38,8 +38,13 @@ def _overview(round_: Round, form: AutoAssignForm):
     bids = services.assignable_bids(round_)
     assignments = queries.round_assignments(round_.id)
     active = {bid.id: sum(1 for a in assignments.get(bid.id, []) if a.is_active) for bid in bids}
-    # A bid with fewer reviewers than the others (usually after a conflict) is offered for reassignment.
+    # A bid with fewer reviewers than the others (usually after a conflict), or none, is offered for
+    # (re)assignment: those bids come first, by name.
     target = max(active.values(), default=0)
+    needing = {bid_id for bid_id, count in active.items() if count < queries.wanted_reviewers(target)}
+    if round_.status not in permissions.ASSESSABLE_ROUND_STATES:
+        needing = set()  # reviewers are assigned once the round has closed
+    bids = sorted(bids, key=lambda bid: (bid.id not in needing, bid.display_title.casefold(), bid.reference or ""))
     return render_template(
         "reviews/manage/index.html",
         round=round_,
@@ -47,7 +52,7 @@ def _overview(round_: Round, form: AutoAssignForm):
         form=form,
         assignments=assignments,
         action_form=ActionForm(formdata=None),
-        needing={bid_id for bid_id, count in active.items() if count < target},
+        needing=needing,
         target=target,
     )
 

@@ -251,9 +251,10 @@ def rank(assessments: list[BidAssessment]) -> list[BidAssessment]:
     return ordered
 
 
-def conflicted_application_ids(user) -> set[int]:
-    """Bids this person must not see or decide: those they declared a conflict with, and those their
-    own organisation leads or is a partner in (in one query)."""
+def conflicted_statement(user):
+    """The ids of the bids this person must not see or decide: those they declared a conflict with, and
+    those their own organisation leads or is a partner in. A statement, so that a larger query can leave
+    them out without a query of its own."""
     from grants.applications.models import Partner
 
     statement = db.select(ConflictDeclaration.application_id).where(
@@ -265,7 +266,12 @@ def conflicted_application_ids(user) -> set[int]:
             db.select(Application.id).where(Application.lead_organisation_id == user.organisation_id),
             db.select(Partner.application_id).where(Partner.organisation_id == user.organisation_id),
         )
-    return set(db.session.scalars(statement))
+    return statement
+
+
+def conflicted_application_ids(user) -> set[int]:
+    """Bids this person must not see or decide (``conflicted_statement``), in one query."""
+    return set(db.session.scalars(conflicted_statement(user)))
 
 
 def chairs() -> list:
@@ -344,17 +350,80 @@ def assignments_of_bid(application_id: int) -> list[ReviewAssignment]:
     ).all()
 
 
-def reviewer_assignments(user_id: int) -> list[ReviewAssignment]:
-    """A reviewer's bids: the ones they can still act on first, soonest due first."""
-    return db.session.scalars(
+def scoring_open_clause():
+    """``permissions.scoring_open``, in SQL (with ``Round`` joined): scores can be changed until the end of
+    the assessment deadline's day, UK time."""
+    from grants.core.times import london_today
+    from grants.reviews.permissions import ASSESSABLE_ROUND_STATES
+
+    return db.and_(
+        Round.status.in_(ASSESSABLE_ROUND_STATES),
+        db.or_(Round.assessment_deadline.is_(None), Round.assessment_deadline >= london_today()),
+    )
+
+
+def review_deadline():
+    """When a review is due: the round's assessment deadline, or the date asked of the reviewer if the
+    round has none."""
+    return db.func.coalesce(Round.assessment_deadline, ReviewAssignment.due_on)
+
+
+def review_to_do():
+    """A review its reviewer can still act on (with ``Round`` joined): a declaration to make, or scores to
+    submit (or look at again) while scoring is open."""
+    from grants.reviews.permissions import ASSESSABLE_ROUND_STATES
+
+    return db.and_(
+        Round.status.in_(ASSESSABLE_ROUND_STATES),
+        db.or_(
+            ReviewAssignment.status == AssignmentStatus.ASSIGNED,
+            db.and_(
+                scoring_open_clause(),
+                db.or_(
+                    ReviewAssignment.status == AssignmentStatus.IN_PROGRESS,
+                    db.and_(
+                        ReviewAssignment.status == AssignmentStatus.SUBMITTED,
+                        ReviewAssignment.look_again_note.is_not(None),
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
+def _reviewers_own(user_id: int):
+    return (
         db.select(ReviewAssignment)
+        .join(Application, Application.id == ReviewAssignment.application_id)
+        .join(Round, Round.id == Application.round_id)
         .where(ReviewAssignment.reviewer_id == user_id, ReviewAssignment.status != AssignmentStatus.WITHDRAWN)
-        .order_by(
-            (ReviewAssignment.status.in_([AssignmentStatus.SUBMITTED, AssignmentStatus.CONFLICTED])).asc(),
-            ReviewAssignment.due_on,
-            ReviewAssignment.id,
-        )
+    )
+
+
+def reviews_to_do(user_id: int) -> list[ReviewAssignment]:
+    """A reviewer's reviews still to do, soonest due first."""
+    return db.session.scalars(
+        _reviewers_own(user_id)
+        .where(review_to_do())
+        .order_by(review_deadline(), Application.reference, ReviewAssignment.id)
     ).all()
+
+
+def reviews_done_statement(user_id: int):
+    """A reviewer's reviews done (scores submitted, a conflict declared) or closed, latest first."""
+    return (
+        _reviewers_own(user_id)
+        .where(~review_to_do())
+        .order_by(
+            db.func.coalesce(ReviewAssignment.submitted_at, ReviewAssignment.updated_at).desc(), ReviewAssignment.id
+        )
+    )
+
+
+def wanted_reviewers(target: int) -> int:
+    """How many active reviewers a bid should have, when the round's best-reviewed bid has ``target``: as
+    many, and at least one. The reviewers page and the chair's home both go by this."""
+    return max(target, 1)
 
 
 def round_assignments(round_id: int) -> dict[int, list[ReviewAssignment]]:

@@ -11,13 +11,16 @@ from sqlalchemy.orm import selectinload
 from grants.applications.models import SECTIONS, Application
 from grants.core import actions
 from grants.core.errors import GrantsError
+from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
+from grants.core.times import london_today
 from grants.extensions import db
-from grants.reviews import permissions, queries, scores, services
+from grants.reviews import permissions, queries, scores, scoring, services
 from grants.reviews.forms import ConflictForm, ConflictNatureForm, scores_form
 from grants.reviews.models import AssignmentStatus, ReviewAssignment
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+DONE_PER_PAGE = 20
 
 
 ALREADY_CONFLICTED = (
@@ -67,7 +70,13 @@ def _declared_conflict_before(assignment_id: int, *, declaring: bool):
 @bp.get("/")
 @roles_required(Role.STEERING_MEMBER)
 def index():
-    return render_template("reviews/index.html", assignments=queries.reviewer_assignments(current_user.id))
+    """The reviews to do first, soonest due first; those done below, latest first, a page at a time."""
+    return render_template(
+        "reviews/index.html",
+        to_do=queries.reviews_to_do(current_user.id),
+        done=paginate(queries.reviews_done_statement(current_user.id), DONE_PER_PAGE),
+        today=london_today(),
+    )
 
 
 def _bid(assignment: ReviewAssignment) -> Application:
@@ -193,6 +202,7 @@ def _scores_page(assignment: ReviewAssignment, application: Application, form, e
         application=application,
         form=form,
         criteria=application.round.criteria,
+        scale_meanings=scoring.scale_meanings,
         sections=SECTIONS,
         editable=editable,
         closes_at=permissions.scoring_closes_at(application.round),

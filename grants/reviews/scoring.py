@@ -66,3 +66,35 @@ def weighted_score(criteria: list[Criterion], means: dict[int, float]) -> float 
 def disagrees(spread: Spread, criterion: Criterion) -> bool:
     """Reviewers disagree when their scores span 40% or more of the criterion's scale."""
     return spread.count > 1 and spread.range >= DISAGREEMENT_SHARE * (criterion.scale_max - criterion.scale_min)
+
+
+# --- What each point of a scale means ----------------------------------------------------------------
+
+# The rubric has no words of its own for each level, so every criterion shares these, from the bottom of
+# its scale to the top.
+LEVELS = (
+    ("No evidence", "The bid does not address this."),
+    ("Weak", "Little evidence, with serious gaps or concerns."),
+    ("Limited", "Some evidence, with significant gaps."),
+    ("Adequate", "Meets this, with some gaps."),
+    ("Good", "Meets this well, with minor gaps."),
+    ("Excellent", "Meets this fully, with strong evidence."),
+)
+
+
+@dataclass(frozen=True)
+class ScalePoint:
+    value: int
+    word: str
+    meaning: str
+
+
+def scale_meanings(scale_min: int, scale_max: int) -> list[ScalePoint]:
+    """Each point of a criterion's scale with what it means: the lowest is "No evidence", the highest
+    "Excellent", and the points between take the levels between in proportion (a 0–5 scale uses each once)."""
+    top = len(LEVELS) - 1
+    points = []
+    for value in range(scale_min, scale_max + 1):
+        level = int(top * (value - scale_min) / (scale_max - scale_min) + 0.5)
+        points.append(ScalePoint(value, *LEVELS[level]))
+    return points
