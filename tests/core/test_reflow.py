@@ -33,3 +33,22 @@ def test_the_stylesheet_keeps_references_whole_and_tables_in_their_box(app):
     css = (Path(app.static_folder) / "grants.css").read_text()
     assert ".grants-reference {\n  white-space: nowrap;" in css
     assert "position: relative;\n  overflow-x: auto;" in css
+
+
+def test_every_rule_of_the_stylesheet_is_closed(app):
+    """A rule left open (as a merge can leave one) swallows every rule after it, unnoticed in review."""
+    import re
+
+    css = re.sub(r"/\*.*?\*/", "", (Path(app.static_folder) / "grants.css").read_text(), flags=re.S)
+    depth, in_media = 0, False
+    for number, line in enumerate(css.splitlines(), 1):
+        for character in line:
+            if character == "{":
+                assert depth == 0 or in_media, f"line {number}: a rule opens inside another: {line.strip()}"
+                if depth == 0:
+                    in_media = line.lstrip().startswith("@media")
+                depth += 1
+            elif character == "}":
+                depth -= 1
+                assert depth >= 0, f"line {number}: a rule closes that was never opened"
+    assert depth == 0, "a rule is left open at the end"
