@@ -11,24 +11,40 @@ from sqlalchemy import func
 
 from grants.core.money import format_pence
 from grants.core.queues import SHOWN, Queue, WorkItem
+from grants.directory.models import Organisation
 from grants.extensions import db
 from grants.funding.models import CONDITION_KINDS, Tranche, TrancheCondition, TrancheStatus
-from grants.funding.queries import VIEWS, tranches_statement, view_totals
-from grants.funding.routes.pages import to_project, to_tranche
+from grants.funding.queries import VIEWS, view_totals
+from grants.funding.routes.pages import to_project
 from grants.projects.models import LIVE_STATUSES, Project
 
 READY = TrancheStatus.ELIGIBLE
+ORDER = (Tranche.due_on, Project.reference, Tranche.sequence)  # as the funding page lists them
 
 
 def tranches_ready(user) -> Queue:
     today = date.today()
     count, total = view_totals(READY)
-    tranches = db.session.scalars(tranches_statement(READY).limit(SHOWN)).all()
+    tranches = db.session.execute(
+        db.select(
+            Tranche.sequence,
+            Tranche.project_id,
+            Tranche.amount_pence,
+            Tranche.due_on,
+            Project.reference,
+            Organisation.name.label("lead"),
+        )
+        .join(Project, Project.id == Tranche.project_id)
+        .join(Organisation, Organisation.id == Project.lead_organisation_id)
+        .where(Tranche.status == READY)
+        .order_by(*ORDER)
+        .limit(SHOWN)
+    ).all()
     items = [
         WorkItem(
-            f"Request tranche {tranche.sequence} for {tranche.project.reference}",
-            to_tranche(tranche),
-            why=f"{format_pence(tranche.amount_pence)} to {tranche.project.lead_organisation.name}",
+            f"Request tranche {tranche.sequence} for {tranche.reference}",
+            to_project(tranche.project_id, f"#tranche-{tranche.sequence}"),
+            why=f"{format_pence(tranche.amount_pence)} to {tranche.lead}",
             due=tranche.due_on,
             overdue=tranche.due_on < today,
         )

@@ -9,20 +9,38 @@ from sqlalchemy import func
 from grants.core.queues import SHOWN, Queue, WorkItem
 from grants.core.times import format_date
 from grants.extensions import db
+from grants.monitoring.models import ProgressReport
 from grants.monitoring.queries import reports_statement
+from grants.projects.models import Project
 
 WAITING = "submitted"
+
+
+def _title(report) -> str:
+    """As ``ProgressReport.title`` says it, in a sentence."""
+    return "the final report" if report.is_final else f"progress report {report.sequence}"
 
 
 def reports_to_review(user) -> Queue:
     statement = reports_statement(WAITING)
     count = db.session.scalar(db.select(func.count()).select_from(statement.order_by(None).subquery()))
-    reports = db.session.scalars(statement.limit(SHOWN)).all()
+    reports = db.session.execute(
+        statement.with_only_columns(
+            ProgressReport.id,
+            ProgressReport.project_id,
+            ProgressReport.sequence,
+            ProgressReport.is_final,
+            ProgressReport.submitted_at,
+            Project.reference,
+            Project.title,
+            maintain_column_froms=True,
+        ).limit(SHOWN)
+    ).all()
     items = [
         WorkItem(
-            f"Review {report.title.lower()} for {report.project.reference}",
+            f"Review {_title(report)} for {report.reference}",
             url_for("monitoring.report", project_id=report.project_id, report_id=report.id),
-            why=f"{report.project.title}, sent on {format_date(report.submitted_at)}",
+            why=f"{report.title}, sent on {format_date(report.submitted_at)}",
         )
         for report in reports
     ]
