@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from grants.core.permissions import Role
 from tests.factories import UserFactory
 from tests.fixtures.clients import sign_in_client
@@ -62,3 +64,27 @@ def test_the_officers_home_runs_a_fixed_number_of_queries(app, db):
     shown = counts(client)
     assert {key: shown.get(key) for key in QUEUES} == dict.fromkeys(QUEUES, LARGE)
     assert_fixed_and_within(measured, BUDGET)
+
+
+def test_a_queue_that_loads_something_for_each_item_is_caught(app, db, monkeypatch):
+    """Each round closing soon read again on its own, rather than with the list."""
+    from grants.extensions import db as database
+    from grants.rounds import officer_queues
+    from grants.rounds.models import Round
+
+    listed = officer_queues.rounds_closing_soon
+
+    def one_query_per_round(user):
+        queue = listed(user)
+        for item in queue.items:
+            database.session.get(Round, int(item.href.rsplit("/", 1)[1]), populate_existing=True)
+        return queue
+
+    monkeypatch.setattr(officer_queues, "SHOWN", LARGE)
+    monkeypatch.setattr(officer_queues, "rounds_closing_soon", one_query_per_round)
+    officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+    client = sign_in_client(app, officer)
+    with pytest.raises(AssertionError, match=f"queries with {SMALL} items a queue, .* with {LARGE}"):
+        assert_fixed_and_within(
+            measure_home(client, lambda count: home_worlds.grow_officer_work(officer, count)), BUDGET
+        )
