@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.rounds.queries import count_bids_with
 
     app.register_blueprint(routes.bp)
@@ -33,3 +34,10 @@ def init_app(app: Flask) -> None:
     )
     register_dashboard_link(Role.APPLICANT, "Your bids", "applications.index")
     register_dashboard_link(Role.PROGRAMME_OFFICER, "All applications", "manage_applications.index")
+    register_queue(Role.PROGRAMME_OFFICER, "applications.eligibility", _eligibility_checks, order=10)
+
+
+def _eligibility_checks(user):
+    from grants.applications.officer_queues import eligibility_checks
+
+    return eligibility_checks(user)

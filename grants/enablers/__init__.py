@@ -7,6 +7,7 @@ def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.enablers import models  # noqa: F401
     from grants.enablers.matching import linked_with
     from grants.enablers.routes import bp
@@ -20,3 +21,10 @@ def init_app(app: Flask) -> None:
     register_dashboard_link(Role.ENABLER, "Your projects and what is due", "enablers.home")
     register_dashboard_link(Role.ENABLER, "Your profile", "enablers.profile")
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Enablers", "enablers.pool")
+    register_queue(Role.ENABLER, "enablers.updates", _updates_due, order=10)
+
+
+def _updates_due(user):
+    from grants.enablers.queues import updates_due
+
+    return updates_due(user)

@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.core.signals import project_changed
     from grants.enablers.queries import list_conditions_owned_with
     from grants.funding import models  # noqa: F401
@@ -34,6 +35,9 @@ def init_app(app: Flask) -> None:
     register_dashboard_link(Role.FINANCE_APPROVER, "Releases waiting for your approval", "funding.approvals")
     register_dashboard_link(Role.FINANCE_APPROVER, "Funding across the portfolio", "funding.index")
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Funding", "funding.index")
+    register_queue(Role.PROGRAMME_OFFICER, "funding.ready", _tranches_ready, order=50)
+    register_queue(Role.PROGRAMME_OFFICER, "funding.conditions_overdue", _conditions_overdue, order=60)
+    register_queue(Role.ENABLER, "funding.enabler_conditions", _conditions_to_confirm, order=20)
 
 
 def _evaluate(project, actor=None, **_):
@@ -46,3 +50,21 @@ def _set_up_funding(project, application, *, months, actor=None):
     from grants.funding.services import set_up_funding
 
     set_up_funding(project, application, months=months, actor=actor)
+
+
+def _tranches_ready(user):
+    from grants.funding.officer_queues import tranches_ready
+
+    return tranches_ready(user)
+
+
+def _conditions_overdue(user):
+    from grants.funding.officer_queues import conditions_overdue
+
+    return conditions_overdue(user)
+
+
+def _conditions_to_confirm(user):
+    from grants.funding.enabler_queues import conditions_to_confirm
+
+    return conditions_to_confirm(user)

@@ -55,6 +55,16 @@ class Totals:
         return sum(self.match.values())
 
 
+def waiting_for_owner(owner_id: int):
+    """The conditions this person confirms that still wait for them: unmet, of tranches still to be
+    released (a condition over ``TrancheCondition`` joined to its ``Tranche``)."""
+    return and_(
+        TrancheCondition.owner_id == owner_id,
+        TrancheCondition.met_at.is_(None),
+        Tranche.status.in_((TrancheStatus.SCHEDULED, TrancheStatus.ELIGIBLE, TrancheStatus.HELD)),
+    )
+
+
 def conditions_owned_by(owner_id: int, project_ids: list[int]) -> list[TrancheCondition]:
     """For the enabler's home: the unmet conditions they confirm on these projects, of tranches still to
     be released, each with its tranche, soonest due first."""
@@ -62,12 +72,7 @@ def conditions_owned_by(owner_id: int, project_ids: list[int]) -> list[TrancheCo
         db.session.scalars(
             db.select(TrancheCondition)
             .join(TrancheCondition.tranche)
-            .where(
-                TrancheCondition.owner_id == owner_id,
-                TrancheCondition.met_at.is_(None),
-                Tranche.status.in_((TrancheStatus.SCHEDULED, TrancheStatus.ELIGIBLE, TrancheStatus.HELD)),
-                Tranche.project_id.in_(project_ids),
-            )
+            .where(waiting_for_owner(owner_id), Tranche.project_id.in_(project_ids))
             .options(contains_eager(TrancheCondition.tranche))
             .order_by(Tranche.due_on, TrancheCondition.id)
         )

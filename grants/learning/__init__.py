@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.enablers.queries import list_commitments_due_with
     from grants.funding.services.agreements import list_commitments_with
     from grants.funding.services.conditions import register_evaluator
@@ -30,9 +31,16 @@ def init_app(app: Flask) -> None:
     on_closeout_check(closeout_left, order=30)
     register_nav("Learning library", "library.index", order=12, active_prefix="library", public=True)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Learning to review", "learning.reviews")
+    register_queue(Role.PROGRAMME_OFFICER, "learning.reviews", _learning_to_review, order=40)
 
 
 def _carry_over_commitments(project, application, *, months, actor=None):
     from grants.learning.services import carry_over_commitments
 
     carry_over_commitments(project, application, actor=actor)
+
+
+def _learning_to_review(user):
+    from grants.learning.officer_queues import learning_to_review
+
+    return learning_to_review(user)

@@ -8,6 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.funding.services.conditions import register_evaluator
     from grants.monitoring import models  # noqa: F401
     from grants.monitoring.ending import closeout_left
@@ -21,9 +22,16 @@ def init_app(app: Flask) -> None:
     on_project_set_up(_set_up_monitoring, order=20)
     on_closeout_check(closeout_left, order=10)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Progress reports to review", "monitoring.reports")
+    register_queue(Role.PROGRAMME_OFFICER, "monitoring.reports", _reports_to_review, order=30)
 
 
 def _set_up_monitoring(project, application, *, months, actor=None):
     from grants.monitoring.services import set_up_monitoring
 
     set_up_monitoring(project, application, actor=actor)
+
+
+def _reports_to_review(user):
+    from grants.monitoring.officer_queues import reports_to_review
+
+    return reports_to_review(user)

@@ -7,6 +7,7 @@ def init_app(app: Flask) -> None:
     from grants.core.cli import register_job
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.notifications import tasks  # noqa: F401  (registers the Celery tasks)
     from grants.notifications.cli import send_outbox_command
     from grants.notifications.routes import bp
@@ -20,3 +21,10 @@ def init_app(app: Flask) -> None:
         order=80,
         active_prefix="notifications",
     )
+    register_queue(Role.PROGRAMME_OFFICER, "notifications.failed", _failed_email, order=70)
+
+
+def _failed_email(user):
+    from grants.notifications.officer_queues import failed_email
+
+    return failed_email(user)

@@ -21,6 +21,7 @@ from grants.accounts.models import User, UserRole
 from grants.applications.models import Application, ApplicationStatus
 from grants.core.db import UTCDateTime
 from grants.core.permissions import Role
+from grants.enablers.quiet import QUIET_DAYS, quiet_by, quiet_since, updates_expected
 from grants.extensions import db
 from grants.funding.models import Tranche, TrancheStatus
 from grants.learning.models import CommitmentStatus, LearningCommitment
@@ -32,13 +33,11 @@ from grants.projects.models import (
     EnablerAssignment,
     Project,
     ProjectStatus,
-    ProjectUpdate,
 )
 from grants.reviews.models import AssignmentStatus, ReviewAssignment
 from grants.rounds.models import Round, RoundStatus
 
 LONDON = ZoneInfo("Europe/London")
-QUIET_DAYS = 30
 ELIGIBLE_BACKSTOP = timedelta(days=2)
 # Projects whose teams are reminded of what they owe: live (a closed project, an award given up and a
 # project ended early owe nothing more, so nothing about them is ever sent) and started (a project in
@@ -298,27 +297,13 @@ def quiet_enabler(moment: Moment) -> list[Select]:
     """Only the current enabler of an active project counts: an assignment that has ended (even today,
     as it does when the project ends) is never quiet, and the current enabler's quiet spell runs from
     their own latest update in this assignment."""
-    last_update = (
-        select(func.max(ProjectUpdate.happened_on))
-        .where(
-            ProjectUpdate.project_id == EnablerAssignment.project_id,
-            ProjectUpdate.author_id == EnablerAssignment.enabler_id,
-            ProjectUpdate.happened_on >= EnablerAssignment.starts_on,
-        )
-        .correlate(EnablerAssignment)
-        .scalar_subquery()
-    )
-    quiet_since = func.coalesce(last_update, EnablerAssignment.starts_on)
-    due = and_(
-        Project.status == ProjectStatus.ACTIVE,
-        EnablerAssignment.ends_on.is_(None),
-        quiet_since <= moment.today - timedelta(days=QUIET_DAYS),
-    )
+    since = quiet_since()
+    due = and_(updates_expected(), quiet_by(moment.today))
     subject = text(f"No enabler update for {QUIET_DAYS} days: ", Project.reference)
     row = {
         "template": "reminder_quiet_enabler",
         "about": EnablerAssignment.id,
-        "period": text("since-", quiet_since),
+        "period": text("since-", since),
         "subject": subject,
     }
     to_enabler = (

@@ -64,3 +64,10 @@ def _register_queues() -> None:
     register_queue(Role.STEERING_CHAIR, "assessment.decisions", build("decisions_needed"), order=10)
     register_queue(Role.STEERING_CHAIR, "assessment.disagreements", build("disagreements_to_moderate"), order=20)
     register_queue(Role.STEERING_CHAIR, "assessment.short_of_reviewers", build("short_of_reviewers"), order=30)
+    register_queue(Role.PROGRAMME_OFFICER, "reviews.needing_reviewers", _bids_needing_reviewers, order=20)
+
+
+def _bids_needing_reviewers(user):
+    from grants.reviews.officer_queues import bids_needing_reviewers
+
+    return bids_needing_reviewers(user)

@@ -422,8 +422,39 @@ def reviews_done_statement(user_id: int):
 
 def wanted_reviewers(target: int) -> int:
     """How many active reviewers a bid should have, when the round's best-reviewed bid has ``target``: as
-    many, and at least one. The reviewers page and the chair's home both go by this."""
+    many, and at least one. The reviewers page and the homes (the chair's, the officer's) go by this;
+    ``wanted_reviewers_of`` is the same rule in SQL."""
     return max(target, 1)
+
+
+def reviewer_counts():
+    """Every bid that reviewers can be assigned to, in a round being assessed, with its active reviewers
+    (``active``) and the most any bid of its round has (``target``), as a subquery."""
+    from grants.reviews.permissions import ASSESSABLE_ROUND_STATES, ASSIGNABLE_BID_STATES
+
+    active = (
+        db.select(ReviewAssignment.application_id, db.func.count().label("active"))
+        .where(ReviewAssignment.status.in_(ACTIVE_REVIEWS))
+        .group_by(ReviewAssignment.application_id)
+        .subquery()
+    )
+    reviewers = db.func.coalesce(active.c.active, 0)
+    return (
+        db.select(
+            Application.id.label("application_id"),
+            reviewers.label("active"),
+            db.func.max(reviewers).over(partition_by=Application.round_id).label("target"),
+        )
+        .join(Round, Round.id == Application.round_id)
+        .outerjoin(active, active.c.application_id == Application.id)
+        .where(Round.status.in_(ASSESSABLE_ROUND_STATES), Application.status.in_(ASSIGNABLE_BID_STATES))
+        .subquery()
+    )
+
+
+def wanted_reviewers_of(counts):
+    """``wanted_reviewers`` for each row of ``reviewer_counts()`` (portable: SQLite has no ``greatest``)."""
+    return db.case((counts.c.target > 1, counts.c.target), else_=1)
 
 
 def round_assignments(round_id: int) -> dict[int, list[ReviewAssignment]]:

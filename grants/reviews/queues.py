@@ -18,7 +18,7 @@ from grants.core.times import london_today
 from grants.extensions import db
 from grants.reviews import queries, scoring
 from grants.reviews.models import AssignmentStatus, Decision, ReviewAssignment, Score
-from grants.reviews.permissions import ASSESSABLE_ROUND_STATES, ASSIGNABLE_BID_STATES
+from grants.reviews.permissions import ASSESSABLE_ROUND_STATES
 from grants.rounds.models import Round, RoundStatus, RubricCriterion
 
 NOTE_SHOWN = 90  # characters of a chair's note shown on the home page; the whole note is on the scores page
@@ -244,36 +244,13 @@ def disagreements_to_moderate(user) -> Queue:
     )
 
 
-def _reviewer_counts():
-    """Every bid that reviewers can be assigned to, in a round being assessed, with its active reviewers
-    and the most any bid of its round has."""
-    active = (
-        db.select(ReviewAssignment.application_id, db.func.count().label("active"))
-        .where(ReviewAssignment.status.in_(queries.ACTIVE_REVIEWS))
-        .group_by(ReviewAssignment.application_id)
-        .subquery()
-    )
-    reviewers = db.func.coalesce(active.c.active, 0)
-    return (
-        db.select(
-            Application.id.label("application_id"),
-            reviewers.label("active"),
-            db.func.max(reviewers).over(partition_by=Application.round_id).label("target"),
-        )
-        .join(Round, Round.id == Application.round_id)
-        .outerjoin(active, active.c.application_id == Application.id)
-        .where(Round.status.in_(ASSESSABLE_ROUND_STATES), Application.status.in_(ASSIGNABLE_BID_STATES))
-        .subquery()
-    )
-
-
 def short_of_reviewers(user) -> Queue:
     """Bids still to be decided with fewer active reviewers than the rest of their round (or none): the
     programme team assigns more; the chair sees which bids will be short of scores."""
-    counts = _reviewer_counts()
+    counts = queries.reviewer_counts()
     count, rows = _count_and_first(
         (Application.id, Application.reference, Application.title, counts.c.active, counts.c.target),
-        (counts.c.active < db.func.greatest(counts.c.target, 1), _undecided(), _not_conflicted(user)),
+        (counts.c.active < queries.wanted_reviewers_of(counts), _undecided(), _not_conflicted(user)),
         (counts.c.active, Application.reference),
         joins=((counts, counts.c.application_id == Application.id),),
     )

@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.rounds import (
         manage_routes,
         routes,
@@ -23,3 +24,10 @@ def init_app(app: Flask) -> None:
         "Manage rounds", "round_admin.index", roles=[Role.PROGRAMME_OFFICER], order=25, active_prefix="round_admin"
     )
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Manage rounds and rubrics", "round_admin.index")
+    register_queue(Role.PROGRAMME_OFFICER, "rounds.closing_soon", _rounds_closing_soon, order=80)
+
+
+def _rounds_closing_soon(user):
+    from grants.rounds.officer_queues import rounds_closing_soon
+
+    return rounds_closing_soon(user)
