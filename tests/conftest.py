@@ -19,6 +19,7 @@ import psycopg
 import pytest
 import redis as redis_lib
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import make_url
 
 from config import normalise_database_url
@@ -29,6 +30,12 @@ os.environ["GRANTS_ENV"] = "testing"
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+# Property tests draw examples at the machine's pace: on a busy two-core machine (the suite runs two
+# workers beside the browser's server) an example can take longer than Hypothesis's 200 ms default,
+# which would fail a property that holds. The properties are checked in full; only the clock is off.
+settings.register_profile("grants", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("grants")
 
 pytest_plugins = ["tests.fixtures.clients", "tests.fixtures.workers", "tests.fixtures.smtp", "tests.fixtures.mail"]
 
