@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import String, cast, func
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, defaultload
 
 from grants.accounts.models import User
 from grants.core.audit import AuditEvent
@@ -118,7 +118,7 @@ def waivers_waiting(user: Any) -> Queue:
         .join(TrancheCondition.tranche)
         .join(Tranche.project)
         .join(proposer, proposer.id == TrancheCondition.waiver_proposed_by_id)
-        .options(contains_eager(TrancheCondition.tranche).contains_eager(Tranche.project))
+        .options(contains_eager(TrancheCondition.tranche).contains_eager(Tranche.project).lazyload("*"))
         .where(*where)
         .order_by(TrancheCondition.waiver_proposed_at, TrancheCondition.id)
         .limit(SHOWN)
@@ -211,7 +211,10 @@ def _endings(where: tuple, oldest_first) -> list[ProjectEnding]:
         db.session.scalars(
             db.select(ProjectEnding)
             .join(ProjectEnding.project)
-            .options(contains_eager(ProjectEnding.project))
+            .options(
+                contains_eager(ProjectEnding.project).lazyload("*"),
+                defaultload(ProjectEnding.proposed_by).lazyload("*"),
+            )
             .where(*where)
             .order_by(oldest_first, ProjectEnding.id)
             .limit(SHOWN)
@@ -270,23 +273,26 @@ _RETURN = aliased(AuditEvent, name="return_event")
 
 def returned_by(statement, user: Any):
     """``statement`` (of tranches, joined to their project) cut to the tranches whose last request ``user``
-    returned, still waiting for the programme team to request them again: of the requests and returns
-    written on each tranche, the latest is this person's return (``_RETURN``, joined)."""
-    latest = (
-        db.select(AuditEvent.object_id, func.max(AuditEvent.id).label("event_id"))
-        .where(AuditEvent.object_type == "tranche", AuditEvent.action.in_(ASKED))
-        .group_by(AuditEvent.object_id)
-        .subquery()
-    )
-    return (
-        statement.join(latest, latest.c.object_id == cast(Tranche.id, String))
-        .join(_RETURN, _RETURN.id == latest.c.event_id)
+    returned, still waiting for the programme team to request them again: ``user``'s return (``_RETURN``,
+    joined) with no request or return written on the tranche after it."""
+    later = aliased(AuditEvent, name="later_event")
+    return statement.join(
+        _RETURN,
+        (_RETURN.object_type == "tranche")
+        & (_RETURN.object_id == cast(Tranche.id, String))
+        & (_RETURN.action == RETURNED)
+        & (_RETURN.actor_id == user.id),
+    ).where(
+        Tranche.status.in_((TrancheStatus.SCHEDULED, TrancheStatus.ELIGIBLE)),
+        _running(),
+        ~db.select(later.id)
         .where(
-            Tranche.status.in_((TrancheStatus.SCHEDULED, TrancheStatus.ELIGIBLE)),
-            _RETURN.action == RETURNED,
-            _RETURN.actor_id == user.id,
-            _running(),
+            later.object_type == "tranche",
+            later.object_id == _RETURN.object_id,
+            later.action.in_(ASKED),
+            later.id > _RETURN.id,
         )
+        .exists(),
     )
 
 
@@ -323,8 +329,8 @@ def _running():
 
 
 def _tranches():
-    """Tranches with their project (and what a project always loads with it)."""
-    return db.select(Tranche).join(Tranche.project).options(contains_eager(Tranche.project))
+    """Tranches with their project: its reference and title, nothing it would load besides."""
+    return db.select(Tranche).join(Tranche.project).options(contains_eager(Tranche.project).lazyload("*"))
 
 
 def _tranches_counted(*columns):

@@ -4,7 +4,6 @@ where its work is done and leaves once it is done there."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -22,23 +21,7 @@ from tests.factories import PASSWORD, UserFactory, funded_project
 from tests.fixtures.clients import sign_in_client
 from tests.funding.conftest import issue_and_sign, ready_to_request, tranches
 from tests.helpers import text
-
-
-def queue_on(html: str, key: str) -> tuple[int, str, list[str]]:
-    """A queue on the home page: its count, its words, and where its items link."""
-    found = re.search(rf'<section class="grants-queue"[^>]*data-queue="{re.escape(key)}".*?</section>', html, re.S)
-    assert found, f"no queue {key} on the page"
-    section = found.group(0)
-    count = re.search(r'data-count="(\d+)"', section)
-    assert count
-    items = re.findall(r'<li class="grants-queue__item">\s*<a class="govuk-link" href="([^"]+)"', section)
-    return int(count.group(1)), text(section), items
-
-
-def home(client, key: str) -> tuple[int, str, list[str]]:
-    response = client.get("/")
-    assert response.status_code == 200
-    return queue_on(response.get_data(as_text=True), key)
+from tests.queue_pages import home, queue_on
 
 
 def requested(project, officer) -> Tranche:
