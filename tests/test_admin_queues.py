@@ -17,7 +17,14 @@ from grants.extensions import db as _db
 from tests.factories import PASSWORD, OrganisationFactory, UserFactory
 from tests.fixtures.clients import sign_in_client
 from tests.helpers import text
-from tests.queue_pages import home, queue_on
+from tests.work_queues import home_queue
+
+
+def home(client, key: str) -> tuple[int, str, list[str]]:
+    """The queue ``key`` on the person's home: its count, its words, where its items link."""
+    shown = home_queue(client, key)
+    return shown.count, shown.words, shown.links
+
 
 # --- People waiting for a role ----------------------------------------------------------------------------
 
@@ -112,8 +119,8 @@ def test_every_refusal_about_access_and_accounts_is_worth_a_look():
 def test_with_nothing_waiting_each_queue_says_so(db, admin_client):
     html = admin_client.get("/").get_data(as_text=True)
     assert "Nothing needs you right now: every list below is clear." in text(html)
-    count, words, links = queue_on(html, "admin.people")
+    count, words, links = home(admin_client, "admin.people")
     assert (count, links) == (0, []) and "Everyone with an account has a role." in words
-    count, words, links = queue_on(html, "admin.refusals")
+    count, words, links = home(admin_client, "admin.refusals")
     assert (count, links) == (0, [])
     assert "Nothing about access or accounts has been refused in the last 7 days." in words

@@ -21,7 +21,13 @@ from tests.factories import PASSWORD, UserFactory, funded_project
 from tests.fixtures.clients import sign_in_client
 from tests.funding.conftest import issue_and_sign, ready_to_request, tranches
 from tests.helpers import text
-from tests.queue_pages import home, queue_on
+from tests.work_queues import home_queue
+
+
+def home(client, key: str) -> tuple[int, str, list[str]]:
+    """The queue ``key`` on the person's home: its count, its words, where its items link."""
+    shown = home_queue(client, key)
+    return shown.count, shown.words, shown.links
 
 
 def requested(project, officer) -> Tranche:
@@ -237,6 +243,6 @@ def test_with_nothing_waiting_each_queue_says_so(db, finance_client):
         "funding.returned": "No request you returned is waiting for the programme team.",
     }
     for key, sentence in expected.items():
-        count, words, links = queue_on(html, key)
+        count, words, links = home(finance_client, key)
         assert (count, links) == (0, []) and sentence in words, key
         assert "in total" not in words
