@@ -5,6 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from grants.admin.queries import user_audit_links
+    from grants.admin.queues import register as register_queues
     from grants.admin.routes import bp
     from grants.core.audit_links import register_audit_link
     from grants.core.dashboard import register_dashboard_link
@@ -17,5 +18,6 @@ def init_app(app: Flask) -> None:
     register_nav("Audit trail", "admin.audit_log", roles=[Role.ADMIN, Role.PROGRAMME_OFFICER], order=75)
     register_dashboard_link(Role.ADMIN, "Manage people and roles", "admin.users")
     register_dashboard_link(Role.ADMIN, "Read the audit trail", "admin.audit_log")
+    register_queues()
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Read the audit trail", "admin.audit_log")
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Email sent by the service", "notifications.outbox")

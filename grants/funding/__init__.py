@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from grants.core.signals import project_changed
     from grants.enablers.queries import list_conditions_owned_with
     from grants.funding import models  # noqa: F401
+    from grants.funding.finance_queues import register as register_finance_queues
     from grants.funding.queries import conditions_owned_by
     from grants.funding.routes import bp
     from grants.funding.services.ending import closeout_left, end_money, paid_to
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     )
     register_dashboard_link(Role.FINANCE_APPROVER, "Releases waiting for your approval", "funding.approvals")
     register_dashboard_link(Role.FINANCE_APPROVER, "Funding across the portfolio", "funding.index")
+    register_finance_queues()
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Funding", "funding.index")
     register_queue(Role.PROGRAMME_OFFICER, "funding.ready", _tranches_ready, order=50)
     register_queue(Role.PROGRAMME_OFFICER, "funding.conditions_overdue", _conditions_overdue, order=60)
