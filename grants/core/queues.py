@@ -38,6 +38,9 @@ class Queue:
     more: tuple[str, str] | None = None  # (link text, href) to the whole list
     empty: str = "Nothing here needs you now."
     summary: str | None = None  # a line under the heading: "£35,100 in total", "Closes 3 March 2027"
+    for_information: bool = (
+        False  # waiting on someone else (a hold, a request returned): shown, not counted as needing you
+    )
 
     @property
     def hidden(self) -> int:
@@ -84,7 +87,7 @@ class RoleWork:
 
     @property
     def waiting(self) -> int:
-        return sum(queue.count for queue in self.queues)
+        return sum(queue.count for queue in self.queues if not queue.for_information)
 
 
 def work_for(user: Any) -> list[RoleWork]:

@@ -317,6 +317,7 @@ def requests_returned(user: Any) -> Queue:
             for tranche, when, after in rows
         ],
         empty="No request you returned is waiting for the programme team.",
+        for_information=True,
     )
 
 

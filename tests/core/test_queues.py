@@ -70,3 +70,16 @@ def test_a_person_with_nothing_waiting_is_told_so(app, db, own_queues):
     client = sign_in_client(app, UserFactory(roles=[Role.ADMIN]))
     page = text(client.get("/").get_data(as_text=True))
     assert "Nothing needs you right now: every list below is clear." in page
+
+
+def test_a_queue_waiting_on_someone_else_is_shown_but_not_counted_as_needing_you(app, db, own_queues):
+    register_queue(Role.ADMIN, "test.letters", _letters)
+    register_queue(
+        Role.ADMIN,
+        "test.returned",
+        lambda user: Queue("test.returned", "Letters returned", 3, for_information=True),
+    )
+    client = sign_in_client(app, UserFactory(roles=[Role.ADMIN]))
+    page = text(client.get("/").get_data(as_text=True))
+    assert "7 things need you." in page
+    assert "Letters returned" in page and "For information: this waits for someone else" in page
