@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.rounds.queries import count_bids_with
 
     app.register_blueprint(routes.bp)
@@ -31,3 +32,17 @@ def init_app(app: Flask) -> None:
     )
     register_dashboard_link(Role.APPLICANT, "Your bids", "applications.index")
     register_dashboard_link(Role.PROGRAMME_OFFICER, "All applications", "manage_applications.index")
+    register_queue(Role.APPLICANT, "applications.drafts", _drafts, order=10)
+    register_queue(Role.APPLICANT, "applications.partners", _partners, order=20)
+
+
+def _drafts(user):
+    from grants.applications.applicant_queues import drafts
+
+    return drafts(user)
+
+
+def _partners(user):
+    from grants.applications.applicant_queues import partners_awaited
+
+    return partners_awaited(user)

@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.core.signals import project_changed
     from grants.enablers.queries import list_conditions_owned_with
     from grants.funding import models  # noqa: F401
@@ -34,6 +35,13 @@ def init_app(app: Flask) -> None:
     register_dashboard_link(Role.FINANCE_APPROVER, "Releases waiting for your approval", "funding.approvals")
     register_dashboard_link(Role.FINANCE_APPROVER, "Funding across the portfolio", "funding.index")
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Funding", "funding.index")
+    register_queue(Role.APPLICANT, "funding.agreements", _agreements_to_sign, order=30)
+
+
+def _agreements_to_sign(user):
+    from grants.funding.applicant_queues import agreements_to_sign
+
+    return agreements_to_sign(user)
 
 
 def _evaluate(project, actor=None, **_):

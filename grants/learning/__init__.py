@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.enablers.queries import list_commitments_due_with
     from grants.funding.services.agreements import list_commitments_with
     from grants.funding.services.conditions import register_evaluator
@@ -30,6 +31,13 @@ def init_app(app: Flask) -> None:
     on_closeout_check(closeout_left, order=30)
     register_nav("Learning library", "library.index", order=12, active_prefix="library", public=True)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Learning to review", "learning.reviews")
+    register_queue(Role.APPLICANT, "learning.commitments", _commitments_due, order=60)
+
+
+def _commitments_due(user):
+    from grants.learning.applicant_queues import commitments_due
+
+    return commitments_due(user)
 
 
 def _carry_over_commitments(project, application, *, months, actor=None):

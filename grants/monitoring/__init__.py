@@ -8,6 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.funding.services.conditions import register_evaluator
     from grants.monitoring import models  # noqa: F401
     from grants.monitoring.ending import closeout_left
@@ -21,6 +22,20 @@ def init_app(app: Flask) -> None:
     on_project_set_up(_set_up_monitoring, order=20)
     on_closeout_check(closeout_left, order=10)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Progress reports to review", "monitoring.reports")
+    register_queue(Role.APPLICANT, "monitoring.changes", _changes_asked, order=40)
+    register_queue(Role.APPLICANT, "monitoring.reports", _reports_due, order=50)
+
+
+def _changes_asked(user):
+    from grants.monitoring.applicant_queues import changes_asked
+
+    return changes_asked(user)
+
+
+def _reports_due(user):
+    from grants.monitoring.applicant_queues import reports_due
+
+    return reports_due(user)
 
 
 def _set_up_monitoring(project, application, *, months, actor=None):
