@@ -67,7 +67,7 @@ def decisions_to_read(user) -> Queue:
         WorkItem(
             text=f"Read the decision on {reference} {title or 'Untitled bid'}",
             href=url_for("applications.show", application_id=application_id),
-            why=f"{OUTCOME_WORDS.get(outcome, 'Decided')}",
+            why=OUTCOME_WORDS.get(outcome, "Decided"),
         )
         for application_id, reference, title, outcome, _ in rows
     ]
