@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tests.helpers import text
 
 
-@dataclass(frozen=True)
-class ShownQueue:
+class ShownQueue(NamedTuple):
     count: int
     words: str  # the visible words of the queue: its heading, summary, items and empty sentence
     links: list[str]  # the items' links, in order

@@ -35,9 +35,23 @@ def init_app(app: Flask) -> None:
     register_dashboard_link(Role.APPLICANT, "Your bids", "applications.index")
     register_dashboard_link(Role.PROGRAMME_OFFICER, "All applications", "manage_applications.index")
     register_queue(Role.PROGRAMME_OFFICER, "applications.eligibility", _eligibility_checks, order=10)
+    register_queue(Role.APPLICANT, "applications.drafts", _drafts, order=10)
+    register_queue(Role.APPLICANT, "applications.partners", _partners, order=20)
 
 
 def _eligibility_checks(user):
     from grants.applications.officer_queues import eligibility_checks
 
     return eligibility_checks(user)
+
+
+def _drafts(user):
+    from grants.applications.applicant_queues import drafts
+
+    return drafts(user)
+
+
+def _partners(user):
+    from grants.applications.applicant_queues import partners_awaited
+
+    return partners_awaited(user)

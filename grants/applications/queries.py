@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 
 from grants.applications.models import Application, ApplicationStatus, application_themes
-from grants.applications.workflow import TIMELINE_ACTIONS
+from grants.applications.workflow import DECISION_READ, TIMELINE_ACTIONS
 from grants.core.audit import AuditEvent
 from grants.core.db import utcnow
 from grants.directory.models import Organisation, Place
@@ -51,6 +51,23 @@ def awards_given_up(applications: Iterable[Application]) -> dict[int, datetime]:
     if not _GIVEN_UP:  # never show a bid as funded for want of asking
         raise RuntimeError("no area has said how to find an award given up")
     return _GIVEN_UP[0](ids)
+
+
+def decision_read(application_id: int, reader_id: int, since: datetime) -> bool:
+    """Whether the person has opened the bid's page since its decision took effect (one query)."""
+    return bool(
+        db.session.scalar(
+            db.select(AuditEvent.id)
+            .where(
+                AuditEvent.action == DECISION_READ,
+                AuditEvent.object_type == "application",
+                AuditEvent.object_id == str(application_id),
+                AuditEvent.actor_id == reader_id,
+                AuditEvent.occurred_at >= since,
+            )
+            .limit(1)
+        )
+    )
 
 
 def organisation_applications(organisation_id: int) -> list[Application]:

@@ -24,6 +24,7 @@ from grants.applications.permissions import (
     can_withdraw_application,
     is_member,
 )
+from grants.applications.workflow import DECISION_READ
 from grants.core import actions
 from grants.core.errors import AlreadyDone, GrantsError, PermissionDenied
 from grants.core.permissions import Role, roles_required
@@ -163,6 +164,8 @@ def show(application_id):
     application = load_visible(application_id)
     editable = can_edit_application(current_user, application)
     given_up_at = queries.awards_given_up([application]).get(application.id)
+    decision = queries.decision_in_effect(application.id)
+    _note_decision_read(application, decision)
     return render_template(
         "applications/show.html",
         application=application,
@@ -171,9 +174,18 @@ def show(application_id):
         editable=editable,
         withdrawable=can_withdraw_application(current_user, application),
         timeline=queries.timeline(application, given_up_at=given_up_at),
-        decision=queries.decision_in_effect(application.id),
+        decision=decision,
         given_up_at=given_up_at,
     )
+
+
+def _note_decision_read(application: Application, decision) -> None:
+    """The first time someone of the bid's organisation sees its decision, it leaves their home's
+    decisions to read: the reading is kept in the audit trail (which also shows the applicant saw it)."""
+    if decision is None or not is_member(current_user, application):
+        return
+    if not queries.decision_read(application.id, current_user.id, decision.effective_at):
+        actions.record(DECISION_READ, application, after={"outcome": str(decision.outcome)})
 
 
 # --- Sections ---------------------------------------------------------------------------------------

@@ -39,3 +39,7 @@ TIMELINE_ACTIONS = {
     "application.reserve": "Placed on the reserve list",
     "application.rejected": "Not funded",
 }
+
+# Someone of the bid's organisation opened its page once its decision had taken effect: until then, the
+# decision waits on their home among the decisions to read.
+DECISION_READ = "application.decision_read"

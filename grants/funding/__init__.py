@@ -40,6 +40,13 @@ def init_app(app: Flask) -> None:
     register_queue(Role.PROGRAMME_OFFICER, "funding.ready", _tranches_ready, order=50)
     register_queue(Role.PROGRAMME_OFFICER, "funding.conditions_overdue", _conditions_overdue, order=60)
     register_queue(Role.ENABLER, "funding.enabler_conditions", _conditions_to_confirm, order=20)
+    register_queue(Role.APPLICANT, "funding.agreements", _agreements_to_sign, order=30)
+
+
+def _agreements_to_sign(user):
+    from grants.funding.applicant_queues import agreements_to_sign
+
+    return agreements_to_sign(user)
 
 
 def _evaluate(project, actor=None, **_):

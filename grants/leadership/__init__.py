@@ -7,6 +7,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.leadership import models  # noqa: F401
     from grants.leadership.ending import closeout_left
     from grants.leadership.routes import bp
@@ -17,3 +18,10 @@ def init_app(app: Flask) -> None:
     on_closeout_check(closeout_left, order=40)
     on_project_end(close_open_stages, order=40)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Leadership framework", "leadership.framework")
+    register_queue(Role.APPLICANT, "leadership.assessments", _assessments_waiting, order=70)
+
+
+def _assessments_waiting(user):
+    from grants.leadership.applicant_queues import assessments_waiting
+
+    return assessments_waiting(user)

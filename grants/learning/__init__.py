@@ -32,6 +32,13 @@ def init_app(app: Flask) -> None:
     register_nav("Learning library", "library.index", order=12, active_prefix="library", public=True)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Learning to review", "learning.reviews")
     register_queue(Role.PROGRAMME_OFFICER, "learning.reviews", _learning_to_review, order=40)
+    register_queue(Role.APPLICANT, "learning.commitments", _commitments_due, order=60)
+
+
+def _commitments_due(user):
+    from grants.learning.applicant_queues import commitments_due
+
+    return commitments_due(user)
 
 
 def _carry_over_commitments(project, application, *, months, actor=None):

@@ -23,6 +23,20 @@ def init_app(app: Flask) -> None:
     on_closeout_check(closeout_left, order=10)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Progress reports to review", "monitoring.reports")
     register_queue(Role.PROGRAMME_OFFICER, "monitoring.reports", _reports_to_review, order=30)
+    register_queue(Role.APPLICANT, "monitoring.changes", _changes_asked, order=40)
+    register_queue(Role.APPLICANT, "monitoring.reports", _reports_due, order=50)
+
+
+def _changes_asked(user):
+    from grants.monitoring.applicant_queues import changes_asked
+
+    return changes_asked(user)
+
+
+def _reports_due(user):
+    from grants.monitoring.applicant_queues import reports_due
+
+    return reports_due(user)
 
 
 def _set_up_monitoring(project, application, *, months, actor=None):

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
+    from grants.core.queues import register_queue
     from grants.projects.ending import on_award_given_up
     from grants.projects.permissions import hide_bids_with
     from grants.reviews import chair_routes, given_up, manage_routes, reviewer_routes
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     )
     register_dashboard_link(Role.STEERING_MEMBER, "Bids to review", "reviews.index")
     register_dashboard_link(Role.STEERING_CHAIR, "Moderate scores and decide", "assessment.index")
+    register_queue(Role.APPLICANT, "reviews.decisions", _decisions_to_read, order=25)
     _register_queues()
 
 
@@ -71,3 +73,9 @@ def _bids_needing_reviewers(user):
     from grants.reviews.officer_queues import bids_needing_reviewers
 
     return bids_needing_reviewers(user)
+
+
+def _decisions_to_read(user):
+    from grants.reviews.applicant_queues import decisions_to_read
+
+    return decisions_to_read(user)

@@ -60,7 +60,7 @@ def test_the_home_page_shows_counts_items_deadlines_and_the_rest_as_a_link(app, 
     assert "7 things need you." in page
     assert "Letters to send : 7" in page or "Letters to send: 7" in page
     assert "Send the letter to Harbourside" in page and "Drafted" in page
-    assert "Overdue was due 1 March 2027" in page
+    assert "Overdue since 1 March 2027" in page
     assert "All letters (6 more)" in page
     assert "Calls to return" in page and "No calls to return." in page
 

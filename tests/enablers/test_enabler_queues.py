@@ -35,7 +35,7 @@ def test_projects_due_an_update_are_listed_with_their_rag_until_an_update_is_add
     queue = home_queue(client, UPDATES)
     assert queue.count == 2
     assert queue.links == [f"/projects/{quiet.id}/updates/new", f"/projects/{soon.id}/updates/new"]
-    assert f"Add an update to {quiet.reference} Healthy Harbour RAG: red Overdue was due" in queue.words
+    assert f"Add an update to {quiet.reference} Healthy Harbour RAG: red Overdue since" in queue.words
     assert f"{soon.reference} Moving Together RAG: not yet rated Due" in queue.words
     assert "Safe at Home" not in queue.words
     assert "You support 3 projects: 1 red, 1 green, 1 not yet rated." in queue.words

@@ -102,7 +102,7 @@ def test_an_overdue_release_says_so(db, officer, finance_client):
     tranche = requested(funded_project(), officer)
     tranche.due_on = london_today() - timedelta(days=3)
     _db.session.commit()
-    assert "Overdue was due" in home(finance_client, "funding.releases")[1]
+    assert "Overdue since" in home(finance_client, "funding.releases")[1]
 
 
 # --- Holds and returned requests --------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def test_unmet_conditions_of_a_tranche_past_its_date_are_overdue_until_met(db, a
     queue = home_queue(client, OVERDUE)
     assert queue.count == 2  # the report it waits for, and the bank details
     assert f"{project.reference}, tranche 2: Bank details checked" in queue.words
-    assert "Overdue was due" in queue.words and "tranche 1" not in queue.words
+    assert "Overdue since" in queue.words and "tranche 1" not in queue.words
     assert queue.links[0] == f"/projects/{project.id}/funding#tranche-2"
     response = client.post(f"/funding/conditions/{condition.id}/confirm", data={"note": "Checked on 3 May."})
     assert response.status_code == 302

@@ -94,7 +94,7 @@ def test_a_review_past_its_due_date_says_it_is_overdue(db, member):
     bid = under_review_bid(round_)
     ReviewAssignmentFactory(application=bid, reviewer=member.user, due_on=date.today() - timedelta(days=3))
     _, words = queue(member, "reviews.conflicts")
-    assert "Overdue was due" in words
+    assert "Overdue since" in words
 
 
 def test_a_review_whose_scoring_has_closed_is_not_asked_for(db, member):

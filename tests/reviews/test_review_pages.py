@@ -75,7 +75,7 @@ def test_an_overdue_review_says_so_in_words(db, member):
     ReviewAssignmentFactory(
         application=under_review_bid(round_), reviewer=member.user, due_on=date.today() - timedelta(days=2)
     )
-    assert "Overdue was due" in section(member.get("/reviews/").get_data(as_text=True), "to-do")
+    assert "Overdue since" in section(member.get("/reviews/").get_data(as_text=True), "to-do")
 
 
 def test_a_review_whose_scoring_closed_unsubmitted_is_not_left_to_do(db, member):
