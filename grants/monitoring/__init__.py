@@ -7,6 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
+    from grants.core.navigation import register_nav
     from grants.core.permissions import Role
     from grants.funding.services.conditions import register_evaluator
     from grants.monitoring import models  # noqa: F401
@@ -21,6 +22,14 @@ def init_app(app: Flask) -> None:
     on_project_set_up(_set_up_monitoring, order=20)
     on_closeout_check(closeout_left, order=10)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Progress reports to review", "monitoring.reports")
+    register_nav(
+        "Progress reports",
+        "monitoring.reports",
+        group="projects",
+        description="The reports projects send on their progress, to accept or return with changes asked for.",
+        roles=[Role.PROGRAMME_OFFICER],
+        order=40,
+    )
 
 
 def _set_up_monitoring(project, application, *, months, actor=None):
