@@ -66,7 +66,7 @@ def test_a_group_with_one_page_for_the_person_links_straight_to_it(db, client_fo
         "Account",
         "Sign out",
     ]
-    assert 'href="/applications"' in html and 'href="/sections/account"' in html
+    assert 'href="/applications"' in html and 'href="/menu/account"' in html
 
 
 def _person(roles):
@@ -90,7 +90,7 @@ def test_landing_pages_list_what_the_person_may_open_and_nothing_else(app, db, c
 
     client = client_for(_person(roles))
     for key, group in GROUPS.items():
-        response = client.get(f"/sections/{key}")
+        response = client.get(f"/menu/{key}")
         assert response.status_code == 200
         html = response.get_data(as_text=True)
         assert h1(html) == group.label
@@ -118,7 +118,7 @@ def test_each_entry_and_landing_page_link_leads_to_a_page_headed_as_it_is_named(
     )
     links = [(href, text(label)) for href, label in entries]
     for href, _ in list(links):
-        if href.startswith("/sections/"):
+        if href.startswith("/menu/"):
             links += _links(client.get(href).get_data(as_text=True))
     headings = [(href, h1(client.get(href).get_data(as_text=True))) for href, _ in links]
     assert [pair for pair in headings if pair not in links] == []
@@ -127,13 +127,13 @@ def test_each_entry_and_landing_page_link_leads_to_a_page_headed_as_it_is_named(
 def test_the_landing_page_and_the_pages_it_lists_are_marked_current(db, client_for):
     client = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER, Role.ADMIN]))
     assert current_nav(client.get("/").get_data(as_text=True)) == ["Your work"]
-    assert current_nav(client.get("/sections/admin").get_data(as_text=True)) == ["Admin"]
+    assert current_nav(client.get("/menu/admin").get_data(as_text=True)) == ["Admin"]
     assert current_nav(client.get("/admin/people").get_data(as_text=True)) == ["Admin"]
     assert current_nav(client.get("/manage/rounds/").get_data(as_text=True)) == ["Rounds"]
     assert current_nav(client.get("/portfolio/partnerships").get_data(as_text=True)) == ["Programme"]
     assert current_nav(client.get("/account").get_data(as_text=True)) == ["Your account"]
-    page = client.get("/sections/admin").get_data(as_text=True)
-    assert re.search(r'href="/sections/admin"\s+aria-current="page"', page)
+    page = client.get("/menu/admin").get_data(as_text=True)
+    assert re.search(r'href="/menu/admin"\s+aria-current="page"', page)
 
 
 def test_a_page_of_a_single_entry_group_marks_that_entry(db, client_for):
@@ -143,20 +143,20 @@ def test_a_page_of_a_single_entry_group_marks_that_entry(db, client_for):
 
 
 def test_an_unknown_section_is_not_found_and_visitors_sign_in_first(db, client, client_for):
-    assert client.get("/sections/admin").status_code == 302
-    assert client_for(UserFactory(roles=[Role.ADMIN])).get("/sections/nothing").status_code == 404
+    assert client.get("/menu/admin").status_code == 302
+    assert client_for(UserFactory(roles=[Role.ADMIN])).get("/menu/nothing").status_code == 404
 
 
 def test_the_dashboard_and_the_progress_report_each_say_how_they_differ(db, client_for):
     client = client_for(UserFactory(roles=[Role.STEERING_MEMBER]))
-    listing = text(client.get("/sections/programme").get_data(as_text=True))
+    listing = text(client.get("/menu/programme").get_data(as_text=True))
     assert "Totals worked out as you open the page" in listing and "compiled every Monday morning" in listing
     assert "compiled copy" in text(client.get("/portfolio/").get_data(as_text=True))
     assert "as they stand now" in text(client.get("/progress/").get_data(as_text=True))
 
 
 def test_the_landing_page_says_so_when_none_of_its_pages_is_open_to_the_person(db, client_for):
-    html = client_for(ApplicantFactory()).get("/sections/admin").get_data(as_text=True)
+    html = client_for(ApplicantFactory()).get("/menu/admin").get_data(as_text=True)
     assert _links(html) == [] and "None of these pages is open to your roles" in text(html)
 
 

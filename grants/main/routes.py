@@ -17,7 +17,7 @@ def home():
     return render_template("main/home.html")
 
 
-@bp.get("/sections/<group>")
+@bp.get("/menu/<group>")
 @login_required
 def section(group: str):
     """A group of the navigation: the pages in it that the signed-in person may open, a sentence each."""

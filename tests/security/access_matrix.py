@@ -1072,7 +1072,7 @@ MATRIX: dict[str, Entry] = _entries(
             " 200  200  200  200  200  200  200  200  200  200",
             None,
         ),
-        "main.section /sections/<group>": (
+        "main.section /menu/<group>": (
             lambda w: {"group": "admin"},
             "  in  200  200  200  200  200  200  200  200  200",
             None,
