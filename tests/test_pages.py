@@ -8,54 +8,57 @@ from grants.core.permissions import Role
 from tests.factories import UserFactory
 from tests.helpers import current_nav, h1, nav_labels, text
 
-NAV_ORDER = [
-    "Funding rounds",
-    "Learning library",
-    "Your bids",
-    "Your organisation",
-    "Manage rounds",
-    "Applications",
-    "Projects",
-    "Your projects",
-    "Funding",
-    "Enablers",
-    "Your reviews",
-    "Assessment",
-    "Dashboard",
-    "Progress",
-    "People",
-    "Audit trail",
-    "Email",
-    "Your account",
-    "Sign out",
-]
-EVERYONE = ["Funding rounds", "Learning library", "Your account", "Sign out"]
-NAVIGATION = {
-    Role.APPLICANT: EVERYONE + ["Your bids", "Your organisation", "Projects"],
-    Role.STEERING_MEMBER: EVERYONE + ["Your reviews", "Projects", "Dashboard", "Progress"],
-    Role.STEERING_CHAIR: EVERYONE + ["Assessment", "Projects", "Dashboard", "Progress"],
-    Role.ENABLER: EVERYONE + ["Your projects"],
-    Role.PROGRAMME_OFFICER: EVERYONE
-    + [
-        "Manage rounds",
-        "Applications",
-        "Projects",
-        "Funding",
-        "Enablers",
-        "Assessment",
-        "Dashboard",
-        "Progress",
-        "Audit trail",
-        "Email",
-    ],
-    Role.FINANCE_APPROVER: EVERYONE + ["Projects", "Funding"],
-    Role.ADMIN: EVERYONE + ["Dashboard", "Progress", "People", "Audit trail", "Email"],
+ALL = frozenset(Role)
+READERS = {Role.PROGRAMME_OFFICER, Role.STEERING_CHAIR, Role.STEERING_MEMBER, Role.ADMIN}
+# Each entry of the navigation, in order: a group of pages, each with the roles that see it. A person who
+# sees one page of a group sees that page's name; one who sees more sees the group's name.
+GROUPS = {
+    "Rounds": {"Funding rounds": ALL, "Manage rounds": {Role.PROGRAMME_OFFICER}},
+    "Bids": {
+        "Your bids": {Role.APPLICANT},
+        "Applications": {Role.PROGRAMME_OFFICER},
+        "Your reviews": {Role.STEERING_MEMBER},
+        "Assessment": {Role.STEERING_CHAIR, Role.PROGRAMME_OFFICER},
+    },
+    "Projects and funding": {
+        "Projects": ALL - {Role.ENABLER, Role.ADMIN},
+        "Your projects": {Role.ENABLER},
+        "Funding": {Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER},
+        "Releases waiting for your approval": {Role.FINANCE_APPROVER},
+        "Enablers": {Role.PROGRAMME_OFFICER},
+        "Progress reports": {Role.PROGRAMME_OFFICER},
+    },
+    "Programme": {
+        "Programme dashboard": READERS,
+        "Progress across the portfolio": READERS,
+        "Partnership map": READERS,
+        "Learning library": ALL,
+        "Learning to review": {Role.PROGRAMME_OFFICER},
+        "Download data": ALL - {Role.APPLICANT, Role.ENABLER, Role.ADMIN},
+        "Publish open data (360Giving)": {Role.PROGRAMME_OFFICER, Role.ADMIN},
+    },
+    "Admin": {
+        "People": {Role.ADMIN},
+        "Audit trail": {Role.ADMIN, Role.PROGRAMME_OFFICER},
+        "Email sent by the service": {Role.ADMIN, Role.PROGRAMME_OFFICER},
+        "Themes": {Role.PROGRAMME_OFFICER},
+        "Leadership framework": {Role.PROGRAMME_OFFICER},
+        "Personal data": {Role.PROGRAMME_OFFICER},
+    },
+    "Account": {"Your account": ALL, "Your organisation": {Role.APPLICANT}, "Your profile": {Role.ENABLER}},
 }
 
 
 def expected_nav(*roles) -> list[str]:
-    labels = set().union(*(NAVIGATION[role] for role in roles))
-    return [label for label in NAV_ORDER if label in labels]
+    held = set(roles)
+    labels = ["Your work"]
+    for group, pages in GROUPS.items():
+        seen = [page for page, allowed in pages.items() if held & set(allowed)]
+        if len(seen) == 1:
+            labels += seen
+        elif seen:
+            labels.append(group)
+    return [*labels, "Sign out"]
 
 
 def test_anonymous_home_page_invites_applicants_and_has_no_crown(client):
@@ -83,7 +86,7 @@ def test_the_current_page_is_marked_in_the_navigation(db, client_for):
     client = client_for(UserFactory())
     assert current_nav(client.get("/account").get_data(as_text=True)) == ["Your account"]
     assert current_nav(client.get("/account/password").get_data(as_text=True)) == ["Your account"]
-    assert current_nav(client.get("/").get_data(as_text=True)) == []
+    assert current_nav(client.get("/").get_data(as_text=True)) == ["Your work"]
 
 
 @pytest.mark.parametrize("path", ["/admin/people", "/admin/audit", "/email/"])

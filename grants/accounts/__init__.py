@@ -14,4 +14,11 @@ def init_app(app: Flask) -> None:
     two_factor.init_guard(app)
     hide_navigation_unless(two_factor.is_satisfied)  # nothing else opens until two-factor sign-in is set up
     limits.identify_pending_account(two_factor.pending_account_id)
-    register_nav("Your account", "accounts.account", order=90, active_prefix="accounts")
+    register_nav(
+        "Your account",
+        "accounts.account",
+        group="account",
+        description="Your name, email address, password and two-factor sign-in.",
+        order=10,
+        active_prefix="accounts",
+    )

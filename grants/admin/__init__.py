@@ -14,8 +14,22 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     register_audit_link("user", user_audit_links)
-    register_nav("People", "admin.users", roles=[Role.ADMIN], order=70)
-    register_nav("Audit trail", "admin.audit_log", roles=[Role.ADMIN, Role.PROGRAMME_OFFICER], order=75)
+    register_nav(
+        "People",
+        "admin.users",
+        group="admin",
+        description="Everyone who uses the service, and the roles that say what each may do.",
+        roles=[Role.ADMIN],
+        order=10,
+    )
+    register_nav(
+        "Audit trail",
+        "admin.audit_log",
+        group="admin",
+        description="Every change of state and every refused request: who, what and when.",
+        roles=[Role.ADMIN, Role.PROGRAMME_OFFICER],
+        order=20,
+    )
     register_dashboard_link(Role.ADMIN, "Manage people and roles", "admin.users")
     register_dashboard_link(Role.ADMIN, "Read the audit trail", "admin.audit_log")
     register_queues()

@@ -24,12 +24,22 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(manage_routes.bp)
     count_bids_with(bid_counts_by_round)
     register_audit_link("application", audit_links)
-    register_nav("Your bids", "applications.index", roles=[Role.APPLICANT], order=20, active_prefix="applications")
+    register_nav(
+        "Your bids",
+        "applications.index",
+        group="bids",
+        description="Start, write and submit your partnership's bids, and read the decisions on them.",
+        roles=[Role.APPLICANT],
+        order=10,
+        active_prefix="applications",
+    )
     register_nav(
         "Applications",
         "manage_applications.index",
+        group="bids",
+        description="Every bid sent to a round: check eligibility, ask for clarification, follow each to its decision.",
         roles=[Role.PROGRAMME_OFFICER],
-        order=30,
+        order=20,
         active_prefix="manage_applications",
     )
     register_dashboard_link(Role.APPLICANT, "Your bids", "applications.index")

@@ -30,6 +30,7 @@ def partnership(application_id):
             form=form,
             show=shown_on(form, "completed"),
             to=url_for("applications.show", application_id=application.id),
+            message=f"Saved: {SECTIONS['partnership']}.",
         )
         if done is not None:
             return done

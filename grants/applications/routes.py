@@ -219,6 +219,7 @@ def section(application_id, section):
             form=form,
             show=shown_on(form, "evidence" if "evidence" in form else "completed"),
             to=url_for("applications.show", application_id=application.id),
+            message=f"Saved: {SECTIONS[section]}.",
         )
         if done is not None:
             return done

@@ -16,8 +16,31 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     # A project's page tells the programme team when its enabler is linked with the partnership.
     judge_links_with(linked_with)
-    register_nav("Your projects", "enablers.home", roles=[Role.ENABLER], order=35, active_prefix="enablers")
-    register_nav("Enablers", "enablers.pool", roles=[Role.PROGRAMME_OFFICER], order=38)
+    register_nav(
+        "Your projects",
+        "enablers.home",
+        group="projects",
+        description="The projects you support, and what is due on each.",
+        roles=[Role.ENABLER],
+        order=15,
+        active_prefix="enablers",
+    )
+    register_nav(
+        "Enablers",
+        "enablers.pool",
+        group="projects",
+        description="The enablers, what they specialise in, how many projects they can take on, and whom they support.",
+        roles=[Role.PROGRAMME_OFFICER],
+        order=30,
+    )
+    register_nav(
+        "Your profile",
+        "enablers.profile",
+        group="account",
+        description="What you specialise in, where you work and how many projects you can take on.",
+        roles=[Role.ENABLER],
+        order=30,
+    )
     register_dashboard_link(Role.ENABLER, "Your projects and what is due", "enablers.home")
     register_dashboard_link(Role.ENABLER, "Your profile", "enablers.profile")
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Enablers", "enablers.pool")

@@ -29,9 +29,19 @@ def init_app(app: Flask) -> None:
     register_nav(
         "Funding",
         "funding.index",
+        group="projects",
+        description="Grant agreements, tranches and match funding across the projects.",
         roles=[Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER],
-        order=36,
+        order=20,
         active_prefix="funding",
+    )
+    register_nav(
+        "Releases waiting for your approval",
+        "funding.approvals",
+        group="projects",
+        description="Tranche releases the programme team has asked for, waiting for your second signature.",
+        roles=[Role.FINANCE_APPROVER],
+        order=25,
     )
     register_dashboard_link(Role.FINANCE_APPROVER, "Releases waiting for your approval", "funding.approvals")
     register_dashboard_link(Role.FINANCE_APPROVER, "Funding across the portfolio", "funding.index")

@@ -6,6 +6,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
+    from grants.core.navigation import register_nav
     from grants.core.permissions import Role
     from grants.core.queues import register_queue
     from grants.leadership import models  # noqa: F401
@@ -18,6 +19,14 @@ def init_app(app: Flask) -> None:
     on_closeout_check(closeout_left, order=40)
     on_project_end(close_open_stages, order=40)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Leadership framework", "leadership.framework")
+    register_nav(
+        "Leadership framework",
+        "leadership.framework",
+        group="admin",
+        description="The domains and behaviours participants assess themselves against, at the start and the end.",
+        roles=[Role.PROGRAMME_OFFICER],
+        order=50,
+    )
     register_queue(Role.APPLICANT, "leadership.assessments", _assessments_waiting, order=70)
 
 

@@ -29,7 +29,23 @@ def init_app(app: Flask) -> None:
     list_commitments_due_with(commitments_due)
     on_project_set_up(_carry_over_commitments, order=10)
     on_closeout_check(closeout_left, order=30)
-    register_nav("Learning library", "library.index", order=12, active_prefix="library", public=True)
+    register_nav(
+        "Learning library",
+        "library.index",
+        group="programme",
+        description="Case studies and insights the projects have published, open to everyone.",
+        order=40,
+        active_prefix="library",
+        public=True,
+    )
+    register_nav(
+        "Learning to review",
+        "learning.reviews",
+        group="programme",
+        description="Case studies and insights sent for review before they are published to the library.",
+        roles=[Role.PROGRAMME_OFFICER],
+        order=45,
+    )
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Learning to review", "learning.reviews")
     register_queue(Role.PROGRAMME_OFFICER, "learning.reviews", _learning_to_review, order=40)
     register_queue(Role.APPLICANT, "learning.commitments", _commitments_due, order=60)

@@ -1,8 +1,10 @@
-from flask import Blueprint, render_template
-from flask_login import current_user
+from flask import Blueprint, abort, render_template
+from flask_login import current_user, login_required
 
 from grants.core.dashboard import dashboard_panels
+from grants.core.navigation import GROUPS, nav_items_for
 from grants.core.queues import work_for
+from grants.main.glossary import TERMS
 
 bp = Blueprint("main", __name__)
 
@@ -13,6 +15,20 @@ def home():
         panels = {panel.role: panel for panel in dashboard_panels(current_user)}
         return render_template("main/dashboard.html", work=work_for(current_user), panels_by_role=panels)
     return render_template("main/home.html")
+
+
+@bp.get("/menu/<group>")
+@login_required
+def section(group: str):
+    """A group of the navigation: the pages in it that the signed-in person may open, a sentence each."""
+    if group not in GROUPS:
+        abort(404)
+    return render_template("main/section.html", group=GROUPS[group], items=nav_items_for(current_user, group))
+
+
+@bp.get("/glossary")
+def glossary():
+    return render_template("main/glossary.html", terms=TERMS)
 
 
 @bp.get("/accessibility")

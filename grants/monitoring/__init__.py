@@ -7,6 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from grants.core.dashboard import register_dashboard_link
+    from grants.core.navigation import register_nav
     from grants.core.permissions import Role
     from grants.core.queues import register_queue
     from grants.funding.services.conditions import register_evaluator
@@ -22,6 +23,14 @@ def init_app(app: Flask) -> None:
     on_project_set_up(_set_up_monitoring, order=20)
     on_closeout_check(closeout_left, order=10)
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Progress reports to review", "monitoring.reports")
+    register_nav(
+        "Progress reports",
+        "monitoring.reports",
+        group="projects",
+        description="The reports projects send on their progress, to accept or return with changes asked for.",
+        roles=[Role.PROGRAMME_OFFICER],
+        order=40,
+    )
     register_queue(Role.PROGRAMME_OFFICER, "monitoring.reports", _reports_to_review, order=30)
     register_queue(Role.APPLICANT, "monitoring.changes", _changes_asked, order=40)
     register_queue(Role.APPLICANT, "monitoring.reports", _reports_due, order=50)

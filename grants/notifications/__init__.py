@@ -15,10 +15,12 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     register_job(send_outbox_command)
     register_nav(
-        "Email",
+        "Email sent by the service",
         "notifications.outbox",
+        group="admin",
+        description="Every email the service has sent or is about to send, and any that failed.",
         roles=[Role.PROGRAMME_OFFICER, Role.ADMIN],
-        order=80,
+        order=30,
         active_prefix="notifications",
     )
     register_queue(Role.PROGRAMME_OFFICER, "notifications.failed", _failed_email, order=70)

@@ -12,7 +12,26 @@ def init_app(app: Flask) -> None:
     from grants.portfolio.routes import bp
 
     app.register_blueprint(bp)
-    register_nav("Dashboard", "portfolio.dashboard", roles=READERS, order=45, active_prefix="portfolio")
+    register_nav(
+        "Programme dashboard",
+        "portfolio.dashboard",
+        group="programme",
+        description=(
+            "Totals worked out as you open the page: money, match funding, projects by theme, place and RAG, "
+            "bids, the shift in leadership and what is overdue. The progress report is the weekly compiled copy."
+        ),
+        roles=READERS,
+        order=10,
+        active_prefix="portfolio",
+    )
+    register_nav(
+        "Partnership map",
+        "portfolio.partnership_map",
+        group="programme",
+        description="Which sectors work together in which places.",
+        roles=READERS,
+        order=30,
+    )
     for role in READERS:
         register_dashboard_link(role, "Programme dashboard", "portfolio.dashboard")
         register_dashboard_link(role, "Partnership map", "portfolio.partnership_map")

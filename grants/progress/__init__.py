@@ -17,6 +17,18 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     register_job(compile_progress_command)
-    register_nav("Progress", "progress.index", roles=READERS, order=46, active_prefix="progress")
+    register_nav(
+        "Progress across the portfolio",
+        "progress.index",
+        group="programme",
+        description=(
+            "A report compiled every Monday morning from every project's updates, money, outcomes, "
+            "leadership self-assessments and learning, kept with its date, to download and sent to the "
+            "steering group. The dashboard shows the totals as they stand now."
+        ),
+        roles=READERS,
+        order=20,
+        active_prefix="progress",
+    )
     for role in (Role.PROGRAMME_OFFICER, Role.STEERING_CHAIR, Role.STEERING_MEMBER):
         register_dashboard_link(role, "Progress across the portfolio", "progress.index")

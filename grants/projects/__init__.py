@@ -24,7 +24,9 @@ def init_app(app: Flask) -> None:
     register_nav(
         "Projects",
         "projects.index",
-        order=32,
+        group="projects",
+        description="Funded projects: their plans, enablers' updates, RAG, reports and close-out.",
+        order=10,
         active_prefix="projects",
         roles=[
             Role.PROGRAMME_OFFICER,

@@ -33,12 +33,22 @@ def init_app(app: Flask) -> None:
     find_awards_given_up_with(given_up.awards_given_up)
     # A round's assessment starts with its submitted bids going under review.
     start_assessment_with(start_assessment)
-    register_nav("Your reviews", "reviews.index", roles=[Role.STEERING_MEMBER], order=40, active_prefix="reviews")
+    register_nav(
+        "Your reviews",
+        "reviews.index",
+        group="bids",
+        description="Declare any conflict of interest, then score the bids you have been asked to review.",
+        roles=[Role.STEERING_MEMBER],
+        order=30,
+        active_prefix="reviews",
+    )
     register_nav(
         "Assessment",
         "assessment.index",
+        group="bids",
+        description="Reviewers for each bid, their scores moderated, and the decisions on which bids are funded.",
         roles=[Role.STEERING_CHAIR, Role.PROGRAMME_OFFICER],
-        order=45,
+        order=40,
         active_prefix="assessment",
     )
     register_dashboard_link(Role.STEERING_MEMBER, "Bids to review", "reviews.index")

@@ -19,9 +19,23 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     app.register_blueprint(manage_routes.bp)
     register_audit_link("round", audit_links)
-    register_nav("Funding rounds", "rounds.index", order=10, active_prefix="rounds", public=True)
     register_nav(
-        "Manage rounds", "round_admin.index", roles=[Role.PROGRAMME_OFFICER], order=25, active_prefix="round_admin"
+        "Funding rounds",
+        "rounds.index",
+        group="rounds",
+        description="The rounds open for bids and those to come, as applicants see them.",
+        order=10,
+        active_prefix="rounds",
+        public=True,
+    )
+    register_nav(
+        "Manage rounds",
+        "round_admin.index",
+        group="rounds",
+        description="Create rounds, set their dates, rubric and questions, and open, close and archive them.",
+        roles=[Role.PROGRAMME_OFFICER],
+        order=20,
+        active_prefix="round_admin",
     )
     register_dashboard_link(Role.PROGRAMME_OFFICER, "Manage rounds and rubrics", "round_admin.index")
     register_queue(Role.PROGRAMME_OFFICER, "rounds.closing_soon", _rounds_closing_soon, order=80)

@@ -764,7 +764,7 @@ MATRIX: dict[str, Entry] = _entries(
         ),
         "funding.approvals /funding/approvals": (
             lambda w: {},
-            "  in  403  403  403  403  403  403  403   ->  403",
+            "  in  403  403  403  403  403  403  403  200  403",
             None,
         ),
         "funding.confirm_condition /funding/conditions/<int:condition_id>/confirm": (
@@ -1052,6 +1052,11 @@ MATRIX: dict[str, Entry] = _entries(
             " 200  200  200  200  200  200  200  200  200  200",
             None,
         ),
+        "main.glossary /glossary": (
+            lambda w: {},
+            " 200  200  200  200  200  200  200  200  200  200",
+            None,
+        ),
         "main.healthz /healthz": (
             lambda w: {},
             " 200  200  200  200  200  200  200  200  200  200",
@@ -1065,6 +1070,11 @@ MATRIX: dict[str, Entry] = _entries(
         "main.privacy /privacy": (
             lambda w: {},
             " 200  200  200  200  200  200  200  200  200  200",
+            None,
+        ),
+        "main.section /menu/<group>": (
+            lambda w: {"group": "admin"},
+            "  in  200  200  200  200  200  200  200  200  200",
             None,
         ),
         "manage_applications.export /manage/applications/export.csv": (

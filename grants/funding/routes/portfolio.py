@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -31,11 +31,23 @@ from grants.rounds.models import Round, RoundStatus
 @roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
 def index():
     view = request.args.get("view") if request.args.get("view") in queries.VIEWS else "due"
+    return _tranches_page(view, heading="Funding")
+
+
+@bp.get("/funding/approvals")
+@roles_required(Role.FINANCE_APPROVER)
+def approvals():
+    """The tranches waiting for a second signature, headed as the finance approver's menu names it."""
+    return _tranches_page("requested", heading="Releases waiting for your approval")
+
+
+def _tranches_page(view: str, *, heading: str):
     round_id = id_arg("round")
     page = paginate(queries.tranches_statement(view, round_id))
     tranche_ids = [tranche.id for tranche in page.items]
     return render_template(
         "funding/index.html",
+        heading=heading,
         view=view,
         views=queries.VIEWS,
         round_id=round_id,
@@ -51,12 +63,6 @@ def index():
         payments=queries.payments_for(tranche_ids),
         waiting=condition_services.unmet_conditions(tranche_ids),
     )
-
-
-@bp.get("/funding/approvals")
-@roles_required(Role.FINANCE_APPROVER)
-def approvals():
-    return redirect(url_for("funding.index", view="requested"))
 
 
 @bp.get("/funding/tranches.csv")
