@@ -440,7 +440,7 @@ def reviewer_scores(reviewer: Person, link: str, score: int) -> None:
     filling = page.form("Submit scores")
     for name in filling.form.names():
         if name.startswith("value_"):
-            filling.choose(name, str(score))
+            filling.choose(name, f"{score}: ", exact=False)  # each point says what it means: "3: Adequate"
         elif name.startswith("justification_"):
             filling.fill(name, f"Scored {score}: the partnership's evidence is set out in the bid.")
     succeeded(filling.submit(), "Your scores have been submitted.")
@@ -452,7 +452,7 @@ def reviewer_looks_again(reviewer: Person, link: str, criterion_score: int) -> N
     assert "The chair has asked you to look again" in page.banner, page.describe()
     filling = page.form("Submit changes")
     first = next(name for name in filling.form.names() if name.startswith("value_"))
-    filling.choose(first, str(criterion_score))
+    filling.choose(first, f"{criterion_score}: ", exact=False)
     filling.fill(first.replace("value_", "justification_"), "Looked again: the panel is run by the council.")
     succeeded(filling.submit())
 
