@@ -9,13 +9,14 @@ from werkzeug.security import generate_password_hash
 
 from grants.accounts.models import User, UserRole
 from grants.applications.models import (
-    SECTIONS,
     Application,
     BudgetLine,
     CommitmentPlan,
     OutcomeMeasurePlan,
     Partner,
 )
+from grants.bidforms.default import DEFAULT_FORM
+from grants.bidforms.default import install as install_form
 from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.directory.models import Organisation, Place, Theme
@@ -165,6 +166,14 @@ class RoundFactory(BaseFactory):
             db.session.commit()
 
     @factory.post_generation
+    def form(round_, create, extracted, **kwargs):
+        """The default form (``form=EXPRESSION_OF_INTEREST``, say, for another)."""
+        if create:
+            db.session.flush()
+            install_form(round_, extracted if extracted is not None else DEFAULT_FORM)
+            db.session.commit()
+
+    @factory.post_generation
     def criteria(round_, create, extracted, **kwargs):
         round_.criteria = (
             [
@@ -224,10 +233,13 @@ def complete_bid(application: Application, **overrides) -> Application:
     application.title = overrides.get("title") or application.title or "Better together for older people"
     application.place = overrides.get("place") or PlaceFactory()
     application.themes = [application.round.themes[0]]
-    application.issue = "Older people move between hospital and home without a plan."
-    application.shared_vision = "Everyone gets home safely, with the right support."
-    application.systems_leadership = "No single service owns the journey home."
-    application.outcomes = "Fewer delayed discharges."
+    application.answers = {
+        **(application.answers or {}),
+        "issue": "Older people move between hospital and home without a plan.",
+        "shared_vision": "Everyone gets home safely, with the right support.",
+        "systems_leadership": "No single service owns the journey home.",
+        "outcomes": "Fewer delayed discharges.",
+    }
     application.match_funder = "Wigan Health and Wellbeing Board"
     application.match_amount_pence = overrides.get("match_amount_pence", 1_000_000)
     application.amount_requested_pence = overrides.get("amount_requested_pence", 2_700_000)
@@ -248,7 +260,7 @@ def complete_bid(application: Application, **overrides) -> Application:
         BudgetLine(position=1, description="Facilitated workshops", amount_pence=1_500_000),
         BudgetLine(position=2, description="Citizen panel", amount_pence=1_200_000),
     ]
-    application.section_states = {section: "completed" for section in SECTIONS}
+    application.section_states = {page.key: "completed" for page in application.round.pages}
     db.session.commit()
     PartnerFactory(application=application, status=overrides.get("partner_status", "confirmed"))
     DocumentFactory(application_id=application.id)

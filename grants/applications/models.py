@@ -60,7 +60,16 @@ STATUS_COLOURS = {
     "withdrawn": "grey",
 }
 
-# The sections of a bid, in the order of the task list.
+
+class PartnerStatus(StrEnum):
+    """Whether a partner's contact has confirmed its part."""
+
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+# TRANSITIONAL: the default form's pages, until every reader goes by the round's form. Do not use.
 SECTIONS = {
     "partnership": "The partnership",
     "issue": "The issue and the place",
@@ -71,15 +80,6 @@ SECTIONS = {
     "learning": "Learning commitments",
     "budget": "Budget",
 }
-
-
-class PartnerStatus(StrEnum):
-    """Whether a partner's contact has confirmed its part."""
-
-    INVITED = "invited"
-    CONFIRMED = "confirmed"
-    DECLINED = "declined"
-
 
 PARTNER_STATUSES = tuple(member.value for member in PartnerStatus)  # the words the database keeps
 COMMITMENT_KINDS = {
@@ -116,11 +116,8 @@ class Application(TimestampMixin, Model):
     )
     title: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
-    issue: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    shared_vision: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    systems_leadership: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    outcomes: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    learning_plan: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The answers to its round's form, keyed by each question's stable key (``grants.bidforms.kinds``).
+    answers: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict, server_default="{}")
     match_funder: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     match_amount_pence: Mapped[int | None] = mapped_column(Money)
     amount_requested_pence: Mapped[int | None] = mapped_column(Money)

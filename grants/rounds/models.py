@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from grants.bidforms.models import FormPage
 from grants.core.db import Money, StatusColumn, TimestampMixin, UTCDateTime, utcnow
 from grants.directory.models import Theme
 from grants.extensions import Model, db
@@ -83,6 +84,8 @@ class Round(TimestampMixin, Model):
     criteria: Mapped[list[RubricCriterion]] = relationship(
         back_populates="round", order_by="RubricCriterion.position", cascade="all, delete-orphan", lazy="select"
     )
+    # Its application form (``grants.bidforms``), whole: ``grants.bidforms.queries.form_of``.
+    pages: Mapped[list[FormPage]] = relationship(order_by="FormPage.position", lazy="select", viewonly=True)
 
     __table_args__ = (
         CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
@@ -115,6 +118,11 @@ class Round(TimestampMixin, Model):
         return self.status == RoundStatus.OPEN and self.opens_at <= now < self.closes_at
 
     @property
+    def form_frozen(self) -> bool:
+        """Its questions are fixed once it is published: only their guidance can change after."""
+        return self.status != RoundStatus.DRAFT
+
+    @property
     def rule(self) -> dict:
         return {**DEFAULT_ELIGIBILITY, **(self.eligibility or {})}
 
@@ -132,6 +140,8 @@ class RubricCriterion(Model):
     weight: Mapped[int] = mapped_column(Integer, nullable=False)
     scale_min: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     scale_max: Mapped[int] = mapped_column(Integer, nullable=False, default=5)
+    # The keys of the form's questions it assesses: the reviewer sees their answers beside its score.
+    question_keys: Mapped[list] = mapped_column(JSON, nullable=False, default=list, server_default="[]")
 
     round: Mapped[Round] = relationship(back_populates="criteria")
 

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from grants.bidforms import default as bidforms
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import AlreadyDone, GrantsError
@@ -110,6 +111,7 @@ def create_round(details: RoundDetails, *, actor: Any) -> Round:
     ]
     db.session.add(round_)
     db.session.flush()
+    bidforms.install(round_)  # the programme's own questions, for the officer to change before opening
     audit.record("round.created", round_, actor=actor, after=_summary(round_))
     return round_
 
