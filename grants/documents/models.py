@@ -8,7 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from grants.core.db import UTCDateTime, utcnow
 from grants.extensions import Model
 
-KINDS = ("match_evidence", "match_confirmation", "match_receipt", "learning_evidence")
+KINDS = (
+    "match_evidence",
+    "match_confirmation",
+    "match_receipt",
+    "learning_evidence",
+    "answer",  # the file answering a question of the round's form
+)
 
 
 class Document(Model):

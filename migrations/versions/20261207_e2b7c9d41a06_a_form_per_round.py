@@ -26,6 +26,8 @@ KINDS = (
     "'place_themes', 'partnership', 'match_funding', 'measures', 'commitments', 'budget'"
 )
 # The answers that had columns of their own, in the order of the form.
+OLD_DOCUMENT_KINDS = "kind IN ('match_evidence', 'match_confirmation', 'match_receipt', 'learning_evidence')"
+DOCUMENT_KINDS = "kind IN ('match_evidence', 'match_confirmation', 'match_receipt', 'learning_evidence', 'answer')"
 MOVED = ("issue", "shared_vision", "systems_leadership", "outcomes", "learning_plan")
 
 # The programme's questions as they stood when forms could first be built (a copy: the service's default
@@ -194,6 +196,9 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_form_questions_page_id"), ["page_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_form_questions_round_id"), ["round_id"], unique=False)
 
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_documents_known_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_documents_known_kind"), DOCUMENT_KINDS)
     with op.batch_alter_table("rubric_criteria", schema=None) as batch_op:
         batch_op.add_column(sa.Column("question_keys", sa.JSON(), server_default="[]", nullable=False))
     with op.batch_alter_table("applications", schema=None) as batch_op:
@@ -297,6 +302,11 @@ def downgrade():
             batch_op.alter_column(column, server_default=None)
     with op.batch_alter_table("rubric_criteria", schema=None) as batch_op:
         batch_op.drop_column("question_keys")
+    # A file answering a question has no place in the old structure: its document goes with the form.
+    op.execute("DELETE FROM documents WHERE kind = 'answer'")
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_documents_known_kind"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_documents_known_kind"), OLD_DOCUMENT_KINDS)
     with op.batch_alter_table("form_questions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_form_questions_round_id"))
         batch_op.drop_index(batch_op.f("ix_form_questions_page_id"))
