@@ -179,9 +179,10 @@ def _page_choices(form: Any, bidform: Form) -> None:
 
 
 def _chosen_page(form: Any, bidform: Form) -> FormPage | None:
-    if request.method == "GET":
+    if request.method == "GET":  # the page asked for, else the last (where a new question usually goes)
         wanted = request.args.get("page", type=int)
-        form.page.data = wanted if wanted in {page.id for page in bidform.pages} else None
+        ids = [page.id for page in bidform.pages]
+        form.page.data = wanted if wanted in ids else (ids[-1] if ids else None)
     return next((page for page in bidform.pages if page.id == form.page.data), None)
 
 
