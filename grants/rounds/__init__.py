@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from grants.core.permissions import Role
     from grants.core.queues import register_queue
     from grants.rounds import (
+        form_routes,
         manage_routes,
         routes,
         tasks,  # noqa: F401  (registers the Celery tasks)
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(manage_routes.bp)
+    app.register_blueprint(form_routes.bp)
     register_audit_link("round", audit_links)
     register_nav(
         "Funding rounds",

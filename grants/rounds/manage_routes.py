@@ -27,7 +27,7 @@ from grants.rounds.workflow import MOVE_LABELS, ROUND_WORKFLOW
 bp = Blueprint("round_admin", __name__, url_prefix="/manage/rounds")
 
 # The round's fields that the forms carry under another name.
-FORM_FIELDS = {"closes_at": "closes_on", "budget_pence": "budget"}
+FORM_FIELDS = {"closes_at": "closes_on", "budget_pence": "budget", "match_required_pence": "match_required"}
 
 
 @bp.get("/")

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from grants.bidforms import default as bidforms
+from grants.bidforms.queries import form_of
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import AlreadyDone, GrantsError
@@ -116,6 +117,48 @@ def create_round(details: RoundDetails, *, actor: Any) -> Round:
     return round_
 
 
+# A round's rule that only a block of its form can meet: the block, the fields that raise the rule, and
+# whether it applies (the other way round from ``grants.bidforms.kinds.block_required_by``).
+RULE_BLOCKS: list[tuple[str, str, tuple[str, ...], Callable[[dict[str, Any], int], bool]]] = [
+    (
+        "partnership",
+        "the partnership",
+        ("min_partner_sectors", "min_confirmed_partners"),
+        lambda rule, _match: rule["min_partner_sectors"] > 1 or rule["min_confirmed_partners"] > 0,
+    ),
+    (
+        "match_funding",
+        "the match funding",
+        ("match_at_least_required", "match_required_pence"),
+        lambda rule, match: bool(rule["match_at_least_required"]) and match > 0,
+    ),
+    (
+        "commitments",
+        "the learning commitments",
+        ("min_learning_commitments",),
+        lambda rule, _match: rule["min_learning_commitments"] > 0,
+    ),
+]
+
+
+def _check_rules_have_blocks(round_: Round, details: RoundDetails) -> None:
+    """A rule raised (or a match required) that asks for a block the round's form does not have."""
+    before = {**round_.rule, "match_required_pence": round_.match_required_pence}
+    after = {**round_.rule, **details.eligibility, "match_required_pence": details.match_required_pence}
+    raised = [
+        (block, words, fields)
+        for block, words, fields, applies in RULE_BLOCKS
+        if applies(after, details.match_required_pence) and any(after[f] > before[f] for f in fields)
+    ]
+    if not raised:
+        return
+    form = form_of(round_.id)
+    for block, words, fields in raised:
+        if not form.has_block(block):
+            field = next(f for f in fields if after[f] > before[f])
+            raise RoundError(f"Add {words} block to the round's form first", field=field)
+
+
 def _current_details(round_: Round) -> RoundDetails:
     values = {key: getattr(round_, key) for key in RoundDetails.__dataclass_fields__ if key != "theme_ids"}
     return RoundDetails(**values, theme_ids=[theme.id for theme in round_.themes])
@@ -131,6 +174,7 @@ def update_round(round_: Round, changes: dict[str, Any], *, actor: Any) -> None:
         raise RoundError(f"These details cannot change once the round is {round_.status}: {locked}.")
     details = replace(_current_details(round_), **changes)
     _check(details, round_.id)
+    _check_rules_have_blocks(round_, details)
     before = _summary(round_)
     values = _values(details)
     for key in changes:
@@ -182,7 +226,20 @@ def move_round(round_: Round, target: str, *, actor: Any, now: datetime | None =
             raise RoundError("Add at least one rubric criterion before publishing the round.")
         if round_.closes_at <= now:
             raise RoundError("The closing time has passed. Change it before publishing the round.")
+        _check_form_complete(round_)
     ROUND_WORKFLOW.move(round_, state, actor=actor)
+
+
+def _check_form_complete(round_: Round) -> None:
+    form = form_of(round_.id)
+    if not form.pages:
+        raise RoundError("Add a page of questions to the round's application form before publishing the round.")
+    empty = next((page for page in form.pages if not page.questions), None)
+    if empty is not None:
+        raise RoundError(
+            f"The page ‘{empty.title}’ of the application form has no questions: add one or remove the page "
+            "before publishing the round."
+        )
 
 
 def close_due_rounds(now: datetime | None = None) -> list[int]:

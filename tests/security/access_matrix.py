@@ -132,6 +132,10 @@ def build_world() -> World:  # noqa: PLR0915 - one story, told in order
     ids.criterion = round_open.criteria[0].id
     ids.theme, ids.theme_slug = round_open.themes[0].id, round_open.themes[0].slug
     ids.round_draft = RoundFactory(status="draft").id
+    from grants.bidforms.queries import form_of
+
+    draft_form = form_of(ids.round_draft)
+    ids.form_page, ids.form_question = draft_form.page("vision").id, draft_form.by_key["issue"].id
 
     # An assessing round with A's bid under review, read by the steering member.
     round_assess = RoundFactory(status="assessing", assessment_deadline=date.today() + timedelta(days=30))
@@ -751,6 +755,61 @@ MATRIX: dict[str, Entry] = _entries(
             lambda w: {},
             "  in  403  403  200  200  403  403  200  200  403",
             None,
+        ),
+        "form_builder.choose_kind /manage/rounds/<int:round_id>/form/questions/new": (
+            lambda w: {"round_id": w.ids.round_draft},
+            "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "form_builder.copy /manage/rounds/<int:round_id>/form/copy": (
+            lambda w: {"round_id": w.ids.round_draft},
+            "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "form_builder.move_page /manage/rounds/<int:round_id>/form/pages/<int:page_id>/move": (
+            lambda w: {"round_id": w.ids.round_draft, "page_id": w.ids.form_page},
+            None,
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "form_builder.move_question /manage/rounds/<int:round_id>/form/questions/<int:question_id>/move": (
+            lambda w: {"round_id": w.ids.round_draft, "question_id": w.ids.form_question},
+            None,
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "form_builder.new_page /manage/rounds/<int:round_id>/form/pages/new": (
+            lambda w: {"round_id": w.ids.round_draft},
+            "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "form_builder.new_question /manage/rounds/<int:round_id>/form/questions/new/<kind>": (
+            lambda w: {"round_id": w.ids.round_draft, "kind": "short_text"},
+            "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "form_builder.overview /manage/rounds/<int:round_id>/form/": (
+            lambda w: {"round_id": w.ids.round_draft},
+            "  in  403  403  403  403  403  403  200  403  403",
+            None,
+        ),
+        "form_builder.page /manage/rounds/<int:round_id>/form/pages/<int:page_id>": (
+            lambda w: {"round_id": w.ids.round_draft, "page_id": w.ids.form_page},
+            "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "form_builder.question /manage/rounds/<int:round_id>/form/questions/<int:question_id>": (
+            lambda w: {"round_id": w.ids.round_draft, "question_id": w.ids.form_question},
+            "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "form_builder.remove_page /manage/rounds/<int:round_id>/form/pages/<int:page_id>/remove": (
+            lambda w: {"round_id": w.ids.round_draft, "page_id": w.ids.form_page},
+            "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
+        "form_builder.remove_question /manage/rounds/<int:round_id>/form/questions/<int:question_id>/remove": (
+            lambda w: {"round_id": w.ids.round_draft, "question_id": w.ids.form_question},
+            "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
         ),
         "funding.add_condition /funding/tranches/<int:tranche_id>/conditions/new": (
             lambda w: {"tranche_id": w.ids.tranche},

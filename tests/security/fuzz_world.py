@@ -22,6 +22,8 @@ from grants.accounts.tokens import make_confirmation_token, make_reset_token
 from grants.api import services as api_services
 from grants.applications.models import SECTIONS, Application, Partner
 from grants.applications.tokens import make_partner_token
+from grants.bidforms.kinds import KINDS
+from grants.bidforms.models import FormPage, FormQuestion
 from grants.core.permissions import Role
 from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
@@ -540,6 +542,26 @@ def _criterion(w: World) -> Resolved:
     return w.users["officer"], {"round_id": w.draft_round_id, "criterion_id": criterion.id}, pages
 
 
+def _form_page(w: World) -> Resolved:
+    """A page of the draft round's form (not its first, so it can move up), found on the form's overview."""
+    page = _one(select(FormPage).where(FormPage.round_id == w.draft_round_id, FormPage.key == "vision"))
+    pages = (url_for("form_builder.overview", round_id=w.draft_round_id),)
+    return w.users["officer"], {"round_id": w.draft_round_id, "page_id": page.id}, pages
+
+
+def _form_question(w: World) -> Resolved:
+    """A question of the draft round's form with another below it on its page (it can move down)."""
+    question = _one(
+        select(FormQuestion).where(FormQuestion.round_id == w.draft_round_id, FormQuestion.key == "outcomes")
+    )
+    pages = (url_for("form_builder.overview", round_id=w.draft_round_id),)
+    return w.users["officer"], {"round_id": w.draft_round_id, "question_id": question.id}, pages
+
+
+def _draft_round(w: World) -> Resolved:
+    return w.users["officer"], {"round_id": w.draft_round_id}
+
+
 def _domain(w: World) -> Resolved:
     domain = _one(
         select(LeadershipDomain)
@@ -688,6 +710,22 @@ TARGETS: dict[str, Resolver] = {
     "/manage/projects/<int:project_id>/enabler": _officer_project(),
     "/manage/projects/<int:project_id>/enabler/end": _officer_project("enablers.match"),
     "/manage/rounds/<int:round_id>/agreement-terms": lambda w: (w.users["officer"], {"round_id": w.draft_round_id}),
+    "/manage/rounds/<int:round_id>/form/copy": _draft_round,
+    "/manage/rounds/<int:round_id>/form/pages/new": _draft_round,
+    "/manage/rounds/<int:round_id>/form/pages/<int:page_id>": _form_page,
+    "/manage/rounds/<int:round_id>/form/pages/<int:page_id>/move": _form_page,
+    "/manage/rounds/<int:round_id>/form/pages/<int:page_id>/remove": _form_page,
+    "/manage/rounds/<int:round_id>/form/questions/new": _draft_round,
+    # Hostile details for a question of every kind.
+    **{
+        f"/manage/rounds/<int:round_id>/form/questions/new/<kind>[{kind}]": (
+            lambda w, kind=kind: (w.users["officer"], {"round_id": w.draft_round_id, "kind": kind})
+        )
+        for kind in KINDS
+    },
+    "/manage/rounds/<int:round_id>/form/questions/<int:question_id>": _form_question,
+    "/manage/rounds/<int:round_id>/form/questions/<int:question_id>/move": _form_question,
+    "/manage/rounds/<int:round_id>/form/questions/<int:question_id>/remove": _form_question,
     "/manage/rounds/<int:round_id>/criteria/<int:criterion_id>": _criterion,
     "/manage/rounds/<int:round_id>/criteria/<int:criterion_id>/remove": _criterion,
     "/manage/rounds/<int:round_id>/criteria/new": lambda w: (w.users["officer"], {"round_id": w.draft_round_id}),
