@@ -20,52 +20,8 @@ from tests.factories import (
     under_review_bid,
 )
 from tests.fixtures.clients import sign_in_client
+from tests.form_specs import EVERY_KIND, every_kind_answers
 from tests.helpers import text
-
-EVERY_KIND = [
-    ("about", "About you", "", [{"key": "place_themes", "kind": "place_themes"}]),
-    (
-        "story",
-        "Your story",
-        "",
-        [
-            {"key": "story", "kind": "long_text", "title": "Tell us your story", "max_words": 300},
-            {"key": "contact", "kind": "short_text", "title": "Who to contact", "required": False},
-            {"key": "people", "kind": "number", "title": "People reached"},
-            {"key": "cost", "kind": "money", "title": "What it costs"},
-            {"key": "start", "kind": "date", "title": "When it starts"},
-            {"key": "schools", "kind": "yes_no", "title": "Do you work with schools?"},
-            {
-                "key": "size",
-                "kind": "choice",
-                "title": "How big is the partnership?",
-                "choices": [{"value": "small", "label": "Up to 5"}, {"value": "large", "label": "More than 5"}],
-            },
-            {
-                "key": "ages",
-                "kind": "choices",
-                "title": "Who will benefit?",
-                "choices": [{"value": "young", "label": "Under 16s"}, {"value": "old", "label": "Over 65s"}],
-            },
-            {"key": "plan", "kind": "file", "title": "Your plan"},
-        ],
-    ),
-    (
-        "schools_page",
-        "Schools",
-        "",
-        [
-            {
-                "key": "which_schools",
-                "kind": "short_text",
-                "title": "Which schools?",
-                "condition_key": "schools",
-                "condition_value": "yes",
-            }
-        ],
-    ),
-    ("budget", "Budget", "", [{"key": "budget", "kind": "budget"}]),
-]
 
 
 def _criterion(position: int, title: str, keys: list[str], weight: int = 50) -> RubricCriterion:
@@ -137,17 +93,8 @@ def test_every_kind_of_answer_is_shown_in_words_and_a_hidden_question_is_left_ou
     )
     bid = under_review_bid(round_)
     plan = DocumentFactory(application_id=bid.id, kind="answer", original_filename="our-plan.pdf")
-    bid.answers = {
-        "story": "It began\nwith a walk.",
-        "people": 1200,
-        "cost": 125_050,
-        "start": "2027-03-01",
-        "schools": "no",
-        "size": "large",
-        "ages": ["young", "old"],
-        "plan": plan.id,
-        "which_schools": "Left from before",  # hidden now that the answer above is no
-    }
+    # The question shown only to those who work with schools keeps an answer from before they said no.
+    bid.answers = {**every_kind_answers(plan.id), "which_schools": "Left from before"}
     _db.session.commit()
     everything, money = round_.criteria
     html = _scoring_page(member, bid)
