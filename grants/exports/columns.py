@@ -99,7 +99,7 @@ class AnswerColumn(Column):
     ``answers``. ``files``: the names of the round's answer files, by document id."""
 
     question: Answered | None = None
-    files: Mapping[int, AnswerFile] = field(default_factory=dict)
+    files: dict[int, AnswerFile] = field(default_factory=dict)
 
     @classmethod
     def of(cls, question: Any, files: Mapping[int, str]) -> AnswerColumn:
@@ -112,7 +112,8 @@ class AnswerColumn(Column):
         )
 
     def value(self, row: Mapping):
-        answer = (row["answers"] or {}).get(self.key)
+        answers: Mapping[str, Any] = row["answers"] or {}
+        answer: Any = answers.get(self.key)
         if is_empty(answer):
             return None
         if self.kind in ("money", "number"):
