@@ -306,6 +306,8 @@ def test_a_criterion_names_the_questions_it_assesses_from_the_rounds_form(db, pr
     assert saved.after["question_keys"] == ["idea", "partner_names"]
     boxes = _boxes(programme_officer_client.get(path).get_data(as_text=True), "question_keys")
     assert [value for value, ticked in boxes if ticked] == ["idea", "partner_names"]
+    page = text(programme_officer_client.get(f"/manage/rounds/{round_.id}").get_data(as_text=True))
+    assert "Assesses: What would you like to change?; Which organisations have agreed?" in page
 
 
 def test_a_criterion_refuses_a_question_the_rounds_form_does_not_have(db, programme_officer_client):
