@@ -149,3 +149,19 @@ def test_the_chair_reads_each_criterions_answers_on_the_bids_page(app, db):
         flags=re.S,
     )
     assert '<h3 class="govuk-heading-s">Other</h3>' not in part
+
+
+def test_once_scoring_has_closed_the_answers_are_still_shown_for_each_criterion(db, member):
+    round_ = RoundFactory(
+        status="assessing",
+        assessment_deadline=date.today() - timedelta(days=1),
+        criteria=[_criterion(1, "Clarity of the shared vision", ["shared_vision"]), _criterion(2, "Other", [])],
+    )
+    bid = under_review_bid(round_)
+    assignment = submitted_review(bid, [4, 3], reviewer=member.user)
+    page = text(member.get(f"/reviews/{assignment.id}").get_data(as_text=True))
+    assert "Scoring for this round has closed." in page
+    assert (
+        "What the bid says for Clarity of the shared vision Your shared vision " + bid.answers["shared_vision"] in page
+    )
+    assert "What the bid says for Other" not in page
