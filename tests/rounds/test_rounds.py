@@ -310,12 +310,13 @@ def test_a_criterion_names_the_questions_it_assesses_from_the_rounds_form(db, pr
     assert "Assesses: What would you like to change?; Which organisations have agreed?" in page
 
 
-def test_a_criterion_refuses_a_question_the_rounds_form_does_not_have(db, programme_officer_client):
+@pytest.mark.parametrize("key", ["shared_vision", "IDEA", "idea\x00", "x" * 5000, ""])
+def test_a_criterion_refuses_a_question_the_rounds_form_does_not_have(db, programme_officer_client, key):
     round_ = RoundFactory(status="draft", form=EXPRESSION_OF_INTEREST)
     criterion = round_.criteria[0]
     path = f"/manage/rounds/{round_.id}/criteria/{criterion.id}"
     data = {"title": "Changed", "weight": "60", "scale_min": "0", "scale_max": "5"}
-    response = programme_officer_client.post(path, data={**data, "question_keys": ["idea", "shared_vision"]})
+    response = programme_officer_client.post(path, data={**data, "question_keys": ["idea", key]})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert field_error(html, "question_keys") == "Choose only questions on the round's application form"
