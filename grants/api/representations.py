@@ -18,8 +18,10 @@ from grants.api.schema import (
     array,
     currency,
     enum,
+    object_schema,
 )
 from grants.applications.models import STATUSES as APPLICATION_STATUSES
+from grants.bidforms.kinds import KEY_PATTERN, KINDS
 from grants.directory.models import SECTORS
 from grants.funding.models import TRANCHE_STATUSES
 from grants.learning.models import ITEM_KINDS, ITEM_STATUSES
@@ -126,16 +128,76 @@ application = Resource(
         Field("updated_at", UTC_TIME),
     ],
 )
-# One bid with its narrative, as the people who may read it see it.
+# A bid's answers to its round's questions, keyed by each question's stable key: the value as kept.
+ANSWERS = Type(
+    {
+        "type": "object",
+        "propertyNames": {"pattern": KEY_PATTERN.pattern},
+        "additionalProperties": {
+            "oneOf": [
+                {"type": "string"},
+                {"type": "integer"},
+                {"type": "array", "items": {"type": "string"}},
+            ]
+        },
+    }
+)
+ANSWERS_DESCRIPTION = (
+    "The bid's answers to its round's questions, keyed by each question's key (see `questions`); a "
+    "question not answered, or not asked because of an earlier answer, has no key. Short and long text: "
+    "the text. Whole number: an integer. Money: an integer in pence (GBP). Date: `YYYY-MM-DD`. Yes or "
+    'no: `"yes"` or `"no"`. One choice: the chosen value. Several choices: an array of the chosen values. '
+    "A file: the id of its document (an integer)."
+)
+QUESTIONS = Type(
+    {
+        "type": "array",
+        "items": object_schema(
+            {
+                "key": {"type": "string", "pattern": KEY_PATTERN.pattern},
+                "page": {"type": "string", "description": "The title of the form's page the question is on."},
+                "title": {"type": "string"},
+                "kind": {"type": "string", "enum": list(KINDS)},
+                "required": {"type": "boolean"},
+                "choices": {
+                    "type": "array",
+                    "description": "For one or several choices: each value and the words the applicant saw.",
+                    "items": object_schema({"value": {"type": "string"}, "label": {"type": "string"}}),
+                },
+            }
+        ),
+    }
+)
+
+
+def questions_of(form) -> list[dict]:
+    """The questions of a round's form (``grants.bidforms.queries.Form``) whose answers a bid keeps."""
+    return [
+        {
+            "key": question.key,
+            "page": question.page.title,
+            "title": question.title,
+            "kind": question.kind,
+            "required": question.required,
+            "choices": [{"value": choice["value"], "label": choice["label"]} for choice in question.choices or []],
+        }
+        for question in form.answerable
+    ]
+
+
+# One bid with its answers, as the people who may read it see it.
 application_detail = application.extended(
     "ApplicationDetail",
-    "A bid with its narrative.",
+    "A bid with its answers to the questions of its round's form.",
     [
-        Field("issue", STRING),
-        Field("shared_vision", STRING),
-        Field("systems_leadership", STRING),
-        Field("outcomes", STRING),
-        Field("learning_plan", STRING),
+        Field("answers", ANSWERS, description=ANSWERS_DESCRIPTION, given=True, default={}),
+        Field(
+            "questions",
+            QUESTIONS,
+            description="The questions of the bid's round whose answers it keeps, in the form's order.",
+            given=True,
+            default=[],
+        ),
     ],
 )
 

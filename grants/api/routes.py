@@ -12,6 +12,7 @@ from grants.api import auth, openapi, queries
 from grants.api import permissions as access
 from grants.api import representations as show
 from grants.api.errors import ApiError, error_response
+from grants.bidforms.queries import form_of
 from grants.core.pagination import MAX_PAGE
 from grants.extensions import db
 
@@ -149,7 +150,9 @@ def application(application_id):
     found = queries.load_application(application_id)
     if found is None or not access.can_view(g.principal, found):
         raise ApiError(404, "There is no application with that id that this API token may see.")
-    return _one(found, show.application_detail)
+    form = form_of(found.round_id)  # the questions the bid was answered against
+    represent = partial(show.application_detail, answers=form.kept(found.answers), questions=show.questions_of(form))
+    return _one(found, represent)
 
 
 # --- Projects and tranches --------------------------------------------------------------------------

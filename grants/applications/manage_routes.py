@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask_login import current_user
 
 from grants.applications import queries
+from grants.applications.answer_columns import AnswerColumns
 from grants.applications.forms import ApplicationFilterForm
 from grants.applications.models import SECTIONS, STATUS_LABELS, STATUSES
 from grants.applications.permissions import can_view_application
@@ -87,14 +88,15 @@ def index():
 def export():
     """Streamed in batches, so a large export never sits in memory whole."""
     filters = _filters(ApplicationFilterForm(request.args))
-    statement = queries.officer_statement(filters).execution_options(yield_per=EXPORT_BATCH)
+    answers = AnswerColumns.of_round(filters["round"])  # with a round chosen, a column for each question
+    statement = answers.reading(queries.officer_statement(filters)).execution_options(yield_per=EXPORT_BATCH)
 
     def rows():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(CSV_COLUMNS + answers.header)
         for application in db.session.scalars(statement):
-            writer.writerow(_csv_row(application))
+            writer.writerow(_csv_row(application) + answers.cells(application))
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue()
                 buffer.seek(0)

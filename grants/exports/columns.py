@@ -5,9 +5,12 @@ and times a spreadsheet can sort and add up. Every text cell is made safe from f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from grants.bidforms.kinds import is_empty, shown
 from grants.core.spreadsheets import plain_pounds, safe_cell
 from grants.core.times import to_london
 
@@ -70,3 +73,51 @@ class Column:
 
     def xlsx(self, row: Mapping):
         return xlsx_cell(self.value(row), "text" if self.kind == "list" else self.kind)
+
+
+# How an answer of each kind is written: money, whole numbers and dates as such, the rest in words.
+ANSWER_KINDS = {"money": "money", "number": "number", "date": "date"}
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What an answer's words are made from, kept as plain values: a download streams after the request
+    has committed its record of it, so it holds no row of the database."""
+
+    kind: str
+    choice_labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class AnswerFile:
+    original_filename: str
+
+
+@dataclass(frozen=True)
+class AnswerColumn(Column):
+    """The answers to one question of a round's form (``key`` is the question's), read from the row's
+    ``answers``. ``files``: the names of the round's answer files, by document id."""
+
+    question: Answered | None = None
+    files: dict[int, AnswerFile] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, question: Any, files: Mapping[int, str]) -> AnswerColumn:
+        return cls(
+            question.title,
+            question.key,
+            ANSWER_KINDS.get(question.kind, "text"),
+            question=Answered(question.kind, dict(question.choice_labels)),
+            files={document_id: AnswerFile(name) for document_id, name in files.items()},
+        )
+
+    def value(self, row: Mapping):
+        answers: Mapping[str, Any] = row["answers"] or {}
+        answer: Any = answers.get(self.key)
+        if is_empty(answer):
+            return None
+        if self.kind in ("money", "number"):
+            return int(answer)
+        if self.kind == "date":
+            return date.fromisoformat(answer)
+        return shown(self.question, answer, self.files)

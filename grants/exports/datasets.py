@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Select
 
 from grants.applications.models import STATUS_LABELS as BID_STATUS_LABELS
+from grants.bidforms.queries import form_of
 from grants.directory.models import SECTORS
 from grants.exports import queries
-from grants.exports.columns import Column
+from grants.exports.columns import AnswerColumn, Column
 from grants.exports.permissions import READERS, Scope
 from grants.funding.models import MATCH_STATUS_LABELS, TRANCHE_STATUS_LABELS
 from grants.projects.models import RAG_LABELS
@@ -31,6 +32,8 @@ class Dataset:
     summary: str
     columns: tuple[Column, ...]
     statement: Callable[[Scope], Select]
+    # With a round chosen: more columns, after these, for that round (its form's questions).
+    round_columns: Callable[[int], tuple[Column, ...]] | None = None
 
     # The audit trail names a download by its dataset: ``export`` ``applications``.
     __audit_type__ = "export"
@@ -38,6 +41,12 @@ class Dataset:
     @property
     def id(self) -> str:
         return self.name
+
+    def in_round(self, round_id: int | None) -> Dataset:
+        """This dataset as downloaded for one round (``None``: every round)."""
+        if round_id is None or self.round_columns is None:
+            return self
+        return replace(self, columns=self.columns + self.round_columns(round_id))
 
     @property
     def header(self) -> list[str]:
@@ -71,12 +80,20 @@ class Target:
 
 EVERY_DATASET = Target("all")
 
+
+def answer_columns(round_id: int) -> tuple[Column, ...]:
+    """A column for each question of the round's form, in the form's order, headed by its title."""
+    files = queries.answer_files(round_id)
+    return tuple(AnswerColumn.of(question, files) for question in form_of(round_id).answerable)
+
+
 APPLICATIONS = Dataset(
     "applications",
     "Applications",
     "Each bid: its round, status and title, the lead organisation, the place and themes, the amount "
     "asked for, the match-funding pledge, how many partners have confirmed, and when it was submitted or "
-    "withdrawn.",
+    "withdrawn. With a round chosen, also a column for each question of its application form, with the "
+    "bid's answer.",
     (
         Column("Reference", "reference"),
         Column("Round", "round"),
@@ -97,6 +114,7 @@ APPLICATIONS = Dataset(
         Column("Withdrawn at (UK time)", "withdrawn_at", "datetime"),
     ),
     queries.applications,
+    round_columns=answer_columns,
 )
 
 SCORES = Dataset(

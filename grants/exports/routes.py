@@ -42,7 +42,7 @@ def index():
         chosen, error, status = None, NOT_A_ROUND, 400
     return render_template(
         "exports/index.html",
-        datasets=[DATASETS[name] for name in names],
+        datasets=[DATASETS[name].in_round(chosen.id if chosen else None) for name in names],
         rounds=queries.rounds(drafts=sees_draft_rounds(current_user)),
         chosen=chosen,
         error=error,
@@ -65,6 +65,7 @@ def download(name, file_format):
     if not permissions.can_download(current_user, name):
         return _refuse(dataset, f"Your account does not give you access to the {dataset.title.lower()} download.")
     round_ = chosen_round(current_user, page=PAGE)  # a 400 or 404 page for a round that cannot be chosen
+    dataset = dataset.in_round(round_.id if round_ else None)
     statement = dataset.statement(permissions.scope_for(current_user, name, round_.id if round_ else None))
     filename = _filename(dataset, round_, file_format)
     actions.record(  # the download is on record before its first byte leaves

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from grants.bidforms.queries import forms_of
 from grants.core.db import utcnow
 from grants.core.errors import GrantsError
 from grants.core.times import london_today
@@ -63,11 +64,15 @@ class Export:
         return spreadsheet_chunks(self._grants())
 
     def _grants(self) -> Iterator[dict]:
-        result = db.session.execute(queries.awarded_grants(self.round.id if self.round is not None else None))
+        round_id = self.round.id if self.round is not None else None
+        # Each round's form says which answers describe its grants: loaded once, before the rows stream.
+        forms = forms_of(queries.awarded_round_ids(round_id))
+        summaries = {round_id: form.public_summary for round_id, form in forms.items()}
+        result = db.session.execute(queries.awarded_grants(round_id))
         try:
             for row in result:
                 self.written += 1
-                yield build_grant(row, self.publisher)
+                yield build_grant(row, self.publisher, summaries.get(row.round_id, ()))
         finally:
             result.close()
 

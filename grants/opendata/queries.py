@@ -56,8 +56,8 @@ def awarded_grants(round_id: int | None = None) -> Select:
             Project.finished_at,
             Project.created_at.label("project_created_at"),
             Project.updated_at.label("project_updated_at"),
-            Application.issue,
-            Application.shared_vision,
+            Project.round_id,
+            Application.answers,
             Application.amount_requested_pence,
             Application.updated_at.label("application_updated_at"),
             Decision.decided_at,
@@ -92,6 +92,14 @@ def awarded_grants(round_id: int | None = None) -> Select:
     if round_id is not None:
         statement = statement.where(Project.round_id == round_id)
     return statement.execution_options(yield_per=BATCH)
+
+
+def awarded_round_ids(round_id: int | None = None) -> set[int]:
+    """The rounds with an awarded grant to publish: whose forms say which answers describe them."""
+    statement = db.select(Project.round_id).where(PUBLISHED).distinct()
+    if round_id is not None:
+        statement = statement.where(Project.round_id == round_id)
+    return set(db.session.scalars(statement))
 
 
 def count_awarded(round_id: int | None = None) -> int:

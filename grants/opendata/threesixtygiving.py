@@ -8,11 +8,13 @@ its ``geoCodeType`` and ``locationScope`` code lists.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
+from grants.bidforms.kinds import shown
 from grants.core.dates import add_months
 from grants.core.money import format_pence
 from grants.core.spreadsheets import CHUNK_BYTES, csv_chunks, safe_cell
@@ -108,9 +110,12 @@ def timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _description(row) -> str:
-    parts = [text.strip() for text in (row.issue, row.shared_vision) if text and text.strip()]
-    return "\n\n".join(parts) or row.title
+def _description(row, summary: Sequence[Any]) -> str:
+    """The answers to the questions the officer marked as the bid's public summary, in the form's order;
+    the grant's title if there are none. A file is never published: only words are."""
+    answers = row.answers or {}
+    parts = [shown(question, answers.get(question.key)).strip() for question in summary if question.kind != "file"]
+    return "\n\n".join(part for part in parts if part) or row.title
 
 
 def _award_date(row) -> str:
@@ -184,14 +189,15 @@ def _location(row) -> dict:
     return location
 
 
-def build_grant(row, publisher: Publisher) -> dict:
-    """One awarded grant (a row of ``queries.awarded_grants``) as a 360Giving grant object. The amount
-    awarded is the award as decided, even for a grant ended early (the standard's "total amount
-    awarded"); the amount disbursed is what was paid, and the actual dates say when it stopped."""
+def build_grant(row, publisher: Publisher, summary: Sequence[Any] = ()) -> dict:
+    """One awarded grant (a row of ``queries.awarded_grants``) as a 360Giving grant object, described by
+    ``summary``: its round's public-summary questions (``Form.public_summary``). The amount awarded is
+    the award as decided, even for a grant ended early (the standard's "total amount awarded"); the
+    amount disbursed is what was paid, and the actual dates say when it stopped."""
     grant = {
         "id": f"{publisher.prefix}-{row.reference}",
         "title": row.title,
-        "description": _description(row),
+        "description": _description(row, summary),
         "currency": "GBP",
     }
     if row.amount_requested_pence is not None:
@@ -215,9 +221,12 @@ def build_grant(row, publisher: Publisher) -> dict:
     return grant
 
 
-def build_grants(rows: Iterable, publisher: Publisher) -> Iterator[dict]:
+def build_grants(
+    rows: Iterable, publisher: Publisher, summaries: Mapping[int, Sequence[Any]] | None = None
+) -> Iterator[dict]:
+    """``summaries``: each round's public-summary questions, by the round's id."""
     for row in rows:
-        yield build_grant(row, publisher)
+        yield build_grant(row, publisher, (summaries or {}).get(row.round_id, ()))
 
 
 # --- The JSON data package ---------------------------------------------------------------------------------

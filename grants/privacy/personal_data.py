@@ -27,7 +27,9 @@ follows the rule, with these special cases:
   only when the row is linked to them by ``recipient_id`` and is not marked ``sensitive`` (a password
   reset link);
 - ``users`` (their own row, with roles and organisation) and ``audit_events`` (``actor_id`` or their
-  account as the object: action, object and time only) are read on their own.
+  account as the object: action, object and time only) are read on their own;
+- ``applications.answers`` (a bid's answers keyed by its round's question keys) is written as a list in
+  the form's order, each answer with the question it answers (``answers_with_questions``).
 
 Never in it: a column whose name says it is a credential (``SECRET_WORDS``), and the same keys inside
 JSON values.
@@ -36,13 +38,17 @@ JSON values.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Column, Table, and_, or_
 
+from grants.applications.models import Application
+from grants.bidforms.kinds import shown
+from grants.bidforms.queries import Form, forms_of
 from grants.core.audit import AuditEvent
 from grants.core.db import utcnow
 from grants.extensions import db
@@ -213,6 +219,51 @@ def audit_statement(user_id: int):
     )
 
 
+# --- A bid's answers -------------------------------------------------------------------------------------
+
+
+def bid_forms(user_id: int) -> dict[int, Form]:
+    """The forms of the rounds of the bids they lead: what each of their answers answered."""
+    round_ids = set(
+        db.session.scalars(db.select(Application.round_id).where(Application.lead_applicant_id == user_id).distinct())
+    )
+    return forms_of(round_ids) if round_ids else {}
+
+
+def answers_with_questions(answers: dict | None, form: Form | None) -> list[dict]:
+    """Each answer with the question it answers, in the form's order; an answer to a question no longer
+    on the form comes last, with no question (it is still theirs)."""
+    answers = answers or {}
+    known = form.by_key if form is not None else {}
+    ordered = [key for key in known if key in answers] + [key for key in answers if key not in known]
+    written = []
+    for key in ordered:
+        question = known.get(key)
+        written.append(
+            {
+                "key": key,
+                "question": question.title if question is not None else None,
+                "answer": json_value(answers[key]),
+                "in_words": shown(question, answers[key]) if question is not None else None,
+            }
+        )
+    return written
+
+
+def _shape_of(source: Source, user_id: int, forms: dict[int, Form]) -> Callable[[Any], dict]:
+    """How a matched row of ``source`` is written: a bid with its answers beside their questions."""
+    if source.table.name != Application.__tablename__:
+        return lambda mapping: source.row(mapping, user_id)
+
+    def shape(mapping) -> dict:
+        row = source.row(mapping, user_id)
+        if "answers" in row:
+            row["answers"] = answers_with_questions(mapping["answers"], forms.get(mapping["round_id"]))
+        return row
+
+    return shape
+
+
 # --- The document ---------------------------------------------------------------------------------------
 
 
@@ -244,8 +295,9 @@ def chunks(user_id: int, service_name: str) -> Iterator[str]:
     header = {"service": service_name, "generated_at": json_value(utcnow()), "person_id": user_id}
     yield json.dumps(header)[:-1] + ', "tables": {'
     yield from _table_chunks("users", iter([account_row(user_id)]), first=True)
+    forms = bid_forms(user_id)
     for source in sources():
-        rows = _rows(source.statement(user_id), lambda mapping, source=source: source.row(mapping, user_id))
+        rows = _rows(source.statement(user_id), _shape_of(source, user_id, forms))
         yield from _table_chunks(source.table.name, rows, first=False)
     yield from _table_chunks("audit_events", _rows(audit_statement(user_id)), first=False)
     yield "}}\n"

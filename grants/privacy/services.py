@@ -1,13 +1,15 @@
 """Anonymising a withdrawn applicant: checked, changed in one transaction, audited; the caller commits.
 
 What goes: their name and email address, their password and second factor, their recovery codes and
-API tokens, the contacts named in their withdrawn bids and those bids' withdrawal reasons, the emails
-sent to them (linked to their account) and the invitations their withdrawn bids sent to partners, and
-the files uploaded to their withdrawn bids. What stays, exactly as it was: every amount, budget line,
-match-funding pledge, decision, reference and organisation, every row of the funding tables, every row
-of other people's bids, and the audit trail (append-only, by a database trigger: it is the record of
-how public money was handled and may still hold the email address they used and their withdrawal
-reasons).
+API tokens, the contacts named in their withdrawn bids and those bids' withdrawal reasons, the words
+they wrote in answer to their withdrawn bids' questions (short and long text, replaced by "Removed")
+and the files answering them (the answer taken away with the file), the emails sent to them (linked to
+their account) and the invitations their withdrawn bids sent to partners, and the files uploaded to
+their withdrawn bids. What stays, exactly as it was: every amount, budget line, match-funding pledge,
+answer that is a figure, a date or a choice, decision, reference and organisation, every row of the
+funding tables, every row of other people's bids, and the audit trail (append-only, by a database
+trigger: it is the record of how public money was handled and may still hold the email address they
+used and their withdrawal reasons).
 
 Only their own rows and their withdrawn bids' rows are changed: while their email address is a partner
 contact on a bid that is not withdrawn, or a leadership participant, anonymising is refused, because it
@@ -30,6 +32,8 @@ from sqlalchemy.orm import Session, SessionTransaction
 from grants.accounts.models import RecoveryCode, User
 from grants.api.models import ApiToken
 from grants.applications.models import Application, ApplicationStatus, Partner
+from grants.bidforms.kinds import is_empty
+from grants.bidforms.queries import Form, forms_of
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import GrantsError
@@ -44,6 +48,8 @@ from grants.privacy import queries
 log = logging.getLogger(__name__)
 
 REMOVED = "Removed"
+# The kinds of answer that are someone's own words.
+WRITTEN_KINDS = frozenset({"short_text", "long_text"})
 REMOVED_SUBJECT = "Removed: personal data anonymised"
 REMOVED_FILENAME = "removed"
 # Files to delete once the anonymisation has committed (a rollback keeps them).
@@ -146,10 +152,13 @@ def anonymise_person(person: User, *, actor: Any, now: datetime | None = None) -
 
 
 def _blank_bids(bids: Sequence[Application]) -> dict[int, str]:
-    """The withdrawn bids' withdrawal reasons and their partners' contacts (who are named, how to
-    reach them, what they wrote back); returns each blanked partner's old email address, by id."""
+    """The withdrawn bids' withdrawal reasons, their written answers and their partners' contacts (who
+    are named, how to reach them, what they wrote back); returns each blanked partner's old email
+    address, by id."""
+    forms = forms_of({bid.round_id for bid in bids}) if bids else {}
     for bid in bids:
         bid.withdrawal_reason = None
+        bid.answers = _blank_answers(bid.answers, forms[bid.round_id])
     partners = db.session.scalars(
         db.select(Partner).where(Partner.application_id.in_([bid.id for bid in bids])).order_by(Partner.id)
     ).all()
@@ -160,6 +169,18 @@ def _blank_bids(bids: Sequence[Application]) -> dict[int, str]:
         partner.response_note = None
         partner.invitation_nonce = secrets.token_hex(16)  # any link still in a mailbox stops working
     return emails
+
+
+def _blank_answers(answers: dict[str, Any] | None, form: Form) -> dict[str, Any]:
+    """Words they wrote become "Removed" and a file's answer goes with the file; an answer to a question
+    the form no longer has may be words too, so it goes."""
+    blanked: dict[str, Any] = {}
+    for key, value in (answers or {}).items():
+        question = form.by_key.get(key)
+        if question is None or question.kind == "file":
+            continue
+        blanked[key] = REMOVED if question.kind in WRITTEN_KINDS and not is_empty(value) else value
+    return blanked
 
 
 def _scrub_notifications(person: User, old_name: str, old_email: str, partner_emails: set[str]) -> int:

@@ -15,6 +15,7 @@ from grants.core.pagination import paginate_list
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
 from grants.reviews import decisions, permissions, queries, scores, services
+from grants.reviews.criterion_answers import answers_by_criterion
 from grants.reviews.forms import BulkDecisionForm, ConflictNatureForm, DecisionForm, NoteForm, ReserveApprovalForm
 from grants.reviews.models import Decision, ReviewAssignment
 from grants.rounds.models import Round, RoundStatus
@@ -169,6 +170,7 @@ def _bid_page(application: Application, form: DecisionForm, can_decide: bool, no
         assignments=assignments,
         scores={a.id: {score.criterion_id: score for score in a.scores} for a in assignments},
         criteria=round_.criteria,
+        answers_by_criterion=answers_by_criterion(round_.criteria, application),
         form=form,
         can_decide=can_decide,
         note_form=NoteForm(formdata=None),

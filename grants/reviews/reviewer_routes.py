@@ -16,6 +16,7 @@ from grants.core.permissions import Role, roles_required
 from grants.core.times import london_today
 from grants.extensions import db
 from grants.reviews import permissions, queries, scores, scoring, services
+from grants.reviews.criterion_answers import answers_by_criterion
 from grants.reviews.forms import ConflictForm, ConflictNatureForm, scores_form
 from grants.reviews.models import AssignmentStatus, ReviewAssignment
 
@@ -200,6 +201,7 @@ def _scores_page(assignment: ReviewAssignment, application: Application, form, e
         "reviews/score.html",
         assignment=assignment,
         application=application,
+        answers_by_criterion=answers_by_criterion(application.round.criteria, application),
         form=form,
         criteria=application.round.criteria,
         scale_meanings=scoring.scale_meanings,

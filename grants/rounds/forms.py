@@ -204,4 +204,20 @@ class CriterionForm(OnceMixin, FlaskForm):
     scale_max = WholeNumberField(
         "Highest score", minimum=1, maximum=100, validators=[Required("Enter the highest score")]
     )
+    # The choices are the round's questions (``question_choices``); the service refuses any other key.
+    question_keys = SelectMultipleField(
+        "Questions it assesses",
+        description="Reviewers see the answers to these questions beside the criterion's score.",
+        widget=GovCheckboxesInput(),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+    )
     submit = SubmitField("Save criterion", widget=GovSubmitInput())
+
+
+def question_choices(form) -> list[tuple[str, str]]:
+    """Every question of a round's ``Form`` (``grants.bidforms.queries``), a built-in block named as such."""
+    return [
+        (question.key, f"{question.title} ({question.kind_label.lower()})" if question.is_block else question.title)
+        for question in form.questions
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from grants.bidforms.queries import form_of
 from grants.core import actions
 from grants.core.errors import GrantsError
 from grants.core.forms import ActionForm, london_datetime, split_london
@@ -13,7 +14,7 @@ from grants.core.permissions import Role, roles_required
 from grants.directory.models import Theme
 from grants.extensions import db
 from grants.rounds import queries, services
-from grants.rounds.forms import CriterionForm, RoundForm, RoundWordingForm
+from grants.rounds.forms import CriterionForm, RoundForm, RoundWordingForm, question_choices
 from grants.rounds.models import (
     DEFAULT_AWARD_PENCE,
     DEFAULT_ELIGIBILITY,
@@ -260,6 +261,7 @@ def criterion(round_id, criterion_id=None):
         form = CriterionForm(obj=item)
     else:
         form = CriterionForm(data={"scale_min": 0, "scale_max": 5})
+    form.question_keys.choices = question_choices(form_of(round_.id))
     if form.validate_on_submit():
         values = {
             "title": form.title.data.strip(),
@@ -267,6 +269,7 @@ def criterion(round_id, criterion_id=None):
             "weight": form.weight.data,
             "scale_min": form.scale_min.data,
             "scale_max": form.scale_max.data,
+            "question_keys": list(dict.fromkeys(form.question_keys.data or [])),
         }
         done = actions.carry_out(
             lambda: services.save_criterion(round_, item, values, actor=current_user),

@@ -175,3 +175,14 @@ SUGGESTED_RUBRIC = [
         "How the partnership will apply what it learns to other issues and share it with others.",
     ),
 ]
+
+# The questions of the default form each suggested criterion assesses, by the criterion's title: the
+# reviewer sees their answers beside its score. An officer can change them on each round.
+SUGGESTED_QUESTION_KEYS: dict[str, list[str]] = {
+    "Strength of the partnership across sectors": ["partnership"],
+    "Clarity of the shared vision": ["shared_vision"],
+    "Fit of a systems-leadership approach to the issue": ["systems_leadership"],
+    "Citizen and community voice": [],
+    "Measurable outcomes": ["outcomes", "measures"],
+    "Commitment to share and apply learning": ["learning_plan", "commitments"],
+}

@@ -15,7 +15,7 @@ from grants.core.errors import AlreadyDone, GrantsError
 from grants.core.money import format_pence
 from grants.directory.models import Theme
 from grants.extensions import db
-from grants.rounds.models import SUGGESTED_RUBRIC, Round, RoundStatus, RubricCriterion
+from grants.rounds.models import SUGGESTED_QUESTION_KEYS, SUGGESTED_RUBRIC, Round, RoundStatus, RubricCriterion
 from grants.rounds.workflow import ROUND_WORKFLOW
 
 
@@ -107,7 +107,15 @@ def create_round(details: RoundDetails, *, actor: Any) -> Round:
     round_ = Round(**_values(details), status=RoundStatus.DRAFT)
     round_.themes = _themes(details.theme_ids)
     round_.criteria = [
-        RubricCriterion(position=index, title=title, weight=weight, guidance=guidance, scale_min=0, scale_max=5)
+        RubricCriterion(
+            position=index,
+            title=title,
+            weight=weight,
+            guidance=guidance,
+            scale_min=0,
+            scale_max=5,
+            question_keys=list(SUGGESTED_QUESTION_KEYS.get(title, [])),
+        )
         for index, (title, weight, guidance) in enumerate(SUGGESTED_RUBRIC, start=1)
     ]
     db.session.add(round_)
@@ -282,6 +290,8 @@ def save_criterion(
     _check_criteria_editable(round_)
     if values["scale_max"] <= values["scale_min"]:
         raise RoundError("The highest score must be more than the lowest score", field="scale_max")
+    if "question_keys" in values:
+        values = {**values, "question_keys": _assessed_questions(round_, values["question_keys"])}
     before = None
     if criterion is None:
         criterion = RubricCriterion(round=round_, position=max((c.position for c in round_.criteria), default=0) + 1)
@@ -295,6 +305,14 @@ def save_criterion(
         "round.criterion_saved", round_, actor=actor, before=before, after={"criterion_id": criterion.id, **values}
     )
     return criterion
+
+
+def _assessed_questions(round_: Round, keys: list[str]) -> list[str]:
+    """The keys of the questions a criterion assesses, in the form's order: only the round's own."""
+    form = form_of(round_.id)
+    if set(keys) - set(form.by_key):
+        raise RoundError("Choose only questions on the round's application form", field="question_keys")
+    return [question.key for question in form.questions if question.key in set(keys)]
 
 
 def remove_criterion(round_: Round, criterion_id: int, *, actor: Any) -> None:

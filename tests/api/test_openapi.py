@@ -88,7 +88,7 @@ def test_each_resource_shows_the_properties_its_component_describes(world):
     records = [
         (show.round_, show.round_(world.open_round)),
         (show.application, show.application(world.draft_a)),
-        (show.application_detail, show.application_detail(world.bid_b)),
+        (show.application_detail, show.application_detail(world.bid_b, answers={}, questions=[])),
         (show.project, show.project(world.project_a, released_pence=2_700_000)),
         (show.tranche, show.tranche(_a_tranche(world.project_a), payment_reference="BACS-0042")),
         (show.learning_item, show.learning_item(world.published_item)),

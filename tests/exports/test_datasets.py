@@ -35,6 +35,12 @@ def test_the_applications_csv_has_a_row_for_each_bid_in_reference_order(programm
         "Partners confirmed": "1",
         "Submitted at (UK time)": "2026-07-01 09:30:00",
         "Withdrawn at (UK time)": "",
+        # The round's questions, in its form's order: the default form's five.
+        "The issue": "Older people move between hospital and home without a plan.",
+        "Your shared vision": "Everyone gets home safely, with the right support.",
+        "Why a systems-leadership approach": "No single service owns the journey home.",
+        "Intended outcomes": "Fewer delayed discharges.",
+        "How you will share what you learn": "",
     }
     assert (rows[1]["Status"], rows[1]["Withdrawn at (UK time)"], rows[1]["Partners"]) == (
         "Withdrawn",

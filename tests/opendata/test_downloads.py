@@ -14,6 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func
 
+from grants.bidforms.default import EXPRESSION_OF_INTEREST
 from grants.core.audit import AuditEvent
 from grants.core.permissions import Role
 from grants.demo import seed_demo
@@ -171,6 +172,25 @@ def test_a_round_filter_publishes_only_that_round(db, wave, grants_in, officer, 
     assert sorted(grant["id"] for grant in package["grants"]) == expected
     assert package["identifier"] == "360G-grantsexample-LV7" and "LV7" in package["title"]
     assert len(parse(client.get("/open-data/360giving.json").data)["grants"]) == 3
+
+
+def test_each_grant_is_described_by_its_rounds_public_summary_answers(db, wave, grants_in, officer, client_for):
+    """The default form's public summary is the issue and the shared vision; a round with another form
+    is described by the questions its officer marked."""
+    other = RoundFactory(code="EOI1", title="Expressions of interest", status="assessing", form=EXPRESSION_OF_INTEREST)
+    (default,) = grants_in(wave, 1)
+    (short,) = grants_in(other, 1)
+    short.application.answers = {"idea": "A walking bus to every school.", "partners_agreed": "yes"}
+    default.application.answers = {**default.application.answers, "systems_leadership": "Not public."}
+    db.session.commit()
+    package = parse(client_for(officer).get("/open-data/360giving.json").data)
+    described = {grant["id"].removeprefix("360G-grantsexample-"): grant["description"] for grant in package["grants"]}
+    assert described == {
+        default.reference: "Older people move between hospital and home without a plan.\n\n"
+        "Everyone gets home safely, with the right support.",
+        short.reference: "A walking bus to every school.",
+    }
+    assert package_errors(package) == []
 
 
 @pytest.mark.parametrize("format_", ["json", "csv"])

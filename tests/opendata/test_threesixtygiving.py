@@ -13,6 +13,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from grants.bidforms.default import DEFAULT_FORM
+from grants.bidforms.models import FormQuestion
 from grants.core.money import MAX_PENCE
 from grants.core.spreadsheets import CHUNK_BYTES
 from grants.opendata.threesixtygiving import (
@@ -35,6 +37,13 @@ PUBLISHER = Publisher(
     license="https://creativecommons.org/licenses/by/4.0/",
 )
 AWARDED = datetime(2025, 9, 18, 11, 0, tzinfo=UTC)
+# The default form's public summary: the issue, then the shared vision.
+SUMMARY = [
+    FormQuestion(**question)
+    for _key, _title, _text, questions in DEFAULT_FORM
+    for question in questions
+    if question.get("public_summary")
+]
 
 
 def row(**changes) -> SimpleNamespace:
@@ -49,8 +58,12 @@ def row(**changes) -> SimpleNamespace:
         "finished_at": None,
         "project_created_at": AWARDED,
         "project_updated_at": datetime(2025, 10, 2, 9, 30, tzinfo=UTC),
-        "issue": "Older people wait in hospital.",
-        "shared_vision": "Everyone gets home safely.",
+        "round_id": 1,
+        "answers": {
+            "issue": "Older people wait in hospital.",
+            "shared_vision": "Everyone gets home safely.",
+            "systems_leadership": "No one service can fix this.",
+        },
         "amount_requested_pence": 2_700_000,
         "application_updated_at": AWARDED,
         "decided_at": datetime(2025, 9, 10, 15, 0, tzinfo=UTC),
@@ -77,7 +90,7 @@ def row(**changes) -> SimpleNamespace:
 
 def package(*rows) -> dict:
     metadata = package_metadata(PUBLISHER, None, issued=AWARDED)
-    return json.loads("".join(package_chunks(metadata, (build_grant(r, PUBLISHER) for r in rows))))
+    return json.loads("".join(package_chunks(metadata, (build_grant(r, PUBLISHER, SUMMARY) for r in rows))))
 
 
 @pytest.mark.parametrize(
@@ -138,8 +151,29 @@ def test_planned_duration_is_in_months_counting_both_days(starts_on, ends_on, mo
     assert duration_months(starts_on, ends_on) == months
 
 
+def test_the_description_is_the_public_summarys_answers_in_the_forms_order():
+    summary = [
+        FormQuestion(key="idea", kind="long_text", title="Your idea"),
+        FormQuestion(key="cost", kind="money", title="What it costs"),
+        FormQuestion(
+            key="size",
+            kind="choice",
+            title="How big?",
+            choices=[{"value": "large", "label": "More than 5 partners"}],
+        ),
+        FormQuestion(key="plan", kind="file", title="Your plan"),
+        FormQuestion(key="unanswered", kind="short_text", title="Not answered"),
+    ]
+    answers = {"size": "large", "idea": "  Walk to school.  ", "cost": 125_050, "plan": 7, "secret": "Private"}
+    grant = build_grant(row(answers=answers), PUBLISHER, summary)
+    assert grant["description"] == "Walk to school.\n\n£1,250.50\n\nMore than 5 partners"
+    assert build_grant(row(answers=answers), PUBLISHER, [])["description"] == "Home, not hospital"
+    assert build_grant(row(answers={}), PUBLISHER, SUMMARY)["description"] == "Home, not hospital"
+    assert not package_errors(package(row(answers={"issue": "x" * 5000})))
+
+
 def test_a_grant_has_every_field_the_programme_knows():
-    grant = build_grant(row(), PUBLISHER)
+    grant = build_grant(row(), PUBLISHER, SUMMARY)
     assert grant == {
         "id": "360G-testfunder-LV1-0010",
         "title": "Home, not hospital",

@@ -29,14 +29,16 @@ from tests.factories import (
     ApplicationFactory,
     DocumentFactory,
     PartnerFactory,
+    RoundFactory,
     UserFactory,
 )
+from tests.form_specs import EVERY_KIND, every_kind_answers
 from tests.helpers import csrf_token, error_summary, field_error, h1, text
 from tests.privacy.conftest import withdrawn_bid, write_file
 
 FUNDING_MODULE = "grants.funding.models"
 MONEY_TABLES = ("budget_lines", "decisions", "organisations", "projects", "application_themes")
-UNKEPT_BID_COLUMNS = ("withdrawal_reason", "updated_at")
+UNKEPT_BID_COLUMNS = ("withdrawal_reason", "answers", "updated_at")
 
 
 def url(person) -> str:
@@ -66,7 +68,8 @@ def money_trail(db, round_) -> dict:
     funding = [mapper.local_table for mapper in db.Model.registry.mappers if mapper.class_.__module__ == FUNDING_MODULE]
     tables = [db.metadata.tables[name] for name in MONEY_TABLES] + funding
     rows = {table.name: every_row(db, table) for table in tables}
-    # A bid's withdrawal reason is removed (and so it was updated); everything else in it stays.
+    # A bid's withdrawal reason and written answers are removed (and so it was updated); everything else
+    # in it stays (its answers: see test_their_written_answers_and_answer_files_go).
     kept = [column for column in Application.__table__.columns if column.name not in UNKEPT_BID_COLUMNS]
     rows["applications"] = sorted(db.session.execute(db.select(*kept)).all(), key=repr)
     return figures | rows
@@ -142,6 +145,35 @@ def test_the_withdrawn_bid_keeps_its_figures_but_not_its_people(db, client_for, 
     partner = db.session.get(Partner, scene.partner.id)
     assert (partner.contact_name, partner.contact_email, partner.response_note) == ("Removed", "", None)
     assert partner.organisation_id == scene.partner.organisation_id and partner.role == scene.partner.role
+
+
+def test_their_written_answers_and_answer_files_go_and_other_answers_stay(db, client_for, officer):
+    round_ = RoundFactory(status="assessing", assessment_deadline=utcnow().date() + timedelta(days=30), form=EVERY_KIND)
+    lead = ApplicantFactory()
+    bid = withdrawn_bid(round_, lead=lead)
+    plan = DocumentFactory(application_id=bid.id, kind="answer", original_filename="dana-whitmore-plan.pdf")
+    write_file(plan)
+    bid.answers = {**every_kind_answers(plan.id), "contact": "Dana Whitmore, 07700 900123", "gone": "Old words"}
+    other = withdrawn_bid(round_)  # another lead's bid in the round
+    other.answers = {"story": "Their own story.", "people": 30}
+    db.session.commit()
+    plan_id, path = plan.id, storage.path_of(plan.stored_name)
+
+    assert anonymise(client_for(officer), lead).status_code == 302
+
+    db.session.expire_all()
+    assert db.session.get(Application, bid.id).answers == {
+        "story": "Removed",
+        "contact": "Removed",
+        "people": 1200,
+        "cost": 125_050,
+        "start": "2027-03-01",
+        "schools": "no",
+        "size": "large",
+        "ages": ["young", "old"],
+    }
+    assert db.session.get(Document, plan_id) is None and not path.exists()
+    assert db.session.get(Application, other.id).answers == {"story": "Their own story.", "people": 30}
 
 
 def test_their_emails_lose_their_content_and_are_never_sent(db, client_for, officer, scene):

@@ -121,6 +121,45 @@ def test_it_holds_their_account_bids_partner_contacts_emails_and_audit_trail(db,
     assert all(set(event) == {"occurred_at", "action", "object_type", "object_id"} for event in tables["audit_events"])
 
 
+def test_their_bids_answers_are_in_it_with_the_questions_they_answer(db, client_for, scene):
+    scene.bid.answers = {**scene.bid.answers, "learning_plan": "A case study.", "gone": "An old answer"}
+    db.session.commit()
+    (bid,) = download(client_for(scene.lead))["tables"]["applications"]
+    assert bid["answers"] == [
+        {
+            "key": "issue",
+            "question": "The issue",
+            "answer": "Older people move between hospital and home without a plan.",
+            "in_words": "Older people move between hospital and home without a plan.",
+        },
+        {
+            "key": "shared_vision",
+            "question": "Your shared vision",
+            "answer": "Everyone gets home safely, with the right support.",
+            "in_words": "Everyone gets home safely, with the right support.",
+        },
+        {
+            "key": "systems_leadership",
+            "question": "Why a systems-leadership approach",
+            "answer": "No single service owns the journey home.",
+            "in_words": "No single service owns the journey home.",
+        },
+        {
+            "key": "outcomes",
+            "question": "Intended outcomes",
+            "answer": "Fewer delayed discharges.",
+            "in_words": "Fewer delayed discharges.",
+        },
+        {
+            "key": "learning_plan",
+            "question": "How you will share what you learn",
+            "answer": "A case study.",
+            "in_words": "A case study.",
+        },
+        {"key": "gone", "question": None, "answer": "An old answer", "in_words": None},  # still theirs
+    ]
+
+
 def test_times_are_iso_8601_in_utc(db, client_for, scene):
     data = download(client_for(scene.lead))
     withdrawn_at = data["tables"]["applications"][0]["withdrawn_at"]

@@ -1,15 +1,24 @@
 """Programme officers run rounds; the public sees what is open; a round closes by itself."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from grants.bidforms.default import EXPRESSION_OF_INTEREST
 from grants.core.audit import AuditEvent
 from grants.core.db import utcnow
 from grants.rounds.models import Round
 from grants.rounds.services import close_due_rounds
 from tests.factories import ApplicationFactory, RoundFactory, ThemeFactory
 from tests.helpers import QueryCounter, error_summary, field_error, h1, run_task, text
+
+
+def _boxes(html: str, name: str) -> list[tuple[str, bool]]:
+    """Each checkbox called ``name``: its value and whether it is ticked."""
+    boxes = re.findall(rf'<input[^>]*name="{name}"[^>]*>', html)
+    return [(re.search(r'value="([^"]*)"', box).group(1), " checked" in box) for box in boxes]
+
 
 NEW_ROUND = {
     "title": "Local Vision wave 3",
@@ -52,6 +61,14 @@ def test_a_programme_officer_creates_a_draft_round_with_the_suggested_rubric(db,
     assert round_.closes_at == datetime(2027, 6, 30, 11, 0, tzinfo=UTC)  # midday BST
     assert [t.name for t in round_.themes] == ["Safeguarding"]
     assert len(round_.criteria) == 6 and sum(c.weight for c in round_.criteria) == 100
+    assert [c.question_keys for c in round_.criteria] == [
+        ["partnership"],
+        ["shared_vision"],
+        ["systems_leadership"],
+        [],
+        ["outcomes", "measures"],
+        ["learning_plan", "commitments"],
+    ]
     assert db.session.scalars(db.select(AuditEvent.action)).all() == ["round.created"]
     page = text(programme_officer_client.get(response.headers["Location"]).get_data(as_text=True))
     assert "30 June 2027 at midday" in page and "£675,000" in page
@@ -270,6 +287,41 @@ def test_the_rubric_is_edited_until_the_round_closes(db, programme_officer_clien
     programme_officer_client.post(f"/manage/rounds/{round_.id}/criteria/{criterion.id}/remove")
     db.session.refresh(round_)
     assert "Late" not in [c.title for c in round_.criteria] and criterion in round_.criteria
+
+
+def test_a_criterion_names_the_questions_it_assesses_from_the_rounds_form(db, programme_officer_client):
+    round_ = RoundFactory(status="draft", form=EXPRESSION_OF_INTEREST)
+    criterion = round_.criteria[0]
+    path = f"/manage/rounds/{round_.id}/criteria/{criterion.id}"
+    page = programme_officer_client.get(path).get_data(as_text=True)
+    offered = [value for value, _ticked in _boxes(page, "question_keys")]
+    assert offered == ["place_themes", "idea", "partners_agreed", "partner_names", "budget"]
+    assert "Roughly how much you would ask for (budget)" in text(page)
+    data = {"title": criterion.title, "weight": "60", "scale_min": "0", "scale_max": "5"}
+    response = programme_officer_client.post(path, data={**data, "question_keys": ["partner_names", "idea"]})
+    assert response.status_code == 302
+    db.session.refresh(criterion)
+    assert criterion.question_keys == ["idea", "partner_names"]  # in the form's order
+    saved = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "round.criterion_saved")).one()
+    assert saved.after["question_keys"] == ["idea", "partner_names"]
+    boxes = _boxes(programme_officer_client.get(path).get_data(as_text=True), "question_keys")
+    assert [value for value, ticked in boxes if ticked] == ["idea", "partner_names"]
+    page = text(programme_officer_client.get(f"/manage/rounds/{round_.id}").get_data(as_text=True))
+    assert "Assesses: What would you like to change?; Which organisations have agreed?" in page
+
+
+@pytest.mark.parametrize("key", ["shared_vision", "IDEA", "idea\x00", "x" * 5000, ""])
+def test_a_criterion_refuses_a_question_the_rounds_form_does_not_have(db, programme_officer_client, key):
+    round_ = RoundFactory(status="draft", form=EXPRESSION_OF_INTEREST)
+    criterion = round_.criteria[0]
+    path = f"/manage/rounds/{round_.id}/criteria/{criterion.id}"
+    data = {"title": "Changed", "weight": "60", "scale_min": "0", "scale_max": "5"}
+    response = programme_officer_client.post(path, data={**data, "question_keys": ["idea", key]})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert field_error(html, "question_keys") == "Choose only questions on the round's application form"
+    db.session.refresh(criterion)
+    assert (criterion.title, criterion.question_keys) == ("Strength of the partnership", [])
 
 
 @pytest.mark.parametrize("role_client", ["applicant_client", "steering_chair_client", "finance_approver_client"])
