@@ -97,7 +97,7 @@ class AnswerChoiceField(RadioField):
     widget = GovRadioInput()
 
     def pre_validate(self, form):
-        if self.data is not None and self.data not in {value for value, _ in self.choices}:
+        if self.data is not None and self.data not in {choice.value for choice in self.choices}:
             raise ValidationError("Select an answer from the list")
 
 
@@ -106,7 +106,7 @@ class AnswerChoicesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
     def pre_validate(self, form):
-        allowed = {value for value, _ in self.choices}
+        allowed = {choice.value for choice in self.choices}
         if any(value not in allowed for value in self.data or []):
             raise ValidationError("Select only answers from the list")
 
@@ -146,7 +146,7 @@ def _money_range(question: FormQuestion):
 def answer_field(question: FormQuestion) -> Field:
     """The form field that asks ``question``; its name on the form is the question's key."""
     label, hint, kind = question.title, question.hint or "", question.kind
-    choices = [SelectChoice(choice["value"], choice["label"]) for choice in question.choices or []]
+    choices = [SelectChoice(str(choice["value"]), choice["label"]) for choice in question.choices or []]
     named = {"question_name": quoted(question)}
     if kind == "short_text":
         return StringField(
@@ -246,8 +246,8 @@ def _place_themes_fields() -> dict[str, Any]:
 
 def _place_themes_prepare(form, application) -> None:
     places = db.session.execute(db.select(Place.id, Place.name).order_by(Place.name)).all()
-    form.place_id.choices = [("", "Choose a place")] + [(place_id, name) for place_id, name in places]
-    form.themes.choices = [(theme.id, theme.name) for theme in application.round.themes]
+    form.place_id.choices = [SelectChoice("", "Choose a place")] + [SelectChoice(id_, name) for id_, name in places]
+    form.themes.choices = [SelectChoice(theme.id, theme.name) for theme in application.round.themes]
 
 
 PLACE_THEMES = BlockFields(
