@@ -373,3 +373,97 @@ def test_a_file_answer_can_be_downloaded_only_from_its_own_bid(app, db, round_):
     assert client.get(f"/applications/{bid.id}/documents/{document.id}").status_code == 404
     check = client.get(f"/applications/{bid.id}/check").get_data(as_text=True)
     assert f"/documents/{document.id}" not in check
+
+
+def test_the_default_form_still_works_end_to_end(app, db, lead, applicant):
+    from grants.applications import services
+    from grants.applications.models import Partner
+    from tests.helpers import form_key
+
+    round_ = RoundFactory()
+    bid_id = start(lead, round_)
+    assert "You have completed 0 of 8 sections" in text(lead.get(f"/applications/{bid_id}").get_data(as_text=True))
+
+    page = lead.get(f"/applications/{bid_id}/partners/new").get_data(as_text=True)
+    lead.post(
+        f"/applications/{bid_id}/partners/new",
+        data={
+            "organisation_name": "Wigan NHS Trust",
+            "sector": "nhs",
+            "role": "Leads the discharge work.",
+            "contact_name": "Dana Partner",
+            "contact_email": "dana@example.org",
+            "submission": form_key(page),
+            "csrf_token": csrf_token(page),
+        },
+    )
+    services.respond_as_partner(db.session.scalars(db.select(Partner)).one(), "confirmed", None)
+    db.session.commit()
+    page = lead.get(f"/applications/{bid_id}/partnership").get_data(as_text=True)
+    lead.post(f"/applications/{bid_id}/partnership", data={"completed": "yes", "csrf_token": csrf_token(page)})
+
+    place = PlaceFactory()
+    pages = [
+        (
+            "issue",
+            {
+                "title": "Safe at home",
+                "place_id": str(place.id),
+                "themes": [str(round_.themes[0].id)],
+                "issue": "Older people go home without a plan.",
+            },
+        ),
+        ("vision", {"shared_vision": "Everyone home safely."}),
+        ("approach", {"systems_leadership": "No one service owns the journey."}),
+        (
+            "outcomes",
+            {
+                "outcomes": "Fewer delayed discharges.",
+                "measures-0-name": "Delayed discharges",
+                "measures-0-target": "20",
+                "measures-0-direction": "down",
+            },
+        ),
+        (
+            "learning",
+            {
+                "commitments-0-kind": "case_study",
+                "commitments-0-description": "Publish what we learn.",
+                "commitments-0-target_date": ["1", "6", "2027"],
+            },
+        ),
+        (
+            "budget",
+            {"amount_requested": "27,000", "budget_lines-0-description": "Workshops", "budget_lines-0-amount": "27000"},
+        ),
+    ]
+    for key, data in pages:
+        response = post(lead, bid_id, key, {**data, "completed": "yes"})
+        assert response.status_code == 302, (key, error_summary(response.get_data(as_text=True)))
+    response = post(
+        lead,
+        bid_id,
+        "match",
+        {
+            "match_funder": "Wigan Health and Wellbeing Board",
+            "match_amount": "10,000",
+            "evidence": (io.BytesIO(PDF), "pledge.pdf"),
+            "completed": "yes",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+
+    saved = stored(db, bid_id)
+    assert saved.answers == {
+        "issue": "Older people go home without a plan.",
+        "shared_vision": "Everyone home safely.",
+        "systems_leadership": "No one service owns the journey.",
+        "outcomes": "Fewer delayed discharges.",
+    }
+    check = lead.get(f"/applications/{bid_id}/check").get_data(as_text=True)
+    assert error_summary(check) == []
+    for words in ("Wigan NHS Trust", "Safe at home", "Everyone home safely.", "Delayed discharges", "pledge.pdf"):
+        assert words in text(check), words
+    response = lead.post(f"/applications/{bid_id}/check", data={"csrf_token": csrf_token(check)})
+    assert response.status_code == 302 and stored(db, bid_id).status == "submitted"
