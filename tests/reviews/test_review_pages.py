@@ -181,7 +181,7 @@ def test_the_bid_and_the_scores_are_side_by_side_and_reflow(db, round_, member):
     layout = html[html.index('class="grants-scoring"') :]
     bid_column = layout.index('class="grants-scoring__bid"')
     scores_column = layout.index('class="grants-scoring__scores"')
-    assert bid_column < layout.index(bid.shared_vision) < scores_column < layout.index("Submit scores")
+    assert bid_column < layout.index(bid.answers["shared_vision"]) < scores_column < layout.index("Submit scores")
     assert 'role="region" aria-labelledby="bid-heading" tabindex="0"' in layout  # it scrolls by keyboard too
     css = CSS.read_text()
     # One column by default (a phone at 320 CSS px), two from 64em, the bid kept in view as scores go by.

@@ -26,14 +26,14 @@ def test_the_bid_is_hidden_until_the_reviewer_declares(db, bid, assignment, revi
     html = reviewer.get(f"/reviews/{assignment.id}").get_data(as_text=True)
     assert h1(html) == "Do you have a conflict of interest with this bid?"
     assert bid.lead_organisation.name in html and bid.partners[0].organisation.name in html
-    assert bid.shared_vision not in html and bid.issue not in html
+    assert bid.answers["shared_vision"] not in html and bid.answers["issue"] not in html
 
 
 def test_no_conflict_opens_the_bid_for_scoring(db, bid, assignment, reviewer):
     response = reviewer.post(f"/reviews/{assignment.id}", data={"has_conflict": "no"})
     assert response.headers["Location"] == f"/reviews/{assignment.id}"
     html = reviewer.get(f"/reviews/{assignment.id}").get_data(as_text=True)
-    assert bid.shared_vision in html and "Your scores" in html
+    assert bid.answers["shared_vision"] in html and "Your scores" in html
     db.session.refresh(assignment)
     assert assignment.status == "in_progress"
     assert db.session.scalars(db.select(AuditEvent.action)).all() == [
