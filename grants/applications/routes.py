@@ -290,7 +290,7 @@ def problem_href(application: Application, bid_form: Form, problem: rules.Proble
     if problem.section == "round":
         return url_for("rounds.show", round_id=application.round_id)
     if (page := bid_form.page(problem.section)) is not None and page is partnership_page(bid_form):
-        return url_for("applications.partnership", application_id=application.id) + "#partnership"
+        return url_for("applications.partnership", application_id=application.id)
     name = FORM_FIELDS.get(problem.field, problem.field)
     question = bid_form.by_key.get(name)
     anchor = f"{name}-day" if question is not None and question.kind == "date" else name
