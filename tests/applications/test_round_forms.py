@@ -467,3 +467,11 @@ def test_the_default_form_still_works_end_to_end(app, db, lead, applicant):
         assert words in text(check), words
     response = lead.post(f"/applications/{bid_id}/check", data={"csrf_token": csrf_token(check)})
     assert response.status_code == 302 and stored(db, bid_id).status == "submitted"
+
+
+def test_no_question_key_can_hide_what_the_page_form_is():
+    from grants.applications.page_forms import PageForm
+    from grants.bidforms.kinds import KEY_PATTERN, RESERVED_KEYS
+
+    own = {name for name in dir(PageForm) if KEY_PATTERN.fullmatch(name)} | {"meta", "page", "questions"}
+    assert own <= RESERVED_KEYS, own - RESERVED_KEYS
