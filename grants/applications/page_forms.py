@@ -186,7 +186,7 @@ def answer_value(question: FormQuestion, field: Field) -> Any:
     if question.kind == "date":
         return data.isoformat() if isinstance(data, date) else None
     if question.kind == "choices":
-        return list(data or [])
+        return list(dict.fromkeys(data or []))  # each once, in the order given
     if question.kind == "file":
         return data if getattr(data, "filename", None) else None
     if isinstance(data, str):

@@ -216,6 +216,8 @@ def section_status(app: Application, form: Form, page: FormPage) -> str:
 
 def bid_problems(app: Application, form: Form) -> list[Problem]:
     """Every reason the bid cannot be submitted yet, page by page of those shown to this applicant."""
+    if not form.pages:  # never published so: a form always has the place and the budget
+        return [Problem("round", "form", "The round's application form has no questions yet")]
     problems = []
     for page in form.shown_pages(app.answers or {}):
         found = section_problems(app, form, page)

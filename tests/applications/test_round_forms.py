@@ -12,7 +12,7 @@ from grants.applications.models import Application
 from grants.documents.models import Document
 from tests.factories import ApplicantFactory, ApplicationFactory, PlaceFactory, RoundFactory
 from tests.fixtures.clients import sign_in_client
-from tests.helpers import QueryCounter, csrf_token, error_summary, field_error, h1, text
+from tests.helpers import QueryCounter, csrf_token, error_summary, field_error, form_key, h1, text
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 STAGES = [{"value": "primary", "label": "Primary"}, {"value": "secondary", "label": "Secondary"}]
@@ -93,8 +93,6 @@ def stored(db, application_id: int) -> Application:
 
 def start(lead, round_) -> int:
     page = lead.get(f"/rounds/{round_.id}/start").get_data(as_text=True)
-    from tests.helpers import form_key
-
     response = lead.post(
         f"/rounds/{round_.id}/start",
         data={"title": "Reading together", "submission": form_key(page), "csrf_token": csrf_token(page)},
@@ -378,7 +376,6 @@ def test_a_file_answer_can_be_downloaded_only_from_its_own_bid(app, db, round_):
 def test_the_default_form_still_works_end_to_end(app, db, lead, applicant):
     from grants.applications import services
     from grants.applications.models import Partner
-    from tests.helpers import form_key
 
     round_ = RoundFactory()
     bid_id = start(lead, round_)
@@ -475,3 +472,50 @@ def test_no_question_key_can_hide_what_the_page_form_is():
 
     own = {name for name in dir(PageForm) if KEY_PATTERN.fullmatch(name)} | {"meta", "page", "questions"}
     assert own <= RESERVED_KEYS, own - RESERVED_KEYS
+
+
+def test_the_partnership_keeps_its_own_page_whatever_its_key(app, db, lead):
+    spec = [
+        ("partners_first", "Who you work with", "", [{"key": "partnership", "kind": "partnership"}]),
+        ("budget", "Budget", "", [{"key": "budget", "kind": "budget"}]),
+    ]
+    round_ = RoundFactory(form=spec)
+    bid_id = start(lead, round_)
+    response = lead.get(f"/applications/{bid_id}/sections/partners_first")
+    assert response.status_code == 302 and response.headers["Location"] == f"/applications/{bid_id}/partnership"
+    page = lead.get(f"/applications/{bid_id}/partnership").get_data(as_text=True)
+    assert h1(page) == "Who you work with"
+    page = lead.get(f"/applications/{bid_id}/partners/new").get_data(as_text=True)
+    lead.post(
+        f"/applications/{bid_id}/partners/new",
+        data={
+            "organisation_name": "Wigan NHS Trust",
+            "sector": "nhs",
+            "role": "Leads the discharge work.",
+            "contact_name": "Dana Partner",
+            "contact_email": "dana@example.org",
+            "submission": form_key(page),
+            "csrf_token": csrf_token(page),
+        },
+    )
+    assert stored(db, bid_id).section_states == {"partners_first": "in_progress"}
+    task_list = text(lead.get(f"/applications/{bid_id}").get_data(as_text=True))
+    assert "Who you work with In progress" in task_list
+    assert f'href="/applications/{bid_id}/partnership"' in lead.get(f"/applications/{bid_id}").get_data(as_text=True)
+
+
+def test_a_round_whose_form_has_no_pages_takes_no_bids(app, db):
+    from grants.applications import services
+    from grants.bidforms.default import remove
+
+    bid = ApplicationFactory()
+    remove(bid.round)
+    db.session.commit()
+    [problem] = services.submission_problems(bid)
+    assert problem.message == "The round's application form has no questions yet"
+
+
+def test_several_choices_are_kept_once_each_in_the_order_given(db, round_, lead):
+    bid_id = start(lead, round_)
+    post(lead, bid_id, "schools", {"days": ["sat", "mon", "sat"], "completed": "no"})
+    assert stored(db, bid_id).answers == {"days": ["sat", "mon"]}
