@@ -52,13 +52,18 @@ def load_visible(application_id: int) -> Application:
 
 def load_editable(application_id: int) -> Application:
     application = load_visible(application_id)
+    refuse_unless_editable(application)
+    return application
+
+
+def refuse_unless_editable(application: Application) -> None:
+    """403, saying why, unless the person may change the bid now."""
     if not can_edit_application(current_user, application):
         if application.status != ApplicationStatus.DRAFT:
             raise PermissionDenied(services.not_editable_message(application))
         if not application.round.is_accepting():
             raise PermissionDenied("The round has closed: this bid can no longer be changed.")
         raise PermissionDenied("Only people from the lead organisation can change this bid.")
-    return application
 
 
 def attach_problems(form, problems: list[rules.Problem]) -> None:
@@ -206,7 +211,7 @@ def section(application_id, section):
         abort(404)
     if page is partnership_page(bid_form):
         return redirect(url_for("applications.partnership", application_id=application_id))
-    application = load_editable(application_id)
+    refuse_unless_editable(application)
     questions = bid_form.shown_questions(page, application.answers or {})
     form = page_form(application, page, questions, posted=request.method == "POST")
     if form.validate_on_submit():
