@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         routes,
     )
     from grants.applications.queries import audit_links, bid_counts_by_round
+    from grants.bidforms.kinds import shown
     from grants.core.audit_links import register_audit_link
     from grants.core.dashboard import register_dashboard_link
     from grants.core.navigation import register_nav
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     app.register_blueprint(partner_routes.bp)
     app.register_blueprint(manage_routes.bp)
+    app.add_template_filter(shown, "answer")  # an answer in words: ``question | answer(value, documents)``
     count_bids_with(bid_counts_by_round)
     register_audit_link("application", audit_links)
     register_nav(

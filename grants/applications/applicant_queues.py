@@ -1,5 +1,6 @@
 """The applicant's home: the bids their organisation is still writing, and the partners those bids wait
-for. Each queue is two queries however many there are: a count, and the first few with what they show."""
+for. Each queue is a fixed number of queries however many there are: a count, the first few with what
+they show, and (for drafts) their rounds' forms."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from dataclasses import replace
 from flask import url_for
 from sqlalchemy.orm import contains_eager, load_only, raiseload
 
-from grants.applications.models import SECTIONS, Application, ApplicationStatus, Partner, PartnerStatus
+from grants.applications.models import Application, ApplicationStatus, Partner, PartnerStatus
+from grants.bidforms.queries import Form, forms_of
 from grants.core.db import utcnow
 from grants.core.queues import SHOWN, Queue, WorkItem
 from grants.core.times import format_date
@@ -33,9 +35,11 @@ def _drafts_of(organisation_id: int):
     )
 
 
-def sections_done(application: Application) -> int:
-    """How many of the bid's sections are marked completed."""
-    return sum(1 for section in SECTIONS if application.section_state(section) == "completed")
+def sections_done(application: Application, form: Form) -> tuple[int, int]:
+    """How many of the bid's sections (the pages of its round's form it is asked) are marked completed,
+    and of how many."""
+    pages = form.shown_pages(application.answers or {})
+    return sum(1 for page in pages if application.section_state(page.key) == "completed"), len(pages)
 
 
 def drafts(user) -> Queue:
@@ -55,18 +59,27 @@ def drafts(user) -> Queue:
         return queue
     shown = db.session.scalars(
         statement.options(
-            load_only(Application.id, Application.title, Application.section_states, Application.round_id),
+            load_only(
+                Application.id,
+                Application.title,
+                Application.section_states,
+                Application.answers,
+                Application.round_id,
+            ),
             contains_eager(Application.round).load_only(Round.title, Round.closes_at),
             raiseload("*"),
         )
         .order_by(Round.closes_at, Application.id)
         .limit(SHOWN)
     ).all()
+    forms = forms_of({application.round_id for application in shown})
     items = [
         WorkItem(
             text=f"Finish {application.display_title}",
             href=url_for("applications.show", application_id=application.id),
-            why=f"{sections_done(application)} of {len(SECTIONS)} sections done · {application.round.title}",
+            why="{} of {} sections done · {}".format(
+                *sections_done(application, forms[application.round_id]), application.round.title
+            ),
             due=application.round.closes_at,
         )
         for application in shown

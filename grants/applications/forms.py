@@ -1,14 +1,12 @@
-"""Forms for each section of a bid. Each saves as a draft whatever is valid in form; whether a section
-is complete is decided by ``sections.problems``, the same rules that check the whole bid."""
+"""Forms of the bid: starting it, the question every section ends with, the rows of its lists, partners,
+submitting and withdrawing. A section's own form is built from the round's form (``page_forms``); it
+saves as a draft whatever is valid in form, and whether a section is complete is decided by ``rules``."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
-    GovCheckboxesInput,
-    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -17,18 +15,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     EmailField,
-    FieldList,
     Form,
-    FormField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
-from wtforms.widgets import CheckboxInput
 
 from grants.applications.models import COMMITMENT_KINDS
 from grants.core.forms import DateInputField, Length, MoneyField, NumberField, QuickGovSelect, YesNoField, strip
@@ -36,11 +30,6 @@ from grants.core.once import OnceMixin
 from grants.directory.models import SECTORS
 
 LIMITS = {
-    "issue": 3000,
-    "shared_vision": 2000,
-    "systems_leadership": 2000,
-    "outcomes": 2000,
-    "learning_plan": 1500,
     "role": 500,
     "commitment": 500,
     "withdrawal_reason": 1000,
@@ -51,24 +40,13 @@ ROWS = {"measures": 8, "commitments": 8, "budget_lines": 15}
 EMPTY_ROWS = {"measures": 2, "commitments": 2, "budget_lines": 3}
 
 
-def _padded(rows: list[dict], key: str, blank: dict) -> list[dict]:
+def padded(rows: list[dict], key: str, blank: dict) -> list[dict]:
     wanted = min(ROWS[key], len(rows) + EMPTY_ROWS[key])
     return rows + [dict(blank) for _ in range(wanted - len(rows))]
 
 
 def optional_int(value):
     return int(value) if value not in (None, "", "None") else None
-
-
-def long_answer(label: str, limit_key: str, description: str = ""):
-    return TextAreaField(
-        label,
-        widget=GovCharacterCount(),
-        description=description,
-        validators=[
-            Length(max=LIMITS[limit_key], message=f"{label} must be {LIMITS[limit_key]:,} characters or fewer")
-        ],
-    )
 
 
 class StartForm(OnceMixin, FlaskForm):
@@ -102,67 +80,6 @@ class SectionForm(FlaskForm):
         return self.completed.data == "yes"
 
 
-class PartnershipForm(SectionForm):
-    pass
-
-
-class IssueForm(SectionForm):
-    title = StringField(
-        "Project title",
-        widget=GovTextInput(),
-        description="A short name for your project, like Better together for older people in Wigan",
-        validators=[Length(max=200, message="Project title must be 200 characters or fewer")],
-    )
-    place_id = SelectField(
-        "Place",
-        coerce=optional_int,
-        widget=GovSelect(),
-        validate_choice=True,
-        invalid_choice_message="Choose a place from the list",
-        description="The local authority area the project will benefit.",
-    )
-    themes = SelectMultipleField(
-        "Which issues will the project tackle?",
-        coerce=int,
-        widget=GovCheckboxesInput(),
-        option_widget=CheckboxInput(),
-        description="Select all that apply.",
-    )
-    issue = long_answer(
-        "The issue", "issue", "What is the issue in your place, who does it affect, and why has it been hard to solve?"
-    )
-
-    def values(self) -> dict:
-        return {
-            "title": (self.title.data or "").strip(),
-            "place_id": self.place_id.data or None,
-            "theme_ids": self.themes.data or [],
-            "issue": self.issue.data or "",
-        }
-
-
-class VisionForm(SectionForm):
-    shared_vision = long_answer(
-        "Your shared vision",
-        "shared_vision",
-        "Describe, in plain language, what the partners want to be different and why.",
-    )
-
-    def values(self) -> dict:
-        return {"shared_vision": self.shared_vision.data or ""}
-
-
-class ApproachForm(SectionForm):
-    systems_leadership = long_answer(
-        "Why a systems-leadership approach",
-        "systems_leadership",
-        "Why does this issue need leaders from across the system working together, rather than one service's fix?",
-    )
-
-    def values(self) -> dict:
-        return {"systems_leadership": self.systems_leadership.data or ""}
-
-
 class MeasureRow(Form):
     name = StringField("Measure", widget=GovTextInput(), validators=[Length(max=200)])
     unit = StringField(
@@ -183,50 +100,6 @@ class MeasureRow(Form):
     def validate_name(self, field):
         if not (field.data or "").strip() and not self.is_blank():
             raise ValidationError("Enter the name of the measure")
-
-
-class OutcomesForm(SectionForm):
-    outcomes = long_answer(
-        "Intended outcomes", "outcomes", "What will be better for people in your place, and by when?"
-    )
-    measures = FieldList(FormField(MeasureRow), min_entries=1, max_entries=ROWS["measures"])
-
-    def values(self) -> dict:
-        rows = [row.form for row in self.measures if not row.form.is_blank()]
-        return {
-            "outcomes": self.outcomes.data or "",
-            "measures": [
-                {
-                    "name": row.name.data.strip(),
-                    "unit": (row.unit.data or "").strip(),
-                    "baseline": row.baseline.data,
-                    "target": row.target.data,
-                    "direction": row.direction.data or "up",
-                }
-                for row in rows
-            ],
-        }
-
-
-class MatchForm(SectionForm):
-    match_funder = StringField(
-        "Who has pledged the match funding?",
-        widget=GovTextInput(),
-        description="For example, Wigan Health and Wellbeing Board",
-        validators=[Length(max=200)],
-    )
-    match_amount = MoneyField("Amount pledged", description="In pounds, for example 10,000")
-    evidence = FileField(
-        "Pledge letter", widget=GovFileInput(), description="A PDF, DOCX or ODT file smaller than 10 MB."
-    )
-
-    def values(self) -> dict:
-        upload = self.evidence.data if getattr(self.evidence.data, "filename", None) else None
-        return {
-            "match_funder": (self.match_funder.data or "").strip(),
-            "match_amount_pence": self.match_amount.data,
-            "evidence": upload,
-        }
 
 
 class CommitmentRow(Form):
@@ -253,29 +126,6 @@ class CommitmentRow(Form):
             raise ValidationError("Describe what you will do")
 
 
-class LearningForm(SectionForm):
-    learning_plan = long_answer(
-        "How you will share what you learn",
-        "learning_plan",
-        "Who will you share with, and how will what you learn change other work?",
-    )
-    commitments = FieldList(FormField(CommitmentRow), min_entries=1, max_entries=ROWS["commitments"])
-
-    def values(self) -> dict:
-        rows = [row.form for row in self.commitments if not row.form.is_blank()]
-        return {
-            "learning_plan": self.learning_plan.data or "",
-            "commitments": [
-                {
-                    "kind": row.kind.data,
-                    "description": row.description.data.strip(),
-                    "target_date": row.target_date.data,
-                }
-                for row in rows
-            ],
-        }
-
-
 class BudgetRow(Form):
     description = StringField("What the money is for", widget=GovTextInput(), validators=[Length(max=200)])
     amount = MoneyField("Amount")
@@ -293,95 +143,6 @@ class BudgetRow(Form):
                 raise ValidationError("Enter the amount")
             if field.data == 0:
                 raise ValidationError("The amount must be more than £0")
-
-
-class BudgetForm(SectionForm):
-    amount_requested = MoneyField("Amount requested", description="In pounds, for example 27,000")
-    budget_lines = FieldList(FormField(BudgetRow), min_entries=1, max_entries=ROWS["budget_lines"])
-
-    def validate_amount_requested(self, field):
-        if field.data == 0:
-            raise ValidationError("The amount requested must be more than £0")
-
-    def values(self) -> dict:
-        rows = [row.form for row in self.budget_lines if not row.form.is_blank()]
-        return {
-            "amount_requested_pence": self.amount_requested.data,
-            "budget_lines": [
-                {"description": row.description.data.strip(), "amount_pence": row.amount.data} for row in rows
-            ],
-        }
-
-
-SECTION_FORMS = {
-    "partnership": PartnershipForm,
-    "issue": IssueForm,
-    "vision": VisionForm,
-    "approach": ApproachForm,
-    "outcomes": OutcomesForm,
-    "match": MatchForm,
-    "learning": LearningForm,
-    "budget": BudgetForm,
-}
-
-
-def initial_data(application, section: str) -> dict:
-    """What a section's form shows when opened: what has been saved so far."""
-    state = application.section_state(section)
-    data = {"completed": "yes" if state == "completed" else None}
-    if section == "issue":
-        data.update(
-            title=application.title,
-            place_id=application.place_id,
-            themes=[theme.id for theme in application.themes],
-            issue=application.issue,
-        )
-    elif section == "vision":
-        data.update(shared_vision=application.shared_vision)
-    elif section == "approach":
-        data.update(systems_leadership=application.systems_leadership)
-    elif section == "outcomes":
-        data.update(
-            outcomes=application.outcomes,
-            measures=_padded(
-                [
-                    {
-                        "name": m.name,
-                        "unit": m.unit,
-                        "baseline": m.baseline,
-                        "target": m.target,
-                        "direction": m.direction,
-                    }
-                    for m in application.measures
-                ],
-                "measures",
-                {"direction": "up"},
-            ),
-        )
-    elif section == "match":
-        data.update(match_funder=application.match_funder, match_amount=application.match_amount_pence)
-    elif section == "learning":
-        data.update(
-            learning_plan=application.learning_plan,
-            commitments=_padded(
-                [
-                    {"kind": c.kind, "description": c.description, "target_date": c.target_date}
-                    for c in application.commitments
-                ],
-                "commitments",
-                {"kind": ""},
-            ),
-        )
-    elif section == "budget":
-        data.update(
-            amount_requested=application.amount_requested_pence,
-            budget_lines=_padded(
-                [{"description": line.description, "amount": line.amount_pence} for line in application.budget_lines],
-                "budget_lines",
-                {},
-            ),
-        )
-    return data
 
 
 class PartnerForm(OnceMixin, FlaskForm):

@@ -11,8 +11,9 @@ from flask_login import current_user
 from grants.applications import queries
 from grants.applications.answer_columns import AnswerColumns
 from grants.applications.forms import ApplicationFilterForm
-from grants.applications.models import SECTIONS, STATUS_LABELS, STATUSES
+from grants.applications.models import STATUS_LABELS, STATUSES
 from grants.applications.permissions import can_view_application
+from grants.bidforms.queries import form_of
 from grants.core.cache import cached_page
 from grants.core.money import format_pence
 from grants.core.pagination import paginate
@@ -135,7 +136,7 @@ def show(application_id):
     return render_template(
         "applications/manage/show.html",
         application=application,
-        sections=SECTIONS,
+        bid_form=form_of(application.round_id),
         timeline=queries.timeline(application, given_up_at=given_up_at),
         given_up_at=given_up_at,
     )

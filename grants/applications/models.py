@@ -69,7 +69,8 @@ class PartnerStatus(StrEnum):
     DECLINED = "declined"
 
 
-# TRANSITIONAL: the default form's pages, until every reader goes by the round's form. Do not use.
+# TRANSITIONAL, for the demo data alone (``grants.demo``) until it goes by the round's form: the default
+# form's pages. Everything else reads the round's form (``grants.bidforms.queries.form_of``).
 SECTIONS = {
     "partnership": "The partnership",
     "issue": "The issue and the place",
@@ -198,6 +199,11 @@ class Application(TimestampMixin, Model):
     def match_evidence(self):
         """The latest pledge letter uploaded (earlier ones are kept, replaced)."""
         return next((document for document in self.documents if document.kind == "match_evidence"), None)
+
+    @property
+    def documents_by_id(self) -> dict[int, Document]:
+        """The bid's documents by id: a file answering a question is kept as its document's id."""
+        return {document.id: document for document in self.documents}
 
     @property
     def budget_total_pence(self) -> int:

@@ -7,9 +7,10 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from grants.applications import services
-from grants.applications.forms import SECTION_FORMS, PartnerForm, ResendForm, initial_data
-from grants.applications.models import SECTIONS, Application, Partner, PartnerStatus
-from grants.applications.routes import FORM_FIELDS, bp, flashed, load_editable, shown_on
+from grants.applications.forms import PartnerForm, ResendForm, SectionForm
+from grants.applications.models import Application, Partner, PartnerStatus
+from grants.applications.routes import FORM_FIELDS, bp, flashed, load_editable, partnership_page, shown_on
+from grants.bidforms.queries import form_of
 from grants.core import actions, once
 from grants.core.forms import ActionForm
 from grants.extensions import db
@@ -19,18 +20,22 @@ from grants.extensions import db
 @login_required
 def partnership(application_id):
     application = load_editable(application_id)
-    form_class = SECTION_FORMS["partnership"]
-    form = form_class(data=initial_data(application, "partnership")) if request.method == "GET" else form_class()
+    bid_form = form_of(application.round_id)
+    page = partnership_page(bid_form)
+    if page is None:  # the round's form has no partnership
+        abort(404)
+    completed = "yes" if application.section_state(page.key) == "completed" else None
+    form = SectionForm(data={"completed": completed}) if request.method == "GET" else SectionForm()
     if form.validate_on_submit():
         done = actions.carry_out(
             lambda: services.save_section(
-                application, "partnership", {}, complete=form.is_complete, actor=current_user
+                application, page, {}, complete=form.is_complete, actor=current_user, form=bid_form
             ),
             refused=("application.section_refused", application),
             form=form,
             show=shown_on(form, "completed"),
             to=url_for("applications.show", application_id=application.id),
-            message=f"Saved: {SECTIONS['partnership']}.",
+            message=f"Saved: {page.title}.",
         )
         if done is not None:
             return done
@@ -38,7 +43,7 @@ def partnership(application_id):
         "applications/sections/partnership.html",
         application=application,
         form=form,
-        title=SECTIONS["partnership"],
+        title=page.title,
         action_form=ActionForm(formdata=None),
         resend_key=once.new_key(),
     ), 400 if form.errors else 200

@@ -8,14 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from grants.applications import queries, rules, services
-from grants.applications.forms import (
-    SECTION_FORMS,
-    StartForm,
-    SubmitForm,
-    WithdrawForm,
-    initial_data,
-)
-from grants.applications.models import SECTIONS, Application, ApplicationStatus
+from grants.applications.forms import StartForm, SubmitForm, WithdrawForm
+from grants.applications.models import Application, ApplicationStatus
+from grants.applications.page_forms import UPLOAD_ACCEPT, page_form, uploaded_answers
 from grants.applications.permissions import (
     can_edit_application,
     can_read_documents,
@@ -25,10 +20,11 @@ from grants.applications.permissions import (
     is_member,
 )
 from grants.applications.workflow import DECISION_READ
+from grants.bidforms.models import FormPage
+from grants.bidforms.queries import Form, form_of
 from grants.core import actions
 from grants.core.errors import AlreadyDone, GrantsError, PermissionDenied
 from grants.core.permissions import Role, roles_required
-from grants.directory.models import Place
 from grants.documents import storage
 from grants.documents.models import Document
 from grants.extensions import db
@@ -56,13 +52,18 @@ def load_visible(application_id: int) -> Application:
 
 def load_editable(application_id: int) -> Application:
     application = load_visible(application_id)
+    refuse_unless_editable(application)
+    return application
+
+
+def refuse_unless_editable(application: Application) -> None:
+    """403, saying why, unless the person may change the bid now."""
     if not can_edit_application(current_user, application):
         if application.status != ApplicationStatus.DRAFT:
             raise PermissionDenied(services.not_editable_message(application))
         if not application.round.is_accepting():
             raise PermissionDenied("The round has closed: this bid can no longer be changed.")
         raise PermissionDenied("Only people from the lead organisation can change this bid.")
-    return application
 
 
 def attach_problems(form, problems: list[rules.Problem]) -> None:
@@ -166,11 +167,14 @@ def show(application_id):
     given_up_at = queries.awards_given_up([application]).get(application.id)
     decision = queries.decision_in_effect(application.id)
     _note_decision_read(application, decision)
+    bid_form = form_of(application.round_id)
+    pages = bid_form.shown_pages(application.answers or {})
     return render_template(
         "applications/show.html",
         application=application,
-        sections=SECTIONS,
-        states={section: rules.section_status(application, section) for section in SECTIONS} if editable else {},
+        bid_form=bid_form,
+        pages=pages,
+        states={page.key: rules.section_status(application, bid_form, page) for page in pages} if editable else {},
         editable=editable,
         withdrawable=can_withdraw_application(current_user, application),
         timeline=queries.timeline(application, given_up_at=given_up_at),
@@ -191,44 +195,47 @@ def _note_decision_read(application: Application, decision) -> None:
 # --- Sections ---------------------------------------------------------------------------------------
 
 
-def _section_form(application: Application, section: str):
-    form_class = SECTION_FORMS[section]
-    form = form_class(data=initial_data(application, section)) if request.method == "GET" else form_class()
-    if section == "issue":
-        places = db.session.scalars(db.select(Place).order_by(Place.name)).all()
-        form.place_id.choices = [("", "Choose a place")] + [(place.id, place.name) for place in places]
-        form.themes.choices = [(theme.id, theme.name) for theme in application.round.themes]
-    return form
+def partnership_page(bid_form: Form) -> FormPage | None:
+    """The page the partnership block is on (alone): its own page of invitations."""
+    block = bid_form.by_key.get("partnership")
+    return block.page if block is not None and block.is_block else None
 
 
 @bp.route("/applications/<int:application_id>/sections/<section>", methods=["GET", "POST"])
 @login_required
 def section(application_id, section):
-    if section not in SECTIONS:
+    application = load_visible(application_id)
+    bid_form = form_of(application.round_id)
+    page = bid_form.page(section)
+    if page is None or page not in bid_form.shown_pages(application.answers or {}):
         abort(404)
-    if section == "partnership":
+    if page is partnership_page(bid_form):
         return redirect(url_for("applications.partnership", application_id=application_id))
-    application = load_editable(application_id)
-    form = _section_form(application, section)
+    refuse_unless_editable(application)
+    questions = bid_form.shown_questions(page, application.answers or {})
+    form = page_form(application, page, questions, posted=request.method == "POST")
     if form.validate_on_submit():
         done = actions.carry_out(
             lambda: services.save_section(
-                application, section, form.values(), complete=form.is_complete, actor=current_user
+                application, page, form.values(), complete=form.is_complete, actor=current_user, form=bid_form
             ),
             refused=("application.section_refused", application),
             form=form,
             show=shown_on(form, "evidence" if "evidence" in form else "completed"),
             to=url_for("applications.show", application_id=application.id),
-            message=f"Saved: {SECTIONS[section]}.",
+            message=f"Saved: {page.title}.",
         )
         if done is not None:
             return done
     return render_template(
-        f"applications/sections/{section}.html",
+        "applications/sections/page.html",
         application=application,
         form=form,
-        section=section,
-        title=SECTIONS[section],
+        page=page,
+        questions=questions,
+        uploaded=uploaded_answers(application, questions),
+        upload_accept=UPLOAD_ACCEPT,
+        title=page.title,
     ), 400 if form.errors else 200
 
 
@@ -269,18 +276,35 @@ def check(application_id):
             show=lambda error: _submission_refused(application, form, error),
             to=url_for("applications.submitted", application_id=application.id),
         )
-    return _check_page(application, form, services.submission_problems(application))
+    bid_form = form_of(application.round_id)
+    return _check_page(application, form, bid_form, services.submission_problems(application, form=bid_form))
 
 
-def _check_page(application: Application, form: SubmitForm, problems: list[rules.Problem]):
+def _check_page(application: Application, form: SubmitForm, bid_form: Form, problems: list[rules.Problem]):
     return render_template(
-        "applications/check.html", application=application, form=form, problems=problems, sections=SECTIONS
+        "applications/check.html",
+        application=application,
+        form=form,
+        bid_form=bid_form,
+        problems=[(problem.message, problem_href(application, bid_form, problem)) for problem in problems],
     )
+
+
+def problem_href(application: Application, bid_form: Form, problem: rules.Problem) -> str:
+    """Where a problem is put right: its page, at the field of its question (or of its block)."""
+    if problem.section == "round":
+        return url_for("rounds.show", round_id=application.round_id)
+    if (page := bid_form.page(problem.section)) is not None and page is partnership_page(bid_form):
+        return url_for("applications.partnership", application_id=application.id)
+    name = FORM_FIELDS.get(problem.field, problem.field)
+    question = bid_form.by_key.get(name)
+    anchor = f"{name}-day" if question is not None and question.kind == "date" else name
+    return url_for("applications.section", application_id=application.id, section=problem.section) + f"#{anchor}"
 
 
 def _submission_refused(application: Application, form: SubmitForm, error: GrantsError):
     if isinstance(error, services.Incomplete):
-        return _check_page(application, form, error.problems), 400
+        return _check_page(application, form, form_of(application.round_id), error.problems), 400
     return flashed(url_for("applications.show", application_id=application.id))(error)
 
 

@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 
 from grants.applications import rules
 from grants.applications.models import (
-    SECTIONS,
     Application,
     ApplicationStatus,
     BudgetLine,
@@ -23,11 +22,15 @@ from grants.applications.models import (
 from grants.applications.permissions import can_start_application
 from grants.applications.tokens import make_partner_token
 from grants.applications.workflow import APPLICATION_WORKFLOW, WITHDRAWABLE
+from grants.bidforms.kinds import is_empty
+from grants.bidforms.models import FormPage, FormQuestion
+from grants.bidforms.queries import Form, form_of
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import AlreadyDone, GrantsError, InvalidTransition
 from grants.directory.models import Organisation, Place, Theme
 from grants.documents.services import save_document
+from grants.documents.storage import UploadError
 from grants.extensions import db
 from grants.notifications.services import queue_email
 from grants.rounds.models import Round
@@ -152,30 +155,20 @@ def start_application(round_: Round, title: str, *, actor: Any, now: datetime | 
 # --- Sections ---------------------------------------------------------------------------------------
 
 
-# How a section's values are kept on the bid: (application, values, actor).
+# How a built-in block's values are kept on the bid: (application, values, actor).
 Applier = Callable[[Application, dict[str, Any], Any], None]
 
 
-def _apply_issue(application: Application, values: dict[str, Any], actor: Any) -> None:
+def _apply_place_themes(application: Application, values: dict[str, Any], actor: Any) -> None:
     application.title = values["title"]
     place_id = values["place_id"]
     application.place_id = place_id if place_id and db.session.get(Place, place_id) else None
     in_scope = {theme.id for theme in application.round.themes}
     chosen = [theme_id for theme_id in values["theme_ids"] if theme_id in in_scope]
     application.themes = list(db.session.scalars(db.select(Theme).where(Theme.id.in_(chosen)))) if chosen else []
-    application.issue = values["issue"]
 
 
-def _apply_text(*attributes: str) -> Applier:
-    def apply(application: Application, values: dict[str, Any], actor: Any) -> None:
-        for attribute in attributes:
-            setattr(application, attribute, values[attribute])
-
-    return apply
-
-
-def _apply_outcomes(application: Application, values: dict[str, Any], actor: Any) -> None:
-    application.outcomes = values["outcomes"]
+def _apply_measures(application: Application, values: dict[str, Any], actor: Any) -> None:
     application.measures = [
         OutcomeMeasurePlan(position=position, **measure) for position, measure in enumerate(values["measures"], 1)
     ]
@@ -189,8 +182,7 @@ def _apply_match(application: Application, values: dict[str, Any], actor: Any) -
         db.session.expire(application, ["documents"])
 
 
-def _apply_learning(application: Application, values: dict[str, Any], actor: Any) -> None:
-    application.learning_plan = values["learning_plan"]
+def _apply_commitments(application: Application, values: dict[str, Any], actor: Any) -> None:
     application.commitments = [
         CommitmentPlan(position=position, **commitment) for position, commitment in enumerate(values["commitments"], 1)
     ]
@@ -203,37 +195,79 @@ def _apply_budget(application: Application, values: dict[str, Any], actor: Any) 
     ]
 
 
-APPLIERS: dict[str, Applier] = {
-    "partnership": lambda application, values, actor: None,
-    "issue": _apply_issue,
-    "vision": _apply_text("shared_vision"),
-    "approach": _apply_text("systems_leadership"),
-    "outcomes": _apply_outcomes,
-    "match": _apply_match,
-    "learning": _apply_learning,
+BLOCK_APPLIERS: dict[str, Applier] = {
+    "partnership": lambda application, values, actor: None,  # partners are invited one by one
+    "place_themes": _apply_place_themes,
+    "measures": _apply_measures,
+    "match_funding": _apply_match,
+    "commitments": _apply_commitments,
     "budget": _apply_budget,
 }
-assert set(APPLIERS) == set(SECTIONS)
 
 
-def save_section(application: Application, section: str, values: dict[str, Any], *, complete: bool, actor: Any) -> None:
-    """Keep what was entered. Marking the section complete also checks it; if it has problems,
-    ``Incomplete`` is raised and the caller rolls back, so nothing is kept."""
+def _apply_answers(application: Application, form: Form, page: FormPage, answers: dict[str, Any], actor: Any) -> None:
+    """Merge the page's answers into the bid's: an empty answer is dropped, a file is kept as a document
+    (its answer the document's id; no new file keeps the one uploaded before), and answers to questions
+    now hidden (an earlier answer changed) are dropped everywhere."""
+    merged = dict(application.answers or {})
+    for question in form.shown_questions(page, merged):
+        if question.is_block or question.key not in answers:
+            continue
+        value = answers[question.key]
+        if question.kind == "file":
+            if value is None:
+                continue
+            try:
+                value = save_document(value, kind="answer", application=application, actor=actor).id
+            except UploadError as error:
+                raise UploadError(error.message, field=question.key) from None
+            db.session.expire(application, ["documents"])
+        if is_empty(value):
+            merged.pop(question.key, None)
+        else:
+            merged[question.key] = value
+    application.answers = form.kept(merged)
+
+
+def save_section(
+    application: Application,
+    page: FormPage,
+    values: dict[str, Any],
+    *,
+    complete: bool,
+    actor: Any,
+    form: Form | None = None,
+) -> None:
+    """Keep what was entered on a page of the round's form (``form``, loaded once by the caller).
+    Marking the section complete also checks it; if it has problems, ``Incomplete`` is raised and the
+    caller rolls back, so nothing is kept."""
+    form = form or form_of(application.round_id)
     _check_editable(application)
-    APPLIERS[section](application, values, actor)
+    for question in form.shown_questions(page, application.answers or {}):
+        if question.is_block:
+            BLOCK_APPLIERS[question.kind](application, values, actor)
+    _apply_answers(application, form, page, values.get("answers", {}), actor)
     db.session.flush()
     if complete:
         # Marked completed, it must pass every rule the final check applies to it; all but partners' answers.
-        problems = [problem for problem in rules.section_problems(application, section) if not problem.waiting]
+        problems = [problem for problem in rules.section_problems(application, form, page) if not problem.waiting]
         if problems:
             raise Incomplete(problems)
     state = "completed" if complete else "in_progress"
-    _mark(application, section, state)
+    _mark(application, page.key, state)
     db.session.flush()
-    audit.record("application.section_saved", application, actor=actor, after={"section": section, "state": state})
+    audit.record("application.section_saved", application, actor=actor, after={"section": page.key, "state": state})
 
 
 # --- Partners ---------------------------------------------------------------------------------------
+
+
+def _partnership_section(application: Application) -> str | None:
+    """The key of the page the round's form asks for partners on."""
+    block = db.session.scalar(
+        db.select(FormQuestion).where(FormQuestion.round_id == application.round_id, FormQuestion.key == "partnership")
+    )
+    return block.page.key if block is not None and block.is_block else None
 
 
 def _partner_organisation(application: Application, values: dict[str, Any]) -> Organisation:
@@ -293,8 +327,9 @@ def add_partner(application: Application, values: dict[str, Any], *, actor: Any)
     )
     db.session.add(partner)
     _invite(partner, actor=actor)
-    if application.section_state("partnership") == "not_started":
-        _mark(application, "partnership", "in_progress")
+    section = _partnership_section(application)
+    if section and application.section_state(section) == "not_started":
+        _mark(application, section, "in_progress")
     audit.record(
         "partner.invited",
         partner,
@@ -351,8 +386,9 @@ def remove_partner(application: Application, partner_id: int, *, actor: Any) -> 
         before={"application_id": application.id, "organisation": name},
     )
     application.partners.remove(partner)
-    if not application.partners and application.section_state("partnership") == "completed":
-        _mark(application, "partnership", "in_progress")
+    section = _partnership_section(application)
+    if section and not application.partners and application.section_state(section) == "completed":
+        _mark(application, section, "in_progress")
     db.session.flush()
     return name
 
@@ -407,10 +443,13 @@ def respond_as_partner(partner: Partner, response: str, note: str | None) -> Non
 # --- Submitting and withdrawing ---------------------------------------------------------------------
 
 
-def submission_problems(application: Application, now: datetime | None = None) -> list[rules.Problem]:
+def submission_problems(
+    application: Application, now: datetime | None = None, form: Form | None = None
+) -> list[rules.Problem]:
     """Every reason the bid cannot be submitted: its sections' rules (the round's eligibility rules among
     them, the same rules the task list shows) and the round's closing time."""
-    return rules.bid_problems(application) + rules.round_problems(application, now)
+    form = form or form_of(application.round_id)
+    return rules.bid_problems(application, form) + rules.round_problems(application, now)
 
 
 def submit_application(application: Application, *, actor: Any, now: datetime | None = None) -> str:

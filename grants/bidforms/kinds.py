@@ -89,6 +89,26 @@ RESERVED_KEYS = frozenset(
         "next",
         "partners",
         "section_states",
+        # What the applicant's page form already is (``grants.applications.page_forms.PageForm``): a
+        # question's field takes its key as its name, and would hide these.
+        "asked",
+        "blocks",
+        "data",
+        "errors",
+        "form_errors",
+        "has_upload",
+        "hidden_tag",
+        "is_complete",
+        "is_submitted",
+        "meta",
+        "page",
+        "populate_obj",
+        "post_process",
+        "process",
+        "questions",
+        "validate",
+        "validate_on_submit",
+        "values",
     }
     | set(BLOCKS)
 )

@@ -7,7 +7,8 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user
 from sqlalchemy.orm import lazyload, selectinload
 
-from grants.applications.models import SECTIONS, Application, ApplicationStatus
+from grants.applications.models import Application, ApplicationStatus
+from grants.bidforms.queries import form_of
 from grants.core import actions
 from grants.core.cache import cached_page
 from grants.core.forms import ActionForm
@@ -175,7 +176,7 @@ def _bid_page(application: Application, form: DecisionForm, can_decide: bool, no
         can_decide=can_decide,
         note_form=NoteForm(formdata=None),
         note_errors=note_errors or {},
-        sections=SECTIONS,
+        bid_form=form_of(application.round_id),
         can_moderate=permissions.is_chair(current_user) and permissions.scoring_open(round_),
         no_chair=(
             queries.no_chair_message([application.reference])

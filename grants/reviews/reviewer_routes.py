@@ -8,7 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from grants.applications.models import SECTIONS, Application
+from grants.applications.models import Application
+from grants.bidforms.queries import form_of
 from grants.core import actions
 from grants.core.errors import GrantsError
 from grants.core.pagination import paginate
@@ -205,7 +206,7 @@ def _scores_page(assignment: ReviewAssignment, application: Application, form, e
         form=form,
         criteria=application.round.criteria,
         scale_meanings=scoring.scale_meanings,
-        sections=SECTIONS,
+        bid_form=form_of(application.round_id),
         editable=editable,
         closes_at=permissions.scoring_closes_at(application.round),
     ), status

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from grants.applications.models import SECTIONS
+from grants.bidforms.default import DEFAULT_FORM
 from grants.core.db import utcnow
 from tests.factories import (
     ApplicantFactory,
@@ -23,7 +23,7 @@ from tests.fixtures.mail import emailed_link
 from tests.helpers import text
 from tests.work_queues import home_queue
 
-FIVE_DONE = dict.fromkeys(list(SECTIONS)[:5], "completed") | {"budget": "in_progress"}
+FIVE_DONE = dict.fromkeys([page[0] for page in DEFAULT_FORM][:5], "completed") | {"budget": "in_progress"}
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ def test_a_draft_keeps_what_was_typed_and_shows_in_progress(db, bid, lead):
         f"/applications/{bid.id}/sections/vision", data={"shared_vision": "A half-written vision", "completed": "no"}
     )
     assert response.headers["Location"] == f"/applications/{bid.id}"
-    assert stored(db, bid).shared_vision == "A half-written vision"
+    assert stored(db, bid).answers == {"shared_vision": "A half-written vision"}
     assert stored(db, bid).section_state("vision") == "in_progress"
     assert "Shared vision In progress" in text(lead.get(f"/applications/{bid.id}").get_data(as_text=True))
 
@@ -108,24 +108,24 @@ def test_marking_an_empty_section_complete_shows_the_problem_and_keeps_nothing(d
     html = lead.post(
         f"/applications/{bid.id}/sections/vision", data={"shared_vision": "", "completed": "yes"}
     ).get_data(as_text=True)
-    assert field_error(html, "shared_vision") == "Describe your shared vision"
-    assert error_summary(html) == ["Describe your shared vision"]
+    assert field_error(html, "shared_vision") == "Enter an answer to ‘Your shared vision’"
+    assert error_summary(html) == ["Enter an answer to ‘Your shared vision’"]
     assert stored(db, bid).section_state("vision") == "not_started"
 
 
 def test_the_completed_question_must_be_answered(db, bid, lead):
     html = lead.post(f"/applications/{bid.id}/sections/vision", data={"shared_vision": "x"}).get_data(as_text=True)
     assert field_error(html, "completed") == "Select whether you have completed this section"
-    assert stored(db, bid).shared_vision == ""
+    assert stored(db, bid).answers == {}
 
 
 def test_a_long_answer_over_its_limit_is_refused_beside_the_field(db, bid, lead):
     html = lead.post(
         f"/applications/{bid.id}/sections/vision", data={"shared_vision": "x" * 2001, "completed": "no"}
     ).get_data(as_text=True)
-    assert field_error(html, "shared_vision") == "Your shared vision must be 2,000 characters or fewer"
+    assert field_error(html, "shared_vision") == "‘Your shared vision’ must be 2,000 characters or fewer"
     assert 'data-maxlength="2000"' in html
-    assert stored(db, bid).shared_vision == ""
+    assert stored(db, bid).answers == {}
 
 
 def test_the_issue_section_offers_only_the_rounds_themes(db, bid, lead):

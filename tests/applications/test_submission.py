@@ -75,13 +75,13 @@ def test_the_service_refuses_a_late_submission_whatever_the_page_said(db, bid):
 
 def test_a_bid_with_an_incomplete_section_is_refused_with_a_linked_summary(db, bid, lead):
     bid.section_states = {**bid.section_states, "vision": "in_progress"}
-    bid.shared_vision = ""
+    bid.answers = {key: value for key, value in bid.answers.items() if key != "shared_vision"}
     db.session.commit()
     response = submit(lead, bid)
     html = response.get_data(as_text=True)
     assert "Your bid cannot be submitted yet" in html
-    assert "Describe your shared vision" in error_summary(html)
-    assert f'href="/applications/{bid.id}/sections/vision"' in html
+    assert "Enter an answer to ‘Your shared vision’" in error_summary(html)
+    assert f'href="/applications/{bid.id}/sections/vision#shared_vision"' in html
     assert_still_a_draft(db, bid)
 
 
@@ -172,7 +172,7 @@ def test_a_submitted_bid_cannot_be_edited(db, bid, lead):
         assert "has been submitted and can no longer be changed" in text(response.get_data(as_text=True))
     db.session.expire_all()
     stored = db.session.get(Application, bid.id)
-    assert stored.shared_vision == "Everyone gets home safely, with the right support."
+    assert stored.answers["shared_vision"] == "Everyone gets home safely, with the right support."
     assert len(stored.partners) == 1 and stored.reference == "LV2-0001"
 
 

@@ -44,7 +44,7 @@ def test_submitting_a_bid_with_missing_answers_shows_the_error_summary_and_focus
     for missing in (
         "Add at least one partner organisation",
         "Select the place the project will benefit",
-        "Describe your shared vision",
+        "Enter an answer to ‘Your shared vision’",
         "Upload the pledge letter",
         "Add at least one budget line",
     ):
@@ -53,8 +53,8 @@ def test_submitting_a_bid_with_missing_answers_shows_the_error_summary_and_focus
     assert priya.page.get_by_role("button", name="Accept and submit the bid").count() == 0
 
     # An error link leads to the section to put right.
-    priya.click_link("Describe your shared vision")
-    assert priya.path == f"{bid_path}/sections/vision"
+    priya.click_link("Enter an answer to ‘Your shared vision’")
+    assert priya.path == f"{bid_path}/sections/vision#shared_vision"
     assert priya.h1() == "Shared vision"
 
     # The section's form sent empty: the summary, focused, and the message beside the question.
@@ -69,10 +69,10 @@ def test_submitting_a_bid_with_missing_answers_shows_the_error_summary_and_focus
     # Marked completed with the vision still empty: the rule's message, beside the answer.
     priya.page.get_by_label("Yes", exact=True).check()
     priya.click_button("Save and continue")
-    assert priya.error_summary() == ["Describe your shared vision"]
+    assert priya.error_summary() == ["Enter an answer to ‘Your shared vision’"]
     assert _summary_has_focus(priya)
-    assert _field_error(priya, "shared_vision") == "Describe your shared vision"
-    priya.click_link("Describe your shared vision")
+    assert _field_error(priya, "shared_vision") == "Enter an answer to ‘Your shared vision’"
+    priya.click_link("Enter an answer to ‘Your shared vision’")
     assert _focused_id(priya) == "shared_vision", "the error link did not move focus to the answer"
 
     with app.app_context():
