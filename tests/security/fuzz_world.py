@@ -20,8 +20,9 @@ from grants.accounts import services as account_services
 from grants.accounts.models import User
 from grants.accounts.tokens import make_confirmation_token, make_reset_token
 from grants.api import services as api_services
-from grants.applications.models import SECTIONS, Application, Partner
+from grants.applications.models import Application, Partner
 from grants.applications.tokens import make_partner_token
+from grants.bidforms.default import DEFAULT_FORM
 from grants.core.permissions import Role
 from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
@@ -611,7 +612,7 @@ TARGETS: dict[str, Resolver] = {
         f"/applications/<int:application_id>/sections/<section>[{section}]": (
             lambda w, section=section: _applicant_bid(w, section=section)
         )
-        for section in SECTIONS
+        for section, *_ in DEFAULT_FORM  # the pages of the demo's open wave
         if section != "partnership"  # served by /applications/<id>/partnership
     },
     "/applications/<int:application_id>/withdraw": _applicant_bid,
