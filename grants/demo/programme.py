@@ -153,6 +153,7 @@ CRITERION_QUESTIONS = {
 
 
 def rubric(criteria=SUGGESTED_RUBRIC, questions=CRITERION_QUESTIONS) -> list[RubricCriterion]:
+    """A round's rubric: each criterion (title, weight, guidance) with the questions it assesses."""
     return [
         RubricCriterion(
             position=position,

@@ -1,6 +1,7 @@
 """Five waves of the programme and their bids: three decided (the first archived), one being assessed
-with the round the chair ranks, and one open. Each bid has its themes, partners and, as far as it was
-written, its budget, measures and learning commitments; assessed bids have three reviewers'
+with the round the chair ranks, and one open, each asking the programme's form (the default). Each bid
+has its themes, partners and, as far as it was written, its answers by question, budget, measures and
+learning commitments; assessed bids have three reviewers'
 conflict declarations and scores, and decided ones the chair's decision."""
 
 from __future__ import annotations
