@@ -120,6 +120,80 @@ def test_the_demo_applicant_has_a_bid_to_finish_in_the_open_wave(demo_app):
     assert "Systems Leadership – Local Vision, wave 3" in page and "Draft" in page
 
 
+def test_every_demo_round_has_a_form_and_every_bid_answers_its_questions(demo_app):
+    from grants.applications.models import Application
+    from grants.bidforms.default import DEFAULT_FORM, EXPRESSION_OF_INTEREST
+    from grants.bidforms.kinds import is_empty
+    from grants.bidforms.queries import forms_of
+    from grants.rounds.models import Round
+
+    with demo_app.app_context():
+        rounds = {round_.code: round_ for round_ in db.session.scalars(db.select(Round))}
+        forms = forms_of({round_.id for round_ in rounds.values()})
+        pages = {code: [page.key for page in forms[round_.id].pages] for code, round_ in rounds.items()}
+        programme = [key for key, *_ in DEFAULT_FORM]
+        assert pages == {
+            **{code: programme for code in ("LVP", "LV1", "LV2", "LV3", "LVS")},
+            "LV4E": [key for key, *_ in EXPRESSION_OF_INTEREST],
+        }
+        for round_ in rounds.values():  # the rubric looks at questions its round asks
+            assert all(set(c.question_keys) <= set(forms[round_.id].by_key) for c in round_.criteria), round_.code
+        bids = db.session.scalars(db.select(Application)).all()
+        for bid in bids:
+            form = forms[bid.round_id]
+            shown = form.shown_pages(bid.answers)
+            assert set(bid.answers) <= {question.key for question in form.answerable}, bid.id
+            assert form.kept(bid.answers) == bid.answers, f"{bid.id} answers a question it is not asked"
+            assert all(isinstance(value, str) and value.strip() for value in bid.answers.values()), bid.id
+            assert set(bid.section_states) <= {page.key for page in shown}, bid.id
+            if bid.submitted_at is None:
+                continue
+            assert bid.section_states == {page.key: "completed" for page in shown}, bid.reference
+            unanswered = [
+                question.key
+                for page in shown
+                for question in form.shown_questions(page, bid.answers)
+                if not question.is_block and question.required and is_empty(bid.answers.get(question.key))
+            ]
+            assert unanswered == [], bid.reference
+        assert sum(bool(bid.answers) for bid in bids) > 100
+
+
+def test_the_expressions_of_interest_round_asks_its_own_short_form(demo_app):
+    from collections import Counter
+
+    from grants.applications.models import Application
+    from grants.bidforms.kinds import block_required_by
+    from grants.bidforms.queries import form_of
+    from grants.rounds.models import Round
+
+    with demo_app.app_context():
+        round_ = db.session.scalars(db.select(Round).where(Round.code == "LV4E")).one()
+        assert round_.is_accepting() and round_.title == "Local Vision: expressions of interest for wave 4"
+        form = form_of(round_.id)
+        for block in ("partnership", "match_funding", "measures", "commitments"):
+            assert not form.has_block(block) and block_required_by(block, round_) is None, block
+        assert form.has_block("place_themes") and form.has_block("budget")
+        assert form.by_key["partner_names"].condition_key == "partners_agreed"
+        bids = db.session.scalars(db.select(Application).where(Application.round_id == round_.id)).all()
+        assert Counter(bid.status for bid in bids) == {"submitted": 4, "draft": 3}
+        sent = [bid for bid in bids if bid.status == "submitted"]
+        assert all(bid.reference.startswith("LV4E-") and bid.place and bid.themes for bid in sent)
+        assert all(bid.amount_requested_pence == bid.budget_total_pence for bid in sent)
+        # The conditional question: answered when partners have agreed, neither asked nor kept when not.
+        agreed = {bid.answers.get("partners_agreed") for bid in sent}
+        assert agreed == {"yes", "no"}
+        for bid in sent:
+            assert ("partner_names" in bid.answers) == (bid.answers["partners_agreed"] == "yes"), bid.reference
+            assert ("partner_names" in bid.section_states) == (bid.answers["partners_agreed"] == "yes")
+        assert any(bid.answers.get("partners_agreed") == "yes" and "partner_names" not in bid.answers for bid in bids)
+        assert not any(bid.partners or bid.measures or bid.commitments or bid.match_funder for bid in bids)
+    client = demo_app.test_client()
+    client.post("/sign-in", data={"email": "officer@example.org", "password": DEMO_PASSWORD})
+    page = client.get("/manage/applications/").get_data(as_text=True)
+    assert "LV4E-0001" in page
+
+
 def test_the_demo_steering_member_has_bids_to_review(demo_app):
     client = demo_app.test_client()
     client.post("/sign-in", data={"email": "steering.member@example.org", "password": DEMO_PASSWORD})

@@ -145,6 +145,32 @@ def test_the_ranking_round_has_the_bids_asked_for_each_scored_against_every_crit
             assert all(score.value is not None and score.justification for score in scores)
 
 
+def test_every_wave_asks_the_programmes_form_and_every_bid_answers_its_questions(seeded):
+    from grants.bidforms.default import DEFAULT_FORM
+    from grants.bidforms.queries import forms_of
+
+    _, counts, ids = seeded
+    forms = forms_of(set(ids["round_ids"].values()))
+    assert counts["form_pages"] == 5 * len(DEFAULT_FORM) and counts["form_questions"] == 5 * sum(
+        len(page[3]) for page in DEFAULT_FORM
+    )
+    for form in forms.values():
+        assert [(page.key, page.title, [q.key for q in page.questions]) for page in form.pages] == [
+            (key, title, [question["key"] for question in questions]) for key, title, _, questions in DEFAULT_FORM
+        ]
+        assert all(question.title for question in form.questions)
+    bids = _db.session.scalars(_db.select(Application)).all()
+    for bid in bids:
+        form = forms[bid.round_id]
+        assert set(bid.answers) <= {question.key for question in form.answerable}, bid.id
+        assert set(bid.section_states) <= {page.key for page in form.pages}, bid.id
+        if bid.reference:
+            assert set(bid.answers) == {question.key for question in form.answerable}, bid.reference
+            assert all(value.strip() for value in bid.answers.values())
+    keys = {tuple(c.question_keys) for c in _db.session.scalars(_db.select(RubricCriterion))}
+    assert ("shared_vision",) in keys and all(set(k) <= set(forms[bids[0].round_id].by_key) for k in keys)
+
+
 def test_the_busiest_project_has_exactly_the_updates_asked_for(seeded):
     _, _, ids = seeded
     project = _db.session.get(Project, ids["busiest_project_id"])

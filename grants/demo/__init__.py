@@ -22,6 +22,7 @@ from grants.demo.enablers import seed_enablers
 from grants.demo.endings import seed_endings
 from grants.demo.funding import seed_funding
 from grants.demo.history import seeding_on
+from grants.demo.interest import seed_expressions_of_interest
 from grants.demo.learning import seed_learning
 from grants.demo.monitoring import seed_monitoring
 from grants.demo.programme import seed_programme
@@ -94,6 +95,7 @@ def seed_demo(today: date | None = None) -> list[tuple[User, bool]]:
             if lead is not None:
                 users.append((lead, True))
                 by_email[lead.email] = lead
+        seed_expressions_of_interest(themes, places)
         seed_enablers(themes, by_email.get("enabler@example.org"))
         seed_monitoring(by_email.get("officer@example.org"))
         seed_learning(by_email.get("officer@example.org"))

@@ -19,7 +19,7 @@ from grants.extensions import db
 from grants.progress.models import CompilationStatus, ProgressCompilation
 from grants.rounds.models import Round
 
-DEMO_ROUNDS = ("LVP", "LV1", "LV2", "LV3", "LVS")
+DEMO_ROUNDS = ("LVP", "LV1", "LV2", "LV3", "LVS", "LV4E")
 
 
 def _migration_heads() -> set[str]:

@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from grants.accounts import services as account_services
 from grants.accounts.models import User, UserRole
 from grants.applications.models import (
-    SECTIONS,
     Application,
     ApplicationStatus,
     BudgetLine,
@@ -17,12 +16,13 @@ from grants.applications.models import (
     OutcomeMeasurePlan,
     Partner,
 )
+from grants.bidforms import default as forms
 from grants.core.audit import AuditEvent
 from grants.core.permissions import Role
 from grants.core.times import from_london
 from grants.demo.data import CHAIRS, DEMO_PASSWORD, DEMO_USERS, PLACES, PROJECT_LEAD
 from grants.demo.history import happening_at, months_ago, now, today
-from grants.demo.stories import STORIES, partner_roles
+from grants.demo.stories import STORIES, answers, partner_roles
 from grants.directory.models import Organisation, Place, Theme
 from grants.documents import storage
 from grants.documents.models import Document
@@ -90,7 +90,7 @@ DEMO_PDF = (
 )
 
 
-def _council(place: Place, lae: str) -> Organisation:
+def council(place: Place, lae: str) -> Organisation:
     org_id = f"GB-LAE-{lae}"
     organisation = db.session.scalar(db.select(Organisation).where(Organisation.org_id == org_id))
     if organisation is None:
@@ -118,7 +118,7 @@ def _partner_organisation(kind: tuple[str, str], place: Place) -> Organisation:
     return organisation
 
 
-def _lead_applicant(organisation: Organisation, lae: str, users: dict[str, User]) -> User:
+def lead_applicant(organisation: Organisation, lae: str, users: dict[str, User]) -> User:
     if organisation.org_id in users:
         return users[organisation.org_id]
     email = f"bids.{lae.lower()}@example.org"
@@ -136,9 +136,39 @@ def _lead_applicant(organisation: Organisation, lae: str, users: dict[str, User]
 
 
 PROJECT_MONTHS = 24  # two-year projects: wave 1's are halfway through
+GUIDANCE = (
+    "Bids come from a lead organisation on behalf of a local partnership. Tell us about the issue in "
+    "your place, the vision the partners share, and why the issue needs leaders from across the "
+    "system. Each funded project receives £27,000 over two years, matched by £10,000 from the local "
+    "health and wellbeing board, and the support of an experienced enabler."
+)
+# The questions of the programme's form each criterion of its rubric assesses: the reviewer reads
+# their answers beside the score.
+CRITERION_QUESTIONS = {
+    "Clarity of the shared vision": ["shared_vision"],
+    "Fit of a systems-leadership approach to the issue": ["issue", "systems_leadership"],
+    "Measurable outcomes": ["outcomes"],
+    "Commitment to share and apply learning": ["learning_plan"],
+}
 
 
-def _round(
+def rubric(criteria=SUGGESTED_RUBRIC, questions=CRITERION_QUESTIONS) -> list[RubricCriterion]:
+    """A round's rubric: each criterion (title, weight, guidance) with the questions it assesses."""
+    return [
+        RubricCriterion(
+            position=position,
+            title=title,
+            weight=weight,
+            guidance=guidance,
+            scale_min=0,
+            scale_max=5,
+            question_keys=list(questions.get(title, [])),
+        )
+        for position, (title, weight, guidance) in enumerate(criteria, start=1)
+    ]
+
+
+def make_round(
     code: str,
     title: str,
     summary: str,
@@ -149,7 +179,13 @@ def _round(
     *,
     places: int = 25,
     project_months: int = PROJECT_MONTHS,
+    guidance: str = GUIDANCE,
+    form: forms.Spec = forms.DEFAULT_FORM,
+    criteria: list[RubricCriterion] | None = None,
+    **details,
 ) -> Round:
+    """A round of the programme with its form (the programme's own questions unless another is given)."""
+
     def at_midday(day: date):  # rounds open and close at midday, UK time
         return from_london(datetime.combine(day, time(12, 0)))
 
@@ -158,12 +194,7 @@ def _round(
         title=title,
         summary=summary,
         status=status,
-        guidance=(
-            "Bids come from a lead organisation on behalf of a local partnership. Tell us about the issue in "
-            "your place, the vision the partners share, and why the issue needs leaders from across the "
-            "system. Each funded project receives £27,000 over two years, matched by £10,000 from the local "
-            "health and wellbeing board, and the support of an experienced enabler."
-        ),
+        guidance=guidance,
         opens_at=at_midday(opens_on),
         closes_at=at_midday(closes_on),
         assessment_deadline=closes_on + timedelta(days=35),
@@ -171,17 +202,16 @@ def _round(
         places=places,
         budget_pence=places * 2_700_000,
         themes=themes,
-        criteria=[
-            RubricCriterion(position=i, title=t, weight=w, guidance=g, scale_min=0, scale_max=5)
-            for i, (t, w, g) in enumerate(SUGGESTED_RUBRIC, start=1)
-        ],
+        criteria=rubric() if criteria is None else criteria,
+        **details,
     )
     db.session.add(round_)
     db.session.flush()
+    forms.install(round_, form)
     return round_
 
 
-def _audit(action: str, application: Application, when, actor=None, before=None, after=None) -> None:
+def audit_bid(action: str, application: Application, when, actor=None, before=None, after=None) -> None:
     db.session.add(
         AuditEvent(
             action=action,
@@ -196,19 +226,14 @@ def _audit(action: str, application: Application, when, actor=None, before=None,
 
 
 def _fill(application: Application, story: dict, place: Place, rng: random.Random, sections: list[str]) -> None:
-    """Write the bid's answers for the given sections, in the place's own words."""
+    """Write the bid's answers on the given pages of the programme's form, in the place's own words."""
     town = place.name.split(",")[0]
     # A funded project would start about two months after the round closes and run two years.
     start = application.round.closes_at.date() + timedelta(days=60)
+    application.answers = answers(story, town, sections)
     if "issue" in sections:
         application.title = story["title"].format(place=town)
-        application.issue = story["issue"].format(place=town)
-    if "vision" in sections:
-        application.shared_vision = story["vision"].format(place=town)
-    if "approach" in sections:
-        application.systems_leadership = story["approach"].format(place=town)
     if "outcomes" in sections:
-        application.outcomes = story["outcomes"].format(place=town)
         application.measures = [
             OutcomeMeasurePlan(position=i, name=name, unit=unit, baseline=baseline, target=target, direction=direction)
             for i, (name, unit, baseline, target, direction) in enumerate(story["measures"], start=1)
@@ -217,10 +242,6 @@ def _fill(application: Application, story: dict, place: Place, rng: random.Rando
         application.match_funder = f"{town} Health and Wellbeing Board"
         application.match_amount_pence = 1_000_000
     if "learning" in sections:
-        application.learning_plan = (
-            f"We will share what we learn with other places through the learning network, "
-            f"and apply the approach to another issue in {town}."
-        )
         application.commitments = [
             CommitmentPlan(
                 position=1,
@@ -296,8 +317,8 @@ def _evidence(application: Application, uploaded_by: User, when) -> None:
 
 
 def _bid(round_, place, lae, lead_user, status, story, rng, when, users, sections=None) -> Application:
-    organisation = lead_user.organisation if lead_user else _council(place, lae)
-    lead = lead_user or _lead_applicant(organisation, lae, users)
+    organisation = lead_user.organisation if lead_user else council(place, lae)
+    lead = lead_user or lead_applicant(organisation, lae, users)
     db.session.flush()
     application = Application(
         round=round_,
@@ -310,10 +331,11 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
     )
     db.session.add(application)
     db.session.flush()
-    _audit("application.created", application, when, actor=lead, after={"round": round_.code})
+    audit_bid("application.created", application, when, actor=lead, after={"round": round_.code})
     submitted = status in {"submitted", "under_review", "ineligible"} or (status == "withdrawn" and rng.random() < 0.5)
     if sections is None:
-        sections = list(SECTIONS) if submitted or status != "draft" else list(SECTIONS)[: rng.randint(1, 7)]
+        pages = [page.key for page in round_.pages]
+        sections = pages if submitted or status != "draft" else pages[: rng.randint(1, len(pages) - 1)]
     _fill(application, story, place, rng, sections)
     application.themes = [story["theme"]]
     _partners(application, place, rng, all_confirmed=submitted, when=when + timedelta(days=1))
@@ -324,7 +346,7 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
         application.reference = f"{round_.code}-{round_.last_reference_number:04d}"
         application.submitted_at = when + timedelta(days=rng.randint(5, 20))
         application.status = ApplicationStatus.SUBMITTED
-        _audit(
+        audit_bid(
             "application.submitted",
             application,
             application.submitted_at,
@@ -333,7 +355,7 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
             after={"status": "submitted", "reference": application.reference},
         )
     if status == "under_review":
-        _audit(
+        audit_bid(
             "application.under_review",
             application,
             round_.closes_at + timedelta(days=2),
@@ -343,7 +365,7 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
         application.status = ApplicationStatus.UNDER_REVIEW
     if status == "ineligible":
         reason = "The match funding pledge was not from the health and wellbeing board."
-        _audit(
+        audit_bid(
             "application.ineligible",
             application,
             round_.closes_at + timedelta(days=4),
@@ -359,7 +381,7 @@ def _bid(round_, place, lae, lead_user, status, story, rng, when, users, section
                 "The partners agreed to apply together with a neighbouring place instead.",
             ]
         )
-        _audit(
+        audit_bid(
             "application.withdrawn",
             application,
             application.withdrawn_at,
@@ -507,7 +529,7 @@ def _decide(round_: Round, chairs: list[User], decided_on: date, *, approved: in
                 effective_at=decided_at,
             )
         )
-        _audit(
+        audit_bid(
             f"application.{outcome}",
             application,
             decided_at,
@@ -554,7 +576,7 @@ def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_user
             sections = None
             status = states[number % len(states)]
             if lead_user and code == "E08000010":  # Aisha's bid: most of the way there, to finish and submit
-                status, sections = "draft", list(SECTIONS)[:6]
+                status, sections = "draft", [page.key for page in round_.pages][:6]
             elif lead_user:
                 status = "submitted"
             application = _bid(round_, places[code], lae, lead_user, status, story, rng, when, users, sections)
@@ -564,7 +586,7 @@ def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_user
     starts_on = months_ago(13)  # wave 1's projects start on the first of the month after the decision
     decided_on = starts_on - timedelta(days=20)
     closes_on = decided_on - timedelta(days=40)
-    wave1 = _round(
+    wave1 = make_round(
         "LV1",
         "Systems Leadership – Local Vision, wave 1",
         "Funding for 25 local partnerships to tackle a wicked issue together, with an enabler each.",
@@ -578,7 +600,7 @@ def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_user
     _decide(wave1, chairs, decided_on)
     _project_lead(wave1, demo_users)
 
-    wave2 = _round(
+    wave2 = make_round(
         "LV2",
         "Systems Leadership – Local Vision, wave 2",
         "A second wave, open to public, private and not-for-profit leads of local partnerships.",
@@ -594,7 +616,7 @@ def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_user
     bids(wave2, others[5:49], states, 3)
     _assess(wave2, reviewers, rng, scored_share=0.55, chairs=chairs, chair_conflict=True)
 
-    wave3 = _round(
+    wave3 = make_round(
         "LV3",
         "Systems Leadership – Local Vision, wave 3",
         "A third wave, including partnerships for health and social care pioneers.",
@@ -614,7 +636,7 @@ def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_user
     pilot_starts = months_ago(PILOT_STARTED_MONTHS_AGO)
     pilot_decided = pilot_starts - timedelta(days=20)
     pilot_closes = pilot_decided - timedelta(days=40)
-    pilot = _round(
+    pilot = make_round(
         "LVP",
         "Systems Leadership – Local Vision pilot",
         "Four places tried the approach first, with eighteen-month projects and an enabler each.",
@@ -632,7 +654,7 @@ def seed_programme(themes: dict[str, Theme], places: dict[str, Place], demo_user
 
     # Places from the pilot take the approach to another issue: decided three weeks ago, its
     # projects are setting up.
-    spread = _round(
+    spread = make_round(
         "LVS",
         "Systems Leadership – Local Vision: spreading the approach",
         "For places from the pilot to take what they learned to another issue, with twelve-month projects.",

@@ -123,6 +123,27 @@ STORIES = {
     },
 }
 
+# Where each answer of the programme's form comes from: its page, its question and the story's words.
+ANSWERS = [
+    ("issue", "issue", "{issue}"),
+    ("vision", "shared_vision", "{vision}"),
+    ("approach", "systems_leadership", "{approach}"),
+    ("outcomes", "outcomes", "{outcomes}"),
+    (
+        "learning",
+        "learning_plan",
+        "We will share what we learn with other places through the learning network, and apply the approach "
+        "to {next_issue} in {place}.",
+    ),
+]
+
+
+def answers(story: dict, town: str, pages: list[str]) -> dict[str, str]:
+    """A bid's answers to the programme form's questions on ``pages``, keyed by question, in the place's words."""
+    words = {key: story[key].format(place=town) for key in ("issue", "vision", "approach", "outcomes")}
+    words |= {"next_issue": story["next_issues"][0], "place": town}
+    return {question: template.format(**words) for page, question, template in ANSWERS if page in pages}
+
 
 def partner_roles() -> dict[str, str]:
     return {

@@ -31,6 +31,7 @@ os.environ.setdefault("GRANTS_ENV", "testing")
 
 from config import normalise_database_url  # noqa: E402
 from grants import create_app  # noqa: E402
+from grants.bidforms import default as forms  # noqa: E402
 from grants.core.db import utcnow  # noqa: E402
 from grants.extensions import db  # noqa: E402
 from grants.notifications.models import Notification  # noqa: E402
@@ -80,6 +81,7 @@ def seed_due_drafts(count: int) -> None:
     )
     db.session.add(round_)
     db.session.flush()
+    forms.install(round_)
     tag = uuid.uuid4().hex[:6]
     params = {"n": count, "now": now, "tag": tag, "round": round_.id}
     db.session.execute(
@@ -109,10 +111,9 @@ def seed_due_drafts(count: int) -> None:
     )
     db.session.execute(
         db.text(
-            "INSERT INTO applications (round_id, lead_organisation_id, lead_applicant_id, status, title, issue,"
-            " shared_vision, systems_leadership, outcomes, learning_plan, match_funder, section_states, created_at,"
-            " updated_at) SELECT :round, u.organisation_id, u.id, 'draft', 'Bid ' || u.id, '', '', '', '', '', '',"
-            " '{}', :now, :now FROM users u WHERE u.email LIKE 'bench-' || :tag || '-%'"
+            "INSERT INTO applications (round_id, lead_organisation_id, lead_applicant_id, status, title, answers,"
+            " match_funder, section_states, created_at, updated_at) SELECT :round, u.organisation_id, u.id, 'draft',"
+            " 'Bid ' || u.id, '{}', '', '{}', :now, :now FROM users u WHERE u.email LIKE 'bench-' || :tag || '-%'"
         ),
         params,
     )

@@ -31,6 +31,7 @@ from config import normalise_database_url  # noqa: E402
 from grants import create_app  # noqa: E402
 from grants.accounts import services as account_services  # noqa: E402
 from grants.accounts import two_factor  # noqa: E402
+from grants.bidforms import default as forms  # noqa: E402
 from grants.core.db import utcnow  # noqa: E402
 from grants.core.permissions import Role  # noqa: E402
 from grants.extensions import db  # noqa: E402
@@ -77,6 +78,7 @@ def seed_round(code: str, grants: int, people: dict) -> None:
     )
     db.session.add(round_)
     db.session.flush()
+    forms.install(round_)  # the programme's form: its first questions are the grants' public description
     params = {"n": grants, "now": now, "code": code, "round": round_.id, "places": PLACES, **people}
     _sql(
         "INSERT INTO organisations (name, sector, org_id, charity_number, address_line_1, address_line_2, town,"
@@ -89,12 +91,12 @@ def seed_round(code: str, grants: int, people: dict) -> None:
     )
     _sql(
         "INSERT INTO applications (round_id, reference, lead_organisation_id, lead_applicant_id, status, title,"
-        " place_id, issue, shared_vision, systems_leadership, outcomes, learning_plan, match_funder,"
-        " amount_requested_pence, section_states, submitted_at, created_at, updated_at)"
+        " place_id, answers, match_funder, amount_requested_pence, section_states, submitted_at, created_at,"
+        " updated_at)"
         " SELECT :round, :code || '-' || lpad(row_number() OVER (ORDER BY o.id)::text, 5, '0'), o.id, :applicant,"
-        " 'approved', 'Partnership project ' || o.id, o.place_id,"
-        " 'Agencies in the place hold pieces of the same problem and act alone; people fall between them.',"
-        " 'Everyone gets the right help at the right time, and agencies act as one.', '', '', '', '',"
+        " 'approved', 'Partnership project ' || o.id, o.place_id, json_build_object("
+        " 'issue', 'Agencies in the place hold pieces of the same problem and act alone; people fall between them.',"
+        " 'shared_vision', 'Everyone gets the right help at the right time, and agencies act as one.'), '',"
         " 2700000 - (o.id % 3) * 50000 + (o.id % 7), '{}', :now, :now, :now"
         " FROM organisations o WHERE o.name LIKE 'Organisation ' || :code || ' %'",
         **params,

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import insert
 
 from grants.applications.models import Application, application_themes
+from grants.bidforms.queries import Form, form_of
 from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.enablers.models import EnablerAssignment
@@ -50,8 +51,35 @@ def grow_rounds(count: int) -> None:
         RoundFactory(**shapes[n % len(shapes)])
 
 
+# An answer of each kind a question can ask (a file needs a document of its own: left unanswered).
+ANSWERS = {
+    "short_text": "Bid {n}",
+    "long_text": "The answer of bid {n}, in a few words.",
+    "number": 12,
+    "money": 500_000,
+    "date": "2027-03-01",
+    "yes_no": "yes",
+}
+
+
+def answers_to(form: Form, n: int) -> dict:
+    """An answer to every question of ``form`` a bid is asked (conditions held: every yes is yes)."""
+    answers: dict = {}
+    for question in form.answerable:
+        if question.kind in ANSWERS:
+            value = ANSWERS[question.kind]
+            answers[question.key] = value.format(n=n) if isinstance(value, str) else value
+        elif question.kind in ("choice", "choices") and question.choices:
+            first = question.choices[0]["value"]
+            answers[question.key] = first if question.kind == "choice" else [first]
+    return form.kept(answers)
+
+
 def grow_bids(round_, count: int, *, status: str = "under_review") -> list[int]:
-    """``count`` submitted bids in the round, each with its own lead organisation, place and two themes."""
+    """``count`` submitted bids in the round, each with its own lead organisation, place and two themes,
+    answering every question of the round's form."""
+    form = form_of(round_.id)
+    sections = {page.key: "completed" for page in form.shown_pages(answers_to(form, 0))}
     lead = UserFactory(roles=[Role.APPLICANT], organisation=OrganisationFactory())
     organisations = _new(OrganisationFactory, count)
     places = _new(PlaceFactory, count)
@@ -68,7 +96,8 @@ def grow_bids(round_, count: int, *, status: str = "under_review") -> list[int]:
                 "status": status,
                 "title": f"Bid {start + n}",
                 "place_id": place.id,
-                "section_states": {},
+                "answers": answers_to(form, start + n),
+                "section_states": sections,
                 "amount_requested_pence": 2_700_000,
                 "match_amount_pence": 1_000_000,
                 "submitted_at": now - timedelta(minutes=n),

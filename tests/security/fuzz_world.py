@@ -634,7 +634,7 @@ TARGETS: dict[str, Resolver] = {
         f"/applications/<int:application_id>/sections/<section>[{section}]": (
             lambda w, section=section: _applicant_bid(w, section=section)
         )
-        for section, _title, _description, _questions in DEFAULT_FORM
+        for section, *_ in DEFAULT_FORM  # the pages of the demo's open wave
         if section != "partnership"  # served by /applications/<id>/partnership
     },
     "/applications/<int:application_id>/withdraw": _applicant_bid,

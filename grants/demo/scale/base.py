@@ -109,6 +109,7 @@ class Round:
     project_months: int
     report_every_months: int
     criteria: list[tuple[int, int]] = field(default_factory=list)  # (id, position)
+    pages: list[str] = field(default_factory=list)  # its form's page keys, in order
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Five waves of the programme and their bids: three decided (the first archived), one being assessed
-with the round the chair ranks, and one open. Each bid has its themes, partners and, as far as it was
-written, its budget, measures and learning commitments; assessed bids have three reviewers'
+with the round the chair ranks, and one open, each asking the programme's form (the default). Each bid
+has its themes, partners and, as far as it was written, its answers by question, budget, measures and
+learning commitments; assessed bids have three reviewers'
 conflict declarations and scores, and decided ones the chair's decision."""
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from grants.applications.models import (
-    SECTIONS,
     Application,
     ApplicationStatus,
     BudgetLine,
@@ -18,11 +18,15 @@ from grants.applications.models import (
     Partner,
     application_themes,
 )
+from grants.bidforms.default import DEFAULT_FORM
+from grants.bidforms.kinds import BLOCKS
+from grants.bidforms.models import FormPage, FormQuestion
 from grants.core.times import from_london
 from grants.demo.history import at
+from grants.demo.programme import CRITERION_QUESTIONS
 from grants.demo.scale.base import DOMAIN, Bid, Round, Scale, SizeError, Sizes
 from grants.demo.scale.people import person_name
-from grants.demo.stories import STORIES, partner_roles
+from grants.demo.stories import STORIES, answers, partner_roles
 from grants.extensions import db
 from grants.rounds import models as rounds
 from grants.rounds.models import SUGGESTED_RUBRIC, RubricCriterion, round_themes
@@ -129,13 +133,57 @@ def make_rounds(scale: Scale, plan: dict[str, list[str]]) -> None:
             )
         )
     criteria = [
-        {"round_id": r.id, "position": p, "title": t, "guidance": g, "weight": w, "scale_min": 0, "scale_max": 5}
+        {
+            "round_id": r.id,
+            "position": p,
+            "title": t,
+            "guidance": g,
+            "weight": w,
+            "scale_min": 0,
+            "scale_max": 5,
+            "question_keys": CRITERION_QUESTIONS.get(t, []),
+        }
         for r in scale.rounds
         for p, (t, w, g) in enumerate(SUGGESTED_RUBRIC, start=1)
     ]
     for row, criterion_id in zip(criteria, scale.writer.ids(RubricCriterion, criteria), strict=True):
         next(r for r in scale.rounds if r.id == row["round_id"]).criteria.append((criterion_id, row["position"]))
     scale.writer.rows(round_themes, [{"round_id": r.id, "theme_id": t[0]} for r in scale.rounds for t in scale.themes])
+    _forms(scale)
+
+
+def _forms(scale: Scale) -> None:
+    """Every wave asks the programme's own questions: the default form, written as rows like the rest."""
+    pages = [
+        {"round_id": r.id, "position": position, "key": key, "title": title, "description": description}
+        for r in scale.rounds
+        for position, (key, title, description, _) in enumerate(DEFAULT_FORM, start=1)
+    ]
+    questions = []
+    for page, page_id in zip(pages, scale.writer.ids(FormPage, pages), strict=True):
+        asked = DEFAULT_FORM[page["position"] - 1][3]
+        questions += [_question(page["round_id"], page_id, number, values) for number, values in enumerate(asked, 1)]
+    scale.writer.rows(FormQuestion, questions)
+    for r in scale.rounds:
+        r.pages = [key for key, *_ in DEFAULT_FORM]
+
+
+def _question(round_id: int, page_id: int, position: int, values: dict) -> dict:
+    block = BLOCKS.get(values["kind"])
+    every_column = {
+        "title": block.title if block else "",
+        "hint": block.hint if block else "",
+        "required": True,
+        "max_words": None,
+        "max_chars": None,
+        "min_value": None,
+        "max_value": None,
+        "choices": [],
+        "condition_key": None,
+        "condition_value": None,
+        "public_summary": False,
+    }
+    return every_column | values | {"round_id": round_id, "page_id": page_id, "position": position}
 
 
 def _midday(scale: Scale, days: int) -> datetime:
@@ -175,10 +223,10 @@ def plan_bids(scale: Scale, plan: dict[str, list[str]]) -> None:
 
 
 def make_bids(scale: Scale) -> None:
-    rng, sections = scale.rng, list(SECTIONS)
-    rows = []
+    rng, rows = scale.rng, []
     for bid in scale.bids:
-        bid.sections = sections if bid.reference else sections[: rng.randint(1, 7)]
+        pages = bid.round.pages
+        bid.sections = pages if bid.reference else pages[: rng.randint(1, len(pages) - 1)]
         slug = scale.themes[bid.theme][1]
         rows.append(_bid_row(scale, bid, STORIES[slug], bid.lead.place.town))
     for bid, bid_id in zip(scale.bids, scale.writer.ids(Application, rows), strict=True):
@@ -207,14 +255,7 @@ def _bid_row(scale: Scale, bid: Bid, story: dict, town: str) -> dict:
         "status": bid.status,
         "title": bid.title,
         "place_id": bid.lead.place.id if "issue" in done else None,
-        "issue": story["issue"].format(place=town) if "issue" in done else "",
-        "shared_vision": story["vision"].format(place=town) if "vision" in done else "",
-        "systems_leadership": story["approach"].format(place=town) if "approach" in done else "",
-        "outcomes": story["outcomes"].format(place=town) if "outcomes" in done else "",
-        "learning_plan": f"We will share what we learn through the learning network and apply the approach to "
-        f"{story['next_issues'][0]} in {town}."
-        if "learning" in done
-        else "",
+        "answers": answers(story, town, bid.sections),
         "match_funder": f"{town} Health and Wellbeing Board" if "match" in done else "",
         "match_amount_pence": 1_000_000 if "match" in done else None,
         "amount_requested_pence": bid.amount_pence,
