@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
         manage_routes,
         partner_routes,
         partnership_routes,  # noqa: F401  (adds the partnership's pages to the applicant's blueprint)
+        preview_routes,  # noqa: F401  (adds the officer's preview of a round's form to it)
         routes,
     )
     from grants.applications.queries import audit_links, bid_counts_by_round

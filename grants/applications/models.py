@@ -69,19 +69,6 @@ class PartnerStatus(StrEnum):
     DECLINED = "declined"
 
 
-# TRANSITIONAL, for the demo data alone (``grants.demo``) until it goes by the round's form: the default
-# form's pages. Everything else reads the round's form (``grants.bidforms.queries.form_of``).
-SECTIONS = {
-    "partnership": "The partnership",
-    "issue": "The issue and the place",
-    "vision": "Shared vision",
-    "approach": "Why a systems-leadership approach",
-    "outcomes": "Outcomes and how they will be measured",
-    "match": "Match funding",
-    "learning": "Learning commitments",
-    "budget": "Budget",
-}
-
 PARTNER_STATUSES = tuple(member.value for member in PartnerStatus)  # the words the database keeps
 COMMITMENT_KINDS = {
     "apply_elsewhere": "Apply the approach to another issue",

@@ -49,7 +49,8 @@ DEFAULT_FORM: Spec = [
     (
         "approach",
         "Why a systems-leadership approach",
-        "",
+        "Systems leadership means leaders from different organisations and sectors working together, with shared "
+        "ownership and distributed leadership, on an issue no single agency can solve.",
         [
             {
                 "key": "systems_leadership",

@@ -115,6 +115,12 @@ RESERVED_KEYS = frozenset(
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
+def is_reserved(key: str) -> bool:
+    """A key a question may not take: a name the page form uses, or one WTForms would read as a check
+    of another field (``validate_<name>``)."""
+    return key in RESERVED_KEYS or key.startswith("validate_")
+
+
 def block_required_by(block: str, round_: Any) -> str | None:
     """Why a round cannot do without ``block`` (the message an officer sees), or None if it can."""
     rule = round_.rule

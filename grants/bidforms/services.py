@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from grants.bidforms import default
-from grants.bidforms.kinds import ALONE, BLOCKS, KEY_PATTERN, KINDS, RESERVED_KEYS, block_required_by
+from grants.bidforms.kinds import ALONE, BLOCKS, KEY_PATTERN, KINDS, block_required_by, is_reserved
 from grants.bidforms.models import FormPage, FormQuestion
 from grants.bidforms.queries import Form
 from grants.core import audit
@@ -94,13 +95,13 @@ def slug(text: str, *, separator: str = "_", length: int = 40) -> str:
     return separator.join(words)[:length].strip(separator)
 
 
-def new_key(title: str, taken: set[str], *, fallback: str) -> str:
-    """A stable key from ``title``: a slug (``KEY_PATTERN``), not reserved, unique among ``taken``."""
+def new_key(title: str, taken: set[str], *, fallback: str, reserved: Callable[[str], bool] = is_reserved) -> str:
+    """A stable key from ``title``: a slug (``KEY_PATTERN``), not ``reserved``, unique among ``taken``."""
     base = slug(title, length=34) or fallback
     if not base[0].isalpha():
         base = f"{fallback}_{base}"[:34]
     key, number = base, 1
-    while key in taken or key in RESERVED_KEYS or not KEY_PATTERN.fullmatch(key):
+    while key in taken or reserved(key) or not KEY_PATTERN.fullmatch(key):
         number += 1
         key = f"{base}_{number}"
     return key
@@ -120,7 +121,8 @@ def add_page(round_: Any, values: dict[str, Any], *, actor: Any) -> FormPage:
     form = _locked(round_)
     _check_open_to_change(round_)
     cleaned = _page_values(values)
-    key = new_key(cleaned["title"], {page.key for page in form.pages}, fallback="page")
+    # A page's key is its address, not a field's name: only other pages' keys are taken.
+    key = new_key(cleaned["title"], {page.key for page in form.pages}, fallback="page", reserved=lambda key: False)
     page = FormPage(round_id=round_.id, position=len(form.pages) + 1, key=key, **cleaned)
     db.session.add(page)
     db.session.flush()

@@ -190,10 +190,19 @@ def test_bad_details_are_explained_next_to_the_field_and_nothing_is_added(
 
 def test_keys_come_from_titles_never_reserved_and_unique_in_the_round(db, programme_officer_client, draft):
     page = add_page(programme_officer_client, draft, "Questions")
-    for title in ("Title", "Budget", "Your idea", "Your idea", "2030 plans", "¿Qué?"):
+    assert page.key == "questions"  # a page's key is its address: the names of fields do not matter to it
+    for title in ("Title", "Budget", "Your idea", "Your idea", "2030 plans", "¿Qué?", "Validate the idea"):
         response = add_question(programme_officer_client, draft, page, "short_text", {"title": title})
         assert response.status_code == 302
-    assert list(questions(draft)) == ["title_2", "budget_2", "your_idea", "your_idea_2", "question_2030_plans", "que"]
+    assert list(questions(draft)) == [
+        "title_2",
+        "budget_2",
+        "your_idea",
+        "your_idea_2",
+        "question_2030_plans",
+        "que",
+        "validate_the_idea_2",  # never read by the page form as a check of the field ``the_idea``
+    ]
     again = add_page(programme_officer_client, draft, "Questions")
     assert again.key == "questions_2"
 

@@ -626,6 +626,11 @@ MATRIX: dict[str, Entry] = _entries(
             "  in  200  404  404  404  404  404  403  404  404",
             "  in   ok  404  404  404  404  404  403  404  404",
         ),
+        "applications.preview /manage/rounds/<int:round_id>/form/preview/<page_key>": (
+            lambda w: {"round_id": w.ids.round_draft, "page_key": "vision"},
+            "  in  403  403  403  403  403  403  200  403  403",
+            "  in  403  403  403  403  403  403   ok  403  403",
+        ),
         "applications.show /applications/<int:application_id>": (
             lambda w: {"application_id": w.ids.bid_draft},
             "  in  200  404  404  404  404  404  200  404  404",

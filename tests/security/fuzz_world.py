@@ -43,6 +43,7 @@ from grants.notifications.models import Notification
 from grants.projects.models import LIVE_STATUSES, Project, ProjectUpdate
 from grants.reviews.models import ConflictDeclaration, ReviewAssignment
 from grants.rounds.models import Round, RubricCriterion
+from tests.form_specs import EVERY_KIND
 
 PARTICIPANT_TOKEN = "fuzz-participant-link-0123456789abcdef"
 NEW_PASSWORD = "a registration not yet confirmed"
@@ -59,6 +60,7 @@ class World:
     api_token_id: int = 0
     notification_id: int = 0
     draft_round_id: int = 0
+    every_kind_bid_id: int = 0  # a draft bid in an open round whose form asks a question of every kind
     complete_bid_id: int = 0
     decided_round_id: int = 0
     # The end of a grant: a project in close-out, one running (unpaid), one paid, an award given up waiting
@@ -168,6 +170,12 @@ def build_world() -> World:
         )
     )
     draft_round = RoundFactory(status="draft", code="LVF", title="A draft wave for the fuzzer")
+    # Hostile answers to a question of every kind; "schools: yes" asks the conditional page too.
+    every_kind = ApplicationFactory(
+        round=RoundFactory(code="LVK", title="A wave asking every kind of question", form=EVERY_KIND),
+        answers={"schools": "yes"},
+    )
+    world.every_kind_bid_id = every_kind.id
     # A bid ready to submit, and a wave whose every bid has a decision waiting to take effect.
     ready = complete_bid(ApplicationFactory(round=_round("open")))
     world.users["newcomer"] = ApplicantFactory(name="New Applicant").id  # no bid in the open wave yet
@@ -246,6 +254,17 @@ def _draft_bid(w: World) -> Application:
         .where(Application.status == "draft", Round.status == "open", Application.partners.any())
         .order_by(Application.id)
     )
+
+
+def _every_kind_bid(w: World) -> Application:
+    bid = db.session.get(Application, w.every_kind_bid_id)
+    assert bid is not None
+    return bid
+
+
+def _every_kind_page(w: World, page: str) -> Resolved:
+    bid = _every_kind_bid(w)
+    return bid.lead_applicant_id, {"application_id": bid.id, "section": page}
 
 
 def _bid_under_review() -> Application:
@@ -637,6 +656,13 @@ TARGETS: dict[str, Resolver] = {
         for section, *_ in DEFAULT_FORM  # the pages of the demo's open wave
         if section != "partnership"  # served by /applications/<id>/partnership
     },
+    # Hostile input in a question of every kind, on each page of a round's own form.
+    **{
+        f"/applications/<int:application_id>/sections/<section>[every:{page}]": (
+            lambda w, page=page: _every_kind_page(w, page)
+        )
+        for page, *_ in EVERY_KIND
+    },
     "/applications/<int:application_id>/withdraw": _applicant_bid,
     "/assessment/applications/<int:application_id>": lambda w: (
         w.users["chair"],
@@ -717,6 +743,13 @@ TARGETS: dict[str, Resolver] = {
     "/manage/rounds/<int:round_id>/form/pages/<int:page_id>/move": _form_page,
     "/manage/rounds/<int:round_id>/form/pages/<int:page_id>/remove": _form_page,
     "/manage/rounds/<int:round_id>/form/questions/new": _draft_round,
+    # The officer's preview checks what it is sent as the applicant's page would, and keeps nothing.
+    **{
+        f"/manage/rounds/<int:round_id>/form/preview/<page_key>[{page}]": (
+            lambda w, page=page: (w.users["officer"], {"round_id": _every_kind_bid(w).round_id, "page_key": page})
+        )
+        for page, *_ in EVERY_KIND
+    },
     # Hostile details for a question of every kind.
     **{
         f"/manage/rounds/<int:round_id>/form/questions/new/<kind>[{kind}]": (
