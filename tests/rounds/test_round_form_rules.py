@@ -104,3 +104,16 @@ def test_a_round_opens_only_with_pages_that_ask_something(db, programme_officer_
     assert message in text(programme_officer_client.get(response.headers["Location"]).get_data(as_text=True))
     db.session.refresh(round_)
     assert round_.status == "draft"
+
+
+def test_the_rounds_page_links_to_changing_its_details_while_they_can_change(app, db):
+    """A rule the form's blocks rely on is changed on the round's details: the officer finds them."""
+    from grants.core.permissions import Role
+    from tests.factories import RoundFactory, UserFactory
+    from tests.fixtures.clients import sign_in_client
+
+    officer = sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+    for status, linked in (("draft", True), ("open", True), ("archived", False)):
+        round_ = RoundFactory(status=status)
+        page = officer.get(f"/manage/rounds/{round_.id}").get_data(as_text=True)
+        assert (f"/manage/rounds/{round_.id}/edit" in page) is linked, status
