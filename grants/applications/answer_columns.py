@@ -13,7 +13,7 @@ from grants.applications.models import Application
 from grants.bidforms.kinds import shown
 from grants.bidforms.models import FormQuestion
 from grants.bidforms.queries import form_of
-from grants.core.spreadsheets import safe_cell
+from grants.core.spreadsheets import safe_cell, unique_headings
 from grants.documents.models import Document
 from grants.extensions import db
 
@@ -41,9 +41,9 @@ class AnswerColumns:
         )
         return cls(form_of(round_id).answerable, {document_id: AnswerFile(name) for document_id, name in rows})
 
-    @property
-    def header(self) -> list[str]:
-        return [question.title for question in self.questions]
+    def header(self, fixed: list[str]) -> list[str]:
+        """``fixed`` (the list's own columns), then a heading for each question, each heading once."""
+        return unique_headings([(heading, heading) for heading in fixed] + [(q.title, q.key) for q in self.questions])
 
     def reading(self, statement: Select) -> Select:
         """The list's statement, reading the bids' answers too when they are written."""

@@ -95,7 +95,7 @@ def export():
     def rows():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS + answers.header)
+        writer.writerow(answers.header(CSV_COLUMNS))
         for application in db.session.scalars(statement):
             writer.writerow(_csv_row(application) + answers.cells(application))
             if buffer.tell() > 64 * 1024:

@@ -15,6 +15,20 @@ CHUNK_BYTES = 64 * 1024
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def unique_headings(columns: Iterable[tuple[str, str]]) -> list[str]:
+    """Column headings from (heading, key) pairs, each once: a heading already used (a question titled
+    "Title", say, beside the bid's own Title) is told apart by its key, so a reader keyed by heading
+    loses no column."""
+    seen: set[str] = set()
+    headings = []
+    for heading, key in columns:
+        if heading.casefold() in seen:
+            heading = f"{heading} ({key})"
+        seen.add(heading.casefold())
+        headings.append(heading)
+    return headings
+
+
 def safe_cell(value: object) -> str:
     """Text that a spreadsheet will not run as a formula: text that starts like one is quoted."""
     text = "" if value is None else str(value)

@@ -9,6 +9,7 @@ from sqlalchemy import Select
 
 from grants.applications.models import STATUS_LABELS as BID_STATUS_LABELS
 from grants.bidforms.queries import form_of
+from grants.core.spreadsheets import unique_headings
 from grants.directory.models import SECTORS
 from grants.exports import queries
 from grants.exports.columns import AnswerColumn, Column
@@ -50,7 +51,7 @@ class Dataset:
 
     @property
     def header(self) -> list[str]:
-        return [column.heading for column in self.columns]
+        return unique_headings((column.heading, column.key) for column in self.columns)
 
     @property
     def number_formats(self) -> dict[int, str]:

@@ -79,3 +79,20 @@ def test_the_downloads_page_lists_the_rounds_questions_among_the_columns(db, pro
     page = programme_officer_client.get(f"/exports/?round={round_.id}").get_data(as_text=True)
     assert "Withdrawn at (UK time), Tell us your story, Who to contact" in page
     assert "Tell us your story" not in programme_officer_client.get("/exports/").get_data(as_text=True)
+
+
+def test_a_question_titled_like_a_column_of_the_bid_gets_a_heading_of_its_own(db, programme_officer_client):
+    """A question titled "Title" beside the bid's own Title: both columns kept, told apart by the key."""
+    form = [
+        ("about", "About", "", [{"key": "place_themes", "kind": "place_themes"}]),
+        ("more", "More", "", [{"key": "title_2", "kind": "short_text", "title": "Title"}]),
+        ("budget", "Budget", "", [{"key": "budget", "kind": "budget"}]),
+    ]
+    round_ = assessing_round(form=form)
+    bid = under_review_bid(round_)
+    bid.answers = {"title_2": "Our working title"}
+    _db.session.commit()
+    for url in (f"/exports/applications.csv?round={round_.id}", f"/manage/applications/export.csv?round={round_.id}"):
+        (row,) = csv_table(programme_officer_client.get(url))
+        assert row["Title"] == bid.title, url
+        assert row["Title (title_2)"] == "Our working title", url
