@@ -89,6 +89,10 @@ RESERVED_KEYS = frozenset(
         "next",
         "partners",
         "section_states",
+        # The bid's fields that its forms carry under another name (``applications.routes.FORM_FIELDS``).
+        "organisation",
+        "match_amount_pence",
+        "amount_requested_pence",
         # What the applicant's page form already is (``grants.applications.page_forms.PageForm``): a
         # question's field takes its key as its name, and would hide these.
         "asked",
@@ -115,6 +119,10 @@ RESERVED_KEYS = frozenset(
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
+# A page's key is its address: "round" names the round's own problems on the check page.
+RESERVED_PAGE_KEYS = frozenset({"round"})
+
+
 def is_reserved(key: str) -> bool:
     """A key a question may not take: a name the page form uses, or one WTForms would read as a check
     of another field (``validate_<name>``)."""
@@ -135,6 +143,25 @@ def block_required_by(block: str, round_: Any) -> str | None:
     if block == "commitments" and rule["min_learning_commitments"] > 0:
         return "The round's rules ask for learning commitments: set them to none on the round's details first."
     return None
+
+
+def blocks_missing(round_: Any, present: set[str]) -> list[tuple[str, str]]:
+    """The blocks ``round_`` cannot do without that are not among ``present``, each with why."""
+    return [
+        (block, reason)
+        for block in BLOCKS
+        if block not in present and (reason := block_required_by(block, round_)) is not None
+    ]
+
+
+def missing_block_message(round_: Any, present: set[str], whose: str) -> str | None:
+    """What refuses a form (``whose``: "The application form", "That round's form") lacking a block the
+    round needs, or None."""
+    missing = blocks_missing(round_, present)
+    if not missing:
+        return None
+    block, reason = missing[0]
+    return f"{whose} has no ‘{BLOCKS[block].label}’ block, which this round needs. {reason}"
 
 
 # --- Answers ----------------------------------------------------------------------------------------

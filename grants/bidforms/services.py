@@ -14,7 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 from grants.bidforms import default
-from grants.bidforms.kinds import ALONE, BLOCKS, KEY_PATTERN, KINDS, block_required_by, is_reserved
+from grants.bidforms.kinds import (
+    ALONE,
+    BLOCKS,
+    KEY_PATTERN,
+    KINDS,
+    RESERVED_PAGE_KEYS,
+    block_required_by,
+    is_reserved,
+    missing_block_message,
+)
 from grants.bidforms.models import FormPage, FormQuestion
 from grants.bidforms.queries import Form
 from grants.core import audit
@@ -122,7 +131,9 @@ def add_page(round_: Any, values: dict[str, Any], *, actor: Any) -> FormPage:
     _check_open_to_change(round_)
     cleaned = _page_values(values)
     # A page's key is its address, not a field's name: only other pages' keys are taken.
-    key = new_key(cleaned["title"], {page.key for page in form.pages}, fallback="page", reserved=lambda key: False)
+    key = new_key(
+        cleaned["title"], {page.key for page in form.pages}, fallback="page", reserved=RESERVED_PAGE_KEYS.__contains__
+    )
     page = FormPage(round_id=round_.id, position=len(form.pages) + 1, key=key, **cleaned)
     db.session.add(page)
     db.session.flush()
@@ -326,6 +337,9 @@ def copy_form(round_: Any, source: Any, *, actor: Any) -> None:
     ).all()
     if not pages:
         raise FormError("That round's form has no pages to copy.", field="source")
+    present = {question.kind for page in pages for question in page.questions if question.kind in BLOCKS}
+    if (missing := missing_block_message(round_, present, "That round's form")) is not None:
+        raise FormError(missing, field="source")
     before = [page.key for page in form.pages]
     default.install(round_, default.spec_of(list(pages)))
     kept = {question.key for page in pages for question in page.questions}

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from grants.bidforms import default as bidforms
+from grants.bidforms.kinds import missing_block_message
 from grants.bidforms.queries import form_of
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
@@ -248,6 +249,10 @@ def _check_form_complete(round_: Round) -> None:
             f"The page ‘{empty.title}’ of the application form has no questions: add one or remove the page "
             "before publishing the round."
         )
+    # Under the round's lock, as every change to its form is: a block removed a moment ago is seen here.
+    present = {question.kind for question in form.questions if question.is_block}
+    if (missing := missing_block_message(round_, present, "The application form")) is not None:
+        raise RoundError(missing)
 
 
 def close_due_rounds(now: datetime | None = None) -> list[int]:

@@ -15,6 +15,7 @@ from grants.core.audit import AuditEvent
 from grants.rounds.models import RubricCriterion
 from tests.factories import RoundFactory
 from tests.helpers import csrf_token, error_summary, field_error, text
+from tests.rounds.test_round_form_rules import NO_RULES
 
 
 @pytest.fixture
@@ -191,7 +192,8 @@ def test_bad_details_are_explained_next_to_the_field_and_nothing_is_added(
 def test_keys_come_from_titles_never_reserved_and_unique_in_the_round(db, programme_officer_client, draft):
     page = add_page(programme_officer_client, draft, "Questions")
     assert page.key == "questions"  # a page's key is its address: the names of fields do not matter to it
-    for title in ("Title", "Budget", "Your idea", "Your idea", "2030 plans", "¿Qué?", "Validate the idea"):
+    titles = ("Title", "Budget", "Your idea", "Your idea", "2030 plans", "¿Qué?", "Validate the idea", "Organisation")
+    for title in titles:
         response = add_question(programme_officer_client, draft, page, "short_text", {"title": title})
         assert response.status_code == 302
     assert list(questions(draft)) == [
@@ -202,7 +204,9 @@ def test_keys_come_from_titles_never_reserved_and_unique_in_the_round(db, progra
         "question_2030_plans",
         "que",
         "validate_the_idea_2",  # never read by the page form as a check of the field ``the_idea``
+        "organisation_2",  # the bid's field the partnership form carries as organisation_name
     ]
+    assert add_page(programme_officer_client, draft, "Round").key == "round_2"  # the check page's own
     again = add_page(programme_officer_client, draft, "Questions")
     assert again.key == "questions_2"
 
@@ -305,7 +309,8 @@ def test_once_published_the_questions_are_fixed_and_only_the_guidance_changes(db
 
 def test_a_draft_round_copies_another_rounds_form_and_its_rubric_keeps_what_remains(db, programme_officer_client):
     other_programme = RoundFactory(status="decided", form=EXPRESSION_OF_INTEREST, code="EOI1")
-    draft = RoundFactory(status="draft")
+    # A round whose rules ask for no partners, match funding or commitments: a short form will do.
+    draft = RoundFactory(status="draft", eligibility=NO_RULES, match_required_pence=0)
     criterion = draft.criteria[0]
     criterion.question_keys = ["issue", "place_themes"]
     db.session.commit()
@@ -328,6 +333,19 @@ def test_a_draft_round_copies_another_rounds_form_and_its_rubric_keeps_what_rema
     )
     assert refused.status_code == 400
     assert "its questions cannot change" in field_error(refused.get_data(as_text=True), "source")
+
+
+def test_a_form_without_a_block_the_rounds_rules_need_is_not_copied(db, programme_officer_client):
+    short = RoundFactory(status="decided", form=EXPRESSION_OF_INTEREST, code="EOI2")
+    draft = RoundFactory(status="draft")  # the programme's rules: partners, match funding, commitments
+    before = [p.key for p in form_of(draft.id).pages]
+    refused = submit(programme_officer_client, f"{base(draft)}/copy", {"source": short.id, "confirm": "y"})
+    assert refused.status_code == 400
+    assert field_error(refused.get_data(as_text=True), "source") == (
+        "That round's form has no ‘Partnership’ block, which this round needs. The round's rules ask for "
+        "partners: set them to none on the round's details first."
+    )
+    assert [p.key for p in form_of(draft.id).pages] == before
 
 
 def test_an_add_sent_twice_adds_once_and_a_move_sent_twice_moves_once(db, programme_officer_client, draft):

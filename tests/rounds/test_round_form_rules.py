@@ -117,3 +117,15 @@ def test_the_rounds_page_links_to_changing_its_details_while_they_can_change(app
         round_ = RoundFactory(status=status)
         page = officer.get(f"/manage/rounds/{round_.id}").get_data(as_text=True)
         assert (f"/manage/rounds/{round_.id}/edit" in page) is linked, status
+
+
+def test_a_round_is_not_published_while_its_form_lacks_a_block_its_rules_need(db):
+    """Its rules set while the block was there, the block removed since (or copied away): the round's
+    rules would silently not apply, so it does not open."""
+    from grants.bidforms.default import install
+
+    round_ = RoundFactory(status="draft")
+    install(round_, without("commitments"))
+    with pytest.raises(RoundError, match="The application form has no ‘Learning commitments’ block"):
+        services.move_round(round_, "open", actor=None)
+    assert round_.status == "draft"
