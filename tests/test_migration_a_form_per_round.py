@@ -131,7 +131,8 @@ def _seed_before_forms(connection) -> None:
                 "rubric_criteria",
                 round_id=number,
                 position=position,
-                title=f"Criterion {position}",
+                # The first of each rubric is one of the programme's suggested criteria, the second is not.
+                title="Clarity of the shared vision" if position == 1 else f"Criterion {position}",
                 guidance="",
                 weight=10,
                 scale_min=0,
@@ -212,12 +213,16 @@ def _round_trip(url: str) -> None:
                 assert _forms(connection) == {1: PROGRAMME_FORM, 2: PROGRAMME_FORM}
                 answers = dict(connection.exec_driver_sql("SELECT id, answers FROM applications").all())
                 kept = dict(connection.exec_driver_sql("SELECT id, section_states FROM applications").all())
-                criteria = connection.exec_driver_sql("SELECT question_keys FROM rubric_criteria").scalars().all()
+                criteria = (
+                    connection.exec_driver_sql("SELECT question_keys FROM rubric_criteria ORDER BY round_id, position")
+                    .scalars()
+                    .all()
+                )
             for bid_id, *_, old in BIDS:
                 expected = {key: value for key, value in zip(MOVED, old, strict=True) if value != ""}
                 assert _json(answers[bid_id]) == expected, bid_id
                 assert _json(kept[bid_id]) == {"issue": "completed"}
-            assert [_json(keys) for keys in criteria] == [[]] * 4
+            assert [_json(keys) for keys in criteria] == [["shared_vision"], [], ["shared_vision"], []]
 
             with db.engine.begin() as connection:  # a file answering a question, which only a form can hold
                 _document(connection, 2, "answer", application_id=5)

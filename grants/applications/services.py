@@ -29,7 +29,7 @@ from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import AlreadyDone, GrantsError, InvalidTransition
 from grants.directory.models import Organisation, Place, Theme
-from grants.documents.services import save_document
+from grants.documents.services import discard_documents, save_document
 from grants.documents.storage import UploadError
 from grants.extensions import db
 from grants.notifications.services import queue_email
@@ -226,7 +226,16 @@ def _apply_answers(application: Application, form: Form, page: FormPage, answers
             merged.pop(question.key, None)
         else:
             merged[question.key] = value
+    before = dict(application.answers or {})
     application.answers = form.kept(merged)
+    # A file answer replaced, or whose question is now hidden, is not kept: neither is its document.
+    files = {question.key for question in form.answerable if question.kind == "file"}
+    dropped = {
+        before[key] for key in files if isinstance(before.get(key), int) and application.answers.get(key) != before[key]
+    }
+    if dropped:
+        discard_documents(application, dropped, kind="answer", actor=actor, reason="answer replaced or not asked")
+        db.session.expire(application, ["documents"])
 
 
 def save_section(

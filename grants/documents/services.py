@@ -45,6 +45,29 @@ def save_document(upload: FileStorage, *, kind: str, application: Any, actor: An
     return document
 
 
+def discard_documents(application: Any, document_ids: set[int], *, kind: str, actor: Any, reason: str) -> int:
+    """Delete ``application``'s documents of ``kind`` among ``document_ids`` (a file answer replaced, or
+    its question now hidden). Their stored files go with the next sweep of files no row names."""
+    if not document_ids:
+        return 0
+    documents = db.session.scalars(
+        db.select(Document).where(
+            Document.id.in_(document_ids), Document.application_id == application.id, Document.kind == kind
+        )
+    ).all()
+    for document in documents:
+        audit.record(
+            "document.discarded",
+            document,
+            actor=actor,
+            before={"application_id": application.id, "kind": kind, "sha256": document.sha256},
+            after={"reason": reason},
+        )
+        db.session.delete(document)
+    db.session.flush()
+    return len(documents)
+
+
 @event.listens_for(Session, "after_commit")
 def _keep_files(session: Session) -> None:
     session.info.pop(PENDING_FILES, None)

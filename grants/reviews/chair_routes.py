@@ -163,6 +163,7 @@ def _bid_page(application: Application, form: DecisionForm, can_decide: bool, no
     assessment.application = application
     assessment.decision = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id))
     assignments = queries.assignments_of_bid(application.id)
+    bid_form = form_of(application.round_id)  # once: the answers beside the criteria and the bid's own
     return render_template(
         "reviews/assessment/bid.html",
         application=application,
@@ -171,12 +172,12 @@ def _bid_page(application: Application, form: DecisionForm, can_decide: bool, no
         assignments=assignments,
         scores={a.id: {score.criterion_id: score for score in a.scores} for a in assignments},
         criteria=round_.criteria,
-        answers_by_criterion=answers_by_criterion(round_.criteria, application),
+        answers_by_criterion=answers_by_criterion(round_.criteria, application, bid_form),
         form=form,
         can_decide=can_decide,
         note_form=NoteForm(formdata=None),
         note_errors=note_errors or {},
-        bid_form=form_of(application.round_id),
+        bid_form=bid_form,
         can_moderate=permissions.is_chair(current_user) and permissions.scoring_open(round_),
         no_chair=(
             queries.no_chair_message([application.reference])

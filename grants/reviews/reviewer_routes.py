@@ -198,15 +198,16 @@ def _scores_refused(form, criteria, error: GrantsError, page):
 
 
 def _scores_page(assignment: ReviewAssignment, application: Application, form, editable: bool, status: int = 200):
+    bid_form = form_of(application.round_id)  # once: the answers beside the criteria and the bid's own
     return render_template(
         "reviews/score.html",
         assignment=assignment,
         application=application,
-        answers_by_criterion=answers_by_criterion(application.round.criteria, application),
+        answers_by_criterion=answers_by_criterion(application.round.criteria, application, bid_form),
         form=form,
         criteria=application.round.criteria,
         scale_meanings=scoring.scale_meanings,
-        bid_form=form_of(application.round_id),
+        bid_form=bid_form,
         editable=editable,
         closes_at=permissions.scoring_closes_at(application.round),
     ), status

@@ -86,7 +86,8 @@ FORM = [
     (
         "approach",
         "Why a systems-leadership approach",
-        "",
+        "Systems leadership means leaders from different organisations and sectors working together, with shared "
+        "ownership and distributed leadership, on an issue no single agency can solve.",
         [
             (
                 "systems_leadership",
@@ -207,6 +208,7 @@ def upgrade():
     connection = op.get_bind()
     _install_forms(connection)
     _move_answers_in(connection)
+    _link_criteria(connection)
 
     with op.batch_alter_table("applications", schema=None) as batch_op:
         for column in MOVED:
@@ -266,6 +268,25 @@ def _install_forms(connection) -> None:
                     )
                 ],
             )
+
+
+# The programme's suggested rubric and the questions each criterion assesses, by the criterion's title: a
+# round already being scored shows its reviewers those answers beside the scores.
+CRITERIA_QUESTIONS = {
+    "Strength of the partnership across sectors": ["partnership"],
+    "Clarity of the shared vision": ["shared_vision"],
+    "Fit of a systems-leadership approach to the issue": ["systems_leadership"],
+    "Measurable outcomes": ["outcomes", "measures"],
+    "Commitment to share and apply learning": ["learning_plan", "commitments"],
+}
+
+
+def _link_criteria(connection) -> None:
+    update = sa.text("UPDATE rubric_criteria SET question_keys = :keys WHERE title = :title").bindparams(
+        sa.bindparam("keys", type_=sa.JSON)
+    )
+    for title, keys in CRITERIA_QUESTIONS.items():
+        connection.execute(update, {"title": title, "keys": keys})
 
 
 def _move_answers_in(connection) -> None:

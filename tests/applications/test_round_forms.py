@@ -519,3 +519,49 @@ def test_several_choices_are_kept_once_each_in_the_order_given(db, round_, lead)
     bid_id = start(lead, round_)
     post(lead, bid_id, "schools", {"days": ["sat", "mon", "sat"], "completed": "no"})
     assert stored(db, bid_id).answers == {"days": ["sat", "mon"]}
+
+
+def test_a_file_answer_replaced_or_no_longer_asked_leaves_no_document(app, db):
+    """The file answering a question is kept only while the bid's answer points to it."""
+    form = [
+        ("about", "About", "", [{"key": "has_plan", "kind": "yes_no", "title": "Do you have a plan?"}]),
+        (
+            "plan",
+            "Your plan",
+            "",
+            [
+                {
+                    "key": "plan",
+                    "kind": "file",
+                    "title": "The plan",
+                    "condition_key": "has_plan",
+                    "condition_value": "yes",
+                }
+            ],
+        ),
+        ("budget", "Budget", "", [{"key": "budget", "kind": "budget"}]),
+    ]
+    bid = ApplicationFactory(round=RoundFactory(form=form))
+    client = sign_in_client(app, bid.lead_applicant)
+
+    def documents() -> list[int]:
+        db.session.expire_all()
+        return list(db.session.scalars(db.select(Document.id).where(Document.application_id == bid.id)))
+
+    assert post(client, bid.id, "about", {"has_plan": "yes", "completed": "no"}).status_code == 302
+    for name in ("plan.pdf", "plan-2.pdf"):
+        response = post(
+            client,
+            bid.id,
+            "plan",
+            {"completed": "no", "plan": (io.BytesIO(PDF), name)},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 302
+    (latest,) = documents()  # the first one, replaced, is gone
+    assert stored(db, bid.id).answers["plan"] == latest
+    assert client.get(f"/applications/{bid.id}/documents/{latest}").status_code == 200
+    assert post(client, bid.id, "about", {"has_plan": "no", "completed": "no"}).status_code == 302
+    assert documents() == []
+    assert "plan" not in stored(db, bid.id).answers
+    assert client.get(f"/applications/{bid.id}/documents/{latest}").status_code == 404

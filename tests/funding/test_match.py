@@ -150,3 +150,29 @@ def test_money_may_arrive_before_the_confirmation_is_recorded_but_not_before_the
     assert response.status_code == 302
     assert (_match(db, project).status, _match(db, project).received_on) == ("received", arrived)
     assert finance_approver_client.get(url).status_code == 302  # received already: not offered again
+
+
+def test_a_project_whose_rounds_form_asks_no_match_funding_waits_for_none(db):
+    """An expression of interest funded: no pledge was made, so none is recorded or waited for."""
+    from grants.bidforms.default import EXPRESSION_OF_INTEREST
+    from grants.funding.models import MatchFunding, Tranche
+    from tests.factories import RoundFactory, funded_project
+
+    no_match = RoundFactory(
+        form=EXPRESSION_OF_INTEREST,
+        match_required_pence=0,
+        eligibility={
+            "min_partner_sectors": 1,
+            "min_confirmed_partners": 0,
+            "match_at_least_required": False,
+            "min_learning_commitments": 0,
+        },
+    )
+    project = funded_project(no_match)
+    assert db.session.scalars(db.select(MatchFunding).where(MatchFunding.project_id == project.id)).all() == []
+    first = db.session.scalars(
+        db.select(Tranche).where(Tranche.project_id == project.id).order_by(Tranche.sequence)
+    ).first()
+    assert [condition.kind for condition in first.conditions] == ["agreement_signed", "enabler_assigned"]
+    with_match = funded_project()
+    assert db.session.scalars(db.select(MatchFunding).where(MatchFunding.project_id == with_match.id)).all() != []

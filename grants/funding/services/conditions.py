@@ -98,19 +98,27 @@ register_evaluator("match_confirmed", _match_confirmed)
 register_evaluator("enabler_assigned", _enabler_assigned)
 
 
-def default_kinds(sequence: int, count: int) -> list[str]:
-    """The first tranche waits for the agreement, the match funding and an enabler; later ones for
-    an accepted progress report; the last also for evidence that learning was shared."""
+def default_kinds(sequence: int, count: int, *, match: bool = True) -> list[str]:
+    """The first tranche waits for the agreement, the match funding (when the bid pledged any: its
+    round's form asks for it) and an enabler; later ones for an accepted progress report; the last also
+    for evidence that learning was shared."""
     if sequence == 1:
-        return ["agreement_signed", "match_confirmed", "enabler_assigned"]
+        return (
+            ["agreement_signed", "match_confirmed", "enabler_assigned"]
+            if match
+            else [
+                "agreement_signed",
+                "enabler_assigned",
+            ]
+        )
     if sequence == count:
         return ["report_accepted", "learning_evidenced"]
     return ["report_accepted"]
 
 
-def add_default_conditions(tranches: list[Tranche]) -> None:
+def add_default_conditions(tranches: list[Tranche], *, match: bool = True) -> None:
     for tranche in tranches:
-        for position, kind in enumerate(default_kinds(tranche.sequence, len(tranches))):
+        for position, kind in enumerate(default_kinds(tranche.sequence, len(tranches), match=match)):
             tranche.conditions.append(TrancheCondition(kind=kind, position=position))
 
 
