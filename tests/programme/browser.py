@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
@@ -314,17 +315,29 @@ class Filling:
         self.values[name] = [(content, filename)]
         return self
 
-    def submit(self) -> Page:
+    def _data(self) -> list[tuple[str, object]]:
         data: list[tuple[str, object]] = [(name, value) for name, values in self.values.items() for value in values]
         if self.button is not None:
             pressed = next(b for b in self.form.buttons() if (b.text or b.value) == self.button)
             if pressed.name:
                 data.append((pressed.name, pressed.value))
-        action = urljoin(self.page.url, self.form.action or self.page.url)
+        return data
+
+    def _action(self) -> str:
+        return urljoin(self.page.url, self.form.action or self.page.url)
+
+    def submit(self) -> Page:
+        data, action = self._data(), self._action()
         if self.form.method == "get":
             query = "&".join(f"{k}={v}" for k, v in data)
             return self.page.browser.get(f"{action.split('?')[0]}?{query}")
         return self.page.browser.post(action, data, multipart="multipart" in self.form.enctype)
+
+    def submit_at_once(self, times: int = 2) -> list[Page]:
+        """The button pressed ``times`` times so quickly that every post is in flight together (a double
+        click the browser did not stop): the pages each press ends on, in the order they answered."""
+        assert self.form.method == "post", f"{self.form.action} is not posted"
+        return self.page.browser.post_at_once(self._action(), self._data(), times)
 
 
 class Browser:
@@ -358,6 +371,43 @@ class Browser:
         kwargs = {"content_type": "multipart/form-data"} if multipart else {}
         response = self.client.post(_local(url), data=form, **kwargs)
         return self._finish(response, url)
+
+    def post_at_once(self, url: str, data: list[tuple[str, object]], times: int) -> list[Page]:
+        """The same post sent ``times`` times at the same moment, each from a tab of this browser (its
+        own connection, the same cookies), each tab following its own redirects."""
+        tabs = []
+        for _ in range(times):
+            tab = self.app.test_client()
+            tab.environ_base.update(self.client.environ_base)
+            tab._cookies = dict(self.client._cookies)  # the browser's cookies, as another tab sends them
+            tabs.append(tab)
+        barrier = threading.Barrier(times)
+        answered: list[tuple[object, str]] = []
+        failures: list[BaseException] = []
+
+        def press(tab):
+            try:
+                barrier.wait(10)
+                response, location = tab.post(_local(url), data=MultiDict(data)), url
+                while response.status_code in {301, 302, 303, 307}:
+                    location = urljoin(location, response.headers["Location"])
+                    response = tab.get(_local(location))
+                answered.append((response, location))
+            except BaseException as error:  # noqa: BLE001  # reported below, in the test's own thread
+                failures.append(error)
+
+        threads = [threading.Thread(target=press, args=(tab,)) for tab in tabs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert not failures, failures
+        assert len(answered) == times, f"{times - len(answered)} of the posts to {url} never answered"
+        pages = [Page(self, response, location) for response, location in answered]
+        for page in pages:
+            assert page.status < 500, f"{self.name}: {page.status} at {page.path}\n{page.text[:2000]}"
+        self.history += pages
+        return pages
 
 
 def _local(url: str) -> str:

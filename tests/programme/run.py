@@ -18,8 +18,20 @@ def set_up(programme: s.Programme) -> None:
 
 
 def open_round(programme: s.Programme) -> None:
+    """The round's form gets the wave's own questions before it opens; then they are fixed."""
     s.officer_creates_round(programme)
+    s.officer_adds_conditional_questions(programme)
+    s.officer_previews_page(programme)
+    s.officer_changes_hint(programme, s.WORKED_BEFORE, "Any joint work counts: a shared project or a pooled budget.")
+    s.officer_links_criterion(programme, "Strength of the partnership across sectors", [s.WORKED_BEFORE, s.HOW])
+    # A question begun in another tab and not saved before the round opened.
+    drawn_before = s.officer_draws_new_question(programme, s.WORKING_PAGE, "Short text").fill("title", s.LATE_QUESTION)
     s.officer_publishes_round(programme)
+    s.officer_finds_form_frozen(programme, drawn_before)
+
+
+def how_they_worked_together(number: int, place: str) -> str:
+    return f"Since {2018 + number} partners {number} have run discharge huddles together in {place}."
 
 
 def applicants_apply(programme: s.Programme) -> None:
@@ -30,12 +42,15 @@ def applicants_apply(programme: s.Programme) -> None:
             f"partner{number}", f"Partner Person {number}", f"partner{number}@nhs{number}.example.org"
         )
         bid = s.Bid(number, f"Organisation {number} of {place}", lead, [partner], f"Home safely together {number}")
+        # Odd bids' partners have worked together; the second bid says so, answers how, then changes to No.
+        bid.worked_together = number % 2 == 1
+        bid.how = how_they_worked_together(number, place) if bid.worked_together or number == 2 else ""
         programme.bids.append(bid)
         s.register(programme, lead)
         s.set_up_organisation(bid, SECTORS[number % len(SECTORS)], place)
         s.start_bid(programme, bid)
         s.invite_partner(bid, partner, f"NHS Trust {number} of {place}", "NHS")
-        s.complete_bid(bid, place)
+        s.complete_bid(programme, bid, place)
     for bid in programme.bids:
         for partner in bid.partners:
             s.partner_confirms(programme, bid, partner)
@@ -70,11 +85,33 @@ def assess(programme: s.Programme) -> None:
                 s.reviewer_declares_conflict(member, link)
                 conflicted = bid
                 continue
-            s.reviewer_scores(member, link, SCORES.get(bid.number, 2))
+            s.reviewer_scores(member, link, SCORES.get(bid.number, 2), bid)
     s.officer_assigns_reviewer(programme, conflicted, members[1])
     link = s.reviews_waiting(members[1])[conflicted.reference]
-    s.reviewer_scores(members[1], link, SCORES.get(conflicted.number, 2))
+    s.reviewer_scores(members[1], link, SCORES.get(conflicted.number, 2), conflicted)
     programme.ids["conflicted_bid"] = conflicted.number
+
+
+def answers_where_people_read_them(programme: s.Programme) -> None:
+    """The answers to the round's own questions, in the officer's download for the round (a column for
+    each question, in words) and in the API's record of each bid (keyed by question key): after a No,
+    no answer to how, even from the applicant who first said Yes."""
+    rows = s.officer_downloads_round_applications(programme)
+    token = s.officer_creates_api_token(programme)
+    keys = programme.ids["keys"]
+    for bid in programme.bids:
+        row = rows[bid.reference]
+        assert (row[s.WORKED_BEFORE], row[s.HOW]) == ("Yes" if bid.worked_together else "No", bid.kept_how), row
+        record = s.api_application(programme, token, bid)
+        expected = {keys[s.WORKED_BEFORE]: "yes" if bid.worked_together else "no"}
+        if bid.worked_together:
+            expected[keys[s.HOW]] = bid.how
+        ours = (keys[s.WORKED_BEFORE], keys[s.HOW])
+        assert {key: value for key, value in record["answers"].items() if key in ours} == expected, record
+        assert {question["key"]: question["title"] for question in record["questions"]}.items() >= {
+            keys[s.WORKED_BEFORE]: s.WORKED_BEFORE,
+            keys[s.HOW]: s.HOW,
+        }.items()
 
 
 OVER_BUDGET = "which is £27,000.00 over the round's budget of £81,000.00"
@@ -193,6 +230,7 @@ def run(deployment) -> s.Programme:
     staff_join(programme)
     applicants_apply(programme)
     assess(programme)
+    answers_where_people_read_them(programme)
     decide(programme)
     fund_and_follow(programme)
     second_project_waives_a_late_match(programme)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from html import unescape
 
 import pyotp
 
@@ -50,6 +51,13 @@ class Bid:
     title: str
     application_id: int | None = None
     reference: str | None = None
+    worked_together: bool = False  # their answer to the round's own question
+    how: str = ""  # and, after a Yes, how
+
+    @property
+    def kept_how(self) -> str:
+        """The answer to "How?" the bid keeps: none unless the partners have worked together."""
+        return self.how if self.worked_together else ""
 
 
 @dataclass
@@ -214,6 +222,143 @@ def officer_publishes_round(programme: Programme) -> None:
     succeeded(page, "Round LV is now open.")
 
 
+# --- The round's application form -------------------------------------------------------------------
+
+WORKING_PAGE = "Working together"
+HOW_PAGE = "How you have worked together"
+WORKED_BEFORE = "Have the partners worked together before?"
+HOW = "How?"
+HOW_WORDS = 200
+LATE_QUESTION = "Who first brought the partners together?"
+
+
+def officer_opens_application_form(programme: Programme) -> Page:
+    """From the round's page, its Application form: the pages and their questions."""
+    officer = programme.people["officer"].browser
+    page = officer.get(f"/manage/rounds/{programme.ids['round']}").ok().follow("Application form", exact=True).ok()
+    assert page.h1 == "Application form", page.describe()
+    return page
+
+
+def officer_adds_page(programme: Programme, title: str, description: str) -> Page:
+    page = officer_opens_application_form(programme).follow("Add a page", exact=True).ok()
+    page = page.form("Save page").fill("title", title).fill("description", description).submit()
+    return succeeded(page, f"The page ‘{title}’ has been added.")
+
+
+def officer_draws_new_question(programme: Programme, page_title: str, kind_label: str):
+    """The builder's two steps to a new question on a page: the kind, then the question's form (returned
+    to fill in)."""
+    page = officer_opens_application_form(programme).follow(f"Add a question to {page_title}", exact=True).ok()
+    page = page.form("Continue").choose("kind", kind_label).submit().ok()
+    assert page.h1 == "Add a question", page.describe()
+    return page.form("Save question")
+
+
+def questions_on_the_form(programme: Programme) -> list[str]:
+    """Each question's title as the officer's overview of the form lists them, in order."""
+    page = officer_opens_application_form(programme)
+    return [" ".join(re.sub(r"<[^>]+>", " ", title).split()) for title in QUESTION_TITLE.findall(page.html)]
+
+
+QUESTION_TITLE = re.compile(r'<dt class="govuk-summary-list__key">(.*?)</dt>', flags=re.S)
+
+
+def officer_adds_conditional_questions(programme: Programme) -> None:
+    """A yes/no question on a new page, saved with a double click that sends it twice at once (one
+    question, never an error); then, on a later page, a long text asked only after a Yes, part of the
+    public description of a funded bid."""
+    officer_adds_page(programme, WORKING_PAGE, "Tell us about the partnership's history.")
+    filling = (
+        officer_draws_new_question(programme, WORKING_PAGE, "Yes or no")
+        .fill("title", WORKED_BEFORE)
+        .fill("hint", "Any joint work counts.")
+        .choose("required", "Yes")
+    )
+    pages = filling.submit_at_once(2)
+    banners = sorted(page.banner for page in pages)
+    assert all(page.status == 200 for page in pages), [page.describe() for page in pages]
+    assert sum(f"The question ‘{WORKED_BEFORE}’ has been added." in banner for banner in banners) == 1, banners
+    assert sum("That form had already been sent" in banner for banner in banners) == 1, banners
+    assert questions_on_the_form(programme).count(WORKED_BEFORE) == 1
+
+    officer_adds_page(programme, HOW_PAGE, "")
+    page = (
+        officer_draws_new_question(programme, HOW_PAGE, "Long text")
+        .fill("title", HOW)
+        .fill("hint", "What you did together, and what you learned.")
+        .choose("required", "Yes")
+        .fill("max_words", HOW_WORDS)
+        .choose("condition", f"Only if ‘{WORKED_BEFORE}’ is Yes")
+        .choose("public_summary", "public description", exact=False)
+        .submit()
+    )
+    succeeded(page, f"The question ‘{HOW}’ has been added.")
+    assert f"Only if ‘{WORKED_BEFORE}’ is Yes" in page.text, page.text[:3000]
+    # The page's key is in its preview's address: applicants who answer No must never reach that page.
+    preview = page.link(f"Preview page {HOW_PAGE}", exact=True)
+    programme.ids["how_page"] = preview.rsplit("/", 1)[1]
+
+
+def officer_previews_page(programme: Programme) -> None:
+    """The later page as an applicant will see it: it says when it is asked, checks what is typed as it
+    will be checked, and keeps nothing."""
+    page = officer_opens_application_form(programme).follow(f"Preview page {HOW_PAGE}", exact=True).ok()
+    assert "This is a preview of page 10 of 10" in page.banner, page.describe()
+    assert f"Only if ‘{WORKED_BEFORE}’ is Yes: this question is asked only then." in page.text, page.text[:3000]
+    too_long = " ".join(["word"] * (HOW_WORDS + 1))
+    refused = page.form("Check this page and continue").type(HOW, too_long).choose("completed", "Yes").submit()
+    assert refused.status == 400, refused.describe()
+    assert f"‘{HOW}’ must be {HOW_WORDS} words or fewer" in refused.errors, refused.describe()
+    filled = refused.form("Check this page and continue").type(HOW, "We ran a winter pilot.").submit()
+    succeeded(filled, "That was the last page")
+    assert filled.h1 == "Application form", filled.describe()
+
+
+def officer_changes_hint(programme: Programme, title: str, hint: str, *, button: str = "Change") -> Page:
+    page = officer_opens_application_form(programme).follow(f"{button} {title}", exact=True).ok()
+    page = page.form("Save question").fill("hint", hint).submit()
+    succeeded(page, "The question has been saved.")
+    assert hint in page.text, page.text[:3000]
+    return page
+
+
+def officer_links_criterion(programme: Programme, criterion: str, titles: list[str]) -> None:
+    """The rubric's criterion names the questions it assesses: the reviewer reads their answers beside it.
+    Each question's key is read from the criterion's form (the value of its box), as the API names it."""
+    officer = programme.people["officer"].browser
+    page = officer.get(f"/manage/rounds/{programme.ids['round']}").ok().follow(f"Change {criterion}", exact=True).ok()
+    filling = page.form("Save criterion")
+    for title in titles:
+        filling.choose("question_keys", title)
+    boxes = [control for control in filling.form.controls if control.name == "question_keys"]
+    programme.ids["keys"] = {box.label: box.value for box in boxes}
+    page = filling.submit()
+    succeeded(page, "The rubric has been saved.")
+    assert all(title in page.text for title in titles), page.text[:3000]
+
+
+def officer_finds_form_frozen(programme: Programme, drawn_before) -> None:
+    """Once open, the questions are fixed: a question's form drawn before publishing is refused with the
+    builder's reason, and nothing is added; asking for the form again says the same. The guidance can
+    still change."""
+    reason = "This round is open: its questions cannot change. You can still change the guidance."
+    before = questions_on_the_form(programme)
+    refused = drawn_before.submit()
+    assert refused.status == 400 and reason in refused.errors, refused.describe()
+    assert questions_on_the_form(programme) == before
+    assert LATE_QUESTION not in before
+    page = officer_opens_application_form(programme)
+    assert "its questions cannot change" in page.text, page.text[:2000]
+    assert not any(link.text.startswith("Add a question") for link in page.links)
+    sent_back = programme.people["officer"].browser.get(f"/manage/rounds/{programme.ids['round']}/form/questions/new")
+    assert sent_back.h1 == "Application form" and reason in sent_back.banner, sent_back.describe()
+    officer_changes_hint(programme, WORKED_BEFORE, OPEN_HINT, button="Change hint")
+
+
+OPEN_HINT = "Any joint work counts, even a single project."
+
+
 # --- Applicants ----------------------------------------------------------------------------------------
 
 
@@ -262,7 +407,11 @@ def invite_partner(bid: Bid, partner: Person, organisation: str, sector: str) ->
     succeeded(page, f"{organisation} has been saved. We have emailed {partner.name} a link to confirm their part.")
 
 
-def complete_bid(bid: Bid, place: str, amount: int = AWARD) -> None:
+ISSUE = "Older people move between hospital, care and home without anyone owning the plan."
+VISION = "Everyone gets home safely, with the support they chose."
+
+
+def complete_bid(programme: Programme, bid: Bid, place: str, amount: int = AWARD) -> None:
     """Every section of the bid but the partnership's confirmations."""
     browser, base = bid.lead.browser, f"/applications/{bid.application_id}"
     _save_section(bid, browser.get(f"{base}/partnership").form("Save and continue"))
@@ -273,13 +422,11 @@ def complete_bid(bid: Bid, place: str, amount: int = AWARD) -> None:
         .fill("title", bid.title)
         .choose("place_id", place)
         .choose("themes", THEME)
-        .fill("issue", "Older people move between hospital, care and home without anyone owning the plan."),
+        .fill("issue", ISSUE),
     )
     _save_section(
         bid,
-        browser.get(f"{base}/sections/vision")
-        .form("Save and continue")
-        .fill("shared_vision", "Everyone gets home safely, with the support they chose."),
+        browser.get(f"{base}/sections/vision").form("Save and continue").fill("shared_vision", VISION),
     )
     _save_section(
         bid,
@@ -325,10 +472,39 @@ def complete_bid(bid: Bid, place: str, amount: int = AWARD) -> None:
         .fill("budget_lines-1-description", "Citizen panel")
         .fill("budget_lines-1-amount", "12,000"),
     )
+    answer_round_questions(programme, bid)
     page = browser.get(base)
-    # The partnership counts once its partners have confirmed.
-    assert "You have completed 7 of 8 sections." in page.text, page.text[:1500]
+    # The partnership counts once its partners have confirmed; the page asking how is there after a Yes.
+    sections = 10 if bid.worked_together else 9
+    assert f"You have completed {sections - 1} of {sections} sections." in page.text, page.text[:1500]
     assert "Waiting for partners" in page.text, page.text[:1500]
+
+
+def _working_together(programme: Programme, bid: Bid, answer: str) -> None:
+    browser, base = bid.lead.browser, f"/applications/{bid.application_id}"
+    page = browser.get(base).ok().follow(WORKING_PAGE, exact=True).ok()
+    assert OPEN_HINT in page.text, "the hint changed after publishing is the one applicants read"
+    _save_section(bid, page.form("Save and continue").choose(programme.ids["keys"][WORKED_BEFORE], answer))
+
+
+def answer_round_questions(programme: Programme, bid: Bid) -> None:
+    """The round's own questions. After a Yes, the later page asks how; after a No it is never asked:
+    not in the task list, not at its address. An applicant who said Yes and answered, then changed to
+    No, no longer keeps that answer."""
+    browser, base = bid.lead.browser, f"/applications/{bid.application_id}"
+    how_page = f"{base}/sections/{programme.ids['how_page']}"
+    changes_mind = bool(bid.how) and not bid.worked_together
+    if bid.worked_together or changes_mind:
+        _working_together(programme, bid, "Yes")
+        page = browser.get(base).ok().follow(HOW_PAGE, exact=True).ok()
+        assert page.path == how_page, page.describe()
+        _save_section(bid, page.form("Save and continue").type(HOW, bid.how))
+    if not bid.worked_together:
+        _working_together(programme, bid, "No")
+        assert HOW_PAGE not in browser.get(base).ok().text
+        assert browser.get(how_page).status == 404
+        check = browser.get(f"{base}/check")
+        assert WORKED_BEFORE in check.text and (not bid.how or bid.how not in check.text), check.text[:3000]
 
 
 def partner_confirms(programme: Programme, bid: Bid, partner: Person) -> None:
@@ -343,7 +519,9 @@ def partner_confirms(programme: Programme, bid: Bid, partner: Person) -> None:
 
 def submit_bid(programme: Programme, bid: Bid) -> None:
     browser = bid.lead.browser
-    assert "You have completed 8 of 8 sections." in browser.get(f"/applications/{bid.application_id}").text
+    sections = 10 if bid.worked_together else 9
+    shown = browser.get(f"/applications/{bid.application_id}").text
+    assert f"You have completed {sections} of {sections} sections." in shown, shown[:1500]
     page = browser.get(f"/applications/{bid.application_id}/check")
     assert page.h1 == "Check your answers before submitting your bid", page.describe()
     page = succeeded(page).press("Accept and submit the bid")
@@ -432,11 +610,34 @@ def reviewer_declares_conflict(reviewer: Person, link: str) -> None:
     succeeded(page, "You have been taken off this bid and the programme team will reassign it.")
 
 
-def reviewer_scores(reviewer: Person, link: str, score: int) -> None:
-    """Declare no conflict (the first time), then score every criterion."""
+SUMMARY_ROW = re.compile(
+    r'<dt class="govuk-summary-list__key">(.*?)</dt>\s*<dd class="govuk-summary-list__value">(.*?)</dd>', flags=re.S
+)
+
+
+def answers_beside_criteria(page: Page) -> dict[str, str]:
+    """What the bid says, as the scoring page shows it beside the criteria: question -> answer."""
+    shown: dict[str, str] = {}
+    for block in re.findall(r"data-criterion-answers=.*?</dl>", page.html, flags=re.S):
+        for key, value in SUMMARY_ROW.findall(block):
+            shown[_words(key)] = _words(value)
+    return shown
+
+
+def _words(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def reviewer_scores(reviewer: Person, link: str, score: int, bid: Bid | None = None) -> None:
+    """Declare no conflict (the first time), then score every criterion, having read beside them what
+    ``bid`` answered to the round's own questions."""
     page = reviewer.browser.get(link).ok()
     if page.h1 == "Do you have a conflict of interest with this bid?":
         page = page.form("Continue").choose("has_conflict", "No").submit().ok()
+    if bid is not None:
+        shown = answers_beside_criteria(page)
+        assert shown.get(WORKED_BEFORE) == ("Yes" if bid.worked_together else "No"), shown
+        assert shown.get(HOW) == (bid.how if bid.worked_together else None), shown
     filling = page.form("Submit scores")
     for name in filling.form.names():
         if name.startswith("value_"):
@@ -506,6 +707,45 @@ def chair_makes_decisions_take_effect(programme: Programme, chair: Person) -> Pa
     page = chair.browser.get(f"/assessment/rounds/{programme.ids['round']}/apply").ok()
     page = page.press("Make the decisions take effect")
     return succeeded(page, "decisions have taken effect")
+
+
+# --- Where people read the answers ------------------------------------------------------------------
+
+
+def officer_downloads_round_applications(programme: Programme) -> dict[str, dict[str, str]]:
+    """The officer's list of applications, filtered to the round, downloaded as CSV (a column for each
+    of the round's questions): reference -> column -> cell."""
+    import csv
+    import io
+
+    officer = programme.people["officer"].browser
+    page = officer.get("/manage/applications/").ok()
+    page = page.form("Filter").choose("round", "LV: Local Vision wave 1").submit().ok()
+    href = page.link("Download these applications (CSV)")
+    assert f"round={programme.ids['round']}" in href, href
+    response = officer.client.get(href)
+    assert response.status_code == 200 and response.mimetype == "text/csv", response.status_code
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    return {row["Reference"]: row for row in rows}
+
+
+def officer_creates_api_token(programme: Programme) -> str:
+    """A token carrying the officer's role, made in their account; its secret is shown once."""
+    officer = programme.people["officer"].browser
+    page = officer.get("/account/api-tokens/new").ok()
+    page = page.form("Create token").fill("name", "Programme reporting").choose("roles", "Programme officer").submit()
+    succeeded(page, "The token “Programme reporting” has been created.")
+    found = re.search(r'value="([^"]+)"[^>]*data-testid="api-token-secret"', page.html)
+    assert found, page.describe()
+    return found.group(1)
+
+
+def api_application(programme: Programme, token: str, bid: Bid) -> dict:
+    """The API's record of one bid, read with the officer's token (no session: the header alone)."""
+    client = programme.app.test_client()
+    response = client.get(f"/api/v1/applications/{bid.application_id}", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:1000]
+    return response.get_json()["data"]
 
 
 # --- The project ----------------------------------------------------------------------------------------

@@ -77,8 +77,14 @@ def check_the_post(deployment: shapes.Deployment) -> None:
 def check_the_run(deployment: shapes.Deployment, programme: scenario.Programme) -> None:
     package = scenario.officer_downloads_360giving(programme)
     # Three approved and one from the reserve list; the award given up is left out of the open data.
-    grants = {grant["title"] for grant in package["grants"]}
-    assert grants == {bid.title for bid in (programme.bids[0], programme.bids[1], programme.bids[3])}
+    funded = (programme.bids[0], programme.bids[1], programme.bids[3])
+    grants = {grant["title"]: grant for grant in package["grants"]}
+    assert set(grants) == {bid.title for bid in funded}
+    # Each described by the round's public-summary questions: the issue, the vision and, after a Yes, how.
+    for bid in funded:
+        summary = [scenario.ISSUE, scenario.VISION] + ([bid.how] if bid.worked_together else [])
+        assert grants[bid.title]["description"] == "\n\n".join(summary), grants[bid.title]["description"]
+    assert [bid.worked_together for bid in funded] == [True, False, False]
     assert package_errors(package) == []
     check_the_post(deployment)
 
