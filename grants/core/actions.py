@@ -37,7 +37,8 @@ from typing import Any, TypeVar
 
 from flask import abort, flash, make_response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError, NoInspectionAvailable
 from werkzeug.wrappers import Response
 
 from grants.core import audit, once
@@ -179,10 +180,22 @@ def _identity(subject: Subject) -> dict[str, Any]:
     if subject is None:
         return {"object_type": "request", "object_id": request.path[:60]}
     subject = audit.unproxied(subject)  # the signed-in person, not Flask-Login's proxy of them
-    object_id = getattr(subject, "id", None)
+    object_id = _key_of(subject)
     if object_id is None:  # something the refused change itself was making: the request stands for it
         return {"object_type": audit.audit_type(subject), "object_id": None}
     return {"object_type": audit.audit_type(subject), "object_id": object_id}
+
+
+def _key_of(subject: Any) -> Any:
+    """The subject's id without loading anything: after a failed flush (a unique constraint met by a
+    change made at the same moment) the session loads nothing until it is rolled back."""
+    try:
+        state = inspect(subject)
+    except NoInspectionAvailable:  # not a row of the database (a dataset, a target)
+        return getattr(subject, "id", None)
+    if state.identity is not None and len(state.identity) == 1:
+        return state.identity[0]
+    return None  # not yet kept: something the refused change itself was making
 
 
 def _address(to: Destination, back: str | None) -> str:

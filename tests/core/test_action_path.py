@@ -19,7 +19,9 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 ACTION_CALLS = {"carry_out", "record", "refuse"}
 
 # Views that accept a POST but change nothing a commit would keep, each with its reason.
-CHANGE_NOTHING: dict[str, str] = {}
+CHANGE_NOTHING: dict[str, str] = {
+    "applications.preview": "the officer's preview checks a page of the form as it will be posted, and keeps nothing",
+}
 
 
 def _unsafe_endpoints():
