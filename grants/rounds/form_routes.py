@@ -24,6 +24,15 @@ from grants.rounds.models import Round
 bp = Blueprint("form_builder", __name__, url_prefix="/manage/rounds/<int:round_id>/form")
 
 REFUSED = "form.change_refused"
+# What each built-in block asks, in the officer's words (its fields are the bid's data names).
+BLOCK_WORDS = {
+    "place_themes": "The project's title, the place it will benefit and the issues it will tackle.",
+    "partnership": "The partner organisations, each emailed to confirm its part. It has a page of its own.",
+    "match_funding": "Who has pledged the match funding, how much, and their pledge letter.",
+    "measures": "How the outcomes will be measured: each measure with its baseline and target.",
+    "commitments": "What the partnership will share of its learning, and by when.",
+    "budget": "The amount requested and the budget lines that add up to it.",
+}
 # The service's field names that the forms carry under another name.
 FIELDS = {"page_id": "page", "condition_key": "condition", "source": "source"}
 
@@ -223,7 +232,7 @@ def choose_kind(round_id: int) -> Any:
             if done is not None:
                 return done
     hints = [spec.description for spec in KINDS.values()] + [
-        f"Carries {', '.join(block.fields)}." for _kind, block in blocks
+        BLOCK_WORDS.get(kind, f"Carries {', '.join(block.fields)}.") for kind, block in blocks
     ]
     return render_template("rounds/manage/form/kind.html", round=round_, form=form, hints=hints), (
         400 if form.errors else 200

@@ -259,6 +259,13 @@ def test_required_questions_are_asked_for_when_a_page_is_marked_completed(db, ro
     assert field_error(response.get_data(as_text=True), "plan") == "Upload a file for ‘The plan’"
 
 
+def test_a_question_that_may_be_left_out_says_so(db, round_, lead):
+    bid_id = start(lead, round_)
+    page = text(lead.get(f"/applications/{bid_id}/sections/schools").get_data(as_text=True))
+    assert "Which days? (optional)" in page
+    assert "Which stage? (optional)" not in page and "Do you work with schools? (optional)" not in page
+
+
 def test_an_answer_to_a_question_now_hidden_is_not_kept(db, round_, lead):
     bid_id = start(lead, round_)
     post(lead, bid_id, "schools", {"with_schools": "yes", "stage": "primary", "completed": "no"})

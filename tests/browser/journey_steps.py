@@ -364,7 +364,7 @@ def applicant_completes_bid(applicant: Visitor, programme: Programme, pledge_let
     _mark_completed_and_save(applicant)
 
     _section(applicant, programme, "Learning commitments")
-    applicant.fill("How you will share what you learn", "A case study for the library and a learning event.")
+    applicant.fill("How you will share what you learn (optional)", "A case study for the library and a learning event.")
     applicant.page.locator('[id="commitments-0-kind"]').select_option("case_study")
     fill_by_id(applicant, "commitments-0-description", "Publish a case study of the kitchen-table conversations.")
     fill_date(applicant, "commitments-0-target_date", london_today() + timedelta(days=300))

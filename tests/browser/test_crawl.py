@@ -24,7 +24,12 @@ Every failure is collected and the test fails once, at the end, with the whole l
 many pages each person visited and how long the walk took; the same, with each failure as it is found,
 goes to ``test-artifacts/browser/crawl.txt``.
 
-The demo data is the one ``make run`` seeds (``grants.demo``), on this module's own database.
+The demo data is the one ``make run`` seeds (``grants.demo``), on this module's own database, with two
+things the demo does not hold, so that the pages of a round's form are walked however the links of a
+pattern fall (``STARTS``, walked whatever their pattern's count): a draft round whose form has a question
+of every kind, which the programme officer walks from its form's overview, every question's and every
+kind's details form and every page's preview; and a draft expression of interest by the demo applicant
+Aisha Khan, whose task list, every page of its form and check-your-answers page she walks.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urldefrag, urlsplit
 
+import pytest
+
+from grants.accounts.models import User
 from grants.demo.data import DEMO_PASSWORD, DEMO_USERS
 from tests.browser.accessibility import axe_violations, blocking, describe
 from tests.browser.conftest import ARTIFACTS
@@ -99,6 +107,13 @@ class Walk:
         self.per_pattern[shape] += 1
         self.queue.append((path, found_on))
 
+    def start(self, path: str) -> None:
+        """A page the walk must reach, whatever the count of its pattern."""
+        if path not in self.seen:
+            self.seen.add(path)
+            self.per_pattern[pattern(path)] += 1
+            self.queue.append((path, "(a start of the walk)"))
+
     def fail(self, path: str, what: str) -> None:
         failure = f"{self.name} at {path}: {what}"
         self.failures.append(failure)
@@ -153,8 +168,10 @@ def _visit(visitor, walk: Walk, path: str, found_on: str) -> None:
         walk.offer(url, path)
 
 
-def crawl(visitor, walk: Walk) -> Walk:
+def crawl(visitor, walk: Walk, starts: tuple[str, ...] = ()) -> Walk:
     started = time.monotonic()
+    for path in starts:
+        walk.start(path)
     walk.offer(visitor.page.url, "(where signing in led)")
     walk.offer(walk.base_url + "/", "(the start page)")
     while walk.queue:
@@ -169,7 +186,44 @@ def crawl(visitor, walk: Walk) -> Walk:
     return walk
 
 
-def test_every_demo_person_reaches_only_accessible_pages_that_reflow(person, demo, capsys):
+@pytest.fixture(scope="module")
+def starts(demo) -> dict[str, tuple[str, ...]]:
+    """Pages of rounds' forms each person's walk starts from (with their own links), by email."""
+    from grants.bidforms.kinds import KINDS
+    from grants.bidforms.queries import form_of
+    from grants.demo.interest import CODE
+    from grants.extensions import db
+    from grants.rounds.models import Round
+    from tests.factories import ApplicationFactory, RoundFactory
+    from tests.form_specs import EVERY_KIND
+
+    with demo.app.app_context():
+        draft = RoundFactory(code="LV5", title="Local Vision wave 5", status="draft", form=EVERY_KIND)
+        interest = db.session.scalars(db.select(Round).where(Round.code == CODE)).one()
+        aisha = db.session.scalars(db.select(User).where(User.email == "applicant@example.org")).one()
+        bid = ApplicationFactory(
+            round=interest,
+            lead_organisation=aisha.organisation,
+            lead_applicant=aisha,
+            title="Talking at the kitchen table",
+            answers={"idea": "Residents and services plan the way home together.", "partners_agreed": "yes"},
+            section_states={"idea": "completed"},
+        )
+        form = f"/manage/rounds/{draft.id}/form"
+        pages = form_of(draft.id).pages
+        officer = (
+            f"{form}/",
+            f"/manage/rounds/{interest.id}/form/",
+            *(f"{form}/questions/{question.id}" for page in pages for question in page.questions),
+            *(f"{form}/questions/new/{kind}?page={pages[-1].id}" for kind in KINDS),
+            *(f"{form}/preview/{page.key}" for page in pages),
+        )
+        sections = (f"/applications/{bid.id}/sections/{page.key}" for page in form_of(interest.id).pages)
+        applicant = (f"/applications/{bid.id}", *sections, f"/applications/{bid.id}/check")
+        return {"officer@example.org": officer, "applicant@example.org": applicant}
+
+
+def test_every_demo_person_reaches_only_accessible_pages_that_reflow(person, demo, starts, capsys):
     started = time.monotonic()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     walks = []
@@ -178,7 +232,7 @@ def test_every_demo_person_reaches_only_accessible_pages_that_reflow(person, dem
         for email, name, roles, _ in DEMO_USERS:
             label = f"{name}, {' and '.join(role.label.lower() for role in roles)}"
             visitor = sign_in(person(label), email, DEMO_PASSWORD)
-            walks.append(crawl(visitor, Walk(label, demo.url, True, log)))
+            walks.append(crawl(visitor, Walk(label, demo.url, True, log), starts.get(email, ())))
         took = f"The crawl took {time.monotonic() - started:.0f} s."
         print(took, file=log)
     failures = [failure for walk in walks for failure in walk.failures]

@@ -168,7 +168,7 @@ def test_an_applicant_completes_and_submits_a_bid_by_keyboard_alone(person, live
     priya.save_section(bid_path)
 
     priya.follow("Learning commitments")
-    priya.type_into("How you will share what you learn", "Through the learning network and a case study.")
+    priya.type_into("How you will share what you learn (optional)", "Through the learning network and a case study.")
     priya.choose("Kind of commitment", "Publish a case study")
     priya.type_into("What you will do", "Publish a case study of what changed in the system.")
     target = date.today() + timedelta(days=365)

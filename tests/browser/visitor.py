@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from tests.browser.accessibility import axe_violations, blocking, describe
 
+SIDEWAYS = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+
 
 @dataclass
 class Visitor:
@@ -17,6 +19,8 @@ class Visitor:
     base_url: str
     visited: list[str] = field(default_factory=list)
     checked: set[str] = field(default_factory=set)
+    # Narrower widths (CSS px) at which every checked page must also fit without scrolling sideways.
+    narrow: tuple[int, ...] = ()
 
     def __post_init__(self):
         self.page.on("framenavigated", self._navigated)
@@ -48,8 +52,19 @@ class Visitor:
         self.page.wait_for_load_state("load")
         found = blocking(axe_violations(self.page))
         assert not found, f"{self.name} at {self.page.url}: {describe(found)}"
+        if self.narrow:
+            self._fits_narrow()
         self.checked.add(self.page.url)
         return self
+
+    def _fits_narrow(self) -> None:
+        """Reflow (WCAG 2.2 1.4.10): no sideways scroll at each narrow width, then back to the width before."""
+        before = self.page.viewport_size
+        for width in self.narrow:
+            self.page.set_viewport_size({"width": width, "height": before["height"]})
+            scroll, client = self.page.evaluate(SIDEWAYS)
+            assert scroll <= client, f"{self.name} at {self.page.url} scrolls sideways at {width} px ({scroll} px)"
+        self.page.set_viewport_size(before)
 
     # --- Reading --------------------------------------------------------------------------------------
 
