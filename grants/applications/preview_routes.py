@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from wtforms.validators import Optional
 
 from grants.applications.models import Application
 from grants.applications.page_forms import UPLOAD_ACCEPT, page_form
@@ -32,6 +33,8 @@ def preview(round_id: int, page_key: str) -> Any:
         db.session.expunge(application)
     questions = list(page.questions)
     form = page_form(application, page, questions, posted=request.method == "POST")
+    # Whether the section is finished is the applicant's to say: the preview checks only the answers.
+    form.completed.validators = [Optional()]
     position = bid_form.pages.index(page)
     following = bid_form.pages[position + 1] if position + 1 < len(bid_form.pages) else None
     if request.method == "POST" and form.validate():

@@ -307,7 +307,8 @@ def officer_previews_page(programme: Programme) -> None:
     assert "This is a preview of page 10 of 10" in page.banner, page.describe()
     assert f"Only if ‘{WORKED_BEFORE}’ is Yes: this question is asked only then." in page.text, page.text[:3000]
     too_long = " ".join(["word"] * (HOW_WORDS + 1))
-    refused = page.form("Check this page and continue").type(HOW, too_long).choose("completed", "Yes").submit()
+    assert "Have you completed this section?" not in page.text  # the applicant's to say, not the preview's
+    refused = page.form("Check this page and continue").type(HOW, too_long).submit()
     assert refused.status == 400, refused.describe()
     assert f"‘{HOW}’ must be {HOW_WORDS} words or fewer" in refused.errors, refused.describe()
     filled = refused.form("Check this page and continue").type(HOW, "We ran a winter pilot.").submit()
