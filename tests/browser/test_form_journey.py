@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from grants.core.db import utcnow
 from grants.core.permissions import Role
-from tests.browser.journey_steps import assert_no_errors, banner, choose, select
+from tests.browser.journey_steps import assert_no_errors, banner, choose, fill_by_id, select
 from tests.browser.setup_data import sign_in
 from tests.factories import ApplicantFactory, OrganisationFactory, RoundFactory, ThemeFactory, UserFactory
 
@@ -46,7 +46,7 @@ def _draft_round_officer_and_applicant(app) -> tuple[int, str, str, str]:
             closes_at=utcnow() + timedelta(days=30),
             match_required_pence=0,
             eligibility=dict(RULES),
-            themes=[ThemeFactory()],
+            themes=[ThemeFactory(name="Ageing well")],
             form=[],
         )
         officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
@@ -95,6 +95,15 @@ def _add_question(officer, page: str, kind: str, title: str, **details) -> None:
     assert officer.h1() == "Application form"
 
 
+def _add_block(officer, page: str, label: str) -> None:
+    """A built-in block the round needs (its data the rest of the service runs on), onto ``page``."""
+    officer.click_link(f"Add a question to {page}")
+    choose(officer, f"{label} (built in)")
+    officer.click_button("Continue")
+    assert_no_errors(officer)
+    assert f"The {label.lower()} block has been added." in banner(officer)
+
+
 def officer_builds_form(officer, round_id: int) -> None:
     officer.go(f"/manage/rounds/{round_id}")
     officer.click_link("Application form")
@@ -104,12 +113,14 @@ def officer_builds_form(officer, round_id: int) -> None:
     _add_page(officer, IDEA, "Tell us the issue in your place and what you would like to try.")
     _add_page(officer, PARTNERS, "Whether others are on board, and roughly what it would cost.")
     _add_page(officer, WHO, "")
+    _add_block(officer, IDEA, "Place and issues")  # every bid needs its place and the issues it tackles
     _add_question(officer, IDEA, "Short text", NAME, Hint="A few words we can call it by.")
     _add_question(officer, IDEA, "Long text", DESCRIBE, Most_words="30")
     _add_question(officer, PARTNERS, "Yes or no", AGREED)
     _add_question(officer, PARTNERS, "One choice", SECTOR, choices=SECTORS)
     _add_question(officer, PARTNERS, "Money", AMOUNT, Smallest_amount="1,000", Largest_amount="30,000")
     _add_question(officer, WHO, "Short text", NAMES, condition=f"Only if ‘{AGREED}’ is Yes")
+    _add_block(officer, PARTNERS, "Budget")  # and the amount it asks for, which the award is paid from
 
     card = officer.page.locator(".govuk-summary-card", has_text=WHO)
     assert f"Only if ‘{AGREED}’ is Yes" in card.inner_text()
@@ -192,6 +203,7 @@ def applicant_fills_in_and_submits(applicant, round_id: int, code: str) -> str:
 
     # The idea, marked completed with too many words and no name: nothing is saved, each is shown.
     _open_section(applicant, bid, IDEA)
+    applicant.page.get_by_label("Ageing well", exact=True).check()  # the place is the organisation's
     applicant.fill(DESCRIBE, " ".join(["word"] * 31))
     _completed_and_saved(applicant)
     assert applicant.h1() == IDEA
@@ -215,6 +227,9 @@ def applicant_fills_in_and_submits(applicant, round_id: int, code: str) -> str:
     _completed_and_saved(applicant)
     _is_shown_beside(applicant, f"‘{AMOUNT}’ must be £30,000.00 or less")
     applicant.fill(AMOUNT, "12,500")
+    applicant.fill("Amount requested", "12,500")
+    fill_by_id(applicant, "budget_lines-0-description", "Facilitated conversations")
+    fill_by_id(applicant, "budget_lines-0-amount", "12,500")
     _completed_and_saved(applicant)
     assert_no_errors(applicant)
     assert applicant.path == bid
