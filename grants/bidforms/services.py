@@ -104,14 +104,20 @@ def slug(text: str, *, separator: str = "_", length: int = 40) -> str:
     return separator.join(words)[:length].strip(separator)
 
 
+MOST_ALIKE = 1000  # questions (or pages) of one form whose titles make the same key
+
+
 def new_key(title: str, taken: set[str], *, fallback: str, reserved: Callable[[str], bool] = is_reserved) -> str:
     """A stable key from ``title``: a slug (``KEY_PATTERN``), not ``reserved``, unique among ``taken``."""
     base = slug(title, length=34) or fallback
-    if not base[0].isalpha():
+    # A title that starts badly, or whose every numbered key is reserved too ("Validate …"), gets a prefix.
+    if not base[0].isalpha() or reserved(f"{base}_2"):
         base = f"{fallback}_{base}"[:34]
     key, number = base, 1
     while key in taken or reserved(key) or not KEY_PATTERN.fullmatch(key):
         number += 1
+        if number > MOST_ALIKE:  # never searched for ever: a form has far fewer questions than this
+            raise FormError("Give it a title less like the others on the form", field="title")
         key = f"{base}_{number}"
     return key
 

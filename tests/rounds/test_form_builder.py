@@ -203,7 +203,7 @@ def test_keys_come_from_titles_never_reserved_and_unique_in_the_round(db, progra
         "your_idea_2",
         "question_2030_plans",
         "que",
-        "validate_the_idea_2",  # never read by the page form as a check of the field ``the_idea``
+        "question_validate_the_idea",  # never read by the page form as a check of the field ``the_idea``
         "organisation_2",  # the bid's field the partnership form carries as organisation_name
     ]
     assert add_page(programme_officer_client, draft, "Round").key == "round_2"  # the check page's own

@@ -127,3 +127,12 @@ def test_a_choice_a_later_question_depends_on_stays(db):
         )
     )
     assert message.startswith("‘Which?’ is shown only when the answer is ‘public’")
+
+
+def test_a_key_is_found_or_refused_never_searched_for_ever():
+    from grants.bidforms.services import FormError, new_key
+
+    assert new_key("Validate the plan", set(), fallback="question") == "question_validate_the_plan"
+    assert new_key("Title", set(), fallback="question") == "title_2"
+    with pytest.raises(FormError, match="less like the others"):
+        new_key("Budget", set(), fallback="question", reserved=lambda key: True)
