@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import insert
 
 from grants.applications.models import Application, Partner
+from grants.bidforms.default import DEFAULT_FORM
+from grants.bidforms.models import FormPage, FormQuestion
 from grants.core.db import utcnow
 from grants.extensions import db
 from grants.funding.models import GrantAgreement
@@ -33,7 +35,9 @@ from tests.performance.test_query_budgets import (  # noqa: F401  (the fixture k
 )
 from tests.work_queues import home_queue
 
-BUDGET = 19  # two to know who is signed in, and two for each of the applicant's eight queues (three for one)
+# Two to know who is signed in, and two for each of the applicant's eight queues (three for one), and two
+# for the forms of the drafts shown (their sections: the pages of each round's form).
+BUDGET = 21
 SMALL, LARGE = 10, 1000
 KEYS = (
     "applications.drafts",
@@ -75,7 +79,39 @@ def _rounds(count: int, *, open_: bool) -> list[int]:
                 "status": "open" if open_ else "decided",
             }
         )
-    return _ids(Round, rows)
+    ids = _ids(Round, rows)
+    _forms(ids)
+    return ids
+
+
+def _forms(round_ids: list[int]) -> None:
+    """The programme's form for each round, its pages and questions written in bulk."""
+    pages = _ids(
+        FormPage,
+        [
+            {"round_id": round_id, "position": position, "key": key, "title": title, "description": description}
+            for round_id in round_ids
+            for position, (key, title, description, _questions) in enumerate(DEFAULT_FORM, start=1)
+        ],
+    )
+    page_ids = iter(pages)
+    db.session.execute(
+        insert(FormQuestion),
+        [
+            {
+                "round_id": round_id,
+                "page_id": page_id,
+                "position": number,
+                "title": question.get("title", question["key"]),
+                "hint": "",
+                "choices": [],
+                **{k: v for k, v in question.items() if k not in ("title", "hint")},
+            }
+            for round_id in round_ids
+            for page_id, (_key, _title, _description, questions) in zip(page_ids, DEFAULT_FORM, strict=False)
+            for number, question in enumerate(questions, start=1)
+        ],
+    )
 
 
 def grow_applicant_work(person, partner_organisation, officer, author, framework, count: int) -> None:
