@@ -94,7 +94,7 @@ def _forms(round_ids: list[int]) -> None:
             for position, (key, title, description, _questions) in enumerate(DEFAULT_FORM, start=1)
         ],
     )
-    page_ids = iter(pages)
+    per_round = len(DEFAULT_FORM)
     db.session.execute(
         insert(FormQuestion),
         [
@@ -107,8 +107,10 @@ def _forms(round_ids: list[int]) -> None:
                 "choices": [],
                 **{k: v for k, v in question.items() if k not in ("title", "hint")},
             }
-            for round_id in round_ids
-            for page_id, (_key, _title, _description, questions) in zip(page_ids, DEFAULT_FORM, strict=False)
+            for index, round_id in enumerate(round_ids)
+            for page_id, (_key, _title, _description, questions) in zip(
+                pages[index * per_round : (index + 1) * per_round], DEFAULT_FORM, strict=True
+            )
             for number, question in enumerate(questions, start=1)
         ],
     )
