@@ -9,13 +9,12 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import undefer
 
+from grants.applications import queries
 from grants.applications.models import Application
 from grants.bidforms.kinds import shown
 from grants.bidforms.models import FormQuestion
 from grants.bidforms.queries import form_of
 from grants.core.spreadsheets import safe_cell, unique_headings
-from grants.documents.models import Document
-from grants.extensions import db
 
 
 @dataclass(frozen=True)
@@ -34,12 +33,8 @@ class AnswerColumns:
     def of_round(cls, round_id: int | None) -> AnswerColumns:
         if round_id is None:
             return cls([], {})
-        rows = db.session.execute(
-            db.select(Document.id, Document.original_filename)
-            .join(Application, Application.id == Document.application_id)
-            .where(Application.round_id == round_id, Document.kind == "answer")
-        )
-        return cls(form_of(round_id).answerable, {document_id: AnswerFile(name) for document_id, name in rows})
+        files = queries.answer_files(round_id)
+        return cls(form_of(round_id).answerable, {document_id: AnswerFile(name) for document_id, name in files.items()})
 
     def header(self, fixed: list[str]) -> list[str]:
         """``fixed`` (the list's own columns), then a heading for each question, each heading once."""

@@ -13,6 +13,7 @@ from grants.applications.workflow import DECISION_READ, TIMELINE_ACTIONS
 from grants.core.audit import AuditEvent
 from grants.core.db import utcnow
 from grants.directory.models import Organisation, Place
+from grants.documents.models import Document
 from grants.extensions import db
 from grants.rounds.models import Round, RoundStatus
 
@@ -199,3 +200,14 @@ def audit_links(user, ids: list[str]) -> dict[str, str]:
     ).all()
     endpoint = "manage_applications.show" if user.has_role(Role.PROGRAMME_OFFICER) else "applications.show"
     return {str(row.id): url_for(endpoint, application_id=row.id) for row in rows if can_view_application(user, row)}
+
+
+def answer_files(round_id: int) -> dict[int, str]:
+    """The names of the files answering the round's questions, by document id, for its downloads."""
+    rows = db.session.execute(
+        db.select(Document.id, Document.original_filename)
+        .join(Application, Application.id == Document.application_id)
+        .where(Application.round_id == round_id, Document.kind == "answer")
+        .order_by(Document.id)
+    )
+    return {document_id: name for document_id, name in rows}

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from grants.applications.answer_columns import AnswerFile
 from grants.bidforms.kinds import is_empty, shown
 from grants.core.spreadsheets import plain_pounds, safe_cell
 from grants.core.times import to_london
@@ -86,11 +87,6 @@ class Answered:
 
     kind: str
     choice_labels: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class AnswerFile:
-    original_filename: str
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Select
 
 from grants.applications.models import STATUS_LABELS as BID_STATUS_LABELS
+from grants.applications.queries import answer_files
 from grants.bidforms.queries import form_of
 from grants.core.spreadsheets import unique_headings
 from grants.directory.models import SECTORS
@@ -84,7 +85,7 @@ EVERY_DATASET = Target("all")
 
 def answer_columns(round_id: int) -> tuple[Column, ...]:
     """A column for each question of the round's form, in the form's order, headed by its title."""
-    files = queries.answer_files(round_id)
+    files = answer_files(round_id)
     return tuple(AnswerColumn.of(question, files) for question in form_of(round_id).answerable)
 
 

@@ -9,7 +9,6 @@ from sqlalchemy.orm import aliased
 from grants.accounts.models import User
 from grants.applications.models import Application, Partner, PartnerStatus, application_themes
 from grants.directory.models import Organisation, Place, Theme
-from grants.documents.models import Document
 from grants.exports.columns import SEPARATOR
 from grants.exports.permissions import Scope
 from grants.extensions import db
@@ -96,17 +95,6 @@ def applications(scope: Scope) -> Select:
     if scope.round_id is not None:  # a round's download has a column for each of its questions
         statement = statement.add_columns(Application.answers)
     return _bids_in(statement, scope)
-
-
-def answer_files(round_id: int) -> dict[int, str]:
-    """The names of the files answering the round's questions, by document id, for its download."""
-    rows = db.session.execute(
-        select(Document.id, Document.original_filename)
-        .join(Application, Application.id == Document.application_id)
-        .where(Application.round_id == round_id, Document.kind == "answer")
-        .order_by(Document.id)
-    )
-    return {document_id: name for document_id, name in rows}
 
 
 def scores(scope: Scope) -> Select:
