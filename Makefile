@@ -44,6 +44,10 @@ browser: ## Debian's Chromium for the browser journeys (Playwright drives it; no
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	@echo "== Installing Grants' Python packages into $(VENV) (first time, or when requirements/ changes: a few minutes)"
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Grants needs Python 3.11 or newer (set PYTHON=...)")'
+	@/sbin/ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || { \
+	  echo "Installing Pango from Debian's packages (WeasyPrint draws the PDFs with it)"; \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements/base.txt -r requirements/dev.txt
