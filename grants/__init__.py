@@ -27,6 +27,7 @@ AREAS = (
     "applications",
     "reviews",
     "projects",
+    "conversations",
     "enablers",
     "funding",
     "monitoring",

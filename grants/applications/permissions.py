@@ -36,11 +36,16 @@ def let_assessors_read_with(predicate: Callable[[object, Application], bool]) ->
     _ASSESSING[:] = [predicate]
 
 
-def can_read_documents(user, application: Application) -> bool:
-    """The bid's documents: for those who may see the bid, and for those assessing it."""
+def is_assessing(user, application: Application) -> bool:
+    """A reviewer who declared no conflict with the bid, or a chair without one (the reviews area's rule)."""
     if not _ASSESSING:  # never turn a reviewer away, nor let one in, for want of asking
         raise RuntimeError("the reviews area has not said who is assessing a bid")
-    return can_view_application(user, application) or _ASSESSING[0](user, application)
+    return _ASSESSING[0](user, application)
+
+
+def can_read_documents(user, application: Application) -> bool:
+    """The bid's documents: for those who may see the bid, and for those assessing it."""
+    return can_view_application(user, application) or is_assessing(user, application)
 
 
 def can_edit_application(user, application: Application) -> bool:

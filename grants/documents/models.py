@@ -14,6 +14,7 @@ KINDS = (
     "match_receipt",
     "learning_evidence",
     "answer",  # the file answering a question of the round's form
+    "message",  # a file sent with a message in a bid's or a project's conversation
 )
 
 
@@ -31,6 +32,8 @@ class Document(Model):
     content_type: Mapped[str] = mapped_column(String(120), nullable=False)
     size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The message it was sent with (kind "message"): on the bid's conversation, or its project's.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="RESTRICT"), index=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 

@@ -19,7 +19,9 @@ from grants.extensions import db
 PENDING_FILES = "grants.uploaded_files"
 
 
-def save_document(upload: FileStorage, *, kind: str, application: Any, actor: Any) -> Document:
+def save_document(
+    upload: FileStorage, *, kind: str, application: Any, actor: Any, message_id: int | None = None
+) -> Document:
     data, detected = storage.read_upload(upload)
     stored_name, digest = storage.store_bytes(data, detected)
     session = db.session()
@@ -33,6 +35,7 @@ def save_document(upload: FileStorage, *, kind: str, application: Any, actor: An
         size_bytes=len(data),
         sha256=digest,
         uploaded_by_id=getattr(actor, "id", None),
+        message_id=message_id,
     )
     db.session.add(document)
     db.session.flush()
