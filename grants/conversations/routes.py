@@ -15,3 +15,8 @@ def bid(application_id):
 @bp.get("/projects/<int:project_id>/messages")
 def project(project_id):
     abort(404)
+
+
+@bp.get("/messages/<int:message_id>/files/<int:document_id>")
+def file(message_id, document_id):
+    abort(404)  # the download is added with the pages; the reviews' clarifications link to it already
