@@ -7,5 +7,19 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from grants.conversations import models  # noqa: F401
     from grants.conversations.routes import bp
+    from grants.core.permissions import Role
+    from grants.core.queues import register_queue
 
     app.register_blueprint(bp)
+    # Unread messages come first on the home of everyone in a conversation: an answer may be waited on.
+    for role in (Role.APPLICANT, Role.PROGRAMME_OFFICER, Role.ENABLER):
+        register_queue(role, "conversations.unread", _unread_messages(role), order=5)
+
+
+def _unread_messages(role):
+    def build(user):
+        from grants.conversations.queues import unread_messages
+
+        return unread_messages(user, role)
+
+    return build

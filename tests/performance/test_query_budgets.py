@@ -34,7 +34,7 @@ BUDGETS = {
     "project_for_enabler": 10,  # /projects/<id>, the project's enabler
     "portfolio": 14,  # /portfolio/, programme officer
     "library_search": 6,  # /learning/?q=..., anonymous
-    "home": 18,  # /, programme officer: the person (2) and two for each of their eight work queues
+    "home": 20,  # /, programme officer: the person (2) and two for each of their nine work queues
 }
 SMALL = 3
 SELECTIN_BATCH = 50
