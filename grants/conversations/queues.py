@@ -33,11 +33,11 @@ def unread_messages(user, role: Role) -> Queue:
 
 def _item(thread: queries.Unread) -> WorkItem:
     messages = "1 unread message" if thread.count == 1 else f"{thread.count:,} unread messages"
-    anchor = {"_anchor": f"message-{thread.first_id}"} if thread.first_id else {}
+    anchor = f"message-{thread.first_id}" if thread.first_id else None
     if thread.application_id is not None:
-        href = url_for("conversations.bid", application_id=thread.application_id, **anchor)
+        href = url_for("conversations.bid", application_id=thread.application_id, _anchor=anchor)
     else:
-        href = url_for("conversations.project", project_id=thread.project_id, **anchor)
+        href = url_for("conversations.project", project_id=thread.project_id, _anchor=anchor)
     return WorkItem(
         text=f"{messages} about {thread.reference} {thread.title}".rstrip(),
         href=href,
