@@ -139,4 +139,5 @@ def show(application_id):
         bid_form=form_of(application.round_id),
         timeline=queries.timeline(application, given_up_at=given_up_at),
         given_up_at=given_up_at,
+        unread_messages=queries.unread_messages(current_user, application),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 
@@ -52,6 +53,24 @@ def awards_given_up(applications: Iterable[Application]) -> dict[int, datetime]:
     if not _GIVEN_UP:  # never show a bid as funded for want of asking
         raise RuntimeError("no area has said how to find an award given up")
     return _GIVEN_UP[0](ids)
+
+
+# The bid's conversation (an area above this one) says how many of its messages a person has not read,
+# for the link to it on the bid's pages (``count_unread_messages_with``).
+_UNREAD: list[Callable[[Any, Application], int | None]] = []
+
+
+def count_unread_messages_with(counter: Callable[[Any, Application], int | None]) -> None:
+    """``counter(user, application)``: how many of the bid's messages the person has not read, or None
+    when they take no part in its conversation (one query)."""
+    _UNREAD[:] = [counter]
+
+
+def unread_messages(user: Any, application: Application) -> int | None:
+    """For the "Messages" link on the bid's pages: None when the person is not in its conversation."""
+    if not _UNREAD:  # never hide a bid's messages for want of asking
+        raise RuntimeError("the conversations area has not said how to count a bid's unread messages")
+    return _UNREAD[0](user, application)
 
 
 def decision_read(application_id: int, reader_id: int, since: datetime) -> bool:

@@ -180,6 +180,7 @@ def show(application_id):
         timeline=queries.timeline(application, given_up_at=given_up_at),
         decision=decision,
         given_up_at=given_up_at,
+        unread_messages=queries.unread_messages(current_user, application),
     )
 
 

@@ -5,7 +5,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from grants.applications.queries import count_unread_messages_with as count_on_bids_with
     from grants.conversations import models  # noqa: F401
+    from grants.conversations.queries import unread_on_bid, unread_on_project
     from grants.conversations.routes import bp
+    from grants.projects.queries import count_unread_messages_with as count_on_projects_with
 
     app.register_blueprint(bp)
+    # The bid's pages and the project's page link to their conversation, saying how much is unread.
+    count_on_bids_with(unread_on_bid)
+    count_on_projects_with(unread_on_project)

@@ -78,3 +78,16 @@ def can_ask_programme_team(user, application) -> bool:
 def can_see_clarifications(user, application) -> bool:
     """The bid's clarification requests and answers: those in its conversation, and those assessing it."""
     return side_on_bid(user, application) is not None or is_assessing(user, application)
+
+
+def can_read_message(user, message, *, application=None, project=None) -> bool:
+    """A message (and its files), on ``application``'s or ``project``'s conversation: for those taking part
+    on its side (the steering group's requests: the programme team alone), and a clarification request or
+    its answer also for those assessing the bid."""
+    if message.team_only:
+        return is_programme_team(user)
+    if project is not None:
+        return side_on_project(user, project) is not None
+    if side_on_bid(user, application) is not None:
+        return True
+    return bool(message.is_clarification or message.answers_id is not None) and is_assessing(user, application)

@@ -11,7 +11,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from grants.applications.models import Application
-from grants.conversations.models import ConversationRead, Message, Side
+from grants.conversations import permissions
+from grants.conversations.models import ConversationRead, Message, Side, thread_of
 from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.extensions import db
@@ -202,6 +203,32 @@ def unread_in(user, thread: str, side: Side) -> int:
     """How many messages of one conversation the person has not read (for the link to it)."""
     statement = unread_statement(user, side).where(Message.thread == thread)
     return db.session.scalar(statement.with_only_columns(func.count(Message.id)).order_by(None)) or 0
+
+
+def unread_on_bid(user, application) -> int | None:
+    """For the link on a bid's pages: its messages the person has not read; None if not in its conversation."""
+    side = permissions.side_on_bid(user, application)
+    if side is None:
+        return None
+    return unread_in(user, thread_of(application_id=application.id), side)
+
+
+def unread_on_project(user, project, enabler_id: int | None) -> int | None:
+    """As ``unread_on_bid``, for the link on a project's page (``enabler_id``: its current enabler)."""
+    side = permissions.side_on_project(user, project, enabler_id)
+    if side is None:
+        return None
+    return unread_in(user, thread_of(project_id=project.id), side)
+
+
+def read_up_to(user, thread: str) -> int:
+    """The last message of ``thread`` the person has read (0: none yet)."""
+    last = db.session.scalar(
+        select(ConversationRead.last_read_id).where(
+            ConversationRead.user_id == user.id, ConversationRead.thread == thread
+        )
+    )
+    return last or 0
 
 
 def mark_read(user, thread: str, last_id: int) -> None:

@@ -16,6 +16,7 @@ from grants.core import audit
 from grants.core.errors import GrantsError, PermissionDenied
 from grants.core.permissions import Role
 from grants.documents.services import save_document
+from grants.documents.storage import UploadError
 from grants.extensions import db
 from grants.notifications.services import queue_email
 from grants.projects.models import EnablerAssignment, Project
@@ -127,7 +128,10 @@ def _send(
     db.session.flush()
     bid_id = application.id if application else project.application_id  # type: ignore[union-attr]
     for upload in uploads:
-        save_document(upload, kind="message", application=_Bid(bid_id), actor=actor, message_id=message.id)
+        try:
+            save_document(upload, kind="message", application=_Bid(bid_id), actor=actor, message_id=message.id)
+        except UploadError as error:  # say which of the files it is
+            raise MessageError(f"{upload.filename}: {_lower_first(error.message)}", field="files") from error
     audit.record(
         "message.sent",
         message,
@@ -143,6 +147,10 @@ def _send(
     )
     _tell_others(message, application=application, project=project)
     return message
+
+
+def _lower_first(words: str) -> str:
+    return words[:1].lower() + words[1:]
 
 
 class _Bid:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import defaultload, joinedload, lazyload, selectinload
 
@@ -32,6 +33,24 @@ def enabler_linked_with(enabler_id: int, organisation_ids: set[int]) -> bool:
     if not _LINKS:  # never hide a link from the programme team for want of asking
         raise RuntimeError("the enablers area has not said how to tell an enabler's links")
     return _LINKS[0](enabler_id, organisation_ids)
+
+
+# The project's conversation (an area above this one) says how many of its messages a person has not
+# read, for the link to it on the project's page (``count_unread_messages_with``).
+_UNREAD: list[Callable[[Any, Project, int | None], int | None]] = []
+
+
+def count_unread_messages_with(counter: Callable[[Any, Project, int | None], int | None]) -> None:
+    """``counter(user, project, enabler_id)``: how many of the project's messages the person has not read,
+    or None when they take no part in its conversation (one query; ``enabler_id``: its current enabler)."""
+    _UNREAD[:] = [counter]
+
+
+def unread_messages(user: Any, project: Project, enabler_id: int | None) -> int | None:
+    """For the "Messages" link on the project's page: None when the person is not in its conversation."""
+    if not _UNREAD:  # never hide a project's messages for want of asking
+        raise RuntimeError("the conversations area has not said how to count a project's unread messages")
+    return _UNREAD[0](user, project, enabler_id)
 
 
 def load_project(project_id: int) -> Project | None:

@@ -131,6 +131,7 @@ def _project_page(project: Project, assignments: list[EnablerAssignment], rag_fo
             enabler_id and can_change_enabler and queries.enabler_linked_with(enabler_id, _partnership(project))
         ),
         form=rag_form,
+        unread_messages=queries.unread_messages(current_user, project, enabler_id),
         **_end_of_project(project),
     ), status
 
