@@ -108,6 +108,7 @@ class Unread:
     title: str
     application_id: int | None
     project_id: int | None
+    first_id: int | None = None  # the first message not read: where the conversation is opened
 
 
 def _visible_threads(user, side: Side) -> Any:
@@ -170,6 +171,7 @@ def unread_threads(user, side: Side, limit: int) -> list[Unread]:
             Message.project_id,
             func.count(Message.id).label("count"),
             func.max(Message.created_at).label("latest_at"),
+            func.min(Message.id).label("first_id"),
         )
         .group_by(Message.thread, Message.application_id, Message.project_id)
         .subquery()
@@ -177,8 +179,8 @@ def unread_threads(user, side: Side, limit: int) -> list[Unread]:
     rows = db.session.execute(
         select(
             grouped,
-            func.coalesce(Application.reference, Project.reference),
-            func.coalesce(Application.title, Project.title),
+            func.coalesce(Application.reference, Project.reference).label("reference"),
+            func.coalesce(Application.title, Project.title).label("title"),
         )
         .outerjoin(Application, Application.id == grouped.c.application_id)
         .outerjoin(Project, Project.id == grouped.c.project_id)
@@ -188,12 +190,13 @@ def unread_threads(user, side: Side, limit: int) -> list[Unread]:
     return [
         Unread(
             thread=row.thread,
-            count=row[3],
+            count=row._mapping["count"],  # not ``row.count``: a row is a tuple, with a method of that name
             latest_at=row.latest_at,
-            reference=row[5] or "",
-            title=row[6] or "",
+            reference=row.reference or "",
+            title=row.title or "",
             application_id=row.application_id,
             project_id=row.project_id,
+            first_id=row.first_id,
         )
         for row in rows
     ]

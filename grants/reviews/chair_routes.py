@@ -9,13 +9,14 @@ from sqlalchemy.orm import lazyload, selectinload
 
 from grants.applications.models import Application, ApplicationStatus
 from grants.bidforms.queries import form_of
+from grants.conversations import queries as conversation_queries
 from grants.core import actions
 from grants.core.cache import cached_page
 from grants.core.forms import ActionForm
 from grants.core.pagination import paginate_list
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
-from grants.reviews import decisions, permissions, queries, scores, services
+from grants.reviews import clarifications, decisions, permissions, queries, scores, services
 from grants.reviews.criterion_answers import answers_by_criterion
 from grants.reviews.forms import BulkDecisionForm, ConflictNatureForm, DecisionForm, NoteForm, ReserveApprovalForm
 from grants.reviews.models import Decision, ReviewAssignment
@@ -69,6 +70,12 @@ def _ranking_page(round_: Round, bulk_form: BulkDecisionForm, status: int = 200)
         "reviews/assessment/round.html",
         round=round_,
         page=page,
+        clarification_tags={
+            application_id: clarifications.state_tag(state)
+            for application_id, state in conversation_queries.clarification_states(
+                [a.application_id for a in page.items]
+            ).items()
+        },
         effect=decisions.portfolio_effect(round_, ranking, decisions.current_outcomes(ranking)),
         balance=queries.selected_balance(ranking),
         form=bulk_form,
@@ -157,7 +164,9 @@ def _load_bid(application_id: int) -> Application:
     return application
 
 
-def _bid_page(application: Application, form: DecisionForm, can_decide: bool, note_errors=None, status=200):
+def _bid_page(
+    application: Application, form: DecisionForm, can_decide: bool, note_errors=None, status=200, ask_form=None
+):
     round_ = application.round
     assessment = next(a for a in queries.round_ranking(round_) if a.application_id == application.id)
     assessment.application = application
@@ -185,6 +194,9 @@ def _bid_page(application: Application, form: DecisionForm, can_decide: bool, no
             and assessment.decision is None
             and queries.no_chair_can_decide({application.id})
             else None
+        ),
+        clarifications=clarifications.section(
+            current_user, application, page=clarifications.ASSESSMENT_PAGE, form=ask_form
         ),
     ), status
 
@@ -293,10 +305,15 @@ def look_again(assignment_id):
 
 
 def _look_again_refused(application: Application, assignment: ReviewAssignment, error: str):
-    """The bid's page again, with why the request for another look was not sent beside that review."""
+    return bid_page_again(application, note_errors={assignment.id: error})
+
+
+def bid_page_again(application: Application, *, note_errors=None, ask_form=None):
+    """The bid's page again, with why a request was not sent: beside the review to look at again, or with
+    the request to the programme team (``reviews.ask_team``)."""
     decision = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id))
     form = DecisionForm(obj=decision) if decision else DecisionForm(formdata=None)
-    return _bid_page(application, form, _can_decide_now(application, decision), {assignment.id: error}, 400)
+    return _bid_page(application, form, _can_decide_now(application, decision), note_errors, 400, ask_form)
 
 
 @bp.route("/rounds/<int:round_id>/reserves", methods=["GET", "POST"])

@@ -242,3 +242,17 @@ class BulkDecisionForm(FlaskForm):
     def feedback(self) -> str | None:
         """The feedback written for these bids' outcome, or None to keep what each bid has."""
         return (self.feedback_text.data or "").strip() or None
+
+
+class AskTeamForm(OnceMixin, FlaskForm):
+    """Someone assessing a bid asks the programme team to seek a clarification from the applicant."""
+
+    body = TextAreaField(
+        "What should the programme team ask the applicant?",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        description="Seen by the programme team only. They decide what to ask, and the applicant's answer is shown "
+        "here beside the bid.",
+        validators=[DataRequired("Say what the programme team should ask the applicant"), Length(max=3000)],
+    )
+    submit = SubmitField("Ask the programme team", widget=GovSubmitInput())

@@ -10,15 +10,17 @@ from sqlalchemy.orm import selectinload
 
 from grants.applications.models import Application
 from grants.bidforms.queries import form_of
+from grants.conversations import permissions as conversation_permissions
+from grants.conversations import services as conversation_services
 from grants.core import actions
 from grants.core.errors import GrantsError
 from grants.core.pagination import paginate
 from grants.core.permissions import Role, roles_required
 from grants.core.times import london_today
 from grants.extensions import db
-from grants.reviews import permissions, queries, scores, scoring, services
+from grants.reviews import clarifications, permissions, queries, scores, scoring, services
 from grants.reviews.criterion_answers import answers_by_criterion
-from grants.reviews.forms import ConflictForm, ConflictNatureForm, scores_form
+from grants.reviews.forms import AskTeamForm, ConflictForm, ConflictNatureForm, scores_form
 from grants.reviews.models import AssignmentStatus, ReviewAssignment
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
@@ -197,7 +199,14 @@ def _scores_refused(form, criteria, error: GrantsError, page):
     return page(400)
 
 
-def _scores_page(assignment: ReviewAssignment, application: Application, form, editable: bool, status: int = 200):
+def _scores_page(
+    assignment: ReviewAssignment,
+    application: Application,
+    form,
+    editable: bool,
+    status: int = 200,
+    ask_form: AskTeamForm | None = None,
+):
     bid_form = form_of(application.round_id)  # once: the answers beside the criteria and the bid's own
     return render_template(
         "reviews/score.html",
@@ -210,6 +219,9 @@ def _scores_page(assignment: ReviewAssignment, application: Application, form, e
         bid_form=bid_form,
         editable=editable,
         closes_at=permissions.scoring_closes_at(application.round),
+        clarifications=clarifications.section(
+            current_user, application, page=clarifications.REVIEW_PAGE, form=ask_form
+        ),
     ), status
 
 
@@ -238,3 +250,61 @@ def declare_conflict(assignment_id):
 
 def _later_conflict_page(assignment: ReviewAssignment, form: ConflictNatureForm, status: int = 200):
     return render_template("reviews/conflict_later.html", assignment=assignment, form=form), status
+
+
+# --- Asking the programme team ------------------------------------------------------------------------------
+
+
+@bp.post("/applications/<int:application_id>/ask")
+@roles_required(Role.STEERING_MEMBER, Role.STEERING_CHAIR)
+def ask_team(application_id):
+    """Someone assessing the bid asks the programme team to seek a clarification from the applicant, from
+    the reviewer's bid page or the chair's (``page``), and comes back to it."""
+    application = db.get_or_404(Application, application_id)
+    if not conversation_permissions.is_assessing(current_user, application):
+        abort(404)  # a bid they do not assess, or declared a conflict with, is not theirs to see
+    if not conversation_permissions.can_ask_programme_team(current_user, application):
+        abort(403)
+    back, draw = _asked_from(application, request.args.get("page"))
+    form = AskTeamForm()
+    if form.validate_on_submit():
+        done = actions.carry_out(
+            lambda: conversation_services.ask_programme_team(application, actor=current_user, body=form.body.data),
+            refused=("message.ask_refused", application),
+            form=form,
+            field="body",
+            to=f"{back}#clarifications",
+            message=clarifications.ASKED,
+        )
+        if done is not None:
+            return done
+    return draw(form)
+
+
+def _asked_from(application: Application, page: str | None):
+    """Where the request came from: its address, and how to draw it again with the form's errors. The chair's
+    page when asked for and theirs to see; otherwise the person's own review of the bid."""
+    from grants.reviews import chair_routes
+
+    review = db.session.scalar(
+        db.select(ReviewAssignment).where(
+            ReviewAssignment.application_id == application.id,
+            ReviewAssignment.reviewer_id == current_user.id,
+            ReviewAssignment.status.in_([AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED]),
+        )
+    )
+    chair = permissions.can_moderate(current_user, application) and application.status in queries.ASSESSED_STATES
+    if review is not None and (page != clarifications.ASSESSMENT_PAGE or not chair):
+        return url_for("reviews.assignment", assignment_id=review.id), functools.partial(_review_again, review)
+    if chair:
+        return url_for("assessment.bid", application_id=application.id), lambda ask_form: chair_routes.bid_page_again(
+            application, ask_form=ask_form
+        )
+    abort(404)
+
+
+def _review_again(assignment: ReviewAssignment, ask_form: AskTeamForm):
+    application = _bid(assignment)
+    criteria = application.round.criteria
+    form = scores_form(criteria, _current_scores(assignment, criteria))
+    return _scores_page(assignment, application, form, permissions.can_score(current_user, assignment), 400, ask_form)

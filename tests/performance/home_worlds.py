@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import insert
 
 from grants.applications.models import Application
+from grants.conversations.models import Message
 from grants.core.db import utcnow
 from grants.extensions import db
 from grants.funding.models import Tranche, TrancheCondition
@@ -71,14 +72,32 @@ def _conditions(tranche_ids: list[int], owner_id: int) -> None:
     )
 
 
+def unread_messages(side: str, author_id: int, *, application_ids=(), project_ids=()) -> None:
+    """A message from ``side`` in the conversation of each bid and project given: one unread message in
+    each of that many conversations, for everyone on another side."""
+    now = utcnow()
+    rows = [
+        {"thread": f"application:{i}", "application_id": i, "author_id": author_id, "side": side, "body": f"Hello {i}"}
+        for i in application_ids
+    ] + [
+        {"thread": f"project:{i}", "project_id": i, "author_id": author_id, "side": side, "body": f"Hello {i}"}
+        for i in project_ids
+    ]
+    db.session.execute(
+        insert(Message), [{**row, "created_at": now - timedelta(minutes=n)} for n, row in enumerate(rows)]
+    )
+
+
 def grow_officer_work(officer, count: int) -> None:
-    """``count`` more of each: bids submitted, bids under assessment without reviewers, reports and
-    learning sent for review, tranches ready, conditions overdue, failed email, rounds closing soon."""
+    """``count`` more of each: bids submitted (each with a message from its applicant), bids under
+    assessment without reviewers, reports and learning sent for review, tranches ready, conditions overdue,
+    failed email, rounds closing soon."""
     now, today = utcnow(), date.today()
-    worlds.grow_bids(RoundFactory(), count, status="submitted")  # still open: no reviewers wanted yet
+    submitted = worlds.grow_bids(RoundFactory(), count, status="submitted")  # still open: no reviewers wanted yet
     worlds.grow_bids(RoundFactory(status="assessing", assessment_deadline=today + timedelta(days=20)), count)
     project_ids = _projects(count)
     author = UserFactory()
+    unread_messages("applicant", author.id, application_ids=submitted)
     db.session.execute(
         insert(ProgressReport),
         [
@@ -146,9 +165,10 @@ def grow_officer_work(officer, count: int) -> None:
 
 def grow_enabler_work(enabler, officer, count: int) -> None:
     """``count`` more projects the enabler supports, each quiet for 40 days (an update overdue), with a
-    condition on its second tranche that the enabler confirms."""
+    condition on its second tranche that the enabler confirms, and a message from the programme team."""
     today = date.today()
     project_ids = _projects(count, rag="amber")
+    unread_messages("programme", officer.id, project_ids=project_ids)
     db.session.execute(
         insert(EnablerAssignment),
         [

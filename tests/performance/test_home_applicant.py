@@ -26,7 +26,7 @@ from grants.reviews.models import Decision
 from grants.rounds.models import Round
 from tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from tests.fixtures.clients import sign_in_client
-from tests.performance import test_query_budgets
+from tests.performance import home_worlds, test_query_budgets
 from tests.performance.test_query_budgets import (  # noqa: F401  (the fixture keeps selectin batches a page long)
     Measured,
     assert_within_budget,
@@ -35,11 +35,12 @@ from tests.performance.test_query_budgets import (  # noqa: F401  (the fixture k
 )
 from tests.work_queues import home_queue
 
-# Two to know who is signed in, and two for each of the applicant's eight queues (three for one), and two
+# Two to know who is signed in, and two for each of the applicant's nine queues (three for one), and two
 # for the forms of the drafts shown (their sections: the pages of each round's form).
-BUDGET = 21
+BUDGET = 23
 SMALL, LARGE = 10, 1000
 KEYS = (
+    "conversations.unread",
     "applications.drafts",
     "applications.partners",
     "reviews.decisions",
@@ -118,8 +119,9 @@ def _forms(round_ids: list[int]) -> None:
 
 def grow_applicant_work(person, partner_organisation, officer, author, framework, count: int) -> None:
     """``count`` more of every kind of work on the person's home: drafts (each with a partner yet to
-    confirm), and funded bids whose decisions are unread, each project with an agreement to sign, a
-    report due, a report and a learning item sent back, a commitment due and a self-assessment waiting."""
+    confirm), and funded bids whose decisions are unread, each with an unread message, each project with an
+    agreement to sign, a report due, a report and a learning item sent back, a commitment due and a
+    self-assessment waiting."""
     now, today = utcnow(), date.today()
     organisation = person.organisation_id
     drafts = _ids(
@@ -239,6 +241,7 @@ def grow_applicant_work(person, partner_organisation, officer, author, framework
             for p in projects
         ],
     )
+    home_worlds.unread_messages("programme", officer.id, application_ids=funded)
     participants = _ids(
         Participant, [{"project_id": p, "name": f"Leader {p}", "email": f"leader{p}@example.org"} for p in projects]
     )

@@ -10,8 +10,8 @@ from tests.performance import home_worlds
 from tests.performance.test_home_officer import LARGE, assert_fixed_and_within, counts, measure_home
 from tests.performance.test_query_budgets import selectin_batch_of_a_page  # noqa: F401  (autouse here too)
 
-BUDGET = 6  # the person and their session (2), then two for each of the two queues
-QUEUES = ("enablers.updates", "funding.enabler_conditions")
+BUDGET = 8  # the person and their session (2), then two for each of the three queues
+QUEUES = ("conversations.unread", "enablers.updates", "funding.enabler_conditions")
 
 
 def test_the_enablers_home_runs_a_fixed_number_of_queries(app, db):

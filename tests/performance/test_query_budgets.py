@@ -29,12 +29,12 @@ from tests.performance import worlds
 BUDGETS = {
     "rounds": 2,  # /rounds/, anonymous
     "officer_applications": 8,  # /manage/applications/, programme officer
-    "ranking": 11,  # /assessment/rounds/<id>, steering chair (with the bids no chair can decide)
+    "ranking": 12,  # /assessment/rounds/<id>, steering chair (the bids no chair can decide; the page's clarifications)
     "project_for_officer": 11,  # /projects/<id>, programme officer
     "project_for_enabler": 10,  # /projects/<id>, the project's enabler
     "portfolio": 14,  # /portfolio/, programme officer
     "library_search": 6,  # /learning/?q=..., anonymous
-    "home": 18,  # /, programme officer: the person (2) and two for each of their eight work queues
+    "home": 20,  # /, programme officer: the person (2) and two for each of their nine work queues
 }
 SMALL = 3
 SELECTIN_BATCH = 50

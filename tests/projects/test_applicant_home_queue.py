@@ -206,6 +206,7 @@ def test_a_person_without_an_organisation_sees_every_queue_empty(app, db):
     page = client.get("/").get_data(as_text=True)
     keys = re.findall(r'data-queue="([^"]+)"', page)
     assert keys == [
+        "conversations.unread",
         "applications.drafts",
         "applications.partners",
         "reviews.decisions",
