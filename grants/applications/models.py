@@ -178,6 +178,11 @@ class Application(TimestampMixin, Model):
     def display_title(self) -> str:
         return self.title or "Untitled bid"
 
+    @property
+    def was_submitted(self) -> bool:
+        """Whether there is a bid as submitted to keep (``applications.bid_pdf``): never for a draft."""
+        return self.status != ApplicationStatus.DRAFT and self.submitted_at is not None
+
     def section_state(self, section: str) -> str:
         """``not_started``, ``in_progress`` or ``completed``."""
         return (self.section_states or {}).get(section, "not_started")

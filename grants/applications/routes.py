@@ -19,10 +19,10 @@ from grants.applications.permissions import (
     can_withdraw_application,
     is_member,
 )
-from grants.applications.workflow import DECISION_READ
+from grants.applications.workflow import DECISION_READ, PDF_DOWNLOADED
 from grants.bidforms.models import FormPage
 from grants.bidforms.queries import Form, form_of
-from grants.core import actions
+from grants.core import actions, pdf
 from grants.core.errors import AlreadyDone, GrantsError, PermissionDenied
 from grants.core.permissions import Role, roles_required
 from grants.documents import storage
@@ -364,3 +364,25 @@ def document(application_id, document_id):
     if document is None or document.application_id != application.id:
         abort(404)
     return storage.send_document(document)
+
+
+# --- The bid as submitted, to keep -------------------------------------------------------------------
+
+
+@bp.get("/applications/<int:application_id>/bid.pdf")
+@login_required
+def bid_pdf(application_id):
+    """Every answer as the bid was submitted, for those who may read it: its organisation, the programme
+    team, those assessing it (never a reviewer with a conflict). A draft has no such document: 404."""
+    application = queries.load_application(application_id)
+    if application is None or not can_read_documents(current_user, application) or not application.was_submitted:
+        abort(404)
+    filename = f"{application.reference}-bid-as-submitted.pdf"
+    body = pdf.render_pdf(
+        "pdf/bid.html",
+        title=f"{application.reference} {application.display_title}: the bid as submitted",
+        application=application,
+        bid_form=form_of(application.round_id),
+    )
+    actions.record(PDF_DOWNLOADED, application, after={"document": "bid as submitted", "filename": filename})
+    return pdf.pdf_download(body, filename)

@@ -43,3 +43,4 @@ TIMELINE_ACTIONS = {
 # Someone of the bid's organisation opened its page once its decision had taken effect: until then, the
 # decision waits on their home among the decisions to read.
 DECISION_READ = "application.decision_read"
+PDF_DOWNLOADED = "application.pdf_downloaded"  # the bid as submitted, kept as a PDF

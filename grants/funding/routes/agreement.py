@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from grants.core import actions
+from grants.core import actions, pdf
 from grants.core.forms import ActionForm
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
@@ -56,6 +58,38 @@ def agreement(project_id, version):
     agreement = _agreement(project, version)
     form = SignForm(formdata=None, data={"terms_digest": terms_module.digest(agreement.terms)})
     return _agreement_page(project, agreement, form)
+
+
+# The versions someone signed: the words they signed stay as they were, to keep and to show an auditor.
+SIGNED_VERSIONS = (AgreementStatus.SIGNED, AgreementStatus.SUPERSEDED)
+PDF_DOWNLOADED = "funding.pdf_downloaded"
+
+
+@bp.get("/projects/<int:project_id>/agreement/<int:version>.pdf")
+@login_required
+def agreement_pdf(project_id, version):
+    """A signed version as a PDF: its words exactly as signed, who signed it, when, and the fingerprint of
+    the words. A version never signed has no such document: 404."""
+    project = project_or_404(project_id, may_see=permissions.can_view_funding)
+    agreement = _agreement(project, version)
+    if agreement.status not in SIGNED_VERSIONS:
+        abort(404)
+    filename = f"{project.reference}-grant-agreement-v{agreement.version}-signed.pdf"
+    fingerprint = terms_module.digest(agreement.terms)
+    body = pdf.render_pdf(
+        "pdf/agreement.html",
+        title=f"{project.reference} grant agreement, version {agreement.version}, signed",
+        project=project,
+        agreement=agreement,
+        schedule=[(sequence, amount, date.fromisoformat(due)) for sequence, amount, due in agreement.schedule or []],
+        fingerprint=fingerprint,
+    )
+    actions.record(
+        PDF_DOWNLOADED,
+        agreement,
+        after={"document": "signed grant agreement", "version": agreement.version, "filename": filename},
+    )
+    return pdf.pdf_download(body, filename)
 
 
 @bp.post("/projects/<int:project_id>/agreement/<int:version>/sign")
