@@ -41,9 +41,9 @@ def lead_answers_clarification(programme: Programme, bid: Bid) -> None:
     the question) and answers it."""
     lead = bid.lead.browser
     assert "1 unread" in _messages_link(lead.get(f"/applications/{bid.application_id}").ok()).text
+    link = emailed_link(programme, bid.lead.email, rf"/applications/{bid.application_id}/messages\S*")
     [email] = [m for m in programme.inbox(bid.lead.email) if bid.reference in m.subject and "clarify" in m.subject]
     assert QUESTION not in email.body, email.body
-    link = emailed_link(programme, bid.lead.email, rf"/applications/{bid.application_id}/messages\S*")
     page = lead.get(link).ok()
     assert QUESTION in page.text, page.text[:3000]
     page = page.follow("Answer this request").ok()
