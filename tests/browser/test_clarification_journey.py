@@ -1,7 +1,7 @@
 """A clarification asked and answered, in the browser: a programme officer asks the applicant of a bid
-under review a question, marked as a clarification request, with the keyboard alone; the applicant finds
-it under "Unread messages" on their home, opens it and answers it; the reviewer assessing the bid reads
-the answer beside it.
+under review a question, marked as a clarification request; the applicant finds it under "Unread
+messages" on their home, opens it and answers it; the reviewer assessing the bid reads the answer beside
+it. Both forms are filled in and sent with the keyboard alone (Tab, typing, Space, Enter).
 
 Every page any of them reaches is checked with axe; the conversation's pages must fit 320 CSS px
 without scrolling sideways."""
@@ -105,12 +105,14 @@ def applicant_opens_it_from_home(applicant, bid: Assessed) -> None:
 
 
 def applicant_answers(applicant, bid: Assessed) -> None:
+    """From the request, its "Answer this request" link; the answer typed and sent with the keyboard."""
     request = applicant.page.locator("[id^=message-]", has_text=QUESTION)
     request.get_by_role("link", name="Answer this request").click()
     applicant.check()
     assert QUESTION in applicant.text()
-    applicant.page.locator("main textarea[name=body]").fill(ANSWER)
-    applicant.click_button("Send answer")
+    keyboard = KeyboardOnly(applicant)
+    keyboard.type_into("Your answer", ANSWER)
+    keyboard.follow("Send answer")
     assert_no_errors(applicant)
     assert applicant.path.startswith(f"/applications/{bid.application_id}/messages"), applicant.path
     answer = applicant.page.locator("[id^=message-]", has_text=ANSWER)
