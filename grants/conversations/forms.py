@@ -33,7 +33,11 @@ def _words(label: str, missing: str) -> TextAreaField:
 class MessageForm(OnceMixin, FlaskForm):
     body = _words("Your message", "Enter your message")
     files = MultipleFileField("Attach files (optional)", widget=GovFileInput(multiple=True), description=FILES_HINT)
-    clarification = BooleanField(CLARIFICATION_LABEL, widget=GovCheckboxInput())
+    clarification = BooleanField(
+        CLARIFICATION_LABEL,
+        widget=GovCheckboxInput(),
+        description="The applicant is asked to answer it, and the ranking shows that a clarification was asked.",
+    )
     submit = SubmitField("Send message", widget=GovSubmitInput())
 
 

@@ -30,7 +30,7 @@ BUDGETS = {
     "rounds": 2,  # /rounds/, anonymous
     "officer_applications": 8,  # /manage/applications/, programme officer
     "ranking": 12,  # /assessment/rounds/<id>, steering chair (the bids no chair can decide; the page's clarifications)
-    "project_for_officer": 11,  # /projects/<id>, programme officer
+    "project_for_officer": 12,  # /projects/<id>, programme officer (+1: the unread messages for its link)
     "project_for_enabler": 10,  # /projects/<id>, the project's enabler
     "portfolio": 14,  # /portfolio/, programme officer
     "library_search": 6,  # /learning/?q=..., anonymous

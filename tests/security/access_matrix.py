@@ -156,6 +156,15 @@ def build_world() -> World:  # noqa: PLR0915 - one story, told in order
     )
     ids.review_document = review_document.id
 
+    # The conversation on A's bid: an officer's clarification request, with a file.
+    from grants.conversations import services as conversations
+
+    request = conversations.send_on_bid(bid_review, actor=officer, body="Which board signs?", clarification=True)
+    session.commit()
+    message_document = DocumentFactory(application_id=bid_review.id, kind="message", message_id=request.id)
+    _write_file(message_document.stored_name)
+    ids.clarification, ids.message_document = request.id, message_document.id
+
     # A's funded project: its enabler, log, money, monitoring, learning and leadership.
     project = funded_project(lead_organisation=org_a, lead_applicant=lead, title="Wigan deal")
     project.round.status = "decided"
@@ -695,6 +704,31 @@ MATRIX: dict[str, Entry] = _entries(
             lambda w: {"filename": "govuk-frontend.min.css"},
             " 200  200  200  200  200  200  200  200  200  200",
             None,
+        ),
+        # A bid's conversation: the programme team and the lead organisation, no one else (a 404: another
+        # organisation cannot tell it exists). Those assessing the bid read its clarification requests and
+        # answers (and their files) beside the bid, never the conversation; a conflicted reviewer sees none
+        # of it (tests/conversations/test_pages.py, as the world has no conflicted reviewer).
+        "conversations.bid /applications/<int:application_id>/messages": (
+            lambda w: {"application_id": w.ids.bid_review},
+            "  in  200  404  404  404  404  404  200  404  404",
+            "  in   ok  404  404  404  404  404   ok  404  404",
+        ),
+        "conversations.answer /applications/<int:application_id>/messages/<int:message_id>/answer": (
+            lambda w: {"application_id": w.ids.bid_review, "message_id": w.ids.clarification},
+            "  in  200  404  404  404  404  404  403  404  404",
+            "  in   ok  404  404  404  404  404  403  404  404",
+        ),
+        "conversations.file /messages/<int:message_id>/files/<int:document_id>": (
+            lambda w: {"message_id": w.ids.clarification, "document_id": w.ids.message_document},
+            "  in  200  404  200  200  404  404  200  404  404",
+            None,
+        ),
+        # A project's: its team, the programme team and its current enabler.
+        "conversations.project /projects/<int:project_id>/messages": (
+            lambda w: {"project_id": w.ids.project},
+            "  in  200  404  404  404  200  404  200  404  404",
+            "  in   ok  404  404  404   ok  404   ok  404  404",
         ),
         "directory.organisation /organisation": (
             lambda w: {},

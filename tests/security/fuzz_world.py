@@ -70,6 +70,7 @@ class World:
     paid_project_id: int = 0
     waiting_ending: tuple[int, int] = (0, 0)
     ended_early: tuple[int, int] = (0, 0)
+    clarification: tuple[int, int] = (0, 0)  # a bid under review and an officer's clarification request on it
 
 
 @dataclass(frozen=True)
@@ -192,12 +193,22 @@ def build_world() -> World:
     waivers.propose_waiver(_waivable_condition(), actor=officer, reason="Agreed by the steering group")
     db.session.commit()
     _build_endings(world, officer)
+    _ask_a_clarification(world, officer)
     _room_for_a_reserve()
     world.notification_id = notification.id
     world.draft_round_id = draft_round.id
     world.complete_bid_id = ready.id
     world.decided_round_id = decided.round_id
     return world
+
+
+def _ask_a_clarification(world: World, officer: User) -> None:
+    from grants.conversations import services as conversations
+
+    bid = _bid_under_review()
+    asked = conversations.send_on_bid(bid, actor=officer, body="Which board signs the pledge?", clarification=True)
+    db.session.commit()
+    world.clarification = (bid.id, asked.id)
 
 
 def _room_for_a_reserve() -> None:
@@ -664,6 +675,17 @@ TARGETS: dict[str, Resolver] = {
         for page, *_ in EVERY_KIND
     },
     "/applications/<int:application_id>/withdraw": _applicant_bid,
+    # Hostile words and files in a bid's conversation (an officer's, with the clarification box), in the
+    # applicant's answer to a clarification request, and in a project's conversation (its enabler's).
+    "/applications/<int:application_id>/messages": lambda w: (
+        w.users["officer"],
+        {"application_id": w.clarification[0]},
+    ),
+    "/applications/<int:application_id>/messages/<int:message_id>/answer": lambda w: (
+        db.session.get(Application, w.clarification[0]).lead_applicant_id,
+        {"application_id": w.clarification[0], "message_id": w.clarification[1]},
+    ),
+    "/projects/<int:project_id>/messages": lambda w: (w.users["enabler"], {"project_id": _project(w).id}),
     "/assessment/applications/<int:application_id>": lambda w: (
         w.users["chair"],
         {"application_id": _chair_bid(w).id},
