@@ -29,7 +29,9 @@ follows the rule, with these special cases:
 - ``users`` (their own row, with roles and organisation) and ``audit_events`` (``actor_id`` or their
   account as the object: action, object and time only) are read on their own;
 - ``applications.answers`` (a bid's answers keyed by its round's question keys) is written as a list in
-  the form's order, each answer with the question it answers (``answers_with_questions``).
+  the form's order, each answer with the question it answers (``answers_with_questions``);
+- ``messages`` they wrote (``author_id``) also say what the conversation was about (``about``: the bid's or
+  project's reference) and the names of the files sent with each (``files``), read once for all of them.
 
 Never in it: a column whose name says it is a credential (``SECRET_WORDS``), and the same keys inside
 JSON values.
@@ -49,9 +51,12 @@ from sqlalchemy import Column, Table, and_, or_
 from grants.applications.models import Application
 from grants.bidforms.kinds import shown
 from grants.bidforms.queries import Form, forms_of
+from grants.conversations.models import Message
 from grants.core.audit import AuditEvent
 from grants.core.db import utcnow
+from grants.documents.models import Document
 from grants.extensions import db
+from grants.projects.models import Project
 
 SECRET_WORDS = ("password", "hash", "secret", "token", "nonce", "digest", "totp")
 # A link through a column named like this means the person acted on a row that is someone else's.
@@ -250,8 +255,45 @@ def answers_with_questions(answers: dict | None, form: Form | None) -> list[dict
     return written
 
 
+# --- Their messages ---------------------------------------------------------------------------------------
+
+
+def message_details(user_id: int) -> tuple[dict[int, str], dict[int, list[str]]]:
+    """For the messages they wrote: what each conversation is about (the bid's or project's reference), and
+    the names of the files sent with each. Two queries, however many messages."""
+    about = {
+        message_id: reference
+        for message_id, reference in db.session.execute(
+            db.select(Message.id, db.func.coalesce(Application.reference, Project.reference))
+            .outerjoin(Application, Application.id == Message.application_id)
+            .outerjoin(Project, Project.id == Message.project_id)
+            .where(Message.author_id == user_id)
+        )
+    }
+    files: dict[int, list[str]] = {}
+    for message_id, name in db.session.execute(
+        db.select(Document.message_id, Document.original_filename)
+        .join(Message, Message.id == Document.message_id)
+        .where(Message.author_id == user_id)
+        .order_by(Document.id)
+    ):
+        files.setdefault(message_id, []).append(name)
+    return about, files
+
+
 def _shape_of(source: Source, user_id: int, forms: dict[int, Form]) -> Callable[[Any], dict]:
-    """How a matched row of ``source`` is written: a bid with its answers beside their questions."""
+    """How a matched row of ``source`` is written: a bid with its answers beside their questions, a message
+    with what it was about and its files' names."""
+    if source.table.name == Message.__tablename__:
+        about, files = message_details(user_id)
+
+        def message(mapping) -> dict:
+            row = source.row(mapping, user_id)
+            row["about"] = about.get(mapping["id"])
+            row["files"] = files.get(mapping["id"], [])
+            return row
+
+        return message
     if source.table.name != Application.__tablename__:
         return lambda mapping: source.row(mapping, user_id)
 

@@ -4,10 +4,13 @@ What goes: their name and email address, their password and second factor, their
 API tokens, the contacts named in their withdrawn bids and those bids' withdrawal reasons, the words
 they wrote in answer to their withdrawn bids' questions (short and long text, replaced by "Removed")
 and the files answering them (the answer taken away with the file), the emails sent to them (linked to
-their account) and the invitations their withdrawn bids sent to partners, and the files uploaded to
-their withdrawn bids. What stays, exactly as it was: every amount, budget line, match-funding pledge,
+their account) and the invitations their withdrawn bids sent to partners, the files uploaded to their
+withdrawn bids, and the conversations on those bids like the bids themselves: every message's words (theirs,
+their colleagues' and the programme team's, which may name them) become "Removed", and the files sent with
+them go with the bids' other files. What stays, exactly as it was: every amount, budget line, match-funding pledge,
 answer that is a figure, a date or a choice, decision, reference and organisation, every row of the
-funding tables, every row of other people's bids, and the audit trail (append-only, by a database
+funding tables, every row of other people's bids and projects (their messages there included, shown under their
+anonymised name), and the audit trail (append-only, by a database
 trigger: it is the record of how public money was handled and may still hold the email address they
 used and their withdrawal reasons).
 
@@ -34,6 +37,7 @@ from grants.api.models import ApiToken
 from grants.applications.models import Application, ApplicationStatus, Partner
 from grants.bidforms.kinds import is_empty
 from grants.bidforms.queries import Form, forms_of
+from grants.conversations.models import Message
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
 from grants.core.errors import GrantsError
@@ -133,6 +137,7 @@ def anonymise_person(person: User, *, actor: Any, now: datetime | None = None) -
         "notifications_removed": _scrub_notifications(person, old_name, old_email, set(partner_emails.values())),
         "recovery_codes_deleted": _delete_where(RecoveryCode, RecoveryCode.user_id == person.id),
         "api_tokens_deleted": _delete_where(ApiToken, ApiToken.user_id == person.id),
+        "messages_removed": _blank_messages([bid.id for bid in bids], now),
         **_remove_documents([bid.id for bid in bids]),
     }
     person.name, person.email = new_name, new_email
@@ -224,6 +229,21 @@ def _scrub(notification: Notification, recipient_email: str, old_email: str) -> 
         notification.dedupe_key = f"anonymised:{notification.id}"
 
 
+def _blank_messages(bid_ids: list[int], now: datetime) -> int:
+    """The withdrawn bids' conversations: each message's words become "Removed" and it is marked anonymised
+    in the same update, the one change the database lets anyone make to a sent message. A message already
+    anonymised is left as it is (the database would refuse a second change)."""
+    if not bid_ids:
+        return 0
+    result = db.session.execute(
+        db.update(Message)
+        .where(Message.application_id.in_(bid_ids), Message.anonymised_at.is_(None))
+        .values(body=REMOVED, anonymised_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return cast("CursorResult[Any]", result).rowcount
+
+
 def _delete_where(model: type[Any], condition: ColumnElement[bool]) -> int:
     result = db.session.execute(db.delete(model).where(condition).execution_options(synchronize_session=False))
     return cast("CursorResult[Any]", result).rowcount
@@ -241,7 +261,9 @@ def _documents_pointed_at(document_ids: list[int]) -> set[int]:
 
 def _remove_documents(bid_ids: list[int]) -> dict[str, int]:
     """The withdrawn bids' files are deleted (after the commit); a document another row still points
-    at keeps its row, marked removed, so that row is unchanged."""
+    at keeps its row, marked removed, so that row is unchanged. The files sent with messages on a bid are
+    kept with the bid (``application_id``), so they go too: a document points at its message, never the
+    other way, so the message is unchanged."""
     documents = db.session.scalars(
         db.select(Document).where(Document.application_id.in_(bid_ids)).order_by(Document.id)
     ).all()

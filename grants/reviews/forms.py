@@ -251,8 +251,8 @@ class AskTeamForm(OnceMixin, FlaskForm):
         "What should the programme team ask the applicant?",
         widget=GovCharacterCount(),
         filters=[strip],
-        description="Seen by the programme team only. They decide what to ask, and the applicant's answer is shown "
-        "here beside the bid.",
+        description="Seen by the programme team only. They decide what to ask; the applicant's answer to a "
+        "clarification request is shown here beside the bid.",
         validators=[DataRequired("Say what the programme team should ask the applicant"), Length(max=3000)],
     )
     submit = SubmitField("Ask the programme team", widget=GovSubmitInput())

@@ -294,7 +294,11 @@ def _asked_from(application: Application, page: str | None):
         )
     )
     chair = permissions.can_moderate(current_user, application) and application.status in queries.ASSESSED_STATES
-    if review is not None and (page != clarifications.ASSESSMENT_PAGE or not chair):
+    if (
+        review is not None
+        and current_user.has_role(Role.STEERING_MEMBER)
+        and (page != clarifications.ASSESSMENT_PAGE or not chair)
+    ):
         return url_for("reviews.assignment", assignment_id=review.id), functools.partial(_review_again, review)
     if chair:
         return url_for("assessment.bid", application_id=application.id), lambda ask_form: chair_routes.bid_page_again(

@@ -130,6 +130,7 @@ def test_a_withdrawn_applicant_is_anonymised_and_the_money_trail_is_unchanged(db
         "notifications_removed": 4,  # withdrawn, the reminder, the failed one, and the partner's invitation
         "recovery_codes_deleted": 1,
         "api_tokens_deleted": 1,
+        "messages_removed": 0,
         "documents_deleted": 1,
         "documents_kept_as_removed": 0,
         "retention_days": 365,

@@ -15,6 +15,7 @@ from grants.core.permissions import Role
 from grants.extensions import db as _db
 from grants.notifications.models import Notification
 from grants.reviews import services as review_services
+from grants.reviews.models import Score
 from tests.factories import (
     ApplicantFactory,
     DocumentFactory,
@@ -196,6 +197,9 @@ def test_an_empty_request_is_shown_again_with_the_error_and_nothing_is_sent(app,
     if page == "review":
         assignment, client = reviewing(app, bid)
         url = f"/reviews/{assignment.id}"
+        criterion = bid.round.criteria[0]
+        _db.session.add(Score(assignment=assignment, criterion_id=criterion.id, value=3, justification="A draft"))
+        _db.session.commit()
     else:
         client = sign_in_client(app, UserFactory(roles=[Role.STEERING_CHAIR]))
         url = f"/assessment/applications/{bid.id}"
@@ -205,6 +209,8 @@ def test_an_empty_request_is_shown_again_with_the_error_and_nothing_is_sent(app,
     assert error_summary(html) == ["Say what the programme team should ask the applicant"]
     assert "<title>Error:" in html and bid.reference in html
     assert not _db.session.scalars(_db.select(Message)).all()
+    if page == "review":  # the reviewer's draft scores are shown as they left them
+        assert ">A draft</textarea>" in html
 
 
 def test_nobody_asks_once_the_bid_is_decided(app, bid):

@@ -155,6 +155,21 @@ def build_world() -> World:  # noqa: PLR0915 - one story, told in order
         other_review.id,
     )
     ids.review_document = review_document.id
+    # A's bid under review in another round, which the steering member (assigned to it) and the chair declared a
+    # conflict with: neither sees it again (``CONFLICTED``).
+    from grants.reviews import services as review_services
+
+    bid_conflicted = under_review_bid(
+        RoundFactory(status="assessing", assessment_deadline=date.today() + timedelta(days=30)),
+        lead_organisation=org_a,
+        lead_applicant=lead,
+        title="Safe at home",
+    )
+    conflicted = ReviewAssignmentFactory(application=bid_conflicted, reviewer=people["steering_member"])
+    review_services.declare(conflicted, has_conflict=True, nature="I chair its board.", actor=conflicted.reviewer)
+    review_services.declare_chair_conflict(bid_conflicted, "A trustee of the lead.", actor=people["steering_chair"])
+    session.commit()
+    ids.bid_conflicted, ids.conflicted_assignment = bid_conflicted.id, conflicted.id
 
     # The conversation on A's bid: an officer's clarification request, with a file.
     from grants.conversations import services as conversations
@@ -1425,6 +1440,11 @@ MATRIX: dict[str, Entry] = _entries(
             None,
             "  in  403  403  403  403  403  403   ok  403  403",
         ),
+        "reviews.ask_team /reviews/applications/<int:application_id>/ask": (
+            lambda w: {"application_id": w.ids.bid_review},
+            None,
+            "  in  403  403   ok   ok  403  403  403  403  403",
+        ),
         "reviews.assignment /reviews/<int:assignment_id>": (
             lambda w: {"assignment_id": w.ids.assignment},
             "  in  403  403  200  403  403  403  403  403  403",
@@ -1494,6 +1514,30 @@ MATRIX: dict[str, Entry] = _entries(
 )
 
 
+# The rules that name a bid under review, on a bid the steering member and the chair declared a conflict
+# with (the steering member's review of it, for the reviews' rules): neither sees nor does anything with it,
+# whatever else their roles allow; the programme officer still reads it. Same columns as ``MATRIX``.
+CONFLICTED: dict[str, Entry] = _entries(
+    {
+        "assessment.bid /assessment/applications/<int:application_id>": (
+            lambda w: {"application_id": w.ids.bid_conflicted},
+            "  in  403  403  403  404  403  403  200  403  403",
+            "  in  403  403  403  404  403  403  403  403  403",
+        ),
+        "reviews.ask_team /reviews/applications/<int:application_id>/ask": (
+            lambda w: {"application_id": w.ids.bid_conflicted},
+            None,
+            "  in  403  403  404  404  403  403  403  403  403",
+        ),
+        "reviews.assignment /reviews/<int:assignment_id>": (
+            lambda w: {"assignment_id": w.ids.conflicted_assignment},
+            "  in  403  403  404  403  403  403  403  403  403",
+            "  in  403  403  404  403  403  403  403  403  403",
+        ),
+    }
+)
+
+
 # --- Calling the routes ------------------------------------------------------------------------------
 
 
@@ -1524,13 +1568,14 @@ def client_as(app, world, who: str):
     return client
 
 
-def path_for(app, world, key: str, method: str) -> str:
-    """The entry's URL, checked to reach the very rule the entry is for."""
+def path_for(app, world, key: str, method: str, entry: Entry | None = None) -> str:
+    """The entry's URL (``MATRIX``'s, unless another entry is given), checked to reach the very rule the
+    entry is for."""
     from flask import url_for
 
     rule = app_rules(app)[key]
     with app.test_request_context():
-        path = url_for(rule.endpoint, **MATRIX[key].args(world))
+        path = url_for(rule.endpoint, **(entry or MATRIX[key]).args(world))
     matched, _ = app.url_map.bind("localhost").match(path.split("?")[0], method=method, return_rule=True)
     assert matched is rule, f"{path} reaches {matched.rule}, not {rule.rule}"
     return path

@@ -501,6 +501,14 @@ def _assignment(status: str) -> Resolver:
     return resolve
 
 
+def _ask_team(w: World) -> Resolved:
+    """A reviewer scoring a bid under review asks the programme team, from the bid's page of their review."""
+    reviewer_id, args = _assignment("in_progress")(w)
+    assignment = db.session.get(ReviewAssignment, args["assignment_id"])
+    pages = (url_for("reviews.assignment", assignment_id=assignment.id),)
+    return reviewer_id, {"application_id": assignment.application_id}, pages
+
+
 def _complete_bid(w: World) -> Resolved:
     bid = db.session.get(Application, w.complete_bid_id)
     return bid.lead_applicant_id, {"application_id": bid.id}
@@ -857,6 +865,7 @@ TARGETS: dict[str, Resolver] = {
     "/projects/<int:project_id>/updates/new": lambda w: (w.users["enabler"], {"project_id": _project(w).id}),
     "/register": _as(""),
     "/register/confirm/<token>": lambda w: (None, {"token": w.confirm_token}),
+    "/reviews/applications/<int:application_id>/ask": _ask_team,
     "/reviews/<int:assignment_id>": _assignment("in_progress"),
     "/reviews/<int:assignment_id>/conflict": _assignment("in_progress"),
     "/rounds/<int:round_id>/start": lambda w: (w.users["newcomer"], {"round_id": _round("open").id}),

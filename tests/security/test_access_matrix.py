@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.security.access_matrix import (
+    CONFLICTED,
     MATRIX,
     OK,
     REDIRECT,
@@ -138,6 +139,36 @@ def test_post(app, case, key, who):
     if response.status_code in (403, 409):
         added = refusals_recorded() - recorded_before
         assert added == 1, f"POST {key} as {who} was refused ({response.status_code}) and recorded {added} times"
+
+
+# --- A bid they declared a conflict with ------------------------------------------------------------------
+
+CONFLICT_CASES = [
+    (key, method, who)
+    for key, entry in sorted(CONFLICTED.items())
+    for method, answers in (("GET", entry.get), ("POST", entry.post))
+    if answers is not None
+    for who in WHO
+]
+
+
+def test_the_conflicted_cases_are_rules_the_matrix_has(app):
+    assert set(CONFLICTED) <= set(MATRIX) and set(CONFLICTED) <= set(app_rules(app))
+    for key, entry in CONFLICTED.items():
+        assert (entry.get is None, entry.post is None) == (MATRIX[key].get is None, MATRIX[key].post is None), key
+
+
+@pytest.mark.parametrize(
+    ("key", "method", "who"), CONFLICT_CASES, ids=[f"{key}|{method}|{who}" for key, method, who in CONFLICT_CASES]
+)
+def test_a_bid_they_declared_a_conflict_with(app, case, key, method, who):
+    entry = CONFLICTED[key]
+    expected = (entry.get if method == "GET" else entry.post)[who]
+    path = path_for(app, case, key, method, entry)
+    response = client_as(app, case, who).open(path, method=method, data={})
+    assert_answer(response, expected, f"{method} {key} on the conflicted bid as {who}")
+    if method == "POST" and expected not in (OK, SIGNED_OUT):
+        assert changed(case.base, snapshot(case)) == [], f"POST {key} as {who} was refused yet changed data"
 
 
 def refusals_recorded() -> int:
