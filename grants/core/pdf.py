@@ -31,15 +31,21 @@ def render_pdf(template: str, *, title: str, **context: Any) -> bytes:
     """The PDF of ``template`` (under ``templates/pdf/``), its ``title`` in ``<title>`` and the metadata."""
     context.setdefault("made_at", utcnow())
     page = render_template(template, title=title, **context)
-    document = HTML(string=page, base_url=_base_url(), url_fetcher=URLFetcher(allowed_protocols=()))
+    document = HTML(string=page, base_url=_base_url(), url_fetcher=refusing_fetcher())
     body: bytes = document.write_pdf(pdf_tags=True)
     return body
+
+
+def refusing_fetcher() -> Any:
+    """WeasyPrint's fetcher with no protocol allowed: every address (``http:``, ``file:``, ``data:`` ...)
+    is refused before anything is opened, and the document is drawn without it."""
+    return URLFetcher(allowed_protocols=())
 
 
 def pdf_download(body: bytes, filename: str) -> Response:
     """``body`` handed over to be saved as ``filename``. Every attachment is sent ``Cache-Control:
     no-store`` (``grants.core.security``): no browser, proxy or shared computer keeps a copy."""
-    name = _UNSAFE_IN_FILENAME.sub("-", filename).strip("-.") or "document.pdf"
+    name = re.sub(r"\.{2,}", ".", _UNSAFE_IN_FILENAME.sub("-", filename)).strip("-.") or "document.pdf"
     return Response(body, mimetype=PDF, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

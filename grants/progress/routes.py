@@ -1,15 +1,16 @@
 """The progress report: the latest compiled report, earlier ones, the button that compiles a new one
-(and its progress while it runs), and the report as CSV and Excel."""
+(and its progress while it runs), and the report as CSV, Excel and PDF."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, url_for
 from flask_login import current_user
 
-from grants.core import actions
+from grants.core import actions, pdf
 from grants.core.forms import ActionForm
 from grants.core.pagination import paginate
 from grants.core.permissions import roles_required
+from grants.core.times import format_datetime
 from grants.extensions import db
 from grants.progress import downloads, queries, services
 from grants.progress.models import CompilationStatus, ProgressCompilation
@@ -21,6 +22,7 @@ from grants.projects.permissions import hidden_application_ids, viewable_project
 bp = Blueprint("progress", __name__, url_prefix="/progress")
 REFRESH_SECONDS = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF_DOWNLOADED = "progress.pdf_downloaded"
 
 
 def _report(compilation: ProgressCompilation | None) -> dict:
@@ -103,8 +105,12 @@ def _finished(compilation_id: int) -> ProgressCompilation:
     return compilation
 
 
+def _filename(compilation: ProgressCompilation, extension: str) -> str:
+    return f"progress-report-{compilation.finished_at:%Y-%m-%d}-{compilation.id}.{extension}"
+
+
 def _download(body, mimetype: str, compilation: ProgressCompilation, extension: str) -> Response:
-    filename = f"progress-report-{compilation.finished_at:%Y-%m-%d}-{compilation.id}.{extension}"
+    filename = _filename(compilation, extension)
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -126,3 +132,24 @@ def xlsx(compilation_id):
         compilation, staff=sees_small_groups(current_user), hidden=hidden_application_ids(current_user)
     )
     return _download(body, XLSX, compilation, "xlsx")
+
+
+@bp.get("/<int:compilation_id>.pdf", endpoint="pdf")
+@roles_required(*READERS)
+def pdf_report(compilation_id):
+    """The report as its page shows it to this person (the projects of bids they declared a conflict with
+    left out, as in the CSV), to keep or to attach to board papers."""
+    compilation = _finished(compilation_id)
+    shown = _report(compilation)
+    filename = _filename(compilation, "pdf")
+    body = pdf.render_pdf(
+        "pdf/progress.html",
+        title=f"Progress across the portfolio: the report compiled {format_datetime(compilation.finished_at)}",
+        **shown,
+    )
+    actions.record(
+        PDF_DOWNLOADED,
+        compilation,
+        after={"document": "progress report", "filename": filename, "projects": len(shown["rows"] + shown["given_up"])},
+    )
+    return pdf.pdf_download(body, filename)

@@ -132,3 +132,29 @@ def test_answers_written_as_markup_are_words_in_the_pdf(db, client_for, bid):
     db.session.commit()
     words = read_pdf(client_for(bid.lead_applicant).get(url(bid))).words
     assert '<img src="http://192.0.2.1/x.png"> & <b>bold</b>' in words
+
+
+def test_the_bids_pages_link_to_it_once_submitted(db, client_for, bid):
+    reviewer = UserFactory(roles=[Role.STEERING_MEMBER])
+    assignment = ReviewAssignmentFactory(application=bid, reviewer=reviewer, status="in_progress")
+    officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+    pages = [
+        (bid.lead_applicant, f"/applications/{bid.id}"),  # the applicant's
+        (officer, f"/manage/applications/{bid.id}"),  # the officer's
+        (reviewer, f"/reviews/{assignment.id}"),  # the reviewer's, beside the scores
+        (UserFactory(roles=[Role.STEERING_CHAIR]), f"/assessment/applications/{bid.id}"),  # the chair's
+    ]
+    for person, page in pages:
+        html = client_for(person).get(page).get_data(as_text=True)
+        assert f'href="{url(bid)}">Download the bid as submitted (PDF)</a>' in html, page
+
+
+def test_a_drafts_pages_do_not_link_to_it(db, client_for):
+    draft = ApplicationFactory()
+    officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+    for person, page in (
+        (draft.lead_applicant, f"/applications/{draft.id}"),
+        (officer, f"/manage/applications/{draft.id}"),
+    ):
+        html = client_for(person).get(page).get_data(as_text=True)
+        assert "bid.pdf" not in html, page

@@ -605,6 +605,11 @@ MATRIX: dict[str, Entry] = _entries(
             "  in  200  200  200  200  200  200  200  200  200",
             None,
         ),
+        "applications.bid_pdf /applications/<int:application_id>/bid.pdf": (
+            lambda w: {"application_id": w.ids.bid_review},
+            "  in  200  404  200  200  404  404  200  404  404",
+            None,
+        ),
         "applications.check /applications/<int:application_id>/check": (
             lambda w: {"application_id": w.ids.bid_draft},
             "  in  200  404  404  404  404  404  403  404  404",
@@ -873,6 +878,12 @@ MATRIX: dict[str, Entry] = _entries(
         "funding.agreement /projects/<int:project_id>/agreement/<int:version>": (
             lambda w: {"project_id": w.ids.project, "version": w.ids.agreement_version},
             "  in  200  404  200  200  200  404  200  200  404",
+            None,
+        ),
+        # A's paid project, whose agreement is signed (A's enabler supports the other project).
+        "funding.agreement_pdf /projects/<int:project_id>/agreement/<int:version>.pdf": (
+            lambda w: {"project_id": w.ids.project_paid, "version": 1},
+            "  in  200  404  200  200  404  404  200  200  404",
             None,
         ),
         "funding.approvals /funding/approvals": (
@@ -1326,6 +1337,11 @@ MATRIX: dict[str, Entry] = _entries(
             None,
         ),
         "progress.show /progress/<int:compilation_id>": (
+            lambda w: {"compilation_id": w.ids.compilation},
+            "  in  403  403  200  200  403  403  200  403  200",
+            None,
+        ),
+        "progress.pdf /progress/<int:compilation_id>.pdf": (
             lambda w: {"compilation_id": w.ids.compilation},
             "  in  403  403  200  200  403  403  200  403  200",
             None,
