@@ -422,6 +422,7 @@ def story_problems(today, now) -> list[str]:
     their dates contradict, projects whose state their dates contradict (active past their end,
     closing before it, finished after it or in the future)."""
     from grants.applications.models import Application
+    from grants.conversations.models import ConversationRead, Message
     from grants.core.audit import AuditEvent
     from grants.enablers.models import EnablerAssignment
     from grants.funding.models import GrantAgreement, MatchFunding, Payment, Tranche
@@ -464,6 +465,8 @@ def story_problems(today, now) -> list[str]:
         ProjectEnding.proposed_at,
         ProjectEnding.decided_at,
         StageClosure.closed_at,
+        Message.created_at,
+        ConversationRead.read_at,
     ):
         value = latest(column)
         if value is not None and value > now:

@@ -16,6 +16,7 @@ from grants.accounts import services as account_services
 from grants.accounts.models import User
 from grants.core.permissions import Role
 from grants.core.times import format_date
+from grants.demo.conversations import seed_conversations
 from grants.demo.data import CHAIRS, DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, PROJECT_LEAD, THEMES
 from grants.demo.database import apply_migrations, demo_seeded_at, empty_database, schema_is_current
 from grants.demo.enablers import seed_enablers
@@ -105,6 +106,7 @@ def seed_demo(today: date | None = None) -> list[tuple[User, bool]]:
             by_email.get("finance@example.org"),
             [by_email[email] for email in CHAIRS if email in by_email],
         )
+        seed_conversations(by_email)
         seed_progress()  # last: it reports on everything above
         db.session.flush()  # while the story's clock dates what the service records
     order = [email for email, *_ in DEMO_USERS]

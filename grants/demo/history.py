@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from grants.conversations.models import Message
 from grants.core.audit import AuditEvent, audit_type
 from grants.core.dates import add_months
 from grants.core.db import utcnow
@@ -94,6 +95,8 @@ def _date_new_events(session, _flush_context, _instances) -> None:
     for obj in session.new:
         if isinstance(obj, AuditEvent) and obj.occurred_at is None:
             obj.occurred_at = _clock or now()
+        if isinstance(obj, Message) and obj.created_at is None:  # a sent message is never changed: dated as it is kept
+            obj.created_at = _clock or now()
 
 
 event.listen(Session, "before_flush", _date_new_events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.programme import messages as m
 from tests.programme import scenario as s
 
 SECTORS = ["Local government", "Voluntary and community", "Housing", "Public health"]
@@ -72,11 +73,23 @@ SCORES = {1: 5, 2: 5, 3: 4, 4: 3}
 
 
 def assess(programme: s.Programme) -> None:
-    """One reviewer a bid; a reviewer declares a conflict and the bid goes to the other member."""
+    """One reviewer a bid; a reviewer declares a conflict and the bid goes to the other member. Before
+    anyone scores, the officer asks the first bid's applicant a clarification, which they answer: its
+    reviewer reads the answer beside the bid, and the ranking says the clarification was answered."""
     s.officer_closes_round_and_starts_assessment(programme)
     s.officer_assigns_reviewers(programme, per_bid=1)
+    clarified = programme.bids[0]
+    m.officer_asks_clarification(programme, clarified)
+    m.lead_answers_clarification(programme, clarified)
+    m.officer_reads_the_answer(programme, clarified)
     by_reference = {bid.reference: bid for bid in programme.bids}
     members = [programme.people["member1"], programme.people["member2"]]
+
+    def score(member, link, bid):
+        if bid is clarified:
+            m.reviewer_reads_the_answer(member, link)
+        s.reviewer_scores(member, link, SCORES.get(bid.number, 2), bid)
+
     conflicted = None
     for member in members:
         for reference, link in s.reviews_waiting(member).items():
@@ -85,11 +98,11 @@ def assess(programme: s.Programme) -> None:
                 s.reviewer_declares_conflict(member, link)
                 conflicted = bid
                 continue
-            s.reviewer_scores(member, link, SCORES.get(bid.number, 2), bid)
+            score(member, link, bid)
     s.officer_assigns_reviewer(programme, conflicted, members[1])
-    link = s.reviews_waiting(members[1])[conflicted.reference]
-    s.reviewer_scores(members[1], link, SCORES.get(conflicted.number, 2), conflicted)
+    score(members[1], s.reviews_waiting(members[1])[conflicted.reference], conflicted)
     programme.ids["conflicted_bid"] = conflicted.number
+    m.ranking_shows_clarification(programme, programme.people["chair1"], clarified)
 
 
 def answers_where_people_read_them(programme: s.Programme) -> None:
@@ -149,7 +162,8 @@ CASE_STUDY = "Kitchen-table conversations in Bolton"
 
 
 def fund_and_follow(programme: s.Programme) -> None:
-    """The first approved project: enabler, agreement, match, tranche 1 with two signatures, a
+    """The first approved project: enabler, agreement (kept as PDFs with the bid), a word between the
+    enabler and the lead, match, tranche 1 with two signatures, a
     progress report accepted, a case study published and found; then the open data."""
     bid = programme.bids[0]
     project_id = s.project_of(programme, bid)
@@ -159,6 +173,8 @@ def fund_and_follow(programme: s.Programme) -> None:
     s.officer_assigns_enabler(programme, project_id, enabler, bid.reference)
     s.officer_issues_agreement(programme, project_id)
     s.lead_signs_agreement(programme, bid, project_id)
+    m.lead_downloads_pdfs(programme, bid, project_id)
+    m.enabler_and_lead_talk(programme, bid, project_id)
     s.officer_confirms_match(programme, project_id)
     s.officer_requests_tranche(programme, project_id)
     s.officer_sees_tranche_not_ready(programme, project_id, 2, "Tranche 1 must be released before tranche 2")

@@ -53,6 +53,10 @@ EXPECTED_EMAIL = {
     "place_open": 2,  # to each steering group chair: a place is free for a reserve bid
     "project_closing": 2,  # the close-out started: to the lead and the officer
     "project_closed": 3,  # to the lead, the enabler and the finance approver
+    # A link, never the words, to the other sides of a conversation: the clarification to the lead, its
+    # answer to the officer; on the project the enabler's message to the lead and the officer, the lead's
+    # reply to the enabler and the officer.
+    "message_received": 1 + 1 + 2 + 2,
 }
 
 
