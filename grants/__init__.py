@@ -188,12 +188,14 @@ def _start_schedule(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from grants.accounts.cli import users_cli
     from grants.core.cli import jobs_cli
+    from grants.core.figures import figures_cli
     from grants.demo import seed_demo_command
     from grants.demo.scale import seed_scale_command
     from grants.directory.cli import reference_data_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(figures_cli)
     app.cli.add_command(reference_data_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_scale_command)
