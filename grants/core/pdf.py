@@ -13,6 +13,7 @@ its documentation says not to assume; so the PDF is tagged and makes no such cla
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -24,6 +25,8 @@ from werkzeug.wrappers import Response
 from grants.core.db import utcnow
 
 PDF = "application/pdf"
+# WeasyPrint tells each step of each document at INFO: the service's log keeps its warnings and errors.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
