@@ -363,6 +363,8 @@ def document(application_id, document_id):
     document = db.session.get(Document, document_id)
     if document is None or document.application_id != application.id:
         abort(404)
+    if document.message_id is not None:  # a message's file: ``conversations.file``, for those who may read it
+        abort(404)
     return storage.send_document(document)
 
 

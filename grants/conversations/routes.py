@@ -65,7 +65,10 @@ def _at(endpoint: str, **values: Any) -> Callable[[Message], str]:
 def bid(application_id):
     application, side = _bid_or_404(application_id)
     form = MessageForm()
-    if not permissions.can_ask_clarification(current_user, application):
+    # The box is offered while a clarification may be asked. An officer's ticked box on a page drawn before
+    # the bid moved on is kept, for the service to refuse: never sent as a plain message instead.
+    ticked = side == Side.PROGRAMME and request.method == "POST" and "clarification" in request.form
+    if not permissions.can_ask_clarification(current_user, application) and not ticked:
         del form.clarification
     if form.validate_on_submit():
         done = actions.carry_out(

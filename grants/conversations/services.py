@@ -212,7 +212,8 @@ def _tell_others(message: Message, *, application: Application | None, project: 
             "message_received",
             {
                 "name": person.name,
-                "reference": subject.reference,  # type: ignore[union-attr]
+                # A draft bid has no reference yet: its title stands for it, as on its pages.
+                "reference": subject.reference or subject.display_title,  # type: ignore[union-attr]
                 "title": subject.title,  # type: ignore[union-attr]
                 "about": "bid" if application is not None else "project",
                 "from_side": SIDE_LABELS[message.side],

@@ -151,8 +151,12 @@ def test_a_clarification_is_asked_only_while_the_bid_is_checked_or_assessed(bid,
     _db.session.commit()
     client = client_for(officer)
     assert (CHECKBOX in text(client.get(thread_url(bid)).get_data(as_text=True))) is offered
-    send(client, thread_url(bid), "About your bid", clarification="y")
-    assert last_message().is_clarification is offered
+    response = send(client, thread_url(bid), "About your bid", clarification="y")
+    if offered:
+        assert last_message().is_clarification is True
+    else:  # a page drawn before the bid moved on: refused beside the box, never sent as a plain message
+        assert response.status_code == 400 and count(Message) == 0
+        assert field_error(response.get_data(as_text=True), "clarification").startswith("A clarification can be asked")
 
 
 def test_only_the_applicant_answers_a_clarification_request(bid, officer, lead, stranger, client_for):
@@ -405,3 +409,23 @@ def test_a_project_messages_file_is_for_its_conversation_alone(project, enabler,
     assert client_for(enabler).get(link).status_code == 200
     assert client_for(stranger).get(link).status_code == 404
     assert client_for(EnablerProfileFactory().user).get(link).status_code == 404
+
+
+def test_a_messages_file_is_never_served_as_one_of_the_bids_documents(bid, officer, lead, reviewer, client_for):
+    """A message's file is kept with the bid (``application_id``), but only ``conversations.file`` hands it
+    over: the bid's document download would give an ordinary message's file to those assessing the bid."""
+    send(client_for(lead), thread_url(bid), "Our plan", files=[(io.BytesIO(PDF), "plan.pdf")])
+    document = _db.session.scalars(_db.select(Document).where(Document.message_id == last_message().id)).one()
+    back_door = f"/applications/{bid.id}/documents/{document.id}"
+    assert client_for(reviewer).get(back_door).status_code == 404
+    assert client_for(lead).get(back_door).status_code == 404  # its own address is the message's
+    assert client_for(lead).get(f"/messages/{last_message().id}/files/{document.id}").status_code == 200
+
+
+def test_a_project_messages_file_is_never_served_as_one_of_its_bids_documents(project, officer, client_for):
+    send(client_for(officer), f"/projects/{project.id}/messages", "The agreement", files=[(io.BytesIO(PDF), "a.pdf")])
+    document = _db.session.scalars(_db.select(Document).where(Document.message_id == last_message().id)).one()
+    reviewer = ReviewAssignmentFactory(application=project.application, status="in_progress").reviewer
+    assert (
+        client_for(reviewer).get(f"/applications/{project.application_id}/documents/{document.id}").status_code == 404
+    )

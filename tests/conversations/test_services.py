@@ -82,3 +82,16 @@ def test_a_sent_message_cannot_be_changed_or_deleted(bid):
         db.session.execute(db.delete(Message).where(Message.id == message.id))
     db.session.rollback()
     assert db.session.get(Message, message.id).body == "As sent"
+
+
+def test_a_message_on_a_draft_is_emailed_with_the_bids_title_as_it_has_no_reference_yet(db):
+    from tests.factories import ApplicationFactory
+
+    draft = ApplicationFactory(title="Home safely")
+    assert draft.reference is None
+    lead = _lead(draft)
+    services.send_on_bid(draft, actor=UserFactory(roles=[Role.PROGRAMME_OFFICER]), body="Can we help?")
+    db.session.commit()
+    [email] = db.session.scalars(db.select(Notification).where(Notification.recipient_id == lead.id)).all()
+    assert "None" not in email.subject and "None" not in (email.body_text or "")
+    assert "Home safely" in email.subject
