@@ -39,7 +39,7 @@ def _item(thread: queries.Unread) -> WorkItem:
     else:
         href = url_for("conversations.project", project_id=thread.project_id, _anchor=anchor)
     return WorkItem(
-        text=f"{messages} about {thread.reference} {thread.title}".rstrip(),
+        text=f"{messages} about {' '.join(part for part in (thread.reference, thread.title) if part)}",
         href=href,
         why=f"The latest sent {format_datetime(thread.latest_at)}",
     )
