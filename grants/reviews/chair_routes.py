@@ -170,6 +170,7 @@ def _bid_page(
     round_ = application.round
     assessment = next(a for a in queries.round_ranking(round_) if a.application_id == application.id)
     assessment.application = application
+    queries.load_spreads([assessment])
     assessment.decision = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id))
     assignments = queries.assignments_of_bid(application.id)
     bid_form = form_of(application.round_id)  # once: the answers beside the criteria and the bid's own
