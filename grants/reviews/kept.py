@@ -28,7 +28,8 @@ class BidFigures:
 
     def describe(self) -> str:
         score = "not fully scored" if self.weighted is None else f"{self.weighted}"
-        return f"{score}, {self.disagreements} disagreeing, {len(self.spread)} criteria scored"
+        reviews = max((count for _, count, _, _ in self.spread.values()), default=0)
+        return f"{score}, {self.disagreements} disagreeing, {len(self.spread)} criteria scored by up to {reviews}"
 
 
 NONE_COUNTED = BidFigures()
@@ -130,9 +131,12 @@ def keep_round_scores(round_id: int) -> int:
 def check() -> list[str]:
     """Every bid whose kept figures differ from a recomputation from scratch, described for a person."""
     differing = _differing(kept(), recomputed(db.true()))
-    references = dict(
-        db.session.execute(db.select(Application.id, Application.reference).where(Application.id.in_(differing)))
-    )
+    references = {
+        application_id: reference
+        for application_id, reference in db.session.execute(
+            db.select(Application.id, Application.reference).where(Application.id.in_(list(differing)))
+        )
+    }
     return [
         f"{references.get(application_id) or f'bid {application_id}'}: kept {was.describe()}; is {now.describe()}"
         for application_id, (was, now) in sorted(differing.items())
