@@ -57,7 +57,7 @@ def _no_chair_can_decide(round_: Round, ranking) -> str | None:
         for a in ranking
         if a.status == ApplicationStatus.UNDER_REVIEW and a.outcome is None
     }
-    blocked = queries.no_chair_can_decide(waiting)
+    blocked = queries.no_chair_can_decide(waiting, round_id=round_.id)
     return queries.no_chair_message(sorted(waiting[application_id] for application_id in blocked))
 
 

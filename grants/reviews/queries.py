@@ -120,8 +120,8 @@ def round_ranking(round_: Round) -> list[BidAssessment]:
             row.amount_requested_pence or 0,
             row.status,
             outcome=row.outcome,
-            in_effect=row.effective_at is not None,
-            given_up_at=row.finished_at if row.project_status == ProjectStatus.WITHDRAWN else None,
+            in_effect=row.in_effect,
+            given_up_at=row.given_up_at,
             submitted=row.submitted or 0,
             active=row.active or 0,
             weighted=row.weighted,
@@ -135,11 +135,10 @@ def round_ranking(round_: Round) -> list[BidAssessment]:
                 Application.amount_requested_pence,
                 Application.status,
                 Decision.outcome,
-                Decision.effective_at,
+                Decision.effective_at.is_not(None).label("in_effect"),
                 reviews.c.submitted,
                 reviews.c.active,
-                Project.status.label("project_status"),
-                Project.finished_at,
+                db.case((Project.status == ProjectStatus.WITHDRAWN, Project.finished_at)).label("given_up_at"),
                 BidScore.weighted,
                 BidScore.disagreements,
             )
@@ -273,10 +272,12 @@ def chairs() -> list:
     )
 
 
-def no_chair_can_decide(application_ids) -> set[int]:
+def no_chair_can_decide(application_ids, *, round_id: int | None = None) -> set[int]:
     """Of these bids, those every active chair has a conflict with (or all of them, if no one is a chair
     today): nobody can decide them until an administrator makes a member without a conflict a chair.
-    The same conflicts as ``conflicted_application_ids``, for every chair at once, in two queries."""
+    The same conflicts as ``conflicted_application_ids``, for every chair at once, in two queries. Given
+    the bids' round, the chairs' conflicts are looked for in the round rather than bid by bid: a round's
+    hundreds of ids would make the query long to send and to plan."""
     from grants.accounts.models import User, UserRole
     from grants.applications.models import Partner
     from grants.core.permissions import Role
@@ -293,18 +294,18 @@ def no_chair_can_decide(application_ids) -> set[int]:
     )
     if not chair_ids:
         return remaining
+    among = Application.round_id == round_id if round_id is not None else Application.id.in_(remaining)
     conflicted = db.union(
-        db.select(ConflictDeclaration.reviewer_id, ConflictDeclaration.application_id).where(
-            ConflictDeclaration.reviewer_id.in_(chair_ids),
-            ConflictDeclaration.has_conflict.is_(True),
-            ConflictDeclaration.application_id.in_(remaining),
-        ),
+        db.select(ConflictDeclaration.reviewer_id, Application.id)
+        .join(Application, Application.id == ConflictDeclaration.application_id)
+        .where(ConflictDeclaration.reviewer_id.in_(chair_ids), ConflictDeclaration.has_conflict.is_(True), among),
         db.select(User.id, Application.id)
         .join(Application, Application.lead_organisation_id == User.organisation_id)
-        .where(User.id.in_(chair_ids), Application.id.in_(remaining)),
-        db.select(User.id, Partner.application_id)
+        .where(User.id.in_(chair_ids), among),
+        db.select(User.id, Application.id)
         .join(Partner, Partner.organisation_id == User.organisation_id)
-        .where(User.id.in_(chair_ids), Partner.application_id.in_(remaining)),
+        .join(Application, Application.id == Partner.application_id)
+        .where(User.id.in_(chair_ids), among),
     )
     chairs_conflicted: dict[int, set[int]] = {}
     for chair_id, application_id in db.session.execute(conflicted):
