@@ -23,6 +23,7 @@ from grants.directory.models import Organisation, Place, Theme
 from grants.documents.models import Document
 from grants.enablers.models import EnablerAssignment, EnablerProfile
 from grants.extensions import db
+from grants.reviews.kept import keep_bid_scores
 from grants.reviews.models import Decision, ReviewAssignment, Score
 from grants.rounds.models import Round, RubricCriterion
 
@@ -305,6 +306,7 @@ def submitted_review(application, values: list[int], reviewer=None, justificatio
         db.session.add(
             Score(assignment=assignment, criterion_id=criterion.id, value=value, justification=justification)
         )
+    keep_bid_scores(application.id)  # as submitting through the service keeps them
     db.session.commit()
     return assignment
 

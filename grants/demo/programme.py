@@ -29,6 +29,7 @@ from grants.documents.models import Document
 from grants.extensions import db
 from grants.projects.models import Project
 from grants.projects.services import create_project
+from grants.reviews import kept as review_kept
 from grants.reviews import queries as review_queries
 from grants.reviews.models import AssignmentStatus, ConflictDeclaration, Decision, ReviewAssignment, Score
 from grants.rounds.models import SUGGESTED_RUBRIC, Round, RoundStatus, RubricCriterion
@@ -496,6 +497,7 @@ def _assess(
             if submitted:
                 assignment.status, assignment.submitted_at = "submitted", when + timedelta(days=rng.randint(2, 9))
     db.session.flush()
+    review_kept.keep_round_scores(round_.id)  # scored here without the services, which keep them
 
 
 def _decide(round_: Round, chairs: list[User], decided_on: date, *, approved: int = 25, reserve: int = 4) -> None:

@@ -8,12 +8,13 @@ def init_app(app: Flask) -> None:
     from grants.applications.permissions import let_assessors_read_with
     from grants.applications.queries import find_awards_given_up_with, find_decisions_with
     from grants.core.dashboard import register_dashboard_link
+    from grants.core.figures import KeptFigures, register_kept_figures
     from grants.core.navigation import register_nav
     from grants.core.permissions import Role
     from grants.core.queues import register_queue
     from grants.projects.ending import on_award_given_up
     from grants.projects.permissions import hide_bids_with
-    from grants.reviews import chair_routes, given_up, manage_routes, reviewer_routes
+    from grants.reviews import chair_routes, given_up, kept, manage_routes, reviewer_routes
     from grants.reviews.permissions import can_read_bid
     from grants.reviews.queries import conflicted_application_ids, decision_in_effect
     from grants.reviews.services import start_assessment
@@ -31,6 +32,8 @@ def init_app(app: Flask) -> None:
     # pages say it was given up.
     on_award_given_up(given_up.tell_chairs_place_open)
     find_awards_given_up_with(given_up.awards_given_up)
+    # Each bid's weighted score and spread, kept as its scores change; ``flask figures check`` recomputes them.
+    register_kept_figures(KeptFigures(kept.NAME, kept.check, kept.repair))
     # A round's assessment starts with its submitted bids going under review.
     start_assessment_with(start_assessment)
     register_nav(

@@ -57,7 +57,7 @@ def _no_chair_can_decide(round_: Round, ranking) -> str | None:
         for a in ranking
         if a.status == ApplicationStatus.UNDER_REVIEW and a.outcome is None
     }
-    blocked = queries.no_chair_can_decide(waiting)
+    blocked = queries.no_chair_can_decide(waiting, round_id=round_.id)
     return queries.no_chair_message(sorted(waiting[application_id] for application_id in blocked))
 
 
@@ -170,6 +170,7 @@ def _bid_page(
     round_ = application.round
     assessment = next(a for a in queries.round_ranking(round_) if a.application_id == application.id)
     assessment.application = application
+    queries.load_spreads([assessment])
     assessment.decision = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id))
     assignments = queries.assignments_of_bid(application.id)
     bid_form = form_of(application.round_id)  # once: the answers beside the criteria and the bid's own

@@ -238,7 +238,7 @@ def apply_decisions(round_, *, actor, now: datetime | None = None) -> Applied:
         raise DecisionError("Decisions take effect while the round is being assessed.")
     waiting = undecided(round_)
     if waiting:
-        blocked = queries.no_chair_can_decide({bid.id for bid in waiting})
+        blocked = queries.no_chair_can_decide({bid.id for bid in waiting}, round_id=round_.id)
         no_chair = queries.no_chair_message(sorted(bid.reference for bid in waiting if bid.id in blocked))
         raise DecisionError(
             f"{len(waiting)} bid{'s' if len(waiting) != 1 else ''} still need{'s' if len(waiting) == 1 else ''} "

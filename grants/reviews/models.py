@@ -4,9 +4,11 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -138,6 +140,21 @@ class Score(Model):
         # The ranking adds up every submitted score of a round from the index alone (PostgreSQL).
         Index("ix_scores_assignment_id_covering", "assignment_id", postgresql_include=["criterion_id", "value"]),
     )
+
+
+class BidScore(Model):
+    """A bid's figures from the scores that count (submitted, by reviewers still on the bid without a
+    conflict), kept by ``grants.reviews.kept`` in the transaction that changes them, so the ranking reads
+    them rather than adding up every score of the round on every view. No row: no score counts yet."""
+
+    __tablename__ = "bid_scores"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    weighted: Mapped[float | None] = mapped_column(Float)  # out of 100; None until every criterion is scored
+    disagreements: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # criteria reviewers disagree on
+    # criterion id (a string: JSON's keys) → [sum, count, lowest, highest] of its counted scores
+    spread: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
 class ScoreRevision(Model):

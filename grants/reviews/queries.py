@@ -17,11 +17,11 @@ from grants.projects.models import Project, ProjectStatus
 from grants.reviews import scoring
 from grants.reviews.models import (
     AssignmentStatus,
+    BidScore,
     ConflictDeclaration,
     Decision,
     DecisionOutcome,
     ReviewAssignment,
-    Score,
 )
 from grants.rounds.models import Round
 
@@ -52,12 +52,13 @@ class BidAssessment:
     application: Application | None = None
     decision: Decision | None = None
     weighted: float | None = None
+    disagreeing: int = 0  # criteria on which the reviewers disagree (kept with the weighted score)
     submitted: int = 0
     active: int = 0
     rank: int | None = None
     running_total_pence: int = 0
-    # criterion id → (sum, count, lowest, highest) of the submitted scores; the spreads are worked out
-    # only for the bids a page shows
+    # criterion id → (sum, count, lowest, highest) of the submitted scores, read (``load_spreads``) only
+    # for the bids a page shows the spreads of
     scores: dict[int, tuple[int, int, int, int]] = field(default_factory=dict, repr=False)
     criteria: dict[int, scoring.Criterion] = field(default_factory=dict, repr=False)
 
@@ -95,11 +96,11 @@ def _rows(statement):
 
 
 def round_ranking(round_: Round) -> list[BidAssessment]:
-    """Every bid under assessment in the round, with its weighted score, spread, reviews and decision,
-    ranked by weighted score (bids not yet fully scored last), with the running total of cost in that
-    order, and whether an approved bid's award was given up since; in two queries, without loading the
-    bids themselves. The scores are added up in SQL and
-    weighted in Python (``scoring``), so the ranking rounds exactly as the arithmetic there says."""
+    """Every bid under assessment in the round, with its weighted score, reviews and decision, ranked by
+    weighted score (bids not yet fully scored last), with the running total of cost in that order, and
+    whether an approved bid's award was given up since; in two queries, without loading the bids
+    themselves. The weighted scores are those kept as the scores change (``grants.reviews.kept``); the
+    spreads behind them are read only for the bids a page shows them for (``load_spreads``)."""
     reviews = (
         db.select(
             ReviewAssignment.application_id,
@@ -111,17 +112,21 @@ def round_ranking(round_: Round) -> list[BidAssessment]:
         .group_by(ReviewAssignment.application_id)
         .subquery()
     )
-    assessments = {
-        row.id: BidAssessment(
+    criteria = {criterion.id: criterion for criterion in criteria_of(round_)}
+    assessments = [
+        BidAssessment(
             row.id,
             row.reference,
             row.amount_requested_pence or 0,
             row.status,
             outcome=row.outcome,
-            in_effect=row.effective_at is not None,
-            given_up_at=row.finished_at if row.project_status == ProjectStatus.WITHDRAWN else None,
+            in_effect=row.in_effect,
+            given_up_at=row.given_up_at,
             submitted=row.submitted or 0,
             active=row.active or 0,
+            weighted=row.weighted,
+            disagreeing=row.disagreements or 0,
+            criteria=criteria,
         )
         for row in _rows(
             db.select(
@@ -130,52 +135,30 @@ def round_ranking(round_: Round) -> list[BidAssessment]:
                 Application.amount_requested_pence,
                 Application.status,
                 Decision.outcome,
-                Decision.effective_at,
+                Decision.effective_at.is_not(None).label("in_effect"),
                 reviews.c.submitted,
                 reviews.c.active,
-                Project.status.label("project_status"),
-                Project.finished_at,
+                db.case((Project.status == ProjectStatus.WITHDRAWN, Project.finished_at)).label("given_up_at"),
+                BidScore.weighted,
+                BidScore.disagreements,
             )
             .outerjoin(Decision, Decision.application_id == Application.id)
             .outerjoin(reviews, reviews.c.application_id == Application.id)
             .outerjoin(Project, Project.application_id == Application.id)
+            .outerjoin(BidScore, BidScore.application_id == Application.id)
             .where(_in_round(round_))
         )
-    }
-    _add_scores(round_, assessments)
-    return rank(list(assessments.values()))
+    ]
+    return rank(assessments)
 
 
-def _add_scores(round_: Round, assessments: dict[int, BidAssessment]) -> None:
-    """Each bid's submitted scores, added up for each criterion, and its weighted score (from the mean of
-    each criterion's scores: the sum over the count is what ``fmean`` gives for whole numbers)."""
-    values = Score.value
-    for application_id, criterion_id, total, count, lowest, highest in _rows(
-        db.select(
-            ReviewAssignment.application_id,
-            Score.criterion_id,
-            db.func.sum(values),
-            db.func.count(values),
-            db.func.min(values),
-            db.func.max(values),
-        )
-        .join(Score.assignment)
-        .join(Application, Application.id == ReviewAssignment.application_id)
-        .where(
-            Application.round_id == round_.id,
-            ReviewAssignment.status == AssignmentStatus.SUBMITTED,
-            values.is_not(None),
-        )
-        .group_by(ReviewAssignment.application_id, Score.criterion_id)
+def load_spreads(assessments: list[BidAssessment]) -> None:
+    """The kept spread of each criterion's counted scores, for these bids (those a page shows it for)."""
+    by_id = {assessment.application_id: assessment for assessment in assessments}
+    for application_id, spread in _rows(
+        db.select(BidScore.application_id, BidScore.spread).where(BidScore.application_id.in_(list(by_id)))
     ):
-        if application_id in assessments:
-            assessments[application_id].scores[criterion_id] = (total, count, lowest, highest)
-    criteria = criteria_of(round_)
-    by_id = {criterion.id: criterion for criterion in criteria}
-    for assessment in assessments.values():
-        assessment.criteria = by_id
-        means = {criterion_id: total / count for criterion_id, (total, count, _, _) in assessment.scores.items()}
-        assessment.weighted = scoring.weighted_score(criteria, means)
+        by_id[application_id].scores = {int(criterion_id): tuple(figures) for criterion_id, figures in spread.items()}
 
 
 def round_assessment(round_: Round) -> list[BidAssessment]:
@@ -289,10 +272,12 @@ def chairs() -> list:
     )
 
 
-def no_chair_can_decide(application_ids) -> set[int]:
+def no_chair_can_decide(application_ids, *, round_id: int | None = None) -> set[int]:
     """Of these bids, those every active chair has a conflict with (or all of them, if no one is a chair
     today): nobody can decide them until an administrator makes a member without a conflict a chair.
-    The same conflicts as ``conflicted_application_ids``, for every chair at once, in two queries."""
+    The same conflicts as ``conflicted_application_ids``, for every chair at once, in two queries. Given
+    the bids' round, the chairs' conflicts are looked for in the round rather than bid by bid: a round's
+    hundreds of ids would make the query long to send and to plan."""
     from grants.accounts.models import User, UserRole
     from grants.applications.models import Partner
     from grants.core.permissions import Role
@@ -309,18 +294,18 @@ def no_chair_can_decide(application_ids) -> set[int]:
     )
     if not chair_ids:
         return remaining
+    among = Application.round_id == round_id if round_id is not None else Application.id.in_(remaining)
     conflicted = db.union(
-        db.select(ConflictDeclaration.reviewer_id, ConflictDeclaration.application_id).where(
-            ConflictDeclaration.reviewer_id.in_(chair_ids),
-            ConflictDeclaration.has_conflict.is_(True),
-            ConflictDeclaration.application_id.in_(remaining),
-        ),
+        db.select(ConflictDeclaration.reviewer_id, Application.id)
+        .join(Application, Application.id == ConflictDeclaration.application_id)
+        .where(ConflictDeclaration.reviewer_id.in_(chair_ids), ConflictDeclaration.has_conflict.is_(True), among),
         db.select(User.id, Application.id)
         .join(Application, Application.lead_organisation_id == User.organisation_id)
-        .where(User.id.in_(chair_ids), Application.id.in_(remaining)),
-        db.select(User.id, Partner.application_id)
+        .where(User.id.in_(chair_ids), among),
+        db.select(User.id, Application.id)
         .join(Partner, Partner.organisation_id == User.organisation_id)
-        .where(User.id.in_(chair_ids), Partner.application_id.in_(remaining)),
+        .join(Application, Application.id == Partner.application_id)
+        .where(User.id.in_(chair_ids), among),
     )
     chairs_conflicted: dict[int, set[int]] = {}
     for chair_id, application_id in db.session.execute(conflicted):

@@ -11,6 +11,7 @@ from grants.core.errors import PermissionDenied
 from grants.extensions import db
 from grants.notifications.services import queue_email
 from grants.reviews import permissions
+from grants.reviews.kept import keep_bid_scores
 from grants.reviews.models import AssignmentStatus, ReviewAssignment, Score, ScoreRevision
 from grants.reviews.services import ReviewAlreadyDone, ReviewError
 from grants.reviews.workflow import ASSIGNMENT_WORKFLOW
@@ -89,6 +90,8 @@ def save_scores(
             actor=actor,
             after={"scores": {str(k): v[0] for k, v in entries.items()}},
         )
+    if submit:  # the scores that count have changed: the bid's weighted score and spread with them
+        keep_bid_scores(assignment.application_id)
 
 
 def score_field(criterion_id: int, part: str = "value") -> str:

@@ -20,6 +20,7 @@ from grants.core.permissions import Role
 from grants.extensions import db
 from grants.notifications.services import queue_email
 from grants.reviews import permissions
+from grants.reviews.kept import keep_bid_scores
 from grants.reviews.models import AssignmentStatus, ConflictDeclaration, ReviewAssignment
 from grants.reviews.queries import ACTIVE_REVIEWS
 from grants.reviews.workflow import ASSIGNMENT_WORKFLOW
@@ -235,7 +236,10 @@ def unassign(assignment: ReviewAssignment, *, actor: Any) -> None:
         raise ReviewAlreadyDone(f"{assignment.reviewer.name} had already been taken off this bid.")
     if assignment.status == AssignmentStatus.SUBMITTED and not permissions.scoring_open(assignment.application.round):
         raise ReviewError("Scoring for this round has closed: submitted reviews stay as they are.")
+    counted = assignment.status == AssignmentStatus.SUBMITTED
     ASSIGNMENT_WORKFLOW.move(assignment, AssignmentStatus.WITHDRAWN, actor=actor, action="review.unassigned")
+    if counted:  # their scores leave the result
+        keep_bid_scores(assignment.application_id)
 
 
 # --- Conflicts --------------------------------------------------------------------------------------
@@ -273,9 +277,12 @@ def declare(assignment: ReviewAssignment, *, has_conflict: bool, nature: str | N
         actor=actor,
         after={"application_id": assignment.application_id, "has_conflict": has_conflict, "nature": declaration.nature},
     )
+    counted = assignment.status == AssignmentStatus.SUBMITTED
     ASSIGNMENT_WORKFLOW.move(
         assignment, AssignmentStatus.CONFLICTED if has_conflict else AssignmentStatus.IN_PROGRESS, actor=actor
     )
+    if counted:  # a conflict declared after scoring: their scores leave the result
+        keep_bid_scores(assignment.application_id)
 
 
 def declared_conflict(application_id: int, person_id: int) -> bool:
@@ -328,7 +335,10 @@ def declare_chair_conflict(application: Application, nature: str, *, actor: Any)
         )
     )
     if assignment is not None and assignment.is_active:
+        counted = assignment.status == AssignmentStatus.SUBMITTED
         ASSIGNMENT_WORKFLOW.move(assignment, AssignmentStatus.CONFLICTED, actor=actor)
+        if counted:  # any scores of theirs leave the result
+            keep_bid_scores(application.id)
 
 
 # --- The round's assessment --------------------------------------------------------------------------

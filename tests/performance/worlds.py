@@ -17,6 +17,7 @@ from grants.enablers.models import EnablerAssignment
 from grants.extensions import db
 from grants.learning.models import LearningItem, learning_item_themes
 from grants.projects.models import ProjectUpdate
+from grants.reviews.kept import keep_round_scores
 from grants.reviews.models import Decision, ReviewAssignment, Score
 from tests.factories import (
     OrganisationFactory,
@@ -154,6 +155,7 @@ def grow_scored_bids(round_, count: int, *, reviewers: int) -> None:
             if n % 2 == 0
         ],
     )
+    keep_round_scores(round_.id)  # as submitting through the service keeps them
     db.session.commit()
 
 

@@ -8,6 +8,7 @@ from grants.applications.models import Application
 from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.extensions import db
+from grants.reviews.kept import keep_round_scores
 from grants.reviews.models import ReviewAssignment, Score
 from tests.factories import OrganisationFactory, UserFactory
 
@@ -72,4 +73,5 @@ def add_scored_bids(round_, count: int) -> None:
         ],
     )
     round_.last_reference_number = start + count
+    keep_round_scores(round_.id)  # as submitting through the service keeps them
     db.session.commit()

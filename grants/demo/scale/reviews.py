@@ -10,6 +10,7 @@ from grants.applications.models import ApplicationStatus
 from grants.demo.history import at
 from grants.demo.programme import JUSTIFICATIONS
 from grants.demo.scale.base import Bid, Scale
+from grants.reviews import kept
 from grants.reviews.models import ConflictDeclaration, Decision, ReviewAssignment, Score
 from grants.rounds.models import RoundStatus
 
@@ -74,6 +75,7 @@ def make_reviews(scale: Scale) -> None:
     ids = scale.writer.ids(ReviewAssignment, rows)
     _declarations(scale, planned, rows)
     _scores(scale, planned, ids)
+    kept.repair()  # every bid's weighted score and spread, as the services would have kept them
 
 
 def _declarations(scale: Scale, planned, rows) -> None:
