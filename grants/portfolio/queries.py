@@ -23,8 +23,6 @@ from grants.funding.models import MatchFunding, MatchStatus, Payment, Tranche, T
 from grants.leadership import queries as leadership
 from grants.learning.models import LearningCommitment
 from grants.monitoring.models import ProgressReport, ReportStatus
-from grants.progress import queries as progress
-from grants.progress.compile import leadership_result
 from grants.progress.report import leadership_view
 from grants.projects.models import LIVE_STATUSES, STATUS_LABELS, Project, ProjectStatus
 from grants.reminders.rules import LIVE_PROJECT_STATUSES
@@ -330,11 +328,7 @@ def overdue(round_id: int | None, today: date) -> Overdue:
 def leadership_shift(round_id: int | None, *, staff: bool) -> dict:
     """The baseline-to-final shift over the projects, as the progress report shows it to this person:
     programme staff see every answer; anyone else only the answers of closed stages, of projects big
-    enough to be shown on their own. The projects go into the queries as a subquery, not as a list of
-    every project's id."""
-    scores, projects_of, domains = progress.leadership_scores(_projects(round_id), closed_only=not staff)
-    if not staff:
-        # Only projects with participants can have pairs: the others would count none.
-        pairs = leadership.pairs_by_project(scores, projects_of, sorted(set(projects_of.values())))
-        scores = leadership.from_projects_shown_alone(scores, projects_of, pairs)
-    return leadership_view(leadership_result(scores, domains), staff=staff)
+    enough to be shown on their own. Added up by the database (``leadership.shift``): one query,
+    however many answers."""
+    result = leadership.shift(_projects(round_id), closed_only=not staff, shown_alone=not staff)
+    return leadership_view(result, staff=staff)
