@@ -173,6 +173,7 @@ class Count:
     projects: int
     award_pence: int = 0
     detail: str = ""
+    places: int = 0
 
 
 def projects_by_rag(round_id: int | None) -> list[Count]:
@@ -214,6 +215,25 @@ def projects_by_place(round_id: int | None) -> list[Count]:
         .order_by(Place.name, Place.ons_code)
     ).all()
     return [Count(code, name, int(count), int(award), detail=region) for code, name, region, count, award in rows]
+
+
+def projects_by_region(round_id: int | None) -> list[Count]:
+    """Funded projects by the region of the place they serve, in name order, with the money awarded
+    there and how many places (awards given up are left out): the places in a few rows, for the
+    dashboard; each place is on a page of its own (``projects_by_place``)."""
+    rows = db.session.execute(
+        select(
+            Place.region,
+            func.count(func.distinct(Place.id)),
+            func.count(Project.id),
+            func.sum(Project.award_pence),
+        )
+        .join(Project, Project.place_id == Place.id)
+        .where(Project.id.in_(_funded(round_id)))
+        .group_by(Place.region)
+        .order_by(Place.region)
+    ).all()
+    return [Count(region, region, int(count), int(award), places=int(places)) for region, places, count, award in rows]
 
 
 @dataclass(frozen=True)
