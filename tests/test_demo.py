@@ -370,16 +370,24 @@ def test_the_demo_has_a_compiled_progress_report_of_wave_one(demo_app):
 
 
 def test_the_demo_programme_dashboard_and_partnership_map_work_on_sqlite(demo_app):
-    """The embedded default runs the dashboard's grouped queries (FILTER, UNION ALL) on SQLite too."""
+    """The embedded default runs the dashboard's grouped queries (FILTER, UNION ALL, the leadership
+    shift's) on SQLite too, as a chair and as an officer (who sees every answer)."""
     client = demo_app.test_client()
     client.post("/sign-in", data={"email": "steering.chair@example.org", "password": DEMO_PASSWORD})
     dashboard = client.get("/portfolio/")
     assert dashboard.status_code == 200
     page = dashboard.get_data(as_text=True)
     assert re.search(r"\b\d\d funded projects", page) and "Bids at each stage, by round" in page
+    assert "Leadership shift" in page and "Projects by region" in page
+    places = client.get("/portfolio/places")
+    assert places.status_code == 200 and "Projects by place" in places.get_data(as_text=True)
     partnerships = client.get("/portfolio/partnerships")
     assert partnerships.status_code == 200
     assert "Organisations by sector and place" in partnerships.get_data(as_text=True)
+    officer = demo_app.test_client()
+    officer.post("/sign-in", data={"email": "officer@example.org", "password": DEMO_PASSWORD})
+    page = officer.get("/portfolio/").get_data(as_text=True)
+    assert "You see every answer" in page and "Compared: " in page
 
 
 def test_on_sqlite_a_refused_first_attempt_leaves_a_forms_key_free(demo_app):

@@ -12,7 +12,7 @@ participant's answers by comparing the results before and after they answered.""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from grants.extensions import db
@@ -23,6 +23,7 @@ from grants.leadership.models import (
     AssessmentScore,
     LeadershipBehaviour,
     LeadershipDomain,
+    LeadershipFramework,
     Participant,
     StageClosure,
 )
@@ -36,30 +37,115 @@ def domain_scores(project_ids, *, closed_only: bool = False) -> dict[tuple[int, 
     answers of stages their project has closed, as anyone but programme staff sees them."""
     if isinstance(project_ids, list) and not project_ids:
         return {}
+    rows = db.session.execute(_domain_means(project_ids, closed_only=closed_only)).all()
+    scores: dict[tuple[int, str], dict[str, float]] = defaultdict(dict)
+    for _, participant_id, stage, domain, mean in rows:
+        scores[(participant_id, stage)][domain] = float(mean)
+    return scores
+
+
+def _domain_means(project_ids, *, closed_only: bool):
+    """(project id, participant id, stage, domain name, mean of its behaviours) for each answer given."""
     statement = (
         db.select(
+            Participant.project_id,
             AssessmentResponse.participant_id,
             AssessmentResponse.stage,
-            LeadershipDomain.name,
-            db.func.avg(AssessmentScore.value),
+            LeadershipDomain.name.label("domain"),
+            db.func.avg(AssessmentScore.value).label("mean"),
         )
         .join(Participant, Participant.id == AssessmentResponse.participant_id)
         .join(AssessmentScore, AssessmentScore.response_id == AssessmentResponse.id)
         .join(LeadershipBehaviour, LeadershipBehaviour.id == AssessmentScore.behaviour_id)
         .join(LeadershipDomain, LeadershipDomain.id == LeadershipBehaviour.domain_id)
         .where(Participant.project_id.in_(project_ids))
-        .group_by(AssessmentResponse.participant_id, AssessmentResponse.stage, LeadershipDomain.name)
+        .group_by(
+            Participant.project_id, AssessmentResponse.participant_id, AssessmentResponse.stage, LeadershipDomain.name
+        )
     )
     if closed_only:
         statement = statement.join(
             StageClosure,
             (StageClosure.project_id == Participant.project_id) & (StageClosure.stage == AssessmentResponse.stage),
         )
-    rows = db.session.execute(statement).all()
-    scores: dict[tuple[int, str], dict[str, float]] = defaultdict(dict)
-    for participant_id, stage, domain, mean in rows:
-        scores[(participant_id, stage)][domain] = float(mean)
-    return scores
+    return statement
+
+
+def shift(project_ids, *, closed_only: bool = False, shown_alone: bool = False) -> dict:
+    """The baseline-to-final shift over many projects, added up by the database: the figures that
+    ``pairs_count``, ``respondents`` and ``paired_change`` give on ``domain_scores`` (and, with
+    ``shown_alone``, on ``from_projects_shown_alone`` of them), in one query however many answers
+    there are. ``{"pairs": n, "respondents": {stage: n}, "changes": [DomainChange fields]}``, the
+    domains in the current framework's order, then those of earlier versions by name.
+    ``project_ids`` as for ``domain_scores``; ``closed_only`` likewise; ``shown_alone``: only projects
+    where at least ``MIN_GROUP`` people answered at both the start and the end."""
+    means = _domain_means(project_ids, closed_only=closed_only).cte("means")
+    if shown_alone:
+        everyone = _paired(means)
+        shown = db.select(everyone.c.project_id).group_by(everyone.c.project_id).having(db.func.count() >= MIN_GROUP)
+        means = db.select(means).where(means.c.project_id.in_(shown)).cte("shown_means")
+    paired = _paired(means)
+    counts = db.select(
+        *(
+            db.select(db.func.count(db.distinct(means.c.participant_id)))
+            .where(means.c.stage == stage)
+            .scalar_subquery()
+            .label(f"answered_{stage}")
+            for stage in STAGES
+        ),
+        db.select(db.func.count()).select_from(paired).scalar_subquery().label("pairs"),
+    ).subquery()
+    changes = _domain_changes(means).subquery()
+    rows = db.session.execute(
+        db.select(counts, changes)
+        .select_from(counts.outerjoin(changes, db.true()))
+        .order_by(changes.c.position, changes.c.domain)
+    ).all()
+    first = rows[0]._mapping
+    return {
+        "pairs": int(first["pairs"]),
+        "respondents": {stage: int(first[f"answered_{stage}"]) for stage in STAGES},
+        "changes": [
+            asdict(DomainChange(row.domain, int(row.compared), float(row.baseline), float(row.final)))
+            for row in rows
+            if row.domain is not None
+        ],
+    }
+
+
+def _paired(means):
+    """(participant id, project id) of each participant with answers at both the start and the end."""
+    return (
+        db.select(means.c.participant_id, means.c.project_id)
+        .where(means.c.stage.in_(("baseline", "final")))
+        .group_by(means.c.participant_id, means.c.project_id)
+        .having(db.func.count(db.distinct(means.c.stage)) == 2)
+        .subquery()
+    )
+
+
+def _domain_changes(means):
+    """For each domain answered at both the start and the end by someone: how many such people, their
+    mean at the start and at the end; the current framework's domains first, in its order."""
+    start, end = means.alias("start"), means.alias("end")
+    position = (
+        db.select(db.func.min(LeadershipDomain.position))
+        .join(LeadershipFramework, LeadershipFramework.id == LeadershipDomain.framework_id)
+        .where(LeadershipFramework.is_current.is_(True), LeadershipDomain.name == start.c.domain)
+        .scalar_subquery()
+    )
+    return (
+        db.select(
+            start.c.domain,
+            db.func.count().label("compared"),
+            db.func.avg(start.c.mean).label("baseline"),
+            db.func.avg(end.c.mean).label("final"),
+            db.func.coalesce(position, 1_000_000).label("position"),
+        )
+        .join(end, (end.c.participant_id == start.c.participant_id) & (end.c.domain == start.c.domain))
+        .where(start.c.stage == "baseline", end.c.stage == "final")
+        .group_by(start.c.domain)
+    )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Portfolio: the programme at a glance for programme staff and the steering group (money, match
-funding, projects by theme, place and RAG, the application funnel, leadership shift, what is overdue),
-and the partnership map of which sectors work together in which places."""
+funding, projects by theme, region (each place on a page of its own) and RAG, the application funnel,
+leadership shift, what is overdue), and the partnership map of which sectors work together in which
+places."""
 
 from flask import Flask
 
@@ -17,7 +18,7 @@ def init_app(app: Flask) -> None:
         "portfolio.dashboard",
         group="programme",
         description=(
-            "Totals worked out as you open the page: money, match funding, projects by theme, place and RAG, "
+            "Totals worked out as you open the page: money, match funding, projects by theme, region and RAG, "
             "bids, the shift in leadership and what is overdue. The progress report is the weekly compiled copy."
         ),
         roles=READERS,

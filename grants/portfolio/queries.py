@@ -23,8 +23,6 @@ from grants.funding.models import MatchFunding, MatchStatus, Payment, Tranche, T
 from grants.leadership import queries as leadership
 from grants.learning.models import LearningCommitment
 from grants.monitoring.models import ProgressReport, ReportStatus
-from grants.progress import queries as progress
-from grants.progress.compile import leadership_result
 from grants.progress.report import leadership_view
 from grants.projects.models import LIVE_STATUSES, STATUS_LABELS, Project, ProjectStatus
 from grants.reminders.rules import LIVE_PROJECT_STATUSES
@@ -175,6 +173,7 @@ class Count:
     projects: int
     award_pence: int = 0
     detail: str = ""
+    places: int = 0
 
 
 def projects_by_rag(round_id: int | None) -> list[Count]:
@@ -216,6 +215,25 @@ def projects_by_place(round_id: int | None) -> list[Count]:
         .order_by(Place.name, Place.ons_code)
     ).all()
     return [Count(code, name, int(count), int(award), detail=region) for code, name, region, count, award in rows]
+
+
+def projects_by_region(round_id: int | None) -> list[Count]:
+    """Funded projects by the region of the place they serve, in name order, with the money awarded
+    there and how many places (awards given up are left out): the places in a few rows, for the
+    dashboard; each place is on a page of its own (``projects_by_place``)."""
+    rows = db.session.execute(
+        select(
+            Place.region,
+            func.count(func.distinct(Place.id)),
+            func.count(Project.id),
+            func.sum(Project.award_pence),
+        )
+        .join(Project, Project.place_id == Place.id)
+        .where(Project.id.in_(_funded(round_id)))
+        .group_by(Place.region)
+        .order_by(Place.region)
+    ).all()
+    return [Count(region, region, int(count), int(award), places=int(places)) for region, places, count, award in rows]
 
 
 @dataclass(frozen=True)
@@ -330,11 +348,7 @@ def overdue(round_id: int | None, today: date) -> Overdue:
 def leadership_shift(round_id: int | None, *, staff: bool) -> dict:
     """The baseline-to-final shift over the projects, as the progress report shows it to this person:
     programme staff see every answer; anyone else only the answers of closed stages, of projects big
-    enough to be shown on their own. The projects go into the queries as a subquery, not as a list of
-    every project's id."""
-    scores, projects_of, domains = progress.leadership_scores(_projects(round_id), closed_only=not staff)
-    if not staff:
-        # Only projects with participants can have pairs: the others would count none.
-        pairs = leadership.pairs_by_project(scores, projects_of, sorted(set(projects_of.values())))
-        scores = leadership.from_projects_shown_alone(scores, projects_of, pairs)
-    return leadership_view(leadership_result(scores, domains), staff=staff)
+    enough to be shown on their own. Added up by the database (``leadership.shift``): one query,
+    however many answers."""
+    result = leadership.shift(_projects(round_id), closed_only=not staff, shown_alone=not staff)
+    return leadership_view(result, staff=staff)

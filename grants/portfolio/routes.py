@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from grants.core.cache import cached_page
-from grants.core.pagination import paginate
+from grants.core.pagination import paginate, paginate_list
 from grants.core.permissions import roles_required
 from grants.core.times import london_today
 from grants.directory.models import SECTORS
@@ -44,7 +44,7 @@ def dashboard():
         money=queries.money(round_id),
         rag=queries.projects_by_rag(round_id),
         themes=queries.projects_by_theme(round_id),
-        places=queries.projects_by_place(round_id),
+        regions=queries.projects_by_region(round_id),
         funnel=funnel,
         funnel_total=queries.funnel_total(funnel),
         stages=queries.FUNNEL_STAGES,
@@ -54,6 +54,19 @@ def dashboard():
         today=today,
         can_export=current_user.has_any_role(*EXPORTERS),
         can_publish=can_export_open_data(current_user),
+    )
+
+
+@bp.get("/places")
+@roles_required(*READERS)
+def places():
+    """Funded projects in each place, a page at a time: the dashboard shows them by region."""
+    rounds, chosen = _chosen_round("the projects by place")
+    return render_template(
+        "portfolio/places.html",
+        rounds=rounds,
+        chosen=chosen,
+        page=paginate_list(queries.projects_by_place(chosen.id if chosen else None)),
     )
 
 

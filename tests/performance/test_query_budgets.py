@@ -32,7 +32,8 @@ BUDGETS = {
     "ranking": 12,  # /assessment/rounds/<id>, steering chair (the bids no chair can decide; the page's clarifications)
     "project_for_officer": 12,  # /projects/<id>, programme officer (+1: the unread messages for its link)
     "project_for_enabler": 10,  # /projects/<id>, the project's enabler
-    "portfolio": 14,  # /portfolio/, programme officer
+    "portfolio": 12,  # /portfolio/, programme officer (the leadership shift in one query, not five)
+    "portfolio_places": 4,  # /portfolio/places, programme officer
     "library_search": 6,  # /learning/?q=..., anonymous
     "home": 20,  # /, programme officer: the person (2) and two for each of their nine work queues
 }
@@ -165,6 +166,16 @@ def portfolio_page(app) -> Measured:
     return measure(client, "/portfolio/", lambda count: worlds.grow_portfolio(round_, count), 12, check=check)
 
 
+def portfolio_places_page(app) -> Measured:
+    round_ = RoundFactory()
+    client = sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+
+    def check(page):
+        assert "Projects by place" in page and "12 places with a funded project" in page
+
+    return measure(client, "/portfolio/places", lambda count: worlds.grow_portfolio(round_, count), 12, check=check)
+
+
 def library_search_page(app) -> Measured:
     officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
     projects = [funded_project() for _ in range(3)]
@@ -194,6 +205,7 @@ PAGES = {
     "project_for_officer": project_page_for_officer,
     "project_for_enabler": project_page_for_enabler,
     "portfolio": portfolio_page,
+    "portfolio_places": portfolio_places_page,
     "library_search": library_search_page,
     "home": home_page,
 }

@@ -15,6 +15,7 @@ from tests.helpers import h1, text
 # (path, the page named in the messages, whether it ever shows draft rounds)
 PAGES = [
     ("/portfolio/", "the dashboard", False),
+    ("/portfolio/places", "the projects by place", False),
     ("/portfolio/partnerships", "the partnership map", False),
     ("/exports/", "the downloads page", True),
     ("/exports/projects.csv", "the downloads page", True),

@@ -1301,6 +1301,11 @@ MATRIX: dict[str, Entry] = _entries(
             "  in  403  403  200  200  403  403  200  403  200",
             None,
         ),
+        "portfolio.places /portfolio/places": (
+            lambda w: {},
+            "  in  403  403  200  200  403  403  200  403  200",
+            None,
+        ),
         "portfolio.partnership_map /portfolio/partnerships": (
             lambda w: {},
             "  in  403  403  200  200  403  403  200  403  200",
