@@ -91,6 +91,17 @@ def check_the_run(deployment: shapes.Deployment, programme: scenario.Programme) 
     assert [bid.worked_together for bid in funded] == [True, False, False]
     assert package_errors(package) == []
     check_the_post(deployment)
+    check_the_kept_figures(deployment)
+
+
+def check_the_kept_figures(deployment: shapes.Deployment) -> None:
+    """Every figure kept as the data changed (bids' weighted scores ...) agrees with a recomputation from
+    scratch, after a whole wave of scores submitted, revised and excluded by a conflict."""
+    from grants.core.figures import differences, kept_figures
+
+    with deployment.app.app_context():
+        assert kept_figures(), "no kept figures are registered"
+        assert differences() == {figures.name: [] for figures in kept_figures()}
 
 
 @pytest.fixture(scope="module")
