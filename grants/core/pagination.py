@@ -39,14 +39,19 @@ def _is_ordered(statement: Select[Any]) -> bool:
     return False
 
 
-def paginate(statement: Select[Any], per_page: int | None = None) -> Pagination:
-    """A Flask-SQLAlchemy pagination of ``statement`` (which must have an ORDER BY) at ``?page=``."""
+def paginate(statement: Select[Any], per_page: int | None = None, *, total: int | None = None) -> Pagination:
+    """A Flask-SQLAlchemy pagination of ``statement`` (which must have an ORDER BY) at ``?page=``;
+    ``total``: how many rows it has, if the page has counted them already (no second count)."""
     if not _is_ordered(statement):
         raise ValueError("lists are always ordered: add order_by() before paginating")
     per_page = per_page or current_app.config["PAGE_SIZE"]
     page = request.args.get("page", 1, type=int)
     page = page if 1 <= page <= MAX_PAGE else 1
-    return db.paginate(statement, page=page, per_page=per_page, max_per_page=per_page, error_out=False, count=True)
+    counted = total is None
+    found = db.paginate(statement, page=page, per_page=per_page, max_per_page=per_page, error_out=False, count=counted)
+    if not counted:
+        found.total = total
+    return found
 
 
 class _ListPagination(Pagination):

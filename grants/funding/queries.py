@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, case, or_
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from grants.core.spreadsheets import plain_pounds, safe_cell
 from grants.directory.models import Organisation
@@ -160,9 +160,45 @@ class EndedEarly:
     paid: int  # what was paid to it before it ended, which stays paid
 
 
+# The funding overview lists the most recent projects that ended early; the CSV of all tranches has every one.
+ENDED_EARLY_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class RecentlyEndedEarly:
+    recent: list[EndedEarly]  # the most recent, at most ``ENDED_EARLY_SHOWN``
+    count: int  # how many ended early in all
+
+    @property
+    def more(self) -> bool:
+        return self.count > len(self.recent)
+
+
 def ended_early(round_id: int | None = None) -> list[EndedEarly]:
     """The projects ended early (confirmed), each with its ending and what it was paid, the most recent
     first: one query."""
+    return [
+        EndedEarly(project, ending, int(pence)) for project, ending, pence in db.session.execute(_ended_early(round_id))
+    ]
+
+
+def recently_ended_early(round_id: int | None = None, shown: int | None = None) -> RecentlyEndedEarly:
+    """The ``shown`` (``ENDED_EARLY_SHOWN``) projects that ended early most recently, and how many did in
+    all: one query."""
+    shown = shown or ENDED_EARLY_SHOWN
+    statement = (
+        _ended_early(round_id)
+        .add_columns(db.func.count().over())
+        .limit(shown)
+        # the list shows the project's reference and the ending: nothing else the two join by default
+        .options(lazyload(Project.round), lazyload(Project.place), lazyload(ProjectEnding.proposed_by))
+    )
+    rows = db.session.execute(statement).all()
+    recent = [EndedEarly(project, ending, int(pence)) for project, ending, pence, _count in rows]
+    return RecentlyEndedEarly(recent, rows[0][3] if rows else 0)
+
+
+def _ended_early(round_id: int | None):
     paid = (
         db.select(Payment.project_id, _sum(Payment.amount_pence).label("pence")).group_by(Payment.project_id).subquery()
     )
@@ -175,7 +211,7 @@ def ended_early(round_id: int | None = None) -> list[EndedEarly]:
     )
     if round_id:
         statement = statement.where(Project.round_id == round_id)
-    return [EndedEarly(project, ending, int(pence)) for project, ending, pence in db.session.execute(statement)]
+    return statement
 
 
 def tranches_statement(view: str, round_id: int | None = None, today: date | None = None):
@@ -185,7 +221,12 @@ def tranches_statement(view: str, round_id: int | None = None, today: date | Non
         db.select(Tranche)
         .join(Tranche.project)
         .join(Organisation, Organisation.id == Project.lead_organisation_id)
-        .options(contains_eager(Tranche.project).contains_eager(Project.lead_organisation))
+        .options(
+            contains_eager(Tranche.project).contains_eager(Project.lead_organisation),
+            # the lists and the CSV show the project's reference and lead organisation, never its round or place
+            contains_eager(Tranche.project).lazyload(Project.round),
+            contains_eager(Tranche.project).lazyload(Project.place),
+        )
         .order_by(Tranche.due_on, Project.reference, Tranche.sequence)
     )
     if view == "due":
