@@ -26,8 +26,17 @@ def id_arg(name: str) -> int | None:
 
 
 def _is_ordered(statement: Select[Any]) -> bool:
-    """Whether the outermost query has an ORDER BY, read from its SQL (SQLAlchemy keeps the clauses in no
-    public attribute): only at bracket depth 0, so that a subquery's own ORDER BY does not count."""
+    """Whether the outermost query has an ORDER BY. SQLAlchemy keeps the clauses in no public attribute:
+    its own (``_order_by_clauses``, the outer query's only) is read if there, as compiling the statement
+    to read its SQL takes milliseconds on every page of a list; else the SQL, at bracket depth 0 only,
+    so that a subquery's own ORDER BY does not count."""
+    clauses = getattr(statement, "_order_by_clauses", None)
+    if isinstance(clauses, tuple):
+        return bool(clauses)
+    return _is_ordered_sql(statement)
+
+
+def _is_ordered_sql(statement: Select[Any]) -> bool:
     sql, depth = str(statement), 0
     for index, char in enumerate(sql):
         if char == "(":
