@@ -118,14 +118,14 @@ def pages_summary(kept: dict, rendered: dict) -> None:
 
     target = f"{TARGETS['page_ratio']:.0%} of /healthz, p99 < {TARGETS['page_p99_ms']:.0f} ms"
     print(f"  Pages, every page rendered (PAGE_CACHE_SECONDS=0) and kept (60 s); target {target}, rendered:")
-    print(f"  {'page':<44} {'rendered':>22} {'kept':>22}")
+    print(f"  {'page':<44} {'rendered: share, req/s, p99':>28} {'kept: share, req/s, p99':>28}")
     for name in rendered:
         if name in (HELLO, HEALTHZ):
             continue
         now, kept_ = rendered[name], kept.get(name)
         columns = [f"{now['ratio']:>5.0%} {now['rps']:>5.0f}/s p99 {now['p99_ms']:5.0f} ms"]
         columns.append(f"{kept_['ratio']:>5.0%} {kept_['rps']:>5.0f}/s p99 {kept_['p99_ms']:5.0f} ms" if kept_ else "")
-        print(f"  {name:<44} {columns[0]:>22} {columns[1]:>22}: {verdict(page_meets(now))}")
+        print(f"  {name:<44} {columns[0]:>28} {columns[1]:>28}: {verdict(page_meets(now))}")
     for label, figures in (("rendered", rendered), ("kept", kept)):
         healthz, hello = figures[HEALTHZ], figures[HELLO]
         ok = healthz["of_hello"] >= TARGETS["healthz_of_hello"]
