@@ -36,7 +36,7 @@ BUDGETS = {
     "portfolio": 14,  # /portfolio/, programme officer
     "library_search": 6,  # /learning/?q=..., anonymous
     "home": 20,  # /, programme officer: the person (2) and two for each of their nine work queues
-    "funding_overview": 13,  # /funding/?view=all, finance approver: the totals (5), the early ends, a page of tranches
+    "funding_overview": 9,  # /funding/?view=all, finance: person (2), totals, early ends, rounds, tranches (4)
 }
 SMALL = 3
 SELECTIN_BATCH = 50
