@@ -2,10 +2,13 @@
 
 import pytest
 from flask import abort
+from flask_limiter.errors import RateLimitExceeded
 
 from grants.core.audit import AuditEvent
 from grants.core.permissions import Role
+from tests.conftest import make_test_app
 from tests.factories import UserFactory
+from tests.fixtures.clients import sign_in_client
 from tests.helpers import current_nav, h1, nav_labels, text
 
 ALL = frozenset(Role)
@@ -182,6 +185,38 @@ def test_govuk_frontend_assets_are_served(client):
 
 def test_health_check(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_the_health_check_reads_no_session_and_loads_no_one(db, app):
+    """A session that skipped the second step is ended on any page (a redirect, a cookie cleared); the
+    health check never opens the session, so it answers, leaves the cookie alone and ends nothing."""
+    client = sign_in_client(app, UserFactory(roles=[Role.PROGRAMME_OFFICER]), two_factor=False)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers and "Cookie" not in response.headers.get("Vary", "")
+    assert db.session.scalar(db.select(db.func.count(AuditEvent.id))) == 0
+    assert client.get("/funding/").headers["Location"] == "/sign-in"
+
+
+def test_the_health_check_is_never_rate_limited(database_url):
+    app = make_test_app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="1 per minute")
+    client = app.test_client()
+    assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 200]
+    # Any page meets the default limit (its hooks run here, without the refusal's page and audit).
+    with app.test_request_context("/glossary"):
+        app.preprocess_request()
+    with app.test_request_context("/glossary"), pytest.raises(RateLimitExceeded):
+        app.preprocess_request()
+
+
+def test_an_answer_that_is_not_a_page_has_the_headers_without_a_nonce(client):
+    csp = client.get("/healthz").headers["Content-Security-Policy"]
+    assert "script-src 'self';" in csp and "nonce" not in csp and "frame-ancestors 'none'" in csp
+    page = client.get("/glossary").headers
+    assert "'nonce-" in page["Content-Security-Policy"] and page["Cache-Control"] == "no-store"
+    headers = client.get("/healthz").headers
+    for name in ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy"):
+        assert len(headers.getlist(name)) == 1 and headers[name] == page[name]
 
 
 @pytest.mark.parametrize("path", ["/admin/people?q=a%00b", "/admin/audit?action=%00", "/admin/people?%00=1"])

@@ -36,6 +36,7 @@ from grants.core import actions, audit
 from grants.core.db import utcnow
 from grants.core.errors import GrantsError
 from grants.core.permissions import Role
+from grants.core.security import is_health_check
 from grants.extensions import db
 from grants.notifications.services import queue_email
 
@@ -369,6 +370,8 @@ def init_guard(app: Flask) -> None:
     def require_two_factor():
         endpoint = request.endpoint or ""
         if endpoint == "static" or endpoint.endswith(".static"):  # the pages' styles and scripts
+            return None
+        if is_health_check():  # no session, so no one signed in: nothing to load
             return None
         user = current_user
         if not user or not user.is_authenticated:

@@ -10,6 +10,8 @@ from flask import has_request_context, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
+from grants.core.security import HEALTH_CHECK_PATH
+
 API_PREFIX = "/api/"
 
 CODES = {
@@ -58,10 +60,11 @@ def is_api_request() -> bool:
 
 class TokenOnlySessionInterface(SecureCookieSessionInterface):
     """Under ``/api/`` a token is the only way in: the browser's session cookie is neither read nor
-    refreshed, and a null session is never saved, so no API response sets a cookie."""
+    refreshed, and a null session is never saved, so no API response sets a cookie. The health check
+    reads no session either (it answers the same to everyone)."""
 
     def open_session(self, app, request):
-        if is_api_path(request.path):
+        if is_api_path(request.path) or request.path == HEALTH_CHECK_PATH:
             return self.make_null_session(app)
         return super().open_session(app, request)
 

@@ -1,6 +1,6 @@
 """Whole pages kept for a short while, for the pages read far more often than anything changes: the
 public rounds page and learning library, the officer's application list, the chair's ranking, a
-project's page and the portfolio dashboard (``@cached_page`` on their views).
+project's page, the portfolio dashboard and the funding overview (``@cached_page`` on their views).
 
 Why serving a kept page is safe:
 

@@ -67,6 +67,7 @@ from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import TooManyRequests
 
 from config import RATE_LIMITS as LIMITS
+from grants.core.security import is_health_check
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -385,6 +386,7 @@ def init_limits(app: Flask) -> None:
             "(or RATELIMIT_STORAGE_URI) so that every process shares them."
         )
     limiter = Limiter(key_func=by_ip, headers_enabled=False)
+    limiter.request_filter(is_health_check)  # limits nothing: no need to look for one on every probe
     limiter.init_app(app)
     app.extensions[STATE] = _AppLimits(limiter, serial_redis=_serial_client(uri, config))
     app.teardown_request(_release_turns)

@@ -30,6 +30,14 @@ def safe_next(target: str | None, default: str) -> str:
     return target if target is not None and is_safe_redirect(target) else default
 
 
+HEALTH_CHECK_PATH = "/healthz"
+
+
+def is_health_check() -> bool:
+    """The load balancer's probe, which reads nothing: answered with no session, no user and no rate limit."""
+    return request.path == HEALTH_CHECK_PATH
+
+
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
@@ -37,11 +45,13 @@ def csp_nonce() -> str:
     return nonce
 
 
-def _content_security_policy(nonce: str) -> str:
+def _content_security_policy(nonce: str | None) -> str:
+    """The policy of a page (scripts of the site and those carrying the page's nonce); ``None`` for a
+    response that is not HTML, which carries no script of its own to let through."""
     return "; ".join(
         [
             "default-src 'self'",
-            f"script-src 'self' 'nonce-{nonce}'",
+            f"script-src 'self' 'nonce-{nonce}'" if nonce else "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data:",
             "font-src 'self'",
@@ -52,6 +62,18 @@ def _content_security_policy(nonce: str) -> str:
             "frame-ancestors 'none'",
         ]
     )
+
+
+# The same on every response, worked out once.
+_FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+_HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+_POLICY_WITHOUT_NONCE = _content_security_policy(None)
 
 
 def is_download(response: Response) -> bool:
@@ -67,7 +89,9 @@ def init_security(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_characters() -> None:
         """A NUL character is never part of real input, and PostgreSQL cannot store one."""
-        if "\x00" in request.path or _has_nul(request.args.values()) or _has_nul(request.args.keys()):
+        if "\x00" in request.path:
+            abort(400)
+        if request.query_string and (_has_nul(request.args.values()) or _has_nul(request.args.keys())):
             abort(400)
         if request.method in {"POST", "PUT", "PATCH"} and (
             _has_nul(request.form.values()) or _has_nul(request.form.keys())
@@ -81,15 +105,15 @@ def init_security(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", _content_security_policy(csp_nonce()))
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config.get("HSTS"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if response.mimetype == "text/html":
+        is_html = response.mimetype == "text/html"
+        if "Content-Security-Policy" not in headers:
+            # Only a page can carry a script with a nonce; the nonce is made only if a page needs one.
+            policy = _content_security_policy(csp_nonce()) if is_html else _POLICY_WITHOUT_NONCE
+            headers["Content-Security-Policy"] = policy
+        present = {name.lower() for name in headers.keys()}
+        fixed = (*_FIXED_HEADERS, _HSTS) if app.config.get("HSTS") else _FIXED_HEADERS
+        headers.extend([(name, value) for name, value in fixed if name.lower() not in present])
+        if is_html:
             headers.setdefault("Cache-Control", "no-store")
         if is_download(response):
             # Every download is someone's data (bids, payments, reports, uploaded files): no browser,

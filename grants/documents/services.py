@@ -79,6 +79,8 @@ def _keep_files(session: Session) -> None:
 def discard_uncommitted_uploads(_exception: BaseException | None = None) -> None:
     """At the end of a request: files written for a change that never committed (the request
     failed before its commit) are removed. After a commit the list is empty."""
+    if not db.session.registry.has():  # the request never opened a database session (a health check)
+        return
     session = db.session()
     for stored_name in session.info.pop(PENDING_FILES, []):
         storage.discard(stored_name)

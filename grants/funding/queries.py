@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, or_
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import and_, case, or_, true
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from grants.core.spreadsheets import plain_pounds, safe_cell
 from grants.directory.models import Organisation
@@ -80,62 +80,70 @@ def conditions_owned_by(owner_id: int, project_ids: list[int]) -> list[TrancheCo
 
 
 def totals(round_id: int | None = None) -> Totals:
-    """Money across the portfolio (or one round): five queries, however many projects."""
-    projects = db.select(Project.id)
-    if round_id:
-        projects = projects.where(Project.round_id == round_id)
+    """Money across the portfolio (or one round): one query of five parts, however many projects."""
+    in_round = (
+        (lambda column: column.in_(db.select(Project.id).where(Project.round_id == round_id))) if round_id else None
+    )
+
+    def of(statement, column):
+        return statement.where(in_round(column)) if in_round else statement
+
     given_up = Project.status == ProjectStatus.WITHDRAWN
-    awarded, count, given_up_pence, given_up_count = db.session.execute(
+    awards = of(
         db.select(
-            _sum(case((given_up, 0), else_=Project.award_pence)),
-            _sum(case((given_up, 0), else_=1)),
-            _sum(case((given_up, Project.award_pence), else_=0)),
-            _sum(case((given_up, 1), else_=0)),
-        ).where(Project.id.in_(projects))
-    ).one()
-    released = db.session.scalar(db.select(_sum(Payment.amount_pence)).where(Payment.project_id.in_(projects)))
+            _sum(case((given_up, 0), else_=Project.award_pence)).label("awarded"),
+            _sum(case((given_up, 0), else_=1)).label("projects"),
+            _sum(case((given_up, Project.award_pence), else_=0)).label("given_up"),
+            _sum(case((given_up, 1), else_=0)).label("given_up_projects"),
+        ),
+        Project.id,
+    ).subquery()
+    released = of(db.select(_sum(Payment.amount_pence).label("released")), Payment.project_id).subquery()
     unpaid = Tranche.status.not_in((TrancheStatus.RELEASED, TrancheStatus.CANCELLED))
     # Cancelled of what was awarded: an award given up is counted apart, its tranches with it, so that
     # released, still to release and cancelled add up to the awarded total.
     cancelled_of_awarded = (Tranche.status == TrancheStatus.CANCELLED) & (Project.status != ProjectStatus.WITHDRAWN)
-    still_to_release, cancelled = db.session.execute(
+    tranches = of(
         db.select(
-            _sum(case((unpaid, Tranche.amount_pence), else_=0)),
-            _sum(case((cancelled_of_awarded, Tranche.amount_pence), else_=0)),
+            _sum(case((unpaid, Tranche.amount_pence), else_=0)).label("still_to_release"),
+            _sum(case((cancelled_of_awarded, Tranche.amount_pence), else_=0)).label("cancelled"),
+        ).join(Project, Project.id == Tranche.project_id),
+        Tranche.project_id,
+    ).subquery()
+    match = of(
+        db.select(
+            *(
+                _sum(case((MatchFunding.status == status, MatchFunding.amount_pence), else_=0)).label(f"match_{status}")
+                for status in MatchStatus
+            )
         )
-        .join(Project, Project.id == Tranche.project_id)
-        .where(Tranche.project_id.in_(projects))
-    ).one()
-    match = {status.value: 0 for status in MatchStatus}
-    for status, amount in db.session.execute(
-        db.select(MatchFunding.status, _sum(MatchFunding.amount_pence))
         .join(Project, Project.id == MatchFunding.project_id)
-        .where(
-            MatchFunding.project_id.in_(projects),
-            # money still to come only from a project still running; money received stays received
-            or_(MatchFunding.status == MatchStatus.RECEIVED, Project.status.in_(LIVE_STATUSES)),
-        )
-        .group_by(MatchFunding.status)
-    ):
-        match[status] = int(amount)
+        # money still to come only from a project still running; money received stays received
+        .where(or_(MatchFunding.status == MatchStatus.RECEIVED, Project.status.in_(LIVE_STATUSES))),
+        MatchFunding.project_id,
+    ).subquery()
     received = ProjectEnding.repayment_received_on.is_not(None)
-    repayment_due, repaid = db.session.execute(
+    repayments = of(
         db.select(
-            _sum(case((received, 0), else_=ProjectEnding.repayment_pence)),
-            _sum(case((received, ProjectEnding.repayment_pence), else_=0)),
-        ).where(_repayments(), ProjectEnding.project_id.in_(projects))
-    ).one()
+            _sum(case((received, 0), else_=ProjectEnding.repayment_pence)).label("repayment_due"),
+            _sum(case((received, ProjectEnding.repayment_pence), else_=0)).label("repaid"),
+        ).where(_repayments()),
+        ProjectEnding.project_id,
+    ).subquery()
+    # Each part is one row: joined on nothing, they make one row.
+    parts = awards.join(released, true()).join(tranches, true()).join(match, true()).join(repayments, true())
+    row = db.session.execute(db.select(awards, released, tranches, match, repayments).select_from(parts)).one()
     return Totals(
-        awarded=int(awarded),
-        released=int(released),
-        match=match,
-        projects=count,
-        still_to_release=int(still_to_release),
-        cancelled=int(cancelled),
-        given_up=int(given_up_pence),
-        given_up_projects=given_up_count,
-        repayment_due=int(repayment_due),
-        repaid=int(repaid),
+        awarded=int(row.awarded),
+        released=int(row.released),
+        match={status.value: int(row._mapping[f"match_{status}"]) for status in MatchStatus},
+        projects=int(row.projects),
+        still_to_release=int(row.still_to_release),
+        cancelled=int(row.cancelled),
+        given_up=int(row.given_up),
+        given_up_projects=int(row.given_up_projects),
+        repayment_due=int(row.repayment_due),
+        repaid=int(row.repaid),
     )
 
 
@@ -160,9 +168,45 @@ class EndedEarly:
     paid: int  # what was paid to it before it ended, which stays paid
 
 
+# The funding overview lists the most recent projects that ended early; the CSV of all tranches has every one.
+ENDED_EARLY_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class RecentlyEndedEarly:
+    recent: list[EndedEarly]  # the most recent, at most ``ENDED_EARLY_SHOWN``
+    count: int  # how many ended early in all
+
+    @property
+    def more(self) -> bool:
+        return self.count > len(self.recent)
+
+
 def ended_early(round_id: int | None = None) -> list[EndedEarly]:
     """The projects ended early (confirmed), each with its ending and what it was paid, the most recent
     first: one query."""
+    return [
+        EndedEarly(project, ending, int(pence)) for project, ending, pence in db.session.execute(_ended_early(round_id))
+    ]
+
+
+def recently_ended_early(round_id: int | None = None, shown: int | None = None) -> RecentlyEndedEarly:
+    """The ``shown`` (``ENDED_EARLY_SHOWN``) projects that ended early most recently, and how many did in
+    all: one query."""
+    shown = shown or ENDED_EARLY_SHOWN
+    statement = (
+        _ended_early(round_id)
+        .add_columns(db.func.count().over())
+        .limit(shown)
+        # the list shows the project's reference and the ending: nothing else the two join by default
+        .options(lazyload(Project.round), lazyload(Project.place), lazyload(ProjectEnding.proposed_by))
+    )
+    rows = db.session.execute(statement).all()
+    recent = [EndedEarly(project, ending, int(pence)) for project, ending, pence, _count in rows]
+    return RecentlyEndedEarly(recent, rows[0][3] if rows else 0)
+
+
+def _ended_early(round_id: int | None):
     paid = (
         db.select(Payment.project_id, _sum(Payment.amount_pence).label("pence")).group_by(Payment.project_id).subquery()
     )
@@ -175,7 +219,7 @@ def ended_early(round_id: int | None = None) -> list[EndedEarly]:
     )
     if round_id:
         statement = statement.where(Project.round_id == round_id)
-    return [EndedEarly(project, ending, int(pence)) for project, ending, pence in db.session.execute(statement)]
+    return statement
 
 
 def tranches_statement(view: str, round_id: int | None = None, today: date | None = None):
@@ -185,7 +229,12 @@ def tranches_statement(view: str, round_id: int | None = None, today: date | Non
         db.select(Tranche)
         .join(Tranche.project)
         .join(Organisation, Organisation.id == Project.lead_organisation_id)
-        .options(contains_eager(Tranche.project).contains_eager(Project.lead_organisation))
+        .options(
+            contains_eager(Tranche.project).contains_eager(Project.lead_organisation),
+            # the lists and the CSV show the project's reference and lead organisation, never its round or place
+            contains_eager(Tranche.project).lazyload(Project.round),
+            contains_eager(Tranche.project).lazyload(Project.place),
+        )
         .order_by(Tranche.due_on, Project.reference, Tranche.sequence)
     )
     if view == "due":

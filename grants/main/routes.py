@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from grants.core.dashboard import dashboard_panels
 from grants.core.navigation import GROUPS, nav_items_for
 from grants.core.queues import work_for
+from grants.core.security import HEALTH_CHECK_PATH
 from grants.main.glossary import TERMS
 
 bp = Blueprint("main", __name__)
@@ -46,6 +47,7 @@ def privacy():
     return render_template("main/privacy.html")
 
 
-@bp.get("/healthz")
+@bp.get(HEALTH_CHECK_PATH)
 def healthz():
+    """For the load balancer: no session, no user, no rate limit (``grants.core.security.is_health_check``)."""
     return {"status": "ok"}

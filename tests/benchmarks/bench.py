@@ -3,12 +3,13 @@
 1. Seeds two PostgreSQL databases with ``flask seed-scale``: programme scale (5,000 bids, 1,000
    projects, 50,000 updates) and a tenth of it.
 2. Pages: gunicorn (2 workers) on the large one, measured with wrk beside a bare endpoint
-   (``bench_pages``).
+   (``/healthz``), and ``/healthz`` beside a bare Flask hello served the same way (``bench_pages``):
+   once with kept pages, once with every page rendered (``PAGE_CACHE_SECONDS=0``).
 3. Jobs, each in a process of its own, at full size and a tenth: compiling progress for 1,000 and
    100 projects (``bench_progress``); the reminder sweep over 100,000 and 10,000 due items and emails
    per second through a real worker to a local SMTP server (``bench_jobs``); the 360Giving export of
    10,000 and 1,000 grants (``bench_opendata``).
-4. A summary beside the targets of issue 13.
+4. A summary beside the targets of issues 13 and 27: both columns for every page.
 
 Prints figures; passes or fails nothing (``--quick`` for a small run that checks the script works).
 The databases are dropped afterwards.
@@ -37,8 +38,9 @@ POSTGRES = normalise_database_url(os.environ.get("DATABASE_URL") or "postgresql:
 
 FULL = {"applications": 5000, "projects": 1000, "updates": 50000}
 TARGETS = {
-    "page_ratio": 0.15,
-    "page_p95_ms": 60.0,
+    "page_ratio": 0.15,  # of /healthz's requests per second, in the same run, every page rendered
+    "page_p99_ms": 250.0,  # at 8 connections
+    "healthz_of_hello": 0.70,  # /healthz's requests per second, of a bare Flask hello's
     "sweep_seconds": 20.0,
     "progress_seconds": 10.0,
     "opendata_seconds": 5.0,
@@ -105,12 +107,37 @@ def verdict(ok: bool) -> str:
     return "meets the target" if ok else "MISSES the target"
 
 
+def page_meets(figures: dict) -> bool:
+    return figures["ratio"] >= TARGETS["page_ratio"] and figures["p99_ms"] < TARGETS["page_p99_ms"]
+
+
+def pages_summary(kept: dict, rendered: dict) -> None:
+    """Both columns for every page: its share of /healthz's requests per second in the same run and its
+    p99; the target is met by the rendered column (a page that changes on every request)."""
+    from tests.benchmarks.bench_pages import HEALTHZ, HELLO
+
+    target = f"{TARGETS['page_ratio']:.0%} of /healthz, p99 < {TARGETS['page_p99_ms']:.0f} ms"
+    print(f"  Pages, every page rendered (PAGE_CACHE_SECONDS=0) and kept (60 s); target {target}, rendered:")
+    print(f"  {'page':<44} {'rendered: share, req/s, p99':>28} {'kept: share, req/s, p99':>28}")
+    for name in rendered:
+        if name in (HELLO, HEALTHZ):
+            continue
+        now, kept_ = rendered[name], kept.get(name)
+        columns = [f"{now['ratio']:>5.0%} {now['rps']:>5.0f}/s p99 {now['p99_ms']:5.0f} ms"]
+        columns.append(f"{kept_['ratio']:>5.0%} {kept_['rps']:>5.0f}/s p99 {kept_['p99_ms']:5.0f} ms" if kept_ else "")
+        print(f"  {name:<44} {columns[0]:>28} {columns[1]:>28}: {verdict(page_meets(now))}")
+    for label, figures in (("rendered", rendered), ("kept", kept)):
+        healthz, hello = figures[HEALTHZ], figures[HELLO]
+        ok = healthz["of_hello"] >= TARGETS["healthz_of_hello"]
+        print(
+            f"  /healthz ({label} run): {healthz['rps']:.0f}/s, {healthz['of_hello']:.0%} of a bare Flask hello's"
+            f" {hello['rps']:.0f}/s (target {TARGETS['healthz_of_hello']:.0%}): {verdict(ok)}"
+        )
+
+
 def summary(results: dict, scale: dict) -> None:
     print("\nSummary against the targets (figures from this run):")
-    pages = results["pages"]
-    for name, figures in list(pages.items())[1:]:
-        ok = figures["ratio"] >= TARGETS["page_ratio"] and figures["p95_ms"] < TARGETS["page_p95_ms"]
-        print(f"  {name:<44} {figures['ratio']:>5.0%} of bare, p95 {figures['p95_ms']:6.1f} ms: {verdict(ok)}")
+    pages_summary(results["pages"], results["pages_rendered"])
     full, tenth = results["progress_full"], results["progress_tenth"]
     growth = full["seconds"] / tenth["seconds"] if tenth["seconds"] else 0
     ok = full["seconds"] < TARGETS["progress_seconds"] and full["peak_rss_mb"] < TARGETS["peak_mb"]

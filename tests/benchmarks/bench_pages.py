@@ -1,6 +1,7 @@
 """Benchmark the pages at programme scale: gunicorn (2 workers) serving Grants on PostgreSQL, measured
 with wrk on this machine, each page beside a bare endpoint of the same app (``/healthz``: the same
-middleware and hooks, no work) measured in the same run.
+middleware, no work) measured in the same run, and ``/healthz`` beside a bare Flask hello
+(``tests/benchmarks/hello.py``) served by gunicorn the same way.
 
     .venv/bin/python -m tests.benchmarks.bench_pages --database-url postgresql://…/db --ids '{…}'
 
@@ -35,13 +36,16 @@ CONNECTIONS = 8
 DURATION = 10  # seconds per page
 WARM_UP = 2
 
-# RESULT requests errors p50_ms p95_ms rps, as wrk's Lua ``done`` sees it.
+HELLO = "bare Flask hello (tests/benchmarks/hello.py)"
+HEALTHZ = "bare endpoint (/healthz)"
+
+# RESULT requests errors p50_ms p95_ms p99_ms rps, as wrk's Lua ``done`` sees it (its latency distribution).
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.status + summary.errors.timeout
-  io.write(string.format("RESULT %d %d %.3f %.3f %.1f\\n", summary.requests, errors,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+  io.write(string.format("RESULT %d %d %.3f %.3f %.3f %.1f\\n", summary.requests, errors,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
     summary.requests / (summary.duration / 1e6)))
 end
 """
@@ -114,9 +118,17 @@ def sessions_for(database_url: str, emails: dict[str, str]) -> dict[str, str]:
     return cookies
 
 
-def start_server(database_url: str, port: int, log_path: Path, *, keep_pages: bool = True) -> subprocess.Popen:
+def start_server(
+    database_url: str,
+    port: int,
+    log_path: Path,
+    *,
+    keep_pages: bool = True,
+    app: str = "wsgi:app",
+    ready: str = "/healthz",
+) -> subprocess.Popen:
     log = open(log_path, "wb")  # noqa: SIM115 - kept open for the server's life
-    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", app]
     command += ["--log-level", "warning"]
     server = subprocess.Popen(
         command, cwd=ROOT, env=server_environment(database_url, port, keep_pages=keep_pages), stdout=log, stderr=log
@@ -126,7 +138,7 @@ def start_server(database_url: str, port: int, log_path: Path, *, keep_pages: bo
         if server.poll() is not None:
             raise SystemExit(f"gunicorn stopped: see {log_path}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready}", timeout=2) as response:  # noqa: S310
                 if response.status == 200:
                     return server
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -159,15 +171,16 @@ def wrk(url: str, cookie: str | None, script: Path, seconds: int = DURATION) -> 
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    found = re.search(r"^RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)$", output, flags=re.M)
+    found = re.search(r"^RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)$", output, flags=re.M)
     if not found:
         raise SystemExit(f"wrk printed no result for {url}:\n{output}")
-    requests, errors, p50, p95, rps = found.groups()
+    requests, errors, p50, p95, p99, rps = found.groups()
     return {
         "requests": int(requests),
         "errors": int(errors),
         "p50_ms": float(p50),
         "p95_ms": float(p95),
+        "p99_ms": float(p99),
         "rps": float(rps),
     }
 
@@ -175,7 +188,7 @@ def wrk(url: str, cookie: str | None, script: Path, seconds: int = DURATION) -> 
 def pages(ids: dict) -> list[tuple[str, str, str | None]]:
     """(name, path, who) for each page measured; who is None for an anonymous visitor."""
     return [
-        ("bare endpoint (/healthz)", "/healthz", None),
+        (HEALTHZ, "/healthz", None),
         ("public rounds page", "/rounds/", None),
         ("officer's application list (50 a page)", "/manage/applications/", "officer"),
         (
@@ -189,44 +202,62 @@ def pages(ids: dict) -> list[tuple[str, str, str | None]]:
             "officer",
         ),
         ("portfolio dashboard", "/portfolio/", "officer"),
+        ("funding overview (/funding/), finance", "/funding/", "finance"),
         ("learning library search", f"/learning/?q={ids.get('search_term', 'care')}", None),
     ]
+
+
+def measure(base: str, path: str, cookie: str | None, script: Path, seconds: int, work: Path) -> dict:
+    """One page: fetched once (it must answer 200), warmed up, then measured."""
+    status, body, first = fetch(base + path, cookie)
+    if status != 200:
+        raise SystemExit(f"{base}{path} answered {status}, not 200: see {work}")
+    wrk(base + path, cookie, script, seconds=WARM_UP)
+    figures = {**wrk(base + path, cookie, script, seconds=seconds), "bytes": len(body), "path": path}
+    figures["first_ms"] = round(first * 1000, 1)
+    return figures
 
 
 def run(database_url: str, ids: dict, seconds: int = DURATION, *, keep_pages: bool = True) -> dict:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make wrk` (apt-get install wrk)")
-    cookies = sessions_for(database_url, {"officer": ids["officer_email"], "chair": ids["chair_email"]})
-    port = free_port()
+    people = {"officer": ids["officer_email"], "chair": ids["chair_email"], "finance": ids["finance_email"]}
+    cookies = sessions_for(database_url, people)
+    port, hello_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
     work = Path(tempfile.mkdtemp(prefix="grants-bench-pages-"))
     script = work / "result.lua"
     script.write_text(WRK_SCRIPT)
     server = start_server(database_url, port, work / "gunicorn.log", keep_pages=keep_pages)
+    hello = start_server(database_url, hello_port, work / "hello.log", app="tests.benchmarks.hello:app", ready="/")
     results = {}
     kept = "kept pages served from Redis" if keep_pages else "every page rendered (PAGE_CACHE_SECONDS=0)"
     try:
         print(f"Pages, {kept} (gunicorn, 2 workers, PostgreSQL; wrk, {CONNECTIONS} connections, {seconds} s each):")
+        # The bare Flask hello just before /healthz, on the same machine in the same minute.
+        results[HELLO] = measure(f"http://127.0.0.1:{hello_port}", "/", None, script, seconds, work)
         for name, path, who in pages(ids):
-            cookie = cookies.get(who) if who else None
-            status, body, first = fetch(base + path, cookie)
-            if status != 200:
-                raise SystemExit(f"{path} as {who or 'a visitor'} answered {status}, not 200: see {work}")
-            wrk(base + path, cookie, script, seconds=WARM_UP)
-            figures = {**wrk(base + path, cookie, script, seconds=seconds), "bytes": len(body), "path": path}
-            figures["first_ms"] = round(first * 1000, 1)
-            results[name] = figures
-        bare = next(iter(results.values()))["rps"]
-        print(f"  {'page':<44} {'req/s':>8} {'of bare':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
+            results[name] = measure(base, path, cookies.get(who) if who else None, script, seconds, work)
+        healthz, bare = results[HEALTHZ]["rps"], results[HELLO]["rps"]
+        print(
+            f"  {'page':<44} {'req/s':>8} {'of /healthz':>11} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        )
         for name, figures in results.items():
-            figures["ratio"] = figures["rps"] / bare if bare else 0.0
+            figures["ratio"] = figures["rps"] / healthz if healthz else 0.0
+            share = f"{figures['ratio']:>11.0%}"
+            if name == HEALTHZ:
+                figures["of_hello"] = healthz / bare if bare else 0.0
+                share = f"{figures['of_hello']:>5.0%} hello"
+            elif name == HELLO:
+                share = f"{'':>11}"
             print(
-                f"  {name:<44} {figures['rps']:>8.0f} {figures['ratio']:>8.0%} {figures['p50_ms']:>8.1f}"
-                f" {figures['p95_ms']:>8.1f} {figures['errors']:>7}"
+                f"  {name:<44} {figures['rps']:>8.0f} {share} {figures['p50_ms']:>8.1f}"
+                f" {figures['p95_ms']:>8.1f} {figures['p99_ms']:>8.1f} {figures['errors']:>7}"
             )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, hello):
+            process.terminate()
+            process.wait(timeout=30)
         forget_kept_pages()
     print("BENCH-RESULT " + json.dumps({"pages" if keep_pages else "pages_rendered": results}))
     return results

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import column, select, table
 
-from grants.core.pagination import _is_ordered, paginate
+from grants.core.pagination import _is_ordered, _is_ordered_sql, paginate
 
 ITEMS = table("items", column("id"), column("rank"))
 RANKED = select(ITEMS.c.id).order_by(ITEMS.c.rank).subquery()
@@ -18,10 +18,13 @@ RANKED = select(ITEMS.c.id).order_by(ITEMS.c.rank).subquery()
         (select(ITEMS.c.id).order_by(ITEMS.c.rank), True),
         (select(RANKED.c.id), False),  # only a subquery is ordered
         (select(RANKED.c.id).order_by(RANKED.c.id.desc()), True),
+        (select(ITEMS.c.id).order_by(ITEMS.c.rank).order_by(None), False),
     ],
 )
 def test_only_an_outer_order_by_counts(statement, ordered):
+    # SQLAlchemy's own clauses and the compiled SQL say the same (the first is read when it is there)
     assert _is_ordered(statement) is ordered
+    assert _is_ordered_sql(statement) is ordered
 
 
 def test_an_unordered_list_is_refused(app):

@@ -12,6 +12,7 @@ from grants.core.audit import AuditEvent
 from grants.core.errors import PermissionDenied
 from grants.core.permissions import Role
 from grants.core.signals import project_changed
+from grants.funding import queries
 from grants.funding.models import AgreementStatus, MatchFunding, Payment, TrancheStatus
 from grants.funding.services import FundingError, agreements, conditions, match, release, schedule, waivers
 from grants.funding.services.release import released_total
@@ -405,6 +406,24 @@ def test_the_funding_overview_counts_awards_given_up_and_early_ends(db, app, fin
     page = text(client.get("/funding/").get_data(as_text=True))
     assert "Repayments due after an early end £0.00" in page and "Repayments received £5,000.00" in page
     assert "Received on" in page and "reference REPAY-7" in page
+
+
+def test_the_funding_overview_lists_the_most_recent_early_ends_and_points_to_the_csv_for_the_rest(
+    db, app, monkeypatch, officer, finance, other_finance, three_projects
+):
+    running, given_up, early, proposal = three_projects
+    client = sign_in_client(app, finance)
+    page = text(client.get("/funding/").get_data(as_text=True))
+    assert early.reference in page and "most recent of" not in page
+    later = funded_project(running.round)
+    pay_first(later, officer, finance, reference="BACS-LATER")
+    end_early(later, officer, other_finance, repayment_pence=100_000)
+    monkeypatch.setattr(queries, "ENDED_EARLY_SHOWN", 1)
+    html = client.get("/funding/").get_data(as_text=True)
+    page = text(html)
+    assert later.reference in page and early.reference not in page.split("All tranches")[0]
+    assert "The 1 most recent of 2. Every repayment asked of them is in the CSV of all tranches" in page
+    assert 'href="/funding/tranches.csv?view=all"' in html
 
 
 def test_the_finance_csv_has_cancelled_tranches_and_repayments(db, app, finance, other_finance, three_projects):

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy.orm import lazyload, strategies
 
 from grants.core.permissions import Role
+from tests import endings
 from tests.factories import EnablerProfileFactory, RoundFactory, UserFactory, assign, funded_project
 from tests.fixtures.clients import sign_in_client
 from tests.helpers import QueryCounter, text
@@ -36,6 +37,7 @@ BUDGETS = {
     "portfolio_places": 4,  # /portfolio/places, programme officer
     "library_search": 6,  # /learning/?q=..., anonymous
     "home": 20,  # /, programme officer: the person (2) and two for each of their nine work queues
+    "funding_overview": 9,  # /funding/?view=all, finance: person (2), totals, early ends, rounds, tranches (4)
 }
 SMALL = 3
 SELECTIN_BATCH = 50
@@ -198,6 +200,26 @@ def home_page(app) -> Measured:
     return measure(client, "/", lambda count: worlds.grow_bids(round_, count), 30)
 
 
+def funding_overview_page(app) -> Measured:
+    round_ = RoundFactory()
+    officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+    finance = UserFactory(roles=[Role.FINANCE_APPROVER])
+    client = sign_in_client(app, UserFactory(roles=[Role.FINANCE_APPROVER]))
+
+    def grow(count):
+        """``count`` funded projects, every third paid its first tranche and ended early."""
+        for number in range(count):
+            project = funded_project(round_)
+            if number % 3 == 0:
+                endings.pay_first_tranche(project, officer, finance)
+                endings.end_early(project, officer, finance, repayment_pence=100_000)
+
+    def check(page):
+        assert "All tranches: 36 tranches" in page and "Projects that ended early" in page
+
+    return measure(client, "/funding/?view=all", grow, 12, check=check)
+
+
 PAGES = {
     "rounds": rounds_page,
     "officer_applications": officer_applications_page,
@@ -208,6 +230,7 @@ PAGES = {
     "portfolio_places": portfolio_places_page,
     "library_search": library_search_page,
     "home": home_page,
+    "funding_overview": funding_overview_page,
 }
 
 

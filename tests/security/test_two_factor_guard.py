@@ -15,8 +15,9 @@ MUST_USE_IT = ("steering_chair", "programme_officer", "finance_approver", "admin
 SETUP = "/account/two-factor/set-up"
 
 
-# The API's own description is public and read without a session (the API takes tokens, not sessions).
-PUBLIC_WITHOUT_SESSION = {"api.openapi_document /api/v1/openapi.json"}
+# The API's own description is public and read without a session (the API takes tokens, not sessions);
+# the health check reads no session either (it says "ok" to everyone, and nothing else).
+PUBLIC_WITHOUT_SESSION = {"api.openapi_document /api/v1/openapi.json", "main.healthz /healthz"}
 
 
 def _open(key: str) -> bool:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from grants.core import actions
+from grants.core.cache import cached_page
 from grants.core.forms import ActionForm
 from grants.core.pagination import id_arg, paginate
 from grants.core.permissions import Role, roles_required
@@ -29,6 +30,7 @@ from grants.rounds.models import Round, RoundStatus
 
 @bp.get("/funding/")
 @roles_required(Role.PROGRAMME_OFFICER, Role.FINANCE_APPROVER)
+@cached_page
 def index():
     view = request.args.get("view") if request.args.get("view") in queries.VIEWS else "due"
     return _tranches_page(view, heading="Funding")
@@ -43,7 +45,8 @@ def approvals():
 
 def _tranches_page(view: str, *, heading: str):
     round_id = id_arg("round")
-    page = paginate(queries.tranches_statement(view, round_id))
+    view_totals = queries.view_totals(view, round_id)
+    page = paginate(queries.tranches_statement(view, round_id), total=view_totals[0])
     tranche_ids = [tranche.id for tranche in page.items]
     return render_template(
         "funding/index.html",
@@ -51,14 +54,14 @@ def _tranches_page(view: str, *, heading: str):
         view=view,
         views=queries.VIEWS,
         round_id=round_id,
-        rounds=db.session.scalars(
-            db.select(Round)
+        rounds=db.session.execute(
+            db.select(Round.id, Round.code, Round.title)
             .where(Round.status.in_((RoundStatus.DECIDED, RoundStatus.ARCHIVED)))
             .order_by(Round.closes_at.desc())
         ).all(),
         totals=queries.totals(round_id),
-        ended_early=queries.ended_early(round_id),
-        view_totals=queries.view_totals(view, round_id),
+        ended_early=queries.recently_ended_early(round_id),
+        view_totals=view_totals,
         page=page,
         payments=queries.payments_for(tranche_ids),
         waiting=condition_services.unmet_conditions(tranche_ids),
