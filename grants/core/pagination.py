@@ -26,13 +26,12 @@ def id_arg(name: str) -> int | None:
 
 
 def _is_ordered(statement: Select[Any]) -> bool:
-    """Whether the outermost query has an ORDER BY. SQLAlchemy keeps the clauses in no public attribute:
-    its own (``_order_by_clauses``, the outer query's only) is read if there, as compiling the statement
-    to read its SQL takes milliseconds on every page of a list; else the SQL, at bracket depth 0 only,
-    so that a subquery's own ORDER BY does not count."""
-    clauses = getattr(statement, "_order_by_clauses", None)
-    if isinstance(clauses, tuple):
-        return bool(clauses)
+    """Whether the outermost query has an ORDER BY, read from its SQL at bracket depth 0 only (a subquery's
+    own ORDER BY does not count; SQLAlchemy keeps the clauses in no public attribute). Compiling the
+    statement costs milliseconds on every page of a list, so the rule is checked where a mistake is caught
+    (the tests, debugging); a production request trusts the code the suite has held to it."""
+    if not (current_app.testing or current_app.debug):
+        return True
     return _is_ordered_sql(statement)
 
 

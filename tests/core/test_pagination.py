@@ -21,10 +21,19 @@ RANKED = select(ITEMS.c.id).order_by(ITEMS.c.rank).subquery()
         (select(ITEMS.c.id).order_by(ITEMS.c.rank).order_by(None), False),
     ],
 )
-def test_only_an_outer_order_by_counts(statement, ordered):
-    # SQLAlchemy's own clauses and the compiled SQL say the same (the first is read when it is there)
-    assert _is_ordered(statement) is ordered
+def test_only_an_outer_order_by_counts(app, statement, ordered):
+    with app.app_context():  # the tests' configuration checks every list
+        assert _is_ordered(statement) is ordered
     assert _is_ordered_sql(statement) is ordered
+
+
+def test_a_production_request_trusts_the_order_the_suite_checked(app):
+    app.testing, testing = False, app.testing
+    try:
+        with app.app_context():
+            assert _is_ordered(select(ITEMS.c.id)) is True
+    finally:
+        app.testing = testing
 
 
 def test_an_unordered_list_is_refused(app):
