@@ -83,12 +83,13 @@ def test_two_active_projects_have_an_exchange_between_lead_enabler_and_officer(d
         assert all(sides == {"applicant", "enabler", "programme"} for sides in by_project.values())
 
 
+# (side, unread messages, the conversations they are in: what the home counts)
 UNREAD = {
-    "officer@example.org": (Side.PROGRAMME, 2),  # the steering member's question, the lead's thanks to the enabler
-    "project.lead@example.org": (Side.APPLICANT, 2),  # the enabler's advice and the officer's answer
-    "enabler@example.org": (Side.ENABLER, 1),  # the lead's thanks
-    "applicant.cornwall@example.org": (Side.APPLICANT, 1),  # an eligibility question to answer
-    "applicant@example.org": (Side.APPLICANT, 0),
+    "officer@example.org": (Side.PROGRAMME, 2, 2),  # the steering member's question, the lead's thanks to the enabler
+    "project.lead@example.org": (Side.APPLICANT, 2, 1),  # the enabler's advice and the officer's answer
+    "enabler@example.org": (Side.ENABLER, 1, 1),  # the lead's thanks
+    "applicant.cornwall@example.org": (Side.APPLICANT, 1, 1),  # an eligibility question to answer
+    "applicant@example.org": (Side.APPLICANT, 0, 0),
 }
 
 
@@ -102,13 +103,13 @@ def _unread_on_home(demo_app, email: str) -> tuple[int, str]:  # noqa: F811
 
 def test_messages_wait_unread_for_the_demo_people_who_sign_in_until_they_open_them(demo_app):  # noqa: F811
     with demo_app.app_context():
-        counted = {email: queries.unread_count(_person(email), side) for email, (side, _) in UNREAD.items()}
+        counted = {email: queries.unread_totals(_person(email), side) for email, (side, *_) in UNREAD.items()}
         [ask] = [message for message in _messages() if message.team_only]
         asked, application_id = ask.body, ask.application_id
-    assert counted == {email: count for email, (_, count) in UNREAD.items()}
-    for email, (_, count) in UNREAD.items():
+    assert counted == {email: (messages, conversations) for email, (_, messages, conversations) in UNREAD.items()}
+    for email, (_, _, conversations) in UNREAD.items():
         shown, words = _unread_on_home(demo_app, email)
-        assert shown == count, (email, words)
+        assert shown == conversations, (email, words)
     shown, words = _unread_on_home(demo_app, "officer@example.org")
     assert "1 unread message about LV2-" in words and "1 unread message about LV1-" in words, words
 

@@ -161,6 +161,15 @@ def unread_count(user, side: Side) -> int:
     return db.session.scalar(statement.with_only_columns(func.count(Message.id)).order_by(None)) or 0
 
 
+def unread_totals(user, side: Side) -> tuple[int, int]:
+    """(unread messages, conversations they are in) for the person on ``side``: one query."""
+    statement = unread_statement(user, side)
+    messages, conversations = db.session.execute(
+        statement.with_only_columns(func.count(Message.id), func.count(func.distinct(Message.thread))).order_by(None)
+    ).one()
+    return int(messages or 0), int(conversations or 0)
+
+
 def unread_threads(user, side: Side, limit: int) -> list[Unread]:
     """The conversations with unread messages, the most recent first, with what each is about. One query."""
     grouped = (

@@ -1,7 +1,8 @@
 """Unread messages on the home of each person in a conversation: the programme team, the applicant's
 organisation and a project's enabler, each for the side they take part on (``queries.sides_of``). The
 conversations with messages they have not read, the most recent first, each opened at its first unread
-message. Two queries: a count, and the first few conversations with what each is about."""
+message. The queue counts conversations (each one item, opened once), and says how many messages that
+is. Two queries: the counts, and the first few conversations with what each is about."""
 
 from __future__ import annotations
 
@@ -24,15 +25,20 @@ def unread_messages(user, role: Role) -> Queue:
     side = SIDES[role]
     if side not in queries.sides_of(user):  # an applicant not yet of an organisation
         return queue
-    count = queries.unread_count(user, side)
-    if not count:
+    messages, conversations = queries.unread_totals(user, side)
+    if not conversations:
         return queue
     items = [_item(thread) for thread in queries.unread_threads(user, side, limit=SHOWN)]
-    return replace(queue, count=count, items=items)
+    summary = f"{_messages(messages)} in {conversations:,} conversation{'' if conversations == 1 else 's'}"
+    return replace(queue, count=conversations, items=items, summary=summary)
+
+
+def _messages(count: int) -> str:
+    return "1 unread message" if count == 1 else f"{count:,} unread messages"
 
 
 def _item(thread: queries.Unread) -> WorkItem:
-    messages = "1 unread message" if thread.count == 1 else f"{thread.count:,} unread messages"
+    messages = _messages(thread.count)
     anchor = f"message-{thread.first_id}" if thread.first_id else None
     if thread.application_id is not None:
         href = url_for("conversations.bid", application_id=thread.application_id, _anchor=anchor)

@@ -17,7 +17,7 @@ from tests.browser.visitor import slug
 # kind sentence). The demo is dated from the day it is seeded, so these hold whenever it runs.
 FILLED = {
     "applicant@example.org": {"applications.drafts", "applications.partners"},
-    "applicant.cornwall@example.org": set(),
+    "applicant.cornwall@example.org": {"conversations.unread"},
     "steering.member@example.org": {"reviews.conflicts", "reviews.to_score"},
     "steering.chair@example.org": {
         "reviews.conflicts",
@@ -32,8 +32,9 @@ FILLED = {
         "assessment.disagreements",
         "assessment.short_of_reviewers",
     },
-    "enabler@example.org": {"enablers.updates", "funding.enabler_conditions"},
+    "enabler@example.org": {"conversations.unread", "enablers.updates", "funding.enabler_conditions"},
     "officer@example.org": {
+        "conversations.unread",
         "applications.eligibility",
         "reviews.needing_reviewers",
         "monitoring.reports",
@@ -43,7 +44,7 @@ FILLED = {
     },
     "finance@example.org": {"funding.releases", "funding.repayments", "funding.holds"},
     "admin@example.org": set(),
-    "project.lead@example.org": {"funding.agreements", "monitoring.changes"},
+    "project.lead@example.org": {"conversations.unread", "funding.agreements", "monitoring.changes"},
 }
 
 QUEUES = """() => Array.from(document.querySelectorAll("section[data-queue]")).map(section => ({
