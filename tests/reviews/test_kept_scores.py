@@ -4,11 +4,12 @@ recomputation from scratch (``flask figures check``), which reports a wrong kept
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm.attributes import set_committed_value
 
 from grants.core.figures import differences
 from grants.core.permissions import Role
 from grants.reviews import kept, services
-from grants.reviews.models import BidScore
+from grants.reviews.models import AssignmentStatus, BidScore, ReviewAssignment
 from grants.reviews.queries import load_spreads, round_ranking
 from grants.reviews.scores import save_scores
 from tests.factories import ReviewAssignmentFactory, UserFactory, under_review_bid
@@ -126,3 +127,22 @@ def test_a_missing_or_stray_kept_row_is_reported(db, scored):
     assert kept.repair() == 2
     assert differences()[kept.NAME] == []
     assert _assessment(scored).weighted == 74.0 and _assessment(unscored).weighted is None
+
+
+def test_a_chairs_conflict_declared_on_an_assignment_read_before_their_review_was_submitted_takes_it_out(db):
+    """The chair declares a conflict with the assignment as it was read before their review was submitted
+    (another request, a moment ago): the review counted by then leaves the kept figures with it."""
+    bid = under_review_bid()
+    _submit(_reviewer(bid), [5, 5])
+    chair = _reviewer(bid, Role.STEERING_CHAIR)
+    _submit(chair, [0, 0])
+    assert _assessment(bid).weighted == 50.0
+    set_committed_value(chair, "status", AssignmentStatus.IN_PROGRESS)  # as read before the submission
+
+    services.declare_chair_conflict(bid, "My organisation is a partner.", actor=chair.reviewer)
+
+    assert db.session.scalar(db.select(ReviewAssignment.status).where(ReviewAssignment.id == chair.id)) == (
+        AssignmentStatus.CONFLICTED
+    )
+    assert _assessment(bid).weighted == 100.0
+    _kept_equals_recomputed(bid)
