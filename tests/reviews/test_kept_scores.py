@@ -146,3 +146,26 @@ def test_a_chairs_conflict_declared_on_an_assignment_read_before_their_review_wa
     )
     assert _assessment(bid).weighted == 100.0
     _kept_equals_recomputed(bid)
+
+
+def test_a_repair_never_writes_over_a_review_submitted_after_it_looked(db, scored, monkeypatch):
+    """``flask figures check --repair`` during assessment: a bid's figures are wrong, the repair reads what
+    they should be, and before it writes them a reviewer's submission is kept (by its own transaction).
+    The repair writes the figures as they are once it holds the bid's row, with that review in them."""
+    db.session.execute(db.update(BidScore).values(weighted=12.5))
+    db.session.commit()
+    as_read = kept.recomputed(db.true())  # before the third review
+    _submit(_reviewer(scored), [0, 0])
+    db.session.commit()
+    real, calls = kept.recomputed, []
+
+    def read_before_the_review(condition):
+        calls.append(condition)
+        return as_read if len(calls) == 1 else real(condition)
+
+    monkeypatch.setattr(kept, "recomputed", read_before_the_review)
+    assert kept.repair() == 1
+    db.session.commit()
+    monkeypatch.undo()
+    assert differences()[kept.NAME] == []
+    assert _assessment(scored).weighted == round(100 * (60 * (7 / 3) / 5 + 40 * (8 / 3) / 5) / 100, 2)
