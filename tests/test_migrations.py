@@ -1,9 +1,14 @@
 """The migrations build the schema the models describe, on PostgreSQL and on SQLite."""
 
+import uuid
+
+import psycopg
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import make_url
 
 from grants.core.db import compare_type, include_object
 from grants.extensions import db
@@ -220,3 +225,48 @@ def test_projects_funded_before_conditions_existed_get_them_with_their_agreement
         (3, "learning_evidenced"),
     ]
     assert json.loads(schedule) == [[1, 1350000, "2026-03-01"], [2, 810000, "2026-08-01"], [3, 540000, "2027-02-01"]]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def scratch_database(request, tmp_path):
+    """An empty database of the test's own, of each kind the migrations run on."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'grants.sqlite'}"
+        return
+    server = request.getfixturevalue("postgres_server_url")
+    name = f"grants_scratch_{uuid.uuid4().hex[:12]}"
+    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_kept_bid_scores_are_filled_from_the_scores_given_before(scratch_database, app):
+    """Migration d3f1a8b2c6e4 keeps every scored bid's figures as a recomputation gives them: the reviews
+    submitted, not a draft, nor the review of someone who declared a conflict after scoring."""
+    from grants.reviews import kept
+    from tests.factories import ReviewAssignmentFactory, submitted_review, under_review_bid
+
+    scratch = make_test_app(scratch_database)
+    with scratch.app_context():
+        upgrade()
+        bid = under_review_bid()
+        submitted_review(bid, [5, 4])
+        submitted_review(bid, [2, 1])
+        submitted_review(bid, [0, 0]).status = "conflicted"  # its scores no longer count
+        other = under_review_bid(bid.round)
+        submitted_review(other, [3, 2])
+        ReviewAssignmentFactory(application=under_review_bid(bid.round), status="in_progress")
+        db.session.commit()
+        scored = {bid.id, other.id}
+        db.session.remove()  # nothing of this session holds a table the migration drops
+        downgrade(revision="fa666dda480c")
+        upgrade()
+        filled, recomputed = kept.kept(), kept.recomputed(db.true())
+        db.session.remove()
+        db.engine.dispose()
+    assert set(filled) == scored and filled == recomputed
+    assert filled[bid.id].weighted == round(100 * (60 * 3.5 / 5 + 40 * 2.5 / 5) / 100, 2)
+    assert filled[bid.id].disagreements == 2

@@ -158,24 +158,46 @@ def _differing(was: dict[int, BidFigures], now: dict[int, BidFigures]) -> dict[i
 
 
 def _put(was: dict[int, BidFigures], now: dict[int, BidFigures]) -> int:
-    differing = _differing(was, now)
-    for application_id, (_, figures) in differing.items():
-        if application_id not in was:
-            _lock(application_id)
-        _write(application_id, figures)
+    """Keep the figures of the bids that differ, recomputed once their rows are locked: a review submitted
+    after ``now`` was read (and kept by its own transaction) is counted, never written over."""
+    differing = sorted(_differing(was, now))
+    for start in range(0, len(differing), _AT_ONCE):
+        some = differing[start : start + _AT_ONCE]
+        _lock_all(some)
+        fresh = recomputed(Application.id.in_(some))
+        for application_id in some:
+            _write(application_id, fresh.get(application_id, NONE_COUNTED))
     return len(differing)
+
+
+_AT_ONCE = 500  # bids locked and recomputed together: well within any database's limit of parameters
 
 
 def _lock(application_id: int) -> None:
     """The bid's row, made if it is missing (by this transaction or, a moment ago, another), then locked."""
+    _lock_all([application_id])
+
+
+def _lock_all(application_ids: list[int]) -> None:
+    """These bids' rows, made where missing, then locked (in the order given: sorted, by every caller of
+    more than one, so that two never wait for each other)."""
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    now = utcnow()
     db.session.execute(
         insert(BidScore)
-        .values(application_id=application_id, disagreements=0, spread={}, updated_at=utcnow())
+        .values(
+            [
+                {"application_id": application_id, "disagreements": 0, "spread": {}, "updated_at": now}
+                for application_id in application_ids
+            ]
+        )
         .on_conflict_do_nothing(index_elements=[BidScore.application_id])
     )
     db.session.execute(
-        db.select(BidScore.application_id).where(BidScore.application_id == application_id).with_for_update()
+        db.select(BidScore.application_id)
+        .where(BidScore.application_id.in_(application_ids))
+        .order_by(BidScore.application_id)
+        .with_for_update()
     )
 
 

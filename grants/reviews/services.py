@@ -305,6 +305,15 @@ def declare_chair_conflict(application: Application, nature: str, *, actor: Any)
         raise PermissionDenied("Only a steering group chair can declare a conflict here.")
     if not (nature or "").strip():
         raise ReviewError("Describe the conflict of interest", field="nature")
+    assignment = db.session.scalar(
+        db.select(ReviewAssignment).where(
+            ReviewAssignment.application_id == application.id, ReviewAssignment.reviewer_id == actor.id
+        )
+    )
+    if assignment is not None:
+        # Locked first, as ``declare`` and ``save_scores`` lock it, and read as it is now: a review of
+        # theirs submitted a moment ago (another page) is seen, and leaves the result with the rest.
+        lock_and_refresh(db.session, assignment)
     declaration = db.session.scalar(
         db.select(ConflictDeclaration).where(
             ConflictDeclaration.application_id == application.id, ConflictDeclaration.reviewer_id == actor.id
@@ -328,11 +337,6 @@ def declare_chair_conflict(application: Application, nature: str, *, actor: Any)
         declaration,
         actor=actor,
         after={"application_id": application.id, "has_conflict": True, "nature": declaration.nature, "as": "chair"},
-    )
-    assignment = db.session.scalar(
-        db.select(ReviewAssignment).where(
-            ReviewAssignment.application_id == application.id, ReviewAssignment.reviewer_id == actor.id
-        )
     )
     if assignment is not None and assignment.is_active:
         counted = assignment.status == AssignmentStatus.SUBMITTED

@@ -4,11 +4,12 @@ recomputation from scratch (``flask figures check``), which reports a wrong kept
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm.attributes import set_committed_value
 
 from grants.core.figures import differences
 from grants.core.permissions import Role
 from grants.reviews import kept, services
-from grants.reviews.models import BidScore
+from grants.reviews.models import AssignmentStatus, BidScore, ReviewAssignment
 from grants.reviews.queries import load_spreads, round_ranking
 from grants.reviews.scores import save_scores
 from tests.factories import ReviewAssignmentFactory, UserFactory, under_review_bid
@@ -126,3 +127,45 @@ def test_a_missing_or_stray_kept_row_is_reported(db, scored):
     assert kept.repair() == 2
     assert differences()[kept.NAME] == []
     assert _assessment(scored).weighted == 74.0 and _assessment(unscored).weighted is None
+
+
+def test_a_chairs_conflict_declared_on_an_assignment_read_before_their_review_was_submitted_takes_it_out(db):
+    """The chair declares a conflict with the assignment as it was read before their review was submitted
+    (another request, a moment ago): the review counted by then leaves the kept figures with it."""
+    bid = under_review_bid()
+    _submit(_reviewer(bid), [5, 5])
+    chair = _reviewer(bid, Role.STEERING_CHAIR)
+    _submit(chair, [0, 0])
+    assert _assessment(bid).weighted == 50.0
+    set_committed_value(chair, "status", AssignmentStatus.IN_PROGRESS)  # as read before the submission
+
+    services.declare_chair_conflict(bid, "My organisation is a partner.", actor=chair.reviewer)
+
+    assert db.session.scalar(db.select(ReviewAssignment.status).where(ReviewAssignment.id == chair.id)) == (
+        AssignmentStatus.CONFLICTED
+    )
+    assert _assessment(bid).weighted == 100.0
+    _kept_equals_recomputed(bid)
+
+
+def test_a_repair_never_writes_over_a_review_submitted_after_it_looked(db, scored, monkeypatch):
+    """``flask figures check --repair`` during assessment: a bid's figures are wrong, the repair reads what
+    they should be, and before it writes them a reviewer's submission is kept (by its own transaction).
+    The repair writes the figures as they are once it holds the bid's row, with that review in them."""
+    db.session.execute(db.update(BidScore).values(weighted=12.5))
+    db.session.commit()
+    as_read = kept.recomputed(db.true())  # before the third review
+    _submit(_reviewer(scored), [0, 0])
+    db.session.commit()
+    real, calls = kept.recomputed, []
+
+    def read_before_the_review(condition):
+        calls.append(condition)
+        return as_read if len(calls) == 1 else real(condition)
+
+    monkeypatch.setattr(kept, "recomputed", read_before_the_review)
+    assert kept.repair() == 1
+    db.session.commit()
+    monkeypatch.undo()
+    assert differences()[kept.NAME] == []
+    assert _assessment(scored).weighted == round(100 * (60 * (7 / 3) / 5 + 40 * (8 / 3) / 5) / 100, 2)
