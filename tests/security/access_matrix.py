@@ -179,6 +179,20 @@ def build_world() -> World:  # noqa: PLR0915 - one story, told in order
     message_document = DocumentFactory(application_id=bid_review.id, kind="message", message_id=request.id)
     _write_file(message_document.stored_name)
     ids.clarification, ids.message_document = request.id, message_document.id
+    # And on the bid they declared a conflict with: a clarification request with a file, and its answer.
+    conflicted_request = conversations.send_on_bid(
+        bid_conflicted, actor=officer, body="Who chairs the partnership board?", clarification=True
+    )
+    conflicted_answer = conversations.send_on_bid(
+        bid_conflicted, actor=lead, body="The council's leader.", answers=conflicted_request
+    )
+    session.commit()
+    conflicted_document = DocumentFactory(
+        application_id=bid_conflicted.id, kind="message", message_id=conflicted_answer.id
+    )
+    _write_file(conflicted_document.stored_name)
+    ids.conflicted_clarification, ids.conflicted_answer = conflicted_request.id, conflicted_answer.id
+    ids.conflicted_message_document = conflicted_document.id
 
     # A's funded project: its enabler, log, money, monitoring, learning and leadership.
     project = funded_project(lead_organisation=org_a, lead_applicant=lead, title="Wigan deal")
@@ -727,8 +741,8 @@ MATRIX: dict[str, Entry] = _entries(
         ),
         # A bid's conversation: the programme team and the lead organisation, no one else (a 404: another
         # organisation cannot tell it exists). Those assessing the bid read its clarification requests and
-        # answers (and their files) beside the bid, never the conversation; a conflicted reviewer sees none
-        # of it (tests/conversations/test_pages.py, as the world has no conflicted reviewer).
+        # answers (and their files) beside the bid, never the conversation; a reviewer or chair who declared
+        # a conflict sees none of it (``CONFLICTED``).
         "conversations.bid /applications/<int:application_id>/messages": (
             lambda w: {"application_id": w.ids.bid_review},
             "  in  200  404  404  404  404  404  200  404  404",
@@ -1544,6 +1558,28 @@ CONFLICTED: dict[str, Entry] = _entries(
             lambda w: {"application_id": w.ids.bid_conflicted},
             "  in  403  403  403  404  403  403  200  403  403",
             "  in  403  403  403  404  403  403  403  403  403",
+        ),
+        # The bid as submitted, its conversation and a clarification answer's file: the steering member
+        # and the chair who declared a conflict learn none of them exists, as another organisation would not.
+        "applications.bid_pdf /applications/<int:application_id>/bid.pdf": (
+            lambda w: {"application_id": w.ids.bid_conflicted},
+            "  in  200  404  404  404  404  404  200  404  404",
+            None,
+        ),
+        "conversations.bid /applications/<int:application_id>/messages": (
+            lambda w: {"application_id": w.ids.bid_conflicted},
+            "  in  200  404  404  404  404  404  200  404  404",
+            "  in   ok  404  404  404  404  404   ok  404  404",
+        ),
+        "conversations.answer /applications/<int:application_id>/messages/<int:message_id>/answer": (
+            lambda w: {"application_id": w.ids.bid_conflicted, "message_id": w.ids.conflicted_clarification},
+            "  in  200  404  404  404  404  404  403  404  404",
+            "  in   ok  404  404  404  404  404  403  404  404",
+        ),
+        "conversations.file /messages/<int:message_id>/files/<int:document_id>": (
+            lambda w: {"message_id": w.ids.conflicted_answer, "document_id": w.ids.conflicted_message_document},
+            "  in  200  404  404  404  404  404  200  404  404",
+            None,
         ),
         "reviews.ask_team /reviews/applications/<int:application_id>/ask": (
             lambda w: {"application_id": w.ids.bid_conflicted},
