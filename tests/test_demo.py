@@ -741,6 +741,39 @@ def test_the_demo_has_two_co_chairs_and_every_wave_two_bid_has_one_free_to_decid
         assert bids and all(chairs - conflicted.get(bid, set()) for bid in bids)
 
 
+def test_wave_two_is_decided_end_to_end_as_seeded_each_bid_by_a_chair_free_to_decide_it(demo_app):
+    """As seeded, the chairs can decide every wave 2 bid between them and make the decisions take effect:
+    the top-ranked bid approved and made a project, the rest rejected. Nothing is kept (rolled back)."""
+    from grants.accounts.models import User, UserRole
+    from grants.core.permissions import Role
+    from grants.reviews import decisions, queries
+    from grants.reviews.models import DecisionOutcome
+    from grants.rounds.models import Round, RoundStatus
+
+    with demo_app.app_context():
+        try:
+            chairs = db.session.scalars(
+                db.select(User).join(UserRole).where(UserRole.role == Role.STEERING_CHAIR.value).order_by(User.id)
+            ).all()
+            wave2 = db.session.scalars(db.select(Round).where(Round.code == "LV2")).one()
+            ranked = [assessment.application_id for assessment in queries.round_assessment(wave2)]
+            assert ranked
+            deciders = set()
+            for place, application_id in enumerate(ranked):
+                chair = next(c for c in chairs if application_id not in queries.conflicted_application_ids(c))
+                deciders.add(chair.id)
+                outcome = DecisionOutcome.APPROVED if place == 0 else DecisionOutcome.REJECTED
+                request = decisions.DecisionRequest(application_id, outcome, "Decided as the ranking stands.")
+                decisions.record_decisions(wave2, [request], actor=chair)
+            assert decisions.undecided(wave2) == []
+            assert deciders == {chair.id for chair in chairs}, "each co-chair decides a bid the other cannot"
+            applied = decisions.apply_decisions(wave2, actor=chairs[0])
+            assert (applied.decisions, applied.projects) == (len(ranked), 1)
+            assert wave2.status == RoundStatus.DECIDED
+        finally:
+            db.session.rollback()
+
+
 def test_the_demo_project_lead_has_an_agreement_to_sign_and_a_report_to_revise(demo_app):
     from grants.accounts.models import User
     from grants.funding.models import GrantAgreement, Tranche

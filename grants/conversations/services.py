@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from werkzeug.datastructures import FileStorage
 
 from grants.accounts.models import User, UserRole
@@ -81,7 +82,9 @@ def send_on_bid(
     )
 
 
-def send_on_project(project: Project, *, actor: Any, body: str | None, files=None) -> Message:
+def send_on_project(
+    project: Project, *, actor: Any, body: str | None, files: Sequence[FileStorage] | None = None
+) -> Message:
     side = permissions.side_on_project(actor, project)
     if side is None:
         raise PermissionDenied("You are not part of this project's conversation")
@@ -163,7 +166,7 @@ class _Bid:
 # --- Who is told ------------------------------------------------------------------------------------------
 
 
-def _with_role(role: Role):
+def _with_role(role: Role) -> ColumnElement[bool]:
     return User.id.in_(db.select(UserRole.user_id).where(UserRole.role == role.value))
 
 

@@ -4,6 +4,7 @@ function checks, changes, flushes and audits; the route commits."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from grants.core import audit
 from grants.core.db import lock_and_refresh, utcnow
@@ -15,6 +16,7 @@ from grants.reviews.kept import keep_bid_scores
 from grants.reviews.models import AssignmentStatus, ReviewAssignment, Score, ScoreRevision
 from grants.reviews.services import ReviewAlreadyDone, ReviewError
 from grants.reviews.workflow import ASSIGNMENT_WORKFLOW
+from grants.rounds.models import RubricCriterion
 
 # --- Scores -----------------------------------------------------------------------------------------
 
@@ -24,7 +26,7 @@ def save_scores(
     entries: dict[int, tuple[int | None, str]],
     *,
     submit: bool,
-    actor,
+    actor: Any,
     now: datetime | None = None,
 ) -> None:
     """Keep the reviewer's scores (criterion id → value and justification). Submitting needs every
@@ -99,7 +101,9 @@ def score_field(criterion_id: int, part: str = "value") -> str:
     return f"criterion:{criterion_id}:{part}"
 
 
-def _score_problems(criteria: dict, entries: dict[int, tuple[int | None, str]], *, submit: bool) -> list[ReviewError]:
+def _score_problems(
+    criteria: dict[int, RubricCriterion], entries: dict[int, tuple[int | None, str]], *, submit: bool
+) -> list[ReviewError]:
     problems = []
     for criterion_id, criterion in criteria.items():
         value, justification = entries.get(criterion_id, (None, ""))
@@ -129,7 +133,7 @@ class ScoreProblems(ReviewError):
 # --- Moderation -------------------------------------------------------------------------------------
 
 
-def request_look_again(assignment: ReviewAssignment, note: str, *, actor) -> None:
+def request_look_again(assignment: ReviewAssignment, note: str, *, actor: Any) -> None:
     """The chair asks a reviewer to look again. Their submitted scores keep counting until they submit
     new ones; it can be asked only while scoring is open, by a chair without a conflict with the bid.
     Refuses (``ReviewAlreadyDone``), changing and sending nothing, when the same request is already

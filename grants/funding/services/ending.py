@@ -9,6 +9,7 @@ to it (``common.check_running``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from grants.core.db import utcnow
@@ -33,7 +34,7 @@ _MATCH_SO_FAR = {
 }
 
 
-def _settled(project_id: int, tranches) -> str:
+def _settled(project_id: int, tranches: Sequence[Tranche]) -> str:
     """How every tranche ended: "£21,200.00 released, £5,300.00 cancelled"."""
     cancelled = sum(tranche.amount_pence for tranche in tranches if tranche.status == TrancheStatus.CANCELLED)
     released = f"{format_pence(released_total(project_id))} released"
