@@ -106,6 +106,34 @@ def test_an_item_leaves_the_queue_once_its_work_is_done(person, demo):
     assert any(reference in item for item in after["reviews.to_score"]["items"]), after["reviews.to_score"]
 
 
+def test_learning_reviewed_leaves_the_officers_queue(person, demo):
+    """Sarah, the programme officer, opens the first case study or insight waiting for her review, keeps
+    it as internal learning and is back home: it has left the learning to review."""
+    sarah = sign_in(person("Sarah, programme officer"), "officer@example.org", DEMO_PASSWORD).go("/")
+    before = {queue["key"]: queue for queue in queues_on(sarah)}["learning.reviews"]
+    first = before["items"][0]
+    sarah.click_link(first)
+    sarah.page.get_by_label("Keep it as internal learning", exact=True).check()
+    sarah.click_button("Save decision")
+    after = {queue["key"]: queue for queue in queues_on(sarah.go("/"))}["learning.reviews"]
+    assert after["count"] == before["count"] - 1
+    assert first not in after["items"]
+
+
+def test_a_release_approved_leaves_the_finance_approvers_queue(person, demo):
+    """The finance approver opens the first release waiting for them, approves it with the payment's
+    reference and is back home: it has left the releases waiting."""
+    finance = sign_in(person("Finance approver"), "finance@example.org", DEMO_PASSWORD).go("/")
+    before = {queue["key"]: queue for queue in queues_on(finance)}["funding.releases"]
+    first = before["items"][0]
+    finance.click_link(first)
+    finance.fill("Payment reference", "BACS-HOME-1").fill("Your password", DEMO_PASSWORD)
+    finance.click_button("Approve and release")
+    after = {queue["key"]: queue for queue in queues_on(finance.go("/"))}["funding.releases"]
+    assert after["count"] == before["count"] - 1
+    assert first not in after["items"]
+
+
 @pytest.mark.parametrize("width", [320])
 def test_a_busy_home_reflows_on_a_narrow_screen(person, demo, width):
     chair = sign_in(person("Margaret, chair"), "steering.chair@example.org", DEMO_PASSWORD).go("/")
