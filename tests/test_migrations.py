@@ -1,6 +1,7 @@
 """The migrations build the schema the models describe, on PostgreSQL and on SQLite."""
 
 import uuid
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -270,3 +271,67 @@ def test_the_kept_bid_scores_are_filled_from_the_scores_given_before(scratch_dat
     assert set(filled) == scored and filled == recomputed
     assert filled[bid.id].weighted == round(100 * (60 * 3.5 / 5 + 40 * 2.5 / 5) / 100, 2)
     assert filled[bid.id].disagreements == 2
+
+
+@pytest.mark.parametrize("scratch_database", ["postgresql"], indirect=True)
+def test_the_library_search_words_are_filled_from_the_items_written_before(scratch_database, app):
+    """Migration a7c4e2f9b1d3 keeps every item's search words: the library finds and ranks the items
+    written before it as it did when it parsed their text on each search."""
+    from sqlalchemy import text
+
+    from grants.learning import queries
+    from grants.learning.models import SEARCH_DOCUMENT, ItemStatus, LearningItem
+    from tests.factories import funded_project
+
+    searches = ("befriending", "hospital volunteers", "data -police")
+    stories = [
+        ("Befriending", "Befriending, befriending and befriending again.", "Sharing data."),
+        ("Hospital", "Volunteers ran a befriending service from the hospital.", "The police helped."),
+        ("Volunteers", "Volunteers befriended people leaving hospital.", "Sharing data."),
+    ]
+    scratch = make_test_app(scratch_database)
+    with scratch.app_context():
+        upgrade()
+        project = funded_project()
+        for number, (title, body, what_did_not) in enumerate(stories):
+            db.session.add(
+                LearningItem(
+                    project=project,
+                    title=title,
+                    summary="",
+                    body=body,
+                    what_worked="",
+                    what_did_not=what_did_not,
+                    consent_to_publish=True,
+                    status=ItemStatus.PUBLISHED,
+                    published_at=datetime(2026, 1, 1 + number, tzinfo=UTC),
+                )
+            )
+        db.session.commit()
+
+        def found() -> dict[str, list[int]]:
+            statements = {q: queries.library_statement(queries.LibraryFilters(q=q)) for q in searches}
+            return {q: [item.id for item in db.session.scalars(statement)] for q, statement in statements.items()}
+
+        def found_parsing_every_item() -> dict[str, list[int]]:  # the library's search before this migration
+            query = "websearch_to_tsquery('english'::regconfig, :q)"
+            statement = text(
+                f"SELECT id FROM learning_items WHERE status = 'published' AND {SEARCH_DOCUMENT} @@ {query} "  # noqa: S608
+                f"ORDER BY ts_rank({SEARCH_DOCUMENT}, {query}) DESC, published_at DESC, id DESC"
+            )
+            with db.engine.connect() as connection:
+                return {q: list(connection.scalars(statement, {"q": q})) for q in searches}
+
+        db.session.remove()
+        downgrade(revision="-1")
+        with db.engine.connect() as connection:
+            table = inspect(connection)
+            indexes = {index["name"] for index in table.get_indexes("learning_items")}
+            columns = {column["name"] for column in table.get_columns("learning_items")}
+        assert "ix_learning_items_search" in indexes and "search_words" not in columns
+        before = found_parsing_every_item()
+        upgrade()
+        after = found()
+        db.session.remove()
+        db.engine.dispose()
+    assert all(before.values()) and after == before

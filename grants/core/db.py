@@ -139,8 +139,11 @@ def compare_type(
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """Alembic compares every table, column and index except expression indexes marked
     ``info={"expression_index": True}``: the database rewrites their expression in its own words,
-    so comparing the text would always see a change. Their migration writes them by hand."""
+    so comparing the text would always see a change; and indexes marked ``info={"postgresql_only":
+    True}``, which SQLite never has (Alembic does not read ``ddl_if``). Their migration writes them
+    by hand."""
     if type_ != "index":
         return True
     model_index = compare_to if reflected else obj
-    return not (model_index is not None and model_index.info.get("expression_index"))
+    hand_written = ("expression_index", "postgresql_only")
+    return not (model_index is not None and any(model_index.info.get(mark) for mark in hand_written))

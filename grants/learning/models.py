@@ -7,7 +7,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text, and_, case, text
+from sqlalchemy import (
+    DDL,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    and_,
+    case,
+    event,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -160,12 +175,19 @@ learning_item_themes = Table(
     Column("theme_id", ForeignKey("themes.id", ondelete="RESTRICT"), primary_key=True, index=True),
 )
 
-# The words the library searches, in one expression: the index below is built on it and the search
-# query repeats it exactly, so PostgreSQL uses the index.
-SEARCH_DOCUMENT = (
-    "to_tsvector('english'::regconfig, coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || "
-    "coalesce(body, '') || ' ' || coalesce(what_worked, '') || ' ' || coalesce(what_did_not, ''))"
-)
+# The words the library searches, in one expression, kept in ``search_words`` by a trigger (below)
+# whenever the words of an item change: a search reads them, and the index on them, without
+# parsing every matching item's text again.
+SEARCH_COLUMNS = ("title", "summary", "body", "what_worked", "what_did_not")
+
+
+def search_document(row: str = "") -> str:
+    """The words of an item as PostgreSQL searches them; ``row`` names the row (``NEW.`` in a trigger)."""
+    text = " || ' ' || ".join(f"coalesce({row}{column}, '')" for column in SEARCH_COLUMNS)
+    return f"to_tsvector('english'::regconfig, {text})"
+
+
+SEARCH_DOCUMENT = search_document()
 
 
 class LearningItem(TimestampMixin, Model):
@@ -196,6 +218,8 @@ class LearningItem(TimestampMixin, Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     review_comment: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept by the database (``SEARCH_WORDS_SQL``), read only by the search: never loaded with an item.
+    search_words: Mapped[str | None] = mapped_column(TSVECTOR().with_variant(Text(), "sqlite"), deferred=True)
 
     project = relationship("Project", lazy="select")
     commitment = relationship("LearningCommitment", lazy="select")
@@ -211,7 +235,7 @@ class LearningItem(TimestampMixin, Model):
         CheckConstraint("status <> 'published' OR (consent_to_publish AND published_at IS NOT NULL)", name="consented"),
         Index("ix_learning_items_status_published_at", "status", "published_at"),
         Index(
-            "ix_learning_items_search", text(SEARCH_DOCUMENT), postgresql_using="gin", info={"expression_index": True}
+            "ix_learning_items_search_words", "search_words", postgresql_using="gin", info={"postgresql_only": True}
         ).ddl_if(dialect="postgresql"),
     )
 
@@ -234,3 +258,25 @@ class LearningItem(TimestampMixin, Model):
     @property
     def is_public(self) -> bool:
         return self.status == ItemStatus.PUBLISHED
+
+
+# PostgreSQL keeps each item's search words as its words change; SQLite searches the words themselves.
+SEARCH_WORDS_SQL = {
+    "postgresql": [
+        f"""
+        CREATE OR REPLACE FUNCTION learning_items_search_words() RETURNS trigger AS $$
+        BEGIN
+            NEW.search_words := {search_document("NEW.")};
+            RETURN NEW;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        f"""
+        CREATE TRIGGER learning_items_search_words BEFORE INSERT OR UPDATE OF {", ".join(SEARCH_COLUMNS)}
+        ON learning_items FOR EACH ROW EXECUTE FUNCTION learning_items_search_words()
+        """,
+    ],
+}
+for _dialect, _statements in SEARCH_WORDS_SQL.items():
+    for _statement in _statements:
+        event.listen(LearningItem.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))

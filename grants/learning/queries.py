@@ -64,23 +64,6 @@ def _published():
     return db.select(LearningItem).where(LearningItem.status == ItemStatus.PUBLISHED)
 
 
-def search_document():
-    """``SEARCH_DOCUMENT`` with its columns named in full (a query joins other tables with a title
-    too), and its constants written in, not bound, so PostgreSQL matches it to the index."""
-    empty, space = literal_column("''"), literal_column("' '")
-    columns = (
-        LearningItem.title,
-        LearningItem.summary,
-        LearningItem.body,
-        LearningItem.what_worked,
-        LearningItem.what_did_not,
-    )
-    words = db.func.coalesce(columns[0], empty)
-    for column in columns[1:]:
-        words = words.op("||")(space).op("||")(db.func.coalesce(column, empty))
-    return db.func.to_tsvector(literal_column("'english'::regconfig"), words)
-
-
 def words_of(q: str) -> list[str]:
     return _WORD.findall(q.lower())[:20]
 
@@ -105,9 +88,9 @@ def library_statement(filters: LibraryFilters):
     words = words_of(filters.q)
     if words and db.engine.dialect.name == "postgresql":
         query = db.func.websearch_to_tsquery(literal_column("'english'::regconfig"), filters.q[:MAX_QUERY_LENGTH])
-        document = search_document()
-        statement = statement.where(document.op("@@")(query)).order_by(
-            db.func.ts_rank(document, query).desc(), LearningItem.published_at.desc(), LearningItem.id.desc()
+        words_kept = LearningItem.search_words  # parsed once, when the item was written
+        statement = statement.where(words_kept.op("@@")(query)).order_by(
+            db.func.ts_rank(words_kept, query).desc(), LearningItem.published_at.desc(), LearningItem.id.desc()
         )
         return statement
     for word in words:

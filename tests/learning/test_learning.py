@@ -560,11 +560,14 @@ def test_the_search_uses_the_full_text_index_on_postgresql(db, project, lead, of
     published(project, lead.user, officer)
     # The library's search expression, alone, so that the status index is no alternative.
     query = db.func.websearch_to_tsquery(sa.literal_column("'english'::regconfig"), "journeys")
-    statement = db.select(LearningItem.id).where(queries.search_document().op("@@")(query))
+    statement = db.select(LearningItem.id).where(LearningItem.search_words.op("@@")(query))
     compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
     db.session.execute(sql("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(row[0] for row in db.session.execute(sql(f"EXPLAIN {compiled}")))  # noqa: S608
-    assert "ix_learning_items_search" in plan
+    assert "ix_learning_items_search_words" in plan
+    # The library matches and ranks the words kept, never parsing an item's text again.
+    library = str(queries.library_statement(queries.LibraryFilters(q="journeys")).compile(db.engine))
+    assert "to_tsvector" not in library and "ts_rank(learning_items.search_words" in library
 
 
 def test_the_library_runs_a_fixed_number_of_queries(db, project, lead, officer, client):
