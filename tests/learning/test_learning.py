@@ -570,6 +570,68 @@ def test_the_search_uses_the_full_text_index_on_postgresql(db, project, lead, of
     assert "to_tsvector" not in library and "ts_rank(learning_items.search_words" in library
 
 
+def ids_found(q: str) -> list[int]:
+    from grants.learning import queries
+
+    return [item.id for item in _db.session.scalars(queries.library_statement(queries.LibraryFilters(q=q)))]
+
+
+def ids_found_parsing_every_item(q: str) -> list[int]:
+    """The library's search as it was: each matching item's text parsed again, to match and to rank."""
+    from grants.learning.models import SEARCH_DOCUMENT
+
+    query = "websearch_to_tsquery('english'::regconfig, :q)"
+    return list(
+        _db.session.scalars(
+            sa.text(
+                f"SELECT id FROM learning_items WHERE status = 'published' AND {SEARCH_DOCUMENT} @@ {query} "  # noqa: S608
+                f"ORDER BY ts_rank({SEARCH_DOCUMENT}, {query}) DESC, published_at DESC, id DESC"
+            ),
+            {"q": q},
+        )
+    )
+
+
+SEARCHES = ("befriending", "befriended volunteers", "hospital -police", '"hand-offs nobody owned"', "data or journeys")
+
+
+def test_the_search_finds_and_ranks_as_when_it_parsed_every_item(db, project, lead, officer):
+    stories = [
+        ("Befriending", "Befriending, befriending and befriending again.", ""),
+        ("Hospital", "Volunteers ran a befriending service from the hospital.", "The police helped."),
+        ("Volunteers", "Volunteers befriended people leaving hospital.", "Sharing data."),
+        ("Journeys", "The partnership mapped twelve journeys home and found four hand-offs nobody owned.", ""),
+        ("Twin", "The partnership mapped twelve journeys home and found four hand-offs nobody owned.", ""),
+    ]
+    for title, body, what_did_not in stories:
+        published(project, lead.user, officer, title=title, body=body, what_did_not=what_did_not or "Nothing.")
+    found = {q: ids_found(q) for q in SEARCHES}
+    assert all(found.values()) and len(found["befriending"]) == 3
+    assert found == {q: ids_found_parsing_every_item(q) for q in SEARCHES}
+
+
+def test_changing_an_items_words_changes_what_the_search_finds(db, project, lead, officer):
+    item = write_item(project, lead.user, title="Hospital", body="Volunteers ran a befriending service.")
+    assert ids_found("befriending") == []  # not published yet
+    services.review_item(item, decision="return", comment="Say more about the drivers.", actor=officer)
+    db.session.commit()
+    services.save_item(
+        project,
+        item,
+        values(
+            title="Hospital", body="Volunteer drivers took people home.", theme_ids=[project.application.themes[0].id]
+        ),
+        actor=lead.user,
+        submit=True,
+    )
+    services.review_item(item, decision="publish", comment="", actor=officer)
+    db.session.commit()
+    assert ids_found("befriending") == [] and ids_found("driver") == [item.id]
+    item.title = "Befriending at the hospital"  # any change of its words, however made
+    db.session.flush()
+    assert ids_found("befriending") == [item.id] == ids_found_parsing_every_item("befriending")
+
+
 def test_the_library_runs_a_fixed_number_of_queries(db, project, lead, officer, client):
     published(project, lead.user, officer, title="One")
     client.get("/learning/")  # warm up
