@@ -13,6 +13,7 @@ import pytest
 
 from grants.extensions import db as _db
 from grants.leadership import queries as leadership
+from grants.leadership.kept import keep_shifts
 from grants.leadership.models import (
     AssessmentResponse,
     AssessmentScore,
@@ -79,6 +80,7 @@ def answered(db, framework):  # noqa: F811
     for project, stages in ((big, ("baseline", "final")), (small, ("baseline", "final")), (half_closed, ("baseline",))):
         _db.session.add_all([StageClosure(project_id=project.id, stage=stage) for stage in stages])
     _db.session.add_all([StageClosure(project_id=other.id, stage=stage) for stage in ("baseline", "midpoint", "final")])
+    keep_shifts([project.id for project in (big, small, half_closed, other)])  # as the service keeps them
     _db.session.commit()
     return first, second
 
