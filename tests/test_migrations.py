@@ -270,3 +270,43 @@ def test_the_kept_bid_scores_are_filled_from_the_scores_given_before(scratch_dat
     assert set(filled) == scored and filled == recomputed
     assert filled[bid.id].weighted == round(100 * (60 * 3.5 / 5 + 40 * 2.5 / 5) / 100, 2)
     assert filled[bid.id].disagreements == 2
+
+
+def test_the_kept_leadership_shift_is_filled_from_the_answers_given_before(scratch_database, app):
+    """Migration e5a2b9c3d7f1 keeps every answered project's leadership figures as a recomputation gives
+    them: people who answered the start and the end, the start only, and a project no one answered."""
+    from grants.leadership import kept, services
+    from grants.leadership.models import AssessmentResponse, AssessmentScore, Participant
+    from tests.factories import funded_project
+
+    scratch = make_test_app(scratch_database)
+    with scratch.app_context():
+        upgrade()
+        framework = services.ensure_framework()
+        answered, quiet = funded_project(), funded_project()
+        for number, stages in enumerate(({"baseline": 2, "final": 4}, {"baseline": 3, "final": 4}, {"baseline": 1})):
+            person = Participant(project_id=answered.id, name=f"Person {number}", email=f"p{number}@example.org")
+            db.session.add(person)
+            db.session.flush()
+            for stage, value in stages.items():
+                response = AssessmentResponse(participant_id=person.id, stage=stage, framework_id=framework.id)
+                response.scores = [
+                    AssessmentScore(behaviour_id=behaviour.id, value=value + behaviour.position % 2)
+                    for domain in framework.domains
+                    for behaviour in domain.behaviours
+                ]
+                db.session.add(response)
+        db.session.commit()
+        answered_id, quiet_id, domains = answered.id, quiet.id, len(framework.domains)
+        db.session.remove()  # nothing of this session holds a table the migration drops
+        downgrade(revision="d3f1a8b2c6e4")
+        upgrade()
+        filled, recomputed = kept.kept(), kept.recomputed(db.select(Participant.project_id))
+        indexes = {index["name"] for index in inspect(db.engine).get_indexes("review_assignments")}
+        db.session.remove()
+        db.engine.dispose()
+    assert set(filled) == {answered_id} and quiet_id not in recomputed
+    assert filled[answered_id].agrees_with(recomputed[answered_id])
+    assert filled[answered_id].respondents == {"baseline": 3, "midpoint": 0, "final": 2}
+    assert filled[answered_id].pairs == 2 and len(filled[answered_id].domains) == domains
+    assert "ix_review_assignments_status_due_on" in indexes
