@@ -8,9 +8,11 @@ from sqlalchemy import text as sql
 from grants.funding.models import AgreementStatus
 from grants.funding.services import agreements
 from grants.funding.services.agreements import AGREEMENT_WORKFLOW
+from grants.funding.services.terms import digest
 from grants.projects import ending
 from grants.projects.models import ProjectStatus
 from tests.funding.conftest import agreement_of, issue_and_sign
+from tests.helpers import text
 
 REASON = "The council withdrew its support after the election."
 
@@ -106,3 +108,22 @@ def test_the_database_refuses_to_delete_an_ended_agreement(db, project, officer)
     with pytest.raises(Exception, match="a signed grant agreement cannot be deleted"):
         with db.session.begin_nested():
             db.session.execute(sql("DELETE FROM grant_agreements WHERE id = :id"), {"id": agreement_of(project).id})
+
+
+# --- What people see --------------------------------------------------------------------------------------
+
+
+def test_the_pages_say_the_signed_agreement_ended(db, client_for, project, officer):
+    signed = issue_and_sign(project, officer)
+    words, fingerprint = signed.terms, digest(signed.terms)
+    give_up(db, project, officer)
+    client = client_for(project.application.lead_applicant)
+    page = text(client.get(f"/projects/{project.id}/agreement/1").get_data(as_text=True))
+    assert "Status Ended: the award was given up" in page
+    assert f"Signed {signed.signed_name}," in page and "Ended The award was given up," in page
+    assert "Download version 1 as signed (PDF)" in page
+    assert agreement_of(project).terms == words and digest(agreement_of(project).terms) == fingerprint
+    funding = text(client.get(f"/projects/{project.id}/funding").get_data(as_text=True))
+    assert f"Version 1 was signed by {signed.signed_name}" in funding
+    assert "It ended when the award was given up" in funding and "no longer in force" in funding
+    assert "not been prepared yet" not in funding
