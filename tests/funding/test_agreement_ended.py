@@ -127,3 +127,11 @@ def test_the_pages_say_the_signed_agreement_ended(db, client_for, project, offic
     assert f"Version 1 was signed by {signed.signed_name}" in funding
     assert "It ended when the award was given up" in funding and "no longer in force" in funding
     assert "not been prepared yet" not in funding
+
+
+def test_the_funding_page_says_an_agreement_given_up_before_signature_was_withdrawn(db, client_for, project, officer):
+    agreements.issue_agreement(agreement_of(project), actor=officer)
+    give_up(db, project, officer)
+    funding = text(client_for(officer).get(f"/projects/{project.id}/funding").get_data(as_text=True))
+    assert "The agreement was withdrawn before it was signed." in funding
+    assert "not been prepared yet" not in funding
