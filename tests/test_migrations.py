@@ -7,7 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from grants.core.db import compare_type, include_object
@@ -310,3 +310,84 @@ def test_the_kept_leadership_shift_is_filled_from_the_answers_given_before(scrat
     assert filled[answered_id].respondents == {"baseline": 3, "midpoint": 0, "final": 2}
     assert filled[answered_id].pairs == 2 and len(filled[answered_id].domains) == domains
     assert "ix_review_assignments_status_due_on" in indexes
+
+
+def _down_revision_of(revision: str) -> str:
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(Path(__file__).resolve().parents[1] / "migrations")).get_revision(revision)
+    assert script is not None and isinstance(script.down_revision, str)
+    return script.down_revision
+
+
+def _refusal(statement: str, agreement_id: int) -> str | None:
+    """The database's refusal of the statement on one agreement, or None when it was allowed (and undone)."""
+    with db.engine.connect() as connection:
+        try:
+            connection.execute(text(statement), {"id": agreement_id})
+        except Exception as error:  # noqa: BLE001
+            return str(error)
+        finally:
+            connection.rollback()
+    return None
+
+
+def test_the_signed_agreement_of_an_award_given_up_ends_and_is_signed_again_going_back(scratch_database, app):
+    """Migration f1b6d8e2a9c7 ends the signed agreement of each award already given up, and no other, with its
+    words and signature kept; going back, it is signed again. On each dialect the database then lets a signed
+    agreement change only its status, to replaced or ended, and an ended one not at all."""
+    from grants.core.permissions import Role
+    from grants.projects import ending
+    from tests.factories import UserFactory, funded_project
+    from tests.funding.conftest import issue_and_sign
+
+    before = _down_revision_of("f1b6d8e2a9c7")
+    kept = "SELECT id, terms, schedule, signed_name, signed_by_id, signed_at, signed_ip FROM grant_agreements"
+    scratch = make_test_app(scratch_database)
+    with scratch.app_context():
+        try:
+            upgrade()
+            officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+            given_up, running = funded_project(), funded_project()
+            ended_id, signed_id = (issue_and_sign(project, officer).id for project in (given_up, running))
+            lead = given_up.application.lead_applicant
+            ending.confirm_ending(ending.record_withdrawal(given_up, reason="No longer", actor=lead), actor=officer)
+            db.session.commit()
+            db.session.remove()
+
+            def statuses() -> dict[int, str]:
+                with db.engine.connect() as connection:
+                    return dict(connection.exec_driver_sql("SELECT id, status FROM grant_agreements").all())
+
+            with db.engine.connect() as connection:
+                as_signed = sorted(tuple(row) for row in connection.exec_driver_sql(kept).all())
+            assert statuses() == {ended_id: "ended", signed_id: "signed"}
+
+            downgrade(revision=before)
+            assert statuses() == {ended_id: "signed", signed_id: "signed"}
+            assert _refusal("UPDATE grant_agreements SET status = 'ended' WHERE id = :id", signed_id) is not None
+
+            upgrade()
+            assert statuses() == {ended_id: "ended", signed_id: "signed"}
+            with db.engine.connect() as connection:
+                assert sorted(tuple(row) for row in connection.exec_driver_sql(kept).all()) == as_signed
+            for statement, agreement_id in (
+                ("UPDATE grant_agreements SET terms = 'Pay us double' WHERE id = :id", signed_id),
+                ("UPDATE grant_agreements SET signed_ip = '198.51.100.1' WHERE id = :id", signed_id),
+                ("UPDATE grant_agreements SET status = 'withdrawn' WHERE id = :id", signed_id),
+                ("UPDATE grant_agreements SET status = 'ended', terms = 'Other' WHERE id = :id", signed_id),
+                ("UPDATE grant_agreements SET status = 'signed' WHERE id = :id", ended_id),
+                ("UPDATE grant_agreements SET updated_at = signed_at WHERE id = :id", ended_id),
+                ("DELETE FROM grant_agreements WHERE id = :id", ended_id),
+            ):
+                assert "grant agreement cannot be" in (_refusal(statement, agreement_id) or "allowed"), statement
+            for statement in (
+                "UPDATE grant_agreements SET status = 'ended' WHERE id = :id",
+                "UPDATE grant_agreements SET status = 'superseded', superseded_at = signed_at WHERE id = :id",
+            ):
+                assert _refusal(statement, signed_id) is None, statement
+        finally:
+            db.session.remove()
+            db.engine.dispose()
