@@ -143,3 +143,22 @@ def test_two_factor_roles_must_be_roles_grants_has():
         config_for(environ={**PRODUCTION, "TWO_FACTOR_ROLES": "admin,superuser"})
     narrowed = config_for(environ={**PRODUCTION, "TWO_FACTOR_ROLES": "admin, finance_approver"})
     assert narrowed.TWO_FACTOR_ROLES == ["admin", "finance_approver"]
+
+
+def test_the_web_entry_point_keeps_what_loading_made_out_of_the_collectors_sight(tmp_path):
+    """``wsgi.py`` freezes what the app's loading made: a request's collections walk only its own objects."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {"PATH": "/usr/bin:/bin", "GRANTS_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    frozen = subprocess.run(
+        [sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()[-1]
+    assert int(frozen) > 10_000

@@ -314,6 +314,18 @@ def test_wave_one_reports_measures_and_self_assessments(demo_app):
     assert "Progress report" in client.get("/monitoring/reports").get_data(as_text=True)
 
 
+def test_the_demo_keeps_each_projects_leadership_shift_as_a_recomputation_gives(demo_app):
+    """Answers written by the seeding, not the service, are kept as the service would have kept them."""
+    from grants.core.figures import differences
+    from grants.leadership import kept
+
+    with demo_app.app_context():
+        assert differences()[kept.NAME] == []
+        figures = kept.kept()
+        assert sum(shift.pairs for shift in figures.values()) > 0
+        assert sum(shift.respondents["midpoint"] for shift in figures.values()) >= 30
+
+
 def test_wave_one_learning_is_in_every_state_and_published_across_themes(demo_app):
     from datetime import date
 

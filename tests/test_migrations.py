@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from grants.core.db import compare_type, include_object
@@ -335,3 +335,124 @@ def test_the_library_search_words_are_filled_from_the_items_written_before(scrat
         db.session.remove()
         db.engine.dispose()
     assert all(before.values()) and after == before
+
+
+def test_the_kept_leadership_shift_is_filled_from_the_answers_given_before(scratch_database, app):
+    """Migration e5a2b9c3d7f1 keeps every answered project's leadership figures as a recomputation gives
+    them: people who answered the start and the end, the start only, and a project no one answered."""
+    from grants.leadership import kept, services
+    from grants.leadership.models import AssessmentResponse, AssessmentScore, Participant
+    from tests.factories import funded_project
+
+    scratch = make_test_app(scratch_database)
+    with scratch.app_context():
+        upgrade()
+        framework = services.ensure_framework()
+        answered, quiet = funded_project(), funded_project()
+        for number, stages in enumerate(({"baseline": 2, "final": 4}, {"baseline": 3, "final": 4}, {"baseline": 1})):
+            person = Participant(project_id=answered.id, name=f"Person {number}", email=f"p{number}@example.org")
+            db.session.add(person)
+            db.session.flush()
+            for stage, value in stages.items():
+                response = AssessmentResponse(participant_id=person.id, stage=stage, framework_id=framework.id)
+                response.scores = [
+                    AssessmentScore(behaviour_id=behaviour.id, value=value + behaviour.position % 2)
+                    for domain in framework.domains
+                    for behaviour in domain.behaviours
+                ]
+                db.session.add(response)
+        db.session.commit()
+        answered_id, quiet_id, domains = answered.id, quiet.id, len(framework.domains)
+        db.session.remove()  # nothing of this session holds a table the migration drops
+        downgrade(revision="d3f1a8b2c6e4")
+        upgrade()
+        filled, recomputed = kept.kept(), kept.recomputed(db.select(Participant.project_id))
+        indexes = {index["name"] for index in inspect(db.engine).get_indexes("review_assignments")}
+        db.session.remove()
+        db.engine.dispose()
+    assert set(filled) == {answered_id} and quiet_id not in recomputed
+    assert filled[answered_id].agrees_with(recomputed[answered_id])
+    assert filled[answered_id].respondents == {"baseline": 3, "midpoint": 0, "final": 2}
+    assert filled[answered_id].pairs == 2 and len(filled[answered_id].domains) == domains
+    assert "ix_review_assignments_status_due_on" in indexes
+
+
+def _down_revision_of(revision: str) -> str:
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(Path(__file__).resolve().parents[1] / "migrations")).get_revision(revision)
+    assert script is not None and isinstance(script.down_revision, str)
+    return script.down_revision
+
+
+def _refusal(statement: str, agreement_id: int) -> str | None:
+    """The database's refusal of the statement on one agreement, or None when it was allowed (and undone)."""
+    with db.engine.connect() as connection:
+        try:
+            connection.execute(text(statement), {"id": agreement_id})
+        except Exception as error:  # noqa: BLE001
+            return str(error)
+        finally:
+            connection.rollback()
+    return None
+
+
+def test_the_signed_agreement_of_an_award_given_up_ends_and_is_signed_again_going_back(scratch_database, app):
+    """Migration f1b6d8e2a9c7 ends the signed agreement of each award already given up, and no other, with its
+    words and signature kept; going back, it is signed again. On each dialect the database then lets a signed
+    agreement change only its status, to replaced or ended, and an ended one not at all."""
+    from grants.core.permissions import Role
+    from grants.projects import ending
+    from tests.factories import UserFactory, funded_project
+    from tests.funding.conftest import issue_and_sign
+
+    before = _down_revision_of("f1b6d8e2a9c7")
+    kept = "SELECT id, terms, schedule, signed_name, signed_by_id, signed_at, signed_ip FROM grant_agreements"
+    scratch = make_test_app(scratch_database)
+    with scratch.app_context():
+        try:
+            upgrade()
+            officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+            given_up, running = funded_project(), funded_project()
+            ended_id, signed_id = (issue_and_sign(project, officer).id for project in (given_up, running))
+            lead = given_up.application.lead_applicant
+            ending.confirm_ending(ending.record_withdrawal(given_up, reason="No longer", actor=lead), actor=officer)
+            db.session.commit()
+            db.session.remove()
+
+            def statuses() -> dict[int, str]:
+                with db.engine.connect() as connection:
+                    return dict(connection.exec_driver_sql("SELECT id, status FROM grant_agreements").all())
+
+            with db.engine.connect() as connection:
+                as_signed = sorted(tuple(row) for row in connection.exec_driver_sql(kept).all())
+            assert statuses() == {ended_id: "ended", signed_id: "signed"}
+
+            downgrade(revision=before)
+            assert statuses() == {ended_id: "signed", signed_id: "signed"}
+            assert _refusal("UPDATE grant_agreements SET status = 'ended' WHERE id = :id", signed_id) is not None
+
+            upgrade()
+            assert statuses() == {ended_id: "ended", signed_id: "signed"}
+            with db.engine.connect() as connection:
+                assert sorted(tuple(row) for row in connection.exec_driver_sql(kept).all()) == as_signed
+            for statement, agreement_id in (
+                ("UPDATE grant_agreements SET terms = 'Pay us double' WHERE id = :id", signed_id),
+                ("UPDATE grant_agreements SET signed_ip = '198.51.100.1' WHERE id = :id", signed_id),
+                ("UPDATE grant_agreements SET status = 'withdrawn' WHERE id = :id", signed_id),
+                ("UPDATE grant_agreements SET status = 'ended', terms = 'Other' WHERE id = :id", signed_id),
+                ("UPDATE grant_agreements SET status = 'signed' WHERE id = :id", ended_id),
+                ("UPDATE grant_agreements SET updated_at = signed_at WHERE id = :id", ended_id),
+                ("DELETE FROM grant_agreements WHERE id = :id", ended_id),
+            ):
+                assert "grant agreement cannot be" in (_refusal(statement, agreement_id) or "allowed"), statement
+            for statement in (
+                "UPDATE grant_agreements SET status = 'ended' WHERE id = :id",
+                "UPDATE grant_agreements SET status = 'superseded', superseded_at = signed_at WHERE id = :id",
+            ):
+                assert _refusal(statement, signed_id) is None, statement
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -224,3 +224,12 @@ def test_it_refuses_production_without_force(app, db, monkeypatch):
     result = run_seed(app)
     assert result.exit_code != 0 and "--force" in result.output
     assert count(Round) == 0
+
+
+def test_the_figures_kept_as_the_data_changes_agree_with_a_recomputation(seeded):
+    """Written in bulk, not through the services, the kept figures are as the services would keep them."""
+    from grants.core.figures import differences, kept_figures
+    from grants.leadership import kept
+
+    assert differences() == {figures.name: [] for figures in kept_figures()}
+    assert sum(shift.respondents["baseline"] for shift in kept.kept().values()) > 0

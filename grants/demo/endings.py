@@ -40,6 +40,7 @@ from grants.extensions import db
 from grants.funding.models import AgreementStatus, GrantAgreement, MatchFunding, Tranche, TrancheStatus
 from grants.funding.services.agreements import write_words
 from grants.funding.services.conditions import evaluate_project
+from grants.leadership.kept import keep_shift
 from grants.leadership.models import (
     AssessmentInvitation,
     AssessmentResponse,
@@ -361,6 +362,7 @@ def _self_assessments(project: Project, role: str, number: int, lead: User, offi
                 used_at=when,
             )
             db.session.add_all([invitation, response])
+    keep_shift(project.id)  # as submitting through the service keeps them
     for stage, day, _ in stages:
         if stage == "final" and role == "closing":
             continue  # closed with the project

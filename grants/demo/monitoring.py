@@ -12,6 +12,7 @@ from grants.accounts.models import User
 from grants.core.dates import add_months
 from grants.demo.history import at, happening_at, past_event, today
 from grants.extensions import db
+from grants.leadership.kept import keep_shifts
 from grants.leadership.models import (
     AssessmentInvitation,
     AssessmentResponse,
@@ -195,6 +196,7 @@ def _self_assessments(projects: list[Project], rng: random.Random) -> None:
                     for domain, behaviour in behaviours
                 ]
                 db.session.add_all([invitation, response])
+    keep_shifts([project.id for project in projects[-12:]])  # as submitting through the service keeps them
 
 
 def _rating(value: float) -> int:

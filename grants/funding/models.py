@@ -25,6 +25,7 @@ class AgreementStatus(StrEnum):
     SIGNED = "signed"
     SUPERSEDED = "superseded"
     WITHDRAWN = "withdrawn"
+    ENDED = "ended"  # signed, then the award was given up: the signed words stay, in force no longer
 
 
 AGREEMENT_STATUSES = tuple(member.value for member in AgreementStatus)  # the words the database keeps
@@ -34,6 +35,7 @@ AGREEMENT_STATUS_LABELS = {
     "signed": "Signed",
     "superseded": "Replaced by a later version",
     "withdrawn": "Withdrawn before signature",
+    "ended": "Ended: the award was given up",
 }
 
 
@@ -97,8 +99,8 @@ def _in(column: str, values) -> str:
 
 
 class GrantAgreement(TimestampMixin, Model):
-    """The agreement a project's lead signs. A signed version never changes; a variation is a new
-    version, signed again, which replaces it."""
+    """The agreement a project's lead signs. A signed version never changes its words or signature; a
+    variation is a new version, signed again, which replaces it, and an award given up ends it."""
 
     __tablename__ = "grant_agreements"
 
@@ -133,7 +135,7 @@ class GrantAgreement(TimestampMixin, Model):
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("status IN ('draft', 'withdrawn') OR issued_at IS NOT NULL", name="issued_when_not_draft"),
         CheckConstraint(
-            "status NOT IN ('signed', 'superseded') "
+            "status NOT IN ('signed', 'superseded', 'ended') "
             "OR (signed_at IS NOT NULL AND signed_by_id IS NOT NULL AND signed_name IS NOT NULL)",
             name="signed_by_someone",
         ),
@@ -377,30 +379,38 @@ class MatchFunding(TimestampMixin, Model):
         return MATCH_STATUS_LABELS[self.status]
 
 
-# Database rules no code path (or console session) can get round: a signed agreement keeps its words,
-# a released tranche its amount and status, and a payment is never changed or removed.
+# Database rules no code path (or console session) can get round: a signed agreement keeps its words and
+# signature, and changes only its status, to replaced by a later version or ended when the award is given
+# up (then never again); a released tranche keeps its amount and status; a payment is never changed or
+# removed.
 IMMUTABLE_SQL = {
     "postgresql": [
         """
         CREATE OR REPLACE FUNCTION grant_agreements_signed_unchanged() RETURNS trigger AS $$
         BEGIN
             IF TG_OP = 'DELETE' THEN
-                IF OLD.status IN ('signed', 'superseded') THEN
+                IF OLD.status IN ('signed', 'superseded', 'ended') THEN
                     RAISE EXCEPTION 'a signed grant agreement cannot be deleted';
                 END IF;
                 RETURN OLD;
             END IF;
+            IF OLD.status IN ('superseded', 'withdrawn', 'ended') THEN
+                RAISE EXCEPTION 'a replaced, ended or withdrawn grant agreement cannot be changed';
+            END IF;
             IF OLD.status = 'signed' AND (
-                NEW.terms IS DISTINCT FROM OLD.terms OR NEW.award_pence IS DISTINCT FROM OLD.award_pence
+                NEW.status NOT IN ('signed', 'superseded', 'ended')
+                OR NEW.terms IS DISTINCT FROM OLD.terms OR NEW.award_pence IS DISTINCT FROM OLD.award_pence
                 OR NEW.schedule::text IS DISTINCT FROM OLD.schedule::text
                 OR NEW.version IS DISTINCT FROM OLD.version OR NEW.project_id IS DISTINCT FROM OLD.project_id
+                OR NEW.variation_reason IS DISTINCT FROM OLD.variation_reason
+                OR NEW.issued_at IS DISTINCT FROM OLD.issued_at OR NEW.issued_by_id IS DISTINCT FROM OLD.issued_by_id
                 OR NEW.signed_at IS DISTINCT FROM OLD.signed_at OR NEW.signed_by_id IS DISTINCT FROM OLD.signed_by_id
-                OR NEW.signed_name IS DISTINCT FROM OLD.signed_name OR NEW.status NOT IN ('signed', 'superseded')
+                OR NEW.signed_name IS DISTINCT FROM OLD.signed_name OR NEW.signed_ip IS DISTINCT FROM OLD.signed_ip
+                OR NEW.signed_user_agent IS DISTINCT FROM OLD.signed_user_agent
+                OR NEW.created_at IS DISTINCT FROM OLD.created_at
+                OR (NEW.superseded_at IS DISTINCT FROM OLD.superseded_at AND NEW.status <> 'superseded')
             ) THEN
                 RAISE EXCEPTION 'a signed grant agreement cannot be changed';
-            END IF;
-            IF OLD.status IN ('superseded', 'withdrawn') THEN
-                RAISE EXCEPTION 'a replaced or withdrawn grant agreement cannot be changed';
             END IF;
             RETURN NEW;
         END;
@@ -451,11 +461,16 @@ IMMUTABLE_SQL = {
     "sqlite": [
         """
         CREATE TRIGGER grant_agreements_signed_unchanged BEFORE UPDATE ON grant_agreements
-        WHEN OLD.status IN ('superseded', 'withdrawn') OR (OLD.status = 'signed' AND (
-            NEW.terms IS NOT OLD.terms OR NEW.award_pence IS NOT OLD.award_pence OR NEW.schedule IS NOT OLD.schedule
+        WHEN OLD.status IN ('superseded', 'withdrawn', 'ended') OR (OLD.status = 'signed' AND (
+            NEW.status NOT IN ('signed', 'superseded', 'ended')
+            OR NEW.terms IS NOT OLD.terms OR NEW.award_pence IS NOT OLD.award_pence OR NEW.schedule IS NOT OLD.schedule
             OR NEW.version IS NOT OLD.version OR NEW.project_id IS NOT OLD.project_id
+            OR NEW.variation_reason IS NOT OLD.variation_reason
+            OR NEW.issued_at IS NOT OLD.issued_at OR NEW.issued_by_id IS NOT OLD.issued_by_id
             OR NEW.signed_at IS NOT OLD.signed_at OR NEW.signed_by_id IS NOT OLD.signed_by_id
-            OR NEW.signed_name IS NOT OLD.signed_name OR NEW.status NOT IN ('signed', 'superseded')))
+            OR NEW.signed_name IS NOT OLD.signed_name OR NEW.signed_ip IS NOT OLD.signed_ip
+            OR NEW.signed_user_agent IS NOT OLD.signed_user_agent OR NEW.created_at IS NOT OLD.created_at
+            OR (NEW.superseded_at IS NOT OLD.superseded_at AND NEW.status <> 'superseded')))
         BEGIN SELECT RAISE(ABORT, 'a signed grant agreement cannot be changed'); END
         """,
         """
@@ -473,7 +488,7 @@ IMMUTABLE_SQL = {
         """,
         """
         CREATE TRIGGER grant_agreements_signed_not_deleted BEFORE DELETE ON grant_agreements
-        WHEN OLD.status IN ('signed', 'superseded')
+        WHEN OLD.status IN ('signed', 'superseded', 'ended')
         BEGIN SELECT RAISE(ABORT, 'a signed grant agreement cannot be deleted'); END
         """,
         """

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.core.db import StatusColumn, TimestampMixin, UTCDateTime, utcnow
@@ -194,3 +194,35 @@ class StageClosure(Model):
         db.UniqueConstraint("project_id", "stage"),
         CheckConstraint(f"stage IN ({', '.join(repr(s) for s in STAGES)})", name="known_stage"),
     )
+
+
+class ProjectShiftCounts(Model):
+    """How many of a project's participants answered each stage, and how many both the start and the end
+    (a pair), kept by ``grants.leadership.kept`` in the transaction that changes the answers, so the
+    dashboard adds up a row per project rather than every answer. Counts every stage, closed or not:
+    who may see which is decided as they are read. Its row is also what two submissions lock in turn."""
+
+    __tablename__ = "leadership_project_counts"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    answered_baseline: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    answered_midpoint: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    answered_final: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    pairs: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class ProjectDomainShift(Model):
+    """One domain's change in a project, over the participants who have a score for it at both the start
+    and the end: how many (``compared``) and the sums of their scores (each the mean of the domain's
+    behaviours) at the start and at the end. Sums, not means, so projects add up. No row: no one compared."""
+
+    __tablename__ = "leadership_project_shifts"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    domain: Mapped[str] = mapped_column(String(200), primary_key=True)
+    compared: Mapped[int] = mapped_column(Integer, nullable=False)
+    baseline_sum: Mapped[float] = mapped_column(Float, nullable=False)
+    final_sum: Mapped[float] = mapped_column(Float, nullable=False)
+
+    __table_args__ = (CheckConstraint("compared > 0", name="someone_compared"),)

@@ -25,6 +25,8 @@ from grants.leadership.models import (
     LeadershipDomain,
     LeadershipFramework,
     Participant,
+    ProjectDomainShift,
+    ProjectShiftCounts,
     StageClosure,
 )
 
@@ -72,30 +74,31 @@ def _domain_means(project_ids, *, closed_only: bool):
 
 
 def shift(project_ids, *, closed_only: bool = False, shown_alone: bool = False) -> dict:
-    """The baseline-to-final shift over many projects, added up by the database: the figures that
-    ``pairs_count``, ``respondents`` and ``paired_change`` give on ``domain_scores`` (and, with
-    ``shown_alone``, on ``from_projects_shown_alone`` of them), in one query however many answers
-    there are. ``{"pairs": n, "respondents": {stage: n}, "changes": [DomainChange fields]}``, the
-    domains in the current framework's order, then those of earlier versions by name.
-    ``project_ids`` as for ``domain_scores``; ``closed_only`` likewise; ``shown_alone``: only projects
-    where at least ``MIN_GROUP`` people answered at both the start and the end."""
-    means = _domain_means(project_ids, closed_only=closed_only).cte("means")
-    if shown_alone:
-        everyone = _paired(means)
-        shown = db.select(everyone.c.project_id).group_by(everyone.c.project_id).having(db.func.count() >= MIN_GROUP)
-        means = db.select(means).where(means.c.project_id.in_(shown)).cte("shown_means")
-    paired = _paired(means)
-    counts = db.select(
-        *(
-            db.select(db.func.count(db.distinct(means.c.participant_id)))
-            .where(means.c.stage == stage)
-            .scalar_subquery()
-            .label(f"answered_{stage}")
-            for stage in STAGES
-        ),
-        db.select(db.func.count()).select_from(paired).scalar_subquery().label("pairs"),
-    ).subquery()
-    changes = _domain_changes(means).subquery()
+    """The baseline-to-final shift over many projects, added up by the database from each project's kept
+    figures (``grants.leadership.kept``): what ``pairs_count``, ``respondents`` and ``paired_change``
+    give on ``domain_scores`` (and, with ``shown_alone``, on ``from_projects_shown_alone`` of them), in
+    one query however many answers there are. ``{"pairs": n, "respondents": {stage: n}, "changes":
+    [DomainChange fields]}``, the domains in the current framework's order, then those of earlier
+    versions by name. ``project_ids`` as for ``domain_scores``; ``closed_only`` likewise (a stage's
+    answers count once it is closed; pairs and changes once both the start and the end are);
+    ``shown_alone``: only projects where at least ``MIN_GROUP`` people answered at both the start and
+    the end."""
+    counted = ProjectShiftCounts
+    both_closed = _closed(counted.project_id, "baseline") & _closed(counted.project_id, "final")
+    pairs = db.case((both_closed, counted.pairs), else_=0) if closed_only else counted.pairs
+    shown = [counted.project_id.in_(project_ids)] + ([pairs >= MIN_GROUP] if shown_alone else [])
+    counts = (
+        db.select(
+            *(
+                db.func.coalesce(db.func.sum(_answered(counted, stage, closed_only)), 0).label(f"answered_{stage}")
+                for stage in STAGES
+            ),
+            db.func.coalesce(db.func.sum(pairs), 0).label("pairs"),
+        )
+        .where(*shown)
+        .subquery()
+    )
+    changes = _domain_changes(db.select(counted.project_id).where(*shown, pairs > 0)).subquery()
     rows = db.session.execute(
         db.select(counts, changes)
         .select_from(counts.outerjoin(changes, db.true()))
@@ -106,45 +109,43 @@ def shift(project_ids, *, closed_only: bool = False, shown_alone: bool = False) 
         "pairs": int(first["pairs"]),
         "respondents": {stage: int(first[f"answered_{stage}"]) for stage in STAGES},
         "changes": [
-            asdict(DomainChange(row.domain, int(row.compared), float(row.baseline), float(row.final)))
+            asdict(DomainChange(row.domain, int(row.compared), row.baseline / row.compared, row.final / row.compared))
             for row in rows
             if row.domain is not None
         ],
     }
 
 
-def _paired(means):
-    """(participant id, project id) of each participant with answers at both the start and the end."""
-    return (
-        db.select(means.c.participant_id, means.c.project_id)
-        .where(means.c.stage.in_(("baseline", "final")))
-        .group_by(means.c.participant_id, means.c.project_id)
-        .having(db.func.count(db.distinct(means.c.stage)) == 2)
-        .subquery()
-    )
+def _closed(project_id, stage: str):
+    return db.select(StageClosure.id).where(StageClosure.project_id == project_id, StageClosure.stage == stage).exists()
 
 
-def _domain_changes(means):
-    """For each domain answered at both the start and the end by someone: how many such people, their
-    mean at the start and at the end; the current framework's domains first, in its order."""
-    start, end = means.alias("start"), means.alias("end")
+def _answered(counted, stage: str, closed_only: bool):
+    answered = getattr(counted, f"answered_{stage}")
+    return db.case((_closed(counted.project_id, stage), answered), else_=0) if closed_only else answered
+
+
+def _domain_changes(projects):
+    """For each domain answered at both the start and the end by someone in ``projects`` (a select of
+    ids): how many such people, the sums of their scores at the start and at the end; the current
+    framework's domains first, in its order."""
+    kept = ProjectDomainShift
     position = (
         db.select(db.func.min(LeadershipDomain.position))
         .join(LeadershipFramework, LeadershipFramework.id == LeadershipDomain.framework_id)
-        .where(LeadershipFramework.is_current.is_(True), LeadershipDomain.name == start.c.domain)
+        .where(LeadershipFramework.is_current.is_(True), LeadershipDomain.name == kept.domain)
         .scalar_subquery()
     )
     return (
         db.select(
-            start.c.domain,
-            db.func.count().label("compared"),
-            db.func.avg(start.c.mean).label("baseline"),
-            db.func.avg(end.c.mean).label("final"),
+            kept.domain,
+            db.func.sum(kept.compared).label("compared"),
+            db.func.sum(kept.baseline_sum).label("baseline"),
+            db.func.sum(kept.final_sum).label("final"),
             db.func.coalesce(position, 1_000_000).label("position"),
         )
-        .join(end, (end.c.participant_id == start.c.participant_id) & (end.c.domain == start.c.domain))
-        .where(start.c.stage == "baseline", end.c.stage == "final")
-        .group_by(start.c.domain)
+        .where(kept.project_id.in_(projects))
+        .group_by(kept.domain)
     )
 
 

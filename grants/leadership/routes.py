@@ -11,7 +11,7 @@ from grants.core.errors import GrantsError
 from grants.core.forms import ActionForm
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
-from grants.leadership import queries, services
+from grants.leadership import kept, queries, services
 from grants.leadership.forms import (
     ChangeParticipantForm,
     DomainForm,
@@ -41,13 +41,22 @@ def _results(scores: dict, *, staff: bool) -> dict:
     ``MIN_GROUP`` (and, by the caller, only the answers of closed stages)."""
     framework = services.current_framework()
     domains = queries.domain_order([domain.name for domain in framework.domains] if framework else [], scores)
-    pairs = queries.pairs_count(scores)
-    shown, changes = queries.visible_changes(queries.paired_change(scores, domains), pairs, staff=staff)
+    result = {
+        "pairs": queries.pairs_count(scores),
+        "respondents": queries.respondents(scores),
+        "changes": queries.paired_change(scores, domains),
+    }
+    return _shown(result, staff=staff)
+
+
+def _shown(result: dict, *, staff: bool) -> dict:
+    """``_results`` of figures already added up: ``{"pairs", "respondents", "changes": [DomainChange]}``."""
+    shown, changes = queries.visible_changes(result["changes"], result["pairs"], staff=staff)
     return {
         "changes": changes,
         "chart": queries.chart_rows(changes),
-        "pairs": pairs,
-        "respondents": queries.respondents(scores),
+        "pairs": result["pairs"],
+        "respondents": result["respondents"],
         "shown": shown,
         "min_group": queries.MIN_GROUP,
         "staff": staff,
@@ -247,21 +256,23 @@ def wave(round_id):
     projects = [project for project in projects if project.application_id not in hidden]
     project_ids = [project.id for project in projects]
     staff = can_see_open_results(current_user)
-    scores = queries.domain_scores(project_ids)
-    projects_of = queries.participant_projects(project_ids)
+    shifts = kept.kept(project_ids)  # each project's figures as kept, not every answer
     closed = queries.closed_stages(project_ids)
-    if not staff:
-        scores = queries.only_closed(scores, projects_of, closed)
-    by_project = queries.pairs_by_project(scores, projects_of, project_ids)
+    if not staff:  # only closed stages, whose results never change
+        shifts = {project_id: shift.seen(closed.get(project_id, {})) for project_id, shift in shifts.items()}
+    by_project = {project_id: shifts.get(project_id, kept.NOTHING_ANSWERED).pairs for project_id in project_ids}
     if not can_see_individuals(current_user):
-        scores = queries.from_projects_shown_alone(scores, projects_of, by_project)
+        shifts = kept.shown_alone(shifts)
+    framework = services.current_framework()
+    result = kept.added_up(shifts.values(), [domain.name for domain in framework.domains] if framework else [])
+    result["changes"] = [queries.DomainChange(**change) for change in result["changes"]]
     return render_template(
         "leadership/wave.html",
         round=round_,
         projects=projects,
         by_project=by_project,
         still_open={project_id: queries.results_still_open(stages) for project_id, stages in closed.items()},
-        **_results(scores, staff=staff),
+        **_shown(result, staff=staff),
     )
 
 

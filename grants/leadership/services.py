@@ -17,6 +17,7 @@ from grants.core.permissions import Role
 from grants.core.times import format_date
 from grants.extensions import db
 from grants.leadership import default, queries
+from grants.leadership.kept import keep_shift
 from grants.leadership.models import (
     STAGE_LABELS,
     STAGE_PHRASES,
@@ -396,6 +397,7 @@ def submit_self_assessment(token: str, answers: dict[int, int]) -> AssessmentRes
         raise LeadershipError("You have already answered this self-assessment. Thank you.") from None
     invitation.used_at = utcnow()
     db.session.flush()
+    keep_shift(invitation.participant.project_id)
     audit.record(
         "leadership.self_assessment_submitted",
         invitation.participant,

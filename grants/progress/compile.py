@@ -11,8 +11,8 @@ no rows: a report is whole or absent.
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
@@ -21,7 +21,9 @@ from grants.core.db import utcnow
 from grants.core.times import to_london
 from grants.extensions import db
 from grants.funding.models import MATCH_STATUSES
+from grants.leadership import kept as leadership_kept
 from grants.leadership import queries as leadership
+from grants.leadership.services import current_framework
 from grants.learning.models import COMMITMENT_STATUS_LABELS
 from grants.monitoring.queries import AGAINST_TARGET, against_target
 from grants.progress import queries
@@ -112,23 +114,20 @@ class Sources:
     measures: dict
     commitments: dict
     reports: dict
-    scores: dict  # (participant id, stage) → {domain: score}
-    projects_of: dict  # participant id → project id
-    domains: list[str]
+    shifts: dict  # project id → its leadership figures as kept (``grants.leadership.kept``)
+    domains: list[str]  # the current framework's, in its order
     closed: dict  # project id → {stage: when it closed}
 
-    def scores_by_project(self) -> dict[int, dict]:
-        found: dict[int, dict] = defaultdict(dict)
-        for key, by_domain in self.scores.items():
-            found[self.projects_of[key[0]]][key] = by_domain
-        return found
+    def shift_of(self, project_id: int, *, closed_only: bool = False) -> leadership_kept.ProjectShift:
+        shift = self.shifts.get(project_id, leadership_kept.NOTHING_ANSWERED)
+        return shift.seen(self.closed.get(project_id, {})) if closed_only else shift
 
 
 def _compile(compilation_id: int) -> tuple[dict, list[dict]]:
     today = date.today()
     projects = queries.projects()
     project_ids = [project.id for project in projects]
-    scores, projects_of, domains = queries.leadership_scores(project_ids)
+    framework = current_framework()
     sources = Sources(
         today=today,
         updates=queries.updates_by_project(),
@@ -138,29 +137,23 @@ def _compile(compilation_id: int) -> tuple[dict, list[dict]]:
         measures=queries.measures_by_project(),
         commitments=queries.commitments_by_project(today),
         reports=queries.reports_by_project(today),
-        scores=scores,
-        projects_of=projects_of,
-        domains=domains,
+        shifts=leadership_kept.kept(project_ids),
+        domains=[domain.name for domain in framework.domains] if framework else [],
         closed=leadership.closed_stages(project_ids),
     )
     db.session.commit()  # the reading is done; what follows is arithmetic
-    scores_of = sources.scores_by_project()
     rows: list[dict] = []
     for step in range(1, PROGRESS_STEPS + 1):
         for project in projects[len(rows) : len(projects) * step // PROGRESS_STEPS]:
-            rows.append(project_row(project, sources, scores_of.get(project.id, {})))
+            rows.append(project_row(project, sources))
         _record_progress(compilation_id, len(rows))
     return portfolio_figures(rows, sources), rows
 
 
-def leadership_result(scores: dict, domains: list[str]) -> dict:
-    """The baseline-to-final shift on pairs, as the leadership pages compute it, kept in full: who sees
-    how much of it is decided when it is shown (``leadership.queries.visible_changes``)."""
-    return {
-        "pairs": leadership.pairs_count(scores),
-        "respondents": leadership.respondents(scores),
-        "changes": [asdict(change) for change in leadership.paired_change(scores, domains)],
-    }
+def leadership_result(shifts, domains: list[str]) -> dict:
+    """The baseline-to-final shift on pairs of these projects, as the leadership pages show it, kept in
+    full: who sees how much of it is decided when it is shown (``leadership.queries.visible_changes``)."""
+    return leadership_kept.added_up(shifts, domains)
 
 
 def measure_row(measure) -> dict:
@@ -191,7 +184,7 @@ def money_of(project, released: int, cancelled: int) -> dict[str, int]:
     }
 
 
-def project_row(project, sources: Sources, scores: dict) -> dict:
+def project_row(project, sources: Sources) -> dict:
     closed = sources.closed.get(project.id, {})
     updates, last_update_on = sources.updates.get(project.id, (0, None))
     released = sources.released.get(project.id, 0)
@@ -219,11 +212,9 @@ def project_row(project, sources: Sources, scores: dict) -> dict:
         "measures_by_state": _counts(measure["state"] for measure in measures),
         "commitments": {state: commitments.get(state, 0) for state in COMMITMENT_STATES},
         "reports": {state: reports.get(state, 0) for state in queries.REPORT_STATES},
-        "leadership": leadership_result(scores, sources.domains),
+        "leadership": leadership_result([sources.shift_of(project.id)], sources.domains),
         # Beyond programme staff only closed stages are shown: their results never change.
-        "leadership_closed": leadership_result(
-            {key: by_domain for key, by_domain in scores.items() if key[1] in closed}, sources.domains
-        ),
+        "leadership_closed": leadership_result([sources.shift_of(project.id, closed_only=True)], sources.domains),
         "leadership_open": leadership.results_still_open(closed),
     }
 
@@ -234,9 +225,8 @@ def _counts(states) -> dict[str, int]:
 
 
 def portfolio_figures(rows: list[dict], sources: Sources) -> dict:
-    closed_scores = leadership.only_closed(sources.scores, sources.projects_of, sources.closed)
-    pairs = leadership.pairs_by_project(closed_scores, sources.projects_of, [row["project_id"] for row in rows])
-    steering_scores = leadership.from_projects_shown_alone(closed_scores, sources.projects_of, pairs)
+    project_ids = [row["project_id"] for row in rows]
+    closed_shifts = {project_id: sources.shift_of(project_id, closed_only=True) for project_id in project_ids}
     live = [row for row in rows if row["status"] in LIVE_STATUSES]
     # A finished project's last RAG is history: the RAG figures are of the projects still running.
     rags = Counter(row["rag"] or "none" for row in live)
@@ -260,10 +250,10 @@ def portfolio_figures(rows: list[dict], sources: Sources) -> dict:
         "commitments": _total_of(rows, "commitments", COMMITMENT_STATES),
         "reports": _total_of(rows, "reports", queries.REPORT_STATES),
         "leadership": {
-            "all": leadership_result(sources.scores, sources.domains),
+            "all": leadership_result([sources.shift_of(project_id) for project_id in project_ids], sources.domains),
             # What anyone but programme staff may see: only stages closed, of projects big enough to be
             # shown alone. (Reports compiled before stages closed have "steering" instead: not shown.)
-            "closed": leadership_result(steering_scores, sources.domains),
+            "closed": leadership_result(leadership_kept.shown_alone(closed_shifts).values(), sources.domains),
         },
     }
 

@@ -14,8 +14,6 @@ from grants.core.permissions import Role
 from grants.directory.models import Place
 from grants.extensions import db
 from grants.funding.models import MatchFunding, Payment, Tranche, TrancheStatus
-from grants.leadership import queries as leadership
-from grants.leadership.services import current_framework
 from grants.learning.models import LearningCommitment
 from grants.monitoring.models import ProgressReport, ReportStatus
 from grants.monitoring.queries import measures_with_latest
@@ -126,16 +124,6 @@ def reports_by_project(today: date) -> dict[int, dict[str, int]]:
         project_id: dict(zip(REPORT_STATES, (int(number or 0) for number in numbers), strict=True))
         for project_id, *numbers in rows
     }
-
-
-def leadership_scores(project_ids, *, closed_only: bool = False) -> tuple[dict, dict[int, int], list[str]]:
-    """(every participant's domain scores, participant id → project id, the domains in order), for a list
-    of project ids or a select of them. ``closed_only``: only the answers of stages their project has
-    closed, as anyone but programme staff sees them."""
-    scores = leadership.domain_scores(project_ids, closed_only=closed_only)
-    framework = current_framework()
-    domains = leadership.domain_order([domain.name for domain in framework.domains] if framework else [], scores)
-    return scores, leadership.participant_projects(project_ids), domains
 
 
 def steering_group() -> list[User]:

@@ -102,6 +102,7 @@ class ReviewAssignment(TimestampMixin, Model):
     __table_args__ = (
         UniqueConstraint("application_id", "reviewer_id"),
         Index("ix_review_assignments_application_status", "application_id", "status"),
+        Index("ix_review_assignments_status_due_on", "status", "due_on"),  # the reviews overdue, counted
         CheckConstraint(f"status IN ({', '.join(repr(s) for s in ASSIGNMENT_STATUSES)})", name="known_status"),
         CheckConstraint("status <> 'submitted' OR submitted_at IS NOT NULL", name="submitted_has_time"),
     )

@@ -16,10 +16,10 @@ from grants.applications.models import Application, ApplicationStatus
 from grants.core.queues import SHOWN, Queue, WorkItem
 from grants.core.times import london_today
 from grants.extensions import db
-from grants.reviews import queries, scoring
-from grants.reviews.models import AssignmentStatus, Decision, ReviewAssignment, Score
+from grants.reviews import queries
+from grants.reviews.models import AssignmentStatus, BidScore, Decision, ReviewAssignment
 from grants.reviews.permissions import ASSESSABLE_ROUND_STATES
-from grants.rounds.models import Round, RoundStatus, RubricCriterion
+from grants.rounds.models import Round, RoundStatus
 
 NOTE_SHOWN = 90  # characters of a chair's note shown on the home page; the whole note is on the scores page
 
@@ -177,29 +177,17 @@ def _assessment() -> tuple[str, str]:
 
 
 def _disputed():
-    """Each bid whose submitted scores span too much of a criterion's scale (``scoring.disagrees``), with
-    the number of criteria they do so on."""
-    spread = db.func.max(Score.value) - db.func.min(Score.value)
-    scale = RubricCriterion.scale_max - RubricCriterion.scale_min
-    criteria = (
-        db.select(ReviewAssignment.application_id)
-        .join(Score, Score.assignment_id == ReviewAssignment.id)
-        .join(RubricCriterion, RubricCriterion.id == Score.criterion_id)
-        .join(Application, Application.id == ReviewAssignment.application_id)
+    """Each bid whose counted scores span too much of a criterion's scale (``scoring.disagrees``), with
+    the number of criteria they do so on: as kept with the bid's weighted score (``grants.reviews.kept``)."""
+    return (
+        db.select(BidScore.application_id, BidScore.disagreements.label("criteria"))
+        .join(Application, Application.id == BidScore.application_id)
         .join(Round, Round.id == Application.round_id)
         .where(
-            ReviewAssignment.status == AssignmentStatus.SUBMITTED,
-            Score.value.is_not(None),
+            BidScore.disagreements > 0,
             Round.status.in_(ASSESSABLE_ROUND_STATES),
             Application.status == ApplicationStatus.UNDER_REVIEW,
         )
-        .group_by(ReviewAssignment.application_id, Score.criterion_id, RubricCriterion.scale_min, scale)
-        .having(db.func.count(Score.value) > 1, spread >= db.literal(scoring.DISAGREEMENT_SHARE) * scale)
-        .subquery()
-    )
-    return (
-        db.select(criteria.c.application_id, db.func.count().label("criteria"))
-        .group_by(criteria.c.application_id)
         .subquery()
     )
 

@@ -8,6 +8,7 @@ import pytest
 
 from grants.core.permissions import Role
 from grants.leadership import queries, services
+from grants.leadership.kept import keep_shift
 from grants.leadership.models import (
     AssessmentInvitation,
     AssessmentResponse,
@@ -56,6 +57,7 @@ def _answer(db, framework, person, stage, by_domain):
             for behaviour, value in zip(domain.behaviours, values, strict=True)
         ]
     db.session.add(response)
+    keep_shift(person.project_id)  # as submitting through the service keeps them
     db.session.commit()
     return response
 

@@ -12,7 +12,9 @@ import random
 import pytest
 
 from grants.extensions import db as _db
+from grants.leadership import kept
 from grants.leadership import queries as leadership
+from grants.leadership.kept import keep_shifts
 from grants.leadership.models import (
     AssessmentResponse,
     AssessmentScore,
@@ -79,6 +81,7 @@ def answered(db, framework):  # noqa: F811
     for project, stages in ((big, ("baseline", "final")), (small, ("baseline", "final")), (half_closed, ("baseline",))):
         _db.session.add_all([StageClosure(project_id=project.id, stage=stage) for stage in stages])
     _db.session.add_all([StageClosure(project_id=other.id, stage=stage) for stage in ("baseline", "midpoint", "final")])
+    keep_shifts([project.id for project in (big, small, half_closed, other)])  # as the service keeps them
     _db.session.commit()
     return first, second
 
@@ -136,3 +139,36 @@ def test_nothing_answered_is_nothing_to_show(db, framework):  # noqa: F811
         "respondents": {"baseline": 0, "midpoint": 0, "final": 0},
         "changes": [],
     }
+
+
+def _same(got: dict, expected: dict) -> None:
+    assert got["pairs"] == expected["pairs"] and got["respondents"] == expected["respondents"]
+    assert [change["domain"] for change in got["changes"]] == [change["domain"] for change in expected["changes"]]
+    for mine, theirs in zip(got["changes"], expected["changes"], strict=True):
+        assert mine["pairs"] == theirs["pairs"]
+        assert mine["baseline"] == pytest.approx(theirs["baseline"], abs=1e-9)
+        assert mine["final"] == pytest.approx(theirs["final"], abs=1e-9)
+
+
+def test_the_kept_rows_added_up_per_project_give_what_python_does(db, answered):
+    """What the progress report and the wave's page add up from the kept rows (each project alone, its
+    closed stages only, and the projects shown alone together) is what every answer gives."""
+    project_ids = list(_db.session.scalars(_db.select(Project.id).order_by(Project.id)))
+    shifts, closed = kept.kept(project_ids), leadership.closed_stages(project_ids)
+    current = _db.session.scalar(_db.select(LeadershipFramework).where(LeadershipFramework.is_current.is_(True)))
+    names = [domain.name for domain in current.domains]
+    for project_id in project_ids:
+        shift = shifts.get(project_id, kept.NOTHING_ANSWERED)
+        _same(kept.added_up([shift], names), in_python([project_id], staff=True))
+        scores = leadership.domain_scores([project_id], closed_only=True)
+        _same(
+            kept.added_up([shift.seen(closed[project_id])], names),
+            {
+                "pairs": leadership.pairs_count(scores),
+                "respondents": leadership.respondents(scores),
+                "changes": [vars(c) for c in leadership.paired_change(scores, leadership.domain_order(names, scores))],
+            },
+        )
+    seen = {project_id: shift.seen(closed[project_id]) for project_id, shift in shifts.items()}
+    _same(kept.added_up(kept.shown_alone(seen).values(), names), in_python(project_ids, staff=False))
+    _same(kept.added_up(shifts.values(), names), in_python(project_ids, staff=True))

@@ -13,6 +13,7 @@ from grants.core.audit import AuditEvent
 from grants.core.permissions import Role
 from grants.extensions import db as _db
 from grants.leadership import services
+from grants.leadership.kept import keep_shift
 from grants.leadership.models import (
     AssessmentInvitation,
     AssessmentResponse,
@@ -72,6 +73,7 @@ def _answer(framework, person, stage, value):
         for behaviour in domain.behaviours
     ]
     _db.session.add(response)
+    keep_shift(person.project_id)  # as submitting through the service keeps them
     _db.session.commit()
 
 

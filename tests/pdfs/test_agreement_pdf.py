@@ -165,3 +165,19 @@ def test_the_agreement_page_links_to_its_pdf_once_signed(db, client_for, project
     )
     db.session.commit()
     assert url(project) in lead.get(page).get_data(as_text=True)
+
+
+def test_an_agreement_ended_when_the_award_was_given_up_is_still_the_document_signed(db, client_for, project, signed):
+    from grants.projects import ending
+
+    lead = project.application.lead_applicant
+    officer = UserFactory(roles=[Role.PROGRAMME_OFFICER])
+    ending.confirm_ending(ending.record_withdrawal(project, reason="No longer", actor=lead), actor=officer)
+    db.session.commit()
+    response = client_for(lead).get(url(project))
+    document = read_pdf(response)
+    assert filename_of(response) == f"{project.reference}-grant-agreement-v1-signed.pdf"
+    assert "Status Ended: the award was given up" in document.words
+    assert "Ended The award was given up," in document.words
+    assert squeeze(signed.terms) in document.words and digest(signed.terms) in document.words
+    assert f"Signed as {signed.signed_name}" in document.words

@@ -13,6 +13,7 @@ from grants.core.permissions import Role
 from grants.extensions import db as _db
 from grants.funding.models import MatchFunding, Payment, Tranche
 from grants.leadership import services as leadership_services
+from grants.leadership.kept import keep_shift
 from grants.leadership.models import AssessmentResponse, AssessmentScore, Participant, StageClosure
 from grants.learning.models import LearningCommitment
 from grants.monitoring.models import OutcomeMeasure, OutcomeValue, ProgressReport
@@ -171,6 +172,7 @@ def answer(framework, project, number: int, baseline: int, final: int) -> Partic
             for behaviour in domain.behaviours
         ]
         _db.session.add(response)
+    keep_shift(project.id)  # as submitting through the service keeps them
     _db.session.commit()
     return person
 

@@ -112,10 +112,23 @@ def test_setup_to_withdrawn_withdraws_the_unsigned_agreement_and_cancels_every_t
 
 
 def test_active_to_withdrawn_before_any_payment(db, active_project, lead, officer):
+    def as_signed(agreement):
+        return (agreement.terms, agreement.schedule, agreement.signed_name, agreement.signed_by_id, agreement.signed_at)
+
+    signed = db.session.scalar(db.select(GrantAgreement).where(GrantAgreement.project_id == active_project.id))
+    before = as_signed(signed)
     give_up(active_project, lead, officer)
     db.session.commit()
     assert active_project.status == ProjectStatus.WITHDRAWN
     assert {tranche.status for tranche in tranches(active_project)} == {TrancheStatus.CANCELLED}
+    db.session.expire_all()
+    agreement = db.session.scalar(db.select(GrantAgreement).where(GrantAgreement.project_id == active_project.id))
+    assert agreement.status == AgreementStatus.ENDED  # no longer in force, and never signed again
+    assert as_signed(agreement) == before
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "funding.agreement_ended")).one()
+    assert (event.actor_id, event.object_id) == (officer.id, str(agreement.id))
+    assert event.before == {"status": "signed"} and event.after["status"] == "ended"
+    assert event.after["reason"] == WHY
 
 
 def test_active_to_closing_by_an_officer_before_the_end_date(db, active_project, officer):

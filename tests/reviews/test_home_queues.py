@@ -147,6 +147,22 @@ def test_a_disagreement_waits_for_the_chair_until_a_reviewer_is_asked_to_look_ag
     assert count == 0 and "No bid has reviewers' scores far enough apart to moderate." in words
 
 
+def test_the_disagreements_are_those_kept_with_the_bids_weighted_scores(db, round_, chair):
+    """The queue reads each bid's kept figures (``flask figures check`` holds them to the scores), as the
+    ranking does, rather than adding up every score of the round again."""
+    from grants.reviews.models import BidScore
+
+    calm = under_review_bid(round_, title="Calm")
+    submitted_review(calm, [4, 3])
+    submitted_review(calm, [3, 3])
+    assert queue(chair, "assessment.disagreements")[0] == 0
+
+    db.session.execute(db.update(BidScore).where(BidScore.application_id == calm.id).values(disagreements=2))
+    db.session.commit()
+    count, words = queue(chair, "assessment.disagreements")
+    assert count == 1 and f"Moderate {calm.reference} Calm" in words and "far apart on 2 criteria" in words
+
+
 def test_a_disagreement_leaves_once_the_bid_is_decided(db, round_, chair):
     split = under_review_bid(round_, title="Split")
     submitted_review(split, [5, 5])

@@ -11,6 +11,7 @@ from grants.demo.monitoring import CHANGES, MILESTONES, NARRATIVES
 from grants.demo.scale.base import Scale
 from grants.demo.scale.people import person_name
 from grants.extensions import db
+from grants.leadership.kept import keep_shifts
 from grants.leadership.models import (
     STAGES,
     AssessmentInvitation,
@@ -174,6 +175,7 @@ def make_self_assessments(scale: Scale) -> None:
                 stages.append((participant_id, stage, at(when), share))
     _responses(scale, framework.id, behaviours, stages)
     _closures(scale)
+    keep_shifts([project.id for project in chosen])  # as submitting through the service keeps them
 
 
 def _responses(scale: Scale, framework_id: int, behaviours: list[int], stages) -> None:

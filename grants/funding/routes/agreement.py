@@ -41,6 +41,7 @@ def _agreement_page(project, agreement, form, status=200):
         "funding/agreement.html",
         project=project,
         agreement=agreement,
+        signed_version=agreement.status in SIGNED_VERSIONS,
         words=words,
         form=form,
         can_sign=agreement.status == AgreementStatus.ISSUED
@@ -60,8 +61,9 @@ def agreement(project_id, version):
     return _agreement_page(project, agreement, form)
 
 
-# The versions someone signed: the words they signed stay as they were, to keep and to show an auditor.
-SIGNED_VERSIONS = (AgreementStatus.SIGNED, AgreementStatus.SUPERSEDED)
+# The versions someone signed: the words they signed stay as they were, to keep and to show an auditor,
+# in force, replaced by a later version or ended when the award was given up.
+SIGNED_VERSIONS = (AgreementStatus.SIGNED, AgreementStatus.SUPERSEDED, AgreementStatus.ENDED)
 PDF_DOWNLOADED = "funding.pdf_downloaded"
 
 

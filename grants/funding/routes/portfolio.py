@@ -110,6 +110,7 @@ def _project_page(project: Project):
         agreements=agreements,
         current=next((a for a in agreements if a.status in (AgreementStatus.DRAFT, AgreementStatus.ISSUED)), None),
         in_force=next((a for a in agreements if a.status == AgreementStatus.SIGNED), None),
+        ended=next((a for a in agreements if a.status == AgreementStatus.ENDED), None),
         match=match_services.match_of(project.id),
         released=sum(p.amount_pence for p in payments.values()),
         still_to_release=sum(t.amount_pence for t in tranches if t.is_open),

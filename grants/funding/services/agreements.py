@@ -1,7 +1,9 @@
 """Grant agreements: issued by a programme officer, signed by the project's lead in the service.
 
-A version moves ``draft → issued → signed``; a signed version never changes. A variation is a new
-version (``draft → issued → signed``) that replaces the signed one when it is signed, or is withdrawn.
+A version moves ``draft → issued → signed``; a signed version never changes its words or signature. A
+variation is a new version (``draft → issued → signed``) that replaces the signed one when it is signed,
+or is withdrawn. An award given up ends its signed version (``signed → ended``) and withdraws one not
+yet signed (``ending.end_money``).
 The agreement's words are written from the round's template when it is issued, and again whenever the
 schedule changes before signature; the lead signs exactly the words they read."""
 
@@ -31,7 +33,7 @@ AGREEMENT_WORKFLOW = Workflow(
     {
         AgreementStatus.DRAFT: {AgreementStatus.ISSUED, AgreementStatus.WITHDRAWN},
         AgreementStatus.ISSUED: {AgreementStatus.SIGNED, AgreementStatus.WITHDRAWN},
-        AgreementStatus.SIGNED: {AgreementStatus.SUPERSEDED},
+        AgreementStatus.SIGNED: {AgreementStatus.SUPERSEDED, AgreementStatus.ENDED},
     },
     states=AgreementStatus,
 )

@@ -3,8 +3,9 @@
 Close-out looks for every tranche released or cancelled and the match funding received. When a project
 closes, is given up or ends early, each tranche not yet paid is cancelled (a payment never changes), and
 an agreement not yet signed (the first version of an award given up, or a variation still being
-prepared) is withdrawn. From then on the project's money is a record: the services refuse every change
-to it (``common.check_running``).
+prepared) is withdrawn. An award given up after signature ends its signed agreement: the signed words
+and signature stay as they were, and the agreement is no longer in force. From then on the project's
+money is a record: the services refuse every change to it (``common.check_running``).
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ def closeout_left(project: Project) -> list[LeftItem]:
 
 def end_money(project: Project, outcome: ProjectStatus, *, reason: str, actor: Any) -> None:
     """Cancel every tranche not yet paid, and withdraw an agreement not yet signed: nothing is left that
-    could still be paid, signed or varied. Payments, released tranches and signed agreements stay."""
+    could still be paid, signed or varied. An award given up ends its signed agreement too; a project
+    closed or ended early keeps it, the agreement its payments were made under. Payments and released
+    tranches stay."""
     now = utcnow()
     tranches = db.session.scalars(  # as they are now, under the project's lock: a payment just made stands
         db.select(Tranche)
@@ -107,13 +110,29 @@ def end_money(project: Project, outcome: ProjectStatus, *, reason: str, actor: A
             amount_pence=tranche.amount_pence,
             reason=reason,
         )
+    _end_agreements(project, outcome, reason=reason, actor=actor)
+
+
+def _end_agreements(project: Project, outcome: ProjectStatus, *, reason: str, actor: Any) -> None:
+    ending = [AgreementStatus.DRAFT, AgreementStatus.ISSUED]
+    if outcome == ProjectStatus.WITHDRAWN:
+        ending.append(AgreementStatus.SIGNED)
     agreements = db.session.scalars(
-        db.select(GrantAgreement).where(
-            GrantAgreement.project_id == project.id,
-            GrantAgreement.status.in_([AgreementStatus.DRAFT, AgreementStatus.ISSUED]),
-        )
+        db.select(GrantAgreement)
+        .where(GrantAgreement.project_id == project.id, GrantAgreement.status.in_(ending))
+        .order_by(GrantAgreement.version)
     ).all()
     for agreement in agreements:
+        if agreement.status == AgreementStatus.SIGNED:
+            AGREEMENT_WORKFLOW.move(
+                agreement,
+                AgreementStatus.ENDED,
+                actor=actor,
+                action="funding.agreement_ended",
+                version=agreement.version,
+                reason=reason,
+            )
+            continue
         AGREEMENT_WORKFLOW.move(
             agreement,
             AgreementStatus.WITHDRAWN,
