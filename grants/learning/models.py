@@ -219,7 +219,11 @@ class LearningItem(TimestampMixin, Model):
     review_comment: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Kept by the database (``SEARCH_WORDS_SQL``), read only by the search: never loaded with an item.
-    search_words: Mapped[str | None] = mapped_column(TSVECTOR().with_variant(Text(), "sqlite"), deferred=True)
+    # Worked out by the database from the words above (``info["derived"]``): not something a person gave,
+    # so not part of their personal data.
+    search_words: Mapped[str | None] = mapped_column(
+        TSVECTOR().with_variant(Text(), "sqlite"), deferred=True, info={"derived": True}
+    )
 
     project = relationship("Project", lazy="select")
     commitment = relationship("LearningCommitment", lazy="select")

@@ -83,6 +83,11 @@ def is_secret(name: str) -> bool:
     return any(word in lowered for word in SECRET_WORDS)
 
 
+def is_derived(column: Column) -> bool:
+    """Worked out by the database from other columns (a search's words): nothing a person gave."""
+    return bool(column.info.get("derived"))
+
+
 def is_device(name: str) -> bool:
     return name.lower().endswith(DEVICE_SUFFIXES)
 
@@ -155,7 +160,7 @@ class Source:
 
     def statement(self, user_id: int):
         if self.subject:  # a row may be either: read it whole, decide row by row
-            shown = [column for column in self.table.columns if not is_secret(column.name)]
+            shown = [column for column in self.table.columns if not is_secret(column.name) and not is_derived(column)]
         else:  # only ever actor rows: never read what they may not see
             names = set(self.actor_names([column.name for column in self.actor]))
             shown = [column for column in self.table.columns if column.name in names]

@@ -312,6 +312,22 @@ def actor_keys(table_name: str, link: str) -> set[str]:
     return {"id", link} | {column.name for column in table.columns if column.name.endswith(("_at", "_on"))}
 
 
+def test_their_learning_is_in_it_without_the_words_the_search_works_out_from_it(db, client_for):
+    from grants.learning.models import LearningItem
+    from tests.factories import funded_project
+
+    enabler = EnablerProfileFactory(user=UserFactory(roles=[Role.ENABLER])).user
+    project = funded_project()
+    assign(project, enabler)
+    db.session.add(
+        LearningItem(project_id=project.id, author_id=enabler.id, kind="insight", title="Walking the ward together")
+    )
+    db.session.commit()
+    rows = download(client_for(enabler))["tables"]["learning_items"]
+    assert [row["title"] for row in rows] == ["Walking the ward together"]
+    assert "search_words" not in rows[0] and "summary" in rows[0]
+
+
 def test_nobody_elses_data_is_in_it(db, client_for, scene, busy_officer):
     body = client_for(busy_officer.user).get(DOWNLOAD).get_data(as_text=True)
     others = [
