@@ -1,6 +1,8 @@
 """The migrations build the schema the models describe, on PostgreSQL and on SQLite."""
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import psycopg
@@ -228,20 +230,40 @@ def test_projects_funded_before_conditions_existed_get_them_with_their_agreement
     assert json.loads(schedule) == [[1, 1350000, "2026-03-01"], [2, 810000, "2026-08-01"], [3, 540000, "2027-02-01"]]
 
 
+@contextmanager
+def _scratch_databases(request, tmp_path) -> Iterator[Callable[[], str]]:
+    """Makes empty databases of the test's own, of the kind the test is run for; dropped after."""
+    if request.param == "sqlite":
+        yield lambda: f"sqlite:///{tmp_path / f'grants_{uuid.uuid4().hex[:12]}.sqlite'}"
+        return
+    server = request.getfixturevalue("postgres_server_url")
+    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    names: list[str] = []
+
+    def new() -> str:
+        names.append(f"grants_scratch_{uuid.uuid4().hex[:12]}")
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{names[-1]}"')
+        return make_url(server).set(database=names[-1]).render_as_string(hide_password=False)
+
+    yield new
+    with psycopg.connect(admin, autocommit=True) as connection:
+        for name in names:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def scratch_database(request, tmp_path):
     """An empty database of the test's own, of each kind the migrations run on."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'grants.sqlite'}"
-        return
-    server = request.getfixturevalue("postgres_server_url")
-    name = f"grants_scratch_{uuid.uuid4().hex[:12]}"
-    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _scratch_databases(request, tmp_path) as new:
+        yield new()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_scratch_database(request, tmp_path):
+    """Makes empty databases of the test's own, of each kind the migrations run on."""
+    with _scratch_databases(request, tmp_path) as new:
+        yield new
 
 
 def test_the_kept_bid_scores_are_filled_from_the_scores_given_before(scratch_database, app):
@@ -323,7 +345,7 @@ def test_the_library_search_words_are_filled_from_the_items_written_before(scrat
                 return {q: list(connection.scalars(statement, {"q": q})) for q in searches}
 
         db.session.remove()
-        downgrade(revision="-1")
+        downgrade(revision=_down_revision_of("a7c4e2f9b1d3"))  # whatever migrations follow it
         with db.engine.connect() as connection:
             table = inspect(connection)
             indexes = {index["name"] for index in table.get_indexes("learning_items")}
@@ -387,11 +409,11 @@ def _down_revision_of(revision: str) -> str:
     return script.down_revision
 
 
-def _refusal(statement: str, agreement_id: int) -> str | None:
-    """The database's refusal of the statement on one agreement, or None when it was allowed (and undone)."""
+def _refusal(statement: str, row_id: int) -> str | None:
+    """The database's refusal of the statement on one row, or None when it was allowed (and undone)."""
     with db.engine.connect() as connection:
         try:
-            connection.execute(text(statement), {"id": agreement_id})
+            connection.execute(text(statement), {"id": row_id})
         except Exception as error:  # noqa: BLE001
             return str(error)
         finally:
@@ -453,6 +475,94 @@ def test_the_signed_agreement_of_an_award_given_up_ends_and_is_signed_again_goin
                 "UPDATE grant_agreements SET status = 'superseded', superseded_at = signed_at WHERE id = :id",
             ):
                 assert _refusal(statement, signed_id) is None, statement
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+TRIGGERS = {
+    "sqlite": "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'trigger'",
+    "postgresql": (
+        "SELECT t.tgrelid::regclass::text, t.tgname, pg_get_triggerdef(t.oid) || ' ' || p.prosrc "
+        "FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal"
+    ),
+}
+
+
+def _triggers(url: str) -> dict[tuple[str, str], str]:
+    """Each trigger in the database, (table, trigger), with its definition (and its function's, on PostgreSQL)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(TRIGGERS[engine.dialect.name]).all()
+    finally:
+        engine.dispose()
+    return {(table, name): " ".join(definition.split()) for table, name, definition in rows}
+
+
+def _build(url: str, *, migrated: bool) -> dict[tuple[str, str], str]:
+    """The triggers of a database built by the migrations, or from the models' own declarations."""
+    scratch = make_test_app(url)
+    with scratch.app_context():
+        if migrated:
+            upgrade()
+        else:
+            db.metadata.create_all(db.engine)
+        db.engine.dispose()
+    return _triggers(url)
+
+
+def test_the_migrations_create_every_trigger_the_models_declare(new_scratch_database, app):
+    """A rule the models give the database (a released tranche, a signed agreement, a sent message, an
+    audit event never changes) holds in a migrated database too: on SQLite rebuilding a table drops its
+    triggers, so a migration that rebuilds one must create them again, as the models now declare them."""
+    declared = _build(new_scratch_database(), migrated=False)
+    migrated = _build(new_scratch_database(), migrated=True)
+    assert declared, "the models declare no trigger: the comparison proves nothing"
+    assert sorted(declared.keys() - migrated.keys()) == [], "triggers the migrations do not create"
+    assert sorted(migrated.keys() - declared.keys()) == [], "triggers the migrations create that the models do not"
+    assert [name for name in declared if declared[name] != migrated[name]] == [], "triggers defined otherwise"
+
+
+def test_a_database_built_by_the_migrations_on_sqlite_keeps_a_released_tranche(tmp_path, app):
+    """Migration b9d2e4f6a8c1 creates again the tranche triggers SQLite dropped when it rebuilt the table: a
+    released tranche can be neither changed nor deleted, one not yet released still can. Going back, they go."""
+    from tests.factories import UserFactory, funded_project
+
+    scratch = make_test_app(f"sqlite:///{tmp_path / 'grants.sqlite'}")
+    with scratch.app_context():
+        try:
+            upgrade()
+            project, officer = funded_project(), UserFactory()
+            released_id, scheduled_id = db.session.scalars(
+                text("SELECT id FROM tranches WHERE project_id = :id ORDER BY sequence LIMIT 2"), {"id": project.id}
+            )
+            db.session.execute(
+                text(
+                    "UPDATE tranches SET status = 'released', requested_at = CURRENT_TIMESTAMP, "
+                    "requested_by_id = :officer, released_at = CURRENT_TIMESTAMP WHERE id = :id"
+                ),
+                {"officer": officer.id, "id": released_id},
+            )
+            db.session.commit()
+            db.session.remove()
+            changes = (
+                "UPDATE tranches SET amount_pence = amount_pence + 1 WHERE id = :id",
+                "UPDATE tranches SET due_on = '2030-01-01' WHERE id = :id",
+                "UPDATE tranches SET status = 'scheduled' WHERE id = :id",
+            )
+            for statement in changes:
+                assert "a released tranche cannot be changed" in (_refusal(statement, released_id) or "allowed")
+                assert _refusal(statement, scheduled_id) is None, statement
+            deletion = "DELETE FROM tranches WHERE id = :id"
+            assert "a released tranche cannot be deleted" in (_refusal(deletion, released_id) or "allowed")
+            assert _refusal(deletion, scheduled_id) is None
+            assert _refusal("UPDATE tranches SET updated_at = CURRENT_TIMESTAMP WHERE id = :id", released_id) is None
+
+            downgrade(revision=_down_revision_of("b9d2e4f6a8c1"))
+            assert _refusal(deletion, released_id) is None
+            upgrade()
+            assert "a released tranche cannot be deleted" in (_refusal(deletion, released_id) or "allowed")
         finally:
             db.session.remove()
             db.engine.dispose()
