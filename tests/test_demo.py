@@ -243,7 +243,12 @@ def test_wave_one_money_is_at_every_point_and_consistent(demo_app):
         def states(model):
             return set(db.session.scalars(db.select(model.status).distinct()))
 
-        assert states(GrantAgreement) == {"draft", "issued", "signed"}
+        assert states(GrantAgreement) == {"draft", "issued", "signed", "ended"}
+        # The one agreement ended is the signed agreement of the award given up, and only that.
+        ended = db.session.execute(
+            db.select(Project.status).join(GrantAgreement).where(GrantAgreement.status == "ended")
+        ).scalars()
+        assert list(ended) == ["withdrawn"]
         # Every first tranche waited for the match; one board never confirmed it (that award was given up),
         # and the projects setting up have a pledge.
         assert states(MatchFunding) == {"pledged", "confirmed", "received"}
