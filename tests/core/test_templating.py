@@ -119,3 +119,27 @@ def test_the_quick_select_widget_gives_the_same_page_and_falls_back_to_the_macro
         assert same_markup(quick) == same_markup(GovSelect()(form.place))
         heading = form.place(params={"label": {"isPageHeading": True}})
         assert '<h1 class="govuk-label-wrapper">' in heading
+
+
+def test_a_bars_width_is_its_share_to_the_whole_percent_and_shows_when_above_nothing():
+    from grants.core.templating import bar_width
+
+    assert bar_width(50, 200) == "grants-w-25"
+    assert bar_width(200, 200) == "grants-w-100"
+    assert bar_width(1, 1000) == "grants-w-1"  # a sliver, not nothing
+    assert bar_width(0, 1000) == bar_width(5, 0) == "grants-w-0"
+    assert bar_width(3.2, 5) == "grants-w-64"
+
+
+def test_no_page_template_writes_an_inline_style_the_pages_policy_would_refuse():
+    """``style-src 'self'``: a style attribute on a page is dropped by the browser (emails and PDFs,
+    which no policy covers, may carry them)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    found = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if path.relative_to(root).parts[0] not in ("email", "pdf") and 'style="' in path.read_text()
+    ]
+    assert found == []
