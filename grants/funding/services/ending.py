@@ -123,21 +123,13 @@ def _end_agreements(project: Project, outcome: ProjectStatus, *, reason: str, ac
         .order_by(GrantAgreement.version)
     ).all()
     for agreement in agreements:
-        if agreement.status == AgreementStatus.SIGNED:
-            AGREEMENT_WORKFLOW.move(
-                agreement,
-                AgreementStatus.ENDED,
-                actor=actor,
-                action="funding.agreement_ended",
-                version=agreement.version,
-                reason=reason,
-            )
-            continue
+        # A signed agreement was in force: it ends, as signed. One not yet signed is withdrawn.
+        signed = agreement.status == AgreementStatus.SIGNED
         AGREEMENT_WORKFLOW.move(
             agreement,
-            AgreementStatus.WITHDRAWN,
+            AgreementStatus.ENDED if signed else AgreementStatus.WITHDRAWN,
             actor=actor,
-            action="funding.agreement_withdrawn",
+            action="funding.agreement_ended" if signed else "funding.agreement_withdrawn",
             version=agreement.version,
             reason=reason,
         )
