@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from grants.core.db import utcnow
 from grants.extensions import db
 from grants.leadership.models import STAGES, ProjectDomainShift, ProjectShiftCounts
-from grants.leadership.queries import MIN_GROUP, DomainChange, _domain_means
+from grants.leadership.queries import MIN_GROUP, DomainChange, domain_means
 from grants.projects.models import Project
 
 NAME = "leadership shift"
@@ -49,11 +49,7 @@ class ProjectShift:
             self.respondents == other.respondents
             and self.pairs == other.pairs
             and self.domains.keys() == other.domains.keys()
-            and all(
-                mine[0] == theirs[0]
-                and all(math.isclose(a, b, abs_tol=1e-9) for a, b in zip(mine, theirs, strict=True))
-                for mine, theirs in ((self.domains[name], other.domains[name]) for name in self.domains)
-            )
+            and all(_close(self.domains[name], other.domains[name]) for name in self.domains)
         )
 
     def describe(self) -> str:
@@ -79,7 +75,7 @@ def recomputed(project_ids) -> dict[int, ProjectShift]:
         return {}
     answers: dict[int, dict[int, dict[str, dict[str, float]]]] = defaultdict(lambda: defaultdict(dict))
     for project_id, participant_id, stage, domain, mean in db.session.execute(
-        _domain_means(project_ids, closed_only=False)
+        domain_means(project_ids, closed_only=False)
     ):
         answers[project_id][participant_id].setdefault(stage, {})[domain] = float(mean)
     return {project_id: _figures(people) for project_id, people in answers.items()}

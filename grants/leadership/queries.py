@@ -39,14 +39,14 @@ def domain_scores(project_ids, *, closed_only: bool = False) -> dict[tuple[int, 
     answers of stages their project has closed, as anyone but programme staff sees them."""
     if isinstance(project_ids, list) and not project_ids:
         return {}
-    rows = db.session.execute(_domain_means(project_ids, closed_only=closed_only)).all()
+    rows = db.session.execute(domain_means(project_ids, closed_only=closed_only)).all()
     scores: dict[tuple[int, str], dict[str, float]] = defaultdict(dict)
     for _, participant_id, stage, domain, mean in rows:
         scores[(participant_id, stage)][domain] = float(mean)
     return scores
 
 
-def _domain_means(project_ids, *, closed_only: bool):
+def domain_means(project_ids, *, closed_only: bool):
     """(project id, participant id, stage, domain name, mean of its behaviours) for each answer given."""
     statement = (
         db.select(
