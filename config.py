@@ -175,6 +175,11 @@ class Config:
         self.FUNDER_NAME = env.get("FUNDER_NAME") or "Example Funder"
         self.FUNDER_WEBSITE = env.get("FUNDER_WEBSITE") or None
         self.OPEN_DATA_LICENSE = env.get("OPEN_DATA_LICENSE") or "https://creativecommons.org/licenses/by/4.0/"
+        # Templates compiled once and kept as Python bytecode in a directory of this user's own under the
+        # system's temporary directory (Jinja's FileSystemBytecodeCache), for every later process and
+        # application to load instead of compiling again; a template whose source changed is compiled anew.
+        # On in the tests, which start many applications; TEMPLATE_BYTECODE_CACHE=true turns it on elsewhere.
+        self.TEMPLATE_BYTECODE_CACHE = _bool(env.get("TEMPLATE_BYTECODE_CACHE"))
         self.TESTING = False
         self.DEBUG = False
 
@@ -264,6 +269,7 @@ class TestingConfig(Config):
         # only when a test runs them (or asks for the embedded schedule).
         self.CELERY_TASK_ALWAYS_EAGER = _bool(env.get("CELERY_TASK_ALWAYS_EAGER"), default=True)
         self.EMBEDDED_SCHEDULE = _bool(env.get("EMBEDDED_SCHEDULE"))
+        self.TEMPLATE_BYTECODE_CACHE = _bool(env.get("TEMPLATE_BYTECODE_CACHE"), default=True)
 
 
 class ProductionConfig(Config):

@@ -98,16 +98,33 @@ def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def new_database(server_url: str, prefix: str) -> str:
+    """An empty PostgreSQL database of the tests' own, named afresh (``prefix_<random>``); its URL.
+
+    A test database need not survive a crash of the server, so its commits do not wait for the write-ahead
+    log to reach the disk, and no query is compiled to machine code (worth it only for long queries):
+    both are settings of this database alone, not of the server, and change nothing a test can see."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+        connection.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+        connection.execute(f'ALTER DATABASE "{name}" SET jit = off')
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(database_url: str) -> None:
+    """Drops a database ``new_database`` made, whoever is still connected to it."""
+    url = make_url(database_url)
+    with psycopg.connect(_libpq(url.set(database="postgres")), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def database_url(postgres_server_url):
     """A database of this run's own, dropped at the end."""
-    name = f"grants_test_{uuid.uuid4().hex[:12]}"
-    admin = _libpq(postgres_server_url)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    url = new_database(postgres_server_url, "grants_test")
+    yield url
+    drop_database(url)
 
 
 def _create_test_app(database_url: str, **overrides):

@@ -162,3 +162,37 @@ def test_the_web_entry_point_keeps_what_loading_made_out_of_the_collectors_sight
         check=True,
     ).stdout.split()[-1]
     assert int(frozen) > 10_000
+
+
+def test_templates_are_kept_compiled_in_the_tests_only_unless_asked(tmp_path, monkeypatch):
+    assert config_for(environ=PRODUCTION).TEMPLATE_BYTECODE_CACHE is False
+    assert config_for(environ={**PRODUCTION, "TEMPLATE_BYTECODE_CACHE": "true"}).TEMPLATE_BYTECODE_CACHE is True
+    monkeypatch.chdir(tmp_path)
+    assert config_for(environ={"GRANTS_ENV": "development"}).TEMPLATE_BYTECODE_CACHE is False
+    assert config_for(environ={"GRANTS_ENV": "testing"}).TEMPLATE_BYTECODE_CACHE is True
+
+
+def test_a_template_one_application_compiled_is_loaded_by_the_next_without_compiling(monkeypatch):
+    from jinja2 import FileSystemBytecodeCache
+
+    first = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SERVER_NAME": None})
+    assert isinstance(first.jinja_env.bytecode_cache, FileSystemBytecodeCache)
+    first.jinja_env.get_template("errors/error.html")  # compiled here, or loaded if an earlier run kept it
+
+    second = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SERVER_NAME": None})
+    compiled = []
+    original = second.jinja_env.compile
+    monkeypatch.setattr(
+        second.jinja_env, "compile", lambda *args, **kwargs: compiled.append(args) or original(*args, **kwargs)
+    )
+    template = second.jinja_env.get_template("errors/error.html")
+    assert compiled == []
+    assert template.render  # loaded, ready to render
+
+    unkept = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SERVER_NAME": None, "TEMPLATE_BYTECODE_CACHE": False})
+    assert unkept.jinja_env.bytecode_cache is None
+    monkeypatch.setattr(
+        unkept.jinja_env, "compile", lambda *args, **kwargs: compiled.append(args) or original(*args, **kwargs)
+    )
+    unkept.jinja_env.get_template("errors/error.html")
+    assert len(compiled) == 1  # without the cache the template is compiled again

@@ -9,15 +9,12 @@ CSRF is on, as in production: every form is fetched first and posted with the hi
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import timedelta
 from html.parser import HTMLParser
 
-import psycopg
 import pyotp
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy.engine import make_url
 from werkzeug.datastructures import MultiDict
 
 from grants.accounts.models import User
@@ -28,7 +25,7 @@ from grants.core.times import london_today
 from grants.directory.models import Organisation, Place, Theme
 from grants.extensions import db
 from grants.rounds.models import Round
-from tests.conftest import _libpq, make_test_app
+from tests.conftest import drop_database, make_test_app, new_database
 from tests.fixtures.clients import IsolatedClient
 from tests.helpers import text
 
@@ -117,11 +114,7 @@ def follow(client, response, *, expect: int = 302):
 def fresh_app(app, postgres_server_url):
     """The application on a PostgreSQL database of its own, created empty for this test and dropped after.
     CSRF is on and staff must set up two-factor sign-in, as in production."""
-    name = f"grants_fresh_{uuid.uuid4().hex[:12]}"
-    admin = _libpq(postgres_server_url)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+    url = new_database(postgres_server_url, "grants_fresh")
     application = make_test_app(url, WTF_CSRF_ENABLED=True, TWO_FACTOR_REQUIRED=True)
     application.test_client_class = IsolatedClient
     try:
@@ -130,8 +123,7 @@ def fresh_app(app, postgres_server_url):
         with application.app_context():
             db.session.remove()
             db.engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(url)
 
 
 def count(model) -> int:

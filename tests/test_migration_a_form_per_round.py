@@ -4,16 +4,13 @@ columns and back again with nothing lost, on PostgreSQL and on SQLite."""
 from __future__ import annotations
 
 import json
-import uuid
 
-import psycopg
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import column, inspect, table
-from sqlalchemy.engine import make_url
 
 from grants.extensions import db
-from tests.conftest import _libpq, make_test_app
+from tests.conftest import drop_database, make_test_app, new_database
 
 BEFORE, FORMS = "c4e8a1f7d352", "e2b7c9d41a06"
 MOVED = ("issue", "shared_vision", "systems_leadership", "outcomes", "learning_plan")
@@ -263,15 +260,11 @@ def test_the_migration_round_trips_every_bid_on_sqlite(tmp_path, app):
 @pytest.fixture
 def empty_postgresql_url(postgres_server_url):
     """A PostgreSQL database of its own, created empty for this test and dropped after."""
-    name = f"grants_migration_{uuid.uuid4().hex[:12]}"
-    admin = _libpq(postgres_server_url)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+    url = new_database(postgres_server_url, "grants_migration")
     try:
-        yield make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(url)
 
 
 def test_the_migration_round_trips_every_bid_on_postgresql(empty_postgresql_url, app):

@@ -5,17 +5,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 
 from grants.core.db import compare_type, include_object
 from grants.extensions import db
-from tests.conftest import make_test_app
+from tests.conftest import drop_database, make_test_app, new_database
 
 COMPARE = {"compare_type": compare_type, "include_object": include_object}
 
@@ -237,19 +235,15 @@ def _scratch_databases(request, tmp_path) -> Iterator[Callable[[], str]]:
         yield lambda: f"sqlite:///{tmp_path / f'grants_{uuid.uuid4().hex[:12]}.sqlite'}"
         return
     server = request.getfixturevalue("postgres_server_url")
-    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    names: list[str] = []
+    urls: list[str] = []
 
     def new() -> str:
-        names.append(f"grants_scratch_{uuid.uuid4().hex[:12]}")
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{names[-1]}"')
-        return make_url(server).set(database=names[-1]).render_as_string(hide_password=False)
+        urls.append(new_database(server, "grants_scratch"))
+        return urls[-1]
 
     yield new
-    with psycopg.connect(admin, autocommit=True) as connection:
-        for name in names:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for url in urls:
+        drop_database(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

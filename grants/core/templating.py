@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, FileSystemBytecodeCache, FileSystemLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup, escape
 
 from grants.core.money import format_pence
@@ -223,6 +223,8 @@ def init_templating(app: Flask, templates_dir: object) -> None:
             ),
         ]
     )
+    if app.config.get("TEMPLATE_BYTECODE_CACHE"):
+        app.jinja_env.bytecode_cache = FileSystemBytecodeCache()  # see config.py
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.add_template_filter(format_pence, "money")

@@ -10,10 +10,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -21,7 +19,7 @@ from config import ROOT
 from tests.browser.accessibility import axe_path
 from tests.browser.clock import CLOCKS, ServerClock
 from tests.browser.visitor import Visitor, slug
-from tests.conftest import _libpq, make_test_app, service_missing
+from tests.conftest import drop_database, make_test_app, new_database, service_missing
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -97,11 +95,8 @@ def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium, smtp
     """Grants on a database of this module's own, served by its own process; ``app`` is bound to the
     same database in this process, to set up people and to read the outbox. Its email goes to
     ``smtp_server`` (``live_server.mailbox``), where the emailed links are read as people read them."""
-    name = f"grants_browser_{uuid.uuid4().hex[:12]}"
-    admin = _libpq(postgres_server_url)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database_url = make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+    database_url = new_database(postgres_server_url, "grants_browser")
+    name = make_url(database_url).database
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     uploads = tmp_path_factory.mktemp("browser-uploads")
@@ -157,8 +152,7 @@ def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium, smtp
         except subprocess.TimeoutExpired:
             process.kill()
         output.close()
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(database_url)
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,9 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
-import psycopg
 from flask_migrate import upgrade
-from sqlalchemy.engine import make_url
 
-from tests.conftest import _libpq, make_test_app
+from tests.conftest import drop_database, make_test_app, new_database
 
 BASE_URL = "http://127.0.0.1:5000"
 
@@ -127,13 +125,9 @@ def production(tmp_path, *, postgres_server_url, redis_url, mailbox) -> Deployme
     """A fresh PostgreSQL database, Redis, a Celery worker process and an SMTP server."""
     from tests.fixtures.workers import start_worker
 
-    name = f"grants_programme_{uuid.uuid4().hex[:10]}"
-    admin = _libpq(postgres_server_url)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database_url = make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+    database_url = new_database(postgres_server_url, "grants_programme")
     queue = f"grants-programme-{uuid.uuid4().hex[:8]}"
-    cleanups = [lambda: _drop(admin, name)]
+    cleanups = [lambda: drop_database(database_url)]
     app = make_test_app(
         database_url,
         REDIS_URL=redis_url,
@@ -160,11 +154,6 @@ def production(tmp_path, *, postgres_server_url, redis_url, mailbox) -> Deployme
     deployment = Deployment(app, "production", SmtpPostRoom(mailbox), cleanups)
     deployment.worker = worker
     return deployment
-
-
-def _drop(admin: str, name: str) -> None:
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def outbox(app) -> list[tuple[int, str, str, str]]:
