@@ -25,8 +25,9 @@ def _axe_source() -> str:
 def axe_violations(page) -> list[dict]:
     """Every violation axe finds on the page as it is now: rule id, impact, help and the elements."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        # Evaluated through the browser's debugging protocol, which the page's Content Security Policy
-        # (no inline scripts) does not govern: the policy stays on for the journeys.
+        # A page of a context the journeys' ``person`` did not make. Evaluated through the browser's debugging
+        # protocol (as the ``person``'s init script is), which the page's Content Security Policy (no inline
+        # scripts) does not govern: the policy stays on for the journeys.
         page.evaluate(_axe_source() + "\n;true")
     return page.evaluate(
         """async (tags) => {

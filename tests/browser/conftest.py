@@ -177,6 +177,9 @@ def person(request, chromium, live_server):
 
     def make(name: str) -> Visitor:
         context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        # axe-core is in every page from its start (a script the browser keeps compiled for the next page),
+        # not injected into each page it checks; it does nothing until a check runs it.
+        context.add_init_script(path=str(axe_path()))
         context.set_default_timeout(15_000)
         contexts.append(context)
         visitor = Visitor(name, context.new_page(), live_server.url)
