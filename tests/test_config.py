@@ -175,11 +175,13 @@ def test_templates_are_kept_compiled_in_the_tests_only_unless_asked(tmp_path, mo
 def test_a_template_one_application_compiled_is_loaded_by_the_next_without_compiling(monkeypatch):
     from jinja2 import FileSystemBytecodeCache
 
-    first = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SERVER_NAME": None})
+    from tests.conftest import make_test_app  # gives the run's own Celery back
+
+    first = make_test_app("sqlite://")
     assert isinstance(first.jinja_env.bytecode_cache, FileSystemBytecodeCache)
     first.jinja_env.get_template("errors/error.html")  # compiled here, or loaded if an earlier run kept it
 
-    second = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SERVER_NAME": None})
+    second = make_test_app("sqlite://")
     compiled = []
     original = second.jinja_env.compile
     monkeypatch.setattr(
@@ -189,7 +191,7 @@ def test_a_template_one_application_compiled_is_loaded_by_the_next_without_compi
     assert compiled == []
     assert template.render  # loaded, ready to render
 
-    unkept = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SERVER_NAME": None, "TEMPLATE_BYTECODE_CACHE": False})
+    unkept = make_test_app("sqlite://", TEMPLATE_BYTECODE_CACHE=False)
     assert unkept.jinja_env.bytecode_cache is None
     monkeypatch.setattr(
         unkept.jinja_env, "compile", lambda *args, **kwargs: compiled.append(args) or original(*args, **kwargs)
