@@ -185,6 +185,18 @@ def payment_blockers(tranche: Tranche, *, conditions: bool = True) -> list[str]:
         blockers.append(
             f"Tranche {tranche.sequence} is still waiting for: {', '.join(_first_lower(w) for w in waiting)}."
         )
+    return blockers + _beyond_conditions(tranche)
+
+
+def is_blocked(tranche: Tranche) -> bool:
+    """Whether ``payment_blockers`` would name anything, without putting it into words: a condition not
+    met is enough, and then nothing else is read (a condition's words may take queries of their own)."""
+    return not all_met(tranche) or bool(_beyond_conditions(tranche))
+
+
+def _beyond_conditions(tranche: Tranche) -> list[str]:
+    """What stops the tranche being paid besides its own conditions, in words."""
+    blockers = []
     project = tranche.project
     earlier = db.session.scalar(
         db.select(Tranche.sequence)
@@ -226,19 +238,20 @@ def payment_blockers(tranche: Tranche, *, conditions: bool = True) -> list[str]:
 
 
 def _update_status(tranche: Tranche, actor: Any) -> bool:
-    """Scheduled ↔ eligible as ``payment_blockers`` says. A request whose conditions lapse goes back
-    too; a held tranche stays held. True if the tranche has just become eligible."""
+    """Scheduled ↔ eligible as ``payment_blockers`` says (``is_blocked``: the same rule, without its words).
+    A request whose conditions lapse goes back too; a held tranche stays held. True if the tranche has just
+    become eligible."""
     if tranche.status == TrancheStatus.HELD:
         return False
     if tranche.status == TrancheStatus.REQUESTED:
-        blockers = [] if all_met(tranche) else ["conditions"]
+        blocked = not all_met(tranche)
     else:
-        blockers = payment_blockers(tranche)
-    if tranche.status == TrancheStatus.SCHEDULED and not blockers:
+        blocked = is_blocked(tranche)
+    if tranche.status == TrancheStatus.SCHEDULED and not blocked:
         tranche.status, tranche.eligible_at = TrancheStatus.ELIGIBLE, utcnow()
         audit.record("funding.tranche_eligible", tranche, actor=actor, after=_money(tranche))
         return True
-    if tranche.status in (TrancheStatus.ELIGIBLE, TrancheStatus.REQUESTED) and blockers:
+    if tranche.status in (TrancheStatus.ELIGIBLE, TrancheStatus.REQUESTED) and blocked:
         before, requester = tranche.status, tranche.requested_by
         tranche.status, tranche.eligible_at = TrancheStatus.SCHEDULED, None
         tranche.requested_at = tranche.requested_by_id = None
