@@ -10,6 +10,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
+# The suite writes Python's bytecode even where the environment says not to (PYTHONDONTWRITEBYTECODE), so
+# that a second run loads its test modules as pytest rewrote them (its asserts) instead of rewriting all.
 # The suite runs on this many workers (pytest-xdist), one per core of a two-core machine; each has its
 # own database, queue, mail server and browser servers. TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
@@ -29,7 +31,7 @@ run: install ## Serve the embedded default (SQLite, in-process jobs, captured em
 	$(RUN_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install browser ## Run the whole suite against real PostgreSQL and Redis, browser journeys included
-	GRANTS_ENV=testing $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=20 $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= GRANTS_ENV=testing $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=20 $(PYTEST_ARGS)
 
 install: $(VENV)/.installed $(ASSETS)/.installed
 

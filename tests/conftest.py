@@ -48,9 +48,17 @@ def service_missing(what: str, error: Exception):
 
 
 # Worlds too dear to build twice (a served process, a whole programme run, the seeded demo): each of
-# these modules runs on one worker. Every other test is sent on its own to whichever worker is free;
-# module worlds such as the access matrix's are built by each worker that runs some of their cases.
-ONE_WORKER_MODULES = ("tests/browser/", "tests/programme/test_programme_run.py", "tests/test_demo.py")
+# these modules runs on one worker, which builds its world once. Every other test is sent on its own to
+# whichever worker is free; the smaller module worlds (the access matrix's, the CSRF suite's) are built by
+# each worker that runs some of their cases.
+ONE_WORKER_MODULES = (
+    "tests/browser/",
+    "tests/programme/test_programme_run.py",
+    "tests/test_demo.py",
+    "tests/test_demo_conversations.py",
+    "tests/test_demo_applicant_home.py",
+    "tests/security/test_fuzz_forms.py",
+)
 
 
 def pytest_xdist_make_scheduler(config, log):
