@@ -13,10 +13,13 @@ def init_app(app: Flask) -> None:
     from grants.progress import models, tasks  # noqa: F401  (the model, and the Celery tasks)
     from grants.progress.cli import compile_progress_command
     from grants.progress.permissions import READERS
-    from grants.progress.routes import bp
+    from grants.progress.routes import bp, compiled_progress
+    from grants.projects.queries import find_compiled_progress_with
 
     app.register_blueprint(bp)
     register_job(compile_progress_command)
+    # A project's page links to its row of the latest report, as a PDF, for those who may read the report.
+    find_compiled_progress_with(compiled_progress)
     register_nav(
         "Progress across the portfolio",
         "progress.index",

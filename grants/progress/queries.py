@@ -5,7 +5,7 @@ project, so a compile runs the same number of queries for three projects or a th
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import defer, joinedload
 
@@ -146,6 +146,35 @@ def latest_done() -> ProgressCompilation | None:
         .order_by(ProgressCompilation.finished_at.desc(), ProgressCompilation.id.desc())
         .limit(1)
     )
+
+
+def latest_done_listing(project_id: int) -> tuple[int, datetime] | None:
+    """The latest finished compilation (its id and when it finished) if it lists this project, for the link
+    to the project's compiled progress: one query, which reads the report's rows in the database."""
+    latest = (
+        db.select(ProgressCompilation.id)
+        .where(ProgressCompilation.status == CompilationStatus.DONE)
+        .order_by(ProgressCompilation.finished_at.desc(), ProgressCompilation.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    found = db.session.execute(
+        db.select(ProgressCompilation.id, ProgressCompilation.finished_at).where(
+            ProgressCompilation.id == latest, _lists(project_id)
+        )
+    ).first()
+    return (found.id, found.finished_at) if found else None
+
+
+def _lists(project_id: int):
+    """Whether a compilation's rows (a JSON array, one object per project) include the project's."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = db.func.json_array_elements(ProgressCompilation.rows).table_valued("value")
+        listed = rows.c.value.op("->>")("project_id") == str(project_id)
+    else:
+        rows = db.func.json_each(ProgressCompilation.rows).table_valued("value")
+        listed = db.func.json_extract(rows.c.value, "$.project_id") == project_id
+    return db.select(1).select_from(rows).where(listed).exists()
 
 
 def active() -> ProgressCompilation | None:

@@ -97,6 +97,12 @@ def _leadership_of(source: dict, *, staff: bool) -> dict | None:
     return source["leadership"] if staff else source.get("leadership_closed")
 
 
+def project_leadership(row: dict, *, staff: bool) -> dict:
+    """A compiled project's shift for this person, domain by domain (``leadership_view``): staff see every
+    answer, anyone else the answers of closed stages only, within the small-numbers rule."""
+    return leadership_view(_leadership_of(row, staff=staff), staff=staff)
+
+
 def _shared(source: dict, *, measures: dict, staff: bool) -> dict:
     """The columns a project row and the portfolio's totals have alike."""
     shift = leadership_view(_leadership_of(source, staff=staff), staff=staff)
@@ -115,6 +121,19 @@ def _shared(source: dict, *, measures: dict, staff: bool) -> dict:
         # Staff see stages still open, whose results may change: marked so on the page.
         "leadership_open": staff and source.get("leadership_open", False),
     }
+
+
+def compiled_measures(row: dict) -> list[dict]:
+    """A compiled project's outcome measures, in its order, each with the date of its latest counted value
+    and where it stood against its target."""
+    return [
+        {
+            **measure,
+            "latest_on": date.fromisoformat(measure["latest_on"]) if measure["latest_on"] else None,
+            "against_target": AGAINST_TARGET[measure["state"]],
+        }
+        for measure in row["measures"]
+    ]
 
 
 def is_given_up(row: dict) -> bool:

@@ -1,5 +1,5 @@
 """The progress report: the latest compiled report, earlier ones, the button that compiles a new one
-(and its progress while it runs), and the report as CSV, Excel and PDF."""
+(and its progress while it runs), the report as CSV, Excel and PDF, and one project's row as a PDF."""
 
 from __future__ import annotations
 
@@ -14,10 +14,18 @@ from grants.core.times import format_datetime
 from grants.extensions import db
 from grants.progress import downloads, queries, services
 from grants.progress.models import CompilationStatus, ProgressCompilation
-from grants.progress.permissions import COMPILERS, READERS, can_compile, sees_small_groups
-from grants.progress.report import flat_row, flat_totals, is_given_up, portfolio_leadership
-from grants.projects.models import STATUS_LABELS
+from grants.progress.permissions import COMPILERS, READERS, can_compile, can_read_progress, sees_small_groups
+from grants.progress.report import (
+    compiled_measures,
+    flat_row,
+    flat_totals,
+    is_given_up,
+    portfolio_leadership,
+    project_leadership,
+)
+from grants.projects.models import STATUS_LABELS, Project
 from grants.projects.permissions import hidden_application_ids, viewable_project_ids
+from grants.projects.queries import CompiledProgress
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
 REFRESH_SECONDS = 5
@@ -153,3 +161,55 @@ def pdf_report(compilation_id):
         after={"document": "progress report", "filename": filename, "projects": len(shown["rows"] + shown["given_up"])},
     )
     return pdf.pdf_download(body, filename)
+
+
+def _project_row(compilation: ProgressCompilation, project_id: int) -> dict:
+    """The project's compiled row, or 404 where its row on the report's page would not be linked: a
+    project not in this report, left out of it for a declared conflict, or one the person may not open."""
+    rows = downloads.shown_rows(compilation, hidden_application_ids(current_user))
+    row = next((row for row in rows if row["project_id"] == project_id), None)
+    if row is None or project_id not in viewable_project_ids(current_user, [project_id]):
+        abort(404)
+    return row
+
+
+@bp.get("/<int:compilation_id>/projects/<int:project_id>.pdf")
+@roles_required(*READERS)
+def project_pdf(compilation_id, project_id):
+    """One project's row of a finished report as a PDF, as the report's page shows it to this person (the
+    leadership shift within the same small-numbers and closed-stages rules), with its outcome measures
+    against their targets: for those who may read the report and open the project."""
+    compilation = _finished(compilation_id)
+    row = _project_row(compilation, project_id)
+    staff = sees_small_groups(current_user)
+    filename = f"progress-{row['reference']}-{compilation.finished_at:%Y-%m-%d}-{compilation.id}.pdf"
+    body = pdf.render_pdf(
+        "pdf/project_progress.html",
+        title=f"{row['reference']} {row['title']}: progress as compiled {format_datetime(compilation.finished_at)}",
+        report=compilation,
+        row=flat_row(row, staff=staff),
+        measures=compiled_measures(row),
+        leadership=project_leadership(row, staff=staff),
+        staff=staff,
+    )
+    actions.record(
+        PDF_DOWNLOADED,
+        compilation,
+        after={"document": "project's progress", "project_id": project_id, "filename": filename},
+    )
+    return pdf.pdf_download(body, filename)
+
+
+def compiled_progress(user, project: Project) -> CompiledProgress | None:
+    """For the project's page: its row in the latest finished report as a PDF, for someone who may read the
+    report (the page is only shown to those who may open the project); no query for anyone else."""
+    if not can_read_progress(user):
+        return None
+    found = queries.latest_done_listing(project.id)
+    if found is None:
+        return None
+    compilation_id, finished_at = found
+    return CompiledProgress(
+        href=url_for("progress.project_pdf", compilation_id=compilation_id, project_id=project.id),
+        compiled_at=finished_at,
+    )

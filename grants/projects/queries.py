@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import defaultload, joinedload, lazyload, selectinload
 
@@ -51,6 +51,29 @@ def unread_messages(user: Any, project: Project, enabler_id: int | None) -> int 
     if not _UNREAD:  # never hide a project's messages for want of asking
         raise RuntimeError("the conversations area has not said how to count a project's unread messages")
     return _UNREAD[0](user, project, enabler_id)
+
+
+# The progress report (an area above this one) says where a project's row of its latest compile is, as
+# a PDF, for the link to it on the project's page (``find_compiled_progress_with``).
+class CompiledProgress(NamedTuple):
+    href: str
+    compiled_at: datetime
+
+
+_COMPILED: list[Callable[[Any, Project], CompiledProgress | None]] = []
+
+
+def find_compiled_progress_with(finder: Callable[[Any, Project], CompiledProgress | None]) -> None:
+    """``finder(user, project)``: the project's compiled progress in the latest finished report, or None
+    when there is none or the person may not read it (one query at most)."""
+    _COMPILED[:] = [finder]
+
+
+def compiled_progress(user: Any, project: Project) -> CompiledProgress | None:
+    """For the link on the project's page to its compiled progress, as a PDF."""
+    if not _COMPILED:  # never leave the link out for want of asking
+        raise RuntimeError("the progress area has not said where a project's compiled progress is")
+    return _COMPILED[0](user, project)
 
 
 def load_project(project_id: int) -> Project | None:

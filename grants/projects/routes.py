@@ -132,6 +132,7 @@ def _project_page(project: Project, assignments: list[EnablerAssignment], rag_fo
         ),
         form=rag_form,
         unread_messages=queries.unread_messages(current_user, project, enabler_id),
+        compiled_progress=queries.compiled_progress(current_user, project),
         **_end_of_project(project),
     ), status
 

@@ -16,6 +16,7 @@ from grants.enablers.matching import linked_with
 from grants.funding.queries import conditions_owned_by
 from grants.funding.services import agreements
 from grants.learning.queries import agreement_commitments, commitments_due
+from grants.progress.routes import compiled_progress
 from grants.projects import permissions as project_permissions
 from grants.projects import queries as project_queries
 from grants.reviews.permissions import can_read_bid
@@ -45,6 +46,7 @@ def test_the_areas_above_fill_in_what_the_areas_below_ask(app):
     assert application_permissions._ASSESSING == [can_read_bid]
     assert round_services._ASSESSMENT_START == [start_assessment]
     assert project_queries._LINKS == [linked_with]
+    assert project_queries._COMPILED == [compiled_progress]
     assert enabler_queries._COMMITMENTS_DUE == [commitments_due]
     assert enabler_queries._CONDITIONS_OWNED == [conditions_owned_by]
 
@@ -123,3 +125,9 @@ def test_the_enabler_s_home_shows_nothing_due_while_nobody_says_where_it_is(app,
     monkeypatch.setattr(enabler_queries, "_CONDITIONS_OWNED", [])
     with pytest.raises(RuntimeError, match="tranche conditions"):
         enabler_queries.conditions_owned(1, [1])
+
+
+def test_no_project_page_leaves_out_its_compiled_progress_while_nobody_says_where_it_is(app, monkeypatch):
+    monkeypatch.setattr(project_queries, "_COMPILED", [])
+    with pytest.raises(RuntimeError, match="compiled progress"):
+        project_queries.compiled_progress(SteeringMember(), object())

@@ -1365,6 +1365,12 @@ MATRIX: dict[str, Entry] = _entries(
             "  in  403  403  200  200  403  403  200  403  200",
             None,
         ),
+        # A's project's row of the report: its readers who may open the project (an administrator may not).
+        "progress.project_pdf /progress/<int:compilation_id>/projects/<int:project_id>.pdf": (
+            lambda w: {"compilation_id": w.ids.compilation, "project_id": w.ids.project},
+            "  in  403  403  200  200  403  403  200  403  404",
+            None,
+        ),
         "progress.start /progress/compile": (
             lambda w: {},
             None,
