@@ -289,6 +289,36 @@ def test_the_kept_bid_scores_are_filled_from_the_scores_given_before(scratch_dat
     assert filled[bid.id].disagreements == 2
 
 
+def test_the_projects_each_report_lists_are_filled_from_the_reports_compiled_before(scratch_database, app):
+    """Migration c3d5f7a9b2e4 keeps, for every finished progress report, the projects its rows list (and
+    none for a failed one), so a project's page finds its row of the latest report as before."""
+    from grants.progress import queries, services
+    from grants.progress.models import CompiledProject, ProgressCompilation
+    from tests.factories import funded_project
+
+    scratch = make_test_app(scratch_database)
+    with scratch.app_context():
+        upgrade()
+        first, second = funded_project(), funded_project()
+        earlier = services.run_compile()
+        third = funded_project()
+        latest = services.run_compile()
+        db.session.add(ProgressCompilation(status="failed", trigger="cli", finished_at=latest.finished_at, error="x"))
+        db.session.commit()
+        expected = {(earlier.id, first.id), (earlier.id, second.id)} | {
+            (latest.id, project.id) for project in (first, second, third)
+        }
+        db.session.remove()
+        downgrade(revision="b9d2e4f6a8c1")
+        upgrade()
+        filled = set(db.session.execute(db.select(CompiledProject.compilation_id, CompiledProject.project_id)))
+        found = queries.latest_done_listing(third.id)
+        db.session.remove()
+        db.engine.dispose()
+    assert filled == expected
+    assert found is not None and found[0] == latest.id
+
+
 @pytest.mark.parametrize("scratch_database", ["postgresql"], indirect=True)
 def test_the_library_search_words_are_filled_from_the_items_written_before(scratch_database, app):
     """Migration a7c4e2f9b1d3 keeps every item's search words: the library finds and ranks the items

@@ -27,7 +27,7 @@ from grants.leadership.services import current_framework
 from grants.learning.models import COMMITMENT_STATUS_LABELS
 from grants.monitoring.queries import AGAINST_TARGET, against_target
 from grants.progress import queries
-from grants.progress.models import CompilationStatus, ProgressCompilation
+from grants.progress.models import CompilationStatus, CompiledProject, ProgressCompilation
 from grants.projects.models import FINISHED_STATUSES, LIVE_STATUSES, RAGS, STATUSES, Project, ProjectStatus
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,9 @@ def _finish(compilation_id: int, **values) -> ProgressCompilation:
     compilation.finished_at = utcnow()
     if compilation.status == CompilationStatus.DONE:
         compilation.projects_done = compilation.projects_total = len(compilation.rows)
+        db.session.add_all(
+            CompiledProject(compilation_id=compilation.id, project_id=row["project_id"]) for row in compilation.rows
+        )
     db.session.commit()
     return compilation
 

@@ -95,3 +95,17 @@ class ProgressCompilation(Model):
     @property
     def trigger_label(self) -> str:
         return TRIGGERS[self.trigger]
+
+
+class CompiledProject(Model):
+    """A project a finished compilation has a row for: written with its rows, so that a project's page can
+    ask whether the latest report lists it by index rather than by reading the report's rows."""
+
+    __tablename__ = "progress_compiled_projects"
+
+    compilation_id: Mapped[int] = mapped_column(
+        ForeignKey("progress_compilations.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_progress_compiled_projects_project_id", "project_id"),)

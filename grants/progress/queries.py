@@ -17,7 +17,7 @@ from grants.funding.models import MatchFunding, Payment, Tranche, TrancheStatus
 from grants.learning.models import LearningCommitment
 from grants.monitoring.models import ProgressReport, ReportStatus
 from grants.monitoring.queries import measures_with_latest
-from grants.progress.models import ACTIVE_STATUSES, CompilationStatus, ProgressCompilation
+from grants.progress.models import ACTIVE_STATUSES, CompilationStatus, CompiledProject, ProgressCompilation
 from grants.projects.models import LIVE_STATUSES, Project, ProjectUpdate
 
 # --- The portfolio, a figure at a time ------------------------------------------------------------------
@@ -150,7 +150,7 @@ def latest_done() -> ProgressCompilation | None:
 
 def latest_done_listing(project_id: int) -> tuple[int, datetime] | None:
     """The latest finished compilation (its id and when it finished) if it lists this project, for the link
-    to the project's compiled progress: one query, which reads the report's rows in the database."""
+    to the project's compiled progress: one query, by index (the report's rows are not read)."""
     latest = (
         db.select(ProgressCompilation.id)
         .where(ProgressCompilation.status == CompilationStatus.DONE)
@@ -159,22 +159,11 @@ def latest_done_listing(project_id: int) -> tuple[int, datetime] | None:
         .scalar_subquery()
     )
     found = db.session.execute(
-        db.select(ProgressCompilation.id, ProgressCompilation.finished_at).where(
-            ProgressCompilation.id == latest, _lists(project_id)
-        )
+        db.select(ProgressCompilation.id, ProgressCompilation.finished_at)
+        .join(CompiledProject, CompiledProject.compilation_id == ProgressCompilation.id)
+        .where(ProgressCompilation.id == latest, CompiledProject.project_id == project_id)
     ).first()
     return (found.id, found.finished_at) if found else None
-
-
-def _lists(project_id: int):
-    """Whether a compilation's rows (a JSON array, one object per project) include the project's."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        rows = db.func.json_array_elements(ProgressCompilation.rows).table_valued("value")
-        listed = rows.c.value.op("->>")("project_id") == str(project_id)
-    else:
-        rows = db.func.json_each(ProgressCompilation.rows).table_valued("value")
-        listed = db.func.json_extract(rows.c.value, "$.project_id") == project_id
-    return db.select(1).select_from(rows).where(listed).exists()
 
 
 def active() -> ProgressCompilation | None:

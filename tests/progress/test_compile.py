@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from grants.core.audit import AuditEvent
 from grants.core.db import utcnow
+from grants.extensions import db as _db
 from grants.progress import compile as compiling
 from grants.progress import queries, services
-from grants.progress.models import ProgressCompilation
+from grants.progress.models import CompiledProject, ProgressCompilation
 from tests.factories import RoundFactory, UserFactory, funded_project
 from tests.helpers import QueryCounter
 from tests.progress.conftest import answer, log, measures_of, release, report_value, reports_of
@@ -181,6 +182,30 @@ def test_a_failing_compile_ends_failed_with_its_error_and_no_rows(db, portfolio,
     assert tuple(stored) == (True, True)
     monkeypatch.undo()
     assert services.run_compile().status == "done"  # a failure does not block the next compile
+
+
+def _listed(compilation_id: int) -> set[int]:
+    return set(
+        _db.session.scalars(
+            _db.select(CompiledProject.project_id).where(CompiledProject.compilation_id == compilation_id)
+        )
+    )
+
+
+def test_a_finished_report_keeps_the_projects_it_lists_and_a_failed_one_none(db, portfolio, monkeypatch):
+    compilation = services.run_compile()
+    assert _listed(compilation.id) == {row["project_id"] for row in compilation.rows}
+    assert len(compilation.rows) == 3
+    assert queries.latest_done_listing(compilation.rows[0]["project_id"]) == (compilation.id, compilation.finished_at)
+
+    newer = funded_project(portfolio.projects[0].round)  # after the report: not in it, so no link to its row
+    assert queries.latest_done_listing(newer.id) is None
+
+    monkeypatch.setattr(queries, "released_by_project", lambda: 1 / 0)
+    failed = services.run_compile()
+    assert failed.status == "failed" and _listed(failed.id) == set()
+    # The latest report is the latest finished one: a failed compile after it changes nothing.
+    assert queries.latest_done_listing(compilation.rows[0]["project_id"]) == (compilation.id, compilation.finished_at)
 
 
 def test_compiling_a_finished_compilation_again_changes_nothing(db, portfolio):

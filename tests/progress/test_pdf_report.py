@@ -39,6 +39,7 @@ def test_the_pdf_has_the_portfolios_figures_and_every_project(db, portfolio, com
         assert project.reference in words and project.title in words
     assert words.index("LV9-0001") < words.index("LV9-0002") < words.index("LV9-0003")
     assert "as CSV" not in words  # a document to keep offers no downloads
+    assert "This copy is programme staff’s" in words and "You see" not in words  # a copy passed on says whose
 
 
 def test_the_pdf_is_tagged_with_its_title_and_language(db, portfolio, compiled, client_for):

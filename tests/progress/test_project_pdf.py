@@ -85,6 +85,9 @@ def test_the_leadership_shift_of_a_few_people_is_for_programme_staff_only(db, po
     officer = read_pdf(client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER])).get(url(compiled, project))).words
     assert "Change: Fewer than 5 people compared" in member and "+1.5" not in member
     assert "Change: +1.5 (2 people)" in officer
+    # A copy passed on says whose it is, not "you".
+    assert "This copy is programme staff’s" in officer and "You see" not in officer
+    assert "programme staff’s" not in member and "You see" not in member
 
 
 def test_a_report_compiled_before_stages_closed_withholds_the_shift_beyond_the_staff(
