@@ -101,9 +101,17 @@ def start():
         # A refusal names the compile already under way (or, one started at the same moment, the request).
         refused=("progress.compile_refused", queries.active()),
         to=url_for("progress.index"),
-        message="The progress report is being compiled. This page shows it when it is ready.",
+        message=_compile_started,
         show=lambda refusal: _index(error=refusal.message, status=409),
     )
+
+
+def _compile_started(compilation: ProgressCompilation) -> str:
+    """Said once the request has committed: jobs that run in the same process (the embedded default) have
+    compiled the report by then, and a worker may have too."""
+    if compilation.status == CompilationStatus.DONE:
+        return "The progress report is compiled: it is shown below."
+    return "The progress report is being compiled. This page shows it when it is ready."
 
 
 def _finished(compilation_id: int) -> ProgressCompilation:

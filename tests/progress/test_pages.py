@@ -74,12 +74,23 @@ def test_an_officer_compiles_from_the_page_and_sees_the_new_report(app, db, port
     assert (compilation.status, compilation.trigger, compilation.requested_by_id) == ("done", "officer", person.id)
     assert len(compilation.rows) == 3
     page = officer.get("/progress/").get_data(as_text=True)
-    assert "The progress report is being compiled" in text(page)
+    assert "The progress report is compiled: it is shown below." in text(page)  # the job ran in this process
     assert f"Compiled {format_datetime(compilation.finished_at)}" in text(page)
     assert f"/progress/{compilation.id}.csv" in page
     assert "From the progress page by Sarah Collins" in text(page)  # in the list of every compile
     event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "progress.compile_requested")).one()
     assert (event.actor_id, event.object_id, event.after) == (person.id, str(compilation.id), {"trigger": "officer"})
+
+
+def test_a_compile_left_to_a_worker_is_said_to_be_under_way(db, portfolio, client_for, monkeypatch):
+    from grants.progress import services
+
+    monkeypatch.setattr(services, "enqueue_after_commit", lambda *args: None)  # the worker has not begun
+    officer = client_for(UserFactory(roles=[Role.PROGRAMME_OFFICER]))
+    page = officer.post("/progress/compile", follow_redirects=True).get_data(as_text=True)
+    assert "The progress report is being compiled. This page shows it when it is ready." in text(page)
+    assert "is compiled: it is shown below" not in text(page)
+    assert db.session.scalars(db.select(ProgressCompilation)).one().status == "queued"
 
 
 def test_while_a_compile_runs_the_page_shows_how_far_it_has_got_and_refreshes(db, client_for):
