@@ -1,12 +1,14 @@
 """The run's conversations and documents to keep, done as people do them (see ``scenario``): an officer
 asks a clarification while a bid is assessed, its applicant answers from the email, the reviewer reads
 the answer beside the bid and the ranking says so; the enabler and the lead applicant write to each
-other on the project; the lead downloads the bid as submitted and the signed agreement as PDFs."""
+other on the project; the lead downloads the bid as submitted and the signed agreement as PDFs; the officer
+compiles the progress report and keeps a project's row of it as a PDF."""
 
 from __future__ import annotations
 
 import io
 import re
+import time
 
 from tests.programme.browser import Page
 from tests.programme.scenario import Bid, Person, Programme, emailed_link, succeeded
@@ -133,3 +135,25 @@ def lead_downloads_pdfs(programme: Programme, bid: Bid, project_id: int) -> None
     href = next((link.href for link in page.links if link.href.endswith("/agreement/1.pdf")), None)
     assert href, f"no link to the signed agreement as a PDF on {page.describe()}"
     _pdf(programme, lead, href, f"{bid.reference}-grant-agreement-v1-signed.pdf", [bid.reference, lead.name])
+
+
+def officer_compiles_progress_and_keeps_a_projects_pdf(programme: Programme, bid: Bid, project_id: int) -> None:
+    """From the progress page, "Compile now": the job compiles it (in production the worker, while the page,
+    which refreshes itself, says it is under way). Then the project's page links to its row of the report,
+    kept as a PDF with the project's figures."""
+    officer = programme.people["officer"]
+    page = officer.browser.get("/progress/").ok()
+    page = succeeded(page.form("Compile now").submit())
+    assert "The progress report is" in page.banner, page.describe()
+    deadline = time.monotonic() + 60
+    while "Compiled " not in page.text:  # the worker has not finished yet: look again, as the page does
+        assert time.monotonic() < deadline, f"the progress report was not compiled: {page.describe()}"
+        time.sleep(0.5)
+        page = officer.browser.get("/progress/").ok()
+    assert bid.reference in page.text and bid.title in page.text, page.describe()
+
+    page = officer.browser.get(f"/projects/{project_id}").ok()
+    pattern = re.compile(rf"/progress/\d+/projects/{project_id}\.pdf$")
+    href = next((link.href for link in page.links if pattern.search(link.href)), None)
+    assert href, f"no link to the project's compiled progress on {page.describe()}"
+    _pdf(programme, officer, href, f"progress-{bid.reference}-", [bid.reference, bid.title, "Released"])

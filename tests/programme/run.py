@@ -163,8 +163,9 @@ CASE_STUDY = "Kitchen-table conversations in Bolton"
 
 def fund_and_follow(programme: s.Programme) -> None:
     """The first approved project: enabler, agreement (kept as PDFs with the bid), a word between the
-    enabler and the lead, match, tranche 1 with two signatures, a
-    progress report accepted, a case study published and found; then the open data."""
+    enabler and the lead, match, tranche 1 with two signatures, a progress report accepted, the portfolio's
+    progress compiled (the project's row kept as a PDF), a case study published and found; then the open
+    data."""
     bid = programme.bids[0]
     project_id = s.project_of(programme, bid)
     programme.ids["project"] = project_id
@@ -182,6 +183,7 @@ def fund_and_follow(programme: s.Programme) -> None:
     s.time_passes_until_first_report_is_due(programme, project_id)
     s.lead_submits_progress_report(bid, project_id)
     s.officer_accepts_progress_report(programme, bid, project_id)
+    m.officer_compiles_progress_and_keeps_a_projects_pdf(programme, bid, project_id)
     s.lead_writes_case_study(bid, project_id, CASE_STUDY)
     s.officer_publishes_learning(programme, CASE_STUDY)
     visitor = programme.person("visitor", "A visitor", "nobody@example.org").browser
