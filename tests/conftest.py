@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -169,6 +170,31 @@ def app(database_url, upload_folder):
     return application
 
 
+@contextmanager
+def rolled_back(app):
+    """Inside an app context, every session of ``app`` bound to one connection whose transaction is rolled
+    back at the end, whatever was committed meanwhile (a commit releases a savepoint); yields the connection.
+    The ``db`` fixture gives each test one; a module builds a world of its own once in one."""
+    with app.app_context():
+        engines = _db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection  # every session uses this one connection
+        # db.engines is the application's own mapping (not a copy): fail loudly if that changes
+        assert _db.session.get_bind() is connection
+        _db.session.remove()
+        _db.session.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield connection
+        finally:
+            _db.session.remove()
+            engines[None] = engine
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+
+
 @pytest.fixture
 def db(app):
     """The database for one test: everything it does, including commits, is rolled back after.
@@ -178,24 +204,8 @@ def db(app):
 
     reset_rate_limits(app)
     forget_kept_pages(app)
-    with app.app_context():
-        engines = _db.engines
-        engine = engines[None]
-        connection = engine.connect()
-        transaction = connection.begin()
-        engines[None] = connection  # every session of this test uses this one connection
-        # db.engines is the application's own mapping (not a copy): fail loudly if that changes
-        assert _db.session.get_bind() is connection
-        _db.session.remove()
-        _db.session.configure(join_transaction_mode="create_savepoint")
-        try:
-            yield _db
-        finally:
-            _db.session.remove()
-            engines[None] = engine
-            if transaction.is_active:
-                transaction.rollback()
-            connection.close()
+    with rolled_back(app):
+        yield _db
 
 
 @pytest.fixture

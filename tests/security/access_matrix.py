@@ -343,28 +343,14 @@ def build_world() -> World:  # noqa: PLR0915 - one story, told in order
 def world_transaction(app):
     """Build the world once inside an outer transaction that is rolled back at the end; ``savepoint()``
     gives each test a savepoint of its own inside it, so what one test changes the next never sees."""
-    with app.app_context():
-        engines = _db.engines
-        engine = engines[None]
-        connection = engine.connect()
-        transaction = connection.begin()
-        engines[None] = connection
-        # db.engines is the application's own mapping (not a copy): fail loudly if that changes
-        assert _db.session.get_bind() is connection
+    from tests.conftest import rolled_back
+
+    with rolled_back(app) as connection:
+        world = build_world()
         _db.session.remove()
-        _db.session.configure(join_transaction_mode="create_savepoint")
-        try:
-            world = build_world()
-            _db.session.remove()
-            world.connection = connection
-            world.base = snapshot(world)  # every case starts from here, its own changes rolled back
-            yield world
-        finally:
-            _db.session.remove()
-            engines[None] = engine
-            if transaction.is_active:
-                transaction.rollback()
-            connection.close()
+        world.connection = connection
+        world.base = snapshot(world)  # every case starts from here, its own changes rolled back
+        yield world
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from grants.core.limits import reset as reset_rate_limits
 from grants.directory.forms import ThemeForm
 from grants.directory.models import Theme
 from grants.extensions import db as _db
+from tests.conftest import rolled_back
 from tests.fixtures.clients import mark_signed_in
 from tests.security.fuzz_harness import Form, FuzzFailure, WriteWatch, check_one, find_form, fuzz_form
 from tests.security.fuzz_world import TARGETS, Target, World, build_world, post_rules, resolve_targets
@@ -70,29 +71,13 @@ class Fuzz:
 def fuzz(app):
     """The demo programme, seeded once for the module in a transaction rolled back at its end (like the
     ``db`` fixture, which the tests here do not use: every example runs in its own savepoint instead)."""
-    with app.app_context():
-        engines = _db.engines
-        engine = engines[None]
-        connection = engine.connect()
-        transaction = connection.begin()
-        engines[None] = connection
-        # db.engines is the application's own mapping (not a copy): fail loudly if that changes
-        assert _db.session.get_bind() is connection
+    with rolled_back(app) as connection:
+        world = build_world()
+        targets = resolve_targets(app, world)
         _db.session.remove()
-        _db.session.configure(join_transaction_mode="create_savepoint")
-        try:
-            world = build_world()
-            targets = resolve_targets(app, world)
-            _db.session.remove()
-            tables = [table.name for table in _db.metadata.sorted_tables]
-            watch = WriteWatch(connection, tables, lambda: (_db.session.remove(), reset_rate_limits(app)))
-            yield Fuzz(app, world, targets, watch)
-        finally:
-            _db.session.remove()
-            engines[None] = engine
-            if transaction.is_active:
-                transaction.rollback()
-            connection.close()
+        tables = [table.name for table in _db.metadata.sorted_tables]
+        watch = WriteWatch(connection, tables, lambda: (_db.session.remove(), reset_rate_limits(app)))
+        yield Fuzz(app, world, targets, watch)
 
 
 def test_every_post_route_is_fuzzed(app):
