@@ -12,7 +12,6 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import insert
-from sqlalchemy.orm import strategies
 
 from grants.applications.models import Application, Partner
 from grants.bidforms.default import DEFAULT_FORM
@@ -31,7 +30,12 @@ from tests.conftest import rolled_back
 from tests.factories import ApplicantFactory, OrganisationFactory, UserFactory
 from tests.fixtures.clients import sign_in_client
 from tests.performance import home_worlds, test_query_budgets
-from tests.performance.test_query_budgets import SELECTIN_BATCH, Measured, assert_within_budget, statements_of
+from tests.performance.test_query_budgets import (
+    Measured,
+    assert_within_budget,
+    load_selectin_batches_a_page_long,
+    statements_of,
+)
 from tests.work_queues import home_queue
 
 # Two to know who is signed in, and two for each of the applicant's nine queues (three for one), and two
@@ -293,7 +297,7 @@ def home(app) -> Iterator[Home]:
             return statements_of(client, "/")
 
     with rolled_back(app), pytest.MonkeyPatch.context() as patch:
-        patch.setattr(strategies._SelectInLoader, "_chunksize", SELECTIN_BATCH)  # as for every budget
+        load_selectin_batches_a_page_long(patch)  # as for every budget
         client, grow = _world(app)
         grow(SMALL)
         client.get("/")  # warm up: whatever a first request loads once

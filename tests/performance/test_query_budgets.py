@@ -45,10 +45,14 @@ SELECTIN_BATCH = 50
 _SAVEPOINTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
+def load_selectin_batches_a_page_long(patch: pytest.MonkeyPatch) -> None:
+    """SQLAlchemy's own (private) setting: if it is renamed, this fails rather than measuring less."""
+    patch.setattr(strategies._SelectInLoader, "_chunksize", SELECTIN_BATCH)
+
+
 @pytest.fixture(autouse=True)
 def selectin_batch_of_a_page(monkeypatch):
-    """SQLAlchemy's own (private) setting: if it is renamed, this fails rather than measuring less."""
-    monkeypatch.setattr(strategies._SelectInLoader, "_chunksize", SELECTIN_BATCH)
+    load_selectin_batches_a_page_long(monkeypatch)
 
 
 @dataclass
