@@ -11,7 +11,7 @@ organisation". Each entry names, for every person in ``WHO``, the expected answe
   (403/404/401/sign-in) or a server error;
 - ``SIGNED_OUT``: signing out, which ends at the sign-in page.
 
-A refusal must change nothing (see ``snapshot``). A rule added to the app without an entry here fails
+A refusal must change nothing (see ``written``). A rule added to the app without an entry here fails
 ``test_every_route_has_a_matrix_entry``.
 """
 
@@ -59,8 +59,10 @@ class World:
     ids: SimpleNamespace = field(default_factory=SimpleNamespace)
     tokens: SimpleNamespace = field(default_factory=SimpleNamespace)
     connection: object = None
-    snapshot_sql: str | None = None
-    base: dict[str, str] = field(default_factory=dict)
+    base: dict[str, str] = field(default_factory=dict)  # each table's digest once the world was built
+    # Where the case now running started from: each table's write counts, and the digests it expects.
+    activity: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    expected: dict[str, str] = field(default_factory=dict)
 
 
 def _write_file(stored_name: str, data: bytes = b"%PDF-1.4 test\n") -> None:
@@ -356,6 +358,7 @@ def world_transaction(app):
 @contextmanager
 def savepoint(world):
     nested = world.connection.begin_nested()
+    world.activity, world.expected = table_activity(world.connection), world.base
     try:
         yield
     finally:
@@ -365,26 +368,55 @@ def savepoint(world):
 
 
 # --- Nothing changes ---------------------------------------------------------------------------------
+#
+# A refusal must leave every table as it was. Each table's content is summed up as a digest of all its rows
+# (the audit trail's without its records of refusals, which are recorded on purpose). Digesting every table
+# after every refusal would cost more than the request, so only the tables PostgreSQL says this transaction
+# wrote to since the case started (``pg_stat_xact_user_tables``: rows inserted, updated and deleted, counted
+# whether or not the savepoint they were written in is rolled back) are digested again and compared.
+
+
+def table_activity(connection) -> dict[str, tuple[int, int, int]]:
+    """Each table this transaction has written to: its rows inserted, updated and deleted so far."""
+    rows = connection.exec_driver_sql(
+        "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables"
+    ).all()
+    return {name: (inserted, updated, deleted) for name, inserted, updated, deleted in rows}
+
+
+def digests(connection, tables) -> dict[str, str]:
+    """Each of these tables' content as a digest (its row count and the sum of its rows' hashes), in one query."""
+    parts = []
+    for name in tables:
+        where = " WHERE action !~ '(refused|_failed|rate_limited)$'" if name == "audit_events" else ""
+        digest = "count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)), 0)"
+        parts.append(f"SELECT '{name}', (SELECT {digest} FROM \"{name}\" t{where})")  # noqa: S608 - our own table names
+    return dict(connection.exec_driver_sql(" UNION ALL ".join(parts)).all()) if parts else {}
 
 
 def snapshot(world) -> dict[str, str]:
-    """Every table's rows, as a digest per table, in one query; the audit trail without its records
-    of refusals (a refusal is recorded on purpose)."""
-    if world.snapshot_sql is None:
-        names = world.connection.exec_driver_sql(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
-        ).scalars()
-        parts = []
-        for name in names:
-            where = " WHERE action !~ '(refused|_failed|rate_limited)$'" if name == "audit_events" else ""
-            digest = "count(*) || ':' || coalesce(sum(hashtextextended(t::text, 0)), 0)"
-            parts.append(f"SELECT '{name}', (SELECT {digest} FROM \"{name}\" t{where})")  # noqa: S608 - our own table names
-        world.snapshot_sql = " UNION ALL ".join(parts)
-    return dict(world.connection.exec_driver_sql(world.snapshot_sql).all())
+    """Every table's digest."""
+    names = world.connection.exec_driver_sql(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+    ).scalars()
+    return digests(world.connection, list(names))
 
 
-def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
-    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+def _touched(world) -> list[str]:
+    now = table_activity(world.connection)
+    return sorted(name for name, counts in now.items() if counts != world.activity.get(name))
+
+
+def rebase(world) -> None:
+    """What the case has written so far (its own setting up) is where it starts from."""
+    world.expected = {**world.expected, **digests(world.connection, _touched(world))}
+    world.activity = table_activity(world.connection)
+
+
+def written(world) -> list[str]:
+    """The tables whose content the case changed (its setting up apart, after ``rebase``)."""
+    now = digests(world.connection, _touched(world))
+    return [name for name, digest in now.items() if digest != world.expected.get(name)]
 
 
 # --- The matrix --------------------------------------------------------------------------------------

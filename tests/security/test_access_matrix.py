@@ -18,12 +18,11 @@ from tests.security.access_matrix import (
     WHO,
     app_rules,
     case_of,
-    changed,
     client_as,
     key_of,
     path_for,
-    snapshot,
     world_transaction,
+    written,
 )
 
 SAFE = {"HEAD", "OPTIONS"}
@@ -135,7 +134,7 @@ def test_post(app, case, key, who):
     response = call(app, case, key, "POST", who)
     assert_answer(response, expected, f"POST {key} as {who}")
     if refused:
-        assert changed(case.base, snapshot(case)) == [], f"POST {key} as {who} was refused yet changed data"
+        assert written(case) == [], f"POST {key} as {who} was refused yet changed data"
     if response.status_code in (403, 409):
         added = refusals_recorded() - recorded_before
         assert added == 1, f"POST {key} as {who} was refused ({response.status_code}) and recorded {added} times"
@@ -168,7 +167,7 @@ def test_a_bid_they_declared_a_conflict_with(app, case, key, method, who):
     response = client_as(app, case, who).open(path, method=method, data={})
     assert_answer(response, expected, f"{method} {key} on the conflicted bid as {who}")
     if method == "POST" and expected not in (OK, SIGNED_OUT):
-        assert changed(case.base, snapshot(case)) == [], f"POST {key} as {who} was refused yet changed data"
+        assert written(case) == [], f"POST {key} as {who} was refused yet changed data"
 
 
 def refusals_recorded() -> int:
@@ -199,3 +198,31 @@ def test_the_world_signs_people_in_as_themselves(app, case):
     for who in WHO[1:]:
         html = client_as(app, case, who).get("/account").get_data(as_text=True)
         assert "Sign out" in html, who
+
+
+# --- The check that a refusal changed nothing can see a change --------------------------------------------
+
+
+def test_a_write_in_a_case_is_named_and_one_undone_or_a_refusal_recorded_is_not(app, case):
+    connection = case.connection
+    assert written(case) == []
+    connection.exec_driver_sql("UPDATE users SET name = name || ' (changed)' WHERE id = %s", (case.user_ids["admin"],))
+    assert written(case) == ["users"]
+    connection.exec_driver_sql("UPDATE users SET name = left(name, -10) WHERE id = %s", (case.user_ids["admin"],))
+    assert written(case) == []  # written to, and back as it was: nothing changed
+    connection.exec_driver_sql(
+        "INSERT INTO audit_events (occurred_at, action, object_type) VALUES (now(), 'access.refused', 'page')"
+    )
+    assert written(case) == []  # refusals are recorded on purpose
+    connection.exec_driver_sql(
+        "INSERT INTO audit_events (occurred_at, action, object_type) VALUES (now(), 'user.updated', 'user')"
+    )
+    assert written(case) == ["audit_events"]
+
+
+def test_a_write_rolled_back_by_an_earlier_case_is_not_counted_against_the_next(app, world):
+    for round_ in range(2):
+        with case_of(app, world):
+            assert written(world) == [], f"case {round_}"
+            world.connection.exec_driver_sql("DELETE FROM user_roles WHERE user_id = %s", (world.user_ids["admin"],))
+            assert written(world) == ["user_roles"]
