@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
+from tests.security.access_matrix import table_activity
 from tests.security.fuzz_values import HOSTILE, field_value
 
 # Tables a refusal may write to: the audit trail records refused requests on purpose.
@@ -184,21 +185,15 @@ class WriteWatch:
         digest = "SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), ''))"
         return self.connection.exec_driver_sql(f'{digest} FROM "{table}" t').scalar_one()  # noqa: S608
 
-    def _activity(self) -> dict[str, tuple[int, int, int]]:
-        rows = self.connection.exec_driver_sql(
-            "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables"
-        ).all()
-        return {name: (ins, upd, dele) for name, ins, upd, dele in rows}
-
     @contextmanager
     def example(self) -> Iterator[Callable[[], dict[str, str]]]:
         """Run one example in a savepoint; yields a function naming the tables whose content changed."""
         self.forget()
         self.connection.exec_driver_sql("SAVEPOINT fuzz_example")
-        before = self._activity()
+        before = table_activity(self.connection)
 
         def changed() -> dict[str, str]:
-            after = self._activity()
+            after = table_activity(self.connection)
             touched = [table for table in self.tables if after.get(table) != before.get(table)]
             return {table: "changed" for table in touched if self._hash(table) != self.baseline[table]}
 
