@@ -38,7 +38,13 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 settings.register_profile("grants", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("grants")
 
-pytest_plugins = ["tests.fixtures.clients", "tests.fixtures.workers", "tests.fixtures.smtp", "tests.fixtures.mail"]
+pytest_plugins = [
+    "tests.fixtures.clients",
+    "tests.fixtures.workers",
+    "tests.fixtures.smtp",
+    "tests.fixtures.mail",
+    "tests.fixtures.demo",
+]
 
 
 def service_missing(what: str, error: Exception):
@@ -215,9 +221,36 @@ def committed_db(app):
     with app.app_context():
         yield _db
         _db.session.remove()
-        tables = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
-        with _db.engine.begin() as connection:
+        empty_every_table()
+
+
+def empty_every_table() -> None:
+    """Every table of the application's database emptied and its ids started again, as ``TRUNCATE`` of them all
+    would, but truncating only the tables that were written to."""
+    with _db.engine.begin() as connection:
+        used = connection.exec_driver_sql(_USED_TABLES.format(tables=_every_table())).scalars().all()
+        if used:
+            tables = ", ".join(f'"{name}"' for name in used)
             connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+# The tables a test wrote to: those with rows, and those whose id sequence has moved (rows written, then
+# deleted). Emptying only these leaves the database as emptying every table would, in a fraction of the time.
+_USED_TABLES = """
+    SELECT name FROM ({tables}) AS with_rows
+    UNION
+    SELECT owner.relname FROM pg_sequences
+    JOIN pg_depend ON pg_depend.objid = (quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass
+    JOIN pg_class AS owner ON owner.oid = pg_depend.refobjid
+    WHERE last_value IS NOT NULL AND pg_depend.deptype IN ('a', 'i') AND schemaname = current_schema()
+"""
+
+
+def _every_table() -> str:
+    return " UNION ALL ".join(
+        f"SELECT '{table.name}' AS name WHERE EXISTS (SELECT 1 FROM \"{table.name}\")"  # noqa: S608 - the models' own
+        for table in _db.metadata.sorted_tables
+    )
 
 
 # --- Redis --------------------------------------------------------------------------------------

@@ -11,25 +11,8 @@ from grants.directory.models import Organisation, Place, Theme
 from grants.directory.reference import read_areas
 from grants.extensions import db
 from tests.conftest import make_test_app
-from tests.fixtures.clients import IsolatedClient
 from tests.helpers import error_summary, form_key, nav_labels
 from tests.test_pages import expected_nav
-
-
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory, app):
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'grants.sqlite'}"
-    # As `make run` serves it (DevelopmentConfig): the demo's staff are not made to set up two-factor.
-    application = make_test_app(url, TWO_FACTOR_REQUIRED=False)
-    application.test_client_class = IsolatedClient
-    with application.app_context():
-        upgrade()
-    result = application.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    application.seed_output = result.output
-    yield application
-    with application.app_context():
-        db.engine.dispose()
 
 
 def test_seed_prints_every_demo_account_and_its_password(demo_app):

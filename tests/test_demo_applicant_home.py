@@ -8,7 +8,6 @@ from grants.accounts.models import User
 from grants.extensions import db
 from tests.fixtures.clients import sign_in_client
 from tests.helpers import text
-from tests.test_demo import demo_app  # noqa: F401  (the demo seeded once for this module)
 
 KEYS = (
     "applications.drafts",
@@ -22,7 +21,7 @@ KEYS = (
 )
 
 
-def _queues(demo_app, email: str) -> dict[str, tuple[int, str]]:  # noqa: F811
+def _queues(demo_app, email: str) -> dict[str, tuple[int, str]]:
     with demo_app.app_context():
         person = db.session.scalars(db.select(User).where(User.email == email)).one()
         html = sign_in_client(demo_app, person).get("/").get_data(as_text=True)
@@ -33,7 +32,7 @@ def _queues(demo_app, email: str) -> dict[str, tuple[int, str]]:  # noqa: F811
     return found
 
 
-def test_the_wigan_applicant_sees_the_draft_to_finish_and_the_partner_awaited(demo_app):  # noqa: F811
+def test_the_wigan_applicant_sees_the_draft_to_finish_and_the_partner_awaited(demo_app):
     queues = _queues(demo_app, "applicant@example.org")
     count, words = queues["applications.drafts"]
     assert count == 1 and "Finish Integrated neighbourhood care in Wigan" in words
@@ -43,7 +42,7 @@ def test_the_wigan_applicant_sees_the_draft_to_finish_and_the_partner_awaited(de
     assert queues["funding.agreements"][0] == 0  # no project of theirs
 
 
-def test_the_project_lead_sees_the_changed_agreement_to_sign_and_the_report_sent_back(demo_app):  # noqa: F811
+def test_the_project_lead_sees_the_changed_agreement_to_sign_and_the_report_sent_back(demo_app):
     queues = _queues(demo_app, "project.lead@example.org")
     count, words = queues["funding.agreements"]
     assert count == 1 and "Sign the grant agreement for LV1-" in words and "A changed agreement (version 2)" in words

@@ -14,7 +14,6 @@ from grants.extensions import db
 from grants.notifications.models import Notification
 from tests.fixtures.clients import sign_in_client
 from tests.helpers import text
-from tests.test_demo import demo_app  # noqa: F401  (the demo seeded once for this module)
 
 
 def _person(email: str) -> User:
@@ -25,7 +24,7 @@ def _messages() -> list[Message]:
     return list(db.session.scalars(db.select(Message).order_by(Message.id)))
 
 
-def test_a_bid_being_assessed_has_a_clarification_answered_and_a_question_for_the_team(demo_app):  # noqa: F811
+def test_a_bid_being_assessed_has_a_clarification_answered_and_a_question_for_the_team(demo_app):
     with demo_app.app_context():
         reviewer = _person("steering.member@example.org")
         [ask] = [message for message in _messages() if message.team_only]
@@ -47,7 +46,7 @@ def test_a_bid_being_assessed_has_a_clarification_answered_and_a_question_for_th
         assert is_assessing(reviewer, application)
 
 
-def test_every_message_was_sent_as_a_person_sends_one_audited_and_emailed(demo_app):  # noqa: F811
+def test_every_message_was_sent_as_a_person_sends_one_audited_and_emailed(demo_app):
     with demo_app.app_context():
         messages = _messages()
         assert len(messages) == 10
@@ -70,7 +69,7 @@ def test_every_message_was_sent_as_a_person_sends_one_audited_and_emailed(demo_a
         assert all(message.body[:40] not in bodies for message in messages)
 
 
-def test_two_active_projects_have_an_exchange_between_lead_enabler_and_officer(demo_app):  # noqa: F811
+def test_two_active_projects_have_an_exchange_between_lead_enabler_and_officer(demo_app):
     with demo_app.app_context():
         from grants.projects.models import Project
 
@@ -93,7 +92,7 @@ UNREAD = {
 }
 
 
-def _unread_on_home(demo_app, email: str) -> tuple[int, str]:  # noqa: F811
+def _unread_on_home(demo_app, email: str) -> tuple[int, str]:
     with demo_app.app_context():
         html = sign_in_client(demo_app, _person(email)).get("/").get_data(as_text=True)
     section = re.search(r'<section[^>]*data-queue="conversations.unread".*?</section>', html, re.S)
@@ -101,7 +100,7 @@ def _unread_on_home(demo_app, email: str) -> tuple[int, str]:  # noqa: F811
     return int(re.search(r'data-count="(\d+)"', section.group(0)).group(1)), text(section.group(0))
 
 
-def test_messages_wait_unread_for_the_demo_people_who_sign_in_until_they_open_them(demo_app):  # noqa: F811
+def test_messages_wait_unread_for_the_demo_people_who_sign_in_until_they_open_them(demo_app):
     with demo_app.app_context():
         counted = {email: queries.unread_totals(_person(email), side) for email, (side, *_) in UNREAD.items()}
         [ask] = [message for message in _messages() if message.team_only]
@@ -121,7 +120,7 @@ def test_messages_wait_unread_for_the_demo_people_who_sign_in_until_they_open_th
     assert _unread_on_home(demo_app, "officer@example.org")[0] == 1
 
 
-def test_the_steering_member_reads_the_answer_beside_the_bid_and_the_ranking_says_so(demo_app):  # noqa: F811
+def test_the_steering_member_reads_the_answer_beside_the_bid_and_the_ranking_says_so(demo_app):
     from grants.applications.models import Application
     from grants.reviews.models import ReviewAssignment
 
