@@ -18,6 +18,7 @@ from tests.factories import UserFactory
 from tests.fixtures.clients import sign_in_client
 from tests.performance.test_query_budgets import (  # noqa: F401  (the fixture applies here too)
     _shape,
+    analyze_what_was_written,
     selectin_batch_of_a_page,
     statements_of,
 )
@@ -73,7 +74,7 @@ class AdminWorld:
             ],
         )
         db.session.commit()
-        db.session.execute(db.text("ANALYZE"))  # what the database knows of its tables, as it would in use
+        analyze_what_was_written()  # what the database knows of its tables, as it would in use
 
 
 def _measure(app):

@@ -24,6 +24,7 @@ from tests.factories import OrganisationFactory, RoundFactory, UserFactory
 from tests.fixtures.clients import sign_in_client
 from tests.performance.test_query_budgets import (  # noqa: F401  (the fixture applies here too)
     _shape,
+    analyze_what_was_written,
     selectin_batch_of_a_page,
     statements_of,
 )
@@ -83,7 +84,7 @@ class FinanceWorld:
             ],
         )
         db.session.commit()
-        db.session.execute(db.text("ANALYZE"))  # what the database knows of its tables, as it would in use
+        analyze_what_was_written()  # what the database knows of its tables, as it would in use
 
     def _projects(self, count: int, *, status: str) -> list[int]:
         """``count`` projects, each from a bid of its own (the bids bulk-made: what a project shows on the

@@ -50,6 +50,20 @@ def load_selectin_batches_a_page_long(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(strategies._SelectInLoader, "_chunksize", SELECTIN_BATCH)
 
 
+def analyze_what_was_written() -> None:
+    """Planner statistics, as a database in use has them, for each table this transaction has written to (a
+    world grown in bulk): ``ANALYZE`` of those tables alone. Analysing every table would lock every table
+    until the transaction ends, and wait for any other transaction holding such a lock."""
+    from grants.extensions import db
+
+    tables = db.session.execute(
+        db.text("SELECT relname FROM pg_stat_xact_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0")
+    ).scalars()
+    names = ", ".join(f'"{name}"' for name in sorted(tables))
+    if names:
+        db.session.execute(db.text(f"ANALYZE {names}"))  # the names are the database's own tables
+
+
 @pytest.fixture(autouse=True)
 def selectin_batch_of_a_page(monkeypatch):
     load_selectin_batches_a_page_long(monkeypatch)
