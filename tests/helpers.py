@@ -59,6 +59,15 @@ def h1(html: str) -> str:
     return text(match.group(1)) if match else ""
 
 
+def table_activity(connection) -> dict[str, tuple[int, int, int]]:
+    """Each table the connection's transaction has written to: its rows inserted, updated and deleted so far
+    (PostgreSQL's ``pg_stat_xact_user_tables``, which counts them even where a savepoint was rolled back)."""
+    rows = connection.exec_driver_sql(
+        "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables"
+    ).all()
+    return {name: (inserted, updated, deleted) for name, inserted, updated, deleted in rows}
+
+
 class QueryCounter:
     """Counts the SQL statements run while it is active: ``with QueryCounter() as count: ...``."""
 

@@ -23,7 +23,7 @@ from grants.core.permissions import Role
 from tests import endings
 from tests.factories import EnablerProfileFactory, RoundFactory, UserFactory, assign, funded_project
 from tests.fixtures.clients import sign_in_client
-from tests.helpers import QueryCounter, text
+from tests.helpers import QueryCounter, table_activity, text
 from tests.performance import worlds
 
 # Statements per request, measured; a page over its budget fails.
@@ -56,10 +56,8 @@ def analyze_what_was_written() -> None:
     until the transaction ends, and wait for any other transaction holding such a lock."""
     from grants.extensions import db
 
-    tables = db.session.execute(
-        db.text("SELECT relname FROM pg_stat_xact_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0")
-    ).scalars()
-    names = ", ".join(f'"{name}"' for name in sorted(tables))
+    activity = table_activity(db.session.connection())
+    names = ", ".join(f'"{name}"' for name, counts in sorted(activity.items()) if any(counts))
     if names:
         db.session.execute(db.text(f"ANALYZE {names}"))  # the names are the database's own tables
 

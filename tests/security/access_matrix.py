@@ -27,6 +27,7 @@ from types import SimpleNamespace
 from grants.core.db import utcnow
 from grants.core.permissions import Role
 from grants.extensions import db as _db
+from tests.helpers import table_activity
 
 SIGN_IN = "sign-in"
 REDIRECT = "redirect"
@@ -374,14 +375,6 @@ def savepoint(world):
 # after every refusal would cost more than the request, so only the tables PostgreSQL says this transaction
 # wrote to since the case started (``pg_stat_xact_user_tables``: rows inserted, updated and deleted, counted
 # whether or not the savepoint they were written in is rolled back) are digested again and compared.
-
-
-def table_activity(connection) -> dict[str, tuple[int, int, int]]:
-    """Each table this transaction has written to: its rows inserted, updated and deleted so far."""
-    rows = connection.exec_driver_sql(
-        "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables"
-    ).all()
-    return {name: (inserted, updated, deleted) for name, inserted, updated, deleted in rows}
 
 
 def digests(connection, tables) -> dict[str, str]:

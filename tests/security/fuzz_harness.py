@@ -28,7 +28,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from tests.security.access_matrix import table_activity
+from tests.helpers import table_activity
+from tests.security.access_matrix import digests
 from tests.security.fuzz_values import HOSTILE, field_value
 
 # Tables a refusal may write to: the audit trail records refused requests on purpose.
@@ -178,12 +179,7 @@ class WriteWatch:
         # Closes the test's own session (no savepoint of its may outlive ours) and starts the rate-limit
         # counts afresh: every example starts from the same state.
         self.forget = forget
-        self.baseline = {table: self._hash(table) for table in tables}
-
-    def _hash(self, table: str) -> str:
-        # The table's name comes from the models' metadata, never from input.
-        digest = "SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), ''))"
-        return self.connection.exec_driver_sql(f'{digest} FROM "{table}" t').scalar_one()  # noqa: S608
+        self.baseline = digests(connection, tables)
 
     @contextmanager
     def example(self) -> Iterator[Callable[[], dict[str, str]]]:
@@ -195,7 +191,8 @@ class WriteWatch:
         def changed() -> dict[str, str]:
             after = table_activity(self.connection)
             touched = [table for table in self.tables if after.get(table) != before.get(table)]
-            return {table: "changed" for table in touched if self._hash(table) != self.baseline[table]}
+            now = digests(self.connection, touched)
+            return {table: "changed" for table in touched if now[table] != self.baseline[table]}
 
         try:
             yield changed
