@@ -51,7 +51,9 @@ def create_app(config: Config | Mapping | str | None = None) -> Flask:
     ``config`` is a Config instance, the name of an environment, a mapping of settings laid over the
     environment's configuration (``GRANTS_ENV``, default ``development``), or None.
     """
-    app = Flask(
+    from grants.core.templating import GrantsFlask
+
+    app = GrantsFlask(
         __name__,
         instance_path=str(ROOT / "instance"),
         static_folder=str(PACKAGE_DIR / "static"),

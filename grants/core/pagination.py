@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request, url_for
@@ -73,13 +74,40 @@ class _ListPagination(Pagination):
         return len(self._query_args["items"])
 
 
-def paginate_list(items: list[Any], per_page: int | None = None) -> Pagination:
-    """``paginate`` for a list already worked out in order (a ranking): a page past the end is the last."""
-    per_page = per_page or current_app.config["PAGE_SIZE"]
-    last = max(1, -(-len(items) // per_page))
+class _FetchedPagination(Pagination):
+    """Flask-SQLAlchemy's pagination over a list counted already, whose page is fetched by a function
+    of its own (``fetch(offset, limit)``)."""
+
+    def _query_items(self) -> list[Any]:
+        return list(self._query_args["fetch"](self._query_offset, self.per_page))
+
+    def _query_count(self) -> int:
+        return int(self._query_args["total"])
+
+
+def _page_within(total: int, per_page: int) -> int:
+    """The page asked for at ``?page=``; a page past the end is the last, nonsense is the first."""
+    last = max(1, -(-total // per_page))
     page = request.args.get("page", 1, type=int)
-    page = min(page, last) if 1 <= page <= MAX_PAGE else 1
+    return min(page, last) if 1 <= page <= MAX_PAGE else 1
+
+
+def paginate_list(items: list[Any], per_page: int | None = None) -> Pagination:
+    """``paginate`` for a list already worked out in order: a page past the end is the last."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    page = _page_within(len(items), per_page)
     return _ListPagination(page=page, per_page=per_page, max_per_page=per_page, error_out=False, items=items)
+
+
+def paginate_counted(total: int, fetch: Callable[[int, int], list[Any]], per_page: int | None = None) -> Pagination:
+    """``paginate`` for a list whose order is worked out by a query of its own (a ranking, with ranks and
+    running totals over the whole list): ``total`` items, of which ``fetch(offset, limit)`` gives a page.
+    Only the page is built. A page past the end is the last."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    page = _page_within(total, per_page)
+    return _FetchedPagination(
+        page=page, per_page=per_page, max_per_page=per_page, error_out=False, total=total, fetch=fetch
+    )
 
 
 def pagination_params(page: Pagination, endpoint: str | None = None) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from grants.conversations import queries as conversation_queries
 from grants.core import actions
 from grants.core.cache import cached_page
 from grants.core.forms import ActionForm
-from grants.core.pagination import paginate_list
+from grants.core.pagination import paginate_counted
 from grants.core.permissions import Role, roles_required
 from grants.extensions import db
 from grants.reviews import clarifications, decisions, permissions, queries, scores, services
@@ -48,23 +48,17 @@ def _load_round(round_id: int) -> Round:
     return round_
 
 
-def _no_chair_can_decide(round_: Round, ranking) -> str | None:
+def _no_chair_can_decide(round_: Round) -> str | None:
     """While the round is assessed: which undecided bids no chair can decide, and what to do about it."""
     if round_.status != RoundStatus.ASSESSING:
         return None
-    waiting = {
-        a.application_id: a.reference
-        for a in ranking
-        if a.status == ApplicationStatus.UNDER_REVIEW and a.outcome is None
-    }
-    blocked = queries.no_chair_can_decide(waiting, round_id=round_.id)
-    return queries.no_chair_message(sorted(waiting[application_id] for application_id in blocked))
+    return queries.no_chair_message(queries.undecided_no_chair_can_decide(round_))
 
 
 def _ranking_page(round_: Round, bulk_form: BulkDecisionForm, status: int = 200):
-    """The whole round is ranked (and counted) without loading its bids; only the page's bids are loaded."""
-    ranking = queries.round_ranking(round_)
-    page = paginate_list(ranking, PER_PAGE)
+    """The whole round is ranked and counted by the database; only the page's bids are built and loaded."""
+    figures = queries.ranking_figures(round_)
+    page = paginate_counted(figures.bids, lambda offset, limit: queries.ranking_slice(round_, offset, limit), PER_PAGE)
     queries.load_applications(page.items)
     return render_template(
         "reviews/assessment/round.html",
@@ -76,15 +70,19 @@ def _ranking_page(round_: Round, bulk_form: BulkDecisionForm, status: int = 200)
                 [a.application_id for a in page.items]
             ).items()
         },
-        effect=decisions.portfolio_effect(round_, ranking, decisions.current_outcomes(ranking)),
-        balance=queries.selected_balance(ranking),
+        effect=decisions.PortfolioEffect(
+            total_pence=figures.approved_pence,
+            count=figures.approved,
+            budget_pence=round_.budget_pence,
+            places=round_.places,
+        ),
+        balance=queries.selected_balance(round_) if figures.approved else queries.empty_balance(),
         form=bulk_form,
         conflicted=queries.conflicted_application_ids(current_user),
         can_decide=permissions.is_chair(current_user) and round_.status == RoundStatus.ASSESSING,
-        can_approve_reserves=permissions.is_chair(current_user)
-        and any(a.status == ApplicationStatus.RESERVE for a in ranking),
-        undecided=queries.undecided_count(ranking) if round_.status == RoundStatus.ASSESSING else 0,
-        no_chair=_no_chair_can_decide(round_, ranking),
+        can_approve_reserves=permissions.is_chair(current_user) and figures.reserves > 0,
+        undecided=figures.undecided if round_.status == RoundStatus.ASSESSING else 0,
+        no_chair=_no_chair_can_decide(round_),
     ), status
 
 
@@ -168,7 +166,9 @@ def _bid_page(
     application: Application, form: DecisionForm, can_decide: bool, note_errors=None, status=200, ask_form=None
 ):
     round_ = application.round
-    assessment = next(a for a in queries.round_ranking(round_) if a.application_id == application.id)
+    assessment = queries.bid_ranking(round_, application.id)
+    if assessment is None:  # not under assessment: ``_load_bid`` lets no such bid through
+        abort(404)
     assessment.application = application
     queries.load_spreads([assessment])
     assessment.decision = db.session.scalar(db.select(Decision).where(Decision.application_id == application.id))
@@ -398,5 +398,5 @@ def apply(round_id):
         effect=effect,
         counts=counts,
         undecided=decisions.undecided(round_),
-        no_chair=_no_chair_can_decide(round_, ranking),
+        no_chair=_no_chair_can_decide(round_),
     )

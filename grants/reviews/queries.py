@@ -11,6 +11,7 @@ from sqlalchemy.orm import lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from grants.applications.models import Application, ApplicationStatus, application_themes
+from grants.core.db import Money
 from grants.directory.models import SECTORS, Organisation, Place, Theme
 from grants.extensions import db
 from grants.projects.models import Project, ProjectStatus
@@ -95,61 +96,167 @@ def _rows(statement):
     return db.session.connection().execute(statement).all()
 
 
-def round_ranking(round_: Round) -> list[BidAssessment]:
-    """Every bid under assessment in the round, with its weighted score, reviews and decision, ranked by
-    weighted score (bids not yet fully scored last), with the running total of cost in that order, and
-    whether an approved bid's award was given up since; in two queries, without loading the bids
-    themselves. The weighted scores are those kept as the scores change (``grants.reviews.kept``); the
-    spreads behind them are read only for the bids a page shows them for (``load_spreads``)."""
-    reviews = (
+def _positions(round_: Round):
+    """Each bid under assessment in the round with its place in the ranking and the running total of cost
+    to it (``id``, ``position``, ``running_total_pence``): the database decides the order once, for the
+    whole ranking, a page of it or one bid. Ranked by weighted score (bids not yet fully scored last),
+    then by reference. The weighted scores are those kept as the scores change (``grants.reviews.kept``)."""
+    cost = db.func.coalesce(Application.amount_requested_pence, 0)
+    order = (BidScore.weighted.is_(None), BidScore.weighted.desc(), Application.reference, Application.id)
+    return (
         db.select(
-            ReviewAssignment.application_id,
-            db.func.count().filter(ReviewAssignment.status == AssignmentStatus.SUBMITTED).label("submitted"),
-            db.func.count().filter(ReviewAssignment.status.in_(ACTIVE_REVIEWS)).label("active"),
+            Application.id,
+            db.func.row_number().over(order_by=order).label("position"),
+            # A sum of integers is a numeric in PostgreSQL: pence stay integers.
+            db.cast(db.func.sum(cost).over(order_by=order, rows=(None, 0)), Money).label("running_total_pence"),
         )
-        .join(Application, Application.id == ReviewAssignment.application_id)
-        .where(Application.round_id == round_.id)
-        .group_by(ReviewAssignment.application_id)
-        .subquery()
+        .outerjoin(BidScore, BidScore.application_id == Application.id)
+        .where(_in_round(round_))
     )
+
+
+def _ranked(positions):
+    """What a row of the ranking shows, for the bids of ``positions`` (a subquery of ``_positions``), in
+    rank order: their reviews are counted bid by bid (an index holds them), so a page counts only its own."""
+
+    def reviews(*states: str):
+        return (
+            db.select(db.func.count())
+            .where(ReviewAssignment.application_id == Application.id, ReviewAssignment.status.in_(states))
+            .scalar_subquery()
+        )
+
+    return (
+        db.select(
+            Application.id,
+            Application.reference,
+            db.func.coalesce(Application.amount_requested_pence, 0).label("cost_pence"),
+            Application.status,
+            Decision.outcome,
+            Decision.effective_at.is_not(None).label("in_effect"),
+            reviews(AssignmentStatus.SUBMITTED).label("submitted"),
+            reviews(*ACTIVE_REVIEWS).label("active"),
+            _given_up_at().label("given_up_at"),
+            BidScore.weighted,
+            db.func.coalesce(BidScore.disagreements, 0).label("disagreeing"),
+            positions.c.position,
+            positions.c.running_total_pence,
+        )
+        .select_from(positions)
+        .join(Application, Application.id == positions.c.id)
+        .outerjoin(Decision, Decision.application_id == Application.id)
+        .outerjoin(Project, Project.application_id == Application.id)
+        .outerjoin(BidScore, BidScore.application_id == Application.id)
+        .order_by(positions.c.position)
+    )
+
+
+def _given_up_at():
+    """When an approved bid's award was given up (before any payment), with ``Project`` joined: it then
+    holds neither budget nor place in the round any more, which are free for a reserve bid."""
+    return db.case((Project.status == ProjectStatus.WITHDRAWN, Project.finished_at))
+
+
+def _approved():
+    """An approved bid whose award was not given up, with ``Decision`` and ``Project`` joined."""
+    return db.and_(Decision.outcome == DecisionOutcome.APPROVED, _given_up_at().is_(None))
+
+
+def _assessments(statement, round_: Round) -> list[BidAssessment]:
     criteria = {criterion.id: criterion for criterion in criteria_of(round_)}
-    assessments = [
+    return [
         BidAssessment(
             row.id,
             row.reference,
-            row.amount_requested_pence or 0,
+            row.cost_pence,
             row.status,
             outcome=row.outcome,
             in_effect=row.in_effect,
             given_up_at=row.given_up_at,
-            submitted=row.submitted or 0,
-            active=row.active or 0,
+            submitted=row.submitted,
+            active=row.active,
             weighted=row.weighted,
-            disagreeing=row.disagreements or 0,
+            disagreeing=row.disagreeing,
+            rank=row.position if row.weighted is not None else None,
+            running_total_pence=row.running_total_pence,
             criteria=criteria,
         )
-        for row in _rows(
-            db.select(
-                Application.id,
-                Application.reference,
-                Application.amount_requested_pence,
-                Application.status,
-                Decision.outcome,
-                Decision.effective_at.is_not(None).label("in_effect"),
-                reviews.c.submitted,
-                reviews.c.active,
-                db.case((Project.status == ProjectStatus.WITHDRAWN, Project.finished_at)).label("given_up_at"),
-                BidScore.weighted,
-                BidScore.disagreements,
-            )
-            .outerjoin(Decision, Decision.application_id == Application.id)
-            .outerjoin(reviews, reviews.c.application_id == Application.id)
-            .outerjoin(Project, Project.application_id == Application.id)
-            .outerjoin(BidScore, BidScore.application_id == Application.id)
-            .where(_in_round(round_))
-        )
+        for row in _rows(statement)
     ]
-    return rank(assessments)
+
+
+def round_ranking(round_: Round) -> list[BidAssessment]:
+    """Every bid under assessment in the round, in rank order, with its weighted score, reviews and
+    decision, the running total of cost in that order, and whether an approved bid's award was given up
+    since; in one query, without loading the bids themselves. The spreads behind the weighted scores are
+    read only for the bids a page shows them for (``load_spreads``)."""
+    return _assessments(_ranked(_positions(round_).subquery()), round_)
+
+
+def ranking_slice(round_: Round, offset: int, limit: int) -> list[BidAssessment]:
+    """The bids from ``offset`` to ``offset + limit`` in the round's ranking (a page of it), each with its
+    rank and running total over the whole round, without building the rest."""
+    positions = _positions(round_).subquery()
+    page = db.select(positions).where(positions.c.position > offset).order_by(positions.c.position).limit(limit)
+    return _assessments(_ranked(page.subquery()), round_)
+
+
+def bid_ranking(round_: Round, application_id: int) -> BidAssessment | None:
+    """One bid's place in its round's ranking (its rank and running total are over the whole round)."""
+    positions = _positions(round_).subquery()
+    one = db.select(positions).where(positions.c.id == application_id)
+    found = _assessments(_ranked(one.subquery()), round_)
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class RankingFigures:
+    """What the ranking page says of the whole round, counted by the database: bids ranked, those under
+    review with no decision yet, those on the reserve list, and the approved set (less any award given up)
+    with its cost."""
+
+    bids: int
+    undecided: int
+    reserves: int
+    approved: int
+    approved_pence: int
+
+
+def ranking_figures(round_: Round) -> RankingFigures:
+    """The round's ``RankingFigures``, in one query."""
+    approved = _approved()
+    row = db.session.execute(
+        db.select(
+            db.func.count(),
+            db.func.count().filter(
+                db.and_(Application.status == ApplicationStatus.UNDER_REVIEW, Decision.outcome.is_(None))
+            ),
+            db.func.count().filter(Application.status == ApplicationStatus.RESERVE),
+            db.func.count().filter(approved),
+            db.func.coalesce(db.func.sum(Application.amount_requested_pence).filter(approved), 0),
+        )
+        .select_from(Application)
+        .outerjoin(Decision, Decision.application_id == Application.id)
+        .outerjoin(Project, Project.application_id == Application.id)
+        .where(_in_round(round_))
+    ).one()
+    return RankingFigures(*(int(figure) for figure in row))
+
+
+def undecided_bids(round_: Round) -> dict[int, str]:
+    """The round's bids under review with no decision recorded yet: id → reference."""
+    return dict(
+        _rows(
+            db.select(Application.id, Application.reference)
+            .outerjoin(Decision, Decision.application_id == Application.id)
+            .where(
+                Application.round_id == round_.id,
+                Application.status == ApplicationStatus.UNDER_REVIEW,
+                Decision.id.is_(None),
+            )
+            .order_by(Application.reference)
+        )
+    )
 
 
 def load_spreads(assessments: list[BidAssessment]) -> None:
@@ -201,11 +308,6 @@ def load_applications(assessments: list[BidAssessment]) -> None:
         by_id[bid.id].application = bid
 
 
-def undecided_count(assessments: list[BidAssessment]) -> int:
-    """Bids under review with no decision recorded yet."""
-    return sum(1 for a in assessments if a.status == ApplicationStatus.UNDER_REVIEW and a.outcome is None)
-
-
 def _load_themes(bids: list[Application], condition) -> None:
     """Every bid's themes in one query (a selectin load would take one more for each 500 bids)."""
     themes: dict[int, list[Theme]] = defaultdict(list)
@@ -219,19 +321,6 @@ def _load_themes(bids: list[Application], condition) -> None:
         themes[application_id].append(theme)
     for bid in bids:
         set_committed_value(bid, "themes", themes.get(bid.id, []))
-
-
-def rank(assessments: list[BidAssessment]) -> list[BidAssessment]:
-    ordered = sorted(
-        assessments,
-        key=lambda a: (a.weighted is None, -(a.weighted or 0), a.reference or ""),
-    )
-    total = 0
-    for position, assessment in enumerate(ordered, start=1):
-        total += assessment.cost_pence
-        assessment.rank = position if assessment.weighted is not None else None
-        assessment.running_total_pence = total
-    return ordered
 
 
 def conflicted_statement(user):
@@ -278,13 +367,39 @@ def no_chair_can_decide(application_ids, *, round_id: int | None = None) -> set[
     The same conflicts as ``conflicted_application_ids``, for every chair at once, in two queries. Given
     the bids' round, the chairs' conflicts are looked for in the round rather than bid by bid: a round's
     hundreds of ids would make the query long to send and to plan."""
-    from grants.accounts.models import User, UserRole
-    from grants.applications.models import Partner
-    from grants.core.permissions import Role
 
     remaining = set(application_ids)
     if not remaining:
         return remaining
+    among = Application.round_id == round_id if round_id is not None else Application.id.in_(remaining)
+    chair_ids, chairs_conflicted = _chairs_conflicted(among)
+    if not chair_ids:
+        return remaining
+    return {application_id for application_id in remaining if chairs_conflicted.get(application_id) == chair_ids}
+
+
+def undecided_no_chair_can_decide(round_: Round) -> list[str]:
+    """The references of the round's undecided bids that no chair can decide (``no_chair_can_decide``), in
+    order; the undecided bids are looked for only if some bid of the round has every chair conflicted, or
+    no one is a chair."""
+    chair_ids, chairs_conflicted = _chairs_conflicted(Application.round_id == round_.id)
+    if not chair_ids:
+        return sorted(undecided_bids(round_).values())
+    candidates = {application_id for application_id, chairs in chairs_conflicted.items() if chairs == chair_ids}
+    if not candidates:
+        return []
+    return sorted(
+        reference for application_id, reference in undecided_bids(round_).items() if application_id in candidates
+    )
+
+
+def _chairs_conflicted(among) -> tuple[set[int], dict[int, set[int]]]:
+    """The active chairs, and for each bid ``among`` those (``Application`` rows) which of them have a
+    conflict with it, in two queries (none for the conflicts if there is no chair)."""
+    from grants.accounts.models import User, UserRole
+    from grants.applications.models import Partner
+    from grants.core.permissions import Role
+
     chair_ids = set(
         db.session.scalars(
             db.select(UserRole.user_id)
@@ -292,9 +407,9 @@ def no_chair_can_decide(application_ids, *, round_id: int | None = None) -> set[
             .where(UserRole.role == Role.STEERING_CHAIR.value, User.is_active.is_(True))
         )
     )
+    chairs_conflicted: dict[int, set[int]] = {}
     if not chair_ids:
-        return remaining
-    among = Application.round_id == round_id if round_id is not None else Application.id.in_(remaining)
+        return chair_ids, chairs_conflicted
     conflicted = db.union(
         db.select(ConflictDeclaration.reviewer_id, Application.id)
         .join(Application, Application.id == ConflictDeclaration.application_id)
@@ -307,10 +422,9 @@ def no_chair_can_decide(application_ids, *, round_id: int | None = None) -> set[
         .join(Application, Application.id == Partner.application_id)
         .where(User.id.in_(chair_ids), among),
     )
-    chairs_conflicted: dict[int, set[int]] = {}
     for chair_id, application_id in db.session.execute(conflicted):
         chairs_conflicted.setdefault(application_id, set()).add(chair_id)
-    return {application_id for application_id in remaining if chairs_conflicted.get(application_id) == chair_ids}
+    return chair_ids, chairs_conflicted
 
 
 def no_chair_message(references: list[str]) -> str | None:
@@ -455,12 +569,22 @@ def round_assignments(round_id: int) -> dict[int, list[ReviewAssignment]]:
     return grouped
 
 
-def selected_balance(assessments: list[BidAssessment]) -> dict[str, dict[str, int]]:
-    """The approved set (less any award given up) by place, theme and lead organisation sector, counted
-    in one query."""
-    approved = Application.id.in_(
-        [a.application_id for a in assessments if a.outcome == DecisionOutcome.APPROVED and not a.given_up]
+def empty_balance() -> dict[str, dict[str, int]]:
+    """The balance of a round with nothing approved: no query needed."""
+    return {"place": {}, "theme": {}, "sector": {}}
+
+
+def selected_balance(round_: Round) -> dict[str, dict[str, int]]:
+    """The round's approved set (less any award given up) by place, theme and lead organisation sector,
+    counted in one query (the approved bids found once, for the three counts)."""
+    approved_ids = (
+        db.select(Application.id)
+        .join(Decision, Decision.application_id == Application.id)
+        .outerjoin(Project, Project.application_id == Application.id)
+        .where(_in_round(round_), _approved())
+        .cte("approved")
     )
+    approved = Application.id.in_(db.select(approved_ids.c.id))
 
     def counted(key: str, name, *joins):
         statement = db.select(db.literal(key), name, db.func.count()).select_from(Application)
@@ -480,7 +604,7 @@ def selected_balance(assessments: list[BidAssessment]) -> dict[str, dict[str, in
             "sector", Organisation.sector, (Organisation, Organisation.id == Application.lead_organisation_id, False)
         ),
     )
-    balance: dict[str, dict[str, int]] = {"place": {}, "theme": {}, "sector": {}}
+    balance = empty_balance()
     for key, name, number in db.session.execute(statement):
         if key == "place":
             name = name or "No place given"

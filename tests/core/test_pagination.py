@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import column, select, table
 
-from grants.core.pagination import _is_ordered, _is_ordered_sql, paginate
+from grants.core.pagination import _is_ordered, _is_ordered_sql, paginate, paginate_counted
 
 ITEMS = table("items", column("id"), column("rank"))
 RANKED = select(ITEMS.c.id).order_by(ITEMS.c.rank).subquery()
@@ -39,3 +39,17 @@ def test_a_production_request_trusts_the_order_the_suite_checked(app):
 def test_an_unordered_list_is_refused(app):
     with app.test_request_context("/?page=1"), pytest.raises(ValueError, match="always ordered"):
         paginate(select(ITEMS.c.id))
+
+
+@pytest.mark.parametrize(("asked", "shown", "offset"), [("2", 2, 10), ("9", 3, 20), ("nonsense", 1, 0), ("0", 1, 0)])
+def test_a_counted_list_fetches_only_the_page_asked_for_and_a_page_past_the_end_is_the_last(app, asked, shown, offset):
+    fetched = []
+
+    def fetch(start, limit):
+        fetched.append((start, limit))
+        return list(range(start, min(start + limit, 25)))
+
+    with app.test_request_context(f"/?page={asked}"):
+        page = paginate_counted(25, fetch, per_page=10)
+    assert fetched == [(offset, 10)]
+    assert (page.page, page.pages, page.total, page.items) == (shown, 3, 25, list(range(offset, min(offset + 10, 25))))

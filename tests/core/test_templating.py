@@ -143,3 +143,11 @@ def test_no_page_template_writes_an_inline_style_the_pages_policy_would_refuse()
         if path.relative_to(root).parts[0] not in ("email", "pdf") and 'style="' in path.read_text()
     ]
     assert found == []
+
+
+def test_each_template_has_the_environments_globals_as_a_plain_dictionary(app):
+    """A ``ChainMap`` made every macro import look up each global in Python (``TemplateEnvironment``)."""
+    with app.app_context():
+        template = app.jinja_env.get_template("base.html")
+    assert type(template.globals) is dict
+    assert template.globals == dict(app.jinja_env.globals)

@@ -30,7 +30,8 @@ from tests.performance import worlds
 BUDGETS = {
     "rounds": 2,  # /rounds/, anonymous
     "officer_applications": 8,  # /manage/applications/, programme officer
-    "ranking": 12,  # /assessment/rounds/<id>, steering chair (the bids no chair can decide; the page's clarifications)
+    "ranking": 12,  # /assessment/rounds/<id>, steering chair (the round counted, then one page of it ranked; the bids no
+    # chair can decide; the page's clarifications; the approved set's balance, none while nothing is approved)
     "project_for_officer": 13,  # /projects/<id>, programme officer (+1: the unread messages for its link; +1: the
     # latest progress report, if it lists the project, for the link to its row as a PDF)
     "project_for_enabler": 10,  # /projects/<id>, the project's enabler

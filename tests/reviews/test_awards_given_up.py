@@ -14,7 +14,7 @@ from grants.notifications.models import Notification
 from grants.projects import ending
 from grants.projects.models import Project, ProjectStatus
 from grants.projects.services import ProjectAlreadyDone
-from grants.reviews import decisions, given_up
+from grants.reviews import decisions, given_up, queries
 from grants.reviews.models import ConflictDeclaration
 from tests.factories import RoundFactory, UserFactory, decide, submitted_review, under_review_bid
 from tests.fixtures.clients import sign_in_client
@@ -111,6 +111,11 @@ def test_an_award_given_up_frees_exactly_its_amount_and_one_place_for_one_reserv
     assert freed.effect.problem() is None
     assert [a.reference for a in freed.given_up] == [strong.reference]
     assert [a.reference for a in freed.reserves] == [middling.reference, weak.reference]
+    # The ranking page's counts, worked out by the database, say the same.
+    assert queries.ranking_figures(round_) == queries.RankingFigures(
+        bids=4, undecided=0, reserves=2, approved=1, approved_pence=2_700_000
+    )
+    assert sum(queries.selected_balance(round_)["sector"].values()) == 1
 
     project = approve_reserve(round_, middling, chair)
     assert (project.application_id, project.status, project.award_pence) == (
