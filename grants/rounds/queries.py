@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from grants.core.db import utcnow
 from grants.extensions import db
@@ -10,12 +10,14 @@ from grants.rounds.models import Round, RoundStatus
 
 
 def public_rounds(now=None) -> dict:
-    """Open, upcoming and recently closed rounds, for the public list: two queries, whatever the number."""
+    """Open, upcoming and recently closed rounds, for the public list: one query, whatever the number (the
+    list shows no round's themes)."""
     now = now or utcnow()
     rounds = db.session.scalars(
         db.select(Round)
         .where(Round.status.in_([RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.ASSESSING, RoundStatus.DECIDED]))
         .order_by(Round.closes_at, Round.id)
+        .options(lazyload(Round.themes))
     ).all()
     return {
         "open_rounds": [r for r in rounds if r.is_accepting(now)],

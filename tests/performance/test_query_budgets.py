@@ -28,7 +28,7 @@ from tests.performance import worlds
 
 # Statements per request, measured; a page over its budget fails.
 BUDGETS = {
-    "rounds": 2,  # /rounds/, anonymous
+    "rounds": 1,  # /rounds/, anonymous (no round's themes)
     "officer_applications": 8,  # /manage/applications/, programme officer
     "ranking": 12,  # /assessment/rounds/<id>, steering chair (the round counted, then one page of it ranked; the bids no
     # chair can decide; the page's clarifications; the approved set's balance, none while nothing is approved)
