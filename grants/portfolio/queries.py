@@ -175,10 +175,10 @@ def money(round_id: int | None) -> Money:
 
 def _money_row(round_id: int | None):
     """One row: paid to the funded projects, their tranches still to pay and cancelled, and their match
-    funding in each state (``MatchStatus`` order). Each table is read once, joined to its projects."""
+    funding in each state (``MatchStatus`` order). Each table is read once."""
 
     def of_funded(column, *sums):
-        return select(*sums).join(Project, Project.id == column).where(_still_awarded(), _in_round(round_id)).subquery()
+        return select(*sums).where(_funded_id(column, round_id)).subquery()
 
     paid = of_funded(Payment.project_id, _sum(Payment.amount_pence))
     tranches = of_funded(
@@ -192,6 +192,15 @@ def _money_row(round_id: int | None):
     )
     # Each part is one row: joined on nothing, they make one row.
     return select(paid, tranches, match).select_from(paid.join(tranches, true()).join(match, true()))
+
+
+def _funded_id(column, round_id: int | None) -> ColumnElement[bool]:
+    """A condition on a project id ``column``: of a funded project (of the round, if chosen). For all
+    rounds, as not one of the few awards given up: the database looks each id up in those few, rather
+    than in every project."""
+    if round_id:
+        return column.in_(_funded(round_id))
+    return column.not_in(select(Project.id).where(Project.status == ProjectStatus.WITHDRAWN))
 
 
 def _sum(column, condition=None):
