@@ -139,6 +139,59 @@ def govuk_tag(params: dict[str, Any]) -> Markup:
     return _safe([f'<strong class="{classes}"{_attributes(params.get("attributes"))}>{_content(params)}</strong>'])
 
 
+SUMMARY_LIST_PARAMS = {"rows", "classes", "attributes"}
+SUMMARY_ROW_PARAMS = {"key", "value", "actions", "classes"}
+
+
+def govuk_summary_list(params: dict[str, Any]) -> Markup:
+    """``govukSummaryList(params)``, built in Python (not as a card): a row without actions among rows
+    with some is marked so, as the macro marks it."""
+    _only(params, SUMMARY_LIST_PARAMS)
+    rows = [row for row in params.get("rows") or [] if row]
+    any_actions = any(_action_items(row) for row in rows)
+    classes = _classes("govuk-summary-list", params.get("classes"))
+    parts = [f'<dl class="{classes}"{_attributes(params.get("attributes"))}>']
+    for row in rows:
+        _only(row, SUMMARY_ROW_PARAMS)
+        items = _action_items(row)
+        no_actions = "govuk-summary-list__row--no-actions" if any_actions and not items else None
+        parts.append(f'<div class="{_classes("govuk-summary-list__row", no_actions, row.get("classes"))}">')
+        for tag, part in (("dt", "key"), ("dd", "value")):
+            item = row.get(part) or {}
+            _only(item, {"text", "html", "classes"})
+            classes = _classes(f"govuk-summary-list__{part}", item.get("classes"))
+            parts.append(f'<{tag} class="{classes}">{_content(item)}</{tag}>')
+        if items:
+            parts.append(f'<dd class="{_classes("govuk-summary-list__actions", row["actions"].get("classes"))}">')
+            if len(items) == 1:
+                parts.append(_action_link(items[0]))
+            else:
+                parts.append('<ul class="govuk-summary-list__actions-list">')
+                parts.extend(f'<li class="govuk-summary-list__actions-list-item">{_action_link(a)}</li>' for a in items)
+                parts.append("</ul>")
+            parts.append("</dd>")
+        parts.append("</div>")
+    parts.append("</dl>")
+    return _safe(parts)
+
+
+def _action_items(row: dict[str, Any]) -> list[dict[str, Any]]:
+    actions = row.get("actions") or {}
+    _only(actions, {"items", "classes"})
+    return list(actions.get("items") or [])
+
+
+def _action_link(action: dict[str, Any]) -> str:
+    _only(action, {"href", "text", "html", "visuallyHiddenText", "classes", "attributes"})
+    hidden = action.get("visuallyHiddenText")
+    extra = f'<span class="govuk-visually-hidden"> {escape(hidden)}</span>' if hidden else ""
+    classes = _classes("govuk-link", action.get("classes"))
+    return (
+        f'<a class="{classes}" href="{escape(action.get("href", ""))}"{_attributes(action.get("attributes"))}>'
+        f"{_content(action)}{extra}</a>"
+    )
+
+
 SELECT_PARAMS = {"id", "name", "label", "hint", "errorMessage", "items", "classes", "attributes", "formGroup"}
 
 
@@ -261,6 +314,7 @@ def init_templating(app: Flask, templates_dir: object) -> None:
     app.add_template_global(link)
     app.add_template_global(govuk_table)
     app.add_template_global(govuk_tag)
+    app.add_template_global(govuk_summary_list)
     app.add_template_global(bar_width)
     app.add_template_global(govuk_select)
     app.add_template_global(service_navigation)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, case, or_, true
-from sqlalchemy.orm import contains_eager, lazyload, selectinload
+from sqlalchemy.orm import contains_eager, lazyload, load_only, selectinload
 
 from grants.core.spreadsheets import plain_pounds, safe_cell
 from grants.directory.models import Organisation
@@ -171,6 +171,10 @@ class EndedEarly:
 # The funding overview lists the most recent projects that ended early; the CSV of all tranches has every one.
 ENDED_EARLY_SHOWN = 10
 
+# Tranches on a page of the funding overview: a screen or two to read, and a page that comes back quickly
+# (each row is seven cells with two links); the CSV has every tranche of a list.
+TRANCHES_PER_PAGE = 25
+
 
 @dataclass(frozen=True)
 class RecentlyEndedEarly:
@@ -199,7 +203,13 @@ def recently_ended_early(round_id: int | None = None, shown: int | None = None) 
         .add_columns(db.func.count().over())
         .limit(shown)
         # the list shows the project's reference and the ending: nothing else the two join by default
-        .options(lazyload(Project.round), lazyload(Project.place), lazyload(ProjectEnding.proposed_by))
+        .options(
+            load_only(Project.reference),
+            lazyload(Project.round),
+            lazyload(Project.place),
+            lazyload(Project.lead_organisation),
+            lazyload(ProjectEnding.proposed_by),
+        )
     )
     rows = db.session.execute(statement).all()
     recent = [EndedEarly(project, ending, int(pence)) for project, ending, pence, _count in rows]
@@ -207,13 +217,11 @@ def recently_ended_early(round_id: int | None = None, shown: int | None = None) 
 
 
 def _ended_early(round_id: int | None):
-    paid = (
-        db.select(Payment.project_id, _sum(Payment.amount_pence).label("pence")).group_by(Payment.project_id).subquery()
-    )
+    # Added up for these projects only (a few), not for every project paid.
+    paid = db.select(_sum(Payment.amount_pence)).where(Payment.project_id == Project.id).scalar_subquery()
     statement = (
-        db.select(Project, ProjectEnding, db.func.coalesce(paid.c.pence, 0))
+        db.select(Project, ProjectEnding, paid)
         .join(ProjectEnding, ProjectEnding.project_id == Project.id)
-        .outerjoin(paid, paid.c.project_id == Project.id)
         .where(ProjectEnding.kind == EndingKind.ENDED_EARLY, ProjectEnding.status == EndingStatus.CONFIRMED)
         .order_by(ProjectEnding.decided_at.desc(), ProjectEnding.id.desc())
     )
@@ -223,25 +231,38 @@ def _ended_early(round_id: int | None):
 
 
 def tranches_statement(view: str, round_id: int | None = None, today: date | None = None):
-    """Tranches with their project and lead organisation, for one of ``VIEWS``, oldest due first."""
-    today = today or date.today()
+    """Tranches with their project's reference and lead organisation, for one of ``VIEWS``, oldest due
+    first. Only what the lists and the CSV show is loaded: never the project's round or place, nor the
+    organisation's place or address."""
     statement = (
         db.select(Tranche)
         .join(Tranche.project)
         .join(Organisation, Organisation.id == Project.lead_organisation_id)
         .options(
-            contains_eager(Tranche.project).contains_eager(Project.lead_organisation),
-            # the lists and the CSV show the project's reference and lead organisation, never its round or place
-            contains_eager(Tranche.project).lazyload(Project.round),
-            contains_eager(Tranche.project).lazyload(Project.place),
+            contains_eager(Tranche.project).options(
+                load_only(Project.reference, Project.lead_organisation_id),
+                contains_eager(Project.lead_organisation).options(
+                    load_only(Organisation.name, Organisation.org_id), lazyload(Organisation.place)
+                ),
+                lazyload(Project.round),
+                lazyload(Project.place),
+            ),
         )
+        .where(*_in_view(view, round_id, today))
         .order_by(Tranche.due_on, Project.reference, Tranche.sequence)
     )
+    return statement
+
+
+def _in_view(view: str, round_id: int | None, today: date | None = None) -> list:
+    """The conditions on ``Tranche`` of one of ``VIEWS`` (and of one round, if chosen)."""
+    today = today or date.today()
+    conditions = []
     if view == "due":
-        statement = statement.where(
+        conditions += [
             Tranche.status.in_((TrancheStatus.SCHEDULED, TrancheStatus.ELIGIBLE, TrancheStatus.REQUESTED)),
             Tranche.due_on <= today,
-        )
+        ]
     elif view in (
         TrancheStatus.ELIGIBLE,
         TrancheStatus.REQUESTED,
@@ -249,18 +270,17 @@ def tranches_statement(view: str, round_id: int | None = None, today: date | Non
         TrancheStatus.HELD,
         TrancheStatus.CANCELLED,
     ):
-        statement = statement.where(Tranche.status == view)
+        conditions.append(Tranche.status == view)
     if round_id:
-        statement = statement.where(Project.round_id == round_id)
-    return statement
+        conditions.append(Tranche.project_id.in_(db.select(Project.id).where(Project.round_id == round_id)))
+    return conditions
 
 
 def view_totals(view: str, round_id: int | None = None) -> tuple[int, int]:
-    """(how many tranches, their total) in a view."""
-    inner = tranches_statement(view, round_id).order_by(None).with_only_columns(Tranche.id, Tranche.amount_pence)
-    subquery = inner.subquery()
+    """(how many tranches, their total) in a view: the tranches alone, as every tranche has its project
+    and lead organisation."""
     count, total = db.session.execute(
-        db.select(db.func.count(subquery.c.id), db.func.coalesce(db.func.sum(subquery.c.amount_pence), 0))
+        db.select(db.func.count(Tranche.id), _sum(Tranche.amount_pence)).where(*_in_view(view, round_id))
     ).one()
     return count, int(total)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import lazyload
 
 from grants.applications.models import Application, ApplicationStatus, application_themes
@@ -60,14 +60,24 @@ def rounds() -> list[Round]:
     ).all()
 
 
+def _in_round(round_id: int | None) -> ColumnElement[bool]:
+    """A condition on ``Project``: of the round chosen, or none for all rounds (not a projects subquery
+    joined back to projects, which the database would read twice for nothing)."""
+    return Project.round_id == round_id if round_id else true()
+
+
 def _projects(round_id: int | None):
-    statement = select(Project.id)
-    return statement.where(Project.round_id == round_id) if round_id else statement
+    return select(Project.id).where(_in_round(round_id))
+
+
+def _still_awarded() -> ColumnElement[bool]:
+    """A condition on ``Project``: its award not given up."""
+    return Project.status != ProjectStatus.WITHDRAWN
 
 
 def _funded(round_id: int | None):
     """The projects still holding their award: every one but those whose award was given up."""
-    return _projects(round_id).where(Project.status != ProjectStatus.WITHDRAWN)
+    return _projects(round_id).where(_still_awarded())
 
 
 @dataclass(frozen=True)
@@ -82,16 +92,29 @@ class StatusCount:
 
 
 @dataclass(frozen=True)
+class Count:
+    key: str | None
+    label: str
+    projects: int
+    award_pence: int = 0
+    detail: str = ""
+    places: int = 0
+
+
+@dataclass(frozen=True)
 class Money:
     """The grant money of the projects and their match funding. ``awarded`` leaves out awards given
     up (``given_up``, counted apart); it is ``released`` + ``remaining`` (tranches still to be paid)
-    + ``not_paid`` (tranches cancelled when a project ended early or closed without them)."""
+    + ``not_paid`` (tranches cancelled when a project ended early or closed without them). ``rag``: the
+    projects still running by their RAG as it stands (an officer's override while it holds), red first; a
+    finished project's last rating is history, not a risk to act on, so it is left out."""
 
     by_status: list[StatusCount]
     released: int
     remaining: int
     not_paid: int
     match: dict[str, int]
+    rag: list[Count]
 
     def _of(self, statuses) -> list[StatusCount]:
         return [row for row in self.by_status if row.status in statuses]
@@ -122,72 +145,68 @@ class Money:
         return sum(self.match.values())
 
 
+RAG_LABELS = (("red", "Red"), ("amber", "Amber"), ("green", "Green"), (None, "Not yet rated"))
+
+
 def money(round_id: int | None) -> Money:
-    """Projects and their awards by status; released, still to release and not to be paid; match
-    funding by state (of the funded projects). Three queries, however many projects."""
+    """Projects and their awards by status, and the running ones by RAG; released, still to release and
+    not to be paid; match funding by state (of the funded projects). Two queries, however many projects."""
     counted = dict.fromkeys(ProjectStatus, (0, 0))
-    for status, count, award in db.session.execute(
-        select(Project.status, func.count(), func.coalesce(func.sum(Project.award_pence), 0))
-        .where(Project.id.in_(_projects(round_id)))
-        .group_by(Project.status)
+    rag: dict[str | None, int] = {}
+    for status, rating, count, award in db.session.execute(
+        select(Project.status, Project.rag, func.count(), func.coalesce(func.sum(Project.award_pence), 0))
+        .where(_in_round(round_id))
+        .group_by(Project.status, Project.rag)
     ):
-        counted[ProjectStatus(status)] = (int(count), int(award))
-    funded = _funded(round_id)
-
-    def tranches(*condition):
-        return (
-            select(func.coalesce(func.sum(Tranche.amount_pence), 0))
-            .where(Tranche.project_id.in_(funded), *condition)
-            .scalar_subquery()
-        )
-
-    released, remaining, not_paid = db.session.execute(
-        select(
-            select(func.coalesce(func.sum(Payment.amount_pence), 0))
-            .where(Payment.project_id.in_(funded))
-            .scalar_subquery(),
-            tranches(Tranche.status.not_in((TrancheStatus.RELEASED, TrancheStatus.CANCELLED))),
-            tranches(Tranche.status == TrancheStatus.CANCELLED),
-        )
-    ).one()
-    match = {status.value: 0 for status in MatchStatus}
-    for status, amount in db.session.execute(
-        select(MatchFunding.status, func.coalesce(func.sum(MatchFunding.amount_pence), 0))
-        .where(MatchFunding.project_id.in_(funded))
-        .group_by(MatchFunding.status)
-    ):
-        match[status] = int(amount)
+        projects, awarded = counted[ProjectStatus(status)]
+        counted[ProjectStatus(status)] = (projects + int(count), awarded + int(award))
+        if ProjectStatus(status) in LIVE_STATUSES:
+            rag[rating] = rag.get(rating, 0) + int(count)
+    released, remaining, not_paid, *match = db.session.execute(_money_row(round_id)).one()
     return Money(
         by_status=[StatusCount(status, *counted[status]) for status in ProjectStatus],
         released=int(released),
         remaining=int(remaining),
         not_paid=int(not_paid),
-        match=match,
+        match={status.value: int(amount) for status, amount in zip(MatchStatus, match, strict=True)},
+        rag=[Count(key, label, rag.get(key, 0)) for key, label in RAG_LABELS],
     )
 
 
-@dataclass(frozen=True)
-class Count:
-    key: str | None
-    label: str
-    projects: int
-    award_pence: int = 0
-    detail: str = ""
-    places: int = 0
+def _money_row(round_id: int | None):
+    """One row: paid to the funded projects, their tranches still to pay and cancelled, and their match
+    funding in each state (``MatchStatus`` order). Each table is read once."""
 
+    def of_funded(column, *sums):
+        return select(*sums).where(_funded_id(column, round_id)).subquery()
 
-def projects_by_rag(round_id: int | None) -> list[Count]:
-    """Projects still running by their RAG as it stands (an officer's override while it holds), red
-    first. A finished project's last rating is history, not a risk to act on: it is left out."""
-    rows = dict(
-        db.session.execute(
-            select(Project.rag, func.count())
-            .where(Project.id.in_(_projects(round_id)), Project.status.in_(LIVE_STATUSES))
-            .group_by(Project.rag)
-        ).all()
+    paid = of_funded(Payment.project_id, _sum(Payment.amount_pence))
+    tranches = of_funded(
+        Tranche.project_id,
+        _sum(Tranche.amount_pence, Tranche.status.not_in((TrancheStatus.RELEASED, TrancheStatus.CANCELLED))),
+        _sum(Tranche.amount_pence, Tranche.status == TrancheStatus.CANCELLED),
     )
-    labels = (("red", "Red"), ("amber", "Amber"), ("green", "Green"), (None, "Not yet rated"))
-    return [Count(key, label, int(rows.get(key, 0))) for key, label in labels]
+    match = of_funded(
+        MatchFunding.project_id,
+        *(_sum(MatchFunding.amount_pence, MatchFunding.status == status) for status in MatchStatus),
+    )
+    # Each part is one row: joined on nothing, they make one row.
+    return select(paid, tranches, match).select_from(paid.join(tranches, true()).join(match, true()))
+
+
+def _funded_id(column, round_id: int | None) -> ColumnElement[bool]:
+    """A condition on a project id ``column``: of a funded project (of the round, if chosen). For all
+    rounds, as not one of the few awards given up: the database looks each id up in those few, rather
+    than in every project."""
+    if round_id:
+        return column.in_(_funded(round_id))
+    return column.not_in(select(Project.id).where(Project.status == ProjectStatus.WITHDRAWN))
+
+
+def _sum(column, condition=None):
+    """A sum of pence (of the rows meeting ``condition``, if given) that is 0 over no rows."""
+    total = func.sum(column) if condition is None else func.sum(column).filter(condition)
+    return func.coalesce(total, 0)
 
 
 def projects_by_theme(round_id: int | None) -> list[Count]:
@@ -197,7 +216,7 @@ def projects_by_theme(round_id: int | None) -> list[Count]:
         select(Theme.slug, Theme.name, func.count(Project.id), func.coalesce(func.sum(Project.award_pence), 0))
         .join(application_themes, application_themes.c.theme_id == Theme.id)
         .join(Project, Project.application_id == application_themes.c.application_id)
-        .where(Project.id.in_(_funded(round_id)))
+        .where(_still_awarded(), _in_round(round_id))
         .group_by(Theme.id, Theme.slug, Theme.name)
         .order_by(func.count(Project.id).desc(), Theme.name)
     ).all()
@@ -210,7 +229,7 @@ def projects_by_place(round_id: int | None) -> list[Count]:
     rows = db.session.execute(
         select(Place.ons_code, Place.name, Place.region, func.count(Project.id), func.sum(Project.award_pence))
         .join(Project, Project.place_id == Place.id)
-        .where(Project.id.in_(_funded(round_id)))
+        .where(_still_awarded(), _in_round(round_id))
         .group_by(Place.id, Place.ons_code, Place.name, Place.region)
         .order_by(Place.name, Place.ons_code)
     ).all()
@@ -229,7 +248,7 @@ def projects_by_region(round_id: int | None) -> list[Count]:
             func.sum(Project.award_pence),
         )
         .join(Project, Project.place_id == Place.id)
-        .where(Project.id.in_(_funded(round_id)))
+        .where(_still_awarded(), _in_round(round_id))
         .group_by(Place.region)
         .order_by(Place.region)
     ).all()
@@ -302,8 +321,7 @@ def overdue(round_id: int | None, today: date) -> Overdue:
     projects past their date, reviews past their date on bids still being assessed in a round still
     being assessed, and conditions not yet met on tranches past their due date (of projects still
     running). One query."""
-    projects = _projects(round_id)
-    live = select(Project.id).where(Project.status.in_(LIVE_PROJECT_STATUSES), Project.id.in_(projects))
+    live = select(Project.id).where(Project.status.in_(LIVE_PROJECT_STATUSES), _in_round(round_id))
     reports = select(func.count()).where(
         ProgressReport.status.in_(OPEN_REPORT), ProgressReport.due_on < today, ProgressReport.project_id.in_(live)
     )
@@ -331,8 +349,7 @@ def overdue(round_id: int | None, today: date) -> Overdue:
             TrancheCondition.met_at.is_(None),
             Tranche.status == TrancheStatus.SCHEDULED,
             Tranche.due_on < today,
-            Tranche.project_id.in_(projects),
-            Tranche.project_id.in_(select(Project.id).where(Project.status.in_(LIVE_STATUSES))),
+            Tranche.project_id.in_(select(Project.id).where(Project.status.in_(LIVE_STATUSES), _in_round(round_id))),
         )
     )
     row = db.session.execute(

@@ -37,12 +37,13 @@ def dashboard():
     round_id = chosen.id if chosen else None
     today: date = london_today()
     funnel = queries.funnel(round_id)
+    money = queries.money(round_id)
     return render_template(
         "portfolio/dashboard.html",
         rounds=rounds,
         chosen=chosen,
-        money=queries.money(round_id),
-        rag=queries.projects_by_rag(round_id),
+        money=money,
+        rag=money.rag,
         themes=queries.projects_by_theme(round_id),
         regions=queries.projects_by_region(round_id),
         funnel=funnel,

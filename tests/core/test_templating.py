@@ -11,12 +11,13 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from grants.core.forms import QuickGovSelect
-from grants.core.templating import govuk_select, govuk_table, govuk_tag
+from grants.core.templating import govuk_select, govuk_summary_list, govuk_table, govuk_tag
 
 MACROS = {
     "govukTable": "table",
     "govukTag": "tag",
     "govukSelect": "select",
+    "govukSummaryList": "summary-list",
 }
 
 
@@ -95,9 +96,52 @@ def test_the_select_is_the_macros(app, params):
         assert same_markup(govuk_select(params)) == same_markup(macro("govukSelect", params))
 
 
+SUMMARY_LISTS = [
+    {"rows": []},
+    {
+        "classes": "govuk-summary-list--no-border",
+        "attributes": {"id": "money"},
+        "rows": [
+            {"key": {"text": "Awarded"}, "value": {"text": "£27,000.00 to 1 project"}},
+            None,
+            {"key": {"html": "<b>Released</b>", "classes": "x"}, "value": {"text": "<£0>", "classes": "y"}},
+        ],
+    },
+    {
+        "rows": [
+            {
+                "key": {"text": "Progress reports"},
+                "value": {"text": "3"},
+                "actions": {"items": [{"href": "/r?a=1&b=2", "text": "See them", "visuallyHiddenText": "overdue <r>"}]},
+            },
+            {"key": {"text": "Reviews"}, "value": {"text": "0"}, "actions": {"items": []}, "classes": "grants-row"},
+            {
+                "key": {"text": "Conditions"},
+                "value": {"html": "<strong>2</strong>"},
+                "actions": {
+                    "classes": "z",
+                    "items": [
+                        {"href": "/a", "text": "Change", "classes": "govuk-link--no-visited-state"},
+                        {"href": "/b", "html": "<em>Waive</em>", "visuallyHiddenText": "a condition"},
+                    ],
+                },
+            },
+        ]
+    },
+]
+
+
+@pytest.mark.parametrize("params", SUMMARY_LISTS)
+def test_the_summary_list_is_the_macros(app, params):
+    with app.test_request_context():
+        assert same_markup(govuk_summary_list(params)) == same_markup(macro("govukSummaryList", params))
+
+
 def test_what_is_not_understood_is_refused_not_ignored():
     with pytest.raises(ValueError, match="isPageHeading"):
         govuk_select({"name": "x", "label": {"text": "X", "isPageHeading": True}})
+    with pytest.raises(ValueError, match="card"):
+        govuk_summary_list({"card": {"title": {"text": "Money"}}, "rows": []})
     with pytest.raises(ValueError, match="firstCellIsHeaders"):
         govuk_table({"firstCellIsHeaders": True})
 

@@ -7,6 +7,9 @@ import pytest
 
 from grants.core.audit import AuditEvent
 from grants.core.permissions import Role
+from grants.extensions import db as _db
+from grants.funding.models import Tranche
+from grants.funding.queries import TRANCHES_PER_PAGE
 from grants.funding.services import release
 from tests.factories import ApplicantFactory, EnablerProfileFactory, UserFactory, assign, funded_project
 from tests.fixtures.clients import sign_in_client
@@ -122,3 +125,19 @@ def test_the_project_funding_page_runs_a_fixed_number_of_queries(db, programme_o
 def test_the_project_page_links_to_its_funding(db, app, project):
     html = sign_in_client(app, project.application.lead_applicant).get(f"/projects/{project.id}").get_data(as_text=True)
     assert f'href="/projects/{project.id}/funding"' in html
+
+
+def test_the_finance_view_lists_its_tranches_a_page_at_a_time(db, app, project, finance):
+    while _count_tranches() <= TRANCHES_PER_PAGE:
+        funded_project(project.round)
+    every = _count_tranches()
+    client = sign_in_client(app, finance)
+    first = client.get("/funding/?view=all").get_data(as_text=True)
+    second = client.get("/funding/?view=all&page=2").get_data(as_text=True)
+    assert first.count('href="/funding/tranches/') == TRANCHES_PER_PAGE
+    assert second.count('href="/funding/tranches/') == every - TRANCHES_PER_PAGE
+    assert f"All tranches: {every} tranches" in text(first) and "page=2" in first
+
+
+def _count_tranches() -> int:
+    return _db.session.scalar(_db.select(_db.func.count(Tranche.id)))

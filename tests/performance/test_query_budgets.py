@@ -35,7 +35,8 @@ BUDGETS = {
     "project_for_officer": 13,  # /projects/<id>, programme officer (+1: the unread messages for its link; +1: the
     # latest progress report, if it lists the project, for the link to its row as a PDF)
     "project_for_enabler": 10,  # /projects/<id>, the project's enabler
-    "portfolio": 12,  # /portfolio/, programme officer (the leadership shift in one query, not five)
+    "portfolio": 10,  # /portfolio/, programme officer (the leadership shift in one query, not five; projects by
+    # status and RAG in one, the money released, still to pay and matched in one row)
     "portfolio_places": 4,  # /portfolio/places, programme officer
     "library_search": 6,  # /learning/?q=..., anonymous
     "home": 20,  # /, programme officer: the person (2) and two for each of their nine work queues

@@ -46,7 +46,7 @@ def approvals():
 def _tranches_page(view: str, *, heading: str):
     round_id = id_arg("round")
     view_totals = queries.view_totals(view, round_id)
-    page = paginate(queries.tranches_statement(view, round_id), total=view_totals[0])
+    page = paginate(queries.tranches_statement(view, round_id), queries.TRANCHES_PER_PAGE, total=view_totals[0])
     tranche_ids = [tranche.id for tranche in page.items]
     return render_template(
         "funding/index.html",
