@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, current_app
@@ -178,6 +179,15 @@ def govuk_select(params: dict[str, Any]) -> Markup:
     return _safe(parts)
 
 
+def select_items(choices: Iterable[tuple[Any, Any]], selected: object, first: str) -> list[dict[str, Any]]:
+    """``govuk_select`` items for a filter: ``first`` (no filter, value ``""``), then each ``(value, text)``
+    of ``choices`` in their order, the one equal to ``selected`` selected. Built here rather than by a loop
+    in the template, which took milliseconds for a list of 300 places."""
+    items: list[dict[str, Any]] = [{"value": "", "text": first}]
+    items.extend({"value": value, "text": text, "selected": value == selected} for value, text in choices)
+    return items
+
+
 def _option(item: dict[str, Any]) -> str:
     _only(item, {"value", "text", "selected", "disabled"})
     value = ""
@@ -241,6 +251,7 @@ def init_templating(app: Flask, templates_dir: object) -> None:
     app.add_template_global(govuk_tag)
     app.add_template_global(bar_width)
     app.add_template_global(govuk_select)
+    app.add_template_global(select_items)
     app.add_template_global(service_navigation)
 
     @app.context_processor

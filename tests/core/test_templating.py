@@ -95,6 +95,21 @@ def test_the_select_is_the_macros(app, params):
         assert same_markup(govuk_select(params)) == same_markup(macro("govukSelect", params))
 
 
+def test_a_filters_items_start_with_everything_and_select_the_chosen_value(app):
+    from grants.core.templating import select_items
+
+    items = select_items([(3, "Bolton"), (7, "Wigan & Leigh")], 7, "All places")
+    assert items == [
+        {"value": "", "text": "All places"},
+        {"value": 3, "text": "Bolton", "selected": False},
+        {"value": 7, "text": "Wigan & Leigh", "selected": True},
+    ]
+    assert select_items([("care", "Care")], None, "All themes")[1]["selected"] is False
+    params = {"id": "place", "name": "place", "label": {"text": "Place"}, "items": items}
+    with app.test_request_context():
+        assert same_markup(govuk_select(params)) == same_markup(macro("govukSelect", params))
+
+
 def test_what_is_not_understood_is_refused_not_ignored():
     with pytest.raises(ValueError, match="isPageHeading"):
         govuk_select({"name": "x", "label": {"text": "X", "isPageHeading": True}})
