@@ -11,12 +11,13 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from grants.core.forms import QuickGovSelect
-from grants.core.templating import govuk_select, govuk_table, govuk_tag
+from grants.core.templating import govuk_date_input, govuk_select, govuk_table, govuk_tag
 
 MACROS = {
     "govukTable": "table",
     "govukTag": "tag",
     "govukSelect": "select",
+    "govukDateInput": "date-input",
 }
 
 
@@ -110,11 +111,56 @@ def test_a_filters_items_start_with_everything_and_select_the_chosen_value(app):
         assert same_markup(govuk_select(params)) == same_markup(macro("govukSelect", params))
 
 
+def _day_parts(*values, error=False):
+    widths = {"day": 2, "month": 2, "year": 4}
+    return [
+        {"name": name, "label": name.capitalize(), "value": value, "classes": f"govuk-input--width-{widths[name]}"}
+        | ({"classes": f"govuk-input--width-{widths[name]} govuk-input--error"} if error else {})
+        for name, value in zip(widths, values, strict=True)
+    ]
+
+
+DATE_INPUTS = [
+    {
+        "id": "since",
+        "namePrefix": "since",
+        "items": _day_parts("", "", ""),
+        "fieldset": {"legend": {"text": "From", "classes": "govuk-fieldset__legend--s"}},
+        "hint": {"text": "For example, 27 3 2027"},
+    },
+    {
+        "id": "until",
+        "namePrefix": "until",
+        "items": _day_parts("31", "<2>", "2027", error=True),
+        "fieldset": {"legend": {"text": "To & after"}},
+        "hint": {"text": "For example, 27 3 2027"},
+        "errorMessage": {"text": "Enter a real <date>"},
+    },
+    {
+        "id": "on",
+        "items": [  # a label from the name, no value (the macro leaves a space after the classes without any)
+            {"name": "day", "value": None, "classes": "govuk-input--width-2"},
+            {"name": "month", "label": "Month", "classes": "govuk-input--width-2"},
+            {"name": "year", "value": 2027, "classes": "govuk-input--width-4"},
+        ],
+        "fieldset": {"legend": {"text": "On"}},
+    },
+]
+
+
+@pytest.mark.parametrize("params", DATE_INPUTS)
+def test_the_date_input_is_the_macros(app, params):
+    with app.test_request_context():
+        assert same_markup(govuk_date_input(params)) == same_markup(macro("govukDateInput", params))
+
+
 def test_what_is_not_understood_is_refused_not_ignored():
     with pytest.raises(ValueError, match="isPageHeading"):
         govuk_select({"name": "x", "label": {"text": "X", "isPageHeading": True}})
     with pytest.raises(ValueError, match="firstCellIsHeaders"):
         govuk_table({"firstCellIsHeaders": True})
+    with pytest.raises(ValueError, match="isPageHeading"):
+        govuk_date_input({"id": "on", "items": [], "fieldset": {"legend": {"text": "On", "isPageHeading": True}}})
 
 
 def test_the_quick_select_widget_gives_the_same_page_and_falls_back_to_the_macro(app):
