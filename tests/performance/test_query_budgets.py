@@ -31,9 +31,9 @@ BUDGETS = {
     "rounds": 2,  # /rounds/, anonymous
     "officer_applications": 8,  # /manage/applications/, programme officer
     "ranking": 12,  # /assessment/rounds/<id>, steering chair (the bids no chair can decide; the page's clarifications)
-    "project_for_officer": 13,  # /projects/<id>, programme officer (+1: the unread messages for its link; +1: the
-    # latest progress report, if it lists the project, for the link to its row as a PDF)
-    "project_for_enabler": 10,  # /projects/<id>, the project's enabler
+    "project_for_officer": 12,  # /projects/<id>, programme officer (+1: the unread messages for its link; +1: the
+    # latest progress report, if it lists the project, for the link to its row as a PDF; -1: its bid joined to it)
+    "project_for_enabler": 9,  # /projects/<id>, the project's enabler (-1: the bid joined to the project)
     "portfolio": 12,  # /portfolio/, programme officer (the leadership shift in one query, not five)
     "portfolio_places": 4,  # /portfolio/places, programme officer
     "library_search": 6,  # /learning/?q=..., anonymous
