@@ -253,6 +253,63 @@ def _date_part(params: dict[str, Any], item: dict[str, Any]) -> str:
     )
 
 
+RADIOS_PARAMS = {"name", "idPrefix", "items", "hint", "errorMessage", "fieldset", "classes"}
+
+
+def govuk_radios(params: dict[str, Any]) -> Markup:
+    """``govukRadios(params)``, built in Python, in a fieldset (as every form field's radios are): each item
+    is checked if it says so (the macro's ``value`` parameter is not understood). Without conditional
+    reveals, item hints or dividers."""
+    _only(params, RADIOS_PARAMS)
+    if not params.get("fieldset"):
+        raise ValueError("radios without a fieldset need the govuk-frontend-jinja macro")
+    prefix = escape(params.get("idPrefix") or params["name"])
+    hint, error, fieldset = params.get("hint"), params.get("errorMessage"), params["fieldset"]
+    _only(fieldset, {"legend"})
+    legend = fieldset.get("legend") or {}
+    _only(legend, {"text", "classes"})
+    described_by, parts = [], []
+    if hint:
+        _only(hint, {"text"})
+        described_by.append(f"{prefix}-hint")
+        parts.append(f'<div id="{prefix}-hint" class="govuk-hint">{escape(hint.get("text", ""))}</div>')
+    if error:
+        _only(error, {"text"})
+        described_by.append(f"{prefix}-error")
+        parts.append(
+            f'<p id="{prefix}-error" class="govuk-error-message">'
+            f'<span class="govuk-visually-hidden">Error:</span> {escape(error.get("text", ""))}</p>'
+        )
+    parts.append(f'<div class="{_classes("govuk-radios", params.get("classes"))}" data-module="govuk-radios">')
+    name = escape(params["name"])
+    for number, item in enumerate(params.get("items") or [], start=1):
+        if item:
+            parts.append(_radio(prefix if number == 1 else f"{prefix}-{number}", name, item))
+    parts.append("</div>")
+    described = f' aria-describedby="{" ".join(described_by)}"' if described_by else ""
+    classes = _classes("govuk-fieldset__legend", legend.get("classes"))
+    return _safe(
+        [
+            f'<div class="{_classes("govuk-form-group", error and "govuk-form-group--error")}">',
+            f'<fieldset class="govuk-fieldset"{described}>',
+            f'<legend class="{classes}">{escape(legend.get("text", ""))}</legend>' if legend else "",
+            *parts,
+            "</fieldset></div>",
+        ]
+    )
+
+
+def _radio(id_: str, name: str, item: dict[str, Any]) -> str:
+    """One radio and its label; the first's id is the bare prefix, for the error summary to link to."""
+    _only(item, {"text", "value", "checked"})
+    checked = " checked" if item.get("checked") else ""
+    return (
+        f'<div class="govuk-radios__item"><input class="govuk-radios__input" id="{id_}" name="{name}" type="radio"'
+        f' value="{escape(item.get("value", ""))}"{checked}>'
+        f'<label class="govuk-label govuk-radios__label" for="{id_}">{escape(item.get("text", ""))}</label></div>'
+    )
+
+
 def _only(params: dict[str, Any], known: set[str]) -> None:
     unknown = set(params) - known
     if unknown:

@@ -5,19 +5,20 @@ import re
 import pytest
 from flask import render_template_string, request
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect
 from markupsafe import Markup
-from wtforms import SelectField
+from wtforms import RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from grants.core.forms import QuickGovSelect
-from grants.core.templating import govuk_date_input, govuk_select, govuk_table, govuk_tag
+from grants.core.forms import QuickGovRadioInput, QuickGovSelect
+from grants.core.templating import govuk_date_input, govuk_radios, govuk_select, govuk_table, govuk_tag
 
 MACROS = {
     "govukTable": "table",
     "govukTag": "tag",
     "govukSelect": "select",
     "govukDateInput": "date-input",
+    "govukRadios": "radios",
 }
 
 
@@ -154,11 +155,70 @@ def test_the_date_input_is_the_macros(app, params):
         assert same_markup(govuk_date_input(params)) == same_markup(macro("govukDateInput", params))
 
 
+RADIOS = [
+    {
+        "name": "rag",
+        "items": [{"text": "Red", "value": "red"}, {"text": "Use the latest <update>'s", "value": "clear"}],
+        "hint": {"text": ""},
+        "fieldset": {"legend": {"text": "The project's RAG", "classes": "govuk-fieldset__legend--s"}},
+        "classes": "govuk-radios--inline govuk-radios--small",
+    },
+    {
+        "name": "kind",
+        "idPrefix": "what-kind",
+        "items": [
+            {"text": "Workshop", "value": "workshop"},
+            None,
+            {"text": "Other", "value": "other", "checked": True},
+        ],
+        "hint": {"text": "What <kind> of work"},
+        "errorMessage": {"text": "Choose a kind"},
+        "fieldset": {"legend": {"text": "Kind"}},
+    },
+    {
+        "name": "plain",
+        "items": [{"text": "Yes", "value": "yes", "checked": False}, {"text": "No", "value": "no"}],
+        "fieldset": {"legend": {"text": "Plain?"}},
+    },
+]
+
+
+@pytest.mark.parametrize("params", RADIOS)
+def test_the_radios_are_the_macros(app, params):
+    with app.test_request_context():
+        assert same_markup(govuk_radios(params)) == same_markup(macro("govukRadios", params))
+
+
+def test_the_quick_radios_widget_gives_the_same_page_and_falls_back_to_the_macro(app):
+    class Choice(FlaskForm):
+        class Meta:
+            csrf = False
+
+        rag = RadioField(
+            "RAG", choices=[SelectChoice("red", "Red"), SelectChoice("green", "Green")], widget=QuickGovRadioInput()
+        )
+
+    with app.test_request_context("/?rag=green"):
+        form = Choice(request.args)
+        form.rag.errors = ["Choose a RAG"]
+        quick = form.rag(params={"classes": "govuk-radios--inline"})
+        assert 'id="rag-2" name="rag" type="radio" value="green" checked>' in quick
+        assert 'aria-describedby="rag-hint rag-error"' in quick
+        assert same_markup(quick) == same_markup(GovRadioInput()(form.rag, params={"classes": "govuk-radios--inline"}))
+        with_a_hint = form.rag(params={"items": [{"hint": {"text": "Off track"}}]})
+        assert 'id="rag-item-hint"' in with_a_hint
+
+
 def test_what_is_not_understood_is_refused_not_ignored():
     with pytest.raises(ValueError, match="isPageHeading"):
         govuk_select({"name": "x", "label": {"text": "X", "isPageHeading": True}})
     with pytest.raises(ValueError, match="firstCellIsHeaders"):
         govuk_table({"firstCellIsHeaders": True})
+    with pytest.raises(ValueError, match="fieldset"):
+        govuk_radios({"name": "x", "items": [{"text": "X", "value": "x"}]})
+    with pytest.raises(ValueError, match="conditional"):
+        item = {"text": "X", "value": "x", "conditional": {"html": "<p>"}}
+        govuk_radios({"name": "x", "items": [item], "fieldset": {"legend": {"text": "X"}}})
     with pytest.raises(ValueError, match="isPageHeading"):
         govuk_date_input({"id": "on", "items": [], "fieldset": {"legend": {"text": "On", "isPageHeading": True}}})
 
