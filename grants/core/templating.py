@@ -310,6 +310,88 @@ def _radio(id_: str, name: str, item: dict[str, Any]) -> str:
     )
 
 
+TEXTAREA_PARAMS = {"id", "name", "label", "hint", "errorMessage", "value", "rows", "classes", "attributes"}
+
+
+def govuk_textarea(params: dict[str, Any]) -> Markup:
+    """``govukTextarea(params)``, built in Python."""
+    _only(params, TEXTAREA_PARAMS)
+    id_ = escape(params.get("id") or params["name"])
+    label, hint, error = params.get("label") or {}, params.get("hint"), params.get("errorMessage")
+    _only(label, {"text", "classes"})
+    parts = [f'<div class="{_classes("govuk-form-group", error and "govuk-form-group--error")}">']
+    parts.append(f'<label class="{_classes("govuk-label", label.get("classes"))}" for="{id_}">')
+    parts.append(f"{escape(label.get('text', ''))}</label>")
+    described_by = []
+    if hint:
+        _only(hint, {"text"})
+        described_by.append(f"{id_}-hint")
+        parts.append(f'<div id="{id_}-hint" class="govuk-hint">{escape(hint.get("text", ""))}</div>')
+    if error:
+        _only(error, {"text"})
+        described_by.append(f"{id_}-error")
+        parts.append(
+            f'<p id="{id_}-error" class="govuk-error-message">'
+            f'<span class="govuk-visually-hidden">Error:</span> {escape(error.get("text", ""))}</p>'
+        )
+    classes = _classes("govuk-textarea", error and "govuk-textarea--error", params.get("classes"))
+    described = f' aria-describedby="{" ".join(described_by)}"' if described_by else ""
+    rows, name = escape(params.get("rows") or 5), escape(params["name"])
+    parts.append(
+        f'<textarea class="{classes}" id="{id_}" name="{name}" rows="{rows}"{described}'
+        f"{_attributes(params.get('attributes'))}>{escape(params.get('value'))}</textarea></div>"
+    )
+    return _safe(parts)
+
+
+SUMMARY_ROW_PARAMS = {"key", "value", "actions", "classes"}
+
+
+def govuk_summary_list(params: dict[str, Any]) -> Markup:
+    """``govukSummaryList(params)``, built in Python (without cards): a row whose value is a link or two
+    took the macro an attributes macro and more for each."""
+    _only(params, {"rows", "classes"})
+    rows = [row for row in params.get("rows") or [] if row]
+    any_actions = any((row.get("actions") or {}).get("items") for row in rows)
+    parts = [f'<dl class="{_classes("govuk-summary-list", params.get("classes"))}">']
+    for row in rows:
+        _only(row, SUMMARY_ROW_PARAMS)
+        actions = (row.get("actions") or {}).get("items")
+        no_actions = any_actions and not actions and "govuk-summary-list__row--no-actions"
+        parts.append(f'<div class="{_classes("govuk-summary-list__row", no_actions, row.get("classes"))}">')
+        for tag, part in (("dt", "key"), ("dd", "value")):
+            cell = row[part]
+            _only(cell, {"text", "html", "classes"})
+            classes = _classes(f"govuk-summary-list__{part}", cell.get("classes"))
+            parts.append(f'<{tag} class="{classes}">{_content(cell)}</{tag}>')
+        if actions:
+            parts.append(_summary_actions(row["actions"], actions))
+        parts.append("</div>")
+    parts.append("</dl>")
+    return _safe(parts)
+
+
+def _summary_actions(actions: dict[str, Any], items: list[dict[str, Any]]) -> str:
+    _only(actions, {"items", "classes"})
+    links = [_summary_action(item) for item in items]
+    inner = (
+        links[0]
+        if len(links) == 1
+        else '<ul class="govuk-summary-list__actions-list">'
+        + "".join(f'<li class="govuk-summary-list__actions-list-item">{link}</li>' for link in links)
+        + "</ul>"
+    )
+    return f'<dd class="{_classes("govuk-summary-list__actions", actions.get("classes"))}">{inner}</dd>'
+
+
+def _summary_action(item: dict[str, Any]) -> str:
+    _only(item, {"href", "text", "html", "visuallyHiddenText", "classes"})
+    hidden = item.get("visuallyHiddenText")
+    hidden = f'<span class="govuk-visually-hidden"> {escape(hidden)}</span>' if hidden else ""
+    classes = _classes("govuk-link", item.get("classes"))
+    return f'<a class="{classes}" href="{escape(item["href"])}">{_content(item)}{hidden}</a>'
+
+
 def _only(params: dict[str, Any], known: set[str]) -> None:
     unknown = set(params) - known
     if unknown:
@@ -364,6 +446,7 @@ def init_templating(app: Flask, templates_dir: object) -> None:
     app.add_template_global(govuk_select)
     app.add_template_global(select_items)
     app.add_template_global(govuk_date_input)
+    app.add_template_global(govuk_summary_list)
     app.add_template_global(service_navigation)
 
     @app.context_processor

@@ -12,7 +12,16 @@ from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
-from grants.core.forms import DateInputField, Length, MoneyField, NumberField, QuickGovRadioInput, Required, strip
+from grants.core.forms import (
+    DateInputField,
+    Length,
+    MoneyField,
+    NumberField,
+    QuickGovRadioInput,
+    QuickGovTextArea,
+    Required,
+    strip,
+)
 from grants.core.once import OnceMixin
 from grants.projects.models import RAG_LABELS, UPDATE_KINDS
 
@@ -86,7 +95,7 @@ class RagOverrideForm(FlaskForm):
         widget=QuickGovRadioInput(),
         validators=[InputRequired("Choose a RAG")],
     )
-    reason = TextAreaField("Why", widget=GovTextArea(), filters=[strip], validators=[Optional(), Length(max=1000)])
+    reason = TextAreaField("Why", widget=QuickGovTextArea(), filters=[strip], validators=[Optional(), Length(max=1000)])
     submit = SubmitField("Save RAG", widget=GovSubmitInput())
 
 

@@ -5,13 +5,21 @@ import re
 import pytest
 from flask import render_template_string, request
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextArea
 from markupsafe import Markup
-from wtforms import RadioField, SelectField
+from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from grants.core.forms import QuickGovRadioInput, QuickGovSelect
-from grants.core.templating import govuk_date_input, govuk_radios, govuk_select, govuk_table, govuk_tag
+from grants.core.forms import QuickGovRadioInput, QuickGovSelect, QuickGovTextArea
+from grants.core.templating import (
+    govuk_date_input,
+    govuk_radios,
+    govuk_select,
+    govuk_summary_list,
+    govuk_table,
+    govuk_tag,
+    govuk_textarea,
+)
 
 MACROS = {
     "govukTable": "table",
@@ -19,6 +27,8 @@ MACROS = {
     "govukSelect": "select",
     "govukDateInput": "date-input",
     "govukRadios": "radios",
+    "govukTextarea": "textarea",
+    "govukSummaryList": "summary-list",
 }
 
 
@@ -209,11 +219,91 @@ def test_the_quick_radios_widget_gives_the_same_page_and_falls_back_to_the_macro
         assert 'id="rag-item-hint"' in with_a_hint
 
 
+TEXTAREAS = [
+    {"id": "reason", "name": "reason", "label": {"text": "Why"}, "attributes": {}, "value": "", "rows": 2},
+    {
+        "name": "risks",
+        "label": {"text": "Risks & <issues>", "classes": "govuk-label--s"},
+        "hint": {"text": "What could <go> wrong"},
+        "errorMessage": {"text": "Risks must be 2000 characters or fewer"},
+        "value": "</textarea><script>",
+        "classes": "grants-wide",
+        "attributes": {"required": "required", "maxlength": 2000},
+    },
+]
+
+
+@pytest.mark.parametrize("params", TEXTAREAS)
+def test_the_textarea_is_the_macros(app, params):
+    with app.test_request_context():
+        assert same_markup(govuk_textarea(params)) == same_markup(macro("govukTextarea", params))
+
+
+SUMMARY_LISTS = [
+    {
+        "rows": [
+            {"key": {"text": "Lead <organisation>"}, "value": {"text": "Wigan & Leigh"}},
+            None,
+            {"key": {"text": "Grant"}, "value": {"html": Markup('£27,000 · <a href="/f">Tranches</a>')}},
+            {
+                "key": {"text": "Enabler"},
+                "value": {"text": "Ann"},
+                "actions": {"items": [{"href": "/m?a=1&b=2", "text": "Change", "visuallyHiddenText": "enabler"}]},
+            },
+            {"key": {"text": "Messages", "classes": "k"}, "value": {"text": "", "classes": "v"}, "actions": {}},
+        ]
+    },
+    {
+        "classes": "govuk-summary-list--no-border",
+        "rows": [
+            {
+                "key": {"html": "<b>Place</b>"},
+                "value": {"text": "Wigan"},
+                "classes": "grants-row",
+                "actions": {
+                    "classes": "grants-actions",
+                    "items": [
+                        {"href": "/a", "text": "Change"},
+                        {"href": "/b", "html": "<i>Remove</i>", "classes": "x"},
+                    ],
+                },
+            }
+        ],
+    },
+    {"rows": [{"key": {"text": "Runs"}, "value": {"text": "1 April 2026 to 31 March 2027"}, "actions": {}}]},
+]
+
+
+@pytest.mark.parametrize("params", SUMMARY_LISTS)
+def test_the_summary_list_is_the_macros(app, params):
+    with app.test_request_context():
+        assert same_markup(govuk_summary_list(params)) == same_markup(macro("govukSummaryList", params))
+
+
+def test_the_quick_textarea_widget_gives_the_same_page_and_falls_back_to_the_macro(app):
+    class Note(FlaskForm):
+        class Meta:
+            csrf = False
+
+        reason = TextAreaField("Why", widget=QuickGovTextArea())
+
+    with app.test_request_context("/?reason=Off+%3Ctrack%3E"):
+        form = Note(request.args)
+        form.reason.errors = ["Give a reason"]
+        quick = form.reason(params={"rows": 2})
+        assert 'rows="2" aria-describedby="reason-error">Off &lt;track&gt;</textarea>' in quick
+        assert same_markup(quick) == same_markup(GovTextArea()(form.reason, params={"rows": 2}))
+        with_spellcheck = form.reason(params={"spellcheck": False})
+        assert 'spellcheck="false"' in with_spellcheck
+
+
 def test_what_is_not_understood_is_refused_not_ignored():
     with pytest.raises(ValueError, match="isPageHeading"):
         govuk_select({"name": "x", "label": {"text": "X", "isPageHeading": True}})
     with pytest.raises(ValueError, match="firstCellIsHeaders"):
         govuk_table({"firstCellIsHeaders": True})
+    with pytest.raises(ValueError, match="card"):
+        govuk_summary_list({"rows": [], "card": {"title": {"text": "Bid"}}})
     with pytest.raises(ValueError, match="fieldset"):
         govuk_radios({"name": "x", "items": [{"text": "X", "value": "x"}]})
     with pytest.raises(ValueError, match="conditional"):
