@@ -392,6 +392,56 @@ def _summary_action(item: dict[str, Any]) -> str:
     return f'<a class="{classes}" href="{escape(item["href"])}">{_content(item)}{hidden}</a>'
 
 
+_ARROWS = {
+    "prev": '<svg class="govuk-pagination__icon govuk-pagination__icon--prev" xmlns="http://www.w3.org/2000/svg" '
+    'height="13" width="15" aria-hidden="true" focusable="false" viewBox="0 0 15 13"><path d="m6.5938-0.0078125-6.'
+    '7266 6.7266 6.7441 6.4062 1.377-1.449-4.1856-3.9768h12.896v-2h-12.984l4.2931-4.293-1.414-1.414z"></path></svg>',
+    "next": '<svg class="govuk-pagination__icon govuk-pagination__icon--next" xmlns="http://www.w3.org/2000/svg" '
+    'height="13" width="15" aria-hidden="true" focusable="false" viewBox="0 0 15 13"><path d="m8.107-0.0078125-1.'
+    '4136 1.414 4.2926 4.293h-12.986v2h12.896l-4.1855 3.9766 1.377 1.4492 6.7441-6.4062-6.7246-6.7266z"></path></svg>',
+}
+
+
+def govuk_pagination(params: dict[str, Any]) -> Markup:
+    """``govukPagination(params)``, built in Python, for the numbered pages that ``pagination_params``
+    gives (a list of pages, with a previous and a next link)."""
+    _only(params, {"items", "previous", "next"})
+    parts = ['<nav class="govuk-pagination" aria-label="Pagination">']
+    if (params.get("previous") or {}).get("href"):
+        parts.append(_page_arrow(params["previous"], "prev", "Previous"))
+    parts.append('<ul class="govuk-pagination__list">')
+    parts.extend(_page_item(item) for item in params["items"] if item)
+    parts.append("</ul>")
+    if (params.get("next") or {}).get("href"):
+        parts.append(_page_arrow(params["next"], "next", "Next"))
+    parts.append("</nav>")
+    return _safe(parts)
+
+
+def _page_arrow(link: dict[str, Any], kind: str, text: str) -> str:
+    _only(link, {"href"})
+    arrow = _ARROWS[kind]
+    return (
+        f'<div class="govuk-pagination__{kind}"><a class="govuk-link govuk-pagination__link" '
+        f'href="{escape(link["href"])}" rel="{kind}">{arrow if kind == "prev" else ""}'
+        f'<span class="govuk-pagination__link-title">{text}<span class="govuk-visually-hidden"> page</span></span>'
+        f"{arrow if kind == 'next' else ''}</a></div>"
+    )
+
+
+def _page_item(item: dict[str, Any]) -> str:
+    _only(item, {"number", "href", "current", "ellipsis"})
+    if item.get("ellipsis"):
+        return '<li class="govuk-pagination__item govuk-pagination__item--ellipsis">&ctdot;</li>'
+    current = item.get("current")
+    number, marked = escape(item["number"]), ' aria-current="page"' if current else ""
+    return (
+        f'<li class="{_classes("govuk-pagination__item", current and "govuk-pagination__item--current")}">'
+        f'<a class="govuk-link govuk-pagination__link" href="{escape(item["href"])}" aria-label="Page {number}"'
+        f"{marked}>{number}</a></li>"
+    )
+
+
 def _only(params: dict[str, Any], known: set[str]) -> None:
     unknown = set(params) - known
     if unknown:
@@ -447,6 +497,7 @@ def init_templating(app: Flask, templates_dir: object) -> None:
     app.add_template_global(select_items)
     app.add_template_global(govuk_date_input)
     app.add_template_global(govuk_summary_list)
+    app.add_template_global(govuk_pagination)
     app.add_template_global(service_navigation)
 
     @app.context_processor

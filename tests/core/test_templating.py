@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from grants.core.forms import QuickGovRadioInput, QuickGovSelect, QuickGovTextArea
 from grants.core.templating import (
     govuk_date_input,
+    govuk_pagination,
     govuk_radios,
     govuk_select,
     govuk_summary_list,
@@ -29,6 +30,7 @@ MACROS = {
     "govukRadios": "radios",
     "govukTextarea": "textarea",
     "govukSummaryList": "summary-list",
+    "govukPagination": "pagination",
 }
 
 
@@ -297,11 +299,39 @@ def test_the_quick_textarea_widget_gives_the_same_page_and_falls_back_to_the_mac
         assert 'spellcheck="false"' in with_spellcheck
 
 
+def _pages(current: int, numbers: list[int | None]) -> list[dict]:
+    return [
+        {"ellipsis": True}
+        if number is None
+        else {"number": number, "href": f"/p?q=a&b&page={number}", "current": number == current}
+        for number in numbers
+    ]
+
+
+PAGINATIONS = [
+    {"items": _pages(1, [1, 2, None, 50]), "next": {"href": "/p?page=2"}},
+    {
+        "items": _pages(7, [1, None, 6, 7, 8, None, 50]),
+        "previous": {"href": "/p?page=6"},
+        "next": {"href": "/p?page=8"},
+    },
+    {"items": _pages(50, [1, None, 49, 50]), "previous": {"href": "/p?page=49"}},
+]
+
+
+@pytest.mark.parametrize("params", PAGINATIONS)
+def test_the_pagination_is_the_macros(app, params):
+    with app.test_request_context():
+        assert same_markup(govuk_pagination(params)) == same_markup(macro("govukPagination", params))
+
+
 def test_what_is_not_understood_is_refused_not_ignored():
     with pytest.raises(ValueError, match="isPageHeading"):
         govuk_select({"name": "x", "label": {"text": "X", "isPageHeading": True}})
     with pytest.raises(ValueError, match="firstCellIsHeaders"):
         govuk_table({"firstCellIsHeaders": True})
+    with pytest.raises(ValueError, match="landmarkLabel"):
+        govuk_pagination({"items": [], "landmarkLabel": "Pages of results"})
     with pytest.raises(ValueError, match="card"):
         govuk_summary_list({"rows": [], "card": {"title": {"text": "Bid"}}})
     with pytest.raises(ValueError, match="fieldset"):
