@@ -310,6 +310,46 @@ def _radio(id_: str, name: str, item: dict[str, Any]) -> str:
     )
 
 
+INPUT_PARAMS = {"id", "name", "type", "value", "label", "hint", "errorMessage", "spellcheck", "classes", "autocomplete"}
+
+
+def govuk_input(params: dict[str, Any]) -> Markup:
+    """``govukInput(params)``, built in Python: without a prefix, suffix or attributes."""
+    _only(params, INPUT_PARAMS)
+    id_ = escape(params.get("id") or params["name"])
+    label, hint, error = params.get("label") or {}, params.get("hint"), params.get("errorMessage")
+    _only(label, {"text", "classes"})
+    parts = [f'<div class="{_classes("govuk-form-group", error and "govuk-form-group--error")}">']
+    parts.append(f'<label class="{_classes("govuk-label", label.get("classes"))}" for="{id_}">')
+    parts.append(f"{escape(label.get('text', ''))}</label>")
+    described_by = []
+    if hint:
+        _only(hint, {"text"})
+        described_by.append(f"{id_}-hint")
+        parts.append(f'<div id="{id_}-hint" class="govuk-hint">{escape(hint.get("text", ""))}</div>')
+    if error:
+        _only(error, {"text"})
+        described_by.append(f"{id_}-error")
+        parts.append(
+            f'<p id="{id_}-error" class="govuk-error-message">'
+            f'<span class="govuk-visually-hidden">Error:</span> {escape(error.get("text", ""))}</p>'
+        )
+    optional = {
+        "spellcheck": str(params["spellcheck"]).lower() if isinstance(params.get("spellcheck"), bool) else None,
+        "value": params.get("value"),
+        "aria-describedby": " ".join(described_by) or None,
+        "autocomplete": params.get("autocomplete"),
+    }
+    classes = _classes("govuk-input", params.get("classes"), error and "govuk-input--error")
+    name, type_ = escape(params["name"]), escape(params.get("type") or "text")
+    # An optional attribute is left out when it is None or False (as the macros' ``optional``), not when 0.
+    given = "".join(
+        f' {key}="{escape(value)}"' for key, value in optional.items() if value is not None and value is not False
+    )
+    parts.append(f'<input class="{classes}" id="{id_}" name="{name}" type="{type_}"{given}></div>')
+    return _safe(parts)
+
+
 TEXTAREA_PARAMS = {"id", "name", "label", "hint", "errorMessage", "value", "rows", "classes", "attributes"}
 
 
@@ -498,6 +538,7 @@ def init_templating(app: Flask, templates_dir: object) -> None:
     app.add_template_global(govuk_date_input)
     app.add_template_global(govuk_summary_list)
     app.add_template_global(govuk_pagination)
+    app.add_template_global(govuk_input)
     app.add_template_global(service_navigation)
 
     @app.context_processor

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from grants.core.forms import QuickGovRadioInput, QuickGovSelect, QuickGovTextArea
 from grants.core.templating import (
     govuk_date_input,
+    govuk_input,
     govuk_pagination,
     govuk_radios,
     govuk_select,
@@ -31,6 +32,7 @@ MACROS = {
     "govukTextarea": "textarea",
     "govukSummaryList": "summary-list",
     "govukPagination": "pagination",
+    "govukInput": "input",
 }
 
 
@@ -325,11 +327,41 @@ def test_the_pagination_is_the_macros(app, params):
         assert same_markup(govuk_pagination(params)) == same_markup(macro("govukPagination", params))
 
 
+INPUTS = [
+    {
+        "label": {"text": "Search", "classes": "govuk-label--s"},
+        "id": "q",
+        "name": "q",
+        "type": "search",
+        "value": "hospital <discharge> & home",
+        "hint": {"text": "Words in the title, summary or story"},
+        "spellcheck": False,
+    },
+    {"name": "hours", "label": {"text": "Hours"}, "value": 0, "classes": "govuk-input--width-4", "spellcheck": True},
+    {
+        "name": "reference",
+        "label": {"text": "Reference"},
+        "value": False,
+        "autocomplete": "off",
+        "errorMessage": {"text": "Enter a <reference>"},
+    },
+    {"name": "q", "label": {"text": "Search"}, "value": "", "spellcheck": "no"},
+]
+
+
+@pytest.mark.parametrize("params", INPUTS)
+def test_the_input_is_the_macros(app, params):
+    with app.test_request_context():
+        assert same_markup(govuk_input(params)) == same_markup(macro("govukInput", params))
+
+
 def test_what_is_not_understood_is_refused_not_ignored():
     with pytest.raises(ValueError, match="isPageHeading"):
         govuk_select({"name": "x", "label": {"text": "X", "isPageHeading": True}})
     with pytest.raises(ValueError, match="firstCellIsHeaders"):
         govuk_table({"firstCellIsHeaders": True})
+    with pytest.raises(ValueError, match="prefix"):
+        govuk_input({"name": "amount", "label": {"text": "Amount"}, "prefix": {"text": "£"}})
     with pytest.raises(ValueError, match="landmarkLabel"):
         govuk_pagination({"items": [], "landmarkLabel": "Pages of results"})
     with pytest.raises(ValueError, match="card"):
