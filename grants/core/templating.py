@@ -139,6 +139,59 @@ def govuk_tag(params: dict[str, Any]) -> Markup:
     return _safe([f'<strong class="{classes}"{_attributes(params.get("attributes"))}>{_content(params)}</strong>'])
 
 
+SUMMARY_LIST_PARAMS = {"rows", "classes", "attributes"}
+SUMMARY_ROW_PARAMS = {"key", "value", "actions", "classes"}
+
+
+def govuk_summary_list(params: dict[str, Any]) -> Markup:
+    """``govukSummaryList(params)``, built in Python (not as a card): a row without actions among rows
+    with some is marked so, as the macro marks it."""
+    _only(params, SUMMARY_LIST_PARAMS)
+    rows = [row for row in params.get("rows") or [] if row]
+    any_actions = any(_action_items(row) for row in rows)
+    classes = _classes("govuk-summary-list", params.get("classes"))
+    parts = [f'<dl class="{classes}"{_attributes(params.get("attributes"))}>']
+    for row in rows:
+        _only(row, SUMMARY_ROW_PARAMS)
+        items = _action_items(row)
+        no_actions = "govuk-summary-list__row--no-actions" if any_actions and not items else None
+        parts.append(f'<div class="{_classes("govuk-summary-list__row", no_actions, row.get("classes"))}">')
+        for tag, part in (("dt", "key"), ("dd", "value")):
+            item = row.get(part) or {}
+            _only(item, {"text", "html", "classes"})
+            classes = _classes(f"govuk-summary-list__{part}", item.get("classes"))
+            parts.append(f'<{tag} class="{classes}">{_content(item)}</{tag}>')
+        if items:
+            parts.append(f'<dd class="{_classes("govuk-summary-list__actions", row["actions"].get("classes"))}">')
+            if len(items) == 1:
+                parts.append(_action_link(items[0]))
+            else:
+                parts.append('<ul class="govuk-summary-list__actions-list">')
+                parts.extend(f'<li class="govuk-summary-list__actions-list-item">{_action_link(a)}</li>' for a in items)
+                parts.append("</ul>")
+            parts.append("</dd>")
+        parts.append("</div>")
+    parts.append("</dl>")
+    return _safe(parts)
+
+
+def _action_items(row: dict[str, Any]) -> list[dict[str, Any]]:
+    actions = row.get("actions") or {}
+    _only(actions, {"items", "classes"})
+    return list(actions.get("items") or [])
+
+
+def _action_link(action: dict[str, Any]) -> str:
+    _only(action, {"href", "text", "html", "visuallyHiddenText", "classes", "attributes"})
+    hidden = action.get("visuallyHiddenText")
+    extra = f'<span class="govuk-visually-hidden"> {escape(hidden)}</span>' if hidden else ""
+    classes = _classes("govuk-link", action.get("classes"))
+    return (
+        f'<a class="{classes}" href="{escape(action.get("href", ""))}"{_attributes(action.get("attributes"))}>'
+        f"{_content(action)}{extra}</a>"
+    )
+
+
 SELECT_PARAMS = {"id", "name", "label", "hint", "errorMessage", "items", "classes", "attributes", "formGroup"}
 
 
@@ -384,54 +437,6 @@ def govuk_textarea(params: dict[str, Any]) -> Markup:
     return _safe(parts)
 
 
-SUMMARY_ROW_PARAMS = {"key", "value", "actions", "classes"}
-
-
-def govuk_summary_list(params: dict[str, Any]) -> Markup:
-    """``govukSummaryList(params)``, built in Python (without cards): a row whose value is a link or two
-    took the macro an attributes macro and more for each."""
-    _only(params, {"rows", "classes"})
-    rows = [row for row in params.get("rows") or [] if row]
-    any_actions = any((row.get("actions") or {}).get("items") for row in rows)
-    parts = [f'<dl class="{_classes("govuk-summary-list", params.get("classes"))}">']
-    for row in rows:
-        _only(row, SUMMARY_ROW_PARAMS)
-        actions = (row.get("actions") or {}).get("items")
-        no_actions = any_actions and not actions and "govuk-summary-list__row--no-actions"
-        parts.append(f'<div class="{_classes("govuk-summary-list__row", no_actions, row.get("classes"))}">')
-        for tag, part in (("dt", "key"), ("dd", "value")):
-            cell = row[part]
-            _only(cell, {"text", "html", "classes"})
-            classes = _classes(f"govuk-summary-list__{part}", cell.get("classes"))
-            parts.append(f'<{tag} class="{classes}">{_content(cell)}</{tag}>')
-        if actions:
-            parts.append(_summary_actions(row["actions"], actions))
-        parts.append("</div>")
-    parts.append("</dl>")
-    return _safe(parts)
-
-
-def _summary_actions(actions: dict[str, Any], items: list[dict[str, Any]]) -> str:
-    _only(actions, {"items", "classes"})
-    links = [_summary_action(item) for item in items]
-    inner = (
-        links[0]
-        if len(links) == 1
-        else '<ul class="govuk-summary-list__actions-list">'
-        + "".join(f'<li class="govuk-summary-list__actions-list-item">{link}</li>' for link in links)
-        + "</ul>"
-    )
-    return f'<dd class="{_classes("govuk-summary-list__actions", actions.get("classes"))}">{inner}</dd>'
-
-
-def _summary_action(item: dict[str, Any]) -> str:
-    _only(item, {"href", "text", "html", "visuallyHiddenText", "classes"})
-    hidden = item.get("visuallyHiddenText")
-    hidden = f'<span class="govuk-visually-hidden"> {escape(hidden)}</span>' if hidden else ""
-    classes = _classes("govuk-link", item.get("classes"))
-    return f'<a class="{classes}" href="{escape(item["href"])}">{_content(item)}{hidden}</a>'
-
-
 _ARROWS = {
     "prev": '<svg class="govuk-pagination__icon govuk-pagination__icon--prev" xmlns="http://www.w3.org/2000/svg" '
     'height="13" width="15" aria-hidden="true" focusable="false" viewBox="0 0 15 13"><path d="m6.5938-0.0078125-6.'
@@ -532,11 +537,11 @@ def init_templating(app: Flask, templates_dir: object) -> None:
     app.add_template_global(link)
     app.add_template_global(govuk_table)
     app.add_template_global(govuk_tag)
+    app.add_template_global(govuk_summary_list)
     app.add_template_global(bar_width)
     app.add_template_global(govuk_select)
     app.add_template_global(select_items)
     app.add_template_global(govuk_date_input)
-    app.add_template_global(govuk_summary_list)
     app.add_template_global(govuk_pagination)
     app.add_template_global(govuk_input)
     app.add_template_global(service_navigation)
