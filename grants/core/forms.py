@@ -7,12 +7,12 @@ import re
 from datetime import date, datetime, time
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSelect, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSelect, GovTextArea, GovTextInput
 from wtforms import Field, RadioField, StringField, validators
 from wtforms.fields.choices import SelectChoice
 
 from grants.core.money import MoneyError, format_pence, parse_pounds
-from grants.core.templating import govuk_select
+from grants.core.templating import govuk_radios, govuk_select, govuk_textarea
 from grants.core.times import from_london, to_london
 
 
@@ -179,6 +179,29 @@ class QuickGovSelect(GovSelect):
     def render(self, params):
         try:
             return govuk_select(params)
+        except ValueError:
+            return super().render(params)
+
+
+class QuickGovRadioInput(GovRadioInput):
+    """GovRadioInput built in Python (``govuk_radios``, the macro's markup): the macro renders a label
+    macro and an attributes macro for each choice (3 ms for the four of a RAG). Whatever ``govuk_radios``
+    does not understand (a hint or a conditional reveal on a choice) goes to the macro."""
+
+    def render(self, params):
+        try:
+            return govuk_radios(params)
+        except ValueError:
+            return super().render(params)
+
+
+class QuickGovTextArea(GovTextArea):
+    """GovTextArea built in Python (``govuk_textarea``, the macro's markup); whatever it does not
+    understand goes to the macro."""
+
+    def render(self, params):
+        try:
+            return govuk_textarea(params)
         except ValueError:
             return super().render(params)
 

@@ -28,7 +28,7 @@ def _filters() -> queries.LibraryFilters:
 @cached_page
 def index():
     filters = _filters()
-    page = paginate(queries.library_statement(filters))
+    page = paginate(queries.library_statement(filters), per_page=queries.LIBRARY_PAGE_SIZE)
     return render_template("learning/library.html", page=page, filters=filters, **queries.filter_choices())
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     case,
     event,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.ext.hybrid import hybrid_method
@@ -238,6 +239,15 @@ class LearningItem(TimestampMixin, Model):
         CheckConstraint("length(title) > 0", name="titled"),
         CheckConstraint("status <> 'published' OR (consent_to_publish AND published_at IS NOT NULL)", name="consented"),
         Index("ix_learning_items_status_published_at", "status", "published_at"),
+        # The library's filters list the places and waves that have published learning: read from this
+        # small index alone, not from every item's row (its story and search words) on every search.
+        Index(
+            "ix_learning_items_published_place_project",
+            "place_id",
+            "project_id",
+            postgresql_where=text("status = 'published'"),
+            sqlite_where=text("status = 'published'"),
+        ),
         Index(
             "ix_learning_items_search_words", "search_words", postgresql_using="gin", info={"postgresql_only": True}
         ).ddl_if(dialect="postgresql"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, exists, literal_column, or_, select
-from sqlalchemy.orm import defer, joinedload, lazyload, selectinload
+from sqlalchemy.orm import defer, joinedload, lazyload, load_only, selectinload
 
 from grants.applications.models import Application, Partner, application_themes
 from grants.directory.models import Organisation, Place, Theme
@@ -20,6 +20,7 @@ from grants.projects.models import Project
 from grants.rounds.models import Round
 
 FEED_SIZE = 20
+LIBRARY_PAGE_SIZE = 20  # search results a page, as GOV.UK's own search shows: a short page, quick to read
 MAX_QUERY_LENGTH = 200
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -45,15 +46,20 @@ def _item_options():
 
 
 def _listed_options():
-    """What a list of items shows: not their story (only searched), nor their project's round and place."""
+    """What a list of items shows: not their story (only searched), nor their project's round and place;
+    of the project, only its lead organisation's name (a whole project and organisation for each of a
+    page's items was most of the time the search took to load them)."""
     return (
         defer(LearningItem.body),
         defer(LearningItem.what_worked),
         defer(LearningItem.what_did_not),
         joinedload(LearningItem.project).options(
+            load_only(Project.id, Project.lead_organisation_id),
             lazyload(Project.round),
             lazyload(Project.place),
-            joinedload(Project.lead_organisation).lazyload(Organisation.place),
+            joinedload(Project.lead_organisation).options(
+                load_only(Organisation.id, Organisation.name), lazyload(Organisation.place)
+            ),
         ),
         joinedload(LearningItem.place),
         selectinload(LearningItem.themes),

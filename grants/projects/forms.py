@@ -12,7 +12,16 @@ from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
-from grants.core.forms import DateInputField, Length, MoneyField, NumberField, Required, strip
+from grants.core.forms import (
+    DateInputField,
+    Length,
+    MoneyField,
+    NumberField,
+    QuickGovRadioInput,
+    QuickGovTextArea,
+    Required,
+    strip,
+)
 from grants.core.once import OnceMixin
 from grants.projects.models import RAG_LABELS, UPDATE_KINDS
 
@@ -83,10 +92,10 @@ class RagOverrideForm(FlaskForm):
     rag = RadioField(
         "The project's RAG",
         choices=[*RAG_CHOICES, SelectChoice("clear", "Use the latest update's")],
-        widget=GovRadioInput(),
+        widget=QuickGovRadioInput(),
         validators=[InputRequired("Choose a RAG")],
     )
-    reason = TextAreaField("Why", widget=GovTextArea(), filters=[strip], validators=[Optional(), Length(max=1000)])
+    reason = TextAreaField("Why", widget=QuickGovTextArea(), filters=[strip], validators=[Optional(), Length(max=1000)])
     submit = SubmitField("Save RAG", widget=GovSubmitInput())
 
 

@@ -2,6 +2,7 @@
 both ways), learning items published only by a programme officer, the public library with its
 search, filters and feed, and the tranche condition a published item meets."""
 
+import re
 import xml.etree.ElementTree as ElementTree
 from datetime import date, timedelta
 
@@ -26,6 +27,7 @@ from tests.factories import (
 )
 from tests.fixtures.clients import sign_in_client
 from tests.helpers import QueryCounter, error_summary, field_error, text
+from tests.performance import worlds
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -550,6 +552,49 @@ def test_search_finds_a_word_in_the_body_and_respects_the_filters(db, app, proje
     for query in ("q=%27%3B+DROP+TABLE+learning_items", "q=%25_%25", "place=abc", "wave=99999999999", "theme=<x>"):
         assert client.get(f"/learning/?{query}").status_code == 200
     assert match.id != elsewhere.id
+
+
+def _options(page: str, name: str) -> list[str]:
+    """The options of the page's ``name`` select, as drawn: ``<option value="1" selected>Wigan</option>``."""
+    select = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S)
+    assert select, f"no {name} select on the page"
+    return re.findall(r"<option[^>]*>[^<]*</option>", select.group(0))
+
+
+def test_the_library_filters_offer_what_has_published_learning_in_order(db, project, lead, officer, client):
+    zennor, alnwick, morpeth = (PlaceFactory(name=name) for name in ("Zennor", "Alnwick", "Morpeth"))
+    published(project, lead.user, officer, title="One", place_id=zennor.id)
+    published(project, lead.user, officer, title="Two", place_id=alnwick.id)
+    write_item(project, lead.user, title="Three", place_id=morpeth.id)  # not published: not offered
+    unpublished_round = funded_project().round
+
+    page = client.get(f"/learning/?place={zennor.id}&wave={project.round_id}").get_data(as_text=True)
+
+    assert _options(page, "place") == [
+        '<option value="">All places</option>',
+        f'<option value="{alnwick.id}">Alnwick</option>',
+        f'<option value="{zennor.id}" selected>Zennor</option>',
+    ]
+    assert _options(page, "wave") == [
+        '<option value="">All waves</option>',
+        f'<option value="{project.round_id}" selected>{project.round.title}</option>',
+    ]
+    assert unpublished_round.title not in page
+    themes = sorted(project.application.themes, key=lambda theme: theme.name)
+    assert _options(page, "theme") == [
+        '<option value="">All themes</option>',
+        *(f'<option value="{theme.slug}">{theme.name}</option>' for theme in themes),
+    ]
+
+
+def test_the_library_shows_twenty_results_a_page(db, project, officer, client):
+    worlds.grow_library([project], 21, officer)
+    first = client.get(f"/learning/?q={worlds.SEARCH_WORD}").get_data(as_text=True)
+    second = client.get(f"/learning/?q={worlds.SEARCH_WORD}&page=2").get_data(as_text=True)
+    assert "21 items matching" in text(first)
+    assert first.count('<article class="grants-library-item">') == 20
+    assert second.count('<article class="grants-library-item">') == 1
+    assert 'href="/learning/?q=journeys&amp;page=2"' in first
 
 
 def test_the_search_uses_the_full_text_index_on_postgresql(db, project, lead, officer):

@@ -32,9 +32,9 @@ BUDGETS = {
     "officer_applications": 8,  # /manage/applications/, programme officer
     "ranking": 12,  # /assessment/rounds/<id>, steering chair (the round counted, then one page of it ranked; the bids no
     # chair can decide; the page's clarifications; the approved set's balance, none while nothing is approved)
-    "project_for_officer": 13,  # /projects/<id>, programme officer (+1: the unread messages for its link; +1: the
-    # latest progress report, if it lists the project, for the link to its row as a PDF)
-    "project_for_enabler": 10,  # /projects/<id>, the project's enabler
+    "project_for_officer": 12,  # /projects/<id>, programme officer (+1: the unread messages for its link; +1: the
+    # latest progress report, if it lists the project, for the link to its row as a PDF; -1: its bid joined to it)
+    "project_for_enabler": 9,  # /projects/<id>, the project's enabler (-1: the bid joined to the project)
     "portfolio": 10,  # /portfolio/, programme officer (the leadership shift in one query, not five; projects by
     # status and RAG in one, the money released, still to pay and matched in one row)
     "portfolio_places": 4,  # /portfolio/places, programme officer
