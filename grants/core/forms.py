@@ -11,8 +11,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovS
 from wtforms import Field, RadioField, StringField, validators
 from wtforms.fields.choices import SelectChoice
 
+from grants.core.inputs import govuk_radios, govuk_select, govuk_textarea
 from grants.core.money import MoneyError, format_pence, parse_pounds
-from grants.core.templating import govuk_radios, govuk_select, govuk_textarea
 from grants.core.times import from_london, to_london
 
 

@@ -10,18 +10,9 @@ from markupsafe import Markup
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from grants.core.components import govuk_pagination, govuk_summary_list, govuk_table, govuk_tag
 from grants.core.forms import QuickGovRadioInput, QuickGovSelect, QuickGovTextArea
-from grants.core.templating import (
-    govuk_date_input,
-    govuk_input,
-    govuk_pagination,
-    govuk_radios,
-    govuk_select,
-    govuk_summary_list,
-    govuk_table,
-    govuk_tag,
-    govuk_textarea,
-)
+from grants.core.inputs import govuk_date_input, govuk_input, govuk_radios, govuk_select, govuk_textarea
 
 MACROS = {
     "govukTable": "table",
@@ -112,7 +103,7 @@ def test_the_select_is_the_macros(app, params):
 
 
 def test_a_filters_items_start_with_everything_and_select_the_chosen_value(app):
-    from grants.core.templating import select_items
+    from grants.core.inputs import select_items
 
     items = select_items([(3, "Bolton"), (7, "Wigan & Leigh")], 7, "All places")
     assert items == [
@@ -426,7 +417,7 @@ def test_the_quick_select_widget_gives_the_same_page_and_falls_back_to_the_macro
 
 
 def test_a_bars_width_is_its_share_to_the_whole_percent_and_shows_when_above_nothing():
-    from grants.core.templating import bar_width
+    from grants.core.components import bar_width
 
     assert bar_width(50, 200) == "grants-w-25"
     assert bar_width(200, 200) == "grants-w-100"

@@ -30,8 +30,8 @@ from tests.performance import worlds
 BUDGETS = {
     "rounds": 1,  # /rounds/, anonymous (no round's themes)
     "officer_applications": 8,  # /manage/applications/, programme officer
-    "ranking": 12,  # /assessment/rounds/<id>, steering chair (the round counted, then one page of it ranked; the bids no
-    # chair can decide; the page's clarifications; the approved set's balance, none while nothing is approved)
+    "ranking": 12,  # /assessment/rounds/<id>, steering chair (the round counted, then one page of it ranked; the bids
+    # no chair can decide; the page's clarifications; the approved set's balance, none while nothing is approved)
     "project_for_officer": 12,  # /projects/<id>, programme officer (+1: the unread messages for its link; +1: the
     # latest progress report, if it lists the project, for the link to its row as a PDF; -1: its bid joined to it)
     "project_for_enabler": 9,  # /projects/<id>, the project's enabler (-1: the bid joined to the project)
@@ -301,5 +301,5 @@ def test_one_more_query_on_a_page_is_over_its_budget(app, db, monkeypatch):
         return public_rounds(*args, **kwargs)
 
     monkeypatch.setattr(queries, "public_rounds", with_one_more_query)
-    with pytest.raises(AssertionError, match="rounds: 3 queries, over its budget of 2"):
+    with pytest.raises(AssertionError, match="rounds: 2 queries, over its budget of 1"):
         assert_within_budget("rounds", rounds_page(app))
