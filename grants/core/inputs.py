@@ -84,18 +84,8 @@ def govuk_date_input(params: dict[str, Any]) -> Markup:
     legend = (params.get("fieldset") or {}).get("legend") or {}
     _only(params.get("fieldset") or {}, {"legend"})
     _only(legend, {"text", "classes"})
-    described_by, inner = [], []
-    if hint:
-        _only(hint, {"text"})
-        described_by.append(f"{id_}-hint")
-        inner.append(f'<div id="{id_}-hint" class="govuk-hint">{escape(hint.get("text", ""))}</div>')
-    if error:
-        _only(error, {"text"})
-        described_by.append(f"{id_}-error")
-        inner.append(
-            f'<p id="{id_}-error" class="govuk-error-message">'
-            f'<span class="govuk-visually-hidden">Error:</span> {escape(error.get("text", ""))}</p>'
-        )
+    described_by: list[str] = []
+    inner = _hint_and_error(id_, hint, error, described_by)
     inner.append(f'<div class="govuk-date-input" id="{id_}">')
     inner.extend(_date_part(params, item) for item in params["items"])
     inner.append("</div>")
@@ -142,18 +132,8 @@ def govuk_radios(params: dict[str, Any]) -> Markup:
     _only(fieldset, {"legend"})
     legend = fieldset.get("legend") or {}
     _only(legend, {"text", "classes"})
-    described_by, parts = [], []
-    if hint:
-        _only(hint, {"text"})
-        described_by.append(f"{prefix}-hint")
-        parts.append(f'<div id="{prefix}-hint" class="govuk-hint">{escape(hint.get("text", ""))}</div>')
-    if error:
-        _only(error, {"text"})
-        described_by.append(f"{prefix}-error")
-        parts.append(
-            f'<p id="{prefix}-error" class="govuk-error-message">'
-            f'<span class="govuk-visually-hidden">Error:</span> {escape(error.get("text", ""))}</p>'
-        )
+    described_by: list[str] = []
+    parts = _hint_and_error(prefix, hint, error, described_by)
     parts.append(f'<div class="{_classes("govuk-radios", params.get("classes"))}" data-module="govuk-radios">')
     name = escape(params["name"])
     for number, item in enumerate(params.get("items") or [], start=1):
@@ -196,18 +176,8 @@ def govuk_input(params: dict[str, Any]) -> Markup:
     parts = [f'<div class="{_classes("govuk-form-group", error and "govuk-form-group--error")}">']
     parts.append(f'<label class="{_classes("govuk-label", label.get("classes"))}" for="{id_}">')
     parts.append(f"{escape(label.get('text', ''))}</label>")
-    described_by = []
-    if hint:
-        _only(hint, {"text"})
-        described_by.append(f"{id_}-hint")
-        parts.append(f'<div id="{id_}-hint" class="govuk-hint">{escape(hint.get("text", ""))}</div>')
-    if error:
-        _only(error, {"text"})
-        described_by.append(f"{id_}-error")
-        parts.append(
-            f'<p id="{id_}-error" class="govuk-error-message">'
-            f'<span class="govuk-visually-hidden">Error:</span> {escape(error.get("text", ""))}</p>'
-        )
+    described_by: list[str] = []
+    parts.extend(_hint_and_error(id_, hint, error, described_by))
     optional = {
         "spellcheck": str(params["spellcheck"]).lower() if isinstance(params.get("spellcheck"), bool) else None,
         "value": params.get("value"),
@@ -236,7 +206,24 @@ def govuk_textarea(params: dict[str, Any]) -> Markup:
     parts = [f'<div class="{_classes("govuk-form-group", error and "govuk-form-group--error")}">']
     parts.append(f'<label class="{_classes("govuk-label", label.get("classes"))}" for="{id_}">')
     parts.append(f"{escape(label.get('text', ''))}</label>")
-    described_by = []
+    described_by: list[str] = []
+    parts.extend(_hint_and_error(id_, hint, error, described_by))
+    classes = _classes("govuk-textarea", error and "govuk-textarea--error", params.get("classes"))
+    described = f' aria-describedby="{" ".join(described_by)}"' if described_by else ""
+    rows, name = escape(params.get("rows") or 5), escape(params["name"])
+    parts.append(
+        f'<textarea class="{classes}" id="{id_}" name="{name}" rows="{rows}"{described}'
+        f"{_attributes(params.get('attributes'))}>{escape(params.get('value'))}</textarea></div>"
+    )
+    return _safe(parts)
+
+
+def _hint_and_error(
+    id_: str, hint: dict[str, Any] | None, error: dict[str, Any] | None, described_by: list[str]
+) -> list[str]:
+    """A field's hint and error message (their text only), as the macros write them; their ids are added to
+    ``described_by`` for the field's ``aria-describedby``."""
+    parts = []
     if hint:
         _only(hint, {"text"})
         described_by.append(f"{id_}-hint")
@@ -248,11 +235,4 @@ def govuk_textarea(params: dict[str, Any]) -> Markup:
             f'<p id="{id_}-error" class="govuk-error-message">'
             f'<span class="govuk-visually-hidden">Error:</span> {escape(error.get("text", ""))}</p>'
         )
-    classes = _classes("govuk-textarea", error and "govuk-textarea--error", params.get("classes"))
-    described = f' aria-describedby="{" ".join(described_by)}"' if described_by else ""
-    rows, name = escape(params.get("rows") or 5), escape(params["name"])
-    parts.append(
-        f'<textarea class="{classes}" id="{id_}" name="{name}" rows="{rows}"{described}'
-        f"{_attributes(params.get('attributes'))}>{escape(params.get('value'))}</textarea></div>"
-    )
-    return _safe(parts)
+    return parts
