@@ -170,14 +170,9 @@ INPUT_PARAMS = {"id", "name", "type", "value", "label", "hint", "errorMessage", 
 def govuk_input(params: dict[str, Any]) -> Markup:
     """``govukInput(params)``, built in Python: without a prefix, suffix or attributes."""
     _only(params, INPUT_PARAMS)
-    id_ = escape(params.get("id") or params["name"])
-    label, hint, error = params.get("label") or {}, params.get("hint"), params.get("errorMessage")
-    _only(label, {"text", "classes"})
-    parts = [f'<div class="{_classes("govuk-form-group", error and "govuk-form-group--error")}">']
-    parts.append(f'<label class="{_classes("govuk-label", label.get("classes"))}" for="{id_}">')
-    parts.append(f"{escape(label.get('text', ''))}</label>")
+    id_, error = escape(params.get("id") or params["name"]), params.get("errorMessage")
     described_by: list[str] = []
-    parts.extend(_hint_and_error(id_, hint, error, described_by))
+    parts = _labelled(id_, params, described_by)
     optional = {
         "spellcheck": str(params["spellcheck"]).lower() if isinstance(params.get("spellcheck"), bool) else None,
         "value": params.get("value"),
@@ -200,14 +195,9 @@ TEXTAREA_PARAMS = {"id", "name", "label", "hint", "errorMessage", "value", "rows
 def govuk_textarea(params: dict[str, Any]) -> Markup:
     """``govukTextarea(params)``, built in Python."""
     _only(params, TEXTAREA_PARAMS)
-    id_ = escape(params.get("id") or params["name"])
-    label, hint, error = params.get("label") or {}, params.get("hint"), params.get("errorMessage")
-    _only(label, {"text", "classes"})
-    parts = [f'<div class="{_classes("govuk-form-group", error and "govuk-form-group--error")}">']
-    parts.append(f'<label class="{_classes("govuk-label", label.get("classes"))}" for="{id_}">')
-    parts.append(f"{escape(label.get('text', ''))}</label>")
+    id_, error = escape(params.get("id") or params["name"]), params.get("errorMessage")
     described_by: list[str] = []
-    parts.extend(_hint_and_error(id_, hint, error, described_by))
+    parts = _labelled(id_, params, described_by)
     classes = _classes("govuk-textarea", error and "govuk-textarea--error", params.get("classes"))
     described = f' aria-describedby="{" ".join(described_by)}"' if described_by else ""
     rows, name = escape(params.get("rows") or 5), escape(params["name"])
@@ -236,3 +226,16 @@ def _hint_and_error(
             f'<span class="govuk-visually-hidden">Error:</span> {escape(error.get("text", ""))}</p>'
         )
     return parts
+
+
+def _labelled(id_: str, params: dict[str, Any], described_by: list[str]) -> list[str]:
+    """The start of a text input or textarea: its form group, label, hint and error message, as the macros
+    write them (the ids of the hint and error are added to ``described_by``)."""
+    label, error = params.get("label") or {}, params.get("errorMessage")
+    _only(label, {"text", "classes"})
+    return [
+        f'<div class="{_classes("govuk-form-group", error and "govuk-form-group--error")}">',
+        f'<label class="{_classes("govuk-label", label.get("classes"))}" for="{id_}">',
+        f"{escape(label.get('text', ''))}</label>",
+        *_hint_and_error(id_, params.get("hint"), error, described_by),
+    ]
