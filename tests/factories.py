@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
+from functools import wraps
+from typing import Any, TypeVar
 
 import factory
 from werkzeug.security import generate_password_hash
@@ -30,12 +35,61 @@ from grants.rounds.models import Round, RubricCriterion
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt")
 
+_Made = TypeVar("_Made", bound=Callable[..., Any])
+_making: ContextVar[int] = ContextVar("making", default=0)  # how deep in ``committed_once`` (this thread)
+
+
+@contextmanager
+def committed_once() -> Iterator[None]:
+    """What a factory or helper makes is committed once, when the outermost of them returns: inside, every
+    object is only flushed (it has its id and is seen by the queries that follow). A commit is what a test
+    relies on (kept when the test rolls back a refused change; every loaded object read afresh after it), so
+    each call still ends with one, but a bid made from its round, organisation, people and partner is no
+    longer a dozen commits, each reloading everything loaded before it."""
+    depth = _making.set(_making.get() + 1)
+    try:
+        yield
+    finally:
+        _making.reset(depth)
+    if _making.get() == 0:
+        db.session.commit()
+
+
+def made_once(helper: _Made) -> _Made:
+    """``helper`` committed once (``committed_once``), however many factories it calls."""
+
+    @wraps(helper)
+    def make(*args: Any, **kwargs: Any) -> Any:
+        with committed_once():
+            return helper(*args, **kwargs)
+
+    return make  # type: ignore[return-value]
+
+
+def _commit() -> None:
+    """Committed now, or, inside a factory or helper, flushed now and committed with the rest."""
+    if _making.get():
+        db.session.flush()
+    else:
+        db.session.commit()
+
 
 class BaseFactory(factory.alchemy.SQLAlchemyModelFactory):
+    """Every factory's object is flushed as it is made and committed once with whatever made it
+    (``committed_once``): ``UserFactory()`` commits when it returns, as does ``complete_bid(...)`` with
+    every factory it called."""
+
     class Meta:
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731
-        sqlalchemy_session_persistence = "commit"
+        sqlalchemy_session_persistence = "flush"
+
+    @classmethod
+    def _generate(cls, strategy, params):
+        if strategy != factory.enums.CREATE_STRATEGY:
+            return super()._generate(strategy, params)
+        with committed_once():
+            return super()._generate(strategy, params)
 
 
 class PlaceFactory(BaseFactory):
@@ -87,7 +141,7 @@ def _grant_roles(default=()):
         chosen = default if extracted is None else extracted
         user.role_grants = [UserRole(role=Role(role).value) for role in chosen]
         if create:
-            db.session.commit()  # kept, like the user, when a test rolls back a refused change
+            _commit()  # kept, like the user, when a test rolls back a refused change
 
     return factory.PostGeneration(grant)
 
@@ -99,7 +153,7 @@ def enrol_two_factor(user, *, secret: str = TOTP_SECRET, commit: bool = True) ->
     user.totp_secret = two_factor.encrypt(secret)
     user.two_factor_enabled_at = utcnow()
     if commit:
-        db.session.commit()
+        _commit()
 
 
 def _two_factor():
@@ -164,7 +218,7 @@ class RoundFactory(BaseFactory):
     def themes(round_, create, extracted, **kwargs):
         round_.themes = list(extracted) if extracted is not None else [ThemeFactory(), ThemeFactory()]
         if create:
-            db.session.commit()
+            _commit()
 
     @factory.post_generation
     def form(round_, create, extracted, **kwargs):
@@ -172,7 +226,7 @@ class RoundFactory(BaseFactory):
         if create:
             db.session.flush()
             install_form(round_, extracted if extracted is not None else DEFAULT_FORM)
-            db.session.commit()
+            _commit()
 
     @factory.post_generation
     def criteria(round_, create, extracted, **kwargs):
@@ -185,7 +239,7 @@ class RoundFactory(BaseFactory):
             else list(extracted)
         )
         if create:
-            db.session.commit()
+            _commit()
 
 
 class ApplicationFactory(BaseFactory):
@@ -228,6 +282,7 @@ class DocumentFactory(BaseFactory):
     sha256 = "0" * 64
 
 
+@made_once
 def complete_bid(application: Application, **overrides) -> Application:
     """Fill every section of a draft so that it can be submitted: a confirmed NHS partner, a £10,000
     pledge with its letter, a measure, a learning commitment and a budget that adds up to £27,000."""
@@ -262,7 +317,7 @@ def complete_bid(application: Application, **overrides) -> Application:
         BudgetLine(position=2, description="Citizen panel", amount_pence=1_200_000),
     ]
     application.section_states = {page.key: "completed" for page in application.round.pages}
-    db.session.commit()
+    _commit()
     PartnerFactory(application=application, status=overrides.get("partner_status", "confirmed"))
     DocumentFactory(application_id=application.id)
     db.session.expire(application)
@@ -282,6 +337,7 @@ class ReviewAssignmentFactory(BaseFactory):
     status = "assigned"
 
 
+@made_once
 def under_review_bid(round_=None, **kwargs) -> Application:
     """A complete, submitted bid now under review, in an assessing round."""
     round_ = round_ or RoundFactory(status="assessing", assessment_deadline=date.today() + timedelta(days=30))
@@ -290,10 +346,11 @@ def under_review_bid(round_=None, **kwargs) -> Application:
     application.reference = f"{round_.code}-{round_.last_reference_number:04d}"
     application.status = "under_review"
     application.submitted_at = utcnow()
-    db.session.commit()
+    _commit()
     return application
 
 
+@made_once
 def submitted_review(application, values: list[int], reviewer=None, justification="Because.") -> ReviewAssignment:
     """A reviewer's submitted scores for the bid, one value per criterion in the rubric's order."""
     assignment = ReviewAssignmentFactory(
@@ -307,20 +364,22 @@ def submitted_review(application, values: list[int], reviewer=None, justificatio
             Score(assignment=assignment, criterion_id=criterion.id, value=value, justification=justification)
         )
     keep_bid_scores(application.id)  # as submitting through the service keeps them
-    db.session.commit()
+    _commit()
     return assignment
 
 
+@made_once
 def decide(application, outcome: str, rationale: str = "Agreed by the steering group.", **kwargs) -> Decision:
     decision = Decision(application_id=application.id, outcome=outcome, rationale=rationale, **kwargs)
     db.session.add(decision)
-    db.session.commit()
+    _commit()
     return decision
 
 
 # --- Projects and enablers ---------------------------------------------------------------------------
 
 
+@made_once
 def funded_project(round_=None, **kwargs):
     """A project created from an approved bid, as decisions taking effect would create it."""
     from grants.projects.services import create_project
@@ -331,9 +390,9 @@ def funded_project(round_=None, **kwargs):
     if round_.closes_at > utcnow() - timedelta(days=60):  # bids closed before the decision
         round_.opens_at = min(round_.opens_at, utcnow() - timedelta(days=120))
         round_.closes_at = utcnow() - timedelta(days=60)
-    db.session.commit()
+    _commit()
     project = create_project(application, decided_on=date.today() - timedelta(days=40))
-    db.session.commit()
+    _commit()
     return project
 
 
@@ -353,19 +412,20 @@ class EnablerProfileFactory(BaseFactory):
     def themes(profile, create, extracted, **kwargs):
         profile.themes = list(extracted or [])
         if create:
-            db.session.commit()
+            _commit()
 
     @factory.post_generation
     def places(profile, create, extracted, **kwargs):
         profile.places = list(extracted or [])
         if create:
-            db.session.commit()
+            _commit()
 
 
+@made_once
 def assign(project, enabler_user, starts_on=None) -> EnablerAssignment:
     assignment = EnablerAssignment(
         project_id=project.id, enabler_id=enabler_user.id, starts_on=starts_on or date.today() - timedelta(days=30)
     )
     db.session.add(assignment)
-    db.session.commit()
+    _commit()
     return assignment
