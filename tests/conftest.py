@@ -68,6 +68,14 @@ ONE_WORKER_MODULES = (
 )
 
 
+# Modules that share one world between them run together on one worker, which builds it once: the
+# browser modules that serve the seeded demo (``demo_template`` in tests/browser/conftest.py).
+SHARED_WORLDS = {
+    "tests/browser/test_crawl.py": "the served demo",
+    "tests/browser/test_homes.py": "the served demo",
+}
+
+
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadgroup``, grouping by the modules above. (pytest-xdist 3.8's own ``xdist_group``
     marks have no effect on pytest 9: a test's id can no longer be given the group's suffix.)"""
@@ -78,6 +86,8 @@ def pytest_xdist_make_scheduler(config, log):
     class DearWorldsOnOneWorker(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:  # the grouping hook xdist's schedulers override
             module = nodeid.split("::", 1)[0]
+            if module in SHARED_WORLDS:
+                return SHARED_WORLDS[module]
             return module if module.startswith(ONE_WORKER_MODULES) else nodeid
 
     return DearWorldsOnOneWorker(config, log)
@@ -113,15 +123,17 @@ def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def new_database(server_url: str, prefix: str) -> str:
-    """An empty PostgreSQL database of the tests' own, named afresh (``prefix_<random>``); its URL.
+def new_database(server_url: str, prefix: str, *, template: str | None = None) -> str:
+    """An empty PostgreSQL database of the tests' own, named afresh (``prefix_<random>``); its URL. With
+    ``template`` (a database's name, which nobody may be connected to), a copy of that database instead.
 
     A test database need not survive a crash of the server, so its commits do not wait for the write-ahead
     log to reach the disk, and no query is compiled to machine code (worth it only for long queries):
     both are settings of this database alone, not of the server, and change nothing a test can see."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"{copy}')
         connection.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         connection.execute(f'ALTER DATABASE "{name}" SET jit = off')
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)

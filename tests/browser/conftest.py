@@ -5,14 +5,18 @@ every page. A failed journey leaves screenshots of every open page in test-artif
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from config import ROOT
@@ -62,8 +66,9 @@ def chromium():
 
 
 class LiveServer:
-    def __init__(self, url: str, database_url: str, app, log: Path, mailbox):
+    def __init__(self, url: str, database_url: str, app, log: Path, mailbox, serves_demo: bool = False):
         self.url, self.database_url, self.app, self.log = url, database_url, app, log
+        self.serves_demo = serves_demo
         self.mailbox = mailbox  # the mail server the served process sends to: people's inboxes
 
     def log_tail(self, lines: int = 60) -> str:
@@ -92,16 +97,69 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: floa
     raise RuntimeError(f"the server did not answer at {url} within {seconds} s")
 
 
+@dataclass
+class Template:
+    """A database the served ones are copied from, and the uploaded files its rows name."""
+
+    database: str
+    uploads: Path
+
+
+@contextmanager
+def _template(postgres_server_url: str, tmp_path_factory, prefix: str, *, copy_of: Template | None = None, fill=None):
+    url = new_database(postgres_server_url, prefix, template=copy_of.database if copy_of else None)
+    uploads = tmp_path_factory.mktemp(f"{prefix}-uploads")
+    if copy_of:
+        shutil.copytree(copy_of.uploads, uploads, dirs_exist_ok=True)
+    app = make_test_app(url, UPLOAD_FOLDER=str(uploads))
+    try:
+        with app.app_context():
+            from grants.extensions import db
+
+            (fill or upgrade)()
+            db.session.commit()
+            db.engine.dispose()  # nobody may be connected to a database being copied
+        yield Template(make_url(url).database, uploads)
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(postgres_server_url, tmp_path_factory):
+    """A database at the migrations' head, made once for this worker: each module's served database is a
+    copy of it (``CREATE DATABASE … TEMPLATE``, a fraction of a second) instead of migrated afresh."""
+    with _template(postgres_server_url, tmp_path_factory, "grants_browser_head") as template:
+        yield template
+
+
+@pytest.fixture(scope="session")
+def demo_template(postgres_server_url, tmp_path_factory, migrated_template):
+    """The demo programme ``make run`` seeds, seeded once for this worker on a copy of the migrated
+    database, for the modules that serve it (``SERVES_THE_DEMO``)."""
+    from grants.demo import seed_demo
+
+    with _template(
+        postgres_server_url, tmp_path_factory, "grants_browser_demo", copy_of=migrated_template, fill=seed_demo
+    ) as template:
+        yield template
+
+
 @pytest.fixture(scope="module")
-def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium, smtp_server):
+def live_server(request, postgres_server_url, redis_url, tmp_path_factory, chromium, smtp_server, migrated_template):
     """Grants on a database of this module's own, served by its own process; ``app`` is bound to the
     same database in this process, to set up people and to read the outbox. Its email goes to
-    ``smtp_server`` (``live_server.mailbox``), where the emailed links are read as people read them."""
-    database_url = new_database(postgres_server_url, "grants_browser")
+    ``smtp_server`` (``live_server.mailbox``), where the emailed links are read as people read them.
+
+    The database is a copy of the migrated one, or, in a module that says ``SERVES_THE_DEMO = True``, of
+    the seeded demo (with its uploaded files)."""
+    serves_demo = getattr(request.module, "SERVES_THE_DEMO", False)
+    template = request.getfixturevalue("demo_template") if serves_demo else migrated_template
+    database_url = new_database(postgres_server_url, "grants_browser", template=template.database)
     name = make_url(database_url).database
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     uploads = tmp_path_factory.mktemp("browser-uploads")
+    shutil.copytree(template.uploads, uploads, dirs_exist_ok=True)
     # The output goes to a file, never a pipe: a pipe nobody reads fills up after some hundreds of
     # logged requests and the server stops answering.
     log = tmp_path_factory.mktemp("browser-server") / "server.log"
@@ -141,7 +199,7 @@ def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium, smtp
         app = make_test_app(
             database_url, UPLOAD_FOLDER=str(uploads), BASE_URL=url, **{**page_cache, "PAGE_CACHE_SECONDS": 60}
         )
-        yield LiveServer(url, database_url, app, log, smtp_server)
+        yield LiveServer(url, database_url, app, log, smtp_server, serves_demo)
         with app.app_context():
             from grants.extensions import db
 
@@ -159,13 +217,8 @@ def live_server(postgres_server_url, redis_url, tmp_path_factory, chromium, smtp
 
 @pytest.fixture(scope="module")
 def demo(live_server):
-    """The demo programme ``make run`` seeds, on the module's served database."""
-    from grants.demo import seed_demo
-    from grants.extensions import db
-
-    with live_server.app.app_context():
-        seed_demo()
-        db.session.commit()
+    """The demo programme ``make run`` seeds, on the module's served database (``SERVES_THE_DEMO``)."""
+    assert live_server.serves_demo, "a module whose tests read the demo says SERVES_THE_DEMO = True"
     return live_server
 
 
