@@ -65,6 +65,7 @@ ONE_WORKER_MODULES = (
     "tests/test_demo_conversations.py",
     "tests/test_demo_applicant_home.py",
     "tests/security/test_fuzz_forms.py",
+    "tests/performance/test_home_applicant.py",
 )
 
 
