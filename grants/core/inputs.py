@@ -29,19 +29,8 @@ def govuk_select(params: dict[str, Any]) -> Markup:
     if label.get("text"):
         classes = _classes("govuk-label", label.get("classes"))
         parts.append(f'<label class="{classes}" for="{id_}">{escape(label["text"])}</label>')
-    described_by = []
-    if hint:
-        _only(hint, {"text", "classes"})
-        described_by.append(f"{id_}-hint")
-        classes = _classes("govuk-hint", hint.get("classes"))
-        parts.append(f'<div id="{id_}-hint" class="{classes}">{escape(hint.get("text", ""))}</div>')
-    if error:
-        _only(error, {"text"})
-        described_by.append(f"{id_}-error")
-        parts.append(
-            f'<p id="{id_}-error" class="govuk-error-message">'
-            f'<span class="govuk-visually-hidden">Error:</span> {escape(error.get("text", ""))}</p>'
-        )
+    described_by: list[str] = []
+    parts += _hint_and_error(id_, hint, error, described_by)
     classes = _classes("govuk-select", params.get("classes"), error and "govuk-select--error")
     described = f' aria-describedby="{" ".join(described_by)}"' if described_by else ""
     parts.append(
@@ -203,7 +192,7 @@ def govuk_textarea(params: dict[str, Any]) -> Markup:
     rows, name = escape(params.get("rows") or 5), escape(params["name"])
     parts.append(
         f'<textarea class="{classes}" id="{id_}" name="{name}" rows="{rows}"{described}'
-        f"{_attributes(params.get('attributes'))}>{escape(params.get('value'))}</textarea></div>"
+        f"{_attributes(params.get('attributes'))}>{escape(params.get('value', ''))}</textarea></div>"
     )
     return _safe(parts)
 
@@ -211,13 +200,14 @@ def govuk_textarea(params: dict[str, Any]) -> Markup:
 def _hint_and_error(
     id_: str, hint: dict[str, Any] | None, error: dict[str, Any] | None, described_by: list[str]
 ) -> list[str]:
-    """A field's hint and error message (their text only), as the macros write them; their ids are added to
-    ``described_by`` for the field's ``aria-describedby``."""
+    """A field's hint (its text and classes) and error message (its text), as the macros write them; their ids
+    are added to ``described_by`` for the field's ``aria-describedby``."""
     parts = []
     if hint:
-        _only(hint, {"text"})
+        _only(hint, {"text", "classes"})
         described_by.append(f"{id_}-hint")
-        parts.append(f'<div id="{id_}-hint" class="govuk-hint">{escape(hint.get("text", ""))}</div>')
+        classes = _classes("govuk-hint", hint.get("classes"))
+        parts.append(f'<div id="{id_}-hint" class="{classes}">{escape(hint.get("text", ""))}</div>')
     if error:
         _only(error, {"text"})
         described_by.append(f"{id_}-error")

@@ -86,7 +86,7 @@ SELECTS = [
     {
         "name": "theme",
         "label": {"text": "Theme"},
-        "hint": {"text": "The issue <it> tackles"},
+        "hint": {"text": "The issue <it> tackles", "classes": "grants-hint"},
         "errorMessage": {"text": "Choose a theme"},
         "classes": "govuk-!-width-full",
         "formGroup": {"classes": "grants-filter"},
@@ -225,6 +225,7 @@ TEXTAREAS = [
         "classes": "grants-wide",
         "attributes": {"required": "required", "maxlength": 2000},
     },
+    {"name": "note", "label": {"text": "Note"}, "hint": {"text": "Kept <private>", "classes": "grants-hint"}},
 ]
 
 
