@@ -21,6 +21,18 @@ def test_seed_prints_every_demo_account_and_its_password(demo_app):
         assert email in demo_app.seed_output
 
 
+def test_every_demo_account_signs_in_with_the_printed_password_which_the_password_rules_accept(demo_app):
+    from grants.accounts.models import User
+    from grants.accounts.passwords import password_problem
+
+    with demo_app.app_context():
+        for email, *_ in DEMO_USERS:
+            assert password_problem(DEMO_PASSWORD, email) is None, email
+            user = db.session.scalars(db.select(User).where(User.email == email)).one()
+            assert user.check_password(DEMO_PASSWORD), email
+            assert user.password_changed_at is not None, email
+
+
 def test_seed_creates_the_programmes_reference_data(demo_app):
     with demo_app.app_context():
         # The demo loads every local authority area, as a first deployment does; its own places are among them.

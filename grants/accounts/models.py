@@ -71,7 +71,11 @@ class User(UserMixin, TimestampMixin, Model):
         return self.unconfirmed_since is None
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.set_password_hash(generate_password_hash(password, method="scrypt"))
+
+    def set_password_hash(self, password_hash: str) -> None:
+        """A password already hashed (``generate_password_hash``): the demo's accounts share one."""
+        self.password_hash = password_hash
         self.password_changed_at = utcnow()
 
     def check_password(self, password: str) -> bool:

@@ -17,7 +17,16 @@ from grants.accounts.models import User
 from grants.core.permissions import Role
 from grants.core.times import format_date
 from grants.demo.conversations import seed_conversations
-from grants.demo.data import CHAIRS, DEMO_PASSWORD, DEMO_USERS, ORGANISATIONS, PLACES, PROJECT_LEAD, THEMES
+from grants.demo.data import (
+    CHAIRS,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    ORGANISATIONS,
+    PLACES,
+    PROJECT_LEAD,
+    THEMES,
+    demo_password_hash,
+)
 from grants.demo.database import apply_migrations, demo_seeded_at, empty_database, schema_is_current
 from grants.demo.enablers import seed_enablers
 from grants.demo.endings import seed_endings
@@ -76,7 +85,8 @@ def seed_users(organisations: dict[str, Organisation]) -> list[tuple[User, bool]
                 seeded.append((user, False))
             continue
         if created:
-            user = account_services.create_user(email=email, name=name, roles=roles, password=DEMO_PASSWORD)
+            user = account_services.create_user(email=email, name=name, roles=roles, password=None)
+            user.set_password_hash(demo_password_hash())
             user.organisation = organisations.get(org_id) if org_id else None
         seeded.append((user, created))
     return seeded

@@ -1,10 +1,22 @@
 """The demo programme's reference data. Public bodies are real places with their real ONS codes and
 local-authority identifiers; the voluntary and private organisations and their numbers are fictional."""
 
+from functools import cache
+
+from werkzeug.security import generate_password_hash
+
 from grants.core.permissions import Role
 from grants.directory.reference import DEFAULT_THEMES
 
 DEMO_PASSWORD = "local-vision-demo"  # noqa: S105 (demo accounts only; printed by seed-demo)
+
+
+@cache
+def demo_password_hash() -> str:
+    """``DEMO_PASSWORD`` hashed once for every demo account (they share the password, which seed-demo
+    prints), not once for each: each hash takes a fifth of a second, on purpose."""
+    return generate_password_hash(DEMO_PASSWORD, method="scrypt")
+
 
 # (ONS code, name, region, local-authority code used in GB-LAE identifiers)
 PLACES = [

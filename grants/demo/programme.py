@@ -20,7 +20,7 @@ from grants.bidforms import default as forms
 from grants.core.audit import AuditEvent
 from grants.core.permissions import Role
 from grants.core.times import from_london
-from grants.demo.data import CHAIRS, DEMO_PASSWORD, DEMO_USERS, PLACES, PROJECT_LEAD
+from grants.demo.data import CHAIRS, DEMO_USERS, PLACES, PROJECT_LEAD, demo_password_hash
 from grants.demo.history import happening_at, months_ago, now, today
 from grants.demo.stories import STORIES, answers, partner_roles
 from grants.directory.models import Organisation, Place, Theme
@@ -696,5 +696,5 @@ def _project_lead(round_: Round, demo_users: dict[str, User]) -> None:
     lead = projects[PROJECT_LEAD_POSITION].application.lead_applicant
     name = next(name for email, name, *_ in DEMO_USERS if email == PROJECT_LEAD)
     lead.email, lead.name = PROJECT_LEAD, name
-    lead.set_password(DEMO_PASSWORD)
+    lead.set_password_hash(demo_password_hash())
     db.session.flush()
