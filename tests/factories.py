@@ -46,11 +46,11 @@ def committed_once() -> Iterator[None]:
     relies on (kept when the test rolls back a refused change; every loaded object read afresh after it), so
     each call still ends with one, but a bid made from its round, organisation, people and partner is no
     longer a dozen commits, each reloading everything loaded before it."""
-    depth = _making.set(_making.get() + 1)
+    token = _making.set(_making.get() + 1)
     try:
         yield
     finally:
-        _making.reset(depth)
+        _making.reset(token)
     if _making.get() == 0:
         db.session.commit()
 

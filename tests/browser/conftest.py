@@ -23,7 +23,7 @@ from config import ROOT
 from tests.browser.accessibility import axe_path
 from tests.browser.clock import CLOCKS, ServerClock
 from tests.browser.visitor import Visitor, slug
-from tests.conftest import drop_database, make_test_app, new_database, service_missing
+from tests.conftest import SHARED_WORLDS, drop_database, make_test_app, new_database, service_missing
 
 # Debian's headless build of Chromium (package chromium-headless-shell): the same engine without a window
 # system, lighter to run. ``CHROMIUM=/usr/bin/chromium`` runs the journeys in the full browser instead.
@@ -118,6 +118,7 @@ def _template(postgres_server_url: str, tmp_path_factory, prefix: str, *, copy_o
 
             (fill or upgrade)()
             db.session.commit()
+            db.session.remove()
             db.engine.dispose()  # nobody may be connected to a database being copied
         yield Template(make_url(url).database, uploads)
     finally:
@@ -153,6 +154,9 @@ def live_server(request, postgres_server_url, redis_url, tmp_path_factory, chrom
     The database is a copy of the migrated one, or, in a module that says ``SERVES_THE_DEMO = True``, of
     the seeded demo (with its uploaded files)."""
     serves_demo = getattr(request.module, "SERVES_THE_DEMO", False)
+    module = Path(request.module.__file__).relative_to(ROOT).as_posix()
+    # On one worker with the others that serve it, or the demo would be seeded again on another worker.
+    assert not serves_demo or module in SHARED_WORLDS, f"{module} serves the demo: add it to SHARED_WORLDS"
     template = request.getfixturevalue("demo_template") if serves_demo else migrated_template
     database_url = new_database(postgres_server_url, "grants_browser", template=template.database)
     name = make_url(database_url).database

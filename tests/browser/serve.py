@@ -1,5 +1,6 @@
 """Serve Grants for the browser journeys, as a process of its own: the testing configuration with CSRF
-switched on, jobs run in-process, on the fresh PostgreSQL database given as DATABASE_URL (migrated here).
+switched on, jobs run in-process, on the PostgreSQL database given as DATABASE_URL (migrated here; the
+journeys' databases are copies of one already migrated, so this finds nothing to do).
 Email goes over SMTP to MAIL_SERVER:MAIL_PORT when they are set (the journeys' own mail server, where
 people read their emailed links), else it is captured in the database. With ``--clock FILE`` the
 two-factor check reads the journeys' clock (``tests/browser/clock.py``) instead of the real time.
