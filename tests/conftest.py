@@ -71,9 +71,10 @@ ONE_WORKER_MODULES = (
 
 # Modules that share one world between them run together on one worker, which builds it once: the
 # browser modules that serve the seeded demo (``demo_template`` in tests/browser/conftest.py).
+SERVED_DEMO = "the served demo"
 SHARED_WORLDS = {
-    "tests/browser/test_crawl.py": "the served demo",
-    "tests/browser/test_homes.py": "the served demo",
+    "tests/browser/test_crawl.py": SERVED_DEMO,
+    "tests/browser/test_homes.py": SERVED_DEMO,
 }
 
 

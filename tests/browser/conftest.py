@@ -23,7 +23,7 @@ from config import ROOT
 from tests.browser.accessibility import axe_path
 from tests.browser.clock import CLOCKS, ServerClock
 from tests.browser.visitor import Visitor, slug
-from tests.conftest import SHARED_WORLDS, drop_database, make_test_app, new_database, service_missing
+from tests.conftest import SERVED_DEMO, SHARED_WORLDS, drop_database, make_test_app, new_database, service_missing
 
 # Debian's headless build of Chromium (package chromium-headless-shell): the same engine without a window
 # system, lighter to run. ``CHROMIUM=/usr/bin/chromium`` runs the journeys in the full browser instead.
@@ -136,7 +136,7 @@ def migrated_template(postgres_server_url, tmp_path_factory):
 @pytest.fixture(scope="session")
 def demo_template(postgres_server_url, tmp_path_factory, migrated_template):
     """The demo programme ``make run`` seeds, seeded once for this worker on a copy of the migrated
-    database, for the modules that serve it (``SERVES_THE_DEMO``)."""
+    database, for the modules that serve it (those ``SHARED_WORLDS`` puts with the served demo)."""
     from grants.demo import seed_demo
 
     with _template(
@@ -151,12 +151,10 @@ def live_server(request, postgres_server_url, redis_url, tmp_path_factory, chrom
     same database in this process, to set up people and to read the outbox. Its email goes to
     ``smtp_server`` (``live_server.mailbox``), where the emailed links are read as people read them.
 
-    The database is a copy of the migrated one, or, in a module that says ``SERVES_THE_DEMO = True``, of
-    the seeded demo (with its uploaded files)."""
-    serves_demo = getattr(request.module, "SERVES_THE_DEMO", False)
+    The database is a copy of the migrated one, or, in a module ``SHARED_WORLDS`` puts with the served demo
+    (on one worker, which seeds it once), of the seeded demo with its uploaded files."""
     module = Path(request.module.__file__).relative_to(ROOT).as_posix()
-    # On one worker with the others that serve it, or the demo would be seeded again on another worker.
-    assert not serves_demo or module in SHARED_WORLDS, f"{module} serves the demo: add it to SHARED_WORLDS"
+    serves_demo = SHARED_WORLDS.get(module) == SERVED_DEMO
     template = request.getfixturevalue("demo_template") if serves_demo else migrated_template
     database_url = new_database(postgres_server_url, "grants_browser", template=template.database)
     name = make_url(database_url).database
@@ -221,8 +219,8 @@ def live_server(request, postgres_server_url, redis_url, tmp_path_factory, chrom
 
 @pytest.fixture(scope="module")
 def demo(live_server):
-    """The demo programme ``make run`` seeds, on the module's served database (``SERVES_THE_DEMO``)."""
-    assert live_server.serves_demo, "a module whose tests read the demo says SERVES_THE_DEMO = True"
+    """The demo programme ``make run`` seeds, on the module's served database."""
+    assert live_server.serves_demo, "a module whose tests read the demo is put with it in SHARED_WORLDS"
     return live_server
 
 

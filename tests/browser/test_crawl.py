@@ -48,7 +48,6 @@ from tests.browser.accessibility import axe_violations, blocking, describe
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.setup_data import sign_in
 
-SERVES_THE_DEMO = True  # the served database is a copy of the seeded demo
 PER_PATTERN = 2
 WIDTHS = (1280, 320)
 HEIGHT = 900

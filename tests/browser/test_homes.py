@@ -13,8 +13,6 @@ from tests.browser.conftest import ARTIFACTS
 from tests.browser.setup_data import sign_in
 from tests.browser.visitor import slug
 
-SERVES_THE_DEMO = True  # the served database is a copy of the seeded demo
-
 # The queues the demo fills for each person (every other queue they have is shown, empty, with its
 # kind sentence). The demo is dated from the day it is seeded, so these hold whenever it runs.
 FILLED = {
